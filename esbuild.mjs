@@ -1,0 +1,116 @@
+// Builds every bundle Assay ships, plus the integration-test bundle.
+//   node esbuild.mjs               development build (sourcemaps)
+//   node esbuild.mjs --production  minified, no sourcemaps (what `npm run package` ships)
+//   node esbuild.mjs --watch       rebuild on change
+//   node esbuild.mjs --tests       also bundle test/integration into out/
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const tests = process.argv.includes('--tests');
+
+/**
+ * The SDKs are bundled on their own (dist/vendor/*.cjs) and loaded with a runtime `require` the first
+ * time a provider is used, so activating the extension never parses them.
+ */
+const VENDORED = {
+  openai: 'openai.cjs',
+  '@anthropic-ai/sdk': 'anthropic.cjs',
+};
+const vendorPlugin = {
+  name: 'vendor-sdks',
+  setup(build) {
+    build.onResolve({ filter: /^(openai|@anthropic-ai\/sdk)$/ }, (args) => ({
+      path: `./vendor/${VENDORED[args.path]}`,
+      external: true,
+    }));
+  },
+};
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] };
+
+/** Entry points that exist; later features add their files here. */
+function present(entries) {
+  return Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(join(root, file))));
+}
+
+const webviewEntries = existsSync(join(root, 'webview-ui/src'))
+  ? Object.fromEntries(
+      readdirSync(join(root, 'webview-ui/src'), { withFileTypes: true })
+        .filter((d) => d.isDirectory() && existsSync(join(root, 'webview-ui/src', d.name, 'main.ts')))
+        .map((d) => [d.name, `webview-ui/src/${d.name}/main.ts`]),
+    )
+  : {};
+
+const builds = [
+  {
+    ...node,
+    entryPoints: present({ extension: 'src/extension.ts', storeWorker: 'src/core/store/storeWorker.ts' }),
+    outdir: 'dist',
+    plugins: [vendorPlugin],
+  },
+  {
+    ...node,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [vendorPlugin],
+  },
+  {
+    ...node,
+    entryPoints: { openai: 'scripts/vendor/openai.cjs', anthropic: 'scripts/vendor/anthropic.cjs' },
+    outdir: 'dist/vendor',
+    outExtension: { '.js': '.cjs' },
+    sourcemap: false,
+  },
+];
+if (Object.keys(webviewEntries).length > 0) {
+  builds.push({
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: webviewEntries,
+    outdir: 'dist/webview',
+  });
+}
+if (tests) {
+  const dir = join(root, 'test/integration');
+  const specs = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')) : [];
+  builds.push({
+    ...node,
+    sourcemap: 'inline',
+    minify: false,
+    entryPoints: specs.map((f) => `test/integration/${f}`),
+    outdir: 'out/test/integration',
+    external: ['vscode', 'mocha'],
+  });
+}
+
+function copyAssets() {
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  cpSync(join(root, 'node_modules/sql.js/dist/sql-wasm.wasm'), join(root, 'dist/sql-wasm.wasm'));
+}
+
+if (!watch) rmSync(join(root, 'dist'), { recursive: true, force: true });
+copyAssets();
+if (watch) {
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('[watch] watching for changes');
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  console.log(`built ${builds.length} bundles${production ? ' (production)' : ''}`);
+}

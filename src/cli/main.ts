@@ -1,0 +1,68 @@
+import { UsageError, type CliCommand, type CliIo } from './cliTypes';
+
+/** Subcommands, by name. Each lives in its own module under src/cli/. */
+const COMMANDS: Record<string, CliCommand> = {};
+
+const VERSION = '0.1.0';
+
+function help(out: NodeJS.WritableStream): void {
+  const lines = [
+    `assay ${VERSION} — prompt files, test banks and history, headless`,
+    '',
+    'Usage: assay <command> [options]',
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    `  ${'help'.padEnd(10)} Show this help, or a command's usage: assay help <command>`,
+    `  ${'version'.padEnd(10)} Print the version`,
+  ];
+  out.write(lines.join('\n') + '\n');
+}
+
+/** Runs one CLI invocation and returns its exit code; used by `dist/cli.js` and by the tests. */
+export async function runCli(argv: string[], io: Omit<CliIo, 'argv'>): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    const target = rest[0] && COMMANDS[rest[0]];
+    if (target) io.stdout.write(target.usage + '\n');
+    else help(io.stdout);
+    return 0;
+  }
+  if (name === 'version' || name === '--version') {
+    io.stdout.write(VERSION + '\n');
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`assay: unknown command '${name}'. Run 'assay help' for the list.\n`);
+    return 2;
+  }
+  try {
+    return await command.run({ ...io, argv: rest });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`assay ${name}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+if (require.main === module) {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  runCli(process.argv.slice(2), {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`assay: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

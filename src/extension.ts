@@ -1,0 +1,17 @@
+import type * as vscode from 'vscode';
+import { registerCommands } from './host/commands';
+import { Ctx } from './host/context';
+
+let ctx: Ctx | undefined;
+
+/** Kept thin: build the context, register features, nothing heavy (SDKs and sql.js load on first use). */
+export function activate(context: vscode.ExtensionContext): void {
+  ctx = new Ctx(context);
+  context.subscriptions.push(ctx);
+  registerCommands(ctx);
+}
+
+export function deactivate(): void {
+  ctx?.dispose();
+  ctx = undefined;
+}

@@ -1,0 +1,36 @@
+import * as vscode from 'vscode';
+import { STARTER_PROMPT } from '../core/promptFile/starter';
+import type { CommandId } from './commandIds';
+import type { Ctx } from './context';
+
+type Handler = (...args: unknown[]) => unknown;
+
+/** The command table: each id maps to a factory that closes over the context. */
+const COMMANDS: Record<CommandId, (ctx: Ctx) => Handler> = {
+  'assay.newPromptFile': () => async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'prompt', content: STARTER_PROMPT });
+    await vscode.window.showTextDocument(doc);
+    return doc;
+  },
+};
+
+/** Registers every command, wrapping each so an unexpected error is logged and shown once. */
+export function registerCommands(ctx: Ctx): void {
+  for (const [id, make] of Object.entries(COMMANDS) as [CommandId, (ctx: Ctx) => Handler][]) {
+    const handler = make(ctx);
+    ctx.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await handler(...args);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          ctx.log.error(`${id} failed`, err);
+          void vscode.window.showErrorMessage(`Assay: ${message}`, 'Show Log').then((pick) => {
+            if (pick) ctx.log.show();
+          });
+          return undefined;
+        }
+      }),
+    );
+  }
+}

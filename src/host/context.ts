@@ -1,0 +1,30 @@
+import * as vscode from 'vscode';
+
+/**
+ * Owns everything the extension registers. Every disposable goes through `push`, so deactivation
+ * (and the integration tests' reloads) leave nothing behind.
+ */
+export class Ctx implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  readonly log: vscode.LogOutputChannel;
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel('Assay', { log: true });
+    this.push(this.log);
+  }
+
+  push<T extends vscode.Disposable>(d: T): T {
+    this.disposables.push(d);
+    return d;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0).reverse()) {
+      try {
+        d.dispose();
+      } catch (err) {
+        console.error('[assay] dispose failed', err);
+      }
+    }
+  }
+}
