@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { STARTER_PROMPT } from '../core/promptFile/starter';
+import { clearApiKeyInteractive, setApiKeyInteractive } from './apiKeys';
 import type { CommandId } from './commandIds';
 import type { Ctx } from './context';
 
@@ -12,6 +13,8 @@ const COMMANDS: Record<CommandId, (ctx: Ctx) => Handler> = {
     await vscode.window.showTextDocument(doc);
     return doc;
   },
+  'assay.setApiKey': (ctx) => (provider?: unknown) => setApiKeyInteractive(ctx.keys, typeof provider === 'string' ? provider : undefined),
+  'assay.clearApiKey': (ctx) => () => clearApiKeyInteractive(ctx.keys),
 };
 
 /** Registers every command, wrapping each so an unexpected error is logged and shown once. */

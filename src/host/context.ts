@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { ApiKeys } from './apiKeys';
 
 /**
  * Owns everything the extension registers. Every disposable goes through `push`, so deactivation
@@ -7,10 +8,12 @@ import * as vscode from 'vscode';
 export class Ctx implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   readonly log: vscode.LogOutputChannel;
+  readonly keys: ApiKeys;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('Assay', { log: true });
     this.push(this.log);
+    this.keys = this.push(new ApiKeys(extension.secrets));
   }
 
   push<T extends vscode.Disposable>(d: T): T {

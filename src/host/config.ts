@@ -1,0 +1,62 @@
+import * as vscode from 'vscode';
+
+/** An OpenAI-compatible endpoint from `assay.endpoints`. */
+export interface EndpointSetting {
+  name: string;
+  baseUrl: string;
+  kind?: 'openai-compatible' | 'azure-openai';
+  apiVersion?: string;
+  headers?: Record<string, string>;
+  maxConcurrency?: number;
+  models?: string[];
+}
+
+export interface PriceSetting {
+  input?: number;
+  output?: number;
+  cachedInput?: number;
+  cacheWrite?: number;
+}
+
+/** Every `assay.*` setting, typed, read in one place (STYLE.md, "Config and logging"). */
+export interface AssayConfig {
+  defaultModels: string[];
+  endpoints: EndpointSetting[];
+  concurrency: number;
+  requestTimeoutSeconds: number;
+  pricing: Record<string, PriceSetting>;
+  graderModel: string;
+  embeddingModel: string;
+  historyPath: string;
+  historyRedact: string[];
+  historyMaxTraces: number;
+  historyMaxSizeMB: number;
+  alertLatencyMs: number;
+  alertErrorRate: number;
+}
+
+export function readConfig(): AssayConfig {
+  const c = vscode.workspace.getConfiguration('assay');
+  return {
+    defaultModels: c.get<string[]>('defaultModels', ['openai:gpt-4o-mini']),
+    endpoints: (c.get<EndpointSetting[]>('endpoints', []) ?? []).filter((e) => e && typeof e.name === 'string' && typeof e.baseUrl === 'string'),
+    concurrency: Math.max(1, c.get<number>('concurrency', 4)),
+    requestTimeoutSeconds: Math.max(1, c.get<number>('requestTimeoutSeconds', 120)),
+    pricing: c.get<Record<string, PriceSetting>>('pricing', {}),
+    graderModel: c.get<string>('grader.model', 'openai:gpt-4o-mini'),
+    embeddingModel: c.get<string>('grader.embeddingModel', 'openai:text-embedding-3-small'),
+    historyPath: c.get<string>('history.path', '.assay/history.sqlite'),
+    historyRedact: c.get<string[]>('history.redact', []),
+    historyMaxTraces: c.get<number>('history.maxTraces', 50_000),
+    historyMaxSizeMB: c.get<number>('history.maxSizeMB', 200),
+    alertLatencyMs: c.get<number>('alerts.latencyMs', 0),
+    alertErrorRate: c.get<number>('alerts.errorRate', 0),
+  };
+}
+
+/** Fires `listener` when any `assay.*` setting changes. */
+export function onConfigChange(listener: () => void): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration('assay')) listener();
+  });
+}
