@@ -53,7 +53,7 @@ export function createRedactor(options: { patterns?: string[]; secrets?: string[
     for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     for (const re of patterns) {
       re.lastIndex = 0;
-      out = out.replace(re, (m, scheme: unknown) => (typeof scheme === 'string' && /^(bearer|basic)$/i.test(scheme) ? `${scheme} ${REDACTED}` : REDACTED));
+      out = out.replace(re, (_m, scheme: unknown) => (typeof scheme === 'string' && /^(bearer|basic)$/i.test(scheme) ? `${scheme} ${REDACTED}` : REDACTED));
     }
     return out;
   };
