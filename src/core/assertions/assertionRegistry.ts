@@ -1,0 +1,73 @@
+// The one table of assertion types, and the one place that reads the `not-` prefix.
+import type { AssertionDefinition, AssertionSpec } from './assertionTypes';
+import { DETERMINISTIC_ASSERTIONS } from './deterministicAssertions';
+import { JAVASCRIPT_ASSERTION } from './javascriptAssertion';
+import { MODEL_GRADED_ASSERTIONS } from './modelGradedAssertions';
+import { TOOL_CALL_ASSERTION } from './toolCallAssertion';
+
+/** Every registered assertion type, keyed by name, in documentation order. */
+export const ASSERTION_REGISTRY: ReadonlyMap<string, AssertionDefinition> = new Map(
+  [...DETERMINISTIC_ASSERTIONS, TOOL_CALL_ASSERTION, JAVASCRIPT_ASSERTION, ...MODEL_GRADED_ASSERTIONS].map((d) => [d.type, d]),
+);
+
+/** Older promptfoo names that mean a registered type. */
+export const ASSERTION_ALIASES: Readonly<Record<string, string>> = {
+  'model-graded-factuality': 'factuality',
+};
+
+/** A type name resolved against the registry. */
+export interface ResolvedAssertionType {
+  definition: AssertionDefinition;
+  /** The type was written with `not-`. */
+  negated: boolean;
+}
+
+/** Resolves `type` (with an optional `not-` prefix, or an alias); `undefined` for an unknown type. */
+export function resolveAssertionType(type: string): ResolvedAssertionType | undefined {
+  const negated = type.startsWith('not-');
+  const base = negated ? type.slice(4) : type;
+  const definition = ASSERTION_REGISTRY.get(base) ?? ASSERTION_REGISTRY.get(ASSERTION_ALIASES[base] ?? '');
+  return definition ? { definition, negated } : undefined;
+}
+
+/** Problems with an assertion's configuration (unknown type, missing value, bad threshold…), without running it. */
+export function checkAssertion(spec: AssertionSpec): { code: 'unknown-assertion' | 'invalid-assertion'; message: string } | undefined {
+  if (typeof spec.type !== 'string' || spec.type === '') return { code: 'invalid-assertion', message: 'an assertion needs a type' };
+  const resolved = resolveAssertionType(spec.type);
+  if (!resolved) return { code: 'unknown-assertion', message: `unknown assertion type "${spec.type}"${suggest(spec.type)}` };
+  if (spec.weight !== undefined && !(typeof spec.weight === 'number' && Number.isFinite(spec.weight) && spec.weight >= 0)) {
+    return { code: 'invalid-assertion', message: 'weight must be a number ≥ 0' };
+  }
+  if (spec.metric !== undefined && typeof spec.metric !== 'string') return { code: 'invalid-assertion', message: 'metric must be a string' };
+  if (spec.threshold !== undefined && !(typeof spec.threshold === 'number' && Number.isFinite(spec.threshold))) {
+    return { code: 'invalid-assertion', message: 'threshold must be a number' };
+  }
+  const problem = resolved.definition.check?.(spec);
+  return problem ? { code: 'invalid-assertion', message: problem } : undefined;
+}
+
+/** " (did you mean …?)" for a near miss of a registered name. */
+function suggest(type: string): string {
+  const base = type.replace(/^not-/, '').toLowerCase();
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const name of ASSERTION_REGISTRY.keys()) {
+    const d = editDistance(base, name);
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return best ? ` (did you mean "${type.startsWith('not-') ? 'not-' : ''}${best}"?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length];
+}

@@ -1,0 +1,139 @@
+// The assertion model: what a test case asks of an output, what an assertion sees, and what it returns.
+// Pure data; the registry (assertionRegistry.ts) maps type names to behaviour.
+import type { CallResult, ChatRequest, ModelRef, Range, Usage } from '../types';
+
+/** One entry of a test case's `assert:` list, in promptfoo's shape. */
+export interface AssertionSpec {
+  /** A registered type, optionally prefixed with `not-` (e.g. `contains`, `not-regex`). */
+  type: string;
+  /** The expected value; its meaning depends on the type (string, list, number, object, JSON Schema…). */
+  value?: unknown;
+  /** Type-specific pass bound: a minimum score (similar, rouge-n, bleu…) or a maximum (levenshtein, latency, cost). */
+  threshold?: number;
+  /** Relative importance in the case's weighted score; default 1. `0` records the result but never fails the case. */
+  weight?: number;
+  /** Name of a metric this assertion's score contributes to (weighted mean per metric). */
+  metric?: string;
+  /** Grader or embedding model for model-graded types: `provider:model`, a promptfoo provider id, or `{ id }`. */
+  provider?: string | { id: string; [key: string]: unknown };
+  /** Replaces the grader prompt of a model-graded type: a template string, or a list of chat messages. */
+  rubricPrompt?: string | { role: string; content: string }[];
+  /** Free-form settings passed to `javascript` (as `context.config`); `timeoutMs` bounds its run time. */
+  config?: Record<string, unknown>;
+  /** Type-specific options, e.g. `factuality` category scores. */
+  options?: Record<string, unknown>;
+  /** Where the assertion is written, for diagnostics. */
+  range?: Range;
+}
+
+/** The part of a test case an assertion may look at. `TestCase` from core/testBank satisfies it. */
+export interface AssertionTestContext {
+  description?: string;
+  vars: Record<string, unknown>;
+  /** promptfoo's test `options`: `provider` (grader override), `factuality` scores… */
+  options?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  source?: { file: string; index: number };
+}
+
+/** What a model-graded assertion needs from the engine; nothing here depends on how the engine works. */
+export interface GradingContext {
+  /** Default grader for `llm-rubric`, `model-graded-closedqa` and `factuality` (setting `assay.grader.model`). */
+  graderModel: ModelRef;
+  /** Default embeddings model for `similar` (setting `assay.grader.embeddingModel`). */
+  embeddingModel?: ModelRef;
+  /** Sends one grader request; failures come back as `CallResult.error`. The engine records it as a trace. */
+  grade(request: ChatRequest, signal?: AbortSignal): Promise<CallResult>;
+  /** Embeds texts with the given (or default) embeddings model, one vector per text, in order. */
+  embed(texts: string[], model?: ModelRef, signal?: AbortSignal): Promise<number[][] | { error: string }>;
+}
+
+/** Everything one assertion sees. */
+export interface AssertionInput {
+  /** The output text under test. */
+  output: string;
+  vars: Record<string, unknown>;
+  test: AssertionTestContext;
+  /** The call that produced the output: latency, cost, finish reason, tool calls. */
+  result: CallResult;
+  /** The request that produced the output: the prompt for graders, the declared tools. */
+  request?: ChatRequest;
+  context: GradingContext;
+  /** Whether code from the workspace may run (`javascript`): the CLI, or a trusted workspace. */
+  trusted: boolean;
+  signal?: AbortSignal;
+  /** Folder that relative `file://` references resolve against (the test bank's folder). */
+  baseDir?: string;
+}
+
+/** Cost and usage of a grader call made on behalf of an assertion. */
+export interface GraderCall {
+  model: ModelRef;
+  usage: Usage | null;
+  cost: number | null;
+  latencyMs: number;
+}
+
+/** What a registered type's `evaluate` returns: the un-negated verdict (the registry applies `not-`). */
+export interface RawAssertionResult {
+  pass: boolean;
+  /** 0…1. */
+  score: number;
+  /** States what was observed, true whichever way the verdict goes (so it reads right under `not-`). */
+  reason: string;
+  /** Set when the assertion could not be evaluated (bad configuration, grader failure, unknown cost…). Fails both `x` and `not-x`. */
+  error?: string;
+  grader?: GraderCall;
+}
+
+/** The final result of one assertion on one output. */
+export interface AssertionResult {
+  /** The type as written, `not-` included. */
+  type: string;
+  /** Position in the case's (defaults-merged) assertion list. */
+  index: number;
+  pass: boolean;
+  score: number;
+  reason: string;
+  weight: number;
+  metric?: string;
+  /** The verdict before `weight: 0` turned it into a pass. */
+  rawPass: boolean;
+  error?: string;
+  grader?: GraderCall;
+  /** Whether a grader or embeddings model was involved. */
+  modelGraded: boolean;
+}
+
+/** The verdict of a test case on one output. */
+export interface CaseVerdict {
+  pass: boolean;
+  /** Weighted mean of the assertion scores (weights > 0); 1 with no assertions. */
+  score: number;
+  reason: string;
+  results: AssertionResult[];
+  /** Weighted mean score per `metric` name. */
+  namedScores: Record<string, number>;
+  /** Set when the call failed or an assertion could not be evaluated: the case errored rather than failed. */
+  error?: string;
+  /** Total cost of grader calls, US dollars; `null` when some grader cost is unknown. */
+  graderCost: number | null;
+}
+
+/** A registered assertion type with its documentation. */
+export interface AssertionDefinition {
+  type: string;
+  /** One line. */
+  description: string;
+  /** A few sentences: exact semantics, what `value` and `threshold` mean, how scores are computed. */
+  docs: string;
+  /** A YAML snippet: an `assert:` list using the type. */
+  example: string;
+  /** Uses a grader or embeddings model. */
+  modelGraded: boolean;
+  /** Runs workspace code: only where `trusted` is true. */
+  trustedOnly?: boolean;
+  /** Problems with the assertion's own configuration, found without an output (loaders turn them into diagnostics). */
+  check?(spec: AssertionSpec): string | undefined;
+  evaluate(spec: AssertionSpec, input: AssertionInput): RawAssertionResult | Promise<RawAssertionResult>;
+}

@@ -1,0 +1,163 @@
+// Runs a case's assertions on one output and combines them into the case verdict (promptfoo's rules:
+// weighted mean score; without a case threshold every weighted assertion must pass, with one the score
+// must reach it; `weight: 0` records a result that never fails the case).
+import nunjucks from 'nunjucks';
+import type { CallResult, ChatRequest } from '../types';
+import { checkAssertion, resolveAssertionType } from './assertionRegistry';
+import type {
+  AssertionInput,
+  AssertionResult,
+  AssertionSpec,
+  AssertionTestContext,
+  CaseVerdict,
+  GradingContext,
+  RawAssertionResult,
+} from './assertionTypes';
+
+/** What `evaluateCase` needs besides the case and the call result. */
+export interface EvaluateOptions {
+  context: GradingContext;
+  /** Whether `javascript` may run (the CLI, a trusted workspace). */
+  trusted: boolean;
+  /** The request that produced the output (graders read the prompt; tools are declared here). */
+  request?: ChatRequest;
+  signal?: AbortSignal;
+  /** Folder for relative `file://` references in assertion values. */
+  baseDir?: string;
+}
+
+/** A test case as far as evaluation goes; `TestCase` from core/testBank (defaults applied) satisfies it. */
+export interface EvaluableCase extends AssertionTestContext {
+  assert: AssertionSpec[];
+  /** Pass when the weighted score is ≥ this, instead of requiring every assertion to pass. */
+  threshold?: number;
+}
+
+const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
+
+/** Renders `{{ var }}` templates in a string value, or in the strings of a list value, with the case's vars. */
+function renderValue(value: unknown, vars: Record<string, unknown>): unknown {
+  const one = (v: unknown) => (typeof v === 'string' && (v.includes('{{') || v.includes('{%')) ? env.renderString(v, vars) : v);
+  return Array.isArray(value) ? value.map(one) : one(value);
+}
+
+function errorRaw(error: string): RawAssertionResult {
+  return { pass: false, score: 0, reason: error, error };
+}
+
+/** Runs one assertion. Never throws: configuration problems and failures of user code come back as `error`. */
+export async function evaluateAssertion(spec: AssertionSpec, index: number, input: AssertionInput): Promise<AssertionResult> {
+  const weight = typeof spec.weight === 'number' && Number.isFinite(spec.weight) && spec.weight >= 0 ? spec.weight : 1;
+  const resolved = resolveAssertionType(spec.type);
+  let raw: RawAssertionResult;
+  if (!resolved) {
+    raw = errorRaw(checkAssertion(spec)?.message ?? `unknown assertion type "${spec.type}"`);
+  } else {
+    const problem = checkAssertion(spec);
+    if (problem) raw = errorRaw(problem.message);
+    else {
+      try {
+        const rendered = resolved.definition.type === 'javascript' ? spec : { ...spec, value: renderValue(spec.value, input.vars) };
+        raw = await resolved.definition.evaluate(rendered, input);
+      } catch (e) {
+        raw = errorRaw(`${spec.type} could not be evaluated: ${(e as Error).message}`);
+      }
+    }
+  }
+  let pass = raw.pass;
+  let score = raw.score;
+  if (!raw.error && resolved?.negated) {
+    pass = !pass;
+    score = 1 - score;
+  }
+  if (raw.error) [pass, score] = [false, 0];
+  const result: AssertionResult = {
+    type: spec.type,
+    index,
+    pass: weight === 0 ? true : pass,
+    rawPass: pass,
+    score,
+    reason: raw.reason,
+    weight,
+    modelGraded: resolved?.definition.modelGraded ?? false,
+  };
+  if (spec.metric !== undefined) result.metric = spec.metric;
+  if (raw.error) result.error = raw.error;
+  if (raw.grader) result.grader = raw.grader;
+  return result;
+}
+
+/** Applies every assertion of `testCase` to the call's output and returns the case verdict. Never throws. */
+export async function evaluateCase(testCase: EvaluableCase, result: CallResult, options: EvaluateOptions): Promise<CaseVerdict> {
+  if (result.error) {
+    return {
+      pass: false,
+      score: 0,
+      reason: `The model call failed (${result.error.kind}): ${result.error.message}`,
+      results: [],
+      namedScores: {},
+      error: `call failed: ${result.error.message}`,
+      graderCost: 0,
+    };
+  }
+  const input: AssertionInput = {
+    output: result.text,
+    vars: testCase.vars,
+    test: testCase,
+    result,
+    request: options.request,
+    context: options.context,
+    trusted: options.trusted,
+    signal: options.signal,
+    baseDir: options.baseDir,
+  };
+  const results = await Promise.all(testCase.assert.map((spec, i) => evaluateAssertion(spec, i, input)));
+  return combine(results, testCase.threshold);
+}
+
+/** Combines assertion results into a case verdict (exported for callers that evaluate assertions one by one). */
+export function combine(results: AssertionResult[], threshold?: number): CaseVerdict {
+  let total = 0;
+  let totalWeight = 0;
+  let firstFailure: AssertionResult | undefined;
+  let firstError: AssertionResult | undefined;
+  const metricSums = new Map<string, { sum: number; weight: number; plain: number; count: number }>();
+  let graderCost: number | null = 0;
+  for (const r of results) {
+    total += r.score * r.weight;
+    totalWeight += r.weight;
+    if (r.weight > 0 && r.error && !firstError) firstError = r;
+    if (!r.pass && !firstFailure) firstFailure = r;
+    if (r.metric !== undefined) {
+      const m = metricSums.get(r.metric) ?? { sum: 0, weight: 0, plain: 0, count: 0 };
+      m.sum += r.score * r.weight;
+      m.weight += r.weight;
+      m.plain += r.score;
+      m.count++;
+      metricSums.set(r.metric, m);
+    }
+    if (r.grader) graderCost = graderCost === null || r.grader.cost === null ? null : graderCost + r.grader.cost;
+  }
+  const namedScores: Record<string, number> = {};
+  // A metric made only of weight-0 assertions (a recorded measurement) reports its plain mean.
+  for (const [name, m] of metricSums) namedScores[name] = m.weight > 0 ? m.sum / m.weight : m.plain / m.count;
+
+  if (results.length === 0) return { pass: true, score: 1, reason: 'No assertions', results, namedScores, graderCost };
+  const score = totalWeight > 0 ? total / totalWeight : 0;
+  let pass: boolean;
+  let reason: string;
+  if (typeof threshold === 'number' && !Number.isNaN(threshold)) {
+    pass = score >= threshold;
+    reason = `Weighted score ${score.toFixed(2)} ${pass ? '≥' : '<'} threshold ${threshold}`;
+  } else {
+    pass = !firstFailure;
+    reason = firstFailure ? `${firstFailure.type}: ${firstFailure.reason}` : 'All assertions passed';
+  }
+  const verdict: CaseVerdict = { pass, score, reason, results, namedScores, graderCost };
+  if (firstError) {
+    verdict.pass = false;
+    verdict.error = `${firstError.type}: ${firstError.error}`;
+    verdict.reason = verdict.error;
+  }
+  return verdict;
+}
