@@ -1,0 +1,142 @@
+// Loading tests from files and from a prompt file's `tests:` value (a path, a list of paths, an inline list).
+import { readFileSync } from 'node:fs';
+import { extname, relative } from 'node:path';
+import { isRecord } from '../assertions/valueUtils';
+import { parseCsvBank } from './csvBank';
+import { expandGlob, hasGlob } from './fileGlob';
+import { parseJsonlBank } from './jsonlBank';
+import { applyDefaults, assignIds, diagnostic } from './normalizeCase';
+import type { PositionAt } from './positions';
+import type { BankDiagnostic, TestBank, TestDefaults } from './testBankTypes';
+import { casesFromList, parseYamlBank, seqItems } from './yamlBank';
+import type { Node } from 'yaml';
+import { isSeq } from 'yaml';
+import type { Range } from '../types';
+
+/** Extensions a test bank file may have. */
+export const TEST_BANK_EXTENSIONS = ['.yaml', '.yml', '.json', '.csv', '.jsonl'] as const;
+
+/** Parses test bank text by the file's extension (`.yaml`/`.yml`/`.json`, `.csv`, `.jsonl`). */
+export function parseTestBank(text: string, file: string): TestBank {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.csv') return parseCsvBank(text, file);
+  if (ext === '.jsonl') return parseJsonlBank(text, file);
+  if (ext === '.yaml' || ext === '.yml' || ext === '.json') return parseYamlBank(text, file);
+  return {
+    cases: [],
+    defaults: {},
+    diagnostics: [diagnostic(file, 'error', 'unsupported', `unsupported test file type "${ext || file}": use .yaml, .yml, .json, .csv or .jsonl`, undefined)],
+    file,
+  };
+}
+
+/** Reads and parses one test bank file. A missing or unreadable file is a diagnostic, never a throw. */
+export function loadTestBankFile(path: string): TestBank {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file-not-found' : 'file-unreadable';
+    return { cases: [], defaults: {}, diagnostics: [diagnostic(path, 'error', code, `cannot read test file ${path}: ${(e as Error).message}`, undefined)], file: path };
+  }
+  return parseTestBank(text, path);
+}
+
+/** Where a `tests:` value is written, so problems with it point at it. */
+export interface TestsSource {
+  /** The file holding the `tests:` value (a prompt file or a promptfoo config). */
+  file: string;
+  /** The YAML node of the value, for ranges of inline cases and of bad entries. */
+  node?: Node | null;
+  positionAt?: PositionAt;
+  /** Range of the whole value, used when there is no node. */
+  range?: Range;
+}
+
+/** Adds a file's cases, its own defaults applied (a file's `defaults` cover only that file), and its diagnostics. */
+function mergeInto(target: TestBank, bank: TestBank): void {
+  target.cases.push(...bank.cases.map((c) => applyDefaults(c, bank.defaults)));
+  target.diagnostics.push(...bank.diagnostics);
+}
+
+/** Defaults of `b` over those of `a` (vars and options merged, assertions concatenated). */
+export function mergeDefaults(a: TestDefaults, b: TestDefaults): TestDefaults {
+  const out: TestDefaults = { ...a, ...b };
+  if (a.vars || b.vars) out.vars = { ...a.vars, ...b.vars };
+  if (a.assert || b.assert) out.assert = [...(a.assert ?? []), ...(b.assert ?? [])];
+  if (a.options || b.options) out.options = { ...a.options, ...b.options };
+  if (a.metadata || b.metadata) out.metadata = { ...a.metadata, ...b.metadata };
+  return out;
+}
+
+function rangeOfItem(source: TestsSource, index: number | undefined): Range | undefined {
+  const node = source.node;
+  const target = index !== undefined && isSeq(node) ? node.items[index] : node;
+  const r = (target as { range?: [number, number, number] } | undefined)?.range;
+  if (r && source.positionAt) return { start: source.positionAt(r[0]), end: source.positionAt(r[1]) };
+  return source.range;
+}
+
+/** Loads the files a path or glob names (`file://` prefix optional), reporting a pattern that matches nothing. */
+function loadPath(ref: string, baseDir: string, source: TestsSource, index: number | undefined, into: TestBank): void {
+  const pattern = ref.startsWith('file://') ? ref.slice('file://'.length) : ref;
+  const where = rangeOfItem(source, index);
+  if (/^(huggingface|https?|gs|s3):\/\//.test(pattern) || /\.(py|js|ts|mjs|cjs)(:\w+)?$/.test(pattern)) {
+    into.diagnostics.push(diagnostic(source.file, 'error', 'unsupported', `tests from "${ref}" are not supported: use .yaml, .json, .csv or .jsonl files`, where));
+    return;
+  }
+  const files = expandGlob(pattern, baseDir);
+  if (files.length === 0) {
+    into.diagnostics.push(diagnostic(source.file, 'warning', 'file-not-found', `no test file matches ${ref}`, where));
+    return;
+  }
+  for (const f of files) {
+    const bank = loadTestBankFile(f);
+    // A missing file named explicitly is reported where it is referenced, not in the missing file.
+    for (const d of bank.diagnostics) {
+      if (d.code === 'file-not-found' && d.file === f && !hasGlob(pattern)) {
+        d.file = source.file;
+        d.range = where ?? d.range;
+        d.message = `test file not found: ${relative(baseDir, f) || f}`;
+      }
+    }
+    mergeInto(into, bank);
+  }
+}
+
+/**
+ * Resolves a `tests:` value as promptfoo does: a path or glob (`file://` optional), a list mixing paths
+ * and inline cases, or an inline list of cases. Paths resolve against `baseDir`. Each loaded file's own
+ * `defaults` are already applied to its cases; the returned `defaults` is empty. Never throws.
+ */
+export function resolveTests(raw: unknown, baseDir: string, source: TestsSource): TestBank {
+  const bank: TestBank = { cases: [], defaults: {}, diagnostics: [], file: source.file };
+  if (raw === undefined || raw === null) return bank;
+  if (typeof raw === 'string') {
+    loadPath(raw, baseDir, source, undefined, bank);
+    return bank;
+  }
+  if (!Array.isArray(raw)) {
+    bank.diagnostics.push(diagnostic(source.file, 'error', 'invalid-tests', 'tests must be a path, a list of paths or a list of test cases', rangeOfItem(source, undefined)));
+    return bank;
+  }
+  // Inline cases keep their position in the list as their index; paths are loaded in place.
+  const inline: { raw: unknown; index: number }[] = [];
+  raw.forEach((item, index) => {
+    if (typeof item === 'string') loadPath(item, baseDir, source, index, bank);
+    else if (isRecord(item)) inline.push({ raw: item, index });
+    else bank.diagnostics.push(diagnostic(source.file, 'error', 'invalid-tests', 'each entry of tests must be a path or a test case', rangeOfItem(source, index)));
+  });
+  if (inline.length > 0) {
+    const diags: BankDiagnostic[] = [];
+    const nodes = seqItems(source.node);
+    const cases = inline.flatMap(({ raw: item, index }) => {
+      const [c] = casesFromList([item], [nodes[index]], source.positionAt, source.file, baseDir, diags);
+      return c ? [{ ...c, source: { file: source.file, index } }] : [];
+    });
+    bank.cases.push(...assignIds(cases, source.file));
+    bank.diagnostics.push(...diags);
+  }
+  return bank;
+}
+

@@ -1,0 +1,246 @@
+// Turns a raw test case (parsed YAML/JSON/CSV row) into a `TestCase`, reporting problems as diagnostics.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, extname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { checkAssertion } from '../assertions/assertionRegistry';
+import type { AssertionSpec } from '../assertions/assertionTypes';
+import { isRecord } from '../assertions/valueUtils';
+import type { Range, Severity } from '../types';
+import type { BankDiagnostic, TestCase, TestDefaults } from './testBankTypes';
+
+/** Where a raw case sits, so its problems get ranges and its `file://` values resolve. */
+export interface CaseLocation {
+  file: string;
+  index: number;
+  /** The whole case. */
+  range?: Range;
+  /** Each `assert` entry, by index. */
+  assertRanges?: (Range | undefined)[];
+  /** A key's value within the case (`vars`, `threshold`…). */
+  keyRanges?: Record<string, Range | undefined>;
+  /** Folder `file://` references resolve against. */
+  baseDir: string;
+}
+
+const CASE_KEYS = new Set(['description', 'vars', 'assert', 'threshold', 'repeat', 'options', 'metadata']);
+/** promptfoo test keys Assay reads elsewhere or not at all: accepted quietly with an info note. */
+const IGNORED_CASE_KEYS = new Set(['provider', 'providers', 'prompts', 'providerOutput', 'assertScoringFunction']);
+const ASSERT_KEYS = new Set(['type', 'value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options']);
+const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+export function diagnostic(file: string, severity: Severity, code: string, message: string, range: Range | undefined): BankDiagnostic {
+  return { file, severity, code, message, range: range ?? ZERO_RANGE };
+}
+
+/** Reads a `file://` value relative to `baseDir`: JSON and YAML files are parsed, anything else is text. */
+export function loadFileValue(ref: string, baseDir: string): { value: unknown } | { error: string } {
+  const rel = ref.slice('file://'.length);
+  const abs = isAbsolute(rel) ? rel : resolve(baseDir, rel);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch {
+    return { error: `file not found: ${rel}` };
+  }
+  const ext = extname(abs).toLowerCase();
+  try {
+    if (ext === '.json') return { value: JSON.parse(text) };
+    if (ext === '.yaml' || ext === '.yml') return { value: parseYaml(text) };
+  } catch (e) {
+    return { error: `${rel} does not parse: ${(e as Error).message}` };
+  }
+  return { value: text };
+}
+
+const isFileRef = (v: unknown): v is string => typeof v === 'string' && v.startsWith('file://');
+
+/** Resolves `file://` in an assertion value (not for `javascript`, which loads its file when it runs). */
+function resolveAssertValue(spec: AssertionSpec, loc: CaseLocation, range: Range | undefined, diags: BankDiagnostic[]): void {
+  const base = spec.type.replace(/^not-/, '');
+  if (!isFileRef(spec.value)) return;
+  if (base === 'javascript') {
+    const rel = spec.value.slice('file://'.length);
+    spec.value = `file://${isAbsolute(rel) ? rel : resolve(loc.baseDir, rel)}`;
+    return;
+  }
+  const loaded = loadFileValue(spec.value, loc.baseDir);
+  if ('error' in loaded) diags.push(diagnostic(loc.file, 'error', 'file-not-found', loaded.error as string, range));
+  else spec.value = loaded.value;
+}
+
+/** Validates one raw assertion; returns it (possibly with problems reported) or `undefined` when unusable. */
+export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range | undefined, diags: BankDiagnostic[]): AssertionSpec | undefined {
+  const at = range ?? loc.range;
+  if (!isRecord(raw)) {
+    diags.push(diagnostic(loc.file, 'error', 'invalid-assertion', 'an assertion must be a mapping with a type', at));
+    return undefined;
+  }
+  if (typeof raw.type !== 'string' || raw.type === '') {
+    diags.push(diagnostic(loc.file, 'error', 'invalid-assertion', 'an assertion needs a type', at));
+    return undefined;
+  }
+  for (const key of Object.keys(raw)) {
+    if (!ASSERT_KEYS.has(key)) {
+      diags.push(diagnostic(loc.file, 'warning', 'unknown-key', `"${key}" is not supported on an assertion and is ignored`, at));
+    }
+  }
+  const spec: AssertionSpec = { type: raw.type };
+  for (const key of ['value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options'] as const) {
+    if (raw[key] !== undefined && raw[key] !== null) (spec as unknown as Record<string, unknown>)[key] = raw[key];
+  }
+  if (at) spec.range = at;
+  resolveAssertValue(spec, loc, at, diags);
+  const problem = checkAssertion(spec);
+  if (problem) diags.push(diagnostic(loc.file, 'error', problem.code, problem.message, at));
+  return spec;
+}
+
+function normalizeVars(raw: unknown, loc: CaseLocation, diags: BankDiagnostic[]): Record<string, unknown> {
+  if (raw === undefined || raw === null) return {};
+  if (!isRecord(raw)) {
+    diags.push(diagnostic(loc.file, 'error', 'invalid-case', 'vars must be a mapping of variable names to values', loc.keyRanges?.vars ?? loc.range));
+    return {};
+  }
+  const vars: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (isFileRef(v) && !/\.(m?js|cjs|py)$/i.test(v)) {
+      const loaded = loadFileValue(v, loc.baseDir);
+      if ('error' in loaded) {
+        diags.push(diagnostic(loc.file, 'error', 'file-not-found', `vars.${k}: ${loaded.error}`, loc.keyRanges?.vars ?? loc.range));
+        vars[k] = v;
+      } else vars[k] = typeof loaded.value === 'string' ? loaded.value : JSON.stringify(loaded.value);
+    } else if (isFileRef(v)) {
+      diags.push(diagnostic(loc.file, 'warning', 'unsupported', `vars.${k}: script-generated variables are not supported; the path is used as text`, loc.keyRanges?.vars ?? loc.range));
+      vars[k] = v;
+    } else vars[k] = v;
+  }
+  return vars;
+}
+
+function optionalNumber(raw: Record<string, unknown>, key: string, loc: CaseLocation, diags: BankDiagnostic[], integer = false): number | undefined {
+  const v = raw[key];
+  if (v === undefined || v === null) return undefined;
+  const ok = typeof v === 'number' && Number.isFinite(v) && (!integer || (Number.isInteger(v) && v >= 1));
+  if (!ok) {
+    diags.push(diagnostic(loc.file, 'error', 'invalid-case', `${key} must be ${integer ? 'a whole number ≥ 1' : 'a number'}`, loc.keyRanges?.[key] ?? loc.range));
+    return undefined;
+  }
+  return v as number;
+}
+
+function optionalRecord(raw: Record<string, unknown>, key: string, loc: CaseLocation, diags: BankDiagnostic[]): Record<string, unknown> | undefined {
+  const v = raw[key];
+  if (v === undefined || v === null) return undefined;
+  if (!isRecord(v)) {
+    diags.push(diagnostic(loc.file, 'error', 'invalid-case', `${key} must be a mapping`, loc.keyRanges?.[key] ?? loc.range));
+    return undefined;
+  }
+  return v;
+}
+
+function normalizeAssertList(raw: unknown, loc: CaseLocation, diags: BankDiagnostic[]): AssertionSpec[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    diags.push(diagnostic(loc.file, 'error', 'invalid-case', 'assert must be a list of assertions', loc.keyRanges?.assert ?? loc.range));
+    return [];
+  }
+  const specs: AssertionSpec[] = [];
+  raw.forEach((a, i) => {
+    const spec = normalizeAssertion(a, loc, loc.assertRanges?.[i], diags);
+    if (spec) specs.push(spec);
+  });
+  return specs;
+}
+
+/** A case without its id (ids are assigned per file by `assignIds`). */
+export type UnidentifiedCase = Omit<TestCase, 'id'>;
+
+/** Validates a raw case. Returns `undefined` (with an error) when it is not a mapping. */
+export function normalizeCase(raw: unknown, loc: CaseLocation, diags: BankDiagnostic[]): UnidentifiedCase | undefined {
+  if (!isRecord(raw)) {
+    diags.push(diagnostic(loc.file, 'error', 'invalid-case', 'a test case must be a mapping (description, vars, assert…)', loc.range));
+    return undefined;
+  }
+  for (const key of Object.keys(raw)) {
+    if (CASE_KEYS.has(key)) continue;
+    const at = loc.keyRanges?.[key] ?? loc.range;
+    if (IGNORED_CASE_KEYS.has(key)) diags.push(diagnostic(loc.file, 'info', 'unsupported', `"${key}" on a test case is not supported by Assay and is ignored`, at));
+    else diags.push(diagnostic(loc.file, 'warning', 'unknown-key', `unknown test case key "${key}"`, at));
+  }
+  const testCase: UnidentifiedCase = {
+    vars: normalizeVars(raw.vars, loc, diags),
+    assert: normalizeAssertList(raw.assert, loc, diags),
+    source: { file: loc.file, index: loc.index },
+  };
+  if (raw.description !== undefined && raw.description !== null) {
+    if (typeof raw.description === 'string' || typeof raw.description === 'number') testCase.description = String(raw.description);
+    else diags.push(diagnostic(loc.file, 'error', 'invalid-case', 'description must be text', loc.keyRanges?.description ?? loc.range));
+  }
+  const threshold = optionalNumber(raw, 'threshold', loc, diags);
+  if (threshold !== undefined) testCase.threshold = threshold;
+  const repeat = optionalNumber(raw, 'repeat', loc, diags, true);
+  if (repeat !== undefined) testCase.repeat = repeat;
+  const options = optionalRecord(raw, 'options', loc, diags);
+  if (options) testCase.options = options;
+  const metadata = optionalRecord(raw, 'metadata', loc, diags);
+  if (metadata) testCase.metadata = metadata;
+  if (loc.range) testCase.range = loc.range;
+  return testCase;
+}
+
+/** Validates bank-level defaults (promptfoo's `defaultTest`): the same keys as a case, minus `description`. */
+export function normalizeDefaults(raw: unknown, loc: CaseLocation, diags: BankDiagnostic[]): TestDefaults {
+  if (raw === undefined || raw === null) return {};
+  const c = normalizeCase(raw, loc, diags);
+  if (!c) return {};
+  const defaults: TestDefaults = {};
+  if (Object.keys(c.vars).length > 0) defaults.vars = c.vars;
+  if (c.assert.length > 0) defaults.assert = c.assert;
+  if (c.threshold !== undefined) defaults.threshold = c.threshold;
+  if (c.repeat !== undefined) defaults.repeat = c.repeat;
+  if (c.options) defaults.options = c.options;
+  if (c.metadata) defaults.metadata = c.metadata;
+  return defaults;
+}
+
+/** JSON with sorted keys, so equal values hash equally whatever their key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (isRecord(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Gives each case of one file its stable id (see `TestCase.id`). */
+export function assignIds(cases: UnidentifiedCase[], file: string): TestCase[] {
+  const seen = new Map<string, number>();
+  const name = basename(file);
+  return cases.map((c) => {
+    const key = c.description !== undefined ? `d:${c.description}` : `v:${canonical(c.vars)}`;
+    const hash = createHash('sha1').update(key).digest('hex').slice(0, 8);
+    const n = (seen.get(hash) ?? 0) + 1;
+    seen.set(hash, n);
+    return { id: `${name}#${hash}${n > 1 ? `~${n}` : ''}`, ...c };
+  });
+}
+
+/** A case with bank defaults merged in, promptfoo's way: vars and options merged (the case wins), default assertions first. */
+export function applyDefaults(testCase: TestCase, defaults: TestDefaults): TestCase {
+  const merged: TestCase = {
+    ...testCase,
+    vars: { ...defaults.vars, ...testCase.vars },
+    assert: [...(defaults.assert ?? []), ...testCase.assert],
+  };
+  const threshold = testCase.threshold ?? defaults.threshold;
+  if (threshold !== undefined) merged.threshold = threshold;
+  const repeat = testCase.repeat ?? defaults.repeat;
+  if (repeat !== undefined) merged.repeat = repeat;
+  if (defaults.options || testCase.options) merged.options = { ...defaults.options, ...testCase.options };
+  if (defaults.metadata || testCase.metadata) merged.metadata = { ...defaults.metadata, ...testCase.metadata };
+  return merged;
+}
