@@ -120,6 +120,18 @@ export function ensureCodeServer({ log = (m) => console.log(`[code-server] ${m}`
   return { dir: codeServerDir, entry: entryOf(codeServerDir) };
 }
 
+/** Process groups of servers still running; killed if this process exits without stopping them. */
+const liveGroups = new Set();
+process.on('exit', () => {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
 function codeServerEnv(extra) {
   // The gallery is unreachable here; an empty one keeps code-server from trying.
   return { ...process.env, EXTENSIONS_GALLERY: '{}', ...extra };
@@ -154,13 +166,21 @@ export async function startCodeServer({ userDataDir, extensionsDir, env = {}, lo
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
   ];
   const child = spawn(process.execPath, args, { env: codeServerEnv(env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  liveGroups.add(child.pid);
   let output = '';
   const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
+  const killGroup = (sig) => {
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
   const url = await new Promise((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`code-server did not start within ${startTimeoutMs} ms:\n${output}`)), startTimeoutMs);
     const onData = (chunk) => {
       const text = chunk.toString();
-      output += text;
+      output = (output + text).slice(-1_000_000);
       for (const line of text.split('\n')) if (line.trim()) log(line);
       const m = /HTTP server listening on (http:\/\/\S+)/.exec(output);
       if (m) {
@@ -174,6 +194,10 @@ export async function startCodeServer({ userDataDir, extensionsDir, env = {}, lo
       clearTimeout(timer);
       rej(new Error(`code-server exited (${code ?? signal}) before listening:\n${output}`));
     });
+  }).catch((err) => {
+    killGroup('SIGKILL');
+    liveGroups.delete(child.pid);
+    throw err;
   });
   let stopping;
   return {
@@ -186,19 +210,12 @@ export async function startCodeServer({ userDataDir, extensionsDir, env = {}, lo
     /** SIGTERM to the whole process group (server, extension host, watchers, pty host), SIGKILL after 5 s. */
     stop() {
       stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const kill = (sig) => {
-          try {
-            process.kill(-child.pid, sig);
-          } catch {
-            /* already gone */
-          }
-        };
-        kill('SIGTERM');
-        const timer = setTimeout(() => kill('SIGKILL'), 5_000);
+        killGroup('SIGTERM');
+        const timer = setTimeout(() => killGroup('SIGKILL'), 5_000);
         await exited;
         clearTimeout(timer);
-        kill('SIGKILL'); // stragglers of the group that ignored SIGTERM
+        killGroup('SIGKILL'); // stragglers of the group that ignored SIGTERM
+        liveGroups.delete(child.pid);
       })();
       return stopping;
     },
