@@ -1,0 +1,608 @@
+// Reads the YAML front matter into the document model. Assay's keys and Prompty's (v1 and v2) land in
+// the same fields; every problem becomes a diagnostic on the exact YAML node, never an exception.
+import { isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
+import type { Diagnostic, ModelParams, ModelRef, Range, Severity } from '../types';
+import { didYouMean } from './didYouMean';
+import type { LineIndex } from './lineIndex';
+import type { PromptFileKind, PromptInput, PromptModel, PromptTests } from './promptDocument';
+
+/** Top-level keys of a `.prompt` file. */
+export const PROMPT_KEYS = ['name', 'description', 'version', 'tags', 'metadata', 'model', 'models', 'params', 'inputs', 'tests'] as const;
+/** Further top-level keys a `.prompty` file may hold (Prompty v1 and v2). */
+export const PROMPTY_KEYS = ['$schema', 'id', 'kind', 'displayName', 'authors', 'sample', 'outputs', 'template', 'tools', 'base'] as const;
+/** Parameters Assay passes to providers (`ModelParams`). */
+export const PARAM_KEYS = ['temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice'] as const;
+/** Provider parameters Assay knows of but does not send yet. */
+const UNSUPPORTED_PARAMS = new Set([
+  'frequency_penalty', 'presence_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'n', 'user', 'parallel_tool_calls',
+  'reasoning_effort', 'top_k', 'service_tier', 'store', 'stream', 'metadata', 'allow_multiple_tool_calls', 'modalities',
+]);
+/** Prompty v2 `model.options` names → Assay's. */
+const OPTION_ALIASES: Record<string, string> = {
+  maxOutputTokens: 'max_tokens', max_output_tokens: 'max_tokens', maxTokens: 'max_tokens', topP: 'top_p',
+  stopSequences: 'stop', stop_sequences: 'stop', responseFormat: 'response_format', toolChoice: 'tool_choice',
+  topK: 'top_k', frequencyPenalty: 'frequency_penalty', presencePenalty: 'presence_penalty', allowMultipleToolCalls: 'allow_multiple_tool_calls',
+};
+/** `max_completion_tokens` is OpenAI's newer name for the same limit. */
+const PARAM_ALIASES: Record<string, string> = { max_completion_tokens: 'max_tokens' };
+/** Keys of an input's long form. */
+export const INPUT_SPEC_KEYS = ['type', 'kind', 'description', 'default', 'sample', 'example', 'required', 'enum', 'enumValues', 'items', 'properties'] as const;
+/** Input types (Prompty's `kind`s included; `messages`/`thread` hold a list of chat messages). */
+export const INPUT_TYPES = ['string', 'number', 'integer', 'boolean', 'object', 'array', 'list', 'messages', 'thread', 'any'] as const;
+const MODEL_KEYS = ['api', 'configuration', 'parameters', 'id', 'provider', 'apiType', 'api_type', 'connection', 'options'];
+
+const MODEL_REF = /^([A-Za-z][\w.-]*):(\S+)$/;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Parses `provider:model` (the model part may hold more colons: `ollama:llama3.1:8b`).
+ * Returns the reference, or an error message explaining the expected shape.
+ */
+export function parseModelRef(text: string): ModelRef | { error: string } {
+  const t = text.trim();
+  const m = MODEL_REF.exec(t);
+  if (m) return { provider: m[1]!, model: m[2]! };
+  if (t === '') return { error: 'Empty model reference: write provider:model, e.g. openai:gpt-4o-mini.' };
+  if (/\s/.test(t)) return { error: `Model reference '${t}' must not contain spaces: write provider:model, e.g. openai:gpt-4o-mini.` };
+  if (!t.includes(':')) return { error: `Model reference '${t}' needs a provider: write provider:model, e.g. openai:${t}.` };
+  return { error: `Malformed model reference '${t}': write provider:model, where provider is a name like openai, anthropic or a configured endpoint.` };
+}
+
+/** What the front matter contributes to a `PromptDocument`. */
+export interface FrontMatterFields {
+  data?: Record<string, unknown>;
+  keyRanges: Map<string, Range>;
+  name?: string;
+  description?: string;
+  models: PromptModel[];
+  params: ModelParams;
+  inputs: Map<string, PromptInput>;
+  tests?: PromptTests;
+}
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return 'empty';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return 'a string';
+  return `a ${typeof v}`;
+}
+
+class FrontMatterReader {
+  readonly out: FrontMatterFields = { keyRanges: new Map(), models: [], params: {}, inputs: new Map() };
+  private doc!: Document;
+
+  constructor(
+    private readonly text: string,
+    private readonly base: number,
+    private readonly lines: LineIndex,
+    private readonly kind: PromptFileKind,
+    private readonly diagnostics: Diagnostic[],
+    /** Range to report on when a node has no position (the whole front matter). */
+    private readonly fallback: Range,
+  ) {}
+
+  private range(node: unknown): Range {
+    const r = (node as { range?: unknown } | null)?.range;
+    if (Array.isArray(r) && typeof r[0] === 'number' && typeof r[1] === 'number') {
+      return this.lines.range(this.base + r[0], this.base + Math.max(r[0], r[1]));
+    }
+    return this.fallback;
+  }
+
+  private report(severity: Severity, code: string, message: string, node: unknown): void {
+    this.diagnostics.push({ severity, code, message, range: this.range(node) });
+  }
+
+  /** The node's value as plain data; never throws (alias bombs and cycles become `undefined`). */
+  private js(node: unknown): unknown {
+    if (node === null || node === undefined) return null;
+    try {
+      return (node as Node).toJS(this.doc, { maxAliasCount: 100 });
+    } catch (err) {
+      this.report('error', 'yaml-syntax', `Cannot read this value: ${err instanceof Error ? err.message : String(err)}`, node);
+      return undefined;
+    }
+  }
+
+  private entries(node: unknown): { key: string; keyNode: unknown; value: unknown }[] {
+    if (!isMap(node)) return [];
+    const list: { key: string; keyNode: unknown; value: unknown }[] = [];
+    for (const pair of node.items) {
+      const k = pair.key;
+      if (!isScalar(k) || k.value === null || typeof k.value === 'object') {
+        const missing = k === null || (isScalar(k) && k.value === null);
+        this.report('warning', 'unknown-key', missing ? "A key is missing before ':'; this entry is ignored." : 'Keys must be plain words, not lists or mappings; this entry is ignored.', k ?? pair.value ?? node);
+        continue;
+      }
+      list.push({ key: String(k.value), keyNode: k, value: pair.value });
+    }
+    return list;
+  }
+
+  read(): FrontMatterFields {
+    this.doc = parseDocument(this.text, { keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
+    this.yamlProblems();
+    const root = this.doc.contents;
+    if (root === null || (isScalar(root) && root.value === null)) return this.out;
+    if (!isMap(root)) {
+      this.report('error', 'frontmatter-not-mapping', `The front matter must be a YAML mapping of keys (name:, model:, inputs:…), not ${describe(this.js(root))}.`, root);
+      return this.out;
+    }
+    const data = this.js(root);
+    if (data && typeof data === 'object' && !Array.isArray(data)) this.out.data = data as Record<string, unknown>;
+    const allowed: readonly string[] = this.kind === 'prompty' ? [...PROMPT_KEYS, ...PROMPTY_KEYS] : PROMPT_KEYS;
+    let sample: { keyNode: unknown; value: unknown } | undefined;
+    let modelNode: unknown;
+    let modelsNode: unknown;
+    for (const { key, keyNode, value } of this.entries(root)) {
+      if (!this.out.keyRanges.has(key)) this.out.keyRanges.set(key, this.range(keyNode));
+      if (!allowed.includes(key)) {
+        this.unknownTopKey(key, keyNode, allowed);
+        continue;
+      }
+      switch (key) {
+        case 'name':
+        case 'description': {
+          const v = this.js(value);
+          if (typeof v === 'string') this.out[key] = v;
+          else this.report('error', 'wrong-type', `'${key}' must be a string, not ${describe(v)}.`, value ?? keyNode);
+          break;
+        }
+        case 'model':
+          modelNode = value ?? keyNode;
+          this.readModel(value, keyNode);
+          break;
+        case 'models':
+          modelsNode = value ?? keyNode;
+          this.readModels(value, keyNode);
+          break;
+        case 'params':
+          this.readParams(value, keyNode, PARAM_ALIASES, 'params');
+          break;
+        case 'inputs':
+          this.readInputs(value, keyNode);
+          break;
+        case 'sample':
+          sample = { keyNode, value };
+          break;
+        case 'tests':
+          this.readTests(value, keyNode);
+          break;
+        case 'template':
+          this.readTemplate(value);
+          break;
+      }
+    }
+    if (modelNode !== undefined && modelsNode !== undefined) {
+      this.report('warning', 'model-conflict', "Both 'model' and 'models' are set; the prompt runs on every model listed in both. Use one of them.", modelsNode);
+    }
+    if (sample) this.readSample(sample.value, sample.keyNode);
+    return this.out;
+  }
+
+  private yamlProblems(): void {
+    let dupKeys: Map<number, unknown> | undefined;
+    for (const e of this.doc.errors) {
+      const [start, end] = e.pos;
+      if (e.code === 'DUPLICATE_KEY') {
+        if (!dupKeys) {
+          const found = new Map<number, unknown>();
+          visit(this.doc, {
+            Pair(_, pair) {
+              const r = (pair.key as { range?: number[] } | null)?.range;
+              if (r) found.set(r[0]!, pair.key);
+            },
+          });
+          dupKeys = found;
+        }
+        const keyNode = dupKeys.get(start);
+        const name = isScalar(keyNode) ? String(keyNode.value) : 'key';
+        this.diagnostics.push({
+          severity: 'error',
+          code: 'duplicate-key',
+          message: `Duplicate key '${name}': each key may appear once in a mapping.`,
+          range: keyNode ? this.range(keyNode) : this.lines.range(this.base + start, this.base + end),
+        });
+        continue;
+      }
+      this.diagnostics.push({
+        severity: 'error',
+        code: 'yaml-syntax',
+        message: `YAML: ${e.message}`,
+        range: this.lines.range(this.base + start, this.base + Math.max(start + 1, end)),
+      });
+    }
+    for (const w of this.doc.warnings) {
+      const [start, end] = w.pos;
+      this.diagnostics.push({ severity: 'warning', code: 'yaml-syntax', message: `YAML: ${w.message}`, range: this.lines.range(this.base + start, this.base + end) });
+    }
+  }
+
+  private unknownTopKey(key: string, keyNode: unknown, allowed: readonly string[]): void {
+    let hint = didYouMean(key, allowed);
+    if ((PROMPTY_KEYS as readonly string[]).includes(key)) hint = ` '${key}' is a Prompty key, read only in .prompty files.`;
+    else if (!hint && (PARAM_KEYS as readonly string[]).includes(key)) hint = ` Generation parameters go under 'params' (params: { ${key}: … }).`;
+    this.report('warning', 'unknown-key', `Unknown front-matter key '${key}'; it is ignored.${hint}`, keyNode);
+  }
+
+  private addRef(text: string, node: unknown): void {
+    const r = parseModelRef(text);
+    if ('error' in r) {
+      this.report('error', 'model-ref', r.error, node);
+      return;
+    }
+    if (text.includes('${')) {
+      this.report('warning', 'model-ref', 'Environment references (${env:…}) are not expanded in model names; write the model name itself.', node);
+    }
+    this.out.models.push({ ref: r, text: text.trim(), range: this.range(node) });
+  }
+
+  private refFromScalar(node: unknown, what: string): void {
+    const v = isScalar(node) ? node.value : this.js(node);
+    if (typeof v === 'string') this.addRef(v, node);
+    else this.report('error', 'model-ref', `${what} must be a provider:model string, not ${describe(v)}.`, node);
+  }
+
+  private readModel(value: unknown, keyNode: unknown): void {
+    if (isSeq(value)) {
+      this.report('warning', 'wrong-type', "'model' takes one reference; use 'models' for a list.", keyNode);
+      for (const item of value.items) this.refFromScalar(item, 'Each model');
+    } else if (isMap(value)) {
+      this.readModelBlock(value);
+    } else {
+      this.refFromScalar(value ?? keyNode, "'model'");
+    }
+  }
+
+  private readModels(value: unknown, keyNode: unknown): void {
+    if (isSeq(value)) for (const item of value.items) this.refFromScalar(item, 'Each entry of models');
+    else if (isScalar(value) && typeof value.value === 'string') this.addRef(value.value, value);
+    else this.report('error', 'wrong-type', `'models' must be a list of provider:model references, not ${describe(this.js(value))}.`, value ?? keyNode);
+  }
+
+  private str(node: unknown): string | undefined {
+    return isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
+  }
+
+  /** Prompty's model block: v1 `{api, configuration, parameters}` or v2 `{id, provider, options}`. */
+  private readModelBlock(map: unknown): void {
+    const fields = new Map(this.entries(map).map((e) => [e.key, e] as const));
+    for (const [key, e] of fields) {
+      if (!MODEL_KEYS.includes(key)) this.report('warning', 'unknown-key', `Unknown model key '${key}'.${didYouMean(key, MODEL_KEYS)}`, e.keyNode);
+    }
+    const api = fields.get('api') ?? fields.get('apiType') ?? fields.get('api_type');
+    if (api) {
+      const v = this.js(api.value);
+      if (v !== 'chat') this.report('warning', 'prompty-api', `Only the chat API is supported; '${String(v)}' is treated as chat.`, api.value ?? api.keyNode);
+    }
+    const id = fields.get('id');
+    if (id) {
+      const model = this.str(id.value);
+      const providerEntry = fields.get('provider');
+      const provider = this.str(providerEntry?.value);
+      if (model === undefined) this.report('error', 'model-ref', `'model.id' must be a string, not ${describe(this.js(id.value))}.`, id.value ?? id.keyNode);
+      else if (provider !== undefined) this.addRef(`${provider}:${model}`, id.value);
+      else if (providerEntry) this.report('error', 'wrong-type', "'model.provider' must be a string.", providerEntry.value ?? providerEntry.keyNode);
+      else if (model.includes(':')) this.addRef(model, id.value);
+      else this.report('error', 'model-ref', `Model '${model}' needs a provider: add 'provider: openai' (or anthropic, or a configured endpoint name).`, id.value);
+    }
+    const config = fields.get('configuration');
+    if (config) this.readConfiguration(config.value, config.keyNode);
+    const parameters = fields.get('parameters');
+    if (parameters) this.readParams(parameters.value, parameters.keyNode, PARAM_ALIASES, 'model.parameters');
+    const options = fields.get('options');
+    if (options) this.readParams(options.value, options.keyNode, OPTION_ALIASES, 'model.options');
+  }
+
+  /** Prompty v1 `model.configuration`: `type: openai` + `name`, or `type: azure_openai` + `azure_deployment`. */
+  private readConfiguration(node: unknown, keyNode: unknown): void {
+    if (!isMap(node)) {
+      this.report('error', 'wrong-type', `'model.configuration' must be a mapping, not ${describe(this.js(node))}.`, node ?? keyNode);
+      return;
+    }
+    const f = new Map(this.entries(node).map((e) => [e.key, e] as const));
+    const type = this.str(f.get('type')?.value);
+    const deployment = f.get('azure_deployment');
+    const named = deployment ?? f.get('name') ?? f.get('model');
+    const provider = type === 'azure_openai' || type === 'azure' || (!type && deployment) ? 'azure_openai' : (type ?? 'openai');
+    const model = this.str(named?.value);
+    if (named && model === undefined) this.report('error', 'wrong-type', `'${named.key}' must be a string.`, named.value ?? named.keyNode);
+    else if (!named) this.report('warning', 'model-ref', "'model.configuration' names no model: add 'name' (OpenAI) or 'azure_deployment' (Azure OpenAI).", keyNode);
+    else this.addRef(`${provider}:${model}`, named.value);
+  }
+
+  private readParams(node: unknown, keyNode: unknown, aliases: Record<string, string>, where: string): void {
+    if (!isMap(node)) {
+      if (!(isScalar(node) && node.value === null)) this.report('error', 'wrong-type', `'${where}' must be a mapping of parameters, not ${describe(this.js(node))}.`, node ?? keyNode);
+      return;
+    }
+    const p = this.out.params;
+    for (const { key, keyNode: k, value } of this.entries(node)) {
+      const name = aliases[key] ?? key;
+      const v = this.js(value);
+      const at = value ?? k;
+      const wrong = (expected: string): void =>
+        this.report('error', 'wrong-type', `'${key}' must be ${expected}, not ${describe(v)}${typeof v === 'string' || typeof v === 'number' ? ` (${JSON.stringify(v)})` : ''}.`, at);
+      switch (name) {
+        case 'temperature':
+          if (typeof v !== 'number') wrong('a number');
+          else {
+            if (v < 0 || v > 2) this.report('warning', 'param-range', `temperature ${v} is outside 0–2.`, at);
+            p.temperature = v;
+          }
+          break;
+        case 'top_p':
+          if (typeof v !== 'number') wrong('a number');
+          else {
+            if (v < 0 || v > 1) this.report('warning', 'param-range', `top_p ${v} is outside 0–1.`, at);
+            p.top_p = v;
+          }
+          break;
+        case 'max_tokens':
+          if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) wrong('a whole number of at least 1');
+          else p.max_tokens = v;
+          break;
+        case 'seed':
+          if (typeof v !== 'number' || !Number.isInteger(v)) wrong('a whole number');
+          else p.seed = v;
+          break;
+        case 'stop':
+          if (typeof v === 'string') p.stop = [v];
+          else if (Array.isArray(v) && v.every((s) => typeof s === 'string')) p.stop = v as string[];
+          else wrong('a string or a list of strings');
+          break;
+        case 'response_format':
+          this.readResponseFormat(value, v, at);
+          break;
+        case 'tools':
+          this.readTools(value, v, at);
+          break;
+        case 'tool_choice':
+          if (v === 'auto' || v === 'none' || v === 'required') p.tool_choice = v;
+          else if (v && typeof v === 'object' && !Array.isArray(v) && typeof (v as { function?: { name?: unknown } }).function?.name === 'string') p.tool_choice = v;
+          else wrong("'auto', 'none', 'required' or { type: function, function: { name } }");
+          break;
+        default:
+          if (UNSUPPORTED_PARAMS.has(name)) this.report('info', 'unsupported-param', `'${key}' is not sent to providers yet; it is ignored.`, k);
+          else this.report('warning', 'unknown-param', `Unknown parameter '${key}'; it is ignored.${didYouMean(key, [...PARAM_KEYS, ...Object.keys(aliases)])}`, k);
+      }
+    }
+  }
+
+  private readResponseFormat(node: unknown, v: unknown, at: unknown): void {
+    if (v === 'json_object' || v === 'text') {
+      this.out.params.response_format = { type: v };
+      return;
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) {
+      this.report('error', 'wrong-type', `'response_format' must be { type: json_object }, { type: json_schema, json_schema: {...} } or { type: text }, not ${describe(v)}.`, at);
+      return;
+    }
+    const rf = v as Record<string, unknown>;
+    const f = new Map(this.entries(node).map((e) => [e.key, e] as const));
+    const typeAt = f.get('type')?.value ?? at;
+    if (rf['type'] === 'json_schema') {
+      const js = rf['json_schema'];
+      const jsNode = f.get('json_schema')?.value;
+      if (!js || typeof js !== 'object' || Array.isArray(js)) {
+        this.report('error', 'wrong-type', "A json_schema response format needs 'json_schema: { name, schema }'.", jsNode ?? typeAt);
+        return;
+      }
+      const inner = new Map(this.entries(jsNode).map((e) => [e.key, e] as const));
+      const o = js as Record<string, unknown>;
+      if (typeof o['name'] !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(o['name'])) {
+        this.report('error', 'wrong-type', "'json_schema.name' must be a name of letters, digits, _ or - (at most 64).", inner.get('name')?.value ?? jsNode);
+      }
+      if (!o['schema'] || typeof o['schema'] !== 'object' || Array.isArray(o['schema'])) {
+        this.report('error', 'wrong-type', "'json_schema.schema' must be a JSON Schema object.", inner.get('schema')?.value ?? jsNode);
+      }
+      if ('strict' in o && typeof o['strict'] !== 'boolean') this.report('error', 'wrong-type', "'json_schema.strict' must be true or false.", inner.get('strict')?.value ?? jsNode);
+    } else if (rf['type'] !== 'json_object' && rf['type'] !== 'text') {
+      this.report('error', 'wrong-type', `response_format type must be json_object, json_schema or text, not ${JSON.stringify(rf['type']) ?? 'missing'}.`, typeAt);
+      return;
+    }
+    this.out.params.response_format = rf;
+  }
+
+  private readTools(node: unknown, v: unknown, at: unknown): void {
+    if (!Array.isArray(v) || !isSeq(node)) {
+      this.report('error', 'wrong-type', `'tools' must be a list of { type: function, function: { name, description, parameters } }, not ${describe(v)}.`, at);
+      return;
+    }
+    let ok = true;
+    v.forEach((tool, i) => {
+      const itemNode = node.items[i];
+      const t = tool as { type?: unknown; function?: { name?: unknown; parameters?: unknown } } | null;
+      let problem: string | undefined;
+      if (!t || typeof t !== 'object' || Array.isArray(t)) problem = 'must be a mapping';
+      else if (t.type !== 'function') problem = "needs 'type: function'";
+      else if (!t.function || typeof t.function !== 'object') problem = "needs a 'function' mapping";
+      else if (typeof t.function.name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(t.function.name)) problem = "needs 'function.name' of letters, digits, _ or - (at most 64)";
+      else if (t.function.parameters !== undefined && (typeof t.function.parameters !== 'object' || t.function.parameters === null || Array.isArray(t.function.parameters))) problem = "'function.parameters' must be a JSON Schema object";
+      if (problem) {
+        ok = false;
+        this.report('error', 'wrong-type', `Tool ${i + 1} ${problem}.`, itemNode ?? at);
+      }
+    });
+    if (ok) this.out.params.tools = v as Record<string, unknown>[];
+  }
+
+  private checkDefault(input: PromptInput, node: unknown): void {
+    if (!input.hasDefault || input.type === undefined || input.default === null) return;
+    const v = input.default;
+    const t = input.type;
+    const isMessages = (x: unknown): boolean =>
+      Array.isArray(x) && x.every((m) => m && typeof m === 'object' && typeof (m as { role?: unknown }).role === 'string');
+    const fits =
+      t === 'string' ? typeof v === 'string'
+      : t === 'number' ? typeof v === 'number'
+      : t === 'integer' ? typeof v === 'number' && Number.isInteger(v)
+      : t === 'boolean' ? typeof v === 'boolean'
+      : t === 'object' ? typeof v === 'object' && !Array.isArray(v)
+      : t === 'array' || t === 'list' ? Array.isArray(v)
+      : t === 'messages' || t === 'thread' ? isMessages(v)
+      : true;
+    if (!fits) this.report('warning', 'input-type', `The default of '${input.name}' is ${describe(v)}, but its type is ${t}.`, node);
+  }
+
+  private readInputSpec(name: string, nameNode: unknown, map: unknown): void {
+    const input: PromptInput = { name, hasDefault: false, range: this.range(nameNode) };
+    let defaultNode: unknown;
+    let sampleNode: unknown;
+    for (const { key, keyNode, value } of this.entries(map)) {
+      switch (key) {
+        case 'type':
+        case 'kind': {
+          const t = this.js(value);
+          if (typeof t !== 'string') this.report('error', 'wrong-type', `'${key}' must be a type name such as string or number.`, value ?? keyNode);
+          else {
+            input.type = t;
+            if (!(INPUT_TYPES as readonly string[]).includes(t)) {
+              this.report('warning', 'input-type', `Unknown input type '${t}'.${didYouMean(t, INPUT_TYPES) || ` Known: ${INPUT_TYPES.join(', ')}.`}`, value);
+            }
+          }
+          break;
+        }
+        case 'description': {
+          const d = this.js(value);
+          if (typeof d === 'string') input.description = d;
+          else this.report('error', 'wrong-type', `'description' must be a string, not ${describe(d)}.`, value ?? keyNode);
+          break;
+        }
+        case 'default':
+          input.default = this.js(value);
+          input.hasDefault = true;
+          defaultNode = value ?? keyNode;
+          break;
+        case 'sample':
+        case 'example':
+          sampleNode ??= value ?? keyNode;
+          break;
+        case 'name':
+          break;
+        default:
+          if (!(INPUT_SPEC_KEYS as readonly string[]).includes(key)) {
+            this.report('warning', 'unknown-key', `Unknown input key '${key}'.${didYouMean(key, INPUT_SPEC_KEYS)}`, keyNode);
+          }
+      }
+    }
+    // A sample value is what an example run uses: a default when there is none.
+    if (!input.hasDefault && sampleNode !== undefined) {
+      input.default = this.js(sampleNode);
+      input.hasDefault = true;
+      defaultNode = sampleNode;
+    }
+    this.checkDefault(input, defaultNode);
+    this.addInput(input, nameNode);
+  }
+
+  private addInput(input: PromptInput, nameNode: unknown): void {
+    if (this.out.inputs.has(input.name)) {
+      this.report('error', 'duplicate-key', `Input '${input.name}' is declared twice.`, nameNode);
+      return;
+    }
+    if (!IDENTIFIER.test(input.name)) {
+      this.report('warning', 'input-name', `Input '${input.name}' is not a valid template name (letters, digits and _ only); templates cannot refer to it.`, nameNode);
+    }
+    this.out.inputs.set(input.name, input);
+  }
+
+  private isSpec(node: unknown): boolean {
+    if (!isMap(node)) return false;
+    if (node.items.length === 0) return true;
+    return this.entries(node).some((e) => (INPUT_SPEC_KEYS as readonly string[]).includes(e.key));
+  }
+
+  private readInputs(node: unknown, keyNode: unknown): void {
+    if (isMap(node)) {
+      for (const { key, keyNode: k, value } of this.entries(node)) {
+        if (this.isSpec(value)) this.readInputSpec(key, k, value);
+        else {
+          // Shorthand `name: value`: the value is the default; `name:` alone declares an input with none.
+          const empty = value === null || (isScalar(value) && value.value === null && value.source === '');
+          const input: PromptInput = { name: key, hasDefault: !empty, range: this.range(k) };
+          if (!empty) input.default = this.js(value);
+          this.addInput(input, k);
+        }
+      }
+    } else if (isSeq(node)) {
+      // Prompty v2: a list of { name, kind, default, … }.
+      for (const item of node.items) {
+        const nameEntry = this.entries(item).find((e) => e.key === 'name');
+        const name = this.str(nameEntry?.value);
+        if (!isMap(item) || name === undefined) {
+          this.report('error', 'wrong-type', "Each input in a list needs a 'name' (or write inputs as a mapping: name: { type, description, default }).", item ?? node);
+          continue;
+        }
+        this.readInputSpec(name, nameEntry!.value, item);
+      }
+    } else if (!(isScalar(node) && node.value === null)) {
+      this.report('error', 'wrong-type', `'inputs' must be a mapping of input names, not ${describe(this.js(node))}.`, node ?? keyNode);
+    }
+  }
+
+  /** Prompty's `sample`: values for the inputs, used as their defaults. */
+  private readSample(node: unknown, keyNode: unknown): void {
+    if (isScalar(node) && typeof node.value === 'string') {
+      this.report('info', 'sample-file', 'Sample files are not loaded; give the inputs defaults (or an inline sample mapping) instead.', node);
+      return;
+    }
+    if (!isMap(node)) {
+      if (!(isScalar(node) && node.value === null)) this.report('error', 'wrong-type', `'sample' must be a mapping of input values, not ${describe(this.js(node))}.`, node ?? keyNode);
+      return;
+    }
+    for (const { key, keyNode: k, value } of this.entries(node)) {
+      const existing = this.out.inputs.get(key);
+      if (existing) {
+        if (!existing.hasDefault) {
+          existing.default = this.js(value);
+          existing.hasDefault = true;
+          this.checkDefault(existing, value);
+        }
+      } else {
+        this.addInput({ name: key, hasDefault: true, default: this.js(value), range: this.range(k) }, k);
+      }
+    }
+  }
+
+  private readTests(node: unknown, keyNode: unknown): void {
+    const v = this.js(node);
+    const at = node ?? keyNode;
+    this.out.tests = { value: v, range: this.range(at) };
+    const ok =
+      (typeof v === 'string' && v.trim() !== '') ||
+      (Array.isArray(v) && (v.every((x) => typeof x === 'string') || v.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x))));
+    if (!ok) {
+      this.report('error', 'tests-shape', `'tests' must be a path, a list of paths, or a list of test cases, not ${describe(v)}.`, at);
+    }
+  }
+
+  private readTemplate(node: unknown): void {
+    const v = this.js(node);
+    let format: unknown = v;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      format = o['format'] ?? o['type'];
+      if (format && typeof format === 'object') format = (format as Record<string, unknown>)['kind'];
+    }
+    if (format !== undefined && format !== null && format !== 'jinja2' && format !== 'nunjucks') {
+      this.report('warning', 'template-format', `Template format '${String(format)}' is not supported; templates are rendered as Jinja2 (Nunjucks).`, node);
+    }
+  }
+}
+
+/**
+ * Reads front-matter YAML that starts at `base` in the file. Diagnostics are appended to `diagnostics`;
+ * `fallback` is where to report problems that have no node (the front matter's range).
+ */
+export function readFrontMatter(
+  yamlText: string,
+  base: number,
+  lines: LineIndex,
+  kind: PromptFileKind,
+  diagnostics: Diagnostic[],
+  fallback: Range,
+): FrontMatterFields {
+  return new FrontMatterReader(yamlText, base, lines, kind, diagnostics, fallback).read();
+}

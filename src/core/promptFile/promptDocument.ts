@@ -1,0 +1,99 @@
+import type { Diagnostic, ModelParams, ModelRef, Range, Role } from '../types';
+import type { LineIndex } from './lineIndex';
+
+/** `.prompt` (Assay's own front matter) or `.prompty` (Prompty v1/v2 front matter, mapped onto the same model). */
+export type PromptFileKind = 'prompt' | 'prompty';
+
+/** One `provider:model` reference from `model`/`models` (or Prompty's model block), with where it is written. */
+export interface PromptModel {
+  ref: ModelRef;
+  /** The reference as written, e.g. `openai:gpt-4o-mini`. */
+  text: string;
+  range: Range;
+}
+
+/** A declared input: from `inputs`, or (Prompty) a key of `sample`. */
+export interface PromptInput {
+  name: string;
+  /** `string`, `number`, `integer`, `boolean`, `object`, `array`, `messages`… as written (Prompty's `kind` too). */
+  type?: string;
+  description?: string;
+  /** Present only when `hasDefault`; `null` is a valid default. */
+  default?: unknown;
+  hasDefault: boolean;
+  /** Range of the input's name in the front matter. */
+  range: Range;
+}
+
+/** The raw `tests` value: a path, a list of paths, or a list of inline cases (the test-bank loader reads it). */
+export interface PromptTests {
+  value: unknown;
+  /** Range of the value node. */
+  range: Range;
+}
+
+/** A variable a section's template reads, e.g. `ticket` in `{{ ticket | trim }}`. */
+export interface VariableUse {
+  name: string;
+  range: Range;
+  /** The use tolerates a missing value (`| default`, `is defined`, inside `{% if x is defined %}`). */
+  guarded: boolean;
+}
+
+/** One message of the prompt, as written between role markers. */
+export interface PromptSection {
+  /**
+   * The message role, or `messages` for a placeholder line (`messages: history`) that splices a list of
+   * prior messages, taken from a variable, into the conversation.
+   */
+  role: Role | 'messages';
+  /** The marker line; absent for text before the first marker (an implicit system message). */
+  markerRange?: Range;
+  /** From the line after the marker to the next marker (or the end of the file). */
+  bodyRange: Range;
+  /** The body's template source, exactly as in the file. */
+  source: string;
+  /** Offset of `source` in the file. */
+  sourceOffset: number;
+  /** Variables the template reads (loop variables, `set` targets and macro arguments excluded). */
+  variables: VariableUse[];
+  /** For a `messages` placeholder: the variable holding the list (default `messages`). */
+  messagesVariable?: string;
+  /** The template's syntax error, if it has one (also in the document's diagnostics). */
+  syntaxError?: { message: string; range: Range };
+}
+
+/** The front matter block between `---` fences. */
+export interface FrontMatter {
+  /** From the opening `---` to the end of the closing one. */
+  range: Range;
+  /** The YAML between the fences. */
+  contentRange: Range;
+  /** False when the closing `---` is missing (the block then ends before the first role marker). */
+  closed: boolean;
+  /** The YAML as plain data (`undefined` when it is not a mapping). */
+  data?: Record<string, unknown>;
+  /** Range of each top-level key, for hovers and quick fixes. */
+  keyRanges: Map<string, Range>;
+}
+
+/** A parsed `.prompt`/`.prompty` file. Parsing never throws; problems are in `diagnostics`. */
+export interface PromptDocument {
+  text: string;
+  kind: PromptFileKind;
+  /** The file's path when known; `dir` resolves relative `tests` paths. */
+  path?: string;
+  dir?: string;
+  lines: LineIndex;
+  frontMatter?: FrontMatter;
+  name?: string;
+  description?: string;
+  models: PromptModel[];
+  params: ModelParams;
+  /** By name, in declaration order. */
+  inputs: Map<string, PromptInput>;
+  tests?: PromptTests;
+  sections: PromptSection[];
+  /** Problems found while parsing (YAML, structure, types); `validatePromptFile` adds cross-checks. */
+  diagnostics: Diagnostic[];
+}

@@ -1,0 +1,123 @@
+// Rendering executes template code (Nunjucks is not a sandbox): the host renders only in trusted
+// workspaces. Each section is rendered on its own from the source the parser split at role markers,
+// so no variable value can open a new message.
+import { renderTemplate } from '../template/templateRenderer';
+import type { ChatMessage, Range, ToolCall } from '../types';
+import type { PromptDocument, PromptSection } from './promptDocument';
+
+/** Options for `renderPrompt`. */
+export interface RenderOptions {
+  /** Fill variables the caller did not pass from the inputs' defaults (default true). */
+  useDefaults?: boolean;
+}
+
+/** Why a render failed; `range` points into the prompt file when the failure has a place. */
+export interface RenderError {
+  message: string;
+  range?: Range;
+}
+
+/** Rendered messages, or the reason there are none. */
+export type RenderResult = { messages: ChatMessage[] } | { error: RenderError };
+
+const MESSAGE_ROLES = new Set(['system', 'user', 'assistant', 'tool']);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The variables a render sees: the inputs' defaults (unless disabled) overridden by `vars`. */
+export function resolveVars(doc: PromptDocument, vars: Record<string, unknown> = {}, options: RenderOptions = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (options.useDefaults !== false) {
+    for (const input of doc.inputs.values()) if (input.hasDefault) out[input.name] = input.default;
+  }
+  for (const [k, v] of Object.entries(vars)) out[k] = v;
+  return out;
+}
+
+/** Checks one item of a messages placeholder's list and copies its known fields. */
+function toMessage(item: unknown, index: number, variable: string): ChatMessage | string {
+  const where = `'${variable}' item ${index + 1}`;
+  if (!isRecord(item)) return `${where} must be an object { role, content }.`;
+  const role = item['role'];
+  if (typeof role !== 'string' || !MESSAGE_ROLES.has(role)) return `${where} has role ${JSON.stringify(role) ?? 'missing'}; use system, user, assistant or tool.`;
+  const toolCalls = item['tool_calls'];
+  const hasCalls = Array.isArray(toolCalls) && toolCalls.length > 0;
+  const content = item['content'];
+  if (typeof content !== 'string' && !(hasCalls && (content === null || content === undefined))) return `${where} needs a string content.`;
+  const msg: ChatMessage = { role: role as ChatMessage['role'], content: typeof content === 'string' ? content : '' };
+  if (hasCalls) msg.tool_calls = toolCalls as ToolCall[];
+  if (role === 'tool') {
+    if (typeof item['tool_call_id'] !== 'string') return `${where} is a tool message and needs the tool_call_id it answers.`;
+    msg.tool_call_id = item['tool_call_id'];
+  }
+  if (typeof item['name'] === 'string') msg.name = item['name'];
+  return msg;
+}
+
+function tagRange(doc: PromptDocument, section: PromptSection, offset: number): Range {
+  const at = section.sourceOffset + offset;
+  let end = at + 1;
+  if (section.source.startsWith('{{', offset) || section.source.startsWith('{%', offset)) {
+    const close = section.source.slice(offset).search(/[%}]\}/);
+    if (close !== -1) end = at + close + 2;
+  }
+  return doc.lines.range(at, Math.min(end, section.sourceOffset + section.source.length));
+}
+
+/**
+ * Renders the prompt into chat messages with `vars` (plus the inputs' defaults). A variable without a
+ * value is an error naming it, unless every use tolerates absence (`| default`, `is defined`). Messages
+ * whose text renders empty are left out; text is trimmed. Never throws: failures are `{ error }`.
+ */
+export function renderPrompt(doc: PromptDocument, vars: Record<string, unknown> = {}, options: RenderOptions = {}): RenderResult {
+  if (!isRecord(vars)) return { error: { message: 'Variables must be an object of name → value.' } };
+  for (const s of doc.sections) if (s.syntaxError) return { error: { ...s.syntaxError } };
+  const context = resolveVars(doc, vars, options);
+
+  const missing = new Map<string, Range>();
+  for (const s of doc.sections) {
+    if (s.role === 'messages') {
+      const name = s.messagesVariable ?? 'messages';
+      if (!(name in context) && !missing.has(name)) missing.set(name, s.markerRange ?? s.bodyRange);
+      continue;
+    }
+    for (const v of s.variables) if (!v.guarded && !(v.name in context) && !missing.has(v.name)) missing.set(v.name, v.range);
+  }
+  if (missing.size > 0) {
+    const names = [...missing.keys()].map((n) => `'${n}'`).join(', ');
+    const first = missing.values().next().value!;
+    return {
+      error: {
+        message: `Missing ${missing.size === 1 ? 'variable' : 'variables'} ${names}: pass ${missing.size === 1 ? 'it' : 'them'} in the variables or test case, or give the input a default.`,
+        range: first,
+      },
+    };
+  }
+
+  const messages: ChatMessage[] = [];
+  for (const s of doc.sections) {
+    if (s.role === 'messages') {
+      const name = s.messagesVariable ?? 'messages';
+      const list = context[name];
+      if (!Array.isArray(list)) {
+        return { error: { message: `The messages placeholder needs '${name}' to be a list of { role, content }, not ${list === null ? 'null' : typeof list}.`, range: s.markerRange ?? s.bodyRange } };
+      }
+      for (let i = 0; i < list.length; i++) {
+        const m = toMessage(list[i], i, name);
+        if (typeof m === 'string') return { error: { message: m, range: s.markerRange ?? s.bodyRange } };
+        messages.push(m);
+      }
+      continue;
+    }
+    const r = renderTemplate(s.source, context);
+    if ('error' in r) {
+      const range = r.error.offset !== undefined ? tagRange(doc, s, r.error.offset) : s.bodyRange;
+      return { error: { message: `In the ${s.role} message: ${r.error.message}`, range } };
+    }
+    const content = r.text.trim();
+    if (content !== '') messages.push({ role: s.role, content });
+  }
+  return { messages };
+}

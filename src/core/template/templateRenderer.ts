@@ -1,0 +1,70 @@
+// Rendering runs template code: Nunjucks templates can reach JavaScript objects through their context
+// and are not a sandbox. Callers (the host) must only render files from trusted workspaces.
+import * as nunjucks from 'nunjucks';
+
+/** A render failure; `offset` (into the template source) when Nunjucks said where. */
+export interface TemplateFailure {
+  message: string;
+  offset?: number;
+}
+
+let env: nunjucks.Environment | undefined;
+
+/**
+ * The one shared environment: no loader (templates cannot read files), no autoescaping (prompts are
+ * not HTML), and outputting an undefined or null value is an error, never an empty string.
+ */
+function environment(): nunjucks.Environment {
+  if (!env) {
+    env = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: true, trimBlocks: false, lstripBlocks: false });
+    // Jinja2's name for `dump`, used by Prompty and promptfoo templates.
+    env.addFilter('tojson', (value: unknown, indent?: number) => JSON.stringify(value, null, indent) ?? 'null');
+  }
+  return env;
+}
+
+const CACHE_LIMIT = 256;
+const compiled = new Map<string, nunjucks.Template>();
+
+/** Offset of a 1-based line and column in `source` (Nunjucks counts lines by `\n` only). */
+function offsetOf(source: string, line: number, column: number): number {
+  let off = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = source.indexOf('\n', off);
+    if (nl === -1) return source.length;
+    off = nl + 1;
+  }
+  return Math.min(source.length, off + Math.max(0, column - 1));
+}
+
+function failure(err: unknown, source: string): TemplateFailure {
+  const raw = err instanceof Error ? err.message : String(err);
+  const pos = /\[Line (\d+), Column (\d+)\]/.exec(raw);
+  let message = raw
+    .replace(/^\([^)]*\)(?: \[Line \d+, Column \d+\])?\s*/, '')
+    .replace(/^(?:(?:Template render error:|Error:)\s*(?:\([^)]*\)(?: \[Line \d+, Column \d+\])?)?\s*)+/g, '')
+    .trim();
+  if (!pos) return { message };
+  const offset = offsetOf(source, Number(pos[1]), Number(pos[2]));
+  if (/attempted to output null or undefined value/.test(message)) {
+    const close = source.indexOf('}}', offset);
+    const tag = close !== -1 && source.startsWith('{{', offset) ? source.slice(offset, close + 2) : undefined;
+    message = tag ? `${tag.replace(/\s+/g, ' ')} is undefined or null` : 'a value is undefined or null';
+  }
+  return { message, offset };
+}
+
+/** Compiles (memoised by source) and renders one template. Never throws. */
+export function renderTemplate(source: string, vars: Record<string, unknown>): { text: string } | { error: TemplateFailure } {
+  let template = compiled.get(source);
+  try {
+    if (!template) {
+      template = new nunjucks.Template(source, environment(), undefined, true);
+      compiled.set(source, template);
+      if (compiled.size > CACHE_LIMIT) compiled.delete(compiled.keys().next().value!);
+    }
+    return { text: template.render(vars) };
+  } catch (err) {
+    return { error: failure(err, source) };
+  }
+}
