@@ -1,7 +1,12 @@
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
+import { lintCommand } from './lintCommand';
+import { renderCommand } from './renderCommand';
 
 /** Subcommands, by name. Each lives in its own module under src/cli/. */
-const COMMANDS: Record<string, CliCommand> = {};
+const COMMANDS: Record<string, CliCommand> = {
+  render: renderCommand,
+  lint: lintCommand,
+};
 
 const VERSION = '0.1.0';
 
