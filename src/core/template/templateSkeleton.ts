@@ -1,7 +1,7 @@
 // Nunjucks' lexer walks template text one character at a time (about 6 ms per 1,000 lines of prose),
-// too slow for diagnostics on every keystroke. The skeleton keeps every tag, comment delimiter and line
-// break of a template and drops the plain text between them, so Nunjucks parses the same tag structure
-// quickly; `map` takes each skeleton offset back to the source offset for positions.
+// too slow for diagnostics on every keystroke. The skeleton keeps every tag and comment delimiter of a
+// template and drops the plain text between them, so Nunjucks parses the same tag structure quickly;
+// `map` takes each skeleton offset back to the source offset for positions.
 
 /** A tag-only copy of a template, with a map back to the source. */
 export interface TemplateSkeleton {
@@ -27,24 +27,11 @@ const TAG_NAME = /^\{%-?\s*([A-Za-z_]\w*)/;
 class Builder {
   parts: string[] = [];
   map: number[] = [];
-  length = 0;
 
   keep(source: string, start: number, end: number): void {
     if (end <= start) return;
     this.parts.push(source.slice(start, end));
     for (let i = start; i < end; i++) this.map.push(i);
-    this.length += end - start;
-  }
-
-  /** Drops plain text but keeps its line breaks, so line numbers stay the same. */
-  drop(source: string, start: number, end: number): void {
-    let nl = source.indexOf('\n', start);
-    while (nl !== -1 && nl < end) {
-      this.parts.push('\n');
-      this.map.push(nl);
-      this.length++;
-      nl = source.indexOf('\n', nl + 1);
-    }
   }
 }
 
@@ -93,12 +80,8 @@ export function buildSkeleton(source: string): TemplateSkeleton {
   while (i < n) {
     TAG_START.lastIndex = i;
     const m = TAG_START.exec(source);
-    if (!m) {
-      b.drop(source, i, n);
-      break;
-    }
+    if (!m) break;
     const at = m.index;
-    b.drop(source, i, at);
     if (m[0] === '#}') {
       result.strayCommentEnd ??= at;
       b.keep(source, at, at + 2);
@@ -110,10 +93,8 @@ export function buildSkeleton(source: string): TemplateSkeleton {
       b.keep(source, at, at + 2);
       if (close === -1) {
         result.unclosedComment = at;
-        b.drop(source, at + 2, n);
         break;
       }
-      b.drop(source, at + 2, close);
       b.keep(source, close, close + 2);
       i = close + 2;
       continue;
@@ -138,7 +119,6 @@ export function buildSkeleton(source: string): TemplateSkeleton {
         open.push({ name, start: at, end });
         break;
       }
-      b.drop(source, end, close);
       i = close;
     } else if (OPENERS.has(name) || (name === 'set' && !source.slice(at, end).includes('='))) {
       open.push({ name, start: at, end });
