@@ -1,0 +1,376 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ASSERTION_REGISTRY, checkAssertion, resolveAssertionType } from '../../src/core/assertions/assertionRegistry';
+import type { AssertionSpec } from '../../src/core/assertions/assertionTypes';
+import { evaluateAssertion } from '../../src/core/assertions/evaluateCase';
+import { CLOSED_QA_PROMPT, FACTUALITY_PROMPT, LLM_RUBRIC_SYSTEM, LLM_RUBRIC_USER } from '../../src/core/assertions/modelGradedAssertions';
+import { bleu, levenshteinDistance, rougeN } from '../../src/core/assertions/textMetrics';
+import { splitCommaList } from '../../src/core/assertions/valueUtils';
+import type { CallResult, ChatRequest } from '../../src/core/types';
+import { casesFromInline } from '../../src/core/testBank/yamlBank';
+import { callResult, testGrader } from './assertionsSupport';
+
+/** One row: an assertion, an output (and call details), and the expected verdict. */
+interface Row {
+  why: string;
+  spec: AssertionSpec;
+  output?: string;
+  result?: Partial<CallResult>;
+  request?: ChatRequest;
+  vars?: Record<string, unknown>;
+  trusted?: boolean;
+  pass: boolean;
+  /** Expected score (to 4 decimals); omitted: 1 for a pass and 0 for a fail. */
+  score?: number;
+  /** The assertion could not be evaluated (fails both `x` and `not-x`). */
+  error?: boolean;
+}
+
+const WEATHER_TOOLS = [
+  {
+    type: 'function',
+    function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  },
+];
+const toolRequest: ChatRequest = { model: { provider: 'openai', model: 'gpt-4o-mini' }, messages: [{ role: 'user', content: 'Weather in Paris?' }], params: { tools: WEATHER_TOOLS } };
+const call = (name: string, args: string) => ({ id: 'call_1', type: 'function' as const, function: { name, arguments: args } });
+
+const SCHEMA = { type: 'object', required: ['route'], properties: { route: { enum: ['billing', 'bug', 'other'] } } };
+
+const jsDir = mkdtempSync(join(tmpdir(), 'assay-js-'));
+const jsFile = join(jsDir, 'check.cjs');
+writeFileSync(jsFile, "module.exports = (output, context) => ({ pass: output.includes(context.vars.word), score: 0.5, reason: 'checked ' + context.vars.word });\nmodule.exports.short = (output) => output.length < 5;\n");
+after(() => rmSync(jsDir, { recursive: true, force: true }));
+
+const ROWS: Row[] = [
+  // equals
+  { why: 'exact text', spec: { type: 'equals', value: 'billing' }, output: 'billing', pass: true },
+  { why: 'case-sensitive', spec: { type: 'equals', value: 'billing' }, output: 'Billing', pass: false },
+  { why: 'whitespace counts', spec: { type: 'equals', value: 'billing' }, output: 'billing\n', pass: false },
+  { why: 'a number compares as its text', spec: { type: 'equals', value: 42 }, output: '42', pass: true },
+  { why: 'an object value compares parsed JSON, key order ignored', spec: { type: 'equals', value: { b: 2, a: 1 } }, output: '{"a": 1, "b": 2}', pass: true },
+  { why: 'an object value against non-JSON output', spec: { type: 'equals', value: { a: 1 } }, output: 'a=1', pass: false },
+  { why: 'not-equals on different text', spec: { type: 'not-equals', value: 'billing' }, output: 'bug', pass: true },
+  { why: 'not-equals on equal text', spec: { type: 'not-equals', value: 'billing' }, output: 'billing', pass: false },
+  { why: 'equals renders {{ vars }} in the value', spec: { type: 'equals', value: '{{ expected }}' }, vars: { expected: 'bug' }, output: 'bug', pass: true },
+  // contains / icontains
+  { why: 'substring', spec: { type: 'contains', value: 'refund' }, output: 'We will refund you', pass: true },
+  { why: 'contains is case-sensitive', spec: { type: 'contains', value: 'Refund' }, output: 'We will refund you', pass: false },
+  { why: 'a number value matches its digits', spec: { type: 'contains', value: 0 }, output: '0 items', pass: true },
+  { why: 'not-contains absent text', spec: { type: 'not-contains', value: 'sorry' }, output: 'Done.', pass: true },
+  { why: 'not-contains present text', spec: { type: 'not-contains', value: 'sorry' }, output: 'sorry!', pass: false },
+  { why: 'icontains ignores case', spec: { type: 'icontains', value: 'REFUND' }, output: 'We will refund you', pass: true },
+  { why: 'icontains absent', spec: { type: 'icontains', value: 'credit' }, output: 'We will refund you', pass: false },
+  { why: 'not-icontains ignores case too', spec: { type: 'not-icontains', value: 'SORRY' }, output: 'so sorry', pass: false },
+  // contains-any / -all / icontains-*
+  { why: 'any of a list', spec: { type: 'contains-any', value: ['invoice', 'billing'] }, output: 'billing team', pass: true },
+  { why: 'any of a comma-separated string', spec: { type: 'contains-any', value: 'invoice, billing' }, output: 'billing team', pass: true },
+  { why: 'none of the list', spec: { type: 'contains-any', value: ['invoice', 'refund'] }, output: 'billing team', pass: false },
+  { why: 'contains-any is case-sensitive', spec: { type: 'contains-any', value: ['Billing'] }, output: 'billing team', pass: false },
+  { why: 'not-contains-any when none occurs', spec: { type: 'not-contains-any', value: 'error, failed' }, output: 'all good', pass: true },
+  { why: 'all of the list', spec: { type: 'contains-all', value: ['order', 'refund'] }, output: 'your order refund', pass: true },
+  { why: 'one missing', spec: { type: 'contains-all', value: ['order', 'credit'] }, output: 'your order refund', pass: false },
+  { why: 'a quoted item keeps its comma', spec: { type: 'contains-all', value: '"1,000", in stock' }, output: '1,000 units in stock', pass: true },
+  { why: 'not-contains-all when one is missing', spec: { type: 'not-contains-all', value: ['order', 'credit'] }, output: 'your order', pass: true },
+  { why: 'icontains-any ignores case', spec: { type: 'icontains-any', value: ['BILLING', 'x'] }, output: 'billing', pass: true },
+  { why: 'icontains-any none', spec: { type: 'icontains-any', value: ['bug'] }, output: 'billing', pass: false },
+  { why: 'not-icontains-any', spec: { type: 'not-icontains-any', value: ['BUG'] }, output: 'a bug', pass: false },
+  { why: 'icontains-all ignores case', spec: { type: 'icontains-all', value: ['ORDER', 'Refund'] }, output: 'order refund', pass: true },
+  { why: 'icontains-all one missing', spec: { type: 'icontains-all', value: ['ORDER', 'credit'] }, output: 'order refund', pass: false },
+  { why: 'not-icontains-all', spec: { type: 'not-icontains-all', value: ['ORDER', 'credit'] }, output: 'order refund', pass: true },
+  // starts-with
+  { why: 'prefix', spec: { type: 'starts-with', value: 'Yes' }, output: 'Yes, it is', pass: true },
+  { why: 'leading space breaks the prefix', spec: { type: 'starts-with', value: 'Yes' }, output: ' Yes', pass: false },
+  { why: 'not-starts-with', spec: { type: 'not-starts-with', value: 'No' }, output: 'Yes', pass: true },
+  // regex
+  { why: 'date pattern', spec: { type: 'regex', value: '^\\d{4}-\\d{2}-\\d{2}$' }, output: '2024-05-01', pass: true },
+  { why: 'pattern does not match', spec: { type: 'regex', value: '^\\d{4}$' }, output: '2024-05', pass: false },
+  { why: 'regex is case-sensitive', spec: { type: 'regex', value: 'yes' }, output: 'YES', pass: false },
+  { why: 'not-regex', spec: { type: 'not-regex', value: 'error' }, output: 'fine', pass: true },
+  { why: 'an invalid regex is an error, also under not-', spec: { type: 'not-regex', value: '(' }, output: 'x', pass: false, error: true },
+  // is-json
+  { why: 'valid JSON', spec: { type: 'is-json' }, output: ' {"route": "billing"} ', pass: true },
+  { why: 'not JSON', spec: { type: 'is-json' }, output: 'route: billing', pass: false },
+  { why: 'fenced JSON is not the whole output', spec: { type: 'is-json' }, output: '```json\n{"a":1}\n```', pass: false },
+  { why: 'matches the schema', spec: { type: 'is-json', value: SCHEMA }, output: '{"route": "bug"}', pass: true },
+  { why: 'violates the schema', spec: { type: 'is-json', value: SCHEMA }, output: '{"route": "sales"}', pass: false },
+  { why: 'a schema written as YAML text', spec: { type: 'is-json', value: 'type: object\nrequired: [route]' }, output: '{}', pass: false },
+  { why: 'not-is-json on prose', spec: { type: 'not-is-json' }, output: 'hello', pass: true },
+  // contains-json
+  { why: 'JSON inside prose', spec: { type: 'contains-json' }, output: 'Sure: {"route": "bug"} done', pass: true },
+  { why: 'JSON list in a json fence', spec: { type: 'contains-json' }, output: 'Here:\n```json\n[1, 2]\n```', pass: true },
+  { why: 'a bracketed citation is not JSON', spec: { type: 'contains-json' }, output: 'as shown in [1]', pass: false },
+  { why: 'the second object matches the schema', spec: { type: 'contains-json', value: SCHEMA }, output: '{"x": 1} and {"route": "other"}', pass: true },
+  { why: 'no object matches the schema', spec: { type: 'contains-json', value: SCHEMA }, output: '{"x": 1}', pass: false },
+  { why: 'not-contains-json', spec: { type: 'not-contains-json' }, output: 'plain', pass: true },
+  // levenshtein
+  { why: 'kitten → sitting is 3 edits, default threshold 5', spec: { type: 'levenshtein', value: 'sitting' }, output: 'kitten', pass: true },
+  { why: '3 edits over threshold 2', spec: { type: 'levenshtein', value: 'sitting', threshold: 2 }, output: 'kitten', pass: false },
+  { why: 'not-levenshtein for far strings', spec: { type: 'not-levenshtein', value: 'hello world', threshold: 1 }, output: 'goodbye', pass: true },
+  // rouge-n
+  { why: 'full recall despite case and punctuation', spec: { type: 'rouge-n', value: 'the cat sat on the mat' }, output: 'The cat sat on the mat.', pass: true, score: 1 },
+  { why: '3 of 6 reference words: 0.5 < 0.75', spec: { type: 'rouge-n', value: 'the cat sat on the mat' }, output: 'the cat sat', pass: false, score: 0.5 },
+  { why: '0.5 meets threshold 0.5', spec: { type: 'rouge-n', value: 'the cat sat on the mat', threshold: 0.5 }, output: 'the cat sat', pass: true, score: 0.5 },
+  { why: 'not-rouge-n passes below the threshold, score 1 − ROUGE', spec: { type: 'not-rouge-n', value: 'the cat sat on the mat' }, output: 'the cat sat', pass: true, score: 0.5 },
+  // bleu
+  { why: 'identical sentence', spec: { type: 'bleu', value: 'the cat sat on the mat' }, output: 'the cat sat on the mat', pass: true, score: 1 },
+  { why: 'two-word exact match scores 1', spec: { type: 'bleu', value: 'hello world' }, output: 'Hello world', pass: true, score: 1 },
+  { why: 'short output: brevity penalty e^(1−6/2)', spec: { type: 'bleu', value: 'the cat sat on the mat' }, output: 'the cat', pass: false, score: Math.exp(-2) },
+  { why: 'best of several references', spec: { type: 'bleu', value: ['a dog ran', 'the cat sat on the mat'] }, output: 'the cat sat on the mat', pass: true, score: 1 },
+  { why: 'not-bleu: score is 1 − BLEU', spec: { type: 'not-bleu', value: 'the cat sat on the mat' }, output: 'the cat', pass: true, score: 1 - Math.exp(-2) },
+  // latency
+  { why: 'under the threshold', spec: { type: 'latency', threshold: 200 }, result: { latencyMs: 120 }, pass: true },
+  { why: 'over the threshold', spec: { type: 'latency', threshold: 100 }, result: { latencyMs: 120 }, pass: false },
+  { why: 'a cached response has no latency to check', spec: { type: 'latency', threshold: 100 }, result: { cacheHit: true }, pass: false, error: true },
+  { why: 'latency needs a threshold', spec: { type: 'latency' }, pass: false, error: true },
+  { why: 'not-latency on a slow call', spec: { type: 'not-latency', threshold: 100 }, result: { latencyMs: 120 }, pass: true },
+  // cost
+  { why: 'cheap enough', spec: { type: 'cost', threshold: 0.01 }, result: { cost: 0.002 }, pass: true },
+  { why: 'too expensive', spec: { type: 'cost', threshold: 0.001 }, result: { cost: 0.002 }, pass: false },
+  { why: 'unknown cost is an error, not a guess', spec: { type: 'cost', threshold: 0.01 }, result: { cost: null }, pass: false, error: true },
+  { why: 'unknown cost fails not-cost too', spec: { type: 'not-cost', threshold: 0.01 }, result: { cost: null }, pass: false, error: true },
+  { why: 'not-cost on a cheap call', spec: { type: 'not-cost', threshold: 0.01 }, result: { cost: 0.002 }, pass: false },
+  // finish-reason
+  { why: 'same reason, any case', spec: { type: 'finish-reason', value: 'STOP' }, result: { finishReason: 'stop' }, pass: true },
+  { why: 'different reason', spec: { type: 'finish-reason', value: 'stop' }, result: { finishReason: 'length' }, pass: false },
+  { why: 'no reason reported', spec: { type: 'finish-reason', value: 'stop' }, result: { finishReason: null }, pass: false, error: true },
+  { why: 'not-finish-reason length', spec: { type: 'not-finish-reason', value: 'length' }, result: { finishReason: 'stop' }, pass: true },
+  // word-count
+  { why: 'exact count', spec: { type: 'word-count', value: 3 }, output: ' one two\nthree ', pass: true },
+  { why: 'wrong exact count', spec: { type: 'word-count', value: 2 }, output: 'one two three', pass: false },
+  { why: 'within a range (inclusive)', spec: { type: 'word-count', value: { min: 3, max: 3 } }, output: 'one two three', pass: true },
+  { why: 'under the minimum', spec: { type: 'word-count', value: { min: 4 } }, output: 'one two three', pass: false },
+  { why: 'min greater than max is a configuration error', spec: { type: 'word-count', value: { min: 5, max: 2 } }, output: 'x', pass: false, error: true },
+  { why: 'not-word-count', spec: { type: 'not-word-count', value: { max: 2 } }, output: 'one two three', pass: true },
+  // is-valid-openai-tools-call
+  { why: 'valid call', spec: { type: 'is-valid-openai-tools-call' }, request: toolRequest, result: { toolCalls: [call('get_weather', '{"city":"Paris"}')] }, pass: true },
+  { why: 'missing required argument', spec: { type: 'is-valid-openai-tools-call' }, request: toolRequest, result: { toolCalls: [call('get_weather', '{}')] }, pass: false },
+  { why: 'undeclared tool', spec: { type: 'is-valid-openai-tools-call' }, request: toolRequest, result: { toolCalls: [call('book_flight', '{}')] }, pass: false },
+  { why: 'arguments not JSON', spec: { type: 'is-valid-openai-tools-call' }, request: toolRequest, result: { toolCalls: [call('get_weather', '{city')] }, pass: false },
+  { why: 'no tool call at all', spec: { type: 'is-valid-openai-tools-call' }, request: toolRequest, output: 'It is sunny', pass: false },
+  { why: 'tool calls given as JSON output, tools as value', spec: { type: 'is-valid-openai-tools-call', value: WEATHER_TOOLS }, output: JSON.stringify([call('get_weather', '{"city":"Oslo"}')]), pass: true },
+  { why: 'no declared tools is an error', spec: { type: 'is-valid-openai-tools-call' }, result: { toolCalls: [call('get_weather', '{}')] }, pass: false, error: true },
+  { why: 'not- on an invalid call', spec: { type: 'not-is-valid-openai-tools-call' }, request: toolRequest, result: { toolCalls: [call('x', '{}')] }, pass: true },
+  // javascript
+  { why: 'boolean expression', spec: { type: 'javascript', value: "output.includes('refund')" }, output: 'a refund', pass: true },
+  { why: 'false expression', spec: { type: 'javascript', value: 'output.length > 100' }, output: 'short', pass: false },
+  { why: 'body with return and context.vars', spec: { type: 'javascript', value: 'const w = context.vars.word;\nreturn output.startsWith(w);' }, vars: { word: 'Hi' }, output: 'Hi there', pass: true },
+  { why: 'a number is the score; > 0 passes without threshold', spec: { type: 'javascript', value: '0.25' }, pass: true, score: 0.25 },
+  { why: 'zero fails', spec: { type: 'javascript', value: '0' }, pass: false, score: 0 },
+  { why: 'a number under the threshold', spec: { type: 'javascript', value: '0.4', threshold: 0.5 }, pass: false, score: 0.4 },
+  { why: 'a grading object', spec: { type: 'javascript', value: "({ pass: true, score: 0.7, reason: 'ok' })" }, pass: true, score: 0.7 },
+  { why: 'await is allowed', spec: { type: 'javascript', value: 'await Promise.resolve(output === "x")' }, output: 'x', pass: true },
+  { why: 'not-javascript', spec: { type: 'not-javascript', value: 'output.length > 100' }, output: 'short', pass: true },
+  { why: 'never runs untrusted', spec: { type: 'javascript', value: 'true' }, trusted: false, pass: false, error: true },
+  { why: 'a throw is an error', spec: { type: 'javascript', value: "throw new Error('boom')" }, pass: false, error: true },
+  { why: 'a string return is an error', spec: { type: 'javascript', value: "'yes'" }, pass: false, error: true },
+  { why: 'an endless loop hits the time limit', spec: { type: 'javascript', value: 'while (true) {}', config: { timeoutMs: 50 } }, pass: false, error: true },
+  { why: 'a never-settling promise hits the time limit', spec: { type: 'javascript', value: 'new Promise(() => {})', config: { timeoutMs: 50 } }, pass: false, error: true },
+  { why: 'a file exporting a function', spec: { type: 'javascript', value: `file://${jsFile}` }, vars: { word: 'ok' }, output: 'all ok', pass: true, score: 0.5 },
+  { why: 'a named export of a file', spec: { type: 'javascript', value: `file://${jsFile}:short` }, output: 'long output', pass: false },
+  { why: 'a missing file is an error', spec: { type: 'javascript', value: `file://${join(jsDir, 'nope.js')}` }, pass: false, error: true },
+  // similar (letter-frequency embeddings from the test grader)
+  { why: 'same text: similarity 1', spec: { type: 'similar', value: 'the refund is on its way' }, output: 'the refund is on its way', pass: true, score: 1 },
+  { why: 'unrelated text under 0.75', spec: { type: 'similar', value: 'aaaa' }, output: 'zzzz', pass: false, score: 0 },
+  { why: 'best of several expected texts', spec: { type: 'similar', value: ['zzzz', 'abc'], threshold: 0.9 }, output: 'cab', pass: true, score: 1 },
+  { why: 'not-similar passes below the threshold, score 1 − similarity', spec: { type: 'not-similar', value: 'aaaa' }, output: 'zzzz', pass: true, score: 1 },
+  { why: 'an embeddings failure is an error', spec: { type: 'similar', value: 'EMBED_FAIL' }, output: 'x', pass: false, error: true },
+  // llm-rubric (the test grader answers what the rubric asks for)
+  { why: 'grader passes', spec: { type: 'llm-rubric', value: 'RUBRIC_PASS' }, output: 'hello', pass: true, score: 0.9 },
+  { why: 'grader fails', spec: { type: 'llm-rubric', value: 'RUBRIC_FAIL' }, output: 'hello', pass: false, score: 0.2 },
+  { why: 'passed but under the threshold', spec: { type: 'llm-rubric', value: 'RUBRIC_PASS', threshold: 0.95 }, output: 'hello', pass: false, score: 0.9 },
+  { why: 'a score-only reply passes at ≥ 0.5', spec: { type: 'llm-rubric', value: 'RUBRIC_SCORE=0.6' }, output: 'hello', pass: true, score: 0.6 },
+  { why: 'a score-only reply under a threshold', spec: { type: 'llm-rubric', value: 'RUBRIC_SCORE=0.6', threshold: 0.8 }, output: 'hello', pass: false, score: 0.6 },
+  { why: 'not-llm-rubric inverts pass and score', spec: { type: 'not-llm-rubric', value: 'RUBRIC_FAIL' }, output: 'hello', pass: true, score: 0.8 },
+  { why: 'an unreadable reply is an error', spec: { type: 'llm-rubric', value: 'RUBRIC_GARBAGE' }, pass: false, error: true },
+  { why: 'a failed grader call is an error, also under not-', spec: { type: 'not-llm-rubric', value: 'GRADER_DOWN' }, pass: false, error: true },
+  // model-graded-closedqa
+  { why: 'grader answers Y', spec: { type: 'model-graded-closedqa', value: 'mentions refunds ANSWER=Y' }, output: 'refund', pass: true },
+  { why: 'grader answers N', spec: { type: 'model-graded-closedqa', value: 'mentions refunds ANSWER=N' }, output: 'x', pass: false },
+  { why: 'not-model-graded-closedqa', spec: { type: 'not-model-graded-closedqa', value: 'ANSWER=N' }, pass: true },
+  { why: 'no final Y/N', spec: { type: 'model-graded-closedqa', value: 'RUBRIC_GARBAGE' }, pass: false, error: true },
+  // factuality
+  { why: '(C) same details scores 1', spec: { type: 'factuality', value: 'Sacramento LETTER=C' }, output: 'Sacramento', pass: true },
+  { why: '(D) disagreement scores 0', spec: { type: 'factuality', value: 'Sacramento LETTER=D' }, output: 'Los Angeles', pass: false },
+  { why: 'custom category score under a threshold', spec: { type: 'factuality', value: 'LETTER=A', threshold: 0.9, options: { factuality: { subset: 0.8 } } }, pass: false, score: 0.8 },
+  { why: 'custom category score without threshold passes when > 0', spec: { type: 'factuality', value: 'LETTER=E', options: { factuality: { differButFactual: 0.5 } } }, pass: true, score: 0.5 },
+  { why: 'not-factuality on a disagreement', spec: { type: 'not-factuality', value: 'LETTER=D' }, pass: true },
+];
+
+describe('assertions: table', () => {
+  for (const row of ROWS) {
+    it(`${row.spec.type}: ${row.why}`, async () => {
+      const grader = testGrader();
+      const result = callResult({ text: row.output ?? '', ...row.result });
+      const vars = row.vars ?? {};
+      const r = await evaluateAssertion(row.spec, 0, {
+        output: result.text,
+        vars,
+        test: { vars },
+        result,
+        request: row.request,
+        context: grader,
+        trusted: row.trusted ?? true,
+      });
+      assert.strictEqual(r.pass, row.pass, `pass (reason: ${r.reason})`);
+      const expectedScore = row.score ?? (row.pass ? 1 : 0);
+      assert.ok(Math.abs(r.score - expectedScore) < 1e-4, `score ${r.score}, expected ${expectedScore} (${r.reason})`);
+      assert.strictEqual(r.error !== undefined, row.error === true, `error: ${r.error ?? 'none'}`);
+      assert.ok(r.reason.length > 0, 'every result explains itself');
+    });
+  }
+
+  it('every registered type has a passing, a failing and a not- row in the table', () => {
+    for (const type of ASSERTION_REGISTRY.keys()) {
+      const rows = ROWS.filter((r) => r.spec.type.replace(/^not-/, '') === type);
+      assert.ok(rows.some((r) => !r.spec.type.startsWith('not-') && r.pass), `${type}: no passing row`);
+      assert.ok(rows.some((r) => !r.spec.type.startsWith('not-') && !r.pass), `${type}: no failing row`);
+      assert.ok(rows.some((r) => r.spec.type.startsWith('not-')), `${type}: no not- row`);
+    }
+  });
+});
+
+describe('assertions: registry and documentation', () => {
+  let docs = '';
+  before(() => {
+    docs = readFileSync(join(__dirname, '../../docs/assertions.md'), 'utf8');
+  });
+
+  for (const def of ASSERTION_REGISTRY.values()) {
+    it(`${def.type} has a description, docs, a loadable example, and a section in docs/assertions.md`, () => {
+      assert.ok(def.description.length > 10 && !def.description.includes('\n'), 'one-line description');
+      assert.ok(def.docs.length > 60, 'docs say a few sentences');
+      const parsed = parseYaml(def.example) as { assert?: unknown };
+      assert.ok(Array.isArray(parsed.assert), 'the example is an assert: list');
+      const bank = casesFromInline([{ vars: {}, assert: parsed.assert }], { file: '/virtual/example.prompt' });
+      assert.deepStrictEqual(bank.diagnostics, [], 'the example loads without diagnostics');
+      assert.ok(bank.cases[0].assert.every((a) => a.type.replace(/^not-/, '') === def.type), 'the example uses its own type');
+      assert.ok(docs.includes(`### \`${def.type}\``), `docs/assertions.md has a section for ${def.type}`);
+    });
+  }
+
+  it('docs/assertions.md shows the exact grader prompts', () => {
+    for (const [name, prompt] of Object.entries({ LLM_RUBRIC_SYSTEM, LLM_RUBRIC_USER, CLOSED_QA_PROMPT, FACTUALITY_PROMPT })) {
+      assert.ok(docs.includes(prompt), `${name} appears verbatim in the docs`);
+    }
+  });
+
+  it('the not- prefix and aliases resolve in one place', () => {
+    const cases: [string, string | undefined, boolean | undefined][] = [
+      ['contains', 'contains', false],
+      ['not-contains', 'contains', true],
+      ['not-model-graded-factuality', 'factuality', true],
+      ['not-not-contains', undefined, undefined],
+      ['nope', undefined, undefined],
+    ];
+    for (const [type, base, negated] of cases) {
+      const r = resolveAssertionType(type);
+      assert.strictEqual(r?.definition.type, base, type);
+      assert.strictEqual(r?.negated, negated, type);
+    }
+  });
+
+  it('checkAssertion reports configuration problems without running anything', () => {
+    const cases: [AssertionSpec, string | undefined, string][] = [
+      [{ type: 'contains', value: 'x' }, undefined, 'valid'],
+      [{ type: 'contans', value: 'x' }, 'unknown-assertion', 'typo'],
+      [{ type: 'contains' }, 'invalid-assertion', 'missing value'],
+      [{ type: 'contains', value: 'x', weight: -1 }, 'invalid-assertion', 'negative weight'],
+      [{ type: 'similar', value: 'x', threshold: 'high' as unknown as number }, 'invalid-assertion', 'threshold not a number'],
+      [{ type: 'llm-rubric', value: 'x', provider: 'gpt4' }, 'invalid-assertion', 'provider without a model'],
+      [{ type: 'javascript', value: 'return (' }, 'invalid-assertion', 'code that does not compile'],
+      [{ type: 'cost' }, 'invalid-assertion', 'cost without threshold'],
+    ];
+    for (const [spec, code, why] of cases) assert.strictEqual(checkAssertion(spec)?.code, code, why);
+    assert.match(checkAssertion({ type: 'contans', value: 'x' })!.message, /did you mean "contains"/, 'suggests the near miss');
+  });
+});
+
+describe('assertions: model-graded requests', () => {
+  it('llm-rubric sends the output and rubric to the default grader, or to the assertion provider', async () => {
+    const grader = testGrader();
+    const result = callResult({ text: 'Hello there' });
+    const base = { output: result.text, vars: {}, test: { vars: {} }, result, context: grader, trusted: true };
+    await evaluateAssertion({ type: 'llm-rubric', value: 'RUBRIC_PASS is a greeting' }, 0, base);
+    await evaluateAssertion({ type: 'llm-rubric', value: 'RUBRIC_PASS', provider: 'anthropic:messages:claude-3-5-haiku-latest' }, 0, base);
+    await evaluateAssertion({ type: 'llm-rubric', value: 'RUBRIC_PASS' }, 0, { ...base, test: { vars: {}, options: { provider: 'openai:gpt-4o' } } });
+    assert.deepStrictEqual(grader.requests.map((r) => `${r.model.provider}:${r.model.model}`), ['test:grader', 'anthropic:claude-3-5-haiku-latest', 'openai:gpt-4o']);
+    const [first] = grader.requests;
+    assert.strictEqual(first.messages[0].role, 'system');
+    assert.strictEqual(first.messages[0].content, LLM_RUBRIC_SYSTEM);
+    assert.strictEqual(first.messages[1].content, '<Output>\nHello there\n</Output>\n<Rubric>\nRUBRIC_PASS is a greeting\n</Rubric>');
+    assert.strictEqual(first.params.temperature, 0, 'graders run at temperature 0');
+  });
+
+  it('the grader call cost is reported on the result', async () => {
+    const grader = testGrader();
+    const result = callResult({ text: 'x' });
+    const r = await evaluateAssertion({ type: 'llm-rubric', value: 'RUBRIC_PASS' }, 0, { output: 'x', vars: {}, test: { vars: {} }, result, context: grader, trusted: true });
+    assert.strictEqual(r.grader?.cost, 0.0001);
+    assert.deepStrictEqual(r.grader?.model, { provider: 'test', model: 'grader' });
+  });
+
+  it('closed QA and factuality put the prompt, the output and the value into the grader prompt', async () => {
+    const grader = testGrader();
+    const result = callResult({ text: 'Sacramento' });
+    const request: ChatRequest = { model: result.model, messages: [{ role: 'user', content: 'Capital of California?' }], params: {} };
+    const base = { output: 'Sacramento', vars: {}, test: { vars: {} }, result, request, context: grader, trusted: true };
+    await evaluateAssertion({ type: 'model-graded-closedqa', value: 'names a city ANSWER=Y' }, 0, base);
+    await evaluateAssertion({ type: 'factuality', value: 'Sacramento is the capital LETTER=C' }, 0, base);
+    const [qa, fact] = grader.requests.map((r) => r.messages[0].content);
+    assert.match(qa, /\[Task\]: Capital of California\?\n\*\*\*\n\[Submission\]: Sacramento\n\*\*\*\n\[Criterion\]: names a city ANSWER=Y/);
+    assert.match(fact, /\[Question\]: Capital of California\?\n\*+\n\[Expert\]: Sacramento is the capital LETTER=C\n\*+\n\[Submission\]: Sacramento/);
+  });
+
+  it('rubricPrompt replaces the grader prompt', async () => {
+    const grader = testGrader();
+    const result = callResult({ text: 'hi' });
+    await evaluateAssertion({ type: 'llm-rubric', value: 'polite', rubricPrompt: 'Judge {{ output }} by: {{ rubric }} RUBRIC_PASS' }, 0, { output: 'hi', vars: {}, test: { vars: {} }, result, context: grader, trusted: true });
+    assert.deepStrictEqual(grader.requests[0].messages, [{ role: 'user', content: 'Judge hi by: polite RUBRIC_PASS' }]);
+  });
+
+  it('similar embeds the output and every expected text in one call, with the assertion provider when given', async () => {
+    const grader = testGrader();
+    const result = callResult({ text: 'abc' });
+    const seen: unknown[] = [];
+    const context = { ...grader, embed: async (texts: string[], model?: unknown) => (seen.push(model), grader.embed(texts)) };
+    await evaluateAssertion({ type: 'similar', value: ['abc', 'abd'], provider: 'openai:embedding:text-embedding-3-large' }, 0, { output: 'abc', vars: {}, test: { vars: {} }, result, context, trusted: true });
+    assert.deepStrictEqual(grader.embedded, [['abc', 'abc', 'abd']]);
+    assert.deepStrictEqual(seen, [{ provider: 'openai', model: 'text-embedding-3-large' }]);
+  });
+});
+
+describe('assertions: text measures', () => {
+  it('levenshtein distances', () => {
+    const cases: [string, string, number][] = [
+      ['kitten', 'sitting', 3],
+      ['', 'abc', 3],
+      ['flaw', 'lawn', 2],
+      ['same', 'same', 0],
+    ];
+    for (const [a, b, d] of cases) assert.strictEqual(levenshteinDistance(a, b), d, `${a} → ${b}`);
+  });
+
+  it('ROUGE-1 recall and BLEU values', () => {
+    assert.strictEqual(rougeN('the cat', 'the cat sat on the mat'), 2 / 6, 'clipped unigram recall');
+    assert.strictEqual(rougeN('anything', ''), 0, 'empty reference');
+    assert.strictEqual(bleu('', ['ref']), 0, 'empty candidate');
+    assert.strictEqual(bleu('x', ['  ']), 0, 'blank references are ignored');
+    // 4-gram precisions 5/6, 3/5, 2/4, 1/3 with no brevity penalty (candidate as long as the reference).
+    const expected = Math.exp((Math.log(5 / 6) + Math.log(3 / 5) + Math.log(2 / 4) + Math.log(1 / 3)) / 4);
+    assert.ok(Math.abs(bleu('the cat sat on a mat', ['the cat sat on the mat']) - expected) < 1e-12, 'hand-computed BLEU');
+  });
+
+  it('comma lists with quotes', () => {
+    const cases: [string, string[]][] = [
+      ['a, b ,c', ['a', 'b', 'c']],
+      ['"1,000", in stock', ['1,000', 'in stock']],
+      ['"say ""hi""", x', ['say "hi"', 'x']],
+      [' , a,,', ['a']],
+    ];
+    for (const [input, expected] of cases) assert.deepStrictEqual(splitCommaList(input), expected, input);
+  });
+});

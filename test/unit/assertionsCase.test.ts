@@ -1,0 +1,123 @@
+import * as assert from 'node:assert/strict';
+import { parseAssertionShorthand } from '../../src/core/assertions/assertionShorthand';
+import type { AssertionSpec } from '../../src/core/assertions/assertionTypes';
+import { evaluateCase } from '../../src/core/assertions/evaluateCase';
+import { callResult, testGrader } from './assertionsSupport';
+
+const EQUALS_HELLO: AssertionSpec = { type: 'equals', value: 'Hello world' };
+const CONTAINS_WORLD: AssertionSpec = { type: 'contains', value: 'world' };
+
+interface CaseRow {
+  why: string;
+  assert: AssertionSpec[];
+  threshold?: number;
+  output: string;
+  pass: boolean;
+  score: number;
+  error?: boolean;
+}
+
+// promptfoo's documented example: equals (weight 2) fails and contains (weight 1) passes on "Goodbye world" → 1/3.
+const ROWS: CaseRow[] = [
+  { why: 'no assertions: pass with score 1', assert: [], output: 'x', pass: true, score: 1 },
+  { why: 'all pass', assert: [EQUALS_HELLO, CONTAINS_WORLD], output: 'Hello world', pass: true, score: 1 },
+  { why: 'one failure fails the case without a threshold', assert: [EQUALS_HELLO, CONTAINS_WORLD], output: 'Goodbye world', pass: false, score: 0.5 },
+  { why: 'weights: the weighted mean is 1/3', assert: [{ ...EQUALS_HELLO, weight: 2 }, { ...CONTAINS_WORLD, weight: 1 }], output: 'Goodbye world', pass: false, score: 1 / 3 },
+  { why: 'threshold 0.2 ≤ 1/3 passes despite a failing assertion', assert: [{ ...EQUALS_HELLO, weight: 2 }, CONTAINS_WORLD], threshold: 0.2, output: 'Goodbye world', pass: true, score: 1 / 3 },
+  { why: 'threshold 0.5 > 1/3 fails', assert: [{ ...EQUALS_HELLO, weight: 2 }, CONTAINS_WORLD], threshold: 0.5, output: 'Goodbye world', pass: false, score: 1 / 3 },
+  { why: 'threshold 0 always passes', assert: [EQUALS_HELLO], threshold: 0, output: 'nope', pass: true, score: 0 },
+  { why: 'weight 0: a failing assertion passes and leaves the score alone', assert: [{ ...EQUALS_HELLO, weight: 0 }, CONTAINS_WORLD], output: 'Goodbye world', pass: true, score: 1 },
+  { why: 'only weight-0 assertions: pass, score 0 (no weight)', assert: [{ ...EQUALS_HELLO, weight: 0 }], output: 'nope', pass: true, score: 0 },
+  { why: 'an evaluation error fails the case even above the threshold', assert: [CONTAINS_WORLD, { type: 'cost', threshold: 1 }], threshold: 0.1, output: 'world', pass: false, score: 0.5, error: true },
+  { why: 'an error in a weight-0 assertion does not', assert: [CONTAINS_WORLD, { type: 'cost', threshold: 1, weight: 0 }], output: 'world', pass: true, score: 1 },
+  { why: 'an unknown type is an error', assert: [{ type: 'nonsense', value: 1 }], output: 'x', pass: false, score: 0, error: true },
+];
+
+describe('evaluateCase: weights, thresholds, weight 0', () => {
+  for (const row of ROWS) {
+    it(row.why, async () => {
+      const result = callResult({ text: row.output, cost: null });
+      const v = await evaluateCase({ vars: {}, assert: row.assert, threshold: row.threshold }, result, { context: testGrader(), trusted: true });
+      assert.strictEqual(v.pass, row.pass, `pass (${v.reason})`);
+      assert.ok(Math.abs(v.score - row.score) < 1e-9, `score ${v.score}, expected ${row.score}`);
+      assert.strictEqual(v.error !== undefined, row.error === true, `error: ${v.error ?? 'none'}`);
+      assert.strictEqual(v.results.length, row.assert.length, 'one result per assertion');
+    });
+  }
+
+  it('weight 0 keeps the raw verdict for display', async () => {
+    const v = await evaluateCase({ vars: {}, assert: [{ ...EQUALS_HELLO, weight: 0 }] }, callResult({ text: 'nope' }), { context: testGrader(), trusted: true });
+    assert.strictEqual(v.results[0].pass, true, 'counts as passed');
+    assert.strictEqual(v.results[0].rawPass, false, 'but shows what happened');
+  });
+
+  it('named metrics are weighted means; weight-0-only metrics report their plain mean', async () => {
+    const v = await evaluateCase(
+      {
+        vars: {},
+        assert: [
+          { type: 'contains', value: 'a', metric: 'accuracy', weight: 3 },
+          { type: 'contains', value: 'z', metric: 'accuracy', weight: 1 },
+          { type: 'contains', value: 'b', metric: 'style' },
+          { type: 'contains', value: 'q', metric: 'recorded', weight: 0 },
+          { type: 'contains', value: 'a', metric: 'recorded', weight: 0 },
+        ],
+      },
+      callResult({ text: 'ab' }),
+      { context: testGrader(), trusted: true },
+    );
+    assert.deepStrictEqual(v.namedScores, { accuracy: 0.75, style: 1, recorded: 0.5 });
+  });
+
+  it('a failed model call is an errored case and runs no assertion', async () => {
+    const grader = testGrader();
+    const v = await evaluateCase(
+      { vars: {}, assert: [{ type: 'llm-rubric', value: 'RUBRIC_PASS' }] },
+      callResult({ error: { kind: 'timeout', message: 'no answer in 120 s' } }),
+      { context: grader, trusted: true },
+    );
+    assert.strictEqual(v.pass, false);
+    assert.match(v.error ?? '', /no answer in 120 s/);
+    assert.strictEqual(grader.requests.length, 0, 'no grader call for a failed call');
+  });
+
+  it('grader costs add up; one unknown grader cost makes the total unknown', async () => {
+    const grader = testGrader();
+    const two = await evaluateCase(
+      { vars: {}, assert: [{ type: 'llm-rubric', value: 'RUBRIC_PASS' }, { type: 'llm-rubric', value: 'RUBRIC_FAIL' }] },
+      callResult({ text: 'x' }),
+      { context: grader, trusted: true },
+    );
+    assert.ok(Math.abs((two.graderCost ?? -1) - 0.0002) < 1e-12, 'two grader calls at $0.0001');
+    const down = await evaluateCase({ vars: {}, assert: [{ type: 'llm-rubric', value: 'GRADER_DOWN' }] }, callResult({ text: 'x' }), { context: grader, trusted: true });
+    assert.strictEqual(down.graderCost, null);
+  });
+});
+
+describe('assertion shorthand (CSV __expected)', () => {
+  const cases: [string, AssertionSpec, string][] = [
+    ['Paris', { type: 'equals', value: 'Paris' }, 'no prefix means equals'],
+    ['Answer: yes', { type: 'equals', value: 'Answer: yes' }, 'an unknown prefix is part of the value'],
+    ['contains:Paris', { type: 'contains', value: 'Paris' }, 'type:value'],
+    ['icontains:paris', { type: 'icontains', value: 'paris' }, 'icontains'],
+    ['not-contains:error', { type: 'not-contains', value: 'error' }, 'negated'],
+    ['contains-any:Paris,London', { type: 'contains-any', value: 'Paris,London' }, 'list kept as text, split when evaluated'],
+    ['regex:^Hello.*world$', { type: 'regex', value: '^Hello.*world$' }, 'regex with colons and dots'],
+    ['is-json', { type: 'is-json' }, 'a valueless type'],
+    ['contains-json', { type: 'contains-json' }, 'another valueless type'],
+    ['similar(0.8):Hello world', { type: 'similar', value: 'Hello world', threshold: 0.8 }, 'threshold in parentheses'],
+    ['levenshtein(5):expected text', { type: 'levenshtein', value: 'expected text', threshold: 5 }, 'levenshtein threshold'],
+    ['latency(1500)', { type: 'latency', threshold: 1500 }, 'threshold without value'],
+    ['llm-rubric:Is helpful', { type: 'llm-rubric', value: 'Is helpful' }, 'llm-rubric'],
+    ["grade:doesn't mention AI", { type: 'llm-rubric', value: "doesn't mention AI" }, 'grade: is llm-rubric'],
+    ['factuality:Paris is the capital', { type: 'factuality', value: 'Paris is the capital' }, 'factuality'],
+    ["fn:output.includes('x')", { type: 'javascript', value: "output.includes('x')" }, 'fn: is javascript'],
+    ['javascript:output.length < 100', { type: 'javascript', value: 'output.length < 100' }, 'javascript:'],
+    ['file://checks/tone.js', { type: 'javascript', value: 'file://checks/tone.js' }, 'a script file'],
+    ['starts-with:The answer', { type: 'starts-with', value: 'The answer' }, 'starts-with'],
+    ['bleu', { type: 'equals', value: 'bleu' }, 'a type that needs a value, alone, is just text'],
+  ];
+  for (const [text, expected, why] of cases) {
+    it(`${text} → ${expected.type} (${why})`, () => assert.deepStrictEqual(parseAssertionShorthand(text), expected, why));
+  }
+});
