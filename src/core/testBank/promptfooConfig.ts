@@ -249,13 +249,15 @@ export function parsePromptfooConfig(text: string, file: string): PromptfooConfi
   const ctx: Ctx = { file, baseDir: dirname(file), positionAt: positionsOf(text), diags: [] };
   const doc = parseDocument(text, { prettyErrors: false });
   for (const e of doc.errors) ctx.diags.push(diagnostic(file, 'error', 'yaml-syntax', e.message.split('\n')[0], rangeOf(ctx.positionAt, e.pos[0], e.pos[1])));
+  const empty: PromptfooConfig = { file, prompts: [], providers: [], tests: { cases: [], defaults: {}, diagnostics: [], file }, diagnostics: ctx.diags };
+  // A config that does not parse is not run at all: only its syntax errors are reported.
+  if (doc.errors.length > 0) return empty;
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 1000 });
   } catch (e) {
     ctx.diags.push(diagnostic(file, 'error', 'yaml-syntax', (e as Error).message, undefined));
   }
-  const empty: PromptfooConfig = { file, prompts: [], providers: [], tests: { cases: [], defaults: {}, diagnostics: [], file }, diagnostics: ctx.diags };
   if (!isRecord(value)) {
     if (value !== undefined) ctx.diags.push(diagnostic(file, 'error', 'invalid-config', 'a promptfoo config is a mapping with prompts, providers and tests', rangeOfNode(doc.contents, ctx)));
     return empty;
