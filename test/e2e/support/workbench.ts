@@ -38,6 +38,13 @@ export async function waitForNotification(page: Page, text: string | RegExp, tim
   return toast;
 }
 
+/** Waits for a modal dialog (e.g. a confirmation) whose text matches; click its `.dialog-buttons a` to answer. */
+export async function waitForDialog(page: Page, text: string | RegExp, timeout = 30_000): Promise<Locator> {
+  const dialog = page.locator('.monaco-dialog-box', { hasText: text }).first();
+  await dialog.waitFor({ state: 'visible', timeout });
+  return dialog;
+}
+
 /**
  * The content of a webview panel: VS Code nests it in `iframe.webview.ready` → `#active-frame`.
  * `index` picks among several open webviews (in DOM order).
