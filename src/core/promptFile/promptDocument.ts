@@ -97,3 +97,35 @@ export interface PromptDocument {
   /** Problems found while parsing (YAML, structure, types); `validatePromptFile` adds cross-checks. */
   diagnostics: Diagnostic[];
 }
+
+/** Every diagnostic code the prompt-file parser and validator emit, with what it means (docs/prompt-format.md lists them too). */
+export const PROMPT_DIAGNOSTIC_CODES = {
+  'yaml-syntax': 'The front matter is not valid YAML.',
+  'duplicate-key': 'A key (or input) appears twice.',
+  'frontmatter-unclosed': "The front matter has no closing '---'.",
+  'frontmatter-not-mapping': 'The front matter is not a mapping of keys.',
+  'unknown-key': 'A key Assay does not read (a typo, or a Prompty key in a .prompt file).',
+  'wrong-type': 'A value of the wrong type (a string where a number belongs…).',
+  'model-ref': 'A model reference that is not provider:model.',
+  'model-conflict': "Both 'model' and 'models' are set.",
+  'unknown-provider': 'A provider the caller does not know (only with a list of known providers).',
+  'prompty-api': 'A Prompty model API other than chat.',
+  'unknown-param': 'A generation parameter Assay does not know.',
+  'unsupported-param': 'A known provider parameter Assay does not send yet.',
+  'param-range': 'A parameter outside its usual range.',
+  'input-type': "An unknown input type, or a default that does not fit the input's type.",
+  'input-name': 'An input name a template cannot refer to.',
+  'sample-file': "A Prompty sample given as a file, which is not loaded.",
+  'tests-shape': "'tests' is not a path, a list of paths or a list of cases.",
+  'template-format': 'A Prompty template format other than Jinja2.',
+  'unknown-role': 'A line that looks like a role marker but is not one.',
+  'messages-placeholder': 'Text after a messages placeholder.',
+  'empty-section': 'A role marker with no text after it.',
+  'template-syntax': 'A Nunjucks syntax error.',
+  'template-include': 'include, import or extends, which have nothing to load.',
+  'undeclared-variable': 'A variable the template reads that is not declared in inputs.',
+  'unused-input': 'An input no template reads.',
+} as const;
+
+/** A code from `PROMPT_DIAGNOSTIC_CODES`. */
+export type PromptDiagnosticCode = keyof typeof PROMPT_DIAGNOSTIC_CODES;

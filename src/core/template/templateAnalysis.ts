@@ -214,8 +214,10 @@ class Walker {
       }
     }
     if (LOADER_NODES.has(node.typename)) {
-      const start = skeletonToSource(this.sk, node.lineno, node.colno);
-      const close = this.source.indexOf('%}', start);
+      const at = skeletonToSource(this.sk, node.lineno, node.colno);
+      const open = this.source.lastIndexOf('{%', at);
+      const start = open === -1 ? at : open;
+      const close = this.source.indexOf('%}', at);
       this.loaderTags.push({ start, end: close === -1 ? this.source.length : close + 2 });
       this.walk(node['template'], scope, guards);
       if (node.typename === 'Import') this.bindTargets(node['target'], scope);
@@ -326,5 +328,5 @@ function analyzeUncached(source: string, exact = false): TemplateAnalysis {
     // A Nunjucks AST shape this walker does not know: keep what was found rather than fail the file.
     return { variables: w.variables, loaderTags: w.loaderTags, error: { message: `Template analysis failed: ${String(err)}`, start: 0, end: 0 } };
   }
-  return { variables: w.variables, loaderTags: w.loaderTags };
+  return { variables: w.variables.sort((a, b) => a.start - b.start), loaderTags: w.loaderTags };
 }
