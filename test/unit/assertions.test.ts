@@ -297,7 +297,12 @@ describe('assertions: model-graded requests', () => {
     await evaluateAssertion({ type: 'llm-rubric', value: 'RUBRIC_PASS is a greeting' }, 0, base);
     await evaluateAssertion({ type: 'llm-rubric', value: 'RUBRIC_PASS', provider: 'anthropic:messages:claude-3-5-haiku-latest' }, 0, base);
     await evaluateAssertion({ type: 'llm-rubric', value: 'RUBRIC_PASS' }, 0, { ...base, test: { vars: {}, options: { provider: 'openai:gpt-4o' } } });
-    assert.deepStrictEqual(grader.requests.map((r) => `${r.model.provider}:${r.model.model}`), ['test:grader', 'anthropic:claude-3-5-haiku-latest', 'openai:gpt-4o']);
+    await evaluateAssertion({ type: 'llm-rubric', value: 'RUBRIC_PASS' }, 0, { ...base, test: { vars: {}, options: { provider: { text: 'openai:o3', embedding: 'openai:x' } } } });
+    await evaluateAssertion({ type: 'llm-rubric', value: 'RUBRIC_PASS' }, 0, { ...base, test: { vars: {}, options: { provider: { embedding: 'openai:x' } } } });
+    assert.deepStrictEqual(
+      grader.requests.map((r) => `${r.model.provider}:${r.model.model}`),
+      ['test:grader', 'anthropic:claude-3-5-haiku-latest', 'openai:gpt-4o', 'openai:o3', 'test:grader'],
+    );
     const [first] = grader.requests;
     assert.strictEqual(first.messages[0].role, 'system');
     assert.strictEqual(first.messages[0].content, LLM_RUBRIC_SYSTEM);

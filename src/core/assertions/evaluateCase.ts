@@ -156,7 +156,8 @@ export function combine(results: AssertionResult[], threshold?: number): CaseVer
   const verdict: CaseVerdict = { pass, score, reason, results, namedScores, graderCost };
   if (firstError) {
     verdict.pass = false;
-    verdict.error = `${firstError.type}: ${firstError.error}`;
+    const base = firstError.type.replace(/^not-/, '');
+    verdict.error = firstError.error!.startsWith(base) ? firstError.error! : `${firstError.type}: ${firstError.error}`;
     verdict.reason = verdict.error;
   }
   return verdict;

@@ -1,5 +1,5 @@
 // `javascript`: user code judges the output. Runs only where workspace code is trusted (the CLI, a trusted
-// workspace); `node:vm` gives it a fresh global scope and a time limit, not a security boundary.
+// workspace); `node:vm` gives it its own global scope and a time limit, not a security boundary.
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { statSync } from 'node:fs';
@@ -10,21 +10,31 @@ import { isRecord } from './valueUtils';
 /** Default time limit for one `javascript` assertion; `config.timeoutMs` overrides it. */
 export const JAVASCRIPT_TIMEOUT_MS = 5000;
 
-const scripts = new Map<string, vm.Script | { error: string }>();
+interface Compiled {
+  script: vm.Script;
+  /** One global scope per script, reused: creating a vm context costs more than the typical check. */
+  sandbox: vm.Context;
+}
+
+const scripts = new Map<string, Compiled | { error: string }>();
+const SILENT_CONSOLE = { log() {}, info() {}, warn() {}, error() {}, debug() {} };
 
 /**
  * Compiles inline code once: first as an expression (`output.includes('x')`), else as a function body
  * (multi-line code with `return`). Both forms may use `await`.
  */
-function compile(code: string): vm.Script | { error: string } {
+function compile(code: string): Compiled | { error: string } {
   const hit = scripts.get(code);
   if (hit) return hit;
-  let entry: vm.Script | { error: string };
+  // The wrapper reads the globals `output` and `context` synchronously into its parameters, so
+  // overlapping runs of one script don't see each other's values.
+  let entry: Compiled | { error: string };
+  const make = (script: vm.Script): Compiled => ({ script, sandbox: vm.createContext({ console: SILENT_CONSOLE }) });
   try {
-    entry = new vm.Script(`(async function (output, context) { return (\n${code}\n); })(output, context)`, { filename: 'javascript-assertion.js' });
+    entry = make(new vm.Script(`(async function (output, context) { return (\n${code}\n); })(output, context)`, { filename: 'javascript-assertion.js' }));
   } catch {
     try {
-      entry = new vm.Script(`(async function (output, context) {\n${code}\n})(output, context)`, { filename: 'javascript-assertion.js' });
+      entry = make(new vm.Script(`(async function (output, context) {\n${code}\n})(output, context)`, { filename: 'javascript-assertion.js' }));
     } catch (e) {
       entry = { error: `javascript does not compile: ${(e as Error).message}` };
     }
@@ -120,10 +130,18 @@ async function run(spec: AssertionSpec, input: AssertionInput): Promise<RawAsser
       if ('error' in fn) return { pass: false, score: 0, reason: fn.error as string, error: fn.error as string };
       pending = Promise.resolve((fn as AssertFn)(output, context));
     } else {
-      const script = compile(code);
-      if ('error' in script) return { pass: false, score: 0, reason: script.error as string, error: script.error as string };
-      const sandbox = vm.createContext({ output, context, console: { log() {}, info() {}, warn() {}, error() {}, debug() {} } });
-      pending = (script as vm.Script).runInContext(sandbox, { timeout: timeoutMs }) as Promise<unknown>;
+      const compiled = compile(code);
+      if ('error' in compiled) return { pass: false, score: 0, reason: compiled.error as string, error: compiled.error as string };
+      const { script, sandbox } = compiled as Compiled;
+      sandbox.output = output;
+      sandbox.context = context;
+      try {
+        pending = script.runInContext(sandbox, { timeout: timeoutMs }) as Promise<unknown>;
+      } finally {
+        // Already captured by the wrapper; don't keep the last output alive.
+        delete sandbox.output;
+        delete sandbox.context;
+      }
     }
     const value = await withTimeout(Promise.resolve(pending), timeoutMs, input.signal);
     if (isRecord(value) && value.timeout === true && Object.keys(value).length === 1) {

@@ -86,9 +86,10 @@ function errorResult(error: string, grader?: GraderCall): RawAssertionResult {
 function graderModel(spec: AssertionSpec, input: AssertionInput): ModelRef | { error: string } {
   const own = providerOption(spec.provider);
   if (own) return own;
+  // promptfoo's test option is a provider, or `{ text, embedding }` naming one of each.
   const testProvider = input.test.options?.provider;
-  const fromTest = providerOption(isRecord(testProvider) && 'text' in testProvider ? testProvider.text : testProvider);
-  return fromTest ?? input.context.graderModel;
+  const chat = isRecord(testProvider) && !('id' in testProvider) ? testProvider.text : testProvider;
+  return providerOption(chat) ?? input.context.graderModel;
 }
 
 /** The prompt that produced the output, as one text (for the grader's "task"/"question"). */
