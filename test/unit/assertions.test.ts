@@ -289,6 +289,24 @@ describe('assertions: registry and documentation', () => {
   });
 });
 
+describe('assertions: javascript runs', () => {
+  it('overlapping runs of the same code keep their own output and vars', async () => {
+    const spec: AssertionSpec = { type: 'javascript', value: 'await Promise.resolve();\nawait Promise.resolve();\nreturn output === context.vars.want;' };
+    const run = (output: string, want: string) => {
+      const result = callResult({ text: output });
+      return evaluateAssertion(spec, 0, { output, vars: { want }, test: { vars: { want } }, result, context: testGrader(), trusted: true });
+    };
+    const results = await Promise.all([run('a', 'a'), run('b', 'b'), run('c', 'x')]);
+    assert.deepStrictEqual(results.map((r) => r.pass), [true, true, false]);
+  });
+
+  it('sees the tool calls as output when the model answered only with tool calls', async () => {
+    const result = callResult({ text: '', toolCalls: [call('get_weather', '{"city":"Rome"}')] });
+    const r = await evaluateAssertion({ type: 'javascript', value: "output[0].function.name === 'get_weather'" }, 0, { output: '', vars: {}, test: { vars: {} }, result, context: testGrader(), trusted: true });
+    assert.strictEqual(r.pass, true, r.reason);
+  });
+});
+
 describe('assertions: model-graded requests', () => {
   it('llm-rubric sends the output and rubric to the default grader, or to the assertion provider', async () => {
     const grader = testGrader();
