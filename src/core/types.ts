@@ -120,4 +120,6 @@ export interface CallResult {
   response: unknown;
   error?: CallError;
   cacheHit: boolean;
+  /** Attempts the engine made (1 + retries); absent on results that never reached the engine. */
+  attempts?: number;
 }

@@ -1,0 +1,194 @@
+// A `fetch` for the SDKs built on node:http with keep-alive agents. Node's built-in fetch (undici) costs
+// about 1 ms of CPU per call here, which alone would blow the 1 ms-per-call budget of DESIGN.md §7; this
+// transport costs about a third of that. It covers what the SDKs send (JSON bodies, SSE responses,
+// AbortSignal) and hands anything unusual (FormData, streamed request bodies) to the global fetch.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as zlib from 'node:zlib';
+
+/** The `fetch` shape the SDKs accept. */
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === 'AbortError') return reason;
+  return new DOMException('This operation was aborted', 'AbortError');
+}
+
+function plainHeaders(h: RequestInit['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!h) return out;
+  if (h instanceof Headers) {
+    h.forEach((v, k) => {
+      out[k] = v;
+    });
+  } else if (Array.isArray(h)) {
+    for (const [k, v] of h) if (k !== undefined && v !== undefined) out[k.toLowerCase()] = v;
+  } else {
+    for (const [k, v] of Object.entries(h)) if (v !== undefined && v !== null) out[k.toLowerCase()] = String(v);
+  }
+  return out;
+}
+
+function responseHeaders(raw: string[]): Headers {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    try {
+      headers.append(raw[i]!, raw[i + 1]!);
+    } catch {
+      // A header value fetch would reject (control characters): dropped, as browsers do.
+    }
+  }
+  return headers;
+}
+
+function decoderFor(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | null {
+  switch ((encoding ?? '').trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip();
+    case 'deflate':
+      return zlib.createInflate();
+    case 'br':
+      return zlib.createBrotliDecompress();
+    default:
+      return null;
+  }
+}
+
+/** Options for `createNodeFetch`. */
+export interface NodeFetchOptions {
+  /** Falls back to this for requests the transport does not handle; defaults to `globalThis.fetch`. */
+  fallback?: FetchLike;
+}
+
+/**
+ * Returns a fetch that speaks HTTP/1.1 through keep-alive agents (one pair per transport). Non-SSE bodies
+ * are read whole before the promise resolves; `text/event-stream` bodies are streamed.
+ */
+export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
+  const agents = {
+    'http:': new http.Agent({ keepAlive: true, scheduling: 'lifo' }),
+    'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo' }),
+  };
+  const fallback: FetchLike = options.fallback ?? ((input, init) => globalThis.fetch(input, init));
+
+  return (input, init = {}) => {
+    const body = init.body;
+    const simpleBody = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer;
+    if (typeof input !== 'string' && !(input instanceof URL)) return fallback(input, init);
+    const url = typeof input === 'string' ? new URL(input) : input;
+    if (!simpleBody || (url.protocol !== 'http:' && url.protocol !== 'https:')) return fallback(input, init);
+
+    const signal = init.signal ?? undefined;
+    return new Promise<Response>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(abortError(signal));
+        return;
+      }
+      const headers = plainHeaders(init.headers);
+      const payload = body === undefined || body === null ? undefined : body instanceof ArrayBuffer ? new Uint8Array(body) : body;
+      if (payload !== undefined) headers['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength);
+      const isHttps = url.protocol === 'https:';
+      const request = (isHttps ? https.request : http.request)({
+        protocol: url.protocol,
+        hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+        port: url.port || (isHttps ? 443 : 80),
+        path: url.pathname + url.search,
+        method: (init.method ?? 'GET').toUpperCase(),
+        headers,
+        agent: agents[url.protocol as 'http:' | 'https:'],
+      });
+
+      let settled = false;
+      let response: http.IncomingMessage | undefined;
+      const onAbort = (): void => {
+        const err = abortError(signal!);
+        if (response) response.destroy(err);
+        request.destroy(err);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (): void => signal?.removeEventListener('abort', onAbort);
+      const fail = (err: Error): void => {
+        done();
+        if (!settled) {
+          settled = true;
+          reject(signal?.aborted ? abortError(signal) : err);
+        }
+      };
+
+      request.on('error', fail);
+      request.on('response', (res) => {
+        response = res;
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status > 599) {
+          res.resume();
+          fail(new TypeError(`fetch failed: unexpected HTTP status ${status}`));
+          return;
+        }
+        const resHeaders = responseHeaders(res.rawHeaders);
+        const decoder = decoderFor(res.headers['content-encoding']);
+        const source: NodeJS.ReadableStream & { destroy(err?: Error): void } = decoder ? res.pipe(decoder) : res;
+        if (decoder) res.on('error', (err) => decoder.destroy(err));
+        const init: ResponseInit = { status, statusText: res.statusMessage ?? '', headers: resHeaders };
+        const sse = (res.headers['content-type'] ?? '').includes('text/event-stream');
+
+        if (!sse || NULL_BODY_STATUS.has(status)) {
+          const chunks: Buffer[] = [];
+          source.on('data', (c: Buffer) => chunks.push(c));
+          source.on('error', fail);
+          source.on('end', () => {
+            done();
+            if (settled) return;
+            settled = true;
+            const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+            resolve(new Response(NULL_BODY_STATUS.has(status) ? null : buf, init));
+          });
+          return;
+        }
+
+        let ended = false;
+        const stream = new ReadableStream<Uint8Array>({
+          start(controller) {
+            source.on('data', (c: Buffer) => {
+              controller.enqueue(c);
+              if ((controller.desiredSize ?? 1) <= 0) source.pause();
+            });
+            source.on('end', () => {
+              ended = true;
+              done();
+              controller.close();
+            });
+            source.on('error', (err: Error) => {
+              if (ended) return;
+              ended = true;
+              done();
+              controller.error(signal?.aborted ? abortError(signal) : err);
+            });
+            res.on('close', () => {
+              if (ended) return;
+              ended = true;
+              done();
+              controller.error(signal?.aborted ? abortError(signal) : new TypeError('terminated: the server closed the connection mid-response'));
+            });
+          },
+          pull() {
+            source.resume();
+          },
+          cancel() {
+            ended = true;
+            done();
+            res.destroy();
+          },
+        });
+        settled = true;
+        resolve(new Response(stream, init));
+      });
+
+      if (payload === undefined) request.end();
+      else request.end(payload);
+    });
+  };
+}

@@ -1,0 +1,289 @@
+// OpenAI chat completions through the `openai` SDK, for OpenAI itself, any OpenAI-compatible server
+// (Ollama, vLLM, LM Studio, OpenRouter, Groq…) and Azure OpenAI (deployment-style URLs, `api-key`).
+import type { OpenAI as OpenAIClient } from 'openai';
+import type { CallError, CallResult, ChatMessage, ChatRequest, ToolCall, Usage } from '../types';
+import { classifySdkError, type SdkErrorClasses } from './providerErrors';
+import type {
+  ChatCallOptions,
+  DirectCallOptions,
+  EmbeddingOutcome,
+  ModelListResult,
+  PreparedChat,
+  ProviderConfig,
+  ProviderOutcome,
+} from './providerTypes';
+import { blankResult, openAiTools, redactResult, SdkProvider, since, type ProviderEnv, type SdkLogger } from './sdkProvider';
+
+type OpenAIModule = typeof import('openai');
+
+export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+/** The Azure OpenAI data-plane GA version used when an endpoint names none. */
+export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
+
+const LIST_TIMEOUT_MS = 15_000;
+
+function errorClasses(sdk: OpenAIModule): SdkErrorClasses {
+  return {
+    base: sdk.OpenAIError,
+    apiError: sdk.APIError,
+    userAbort: sdk.APIUserAbortError,
+    connection: sdk.APIConnectionError,
+    connectionTimeout: sdk.APIConnectionTimeoutError,
+  };
+}
+
+function toOpenAiMessage(m: ChatMessage): Record<string, unknown> {
+  const out: Record<string, unknown> = { role: m.role, content: m.content };
+  if (m.name !== undefined) out.name = m.name;
+  if (m.role === 'assistant' && m.tool_calls && m.tool_calls.length > 0) {
+    out.tool_calls = m.tool_calls;
+    if (m.content === '') out.content = null;
+  }
+  if (m.role === 'tool' && m.tool_call_id !== undefined) out.tool_call_id = m.tool_call_id;
+  return out;
+}
+
+interface OpenAiUsageWire {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number | null } | null;
+  completion_tokens_details?: { reasoning_tokens?: number | null } | null;
+}
+
+/** OpenAI usage → Assay usage (`prompt_tokens` already includes cached tokens). */
+export function openAiUsage(u: OpenAiUsageWire | null | undefined): Usage | null {
+  if (!u || typeof u !== 'object') return null;
+  return {
+    inputTokens: u.prompt_tokens ?? 0,
+    outputTokens: u.completion_tokens ?? 0,
+    cachedInputTokens: u.prompt_tokens_details?.cached_tokens ?? 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: u.completion_tokens_details?.reasoning_tokens ?? 0,
+  };
+}
+
+interface WireToolCall {
+  id?: string;
+  type?: string;
+  function?: { name?: string; arguments?: string };
+}
+
+function toToolCalls(calls: WireToolCall[] | null | undefined): ToolCall[] {
+  if (!Array.isArray(calls)) return [];
+  return calls
+    .filter((c) => c && (c.type === undefined || c.type === 'function') && c.function)
+    .map((c) => ({ id: c.id ?? '', type: 'function' as const, function: { name: c.function!.name ?? '', arguments: c.function!.arguments ?? '' } }));
+}
+
+/** Provider for kinds `openai`, `openai-compatible` and `azure-openai`. */
+export class OpenAiProvider extends SdkProvider<OpenAIClient> {
+  protected readonly keyRequired: boolean;
+  private sdk: OpenAIModule | undefined;
+
+  constructor(config: ProviderConfig, env: ProviderEnv) {
+    super(config, env);
+    // Local servers (Ollama, LM Studio, vLLM) take no key; hosted ones answer 401, which says how to set one.
+    this.keyRequired = config.kind !== 'openai-compatible';
+  }
+
+  protected async createClient(apiKey: string | undefined, logger: SdkLogger): Promise<OpenAIClient> {
+    const sdk = await import('openai');
+    this.sdk = sdk;
+    const common = {
+      // The SDK insists on a key; a keyless local server ignores this placeholder.
+      apiKey: apiKey ?? 'no-key',
+      maxRetries: 0,
+      fetch: this.env.fetch,
+      defaultHeaders: this.config.headers,
+      logger,
+      logLevel: 'warn' as const,
+    };
+    if (this.config.kind === 'azure-openai') {
+      const base = (this.config.baseUrl ?? '').replace(/\/+$/, '');
+      return new sdk.AzureOpenAI({
+        ...common,
+        baseURL: base.endsWith('/openai') ? base : `${base}/openai`,
+        apiVersion: this.config.apiVersion ?? AZURE_DEFAULT_API_VERSION,
+      });
+    }
+    // Explicit null/values so the SDK never picks up OPENAI_* variables behind the user's back.
+    return new sdk.OpenAI({ ...common, baseURL: this.config.baseUrl ?? OPENAI_DEFAULT_BASE_URL, organization: null, project: null, webhookSecret: null });
+  }
+
+  prepare(request: ChatRequest, stream: boolean): PreparedChat | { error: CallError } {
+    if (request.messages.length === 0) return { error: { kind: 'bad_request', message: 'The prompt has no messages to send' } };
+    const p = request.params;
+    const payload: Record<string, unknown> = { model: request.model.model, messages: request.messages.map(toOpenAiMessage) };
+    if (p.temperature !== undefined) payload.temperature = p.temperature;
+    if (p.top_p !== undefined) payload.top_p = p.top_p;
+    // OpenAI deprecated max_tokens (its reasoning models reject it); compatible servers know only max_tokens.
+    if (p.max_tokens !== undefined) payload[this.config.kind === 'openai' ? 'max_completion_tokens' : 'max_tokens'] = p.max_tokens;
+    if (p.stop && p.stop.length > 0) payload.stop = p.stop;
+    if (p.seed !== undefined) payload.seed = p.seed;
+    if (p.response_format !== undefined) payload.response_format = p.response_format;
+    if (p.tools && p.tools.length > 0) payload.tools = openAiTools(p.tools);
+    if (p.tool_choice !== undefined) payload.tool_choice = p.tool_choice;
+    if (stream) {
+      payload.stream = true;
+      payload.stream_options = { include_usage: true };
+    }
+    return { request, payload, stream };
+  }
+
+  async chat(prepared: PreparedChat, options: ChatCallOptions): Promise<ProviderOutcome> {
+    const result = blankResult(prepared.request.model, prepared.payload);
+    const session = await this.open();
+    if ('error' in session) {
+      result.error = session.error;
+      return { result: redactResult(result, session.redactor), retryAfterMs: null };
+    }
+    // Timed from here: loading the SDK on the first call is not the model's latency.
+    const start = performance.now();
+    let retryAfterMs: number | null = null;
+    const requestOptions = { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 };
+    try {
+      if (prepared.stream) {
+        await this.stream(session.client, prepared.payload, requestOptions, options.onDelta, result, start);
+      } else {
+        const completion = await session.client.chat.completions.create(prepared.payload as never, requestOptions);
+        fromCompletion(completion as unknown as Record<string, unknown>, result);
+      }
+    } catch (err) {
+      const classified = classifySdkError(err, errorClasses(this.sdk!), options.signal.aborted, this.where);
+      result.error = this.authHint(classified.error, session.hasKey);
+      retryAfterMs = classified.retryAfterMs;
+      const body = (err as { error?: unknown }).error;
+      if (result.response === null && body !== undefined) result.response = body;
+    }
+    if (!result.error && options.signal.aborted) result.error = { kind: 'cancelled', message: 'Cancelled' };
+    result.latencyMs = since(start);
+    return { result: redactResult(result, session.redactor), retryAfterMs };
+  }
+
+  /** Streams one completion into `result`, keeping the partial text when the stream breaks off. */
+  private async stream(
+    client: OpenAIClient,
+    payload: Record<string, unknown>,
+    requestOptions: { signal: AbortSignal; timeout: number; maxRetries: number },
+    onDelta: ((text: string) => void) | undefined,
+    result: CallResult,
+    start: number,
+  ): Promise<void> {
+    let text = '';
+    let finish: string | null = null;
+    let usage: OpenAiUsageWire | null = null;
+    let head: Record<string, unknown> | null = null;
+    const calls: { id: string; name: string; args: string }[] = [];
+    try {
+      const stream = await client.chat.completions.create(payload as never, requestOptions);
+      for await (const chunk of stream as unknown as AsyncIterable<Record<string, unknown>>) {
+        if (head === null) head = chunk;
+        if (chunk.usage) usage = chunk.usage as OpenAiUsageWire;
+        const choice = (chunk.choices as Record<string, unknown>[] | undefined)?.[0];
+        if (!choice) continue;
+        const delta = choice.delta as { content?: string | null; tool_calls?: (WireToolCall & { index?: number })[] } | undefined;
+        if (delta) {
+          const content = delta.content;
+          if (content) {
+            if (result.ttftMs === null) result.ttftMs = since(start);
+            text += content;
+            if (onDelta) onDelta(content);
+          }
+          if (delta.tool_calls) {
+            if (result.ttftMs === null) result.ttftMs = since(start);
+            for (const tc of delta.tool_calls) {
+              const i = tc.index ?? calls.length;
+              const slot = (calls[i] ??= { id: '', name: '', args: '' });
+              if (tc.id) slot.id = tc.id;
+              if (tc.function?.name) slot.name += tc.function.name;
+              if (tc.function?.arguments) slot.args += tc.function.arguments;
+            }
+          }
+        }
+        if (choice.finish_reason) finish = choice.finish_reason as string;
+      }
+      if (finish === null && !requestOptions.signal.aborted) {
+        result.error = { kind: 'malformed', message: 'The stream ended before the model finished (no finish_reason)' };
+      }
+    } finally {
+      result.text = text;
+      result.finishReason = finish;
+      result.usage = openAiUsage(usage);
+      result.toolCalls = calls.filter(Boolean).map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.args } }));
+      if (head !== null) {
+        const message: Record<string, unknown> = { role: 'assistant', content: text };
+        if (result.toolCalls.length > 0) message.tool_calls = result.toolCalls;
+        result.response = {
+          id: head.id,
+          object: 'chat.completion',
+          created: head.created,
+          model: head.model,
+          ...(head.system_fingerprint !== undefined ? { system_fingerprint: head.system_fingerprint } : {}),
+          choices: [{ index: 0, message, finish_reason: finish }],
+          usage,
+        };
+      }
+    }
+  }
+
+  async embed(model: string, texts: string[], options: { signal: AbortSignal; timeoutMs: number }): Promise<EmbeddingOutcome> {
+    const ref = { provider: this.config.name, model };
+    const result: EmbeddingOutcome['result'] = { model: ref, vectors: [], usage: null, cost: null, latencyMs: 0 };
+    const session = await this.open();
+    if ('error' in session) return { result: { ...result, error: session.error }, retryAfterMs: null };
+    const start = performance.now();
+    try {
+      const res = (await session.client.embeddings.create(
+        { model, input: texts, encoding_format: 'float' },
+        { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 },
+      )) as unknown as { data?: { index?: number; embedding?: unknown }[]; usage?: { prompt_tokens?: number } };
+      if (!Array.isArray(res.data) || res.data.length !== texts.length || !res.data.every((d) => Array.isArray(d.embedding))) {
+        result.error = { kind: 'malformed', message: `${this.where} returned ${Array.isArray(res.data) ? res.data.length : 'no'} embeddings for ${texts.length} texts` };
+      } else {
+        result.vectors = [...res.data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((d) => d.embedding as number[]);
+        result.usage = { inputTokens: res.usage?.prompt_tokens ?? 0 };
+      }
+      result.latencyMs = since(start);
+      return { result, retryAfterMs: null };
+    } catch (err) {
+      const classified = classifySdkError(err, errorClasses(this.sdk!), options.signal.aborted, this.where);
+      const error = this.authHint(classified.error, session.hasKey);
+      return { result: { ...result, latencyMs: since(start), error: { ...error, message: session.redactor.text(error.message) } }, retryAfterMs: classified.retryAfterMs };
+    }
+  }
+
+  async listModels(options: DirectCallOptions = {}): Promise<ModelListResult> {
+    if (this.config.models && this.config.models.length > 0) return { models: this.config.models.map((id) => ({ id })) };
+    const session = await this.open();
+    if ('error' in session) return { error: session.error };
+    const signal = options.signal ?? new AbortController().signal;
+    try {
+      const page = await session.client.models.list({ signal, timeout: options.timeoutMs ?? LIST_TIMEOUT_MS, maxRetries: 0 });
+      const data = (page as unknown as { data?: { id?: unknown; owned_by?: unknown }[] }).data ?? [];
+      const models = data
+        .filter((m) => typeof m.id === 'string')
+        .map((m) => ({ id: m.id as string, ...(typeof m.owned_by === 'string' ? { ownedBy: m.owned_by } : {}) }))
+        .sort((a, b) => a.id.localeCompare(b.id));
+      return { models };
+    } catch (err) {
+      const classified = classifySdkError(err, errorClasses(this.sdk!), signal.aborted, this.where);
+      const error = this.authHint(classified.error, session.hasKey);
+      return { error: { ...error, message: session.redactor.text(error.message) } };
+    }
+  }
+}
+
+function fromCompletion(completion: Record<string, unknown>, result: CallResult): void {
+  result.response = completion;
+  const choices = completion.choices;
+  if (!Array.isArray(choices) || choices.length === 0) {
+    result.error = { kind: 'malformed', message: 'The response has no choices' };
+    result.usage = openAiUsage(completion.usage as OpenAiUsageWire | undefined);
+    return;
+  }
+  const choice = choices[0] as { message?: { content?: string | null; refusal?: string | null; tool_calls?: WireToolCall[] }; finish_reason?: string | null };
+  result.text = choice.message?.content ?? choice.message?.refusal ?? '';
+  result.toolCalls = toToolCalls(choice.message?.tool_calls);
+  result.finishReason = choice.finish_reason ?? null;
+  result.usage = openAiUsage(completion.usage as OpenAiUsageWire | undefined);
+}

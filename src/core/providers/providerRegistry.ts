@@ -1,0 +1,114 @@
+// Resolves `provider:model` to a configured provider: the built-ins (`openai`, `anthropic`, `echo`) and the
+// user's endpoints. Configuration is plain data handed in by the host (settings + SecretStorage) or the
+// CLI (environment variables).
+import { createRedactor, type Redactor } from '../redact';
+import type { CallError, ModelRef } from '../types';
+import { AnthropicProvider, ANTHROPIC_DEFAULT_BASE_URL } from './anthropicProvider';
+import { EchoProvider } from './echoProvider';
+import { createNodeFetch, type FetchLike } from './httpTransport';
+import { OpenAiProvider, OPENAI_DEFAULT_BASE_URL } from './openaiProvider';
+import type { KeyLookup, LogSink, Provider, ProviderConfig } from './providerTypes';
+import { keyEnvName, type ProviderEnv } from './sdkProvider';
+
+/** The providers every user has. An endpoint with the same name overrides fields of a built-in. */
+export const BUILTIN_PROVIDERS: readonly Readonly<ProviderConfig>[] = [
+  { name: 'openai', kind: 'openai', baseUrl: OPENAI_DEFAULT_BASE_URL },
+  { name: 'anthropic', kind: 'anthropic', baseUrl: ANTHROPIC_DEFAULT_BASE_URL },
+  { name: 'echo', kind: 'echo' },
+];
+
+/** What a registry is built from. */
+export interface ProviderRegistryOptions {
+  /** Key lookup by secret name (the provider's name unless it sets `apiKeySecret`). */
+  keys?: KeyLookup;
+  /** Endpoints, and overrides of the built-ins by name (e.g. `{ name: 'openai', baseUrl }`). */
+  providers?: ProviderConfig[];
+  /** User redaction patterns (`assay.history.redact`). */
+  redactPatterns?: string[];
+  /** Transport for the SDKs; defaults to a shared keep-alive node:http transport. */
+  fetch?: FetchLike;
+  /** Receives the SDKs' warnings, redacted. */
+  log?: LogSink;
+}
+
+let sharedFetch: FetchLike | undefined;
+
+/** Provider lookup for the engine; cheap to rebuild when settings change. */
+export class ProviderRegistry {
+  private readonly byName = new Map<string, Provider>();
+  /** Redacts with the user's patterns only, for payloads that never reached a provider. */
+  readonly redactor: Redactor;
+
+  constructor(options: ProviderRegistryOptions = {}) {
+    this.redactor = createRedactor({ patterns: options.redactPatterns ?? [] });
+    const env: ProviderEnv = {
+      keys: options.keys ?? (() => undefined),
+      redactPatterns: options.redactPatterns ?? [],
+      fetch: options.fetch ?? (sharedFetch ??= createNodeFetch()),
+      ...(options.log ? { log: options.log } : {}),
+    };
+    const configs = new Map<string, ProviderConfig>(BUILTIN_PROVIDERS.map((c) => [c.name, { ...c }]));
+    for (const c of options.providers ?? []) {
+      const name = c.name.toLowerCase();
+      const base = configs.get(name);
+      configs.set(name, base ? { ...base, ...withoutUndefined(c), name } : { ...c, name });
+    }
+    for (const config of configs.values()) this.byName.set(config.name, createProvider(config, env));
+  }
+
+  /** The provider for `ref`, or a `bad_request` error naming the known providers. */
+  resolve(ref: ModelRef): Provider | { error: CallError } {
+    const provider = this.byName.get(ref.provider.toLowerCase());
+    if (provider) return provider;
+    const known = [...this.byName.keys()].join(', ');
+    return {
+      error: {
+        kind: 'bad_request',
+        message: `Unknown provider "${ref.provider}" in ${ref.provider}:${ref.model}: expected one of ${known}, or add an endpoint named "${ref.provider}" to assay.endpoints`,
+      },
+    };
+  }
+
+  get(name: string): Provider | undefined {
+    return this.byName.get(name.toLowerCase());
+  }
+
+  /** Every provider, built-ins first. */
+  list(): Provider[] {
+    return [...this.byName.values()];
+  }
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Builds the provider for one configuration. */
+export function createProvider(config: ProviderConfig, env: ProviderEnv): Provider {
+  switch (config.kind) {
+    case 'anthropic':
+      return new AnthropicProvider(config, env);
+    case 'echo':
+      return new EchoProvider(config);
+    case 'openai':
+    case 'openai-compatible':
+    case 'azure-openai':
+      return new OpenAiProvider(config, env);
+  }
+}
+
+/**
+ * The CLI's key lookup: `OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, and `NAME_API_KEY` for an endpoint called
+ * `name` (non-alphanumerics become `_`), or a variable named exactly like the endpoint's `apiKeySecret`.
+ */
+export function envKeyLookup(env: Record<string, string | undefined>): KeyLookup {
+  return (secretName) => env[keyEnvName(secretName)] || env[secretName] || undefined;
+}
+
+/** Built-in overrides the CLI takes from the environment: `OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`. */
+export function envProviderConfigs(env: Record<string, string | undefined>): ProviderConfig[] {
+  const out: ProviderConfig[] = [];
+  if (env.OPENAI_BASE_URL) out.push({ name: 'openai', kind: 'openai', baseUrl: env.OPENAI_BASE_URL });
+  if (env.ANTHROPIC_BASE_URL) out.push({ name: 'anthropic', kind: 'anthropic', baseUrl: env.ANTHROPIC_BASE_URL });
+  return out;
+}

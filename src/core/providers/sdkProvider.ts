@@ -1,0 +1,165 @@
+// What the OpenAI and Anthropic providers share: key lookup, one SDK client and one redactor per key,
+// the SDK logger, and building results.
+import { format } from 'node:util';
+import { createRedactor, type Redactor } from '../redact';
+import type { CallError, CallResult, ChatRequest, ModelRef } from '../types';
+import type { FetchLike } from './httpTransport';
+import type {
+  ChatCallOptions,
+  DirectCallOptions,
+  EmbeddingOutcome,
+  KeyLookup,
+  LogSink,
+  ModelListResult,
+  PreparedChat,
+  Provider,
+  ProviderConfig,
+  ProviderOutcome,
+} from './providerTypes';
+
+/** What every provider gets from the registry. */
+export interface ProviderEnv {
+  keys: KeyLookup;
+  /** User redaction patterns (`assay.history.redact`), regular-expression sources. */
+  redactPatterns: string[];
+  /** The transport handed to the SDKs. */
+  fetch: FetchLike;
+  log?: LogSink;
+}
+
+/** The environment variable a CLI user sets for a provider's key. */
+export function keyEnvName(providerName: string): string {
+  if (providerName === 'openai') return 'OPENAI_API_KEY';
+  if (providerName === 'anthropic') return 'ANTHROPIC_API_KEY';
+  return `${providerName.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_API_KEY`;
+}
+
+/** The message for a call made without a key; worded for the editor and the CLI alike. */
+export function missingKeyMessage(providerName: string): string {
+  return `No API key for ${providerName}: run "Assay: Set API Key" or set ${keyEnvName(providerName)}`;
+}
+
+/** `provider:model` for messages. */
+export function refText(ref: ModelRef): string {
+  return `${ref.provider}:${ref.model}`;
+}
+
+/** A result with nothing in it yet. */
+export function blankResult(model: ModelRef, request: unknown): CallResult {
+  return {
+    model,
+    text: '',
+    toolCalls: [],
+    finishReason: null,
+    usage: null,
+    cost: null,
+    latencyMs: 0,
+    ttftMs: null,
+    request,
+    response: null,
+    cacheHit: false,
+  };
+}
+
+/** Redacts a finished result in place (its request, response and error message) and returns it. */
+export function redactResult(result: CallResult, redactor: Redactor): CallResult {
+  result.request = redactor.value(result.request);
+  result.response = redactor.value(result.response);
+  if (result.error) result.error = { ...result.error, message: redactor.text(result.error.message) };
+  return result;
+}
+
+/** One SDK client and the redactor that knows its key. */
+export interface Session<C> {
+  client: C;
+  redactor: Redactor;
+  /** Whether a key was found (a keyless call to a local server has none). */
+  hasKey: boolean;
+}
+
+/**
+ * Base of the SDK-backed providers. Subclasses build payloads and map responses; this class finds the
+ * key on every call (so a key set meanwhile is used at once) and keeps a client per key.
+ */
+export abstract class SdkProvider<C> implements Provider {
+  readonly endpointId: string;
+  private session: { key: string | undefined; value: Promise<Session<C>> } | undefined;
+
+  constructor(
+    readonly config: Readonly<ProviderConfig>,
+    protected readonly env: ProviderEnv,
+  ) {
+    this.endpointId = `${config.name} ${config.baseUrl ?? ''}`;
+  }
+
+  /** Whether a call without a key should fail before reaching the server. */
+  protected abstract readonly keyRequired: boolean;
+  protected abstract createClient(apiKey: string | undefined, logger: SdkLogger): Promise<C>;
+  abstract prepare(request: ChatRequest, stream: boolean): PreparedChat | { error: CallError };
+  abstract chat(prepared: PreparedChat, options: ChatCallOptions): Promise<ProviderOutcome>;
+  abstract embed(model: string, texts: string[], options: { signal: AbortSignal; timeoutMs: number }): Promise<EmbeddingOutcome>;
+  abstract listModels(options?: DirectCallOptions): Promise<ModelListResult>;
+
+  /** The client for the current key, or an `auth` error when a required key is missing. */
+  protected async open(): Promise<Session<C> | { error: CallError; redactor: Redactor }> {
+    const key = this.config.apiKey ?? (await this.env.keys(this.config.apiKeySecret ?? this.config.name)) ?? undefined;
+    const apiKey = key && key.trim() !== '' ? key.trim() : undefined;
+    if (!apiKey && this.keyRequired) {
+      return { error: { kind: 'auth', message: missingKeyMessage(this.config.name) }, redactor: this.redactorFor(undefined) };
+    }
+    if (!this.session || this.session.key !== apiKey) {
+      const redactor = this.redactorFor(apiKey);
+      const value = this.createClient(apiKey, this.sdkLogger(redactor)).then((client) => ({ client, redactor, hasKey: apiKey !== undefined }));
+      this.session = { key: apiKey, value };
+      value.catch(() => {
+        if (this.session?.value === value) this.session = undefined;
+      });
+    }
+    return this.session.value;
+  }
+
+  protected redactorFor(apiKey: string | undefined): Redactor {
+    const secrets = Object.values(this.config.headers ?? {});
+    if (apiKey) secrets.push(apiKey);
+    return createRedactor({ patterns: this.env.redactPatterns, secrets });
+  }
+
+  /** An auth failure from a server we called without a key says how to set one. */
+  protected authHint(error: CallError, hasKey: boolean): CallError {
+    if (error.kind !== 'auth' || hasKey) return error;
+    return { ...error, message: `${error.message} (${missingKeyMessage(this.config.name)})` };
+  }
+
+  /** Where calls go, for messages. */
+  protected get where(): string {
+    return `${this.config.name} (${this.config.baseUrl ?? 'default endpoint'})`;
+  }
+
+  private sdkLogger(redactor: Redactor): SdkLogger {
+    const sink = this.env.log;
+    const line =
+      (level: 'debug' | 'info' | 'warn' | 'error') =>
+      (...args: unknown[]): void => {
+        if (sink) sink(level, `[${this.config.name}] ${redactor.text(format(...args))}`);
+      };
+    return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
+  }
+}
+
+/** The logger shape both SDKs accept. */
+export interface SdkLogger {
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+/** Milliseconds since `start` (a `performance.now()` reading), rounded to 0.1 ms. */
+export function since(start: number): number {
+  return Math.round((performance.now() - start) * 10) / 10;
+}
+
+/** Tools in OpenAI's `{ type: 'function', function: {...} }` shape; a bare `{ name, parameters }` is wrapped. */
+export function openAiTools(tools: Record<string, unknown>[]): Record<string, unknown>[] {
+  return tools.map((t) => (t.type === undefined && t.function === undefined && typeof t.name === 'string' ? { type: 'function', function: t } : t));
+}

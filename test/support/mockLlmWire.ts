@@ -1,0 +1,240 @@
+// Builders for the real wire formats the mock LLM server speaks: OpenAI chat completions (JSON and SSE
+// chunks with the final usage chunk), Anthropic messages (JSON and the full SSE event sequence),
+// embeddings, model lists and each API's error bodies.
+
+/** What the mock answers; every field has a default. */
+export interface MockReply {
+  text?: string;
+  toolCalls?: { id?: string; name: string; arguments: string | Record<string, unknown> }[];
+  /** In OpenAI's words (`stop`, `length`, `tool_calls`, `content_filter`); mapped for Anthropic. */
+  finishReason?: string;
+  /** Token counts as Assay counts them: `input` includes cached reads and cache writes. */
+  usage?: { input?: number; output?: number; cachedInput?: number; cacheWrite?: number; reasoning?: number };
+  /** How to split `text` into stream chunks; default one chunk per word. */
+  chunks?: string[];
+}
+
+/** A reply with every default filled in. */
+export interface ResolvedReply {
+  text: string;
+  chunks: string[];
+  toolCalls: { id: string; name: string; arguments: string }[];
+  finishReason: string;
+  usage: { input: number; output: number; cachedInput: number; cacheWrite: number; reasoning: number };
+}
+
+/** Splits text into word-sized chunks (each keeps its trailing space), like tokens on the wire. */
+export function wordChunks(text: string): string[] {
+  return text.match(/\S+\s*|\s+/g) ?? [];
+}
+
+export function resolveReply(reply: MockReply, promptWords: number): ResolvedReply {
+  const text = reply.text ?? '';
+  const chunks = reply.chunks ?? wordChunks(text);
+  const toolCalls = (reply.toolCalls ?? []).map((c, i) => ({
+    id: c.id ?? `call_${i + 1}`,
+    name: c.name,
+    arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments),
+  }));
+  const u = reply.usage ?? {};
+  return {
+    text,
+    chunks,
+    toolCalls,
+    finishReason: reply.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop'),
+    usage: {
+      input: u.input ?? Math.max(1, promptWords),
+      output: u.output ?? Math.max(1, chunks.length + toolCalls.length),
+      cachedInput: u.cachedInput ?? 0,
+      cacheWrite: u.cacheWrite ?? 0,
+      reasoning: u.reasoning ?? 0,
+    },
+  };
+}
+
+// ---------------------------------------------------------------- OpenAI
+
+export function openAiUsageWire(r: ResolvedReply): Record<string, unknown> {
+  return {
+    prompt_tokens: r.usage.input,
+    completion_tokens: r.usage.output,
+    total_tokens: r.usage.input + r.usage.output,
+    prompt_tokens_details: { cached_tokens: r.usage.cachedInput, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: r.usage.reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+}
+
+export function openAiCompletion(id: string, model: string, r: ResolvedReply): Record<string, unknown> {
+  const message: Record<string, unknown> = { role: 'assistant', content: r.toolCalls.length > 0 && r.text === '' ? null : r.text, refusal: null, annotations: [] };
+  if (r.toolCalls.length > 0) message.tool_calls = r.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  return {
+    id,
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: r.finishReason }],
+    usage: openAiUsageWire(r),
+    service_tier: 'default',
+    system_fingerprint: 'fp_mock',
+  };
+}
+
+/** The SSE events of a streamed completion, each a complete `data: …\n\n` frame. */
+export function openAiStreamFrames(id: string, model: string, r: ResolvedReply, includeUsage: boolean): string[] {
+  const head = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":1700000000,"model":${JSON.stringify(model)},"system_fingerprint":"fp_mock","choices":`;
+  const frame = (choices: string, usage = ''): string => `data: ${head}${choices}${usage}}\n\n`;
+  const frames = [frame('[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]')];
+  for (const chunk of r.chunks) frames.push(frame(`[{"index":0,"delta":{"content":${JSON.stringify(chunk)}},"logprobs":null,"finish_reason":null}]`));
+  r.toolCalls.forEach((c, index) => {
+    frames.push(
+      frame(`[{"index":0,"delta":{"tool_calls":[{"index":${index},"id":${JSON.stringify(c.id)},"type":"function","function":{"name":${JSON.stringify(c.name)},"arguments":""}}]},"logprobs":null,"finish_reason":null}]`),
+    );
+    const half = Math.ceil(c.arguments.length / 2);
+    for (const part of [c.arguments.slice(0, half), c.arguments.slice(half)]) {
+      if (part) frames.push(frame(`[{"index":0,"delta":{"tool_calls":[{"index":${index},"function":{"arguments":${JSON.stringify(part)}}}]},"logprobs":null,"finish_reason":null}]`));
+    }
+  });
+  frames.push(frame(`[{"index":0,"delta":{},"logprobs":null,"finish_reason":${JSON.stringify(r.finishReason)}}]`, includeUsage ? ',"usage":null' : ''));
+  if (includeUsage) frames.push(frame('[]', `,"usage":${JSON.stringify(openAiUsageWire(r))}`));
+  frames.push('data: [DONE]\n\n');
+  return frames;
+}
+
+export function openAiError(status: number, message: string): Record<string, unknown> {
+  const type = status === 401 ? 'invalid_request_error' : status === 429 ? 'requests' : status >= 500 ? 'server_error' : 'invalid_request_error';
+  const code = status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : status === 404 ? 'model_not_found' : null;
+  return { error: { message, type, param: null, code } };
+}
+
+// ---------------------------------------------------------------- Anthropic
+
+const ANTHROPIC_STOP: Record<string, string> = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use', content_filter: 'refusal' };
+
+function anthropicUsage(r: ResolvedReply, outputTokens: number): Record<string, unknown> {
+  return {
+    // Anthropic's input_tokens excludes cache reads and writes.
+    input_tokens: r.usage.input - r.usage.cachedInput - r.usage.cacheWrite,
+    cache_creation_input_tokens: r.usage.cacheWrite,
+    cache_read_input_tokens: r.usage.cachedInput,
+    output_tokens: outputTokens,
+    service_tier: 'standard',
+  };
+}
+
+function parseArgs(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return {};
+  }
+}
+
+export function anthropicMessage(id: string, model: string, r: ResolvedReply): Record<string, unknown> {
+  const content: Record<string, unknown>[] = [];
+  if (r.text !== '' || r.toolCalls.length === 0) content.push({ type: 'text', text: r.text });
+  for (const c of r.toolCalls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: parseArgs(c.arguments) });
+  return {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: ANTHROPIC_STOP[r.finishReason] ?? r.finishReason,
+    stop_sequence: null,
+    usage: anthropicUsage(r, r.usage.output),
+  };
+}
+
+/** The full SSE event sequence of a streamed message. */
+export function anthropicStreamFrames(id: string, model: string, r: ResolvedReply): string[] {
+  const ev = (name: string, data: unknown): string => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+  const frames = [
+    ev('message_start', {
+      type: 'message_start',
+      message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: anthropicUsage(r, 1) },
+    }),
+  ];
+  let index = 0;
+  if (r.text !== '' || r.toolCalls.length === 0) {
+    frames.push(ev('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } }));
+    frames.push(ev('ping', { type: 'ping' }));
+    for (const chunk of r.chunks) frames.push(`event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":${JSON.stringify(chunk)}}}\n\n`);
+    frames.push(ev('content_block_stop', { type: 'content_block_stop', index }));
+    index++;
+  }
+  for (const c of r.toolCalls) {
+    frames.push(ev('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: c.id, name: c.name, input: {} } }));
+    const half = Math.ceil(c.arguments.length / 2);
+    for (const part of [c.arguments.slice(0, half), c.arguments.slice(half)]) {
+      if (part) frames.push(ev('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: part } }));
+    }
+    frames.push(ev('content_block_stop', { type: 'content_block_stop', index }));
+    index++;
+  }
+  frames.push(
+    ev('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: ANTHROPIC_STOP[r.finishReason] ?? r.finishReason, stop_sequence: null },
+      usage: { output_tokens: r.usage.output },
+    }),
+  );
+  frames.push(ev('message_stop', { type: 'message_stop' }));
+  return frames;
+}
+
+export function anthropicError(status: number, message: string): Record<string, unknown> {
+  const type =
+    status === 401
+      ? 'authentication_error'
+      : status === 403
+        ? 'permission_error'
+        : status === 404
+          ? 'not_found_error'
+          : status === 429
+            ? 'rate_limit_error'
+            : status === 529
+              ? 'overloaded_error'
+              : status >= 500
+                ? 'api_error'
+                : 'invalid_request_error';
+  return { type: 'error', error: { type, message } };
+}
+
+// ---------------------------------------------------------------- Embeddings and models
+
+/** A deterministic 16-dimension unit vector from the words of `text`. */
+export function mockEmbedding(text: string): number[] {
+  const v = new Array<number>(16).fill(0);
+  for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    let h = 0;
+    for (let i = 0; i < word.length; i++) h = (h * 31 + word.charCodeAt(i)) >>> 0;
+    v[h % 16]! += 1;
+  }
+  const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1;
+  return v.map((x) => x / norm);
+}
+
+export function embeddingsResponse(model: string, inputs: string[], base64: boolean): Record<string, unknown> {
+  return {
+    object: 'list',
+    data: inputs.map((text, index) => {
+      const vec = mockEmbedding(text);
+      return { object: 'embedding', index, embedding: base64 ? Buffer.from(new Float32Array(vec).buffer).toString('base64') : vec };
+    }),
+    model,
+    usage: { prompt_tokens: inputs.reduce((n, t) => n + wordChunks(t).length, 0), total_tokens: inputs.reduce((n, t) => n + wordChunks(t).length, 0) },
+  };
+}
+
+export function openAiModels(ids: string[]): Record<string, unknown> {
+  return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'mock' })) };
+}
+
+export function anthropicModels(ids: string[]): Record<string, unknown> {
+  return {
+    data: ids.map((id) => ({ type: 'model', id, display_name: id.replace(/-/g, ' '), created_at: '2025-01-01T00:00:00Z' })),
+    has_more: false,
+    first_id: ids[0] ?? null,
+    last_id: ids[ids.length - 1] ?? null,
+  };
+}
