@@ -1,7 +1,9 @@
 // `npm run test:integration`: mocha inside VS Code's extension host (DESIGN.md §6).
-//   1. bundles the extension and test/integration/*.ts (`node esbuild.mjs --tests` → out/test/integration/);
+//   1. bundles the extension and test/integration/*.ts (`node esbuild.mjs --tests` → out/test/integration/)
+//      and runs a private copy of those bundles (out/test/run-<pid>-<time>/, deleted afterwards);
 //   2. copies test/fixtures/workspace/ to a temp folder (tests may write there) and opens it;
-//   3. runs @vscode/test-electron's runTests() with extensionTestsPath out/test/integration/index.js.
+//   3. runs @vscode/test-electron's runTests() with extensionTestsPath <that copy>/index.js
+//      (test/integration/index.ts: mocha, spec report, closing `N passed, N failed`).
 // By default VS Code is code-server 4.100.3 (VS Code 1.100.3 for the web) through the stand-in executable
 // scripts/vscodeStandIn.mjs, installed on first use by scripts/codeServer.mjs (~1 min, cached in
 // ~/.cache/assay-code-server). ASSAY_TEST_DESKTOP=1 uses the desktop VS Code that runTests downloads
@@ -14,7 +16,7 @@
 // A hung VS Code ends at the overall timeout with a non-zero exit.
 import { runTests } from '@vscode/test-electron';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,15 +25,23 @@ import { ensureCodeServer } from './codeServer.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const timeoutMs = Number(process.env.ASSAY_TEST_TIMEOUT_MS ?? 600_000);
 
-// esbuild never deletes a bundle whose test file was removed: start from an empty folder.
-rmSync(join(root, 'out', 'test', 'integration'), { recursive: true, force: true });
 execFileSync(process.execPath, ['esbuild.mjs', '--tests'], { cwd: root, stdio: 'inherit' });
-
 let vscodeExecutablePath = process.env.VSCODE_TEST_EXECUTABLE || undefined;
 if (!vscodeExecutablePath && process.env.ASSAY_TEST_DESKTOP !== '1') {
   ensureCodeServer();
   vscodeExecutablePath = join(root, 'scripts', 'vscodeStandIn.mjs');
   chmodSync(vscodeExecutablePath, 0o755);
+}
+
+// Run a private copy of the bundles of the test files that exist now: esbuild never deletes the bundle of
+// a removed test, and another engineer's build in this working tree may rewrite out/ mid-run. The copy
+// stays under out/ so `require('mocha')` still resolves from the repo's node_modules.
+const built = join(root, 'out', 'test', 'integration');
+const testsDir = join(root, 'out', 'test', `run-${process.pid}-${Date.now()}`);
+mkdirSync(testsDir, { recursive: true });
+for (const f of readdirSync(join(root, 'test', 'integration')).filter((n) => n.endsWith('.ts'))) {
+  const bundle = f.replace(/\.ts$/, '.js');
+  copyFileSync(join(built, bundle), join(testsDir, bundle));
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'assay-integration-'));
@@ -42,6 +52,7 @@ cpSync(join(root, 'test', 'fixtures', 'workspace'), workspace, { recursive: true
 const watchdog = setTimeout(() => {
   console.error(`integration tests did not finish within ${timeoutMs + 60_000} ms; giving up`);
   rmSync(scratch, { recursive: true, force: true });
+  rmSync(testsDir, { recursive: true, force: true });
   process.exit(1);
 }, timeoutMs + 60_000);
 watchdog.unref();
@@ -51,7 +62,7 @@ try {
   code = await runTests({
     vscodeExecutablePath,
     extensionDevelopmentPath: root,
-    extensionTestsPath: join(root, 'out', 'test', 'integration', 'index.js'),
+    extensionTestsPath: join(testsDir, 'index.js'),
     launchArgs: [workspace, '--disable-extensions', `--user-data-dir=${join(scratch, 'user-data')}`, `--extensions-dir=${join(scratch, 'extensions')}`],
   });
 } catch (err) {
@@ -59,5 +70,6 @@ try {
   code = 1;
 } finally {
   rmSync(scratch, { recursive: true, force: true });
+  rmSync(testsDir, { recursive: true, force: true });
 }
 process.exit(code);

@@ -88,39 +88,39 @@ async function main() {
     cleanups.push(() => browser.close());
     const page = await browser.newPage();
 
-    let timer;
+    let settle;
     let settled = false;
-    let live = false;
-    const held = [];
     const exitCode = new Promise((res) => {
-      const settle = (code) => {
+      settle = (code) => {
         settled = true;
         res(code);
       };
-      void page.exposeFunction('codeAutomationLog', (type, args) => {
-        const text = format(args);
-        if (TESTS_START.test(text)) live = true;
-        if (verbose || (live && !NOISE.test(text))) (type === 'error' ? console.error : console.log)(text);
-        else held.push(text);
-        if (TESTS_END.test(text)) live = false;
-      });
-      void page.exposeFunction('codeAutomationExit', (code) => settle(typeof code === 'number' ? code : 1));
-      page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
-      page.on('crash', () => {
-        console.error('[stand-in] the workbench page crashed');
-        settle(1);
-      });
-      if (verbose) page.on('console', (msg) => console.log(`[browser ${msg.type()}] ${msg.text()}`));
-      void server.exited.then(({ code, signal }) => {
-        if (settled) return;
-        console.error(`[stand-in] code-server exited (${code ?? signal}) before the tests finished`);
-        settle(1);
-      });
-      timer = setTimeout(() => {
-        console.error(`[stand-in] timed out after ${timeoutMs} ms waiting for the tests to finish (ASSAY_TEST_TIMEOUT_MS)`);
-        settle(1);
-      }, timeoutMs);
     });
+    let live = false;
+    const held = [];
+    await page.exposeFunction('codeAutomationLog', (type, args) => {
+      const text = format(args);
+      if (TESTS_START.test(text)) live = true;
+      if (verbose || (live && !NOISE.test(text))) (type === 'error' ? console.error : console.log)(text);
+      else held.push(text);
+      if (TESTS_END.test(text)) live = false;
+    });
+    await page.exposeFunction('codeAutomationExit', (code) => settle(typeof code === 'number' ? code : 1));
+    page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
+    page.on('crash', () => {
+      console.error('[stand-in] the workbench page crashed');
+      settle(1);
+    });
+    if (verbose) page.on('console', (msg) => console.log(`[browser ${msg.type()}] ${msg.text()}`));
+    void server.exited.then(({ code, signal }) => {
+      if (settled) return;
+      console.error(`[stand-in] code-server exited (${code ?? signal}) before the tests finished`);
+      settle(1);
+    });
+    const timer = setTimeout(() => {
+      console.error(`[stand-in] timed out after ${timeoutMs} ms waiting for the tests to finish (ASSAY_TEST_TIMEOUT_MS)`);
+      settle(1);
+    }, timeoutMs);
 
     const url = workbenchUrl(server, {
       folder: opts.folder,
