@@ -97,6 +97,8 @@ export interface MockLlm {
   requests: MockRequest[];
   /** Queues another fault. */
   fault(fault: MockFault): void;
+  /** Resolves once `count` requests have arrived since the server started (clearing `requests` does not reset this). */
+  waitForRequests(count: number): Promise<void>;
   /** Requests being answered right now, and the most there ever were at once. */
   readonly inFlight: number;
   readonly maxInFlight: number;
@@ -147,6 +149,8 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
   let inFlight = 0;
   let maxInFlight = 0;
   let ids = 0;
+  let arrived = 0;
+  const waiters: { count: number; resolve: () => void }[] = [];
 
   const later = (ms: number, fn: () => void): void => {
     const t = setTimeout(() => {
@@ -296,6 +300,10 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
         at: performance.now(),
       };
       if (record) requests.push(req);
+      arrived++;
+      for (let i = waiters.length - 1; i >= 0; i--) {
+        if (arrived >= waiters[i]!.count) waiters.splice(i, 1)[0]!.resolve();
+      }
       const go = (): void => {
         handle(req, res).catch((err: unknown) => {
           if (!res.headersSent) sendJson(res, 500, openAiError(500, `Mock failed: ${String(err)}`));
@@ -325,6 +333,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     anthropicBaseUrl: url,
     requests,
     fault: (f) => void faults.push({ ...f, left: f.times ?? 1 }),
+    waitForRequests: (count) => (arrived >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve }))),
     get inFlight() {
       return inFlight;
     },

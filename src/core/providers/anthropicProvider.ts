@@ -140,7 +140,7 @@ export class AnthropicProvider extends SdkProvider<AnthropicClient> {
       fetch: this.env.fetch,
       defaultHeaders: this.config.headers,
       logger,
-      logLevel: 'warn',
+      logLevel: this.env.logLevel,
     });
   }
 

@@ -96,7 +96,7 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
       fetch: this.env.fetch,
       defaultHeaders: this.config.headers,
       logger,
-      logLevel: 'warn' as const,
+      logLevel: this.env.logLevel,
     };
     if (this.config.kind === 'azure-openai') {
       const base = (this.config.baseUrl ?? '').replace(/\/+$/, '');

@@ -8,7 +8,7 @@ import { EchoProvider } from './echoProvider';
 import { createNodeFetch, type FetchLike } from './httpTransport';
 import { OpenAiProvider, OPENAI_DEFAULT_BASE_URL } from './openaiProvider';
 import type { KeyLookup, LogSink, Provider, ProviderConfig } from './providerTypes';
-import { keyEnvName, type ProviderEnv } from './sdkProvider';
+import { keyEnvName, type ProviderEnv, type SdkLogLevel } from './sdkProvider';
 
 /** The providers every user has. An endpoint with the same name overrides fields of a built-in. */
 export const BUILTIN_PROVIDERS: readonly Readonly<ProviderConfig>[] = [
@@ -27,8 +27,10 @@ export interface ProviderRegistryOptions {
   redactPatterns?: string[];
   /** Transport for the SDKs; defaults to a shared keep-alive node:http transport. */
   fetch?: FetchLike;
-  /** Receives the SDKs' warnings, redacted. */
+  /** Receives the SDKs' log lines, redacted. */
   log?: LogSink;
+  /** How much the SDKs log (default `warn`). */
+  logLevel?: SdkLogLevel;
 }
 
 let sharedFetch: FetchLike | undefined;
@@ -46,6 +48,7 @@ export class ProviderRegistry {
       redactPatterns: options.redactPatterns ?? [],
       fetch: options.fetch ?? (sharedFetch ??= createNodeFetch()),
       ...(options.log ? { log: options.log } : {}),
+      logLevel: options.logLevel ?? 'warn',
     };
     const configs = new Map<string, ProviderConfig>(BUILTIN_PROVIDERS.map((c) => [c.name, { ...c }]));
     for (const c of options.providers ?? []) {

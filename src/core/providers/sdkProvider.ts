@@ -25,7 +25,12 @@ export interface ProviderEnv {
   /** The transport handed to the SDKs. */
   fetch: FetchLike;
   log?: LogSink;
+  /** How much the SDKs log to `log`. */
+  logLevel: SdkLogLevel;
 }
+
+/** The SDKs' log levels. */
+export type SdkLogLevel = 'debug' | 'info' | 'warn' | 'error' | 'off';
 
 /** The environment variable a CLI user sets for a provider's key. */
 export function keyEnvName(providerName: string): string {
