@@ -121,7 +121,7 @@ class FrontMatterReader {
   }
 
   read(): FrontMatterFields {
-    this.doc = parseDocument(this.text, { keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
+    this.doc = parseDocument(this.text, { keepSourceTokens: true, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
     this.yamlProblems();
     const root = this.doc.contents;
     if (root === null || (isScalar(root) && root.value === null)) return this.out;
