@@ -76,6 +76,7 @@ describe('renderPrompt', () => {
   }
   const errors: ErrorCase[] = [
     { why: 'a missing variable is named', text: 'system:\nS\nuser:\nAbout {{ topic }}.', vars: {}, says: "Missing variable 'topic'", covers: 'topic' },
+    { why: 'names inherited by every object are not values', text: 'user:\n{{ constructor }}', vars: {}, says: "Missing variable 'constructor'", covers: 'constructor' },
     { why: 'all missing variables are named', text: 'user:\n{{ a }} {{ b }} {{ a }}', vars: {}, says: "Missing variables 'a', 'b'", covers: 'a' },
     { why: 'without defaults an input with a default is missing', text: STARTER_PROMPT, vars: {}, useDefaults: false, says: "Missing variable 'ticket'", covers: 'ticket' },
     { why: 'a null value is not printed as empty', text: 'user:\nHi {{ name }}', vars: { name: null }, says: '{{ name }} is undefined or null', covers: '{{ name }}' },

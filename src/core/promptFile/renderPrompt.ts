@@ -32,9 +32,12 @@ export function resolveVars(doc: PromptDocument, vars: Record<string, unknown> =
   if (options.useDefaults !== false) {
     for (const input of doc.inputs.values()) if (input.hasDefault) out[input.name] = input.default;
   }
-  for (const [k, v] of Object.entries(vars)) out[k] = v;
+  // `__proto__` would replace the object's prototype instead of setting a variable.
+  for (const [k, v] of Object.entries(vars)) if (k !== '__proto__') out[k] = v;
   return out;
 }
+
+const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 /** Checks one item of a messages placeholder's list and copies its known fields. */
 function toMessage(item: unknown, index: number, variable: string): ChatMessage | string {
@@ -80,10 +83,10 @@ export function renderPrompt(doc: PromptDocument, vars: Record<string, unknown> 
   for (const s of doc.sections) {
     if (s.role === 'messages') {
       const name = s.messagesVariable ?? 'messages';
-      if (!(name in context) && !missing.has(name)) missing.set(name, s.markerRange ?? s.bodyRange);
+      if (!has(context, name) && !missing.has(name)) missing.set(name, s.markerRange ?? s.bodyRange);
       continue;
     }
-    for (const v of s.variables) if (!v.guarded && !(v.name in context) && !missing.has(v.name)) missing.set(v.name, v.range);
+    for (const v of s.variables) if (!v.guarded && !has(context, v.name) && !missing.has(v.name)) missing.set(v.name, v.range);
   }
   if (missing.size > 0) {
     const names = [...missing.keys()].map((n) => `'${n}'`).join(', ');
