@@ -58,6 +58,68 @@ function decoderFor(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | 
   }
 }
 
+/**
+ * A `Response` whose body was read whole. `json()`/`text()` answer from the buffer instead of going
+ * through a web stream, which is most of what a plain `new Response(buffer)` costs; `body` still gives a
+ * stream to anyone who asks for one.
+ */
+class BufferedResponse extends Response {
+  constructor(
+    readonly buffered: Buffer,
+    init: ResponseInit,
+  ) {
+    super(null, init);
+  }
+}
+// Response declares these as properties, so they are installed on the prototype rather than overridden.
+Object.defineProperties(BufferedResponse.prototype, {
+  text: {
+    configurable: true,
+    writable: true,
+    value(this: BufferedResponse): Promise<string> {
+      return Promise.resolve(this.buffered.toString('utf8'));
+    },
+  },
+  json: {
+    configurable: true,
+    writable: true,
+    value(this: BufferedResponse): Promise<unknown> {
+      try {
+        return Promise.resolve(JSON.parse(this.buffered.toString('utf8')));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+  },
+  arrayBuffer: {
+    configurable: true,
+    writable: true,
+    value(this: BufferedResponse): Promise<ArrayBuffer> {
+      const b = this.buffered;
+      return Promise.resolve(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+    },
+  },
+  clone: {
+    configurable: true,
+    writable: true,
+    value(this: BufferedResponse): Response {
+      return new BufferedResponse(this.buffered, { status: this.status, statusText: this.statusText, headers: this.headers });
+    },
+  },
+  body: {
+    configurable: true,
+    get(this: BufferedResponse): ReadableStream<Uint8Array> {
+      const b = this.buffered;
+      return new ReadableStream<Uint8Array>({
+        start(controller) {
+          if (b.byteLength > 0) controller.enqueue(new Uint8Array(b));
+          controller.close();
+        },
+      });
+    },
+  },
+});
+
 /** Options for `createNodeFetch`. */
 export interface NodeFetchOptions {
   /** Falls back to this for requests the transport does not handle; defaults to `globalThis.fetch`. */
@@ -143,8 +205,8 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
             done();
             if (settled) return;
             settled = true;
-            const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-            resolve(new Response(NULL_BODY_STATUS.has(status) ? null : buf, init));
+            if (NULL_BODY_STATUS.has(status)) resolve(new Response(null, init));
+            else resolve(new BufferedResponse(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), init));
           });
           return;
         }
