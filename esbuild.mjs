@@ -20,11 +20,12 @@ const tests = process.argv.includes('--tests');
 const VENDORED = {
   openai: 'openai.cjs',
   '@anthropic-ai/sdk': 'anthropic.cjs',
+  'gpt-tokenizer/encoding/o200k_base': 'tokenizer.cjs',
 };
 const vendorPlugin = {
   name: 'vendor-sdks',
   setup(build) {
-    build.onResolve({ filter: /^(openai|@anthropic-ai\/sdk)$/ }, (args) => ({
+    build.onResolve({ filter: /^(openai|@anthropic-ai\/sdk|gpt-tokenizer\/encoding\/o200k_base)$/ }, (args) => ({
       path: `./vendor/${VENDORED[args.path]}`,
       external: true,
     }));
@@ -70,7 +71,7 @@ const builds = [
   },
   {
     ...node,
-    entryPoints: { openai: 'scripts/vendor/openai.cjs', anthropic: 'scripts/vendor/anthropic.cjs' },
+    entryPoints: { openai: 'scripts/vendor/openai.cjs', anthropic: 'scripts/vendor/anthropic.cjs', tokenizer: 'scripts/vendor/tokenizer.cjs' },
     outdir: 'dist/vendor',
     outExtension: { '.js': '.cjs' },
     sourcemap: false,

@@ -13,7 +13,7 @@ const steps = [
   ['static', 'lint', bin('eslint'), ['.']],
   ['static', 'type-check (extension, core, tests)', bin('tsc'), ['--noEmit', '-p', '.']],
   ['static', 'type-check (webviews)', bin('tsc'), ['--noEmit', '-p', 'webview-ui']],
-  ['unit', 'unit tests', bin('mocha'), []],
+  ['unit', 'unit tests', bin('mocha'), ['test/unit/**/*.test.ts']],
   ['e2e', 'package .vsix', process.execPath, ['scripts/package.mjs']],
   ['integration', 'integration tests (VS Code)', process.execPath, ['scripts/test-integration.mjs']],
   ['e2e', 'end-to-end tests (packaged .vsix)', process.execPath, ['scripts/test-e2e.mjs']],

@@ -1,0 +1,1 @@
+module.exports = require('gpt-tokenizer/encoding/o200k_base');
