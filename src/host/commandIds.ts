@@ -2,3 +2,9 @@
 export const COMMAND_IDS = ['assay.newPromptFile', 'assay.setApiKey', 'assay.clearApiKey'] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];
+
+/**
+ * The language id of .prompt/.prompty files. Not `prompt`: VS Code 1.100 ships a built-in `prompt`
+ * language (Copilot's *.prompt.md) whose front-matter checker would flag every Assay key.
+ */
+export const PROMPT_LANGUAGE_ID = 'assay-prompt';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { STARTER_PROMPT } from '../core/promptFile/starter';
 import { clearApiKeyInteractive, setApiKeyInteractive } from './apiKeys';
-import type { CommandId } from './commandIds';
+import { PROMPT_LANGUAGE_ID, type CommandId } from './commandIds';
 import type { Ctx } from './context';
 
 type Handler = (...args: unknown[]) => unknown;
@@ -9,7 +9,7 @@ type Handler = (...args: unknown[]) => unknown;
 /** The command table: each id maps to a factory that closes over the context. */
 const COMMANDS: Record<CommandId, (ctx: Ctx) => Handler> = {
   'assay.newPromptFile': () => async () => {
-    const doc = await vscode.workspace.openTextDocument({ language: 'prompt', content: STARTER_PROMPT });
+    const doc = await vscode.workspace.openTextDocument({ language: PROMPT_LANGUAGE_ID, content: STARTER_PROMPT });
     await vscode.window.showTextDocument(doc);
     return doc;
   },

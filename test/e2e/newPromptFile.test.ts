@@ -21,8 +21,8 @@ describe('packaged extension in code-server', () => {
 
   it('"Assay: New Prompt File" from the command palette opens a prompt in Prompt mode', async () => {
     await runCommand(page(), 'Assay: New Prompt File');
-    const mode = await waitForLanguageMode(page(), 'Prompt');
-    assert.strictEqual((await mode.innerText()).trim(), 'Prompt', 'the status bar should show the prompt language');
+    const mode = await waitForLanguageMode(page(), 'Assay Prompt');
+    assert.strictEqual((await mode.innerText()).trim(), 'Assay Prompt', 'the status bar should show the prompt language');
     const text = await activeEditorText(page());
     assert.match(text, /^---/, 'the new file should start with front matter');
     assert.match(text, /^system:$/m, 'the starter prompt should have a system message');
@@ -33,7 +33,7 @@ describe('packaged extension in code-server', () => {
   it('opens a .prompt file from the explorer in Prompt mode', async () => {
     await page().locator('.explorer-folders-view .monaco-list-row', { hasText: 'hello.prompt' }).click();
     await page().locator('.editor-group-container.active .tab.active', { hasText: 'hello.prompt' }).waitFor({ state: 'visible' });
-    await waitForLanguageMode(page(), 'Prompt');
+    await waitForLanguageMode(page(), 'Assay Prompt');
     assert.match(await activeEditorText(page()), /Say hello to \{\{ name \}\}/, 'the editor should show the fixture file');
     await waitForHighlighting(page());
     await screenshot(page(), 'hello-prompt');

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { assayExtension, closeAllEditors, nextEvent } from './support/vscodeHelpers';
+import { PROMPT_LANGUAGE_ID } from '../../src/host/commandIds';
 
 describe('commands', () => {
   before(async () => {
@@ -17,13 +18,13 @@ describe('commands', () => {
   });
 
   it('assay.newPromptFile opens an untitled prompt document with front matter', async () => {
-    const shown = nextEvent(vscode.window.onDidChangeActiveTextEditor, 'the new prompt file to become the active editor', (e) => e?.document.languageId === 'prompt');
+    const shown = nextEvent(vscode.window.onDidChangeActiveTextEditor, 'the new prompt file to become the active editor', (e) => e?.document.languageId === PROMPT_LANGUAGE_ID);
     await vscode.commands.executeCommand('assay.newPromptFile');
     const editor = await shown;
     assert.ok(editor, 'no active editor after assay.newPromptFile');
     const doc = editor.document;
     assert.strictEqual(doc.isUntitled, true, 'the new prompt file should be untitled until saved');
-    assert.strictEqual(doc.languageId, 'prompt', 'the new document should use the prompt language');
+    assert.strictEqual(doc.languageId, PROMPT_LANGUAGE_ID, 'the new document should use the prompt language');
     const text = doc.getText();
     assert.match(text, /^---\n[\s\S]*?\n---\n/, 'the starter text should open with a front-matter block');
     assert.match(text, /^name: \S+/m, 'the front matter should name the prompt');

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMAND_IDS } from '../../src/host/commandIds';
+import { COMMAND_IDS, PROMPT_LANGUAGE_ID } from '../../src/host/commandIds';
 
 const root = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -28,7 +28,8 @@ describe('package.json manifest', () => {
   });
 
   it('registers the prompt language for .prompt and .prompty', () => {
-    const lang = pkg.contributes.languages.find((l: { id: string }) => l.id === 'prompt');
+    const lang = pkg.contributes.languages.find((l: { id: string }) => l.id === PROMPT_LANGUAGE_ID);
     assert.deepEqual(lang.extensions, ['.prompt', '.prompty']);
+    assert.notEqual(PROMPT_LANGUAGE_ID, 'prompt', "VS Code's built-in 'prompt' language would validate our files");
   });
 });
