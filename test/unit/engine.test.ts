@@ -270,6 +270,31 @@ describe('engine', function () {
     assert.equal(mock.maxInFlight, 4);
   });
 
+  it('shares one run signal across many calls without Node leak warnings', async () => {
+    const { engine } = await setup({ latencyMs: 5 }, { concurrency: 5 });
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const run = new AbortController();
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => engine.call(ask(`q${i}`), { signal: run.signal, useCache: i % 2 === 0 })));
+      assert.ok(results.every((r) => !r.error));
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings.filter((w) => w === 'MaxListenersExceededWarning'), []);
+  });
+
+  it('still answers when the cache fails', async () => {
+    const logs: string[] = [];
+    const broken = { get: () => Promise.reject(new Error('disk gone')), set: () => Promise.reject(new Error('disk gone')) };
+    const { engine } = await setup({}, { cache: broken, log: (_level, m) => logs.push(m) });
+    const r = await engine.call(ask('x'), { useCache: true });
+    assert.equal(r.error, undefined);
+    assert.deepEqual(logs, ['response cache read failed: disk gone', 'response cache write failed: disk gone']);
+  });
+
   it('survives a listener that throws', async () => {
     const errors: unknown[] = [];
     const { engine } = await setup();

@@ -2,6 +2,7 @@
 // cache (collapsing identical concurrent calls), admits the call through the scheduler, applies the
 // per-request timeout, retries what is worth retrying, prices the result and reports progress as
 // events. It has no UI: the playground, the Test Explorer and the CLI subscribe to `events`.
+import { setMaxListeners } from 'node:events';
 import { PriceBook } from '../pricing/pricing';
 import type { ProviderRegistry } from '../providers/providerRegistry';
 import type { EmbeddingResult, LogSink, ModelListResult, PreparedChat, Provider } from '../providers/providerTypes';
@@ -101,6 +102,19 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
   });
 }
 
+const sharedSignals = new WeakSet<AbortSignal>();
+
+/**
+ * One run's signal is shared by all its jobs, each listening in a few places (queue, attempt, retry wait):
+ * that is by design, so Node's "possible leak" warning past 10 listeners is turned off for it.
+ */
+function allowManyListeners(signal: AbortSignal | undefined): void {
+  if (signal && !sharedSignals.has(signal)) {
+    sharedSignals.add(signal);
+    setMaxListeners(0, signal);
+  }
+}
+
 /** Runs model calls; one per extension host (or CLI process). */
 export class Engine {
   readonly events = new Emitter<EngineEvents>();
@@ -153,12 +167,13 @@ export class Engine {
     const prepared = resolved.prepare(request, stream);
     if ('error' in prepared) return this.finish(id, this.failed(request.model, null, prepared.error));
     const signal = options.signal;
+    allowManyListeners(signal);
     const onDelta = this.deltaSink(id, options.onDelta);
     if (!useCache) return this.finish(id, await this.run(id, resolved, prepared, signal, onDelta));
 
     if (signal?.aborted) return this.finish(id, this.failed(request.model, prepared.payload, { kind: 'cancelled', message: 'Cancelled' }));
     const key = cacheKey(resolved.endpointId, prepared.payload);
-    const cached = await this.cache.get(key);
+    const cached = await this.cacheGet(key);
     if (cached && !cached.error) {
       if (stream && onDelta && cached.text !== '') onDelta(cached.text);
       return this.finish(id, { ...cached, cacheHit: true });
@@ -173,11 +188,12 @@ export class Engine {
         call.partial += text;
         if (onDelta && !signal?.aborted) onDelta(text);
       };
-      call.promise = this.run(id, resolved, prepared, controller.signal, stream ? sharedDelta : undefined).then(async (result) => {
-        this.inflight.delete(key);
-        if (!result.error) await this.cache.set(key, result);
-        return result;
-      });
+      call.promise = this.run(id, resolved, prepared, controller.signal, stream ? sharedDelta : undefined)
+        .then(async (result) => {
+          if (!result.error) await this.cacheSet(key, result);
+          return result;
+        })
+        .finally(() => this.inflight.delete(key));
       this.inflight.set(key, call);
       shared = call;
     }
@@ -202,6 +218,7 @@ export class Engine {
     if (this.events.has('queued')) {
       this.events.emit('queued', { id, kind: 'embed', model: ref, stream: false, useCache: false, ...(options.tag !== undefined ? { tag: options.tag } : {}) });
     }
+    allowManyListeners(options.signal);
     const fail = (error: CallError): EmbeddingResult => ({ model: ref, vectors: [], usage: null, cost: null, latencyMs: 0, error });
     const provider = this.registry.resolve(ref);
     if ('error' in provider) return this.finish(id, fail(provider.error));
@@ -220,6 +237,24 @@ export class Engine {
     const provider = this.registry.get(providerName);
     if (!provider) return { error: { kind: 'bad_request', message: `Unknown provider "${providerName}"` } };
     return provider.listModels({ ...(options.signal ? { signal: options.signal } : {}), timeoutMs: Math.min(this.timeoutMs, 15_000) });
+  }
+
+  /** A cache that fails (e.g. a persistent one) costs a call, never the result. */
+  private async cacheGet(key: string): Promise<CallResult | undefined> {
+    try {
+      return await this.cache.get(key);
+    } catch (err) {
+      this.log?.('warn', `response cache read failed: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+  }
+
+  private async cacheSet(key: string, result: CallResult): Promise<void> {
+    try {
+      await this.cache.set(key, result);
+    } catch (err) {
+      this.log?.('warn', `response cache write failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private deltaSink(id: number, onDelta: ((text: string) => void) | undefined): ((text: string) => void) | undefined {
