@@ -194,6 +194,12 @@ describe('providers: OpenAI through the openai SDK', () => {
     assert.equal(r.text, 'billing it ', 'text received before the bad chunk is kept');
   });
 
+  it('reports a response body that is not JSON as malformed', async () => {
+    mock.fault({ kind: 'malformed' });
+    const r = await send(provider(registry, 'openai'), chat('openai', 'gpt-4o-mini'), false);
+    assert.equal(r.error?.kind, 'malformed', r.error?.message);
+  });
+
   it('reports a dropped connection mid-stream as network, with the partial text', async () => {
     mock.fault({ kind: 'disconnect', afterChunks: 2 });
     const r = await send(provider(registry, 'openai'), chat('openai', 'gpt-4o-mini'), true);
