@@ -1,0 +1,985 @@
+// The history store itself, synchronous, inside the worker: sql.js in memory, the file as persistence.
+// Saving merges: under a lock file, if another writer changed the file since we last read or wrote it,
+// its database becomes ours and our pending rows (and deletions) are re-applied to it before writing.
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
+import { createRedactor, type Redactor } from '../redact';
+import { acquireLock, sleepSync } from './fileLock';
+import { ensureHistoryDir } from './historyLocation';
+import { promptVersionId } from './ids';
+import { SCHEMA_VERSION, configureConnection, migrate, type TableName } from './schema';
+import { Db, type SqlJsStatic, type SqlValue } from './sqlite';
+import type { StoreCalls, StoreEvent, WriteOp } from './storeProtocol';
+import * as queries from './storeQueries';
+import type {
+  EvaluationInput,
+  ExportResult,
+  FeedbackInput,
+  OpenReport,
+  Page,
+  PageRequest,
+  PromptVersionInput,
+  RunFilter,
+  RunFinish,
+  RunInput,
+  RunRecord,
+  RunSummary,
+  SaveResult,
+  StoreOptions,
+  StoreStats,
+  TimeSeriesPoint,
+  TimeSeriesQuery,
+  TraceFilter,
+  TraceInput,
+  TraceRecord,
+  TraceSummary,
+} from './storeTypes';
+
+const ROWS_PER_TX = 500;
+const RUN_KINDS = new Set(['playground', 'test', 'replay', 'cli']);
+const RUN_END_STATUSES = new Set(['done', 'cancelled', 'failed']);
+const ERROR_KINDS = new Set(['auth', 'rate_limit', 'timeout', 'network', 'bad_request', 'not_found', 'server', 'cancelled', 'malformed']);
+
+/** Tables whose new rows wait for the next save (`traces` stands for its payload row too). */
+type PendingTable = Exclude<TableName, 'trace_payloads'>;
+
+const PRIMARY_KEY: Record<TableName, string> = {
+  prompt_versions: 'id',
+  runs: 'id',
+  traces: 'id',
+  trace_payloads: 'trace_id',
+  evaluations: 'id',
+  feedback: 'id',
+};
+
+/** Raised by input checks: the op is refused with this message, nothing is written. */
+class InputError extends Error {}
+
+function chunks<T>(items: T[], size = ROWS_PER_TX): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isIdString(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0 && v.length <= 128;
+}
+
+function optionalString(v: unknown, what: string): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw new InputError(`${what} must be a string`);
+  return v;
+}
+
+function finiteOrNull(v: unknown, what: string): number | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`${what} must be a finite number`);
+  return v;
+}
+
+function jsonText(v: unknown, what: string): string | null {
+  if (v === undefined) return null;
+  try {
+    return JSON.stringify(v) ?? null;
+  } catch (err) {
+    throw new InputError(`${what} is not JSON-serialisable: ${message(err)}`);
+  }
+}
+
+function compress(v: unknown, what: string): Uint8Array | null {
+  const text = jsonText(v, what);
+  return text === null ? null : deflateRawSync(Buffer.from(text, 'utf8'));
+}
+
+/** Identity of the file at `path` (a save renames a new file in, so the inode changes), or null. */
+function fingerprintOf(st: { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint }): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+}
+
+function statFingerprint(path: string): string | null {
+  try {
+    return fingerprintOf(statSync(path, { bigint: true }));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** The whole file and its fingerprint, read through one descriptor; null when it does not exist. */
+function readFile(path: string): { bytes: Uint8Array; fingerprint: string } | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    const bytes = Buffer.allocUnsafe(Number(st.size));
+    let off = 0;
+    while (off < bytes.length) {
+      const n = readSync(fd, bytes, off, bytes.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return { bytes: bytes.subarray(0, off), fingerprint: fingerprintOf(st) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+type Opened = { ok: true; db: Db; from: number } | { ok: false; reason: string; newer: boolean };
+
+/** Opens database bytes, checks them and migrates them to the current schema. */
+function openBytes(SQL: SqlJsStatic, bytes: Uint8Array, fullCheck: boolean): Opened {
+  let db: Db;
+  try {
+    db = new Db(new SQL.Database(bytes));
+  } catch (err) {
+    return { ok: false, reason: message(err), newer: false };
+  }
+  try {
+    configureConnection(db);
+    if (fullCheck) {
+      const check = String(db.scalar('PRAGMA quick_check'));
+      if (check !== 'ok') throw new Error(`integrity check failed: ${check}`);
+    } else {
+      // Reading the schema is enough to reject a file that is not a database at all.
+      db.scalar('SELECT count(*) FROM sqlite_master');
+    }
+    const version = db.userVersion();
+    if (version > SCHEMA_VERSION) {
+      db.close();
+      return { ok: false, reason: `it was written by a newer version of Assay (schema ${version}, this one knows ${SCHEMA_VERSION})`, newer: true };
+    }
+    return { ok: true, db, from: migrate(db) };
+  } catch (err) {
+    db.close();
+    return { ok: false, reason: message(err), newer: false };
+  }
+}
+
+function freshDb(SQL: SqlJsStatic): Db {
+  const db = new Db(new SQL.Database());
+  configureConnection(db);
+  migrate(db);
+  return db;
+}
+
+export class StoreEngine implements StoreCalls {
+  private db: Db;
+  private readonly pending = new Map<PendingTable, Set<string>>([
+    ['prompt_versions', new Set()],
+    ['runs', new Set()],
+    ['traces', new Set()],
+    ['evaluations', new Set()],
+    ['feedback', new Set()],
+  ]);
+  private readonly pendingDeletes = new Set<string>();
+  /** The on-disk file as we last read or wrote it. */
+  private fingerprint: string | null = null;
+  private lastSavedAt: number | null = null;
+  private readOnlyReason: string | undefined;
+  private readonly redactor: Redactor;
+  private readonly lockPath: string;
+  readonly report: OpenReport;
+
+  private constructor(
+    private readonly SQL: SqlJsStatic,
+    private readonly options: StoreOptions,
+    private readonly emit: (e: StoreEvent) => void,
+  ) {
+    this.redactor = createRedactor({ patterns: options.redactPatterns ?? [], secrets: options.redactSecrets ?? [] });
+    this.lockPath = `${options.path}.lock`;
+    this.report = { path: options.path, schemaVersion: SCHEMA_VERSION };
+    this.db = this.load();
+  }
+
+  static open(SQL: SqlJsStatic, options: StoreOptions, emit: (e: StoreEvent) => void): StoreEngine {
+    return new StoreEngine(SQL, options, emit);
+  }
+
+  private get path(): string {
+    return this.options.path;
+  }
+
+  // ---- opening ------------------------------------------------------------------------------------
+
+  private load(): Db {
+    this.removeDeadTempFiles();
+    let disk: ReturnType<typeof readFile>;
+    try {
+      disk = readFile(this.path);
+    } catch (err) {
+      this.readOnlyReason = `cannot read ${this.path}: ${message(err)}`;
+      this.report.readOnlyReason = this.readOnlyReason;
+      return freshDb(this.SQL);
+    }
+    if (!disk || disk.bytes.length === 0) {
+      this.fingerprint = disk?.fingerprint ?? null;
+      return freshDb(this.SQL);
+    }
+    const opened = openBytes(this.SQL, disk.bytes, true);
+    if (opened.ok) {
+      this.fingerprint = disk.fingerprint;
+      if (opened.from < SCHEMA_VERSION) this.report.migratedFrom = opened.from;
+      return opened.db;
+    }
+    if (opened.newer) {
+      this.readOnlyReason = `${this.path} was written by a newer version of Assay; history is kept in memory only until Assay is updated (${opened.reason}).`;
+      this.report.readOnlyReason = this.readOnlyReason;
+      return freshDb(this.SQL);
+    }
+    const movedTo = this.moveAsideIfUnchanged(disk.fingerprint);
+    if (movedTo) {
+      const msg = `The history file ${this.path} could not be opened (${opened.reason}). It was moved to ${movedTo} and a fresh history was started.`;
+      this.report.recovered = { movedTo, reason: opened.reason, message: msg };
+      this.fingerprint = null;
+    } else {
+      // Someone replaced it while we looked (then it is theirs and fine) or we could not move it.
+      return this.retryLoadOnce(opened.reason);
+    }
+    return freshDb(this.SQL);
+  }
+
+  private retryLoadOnce(reason: string): Db {
+    const disk = readFile(this.path);
+    if (disk && disk.bytes.length > 0) {
+      const again = openBytes(this.SQL, disk.bytes, true);
+      if (again.ok) {
+        this.fingerprint = disk.fingerprint;
+        return again.db;
+      }
+    }
+    this.readOnlyReason = `The history file ${this.path} could not be opened (${reason}) and could not be moved aside; history is kept in memory only.`;
+    this.report.readOnlyReason = this.readOnlyReason;
+    return freshDb(this.SQL);
+  }
+
+  /** Renames a corrupt file to `history.sqlite.corrupt-<time>` under the lock; returns the new path. */
+  private moveAsideIfUnchanged(seen: string): string | null {
+    const lock = acquireLock(this.lockPath, this.lockOptions());
+    if (!lock) return null;
+    try {
+      if (statFingerprint(this.path) !== seen) return null;
+      return this.moveAside();
+    } catch {
+      return null;
+    } finally {
+      lock.release();
+    }
+  }
+
+  private moveAside(): string {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    let target = `${this.path}.corrupt-${stamp}`;
+    for (let i = 1; existsSync(target); i++) target = `${this.path}.corrupt-${stamp}-${i}`;
+    renameSync(this.path, target);
+    return target;
+  }
+
+  /** Temp files left by a save that was killed (their process is gone). */
+  private removeDeadTempFiles(): void {
+    const dir = dirname(this.path);
+    const prefix = `${basename(this.path)}.tmp-`;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!name.startsWith(prefix)) continue;
+      const [host, pidText] = name.slice(prefix.length).split('-');
+      const pid = Number(pidText);
+      if (host !== safeHost() || !Number.isInteger(pid) || pid === process.pid || pidAlive(pid)) continue;
+      try {
+        unlinkSync(join(dir, name));
+      } catch {
+        // Another process cleaned it up.
+      }
+    }
+  }
+
+  private lockOptions() {
+    return { staleMs: this.options.lockStaleMs ?? 30_000, timeoutMs: this.options.lockTimeoutMs ?? 15_000 };
+  }
+
+  // ---- writes -------------------------------------------------------------------------------------
+
+  /** Applies a batch of write ops; returns an error message (or null) per op. */
+  applyWrites(ops: WriteOp[]): (string | null)[] {
+    const results: (string | null)[] = [];
+    const runIds = new Set<string>();
+    let traces = 0;
+    for (const op of ops) {
+      try {
+        switch (op.op) {
+          case 'addPromptVersions':
+            this.addPromptVersions(...op.args);
+            break;
+          case 'startRun':
+            this.startRun(...op.args);
+            break;
+          case 'finishRun':
+            this.finishRun(...op.args);
+            break;
+          case 'addTraces':
+            this.addTraces(...op.args);
+            traces += op.args[0].length;
+            for (const t of op.args[0]) if (t.runId) runIds.add(t.runId);
+            break;
+          case 'addEvaluations':
+            this.addEvaluations(...op.args);
+            break;
+          case 'setFeedback':
+            this.setFeedback(...op.args);
+            break;
+          default:
+            throw new InputError(`unknown write op '${(op as { op: string }).op}'`);
+        }
+        results.push(null);
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        results.push(err.message);
+      }
+    }
+    if (traces > 0) this.emit({ event: 'tracesAdded', count: traces, runIds: [...runIds] });
+    return results;
+  }
+
+  private markPending(table: PendingTable, id: string): void {
+    this.pending.get(table)!.add(id);
+  }
+
+  addPromptVersions(versions: PromptVersionInput[]): void {
+    if (!Array.isArray(versions)) throw new InputError('prompt versions must be an array');
+    const rows = versions.map((v) => {
+      if (!v || typeof v.path !== 'string' || typeof v.content !== 'string') throw new InputError('a prompt version needs a path and content (strings)');
+      return [promptVersionId(v.content), this.redactor.text(v.path), this.redactor.text(v.content), Date.now()] as SqlValue[];
+    });
+    for (const chunk of chunks(rows)) {
+      this.db.transaction(() => {
+        for (const row of chunk) {
+          this.db.run('INSERT OR IGNORE INTO prompt_versions (id, path, content, first_seen) VALUES (?, ?, ?, ?)', row);
+          if (this.db.changes() > 0) this.markPending('prompt_versions', row[0] as string);
+        }
+      });
+    }
+  }
+
+  startRun(run: RunInput & { id: string }): void {
+    if (!run || !isIdString(run.id)) throw new InputError('a run needs an id');
+    if (!RUN_KINDS.has(run.kind)) throw new InputError(`run kind must be playground, test, replay or cli (got '${String(run.kind)}')`);
+    if (!Array.isArray(run.models) || !run.models.every((m) => typeof m === 'string')) throw new InputError('run models must be an array of provider:model strings');
+    const r = this.redactor.value({ config: run.config, promptPath: run.promptPath, bankPath: run.bankPath });
+    this.db.run(
+      `INSERT OR REPLACE INTO runs (id, kind, prompt_path, prompt_version_id, bank_path, models, config, status, summary, started_at, ended_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'running', NULL, ?, NULL)`,
+      [
+        run.id,
+        run.kind,
+        optionalString(r.promptPath, 'promptPath'),
+        optionalString(run.promptVersionId, 'promptVersionId'),
+        optionalString(r.bankPath, 'bankPath'),
+        JSON.stringify(run.models),
+        jsonText(r.config, 'run config'),
+        Math.round(finiteOrNull(run.startedAt, 'startedAt') ?? Date.now()),
+      ],
+    );
+    this.markPending('runs', run.id);
+  }
+
+  finishRun(runId: string, finish: RunFinish = {}): void {
+    const status = finish.status ?? 'done';
+    if (!RUN_END_STATUSES.has(status)) throw new InputError(`run status must be done, cancelled or failed (got '${String(status)}')`);
+    this.db.run('UPDATE runs SET status = ?, summary = ?, ended_at = ? WHERE id = ?', [
+      status,
+      jsonText(this.redactor.value(finish.summary), 'run summary'),
+      Math.round(finiteOrNull(finish.endedAt, 'endedAt') ?? Date.now()),
+      runId,
+    ]);
+    if (this.db.changes() === 0) throw new InputError(`no run '${runId}'`);
+    this.markPending('runs', runId);
+  }
+
+  private traceRow(input: TraceInput & { id: string }): { trace: SqlValue[]; payload: SqlValue[] } {
+    if (!input || typeof input !== 'object') throw new InputError('a trace must be an object');
+    if (!isIdString(input.id)) throw new InputError('a trace needs an id');
+    if (!input.model || typeof input.model.provider !== 'string' || typeof input.model.model !== 'string') throw new InputError(`trace ${input.id}: model must be {provider, model}`);
+    if (typeof input.text !== 'string') throw new InputError(`trace ${input.id}: text must be a string`);
+    const startedAt = finiteOrNull(input.startedAt, 'startedAt');
+    if (startedAt === null) throw new InputError(`trace ${input.id}: startedAt (ms since the epoch) is required`);
+    const latencyMs = finiteOrNull(input.latencyMs, 'latencyMs') ?? 0;
+    if (input.error && !ERROR_KINDS.has(input.error.kind)) throw new InputError(`trace ${input.id}: unknown error kind '${String(input.error.kind)}'`);
+    const t = this.redactor.value({
+      variables: input.variables,
+      text: input.text,
+      toolCalls: input.toolCalls,
+      request: input.request,
+      response: input.response,
+      errorMessage: input.error?.message,
+      promptPath: input.promptPath,
+      caseId: input.caseId,
+    });
+    const request = compress(t.request, 'request');
+    const response = compress(t.response, 'response');
+    const variables = jsonText(t.variables ?? undefined, 'variables');
+    const toolCalls = Array.isArray(t.toolCalls) && t.toolCalls.length > 0 ? jsonText(t.toolCalls, 'toolCalls') : null;
+    const u = input.usage;
+    const bytes = 300 + (request?.length ?? 0) + (response?.length ?? 0) + t.text.length + (variables?.length ?? 0) + (toolCalls?.length ?? 0);
+    return {
+      trace: [
+        input.id,
+        optionalString(input.runId, 'runId'),
+        optionalString(input.promptVersionId, 'promptVersionId'),
+        optionalString(t.promptPath, 'promptPath'),
+        optionalString(t.caseId, 'caseId'),
+        Math.max(0, Math.floor(finiteOrNull(input.repeatIndex, 'repeatIndex') ?? 0)),
+        input.model.provider,
+        input.model.model,
+        variables,
+        t.text,
+        toolCalls,
+        optionalString(input.finishReason, 'finishReason'),
+        u ? finiteOrNull(u.inputTokens, 'usage.inputTokens') ?? 0 : null,
+        u ? finiteOrNull(u.outputTokens, 'usage.outputTokens') ?? 0 : null,
+        u ? finiteOrNull(u.cachedInputTokens, 'usage.cachedInputTokens') ?? 0 : null,
+        u ? finiteOrNull(u.cacheWriteTokens, 'usage.cacheWriteTokens') ?? 0 : null,
+        u ? finiteOrNull(u.reasoningTokens, 'usage.reasoningTokens') ?? 0 : null,
+        finiteOrNull(input.cost, 'cost'),
+        latencyMs,
+        finiteOrNull(input.ttftMs, 'ttftMs'),
+        input.error ? 'error' : 'ok',
+        input.error ? input.error.kind : null,
+        input.error ? (t.errorMessage ?? '') : null,
+        input.error ? finiteOrNull(input.error.status, 'error.status') : null,
+        input.cacheHit ? 1 : 0,
+        finiteOrNull((input as { attempts?: unknown }).attempts, 'attempts'),
+        Math.round(startedAt),
+        Math.round(finiteOrNull(input.endedAt, 'endedAt') ?? startedAt + latencyMs),
+        bytes,
+      ],
+      payload: [input.id, request, response],
+    };
+  }
+
+  addTraces(traces: (TraceInput & { id: string })[]): void {
+    if (!Array.isArray(traces)) throw new InputError('traces must be an array');
+    const rows = traces.map((t) => this.traceRow(t));
+    for (const chunk of chunks(rows)) {
+      this.db.transaction(() => {
+        for (const { trace, payload } of chunk) {
+          this.db.run(
+            `INSERT OR IGNORE INTO traces (id, run_id, prompt_version_id, prompt_path, case_id, repeat_index, provider, model, variables,
+              output, tool_calls, finish_reason, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost,
+              latency_ms, ttft_ms, status, error_kind, error_message, error_status, cache_hit, attempts, started_at, ended_at, bytes)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            trace,
+          );
+          if (this.db.changes() === 0) continue;
+          this.db.run('INSERT OR REPLACE INTO trace_payloads (trace_id, request, response) VALUES (?, ?, ?)', payload);
+          this.markPending('traces', trace[0] as string);
+        }
+      });
+    }
+  }
+
+  addEvaluations(evaluations: (EvaluationInput & { id: string })[]): void {
+    if (!Array.isArray(evaluations)) throw new InputError('evaluations must be an array');
+    const now = Date.now();
+    const rows = evaluations.map((e) => {
+      if (!e || !isIdString(e.id) || !isIdString(e.traceId)) throw new InputError('an evaluation needs an id and a traceId');
+      if (typeof e.assertionType !== 'string' || typeof e.pass !== 'boolean') throw new InputError(`evaluation ${e.id}: assertionType (string) and pass (boolean) are required`);
+      return [
+        e.id,
+        e.traceId,
+        optionalString(e.caseId, 'caseId'),
+        e.assertionType,
+        e.pass ? 1 : 0,
+        finiteOrNull(e.score, 'score'),
+        e.reason === undefined || e.reason === null ? null : this.redactor.text(String(e.reason)),
+        optionalString(e.metric, 'metric'),
+        finiteOrNull(e.weight, 'weight') ?? 1,
+        now,
+      ] as SqlValue[];
+    });
+    for (const chunk of chunks(rows)) {
+      this.db.transaction(() => {
+        for (const row of chunk) {
+          this.db.run(
+            'INSERT OR IGNORE INTO evaluations (id, trace_id, case_id, assertion_type, pass, score, reason, metric, weight, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            row,
+          );
+          if (this.db.changes() > 0) this.markPending('evaluations', row[0] as string);
+        }
+      });
+    }
+  }
+
+  setFeedback(feedbackId: string, traceId: string, feedback: FeedbackInput): void {
+    if (!isIdString(feedbackId)) throw new InputError('feedback needs an id');
+    if (!feedback || ![1, -1, 0].includes(feedback.rating)) throw new InputError('rating must be 1 (👍), -1 (👎) or 0 (none)');
+    if (this.db.scalar('SELECT 1 FROM traces WHERE id = ?', [traceId]) === null) throw new InputError(`no trace '${traceId}'`);
+    const note = optionalString(feedback.note, 'note');
+    this.db.run('INSERT OR IGNORE INTO feedback (id, trace_id, rating, note, created_at) VALUES (?, ?, ?, ?, ?)', [
+      feedbackId,
+      traceId,
+      feedback.rating,
+      note === null ? null : this.redactor.text(note),
+      Date.now(),
+    ]);
+    this.markPending('feedback', feedbackId);
+  }
+
+  /** Deletes traces with their payloads, evaluations and feedback. */
+  private deleteTracesIn(db: Db, ids: string[]): number {
+    let n = 0;
+    for (const chunk of chunks(ids)) {
+      const json = JSON.stringify(chunk);
+      db.transaction(() => {
+        db.run('DELETE FROM traces WHERE id IN (SELECT value FROM json_each(?))', [json]);
+        n += db.changes();
+        db.run('DELETE FROM trace_payloads WHERE trace_id IN (SELECT value FROM json_each(?))', [json]);
+        db.run('DELETE FROM evaluations WHERE trace_id IN (SELECT value FROM json_each(?))', [json]);
+        db.run('DELETE FROM feedback WHERE trace_id IN (SELECT value FROM json_each(?))', [json]);
+      });
+    }
+    return n;
+  }
+
+  deleteTraces(ids: string[]): number {
+    if (!Array.isArray(ids)) throw new InputError('ids must be an array');
+    const valid = ids.filter(isIdString);
+    const n = this.deleteTracesIn(this.db, valid);
+    for (const id of valid) {
+      this.pending.get('traces')!.delete(id);
+      this.pendingDeletes.add(id);
+    }
+    if (n > 0) this.emit({ event: 'changed', reason: 'deleted' });
+    return n;
+  }
+
+  // ---- saving and merging -------------------------------------------------------------------------
+
+  /** Whether anything waits to be saved. */
+  get dirty(): boolean {
+    return this.pendingDeletes.size > 0 || [...this.pending.values()].some((s) => s.size > 0);
+  }
+
+  private pendingCount(): number {
+    let n = this.pendingDeletes.size;
+    for (const s of this.pending.values()) n += s.size;
+    return n;
+  }
+
+  private clearPending(): void {
+    for (const s of this.pending.values()) s.clear();
+    this.pendingDeletes.clear();
+  }
+
+  /** Copies rows by primary key from one database to another, ≤ 500 per transaction. */
+  private copyRows(src: Db, dst: Db, table: TableName, ids: Iterable<string>, mode: 'IGNORE' | 'REPLACE'): void {
+    const columns = src.values(`SELECT name FROM pragma_table_info('${table}') ORDER BY cid`).map((r) => r[0] as string);
+    const list = columns.join(', ');
+    const marks = columns.map(() => '?').join(', ');
+    for (const chunk of chunks([...ids])) {
+      const rows = src.values(`SELECT ${list} FROM ${table} WHERE ${PRIMARY_KEY[table]} IN (SELECT value FROM json_each(?))`, [JSON.stringify(chunk)]);
+      dst.transaction(() => {
+        for (const row of rows) dst.run(`INSERT OR ${mode} INTO ${table} (${list}) VALUES (${marks})`, row);
+      });
+    }
+  }
+
+  /** Re-applies everything pending in `src` onto `dst` (another writer's newer file). */
+  private applyPending(src: Db, dst: Db): void {
+    const traces = [...this.pending.get('traces')!];
+    const runs = this.pending.get('runs')!;
+    const referencedRuns = new Set<string>();
+    const versions = new Set(this.pending.get('prompt_versions'));
+    // Rows our pending rows point at, in case the other writer's retention removed them meanwhile.
+    for (const chunk of chunks(traces)) {
+      for (const [runId, versionId] of src.values('SELECT run_id, prompt_version_id FROM traces WHERE id IN (SELECT value FROM json_each(?))', [JSON.stringify(chunk)])) {
+        if (typeof runId === 'string' && !runs.has(runId)) referencedRuns.add(runId);
+        if (typeof versionId === 'string') versions.add(versionId);
+      }
+    }
+    for (const chunk of chunks([...runs])) {
+      for (const [versionId] of src.values('SELECT prompt_version_id FROM runs WHERE id IN (SELECT value FROM json_each(?))', [JSON.stringify(chunk)])) {
+        if (typeof versionId === 'string') versions.add(versionId);
+      }
+    }
+    this.copyRows(src, dst, 'prompt_versions', versions, 'IGNORE');
+    this.copyRows(src, dst, 'runs', runs, 'REPLACE');
+    this.copyRows(src, dst, 'runs', referencedRuns, 'IGNORE');
+    this.copyRows(src, dst, 'traces', traces, 'IGNORE');
+    this.copyRows(src, dst, 'trace_payloads', traces, 'IGNORE');
+    this.copyRows(src, dst, 'evaluations', this.pending.get('evaluations')!, 'IGNORE');
+    this.copyRows(src, dst, 'feedback', this.pending.get('feedback')!, 'IGNORE');
+    this.deleteTracesIn(dst, [...this.pendingDeletes]);
+    // Evaluations or feedback of ours whose trace another writer deleted.
+    for (const table of ['evaluations', 'feedback'] as const) {
+      for (const chunk of chunks([...this.pending.get(table)!])) {
+        dst.run(`DELETE FROM ${table} WHERE id IN (SELECT value FROM json_each(?)) AND trace_id NOT IN (SELECT id FROM traces)`, [JSON.stringify(chunk)]);
+      }
+    }
+  }
+
+  /**
+   * If the file changed since we last read or wrote it, loads it and re-applies our pending changes.
+   * Returns whether it merged. A file that will not open is moved aside (the caller holds the lock).
+   */
+  private mergeFromDisk(locked: boolean): boolean {
+    const fp = statFingerprint(this.path);
+    if (fp === null || fp === this.fingerprint) return false;
+    const disk = readFile(this.path);
+    if (!disk || disk.bytes.length === 0) return false;
+    const opened = openBytes(this.SQL, disk.bytes, false);
+    if (!opened.ok) {
+      if (opened.newer) {
+        this.readOnlyReason = `${this.path} was written by a newer version of Assay; this window no longer saves history (${opened.reason}).`;
+        throw new Error(this.readOnlyReason);
+      }
+      if (!locked) return false;
+      const movedTo = this.moveAside();
+      this.emit({ event: 'problem', message: `The history file ${this.path} could not be opened (${opened.reason}). It was moved to ${movedTo}; this window's history is written in its place.` });
+      this.fingerprint = null;
+      return false;
+    }
+    try {
+      this.applyPending(this.db, opened.db);
+    } catch (err) {
+      opened.db.close();
+      throw err;
+    }
+    this.db.close();
+    this.db = opened.db;
+    this.fingerprint = disk.fingerprint;
+    this.emit({ event: 'changed', reason: 'merged' });
+    return true;
+  }
+
+  private writeAtomically(bytes: Uint8Array): void {
+    const tmp = `${this.path}.tmp-${safeHost()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const fd = openSync(tmp, 'w');
+    try {
+      const pause = this.options.faultInjection?.pauseSave;
+      const half = pause === 'partialTemp' ? Math.floor(bytes.length / 2) : bytes.length;
+      writeAll(fd, bytes.subarray(0, half));
+      if (pause === 'partialTemp') this.pauseForever();
+      writeAll(fd, bytes.subarray(half));
+      fsyncSync(fd);
+      closeSync(fd);
+      if (pause === 'beforeRename') this.pauseForever();
+      renameWithRetry(tmp, this.path);
+    } catch (err) {
+      try {
+        closeSync(fd);
+      } catch {
+        // Already closed.
+      }
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // Never created or already renamed.
+      }
+      throw err;
+    }
+    fsyncDir(dirname(this.path));
+  }
+
+  private pauseForever(): never {
+    this.emit({ event: 'savePaused' });
+    for (;;) sleepSync(60_000);
+  }
+
+  /** Saves now if anything is pending (or `force`): lock, merge, retention, export, atomic write. */
+  save(force = false): SaveResult {
+    if (this.readOnlyReason) return { saved: false, merged: false, error: this.readOnlyReason };
+    if (!this.dirty && !force) return { saved: false, merged: false };
+    const t0 = performance.now();
+    try {
+      ensureHistoryDir(this.path);
+    } catch (err) {
+      return { saved: false, merged: false, error: `cannot create the history folder: ${message(err)}` };
+    }
+    const lock = acquireLock(this.lockPath, this.lockOptions());
+    if (!lock) return { saved: false, merged: false, error: `timed out waiting for ${this.lockPath}; the changes stay pending and will be saved later` };
+    let merged = false;
+    try {
+      merged = this.mergeFromDisk(true);
+      const retained = this.enforceRetention();
+      const bytes = this.db.export();
+      this.writeAtomically(bytes);
+      this.fingerprint = statFingerprint(this.path);
+      this.clearPending();
+      this.lastSavedAt = Date.now();
+      return { saved: true, merged, bytes: bytes.length, ms: performance.now() - t0, retained };
+    } catch (err) {
+      return { saved: false, merged, error: `saving ${this.path} failed: ${message(err)}` };
+    } finally {
+      lock.release();
+    }
+  }
+
+  flush(): SaveResult {
+    return this.save();
+  }
+
+  close(): SaveResult {
+    const result = this.save();
+    this.db.close();
+    return result;
+  }
+
+  /** Loads another writer's newer file (keeping our pending changes); returns whether it did. */
+  refresh(): boolean {
+    try {
+      return this.mergeFromDisk(false);
+    } catch (err) {
+      this.emit({ event: 'problem', message: message(err) });
+      return false;
+    }
+  }
+
+  /** Deletes all history, on disk too, right away under the lock. */
+  clear(): SaveResult {
+    if (this.readOnlyReason) return { saved: false, merged: false, error: this.readOnlyReason };
+    const t0 = performance.now();
+    try {
+      ensureHistoryDir(this.path);
+    } catch (err) {
+      return { saved: false, merged: false, error: `cannot create the history folder: ${message(err)}` };
+    }
+    const lock = acquireLock(this.lockPath, this.lockOptions());
+    if (!lock) return { saved: false, merged: false, error: `timed out waiting for ${this.lockPath}; history was not cleared` };
+    try {
+      const fresh = freshDb(this.SQL);
+      const bytes = fresh.export();
+      this.writeAtomically(bytes);
+      this.db.close();
+      this.db = fresh;
+      this.fingerprint = statFingerprint(this.path);
+      this.clearPending();
+      this.lastSavedAt = Date.now();
+      this.emit({ event: 'changed', reason: 'cleared' });
+      return { saved: true, merged: false, bytes: bytes.length, ms: performance.now() - t0 };
+    } catch (err) {
+      return { saved: false, merged: false, error: `clearing ${this.path} failed: ${message(err)}` };
+    } finally {
+      lock.release();
+    }
+  }
+
+  // ---- retention ----------------------------------------------------------------------------------
+
+  /** Removes the oldest traces beyond the age, count and size limits; returns how many. */
+  private enforceRetention(): number {
+    const db = this.db;
+    const maxTraces = this.options.maxTraces ?? 50_000;
+    const maxBytes = (this.options.maxSizeMB ?? 0) * 1024 * 1024;
+    const maxAgeDays = this.options.maxAgeDays ?? 0;
+    let removed = 0;
+    let cutoff = -Infinity;
+    const remove = (rows: SqlValue[][]) => {
+      if (rows.length === 0) return;
+      cutoff = Math.max(cutoff, ...rows.map((r) => r[1] as number));
+      removed += this.deleteTracesIn(db, rows.map((r) => r[0] as string));
+    };
+    if (maxAgeDays > 0) remove(db.values('SELECT id, started_at FROM traces WHERE started_at < ?', [Date.now() - maxAgeDays * 86_400_000]));
+    if (maxTraces > 0) {
+      const excess = Number(db.scalar('SELECT count(*) FROM traces')) - maxTraces;
+      if (excess > 0) remove(db.values('SELECT id, started_at FROM traces ORDER BY started_at, id LIMIT ?', [excess]));
+    }
+    if (maxBytes > 0) {
+      for (let round = 0; round < 4; round++) {
+        if (removed > 0) db.exec('PRAGMA incremental_vacuum');
+        const used = db.sizeBytes();
+        if (used <= maxBytes) break;
+        // Free a little more than needed so the next saves don't each trim a few rows.
+        const target = used - maxBytes * 0.9;
+        const rows: SqlValue[][] = [];
+        let freed = 0;
+        db.each('SELECT id, started_at, bytes FROM traces ORDER BY started_at, id', [], (row) => {
+          rows.push(row);
+          freed += row[2] as number;
+          return freed < target;
+        });
+        if (rows.length === 0) break;
+        remove(rows);
+      }
+    }
+    if (removed === 0) return 0;
+    db.transaction(() => {
+      db.run("DELETE FROM runs WHERE status <> 'running' AND started_at <= ? AND NOT EXISTS (SELECT 1 FROM traces t WHERE t.run_id = runs.id)", [cutoff]);
+      db.run(
+        `DELETE FROM prompt_versions WHERE first_seen <= ?
+           AND NOT EXISTS (SELECT 1 FROM traces t WHERE t.prompt_version_id = prompt_versions.id)
+           AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.prompt_version_id = prompt_versions.id)`,
+        [Date.now()],
+      );
+    });
+    db.exec('PRAGMA incremental_vacuum');
+    this.emit({ event: 'changed', reason: 'retention' });
+    return removed;
+  }
+
+  // ---- queries ------------------------------------------------------------------------------------
+
+  listTraces(filter: TraceFilter = {}, page: PageRequest = {}): Page<TraceSummary> {
+    return queries.listTraces(this.db, filter, page);
+  }
+
+  getTrace(id: string): TraceRecord | null {
+    return queries.getTrace(this.db, id);
+  }
+
+  listRuns(filter: RunFilter = {}, page: PageRequest = {}): Page<RunRecord> {
+    return queries.listRuns(this.db, filter, page);
+  }
+
+  runSummary(runId: string): RunSummary | null {
+    return queries.runSummary(this.db, runId);
+  }
+
+  timeSeries(query: TimeSeriesQuery): TimeSeriesPoint[] {
+    return queries.timeSeries(this.db, query);
+  }
+
+  stats(): StoreStats {
+    const db = this.db;
+    const count = (table: string) => Number(db.scalar(`SELECT count(*) FROM ${table}`));
+    let fileBytes = 0;
+    try {
+      fileBytes = statSync(this.path).size;
+    } catch {
+      // Not saved yet.
+    }
+    const stats: StoreStats = {
+      path: this.path,
+      schemaVersion: db.userVersion(),
+      fileBytes,
+      dbBytes: db.sizeBytes(),
+      counts: {
+        promptVersions: count('prompt_versions'),
+        runs: count('runs'),
+        traces: count('traces'),
+        evaluations: count('evaluations'),
+        feedback: count('feedback'),
+      },
+      pendingChanges: this.pendingCount(),
+      oldestTraceAt: db.scalar('SELECT min(started_at) FROM traces') as number | null,
+      newestTraceAt: db.scalar('SELECT max(started_at) FROM traces') as number | null,
+      lastSavedAt: this.lastSavedAt,
+      byModel: db
+        .values("SELECT provider, model, count(*), total(status = 'error'), total(cost) FROM traces GROUP BY provider, model ORDER BY count(*) DESC, provider, model")
+        .map(([provider, model, traces, errors, cost]) => ({
+          provider: provider as string,
+          model: model as string,
+          traces: Number(traces),
+          errors: Number(errors),
+          cost: Number(cost),
+        })),
+    };
+    if (this.readOnlyReason) stats.readOnlyReason = this.readOnlyReason;
+    return stats;
+  }
+
+  /** Writes every matching trace in full, oldest first, one JSON object per line. */
+  exportJsonl(filter: TraceFilter, outPath: string): ExportResult {
+    const tmp = `${outPath}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    let fd: number | undefined;
+    let count = 0;
+    try {
+      mkdirSync(dirname(outPath), { recursive: true });
+      fd = openSync(tmp, 'w');
+      for (const ids of queries.traceIdsOldestFirst(this.db, filter ?? {})) {
+        const lines: string[] = [];
+        for (const id of ids) {
+          const trace = queries.getTrace(this.db, id);
+          if (trace) lines.push(JSON.stringify(trace));
+        }
+        count += lines.length;
+        if (lines.length) writeAll(fd, Buffer.from(lines.join('\n') + '\n', 'utf8'));
+      }
+      fsyncSync(fd);
+      closeSync(fd);
+      fd = undefined;
+      renameWithRetry(tmp, outPath);
+      return { count, path: outPath };
+    } catch (err) {
+      if (fd !== undefined) closeSync(fd);
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // Never created.
+      }
+      return { error: `cannot write ${outPath}: ${message(err)}` };
+    }
+  }
+}
+
+function safeHost(): string {
+  return hostname().replace(/[^A-Za-z0-9]/g, '') || 'host';
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
+function renameWithRetry(from: string, to: string): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      renameSync(from, to);
+      return;
+    } catch (err) {
+      // Windows refuses to replace a file another process has open for a moment.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (attempt >= 20 || (code !== 'EPERM' && code !== 'EBUSY' && code !== 'EACCES')) throw err;
+      sleepSync(10 * (attempt + 1));
+    }
+  }
+}
+
+function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Not supported on every platform (Windows); the rename is still atomic.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

@@ -1,0 +1,74 @@
+// Messages between `TraceStore` (the caller's thread) and `storeWorker` (sql.js). Writes travel in
+// coalesced batches of ops; every other call is a request with a typed result.
+import type {
+  EvaluationInput,
+  ExportResult,
+  FeedbackInput,
+  OpenReport,
+  Page,
+  PageRequest,
+  PromptVersionInput,
+  RunFilter,
+  RunFinish,
+  RunInput,
+  RunRecord,
+  RunSummary,
+  SaveResult,
+  StoreStats,
+  TimeSeriesPoint,
+  TimeSeriesQuery,
+  TraceFilter,
+  TraceInput,
+  TraceRecord,
+  TraceSummary,
+} from './storeTypes';
+
+/** Write operations and their arguments; ids are assigned by the caller's side before sending. */
+export interface WriteOps {
+  addPromptVersions: [versions: PromptVersionInput[]];
+  startRun: [run: RunInput & { id: string }];
+  finishRun: [runId: string, finish: RunFinish];
+  addTraces: [traces: (TraceInput & { id: string })[]];
+  addEvaluations: [evaluations: (EvaluationInput & { id: string })[]];
+  setFeedback: [feedbackId: string, traceId: string, feedback: FeedbackInput];
+}
+
+export type WriteOp = { [K in keyof WriteOps]: { op: K; args: WriteOps[K] } }[keyof WriteOps];
+
+/** Requests answered one by one, in order after every write sent before them. */
+export interface StoreCalls {
+  listTraces(filter: TraceFilter, page: PageRequest): Page<TraceSummary>;
+  getTrace(id: string): TraceRecord | null;
+  listRuns(filter: RunFilter, page: PageRequest): Page<RunRecord>;
+  runSummary(runId: string): RunSummary | null;
+  timeSeries(query: TimeSeriesQuery): TimeSeriesPoint[];
+  stats(): StoreStats;
+  exportJsonl(filter: TraceFilter, outPath: string): ExportResult;
+  deleteTraces(ids: string[]): number;
+  clear(): SaveResult;
+  refresh(): boolean;
+  flush(): SaveResult;
+  close(): SaveResult;
+}
+
+export type CallName = keyof StoreCalls;
+
+export type ToWorker =
+  | { id: number; kind: 'writes'; ops: WriteOp[] }
+  | { [K in CallName]: { id: number; kind: 'call'; method: K; args: Parameters<StoreCalls[K]> } }[CallName];
+
+/** Something the store tells its listeners. */
+export type StoreEvent =
+  | { event: 'tracesAdded'; count: number; runIds: string[] }
+  | { event: 'changed'; reason: 'merged' | 'retention' | 'deleted' | 'cleared' }
+  | { event: 'saved'; result: SaveResult }
+  | { event: 'problem'; message: string }
+  | { event: 'savePaused' };
+
+export type FromWorker =
+  | { kind: 'ready'; report: OpenReport }
+  | { kind: 'fatal'; message: string }
+  /** For `writes`, `result` holds one error message (or null) per op. */
+  | { kind: 'result'; id: number; ok: true; result: unknown }
+  | { kind: 'result'; id: number; ok: false; error: string }
+  | ({ kind: 'event' } & StoreEvent);

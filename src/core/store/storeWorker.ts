@@ -1,0 +1,126 @@
+// The store's worker thread (bundled to dist/storeWorker.js): owns sql.js and every file operation,
+// and saves on a debounce — soon after writes stop, and at least every few seconds while they go on.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { loadSqlJs } from './sqlite';
+import { StoreEngine } from './storeEngine';
+import type { FromWorker, StoreEvent, ToWorker } from './storeProtocol';
+import type { SaveResult, StoreOptions } from './storeTypes';
+
+function requirePort(): MessagePort {
+  if (!parentPort) throw new Error('storeWorker must run in a worker thread');
+  return parentPort;
+}
+const port = requirePort();
+
+const post = (m: FromWorker) => port.postMessage(m);
+const emit = (e: StoreEvent) => post({ kind: 'event', ...e });
+
+/** Debounced saves: `debounceMs` after the last write, or `maxDelayMs` after the first unsaved one. */
+class SaveScheduler {
+  private firstDirtyAt = 0;
+  private lastWriteAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly engine: StoreEngine,
+    private readonly debounceMs: number,
+    private readonly maxDelayMs: number,
+  ) {}
+
+  noteWrite(): void {
+    const now = Date.now();
+    if (!this.firstDirtyAt) this.firstDirtyAt = now;
+    this.lastWriteAt = now;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    const due = Math.min(this.lastWriteAt + this.debounceMs, this.firstDirtyAt + this.maxDelayMs);
+    this.timer = setTimeout(() => this.tick(), Math.max(0, due - Date.now()));
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    const now = Date.now();
+    if (now - this.lastWriteAt >= this.debounceMs || now - this.firstDirtyAt >= this.maxDelayMs) this.saveNow();
+    else this.schedule();
+  }
+
+  /** Saves at once (flush, close) and reports the outcome; a failed save is retried later. */
+  saveNow(save: () => SaveResult = () => this.engine.save()): SaveResult {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const result = save();
+    this.firstDirtyAt = 0;
+    if (result.saved) emit({ event: 'saved', result });
+    if (result.error) emit({ event: 'problem', message: result.error });
+    if (this.engine.dirty && !result.error?.includes('newer version')) {
+      // Retry after the longer delay rather than hammering a locked or full disk.
+      this.firstDirtyAt = Date.now();
+      this.lastWriteAt = Date.now();
+      this.schedule();
+    }
+    return result;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const options = (workerData as { options: StoreOptions }).options;
+  let engine: StoreEngine;
+  try {
+    const SQL = await loadSqlJs();
+    engine = StoreEngine.open(SQL, options, emit);
+  } catch (err) {
+    post({ kind: 'fatal', message: err instanceof Error ? err.message : String(err) });
+    return;
+  }
+  const scheduler = new SaveScheduler(engine, options.saveDebounceMs ?? 1_000, options.maxSaveDelayMs ?? 5_000);
+  let closed = false;
+
+  port.on('message', (msg: ToWorker) => {
+    if (closed) {
+      post({ kind: 'result', id: msg.id, ok: false, error: 'the history store is closed' });
+      return;
+    }
+    try {
+      if (msg.kind === 'writes') {
+        const result = engine.applyWrites(msg.ops);
+        if (result.some((r) => r === null)) scheduler.noteWrite();
+        post({ kind: 'result', id: msg.id, ok: true, result });
+        return;
+      }
+      let result: unknown;
+      switch (msg.method) {
+        case 'flush':
+          result = scheduler.saveNow();
+          break;
+        case 'close':
+          scheduler.stop();
+          result = scheduler.saveNow(() => engine.close());
+          scheduler.stop();
+          closed = true;
+          break;
+        case 'deleteTraces':
+          result = engine.deleteTraces(...msg.args);
+          if ((result as number) > 0) scheduler.noteWrite();
+          break;
+        default: {
+          const fn = engine[msg.method] as (...a: unknown[]) => unknown;
+          result = fn.apply(engine, msg.args);
+        }
+      }
+      post({ kind: 'result', id: msg.id, ok: true, result });
+    } catch (err) {
+      post({ kind: 'result', id: msg.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    }
+  });
+  post({ kind: 'ready', report: engine.report });
+}
+
+void main();
