@@ -4,7 +4,7 @@ import type { Anthropic as AnthropicClient } from '@anthropic-ai/sdk';
 import type { CallError, CallResult, ChatMessage, ChatRequest, ToolCall, Usage } from '../types';
 import { classifySdkError, type SdkErrorClasses } from './providerErrors';
 import type { ChatCallOptions, DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, ProviderOutcome } from './providerTypes';
-import { blankResult, openAiTools, redactResult, SdkProvider, since, type SdkLogger } from './sdkProvider';
+import { blankResult, openAiTools, redactResult, SdkProvider, sdkExports, since, type SdkLogger } from './sdkProvider';
 
 type AnthropicModule = typeof import('@anthropic-ai/sdk');
 
@@ -131,7 +131,7 @@ export class AnthropicProvider extends SdkProvider<AnthropicClient> {
   private sdk: AnthropicModule | undefined;
 
   protected async createClient(apiKey: string | undefined, logger: SdkLogger): Promise<AnthropicClient> {
-    const sdk = await import('@anthropic-ai/sdk');
+    const sdk = sdkExports<AnthropicModule>(await import('@anthropic-ai/sdk'), 'Anthropic');
     this.sdk = sdk;
     return new sdk.Anthropic({
       apiKey: apiKey ?? null,

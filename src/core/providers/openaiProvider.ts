@@ -12,7 +12,7 @@ import type {
   ProviderConfig,
   ProviderOutcome,
 } from './providerTypes';
-import { blankResult, openAiTools, redactResult, SdkProvider, since, type ProviderEnv, type SdkLogger } from './sdkProvider';
+import { blankResult, openAiTools, redactResult, SdkProvider, sdkExports, since, type ProviderEnv, type SdkLogger } from './sdkProvider';
 
 type OpenAIModule = typeof import('openai');
 
@@ -87,7 +87,7 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
   }
 
   protected async createClient(apiKey: string | undefined, logger: SdkLogger): Promise<OpenAIClient> {
-    const sdk = await import('openai');
+    const sdk = sdkExports<OpenAIModule>(await import('openai'), 'OpenAI');
     this.sdk = sdk;
     const common = {
       // The SDK insists on a key; a keyless local server ignores this placeholder.

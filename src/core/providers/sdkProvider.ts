@@ -159,6 +159,16 @@ export interface SdkLogger {
   error(...args: unknown[]): void;
 }
 
+/**
+ * The SDK's exports from a dynamic import. From source (tests, tsx) the import gets the package's ESM
+ * build with named exports; from the bundle it gets dist/vendor/*.cjs as a CommonJS module, whose
+ * exports Node can only offer as `default`.
+ */
+export function sdkExports<M>(imported: unknown, probe: string): M {
+  const mod = imported as Record<string, unknown>;
+  return (probe in mod ? mod : mod.default) as M;
+}
+
 /** Milliseconds since `start` (a `performance.now()` reading), rounded to 0.1 ms. */
 export function since(start: number): number {
   return Math.round((performance.now() - start) * 10) / 10;
