@@ -1,9 +1,9 @@
 // A separate process that writes to a history file, for the multi-writer and crash tests.
 //   node --import tsx test/support/storeWriter.ts FILE COUNT BATCH [--pause partialTemp|beforeRename]
 // Prints `ready`, waits for a line `go` on stdin, then adds COUNT traces in batches of BATCH with a save
-// after each batch, prints `done <saved>` and exits. With --pause it adds COUNT traces, saves once
-// normally, adds COUNT more, and starts a save that stops dead midway, printing `paused` (the test
-// then kills it with SIGKILL).
+// after each batch, prints `done <merges>` (how many saves merged another writer's file) and exits.
+// With --pause it adds COUNT traces, saves once normally, adds COUNT more, and starts a save that stops
+// dead midway, printing `paused` (the test then kills it with SIGKILL).
 import { createInterface } from 'node:readline';
 import { TraceStore } from '../../src/core/store/traceStore';
 import { makeTrace } from './storeFixtures';
@@ -31,14 +31,15 @@ async function main(): Promise<void> {
   };
 
   if (!pause) {
+    let merges = 0;
     for (let done = 0; done < count; done += batch) {
       await add(done, Math.min(batch, count - done), store);
       const r = await store.flush();
       if (r.error) throw new Error(r.error);
+      if (r.merged) merges++;
     }
-    const stats = await store.stats();
     await store.close();
-    process.stdout.write(`done ${stats.counts.traces}\n`);
+    process.stdout.write(`done ${merges}\n`);
     return;
   }
 
