@@ -11,7 +11,13 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCommands(ctx);
 }
 
-export function deactivate(): void {
-  ctx?.dispose();
+/** Saves the history before VS Code shuts the extension host down. */
+export async function deactivate(): Promise<void> {
+  const current = ctx;
   ctx = undefined;
+  try {
+    await current?.services.close();
+  } finally {
+    current?.dispose();
+  }
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { STARTER_PROMPT } from '../core/promptFile/starter';
 import { clearApiKeyInteractive, setApiKeyInteractive } from './apiKeys';
+import { clearHistory, openHistoryFolder } from './historyCommands';
 import { PROMPT_LANGUAGE_ID, type CommandId } from './commandIds';
 import type { Ctx } from './context';
 
@@ -15,6 +16,8 @@ const COMMANDS: Record<CommandId, (ctx: Ctx) => Handler> = {
   },
   'assay.setApiKey': (ctx) => (provider?: unknown) => setApiKeyInteractive(ctx.keys, typeof provider === 'string' ? provider : undefined),
   'assay.clearApiKey': (ctx) => () => clearApiKeyInteractive(ctx.keys),
+  'assay.openHistoryFolder': (ctx) => () => openHistoryFolder(ctx),
+  'assay.clearHistory': (ctx) => () => clearHistory(ctx),
 };
 
 /** Registers every command, wrapping each so an unexpected error is logged and shown once. */

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { ApiKeys } from './apiKeys';
+import { Services } from './services';
 
 /**
  * Owns everything the extension registers. Every disposable goes through `push`, so deactivation
@@ -9,11 +10,14 @@ export class Ctx implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   readonly log: vscode.LogOutputChannel;
   readonly keys: ApiKeys;
+  /** The engine and the history store, built on first use. */
+  readonly services: Services;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('Assay', { log: true });
     this.push(this.log);
     this.keys = this.push(new ApiKeys(extension.secrets));
+    this.services = this.push(new Services(this));
   }
 
   push<T extends vscode.Disposable>(d: T): T {

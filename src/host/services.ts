@@ -1,0 +1,163 @@
+import * as vscode from 'vscode';
+import { PriceBook, parsePricingOverrides } from '../core/pricing/pricing';
+import { parseEndpointSettings } from '../core/providers/endpointSettings';
+import { ProviderRegistry } from '../core/providers/providerRegistry';
+import { Engine } from '../core/run/engine';
+import { ensureHistoryDir, resolveHistoryPath } from '../core/store/historyLocation';
+import { TraceStore } from '../core/store/traceStore';
+import { onConfigChange, readConfig } from './config';
+import type { Ctx } from './context';
+
+/**
+ * The core services the editor features share — one engine, one history store — built on first use
+ * (activation pays for neither) and rebuilt from settings when they change.
+ */
+export class Services implements vscode.Disposable {
+  private engineInstance: Engine | undefined;
+  private storePromise: Promise<TraceStore | null> | undefined;
+  private pricing: PriceBook | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly storeOpened = new vscode.EventEmitter<TraceStore>();
+  /** Fires when the history store opens (after a first use, or after the history path changed). */
+  readonly onDidOpenStore = this.storeOpened.event;
+
+  constructor(private readonly ctx: Ctx) {
+    this.disposables.push(
+      this.storeOpened,
+      onConfigChange(() => this.reconfigure()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.reopenStore()),
+    );
+  }
+
+  /** Provider names model references may use: the built-ins and every configured endpoint. */
+  knownProviders(): string[] {
+    return ['openai', 'anthropic', 'echo', ...readConfig().endpoints.map((e) => e.name.toLowerCase())];
+  }
+
+  priceBook(): PriceBook {
+    if (!this.pricing) {
+      const { overrides, problems } = parsePricingOverrides(readConfig().pricing);
+      for (const p of problems) this.ctx.log.warn(p);
+      this.pricing = new PriceBook(overrides);
+    }
+    return this.pricing;
+  }
+
+  private registry(): ProviderRegistry {
+    const config = readConfig();
+    const { configs, problems } = parseEndpointSettings(config.endpoints);
+    for (const p of problems) this.ctx.log.warn(`assay.endpoints: ${p}`);
+    return new ProviderRegistry({
+      keys: (name) => this.ctx.keys.get(name),
+      providers: configs,
+      redactPatterns: config.historyRedact,
+      log: (level, message) => this.ctx.log[level](message),
+    });
+  }
+
+  engine(): Engine {
+    if (!this.engineInstance) {
+      const config = readConfig();
+      this.engineInstance = new Engine({
+        registry: this.registry(),
+        concurrency: config.concurrency,
+        requestTimeoutMs: config.requestTimeoutSeconds * 1000,
+        pricing: this.priceBook(),
+        log: (level, message) => this.ctx.log[level](message),
+      });
+    }
+    return this.engineInstance;
+  }
+
+  /** The history file for this window, or undefined without a workspace folder. */
+  historyPath(): string | undefined {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder || folder.uri.scheme !== 'file') return undefined;
+    return resolveHistoryPath(folder.uri.fsPath, readConfig().historyPath);
+  }
+
+  /**
+   * The history store, opened on first use. Resolves to null (with the reason logged once) when there is
+   * no workspace folder or the store cannot start; callers then run without history.
+   */
+  store(): Promise<TraceStore | null> {
+    this.storePromise ??= this.openStore();
+    return this.storePromise;
+  }
+
+  private async openStore(): Promise<TraceStore | null> {
+    const path = this.historyPath();
+    if (!path) {
+      this.ctx.log.info('history: no workspace folder; calls are not recorded');
+      return null;
+    }
+    const config = readConfig();
+    try {
+      ensureHistoryDir(path);
+      const store = await TraceStore.open({
+        path,
+        redactPatterns: config.historyRedact,
+        maxTraces: config.historyMaxTraces,
+        maxSizeMB: config.historyMaxSizeMB,
+      });
+      store.onProblem((message) => {
+        this.ctx.log.error(`history: ${message}`);
+        void vscode.window.showWarningMessage(`Assay history: ${message}`, 'Show Log').then((pick) => pick && this.ctx.log.show());
+      });
+      const { recovered, readOnlyReason } = store.openReport;
+      if (recovered) {
+        void vscode.window.showWarningMessage(
+          `Assay: the history file could not be opened (${recovered.message}) and was moved aside to ${recovered.movedTo}. A new history has started.`,
+        );
+      }
+      if (readOnlyReason) void vscode.window.showWarningMessage(`Assay: history is not being saved: ${readOnlyReason}`);
+      this.ctx.log.info(`history: ${path}`);
+      this.storeOpened.fire(store);
+      return store;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.ctx.log.error(`history: ${message}`);
+      void vscode.window.showErrorMessage(`Assay: the history could not be opened (${message}). Runs continue without history.`, 'Show Log').then(
+        (pick) => pick && this.ctx.log.show(),
+      );
+      return null;
+    }
+  }
+
+  private async reopenStore(): Promise<void> {
+    const old = this.storePromise;
+    this.storePromise = undefined;
+    const store = await old;
+    await store?.close().catch((err: unknown) => this.ctx.log.error('history: close failed', err));
+  }
+
+  private reconfigure(): void {
+    this.pricing = undefined;
+    if (this.engineInstance) {
+      const config = readConfig();
+      this.engineInstance.configure({
+        registry: this.registry(),
+        concurrency: config.concurrency,
+        requestTimeoutMs: config.requestTimeoutSeconds * 1000,
+        pricing: this.priceBook(),
+      });
+    }
+    const open = this.storePromise;
+    if (open) {
+      void open.then((store) => {
+        if (store && store.path !== this.historyPath()) void this.reopenStore();
+      });
+    }
+  }
+
+  /** Saves and closes the history (deactivation waits for this). */
+  async close(): Promise<void> {
+    const store = await this.storePromise;
+    this.storePromise = undefined;
+    await store?.close();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
