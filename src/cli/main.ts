@@ -1,4 +1,5 @@
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
+import { historyCommand } from './historyCommand';
 import { lintCommand } from './lintCommand';
 import { renderCommand } from './renderCommand';
 
@@ -6,6 +7,7 @@ import { renderCommand } from './renderCommand';
 const COMMANDS: Record<string, CliCommand> = {
   render: renderCommand,
   lint: lintCommand,
+  history: historyCommand,
 };
 
 const VERSION = '0.1.0';

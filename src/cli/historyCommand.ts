@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { resolveHistoryPath } from '../core/store/historyLocation';
+import type { ExportResult, StoreStats, TraceFilter, TraceStatus } from '../core/store/storeTypes';
+import { TraceStore } from '../core/store/traceStore';
+import { UsageError, type CliCommand, type CliIo } from './cliTypes';
+
+/** Export formats by name; each writes the filtered traces to `out`. */
+export const EXPORT_FORMATS: Record<string, (store: TraceStore, filter: TraceFilter, out: string) => Promise<ExportResult>> = {
+  jsonl: (store, filter, out) => store.exportJsonl(filter, out),
+};
+
+const USAGE = `Usage: assay history stats [--json] [--path FILE]
+       assay history export --out FILE [--format ${Object.keys(EXPORT_FORMATS).join('|')}] [filters] [--path FILE]
+
+Reads the history that Assay records in .assay/history.sqlite (the current folder's, or --path).
+
+  stats                Row counts, file size, time span and a line per model
+  export               Every matching trace in full, oldest first (jsonl: one JSON object per line)
+
+  --path FILE          The history file (default .assay/history.sqlite)
+  --json               stats as JSON
+  --out FILE           Where export writes (required)
+  --format NAME        Export format (default jsonl)
+Filters for export:
+  --model NAME  --provider NAME  --prompt PATH  --run ID  --case ID  --status ok|error  --text TEXT
+  --since TIME  --until TIME     An ISO date/time, or an age such as 30m, 24h, 7d`;
+
+const AGE = /^(\d+(?:\.\d+)?)(m|h|d)$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** An ISO date/time or an age (`30m`, `24h`, `7d`) → ms since the epoch. */
+export function parseTime(text: string, now = Date.now()): number | null {
+  const age = AGE.exec(text.trim());
+  if (age) return now - Number(age[1]) * UNIT_MS[age[2] as keyof typeof UNIT_MS];
+  const t = Date.parse(text);
+  return Number.isNaN(t) ? null : t;
+}
+
+interface Parsed {
+  sub: 'stats' | 'export';
+  path?: string;
+  json: boolean;
+  out?: string;
+  format: string;
+  filter: TraceFilter;
+}
+
+function parse(argv: string[]): Parsed {
+  const [sub, ...rest] = argv;
+  if (sub !== 'stats' && sub !== 'export') throw new UsageError(sub ? `unknown subcommand '${sub}'\n${USAGE}` : `missing subcommand\n${USAGE}`);
+  const p: Parsed = { sub, json: false, format: 'jsonl', filter: {} };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      const v = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : rest[++i];
+      if (v === undefined || v === '') throw new UsageError(`${name} needs a value`);
+      return v;
+    };
+    const time = (): number => {
+      const v = value();
+      const t = parseTime(v);
+      if (t === null) throw new UsageError(`${name}: '${v}' is neither a date nor an age like 24h or 7d`);
+      return t;
+    };
+    switch (name) {
+      case '--path': p.path = value(); break;
+      case '--json': p.json = true; break;
+      case '--out': p.out = value(); break;
+      case '--format': p.format = value(); break;
+      case '--model': p.filter.model = value(); break;
+      case '--provider': p.filter.provider = value(); break;
+      case '--prompt': p.filter.promptPath = value(); break;
+      case '--run': p.filter.runId = value(); break;
+      case '--case': p.filter.caseId = value(); break;
+      case '--text': p.filter.text = value(); break;
+      case '--since': p.filter.from = time(); break;
+      case '--until': p.filter.to = time(); break;
+      case '--status': {
+        const s = value();
+        if (s !== 'ok' && s !== 'error') throw new UsageError(`--status must be ok or error, not '${s}'`);
+        p.filter.status = s as TraceStatus;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
+    }
+  }
+  if (p.sub === 'export') {
+    if (!p.out) throw new UsageError(`export needs --out FILE\n${USAGE}`);
+    if (!EXPORT_FORMATS[p.format]) throw new UsageError(`unknown format '${p.format}' (${Object.keys(EXPORT_FORMATS).join(', ')})`);
+  }
+  return p;
+}
+
+const int = (n: number) => n.toLocaleString('en-US');
+const when = (t: number | null) => (t === null ? '—' : new Date(t).toISOString().replace('T', ' ').slice(0, 16) + 'Z');
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function formatStats(s: StoreStats): string {
+  const c = s.counts;
+  const lines = [
+    `History          ${s.path}`,
+    `On disk          ${s.fileBytes ? size(s.fileBytes) : 'not written yet'} (schema ${s.schemaVersion})`,
+    `Traces           ${int(c.traces)}${c.traces ? `  (${when(s.oldestTraceAt)} … ${when(s.newestTraceAt)})` : ''}`,
+    `Runs             ${int(c.runs)}`,
+    `Prompt versions  ${int(c.promptVersions)}`,
+    `Evaluations      ${int(c.evaluations)}`,
+    `Feedback         ${int(c.feedback)}`,
+  ];
+  if (s.byModel.length) {
+    const width = Math.max(5, ...s.byModel.map((m) => m.provider.length + m.model.length + 1));
+    lines.push('', `${'Model'.padEnd(width)}  ${'Traces'.padStart(8)}  ${'Errors'.padStart(7)}  ${'Cost'.padStart(10)}`);
+    for (const m of s.byModel) {
+      lines.push(`${`${m.provider}:${m.model}`.padEnd(width)}  ${int(m.traces).padStart(8)}  ${int(m.errors).padStart(7)}  ${`$${m.cost.toFixed(4)}`.padStart(10)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function run(io: CliIo): Promise<number> {
+  const p = parse(io.argv);
+  const path = p.path ? resolve(io.cwd, p.path) : resolveHistoryPath(io.cwd);
+  if (!existsSync(path)) io.stderr.write(`assay history: no history at ${path} yet\n`);
+  // Read-only use: nothing is saved, so retention never runs here.
+  const store = await TraceStore.open({ path, maxTraces: 0 });
+  try {
+    const report = store.openReport;
+    if (report.recovered) io.stderr.write(`assay history: ${report.recovered.message}\n`);
+    if (report.readOnlyReason) io.stderr.write(`assay history: ${report.readOnlyReason}\n`);
+    if (p.sub === 'stats') {
+      const stats = await store.stats();
+      io.stdout.write(p.json ? JSON.stringify(stats, null, 2) + '\n' : formatStats(stats));
+      return 0;
+    }
+    const out = resolve(io.cwd, p.out!);
+    const result = await EXPORT_FORMATS[p.format]!(store, p.filter, out);
+    if ('error' in result) {
+      io.stderr.write(`assay history export: ${result.error}\n`);
+      return 2;
+    }
+    io.stderr.write(`exported ${int(result.count)} trace${result.count === 1 ? '' : 's'} to ${result.path}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/** `assay history`: statistics and exports of the recorded history. */
+export const historyCommand: CliCommand = {
+  summary: 'Show history statistics or export traces (stats, export --out FILE.jsonl)',
+  usage: USAGE,
+  run,
+};
