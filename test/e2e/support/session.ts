@@ -7,9 +7,9 @@
 //
 // The .vsix comes from ASSAY_E2E_VSIX (scripts/test-e2e.mjs sets it) or the repo's assay-<version>.vsix.
 import type { Browser, Page } from 'playwright-core';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { installExtension, launchChromium, startCodeServer, workbenchUrl, type CodeServer } from '../../../scripts/codeServer.mjs';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
@@ -38,6 +38,15 @@ export interface SessionOptions {
   fixture?: string;
   /** Browser viewport; screenshots have this size. */
   viewport?: { width: number; height: number };
+  /** Environment for code-server and its extension host (e.g. a mock server's base URL and a fake key). */
+  env?: Record<string, string>;
+  /**
+   * User settings written to the profile before start (`assay.endpoints` is machine-scoped, so it belongs
+   * here rather than in the workspace), e.g. `{ 'workbench.colorTheme': 'Default Light Modern' }`.
+   */
+  userSettings?: Record<string, unknown>;
+  /** Workspace-folder settings merged into `.vscode/settings.json` of the copied fixture. */
+  workspaceSettings?: Record<string, unknown>;
 }
 
 export function vsixPath(): string {
@@ -76,7 +85,13 @@ export async function startSession(options: SessionOptions = {}): Promise<E2eSes
 
   try {
     installExtension({ vsix, userDataDir, extensionsDir });
-    const server = await startCodeServer({ userDataDir, extensionsDir });
+    if (options.userSettings) writeJson(join(userDataDir, 'User', 'settings.json'), options.userSettings);
+    if (options.workspaceSettings) {
+      const file = join(workspace, '.vscode', 'settings.json');
+      const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+      writeJson(file, { ...current, ...options.workspaceSettings });
+    }
+    const server = await startCodeServer({ userDataDir, extensionsDir, env: options.env ?? {} });
     cleanups.push(() => server.stop());
     const browser = await launchChromium();
     cleanups.push(() => browser.close());
@@ -91,4 +106,9 @@ export async function startSession(options: SessionOptions = {}): Promise<E2eSes
     await stop();
     throw err;
   }
+}
+
+function writeJson(file: string, value: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(value, null, 2));
 }
