@@ -322,6 +322,7 @@ export function listRuns(db: Db, filter: RunFilter = {}, page: PageRequest = {})
   };
   if (filter.kind) add('kind = ?', filter.kind);
   if (filter.promptPath) add('prompt_path = ?', filter.promptPath);
+  if (filter.bankPath) add('bank_path = ?', filter.bankPath);
   if (filter.status) add('status = ?', filter.status);
   if (typeof filter.from === 'number') add('started_at >= ?', Math.floor(filter.from));
   if (typeof filter.to === 'number') add('started_at < ?', Math.ceil(filter.to));

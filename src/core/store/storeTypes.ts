@@ -195,6 +195,8 @@ export interface Page<T> {
 export interface RunFilter {
   kind?: RunKind;
   promptPath?: string;
+  /** The test bank (test runs compare with the previous run of the same bank). */
+  bankPath?: string;
   status?: RunStatus;
   from?: number;
   to?: number;
