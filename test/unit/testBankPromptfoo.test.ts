@@ -64,6 +64,7 @@ describe('promptfoo config', () => {
     assert.deepStrictEqual(config.providers[2].params, { temperature: 0, max_tokens: 20 });
     assert.deepStrictEqual(config.providers[3].params, { top_p: 0.9 });
     assert.strictEqual(config.providers[3].apiBaseUrl, 'http://127.0.0.1:11434/v1');
+    assert.deepStrictEqual(config.providers.map((p) => p.stream), [undefined, undefined, true, undefined], 'config.stream is read');
   });
 
   it('keeps an inline API key usable but out of every serialisation', () => {
@@ -93,7 +94,7 @@ describe('promptfoo config', () => {
   });
 
   it('reports what it cannot run, where it is written', () => {
-    assert.deepStrictEqual(where(config.diagnostics), ['inline-api-key@10', 'unsupported@10', 'unsupported@19', 'unsupported@42']);
+    assert.deepStrictEqual(where(config.diagnostics), ['inline-api-key@10', 'unsupported@19', 'unsupported@42'], 'stream is honoured, so not reported');
     assert.deepStrictEqual(
       where(config.tests.diagnostics),
       ['csv-columns@4', 'csv-header@0', 'file-not-found@32', 'unsupported@40'],

@@ -41,6 +41,8 @@ export interface PromptfooProvider {
   apiBaseUrl?: string;
   /** `config.apiKeyEnvar`: the environment variable holding the key. */
   apiKeyEnvVar?: string;
+  /** `config.stream`: stream the answer (time to first token is measured). */
+  stream?: boolean;
   /** `config.apiKey` written in the config itself. A secret: non-enumerable, so serialising the provider leaves it out. */
   apiKey?: string;
   range?: Range;
@@ -61,7 +63,7 @@ const TOP_KEYS = new Set(['description', 'prompts', 'providers', 'tests', 'defau
 /** Keys that only steer promptfoo's own CLI, web viewer or sharing: nothing to do, nothing to warn about. */
 const QUIET_KEYS = new Set(['outputPath', 'sharing', 'env', 'commandLineOptions', 'metadata', 'tags', 'writeLatestResults', '$schema', 'tracing']);
 const PARAM_KEYS = ['temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice'] as const;
-const CONFIG_KEYS = new Set<string>([...PARAM_KEYS, 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar']);
+const CONFIG_KEYS = new Set<string>([...PARAM_KEYS, 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar', 'stream']);
 
 interface Ctx {
   file: string;
@@ -192,6 +194,7 @@ function providerFrom(id: string, label: string | undefined, config: unknown, ra
   const base = c.apiBaseUrl ?? c.apiHost;
   if (typeof base === 'string') provider.apiBaseUrl = c.apiBaseUrl === undefined && !/^https?:\/\//.test(base) ? `https://${base}` : base;
   if (typeof c.apiKeyEnvar === 'string') provider.apiKeyEnvVar = c.apiKeyEnvar;
+  if (typeof c.stream === 'boolean') provider.stream = c.stream;
   if (typeof c.apiKey === 'string' && c.apiKey !== '') {
     // Not enumerable: JSON.stringify, logging and structured clones (webviews, workers) leave it out.
     Object.defineProperty(provider, 'apiKey', { value: c.apiKey, enumerable: false, writable: false });
