@@ -28,7 +28,7 @@ function seedV1(db: Db): void {
       error_kind, error_message, error_status, cache_hit, attempts, started_at, ended_at, bytes)
       VALUES ('trace1', 'run1', '${'b'.repeat(64)}', 'triage.prompt', 'c1', 0, 'openai', 'gpt-4o-mini', '{"ticket":"x"}', 'billing', NULL,
       'stop', 10, 1, 0, 0, 0, 0.001, 250, 100, 'ok', NULL, NULL, NULL, 0, 1, 1500, 1750, 400);
-    INSERT INTO trace_payloads VALUES ('trace1', NULL, NULL);
+    INSERT INTO trace_payloads VALUES ('trace1', x'abae0500');
     INSERT INTO evaluations VALUES ('eval1', 'trace1', 'c1', 'equals', 1, 1, 'matched', 1600);
     INSERT INTO feedback VALUES ('fb1', 'trace1', 1, 'good', 1700);
   `);

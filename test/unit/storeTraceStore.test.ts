@@ -369,8 +369,8 @@ describe('TraceStore', function () {
       const SQL = await loadSqlJs();
       const db = new SQL.Database(bytes);
       let text = bytes.toString('latin1') + bytes.toString('utf8');
-      for (const [req, res] of db.exec('SELECT request, response FROM trace_payloads')[0]!.values) {
-        for (const blob of [req, res]) if (blob instanceof Uint8Array) text += inflateRawSync(blob).toString('utf8');
+      for (const [blob] of db.exec('SELECT payload FROM trace_payloads')[0]!.values) {
+        if (blob instanceof Uint8Array) text += inflateRawSync(blob).toString('utf8');
       }
       db.close();
       return text;

@@ -7,8 +7,21 @@ const TIME_CHARS = 10;
 const RANDOM_CHARS = 16;
 const ID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
+let pool: Buffer = Buffer.alloc(0);
+let poolAt = 0;
+
+/** 10 random bytes, from a pool (one `randomBytes` call per 400 ids, not per id). */
+function randomPool(): Buffer {
+  if (poolAt + 10 > pool.length) {
+    pool = randomBytes(4000);
+    poolAt = 0;
+  }
+  poolAt += 10;
+  return Buffer.from(pool.subarray(poolAt - 10, poolAt));
+}
+
 let lastTime = -1;
-let lastRandom = Buffer.alloc(10);
+let lastRandom: Buffer = Buffer.alloc(10);
 
 /** The random part: fresh for a new ms, else the previous one plus 1, so ids made in one ms keep their order. */
 function randomPart(time: number): Buffer {
@@ -21,7 +34,7 @@ function randomPart(time: number): Buffer {
     lastRandom = next;
   } else {
     lastTime = time;
-    lastRandom = randomBytes(10);
+    lastRandom = randomPool();
     // Leave headroom so increments within one ms never wrap.
     lastRandom[0] = lastRandom[0]! & 0x7f;
   }

@@ -67,10 +67,10 @@ CREATE TABLE traces (
 );
 CREATE INDEX traces_started ON traces (started_at, id);
 CREATE INDEX traces_run ON traces (run_id, started_at, id);
+-- The exact request and raw response, as raw-deflated JSON {"request": …, "response": …}.
 CREATE TABLE trace_payloads (
   trace_id TEXT PRIMARY KEY,
-  request BLOB,
-  response BLOB
+  payload BLOB NOT NULL
 );
 CREATE TABLE evaluations (
   id TEXT PRIMARY KEY,

@@ -106,9 +106,10 @@ function jsonText(v: unknown, what: string): string | null {
   }
 }
 
-function compress(v: unknown, what: string): Uint8Array | null {
-  const text = jsonText(v, what);
-  return text === null ? null : deflateRawSync(Buffer.from(text, 'utf8'));
+/** Request and response in one raw-deflated JSON blob (one zlib call per trace, not two). */
+function compressPayload(request: unknown, response: unknown): Uint8Array {
+  const text = jsonText({ request, response }, 'request/response');
+  return deflateRawSync(Buffer.from(text ?? '{}', 'utf8'));
 }
 
 /** Identity of the file at `path` (a save renames a new file in, so the inode changes), or null. */
@@ -452,12 +453,11 @@ export class StoreEngine implements StoreCalls {
       promptPath: input.promptPath,
       caseId: input.caseId,
     });
-    const request = compress(t.request, 'request');
-    const response = compress(t.response, 'response');
+    const payload = compressPayload(t.request, t.response);
     const variables = jsonText(t.variables ?? undefined, 'variables');
     const toolCalls = Array.isArray(t.toolCalls) && t.toolCalls.length > 0 ? jsonText(t.toolCalls, 'toolCalls') : null;
     const u = input.usage;
-    const bytes = 300 + (request?.length ?? 0) + (response?.length ?? 0) + t.text.length + (variables?.length ?? 0) + (toolCalls?.length ?? 0);
+    const bytes = 300 + payload.length + t.text.length + (variables?.length ?? 0) + (toolCalls?.length ?? 0);
     return {
       trace: [
         input.id,
@@ -490,7 +490,7 @@ export class StoreEngine implements StoreCalls {
         Math.round(finiteOrNull(input.endedAt, 'endedAt') ?? startedAt + latencyMs),
         bytes,
       ],
-      payload: [input.id, request, response],
+      payload: [input.id, payload],
     };
   }
 
@@ -508,7 +508,7 @@ export class StoreEngine implements StoreCalls {
             trace,
           );
           if (this.db.changes() === 0) continue;
-          this.db.run('INSERT OR REPLACE INTO trace_payloads (trace_id, request, response) VALUES (?, ?, ?)', payload);
+          this.db.run('INSERT OR REPLACE INTO trace_payloads (trace_id, payload) VALUES (?, ?)', payload);
           this.markPending('traces', trace[0] as string);
         }
       });

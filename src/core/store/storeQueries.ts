@@ -26,10 +26,10 @@ import type {
 const PREVIEW_CHARS = 200;
 const MAX_LIMIT = 1000;
 
-/** Decodes a compressed JSON payload column; undefined for NULL. */
-export function decodePayload(v: SqlValue): unknown {
-  if (!(v instanceof Uint8Array)) return undefined;
-  return JSON.parse(inflateRawSync(v).toString('utf8')) as unknown;
+/** Decodes a `trace_payloads.payload` blob. */
+export function decodePayload(v: SqlValue | undefined): { request?: unknown; response?: unknown } {
+  if (!(v instanceof Uint8Array)) return {};
+  return JSON.parse(inflateRawSync(v).toString('utf8')) as { request?: unknown; response?: unknown };
 }
 
 function parseJson(v: SqlValue): unknown {
@@ -204,7 +204,7 @@ function toFeedback(r: Row): FeedbackRecord {
 export function getTrace(db: Db, id: string): TraceRecord | null {
   const r = db.get('SELECT * FROM traces WHERE id = ?', [id]);
   if (!r) return null;
-  const p = db.get('SELECT request, response FROM trace_payloads WHERE trace_id = ?', [id]);
+  const payload = decodePayload(db.scalar('SELECT payload FROM trace_payloads WHERE trace_id = ?', [id]) ?? undefined);
   const usage: Usage | null =
     r.input_tokens === null
       ? null
@@ -234,8 +234,8 @@ export function getTrace(db: Db, id: string): TraceRecord | null {
     cost: num(r.cost),
     latencyMs: num(r.latency_ms) ?? 0,
     ttftMs: num(r.ttft_ms),
-    request: p ? decodePayload(p.request ?? null) : undefined,
-    response: p ? decodePayload(p.response ?? null) : undefined,
+    request: payload.request,
+    response: payload.response,
     cacheHit: r.cache_hit === 1,
     evaluations: db.all('SELECT * FROM evaluations WHERE trace_id = ? ORDER BY created_at, id', [id]).map(toEvaluation),
     feedback: null,
