@@ -177,6 +177,17 @@ describe('TraceStore with several writers and crashes', function () {
     assert.deepStrictEqual((await b.listTraces()).items.map((t) => t.id), [t4], 'a clear removes what was saved, not what b had not saved yet');
   });
 
+  it("picks up another window's saves before list queries", async () => {
+    const a = await openStore();
+    const b = await openStore({ refreshIntervalMs: 0 });
+    assert.strictEqual((await b.listTraces()).items.length, 0);
+    await a.addTraces([makeTrace({ caseId: 'from a' })]);
+    await a.flush();
+    const changed = next(b.onDidChange);
+    assert.deepStrictEqual((await b.listTraces()).items.map((t) => t.caseId), ['from a']);
+    assert.deepStrictEqual(await changed, { reason: 'merged' });
+  });
+
   it("keeps a pending trace's prompt version and run when another writer's retention removed them", async () => {
     const a = await openStore({ maxTraces: 1 });
     const b = await openStore();

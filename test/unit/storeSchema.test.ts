@@ -98,6 +98,28 @@ describe('history schema and migrations', () => {
     }
   });
 
+  it('keeps a file from a newer Assay untouched and works in memory, saying why', async () => {
+    const folder = tempFolder();
+    try {
+      const file = join(folder.dir, 'history.sqlite');
+      const db = await emptyDb();
+      migrate(db);
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+      const bytes = db.export();
+      db.close();
+      writeFileSync(file, bytes);
+      const store = await TraceStore.open({ path: file });
+      assert.match(store.openReport.readOnlyReason ?? '', /newer version of Assay/);
+      const [id] = await store.addTraces([{ model: { provider: 'p', model: 'm' }, text: 't', toolCalls: [], finishReason: null, usage: null, cost: null, latencyMs: 1, ttftMs: null, request: null, response: null, cacheHit: false, startedAt: 1 }]);
+      assert.ok(await store.getTrace(id!), 'kept in memory');
+      const saved = await store.close();
+      assert.deepStrictEqual([saved.saved, /newer version/.test(saved.error ?? '')], [false, true]);
+      assert.deepStrictEqual(readFileSync(file), Buffer.from(bytes), 'the file is untouched');
+    } finally {
+      folder.cleanup();
+    }
+  });
+
   const filters: [string, TraceFilter, RegExp][] = [
     ['model', { model: 'm' }, /traces_model/],
     ['provider', { provider: 'p' }, /traces_provider/],

@@ -211,6 +211,7 @@ export class StoreEngine implements StoreCalls {
   private fingerprint: string | null = null;
   private lastSavedAt: number | null = null;
   private readOnlyReason: string | undefined;
+  private lastRefreshCheck = Date.now();
   private readonly redactor: Redactor;
   private readonly lockPath: string;
   readonly report: OpenReport;
@@ -764,12 +765,25 @@ export class StoreEngine implements StoreCalls {
 
   /** Loads another writer's newer file (keeping our pending changes); returns whether it did. */
   refresh(): boolean {
+    this.lastRefreshCheck = Date.now();
     try {
       return this.mergeFromDisk(false);
     } catch (err) {
       this.emit({ event: 'problem', message: message(err) });
       return false;
     }
+  }
+
+  /** Before a list query: picks up another window's saves, checking the file at most every so often. */
+  private refreshIfDue(): void {
+    const every = this.options.refreshIntervalMs ?? 2_000;
+    if (every < 0 || Date.now() - this.lastRefreshCheck < every || this.readOnlyReason) return;
+    this.refresh();
+  }
+
+  /** Whether saves can succeed at all (false for a file from a newer Assay). */
+  get canSave(): boolean {
+    return !this.readOnlyReason;
   }
 
   /** Deletes all history, on disk too, right away under the lock. */
@@ -857,6 +871,7 @@ export class StoreEngine implements StoreCalls {
   // ---- queries ------------------------------------------------------------------------------------
 
   listTraces(filter: TraceFilter = {}, page: PageRequest = {}): Page<TraceSummary> {
+    this.refreshIfDue();
     return queries.listTraces(this.db, filter, page);
   }
 
@@ -865,6 +880,7 @@ export class StoreEngine implements StoreCalls {
   }
 
   listRuns(filter: RunFilter = {}, page: PageRequest = {}): Page<RunRecord> {
+    this.refreshIfDue();
     return queries.listRuns(this.db, filter, page);
   }
 
@@ -873,10 +889,12 @@ export class StoreEngine implements StoreCalls {
   }
 
   timeSeries(query: TimeSeriesQuery): TimeSeriesPoint[] {
+    this.refreshIfDue();
     return queries.timeSeries(this.db, query);
   }
 
   stats(): StoreStats {
+    this.refreshIfDue();
     const db = this.db;
     const count = (table: string) => Number(db.scalar(`SELECT count(*) FROM ${table}`));
     let fileBytes = 0;

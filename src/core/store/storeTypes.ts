@@ -338,6 +338,11 @@ export interface StoreOptions extends RetentionOptions {
   saveDebounceMs?: number;
   /** Save at least this often while writes keep coming; 5,000 ms by default. */
   maxSaveDelayMs?: number;
+  /**
+   * List queries and stats first pick up other windows' saves, checking the file's identity at most this
+   * often; 2,000 ms by default, -1 = only on `refresh()` and saves.
+   */
+  refreshIntervalMs?: number;
   /** A lock older than this, or held by a dead process, is broken; 30,000 ms by default. */
   lockStaleMs?: number;
   /** Give up a save (and retry later) after waiting this long for the lock; 15,000 ms by default. */

@@ -19,6 +19,8 @@ const emit = (e: StoreEvent) => post({ kind: 'event', ...e });
 class SaveScheduler {
   private firstDirtyAt = 0;
   private lastWriteAt = 0;
+  /** The last failure reported, so a retry that fails the same way stays quiet. */
+  private lastError: string | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -54,8 +56,9 @@ class SaveScheduler {
     const result = save();
     this.firstDirtyAt = 0;
     if (result.saved) emit({ event: 'saved', result });
-    if (result.error) emit({ event: 'problem', message: result.error });
-    if (this.engine.dirty && !result.error?.includes('newer version')) {
+    if (result.error && result.error !== this.lastError) emit({ event: 'problem', message: result.error });
+    this.lastError = result.error;
+    if (this.engine.dirty && this.engine.canSave) {
       // Retry after the longer delay rather than hammering a locked or full disk.
       this.firstDirtyAt = Date.now();
       this.lastWriteAt = Date.now();
