@@ -115,6 +115,11 @@ describe('TraceStore with several writers and crashes', function () {
   const garbage: [string, () => Buffer][] = [
     ['not a database at all', () => Buffer.from('this is not sqlite '.repeat(1000))],
     ['a database cut in half', () => readFileSync(file).subarray(0, Math.floor(readFileSync(file).length / 2))],
+    ['a copy with one page overwritten', () => {
+      const bytes = Buffer.from(readFileSync(file));
+      bytes.fill(0x5a, 16384 * 3, 16384 * 4);
+      return bytes;
+    }],
   ];
   for (const [why, make] of garbage) {
     it(`moves a corrupt file aside, reports it and starts fresh: ${why}`, async () => {

@@ -67,6 +67,13 @@ describe('history schema and migrations', () => {
     db.close();
   });
 
+  it("refuses to add its tables to another program's database", async () => {
+    const db = await emptyDb();
+    db.exec('CREATE TABLE notes (body TEXT)');
+    assert.throws(() => migrate(db), /not an Assay history/);
+    db.close();
+  });
+
   it('refuses a database from a newer Assay', async () => {
     const db = await emptyDb();
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);

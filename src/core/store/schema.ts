@@ -129,7 +129,9 @@ export function configureConnection(db: Db): void {
 export function migrate(db: Db, target: number = SCHEMA_VERSION): number {
   const from = db.userVersion();
   if (from > SCHEMA_VERSION) throw new Error(`schema version ${from} is newer than this Assay understands (${SCHEMA_VERSION})`);
-  if (from === 0 && Number(db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'")) === 0) {
+  if (from === 0) {
+    // Version 0 with tables is some other program's database: never add ours to it.
+    if (Number(db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'")) > 0) throw new Error('it is not an Assay history (it holds other tables)');
     db.exec('PRAGMA page_size = 16384; PRAGMA auto_vacuum = INCREMENTAL;');
   }
   for (const m of MIGRATIONS) {

@@ -173,7 +173,7 @@ function openBytes(SQL: SqlJsStatic, bytes: Uint8Array, fullCheck: boolean): Ope
     configureConnection(db);
     if (fullCheck) {
       const check = String(db.scalar('PRAGMA quick_check'));
-      if (check !== 'ok') throw new Error(`integrity check failed: ${check}`);
+      if (check !== 'ok') throw new Error(`integrity check failed: ${check.replace(/\s+/g, ' ').replace(/^\*\*\* in database main \*\*\* /, '')}`);
     } else {
       // Reading the schema is enough to reject a file that is not a database at all.
       db.scalar('SELECT count(*) FROM sqlite_master');
