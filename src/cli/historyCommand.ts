@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { exportOtlp } from '../core/export/otlpExport';
 import { resolveHistoryPath } from '../core/store/historyLocation';
 import type { ExportResult, StoreStats, TraceFilter, TraceStatus } from '../core/store/storeTypes';
 import { TraceStore } from '../core/store/traceStore';
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
 
 /** Export formats by name; each writes the filtered traces to `out`. */
-export const EXPORT_FORMATS: Record<string, (store: TraceStore, filter: TraceFilter, out: string) => Promise<ExportResult>> = {
+export const EXPORT_FORMATS: Record<string, (store: TraceStore, filter: TraceFilter, out: string, options: { messages: boolean }) => Promise<ExportResult>> = {
   jsonl: (store, filter, out) => store.exportJsonl(filter, out),
+  otlp: (store, filter, out, options) => exportOtlp(store, filter, out, { includeMessages: options.messages }),
 };
 
 const USAGE = `Usage: assay history stats [--json] [--path FILE]
@@ -16,12 +18,14 @@ const USAGE = `Usage: assay history stats [--json] [--path FILE]
 Reads the history that Assay records in .assay/history.sqlite (the current folder's, or --path).
 
   stats                Row counts, file size, time span and a line per model
-  export               Every matching trace in full, oldest first (jsonl: one JSON object per line)
+  export               Every matching trace in full, oldest first (jsonl: one JSON object per line;
+                       otlp: OpenTelemetry spans with gen_ai.* attributes, OTLP/JSON, one request per line)
 
   --path FILE          The history file (default .assay/history.sqlite)
   --json               stats as JSON
   --out FILE           Where export writes (required)
   --format NAME        Export format (default jsonl)
+  --messages           otlp: include prompts and outputs (gen_ai.input.messages, gen_ai.output.messages)
 Filters for export:
   --model NAME  --provider NAME  --prompt PATH  --run ID  --case ID  --status ok|error  --text TEXT
   --since TIME  --until TIME     An ISO date/time, or an age such as 30m, 24h, 7d`;
@@ -43,13 +47,14 @@ interface Parsed {
   json: boolean;
   out?: string;
   format: string;
+  messages: boolean;
   filter: TraceFilter;
 }
 
 function parse(argv: string[]): Parsed {
   const [sub, ...rest] = argv;
   if (sub !== 'stats' && sub !== 'export') throw new UsageError(sub ? `unknown subcommand '${sub}'\n${USAGE}` : `missing subcommand\n${USAGE}`);
-  const p: Parsed = { sub, json: false, format: 'jsonl', filter: {} };
+  const p: Parsed = { sub, json: false, format: 'jsonl', messages: false, filter: {} };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     const eq = arg.indexOf('=');
@@ -70,6 +75,7 @@ function parse(argv: string[]): Parsed {
       case '--json': p.json = true; break;
       case '--out': p.out = value(); break;
       case '--format': p.format = value(); break;
+      case '--messages': p.messages = true; break;
       case '--model': p.filter.model = value(); break;
       case '--provider': p.filter.provider = value(); break;
       case '--prompt': p.filter.promptPath = value(); break;
@@ -141,7 +147,7 @@ async function run(io: CliIo): Promise<number> {
       return 0;
     }
     const out = resolve(io.cwd, p.out!);
-    const result = await EXPORT_FORMATS[p.format]!(store, p.filter, out);
+    const result = await EXPORT_FORMATS[p.format]!(store, p.filter, out, { messages: p.messages });
     if ('error' in result) {
       io.stderr.write(`assay history export: ${result.error}\n`);
       return 2;

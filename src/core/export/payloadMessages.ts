@@ -1,0 +1,144 @@
+// Reads the conversation back out of a stored provider payload (OpenAI chat completions or Anthropic
+// messages), for the trace detail view and the OpenTelemetry export. Payloads are untrusted data from
+// the history file: every field is checked, nothing is assumed.
+
+/** One part of a message: text, a tool call the model made, or a tool's answer. */
+export type MessagePart =
+  | { type: 'text'; content: string }
+  | { type: 'tool_call'; id: string; name: string; arguments: string }
+  | { type: 'tool_call_response'; id: string; response: string }
+  | { type: 'other'; content: string };
+
+/** A message as sent, in one shape for both wire formats. */
+export interface PayloadMessage {
+  role: string;
+  parts: MessagePart[];
+  name?: string;
+}
+
+/** The conversation of a payload: system instructions apart (Anthropic keeps them apart on the wire). */
+export interface PayloadConversation {
+  system: MessagePart[];
+  messages: PayloadMessage[];
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
+
+/** Content that is a string or a list of blocks (both APIs allow either). */
+function contentParts(content: unknown): MessagePart[] {
+  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', content }];
+  if (!Array.isArray(content)) return content === undefined || content === null ? [] : [{ type: 'other', content: str(content) }];
+  const parts: MessagePart[] = [];
+  for (const block of content) {
+    if (typeof block === 'string') {
+      parts.push({ type: 'text', content: block });
+      continue;
+    }
+    if (!isRecord(block)) continue;
+    switch (block.type) {
+      case 'text':
+        parts.push({ type: 'text', content: str(block.text) });
+        break;
+      case 'tool_use':
+        parts.push({ type: 'tool_call', id: str(block.id), name: str(block.name), arguments: JSON.stringify(block.input ?? {}) });
+        break;
+      case 'tool_result':
+        parts.push({ type: 'tool_call_response', id: str(block.tool_use_id), response: contentParts(block.content).map(partText).join('\n') });
+        break;
+      default:
+        parts.push({ type: 'other', content: JSON.stringify(block) });
+    }
+  }
+  return parts;
+}
+
+/** A part as plain text (for display and for a tool result's body). */
+export function partText(p: MessagePart): string {
+  switch (p.type) {
+    case 'text':
+    case 'other':
+      return p.content;
+    case 'tool_call':
+      return `${p.name}(${p.arguments})`;
+    case 'tool_call_response':
+      return p.response;
+  }
+}
+
+/** Extracts the messages from a stored request payload; empty when the payload has none. */
+export function payloadConversation(request: unknown): PayloadConversation {
+  const out: PayloadConversation = { system: [], messages: [] };
+  if (!isRecord(request)) return out;
+  // Anthropic: `system` is a string or a list of text blocks.
+  if (request.system !== undefined) out.system.push(...contentParts(request.system));
+  const messages = Array.isArray(request.messages) ? request.messages : [];
+  for (const m of messages) {
+    if (!isRecord(m)) continue;
+    const role = typeof m.role === 'string' ? m.role : 'user';
+    const parts = contentParts(m.content);
+    if (Array.isArray(m.tool_calls)) {
+      for (const call of m.tool_calls) {
+        if (!isRecord(call)) continue;
+        const fn = isRecord(call.function) ? call.function : {};
+        parts.push({ type: 'tool_call', id: str(call.id), name: str(fn.name), arguments: str(fn.arguments) });
+      }
+    }
+    if (role === 'tool') {
+      out.messages.push({ role, parts: [{ type: 'tool_call_response', id: str(m.tool_call_id), response: parts.map(partText).join('\n') }] });
+      continue;
+    }
+    if ((role === 'system' || role === 'developer') && out.messages.length === 0) {
+      out.system.push(...parts);
+      continue;
+    }
+    const msg: PayloadMessage = { role, parts };
+    if (typeof m.name === 'string') msg.name = m.name;
+    out.messages.push(msg);
+  }
+  return out;
+}
+
+/** The generation parameters of a stored payload (both wire formats), for display and export. */
+export interface PayloadParams {
+  temperature?: number;
+  maxTokens?: number;
+  topP?: number;
+  topK?: number;
+  stop?: string[];
+  seed?: number;
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  /** `json` when a JSON response format was asked for. */
+  outputType?: 'json' | 'text';
+  stream?: boolean;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+export function payloadParams(request: unknown): PayloadParams {
+  if (!isRecord(request)) return {};
+  const p: PayloadParams = {};
+  const set = <K extends keyof PayloadParams>(k: K, v: PayloadParams[K] | undefined) => {
+    if (v !== undefined) p[k] = v;
+  };
+  set('temperature', num(request.temperature));
+  set('maxTokens', num(request.max_tokens) ?? num(request.max_completion_tokens));
+  set('topP', num(request.top_p));
+  set('topK', num(request.top_k));
+  set('seed', num(request.seed));
+  set('frequencyPenalty', num(request.frequency_penalty));
+  set('presencePenalty', num(request.presence_penalty));
+  const stop = request.stop ?? request.stop_sequences;
+  if (typeof stop === 'string') p.stop = [stop];
+  else if (Array.isArray(stop)) p.stop = stop.filter((s): s is string => typeof s === 'string');
+  if (isRecord(request.response_format)) {
+    const t = request.response_format.type;
+    p.outputType = t === 'json_object' || t === 'json_schema' ? 'json' : 'text';
+  }
+  if (typeof request.stream === 'boolean') p.stream = request.stream;
+  return p;
+}
