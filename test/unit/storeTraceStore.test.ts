@@ -324,6 +324,10 @@ describe('TraceStore', function () {
       const saved = next(store.onDidSave);
       await store.addTraces([makeTrace({ runId: 'r1' }), makeTrace({ runId: 'r1' })]);
       assert.deepStrictEqual(await added, { count: 2, runIds: ['r1'] });
+      const [again] = await store.addTraces([makeTrace({ id: 'dup-1' })]);
+      const afterDuplicate = next(store.onDidAddTraces);
+      await store.addTraces([makeTrace({ id: again! }), makeTrace({ runId: 'r2' })]);
+      assert.deepStrictEqual(await afterDuplicate, { count: 1, runIds: ['r2'] }, 'an id already stored is not added again');
       const result = await saved;
       assert.strictEqual(result.saved, true);
       assert.strictEqual(existsSync(file), true, 'the file exists after the debounced save');

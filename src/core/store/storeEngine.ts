@@ -356,11 +356,12 @@ export class StoreEngine implements StoreCalls {
           case 'finishRun':
             this.finishRun(...op.args);
             break;
-          case 'addTraces':
-            this.addTraces(...op.args);
-            traces += op.args[0].length;
-            for (const t of op.args[0]) if (t.runId) runIds.add(t.runId);
+          case 'addTraces': {
+            const added = this.addTraces(...op.args);
+            traces += added.length;
+            for (const t of added) if (t.runId) runIds.add(t.runId);
             break;
+          }
           case 'addEvaluations':
             this.addEvaluations(...op.args);
             break;
@@ -495,12 +496,14 @@ export class StoreEngine implements StoreCalls {
     };
   }
 
-  addTraces(traces: (TraceInput & { id: string })[]): void {
+  /** Adds traces (ignoring ids already stored); returns the ones added. */
+  addTraces(traces: (TraceInput & { id: string })[]): (TraceInput & { id: string })[] {
     if (!Array.isArray(traces)) throw new InputError('traces must be an array');
-    const rows = traces.map((t) => this.traceRow(t));
+    const rows = traces.map((t, index) => ({ index, ...this.traceRow(t) }));
+    const added: (TraceInput & { id: string })[] = [];
     for (const chunk of chunks(rows)) {
       this.db.transaction(() => {
-        for (const { trace, payload } of chunk) {
+        for (const { index, trace, payload } of chunk) {
           this.db.run(
             `INSERT OR IGNORE INTO traces (id, run_id, prompt_version_id, prompt_path, case_id, repeat_index, provider, model, variables,
               output, tool_calls, finish_reason, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost,
@@ -511,9 +514,11 @@ export class StoreEngine implements StoreCalls {
           if (this.db.changes() === 0) continue;
           this.db.run('INSERT OR REPLACE INTO trace_payloads (trace_id, payload) VALUES (?, ?)', payload);
           this.markPending('traces', trace[0] as string);
+          added.push(traces[index]!);
         }
       });
     }
+    return added;
   }
 
   addEvaluations(evaluations: (EvaluationInput & { id: string })[]): void {
