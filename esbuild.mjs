@@ -32,6 +32,17 @@ const vendorPlugin = {
   },
 };
 
+/**
+ * `import('./languageCore')` in src/host/language/lazyCore.ts stays a runtime require of
+ * dist/languageCore.js, a bundle of its own, so activate() does not compile the prompt-file core.
+ */
+const lazyBundlePlugin = {
+  name: 'lazy-bundles',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/languageCore$/ }, (args) => (args.importer.endsWith('lazyCore.ts') ? { path: './languageCore.js', external: true } : undefined));
+  },
+};
+
 const common = {
   bundle: true,
   minify: production,
@@ -58,9 +69,9 @@ const webviewEntries = existsSync(join(root, 'webview-ui/src'))
 const builds = [
   {
     ...node,
-    entryPoints: present({ extension: 'src/extension.ts', storeWorker: 'src/core/store/storeWorker.ts' }),
+    entryPoints: present({ extension: 'src/extension.ts', storeWorker: 'src/core/store/storeWorker.ts', languageCore: 'src/host/language/languageCore.ts' }),
     outdir: 'dist',
-    plugins: [vendorPlugin],
+    plugins: [vendorPlugin, lazyBundlePlugin],
   },
   {
     ...node,

@@ -10,7 +10,9 @@ import type { BenchResult, BenchSuite } from './benchTypes';
 const root = join(__dirname, '..');
 
 /** The namespaces the bundle may copy off the module object (esbuild's `__toESM` copies own keys). */
-const NAMESPACES = ['window', 'workspace', 'commands', 'languages', 'tests', 'env', 'extensions', 'debug', 'scm', 'tasks', 'authentication', 'l10n', 'chat', 'lm'];
+const NAMESPACES = ['window', 'workspace', 'commands', 'languages', 'tests', 'env', 'extensions', 'debug', 'scm', 'tasks', 'authentication', 'l10n', 'chat', 'lm',
+  // classes and enums activate() may construct or read
+  'EventEmitter', 'StatusBarAlignment', 'Disposable', 'Uri'];
 
 /** A value on which any property access, call or `new` returns another such value. */
 function inert(): unknown {
@@ -24,6 +26,7 @@ function inert(): unknown {
       if (prop === 'then') return undefined; // not a thenable
       return proxy;
     },
+    set: () => true, // e.g. `statusBarItem.name = …`
     apply: () => proxy,
     construct: () => proxy as object,
   });

@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import { registerCommands } from './host/commands';
 import { Ctx } from './host/context';
+import { registerLanguageFeatures } from './host/language/registerLanguageFeatures';
 
 let ctx: Ctx | undefined;
 
@@ -9,6 +10,7 @@ export function activate(context: vscode.ExtensionContext): void {
   ctx = new Ctx(context);
   context.subscriptions.push(ctx);
   registerCommands(ctx);
+  registerLanguageFeatures(ctx);
 }
 
 /** Saves the history before VS Code shuts the extension host down. */

@@ -5,6 +5,9 @@ export const COMMAND_IDS = [
   'assay.clearApiKey',
   'assay.openHistoryFolder',
   'assay.clearHistory',
+  'assay.previewRenderedPrompt',
+  'assay.togglePreviewFormat',
+  'assay.parseLargePromptFile',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -4,6 +4,7 @@ import { clearApiKeyInteractive, setApiKeyInteractive } from './apiKeys';
 import { clearHistory, openHistoryFolder } from './historyCommands';
 import { PROMPT_LANGUAGE_ID, type CommandId } from './commandIds';
 import type { Ctx } from './context';
+import { languageFeatures } from './language/registerLanguageFeatures';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -18,6 +19,9 @@ const COMMANDS: Record<CommandId, (ctx: Ctx) => Handler> = {
   'assay.clearApiKey': (ctx) => () => clearApiKeyInteractive(ctx.keys),
   'assay.openHistoryFolder': (ctx) => () => openHistoryFolder(ctx),
   'assay.clearHistory': (ctx) => () => clearHistory(ctx),
+  'assay.previewRenderedPrompt': (ctx) => (target?: unknown, options?: unknown) => languageFeatures(ctx).preview.open(target, options),
+  'assay.togglePreviewFormat': (ctx) => (target?: unknown) => languageFeatures(ctx).preview.toggleFormat(target),
+  'assay.parseLargePromptFile': (ctx) => (target?: unknown) => languageFeatures(ctx).parseLarge(target),
 };
 
 /** Registers every command, wrapping each so an unexpected error is logged and shown once. */

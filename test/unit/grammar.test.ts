@@ -93,4 +93,54 @@ describe('prompt TextMate grammar', () => {
     const t = tokenize(await loadGrammar(), 'body\nthe system: is down');
     assert.ok(!t.some((x) => x.scopes.includes('entity.name.section.role.prompt')));
   });
+
+  // Lines the parser (parsePromptFile's ROLE_MARKER and MESSAGES_MARKER) treats as markers, and lines it
+  // does not: the grammar must agree, or the colours would promise a message boundary that is not there.
+  const markerCases: { line: string; scope: string | undefined; why: string }[] = [
+    { line: 'messages:', scope: 'entity.name.section.messages.prompt', why: 'bare messages placeholder' },
+    { line: 'messages: history', scope: 'entity.name.section.messages.prompt', why: 'placeholder naming its variable' },
+    { line: '# Messages : chat_log  ', scope: 'entity.name.section.messages.prompt', why: 'placeholder with #, capital letter and spaces' },
+    { line: 'system :', scope: 'entity.name.section.role.prompt', why: 'space before the colon' },
+    { line: '  ASSISTANT:', scope: 'entity.name.section.role.prompt', why: 'indented, upper case' },
+    { line: 'messages: two words', scope: undefined, why: 'a placeholder names one variable' },
+    { line: 'messages: {{ history }}', scope: undefined, why: 'a template is not a variable name' },
+    { line: 'user: hi', scope: undefined, why: 'text after the colon makes an ordinary line' },
+  ];
+  for (const c of markerCases) {
+    it(`marker line '${c.line}': ${c.why}`, async () => {
+      const t = tokenize(await loadGrammar(), `text\n${c.line}\nmore`).filter((x) => x.line === 1);
+      const sections = t.filter((x) => x.scopes.some((s) => s.startsWith('entity.name.section.')));
+      if (c.scope === undefined) assert.strictEqual(sections.length, 0, `'${c.line}' should not be a marker: ${JSON.stringify(t)}`);
+      else assert.ok(sections.some((x) => x.scopes.includes(c.scope!)), `'${c.line}' should carry ${c.scope}: ${JSON.stringify(t)}`);
+    });
+  }
+
+  it("the placeholder's variable is scoped as a variable", async () => {
+    const t = tokenize(await loadGrammar(), 'x\nmessages: history');
+    const v = t.find((x) => x.text === 'history');
+    assert.ok(v?.scopes.includes('variable.other.messages.prompt'), JSON.stringify(t));
+  });
+
+  it('expressions and tags keep their scopes in every message after a placeholder', async () => {
+    const t = tokenize(await loadGrammar(), 'system:\nhi\nmessages: history\nuser:\n{{ question }}');
+    const q = t.find((x) => x.text === 'question');
+    assert.ok(q?.scopes.includes('variable.other.nunjucks.prompt'), JSON.stringify(t));
+  });
+
+  // The parser splits messages at markers before reading templates, so an unclosed tag ends at the next one.
+  for (const [open, what] of [['{{ broken }', 'expression'], ['{% if x', 'tag'], ['{# note', 'comment'], ['{% raw %}', 'raw block']] as const) {
+    it(`an unclosed ${what} stops at the next role marker`, async () => {
+      const t = tokenize(await loadGrammar(), `system:\n${open}\nuser:\n{{ q }}`);
+      const marker = t.find((x) => x.line === 2 && x.text === 'user');
+      assert.ok(marker?.scopes.includes('entity.name.section.role.prompt'), `user: after '${open}': ${JSON.stringify(marker)}`);
+      const q = t.find((x) => x.line === 3 && x.text === 'q');
+      assert.ok(q?.scopes.includes('variable.other.nunjucks.prompt'), `{{ q }} after '${open}': ${JSON.stringify(q)}`);
+    });
+  }
+
+  it('a multi-line expression still spans lines when no marker interrupts it', async () => {
+    const t = tokenize(await loadGrammar(), 'system:\n{{ a\n | trim }}');
+    const trim = t.find((x) => x.line === 2 && x.text === 'trim');
+    assert.ok(trim?.scopes.includes('support.function.filter.nunjucks.prompt'), JSON.stringify(trim));
+  });
 });

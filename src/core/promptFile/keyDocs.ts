@@ -1,0 +1,124 @@
+// What each front-matter key, parameter and input field means, in the words completion items and hovers
+// show (and the CLI or generated docs could reuse). Plain data with no imports, so it costs nothing to
+// load; a unit test holds it equal to the key lists the parser reads (frontMatter.ts).
+
+/** Documentation of one key. */
+export interface KeyDoc {
+  /** One line: completion detail and the first line of a hover. */
+  summary: string;
+  /** Longer Markdown for the completion's documentation panel and hovers; may hold a YAML example. */
+  markdown?: string;
+  /**
+   * What completion inserts after the key's name and colon, as a VS Code snippet (`$1`, `${1:default}`);
+   * `\n` continues on the next line at the key's indentation. Absent: a space.
+   */
+  snippet?: string;
+}
+
+/** Top-level keys of a `.prompt` file (PROMPT_KEYS). */
+export const PROMPT_KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
+  name: { summary: 'The prompt\'s name, shown in lists and run reports.', snippet: ' ${1:my-prompt}' },
+  description: { summary: 'What the prompt does, in a sentence.', snippet: ' $1' },
+  version: { summary: 'A version label. Kept, not interpreted.' },
+  tags: { summary: 'Labels for finding the prompt. Kept, not interpreted.', snippet: ' [$1]' },
+  metadata: { summary: 'Anything else you want to keep with the prompt. Kept, not interpreted.' },
+  model: {
+    summary: 'The model that runs the prompt, as provider:model.',
+    markdown:
+      'One `provider:model` reference: `openai:gpt-4o-mini`, `anthropic:claude-3-5-haiku-latest`, `echo:echo` (answers with the prompt, no API call), or `ENDPOINT:model` for an endpoint in the `assay.endpoints` setting (Ollama, vLLM, LM Studio, Azure OpenAI…). Use `models` for several.',
+    snippet: ' ${1:openai:gpt-4o-mini}',
+  },
+  models: {
+    summary: 'Models the prompt runs on, each as provider:model.',
+    markdown:
+      'A list of `provider:model` references; every test case runs on each model, side by side.\n\n```yaml\nmodels: [openai:gpt-4o-mini, anthropic:claude-3-5-haiku-latest]\n```\nSetting both `model` and `models` runs all of them and warns.',
+    snippet: ' [${1:openai:gpt-4o-mini}]',
+  },
+  params: {
+    summary: 'Generation parameters sent with every call.',
+    markdown:
+      '`temperature`, `max_tokens`, `top_p`, `stop`, `seed`, `response_format`, `tools`, `tool_choice`.\n\n```yaml\nparams:\n  temperature: 0\n  max_tokens: 200\n```',
+    snippet: '\n  ${1:temperature}: ${2:0}',
+  },
+  inputs: {
+    summary: 'The variables the templates read, with types, descriptions and defaults.',
+    markdown:
+      'Each input is a name with a long form, or `name: default` for short.\n\n```yaml\ninputs:\n  ticket:\n    type: string\n    description: The customer\'s message\n    default: I was charged twice\n  tone: friendly\n```\nA variable a template reads must have a value when the prompt renders: from the caller, a test case or the default.',
+    snippet: '\n  ${1:name}:\n    type: ${2:string}\n    description: $3\n    default: $4',
+  },
+  tests: {
+    summary: 'Test cases: a file path, a list of paths, or a list of inline cases.',
+    markdown:
+      'promptfoo\'s case shape. A path is relative to this file (`.yaml`, `.json`, `.csv`, `.jsonl`); inline:\n\n```yaml\ntests:\n  - description: a double charge goes to billing\n    vars: { ticket: "You billed me twice" }\n    assert:\n      - type: equals\n        value: billing\n```',
+    snippet: ' ${1:cases.tests.yaml}',
+  },
+};
+
+/** Further top-level keys a `.prompty` file may hold (PROMPTY_KEYS). */
+export const PROMPTY_KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
+  $schema: { summary: 'Prompty: the schema this file follows. Kept, not interpreted.' },
+  id: { summary: 'Prompty: an identifier. Kept, not interpreted.' },
+  kind: { summary: 'Prompty: the kind of file. Kept, not interpreted.' },
+  displayName: { summary: 'Prompty: a display name. Kept, not interpreted.' },
+  authors: { summary: 'Prompty: the authors. Kept, not interpreted.', snippet: ' [$1]' },
+  sample: {
+    summary: 'Prompty: sample values of the inputs, used as their defaults.',
+    markdown: 'A mapping of input values. An input a sample names but `inputs` does not declare is declared by it. A sample file (`sample: file.json`) is not loaded.',
+    snippet: '\n  ${1:name}: $2',
+  },
+  outputs: { summary: 'Prompty: declared outputs. Kept, not interpreted.' },
+  template: { summary: 'Prompty: the template format; only jinja2 (rendered with Nunjucks) is supported.', snippet: ' jinja2' },
+  tools: { summary: 'Prompty: tool declarations. Kept, not interpreted; put function tools under params.tools.' },
+  base: { summary: 'Prompty: a base file. Not loaded.' },
+};
+
+/** Generation parameters under `params` (PARAM_KEYS). */
+export const PARAM_DOCS: Readonly<Record<string, KeyDoc>> = {
+  temperature: { summary: 'Sampling temperature, 0–2. Lower is more deterministic.', snippet: ' ${1:0}' },
+  max_tokens: { summary: 'The most tokens the reply may have (a whole number ≥ 1).', markdown: '`max_completion_tokens` is accepted as the same thing.', snippet: ' ${1:256}' },
+  top_p: { summary: 'Nucleus sampling, 0–1: sample only from the most likely tokens covering this much probability.', snippet: ' ${1:1}' },
+  stop: { summary: 'A string or a list of strings that end the reply.', snippet: ' [${1:"\\n\\n"}]' },
+  seed: { summary: 'A whole number for best-effort reproducible sampling (OpenAI).', snippet: ' ${1:42}' },
+  response_format: {
+    summary: 'Ask for JSON: json_object, or a JSON Schema the reply must follow.',
+    markdown:
+      '```yaml\nresponse_format:\n  type: json_schema\n  json_schema:\n    name: answer\n    strict: true\n    schema:\n      type: object\n      properties: { total: { type: number } }\n      required: [total]\n```\nor `response_format: json_object`.',
+    snippet: ' ${1|json_object,text|}',
+  },
+  tools: {
+    summary: 'Function tools the model may call, in OpenAI\'s shape (converted for Anthropic).',
+    markdown:
+      '```yaml\ntools:\n  - type: function\n    function:\n      name: lookup_order\n      description: Find an order by its number\n      parameters:\n        type: object\n        properties: { order_id: { type: string } }\n        required: [order_id]\n```',
+    snippet: '\n  - type: function\n    function:\n      name: ${1:tool_name}\n      description: $2\n      parameters:\n        type: object\n        properties: {$3}',
+  },
+  tool_choice: { summary: "Whether the model must call a tool: auto, none, required, or { type: function, function: { name } }.", snippet: ' ${1|auto,none,required|}' },
+};
+
+/** Keys of an input's long form (INPUT_SPEC_KEYS). */
+export const INPUT_SPEC_KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
+  type: { summary: 'string, number, integer, boolean, object, array, list, messages, thread or any.', snippet: ' ${1|string,number,integer,boolean,object,array,messages,any|}' },
+  kind: { summary: "Prompty's name for type.", snippet: ' ${1|string,number,integer,boolean,object,array,thread,any|}' },
+  description: { summary: 'What the input holds; shown in hovers and the playground.', snippet: ' $1' },
+  default: { summary: 'The value a render uses when it gets none for this input (null is a valid default).', snippet: ' $1' },
+  sample: { summary: 'A value for trying the prompt; the default when there is none.', snippet: ' $1' },
+  example: { summary: 'Like sample: a value for trying the prompt; the default when there is none.', snippet: ' $1' },
+  required: { summary: 'Prompty: whether the input is required. Accepted, not checked.', snippet: ' ${1|true,false|}' },
+  enum: { summary: 'Allowed values. Accepted for Prompty compatibility, not checked.', snippet: ' [$1]' },
+  enumValues: { summary: "Prompty's name for enum. Accepted, not checked.", snippet: ' [$1]' },
+  items: { summary: 'The schema of a list\'s items. Accepted, not checked.' },
+  properties: { summary: 'The schema of an object\'s fields. Accepted, not checked.' },
+};
+
+/** Input types (INPUT_TYPES). */
+export const INPUT_TYPE_DOCS: Readonly<Record<string, string>> = {
+  string: 'Text.',
+  number: 'Any number.',
+  integer: 'A whole number.',
+  boolean: 'true or false.',
+  object: 'A mapping of fields.',
+  array: 'A list.',
+  list: 'A list (same as array).',
+  messages: 'A list of chat messages { role, content } for a messages placeholder.',
+  thread: "Prompty's name for messages.",
+  any: 'Any value.',
+};
