@@ -54,7 +54,11 @@ export class ProviderRegistry {
     for (const c of options.providers ?? []) {
       const name = c.name.toLowerCase();
       const base = configs.get(name);
-      configs.set(name, base ? { ...base, ...withoutUndefined(c), name } : { ...c, name });
+      const merged: ProviderConfig = base ? { ...base, ...withoutUndefined(c), name } : { ...c, name };
+      // A key kept out of serialisation (a promptfoo config's inline apiKey) is not copied by spreading.
+      const key = Object.getOwnPropertyDescriptor(c, 'apiKey');
+      if (key && !key.enumerable) Object.defineProperty(merged, 'apiKey', key);
+      configs.set(name, merged);
     }
     for (const config of configs.values()) this.byName.set(config.name, createProvider(config, env));
   }

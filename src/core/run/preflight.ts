@@ -1,0 +1,101 @@
+// Checks before a run makes any call: every model a suite uses (its models, and the graders and
+// embeddings models its assertions need) names a known provider, and every provider that needs a key has
+// one. A run that would only produce a wall of auth errors stops here with one clear message.
+import { resolveAssertionType } from '../assertions/assertionRegistry';
+import type { AssertionSpec } from '../assertions/assertionTypes';
+import { formatModelRef, providerOption } from '../assertions/providerRef';
+import { isRecord } from '../assertions/valueUtils';
+import type { ProviderRegistry } from '../providers/providerRegistry';
+import type { KeyLookup } from '../providers/providerTypes';
+import { keyEnvName } from '../providers/sdkProvider';
+import type { TestCase } from '../testBank/testBankTypes';
+import type { ModelRef } from '../types';
+import type { GradingSettings } from './gradingContext';
+import type { TestSuite } from './testSuite';
+
+/** A model a run will call, and why. */
+export interface ModelUse {
+  ref: ModelRef;
+  /** As the user wrote it (a promptfoo label, or `provider:model`). */
+  label: string;
+  purpose: 'model' | 'grader' | 'embeddings';
+  /** The suite that needs it. */
+  suite: string;
+}
+
+/** Why a model cannot be called. */
+export interface PreflightProblem {
+  kind: 'unknown-provider' | 'missing-key' | 'bad-reference';
+  use: ModelUse;
+  /** The environment variable that would hold the missing key. */
+  envVar?: string;
+  message: string;
+}
+
+/** The grader (or embeddings model) an assertion will use, as `evaluateCase` picks it. */
+function graderFor(spec: AssertionSpec, testCase: TestCase, grading: GradingSettings, embeddings: boolean): ModelRef | { error: string } | undefined {
+  const own = providerOption(spec.provider);
+  if (own) return own;
+  const testProvider = testCase.options?.provider;
+  if (embeddings) return providerOption(isRecord(testProvider) ? testProvider.embedding : undefined) ?? grading.embeddingModel;
+  const chat = isRecord(testProvider) && !('id' in testProvider) ? testProvider.text : testProvider;
+  return providerOption(chat) ?? grading.graderModel;
+}
+
+/** Every distinct model the suites will call: their models, then graders and embeddings models. */
+export function modelsUsed(suites: readonly TestSuite[], grading: GradingSettings): { uses: ModelUse[]; problems: PreflightProblem[] } {
+  const uses = new Map<string, ModelUse>();
+  const problems: PreflightProblem[] = [];
+  const add = (use: ModelUse): void => {
+    const key = `${use.purpose} ${formatModelRef(use.ref)}`;
+    if (!uses.has(key)) uses.set(key, use);
+  };
+  for (const suite of suites) {
+    if (suite.cases.length === 0) continue;
+    for (const m of suite.models) add({ ref: m.ref, label: m.label, purpose: 'model', suite: suite.name });
+    for (const c of suite.cases) {
+      for (const spec of c.assert) {
+        const resolved = resolveAssertionType(spec.type);
+        if (!resolved?.definition.modelGraded) continue;
+        const embeddings = resolved.definition.type === 'similar';
+        const ref = graderFor(spec, c, grading, embeddings);
+        if (ref === undefined) continue;
+        if ('error' in ref) {
+          const use: ModelUse = { ref: { provider: '', model: '' }, label: String(spec.provider), purpose: embeddings ? 'embeddings' : 'grader', suite: suite.name };
+          problems.push({ kind: 'bad-reference', use, message: `${suite.name}: ${spec.type}: ${ref.error as string}` });
+          continue;
+        }
+        const r = ref as ModelRef;
+        add({ ref: r, label: formatModelRef(r), purpose: embeddings ? 'embeddings' : 'grader', suite: suite.name });
+      }
+    }
+  }
+  return { uses: [...uses.values()], problems };
+}
+
+const KEYED_KINDS = new Set(['openai', 'anthropic', 'azure-openai']);
+
+/** Checks that each use resolves to a provider and that providers needing a key have one. */
+export async function checkModels(uses: readonly ModelUse[], registry: ProviderRegistry, keys: KeyLookup): Promise<PreflightProblem[]> {
+  const problems: PreflightProblem[] = [];
+  const checked = new Map<string, string | undefined>();
+  for (const use of uses) {
+    const what = use.purpose === 'model' ? use.label : `${use.purpose} ${use.label}`;
+    const provider = registry.resolve(use.ref);
+    if ('error' in provider) {
+      problems.push({ kind: 'unknown-provider', use, message: `${what} (in ${use.suite}): ${provider.error.message}` });
+      continue;
+    }
+    const config = provider.config;
+    if (!KEYED_KINDS.has(config.kind) || config.apiKey) continue;
+    const secret = config.apiKeySecret ?? config.name;
+    if (!checked.has(secret)) {
+      const key = await keys(secret);
+      checked.set(secret, key && key.trim() !== '' ? 'found' : undefined);
+    }
+    if (checked.get(secret)) continue;
+    const envVar = config.apiKeySecret ?? keyEnvName(config.name);
+    problems.push({ kind: 'missing-key', use, envVar, message: `${what} (in ${use.suite}): no API key for ${config.name}; set ${envVar}` });
+  }
+  return problems;
+}

@@ -1,0 +1,127 @@
+// A test run's side of the history store: writes coalesced into one batch per event-loop turn (the store
+// is asynchronous, in a worker, so the run never waits on it), the summary stored with a finished run,
+// and the lookup of the previous run of the same bank for comparison.
+import type { TraceStore } from '../store/traceStore';
+import type { EvaluationInput, RunRecord, TraceInput } from '../store/storeTypes';
+import type { CaseStatus, CaseStatusKind, ModelStats } from '../stats/runStats';
+
+/** Buffers traces and evaluations and hands them to the store in batches; never throws. */
+export class RunHistoryWriter {
+  private traces: (TraceInput & { id: string })[] = [];
+  private evaluations: EvaluationInput[] = [];
+  private scheduled = false;
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly reported = new Set<string>();
+
+  constructor(
+    private readonly store: TraceStore,
+    private readonly onProblem: (message: string) => void,
+  ) {}
+
+  /** Queues one trace (with its id already assigned) and the evaluations that refer to it. */
+  add(trace: TraceInput & { id: string }, evaluations: EvaluationInput[] = []): void {
+    this.traces.push(trace);
+    for (const e of evaluations) this.evaluations.push(e);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Tracks a write made directly on the store (run start, prompt version) so `drain` waits for it. */
+  track(write: Promise<unknown>): void {
+    this.watch(write);
+  }
+
+  /** Resolves once everything queued so far is in the store. */
+  async drain(): Promise<void> {
+    this.flush();
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.traces.length > 0) {
+      this.watch(this.store.addTraces(this.traces));
+      this.traces = [];
+    }
+    if (this.evaluations.length > 0) {
+      this.watch(this.store.addEvaluations(this.evaluations));
+      this.evaluations = [];
+    }
+  }
+
+  private watch(write: Promise<unknown>): void {
+    const p = write.then(
+      () => undefined,
+      (err: unknown) => this.problem(`history: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  problem(message: string): void {
+    if (this.reported.has(message)) return;
+    this.reported.add(message);
+    this.onProblem(message);
+  }
+}
+
+/** Marks run summaries written by `runTests`, so other runs' summaries are not misread. */
+export const RUN_SUMMARY_FORMAT = 'assay-test-run/1';
+
+/** What a finished test run stores as its summary. */
+export interface StoredRunSummary {
+  format: typeof RUN_SUMMARY_FORMAT;
+  suite: string;
+  models: ModelStats[];
+}
+
+const STATUS_KINDS = new Set<CaseStatusKind>(['pass', 'fail', 'flaky', 'error']);
+
+/** The per-case statuses of `model` in a stored run summary, or undefined when it has none. */
+export function storedCaseStatuses(summary: unknown, model: string): CaseStatus[] | undefined {
+  if (typeof summary !== 'object' || summary === null) return undefined;
+  const s = summary as Partial<StoredRunSummary>;
+  if (s.format !== RUN_SUMMARY_FORMAT || !Array.isArray(s.models)) return undefined;
+  const m = s.models.find((x) => x && x.model === model);
+  if (!m || !Array.isArray(m.cases)) return undefined;
+  return m.cases.filter((c) => c && typeof c.caseId === 'string' && STATUS_KINDS.has(c.status));
+}
+
+/** The previous run found for one model. */
+export interface PreviousRun {
+  run: RunRecord;
+  cases: CaseStatus[];
+}
+
+const PAGES = 5;
+
+/**
+ * For each model, the newest finished run of the same bank (and prompt) that included it, started before
+ * `before`, other than `excludeId`. Looks through at most a few pages of runs.
+ */
+export async function findPreviousRuns(
+  store: TraceStore,
+  query: { bankPath: string; promptPath: string | null; before: number; excludeId: string },
+  models: readonly string[],
+): Promise<Map<string, PreviousRun>> {
+  const found = new Map<string, PreviousRun>();
+  let cursor: string | undefined;
+  for (let page = 0; page < PAGES && found.size < models.length; page++) {
+    const filter = { bankPath: query.bankPath, status: 'done' as const, ...(query.promptPath !== null ? { promptPath: query.promptPath } : {}) };
+    const result = await store.listRuns(filter, { limit: 50, ...(cursor ? { cursor } : {}) });
+    for (const run of result.items) {
+      if (run.id === query.excludeId || run.startedAt > query.before) continue;
+      if (run.kind !== 'test' && run.kind !== 'cli') continue;
+      for (const model of models) {
+        if (found.has(model)) continue;
+        const cases = storedCaseStatuses(run.summary, model);
+        if (cases) found.set(model, { run, cases });
+      }
+    }
+    if (!result.nextCursor) break;
+    cursor = result.nextCursor;
+  }
+  return found;
+}

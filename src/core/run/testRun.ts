@@ -1,0 +1,367 @@
+// Runs a test suite: every (case × model × repeat) rendered, called through the engine, evaluated and
+// written to history under one run id, then summed up per model and compared with the previous run of
+// the same bank. No UI: progress goes out through callbacks, the result is a `RunReport`. The CLI, the
+// CodeLens and the Test Explorer all call `runTests`.
+import { evaluateCase } from '../assertions/evaluateCase';
+import type { RenderResult } from '../promptFile/renderPrompt';
+import { compareCaseStatuses } from '../stats/compareRuns';
+import { summarizeRun, type Execution } from '../stats/runStats';
+import { newId, promptVersionId } from '../store/ids';
+import type { EvaluationInput, RunKind, TraceInput } from '../store/storeTypes';
+import type { TraceStore } from '../store/traceStore';
+import type { CallResult, ChatRequest } from '../types';
+import type { Engine } from './engine';
+import { createGradingContext, type GraderCall, type GradingSettings } from './gradingContext';
+import { findPreviousRuns, RUN_SUMMARY_FORMAT, RunHistoryWriter, type StoredRunSummary } from './runHistory';
+import { totalsOf, type CaseExecution, type ModelComparison, type RunReport } from './runReport';
+import type { ModelTarget, TestSuite } from './testSuite';
+
+/** Where grader calls are filed in history (`promptPath` of their traces), apart from the prompt under test. */
+export const GRADER_PROMPT_PATH = '(grader)';
+
+/** Counts so far, sent with every finished execution. */
+export interface RunProgress {
+  total: number;
+  done: number;
+  passed: number;
+  failed: number;
+  errors: number;
+  /** Started and not finished. */
+  running: number;
+}
+
+/** An execution about to call its model. */
+export interface StartedExecution {
+  index: number;
+  caseId: string;
+  description?: string;
+  model: string;
+  repeatIndex: number;
+}
+
+/** Inputs of `runTests`. */
+export interface TestRunOptions {
+  suite: TestSuite;
+  engine: Engine;
+  /** History; `null` or absent runs without recording (and without comparison). */
+  store?: TraceStore | null;
+  grading: GradingSettings;
+  /** Whether `javascript` assertions may run (the CLI; a trusted workspace). */
+  trusted: boolean;
+  /** Runs per case and model; overrides the cases' and the bank's `repeat`. */
+  repeat?: number;
+  /** Serve identical calls from the engine's cache (default true). Never used for cases run more than once. */
+  useCache?: boolean;
+  /** Cancels the run: jobs not started never start; calls in flight end as `cancelled` errors. */
+  signal?: AbortSignal;
+  /** How the run is filed in history (default `test`). */
+  kind?: RunKind;
+  /** Recorded with the run (options that explain it). */
+  runConfig?: Record<string, unknown>;
+  onCaseStarted?: (started: StartedExecution) => void;
+  onCaseFinished?: (execution: CaseExecution, progress: RunProgress) => void;
+  /** A history problem (the run goes on). */
+  onWarning?: (message: string) => void;
+}
+
+interface Job {
+  index: number;
+  caseIndex: number;
+  target: ModelTarget;
+  repeatIndex: number;
+  repeats: number;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs every case of `options.suite` on every model, `repeat` times. Resolves when all are done (or cancelled). */
+export async function runTests(options: TestRunOptions): Promise<RunReport> {
+  const { suite, engine, signal } = options;
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  const runId = newId(startedAt);
+  const useCache = options.useCache !== false;
+  const warnings: string[] = [];
+  const warn = (message: string): void => {
+    warnings.push(message);
+    options.onWarning?.(message);
+  };
+  const store = options.store ?? null;
+  const history = store ? new RunHistoryWriter(store, warn) : null;
+  const versionId = promptVersionId(suite.prompt.content);
+
+  if (store && history) {
+    if (suite.promptPath !== null) history.track(store.addPromptVersion({ path: suite.promptPath, content: suite.prompt.content }));
+    history.track(
+      store.startRun({
+        id: runId,
+        kind: options.kind ?? 'test',
+        promptPath: suite.promptPath,
+        promptVersionId: suite.promptPath !== null ? versionId : null,
+        bankPath: suite.bankPath,
+        models: suite.models.map((m) => m.label),
+        config: { ...options.runConfig, repeat: options.repeat ?? null, useCache, cases: suite.cases.length },
+        startedAt,
+      }),
+    );
+  }
+
+  const jobs: Job[] = [];
+  suite.cases.forEach((c, caseIndex) => {
+    const repeats = Math.max(1, Math.floor(options.repeat ?? c.repeat ?? 1));
+    for (const target of suite.models) for (let r = 0; r < repeats; r++) jobs.push({ index: jobs.length, caseIndex, target, repeatIndex: r, repeats });
+  });
+  const executions = new Array<CaseExecution>(jobs.length);
+  const progress: RunProgress = { total: jobs.length, done: 0, passed: 0, failed: 0, errors: 0, running: 0 };
+
+  // A case renders once for all its models and repeats; the count frees the result after its last job.
+  const renders = new Map<number, { result: RenderResult; left: number }>();
+  const jobsPerCase = new Map<number, number>();
+  for (const j of jobs) jobsPerCase.set(j.caseIndex, (jobsPerCase.get(j.caseIndex) ?? 0) + 1);
+  const renderCase = (caseIndex: number): RenderResult => {
+    let entry = renders.get(caseIndex);
+    if (!entry) {
+      let result: RenderResult;
+      try {
+        result = suite.prompt.render(suite.cases[caseIndex]!.vars);
+      } catch (err) {
+        result = { error: { message: errorMessage(err) } };
+      }
+      entry = { result, left: jobsPerCase.get(caseIndex) ?? 1 };
+      renders.set(caseIndex, entry);
+    }
+    if (--entry.left === 0) renders.delete(caseIndex);
+    return entry.result;
+  };
+
+  const finish = (execution: CaseExecution): void => {
+    executions[execution.index] = execution;
+    progress.done++;
+    if (execution.status === 'pass') progress.passed++;
+    else if (execution.status === 'fail') progress.failed++;
+    else progress.errors++;
+    options.onCaseFinished?.(execution, { ...progress });
+  };
+
+  const base = (job: Job): Omit<CaseExecution, 'status' | 'score' | 'reason' | 'startedAt'> => {
+    const c = suite.cases[job.caseIndex]!;
+    return {
+      index: job.index,
+      caseId: c.id,
+      ...(c.description !== undefined ? { description: c.description } : {}),
+      caseIndex: job.caseIndex,
+      model: job.target.label,
+      modelRef: job.target.ref,
+      repeatIndex: job.repeatIndex,
+      repeats: job.repeats,
+      cancelled: false,
+      assertions: [],
+      output: '',
+      vars: c.vars,
+      usage: null,
+      cost: null,
+      graderCost: null,
+      latencyMs: 0,
+      ttftMs: null,
+      cacheHit: false,
+      traceId: null,
+    };
+  };
+
+  const cancelledBeforeStart = (job: Job): CaseExecution => ({
+    ...base(job),
+    status: 'error',
+    cancelled: true,
+    score: null,
+    reason: 'Cancelled before it started',
+    error: { kind: 'cancelled', message: 'Cancelled before it started' },
+    startedAt: Date.now(),
+  });
+
+  const recordGrader = (job: Job, call: GraderCall): void => {
+    if (!history) return;
+    const c = suite.cases[job.caseIndex]!;
+    const result: CallResult =
+      call.kind === 'chat'
+        ? call.result
+        : {
+            model: call.model,
+            text: '',
+            toolCalls: [],
+            finishReason: null,
+            usage: call.result.usage ? { inputTokens: call.result.usage.inputTokens, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } : null,
+            cost: call.result.cost,
+            latencyMs: call.result.latencyMs,
+            ttftMs: null,
+            request: { embeddings: call.texts },
+            response: call.result.error ? null : { vectors: call.result.vectors.length },
+            ...(call.result.error ? { error: call.result.error } : {}),
+            cacheHit: false,
+          };
+    history.add({ ...result, id: newId(call.startedAt), runId, promptPath: GRADER_PROMPT_PATH, caseId: c.id, repeatIndex: job.repeatIndex, variables: null, startedAt: call.startedAt });
+  };
+
+  const runJob = async (job: Job): Promise<void> => {
+    if (signal?.aborted) return finish(cancelledBeforeStart(job));
+    const c = suite.cases[job.caseIndex]!;
+    options.onCaseStarted?.({ index: job.index, caseId: c.id, ...(c.description !== undefined ? { description: c.description } : {}), model: job.target.label, repeatIndex: job.repeatIndex });
+    progress.running++;
+    try {
+      const rendered = renderCase(job.caseIndex);
+      const jobStarted = Date.now();
+      if ('error' in rendered) {
+        return finish({
+          ...base(job),
+          status: 'error',
+          score: null,
+          reason: `The prompt did not render: ${rendered.error.message}`,
+          error: { kind: 'render', message: rendered.error.message },
+          startedAt: jobStarted,
+        });
+      }
+      const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params: { ...suite.prompt.params, ...job.target.params } };
+      const cacheable = useCache && job.repeats === 1;
+      const result = await engine.call(request, { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id });
+      const traceId = history ? newId(jobStarted) : null;
+      const execution: CaseExecution = {
+        ...base(job),
+        status: 'error',
+        score: null,
+        reason: '',
+        output: result.text,
+        usage: result.usage,
+        cost: result.cost,
+        latencyMs: result.latencyMs,
+        ttftMs: result.ttftMs,
+        cacheHit: result.cacheHit,
+        traceId,
+        startedAt: jobStarted,
+      };
+      let evaluations: EvaluationInput[] = [];
+      if (result.error) {
+        execution.cancelled = result.error.kind === 'cancelled';
+        execution.reason = `${result.error.kind}: ${result.error.message}`;
+        execution.error = { kind: result.error.kind, message: result.error.message };
+      } else {
+        const context = createGradingContext(engine, options.grading, {
+          ...(signal ? { signal } : {}),
+          useCache,
+          tag: c.id,
+          onCall: (call) => recordGrader(job, call),
+        });
+        const verdict = await evaluateCase(c, result, { context, trusted: options.trusted, request, ...(signal ? { signal } : {}), baseDir: suite.baseDir });
+        execution.assertions = verdict.results;
+        execution.score = verdict.score;
+        execution.reason = verdict.reason;
+        execution.graderCost = verdict.graderCost;
+        if (verdict.error) {
+          execution.error = { kind: 'assertion', message: verdict.error };
+          execution.cancelled = signal?.aborted === true;
+        } else execution.status = verdict.pass ? 'pass' : 'fail';
+        if (traceId) {
+          evaluations = verdict.results.map((r) => ({
+            traceId,
+            caseId: c.id,
+            assertionType: r.type,
+            pass: r.pass,
+            score: r.score,
+            reason: r.reason,
+            ...(r.metric !== undefined ? { metric: r.metric } : {}),
+            weight: r.weight,
+          }));
+        }
+      }
+      if (history && traceId) {
+        const trace: TraceInput & { id: string } = {
+          ...result,
+          id: traceId,
+          runId,
+          promptVersionId: suite.promptPath !== null ? versionId : null,
+          promptPath: suite.promptPath,
+          caseId: c.id,
+          repeatIndex: job.repeatIndex,
+          variables: c.vars,
+          startedAt: jobStarted,
+        };
+        history.add(trace, evaluations);
+      }
+      finish(execution);
+    } finally {
+      progress.running--;
+    }
+  };
+
+  // Enough jobs in flight to keep the engine's slots busy while others render and evaluate; the rest
+  // wait here, so a cancelled run never starts them.
+  const width = Math.max(8, engine.stats().limit * 2);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const job = jobs[next++]!;
+      try {
+        await runJob(job);
+      } catch (err) {
+        // A bug in an assertion or the engine: that execution errors, the run goes on.
+        if (!executions[job.index]) finish({ ...base(job), status: 'error', score: null, reason: `internal error: ${errorMessage(err)}`, error: { kind: 'assertion', message: errorMessage(err) }, startedAt: Date.now() });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, lane));
+
+  const cancelled = signal?.aborted === true;
+  const statsInput: Execution[] = executions.map((e) => ({
+    caseId: e.caseId,
+    model: e.model,
+    pass: e.status === 'pass',
+    ...(e.status === 'error' ? { error: true } : {}),
+    cost: e.cost,
+    latencyMs: e.latencyMs,
+    cacheHit: e.cacheHit,
+  }));
+  const byModel = new Map(summarizeRun(statsInput).map((m) => [m.model, m]));
+  const models = suite.models.map((t) => byModel.get(t.label)).filter((m) => m !== undefined);
+
+  let comparisons: ModelComparison[] = [];
+  let recorded = false;
+  if (store && history) {
+    await history.drain();
+    if (suite.bankPath !== null && !cancelled) {
+      try {
+        const previous = await findPreviousRuns(store, { bankPath: suite.bankPath, promptPath: suite.promptPath, before: startedAt, excludeId: runId }, models.map((m) => m.model));
+        comparisons = models.map((m) => {
+          const p = previous.get(m.model);
+          return p
+            ? { model: m.model, previousRunId: p.run.id, previousStartedAt: p.run.startedAt, comparison: compareCaseStatuses(p.cases, m.cases) }
+            : { model: m.model, previousRunId: null, previousStartedAt: null, comparison: null };
+        });
+      } catch (err) {
+        history.problem(`history: cannot read the previous run: ${errorMessage(err)}`);
+      }
+    }
+    const summary: StoredRunSummary = { format: RUN_SUMMARY_FORMAT, suite: suite.name, models };
+    try {
+      await store.finishRun(runId, { status: cancelled ? 'cancelled' : 'done', summary });
+      recorded = true;
+    } catch (err) {
+      history.problem(`history: ${errorMessage(err)}`);
+    }
+  }
+
+  const endedAt = Date.now();
+  return {
+    runId,
+    suite: { name: suite.name, promptPath: suite.promptPath, bankPath: suite.bankPath },
+    status: cancelled ? 'cancelled' : 'done',
+    executions,
+    models,
+    comparisons,
+    totals: totalsOf(executions),
+    startedAt,
+    endedAt,
+    durationMs: performance.now() - t0,
+    recorded,
+    warnings,
+  };
+}
