@@ -106,9 +106,7 @@ export class Services implements vscode.Disposable {
       });
       const { recovered, readOnlyReason } = store.openReport;
       if (recovered) {
-        void vscode.window.showWarningMessage(
-          `Assay: the history file could not be opened (${recovered.message}) and was moved aside to ${recovered.movedTo}. A new history has started.`,
-        );
+        void vscode.window.showWarningMessage(`Assay: ${recovered.message}`);
       }
       if (readOnlyReason) void vscode.window.showWarningMessage(`Assay: history is not being saved: ${readOnlyReason}`);
       this.ctx.log.info(`history: ${path}`);
