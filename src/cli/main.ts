@@ -2,12 +2,14 @@ import { UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { historyCommand } from './historyCommand';
 import { lintCommand } from './lintCommand';
 import { renderCommand } from './renderCommand';
+import { testCommand } from './testCommand';
 
 /** Subcommands, by name. Each lives in its own module under src/cli/. */
 const COMMANDS: Record<string, CliCommand> = {
   render: renderCommand,
   lint: lintCommand,
   history: historyCommand,
+  test: testCommand,
 };
 
 const VERSION = '0.1.0';

@@ -1,0 +1,580 @@
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseModelRef } from '../core/assertions/providerRef';
+import { loadProjectConfig, type ProjectConfig } from '../core/config/projectConfig';
+import { PriceBook, type PricingOverrides } from '../core/pricing/pricing';
+import { envKeyLookup, envProviderConfigs, ProviderRegistry } from '../core/providers/providerRegistry';
+import type { ProviderConfig } from '../core/providers/providerTypes';
+import { Engine } from '../core/run/engine';
+import { DEFAULT_GRADING, type GradingSettings } from '../core/run/gradingContext';
+import { junitXml, testCaseName } from '../core/run/junit';
+import { checkModels, modelsUsed } from '../core/run/preflight';
+import { jsonReport, overallPassRate, sumTotals, type CaseExecution, type ReportTotals, type RunReport } from '../core/run/runReport';
+import { runTests } from '../core/run/testRun';
+import { bankFileSuite, pairedPromptFiles, projectPath, promptfooSuites, promptFileSuite, type ModelTarget, type TestSuite } from '../core/run/testSuite';
+import { resolveHistoryPath } from '../core/store/historyLocation';
+import { TraceStore } from '../core/store/traceStore';
+import { expandGlob, hasGlob } from '../core/testBank/fileGlob';
+import type { ModelRef } from '../core/types';
+import { UsageError, type CliCommand, type CliIo } from './cliTypes';
+import { formatDiagnostic } from './lintCommand';
+
+const TOOL = 'assay 0.1.0';
+
+const USAGE = `Usage: assay test [FILES...] [options]
+
+Runs test cases through models and checks their assertions. FILES are prompt files (their tests:),
+test banks (NAME.tests.yaml, NAME.csv… run against NAME.prompt beside them), promptfoo configs
+(promptfooconfig.yaml) or folders holding them; globs are expanded. Without FILES: the tests listed
+in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
+
+  --models LIST         Comma-separated models for every suite (e.g. openai:gpt-4o-mini,echo:echo)
+  --repeat K            Run each case K times per model (over the cases' and banks' repeat)
+  --concurrency N       Model calls in flight at once (default: the config's, else 4)
+  --no-cache            Make every call, even identical ones
+  --filter TEXT         Only cases whose description or id contains TEXT (case-insensitive)
+  --json FILE           Write every result as JSON
+  --junit FILE          Write JUnit XML for CI
+  --fail-under RATE     Exit 0 when passed ÷ executions ≥ RATE (0–1, or a percentage like 90%)
+  --history PATH        History file (default: the config's, else .assay/history.sqlite)
+  --no-history          Record nothing, compare with nothing
+  --config FILE         Project config (default: assay.config.yaml here or in a parent folder)
+
+Keys come from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, NAME_API_KEY for an endpoint
+NAME; OPENAI_BASE_URL and ANTHROPIC_BASE_URL override the built-in endpoints.
+Exit codes: 0 all passed (or the pass rate reached --fail-under), 1 failures or errors,
+2 usage or configuration error, 130 interrupted.`;
+
+interface TestArgs {
+  files: string[];
+  models?: string[];
+  repeat?: number;
+  concurrency?: number;
+  cache: boolean;
+  filter?: string;
+  json?: string;
+  junit?: string;
+  failUnder?: number;
+  history?: string;
+  noHistory: boolean;
+  config?: string;
+}
+
+function positiveInt(name: string, v: string, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${name} must be a whole number from 1 to ${max} (got '${v}')`);
+  return n;
+}
+
+function parseRate(v: string): number {
+  const pct = v.endsWith('%');
+  const n = Number(pct ? v.slice(0, -1) : v);
+  const rate = pct ? n / 100 : n;
+  if (v.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) throw new UsageError(`--fail-under must be a rate from 0 to 1 or a percentage like 90% (got '${v}')`);
+  return rate;
+}
+
+function parseArgs(argv: string[]): TestArgs {
+  const a: TestArgs = { files: [], cache: true, noHistory: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      const v = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (v === undefined || v === '') throw new UsageError(`${name} needs a value\n${USAGE}`);
+      return v;
+    };
+    switch (name) {
+      case '--models':
+        a.models = value().split(',').map((s) => s.trim()).filter(Boolean);
+        break;
+      case '--repeat':
+        a.repeat = positiveInt('--repeat', value(), 1000);
+        break;
+      case '--concurrency':
+        a.concurrency = positiveInt('--concurrency', value(), 256);
+        break;
+      case '--no-cache':
+        a.cache = false;
+        break;
+      case '--filter':
+        a.filter = value();
+        break;
+      case '--json':
+        a.json = value();
+        break;
+      case '--junit':
+        a.junit = value();
+        break;
+      case '--fail-under':
+        a.failUnder = parseRate(value());
+        break;
+      case '--history':
+        a.history = value();
+        break;
+      case '--no-history':
+        a.noHistory = true;
+        break;
+      case '--config':
+        a.config = value();
+        break;
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
+        a.files.push(arg);
+    }
+  }
+  if (a.history !== undefined && a.noHistory) throw new UsageError('--history and --no-history cannot be used together');
+  if (a.models && a.models.length === 0) throw new UsageError('--models needs at least one model, e.g. openai:gpt-4o-mini');
+  return a;
+}
+
+/** `provider:model`; a bare `echo` means `echo:echo`, as in promptfoo. */
+function modelArg(text: string): ModelRef {
+  if (text === 'echo') return { provider: 'echo', model: 'echo' };
+  const ref = parseModelRef(text);
+  if ('error' in ref) throw new UsageError(`--models: ${ref.error as string}`);
+  return ref;
+}
+
+const PROMPT_FILE = /\.prompty?$/i;
+const PROMPTFOO_NAME = /^promptfooconfig[^/\\]*\.(ya?ml|json)$/i;
+const BANK_FILE = /\.(ya?ml|json|jsonl|csv)$/i;
+
+type Source = { kind: 'prompt' | 'promptfoo'; path: string } | { kind: 'bank'; path: string; prompt: string };
+
+function isPromptfooConfig(path: string): boolean {
+  if (PROMPTFOO_NAME.test(basename(path))) return true;
+  if (!/\.ya?ml$/i.test(path) || /\.tests?\.ya?ml$/i.test(path)) return false;
+  try {
+    return /^prompts\s*:/m.test(readFileSync(path, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Prompt files that declare tests, and promptfoo configs, under `dir`. */
+function scanFolder(dir: string, out: string[]): void {
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of entries) {
+    if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+    const path = join(dir, e.name);
+    if (e.isDirectory()) scanFolder(path, out);
+    else if (e.isFile() && (PROMPTFOO_NAME.test(e.name) || (PROMPT_FILE.test(e.name) && /^tests\s*:/m.test(readFileSync(path, 'utf8'))))) out.push(path);
+  }
+}
+
+/** Resolves FILES to sources; every problem is a usage error. */
+function findSources(patterns: string[], base: string): { sources: Source[]; problems: string[] } {
+  const problems: string[] = [];
+  const paths: string[] = [];
+  for (const p of patterns) {
+    const matches = hasGlob(p) ? expandGlob(p, base) : [resolve(base, p)];
+    if (matches.length === 0) problems.push(`${p}: no file matches`);
+    for (const m of matches) {
+      let isDir: boolean;
+      try {
+        isDir = statSync(m).isDirectory();
+      } catch {
+        problems.push(`${p}: no such file`);
+        continue;
+      }
+      if (!isDir) {
+        paths.push(m);
+        continue;
+      }
+      const found: string[] = [];
+      scanFolder(m, found);
+      if (found.length === 0) problems.push(`${p}: no prompt files with tests and no promptfoo config in this folder`);
+      paths.push(...found);
+    }
+  }
+  const sources: Source[] = [];
+  for (const path of [...new Set(paths)]) {
+    if (PROMPT_FILE.test(path)) sources.push({ kind: 'prompt', path });
+    else if (isPromptfooConfig(path)) sources.push({ kind: 'promptfoo', path });
+    else if (BANK_FILE.test(path)) {
+      const candidates = pairedPromptFiles(path);
+      const prompt = candidates.find((c) => {
+        try {
+          return statSync(c).isFile();
+        } catch {
+          return false;
+        }
+      });
+      if (prompt) sources.push({ kind: 'bank', path, prompt });
+      else problems.push(`${projectPath(base, path)}: no prompt file to run it against; expected ${candidates.map((c) => basename(c)).join(' or ')} beside it`);
+    } else problems.push(`${projectPath(base, path)}: not a prompt file (.prompt, .prompty), a test bank (.yaml, .json, .jsonl, .csv) or a promptfoo config`);
+  }
+  return { sources, problems };
+}
+
+function pct(rate: number | null): string {
+  return rate === null ? '—' : `${(rate * 100).toFixed(1)}%`;
+}
+
+function money(n: number, unknown = 0): string {
+  // Two significant digits for small sums: a test call often costs a few millionths of a dollar.
+  const known = n === 0 ? '$0' : n < 0.01 ? `$${n.toFixed(Math.min(10, 1 - Math.floor(Math.log10(n))))}` : `$${n.toFixed(2)}`;
+  if (unknown === 0) return known;
+  return n === 0 ? 'unknown' : `${known} + unknown`;
+}
+
+function duration(ms: number | null): string {
+  if (ms === null) return '—';
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+function oneLine(text: string, max = 160): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function table(rows: string[][], rightAligned: Set<number>): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => '  ' + r.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+const MAX_LISTED = 50;
+
+function describeExecution(e: CaseExecution): string {
+  return `${testCaseName(e)} — ${e.model}`;
+}
+
+function printReport(out: NodeJS.WritableStream, r: RunReport): void {
+  const cases = new Set(r.executions.map((e) => e.caseId)).size;
+  const models = r.models.length;
+  out.write(`\n${r.suite.name}  (${cases} case${cases === 1 ? '' : 's'} × ${models} model${models === 1 ? '' : 's'}${r.status === 'cancelled' ? ', cancelled' : ''})\n`);
+  const rows = [['model', 'pass rate', '95% CI', 'pass', 'fail', 'error', 'flaky', 'cost', 'p50', 'p95']];
+  for (const m of r.models) {
+    rows.push([
+      m.model,
+      pct(m.passRate),
+      m.trials > 0 ? `${(m.interval.low * 100).toFixed(1)}–${(m.interval.high * 100).toFixed(1)}%` : '—',
+      String(m.passes),
+      String(m.fails),
+      String(m.errors),
+      String(m.flaky.length),
+      money(m.cost.total, m.cost.unknown),
+      duration(m.latency.p50),
+      duration(m.latency.p95),
+    ]);
+  }
+  out.write(table(rows, new Set([1, 3, 4, 5, 6, 7, 8, 9])).join('\n') + '\n');
+
+  const bad = r.executions.filter((e) => e.status !== 'pass' && !(e.cancelled && e.error?.message === 'Cancelled before it started'));
+  if (bad.length > 0) {
+    out.write('\n  Failures and errors\n');
+    for (const e of bad.slice(0, MAX_LISTED)) {
+      if (e.status === 'fail') {
+        out.write(`  ✗ ${describeExecution(e)}\n`);
+        const failed = e.assertions.filter((a) => !a.pass);
+        for (const a of failed.length > 0 ? failed : [{ type: 'case', reason: e.reason }]) out.write(`      ${a.type}: ${oneLine(a.reason)}\n`);
+        out.write(`      output: ${oneLine(e.output) || '(empty)'}\n`);
+      } else {
+        out.write(`  ! ${describeExecution(e)}\n      error (${e.error?.kind ?? 'error'}): ${oneLine(e.error?.message ?? e.reason)}\n`);
+      }
+    }
+    if (bad.length > MAX_LISTED) out.write(`  … and ${bad.length - MAX_LISTED} more (see --json or --junit)\n`);
+  }
+  const skipped = r.executions.length - r.executions.filter((e) => !(e.cancelled && e.error?.message === 'Cancelled before it started')).length;
+  if (skipped > 0) out.write(`  ${skipped} not started (cancelled)\n`);
+
+  const names = new Map(r.executions.map((e) => [e.caseId, e.description ?? e.caseId]));
+  for (const c of r.comparisons) {
+    if (!c.comparison || c.previousStartedAt === null) {
+      out.write(`\n  ${c.model}: no previous run of this bank to compare with\n`);
+      continue;
+    }
+    const k = c.comparison;
+    const parts = [
+      `${k.regressions.length} regression${k.regressions.length === 1 ? '' : 's'}`,
+      `${k.fixes.length} fix${k.fixes.length === 1 ? '' : 'es'}`,
+      `${k.stillFailing.length} still failing`,
+      `${k.newCases.length} new`,
+    ];
+    if (k.removedCases.length > 0) parts.push(`${k.removedCases.length} removed`);
+    out.write(`\n  ${c.model} vs the previous run (${new Date(c.previousStartedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC): ${parts.join(', ')}\n`);
+    for (const x of k.regressions.slice(0, MAX_LISTED)) out.write(`    regression: ${names.get(x.caseId) ?? x.caseId}\n`);
+    for (const x of k.fixes.slice(0, MAX_LISTED)) out.write(`    fixed: ${names.get(x.caseId) ?? x.caseId}\n`);
+  }
+}
+
+function totalsLine(t: ReportTotals, ms: number): string {
+  const parts = [`${t.passed} passed`, `${t.failed} failed`, `${t.errors} error${t.errors === 1 ? '' : 's'}`];
+  const cost = t.graderCost > 0 ? `${money(t.cost, t.costUnknown)} + grader ${money(t.graderCost)}` : money(t.cost, t.costUnknown);
+  return `${t.executions} execution${t.executions === 1 ? '' : 's'}: ${parts.join(', ')} — pass rate ${pct(overallPassRate(t))} — cost ${cost} — ${duration(ms)}`;
+}
+
+/** A progress line redrawn in place on a terminal; a line per tenth of the run otherwise. */
+class Progress {
+  private total = 0;
+  private done = 0;
+  private passed = 0;
+  private failed = 0;
+  private errors = 0;
+  private lastDraw = 0;
+  private nextStep = 0.1;
+  private readonly t0 = performance.now();
+
+  constructor(
+    private readonly out: CliIo['stdout'],
+    private readonly tty: boolean,
+  ) {}
+
+  start(total: number): void {
+    this.total = total;
+    if (!this.tty) this.out.write(`running ${total} execution${total === 1 ? '' : 's'}\n`);
+    else this.draw(true);
+  }
+
+  update(status: CaseExecution['status']): void {
+    this.done++;
+    if (status === 'pass') this.passed++;
+    else if (status === 'fail') this.failed++;
+    else this.errors++;
+    if (this.tty) this.draw(this.done === this.total);
+    else if (this.done / this.total >= this.nextStep || this.done === this.total) {
+      while (this.nextStep <= this.done / this.total) this.nextStep += 0.1;
+      this.out.write(`${this.text()}\n`);
+    }
+  }
+
+  end(): void {
+    if (this.tty) this.out.write('\r\x1b[K');
+  }
+
+  private text(): string {
+    const secs = ((performance.now() - this.t0) / 1000).toFixed(1);
+    return `[${String(this.done).padStart(String(this.total).length)}/${this.total}] ${this.passed} passed, ${this.failed} failed, ${this.errors} errors  ${secs} s`;
+  }
+
+  private draw(force: boolean): void {
+    const now = performance.now();
+    if (!force && now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    this.out.write(`\r\x1b[K${this.text()}`);
+  }
+}
+
+/** Prices for endpoints of Assay's own naming that call an official API with another key. */
+function priceAliases(suites: TestSuite[], overrides: PricingOverrides): PricingOverrides {
+  const book = new PriceBook(overrides);
+  const out: PricingOverrides = {};
+  for (const t of suites.flatMap((s) => s.models)) {
+    if (!t.priceAs) continue;
+    const price = book.priceOf(t.priceAs);
+    if (!price) continue;
+    out[`${t.ref.provider}:${t.ref.model}`] = {
+      input: price.input,
+      output: price.output,
+      ...(price.cachedInput !== undefined ? { cachedInput: price.cachedInput } : {}),
+      ...(price.cacheWrite !== undefined ? { cacheWrite: price.cacheWrite } : {}),
+    };
+  }
+  return out;
+}
+
+function writeOutput(path: string, text: string): string | undefined {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+    return undefined;
+  } catch (err) {
+    return `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+  }
+}
+
+async function openHistory(path: string, config: ProjectConfig): Promise<TraceStore | string> {
+  try {
+    return await TraceStore.open({
+      path,
+      redactPatterns: config.history.redact,
+      ...(config.history.maxTraces !== undefined ? { maxTraces: config.history.maxTraces } : {}),
+      ...(config.history.maxSizeMB !== undefined ? { maxSizeMB: config.history.maxSizeMB } : {}),
+    });
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+async function run(io: CliIo): Promise<number> {
+  const t0 = performance.now();
+  const startedAt = Date.now();
+  const args = parseArgs(io.argv);
+  const err = (line: string): void => void io.stderr.write(line + '\n');
+
+  const loaded = loadProjectConfig(io.cwd, args.config);
+  for (const p of loaded.problems) err(`${p.severity}: ${p.message}`);
+  if (loaded.problems.some((p) => p.severity === 'error')) return 2;
+  const config = loaded.config;
+
+  const historyPath = args.noHistory || (!config.history.enabled && args.history === undefined) ? null : args.history !== undefined ? resolve(io.cwd, args.history) : (config.history.path ?? resolveHistoryPath(config.root));
+  let storePromise: Promise<TraceStore | string | null> = Promise.resolve(null);
+
+  try {
+    let patterns = args.files;
+    let base = io.cwd;
+    if (patterns.length === 0) {
+      if (config.tests) {
+        patterns = config.tests;
+        base = config.root;
+      } else {
+        const here = ['promptfooconfig.yaml', 'promptfooconfig.yml'].map((f) => join(io.cwd, f)).find((f) => {
+          try {
+            return statSync(f).isFile();
+          } catch {
+            return false;
+          }
+        });
+        if (!here) throw new UsageError(`no files given, no tests: in assay.config.yaml and no promptfooconfig.yaml here\n${USAGE}`);
+        patterns = [here];
+      }
+    }
+    const { sources, problems } = findSources(patterns, base);
+    for (const p of problems) err(`error: ${p}`);
+    if (problems.length > 0) return 2;
+
+    const defaultModels = config.defaultModels ?? [DEFAULT_GRADING.graderModel];
+    const suiteOptions = { root: config.root, defaultModels };
+    let suites: TestSuite[] = sources.flatMap((s) =>
+      s.kind === 'prompt' ? [promptFileSuite(s.path, suiteOptions)] : s.kind === 'bank' ? [bankFileSuite(s.path, s.prompt, suiteOptions)] : promptfooSuites(s.path, suiteOptions),
+    );
+    let loadErrors = 0;
+    for (const s of suites) {
+      for (const d of s.diagnostics) {
+        if (d.severity === 'info' || d.severity === 'hint') continue;
+        if (d.severity === 'error') loadErrors++;
+        err(formatDiagnostic(projectPath(io.cwd, d.file), d));
+      }
+    }
+    if (loadErrors > 0) {
+      err(`${loadErrors} error${loadErrors === 1 ? '' : 's'} in the test files; nothing was run`);
+      return 2;
+    }
+
+    if (args.models) {
+      const targets: ModelTarget[] = args.models.map(modelArg).map((ref) => ({ ref, label: `${ref.provider}:${ref.model}` }));
+      suites = suites.map((s) => ({ ...s, models: targets }));
+    }
+    const empty = suites.filter((s) => s.cases.length === 0);
+    if (args.filter !== undefined) {
+      const needle = args.filter.toLowerCase();
+      suites = suites.map((s) => ({ ...s, cases: s.cases.filter((c) => (c.description ?? '').toLowerCase().includes(needle) || c.id.toLowerCase().includes(needle)) }));
+    }
+    suites = suites.filter((s) => s.cases.length > 0);
+    if (suites.length === 0) {
+      if (args.filter !== undefined && empty.length < sources.length) err(`error: --filter '${args.filter}' matches no test case`);
+      else err(`error: ${empty.map((s) => s.name).join(', ')}: no test cases to run`);
+      return 2;
+    }
+    for (const s of empty) if (args.filter === undefined) err(`warning: ${s.name} has no test cases`);
+
+    const grading: GradingSettings = {
+      graderModel: config.grader.model ?? DEFAULT_GRADING.graderModel,
+      embeddingModel: config.grader.embeddingModel ?? DEFAULT_GRADING.embeddingModel,
+    };
+    const keys = envKeyLookup(io.env);
+    const endpoints: ProviderConfig[] = [...config.endpoints, ...envProviderConfigs(io.env), ...suites.flatMap((s) => s.endpoints)];
+    const registry = new ProviderRegistry({
+      keys,
+      providers: endpoints,
+      redactPatterns: config.history.redact,
+      log: (level, message) => {
+        if (level === 'warn' || level === 'error') err(`${level}: ${message}`);
+      },
+    });
+    const used = modelsUsed(suites, grading);
+    const preflight = [...used.problems, ...(await checkModels(used.uses, registry, keys))];
+    for (const p of preflight) err(`error: ${p.message}`);
+    if (preflight.length > 0) {
+      err('nothing was run');
+      return 2;
+    }
+    // The history opens in its worker while the engine is set up.
+    if (historyPath) storePromise = openHistory(historyPath, config);
+
+    const engine = new Engine({
+      registry,
+      concurrency: args.concurrency ?? config.concurrency ?? 4,
+      requestTimeoutMs: (config.requestTimeoutSeconds ?? 120) * 1000,
+      pricing: new PriceBook({ ...config.pricing, ...priceAliases(suites, config.pricing) }),
+      log: (level, message) => {
+        if (level === 'warn' || level === 'error') err(`${level}: ${message}`);
+      },
+    });
+
+    const opened = await storePromise;
+    const store = opened && typeof opened !== 'string' ? opened : null;
+    if (typeof opened === 'string') err(`warning: history is off for this run: ${opened}`);
+    store?.onProblem((message) => err(`warning: history: ${message}`));
+
+    const progress = new Progress(io.stdout, io.stdout.isTTY === true);
+    const total = suites.reduce((n, s) => n + s.cases.reduce((k, c) => k + s.models.length * Math.max(1, args.repeat ?? c.repeat ?? 1), 0), 0);
+    progress.start(total);
+    const reports = await Promise.all(
+      suites.map((suite) =>
+        runTests({
+          suite,
+          engine,
+          store,
+          grading,
+          trusted: true,
+          ...(args.repeat !== undefined ? { repeat: args.repeat } : {}),
+          useCache: args.cache,
+          signal: io.signal,
+          kind: 'cli',
+          runConfig: { models: suite.models.map((m) => m.label), concurrency: args.concurrency ?? config.concurrency ?? 4, filter: args.filter ?? null },
+          onCaseFinished: (e) => progress.update(e.status),
+          onWarning: (message) => err(`warning: ${message}`),
+        }),
+      ),
+    );
+    progress.end();
+
+    for (const r of reports) printReport(io.stdout, r);
+    const totals = sumTotals(reports.map((r) => r.totals));
+    const elapsed = performance.now() - t0;
+    io.stdout.write(`\n${totalsLine(totals, elapsed)}\n`);
+    if (store) io.stdout.write(`history: ${projectPath(io.cwd, store.path)}\n`);
+
+    let writeFailed = false;
+    if (args.json !== undefined) {
+      const problem = writeOutput(resolve(io.cwd, args.json), JSON.stringify(jsonReport(reports, { tool: TOOL, startedAt, durationMs: performance.now() - t0 }), null, 2) + '\n');
+      if (problem) {
+        err(`error: ${problem}`);
+        writeFailed = true;
+      }
+    }
+    if (args.junit !== undefined) {
+      const problem = writeOutput(resolve(io.cwd, args.junit), junitXml(reports, { startedAt, durationMs: performance.now() - t0 }));
+      if (problem) {
+        err(`error: ${problem}`);
+        writeFailed = true;
+      }
+    }
+
+    if (io.signal.aborted) {
+      err('interrupted');
+      return 130;
+    }
+    if (writeFailed) return 2;
+    if (totals.failed === 0 && totals.errors === 0) return 0;
+    const rate = overallPassRate(totals);
+    if (args.failUnder !== undefined && rate !== null && rate >= args.failUnder) {
+      io.stdout.write(`pass rate ${pct(rate)} ≥ --fail-under ${pct(args.failUnder)}\n`);
+      return 0;
+    }
+    return 1;
+  } finally {
+    const s = await storePromise;
+    if (s && typeof s !== 'string') await s.close();
+  }
+}
+
+/** `assay test`: run test banks through models, for CI. */
+export const testCommand: CliCommand = {
+  summary: 'Run test cases through models and check their assertions (JSON and JUnit output for CI)',
+  usage: USAGE,
+  run,
+};
