@@ -4,7 +4,12 @@ import type { PromptDocuments } from './promptDocuments';
 
 /** Folds the front matter, each message section and multi-line `{# #}` comments. */
 export class PromptFolding implements vscode.FoldingRangeProvider {
-  constructor(private readonly docs: PromptDocuments) {}
+  /** Asks the editor again when a file's parse changes without an edit ("Parse anyway", settings). */
+  readonly onDidChangeFoldingRanges: vscode.Event<void>;
+
+  constructor(private readonly docs: PromptDocuments) {
+    this.onDidChangeFoldingRanges = (listener, thisArgs, disposables) => docs.onDidChange(() => listener.call(thisArgs), null, disposables);
+  }
 
   async provideFoldingRanges(document: vscode.TextDocument, _context: vscode.FoldingContext, token: vscode.CancellationToken): Promise<vscode.FoldingRange[] | undefined> {
     const state = await this.docs.get(document);
