@@ -58,67 +58,79 @@ function decoderFor(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | 
   }
 }
 
+/** A `Response` that keeps the whole body it was built from. */
+type BufferedResponse = Response & { readonly buffered: Buffer };
+type BufferedResponseClass = new (buffered: Buffer, init: ResponseInit) => BufferedResponse;
+
+let bufferedResponseClass: BufferedResponseClass | undefined;
+
 /**
  * A `Response` whose body was read whole. `json()`/`text()` answer from the buffer instead of going
  * through a web stream, which is most of what a plain `new Response(buffer)` costs; `body` still gives a
- * stream to anyone who asks for one.
+ * stream to anyone who asks for one. Defined on first use: touching the global `Response` loads Node's
+ * fetch implementation (undici, ~15 ms), which activation must not pay for.
  */
-class BufferedResponse extends Response {
-  constructor(
-    readonly buffered: Buffer,
-    init: ResponseInit,
-  ) {
-    super(null, init);
+function bufferedResponseCtor(): BufferedResponseClass {
+  if (bufferedResponseClass) return bufferedResponseClass;
+  class Buffered extends Response {
+    constructor(
+      readonly buffered: Buffer,
+      init: ResponseInit,
+    ) {
+      super(null, init);
+    }
   }
+  // Response declares these as properties, so they are installed on the prototype rather than overridden.
+  Object.defineProperties(Buffered.prototype, {
+    text: {
+      configurable: true,
+      writable: true,
+      value(this: BufferedResponse): Promise<string> {
+        return Promise.resolve(this.buffered.toString('utf8'));
+      },
+    },
+    json: {
+      configurable: true,
+      writable: true,
+      value(this: BufferedResponse): Promise<unknown> {
+        try {
+          return Promise.resolve(JSON.parse(this.buffered.toString('utf8')));
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      },
+    },
+    arrayBuffer: {
+      configurable: true,
+      writable: true,
+      value(this: BufferedResponse): Promise<ArrayBuffer> {
+        const b = this.buffered;
+        return Promise.resolve(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+      },
+    },
+    clone: {
+      configurable: true,
+      writable: true,
+      value(this: BufferedResponse): Response {
+        return new Buffered(this.buffered, { status: this.status, statusText: this.statusText, headers: this.headers });
+      },
+    },
+    body: {
+      configurable: true,
+      get(this: BufferedResponse): ReadableStream<Uint8Array> {
+        const b = this.buffered;
+        return new ReadableStream<Uint8Array>({
+          start(controller) {
+            if (b.byteLength > 0) controller.enqueue(new Uint8Array(b));
+            controller.close();
+          },
+        });
+      },
+    },
+  });
+  bufferedResponseClass = Buffered;
+  return Buffered;
 }
-// Response declares these as properties, so they are installed on the prototype rather than overridden.
-Object.defineProperties(BufferedResponse.prototype, {
-  text: {
-    configurable: true,
-    writable: true,
-    value(this: BufferedResponse): Promise<string> {
-      return Promise.resolve(this.buffered.toString('utf8'));
-    },
-  },
-  json: {
-    configurable: true,
-    writable: true,
-    value(this: BufferedResponse): Promise<unknown> {
-      try {
-        return Promise.resolve(JSON.parse(this.buffered.toString('utf8')));
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    },
-  },
-  arrayBuffer: {
-    configurable: true,
-    writable: true,
-    value(this: BufferedResponse): Promise<ArrayBuffer> {
-      const b = this.buffered;
-      return Promise.resolve(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
-    },
-  },
-  clone: {
-    configurable: true,
-    writable: true,
-    value(this: BufferedResponse): Response {
-      return new BufferedResponse(this.buffered, { status: this.status, statusText: this.statusText, headers: this.headers });
-    },
-  },
-  body: {
-    configurable: true,
-    get(this: BufferedResponse): ReadableStream<Uint8Array> {
-      const b = this.buffered;
-      return new ReadableStream<Uint8Array>({
-        start(controller) {
-          if (b.byteLength > 0) controller.enqueue(new Uint8Array(b));
-          controller.close();
-        },
-      });
-    },
-  },
-});
 
 /** Options for `createNodeFetch`. */
 export interface NodeFetchOptions {
@@ -206,7 +218,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
             if (settled) return;
             settled = true;
             if (NULL_BODY_STATUS.has(status)) resolve(new Response(null, init));
-            else resolve(new BufferedResponse(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), init));
+            else resolve(new (bufferedResponseCtor())(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), init));
           });
           return;
         }
