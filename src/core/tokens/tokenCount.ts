@@ -8,7 +8,8 @@ let encoder: Promise<Encoder> | undefined;
 
 /** Loads the tokenizer on first use (≈2.7 MB of rank data: never at activation). */
 function loadEncoder(): Promise<Encoder> {
-  encoder ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => m as Encoder);
+  // Bundled, this is the vendored CommonJS file, whose exports Node's import() hands over as `default`.
+  encoder ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => ('countTokens' in m ? m : (m as { default: Encoder }).default) as Encoder);
   return encoder;
 }
 
