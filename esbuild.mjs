@@ -40,6 +40,8 @@ const lazyBundlePlugin = {
   name: 'lazy-bundles',
   setup(build) {
     build.onResolve({ filter: /^\.\/languageCore$/ }, (args) => (args.importer.endsWith('lazyCore.ts') ? { path: './languageCore.js', external: true } : undefined));
+    // The playground panel likewise: dist/playgroundHost.js, required when a playground first opens.
+    build.onResolve({ filter: /^\.\/playgroundManager$/ }, (args) => (args.importer.endsWith('registerPlayground.ts') ? { path: './playgroundHost.js', external: true } : undefined));
   },
 };
 
@@ -69,7 +71,7 @@ const webviewEntries = existsSync(join(root, 'webview-ui/src'))
 const builds = [
   {
     ...node,
-    entryPoints: present({ extension: 'src/extension.ts', storeWorker: 'src/core/store/storeWorker.ts', languageCore: 'src/host/language/languageCore.ts' }),
+    entryPoints: present({ extension: 'src/extension.ts', storeWorker: 'src/core/store/storeWorker.ts', languageCore: 'src/host/language/languageCore.ts', playgroundHost: 'src/host/playground/playgroundManager.ts' }),
     outdir: 'dist',
     plugins: [vendorPlugin, lazyBundlePlugin],
   },

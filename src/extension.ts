@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import { registerCommands } from './host/commands';
 import { Ctx } from './host/context';
 import { registerLanguageFeatures } from './host/language/registerLanguageFeatures';
+import { registerPlayground } from './host/playground/registerPlayground';
 
 let ctx: Ctx | undefined;
 
@@ -11,6 +12,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(ctx);
   registerCommands(ctx);
   registerLanguageFeatures(ctx);
+  registerPlayground(ctx);
 }
 
 /** Saves the history before VS Code shuts the extension host down. */

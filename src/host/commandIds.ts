@@ -8,6 +8,7 @@ export const COMMAND_IDS = [
   'assay.previewRenderedPrompt',
   'assay.togglePreviewFormat',
   'assay.parseLargePromptFile',
+  'assay.openPlayground',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -5,6 +5,7 @@ import { clearHistory, openHistoryFolder } from './historyCommands';
 import { PROMPT_LANGUAGE_ID, type CommandId } from './commandIds';
 import type { Ctx } from './context';
 import { languageFeatures } from './language/registerLanguageFeatures';
+import { openPlayground } from './playground/registerPlayground';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -22,6 +23,7 @@ const COMMANDS: Record<CommandId, (ctx: Ctx) => Handler> = {
   'assay.previewRenderedPrompt': (ctx) => (target?: unknown, options?: unknown) => languageFeatures(ctx).preview.open(target, options),
   'assay.togglePreviewFormat': (ctx) => (target?: unknown) => languageFeatures(ctx).preview.toggleFormat(target),
   'assay.parseLargePromptFile': (ctx) => (target?: unknown) => languageFeatures(ctx).parseLarge(target),
+  'assay.openPlayground': (ctx) => (uri?: unknown) => openPlayground(ctx, uri instanceof vscode.Uri ? uri : undefined),
 };
 
 /** Registers every command, wrapping each so an unexpected error is logged and shown once. */
