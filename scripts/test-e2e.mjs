@@ -28,7 +28,7 @@ function newestSource() {
     if (st.isDirectory()) for (const e of readdirSync(p)) visit(join(p, e));
     else newest = Math.max(newest, st.mtimeMs);
   };
-  for (const p of ['src', 'webview-ui/src', 'media', 'syntaxes', 'package.json', 'language-configuration.json', 'README.md']) visit(join(root, p));
+  for (const p of ['src', 'webview-ui/src', 'media', 'syntaxes', 'snippets', 'package.json', 'language-configuration.json', 'README.md']) visit(join(root, p));
   return newest;
 }
 
