@@ -98,6 +98,22 @@ describe('language features: completion sites', () => {
     assert.ok(later.kind === 'variable' && !later.firstWord, JSON.stringify(later));
   });
 
+  it('reads CRLF files the same way', () => {
+    const cases: [string, string, string][] = [
+      [`---\r\nparams:\r\n  te${CURSOR}\r\n---\r\nuser:\r\nhi`, 'paramKey', 'te'],
+      [`---\r\nmodels:\r\n  - op${CURSOR}\r\n---\r\n`, 'modelRef', 'op'],
+      [`---\r\nname: x\r\n---\r\nuser:\r\n{{ na${CURSOR} }}\r\n`, 'variable', 'na'],
+    ];
+    for (const [marked, kind, typed] of cases) {
+      const { doc, offset, text } = at(marked);
+      const site = completionSite(doc, offset);
+      assert.strictEqual(site.kind, kind, JSON.stringify(marked));
+      if (site.kind !== 'none') assert.strictEqual(text.slice(site.start, offset), typed);
+    }
+    const folds = promptFolding(parsePromptFile('---\r\nname: x\r\n---\r\nuser:\r\na\r\nb\r\n'));
+    assert.deepStrictEqual(folds, [{ start: 0, end: 2 }, { start: 3, end: 5 }]);
+  });
+
   it('never throws at any offset of a tricky file', () => {
     const text = '---\nmodels: [a:b, "c\ninputs: {x: {\n---\nuser:\n{{ "x }} {% raw %}{{ {# \n{% if %}\nmessages: m\n';
     const doc = parsePromptFile(text);
