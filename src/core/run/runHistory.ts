@@ -5,11 +5,20 @@ import type { TraceStore } from '../store/traceStore';
 import type { EvaluationInput, RunRecord, TraceInput } from '../store/storeTypes';
 import type { CaseStatus, CaseStatusKind, ModelStats } from '../stats/runStats';
 
-/** Buffers traces and evaluations and hands them to the store in batches; never throws. */
+/** Rows held before a batch goes to the store at once. */
+const BATCH_TRACES = 250;
+/** The longest a row waits for its batch, in ms. */
+const BATCH_DELAY_MS = 100;
+
+/**
+ * Buffers traces and evaluations and hands them to the store in batches; never throws. Each message to
+ * the store's worker has a fixed cost on the caller's thread, so rows wait up to `BATCH_DELAY_MS` for
+ * company rather than going one per event-loop turn.
+ */
 export class RunHistoryWriter {
   private traces: (TraceInput & { id: string })[] = [];
   private evaluations: EvaluationInput[] = [];
-  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly reported = new Set<string>();
 
@@ -22,10 +31,8 @@ export class RunHistoryWriter {
   add(trace: TraceInput & { id: string }, evaluations: EvaluationInput[] = []): void {
     this.traces.push(trace);
     for (const e of evaluations) this.evaluations.push(e);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    if (this.traces.length >= BATCH_TRACES) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), BATCH_DELAY_MS);
   }
 
   /** Tracks a write made directly on the store (run start, prompt version) so `drain` waits for it. */
@@ -40,7 +47,8 @@ export class RunHistoryWriter {
   }
 
   private flush(): void {
-    this.scheduled = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.traces.length > 0) {
       this.watch(this.store.addTraces(this.traces));
       this.traces = [];

@@ -3,6 +3,7 @@
 // the CLI, CodeLens and the Test Explorer all hand suites to `runTests`.
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
+import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { formatModelRef } from '../assertions/providerRef';
 import { isRecord } from '../assertions/valueUtils';
 import { parsePromptFile } from '../promptFile/parsePromptFile';
@@ -12,9 +13,10 @@ import { validatePromptFile } from '../promptFile/validatePromptFile';
 import type { ProviderConfig } from '../providers/providerTypes';
 import { renderTemplate } from '../template/templateRenderer';
 import { loadTestBankFile, resolveTests } from '../testBank/loadTestBank';
-import { applyDefaults, diagnostic } from '../testBank/normalizeCase';
+import { applyDefaults, assignIds, diagnostic, normalizeDefaults } from '../testBank/normalizeCase';
 import { loadPromptfooConfig, type PromptfooPrompt, type PromptfooProvider } from '../testBank/promptfooConfig';
-import type { BankDiagnostic, TestCase } from '../testBank/testBankTypes';
+import type { BankDiagnostic, TestBank, TestCase, TestDefaults } from '../testBank/testBankTypes';
+import { casesFromList } from '../testBank/yamlBank';
 import type { ChatMessage, ModelParams, ModelRef } from '../types';
 
 /** The prompt a suite renders for each case. */
@@ -147,13 +149,43 @@ export function pairedPromptFiles(bankPath: string): string[] {
   return ['.prompt', '.prompty'].map((ext) => join(dirname(bankPath), base + ext));
 }
 
+const BANK_KEYS = new Set(['tests', 'defaults', 'defaultTest', 'description']);
+
+/**
+ * `loadTestBankFile` for a run, where cases need values but no positions. A YAML or JSON bank is read with
+ * js-yaml's YAML 1.2 core schema (an order of magnitude faster than the positional parser on a bank of
+ * thousands of cases); anything unusual — a syntax error, a duplicate key, a problem in a case — reads
+ * the file again with `loadTestBankFile`, so diagnostics are the same as the editor's. Cases carry no `range`.
+ */
+export function loadBankForRun(path: string): TestBank {
+  if (!/\.(ya?ml|json)$/i.test(path)) return loadTestBankFile(path);
+  let value: unknown;
+  try {
+    value = loadYaml(readFileSync(path, 'utf8'), { schema: CORE_SCHEMA, filename: path });
+  } catch {
+    return loadTestBankFile(path);
+  }
+  const baseDir = dirname(path);
+  const diagnostics: BankDiagnostic[] = [];
+  let list: unknown[];
+  let defaults: TestDefaults = {};
+  if (Array.isArray(value)) list = value;
+  else if (isRecord(value) && Object.keys(value).every((k) => BANK_KEYS.has(k)) && Array.isArray(value.tests) && !('defaults' in value && 'defaultTest' in value)) {
+    list = value.tests;
+    defaults = normalizeDefaults(value.defaults ?? value.defaultTest, { file: path, index: -1, baseDir }, diagnostics);
+  } else return loadTestBankFile(path);
+  const cases = casesFromList(list, [], undefined, path, baseDir, diagnostics);
+  if (diagnostics.length > 0) return loadTestBankFile(path);
+  return { cases: assignIds(cases, path), defaults, diagnostics, file: path };
+}
+
 /** A test bank file run against `promptPath` (the bank's `defaults` applied; the prompt's own `tests:` ignored). */
 export function bankFileSuite(bankPath: string, promptPath: string, options: SuiteOptions): TestSuite {
   const name = projectPath(options.root, bankPath);
   const read = readText(promptPath);
   if ('error' in read) return emptySuite(name, bankPath, [read.error]);
   const doc = parsePromptFile(read.text, { path: promptPath });
-  const bank = loadTestBankFile(bankPath);
+  const bank = loadBankForRun(bankPath);
   const promptName = projectPath(options.root, promptPath);
   return {
     name,
