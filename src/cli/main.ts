@@ -3,12 +3,14 @@ import { historyCommand } from './historyCommand';
 import { lintCommand } from './lintCommand';
 import { renderCommand } from './renderCommand';
 import { testCommand } from './testCommand';
+import { replayCommand } from './replayCommand';
 
 /** Subcommands, by name. Each lives in its own module under src/cli/. */
 const COMMANDS: Record<string, CliCommand> = {
   render: renderCommand,
   lint: lintCommand,
   history: historyCommand,
+  replay: replayCommand,
   test: testCommand,
 };
 

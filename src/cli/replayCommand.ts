@@ -1,0 +1,149 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { parseModelRef } from '../core/assertions/providerRef';
+import { envKeyLookup, envProviderConfigs, ProviderRegistry } from '../core/providers/providerRegistry';
+import { Engine } from '../core/run/engine';
+import { engineGradingContext, formatReplayMarkdown, Replayer, type ReplayReport } from '../core/run/replay';
+import { resolveHistoryPath } from '../core/store/historyLocation';
+import { TraceStore } from '../core/store/traceStore';
+import type { ModelRef } from '../core/types';
+import { UsageError, type CliCommand, type CliIo } from './cliTypes';
+
+const USAGE = `Usage: assay replay RUN_ID [--trace TRACE_ID] [--out REPORT.md] [--json] [--concurrency N] [--path FILE]
+
+Replays every trace of a recorded run with today's prompt files — the same variables and models, the
+prompt's current text and parameters — and reports changed outputs and changed verdicts (the test case's
+current assertions judge the old and the new output alike). The replay is recorded as a run of kind
+'replay'. Prompt paths in the history are relative to the current folder.
+
+  --trace ID         Replay one trace instead of a run (give it without RUN_ID)
+  --out FILE         Also write the report as Markdown
+  --json             Print the report as JSON instead of text
+  --concurrency N    Calls in flight at once (default 4)
+  --path FILE        The history file (default .assay/history.sqlite)
+
+Keys and endpoints: OPENAI_API_KEY, ANTHROPIC_API_KEY, NAME_API_KEY; OPENAI_BASE_URL, ANTHROPIC_BASE_URL.
+Graders: ASSAY_GRADER_MODEL (default openai:gpt-4o-mini), ASSAY_EMBEDDING_MODEL.
+Exit codes: 0 no regression, 1 a verdict regressed or a call failed, 2 usage or configuration error.`;
+
+interface Parsed {
+  runId?: string;
+  traceId?: string;
+  out?: string;
+  json: boolean;
+  concurrency: number;
+  path?: string;
+}
+
+function parse(argv: string[]): Parsed {
+  const p: Parsed = { json: false, concurrency: 4 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      const v = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (v === undefined || v === '') throw new UsageError(`${name} needs a value`);
+      return v;
+    };
+    switch (name) {
+      case '--trace': p.traceId = value(); break;
+      case '--out': p.out = value(); break;
+      case '--json': p.json = true; break;
+      case '--path': p.path = value(); break;
+      case '--concurrency': {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--concurrency must be a whole number from 1 to 256, not '${v}'`);
+        p.concurrency = n;
+        break;
+      }
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
+        if (p.runId) throw new UsageError(`one run at a time: '${p.runId}' and '${arg}'`);
+        p.runId = arg;
+    }
+  }
+  if (!p.runId && !p.traceId) throw new UsageError(`missing RUN_ID\n${USAGE}`);
+  if (p.runId && p.traceId) throw new UsageError('give a RUN_ID or --trace ID, not both');
+  return p;
+}
+
+function modelFromEnv(value: string | undefined, fallback: string, name: string): ModelRef {
+  const ref = parseModelRef(value?.trim() || fallback);
+  if ('error' in ref) throw new UsageError(`${name}: ${ref.error}`);
+  return ref;
+}
+
+/** The report as terminal text: the Markdown reads well as it is. */
+function printReport(report: ReplayReport, io: CliIo, json: boolean): void {
+  io.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatReplayMarkdown(report));
+}
+
+async function run(io: CliIo): Promise<number> {
+  const p = parse(io.argv);
+  const graderModel = modelFromEnv(io.env.ASSAY_GRADER_MODEL, 'openai:gpt-4o-mini', 'ASSAY_GRADER_MODEL');
+  const embeddingModel = modelFromEnv(io.env.ASSAY_EMBEDDING_MODEL, 'openai:text-embedding-3-small', 'ASSAY_EMBEDDING_MODEL');
+  const path = p.path ? resolve(io.cwd, p.path) : resolveHistoryPath(io.cwd);
+  if (!existsSync(path)) {
+    io.stderr.write(`assay replay: no history at ${path}\n`);
+    return 2;
+  }
+  const registry = new ProviderRegistry({
+    keys: envKeyLookup(io.env),
+    providers: envProviderConfigs(io.env),
+    log: (level, message) => {
+      if (level === 'warn' || level === 'error') io.stderr.write(`assay replay: ${message}\n`);
+    },
+  });
+  const engine = new Engine({ registry, concurrency: p.concurrency });
+  // The replay is added to the history; no retention here, so a CLI run never drops the user's traces.
+  const store = await TraceStore.open({ path, maxTraces: 0 });
+  try {
+    const report = store.openReport;
+    if (report.recovered) io.stderr.write(`assay replay: ${report.recovered.message}\n`);
+    if (report.readOnlyReason) io.stderr.write(`assay replay: ${report.readOnlyReason}; the replay will not be saved\n`);
+    const showProgress = io.stderr !== io.stdout && (io.stderr as { isTTY?: boolean }).isTTY === true;
+    const replayer = new Replayer({
+      call: (request, options) => engine.call(request, options),
+      readFile: async (stored) => {
+        const abs = isAbsolute(stored) ? stored : resolve(io.cwd, stored);
+        try {
+          return { text: await readFile(abs, 'utf8'), absPath: abs };
+        } catch {
+          return null;
+        }
+      },
+      grading: engineGradingContext(engine, graderModel, embeddingModel),
+      trusted: true,
+      store,
+      signal: io.signal,
+      ...(showProgress ? { onProgress: (done: number, total: number) => io.stderr.write(`\rreplayed ${done}/${total}`) } : {}),
+    });
+    const result = p.traceId ? await replayer.replayTrace(p.traceId) : await replayer.replayRun(p.runId!);
+    if (showProgress) io.stderr.write('\n');
+    if ('error' in result) {
+      io.stderr.write(`assay replay: ${result.error}\n`);
+      return 2;
+    }
+    printReport(result, io, p.json);
+    if (p.out) {
+      const out = resolve(io.cwd, p.out);
+      await writeFile(out, formatReplayMarkdown(result));
+      io.stderr.write(`wrote ${out}\n`);
+    }
+    if (io.signal.aborted) return 130;
+    return result.totals.regressions > 0 || result.totals.errors > 0 ? 1 : 0;
+  } finally {
+    const saved = await store.close();
+    if (saved.error) io.stderr.write(`assay replay: the history was not saved: ${saved.error}\n`);
+  }
+}
+
+/** `assay replay`: regression replay of a recorded run against today's prompt files. */
+export const replayCommand: CliCommand = {
+  summary: 'Replay a recorded run against the current prompt files; report changed outputs and verdicts',
+  usage: USAGE,
+  run,
+};
