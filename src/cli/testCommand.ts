@@ -41,7 +41,8 @@ in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
   --config FILE         Project config (default: assay.config.yaml here or in a parent folder)
 
 Keys come from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, NAME_API_KEY for an endpoint
-NAME; OPENAI_BASE_URL and ANTHROPIC_BASE_URL override the built-in endpoints.
+NAME; OPENAI_BASE_URL and ANTHROPIC_BASE_URL override the built-in endpoints; ASSAY_GRADER_MODEL and
+ASSAY_EMBEDDING_MODEL override the config's graders.
 Exit codes: 0 all passed (or the pass rate reached --fail-under), 1 failures or errors,
 2 usage or configuration error, 130 interrupted.`;
 
@@ -470,9 +471,16 @@ async function run(io: CliIo): Promise<number> {
     }
     for (const s of empty) if (args.filter === undefined) err(`warning: ${s.name} has no test cases`);
 
+    const envModel = (name: string): ModelRef | undefined => {
+      const v = io.env[name]?.trim();
+      if (!v) return undefined;
+      const ref = parseModelRef(v);
+      if ('error' in ref) throw new UsageError(`${name}: ${ref.error as string}`);
+      return ref;
+    };
     const grading: GradingSettings = {
-      graderModel: config.grader.model ?? DEFAULT_GRADING.graderModel,
-      embeddingModel: config.grader.embeddingModel ?? DEFAULT_GRADING.embeddingModel,
+      graderModel: envModel('ASSAY_GRADER_MODEL') ?? config.grader.model ?? DEFAULT_GRADING.graderModel,
+      embeddingModel: envModel('ASSAY_EMBEDDING_MODEL') ?? config.grader.embeddingModel ?? DEFAULT_GRADING.embeddingModel,
     };
     const keys = envKeyLookup(io.env);
     const endpoints: ProviderConfig[] = [...config.endpoints, ...envProviderConfigs(io.env), ...suites.flatMap((s) => s.endpoints)];

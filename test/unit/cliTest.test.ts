@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import * as esbuild from 'esbuild';
 import { runCli } from '../../src/cli/main';
+import { testCommand } from '../../src/cli/testCommand';
+import { GRADER_KEYS, HISTORY_KEYS, PROJECT_CONFIG_KEYS } from '../../src/core/config/projectConfig';
 import { startMockLlm, type MockLlm } from '../support/mockLlmServer';
 import { tempFolder } from '../support/storeFixtures';
 
@@ -73,7 +75,14 @@ describe('CLI: assay test', function () {
   before(async () => {
     mock = await startMockLlm({
       latencyMs: 5,
-      reply: (req) => (req.prompt.includes('twice') ? 'billing' : req.prompt.includes('crash') ? crashAnswer : 'other'),
+      reply: (req) =>
+        req.model === 'judge'
+          ? JSON.stringify({ pass: req.prompt.includes('billing'), score: 1, reason: 'the judge read it' })
+          : req.prompt.includes('twice')
+            ? 'billing'
+            : req.prompt.includes('crash')
+              ? crashAnswer
+              : 'other',
     });
   });
   after(() => mock.close());
@@ -240,6 +249,19 @@ describe('CLI: assay test', function () {
     assert.match(r.out, /history: data\/runs\.sqlite/);
   });
 
+  it('grades with the grader the config names, or ASSAY_GRADER_MODEL over it', async () => {
+    writeFileSync(join(dir, 'graded.prompt'), TRIAGE.replace(/assert: \[\{ type: equals, value: (\w+) \}\]/g, 'assert: [{ type: llm-rubric, value: names the $1 queue }]'));
+    writeFileSync(join(dir, 'assay.config.yaml'), 'grader: { model: "openai:nobody" }\n');
+    const before = mock.requests.length;
+    const r = await cli(['graded.prompt', '--no-history', '--filter', 'double'], { env: { ...env(), ASSAY_GRADER_MODEL: 'openai:judge' } });
+    assert.strictEqual(r.code, 0, r.out + r.err);
+    assert.deepStrictEqual(mock.requests.slice(before).map((q) => q.model), ['gpt-4o-mini', 'judge']);
+    const configured = await cli(['graded.prompt', '--no-history', '--filter', 'double']);
+    assert.strictEqual(configured.code, 1, 'the grader from assay.config.yaml was asked');
+    assert.deepStrictEqual(mock.requests.slice(before + 2).map((q) => q.model), ['gpt-4o-mini', 'nobody']);
+    assert.match(configured.out, /error \(assertion\): llm-rubric: the grader's reply holds no \{pass, score\} verdict/);
+  });
+
   it('runs a bank beside its prompt, a folder and a promptfoo config', async () => {
     mkdirSync(join(dir, 'suite'));
     writeFileSync(join(dir, 'suite', 'route.prompt'), '---\nmodel: openai:gpt-4o-mini\n---\nuser:\n{{ ticket }}\n');
@@ -278,6 +300,16 @@ describe('CLI: assay test', function () {
     } finally {
       await slow.close();
     }
+  });
+
+  it('docs/cli.md documents every option, config key and exit code', () => {
+    const docs = readFileSync(join(ROOT, 'docs/cli.md'), 'utf8');
+    const options = [...new Set(testCommand.usage.match(/--[a-z-]+/g))];
+    assert.ok(options.length >= 11, options.join(' '));
+    assert.deepStrictEqual(options.filter((o) => !docs.includes(`| \`${o}`)), [], 'each option has a row in the options table');
+    const keys = [...PROJECT_CONFIG_KEYS.map((k) => `\n${k}:`), ...GRADER_KEYS.map((k) => `  ${k}:`), ...HISTORY_KEYS.map((k) => `  ${k}:`)];
+    assert.deepStrictEqual(keys.filter((k) => !docs.includes(k)), [], 'each key is in the example config');
+    for (const code of ['**0**', '**1**', '**2**', '**130**']) assert.ok(docs.includes(code), code);
   });
 
   it('works as the bundled dist/cli.js, with no VS Code and no sources', async () => {

@@ -55,9 +55,13 @@ export interface ConfigProblem {
   message: string;
 }
 
-const KEYS = ['defaultModels', 'endpoints', 'concurrency', 'requestTimeoutSeconds', 'grader', 'pricing', 'history', 'tests'] as const;
-const GRADER_KEYS = ['model', 'embeddingModel'];
-const HISTORY_KEYS = ['enabled', 'path', 'redact', 'maxTraces', 'maxSizeMB'];
+/** Top-level keys of the config file (docs/cli.md documents each). */
+export const PROJECT_CONFIG_KEYS = ['defaultModels', 'endpoints', 'concurrency', 'requestTimeoutSeconds', 'grader', 'pricing', 'history', 'tests'] as const;
+const KEYS = PROJECT_CONFIG_KEYS;
+/** Keys of `grader:`. */
+export const GRADER_KEYS = ['model', 'embeddingModel'] as const;
+/** Keys of `history:`. */
+export const HISTORY_KEYS = ['enabled', 'path', 'redact', 'maxTraces', 'maxSizeMB'] as const;
 
 /** The default config of a folder without a config file. */
 export function emptyProjectConfig(root: string): ProjectConfig {
