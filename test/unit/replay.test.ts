@@ -149,6 +149,9 @@ describe('replay against the current prompt', function () {
     const replayRun = await store.runSummary(report.replayRunId);
     assert.strictEqual(replayRun?.run.kind, 'replay', 'the replay is recorded as a replay run');
     assert.deepStrictEqual(replayRun?.run.config, { replayOf: { runId } }, 'it names the run it replayed');
+    const version = await store.getPromptVersion(replayRun!.run.promptVersionId!);
+    assert.deepStrictEqual([version?.path, version?.content], ['triage.prompt', promptText('VERSION-2')], "today's prompt is stored as the replay's version");
+    assert.strictEqual(await store.getPromptVersion('no-such-version'), null, 'an unknown version is null');
     assert.deepStrictEqual([replayRun?.run.totals.traces, replayRun?.run.totals.passed, replayRun?.run.totals.failed], [2, 1, 1], 'traces and new verdicts stored');
     const newTrace = await store.getTrace(charge.new!.traceId);
     assert.strictEqual(newTrace?.caseId, charge.caseId, 'the new trace keeps the case');

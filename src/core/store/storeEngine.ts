@@ -35,6 +35,7 @@ import type {
   Page,
   PageRequest,
   PromptVersionInput,
+  PromptVersionRecord,
   RunFilter,
   RunFinish,
   RunInput,
@@ -882,6 +883,10 @@ export class StoreEngine implements StoreCalls {
 
   getTrace(id: string): TraceRecord | null {
     return queries.getTrace(this.db, id);
+  }
+
+  getPromptVersion(id: string): PromptVersionRecord | null {
+    return queries.getPromptVersion(this.db, id);
   }
 
   listRuns(filter: RunFilter = {}, page: PageRequest = {}): Page<RunRecord> {

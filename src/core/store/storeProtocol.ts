@@ -8,6 +8,7 @@ import type {
   Page,
   PageRequest,
   PromptVersionInput,
+  PromptVersionRecord,
   RunFilter,
   RunFinish,
   RunInput,
@@ -39,6 +40,7 @@ export type WriteOp = { [K in keyof WriteOps]: { op: K; args: WriteOps[K] } }[ke
 export interface StoreCalls {
   listTraces(filter: TraceFilter, page: PageRequest): Page<TraceSummary>;
   getTrace(id: string): TraceRecord | null;
+  getPromptVersion(id: string): PromptVersionRecord | null;
   listRuns(filter: RunFilter, page: PageRequest): Page<RunRecord>;
   runSummary(runId: string): RunSummary | null;
   timeSeries(query: TimeSeriesQuery): TimeSeriesPoint[];

@@ -9,6 +9,7 @@ import type {
   ModelTotals,
   Page,
   PageRequest,
+  PromptVersionRecord,
   RunFilter,
   RunKind,
   RunRecord,
@@ -198,6 +199,12 @@ function toFeedback(r: Row): FeedbackRecord {
     note: str(r.note),
     createdAt: num(r.created_at) ?? 0,
   };
+}
+
+/** A prompt file's content as it was when it ran, or null. */
+export function getPromptVersion(db: Db, id: string): PromptVersionRecord | null {
+  const r = db.get('SELECT id, path, content, first_seen FROM prompt_versions WHERE id = ?', [id]);
+  return r ? { id: r.id as string, path: r.path as string, content: r.content as string, firstSeen: num(r.first_seen) ?? 0 } : null;
 }
 
 /** One trace in full, or null. */
@@ -396,7 +403,7 @@ export function timeSeries(db: Db, q: TimeSeriesQuery): TimeSeriesPoint[] {
   if (!size) throw new Error(`unknown bucket '${String(q.bucket)}' (hour or day)`);
   const offset = q.bucket === 'day' ? Math.round((q.utcOffsetMinutes ?? 0) * 60_000) : 0;
   const where = traceWhere({ ...q.filter, ...(q.from !== undefined ? { from: q.from } : {}), ...(q.to !== undefined ? { to: q.to } : {}) });
-  const keyExpr = q.groupBy === 'provider' ? 't.provider' : q.groupBy === 'none' ? "'all'" : "t.provider || ':' || t.model";
+  const keyExpr = q.groupBy === 'provider' ? 't.provider' : q.groupBy === 'prompt' ? "coalesce(t.prompt_path, '')" : q.groupBy === 'none' ? "'all'" : "t.provider || ':' || t.model";
   const rows = db.values(
     `SELECT ((t.started_at + ?) / ?) * ? - ?, ${keyExpr}, t.status, t.latency_ms, t.input_tokens, t.output_tokens, t.cost
      FROM traces t ${where.sql.length ? `WHERE ${where.sql.join(' AND ')}` : ''}`,

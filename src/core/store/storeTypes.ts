@@ -251,8 +251,8 @@ export interface TimeSeriesQuery {
   bucket: 'hour' | 'day';
   from?: number;
   to?: number;
-  /** `model` (`provider:model` keys, the default), `provider`, or `none` (one series, key `all`). */
-  groupBy?: 'model' | 'provider' | 'none';
+  /** `model` (`provider:model` keys, the default), `provider`, `prompt` (prompt paths, '' for none), or `none` (one series, key `all`). */
+  groupBy?: 'model' | 'provider' | 'prompt' | 'none';
   /** Day buckets start at local midnight for this offset from UTC (minutes east); 0 by default. */
   utcOffsetMinutes?: number;
   filter?: TraceFilter;

@@ -14,6 +14,7 @@ import type {
   Page,
   PageRequest,
   PromptVersionInput,
+  PromptVersionRecord,
   RunFilter,
   RunFinish,
   RunInput,
@@ -229,6 +230,11 @@ export class TraceStore {
 
   getTrace(id: string): Promise<TraceRecord | null> {
     return this.call('getTrace', id);
+  }
+
+  /** A prompt version's stored content (the trace detail diffs it against today's file), or null. */
+  getPromptVersion(id: string): Promise<PromptVersionRecord | null> {
+    return this.call('getPromptVersion', id);
   }
 
   listRuns(filter: RunFilter = {}, page: PageRequest = {}): Promise<Page<RunRecord>> {
