@@ -2,26 +2,31 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { parseModelRef } from '../core/assertions/providerRef';
+import { loadProjectConfig } from '../core/config/projectConfig';
+import { PriceBook } from '../core/pricing/pricing';
 import { envKeyLookup, envProviderConfigs, ProviderRegistry } from '../core/providers/providerRegistry';
 import { Engine } from '../core/run/engine';
-import { engineGradingContext, formatReplayMarkdown, Replayer, type ReplayReport } from '../core/run/replay';
+import { createGradingContext, DEFAULT_GRADING } from '../core/run/gradingContext';
+import { formatReplayMarkdown, Replayer, type ReplayReport } from '../core/run/replay';
 import { resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
 import type { ModelRef } from '../core/types';
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
 
-const USAGE = `Usage: assay replay RUN_ID [--trace TRACE_ID] [--out REPORT.md] [--json] [--concurrency N] [--path FILE]
+const USAGE = `Usage: assay replay RUN_ID [--trace TRACE_ID] [--out REPORT.md] [--json] [--concurrency N] [--path FILE] [--config FILE]
 
 Replays every trace of a recorded run with today's prompt files — the same variables and models, the
 prompt's current text and parameters — and reports changed outputs and changed verdicts (the test case's
 current assertions judge the old and the new output alike). The replay is recorded as a run of kind
-'replay'. Prompt paths in the history are relative to the current folder.
+'replay'. Prompt paths in the history are relative to the project folder (assay.config.yaml's, else the
+current one); endpoints, graders, pricing and the history path come from that config too.
 
   --trace ID         Replay one trace instead of a run (give it without RUN_ID)
   --out FILE         Also write the report as Markdown
   --json             Print the report as JSON instead of text
   --concurrency N    Calls in flight at once (default 4)
   --path FILE        The history file (default .assay/history.sqlite)
+  --config FILE      The project config (default: assay.config.yaml here or above)
 
 Keys and endpoints: OPENAI_API_KEY, ANTHROPIC_API_KEY, NAME_API_KEY; OPENAI_BASE_URL, ANTHROPIC_BASE_URL.
 Graders: ASSAY_GRADER_MODEL (default openai:gpt-4o-mini), ASSAY_EMBEDDING_MODEL.
@@ -32,12 +37,13 @@ interface Parsed {
   traceId?: string;
   out?: string;
   json: boolean;
-  concurrency: number;
+  concurrency?: number;
   path?: string;
+  config?: string;
 }
 
 function parse(argv: string[]): Parsed {
-  const p: Parsed = { json: false, concurrency: 4 };
+  const p: Parsed = { json: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
@@ -52,6 +58,7 @@ function parse(argv: string[]): Parsed {
       case '--out': p.out = value(); break;
       case '--json': p.json = true; break;
       case '--path': p.path = value(); break;
+      case '--config': p.config = value(); break;
       case '--concurrency': {
         const v = value();
         const n = Number(v);
@@ -70,8 +77,9 @@ function parse(argv: string[]): Parsed {
   return p;
 }
 
-function modelFromEnv(value: string | undefined, fallback: string, name: string): ModelRef {
-  const ref = parseModelRef(value?.trim() || fallback);
+function modelFromEnv(value: string | undefined, name: string): ModelRef | undefined {
+  if (!value?.trim()) return undefined;
+  const ref = parseModelRef(value.trim());
   if ('error' in ref) throw new UsageError(`${name}: ${ref.error}`);
   return ref;
 }
@@ -83,23 +91,35 @@ function printReport(report: ReplayReport, io: CliIo, json: boolean): void {
 
 async function run(io: CliIo): Promise<number> {
   const p = parse(io.argv);
-  const graderModel = modelFromEnv(io.env.ASSAY_GRADER_MODEL, 'openai:gpt-4o-mini', 'ASSAY_GRADER_MODEL');
-  const embeddingModel = modelFromEnv(io.env.ASSAY_EMBEDDING_MODEL, 'openai:text-embedding-3-small', 'ASSAY_EMBEDDING_MODEL');
-  const path = p.path ? resolve(io.cwd, p.path) : resolveHistoryPath(io.cwd);
+  const loaded = loadProjectConfig(io.cwd, p.config);
+  for (const problem of loaded.problems) io.stderr.write(`assay replay: ${problem.severity}: ${problem.message}\n`);
+  if (loaded.problems.some((x) => x.severity === 'error')) return 2;
+  const config = loaded.config;
+  const grading = {
+    graderModel: modelFromEnv(io.env.ASSAY_GRADER_MODEL, 'ASSAY_GRADER_MODEL') ?? config.grader.model ?? DEFAULT_GRADING.graderModel,
+    embeddingModel: modelFromEnv(io.env.ASSAY_EMBEDDING_MODEL, 'ASSAY_EMBEDDING_MODEL') ?? config.grader.embeddingModel ?? DEFAULT_GRADING.embeddingModel,
+  };
+  const path = p.path ? resolve(io.cwd, p.path) : (config.history.path ?? resolveHistoryPath(config.root));
   if (!existsSync(path)) {
     io.stderr.write(`assay replay: no history at ${path}\n`);
     return 2;
   }
   const registry = new ProviderRegistry({
     keys: envKeyLookup(io.env),
-    providers: envProviderConfigs(io.env),
+    providers: [...config.endpoints, ...envProviderConfigs(io.env)],
+    redactPatterns: config.history.redact,
     log: (level, message) => {
       if (level === 'warn' || level === 'error') io.stderr.write(`assay replay: ${message}\n`);
     },
   });
-  const engine = new Engine({ registry, concurrency: p.concurrency });
+  const engine = new Engine({
+    registry,
+    concurrency: p.concurrency ?? config.concurrency ?? 4,
+    requestTimeoutMs: (config.requestTimeoutSeconds ?? 120) * 1000,
+    pricing: new PriceBook(config.pricing),
+  });
   // The replay is added to the history; no retention here, so a CLI run never drops the user's traces.
-  const store = await TraceStore.open({ path, maxTraces: 0 });
+  const store = await TraceStore.open({ path, maxTraces: 0, redactPatterns: config.history.redact });
   try {
     const report = store.openReport;
     if (report.recovered) io.stderr.write(`assay replay: ${report.recovered.message}\n`);
@@ -108,14 +128,14 @@ async function run(io: CliIo): Promise<number> {
     const replayer = new Replayer({
       call: (request, options) => engine.call(request, options),
       readFile: async (stored) => {
-        const abs = isAbsolute(stored) ? stored : resolve(io.cwd, stored);
+        const abs = isAbsolute(stored) ? stored : resolve(config.root, stored);
         try {
           return { text: await readFile(abs, 'utf8'), absPath: abs };
         } catch {
           return null;
         }
       },
-      grading: engineGradingContext(engine, graderModel, embeddingModel),
+      grading: createGradingContext(engine, grading, { signal: io.signal }),
       trusted: true,
       store,
       signal: io.signal,

@@ -9,15 +9,15 @@ import { parsePromptFile } from '../../src/core/promptFile/parsePromptFile';
 import { renderPrompt } from '../../src/core/promptFile/renderPrompt';
 import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import { Engine } from '../../src/core/run/engine';
-import { engineGradingContext, findCase, formatReplayMarkdown, Replayer, type ReplayReport, type TraceReplay } from '../../src/core/run/replay';
-import type { TraceRecord } from '../../src/core/store/storeTypes';
+import { createGradingContext } from '../../src/core/run/gradingContext';
+import { findCase, formatReplayMarkdown, Replayer, type ReplayReport, type TraceReplay } from '../../src/core/run/replay';
 import { TraceStore } from '../../src/core/store/traceStore';
 import { loadTestBankFile, resolveTests } from '../../src/core/testBank/loadTestBank';
 import { applyDefaults } from '../../src/core/testBank/normalizeCase';
 import type { TestCase } from '../../src/core/testBank/testBankTypes';
 import { mockProviderConfigs, TEST_OPENAI_KEY } from '../support/mockLlmProviders';
 import { startMockLlm, type MockLlm, type MockRequest } from '../support/mockLlmServer';
-import { tempFolder } from '../support/storeFixtures';
+import { makeTrace, tempFolder } from '../support/storeFixtures';
 
 /** The prompt under test; `version` changes the system prompt, and with it the mock's answers. */
 function promptText(version: string, extra = ''): string {
@@ -82,7 +82,7 @@ describe('replay against the current prompt', function () {
           return null;
         }
       },
-      grading: engineGradingContext(engine, { provider: 'openai', model: 'gpt-4o-mini' }),
+      grading: createGradingContext(engine, { graderModel: { provider: 'openai', model: 'gpt-4o-mini' } }),
       trusted: true,
       store,
       ...(signal ? { signal } : {}),
@@ -103,7 +103,7 @@ describe('replay against the current prompt', function () {
       const startedAt = Date.now();
       const result = await engine.call(request);
       const [id] = await store.addTraces([{ ...result, runId, promptPath: 'triage.prompt', promptVersionId: versionId, caseId: c.id, variables: c.vars, startedAt }]);
-      const verdict = await evaluateCase(c, result, { context: engineGradingContext(engine, { provider: 'openai', model: 'gpt-4o-mini' }), trusted: true });
+      const verdict = await evaluateCase(c, result, { context: createGradingContext(engine, { graderModel: { provider: 'openai', model: 'gpt-4o-mini' } }), trusted: true });
       await store.addEvaluations(verdict.results.map((r) => ({ traceId: id!, caseId: c.id, assertionType: r.type, pass: r.pass, score: r.score, reason: r.reason, weight: r.weight })));
       traceIds.push(id!);
     }
@@ -227,7 +227,7 @@ describe('replay against the current prompt', function () {
     const bank = loadTestBankFile(join(folder.dir, 'triage.tests.yaml'));
     const cases = bank.cases.map((c) => applyDefaults(c, bank.defaults));
     const { runId } = await recordRun({ bankPath: 'triage.tests.yaml', cases });
-    await store.addTraces([{ ...(await store.getTrace((await store.listTraces({ runId })).items[0]!.id))!, id: undefined, runId, promptPath: '(grader)', variables: null, startedAt: Date.now() } as TraceRecord & { id?: string }]);
+    await store.addTraces([makeTrace({ runId, promptPath: '(grader)', variables: null, startedAt: Date.now() })]);
     writeFileSync(promptFile(), promptText('VERSION-2'));
     const report = await replayer().replayRun(runId);
     assert.ok(!('error' in report));
@@ -253,9 +253,11 @@ describe('replay against the current prompt', function () {
 
   describe('assay replay', () => {
     async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+      return cliWith({ OPENAI_BASE_URL: mock.openaiBaseUrl, OPENAI_API_KEY: TEST_OPENAI_KEY }, ...argv);
+    }
+    async function cliWith(env: Record<string, string>, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
       const stdout = new Capture();
       const stderr = new Capture();
-      const env = { OPENAI_BASE_URL: mock.openaiBaseUrl, OPENAI_API_KEY: TEST_OPENAI_KEY };
       const code = await runCli(['replay', ...argv], { cwd: folder.dir, env, stdout, stderr, signal: new AbortController().signal });
       return { code, out: stdout.text, err: stderr.text };
     }
@@ -280,9 +282,15 @@ describe('replay against the current prompt', function () {
       assert.strictEqual(one.code, 0, one.err);
       assert.strictEqual((JSON.parse(one.out) as ReplayReport).items.length, 1);
 
+      // The project config's endpoint takes the place of OPENAI_BASE_URL.
+      writeFileSync(join(folder.dir, 'assay.config.yaml'), `endpoints:\n  - name: openai\n    baseUrl: ${mock.openaiBaseUrl}\n`);
+      const configured = await cliWith({ OPENAI_API_KEY: TEST_OPENAI_KEY }, runId, '--json');
+      assert.strictEqual(configured.code, 0, configured.err);
+      assert.strictEqual((JSON.parse(configured.out) as ReplayReport).totals.errors, 0, 'calls went to the configured endpoint');
+
       store = await TraceStore.open({ path: join(folder.dir, '.assay', 'history.sqlite') });
       const replays = await store.listRuns({ kind: 'replay' });
-      assert.strictEqual(replays.items.length, 3, 'each CLI replay is saved in the history');
+      assert.strictEqual(replays.items.length, 4, 'each CLI replay is saved in the history');
     });
 
     it('rejects bad usage with exit code 2', async () => {

@@ -27,7 +27,8 @@ import type {
 import { parseTestBank, resolveTests } from '../testBank/loadTestBank';
 import { applyDefaults } from '../testBank/normalizeCase';
 import type { TestCase } from '../testBank/testBankTypes';
-import type { CallError, CallResult, ChatRequest, ModelRef } from '../types';
+import type { CallError, CallResult, ChatRequest } from '../types';
+import { GRADER_PROMPT_PATH } from './testRun';
 
 /** A workspace file (prompt or test bank) as it is today. */
 export interface CurrentFile {
@@ -36,8 +37,6 @@ export interface CurrentFile {
   absPath: string;
 }
 
-/** The prompt path test runs give their grader calls: those are not replayed on their own. */
-const GRADER_PROMPT_PATH = '(grader)';
 
 /** The part of the history store replay uses (`TraceStore` satisfies it). */
 export interface ReplayStore {
@@ -146,28 +145,6 @@ export interface ReplayReport {
   totals: ReplayTotals;
   startedAt: number;
   endedAt: number;
-}
-
-/** The engine's grader and embeddings calls as a grading context. */
-export function engineGradingContext(
-  engine: {
-    call(request: ChatRequest, options: { signal?: AbortSignal; tag?: string }): Promise<CallResult>;
-    embed(ref: ModelRef, texts: string[], options: { signal?: AbortSignal; tag?: string }): Promise<{ vectors: number[][]; error?: CallError }>;
-  },
-  graderModel: ModelRef,
-  embeddingModel?: ModelRef,
-): GradingContext {
-  return {
-    graderModel,
-    ...(embeddingModel ? { embeddingModel } : {}),
-    grade: (request, signal) => engine.call(request, { ...(signal ? { signal } : {}), tag: 'grader' }),
-    embed: async (texts, model, signal) => {
-      const ref = model ?? embeddingModel;
-      if (!ref) return { error: 'no embeddings model configured (assay.grader.embeddingModel)' };
-      const r = await engine.embed(ref, texts, { ...(signal ? { signal } : {}), tag: 'embeddings' });
-      return r.error ? { error: r.error.message } : r.vectors;
-    },
-  };
 }
 
 interface PreparedPrompt {
