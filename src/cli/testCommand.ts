@@ -412,6 +412,7 @@ async function run(io: CliIo): Promise<number> {
 
   const historyPath = args.noHistory || (!config.history.enabled && args.history === undefined) ? null : args.history !== undefined ? resolve(io.cwd, args.history) : (config.history.path ?? resolveHistoryPath(config.root));
   let storePromise: Promise<TraceStore | string | null> = Promise.resolve(null);
+  let closing: Promise<unknown> | undefined;
 
   try {
     let patterns = args.files;
@@ -435,6 +436,8 @@ async function run(io: CliIo): Promise<number> {
     const { sources, problems } = findSources(patterns, base);
     for (const p of problems) err(`error: ${p}`);
     if (problems.length > 0) return 2;
+    // The history's worker starts (sql.js, the file) while the suites load; nothing is written unless a run starts.
+    if (historyPath) storePromise = openHistory(historyPath, config);
 
     const defaultModels = config.defaultModels ?? [DEFAULT_GRADING.graderModel];
     const suiteOptions = { root: config.root, defaultModels };
@@ -499,8 +502,6 @@ async function run(io: CliIo): Promise<number> {
       err('nothing was run');
       return 2;
     }
-    // The history opens in its worker while the engine is set up.
-    if (historyPath) storePromise = openHistory(historyPath, config);
 
     const engine = new Engine({
       registry,
@@ -539,6 +540,8 @@ async function run(io: CliIo): Promise<number> {
       ),
     );
     progress.end();
+    // The final save runs in the store's worker while the reports are printed and written.
+    closing = store?.close();
 
     for (const r of reports) printReport(io.stdout, r);
     const totals = sumTotals(reports.map((r) => r.totals));
@@ -576,7 +579,8 @@ async function run(io: CliIo): Promise<number> {
     return 1;
   } finally {
     const s = await storePromise;
-    if (s && typeof s !== 'string') await s.close();
+    if (closing) await closing;
+    else if (s && typeof s !== 'string') await s.close();
   }
 }
 

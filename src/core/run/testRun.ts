@@ -108,6 +108,14 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     );
   }
 
+  // The previous runs don't change while this one runs: look them up now, off the end of the run.
+  const previousRuns =
+    store && suite.bankPath !== null
+      ? findPreviousRuns(store, { bankPath: suite.bankPath, promptPath: suite.promptPath, before: startedAt, excludeId: runId }, suite.models.map((m) => m.label)).catch(
+          (err: unknown) => new Error(`history: cannot read the previous run: ${errorMessage(err)}`),
+        )
+      : null;
+
   const jobs: Job[] = [];
   suite.cases.forEach((c, caseIndex) => {
     const repeats = Math.max(1, Math.floor(options.repeat ?? c.repeat ?? 1));
@@ -327,18 +335,15 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   let recorded = false;
   if (store && history) {
     await history.drain();
-    if (suite.bankPath !== null && !cancelled) {
-      try {
-        const previous = await findPreviousRuns(store, { bankPath: suite.bankPath, promptPath: suite.promptPath, before: startedAt, excludeId: runId }, models.map((m) => m.model));
-        comparisons = models.map((m) => {
-          const p = previous.get(m.model);
-          return p
-            ? { model: m.model, previousRunId: p.run.id, previousStartedAt: p.run.startedAt, comparison: compareCaseStatuses(p.cases, m.cases) }
-            : { model: m.model, previousRunId: null, previousStartedAt: null, comparison: null };
-        });
-      } catch (err) {
-        history.problem(`history: cannot read the previous run: ${errorMessage(err)}`);
-      }
+    const previous = await previousRuns;
+    if (previous instanceof Error) history.problem(previous.message);
+    else if (previous && !cancelled) {
+      comparisons = models.map((m) => {
+        const p = previous.get(m.model);
+        return p
+          ? { model: m.model, previousRunId: p.run.id, previousStartedAt: p.run.startedAt, comparison: compareCaseStatuses(p.cases, m.cases) }
+          : { model: m.model, previousRunId: null, previousStartedAt: null, comparison: null };
+      });
     }
     const summary: StoredRunSummary = { format: RUN_SUMMARY_FORMAT, suite: suite.name, models };
     try {
