@@ -462,17 +462,18 @@ async function run(io: CliIo): Promise<number> {
       suites = suites.map((s) => ({ ...s, models: targets }));
     }
     const empty = suites.filter((s) => s.cases.length === 0);
+    const withCases = suites.length - empty.length;
     if (args.filter !== undefined) {
       const needle = args.filter.toLowerCase();
       suites = suites.map((s) => ({ ...s, cases: s.cases.filter((c) => (c.description ?? '').toLowerCase().includes(needle) || c.id.toLowerCase().includes(needle)) }));
     }
     suites = suites.filter((s) => s.cases.length > 0);
     if (suites.length === 0) {
-      if (args.filter !== undefined && empty.length < sources.length) err(`error: --filter '${args.filter}' matches no test case`);
+      if (args.filter !== undefined && withCases > 0) err(`error: --filter '${args.filter}' matches no test case`);
       else err(`error: ${empty.map((s) => s.name).join(', ')}: no test cases to run`);
       return 2;
     }
-    for (const s of empty) if (args.filter === undefined) err(`warning: ${s.name} has no test cases`);
+    for (const s of empty) err(`warning: ${s.name} has no test cases`);
 
     const envModel = (name: string): ModelRef | undefined => {
       const v = io.env[name]?.trim();

@@ -148,6 +148,7 @@ describe('CLI: assay test', function () {
       ['--history with --no-history', ['passing.prompt', '--history', 'h.sqlite', '--no-history'], null, /cannot be used together/],
       ['a filter that matches nothing', ['passing.prompt', '--filter', 'zzz'], null, /--filter 'zzz' matches no test case/],
       ['no files and nothing configured', [], null, /no files given/],
+      ['a prompt without cases', ['empty.prompt'], null, /error: empty\.prompt: no test cases to run/, () => writeFileSync(join(dir, 'empty.prompt'), '---\nmodel: echo:echo\n---\nuser:\nhi\n')],
       ['a bank without a prompt', ['orphan.tests.yaml'], null, /orphan\.tests\.yaml: no prompt file to run it against; expected orphan\.prompt or orphan\.prompty beside it/, () => writeFileSync(join(dir, 'orphan.tests.yaml'), '[]')],
       ['a template error', ['broken.prompt'], null, /^broken\.prompt:6:\d+ error .*\[template-syntax\]$/m, () => writeFileSync(join(dir, 'broken.prompt'), '---\ntests:\n  - vars: {}\n---\nuser:\n{% if %}\n')],
       ['a bad project config', ['passing.prompt'], null, /assay\.config\.yaml: concurrency must be a whole number/, () => writeFileSync(join(dir, 'assay.config.yaml'), 'concurrency: lots')],
