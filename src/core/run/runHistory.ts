@@ -46,7 +46,8 @@ export class RunHistoryWriter {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private flush(): void {
+  /** Hands everything queued so far to the store now (writes after this are ordered after it). */
+  flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.traces.length > 0) {

@@ -334,7 +334,11 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   let comparisons: ModelComparison[] = [];
   let recorded = false;
   if (store && history) {
-    await history.drain();
+    // Queued behind the run's last traces; one wait covers both.
+    history.flush();
+    const summary: StoredRunSummary = { format: RUN_SUMMARY_FORMAT, suite: suite.name, models };
+    const finished = store.finishRun(runId, { status: cancelled ? 'cancelled' : 'done', summary }).then(() => true);
+    history.track(finished);
     const previous = await previousRuns;
     if (previous instanceof Error) history.problem(previous.message);
     else if (previous && !cancelled) {
@@ -345,13 +349,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
           : { model: m.model, previousRunId: null, previousStartedAt: null, comparison: null };
       });
     }
-    const summary: StoredRunSummary = { format: RUN_SUMMARY_FORMAT, suite: suite.name, models };
-    try {
-      await store.finishRun(runId, { status: cancelled ? 'cancelled' : 'done', summary });
-      recorded = true;
-    } catch (err) {
-      history.problem(`history: ${errorMessage(err)}`);
-    }
+    await history.drain();
+    recorded = await finished.catch(() => false);
   }
 
   const endedAt = Date.now();
