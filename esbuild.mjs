@@ -42,6 +42,8 @@ const lazyBundlePlugin = {
     build.onResolve({ filter: /^\.\/languageCore$/ }, (args) => (args.importer.endsWith('lazyCore.ts') ? { path: './languageCore.js', external: true } : undefined));
     // The playground panel likewise: dist/playgroundHost.js, required when a playground first opens.
     build.onResolve({ filter: /^\.\/playgroundManager$/ }, (args) => (args.importer.endsWith('registerPlayground.ts') ? { path: './playgroundHost.js', external: true } : undefined));
+    // The test runner's core (runs, assertions, banks): dist/testingCore.js, required on the first run or discovery.
+    build.onResolve({ filter: /^\.\/testingCore$/ }, (args) => (args.importer.endsWith('lazyTestingCore.ts') ? { path: './testingCore.js', external: true } : undefined));
   },
 };
 
@@ -71,7 +73,7 @@ const webviewEntries = existsSync(join(root, 'webview-ui/src'))
 const builds = [
   {
     ...node,
-    entryPoints: present({ extension: 'src/extension.ts', storeWorker: 'src/core/store/storeWorker.ts', languageCore: 'src/host/language/languageCore.ts', playgroundHost: 'src/host/playground/playgroundManager.ts' }),
+    entryPoints: present({ extension: 'src/extension.ts', storeWorker: 'src/core/store/storeWorker.ts', languageCore: 'src/host/language/languageCore.ts', playgroundHost: 'src/host/playground/playgroundManager.ts', testingCore: 'src/host/testing/testingCore.ts' }),
     outdir: 'dist',
     plugins: [vendorPlugin, lazyBundlePlugin],
   },

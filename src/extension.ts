@@ -3,6 +3,7 @@ import { registerCommands } from './host/commands';
 import { Ctx } from './host/context';
 import { registerLanguageFeatures } from './host/language/registerLanguageFeatures';
 import { registerPlayground } from './host/playground/registerPlayground';
+import { registerTesting } from './host/testing/registerTesting';
 
 let ctx: Ctx | undefined;
 
@@ -13,6 +14,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCommands(ctx);
   registerLanguageFeatures(ctx);
   registerPlayground(ctx);
+  registerTesting(ctx);
 }
 
 /** Saves the history before VS Code shuts the extension host down. */

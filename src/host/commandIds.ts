@@ -9,6 +9,11 @@ export const COMMAND_IDS = [
   'assay.togglePreviewFormat',
   'assay.parseLargePromptFile',
   'assay.openPlayground',
+  'assay.runTestBank',
+  'assay.runTestCase',
+  'assay.showTestResults',
+  'assay.cancelTestRun',
+  'assay.addToTestBank',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

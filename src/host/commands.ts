@@ -6,6 +6,7 @@ import { PROMPT_LANGUAGE_ID, type CommandId } from './commandIds';
 import type { Ctx } from './context';
 import { languageFeatures } from './language/registerLanguageFeatures';
 import { openPlayground } from './playground/registerPlayground';
+import { testingFeatures } from './testing/registerTesting';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -24,6 +25,11 @@ const COMMANDS: Record<CommandId, (ctx: Ctx) => Handler> = {
   'assay.togglePreviewFormat': (ctx) => (target?: unknown) => languageFeatures(ctx).preview.toggleFormat(target),
   'assay.parseLargePromptFile': (ctx) => (target?: unknown) => languageFeatures(ctx).parseLarge(target),
   'assay.openPlayground': (ctx) => (uri?: unknown) => openPlayground(ctx, uri instanceof vscode.Uri ? uri : undefined),
+  'assay.runTestBank': (ctx) => (target?: unknown) => testingFeatures(ctx).runTestBank(target),
+  'assay.runTestCase': (ctx) => (target?: unknown, index?: unknown, allModels?: unknown) => testingFeatures(ctx).runTestCase(target, index, allModels),
+  'assay.showTestResults': (ctx) => (target?: unknown) => testingFeatures(ctx).showTestResults(target),
+  'assay.cancelTestRun': (ctx) => () => testingFeatures(ctx).cancelTestRun(),
+  'assay.addToTestBank': (ctx) => (args?: unknown) => testingFeatures(ctx).addToTestBank(args),
 };
 
 /** Registers every command, wrapping each so an unexpected error is logged and shown once. */

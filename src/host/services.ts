@@ -43,7 +43,8 @@ export class Services implements vscode.Disposable {
     return this.pricing;
   }
 
-  private registry(): ProviderRegistry {
+  /** The provider registry as the settings describe it now (preflight checks of test runs use it). */
+  registry(): ProviderRegistry {
     const config = readConfig();
     const { configs, problems } = parseEndpointSettings(config.endpoints);
     for (const p of problems) this.ctx.log.warn(`assay.endpoints: ${p}`);

@@ -1,0 +1,308 @@
+// What activation registers for test banks: the CodeLens providers, the Test Explorer controller, the run
+// coordinator, the results panel's serializer and the internal commands the integration tests call. All of
+// it is cheap; the runner, the assertions and the bank loaders load on first use (lazyTestingCore.ts).
+import { readFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { NewCaseAssertion } from '../../core/testBank/addCase';
+import { RESULTS_VIEW_TYPE, type CellRef } from '../../shared/resultsProtocol';
+import { PROMPT_LANGUAGE_ID } from '../commandIds';
+import { readConfig } from '../config';
+import type { Ctx } from '../context';
+import { languageFeatures } from '../language/registerLanguageFeatures';
+import { loadTestingCore } from './lazyTestingCore';
+import { ResultsPanels } from './resultsPanel';
+import { RunCoordinator, type LastRunSummary } from './runCoordinator';
+import type { SuiteTarget } from './runPlan';
+import { BANK_SELECTOR, TestCodeLensProvider } from './testCodeLens';
+import { TestTree } from './testTree';
+
+/** Arguments of `assay.addToTestBank` (the results panel, the playground and the trace explorer pass them). */
+export interface AddToTestBankArgs {
+  /** The prompt whose cases get the new one (its `tests:`, or a new NAME.tests.yaml). */
+  promptUri?: vscode.Uri | string;
+  /** Or a bank file directly. */
+  bankUri?: vscode.Uri | string;
+  vars: Record<string, unknown>;
+  output: string;
+  /** Skips the quick pick (tests, and callers that already asked). */
+  assertion?: NewCaseAssertion;
+  description?: string;
+}
+
+/** What the command table calls. */
+export interface TestingFeatures {
+  readonly coordinator: RunCoordinator;
+  readonly tree: TestTree;
+  readonly panels: ResultsPanels;
+  readonly lenses: TestCodeLensProvider;
+  runTestBank(target?: unknown): Promise<LastRunSummary | undefined>;
+  runTestCase(target?: unknown, index?: unknown, allModels?: unknown): Promise<LastRunSummary | undefined>;
+  showTestResults(target?: unknown): Promise<boolean>;
+  cancelTestRun(): boolean;
+  addToTestBank(args?: unknown): Promise<{ target: string; path: string } | undefined>;
+}
+
+const registered = new WeakMap<Ctx, TestingFeatures>();
+
+function asUri(value: unknown): vscode.Uri | undefined {
+  if (value instanceof vscode.Uri) return value;
+  if (typeof value === 'string' && value !== '') {
+    try {
+      return value.includes('://') ? vscode.Uri.parse(value, true) : vscode.Uri.file(value);
+    } catch {
+      return undefined;
+    }
+  }
+  if (value && typeof value === 'object' && 'uri' in value) return asUri((value as { uri: unknown }).uri);
+  return undefined;
+}
+
+function isPromptPath(path: string): boolean {
+  return /\.prompty?$/i.test(path);
+}
+
+function readFileText(path: string): string | undefined {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === path);
+  if (open) return open.getText();
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Asks which assertion the new case checks. */
+async function pickAssertion(): Promise<NewCaseAssertion | undefined> {
+  const items: (vscode.QuickPickItem & { kind2: NewCaseAssertion['kind'] })[] = [
+    { label: '$(check) Equals this output', description: 'equals', detail: 'The case passes when the model answers exactly this again', kind2: 'equals' },
+    { label: '$(symbol-ruler) Similar to this output', description: 'similar ≥ 0.75', detail: 'Embedding similarity with this output (needs the embeddings model)', kind2: 'similar' },
+    { label: '$(comment) LLM rubric…', description: 'llm-rubric', detail: 'A grader model checks the answer against a rubric you type', kind2: 'llm-rubric' },
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: 'Assay: Add to test bank', placeHolder: 'What should the new case check?' });
+  if (!pick) return undefined;
+  if (pick.kind2 !== 'llm-rubric') return { kind: pick.kind2 };
+  const rubric = await vscode.window.showInputBox({
+    title: 'Assay: Add to test bank — rubric',
+    prompt: 'What does a good answer do? The grader model checks each output against this.',
+    placeHolder: 'e.g. Answers with one word: billing, bug or other',
+    validateInput: (v) => (v.trim() === '' ? 'Describe what a good answer does' : undefined),
+  });
+  return rubric === undefined ? undefined : { kind: 'llm-rubric', rubric: rubric.trim() };
+}
+
+export function registerTesting(ctx: Ctx): TestingFeatures {
+  const coordinator = ctx.push(new RunCoordinator(ctx));
+  const tree = ctx.push(new TestTree(ctx, coordinator));
+  coordinator.tree = tree;
+
+  const targetsOfFile = async (uri: vscode.Uri): Promise<SuiteTarget[] | string> => {
+    const core = await loadTestingCore();
+    const path = uri.fsPath;
+    if (isPromptPath(path)) {
+      const text = readFileText(path);
+      if (text === undefined) return `${vscode.workspace.asRelativePath(uri, false)} cannot be read`;
+      const found = core.discoverPrompt(path, text, readConfig().defaultModels);
+      const targets: SuiteTarget[] = [];
+      if (found.cases.length > 0) targets.push({ promptPath: path });
+      if (found.pairedBank) targets.push({ promptPath: path, bankPath: found.pairedBank.bankPath });
+      if (targets.length === 0) return `${vscode.workspace.asRelativePath(uri, false)} has no test cases: add a tests: list (or NAME.tests.yaml beside it)`;
+      return targets;
+    }
+    const target = core.targetForBank(path, readConfig().defaultModels);
+    if (!target) return `${vscode.workspace.asRelativePath(uri, false)} has no prompt file to run against: put NAME.prompt beside NAME.tests.yaml`;
+    return [target];
+  };
+
+  const activeUri = (): vscode.Uri | undefined => vscode.window.activeTextEditor?.document.uri;
+
+  const cellContext = (ref: CellRef) => {
+    const shown = coordinator.shownRun;
+    if (!shown) return undefined;
+    const rowIndex = shown.builder.state.rows.findIndex((r) => r.key === ref.rowKey);
+    if (rowIndex < 0) return undefined;
+    const row = shown.builder.state.rows[rowIndex]!;
+    const suiteIndex = Number(row.key.slice(0, row.key.indexOf(':')));
+    const target = shown.targets[suiteIndex];
+    const cell = shown.builder.state.cells.find((c) => c.row === rowIndex && c.model === ref.model);
+    const execution = cell?.executions.find((e) => e.repeatIndex === (ref.repeatIndex ?? 0)) ?? cell?.executions[0];
+    return { row, target, cell, execution, testCase: shown.suites[suiteIndex]?.cases.find((c) => c.id === row.caseId) };
+  };
+
+  const panels = ctx.push(
+    new ResultsPanels(ctx, {
+      openCase: async (ref) => {
+        const c = cellContext(ref);
+        if (!c?.row.uri) return;
+        const uri = vscode.Uri.parse(c.row.uri, true);
+        let line = c.row.line;
+        if (line === undefined && c.target) {
+          const core = await loadTestingCore();
+          const text = readFileText(c.target.promptPath);
+          const found = text === undefined ? undefined : core.discoverPrompt(c.target.promptPath, text, readConfig().defaultModels);
+          line = [...(found?.cases ?? []), ...(found?.pairedBank?.cases ?? [])].find((x) => x.id === c.row.caseId)?.range?.start.line;
+        }
+        const editor = await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One });
+        if (line !== undefined) {
+          const pos = new vscode.Position(line, 0);
+          editor.selection = new vscode.Selection(pos, pos);
+          editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+        }
+      },
+      openTrace: async (ref) => {
+        const c = cellContext(ref);
+        if (!c?.execution?.traceId) return void vscode.window.showInformationMessage('Assay: this result has no trace in history.');
+        await vscode.commands.executeCommand('assay.openTrace', c.execution.traceId);
+      },
+      openPlayground: async (ref) => {
+        const c = cellContext(ref);
+        if (!c?.target) return;
+        await vscode.commands.executeCommand('assay.openPlayground', vscode.Uri.file(c.target.promptPath));
+      },
+      addToTestBank: async (ref) => {
+        const c = cellContext(ref);
+        if (!c?.target || !c.execution) return;
+        const args: AddToTestBankArgs = {
+          ...(c.target.bankPath ? { bankUri: vscode.Uri.file(c.target.bankPath) } : { promptUri: vscode.Uri.file(c.target.promptPath) }),
+          vars: c.row.vars,
+          output: c.execution.output,
+          description: `${c.row.label} (${ref.model})`,
+        };
+        await vscode.commands.executeCommand('assay.addToTestBank', args);
+      },
+      cancel: () => coordinator.cancel(),
+      rerun: async () => {
+        const shown = coordinator.shownRun;
+        if (shown && !coordinator.isRunning) await coordinator.run(shown.request.explorer ? { ...shown.request, explorer: undefined, targets: shown.targets } : shown.request);
+      },
+    }),
+  );
+  coordinator.panels = panels;
+  ctx.push(vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, { deserializeWebviewPanel: async (panel) => panels.revive(panel) }));
+
+  const lenses = new TestCodeLensProvider(languageFeatures(ctx).docs, coordinator);
+  ctx.push(lenses);
+  ctx.push(vscode.languages.registerCodeLensProvider([{ language: PROMPT_LANGUAGE_ID, scheme: 'file' }, ...(BANK_SELECTOR as vscode.DocumentFilter[])], lenses));
+  ctx.push(tree.onDidChange(() => lenses.refresh()));
+
+  const setRunning = (running: boolean) => void vscode.commands.executeCommand('setContext', 'assay.testRunning', running);
+
+  const features: TestingFeatures = {
+    coordinator,
+    tree,
+    panels,
+    lenses,
+    async runTestBank(target) {
+      const uri = asUri(target) ?? activeUri();
+      if (!uri || uri.scheme !== 'file') {
+        void vscode.window.showWarningMessage('Assay: open a prompt file or a test bank to run its tests.');
+        return undefined;
+      }
+      const targets = await targetsOfFile(uri);
+      if (typeof targets === 'string') {
+        void vscode.window.showWarningMessage(`Assay: ${targets}`);
+        return undefined;
+      }
+      setRunning(true);
+      try {
+        const done = await coordinator.run({ targets, title: vscode.workspace.asRelativePath(uri, false) });
+        return done ? coordinator.lastRunSummary() : undefined;
+      } finally {
+        setRunning(false);
+      }
+    },
+    async runTestCase(target, index, allModels) {
+      const uri = asUri(target);
+      if (!uri || typeof index !== 'number') return undefined;
+      let base: SuiteTarget;
+      if (isPromptPath(uri.fsPath)) base = { promptPath: uri.fsPath };
+      else {
+        const core = await loadTestingCore();
+        const t = core.targetForBank(uri.fsPath, readConfig().defaultModels);
+        if (!t) {
+          void vscode.window.showWarningMessage(`Assay: ${vscode.workspace.asRelativePath(uri, false)} has no prompt file to run against`);
+          return undefined;
+        }
+        base = t;
+      }
+      setRunning(true);
+      try {
+        const done = await coordinator.run({
+          targets: [{ ...base, caseRefs: [{ file: uri.fsPath, index }] }],
+          title: `${vscode.workspace.asRelativePath(uri, false)} · case ${index + 1}`,
+          ...(allModels === true ? { allModels: true } : {}),
+        });
+        return done ? coordinator.lastRunSummary() : undefined;
+      } finally {
+        setRunning(false);
+      }
+    },
+    async showTestResults() {
+      if (panels.reveal()) return true;
+      const pick = await vscode.window.showInformationMessage('Assay: no test run in this window yet. Run the test bank to see its results here.', 'Run Test Bank');
+      if (pick) await features.runTestBank();
+      return false;
+    },
+    cancelTestRun() {
+      return coordinator.cancel();
+    },
+    async addToTestBank(raw) {
+      const args = (raw ?? {}) as Partial<AddToTestBankArgs>;
+      const promptUri = asUri(args.promptUri);
+      const bankUri = asUri(args.bankUri);
+      if ((!promptUri && !bankUri) || typeof args.output !== 'string') {
+        void vscode.window.showWarningMessage('Assay: "Add to test bank" needs a result: use it from a cell of the test results, the playground or a trace.');
+        return undefined;
+      }
+      const vars = args.vars && typeof args.vars === 'object' ? (args.vars as Record<string, unknown>) : {};
+      const assertion = args.assertion ?? (await pickAssertion());
+      if (!assertion) return undefined;
+      const core = await loadTestingCore();
+      const plan = core.planAddCase(bankUri ? { bankPath: bankUri.fsPath } : { promptPath: promptUri!.fsPath }, { vars, output: args.output, assertion, ...(args.description ? { description: args.description } : {}) }, readFileText);
+      if ('error' in plan) {
+        void vscode.window.showErrorMessage(`Assay: cannot add the case: ${plan.error}`);
+        return undefined;
+      }
+      const edit = new vscode.WorkspaceEdit();
+      for (const e of plan.edits) {
+        const uri = vscode.Uri.file(e.path);
+        if (e.create) edit.createFile(uri, { overwrite: false, ignoreIfExists: false, contents: new TextEncoder().encode(e.text) });
+        else {
+          const doc = await vscode.workspace.openTextDocument(uri);
+          edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), e.text);
+        }
+      }
+      if (!(await vscode.workspace.applyEdit(edit))) {
+        void vscode.window.showErrorMessage('Assay: cannot add the case: the edit was refused (is the file read-only?)');
+        return undefined;
+      }
+      for (const e of plan.edits) {
+        const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === e.path);
+        if (doc?.isDirty) await doc.save();
+      }
+      for (const e of plan.edits) await tree.fileChanged(vscode.Uri.file(e.path));
+      lenses.refresh();
+      void vscode.window.showInformationMessage(`Assay: added a case to ${plan.target}.`, 'Open').then(async (pick) => {
+        if (!pick) return;
+        const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(plan.targetPath));
+        const editor = await vscode.window.showTextDocument(doc);
+        const end = doc.lineAt(doc.lineCount - 1).range.end;
+        editor.revealRange(new vscode.Range(end, end));
+      });
+      return { target: plan.target, path: plan.targetPath };
+    },
+  };
+
+  // Internal commands: not contributed (no palette entry); the integration tests call them.
+  ctx.push(vscode.commands.registerCommand('assay.internal.lastRunSummary', () => coordinator.lastRunSummary()));
+  ctx.push(vscode.commands.registerCommand('assay.internal.testTree', () => tree.snapshot()));
+  ctx.push(vscode.commands.registerCommand('assay.internal.resultsState', () => panels.current));
+  registered.set(ctx, features);
+  return features;
+}
+
+/** The testing features registered for `ctx` (for the command table). */
+export function testingFeatures(ctx: Ctx): TestingFeatures {
+  const f = registered.get(ctx);
+  if (!f) throw new Error('the test features are not registered');
+  return f;
+}

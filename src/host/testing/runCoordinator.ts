@@ -1,0 +1,528 @@
+// The one place test runs start, whoever asks (CodeLens, the Test Explorer's profiles, commands, the
+// results panel): it plans the suites through the core, checks models and keys before any call, creates the
+// Test Explorer's TestRun (so a CodeLens run fills the Test Explorer too), shows a cancellable progress
+// notification and a status-bar item, turns every cancel (notification, Test Explorer, status bar, panel,
+// command) into one AbortSignal, streams cells to the results panel and keeps the last run for the
+// CodeLens summary and `assay.internal.lastRunSummary`.
+import * as vscode from 'vscode';
+import type { GradingSettings } from '../../core/run/gradingContext';
+import type { CaseExecution, RunReport } from '../../core/run/runReport';
+import type { TestSuite } from '../../core/run/testSuite';
+import type { ModelRef } from '../../core/types';
+import type { ResultsCell } from '../../shared/resultsProtocol';
+import { readConfig } from '../config';
+import type { Ctx } from '../context';
+import { requireTrust } from '../trust';
+import { loadTestingCore, type TestingCore } from './lazyTestingCore';
+import { ResultsBuilder } from './resultsState';
+import type { ResultsPanels } from './resultsPanel';
+import type { SuiteTarget } from './runPlan';
+import { summaryText, type RunGist } from './summaryText';
+import type { TestTree } from './testTree';
+
+/** What to run. */
+export interface RunRequest {
+  targets: SuiteTarget[];
+  /** Notification and Test Explorer title. */
+  title: string;
+  allModels?: boolean;
+  repeat?: number;
+  /** Set when the Test Explorer started the run: its request (the TestRun is made from it) and token. */
+  explorer?: { request: vscode.TestRunRequest; token: vscode.CancellationToken };
+}
+
+/** One execution as `assay.internal.lastRunSummary` reports it. */
+export interface SummaryCell {
+  suite: string;
+  caseId: string;
+  label: string;
+  model: string;
+  status: string;
+  passes: number;
+  total: number;
+  reason: string;
+}
+
+/** The last run, in plain data (integration tests call `assay.internal.lastRunSummary`). */
+export interface LastRunSummary {
+  runId: string;
+  title: string;
+  status: 'done' | 'cancelled';
+  text: string;
+  totals: { passed: number; failed: number; errors: number; flaky: number };
+  cells: SummaryCell[];
+}
+
+/** The run the results panel shows: what was asked, the suites, and the panel state. */
+export interface ShownRun {
+  request: RunRequest;
+  targets: SuiteTarget[];
+  suites: TestSuite[];
+  builder: ResultsBuilder;
+}
+
+/** A finished run: its reports (one per suite) and the panel state built from them. */
+export interface FinishedRun {
+  request: RunRequest;
+  suites: TestSuite[];
+  reports: RunReport[];
+  builder: ResultsBuilder;
+}
+
+function gistOf(reports: readonly RunReport[]): RunGist {
+  let passed = 0;
+  let total = 0;
+  let errors = 0;
+  let flaky = 0;
+  let cost = 0;
+  let unknown = 0;
+  let endedAt = 0;
+  for (const r of reports) {
+    passed += r.totals.passed;
+    total += r.totals.executions;
+    errors += r.totals.errors;
+    cost += r.totals.cost + r.totals.graderCost;
+    unknown += r.totals.costUnknown;
+    flaky += r.models.reduce((n, m) => n + m.flaky.length, 0);
+    endedAt = Math.max(endedAt, r.endedAt);
+  }
+  return { passed, total, errors, flaky, cost, costUnknown: unknown > 0, endedAt, cancelled: reports.some((r) => r.status === 'cancelled') };
+}
+
+function parseRef(core: TestingCore, text: string): ModelRef | undefined {
+  const ref = core.parseModelRef(text);
+  return 'error' in ref ? undefined : ref;
+}
+
+export class RunCoordinator implements vscode.Disposable {
+  private active: { abort: AbortController; title: string; builder?: ResultsBuilder } | undefined;
+  private last: FinishedRun | undefined;
+  private shown: ShownRun | undefined;
+  /** Per prompt file (fs path): the gist of its latest run, for the summary lens. */
+  private readonly gists = new Map<string, { gist: RunGist; runId: string | null }>();
+  private readonly historyLookups = new Set<string>();
+  private readonly status: vscode.StatusBarItem;
+  private readonly finished = new vscode.EventEmitter<FinishedRun>();
+  private readonly gistsChanged = new vscode.EventEmitter<void>();
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Fires when a run ends (done or cancelled). */
+  readonly onDidFinishRun = this.finished.event;
+  /** Fires when a summary lens would change (a run ended, a stored run was found). */
+  readonly onDidChangeSummaries = this.gistsChanged.event;
+  tree: TestTree | undefined;
+  panels: ResultsPanels | undefined;
+
+  constructor(private readonly ctx: Ctx) {
+    this.status = vscode.window.createStatusBarItem('assay.testRun', vscode.StatusBarAlignment.Left, 5);
+    this.status.name = 'Assay Test Run';
+    this.status.command = 'assay.showTestResults';
+    this.disposables.push(this.status, this.finished, this.gistsChanged);
+  }
+
+  get isRunning(): boolean {
+    return this.active !== undefined;
+  }
+
+  get lastRun(): FinishedRun | undefined {
+    return this.last;
+  }
+
+  /** The run the results panel shows (in progress or finished). */
+  get shownRun(): ShownRun | undefined {
+    return this.shown;
+  }
+
+  /** Stops the run in progress at once (calls in flight end as cancelled, queued ones never start). */
+  cancel(): boolean {
+    if (!this.active) return false;
+    this.active.abort.abort();
+    return true;
+  }
+
+  /** The summary lens text for a prompt file, or undefined when it has no run yet (a history lookup starts). */
+  summaryFor(promptPath: string): { text: string; runId: string | null } | undefined {
+    const g = this.gists.get(promptPath);
+    if (g) return { text: summaryText(g.gist), runId: g.runId };
+    if (!this.historyLookups.has(promptPath)) {
+      this.historyLookups.add(promptPath);
+      void this.lookUpHistory(promptPath);
+    }
+    return undefined;
+  }
+
+  /** Finds the latest stored run of a prompt file (a previous session's) for its summary lens. */
+  private async lookUpHistory(promptPath: string): Promise<void> {
+    try {
+      const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+      if (!root) return;
+      const store = await this.ctx.services.store();
+      if (!store || this.gists.has(promptPath)) return;
+      const core = await loadTestingCore();
+      const page = await store.listRuns({ promptPath: core.projectPath(root, promptPath) }, { limit: 5 });
+      const run = page.items.find((r) => (r.kind === 'test' || r.kind === 'cli') && r.status !== 'running');
+      if (!run || this.gists.has(promptPath)) return;
+      const summary = run.summary as { models?: { passes?: number; trials?: number; errors?: number; flaky?: unknown[]; cost?: { total?: number; unknown?: number } }[] } | null;
+      const models = Array.isArray(summary?.models) ? summary.models : [];
+      if (models.length === 0) return;
+      const gist: RunGist = {
+        passed: models.reduce((n, m) => n + (m.passes ?? 0), 0),
+        total: models.reduce((n, m) => n + (m.trials ?? 0) + (m.errors ?? 0), 0),
+        errors: models.reduce((n, m) => n + (m.errors ?? 0), 0),
+        flaky: models.reduce((n, m) => n + (Array.isArray(m.flaky) ? m.flaky.length : 0), 0),
+        cost: run.totals.cost,
+        costUnknown: run.totals.unpriced > 0,
+        endedAt: run.endedAt ?? run.startedAt,
+        cancelled: run.status === 'cancelled',
+      };
+      this.gists.set(promptPath, { gist, runId: null });
+      this.gistsChanged.fire();
+    } catch (err) {
+      this.ctx.log.warn(`testing: cannot read the last run of ${promptPath} from history: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Runs the Test Explorer's request (a profile's handler). */
+  async runFromExplorer(request: vscode.TestRunRequest, token: vscode.CancellationToken, options: { allModels?: boolean; repeat?: number }): Promise<void> {
+    const tree = this.tree;
+    if (!tree) return;
+    const include: readonly vscode.TestItem[] = request.include ?? (await tree.discoverAll().then(() => tree.roots()));
+    const excluded = new Set((request.exclude ?? []).map((i) => i.id));
+    const targets = new Map<string, SuiteTarget>();
+    const add = (key: string, target: SuiteTarget) => {
+      const prev = targets.get(key);
+      if (!prev) targets.set(key, target);
+      else if (prev.caseIds && target.caseIds) prev.caseIds = [...new Set([...prev.caseIds, ...target.caseIds])];
+      else if (!target.caseIds) delete prev.caseIds;
+      if (prev && prev.models && target.models) prev.models = [...new Set([...prev.models, ...target.models])];
+      else if (prev && !target.models) delete prev.models;
+    };
+    for (const item of include) {
+      if (excluded.has(item.id)) continue;
+      const data = tree.dataOf(item);
+      if (!data) continue;
+      if (data.kind === 'prompt') {
+        await tree.resolvedPrompt(data.promptPath);
+        const core = await loadTestingCore();
+        const text = await this.readText(data.promptPath);
+        const found = text === undefined ? undefined : core.discoverPrompt(data.promptPath, text, readConfig().defaultModels);
+        if (found && found.cases.length > 0) add(`${data.promptPath}|`, { promptPath: data.promptPath });
+        if (found?.pairedBank) add(`${data.promptPath}|${found.pairedBank.bankPath}`, { promptPath: data.promptPath, bankPath: found.pairedBank.bankPath });
+      } else if (data.kind === 'bank') add(`${data.promptPath}|${data.bankPath}`, { promptPath: data.promptPath, bankPath: data.bankPath });
+      else {
+        const key = `${data.promptPath}|${data.bankPath ?? ''}`;
+        add(key, {
+          promptPath: data.promptPath,
+          ...(data.bankPath ? { bankPath: data.bankPath } : {}),
+          caseIds: [data.caseId],
+          ...(data.kind === 'model' ? { models: [data.model] } : {}),
+        });
+      }
+    }
+    if (targets.size === 0) {
+      const run = tree.controller.createTestRun(request, 'Assay', false);
+      run.end();
+      return;
+    }
+    const title = [...targets.values()].map((t) => vscode.workspace.asRelativePath(t.bankPath ?? t.promptPath, false)).join(', ');
+    await this.run({ targets: [...targets.values()], title, ...options, explorer: { request, token } });
+  }
+
+  private async readText(path: string): Promise<string | undefined> {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === path);
+    if (open) return open.getText();
+    try {
+      return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(path)));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Saves the prompt and bank files a run reads, so it runs what the editor shows. */
+  private async saveInputs(targets: readonly SuiteTarget[]): Promise<void> {
+    const paths = new Set<string>();
+    for (const t of targets) {
+      paths.add(t.promptPath);
+      if (t.bankPath) paths.add(t.bankPath);
+      if (t.fromFile) paths.add(t.fromFile);
+    }
+    for (const d of vscode.workspace.textDocuments) {
+      if (d.isDirty && d.uri.scheme === 'file' && (paths.has(d.uri.fsPath) || (/\.(ya?ml|json|jsonl|csv)$/i.test(d.uri.fsPath) && targets.some((t) => !t.bankPath)))) await d.save();
+    }
+  }
+
+  /**
+   * Runs `request` to the end (or until cancelled) and returns the finished run; undefined when nothing ran
+   * (Restricted Mode, a run already going, load errors, a missing key — each explained to the user).
+   */
+  async run(request: RunRequest): Promise<FinishedRun | undefined> {
+    const tree = this.tree;
+    const refuse = (message: string, error = true): undefined => {
+      if (request.explorer && tree) {
+        const run = tree.controller.createTestRun(request.explorer.request, 'Assay', false);
+        for (const item of request.explorer.request.include ?? tree.roots()) run.errored(item, new vscode.TestMessage(message));
+        run.end();
+      }
+      if (error) void vscode.window.showErrorMessage(`Assay: ${message}`);
+      return undefined;
+    };
+    if (!(await requireTrust('Running a test bank'))) return refuse('Restricted Mode: trust the workspace to run tests.', false);
+    if (this.active) {
+      const pick = await vscode.window.showWarningMessage(`Assay: a test run is in progress (${this.active.title}).`, 'Cancel It', 'Show Results');
+      if (pick === 'Cancel It') this.cancel();
+      if (pick === 'Show Results') this.panels?.reveal();
+      return undefined;
+    }
+    const abort = new AbortController();
+    this.active = { abort, title: request.title };
+    try {
+      return await this.runNow(request, abort, refuse);
+    } finally {
+      this.active = undefined;
+      this.status.hide();
+    }
+  }
+
+  private async runNow(request: RunRequest, abort: AbortController, refuse: (message: string) => undefined): Promise<FinishedRun | undefined> {
+    const tree = this.tree;
+    await this.saveInputs(request.targets);
+    const core = await loadTestingCore();
+    const config = readConfig();
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? (request.targets[0] ? request.targets[0].promptPath.replace(/[\\/][^\\/]*$/, '') : '.');
+    const planned = request.targets.map((t) => core.planSuite(t, { root, defaultModels: config.defaultModels, ...(request.allModels ? { allModels: true } : {}) }));
+    const failedPlan = planned.find((p) => 'error' in p);
+    if (failedPlan && 'error' in failedPlan) return refuse(failedPlan.error);
+    const suites = planned.map((p) => (p as { suite: TestSuite }).suite);
+    const targets = planned.map((p) => p.target);
+
+    const graderModel = parseRef(core, config.graderModel) ?? { provider: 'openai', model: 'gpt-4o-mini' };
+    const embeddingModel = parseRef(core, config.embeddingModel);
+    const grading: GradingSettings = { graderModel, ...(embeddingModel ? { embeddingModel } : {}) };
+    const used = core.modelsUsed(suites, grading);
+    const problems = [...used.problems, ...(await core.checkModels(used.uses, this.ctx.services.registry(), (name) => this.ctx.keys.get(name)))];
+    if (problems.length > 0) {
+      const missing = problems.find((p) => p.kind === 'missing-key');
+      const message = problems.map((p) => p.message).join('; ');
+      if (missing) {
+        const provider = missing.envVar?.replace(/_API_KEY$/, '').toLowerCase();
+        void vscode.window.showErrorMessage(`Assay: ${message}`, 'Set API Key').then((pick) => {
+          if (pick) void vscode.commands.executeCommand('assay.setApiKey', provider);
+        });
+        this.markPreflight(request, suites, targets, message);
+        return undefined;
+      }
+      this.markPreflight(request, suites, targets, message);
+      return refuse(message);
+    }
+
+    // The Test Explorer's run: the explorer's own request, or one made for a CodeLens or command run.
+    for (const t of targets) await tree?.resolvedPrompt(t.promptPath);
+    const include = targets.map((t) => tree?.suiteItem(t)).filter((i): i is vscode.TestItem => i !== undefined);
+    const testRun = tree?.controller.createTestRun(request.explorer?.request ?? new vscode.TestRunRequest(include), request.title, true);
+    const [store, engine] = await Promise.all([this.ctx.services.store(), Promise.resolve(this.ctx.services.engine())]);
+
+    const builder = new ResultsBuilder(`pending-${Date.now()}`, request.title, suites, {
+      toUri: (p) => vscode.Uri.file(p).toString(),
+      ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),
+      canOpenTrace: await this.canOpenTrace(),
+    });
+    this.active!.builder = builder;
+    this.shown = { request, targets, suites, builder };
+    const panel = this.panels;
+    panel?.showRun(builder.state, { preserveFocus: true });
+
+    const total = builder.state.total;
+    const counts = { done: 0, passed: 0, failed: 0, errors: 0 };
+    const leafCache = new Map<string, vscode.TestItem | undefined>();
+    const leaf = (s: number, caseId: string, model: string): vscode.TestItem | undefined => {
+      const key = `${s}\u0000${caseId}\u0000${model}`;
+      if (!leafCache.has(key)) leafCache.set(key, tree?.leafFor(targets[s]!.promptPath, targets[s]!.bankPath, caseId, model, suites[s]!.models.map((m) => m.label)));
+      return leafCache.get(key);
+    };
+    const groups = new Map<string, CaseExecution[]>();
+    if (testRun) for (let s = 0; s < suites.length; s++) for (const c of suites[s]!.cases) for (const m of suites[s]!.models) {
+      const item = leaf(s, c.id, m.label);
+      if (item) testRun.enqueued(item);
+    }
+
+    const statusText = () => `$(sync~spin) Assay ${counts.done}/${total}${counts.failed > 0 ? ` · ${counts.failed} failed` : ''}`;
+    this.status.text = statusText();
+    this.status.tooltip = `Assay is running ${request.title}. Click to show the results; cancel from the notification or the Test Explorer.`;
+    this.status.show();
+
+    const cancelSubs: vscode.Disposable[] = [];
+    const onCancel = (token: vscode.CancellationToken | undefined) => {
+      if (token) cancelSubs.push(token.onCancellationRequested(() => abort.abort()));
+    };
+    onCancel(request.explorer?.token);
+    onCancel(testRun?.token);
+
+    let pendingCells = new Map<ResultsCell, true>();
+    let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      flushTimer = undefined;
+      if (pendingCells.size === 0) return;
+      const cells = [...pendingCells.keys()];
+      pendingCells = new Map();
+      panel?.updateCells(builder.state, cells);
+    };
+    const queueCell = (cell: ResultsCell | undefined) => {
+      if (!cell) return;
+      pendingCells.set(cell, true);
+      flushTimer ??= setTimeout(flush, 100);
+    };
+
+    const reports = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Assay: ${request.title}`, cancellable: true },
+      async (progress, token) => {
+        onCancel(token);
+        let reported = 0;
+        const report = () => {
+          const pct = total > 0 ? (counts.done / total) * 100 : 100;
+          progress.report({ message: `${counts.done}/${total} · ${counts.passed} passed · ${counts.failed} failed${counts.errors > 0 ? ` · ${counts.errors} errors` : ''}`, increment: pct - reported });
+          reported = pct;
+        };
+        report();
+        return Promise.all(
+          suites.map((suite, s) =>
+            core.runTests({
+              suite,
+              engine,
+              store,
+              grading,
+              trusted: vscode.workspace.isTrusted,
+              ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),
+              signal: abort.signal,
+              kind: 'test',
+              runConfig: { source: request.explorer ? 'testExplorer' : 'editor', models: suite.models.map((m) => m.label), allModels: request.allModels === true },
+              onCaseStarted: (started) => {
+                const item = leaf(s, started.caseId, started.model);
+                if (item && started.repeatIndex === 0) testRun?.started(item);
+                queueCell(builder.started(s, started.caseId, started.model));
+              },
+              onCaseFinished: (e) => {
+                counts.done++;
+                if (e.status === 'pass') counts.passed++;
+                else if (e.status === 'fail') counts.failed++;
+                else counts.errors++;
+                queueCell(builder.finished(s, e));
+                const key = `${s}\u0000${e.caseId}\u0000${e.model}`;
+                const list = groups.get(key) ?? [];
+                list.push(e);
+                groups.set(key, list);
+                if (list.length >= e.repeats && testRun) this.report(testRun, leaf(s, e.caseId, e.model), suite, list);
+                this.status.text = statusText();
+                report();
+              },
+              onWarning: (message) => this.ctx.log.warn(`testing: ${message}`),
+            }),
+          ),
+        );
+      },
+    );
+    for (const d of cancelSubs) d.dispose();
+    if (flushTimer) clearTimeout(flushTimer);
+    flush();
+
+    // Executions that never reported (a suite cancelled before its cases started) are skipped.
+    if (testRun) {
+      for (let s = 0; s < suites.length; s++) {
+        for (const e of reports[s]!.executions) {
+          const key = `${s}\u0000${e.caseId}\u0000${e.model}`;
+          if (!groups.has(key)) {
+            const item = leaf(s, e.caseId, e.model);
+            if (item) testRun.skipped(item);
+          }
+        }
+      }
+      testRun.end();
+    }
+
+    builder.state.runId = reports[0]?.runId ?? builder.state.runId;
+    builder.finish(reports);
+    panel?.showRun(builder.state, { preserveFocus: true, revealIfHidden: false });
+    const finished: FinishedRun = { request, suites, reports, builder };
+    this.last = finished;
+    const byPrompt = new Map<string, RunReport[]>();
+    targets.forEach((t, i) => byPrompt.set(t.promptPath, [...(byPrompt.get(t.promptPath) ?? []), reports[i]!]));
+    for (const [promptPath, list] of byPrompt) this.gists.set(promptPath, { gist: gistOf(list), runId: list[0]!.runId });
+    this.gistsChanged.fire();
+    this.finished.fire(finished);
+    const gist = gistOf(reports);
+    this.ctx.log.info(`testing: ${request.title}: ${summaryText(gist)}`);
+    if (gist.cancelled) void vscode.window.showInformationMessage(`Assay: run cancelled — ${summaryText(gist)}`);
+    return finished;
+  }
+
+  private async canOpenTrace(): Promise<boolean> {
+    const commands = await vscode.commands.getCommands(true);
+    return commands.includes('assay.openTrace');
+  }
+
+  /** Marks every leaf of the planned suites errored with a preflight problem (the Test Explorer shows why nothing ran). */
+  private markPreflight(request: RunRequest, suites: TestSuite[], targets: SuiteTarget[], message: string): void {
+    const tree = this.tree;
+    if (!tree) return;
+    const include = targets.map((t) => tree.suiteItem(t)).filter((i): i is vscode.TestItem => i !== undefined);
+    const run = tree.controller.createTestRun(request.explorer?.request ?? new vscode.TestRunRequest(include), request.title, false);
+    suites.forEach((suite, s) => {
+      for (const c of suite.cases) for (const m of suite.models) {
+        const item = tree.leafFor(targets[s]!.promptPath, targets[s]!.bankPath, c.id, m.label, suite.models.map((x) => x.label));
+        if (item) run.errored(item, new vscode.TestMessage(message));
+      }
+    });
+    run.end();
+  }
+
+  /** Reports one (case, model) — all its repeats — to the Test Explorer. */
+  private report(run: vscode.TestRun, item: vscode.TestItem | undefined, suite: TestSuite, list: CaseExecution[]): void {
+    if (!item) return;
+    const duration = list.reduce((s, e) => s + e.latencyMs, 0);
+    const passes = list.filter((e) => e.status === 'pass').length;
+    const fails = list.filter((e) => e.status === 'fail').length;
+    const errors = list.filter((e) => e.status === 'error');
+    if (errors.length === list.length) {
+      if (errors.every((e) => e.cancelled)) return run.skipped(item);
+      const e = errors[0]!;
+      const message = new vscode.TestMessage(`${e.error?.kind ?? 'error'}: ${e.error?.message ?? e.reason}`);
+      if (item.uri && item.range) message.location = new vscode.Location(item.uri, item.range);
+      return run.errored(item, message, duration);
+    }
+    if (fails === 0) return run.passed(item, duration);
+    const messages: vscode.TestMessage[] = [];
+    const failed = list.find((e) => e.status === 'fail')!;
+    const testCase = suite.cases[failed.caseIndex];
+    const prefix = list.length > 1 ? `${passes}/${list.length} passed${passes > 0 ? ' (flaky)' : ''} — ` : '';
+    for (const a of failed.assertions.filter((x) => !x.pass)) {
+      const spec = testCase?.assert[a.index];
+      const expected = ['equals', 'starts-with', 'levenshtein'].includes(a.type) && typeof spec?.value === 'string' ? spec.value : undefined;
+      const message = expected !== undefined ? vscode.TestMessage.diff(`${prefix}${a.type}: ${a.reason}`, expected, failed.output) : new vscode.TestMessage(`${prefix}${a.type}: ${a.reason}\n\nOutput:\n${failed.output}`);
+      if (item.uri && item.range) message.location = new vscode.Location(item.uri, item.range);
+      messages.push(message);
+    }
+    if (messages.length === 0) messages.push(new vscode.TestMessage(`${prefix}${failed.reason}`));
+    run.failed(item, messages, duration);
+  }
+
+  /** The last run in plain data (`assay.internal.lastRunSummary`). */
+  lastRunSummary(): LastRunSummary | undefined {
+    const last = this.last;
+    if (!last) return undefined;
+    const s = last.builder.state;
+    return {
+      runId: s.runId,
+      title: s.title,
+      status: s.status === 'cancelled' ? 'cancelled' : 'done',
+      text: summaryText(gistOf(last.reports)),
+      totals: { passed: s.totals.passed, failed: s.totals.failed, errors: s.totals.errors, flaky: s.totals.flaky },
+      cells: s.cells.map((c) => {
+        const row = s.rows[c.row]!;
+        return { suite: row.suite, caseId: row.caseId, label: row.label, model: c.model, status: c.status, passes: c.passes, total: c.total, reason: c.reason };
+      }),
+    };
+  }
+
+  dispose(): void {
+    this.active?.abort.abort();
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+  }
+}

@@ -1,0 +1,22 @@
+// Entry of dist/testingCore.js, a bundle of its own like dist/languageCore.js: test runs pull in the
+// assertion library, the test-bank loaders, the template engine and the statistics, none of which
+// activate() should compile. lazyTestingCore.ts requires it the first time a test feature needs it.
+import { parseModelRef } from '../../core/assertions/providerRef';
+import { checkModels, modelsUsed } from '../../core/run/preflight';
+import { runTests } from '../../core/run/testRun';
+import { projectPath } from '../../core/run/testSuite';
+import { planAddCase } from '../../core/testBank/addCase';
+import { planSuite, targetForBank } from './runPlan';
+import { discoverPrompt } from './testDiscovery';
+
+export const testingCore = {
+  runTests,
+  planSuite,
+  targetForBank,
+  discoverPrompt,
+  modelsUsed,
+  checkModels,
+  planAddCase,
+  parseModelRef,
+  projectPath,
+};

@@ -1,0 +1,187 @@
+// Test banks in the editor, inside VS Code: the CodeLens and their counts, runs through the commands
+// against the mock LLM server (the same run fills the Test Explorer and the results panel), cancellation,
+// the Test Explorer's tree, and "Add to test bank" keeping the bank's comments. Waits are on promises and
+// events only.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { startMockLlm, type MockLlm } from '../support/mockLlmServer';
+import type { LastRunSummary } from '../../src/host/testing/runCoordinator';
+import type { TreeNode } from '../../src/host/testing/testTree';
+import type { ResultsState } from '../../src/shared/resultsProtocol';
+import { assayExtension, closeAllEditors, workspaceUri } from './support/vscodeHelpers';
+
+/** The order lenses read in on a line (VS Code returns resolved lenses in no fixed order). */
+function rank(title: string): number {
+  const order = ['▶ Run test bank', '▶ Run all', '▶ Run case', '▶ Run on all models', '⊞ Open playground'];
+  const i = order.findIndex((o) => title.startsWith(o));
+  return i < 0 ? order.length : i;
+}
+
+async function lensTitles(uri: vscode.Uri): Promise<{ title: string; line: number }[]> {
+  await vscode.workspace.openTextDocument(uri);
+  // The second argument resolves that many lenses (the count lens is resolved lazily).
+  const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100);
+  return lenses
+    .filter((l) => l.command?.command.startsWith('assay.'))
+    .map((l) => ({ title: l.command!.title, line: l.range.start.line }))
+    .sort((a, b) => a.line - b.line || rank(a.title) - rank(b.title));
+}
+
+function cellsByCase(summary: LastRunSummary): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const c of summary.cells) (out[c.label] ??= {})[c.model] = c.status;
+  return out;
+}
+
+describe('test banks in the editor', function () {
+  this.timeout(60_000);
+  let mock: MockLlm;
+
+  before(async () => {
+    await assayExtension().activate();
+    mock = await startMockLlm();
+    const config = vscode.workspace.getConfiguration('assay');
+    await config.update('endpoints', [{ name: 'mock', baseUrl: mock.openaiBaseUrl, models: ['alpha', 'beta'] }], vscode.ConfigurationTarget.Global);
+    await config.update('defaultModels', ['mock:alpha'], vscode.ConfigurationTarget.Global);
+  });
+  after(async () => {
+    const config = vscode.workspace.getConfiguration('assay');
+    await config.update('endpoints', undefined, vscode.ConfigurationTarget.Global);
+    await config.update('defaultModels', undefined, vscode.ConfigurationTarget.Global);
+    await closeAllEditors();
+    await mock?.close();
+  });
+
+  it('shows run, playground and per-case lenses with their counts on a prompt file and its bank', async () => {
+    const prompt = await lensTitles(workspaceUri('triage.prompt'));
+    assert.deepStrictEqual(
+      prompt.map((l) => `${l.line}: ${l.title}`),
+      ['0: ▶ Run test bank (3 cases × 2 models)', '0: ⊞ Open playground'],
+      'a prompt whose tests: names a bank: the counts come from the bank, the models from the file',
+    );
+
+    const bank = await lensTitles(workspaceUri('triage.tests.yaml'));
+    assert.deepStrictEqual(
+      bank.map((l) => `${l.line}: ${l.title}`),
+      ['2: ▶ Run all (3 cases)', '2: ▶ Run case', '2: ▶ Run on all models', '8: ▶ Run case', '8: ▶ Run on all models', '14: ▶ Run case', '14: ▶ Run on all models'],
+      'the bank: run all above the list, one pair above each case',
+    );
+
+    const inline = await lensTitles(workspaceUri('hello.prompt'));
+    assert.deepStrictEqual(
+      inline.map((l) => `${l.line}: ${l.title}`),
+      ['0: ▶ Run test bank (1 case × 1 model)', '0: ⊞ Open playground', '8: ▶ Run case', '8: ▶ Run on all models'],
+      'inline tests: lenses above each case in the prompt file',
+    );
+  });
+
+  it('the Test Explorer tree matches the fixture: prompt files → cases → one child per model', async () => {
+    const tree = await vscode.commands.executeCommand<TreeNode[]>('assay.internal.testTree');
+    const byLabel = new Map(tree.map((n) => [n.label, n]));
+    for (const file of ['hello.prompt', 'notes.prompt', 'triage.prompt', 'weather.prompt']) assert.ok(byLabel.has(file), `${file} has tests and should be a root (roots: ${[...byLabel.keys()].join(', ')})`);
+    assert.ok(!byLabel.has('broken.prompt'), 'a prompt without tests is not in the tree');
+
+    const triage = byLabel.get('triage.prompt')!;
+    assert.deepStrictEqual(
+      triage.children.map((c) => [c.label, c.uri?.endsWith('/triage.tests.yaml'), c.line, c.children.map((m) => m.label)]),
+      [
+        ['a double charge keeps its words', true, 2, ['mock:alpha', 'mock:beta']],
+        ['a crash report is a bug', true, 8, ['mock:alpha', 'mock:beta']],
+        ['a greeting is echoed', true, 14, ['mock:alpha', 'mock:beta']],
+      ],
+      'cases live in the bank file at their lines, with a child per model',
+    );
+    const weather = byLabel.get('weather.prompt')!;
+    assert.deepStrictEqual(
+      weather.children.map((c) => [c.label, c.children.length]),
+      [
+        ['Oslo', 0],
+        ['Lima', 0],
+      ],
+      'one model: the case is the leaf',
+    );
+    const hello = byLabel.get('hello.prompt')!;
+    assert.deepStrictEqual(
+      hello.children.map((c) => [c.label, c.uri?.endsWith('/hello.prompt'), c.line]),
+      [['says hello', true, 8]],
+      'an inline case lives in the prompt file',
+    );
+  });
+
+  it('Run test bank runs every case on every model against the mock and reports pass/fail per case', async () => {
+    const before = mock.requests.length;
+    const summary = await vscode.commands.executeCommand<LastRunSummary | undefined>('assay.runTestBank', workspaceUri('triage.prompt'));
+    assert.ok(summary, 'the command returns the finished run');
+    assert.deepStrictEqual(
+      cellsByCase(summary),
+      {
+        'a double charge keeps its words': { 'mock:alpha': 'pass', 'mock:beta': 'pass' },
+        'a crash report is a bug': { 'mock:alpha': 'fail', 'mock:beta': 'fail' },
+        'a greeting is echoed': { 'mock:alpha': 'pass', 'mock:beta': 'pass' },
+      },
+      'the crash report fails on both models, the others pass',
+    );
+    assert.strictEqual(mock.requests.length - before, 6, '3 cases × 2 models calls');
+    assert.deepStrictEqual(summary.totals, { passed: 4, failed: 2, errors: 0, flaky: 0 }, 'totals over the cells');
+    const failing = summary.cells.find((c) => c.status === 'fail')!;
+    assert.match(failing.reason, /^equals: /, 'the reason names the failing assertion');
+
+    const last = await vscode.commands.executeCommand<LastRunSummary>('assay.internal.lastRunSummary');
+    assert.deepStrictEqual(last, summary, 'the internal command reports the same run');
+    const panel = await vscode.commands.executeCommand<ResultsState>('assay.internal.resultsState');
+    assert.strictEqual(panel.status, 'done', 'the results panel shows the finished run');
+    assert.deepStrictEqual(panel.models, ['mock:alpha', 'mock:beta'], 'one column per model');
+    assert.strictEqual(panel.cells.filter((c) => c.status === 'fail').length, 2, 'two failing cells in the matrix');
+    assert.ok(panel.stats.every((m) => m.trials === 3 && m.passes === 2 && m.low < 2 / 3 && m.high > 2 / 3), 'per-model pass rate with its interval');
+
+    const lenses = await lensTitles(workspaceUri('triage.prompt'));
+    assert.ok(
+      lenses.some((l) => /^✗ 4\/6 · \$0 · just now$|^✗ 4\/6 · cost unknown · just now$/.test(l.title)),
+      `the summary lens appears after the run (lenses: ${lenses.map((l) => l.title).join(' | ')})`,
+    );
+  });
+
+  it('Run case runs one case of a bank; the run is filed under the prompt', async () => {
+    const summary = await vscode.commands.executeCommand<LastRunSummary | undefined>('assay.runTestCase', workspaceUri('triage.tests.yaml'), 2, false);
+    assert.ok(summary, 'the case ran');
+    assert.deepStrictEqual(cellsByCase(summary), { 'a greeting is echoed': { 'mock:alpha': 'pass', 'mock:beta': 'pass' } }, 'only the third case, on both models');
+  });
+
+  it('cancelling stops the run at once: calls in flight end as cancelled', async () => {
+    // notes.prompt has not run yet, so its call is not served from the cache: the mock holds it.
+    mock.fault({ kind: 'hang', times: 1, match: (r) => r.api === 'openai.chat' && r.prompt === 'Write a note about tea.' });
+    const arrived = mock.requests.length;
+    const running = vscode.commands.executeCommand<LastRunSummary | undefined>('assay.runTestBank', workspaceUri('notes.prompt'));
+    await mock.waitForRequests(arrived + 1);
+    const t0 = Date.now();
+    assert.strictEqual(await vscode.commands.executeCommand<boolean>('assay.cancelTestRun'), true, 'there was a run to cancel');
+    const summary = await running;
+    assert.ok(summary, 'the cancelled run still reports');
+    assert.strictEqual(summary.status, 'cancelled', 'the run ends as cancelled');
+    assert.ok(Date.now() - t0 < 10_000, 'well before the 120 s request timeout');
+    assert.deepStrictEqual(summary.cells.map((c) => [c.label, c.status]), [['tea', 'error']], 'the held call ended without a verdict');
+    assert.strictEqual(await vscode.commands.executeCommand<boolean>('assay.cancelTestRun'), false, 'nothing is left running');
+  });
+
+  it('Add to test bank appends a case and keeps the bank file comments', async () => {
+    const uri = workspaceUri('notes.tests.yaml');
+    const original = readFileSync(uri.fsPath, 'utf8');
+    const result = await vscode.commands.executeCommand<{ target: string; path: string } | undefined>('assay.addToTestBank', {
+      promptUri: workspaceUri('notes.prompt'),
+      vars: { topic: 'coffee' },
+      output: 'Coffee: roast, grind, brew.',
+      assertion: { kind: 'equals' },
+      description: 'coffee',
+    });
+    assert.ok(result, 'the case was added');
+    assert.strictEqual(result.path, uri.fsPath, "it went to the bank the prompt's tests: names");
+    const text = readFileSync(uri.fsPath, 'utf8');
+    assert.ok(text.startsWith(original), `the bank keeps every line it had, comments included:\n${text}`);
+    assert.match(text.slice(original.length), /^ {2}- description: coffee\n {4}vars:\n {6}topic: coffee\n {4}assert:\n {6}- type: equals\n {8}value: "Coffee: roast, grind, brew\."\n$/, 'the new case follows, in the list');
+
+    const tree = await vscode.commands.executeCommand<TreeNode[]>('assay.internal.testTree');
+    const notes = tree.find((n) => n.label === 'notes.prompt');
+    assert.deepStrictEqual(notes?.children.map((c) => c.label).sort(), ['coffee', 'tea'], 'the Test Explorer lists the new case after the file watcher fires');
+  });
+});
