@@ -12,6 +12,7 @@ import type { BenchResult, BenchSuite } from './benchTypes';
 const N = 2000;
 const C = 50;
 const LATENCY_MS = 100;
+const RUNS = 3;
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist/cli.js');
 
@@ -92,8 +93,17 @@ export const suite: BenchSuite = async () => {
     const startup = await runCliProcess(dir, ['bench.tests.yaml', '--no-history', '--filter', 'ticket 1999', ...args], env);
     if (startup.code !== 0) throw new Error(`one-case run failed (exit ${startup.code}):\n${startup.out}`);
 
-    const run = await runCliProcess(dir, ['bench.tests.yaml', ...args], env);
-    if (run.code !== 0) throw new Error(`the run failed (exit ${run.code}):\n${run.out.slice(-2000)}`);
+    // The median of three runs, each with a fresh history, so a burst of load from elsewhere on the
+    // machine does not decide the figure alone.
+    const walls: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      rmSync(join(dir, '.assay'), { recursive: true, force: true });
+      const run = await runCliProcess(dir, ['bench.tests.yaml', ...args], env);
+      if (run.code !== 0) throw new Error(`the run failed (exit ${run.code}):\n${run.out.slice(-2000)}`);
+      walls.push(run.wallMs);
+    }
+    const sorted = [...walls].sort((a, b) => a - b);
+    const median = sorted[Math.floor(RUNS / 2)]!;
     const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { totals: { executions: number; passed: number } };
     if (results.totals.executions !== N || results.totals.passed !== N) throw new Error(`expected ${N} passing executions: ${JSON.stringify(results.totals)}`);
     const store = await TraceStore.open({ path: join(dir, '.assay/history.sqlite') });
@@ -104,9 +114,9 @@ export const suite: BenchSuite = async () => {
     const ideal = Math.ceil(N / C) * LATENCY_MS;
     rows.push({
       what: `assay test (node dist/cli.js), ${N.toLocaleString('en')} cases, concurrency ${C}, mock latency ${LATENCY_MS} ms, history + JSON + JUnit, spawn to exit (ideal ${ideal} ms)`,
-      figure: `${run.wallMs.toFixed(0)} ms (${(run.wallMs / ideal).toFixed(3)} × ideal)`,
+      figure: `${median.toFixed(0)} ms (${(median / ideal).toFixed(3)} × ideal; median of ${walls.map((w) => w.toFixed(0)).join(', ')})`,
       target: '≤ 1.10 × ideal',
-      pass: run.wallMs <= ideal * 1.1,
+      pass: median <= ideal * 1.1,
     });
     rows.push({
       what: 'assay test, one case (start-up, parse of the 2,000-case bank, one call, outputs), spawn to exit',
