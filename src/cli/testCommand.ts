@@ -410,7 +410,9 @@ async function run(io: CliIo): Promise<number> {
   if (loaded.problems.some((p) => p.severity === 'error')) return 2;
   const config = loaded.config;
 
-  const historyPath = args.noHistory || (!config.history.enabled && args.history === undefined) ? null : args.history !== undefined ? resolve(io.cwd, args.history) : (config.history.path ?? resolveHistoryPath(config.root));
+  let historyPath: string | null = null;
+  if (args.history !== undefined) historyPath = resolve(io.cwd, args.history);
+  else if (!args.noHistory && config.history.enabled) historyPath = config.history.path ?? resolveHistoryPath(config.root);
   let storePromise: Promise<TraceStore | string | null> = Promise.resolve(null);
   let closing: Promise<unknown> | undefined;
 
