@@ -44,6 +44,8 @@ const lazyBundlePlugin = {
     build.onResolve({ filter: /^\.\/playgroundManager$/ }, (args) => (args.importer.endsWith('registerPlayground.ts') ? { path: './playgroundHost.js', external: true } : undefined));
     // The test runner's core (runs, assertions, banks): dist/testingCore.js, required on the first run or discovery.
     build.onResolve({ filter: /^\.\/testingCore$/ }, (args) => (args.importer.endsWith('lazyTestingCore.ts') ? { path: './testingCore.js', external: true } : undefined));
+    // The trace explorer's panels, replay and exports: dist/traceHost.js, required when one is first used.
+    build.onResolve({ filter: /^\.\/traceHost$/ }, (args) => (args.importer.endsWith('traceExplorer.ts') ? { path: './traceHost.js', external: true } : undefined));
   },
 };
 
@@ -73,7 +75,7 @@ const webviewEntries = existsSync(join(root, 'webview-ui/src'))
 const builds = [
   {
     ...node,
-    entryPoints: present({ extension: 'src/extension.ts', storeWorker: 'src/core/store/storeWorker.ts', languageCore: 'src/host/language/languageCore.ts', playgroundHost: 'src/host/playground/playgroundManager.ts', testingCore: 'src/host/testing/testingCore.ts' }),
+    entryPoints: present({ extension: 'src/extension.ts', storeWorker: 'src/core/store/storeWorker.ts', languageCore: 'src/host/language/languageCore.ts', playgroundHost: 'src/host/playground/playgroundManager.ts', testingCore: 'src/host/testing/testingCore.ts', traceHost: 'src/host/traces/traceHost.ts' }),
     outdir: 'dist',
     plugins: [vendorPlugin, lazyBundlePlugin],
   },

@@ -4,6 +4,7 @@ import { Ctx } from './host/context';
 import { registerLanguageFeatures } from './host/language/registerLanguageFeatures';
 import { registerPlayground } from './host/playground/registerPlayground';
 import { registerTesting } from './host/testing/registerTesting';
+import { registerTraceExplorer } from './host/traces/traceExplorer';
 
 let ctx: Ctx | undefined;
 
@@ -15,6 +16,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerLanguageFeatures(ctx);
   registerPlayground(ctx);
   registerTesting(ctx);
+  registerTraceExplorer(ctx);
 }
 
 /** Saves the history before VS Code shuts the extension host down. */

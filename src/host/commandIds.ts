@@ -1,3 +1,5 @@
+import { TRACE_COMMAND_IDS } from './traces/traceCommandIds';
+
 /** Every command Assay contributes. A unit test keeps this list and package.json's `contributes.commands` equal. */
 export const COMMAND_IDS = [
   'assay.newPromptFile',
@@ -14,6 +16,7 @@ export const COMMAND_IDS = [
   'assay.showTestResults',
   'assay.cancelTestRun',
   'assay.addToTestBank',
+  ...TRACE_COMMAND_IDS,
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -7,6 +7,7 @@ import type { Ctx } from './context';
 import { languageFeatures } from './language/registerLanguageFeatures';
 import { openPlayground } from './playground/registerPlayground';
 import { testingFeatures } from './testing/registerTesting';
+import { TRACE_COMMANDS } from './traces/traceExplorer';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -30,6 +31,7 @@ const COMMANDS: Record<CommandId, (ctx: Ctx) => Handler> = {
   'assay.showTestResults': (ctx) => (target?: unknown) => testingFeatures(ctx).showTestResults(target),
   'assay.cancelTestRun': (ctx) => () => testingFeatures(ctx).cancelTestRun(),
   'assay.addToTestBank': (ctx) => (args?: unknown) => testingFeatures(ctx).addToTestBank(args),
+  ...TRACE_COMMANDS,
 };
 
 /** Registers every command, wrapping each so an unexpected error is logged and shown once. */

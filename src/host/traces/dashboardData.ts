@@ -1,0 +1,92 @@
+// The dashboard's numbers: per-model daily series (latency p50/p95, tokens, cost, error rate) aligned for
+// uPlot, totals for today / 7 / 30 days, and cost and usage by prompt file. Two store queries, aggregated
+// in the store's worker; this side only pivots. No `vscode`, so the benchmarks measure it from plain Node.
+import type { TimeSeriesPoint, TimeSeriesQuery } from '../../core/store/storeTypes';
+import type { DashboardData, DashboardMetric, DashboardSeries, DashboardTotals } from '../../shared/traceProtocol';
+
+export interface DashboardStore {
+  timeSeries(query: TimeSeriesQuery): Promise<TimeSeriesPoint[]>;
+}
+
+export interface DashboardOptions {
+  /** Days the charts show (today included). */
+  days: number;
+  now?: number;
+  /** Minutes east of UTC; days start at local midnight. */
+  utcOffsetMinutes?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+function emptyTotals(): DashboardTotals {
+  return { traces: 0, errors: 0, cost: 0, inputTokens: 0, outputTokens: 0 };
+}
+
+function addTo(t: DashboardTotals, p: TimeSeriesPoint): void {
+  t.traces += p.traces;
+  t.errors += p.errors;
+  t.cost += p.cost;
+  t.inputTokens += p.inputTokens;
+  t.outputTokens += p.outputTokens;
+}
+
+/** Local midnight (for the offset) at or before `ms`. */
+export function dayStart(ms: number, utcOffsetMinutes: number): number {
+  const offset = utcOffsetMinutes * 60_000;
+  return Math.floor((ms + offset) / DAY_MS) * DAY_MS - offset;
+}
+
+export async function buildDashboard(store: DashboardStore, options: DashboardOptions): Promise<DashboardData> {
+  const t0 = performance.now();
+  const now = options.now ?? Date.now();
+  const offsetMinutes = options.utcOffsetMinutes ?? -new Date(now).getTimezoneOffset();
+  const days = Math.max(1, Math.min(366, Math.floor(options.days)));
+  const today = dayStart(now, offsetMinutes);
+  const shownFrom = today - (days - 1) * DAY_MS;
+  // One query covers the charts and the 30-day totals.
+  const from = Math.min(shownFrom, today - 29 * DAY_MS);
+  const [byModel, byPromptPoints] = await Promise.all([
+    store.timeSeries({ bucket: 'day', groupBy: 'model', from, utcOffsetMinutes: offsetMinutes }),
+    store.timeSeries({ bucket: 'day', groupBy: 'prompt', from: shownFrom, utcOffsetMinutes: offsetMinutes }),
+  ]);
+
+  const x: number[] = [];
+  for (let d = shownFrom; d <= today; d += DAY_MS) x.push(Math.round(d / 1000));
+  const index = new Map<number, number>(x.map((s, i) => [s * 1000, i]));
+  const keys = [...new Set(byModel.filter((p) => p.start >= shownFrom).map((p) => p.key))].sort();
+  const metrics = {} as Record<DashboardMetric, DashboardSeries[]>;
+  const series = (metric: DashboardMetric) => (metrics[metric] = keys.map((key) => ({ key, values: new Array<number | null>(x.length).fill(null) })));
+  const p50 = series('latencyP50');
+  const p95 = series('latencyP95');
+  const tokens = series('tokens');
+  const cost = series('cost');
+  const errorRate = series('errorRate');
+  const keyIndex = new Map(keys.map((k, i) => [k, i]));
+
+  const totals = { today: emptyTotals(), last7: emptyTotals(), last30: emptyTotals() };
+  for (const p of byModel) {
+    if (p.start >= today) addTo(totals.today, p);
+    if (p.start >= today - 6 * DAY_MS) addTo(totals.last7, p);
+    if (p.start >= today - 29 * DAY_MS) addTo(totals.last30, p);
+    const i = index.get(p.start);
+    const k = keyIndex.get(p.key);
+    if (i === undefined || k === undefined) continue;
+    p50[k]!.values[i] = p.latencyP50Ms;
+    p95[k]!.values[i] = p.latencyP95Ms;
+    tokens[k]!.values[i] = p.inputTokens + p.outputTokens;
+    cost[k]!.values[i] = p.cost;
+    errorRate[k]!.values[i] = p.errorRate;
+  }
+
+  const prompts = new Map<string, DashboardTotals>();
+  for (const p of byPromptPoints) {
+    let t = prompts.get(p.key);
+    if (!t) prompts.set(p.key, (t = emptyTotals()));
+    addTo(t, p);
+  }
+  const byPrompt = [...prompts.entries()]
+    .map(([promptPath, t]) => ({ promptPath: promptPath === '' ? '(no prompt file)' : promptPath, ...t }))
+    .sort((a, b) => b.cost - a.cost || b.traces - a.traces);
+
+  return { days, x, metrics, totals, byPrompt, buildMs: performance.now() - t0 };
+}

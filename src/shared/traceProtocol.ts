@@ -1,0 +1,158 @@
+// Messages of the trace detail and dashboard webviews (see protocol.ts for the three kinds). Everything
+// here is plain data the host builds from the history; model output and payloads are untrusted text.
+import { command, notification, request } from './protocol';
+
+export const TRACE_DETAIL_VIEW_TYPE = 'assay.traceDetail';
+export const DASHBOARD_VIEW_TYPE = 'assay.dashboard';
+
+/** One part of a message as sent: text, or a tool call / tool answer shown as text. */
+export interface DetailPart {
+  kind: 'text' | 'tool_call' | 'tool_call_response' | 'other';
+  text: string;
+}
+
+export interface DetailMessage {
+  role: string;
+  name?: string;
+  parts: DetailPart[];
+}
+
+export interface DetailEvaluation {
+  type: string;
+  pass: boolean;
+  score: number | null;
+  reason: string | null;
+  metric: string | null;
+}
+
+/** Everything the trace detail shows. */
+export interface TraceDetail {
+  id: string;
+  runId: string | null;
+  promptPath: string | null;
+  promptVersionId: string | null;
+  caseId: string | null;
+  repeatIndex: number;
+  /** `provider:model`. */
+  model: string;
+  status: 'ok' | 'error';
+  startedAt: number;
+  endedAt: number;
+  /** The conversation as sent, system instructions first. */
+  messages: DetailMessage[];
+  /** The exact request payload, redacted, pretty-printed. */
+  requestJson: string;
+  /** The raw response (assembled from the stream when streaming), redacted, pretty-printed. */
+  responseJson: string;
+  output: string;
+  toolCalls: { name: string; arguments: string }[];
+  variables: Record<string, unknown> | null;
+  usage: { input: number; output: number; cached: number; cacheWrite: number; reasoning: number } | null;
+  /** US dollars; null when unknown. */
+  cost: number | null;
+  latencyMs: number;
+  ttftMs: number | null;
+  finishReason: string | null;
+  error: { kind: string; message: string; status?: number } | null;
+  cacheHit: boolean;
+  attempts: number | null;
+  evaluations: DetailEvaluation[];
+  feedback: { rating: 1 | -1 | 0; note: string | null } | null;
+  /**
+   * The prompt version: `same` when today's file has the same content, `changed` when it differs,
+   * `missing` when the file is gone, `unknown` without a stored version.
+   */
+  promptVersion: 'same' | 'changed' | 'missing' | 'unknown';
+  /** Why replay is off (no prompt file, Restricted Mode), or undefined when it can run. */
+  replayBlocked?: string;
+}
+
+/** The panel's content: the trace, or why there is none. */
+export type TraceDetailState = { trace: TraceDetail } | { error: string };
+
+/** What the webview keeps with `setState` (the serializer reopens the same trace after a reload). */
+export interface TraceDetailViewState {
+  traceId: string;
+}
+
+/** A piece of a word diff. */
+export interface ReplayDiffPart {
+  value: string;
+  kind: 'same' | 'added' | 'removed';
+}
+
+/** One output of a replay comparison. */
+export interface ReplaySideView {
+  traceId: string;
+  text: string;
+  error: string | null;
+  latencyMs: number;
+  cost: number | null;
+  verdict: { pass: boolean; reason: string; assertions: { index: number; type: string; pass: boolean; reason: string | null }[]; source: 'stored' | 'evaluated' } | null;
+}
+
+/** The result of "Replay with current prompt". */
+export interface ReplayView {
+  old: ReplaySideView;
+  new: ReplaySideView | null;
+  /** Old → new, word by word. */
+  diff: { parts: ReplayDiffPart[]; added: number; removed: number; identical: boolean };
+  verdictChange: 'same' | 'regressed' | 'fixed' | 'none';
+  problem?: string;
+  replayRunId: string;
+}
+
+export const DidLoadTraceNotification = notification<TraceDetailState>('trace/load');
+/** Asks the view to run its replay (the Runs tree's "Replay with Current Prompt" opened the panel). */
+export const StartReplayNotification = notification<Record<string, never>>('trace/startReplay');
+/** 👍 (1), 👎 (-1) or take back (0), with an optional note; saved to the history. */
+export const SetFeedbackRequest = request<{ rating: 1 | -1 | 0; note: string }, { ok: true } | { error: string }>('trace/setFeedback');
+export const ReplayRequest = request<Record<string, never>, ReplayView | { error: string }>('trace/replay');
+/** Copies the request as a curl command (the key as a placeholder); resolves to the placeholder's name. */
+export const CopyCurlRequest = request<Record<string, never>, { keyVariable: string | null } | { error: string }>('trace/copyCurl');
+export const AddToTestBankRequest = request<Record<string, never>, { file: string } | { error: string }>('trace/addToTestBank');
+/** Copies text the view shows (the payload, the output) through the host's clipboard. */
+export const CopyTextCommand = command<{ text: string; what: string }>('trace/copyText');
+/** Opens the stored prompt version as a diff against today's file. */
+export const OpenVersionDiffCommand = command<Record<string, never>>('trace/openVersionDiff');
+export const OpenInPlaygroundCommand = command<Record<string, never>>('trace/openInPlayground');
+/** Opens another trace (e.g. the replay's new trace) in a detail panel. */
+export const OpenTraceCommand = command<{ traceId: string }>('trace/open');
+
+// ---- dashboard ------------------------------------------------------------------------------------
+
+export type DashboardMetric = 'latencyP50' | 'latencyP95' | 'tokens' | 'cost' | 'errorRate';
+
+/** One model's values, aligned with `DashboardData.x` (null where it made no call). */
+export interface DashboardSeries {
+  key: string;
+  values: (number | null)[];
+}
+
+export interface DashboardTotals {
+  traces: number;
+  errors: number;
+  cost: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface DashboardData {
+  /** Days shown. */
+  days: number;
+  /** Bucket starts, seconds since the epoch (uPlot's time unit). */
+  x: number[];
+  metrics: Record<DashboardMetric, DashboardSeries[]>;
+  totals: { today: DashboardTotals; last7: DashboardTotals; last30: DashboardTotals };
+  /** Over the shown days, most expensive first. */
+  byPrompt: (DashboardTotals & { promptPath: string })[];
+  /** ms the host spent building this (shown in the footer). */
+  buildMs: number;
+  /** Set when there is no history (no folder open). */
+  empty?: string;
+}
+
+export const DidLoadDashboardNotification = notification<DashboardData>('dashboard/load');
+export const SetRangeCommand = command<{ days: number }>('dashboard/setRange');
+/** Filters the Runs tree to a model (a legend click) or a prompt (a table row). */
+export const ShowTracesCommand = command<{ model?: string; promptPath?: string }>('dashboard/showTraces');
