@@ -76,7 +76,7 @@ export class TraceDetailPanel implements vscode.Disposable {
       await vscode.env.clipboard.writeText(p.text);
       void vscode.window.setStatusBarMessage(`Assay: copied ${typeof p.what === 'string' ? p.what : 'text'}`, 3000);
     });
-    host.onCommand(OpenVersionDiffCommand, () => openVersionDiff(ctx, traceId));
+    host.onCommand(OpenVersionDiffCommand, () => this.openVersionDiff());
     host.onCommand(OpenInPlaygroundCommand, () => openInPlayground(ctx, traceId));
     host.onCommand(OpenTraceCommand, (p) => typeof p?.traceId === 'string' && this.openTrace(p.traceId));
     panel.webview.options = { enableScripts: true, localResourceRoots: WebviewHost.localResourceRoots(ctx.extension.extensionUri) };
@@ -112,6 +112,11 @@ export class TraceDetailPanel implements vscode.Disposable {
     await store.setFeedback(this.traceId, { rating, note: text });
     await this.reload();
     return { ok: true };
+  }
+
+  /** Opens the prompt version the trace ran with as a diff against today's file. */
+  openVersionDiff(): Promise<boolean> {
+    return openVersionDiff(this.ctx, this.traceId);
   }
 
   /** Asks the view to replay (it shows the comparison when the answer comes). */
