@@ -123,7 +123,7 @@ function spliceIntoSeq(text: string, seq: unknown, testCase: NewTestCase): strin
 
 /** Appends to YAML bank text: a list of cases, or a mapping with `tests:`. An empty file becomes a list. */
 export function appendToYamlBank(text: string, testCase: NewTestCase): { text: string } | { error: string } {
-  const doc = parseDocument(text);
+  const doc: Document = parseDocument(text);
   const problem = firstError(doc);
   if (problem) return { error: `the test bank is not valid YAML (${problem}); fix it first` };
   const root = doc.contents;
@@ -216,7 +216,7 @@ function frontMatterYaml(prompt: PromptDocument): { start: number; end: number; 
   const start = prompt.lines.offsetAt(fm.contentRange.start);
   const end = prompt.lines.offsetAt(fm.contentRange.end);
   const yaml = prompt.text.slice(start, end);
-  const doc = parseDocument(yaml);
+  const doc: Document = parseDocument(yaml);
   const problem = firstError(doc) ?? (doc.contents !== null && !isMap(doc.contents) ? 'it is not a mapping' : undefined);
   if (problem) return { error: `the prompt's front matter is not valid YAML (${problem}); fix it first` };
   return { start, end, yaml, doc };

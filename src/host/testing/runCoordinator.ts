@@ -439,13 +439,13 @@ export class RunCoordinator implements vscode.Disposable {
 
     builder.state.runId = reports[0]?.runId ?? builder.state.runId;
     builder.finish(reports);
-    panel?.showRun(builder.state, { preserveFocus: true, revealIfHidden: false });
     const finished: FinishedRun = { request, suites, reports, builder };
     this.last = finished;
     const byPrompt = new Map<string, RunReport[]>();
     targets.forEach((t, i) => byPrompt.set(t.promptPath, [...(byPrompt.get(t.promptPath) ?? []), reports[i]!]));
     for (const [promptPath, list] of byPrompt) this.gists.set(promptPath, { gist: gistOf(list), runId: list[0]!.runId });
     this.gistsChanged.fire();
+    panel?.showRun(builder.state, { preserveFocus: true, revealIfHidden: false });
     this.finished.fire(finished);
     const gist = gistOf(reports);
     this.ctx.log.info(`testing: ${request.title}: ${summaryText(gist)}`);

@@ -16,12 +16,12 @@ export interface RunGist {
   cancelled: boolean;
 }
 
-/** `$0.012`, `$1.25`, `$0` — two significant digits below a cent. */
+/** `$0.012`, `$1.25`, `$0` — two significant digits below 10 cents. */
 export function formatUsd(n: number): string {
   if (n === 0) return '$0';
-  if (n >= 0.01) return `$${n.toFixed(2)}`;
-  const digits = Math.min(8, 1 - Math.floor(Math.log10(n)));
-  return `$${n.toFixed(digits)}`;
+  if (n >= 0.1) return `$${n.toFixed(2)}`;
+  if (n < 0.000001) return '<$0.000001';
+  return `$${Number(n.toPrecision(2))}`;
 }
 
 /** `just now`, `3 min ago`, `2 h ago`, `5 days ago`. */

@@ -21,7 +21,7 @@ export interface SortSpec {
 
 export const DEFAULT_VIEW_STATE: ResultsViewState = {
   filter: { failures: false, regressions: false, flaky: false, text: '' },
-  sort: { column: 'case', descending: false },
+  sort: { column: 'order', descending: false },
 };
 
 /** Worst first when sorting by status ascending. */
@@ -121,6 +121,14 @@ export function rowWindow(count: number, scrollTop: number, viewportHeight: numb
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
   const last = Math.min(count, Math.ceil((scrollTop + viewportHeight) / rowHeight) + overscan);
   return { start: first, end: last, before: first * rowHeight, after: Math.max(0, (count - last) * rowHeight) };
+}
+
+/** US dollars: `$0.0004`, `$0.000088` (two significant digits below 10 cents), `$1.25`. */
+export function usd(n: number): string {
+  if (n === 0) return '$0';
+  if (n >= 0.1) return `$${n.toFixed(2)}`;
+  if (n < 0.000001) return '<$0.000001';
+  return `$${Number(n.toPrecision(2))}`;
 }
 
 /** `85.0%`, `—` for null. */

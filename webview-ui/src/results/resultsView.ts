@@ -14,9 +14,9 @@ import {
   type ResultsState,
   type ResultsViewState,
 } from '../../../src/shared/resultsProtocol';
-import { clear, formatCost, formatMs, h } from '../common/dom';
+import { clear, formatMs, h } from '../common/dom';
 import { sendCommand, setState } from '../common/ipc';
-import { cellGrid, DEFAULT_VIEW_STATE, mergeCells, percent, rowWindow, verdictText, visibleRows, type CellSortKey, type ViewRow } from './resultsModel';
+import { cellGrid, DEFAULT_VIEW_STATE, mergeCells, percent, rowWindow, usd, verdictText, visibleRows, type CellSortKey, type ViewRow } from './resultsModel';
 
 const ROW_HEIGHT = 44;
 
@@ -28,6 +28,7 @@ export class ResultsView {
   /** Selected position in the visible rows and columns. */
   private sel: { r: number; c: number } | undefined;
   private sortKey: CellSortKey = 'status';
+  private severalSuites = false;
   private readonly header = h('div', { class: 'results-header' });
   private readonly stats = h('div', { class: 'results-stats' });
   private readonly filters = h('div', { class: 'toolbar results-filters' });
@@ -56,6 +57,7 @@ export class ResultsView {
     const sameRun = this.run !== undefined && this.run.runId === run.runId;
     if (!sameRun && this.run && this.run.status !== 'running') this.view.selected = undefined;
     this.run = run;
+    this.severalSuites = new Set(run.rows.map((r) => r.suite)).size > 1;
     this.grid = cellGrid(run);
     this.refilter();
     this.persistSoon();
@@ -160,7 +162,7 @@ export class ResultsView {
     const status =
       run.status === 'running'
         ? `Running ${run.done}/${run.total}`
-        : `${run.status === 'cancelled' ? 'Cancelled' : 'Done'} · ${run.totals.passed} passed · ${run.totals.failed} failed${run.totals.errors ? ` · ${run.totals.errors} errors` : ''}${run.totals.flaky ? ` · ${run.totals.flaky} flaky` : ''} · ${formatCost(run.totals.costUnknown > 0 && run.totals.cost === 0 ? null : run.totals.cost)}${run.totals.durationMs !== null ? ` · ${formatMs(run.totals.durationMs)}` : ''}`;
+        : `${run.status === 'cancelled' ? 'Cancelled' : 'Done'} · ${run.totals.passed} passed · ${run.totals.failed} failed${run.totals.errors ? ` · ${run.totals.errors} errors` : ''}${run.totals.flaky ? ` · ${run.totals.flaky} flaky` : ''} · ${run.totals.costUnknown > 0 && run.totals.cost === 0 ? 'cost unknown' : usd(run.totals.cost)}${run.totals.durationMs !== null ? ` · ${formatMs(run.totals.durationMs)}` : ''}`;
     const button =
       run.status === 'running'
         ? h('button', { class: 'btn', onclick: () => sendCommand(CancelRunCommand, { runId: run.runId }) }, 'Cancel')
@@ -173,38 +175,33 @@ export class ResultsView {
     clear(this.stats);
     const run = this.run;
     if (!run || run.stats.length === 0) return;
-    const table = h('table', { class: 'grid stats-table' });
-    const head = h('tr', {}, ...['Model', 'Pass rate', '95% interval', 'Flaky', 'Cost', 'p50', 'p95', 'vs previous run'].map((t) => h('th', { scope: 'col' }, t)));
-    table.appendChild(h('thead', {}, head));
-    const body = h('tbody');
     for (const m of run.stats) {
+      const item = (label: string, value: string | Node, cls = '') => h('span', { class: `stat ${cls}` }, h('span', { class: 'muted' }, `${label} `), value);
       const vs =
         m.regressions === null
           ? h('span', { class: 'muted' }, 'no previous run')
           : h(
               'span',
               {},
-              m.regressions > 0 ? h('span', { class: 'fail' }, `↓ ${m.regressions} regression${m.regressions === 1 ? '' : 's'}`) : h('span', { class: 'muted' }, '0 regressions'),
+              m.regressions > 0 ? h('span', { class: 'fail' }, `↓ ${m.regressions} regression${m.regressions === 1 ? '' : 's'}`) : '0 regressions',
               ' · ',
-              m.fixes && m.fixes > 0 ? h('span', { class: 'pass' }, `↑ ${m.fixes} fixed`) : h('span', { class: 'muted' }, '0 fixed'),
+              m.fixes && m.fixes > 0 ? h('span', { class: 'pass' }, `↑ ${m.fixes} fixed`) : '0 fixed',
             );
-      body.appendChild(
+      this.stats.appendChild(
         h(
-          'tr',
-          {},
-          h('td', { class: 'mono' }, m.model),
-          h('td', {}, `${percent(m.passRate)} (${m.passes}/${m.trials}${m.errors ? `, ${m.errors} errors` : ''})`),
-          h('td', {}, m.trials > 0 ? `${percent(m.low)}–${percent(m.high)}` : '—'),
-          h('td', {}, String(m.flaky)),
-          h('td', {}, m.costUnknown > 0 && m.cost === 0 ? 'cost unknown' : formatCost(m.cost)),
-          h('td', {}, formatMs(m.p50Ms)),
-          h('td', {}, formatMs(m.p95Ms)),
-          h('td', {}, vs),
+          'div',
+          { class: 'model-stats', 'data-model': m.model },
+          h('span', { class: 'model-name mono' }, m.model),
+          h('span', { class: `stat rate ${m.passRate === 1 ? 'pass' : m.passRate === null ? '' : 'fail'}` }, `${percent(m.passRate)} (${m.passes}/${m.trials}${m.errors ? `, ${m.errors} errors` : ''})`),
+          item('95% CI', m.trials > 0 ? `${percent(m.low)}–${percent(m.high)}` : '—'),
+          item('flaky', String(m.flaky), m.flaky > 0 ? 'warn' : ''),
+          item('cost', m.costUnknown > 0 && m.cost === 0 ? 'unknown' : usd(m.cost)),
+          item('p50', formatMs(m.p50Ms)),
+          item('p95', formatMs(m.p95Ms)),
+          m.regressions === null ? vs : item('vs previous', vs),
         ),
       );
     }
-    table.appendChild(body);
-    this.stats.appendChild(table);
   }
 
   private sortHeader(column: string, label: string, title: string): HTMLElement {
@@ -218,7 +215,9 @@ export class ResultsView {
         'aria-sort': active ? (this.view.sort.descending ? 'descending' : 'ascending') : 'none',
         onclick: () => {
           const col = column.includes(':') ? `${this.sortKey}:${column.slice(column.indexOf(':') + 1)}` : column;
-          this.view.sort = { column: col, descending: this.view.sort.column === col ? !this.view.sort.descending : false };
+          const again = this.view.sort.column === col;
+          // A third click goes back to the order of the files.
+          this.view.sort = again && this.view.sort.descending ? { column: 'order', descending: false } : { column: col, descending: again };
           this.refilter();
           this.persistSoon();
         },
@@ -250,7 +249,7 @@ export class ResultsView {
           'th',
           { scope: 'row', class: 'case-cell', title: `${vr.row.label}\n${vr.row.suite}` },
           h('div', { class: 'case-label' }, vr.row.label),
-          h('div', { class: 'muted small' }, vr.row.suite),
+          this.severalSuites ? h('div', { class: 'muted small' }, vr.row.suite) : null,
         ),
       );
       vr.cells.forEach((cell, c) => tr.appendChild(this.cellElement(cell, r, c)));
@@ -262,7 +261,7 @@ export class ResultsView {
   private cellElement(cell: ResultsCell | undefined, r: number, c: number): HTMLElement {
     const selected = this.sel?.r === r && this.sel.c === c;
     if (!cell) return h('td', { class: 'cell none', role: 'gridcell' }, h('span', { class: 'muted' }, '—'));
-    const figures = [cell.score !== null ? cell.score.toFixed(2) : null, cell.latencyMs !== null ? formatMs(cell.latencyMs) : null, cell.cost !== null ? formatCost(cell.cost) : null].filter(Boolean).join(' · ');
+    const figures = [cell.latencyMs !== null ? formatMs(cell.latencyMs) : null, cell.cost !== null ? usd(cell.cost) : null].filter(Boolean).join(' · ');
     const td = h(
       'td',
       {
@@ -275,7 +274,7 @@ export class ResultsView {
         title: cell.reason || verdictText(cell),
         onclick: () => this.select(r, c),
       },
-      h('div', { class: 'verdict' }, verdictText(cell), cell.change === 'regression' ? h('span', { class: 'pill fail', title: 'Passed in the previous run' }, 'regression') : null, cell.change === 'fix' ? h('span', { class: 'pill pass', title: 'Failed in the previous run' }, 'fixed') : null),
+      h('div', { class: 'verdict' }, verdictText(cell), cell.score !== null ? h('span', { class: 'score muted', title: 'score' }, cell.score.toFixed(2)) : null, cell.change === 'regression' ? h('span', { class: 'pill fail', title: 'Passed in the previous run' }, 'regression') : null, cell.change === 'fix' ? h('span', { class: 'pill pass', title: 'Failed in the previous run' }, 'fixed') : null),
       h('div', { class: 'muted small' }, figures || ' '),
     );
     return td;
@@ -411,7 +410,7 @@ export class ResultsView {
       this.side.appendChild(h('p', { class: 'muted' }, cell.status === 'pending' || cell.status === 'running' ? 'Not finished yet.' : 'No result.'));
       return;
     }
-    const figures = [execution.score !== null ? `score ${execution.score.toFixed(2)}` : null, formatMs(execution.latencyMs), formatCost(execution.cost), execution.errorKind ? `error: ${execution.errorKind}` : null].filter(Boolean).join(' · ');
+    const figures = [execution.score !== null ? `score ${execution.score.toFixed(2)}` : null, formatMs(execution.latencyMs), execution.cost === null ? 'cost unknown' : usd(execution.cost), execution.errorKind ? `error: ${execution.errorKind}` : null].filter(Boolean).join(' · ');
     this.side.appendChild(h('div', { class: 'muted small' }, figures));
     if (execution.assertions.length > 0) {
       const list = h('ul', { class: 'assertions' });

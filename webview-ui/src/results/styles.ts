@@ -7,9 +7,11 @@ body { padding: 0 12px; box-sizing: border-box; }
 .run-status { color: var(--assay-muted); }
 .run-status.running { color: var(--vscode-progressBar-background, var(--vscode-focusBorder)); }
 progress { width: 100%; height: 4px; accent-color: var(--vscode-progressBar-background); }
-.results-stats { max-height: 30vh; overflow: auto; }
-.stats-table td, .stats-table th { padding: 2px 8px; white-space: nowrap; }
-.stats-table th { cursor: default; }
+.results-stats { max-height: 30vh; overflow: auto; display: flex; flex-direction: column; gap: 4px; }
+.model-stats { display: flex; flex-wrap: wrap; gap: 2px 14px; align-items: baseline; padding: 4px 8px; border-left: 3px solid var(--assay-border); background: var(--vscode-textCodeBlock-background, rgba(128,128,128,0.08)); }
+.model-stats .model-name { font-weight: 600; flex: 0 1 auto; overflow-wrap: anywhere; }
+.model-stats .stat { white-space: nowrap; }
+.model-stats .rate { font-weight: 600; }
 .results-filters { position: static; gap: 12px; }
 .results-filters .filter { display: inline-flex; align-items: center; gap: 4px; cursor: pointer; }
 .results-filters .search { flex: 0 1 260px; min-width: 120px; }
@@ -26,7 +28,8 @@ input[type=checkbox] { accent-color: var(--vscode-checkbox-background, var(--vsc
 .matrix-scroll:focus-visible { outline: 1px solid var(--vscode-focusBorder); }
 table.matrix { table-layout: fixed; }
 table.matrix thead th { z-index: 1; box-shadow: 0 1px 0 var(--assay-border); }
-table.matrix th.case-cell { position: sticky; left: 0; background: var(--vscode-editor-background); font-weight: normal; width: 36%; cursor: default; }
+table.matrix th.case-cell { position: sticky; left: 0; background: var(--vscode-editor-background); font-weight: normal; cursor: default; }
+table.matrix thead th:first-child { width: 40%; }
 table.matrix tbody tr { height: 44px; }
 table.matrix td, table.matrix tbody th { height: 35px; overflow: hidden; padding: 4px 8px; }
 .case-label, .verdict { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
@@ -43,9 +46,16 @@ td.cell.regression { box-shadow: inset 0 0 0 1px var(--assay-fail); }
 td.cell.fix { box-shadow: inset 0 0 0 1px var(--assay-pass); }
 td.cell.selected { background: var(--vscode-list-activeSelectionBackground); color: var(--vscode-list-activeSelectionForeground); outline: 1px solid var(--vscode-focusBorder); outline-offset: -1px; }
 td.cell.selected .verdict, td.cell.selected .muted { color: inherit; }
-.verdict .pill { margin-left: 6px; }
+.verdict .pill, .verdict .score { margin-left: 6px; }
+.verdict .score { font-size: 0.85em; }
 .spacer-row td, .spacer-row { padding: 0; border: 0; }
 .side-pane { flex: 2 1 0; overflow: auto; min-width: 220px; padding: 0 4px 16px; }
+/* A narrow panel stacks the matrix over the selected cell's details. */
+@media (max-width: 760px) {
+  .results-main { flex-direction: column; }
+  .matrix-scroll { flex: 3 1 0; min-height: 140px; }
+  .side-pane { flex: 2 1 0; min-width: 0; border-top: 1px solid var(--assay-border); padding-top: 4px; }
+}
 .side-title { margin-top: 4px; }
 .verdict.big { font-size: 1.1em; font-weight: 600; margin: 4px 0; }
 .verdict.big.pass { color: var(--assay-pass); }

@@ -1,0 +1,98 @@
+// Running a test bank as a user does: code-server with the packaged extension, the example triage prompt
+// (two models, four inline cases) and the mock LLM server standing in for OpenAI and Anthropic. Click
+// "▶ Run test bank" above the front matter, see the results matrix with its one failing cell, open that
+// cell's reason. The screenshot is the README's "Run your test bank" picture.
+import * as assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { startMockLlm, type MockLlm, type MockRequest } from '../support/mockLlmServer';
+import { REPO_ROOT, startSession, type E2eSession } from './support/session';
+import { screenshot, screenshotIfFailed, webviewContent } from './support/workbench';
+
+/**
+ * Routes like a decent model, except that the Anthropic stand-in under-rates the enterprise outage: the
+ * case "enterprise outages are urgent" fails on that model only — one failing cell out of eight.
+ */
+function reply(req: MockRequest): string {
+  const claude = req.model.startsWith('claude');
+  if (/twice/i.test(req.prompt)) return 'billing normal';
+  if (/crashes/i.test(req.prompt)) return 'bug normal';
+  if (/400 users/i.test(req.prompt)) return claude ? 'bug normal' : 'bug urgent';
+  return 'other low';
+}
+
+describe('test bank run from the editor', () => {
+  let mock: MockLlm;
+  let s: E2eSession | undefined;
+  const page = (): Page => {
+    assert.ok(s, 'no code-server session: before() failed');
+    return s.page;
+  };
+
+  before(async () => {
+    mock = await startMockLlm({ latencyMs: 150, reply });
+    s = await startSession({
+      env: { OPENAI_API_KEY: 'zz-e2e-openai-key', ANTHROPIC_API_KEY: 'zz-e2e-anthropic-key' },
+      viewport: { width: 1440, height: 900 },
+      userSettings: {
+        'assay.endpoints': [
+          { name: 'openai', baseUrl: mock.openaiBaseUrl },
+          { name: 'anthropic', baseUrl: mock.anthropicBaseUrl },
+        ],
+        'workbench.startupEditor': 'none',
+        'workbench.colorTheme': 'Default Dark Modern',
+      },
+    });
+    copyFileSync(join(REPO_ROOT, 'examples', 'support-triage.prompt'), join(s.workspace, 'support-triage.prompt'));
+  });
+  afterEach(async function () {
+    await screenshotIfFailed(this.currentTest, s?.page);
+  });
+  after(async () => {
+    await s?.stop();
+    await mock?.close();
+  });
+
+  it('▶ Run test bank shows the matrix with the one failing cell and its reason', async () => {
+    // More room for the editor and the results beside it (the screenshot goes in the README).
+    await page().keyboard.press('Control+B');
+    await page().locator('.part.sidebar').waitFor({ state: 'hidden' });
+    // Quick Open searches the disk, so it finds the file copied in after the workbench started.
+    await page().keyboard.press('Control+P');
+    const input = page().locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('support-triage.prompt');
+    await page().locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'support-triage.prompt' }).first().waitFor({ state: 'visible' });
+    await input.press('Enter');
+    await page().locator('.editor-group-container.active .tab.active', { hasText: 'support-triage.prompt' }).waitFor({ state: 'visible' });
+
+    const lens = page().locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Run test bank' });
+    await lens.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.match(await lens.innerText(), /▶ Run test bank \(4 cases × 2 models\)/, 'the lens counts the inline cases and the models');
+    await lens.click();
+
+    const results = await webviewContent(page());
+    await results.locator('.run-status.done').waitFor({ state: 'visible', timeout: 60_000 });
+    assert.strictEqual(await results.locator('td.cell').count(), 8, 'four cases × two models');
+    assert.strictEqual(await results.locator('td.cell.pass').count(), 7, 'seven cells pass');
+    const failing = results.locator('td.cell.fail');
+    assert.strictEqual(await failing.count(), 1, 'exactly one cell fails');
+    assert.strictEqual(mock.requests.filter((r) => r.api === 'openai.chat' || r.api === 'anthropic.messages').length, 8, 'one call per cell');
+
+    await failing.click();
+    const reason = results.locator('[data-testid="reason"]');
+    await reason.waitFor({ state: 'visible' });
+    assert.match(await reason.innerText(), /^regex: /, 'the side pane names the failing assertion');
+    assert.match(await results.locator('.side-pane pre.output').innerText(), /^bug normal$/, "the model's output is shown as text");
+    assert.match(await results.locator('.side-pane .mono').first().innerText(), /anthropic:claude-3-5-haiku-latest/, 'on the model that failed');
+
+    // Back in the editor (VS Code refreshes an editor's lenses while it has focus), the run's summary
+    // has joined the run lens: 7 of 8 passed, what it cost, when.
+    await page().locator('.editor-group-container .monaco-editor .view-lines').first().click();
+    const summary = page().locator('.editor-group-container .codelens-decoration a', { hasText: /✗ 7\/8/ });
+    await summary.waitFor({ state: 'visible' });
+    assert.match(await summary.innerText(), /^✗ 7\/8 · \$0\.\d+ · just now$/, 'passed/total, cost and age');
+    await screenshot(page(), 'test-bank-results');
+  });
+});
