@@ -35,6 +35,8 @@ export function startCodeServer(opts: {
   env?: Record<string, string>;
   log?: (line: string) => void;
   startTimeoutMs?: number;
+  /** Ask whether to trust the folder (Restricted Mode tests); default false: every folder is trusted. */
+  workspaceTrust?: boolean;
 }): Promise<CodeServer>;
 
 /** Debian's headless Chromium through playwright-core, with the flags this machine needs. */

@@ -152,9 +152,10 @@ export function installExtension({ vsix, userDataDir, extensionsDir }) {
 
 /**
  * Starts code-server on a free loopback port in its own process group.
- * @param {{ userDataDir: string, extensionsDir: string, env?: Record<string,string>, log?: (line: string) => void, startTimeoutMs?: number }} opts
+ * Workspace trust is off (every folder trusted) unless `workspaceTrust` is true, for Restricted Mode tests.
+ * @param {{ userDataDir: string, extensionsDir: string, env?: Record<string,string>, log?: (line: string) => void, startTimeoutMs?: number, workspaceTrust?: boolean }} opts
  */
-export async function startCodeServer({ userDataDir, extensionsDir, env = {}, log = () => {}, startTimeoutMs = 60_000 }) {
+export async function startCodeServer({ userDataDir, extensionsDir, env = {}, log = () => {}, startTimeoutMs = 60_000, workspaceTrust = false }) {
   const { entry } = ensureCodeServer();
   mkdirSync(userDataDir, { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
@@ -163,7 +164,8 @@ export async function startCodeServer({ userDataDir, extensionsDir, env = {}, lo
     // A config file of its own, so code-server never writes ~/.config/code-server/config.yaml.
     '--config', join(userDataDir, 'config.yaml'),
     '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-telemetry', '--disable-update-check',
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
   ];
   const child = spawn(process.execPath, args, { env: codeServerEnv(env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   liveGroups.add(child.pid);

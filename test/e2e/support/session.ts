@@ -47,6 +47,11 @@ export interface SessionOptions {
   userSettings?: Record<string, unknown>;
   /** Workspace-folder settings merged into `.vscode/settings.json` of the copied fixture. */
   workspaceSettings?: Record<string, unknown>;
+  /**
+   * Open the workspace in Restricted Mode: workspace trust is enabled and the trust prompt is answered
+   * "No, I don't trust the authors". Default: trust is disabled, so every folder is trusted.
+   */
+  restricted?: boolean;
 }
 
 export function vsixPath(): string {
@@ -91,13 +96,19 @@ export async function startSession(options: SessionOptions = {}): Promise<E2eSes
       const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
       writeJson(file, { ...current, ...options.workspaceSettings });
     }
-    const server = await startCodeServer({ userDataDir, extensionsDir, env: options.env ?? {} });
+    const server = await startCodeServer({ userDataDir, extensionsDir, env: options.env ?? {}, workspaceTrust: options.restricted === true });
     cleanups.push(() => server.stop());
     const browser = await launchChromium();
     cleanups.push(() => browser.close());
     const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 800 } });
     page.on('pageerror', (err) => console.error(`[e2e page error] ${err.message}`));
     await page.goto(workbenchUrl(server, { folder: workspace }));
+    if (options.restricted) {
+      // VS Code asks before it opens an unknown folder; "No" is Restricted Mode.
+      const dontTrust = page.locator('.monaco-dialog-box .monaco-button', { hasText: /don.t trust/i });
+      await dontTrust.waitFor({ state: 'visible', timeout: 60_000 });
+      await dontTrust.click();
+    }
     // The workbench is usable once its status bar and the explorer's file tree are on screen.
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout: 60_000 });
