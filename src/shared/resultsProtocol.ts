@@ -114,7 +114,7 @@ export interface ResultsState {
   /** Filled when the run ends. */
   stats: ResultsModelStats[];
   totals: { passed: number; failed: number; errors: number; flaky: number; cost: number; costUnknown: number; durationMs: number | null };
-  /** Whether "Open trace" can open a cell's trace (the trace explorer is installed). */
+  /** Whether "Open trace" can open a cell's trace (the trace explorer's `assay.traces.openTrace` is there). */
   canOpenTrace: boolean;
 }
 

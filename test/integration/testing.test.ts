@@ -135,6 +135,7 @@ describe('test banks in the editor', function () {
     assert.strictEqual(panel.cells.filter((c) => c.status === 'fail').length, 2, 'two failing cells in the matrix');
     assert.ok(panel.stats.every((m) => m.trials === 3 && m.passes === 2 && m.low < 2 / 3 && m.high > 2 / 3), 'per-model pass rate with its interval');
 
+    assert.strictEqual(await vscode.commands.executeCommand<boolean>('assay.showTestResults', workspaceUri('triage.prompt')), true, "the summary lens's command shows this prompt's run");
     const lenses = await lensTitles(workspaceUri('triage.prompt'));
     assert.ok(
       lenses.some((l) => /^✗ 4\/6 · \$0 · just now$|^✗ 4\/6 · cost unknown · just now$/.test(l.title)),
@@ -146,6 +147,25 @@ describe('test banks in the editor', function () {
     const summary = await vscode.commands.executeCommand<LastRunSummary | undefined>('assay.runTestCase', workspaceUri('triage.tests.yaml'), 2, false);
     assert.ok(summary, 'the case ran');
     assert.deepStrictEqual(cellsByCase(summary), { 'a greeting is echoed': { 'mock:alpha': 'pass', 'mock:beta': 'pass' } }, 'only the third case, on both models');
+  });
+
+  it('a Test Explorer run of one model item runs that case on that model only; repeats count k/K', async () => {
+    const tree = await vscode.commands.executeCommand<TreeNode[]>('assay.internal.testTree');
+    const crash = tree.find((n) => n.label === 'triage.prompt')!.children.find((c) => c.label === 'a crash report is a bug')!;
+    const beta = crash.children.find((m) => m.label === 'mock:beta')!;
+    const one = await vscode.commands.executeCommand<LastRunSummary>('assay.internal.runTestItems', [beta.id]);
+    assert.deepStrictEqual(cellsByCase(one), { 'a crash report is a bug': { 'mock:beta': 'fail' } }, 'one case on one model');
+
+    const greeting = tree.find((n) => n.label === 'triage.prompt')!.children.find((c) => c.label === 'a greeting is echoed')!;
+    const repeated = await vscode.commands.executeCommand<LastRunSummary>('assay.internal.runTestItems', [greeting.id], { repeat: 2 });
+    assert.deepStrictEqual(
+      repeated.cells.map((c) => [c.model, c.status, c.passes, c.total]),
+      [
+        ['mock:alpha', 'pass', 2, 2],
+        ['mock:beta', 'pass', 2, 2],
+      ],
+      'the "with repeats" profile runs each model twice (no cache for repeats)',
+    );
   });
 
   it('cancelling stops the run at once: calls in flight end as cancelled', async () => {

@@ -151,7 +151,7 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
       openTrace: async (ref) => {
         const c = cellContext(ref);
         if (!c?.execution?.traceId) return void vscode.window.showInformationMessage('Assay: this result has no trace in history.');
-        await vscode.commands.executeCommand('assay.openTrace', c.execution.traceId);
+        await vscode.commands.executeCommand('assay.traces.openTrace', c.execution.traceId);
       },
       openPlayground: async (ref) => {
         const c = cellContext(ref);
@@ -236,10 +236,12 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
         setRunning(false);
       }
     },
-    async showTestResults() {
-      if (panels.reveal()) return true;
-      const pick = await vscode.window.showInformationMessage('Assay: no test run in this window yet. Run the test bank to see its results here.', 'Run Test Bank');
-      if (pick) await features.runTestBank();
+    async showTestResults(target) {
+      const uri = asUri(target);
+      if (uri ? coordinator.showRunOf(uri.fsPath) : panels.reveal()) return true;
+      const what = uri ? `${vscode.workspace.asRelativePath(uri, false)} has not run in this window (its summary comes from the history)` : 'no test run in this window yet';
+      const pick = await vscode.window.showInformationMessage(`Assay: ${what}. Run the test bank to see its results here.`, 'Run Test Bank');
+      if (pick) await features.runTestBank(uri);
       return false;
     },
     cancelTestRun() {
@@ -296,6 +298,20 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
   ctx.push(vscode.commands.registerCommand('assay.internal.lastRunSummary', () => coordinator.lastRunSummary()));
   ctx.push(vscode.commands.registerCommand('assay.internal.testTree', () => tree.snapshot()));
   ctx.push(vscode.commands.registerCommand('assay.internal.resultsState', () => panels.current));
+  // What a Test Explorer profile does with the items the user picked (ids from assay.internal.testTree).
+  ctx.push(
+    vscode.commands.registerCommand('assay.internal.runTestItems', async (ids: unknown, options?: { allModels?: boolean; repeat?: number }) => {
+      await tree.snapshot();
+      const items = (Array.isArray(ids) ? ids : []).map((id) => tree.findItem(String(id))).filter((i): i is vscode.TestItem => i !== undefined);
+      const source = new vscode.CancellationTokenSource();
+      try {
+        await coordinator.runFromExplorer(new vscode.TestRunRequest(items), source.token, options ?? {});
+      } finally {
+        source.dispose();
+      }
+      return coordinator.lastRunSummary();
+    }),
+  );
   registered.set(ctx, features);
   return features;
 }

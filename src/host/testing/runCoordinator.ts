@@ -98,6 +98,8 @@ export class RunCoordinator implements vscode.Disposable {
   private active: { abort: AbortController; title: string; builder?: ResultsBuilder } | undefined;
   private last: FinishedRun | undefined;
   private shown: ShownRun | undefined;
+  /** Per prompt file (fs path): its latest run in this window, for its summary lens's "show results". */
+  private readonly shownByPrompt = new Map<string, ShownRun>();
   /** Per prompt file (fs path): the gist of its latest run, for the summary lens. */
   private readonly gists = new Map<string, { gist: RunGist; runId: string | null }>();
   private readonly historyLookups = new Set<string>();
@@ -125,6 +127,15 @@ export class RunCoordinator implements vscode.Disposable {
 
   get lastRun(): FinishedRun | undefined {
     return this.last;
+  }
+
+  /** Shows the latest run of a prompt file in the results panel; false when this window has none. */
+  showRunOf(promptPath: string): boolean {
+    const run = this.shownByPrompt.get(promptPath);
+    if (!run || !this.panels) return false;
+    this.shown = run;
+    this.panels.showRun(run.builder.state, { preserveFocus: false });
+    return true;
   }
 
   /** The run the results panel shows (in progress or finished). */
@@ -245,8 +256,10 @@ export class RunCoordinator implements vscode.Disposable {
       if (t.bankPath) paths.add(t.bankPath);
       if (t.fromFile) paths.add(t.fromFile);
     }
+    // The banks a prompt's tests: loads (as the Test Explorer last read them).
+    for (const t of targets) if (!t.bankPath) for (const b of this.tree?.banksOf(t.promptPath) ?? []) paths.add(b);
     for (const d of vscode.workspace.textDocuments) {
-      if (d.isDirty && d.uri.scheme === 'file' && (paths.has(d.uri.fsPath) || (/\.(ya?ml|json|jsonl|csv)$/i.test(d.uri.fsPath) && targets.some((t) => !t.bankPath)))) await d.save();
+      if (d.isDirty && d.uri.scheme === 'file' && paths.has(d.uri.fsPath)) await d.save();
     }
   }
 
@@ -443,7 +456,10 @@ export class RunCoordinator implements vscode.Disposable {
     this.last = finished;
     const byPrompt = new Map<string, RunReport[]>();
     targets.forEach((t, i) => byPrompt.set(t.promptPath, [...(byPrompt.get(t.promptPath) ?? []), reports[i]!]));
-    for (const [promptPath, list] of byPrompt) this.gists.set(promptPath, { gist: gistOf(list), runId: list[0]!.runId });
+    for (const [promptPath, list] of byPrompt) {
+      this.gists.set(promptPath, { gist: gistOf(list), runId: list[0]!.runId });
+      this.shownByPrompt.set(promptPath, this.shown!);
+    }
     this.gistsChanged.fire();
     panel?.showRun(builder.state, { preserveFocus: true, revealIfHidden: false });
     this.finished.fire(finished);
@@ -455,7 +471,7 @@ export class RunCoordinator implements vscode.Disposable {
 
   private async canOpenTrace(): Promise<boolean> {
     const commands = await vscode.commands.getCommands(true);
-    return commands.includes('assay.openTrace');
+    return commands.includes('assay.traces.openTrace');
   }
 
   /** Marks every leaf of the planned suites errored with a preflight problem (the Test Explorer shows why nothing ran). */

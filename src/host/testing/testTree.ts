@@ -81,6 +81,23 @@ export class TestTree implements vscode.Disposable {
     for (const d of vscode.workspace.textDocuments) if (d.languageId === PROMPT_LANGUAGE_ID && d.uri.scheme === 'file') void this.ensurePrompt(d.uri.fsPath);
   }
 
+  /** The item with `id`, searched through resolved items. */
+  findItem(id: string): vscode.TestItem | undefined {
+    const walk = (items: vscode.TestItemCollection): vscode.TestItem | undefined => {
+      let found: vscode.TestItem | undefined;
+      items.forEach((i) => {
+        found ??= i.id === id ? i : walk(i.children);
+      });
+      return found;
+    };
+    return walk(this.controller.items);
+  }
+
+  /** Bank files whose cases the tree lists under `promptPath`. */
+  banksOf(promptPath: string): string[] {
+    return [...this.banks].filter(([, prompts]) => prompts.has(promptPath)).map(([bank]) => bank);
+  }
+
   /** What `item` stands for. */
   dataOf(item: vscode.TestItem): ItemData | undefined {
     return this.data.get(item);
