@@ -125,8 +125,11 @@ export class TraceDetailPanel implements vscode.Disposable {
   }
 
   /** Replays the trace with today's prompt and returns the comparison. */
-  replay(): Promise<ReplayView | { error: string }> {
-    return replayTrace(this.ctx, this.traceId);
+  async replay(): Promise<ReplayView | { error: string }> {
+    const result = await replayTrace(this.ctx, this.traceId);
+    // The prompt may have changed since the panel loaded: the version button follows.
+    if (!('error' in result)) void this.reload();
+    return result;
   }
 
   dispose(): void {

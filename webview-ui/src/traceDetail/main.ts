@@ -66,7 +66,11 @@ function save(): void {
   setState<ViewState>(saved);
 }
 
+let lastStatus: { text: string; kind: 'info' | 'error' } = { text: '', kind: 'info' };
+
+/** The status line; kept across re-renders (the host re-sends the trace after feedback and replays). */
 function status(text: string, kind: 'info' | 'error' = 'info'): void {
+  lastStatus = { text, kind };
   const el = document.getElementById('status');
   if (!el) return;
   el.textContent = text;
@@ -117,8 +121,8 @@ function renderFeedback(t: TraceDetail): HTMLElement {
   return h(
     'div',
     { class: 'feedback' },
-    button('👍', { id: 'thumbs-up', title: 'Good answer', 'aria-pressed': rating === 1 ? 'true' : 'false', appearance: rating === 1 ? 'primary' : 'secondary', onclick: () => void send(rating === 1 ? 0 : 1) }),
-    button('👎', { id: 'thumbs-down', title: 'Bad answer', 'aria-pressed': rating === -1 ? 'true' : 'false', appearance: rating === -1 ? 'primary' : 'secondary', onclick: () => void send(rating === -1 ? 0 : -1) }),
+    button('👍 Good', { id: 'thumbs-up', title: 'Good answer', 'aria-pressed': rating === 1 ? 'true' : 'false', appearance: rating === 1 ? 'primary' : 'secondary', onclick: () => void send(rating === 1 ? 0 : 1) }),
+    button('👎 Bad', { id: 'thumbs-down', title: 'Bad answer', 'aria-pressed': rating === -1 ? 'true' : 'false', appearance: rating === -1 ? 'primary' : 'secondary', onclick: () => void send(rating === -1 ? 0 : -1) }),
     note,
     button('Save Note', { id: 'save-note', appearance: 'secondary', onclick: () => void send(rating === 0 ? 1 : (rating as 1 | -1)) }),
   );
@@ -217,7 +221,7 @@ function render(state: TraceDetailState): void {
           })
         : null,
     ),
-    h('div', { id: 'status', role: 'status', 'aria-live': 'polite' }),
+    h('div', { id: 'status', role: 'status', 'aria-live': 'polite', class: lastStatus.kind === 'error' ? 'error' : 'muted' }, lastStatus.text),
     replay ? renderReplay(replay) : h('div', { id: 'replay-slot' }),
     h('section', {}, h('h2', {}, 'Output'), t.output === '' && t.toolCalls.length === 0 ? h('p', { class: 'muted' }, '(empty output)') : h('pre', { id: 'output' }, t.output), ...t.toolCalls.map((c) => h('pre', { class: 'part-tool_call' }, `${c.name}(${c.arguments})`))),
     h('section', {}, h('h2', {}, 'Messages sent'), renderMessages(t)),
