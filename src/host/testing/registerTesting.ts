@@ -13,6 +13,7 @@ import { loadTestingCore } from './lazyTestingCore';
 import { ResultsPanels } from './resultsPanel';
 import { RunCoordinator, type LastRunSummary } from './runCoordinator';
 import type { SuiteTarget } from './runPlan';
+import { promptForBank } from './pairing';
 import { BANK_SELECTOR, TestCodeLensProvider } from './testCodeLens';
 import { TestTree } from './testTree';
 
@@ -95,6 +96,16 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
   const tree = ctx.push(new TestTree(ctx, coordinator));
   coordinator.tree = tree;
 
+  /** What a bank runs as: against the prompt beside it, else against a prompt whose tests: names it. */
+  const bankTarget = async (path: string): Promise<SuiteTarget | undefined> => {
+    const core = await loadTestingCore();
+    const paired = core.targetForBank(path, readConfig().defaultModels);
+    if (paired) return paired;
+    await tree.snapshot();
+    const promptPath = tree.promptsOfBank(path)[0];
+    return promptPath ? { promptPath, fromFile: path } : undefined;
+  };
+
   const targetsOfFile = async (uri: vscode.Uri): Promise<SuiteTarget[] | string> => {
     const core = await loadTestingCore();
     const path = uri.fsPath;
@@ -108,7 +119,7 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
       if (targets.length === 0) return `${vscode.workspace.asRelativePath(uri, false)} has no test cases: add a tests: list (or NAME.tests.yaml beside it)`;
       return targets;
     }
-    const target = core.targetForBank(path, readConfig().defaultModels);
+    const target = await bankTarget(path);
     if (!target) return `${vscode.workspace.asRelativePath(uri, false)} has no prompt file to run against: put NAME.prompt beside NAME.tests.yaml`;
     return [target];
   };
@@ -179,12 +190,21 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
   coordinator.panels = panels;
   ctx.push(vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, { deserializeWebviewPanel: async (panel) => panels.revive(panel) }));
 
-  const lenses = new TestCodeLensProvider(languageFeatures(ctx).docs, coordinator);
+  // A bank named by a prompt elsewhere is known once the Test Explorer has read every prompt: the first
+  // such bank opened starts that (once), and its lenses appear when it is done.
+  let fullScan: Promise<void> | undefined;
+  const hasPrompt = (bank: string): boolean => {
+    if (promptForBank(bank) !== undefined || tree.promptsOfBank(bank).length > 0) return true;
+    fullScan ??= tree.snapshot().then(
+      () => lenses.refresh(),
+      (err: unknown) => ctx.log.warn(`testing: discovery failed: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    return false;
+  };
+  const lenses: TestCodeLensProvider = new TestCodeLensProvider(languageFeatures(ctx).docs, coordinator, hasPrompt);
   ctx.push(lenses);
   ctx.push(vscode.languages.registerCodeLensProvider([{ language: PROMPT_LANGUAGE_ID, scheme: 'file' }, ...(BANK_SELECTOR as vscode.DocumentFilter[])], lenses));
   ctx.push(tree.onDidChange(() => lenses.refresh()));
-
-  const setRunning = (running: boolean) => void vscode.commands.executeCommand('setContext', 'assay.testRunning', running);
 
   const features: TestingFeatures = {
     coordinator,
@@ -202,13 +222,8 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
         void vscode.window.showWarningMessage(`Assay: ${targets}`);
         return undefined;
       }
-      setRunning(true);
-      try {
-        const done = await coordinator.run({ targets, title: vscode.workspace.asRelativePath(uri, false) });
-        return done ? coordinator.lastRunSummary() : undefined;
-      } finally {
-        setRunning(false);
-      }
+      const done = await coordinator.run({ targets, title: vscode.workspace.asRelativePath(uri, false) });
+      return done ? coordinator.lastRunSummary() : undefined;
     },
     async runTestCase(target, index, allModels) {
       const uri = asUri(target);
@@ -216,25 +231,19 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
       let base: SuiteTarget;
       if (isPromptPath(uri.fsPath)) base = { promptPath: uri.fsPath };
       else {
-        const core = await loadTestingCore();
-        const t = core.targetForBank(uri.fsPath, readConfig().defaultModels);
+        const t = await bankTarget(uri.fsPath);
         if (!t) {
           void vscode.window.showWarningMessage(`Assay: ${vscode.workspace.asRelativePath(uri, false)} has no prompt file to run against`);
           return undefined;
         }
         base = t;
       }
-      setRunning(true);
-      try {
-        const done = await coordinator.run({
-          targets: [{ ...base, caseRefs: [{ file: uri.fsPath, index }] }],
-          title: `${vscode.workspace.asRelativePath(uri, false)} · case ${index + 1}`,
-          ...(allModels === true ? { allModels: true } : {}),
-        });
-        return done ? coordinator.lastRunSummary() : undefined;
-      } finally {
-        setRunning(false);
-      }
+      const done = await coordinator.run({
+        targets: [{ ...base, caseRefs: [{ file: uri.fsPath, index }] }],
+        title: `${vscode.workspace.asRelativePath(uri, false)} · case ${index + 1}`,
+        ...(allModels === true ? { allModels: true } : {}),
+      });
+      return done ? coordinator.lastRunSummary() : undefined;
     },
     async showTestResults(target) {
       const uri = asUri(target);

@@ -287,11 +287,14 @@ export class RunCoordinator implements vscode.Disposable {
     }
     const abort = new AbortController();
     this.active = { abort, title: request.title };
+    const running = (on: boolean) => void vscode.commands.executeCommand('setContext', 'assay.testRunning', on);
+    running(true);
     try {
       return await this.runNow(request, abort, refuse);
     } finally {
       this.active = undefined;
       this.status.hide();
+      running(false);
     }
   }
 

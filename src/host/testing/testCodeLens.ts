@@ -57,6 +57,8 @@ export class TestCodeLensProvider implements vscode.CodeLensProvider {
   constructor(
     private readonly docs: PromptDocuments,
     private readonly coordinator: RunCoordinator,
+    /** Whether a bank file has a prompt to run against (beside it, or one whose tests: names it). */
+    private readonly hasPrompt: (bankPath: string) => boolean,
   ) {
     const refresh = () => this.changed.fire();
     this.subscriptions.push(
@@ -79,6 +81,8 @@ export class TestCodeLensProvider implements vscode.CodeLensProvider {
     if (document.uri.scheme !== 'file') return [];
     const restricted = !isTrusted();
     if (/\.prompty?$/i.test(document.uri.fsPath)) return this.promptLenses(document, restricted);
+    // A CSV or YAML file that no prompt runs is not a test bank: no lenses.
+    if (!this.hasPrompt(document.uri.fsPath)) return [];
     const text = document.getText();
     const layout = /\.jsonl$/i.test(document.uri.fsPath) ? scanJsonlBank(text) : /\.csv$/i.test(document.uri.fsPath) ? { listLine: 0, cases: [] } : scanYamlBank(text);
     if (!layout) return [];

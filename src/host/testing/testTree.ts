@@ -93,6 +93,11 @@ export class TestTree implements vscode.Disposable {
     return walk(this.controller.items);
   }
 
+  /** Prompt files whose items list cases of `bankPath` (their tests: names it, or it pairs with them). */
+  promptsOfBank(bankPath: string): string[] {
+    return [...(this.banks.get(bankPath) ?? [])];
+  }
+
   /** Bank files whose cases the tree lists under `promptPath`. */
   banksOf(promptPath: string): string[] {
     return [...this.banks].filter(([, prompts]) => prompts.has(promptPath)).map(([bank]) => bank);
