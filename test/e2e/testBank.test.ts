@@ -87,6 +87,20 @@ describe('test bank run from the editor', () => {
     assert.match(await results.locator('.side-pane pre.output').innerText(), /^bug normal$/, "the model's output is shown as text");
     assert.match(await results.locator('.side-pane .mono').first().innerText(), /anthropic:claude-3-5-haiku-latest/, 'on the model that failed');
 
+    // Keyboard: left to the same case on the other model, which passed; right again.
+    await page().keyboard.press('ArrowLeft');
+    await results.locator('td.cell.selected.pass').waitFor({ state: 'visible' });
+    assert.match(await results.locator('.side-pane .mono').first().innerText(), /openai:gpt-4o-mini/, 'the arrow key moved the selection');
+    await page().keyboard.press('ArrowRight');
+    await results.locator('td.cell.selected.fail').waitFor({ state: 'visible' });
+
+    // Failures only: the one failing case is left.
+    await results.locator('label[for="f-failures"]').click();
+    await results.locator('tbody th.case-cell', { hasText: 'enterprise outages are urgent' }).waitFor({ state: 'visible' });
+    assert.strictEqual(await results.locator('tbody th.case-cell').count(), 1, 'one row matches');
+    await results.locator('label[for="f-failures"]').click();
+    await results.locator('tbody th.case-cell').nth(3).waitFor({ state: 'visible' });
+
     // Back in the editor (VS Code refreshes an editor's lenses while it has focus), the run's summary
     // has joined the run lens: 7 of 8 passed, what it cost, when.
     await page().locator('.editor-group-container .monaco-editor .view-lines').first().click();
@@ -94,5 +108,22 @@ describe('test bank run from the editor', () => {
     await summary.waitFor({ state: 'visible' });
     assert.match(await summary.innerText(), /^✗ 7\/8 · \$0\.\d+ · just now$/, 'passed/total, cost and age');
     await screenshot(page(), 'test-bank-results');
+  });
+
+  it('the results panel comes back with its run after a window reload', async () => {
+    // Reload Window (not a bare page reload) lets the workbench save its editors before it goes.
+    const reloaded = page().waitForEvent('load', { timeout: 60_000 });
+    await page().keyboard.press('F1');
+    const input = page().locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('>Developer: Reload Window');
+    await page().locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Developer: Reload Window' }).first().waitFor({ state: 'visible' });
+    await input.press('Enter');
+    await reloaded;
+    await page().locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
+    const results = await webviewContent(page());
+    await results.locator('.run-status.done').waitFor({ state: 'visible', timeout: 60_000 });
+    assert.strictEqual(await results.locator('td.cell.fail').count(), 1, 'the restored matrix still has its failing cell');
+    await results.locator('td.cell.selected.fail').waitFor({ state: 'visible' });
   });
 });
