@@ -137,6 +137,11 @@ export interface DashboardTotals {
   outputTokens: number;
 }
 
+/** Calls, errors, tokens and cost of one prompt file. */
+export interface PromptUsage extends DashboardTotals {
+  promptPath: string;
+}
+
 export interface DashboardData {
   /** Days shown. */
   days: number;
@@ -144,8 +149,8 @@ export interface DashboardData {
   x: number[];
   metrics: Record<DashboardMetric, DashboardSeries[]>;
   totals: { today: DashboardTotals; last7: DashboardTotals; last30: DashboardTotals };
-  /** Over the shown days, most expensive first. */
-  byPrompt: (DashboardTotals & { promptPath: string })[];
+  /** Over the shown days, most expensive first; null while it is still being counted (it follows the charts). */
+  byPrompt: PromptUsage[] | null;
   /** ms the host spent building this (shown in the footer). */
   buildMs: number;
   /** Set when there is no history (no folder open). */

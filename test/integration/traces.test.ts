@@ -334,7 +334,7 @@ describe('trace explorer', function () {
       const today = data.metrics.tokens.find((s) => s.key === 'mock:alpha')!.values.at(-1);
       assert.ok(typeof today === 'number' && today > 0, 'today has tokens');
       assert.ok(data.totals.today.traces >= 8 && data.totals.last7.traces >= data.totals.today.traces, 'totals for today and the week');
-      assert.ok(data.byPrompt.some((p) => p.promptPath === PROMPT), 'usage by prompt file');
+      assert.ok(data.byPrompt?.some((p) => p.promptPath === PROMPT), 'usage by prompt file');
       panel.dispose();
     });
 

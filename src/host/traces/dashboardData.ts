@@ -1,8 +1,9 @@
 // The dashboard's numbers: per-model daily series (latency p50/p95, tokens, cost, error rate) aligned for
-// uPlot, totals for today / 7 / 30 days, and cost and usage by prompt file. Two store queries, aggregated
-// in the store's worker; this side only pivots. No `vscode`, so the benchmarks measure it from plain Node.
+// uPlot and totals for today / 7 / 30 days (one store query), then cost and usage by prompt file (a second
+// query, sent when ready, so the charts never wait for the table). Aggregation happens in the store's
+// worker; this side only pivots. No `vscode`, so the benchmarks measure it from plain Node.
 import type { TimeSeriesPoint, TimeSeriesQuery } from '../../core/store/storeTypes';
-import type { DashboardData, DashboardMetric, DashboardSeries, DashboardTotals } from '../../shared/traceProtocol';
+import type { DashboardData, DashboardMetric, DashboardSeries, DashboardTotals, PromptUsage } from '../../shared/traceProtocol';
 
 export interface DashboardStore {
   timeSeries(query: TimeSeriesQuery): Promise<TimeSeriesPoint[]>;
@@ -36,19 +37,21 @@ export function dayStart(ms: number, utcOffsetMinutes: number): number {
   return Math.floor((ms + offset) / DAY_MS) * DAY_MS - offset;
 }
 
-export async function buildDashboard(store: DashboardStore, options: DashboardOptions): Promise<DashboardData> {
-  const t0 = performance.now();
+function range(options: DashboardOptions): { now: number; offsetMinutes: number; days: number; today: number; shownFrom: number } {
   const now = options.now ?? Date.now();
   const offsetMinutes = options.utcOffsetMinutes ?? -new Date(now).getTimezoneOffset();
   const days = Math.max(1, Math.min(366, Math.floor(options.days)));
   const today = dayStart(now, offsetMinutes);
-  const shownFrom = today - (days - 1) * DAY_MS;
+  return { now, offsetMinutes, days, today, shownFrom: today - (days - 1) * DAY_MS };
+}
+
+/** The charts and the totals; `byPrompt` is null (see `buildPromptUsage`). */
+export async function buildDashboard(store: DashboardStore, options: DashboardOptions): Promise<DashboardData> {
+  const t0 = performance.now();
+  const { offsetMinutes, days, today, shownFrom } = range(options);
   // One query covers the charts and the 30-day totals.
   const from = Math.min(shownFrom, today - 29 * DAY_MS);
-  const [byModel, byPromptPoints] = await Promise.all([
-    store.timeSeries({ bucket: 'day', groupBy: 'model', from, utcOffsetMinutes: offsetMinutes }),
-    store.timeSeries({ bucket: 'day', groupBy: 'prompt', from: shownFrom, utcOffsetMinutes: offsetMinutes }),
-  ]);
+  const byModel = await store.timeSeries({ bucket: 'day', groupBy: 'model', from, utcOffsetMinutes: offsetMinutes });
 
   const x: number[] = [];
   for (let d = shownFrom; d <= today; d += DAY_MS) x.push(Math.round(d / 1000));
@@ -78,15 +81,20 @@ export async function buildDashboard(store: DashboardStore, options: DashboardOp
     errorRate[k]!.values[i] = p.errorRate;
   }
 
+  return { days, x, metrics, totals, byPrompt: null, buildMs: performance.now() - t0 };
+}
+
+/** Calls, tokens and cost per prompt file over the shown days, most expensive first. */
+export async function buildPromptUsage(store: DashboardStore, options: DashboardOptions): Promise<PromptUsage[]> {
+  const { offsetMinutes, shownFrom } = range(options);
+  const points = await store.timeSeries({ bucket: 'day', groupBy: 'prompt', from: shownFrom, utcOffsetMinutes: offsetMinutes });
   const prompts = new Map<string, DashboardTotals>();
-  for (const p of byPromptPoints) {
+  for (const p of points) {
     let t = prompts.get(p.key);
     if (!t) prompts.set(p.key, (t = emptyTotals()));
     addTo(t, p);
   }
-  const byPrompt = [...prompts.entries()]
+  return [...prompts.entries()]
     .map(([promptPath, t]) => ({ promptPath: promptPath === '' ? '(no prompt file)' : promptPath, ...t }))
     .sort((a, b) => b.cost - a.cost || b.traces - a.traces);
-
-  return { days, x, metrics, totals, byPrompt, buildMs: performance.now() - t0 };
 }

@@ -5,7 +5,7 @@ import { DASHBOARD_VIEW_TYPE, DidLoadDashboardNotification, SetRangeCommand, Sho
 import type { NotificationType } from '../../shared/protocol';
 import type { Ctx } from '../context';
 import { WebviewHost } from '../webview/webviewHost';
-import { buildDashboard } from './dashboardData';
+import { buildDashboard, buildPromptUsage } from './dashboardData';
 import { RUNS_VIEW_ID } from './traceCommandIds';
 
 const RANGES = [7, 30, 90];
@@ -85,8 +85,9 @@ export class DashboardPanel implements vscode.Disposable {
   async reload(): Promise<DashboardData> {
     this.stale = false;
     const store = await this.ctx.services.store();
+    const days = this.days;
     const data: DashboardData = store
-      ? await buildDashboard(store, { days: this.days })
+      ? await buildDashboard(store, { days })
       : {
           days: this.days,
           x: [],
@@ -96,11 +97,17 @@ export class DashboardPanel implements vscode.Disposable {
           buildMs: 0,
           empty: 'Open a folder: history is kept per workspace folder.',
         };
-    if (!this.isDisposed) {
-      this.data = data;
-      this.notify(DidLoadDashboardNotification, data);
+    if (this.isDisposed) return data;
+    this.data = data;
+    this.notify(DidLoadDashboardNotification, data);
+    if (store && data.byPrompt === null) {
+      // The table follows the charts.
+      const byPrompt = await buildPromptUsage(store, { days });
+      if (this.isDisposed || this.data !== data) return data;
+      this.data = { ...data, byPrompt };
+      this.notify(DidLoadDashboardNotification, this.data);
     }
-    return data;
+    return this.data;
   }
 
   dispose(): void {

@@ -161,7 +161,8 @@ function render(): void {
       h('div', { class: 'charts' }, ...METRICS.map((m) => h('div', { class: 'chart' }, h('h3', {}, m.title), h('div', { id: `chart-${m.metric}` })))),
     );
   }
-  if (d.byPrompt.length) {
+  if (d.byPrompt === null) append(app, h('p', { class: 'muted', id: 'by-prompt-loading' }, 'Counting cost and usage by prompt file…'));
+  else if (d.byPrompt.length) {
     append(
       app,
       h('h2', {}, `Cost and usage by prompt file (last ${d.days} days)`),
