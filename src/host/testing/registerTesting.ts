@@ -167,7 +167,8 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
       openPlayground: async (ref) => {
         const c = cellContext(ref);
         if (!c?.target) return;
-        await vscode.commands.executeCommand('assay.openPlayground', vscode.Uri.file(c.target.promptPath));
+        // The case's variables fill the playground's inputs (its second argument; older builds ignore it).
+        await vscode.commands.executeCommand('assay.openPlayground', vscode.Uri.file(c.target.promptPath), { vars: c.row.vars, source: `test case "${c.row.label}"` });
       },
       addToTestBank: async (ref) => {
         const c = cellContext(ref);
