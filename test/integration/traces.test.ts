@@ -351,7 +351,20 @@ describe('trace explorer', function () {
       assert.match(alert.message, /^traces-triage\.prompt \(test\): \d of \d calls failed \(\d+%, alert above 20%\)\.$/);
     });
 
-    it('deletes a trace and drops it from the tree', async () => {
+    it('warns when a call is slower than assay.alerts.latencyMs', async () => {
+    const config = vscode.workspace.getConfiguration('assay');
+    await config.update('alerts.errorRate', undefined, vscode.ConfigurationTarget.Global);
+    await config.update('alerts.latencyMs', 1, vscode.ConfigurationTarget.Global);
+    writeFileSync(workspaceUri(PROMPT).fsPath, promptText('VERSION-4'));
+    const alerted = nextEvent(explorer.alerts.onDidAlert, 'the latency alert');
+    const summary = await vscode.commands.executeCommand<LastRunSummary | undefined>('assay.runTestBank', workspaceUri(PROMPT));
+    const alert = await alerted;
+    assert.deepStrictEqual([alert.runId, alert.kind], [summary?.runId, 'latency'], 'about this run, once');
+    assert.match(alert.message, /^traces-triage\.prompt \(test\): a call took \d+ ms \(alert above 1 ms\)\.$/);
+    await config.update('alerts.latencyMs', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('deletes a trace and drops it from the tree', async () => {
       const [victim] = (await store.listTraces({ runId }, { limit: 1 })).items;
       const refreshed = nextEvent(explorer.tree.onDidChangeTreeData, 'the tree to refresh after the delete');
       const n = await vscode.commands.executeCommand<number>('assay.traces.deleteTrace', victim!.id, undefined, { confirm: false });
