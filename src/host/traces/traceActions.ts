@@ -195,21 +195,14 @@ export async function addToTestBank(ctx: Ctx, traceId: string, assertion?: NewCa
   return added ? { file: added.target } : undefined;
 }
 
-/**
- * Opens the trace's prompt file in the playground. The playground has no way yet to take variables from
- * outside, so they go to the clipboard as JSON and the message says so.
- */
+/** Opens the trace's prompt file in the playground, its inputs filled with the trace's variables. */
 export async function openInPlayground(ctx: Ctx, traceId: string): Promise<void> {
   const store = await ctx.services.store();
   const trace = await store?.getTrace(traceId);
   if (!trace) return void vscode.window.showWarningMessage(`Assay: there is no trace ${traceId} in the history.`);
   const uri = resolveStoredPath(trace.promptPath);
   if (!uri) return void vscode.window.showInformationMessage('Assay: this call was not made from a prompt file in this workspace.');
-  await vscode.commands.executeCommand('assay.openPlayground', uri);
-  if (trace.variables && Object.keys(trace.variables).length > 0) {
-    await vscode.env.clipboard.writeText(JSON.stringify(trace.variables, null, 2));
-    void vscode.window.showInformationMessage(`Assay: the playground of ${trace.promptPath} is open; this trace's variables (${trace.model.provider}:${trace.model.model}) are on the clipboard as JSON.`);
-  }
+  await vscode.commands.executeCommand('assay.openPlayground', uri, { vars: trace.variables ?? {}, source: `trace ${trace.id}` });
 }
 
 /** Deletes traces after a modal confirmation (unless `confirm` is false); resolves to how many went. */
