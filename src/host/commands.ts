@@ -25,7 +25,7 @@ const COMMANDS: Record<CommandId, (ctx: Ctx) => Handler> = {
   'assay.previewRenderedPrompt': (ctx) => (target?: unknown, options?: unknown) => languageFeatures(ctx).preview.open(target, options),
   'assay.togglePreviewFormat': (ctx) => (target?: unknown) => languageFeatures(ctx).preview.toggleFormat(target),
   'assay.parseLargePromptFile': (ctx) => (target?: unknown) => languageFeatures(ctx).parseLarge(target),
-  'assay.openPlayground': (ctx) => (uri?: unknown) => openPlayground(ctx, uri instanceof vscode.Uri ? uri : undefined),
+  'assay.openPlayground': (ctx) => (uri?: unknown, options?: unknown) => openPlayground(ctx, uri instanceof vscode.Uri ? uri : undefined, options),
   'assay.runTestBank': (ctx) => (target?: unknown) => testingFeatures(ctx).runTestBank(target),
   'assay.runTestCase': (ctx) => (target?: unknown, index?: unknown, allModels?: unknown) => testingFeatures(ctx).runTestCase(target, index, allModels),
   'assay.showTestResults': (ctx) => (target?: unknown) => testingFeatures(ctx).showTestResults(target),

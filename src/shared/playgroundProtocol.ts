@@ -96,6 +96,8 @@ export const DidInitNotification = notification<PlaygroundInit>('playground/init
 export const DidChangeFileNotification = notification<PromptFileInfo>('playground/fileChanged');
 export const DidChangeTrustNotification = notification<{ trusted: boolean; restrictedReason?: string }>('playground/trustChanged');
 export const DidChangeCatalogNotification = notification<ModelCatalog>('playground/catalogChanged');
+/** Fills the form (`assay.openPlayground(uri, { vars })`, e.g. from a trace); `source` says from what. */
+export const DidPrefillNotification = notification<{ values: Record<string, FormValue>; source?: string }>('playground/prefill');
 
 /** Runs the given columns with the form's values. */
 export interface RunParams {

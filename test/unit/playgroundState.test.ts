@@ -4,6 +4,7 @@ import {
   addColumn,
   anyRunning,
   applyUpdate,
+  formatUsd,
   initialState,
   isViewState,
   latest,
@@ -156,5 +157,18 @@ describe('playground view state', () => {
     s.values.ticket = 'typed';
     syncValues(s, [...FILE.inputs, { name: 'lang', kind: 'text', declared: true, initial: 'en' }]);
     assert.deepStrictEqual(s.values, { ticket: 'typed', urgent: false, lang: 'en' });
+  });
+
+  it('formats costs without exponents', () => {
+    const cases: [number | null, string][] = [
+      [null, 'cost unknown'],
+      [0, '$0'],
+      [0.000016, '$0.000016'],
+      [0.0000821, '$0.000082'],
+      [0.0099, '$0.0099'],
+      [0.5, '$0.5000'],
+      [12.345, '$12.35'],
+    ];
+    for (const [cost, text] of cases) assert.strictEqual(formatUsd(cost), text, String(cost));
   });
 });

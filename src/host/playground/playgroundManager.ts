@@ -21,14 +21,16 @@ export class PlaygroundManager implements vscode.Disposable {
 
   /**
    * Opens (or reveals) the playground of `uri`; without one, of the active prompt editor, else of a prompt
-   * file the user picks. Resolves to the panel, or undefined when there is nothing to open.
+   * file the user picks; `prefill` fills its form. Resolves to the panel, or undefined when there is nothing
+   * to open.
    */
-  async open(uri?: vscode.Uri): Promise<PlaygroundPanel | undefined> {
+  async open(uri?: vscode.Uri, prefill?: { vars: Record<string, unknown>; source?: string }): Promise<PlaygroundPanel | undefined> {
     const target = uri ?? (await this.pickPromptFile());
     if (!target) return undefined;
     const existing = this.get(target);
     if (existing) {
       existing.reveal();
+      if (prefill) await existing.prefill(prefill.vars, prefill.source);
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(
@@ -37,7 +39,9 @@ export class PlaygroundManager implements vscode.Disposable {
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
       { enableScripts: true, localResourceRoots: WebviewHost.localResourceRoots(this.ctx.extension.extensionUri) },
     );
-    return this.adopt(panel, target);
+    const created = this.adopt(panel, target);
+    if (prefill) await created.prefill(prefill.vars, prefill.source);
+    return created;
   }
 
   /** Brings back a panel after a reload, from the state its webview saved. */

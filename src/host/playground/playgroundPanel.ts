@@ -1,7 +1,6 @@
 // One playground panel on one prompt file: the webview (WebviewHost: CSP, nonce, ready-gated typed
 // messages), the session that runs its columns, and the glue to VS Code — the open document (unsaved
 // edits count), workspace trust, settings, the test bank, and the commands an error suggests.
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { PRICE_TABLE } from '../../core/pricing/priceTable';
@@ -16,6 +15,7 @@ import {
   DidChangeFileNotification,
   DidChangeTrustNotification,
   DidInitNotification,
+  DidPrefillNotification,
   DidUpdateRunsNotification,
   DiffRequest,
   ErrorActionCommand,
@@ -34,7 +34,6 @@ import { readConfig } from '../config';
 import type { Ctx } from '../context';
 import { isTrusted, RESTRICTED_REASON } from '../trust';
 import { WebviewHost } from '../webview/webviewHost';
-import { planAddCase, playgroundCase } from './addToTestBank';
 import { buildCatalog } from './modelCatalog';
 import { caseValues, coerceValues, inputFields, promptFileInfo } from './playgroundInputs';
 import { PlaygroundSession, type PromptSource } from './playgroundSession';
@@ -162,6 +161,13 @@ export class PlaygroundPanel implements vscode.Disposable {
     return promptFileInfo(parsed.doc, where);
   }
 
+  /** Fills the webview's form with `vars` (typed as the form shows them). */
+  async prefill(vars: Record<string, unknown>, source?: string): Promise<void> {
+    const parsed = await this.parse();
+    if ('error' in parsed) return;
+    this.notify(DidPrefillNotification, { values: caseValues(inputFields(parsed.doc), vars), ...(source ? { source } : {}) });
+  }
+
   private fileChanged(): void {
     if (this.fileTimer !== undefined) clearTimeout(this.fileTimer);
     this.fileTimer = setTimeout(() => {
@@ -223,36 +229,19 @@ export class PlaygroundPanel implements vscode.Disposable {
     return { cases, problems: bank.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message) };
   }
 
-  /** Appends a case to the prompt's bank; files open in editors are edited there (undoable). */
+  /**
+   * "Add to test bank": the shared `assay.addToTestBank` command (it asks which assertion to write and
+   * appends the case to the prompt's bank), with this column's variables and output.
+   */
   async addToTestBank(values: unknown, output: unknown): Promise<{ file: string } | { error: string }> {
     if (typeof output !== 'string') return { error: 'There is no output to expect.' };
     if (this.uri.scheme !== 'file') return { error: 'Save the prompt file first.' };
     const parsed = await this.parse();
     if ('error' in parsed) return parsed;
-    const { doc } = parsed;
-    const coerced = coerceValues(inputFields(doc), values && typeof values === 'object' ? (values as Record<string, FormValue>) : {});
+    const coerced = coerceValues(inputFields(parsed.doc), values && typeof values === 'object' ? (values as Record<string, FormValue>) : {});
     if ('error' in coerced) return coerced;
-    const openText = (path: string): string | undefined => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === path)?.getText();
-    const plan = planAddCase(doc, this.uri.fsPath, playgroundCase(coerced.vars, output), (path) => openText(path) ?? (existsSync(path) ? readFileSync(path, 'utf8') : undefined));
-    if ('error' in plan) return plan;
-
-    const edit = new vscode.WorkspaceEdit();
-    const toSave: vscode.TextDocument[] = [];
-    for (const e of plan.edits) {
-      const uri = vscode.Uri.file(e.path);
-      if (e.create) {
-        edit.createFile(uri, { ignoreIfExists: false, contents: new TextEncoder().encode(e.text) });
-        continue;
-      }
-      const document = await vscode.workspace.openTextDocument(uri);
-      if (!document.isDirty) toSave.push(document);
-      edit.replace(uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), e.text);
-    }
-    if (!(await vscode.workspace.applyEdit(edit))) return { error: 'VS Code refused the edit (is the file read-only?).' };
-    // Files the user had no unsaved changes in are saved; others stay for them to review and save.
-    await Promise.all(toSave.map((d) => d.save()));
-    void vscode.window.showInformationMessage(`Assay: added a test case to ${plan.target}.`);
-    return { file: plan.target };
+    const added = await vscode.commands.executeCommand<{ target: string } | undefined>('assay.addToTestBank', { promptUri: this.uri, vars: coerced.vars, output });
+    return added ? { file: added.target } : { error: 'cancelled, or the case could not be written' };
   }
 
   private async errorAction(action: unknown, provider: unknown): Promise<void> {

@@ -25,7 +25,20 @@ export function registerPlayground(ctx: Ctx): void {
   );
 }
 
-/** "Assay: Open Playground" on `uri` (CodeLens and the editor title pass it), else the active prompt file. */
-export async function openPlayground(ctx: Ctx, uri?: vscode.Uri): Promise<PlaygroundPanel | undefined> {
-  return (await manager(ctx)).open(uri);
+/** Options of `assay.openPlayground`'s second argument. */
+export interface OpenPlaygroundOptions {
+  /** Variables to fill the inputs form with (e.g. a trace's). */
+  vars?: Record<string, unknown>;
+  /** What the variables come from, for the status line (e.g. "trace 01J…"). */
+  source?: string;
+}
+
+/**
+ * "Assay: Open Playground" on `uri` (CodeLens and the editor title pass it), else the active prompt file;
+ * `options.vars` fills the inputs form.
+ */
+export async function openPlayground(ctx: Ctx, uri?: vscode.Uri, options?: unknown): Promise<PlaygroundPanel | undefined> {
+  const o = options && typeof options === 'object' ? (options as OpenPlaygroundOptions) : {};
+  const vars = o.vars && typeof o.vars === 'object' && !Array.isArray(o.vars) ? o.vars : undefined;
+  return (await manager(ctx)).open(uri, vars ? { vars, ...(typeof o.source === 'string' ? { source: o.source } : {}) } : undefined);
 }

@@ -4,6 +4,7 @@ import {
   DidChangeFileNotification,
   DidChangeTrustNotification,
   DidInitNotification,
+  DidPrefillNotification,
   DidUpdateRunsNotification,
 } from '../../../src/shared/playgroundProtocol';
 import { getState, onNotification, signalReady } from '../common/ipc';
@@ -22,4 +23,5 @@ onNotification(DidChangeFileNotification, (file) => view.fileChanged(file));
 onNotification(DidChangeTrustNotification, (t) => view.trustChanged(t.trusted, t.restrictedReason));
 onNotification(DidChangeCatalogNotification, (catalog) => view.catalogChanged(catalog));
 onNotification(DidUpdateRunsNotification, (batch) => view.runsUpdated(batch.updates));
+onNotification(DidPrefillNotification, (p) => view.prefill(p.values, p.source));
 signalReady();

@@ -28,13 +28,14 @@ import {
   type RunSnapshot,
   type RunUpdate,
 } from '../../../src/shared/playgroundProtocol';
-import { clear, formatCost, formatMs, h } from '../common/dom';
+import { clear, formatMs, h } from '../common/dom';
 import { sendCommand, sendRequest, setState } from '../common/ipc';
 import { renderMarkdown } from './markdownDom';
 import {
   addColumn,
   anyRunning,
   applyUpdate,
+  formatUsd,
   initialState,
   isRunning,
   isViewState,
@@ -90,6 +91,7 @@ export class PlaygroundView {
   private restrictedReason = '';
   private historyEnabled = false;
   private failure: (RunFailure & { runId: string }) | undefined;
+  private pendingPrefill: { values: Record<string, FormValue>; source?: string } | undefined;
   private cases: CaseChoice[] = [];
   private status = '';
   private persistTimer: ReturnType<typeof setTimeout> | undefined;
@@ -134,6 +136,22 @@ export class PlaygroundView {
     this.persist();
     void this.loadFeedback();
     if (init.file.hasTests) void this.loadCases();
+    const pending = this.pendingPrefill;
+    this.pendingPrefill = undefined;
+    if (pending) this.prefill(pending.values, pending.source);
+  }
+
+  /** Fills the form (from a trace, say); before the first init, once it arrives. */
+  prefill(values: Record<string, FormValue>, source?: string): void {
+    if (!this.state || !this.file) {
+      this.pendingPrefill = { values, ...(source ? { source } : {}) };
+      return;
+    }
+    Object.assign(this.state.values, values);
+    this.state.historyIndex = -1;
+    this.renderAll();
+    this.setStatus(`Inputs filled${source ? ` from ${source}` : ''}. ${this.runShortcut()} runs every column.`);
+    this.persist();
   }
 
   fileChanged(file: PromptFileInfo): void {
@@ -257,7 +275,7 @@ export class PlaygroundView {
 
   private async addToBank(result: ColumnResult, values: Record<string, FormValue>): Promise<void> {
     const r = await sendRequest(AddToTestBankRequest, { values, output: result.text }).catch((err: Error) => ({ error: err.message }));
-    this.setStatus('error' in r ? `Not added to the test bank: ${r.error}` : `Added a test case to ${r.file}.`);
+    this.setStatus('error' in r ? `Not added to the test bank (${r.error}).` : `Added a test case to ${r.file}.`);
   }
 
   private persist(): void {
@@ -427,7 +445,7 @@ export class PlaygroundView {
     this.keepFocus(() => {
       clear(this.inputs);
       const details = h('details', { open: true }, h('summary', { 'data-focus-key': 'inputs-summary' }, `Inputs (${file.inputs.length})`));
-      if (this.cases.length > 0) {
+      if (this.cases.length > 0 && state.historyIndex < 0) {
         const picker = h(
           'vscode-dropdown',
           {
@@ -450,31 +468,37 @@ export class PlaygroundView {
         details.append(h('div', { class: 'case-row' }, picker));
       }
       if (file.inputs.length === 0) details.append(h('p', { class: 'muted' }, 'This prompt reads no variables.'));
+      const snap = state.historyIndex >= 0 ? state.history[state.historyIndex] : undefined;
+      if (snap) details.append(h('p', { class: 'muted' }, 'The inputs of the run shown (read-only):'));
       const grid = h('div', { class: 'inputs-grid' });
-      for (const f of file.inputs) grid.append(this.renderField(f, state));
+      for (const f of file.inputs) grid.append(this.renderField(f, snap ? snap.values : state.values, snap !== undefined));
       details.append(grid);
       this.inputs.append(details);
     });
   }
 
-  private renderField(f: InputField, state: PlaygroundViewState): El {
-    const value = state.values[f.name];
+  private renderField(f: InputField, values: Record<string, FormValue>, readOnly: boolean): El {
+    const value = values[f.name];
     const label = `${f.name}${f.declaredType ? ` (${f.declaredType})` : ''}${f.declared ? '' : ' — not declared in inputs'}`;
     const key = `input:${f.name}`;
     let control: El;
     if (f.kind === 'boolean') {
-      control = h('vscode-checkbox', { 'data-input': f.name, 'data-focus-key': key, checked: value === true, onchange: (e: Event) => this.setValue(f.name, (e.target as HTMLInputElement).checked) }, label);
+      control = h('vscode-checkbox', { 'data-input': f.name, 'data-focus-key': key, checked: value === true, readonly: readOnly, disabled: readOnly, onchange: (e: Event) => this.setValue(f.name, (e.target as HTMLInputElement).checked) }, label);
       return h('div', { class: 'field' }, control, f.description ? h('span', { class: 'muted desc' }, f.description) : null);
     }
     const multiline = f.kind === 'text' || f.kind === 'json';
+    const text = typeof value === 'string' ? value : '';
+    // Room for what is there (long lines wrap at roughly 60 characters), between 2 and 8 rows.
+    const rows = Math.min(8, Math.max(2, text.split('\n').reduce((n, line) => n + Math.ceil((line.length || 1) / 60), 0)));
     control = h(multiline ? 'vscode-text-area' : 'vscode-text-field', {
       'data-input': f.name,
       'data-focus-key': key,
-      ...(multiline ? { rows: f.kind === 'json' ? 4 : 3, resize: 'vertical' } : {}),
+      readonly: readOnly,
+      ...(multiline ? { rows: f.kind === 'json' ? Math.max(rows, 4) : rows, resize: 'vertical' } : {}),
       ...(f.kind === 'number' || f.kind === 'integer' ? { inputmode: 'decimal' } : {}),
       oninput: (e: Event) => this.setValue(f.name, valueOf(e.target)),
     }, label);
-    (control as HTMLInputElement).value = typeof value === 'string' ? value : '';
+    (control as HTMLInputElement).value = text;
     return h('div', { class: 'field' }, control, f.description ? h('span', { class: 'muted desc' }, f.description) : null);
   }
 
@@ -568,10 +592,12 @@ export class PlaygroundView {
       );
     }
     const view = state.views[column.id] ?? 'text';
+    const segment = h('span', { class: 'segmented', role: 'group', 'aria-label': 'Output view' });
+    actions.append(segment);
     for (const v of ['text', 'markdown', 'json'] as OutputView[]) {
-      actions.append(
+      segment.append(
         button(VIEW_LABELS[v], {
-          appearance: 'secondary',
+          appearance: 'icon',
           'data-view': v,
           'aria-pressed': view === v ? 'true' : 'false',
           'aria-label': `Show the output as ${VIEW_LABELS[v]}`,
@@ -655,7 +681,7 @@ export class PlaygroundView {
       stat('tokens', 'tokens', r.inputTokens === null ? '—' : `${r.inputTokens} in / ${r.outputTokens ?? '—'} out`),
       stat('latency', 'latency', formatMs(r.latencyMs)),
       stat('ttft', 'TTFT', formatMs(r.ttftMs)),
-      stat('cost', 'cost', formatCost(r.cost)),
+      stat('cost', 'cost', formatUsd(r.cost)),
       stat('finish', 'finish', r.finishReason ?? (r.status === 'cancelled' ? 'cancelled' : '—')),
     );
   }
@@ -737,10 +763,10 @@ export class PlaygroundView {
     return h(
       'div',
       { class: 'column-foot' },
-      button('👍', {
+      button('✓ Good', {
         class: 'rating',
-        appearance: 'icon',
-        'aria-label': 'Good answer',
+        appearance: 'secondary',
+        'aria-label': 'Good answer (thumbs up)',
         title: why ?? 'Good answer',
         'aria-pressed': rating === 1 ? 'true' : 'false',
         'data-action': 'thumbs-up',
@@ -748,10 +774,10 @@ export class PlaygroundView {
         disabled: !enabled,
         onclick: () => void this.rate(r, rating === 1 ? 0 : 1, note.trim()),
       }),
-      button('👎', {
+      button('✗ Bad', {
         class: 'rating',
-        appearance: 'icon',
-        'aria-label': 'Bad answer',
+        appearance: 'secondary',
+        'aria-label': 'Bad answer (thumbs down)',
         title: why ?? 'Bad answer',
         'aria-pressed': rating === -1 ? 'true' : 'false',
         'data-action': 'thumbs-down',
@@ -835,6 +861,13 @@ export class PlaygroundView {
     const left = outputOf(state, state.diff.left);
     const right = outputOf(state, state.diff.right);
     const seq = ++this.diffSeq;
+    const results = shown(state)?.results ?? {};
+    if (isRunning(results[state.diff.left]) || isRunning(results[state.diff.right])) {
+      clear(out);
+      out.append(h('span', { class: 'muted' }, 'Waiting for both columns to finish…'));
+      if (summary) summary.textContent = '';
+      return;
+    }
     if (left === undefined || right === undefined || state.diff.left === state.diff.right) {
       clear(out);
       out.append(h('span', { class: 'muted' }, 'Pick two columns that have output.'));

@@ -13,7 +13,7 @@ details > summary:focus-visible { outline: 1px solid var(--vscode-focusBorder); 
 .field vscode-text-area, .field vscode-text-field { width: 100%; }
 .field .desc { font-size: 0.9em; }
 .case-row { display: flex; gap: 8px; align-items: center; margin: 6px 0; }
-.columns { display: grid; gap: 12px; grid-auto-flow: column; grid-auto-columns: minmax(280px, 1fr); overflow-x: auto; padding-bottom: 4px; }
+.columns { display: grid; gap: 12px; grid-auto-flow: column; grid-auto-columns: minmax(240px, 1fr); overflow-x: auto; padding-bottom: 4px; }
 .column {
   border: 1px solid var(--assay-border);
   border-radius: 4px;
@@ -33,7 +33,12 @@ details > summary:focus-visible { outline: 1px solid var(--vscode-focusBorder); 
 .stats { font-size: 0.9em; gap: 4px 12px; }
 .stats .stat { white-space: nowrap; }
 .views { display: flex; gap: 4px; align-items: center; flex-wrap: wrap; }
-.views vscode-button[aria-pressed="true"] { outline: 1px solid var(--vscode-focusBorder); outline-offset: 1px; }
+.segmented { display: inline-flex; gap: 2px; margin-left: auto; }
+.segmented vscode-button { border-radius: 3px; }
+.segmented vscode-button[aria-pressed="true"] {
+  background: var(--vscode-inputOption-activeBackground, rgba(128, 128, 128, 0.25));
+  outline: 1px solid var(--vscode-inputOption-activeBorder, var(--vscode-focusBorder));
+}
 .output {
   max-height: 50vh;
   min-height: 3em;
@@ -55,7 +60,10 @@ details > summary:focus-visible { outline: 1px solid var(--vscode-focusBorder); 
 .error-box .kind { font-weight: 600; }
 .column-foot { display: flex; gap: 4px; align-items: center; flex-wrap: wrap; }
 .column-foot vscode-text-field { flex: 1 1 120px; }
-vscode-button.rating[aria-pressed="true"] { outline: 2px solid var(--vscode-focusBorder); outline-offset: 1px; }
+vscode-button.rating[aria-pressed="true"] {
+  outline: 2px solid var(--vscode-inputOption-activeBorder, var(--vscode-focusBorder));
+  outline-offset: 1px;
+}
 .pill.stale { border-color: var(--assay-warn); color: var(--assay-warn); }
 .pill.ok { border-color: var(--assay-pass); }
 .pill.bad { border-color: var(--assay-fail); }
@@ -71,6 +79,7 @@ vscode-button.rating[aria-pressed="true"] { outline: 2px solid var(--vscode-focu
   background: var(--vscode-diffEditor-insertedTextBackground, rgba(155, 185, 85, 0.2));
   outline: 1px dashed var(--vscode-diffEditor-insertedTextBorder, transparent);
 }
+.diff-output del + ins, .diff-output ins + del { margin-left: 2px; }
 .banner .actions { margin-top: 6px; display: flex; gap: 8px; }
 vscode-progress-ring { width: 16px; height: 16px; }
 `;
