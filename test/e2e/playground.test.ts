@@ -106,6 +106,15 @@ describe('playground (compare models side by side)', () => {
     await w.locator('#status', { hasText: 'ready' }).waitFor();
   });
 
+  it('fills the inputs from a case of the test bank', async () => {
+    const w = await playground();
+    await w.locator('#case-picker').click();
+    await w.locator('#case-picker vscode-option', { hasText: 'a crash report is a bug' }).click();
+    await w.locator('#status', { hasText: 'Inputs filled from "a crash report is a bug"' }).waitFor();
+    assert.strictEqual(await w.locator('[data-input="ticket"] textarea').inputValue(), 'The desktop app crashes every time I open the settings page.');
+    await setTicket(w, 'I was charged twice for my subscription this month, please refund one of them.');
+  });
+
   it('runs both columns at once; each shows its output, tokens, latency and cost', async () => {
     const w = await playground();
     const before = mock.requests.length;
