@@ -198,6 +198,32 @@ describe('playground session (real engine, mock LLM server, real history store)'
     assert.strictEqual(runs.items[0]!.status, 'cancelled');
   });
 
+  it('Stop pressed while the prompt is still being read cancels the run before any call', async () => {
+    const { rec, engine } = await setup();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slowSession = new PlaygroundSession({
+      engine: () => engine,
+      store: async () => store,
+      readPrompt: async () => {
+        await gate;
+        return { text: PROMPT, label: 'triage.prompt' };
+      },
+      isTrusted: () => true,
+      restrictedReason: '',
+      send: rec.send,
+    });
+    sessions.push(slowSession);
+    const running = slowSession.run(run('r1', [['a', 'local:fast']]));
+    slowSession.stop();
+    release();
+    const live = await running;
+    await rec.done('r1');
+    assert.strictEqual(live.status, 'cancelled');
+    assert.strictEqual(rec.finished('r1')[0]!.status, 'cancelled');
+    assert.strictEqual(mock.requests.length, 0, 'no call was made');
+  });
+
   it('runs nothing in Restricted Mode', async () => {
     const { session, rec } = await setup();
     trusted = false;

@@ -105,6 +105,8 @@ export class PlaygroundSession {
   private readonly controllers = new Map<string, AbortController>();
   private readonly live: LiveRun[] = [];
   private disposed = false;
+  /** Bumped by `stop()`: a run still reading or rendering when Stop came calls nothing. */
+  private stops = 0;
 
   constructor(private readonly options: PlaygroundSessionOptions) {
     this.coalescer = new RunUpdateCoalescer(options.send, options.intervalMs, options.clock);
@@ -125,6 +127,7 @@ export class PlaygroundSession {
    * `send`; problems come back as data (a run failure or a column error), never as a rejection.
    */
   async run(params: RunParams): Promise<LiveRun> {
+    const stopsAtStart = this.stops;
     const runId = typeof params?.runId === 'string' && params.runId !== '' ? params.runId : newId();
     const columns = sanitizeColumns(params?.columns);
     const live: LiveRun = { runId, fileHash: null, columnIds: columns.map((c) => c.id), partial: {}, finished: [], status: 'running' };
@@ -156,7 +159,7 @@ export class PlaygroundSession {
     const history = this.openRun(source, columns, coerced.vars);
     const schema = outputSchema(doc);
     const results = await Promise.all(
-      columns.map((c) => this.runColumn({ live, column: c, doc, messages: rendered.messages, vars: coerced.vars, fileHash, source, schema, history })),
+      columns.map((c) => this.runColumn({ live, column: c, doc, messages: rendered.messages, vars: coerced.vars, fileHash, source, schema, history, stopsAtStart })),
     );
     const status = results.some((r) => r.status === 'cancelled') ? 'cancelled' : 'done';
     live.status = status;
@@ -172,6 +175,7 @@ export class PlaygroundSession {
 
   /** Cancels every call in flight. */
   stop(): void {
+    this.stops++;
     for (const c of this.controllers.values()) c.abort();
   }
 
@@ -270,6 +274,7 @@ export class PlaygroundSession {
     source: PromptSource;
     schema: object | undefined;
     history: Promise<OpenRun | null>;
+    stopsAtStart: number;
   }): Promise<ColumnResult> {
     const { live, column, fileHash } = job;
     const base = { columnId: column.id, model: column.model, fileHash };
@@ -289,6 +294,7 @@ export class PlaygroundSession {
 
     const controller = new AbortController();
     this.controllers.set(column.id, controller);
+    if (this.stops !== job.stopsAtStart) controller.abort();
     live.partial[column.id] = '';
     const startedAt = Date.now();
     const result = await this.options.engine().call(
