@@ -40,19 +40,25 @@ const vendorPlugin = {
 };
 
 /**
- * `import('./languageCore')` in src/host/language/lazyCore.ts stays a runtime require of
- * dist/languageCore.js, a bundle of its own, so activate() does not compile the prompt-file core.
+ * Each feature's lazy `import('./languageCore' | './testingCore' | './playgroundManager' | './traceHost')`
+ * stays a runtime require of dist/lazyHost.js (src/host/lazyHost.ts), one bundle of its own, so activate()
+ * compiles none of it and the shared core ships once.
  */
+const LAZY_IMPORTS = {
+  './languageCore': 'lazyCore.ts',
+  './testingCore': 'lazyTestingCore.ts',
+  './playgroundManager': 'registerPlayground.ts',
+  './traceHost': 'traceExplorer.ts',
+};
 const lazyBundlePlugin = {
   name: 'lazy-bundles',
   setup(build) {
-    build.onResolve({ filter: /^\.\/languageCore$/ }, (args) => (args.importer.endsWith('lazyCore.ts') ? { path: './languageCore.js', external: true } : undefined));
-    // The playground panel likewise: dist/playgroundHost.js, required when a playground first opens.
-    build.onResolve({ filter: /^\.\/playgroundManager$/ }, (args) => (args.importer.endsWith('registerPlayground.ts') ? { path: './playgroundHost.js', external: true } : undefined));
-    // The test runner's core (runs, assertions, banks): dist/testingCore.js, required on the first run or discovery.
-    build.onResolve({ filter: /^\.\/testingCore$/ }, (args) => (args.importer.endsWith('lazyTestingCore.ts') ? { path: './testingCore.js', external: true } : undefined));
-    // The trace explorer's panels, replay and exports: dist/traceHost.js, required when one is first used.
-    build.onResolve({ filter: /^\.\/traceHost$/ }, (args) => (args.importer.endsWith('traceExplorer.ts') ? { path: './traceHost.js', external: true } : undefined));
+    build.onResolve({ filter: /^\.\/(languageCore|testingCore|playgroundManager|traceHost)$/ }, (args) =>
+      args.importer.endsWith(LAZY_IMPORTS[args.path]) ? { path: 'lazyHost', namespace: 'lazy-shim' } : undefined,
+    );
+    // A CommonJS shim, as for the SDKs: a require, not an ESM import(), of the sibling bundle.
+    build.onLoad({ filter: /.*/, namespace: 'lazy-shim' }, () => ({ contents: "module.exports = require('./lazyHost.js');", loader: 'js' }));
+    build.onResolve({ filter: /^\.\/lazyHost\.js$/, namespace: 'lazy-shim' }, (args) => ({ path: args.path, external: true }));
   },
 };
 
@@ -82,7 +88,7 @@ const webviewEntries = existsSync(join(root, 'webview-ui/src'))
 const builds = [
   {
     ...node,
-    entryPoints: present({ extension: 'src/extension.ts', storeWorker: 'src/core/store/storeWorker.ts', languageCore: 'src/host/language/languageCore.ts', playgroundHost: 'src/host/playground/playgroundManager.ts', testingCore: 'src/host/testing/testingCore.ts', traceHost: 'src/host/traces/traceHost.ts' }),
+    entryPoints: present({ extension: 'src/extension.ts', storeWorker: 'src/core/store/storeWorker.ts', lazyHost: 'src/host/lazyHost.ts' }),
     outdir: 'dist',
     plugins: [vendorPlugin, lazyBundlePlugin],
   },

@@ -39,6 +39,6 @@ const ext = require(join(root, 'dist/extension.js'));
 const loaded = performance.now();
 Promise.resolve(ext.activate(inert())).then(() => {
   const done = performance.now();
-  const lazy = Object.keys(require.cache).filter((k) => /[\\/]dist[\\/](vendor[\\/]|languageCore|storeWorker)/.test(k));
+  const lazy = Object.keys(require.cache).filter((k) => /[\\/]dist[\\/](vendor[\\/]|lazyHost|storeWorker)/.test(k));
   process.stdout.write(JSON.stringify({ loadMs: loaded - t0, totalMs: done - t0, lazyLoaded: lazy.map((k) => k.slice(root.length + 1)) }) + '\n');
 });

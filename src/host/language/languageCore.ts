@@ -1,4 +1,4 @@
-// Entry of dist/languageCore.js, a bundle of its own: compiling ~0.5 MB of parser, YAML, Nunjucks and
+// Part of dist/lazyHost.js (src/host/lazyHost.ts): compiling ~0.5 MB of parser, YAML, Nunjucks and
 // test-bank code would cost activate() 15–20 ms even when nothing runs, so lazyCore.ts requires this file
 // the first time a prompt file needs parsing (esbuild.mjs keeps the import external).
 import { parseModelRef, INPUT_SPEC_KEYS, INPUT_TYPES, PARAM_KEYS, PROMPT_KEYS, PROMPTY_KEYS } from '../../core/promptFile/frontMatter';

@@ -1,5 +1,5 @@
 // The prompt-file core (parser with YAML and Nunjucks, renderer, test banks, price table) is a bundle of
-// its own (dist/languageCore.js, see languageCore.ts), loaded here the first time a feature needs it, so
+// its own (dist/lazyHost.js, see src/host/lazyHost.ts), loaded here the first time a feature needs it, so
 // activate() neither compiles nor runs it.
 import type * as FrontMatterModule from '../../core/promptFile/frontMatter';
 import type * as KeyDocsModule from '../../core/promptFile/keyDocs';

@@ -1,4 +1,4 @@
-// Loads dist/testingCore.js (see testingCore.ts) once, on the first run, discovery or "Add to test bank".
+// Loads the test core (part of dist/lazyHost.js, see testingCore.ts) once, on the first run, discovery or "Add to test bank".
 import type { testingCore } from './testingCore';
 
 /** The core functions the test features use. */

@@ -1,4 +1,4 @@
-// Entry of dist/testingCore.js, a bundle of its own like dist/languageCore.js: test runs pull in the
+// Part of dist/lazyHost.js (src/host/lazyHost.ts), like the prompt-file core: test runs pull in the
 // assertion library, the test-bank loaders, the template engine and the statistics, none of which
 // activate() should compile. lazyTestingCore.ts requires it the first time a test feature needs it.
 import { parseModelRef } from '../../core/assertions/providerRef';

@@ -146,7 +146,7 @@ function targetTrace(ctx: Ctx, arg: unknown): string | undefined {
 
 let hostModule: Promise<typeof import('./traceHost')> | undefined;
 
-/** The heavy half of the explorer (dist/traceHost.js in the build), loaded once on first use. */
+/** The heavy half of the explorer (part of dist/lazyHost.js in the build), loaded once on first use. */
 function traceHost(): Promise<typeof import('./traceHost')> {
   hostModule ??= import('./traceHost');
   return hostModule;

@@ -1,5 +1,5 @@
 // The trace explorer's heavy half — the detail and dashboard panels, replay, exports — as one module that
-// esbuild bundles on its own (dist/traceHost.js), required the first time a panel opens or an action
+// part of dist/lazyHost.js (src/host/lazyHost.ts), required the first time a panel opens or an action
 // runs, so activate() compiles none of the core it pulls in (prompt parser, assertions, diff, OTLP).
 export { Dashboard } from './dashboardPanel';
 export { TraceDetailPanels } from './traceDetailPanel';
