@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
+import { formatCost as formatUsd } from '../../src/shared/format';
 import type { ColumnResult, PromptFileInfo } from '../../src/shared/playgroundProtocol';
 import {
   addColumn,
   anyRunning,
   applyUpdate,
-  formatUsd,
   initialState,
   isViewState,
   latest,
@@ -166,7 +166,7 @@ describe('playground view state', () => {
       [0.000016, '$0.000016'],
       [0.0000821, '$0.000082'],
       [0.0099, '$0.0099'],
-      [0.5, '$0.5000'],
+      [0.5, '$0.50'],
       [12.345, '$12.35'],
     ];
     for (const [cost, text] of cases) assert.strictEqual(formatUsd(cost), text, String(cost));

@@ -2,7 +2,8 @@
 import * as assert from 'node:assert/strict';
 import { parseTestBank } from '../../src/core/testBank/loadTestBank';
 import { listItems, scanInlineTests, scanJsonlBank, scanYamlBank } from '../../src/host/testing/lensScan';
-import { formatUsd, summaryText, timeAgo } from '../../src/host/testing/summaryText';
+import { formatUsd } from '../../src/shared/format';
+import { summaryText, timeAgo } from '../../src/host/testing/summaryText';
 
 const lines = (layout: ReturnType<typeof scanYamlBank>) => layout && { list: layout.listLine, cases: layout.cases.map((c) => `${c.line}#${c.index}`) };
 

@@ -1,3 +1,4 @@
+import { formatUsd } from '../../shared/format';
 // The one-line summary of a test run that the CodeLens, the status bar and the notification show, e.g.
 // `✓ 18/20 · 2 flaky · $0.012 · 3 min ago`. Pure: no `vscode`.
 
@@ -17,13 +18,6 @@ export interface RunGist {
 }
 
 /** `$0.012`, `$1.25`, `$0` — two significant digits below 10 cents. */
-export function formatUsd(n: number): string {
-  if (n === 0) return '$0';
-  if (n >= 0.1) return `$${n.toFixed(2)}`;
-  if (n < 0.000001) return '<$0.000001';
-  return `$${Number(n.toPrecision(2))}`;
-}
-
 /** `just now`, `3 min ago`, `2 h ago`, `5 days ago`. */
 export function timeAgo(then: number, now: number): string {
   const s = Math.max(0, Math.round((now - then) / 1000));

@@ -13,6 +13,7 @@ import type {
   TraceStatus,
   TraceSummary,
 } from '../../core/store/storeTypes';
+import { formatCost } from '../../shared/format';
 
 /** How the tree's top level is organised. */
 export type Grouping = 'run' | 'prompt' | 'model' | 'day';
@@ -132,13 +133,6 @@ export function shortTime(ms: number, now = Date.now()): string {
   const n = new Date(now);
   if (d.getFullYear() === n.getFullYear() && d.getMonth() === n.getMonth() && d.getDate() === n.getDate()) return hm;
   return `${d.toLocaleString('en-US', { month: 'short' })} ${d.getDate()} ${hm}`;
-}
-
-export function formatCost(cost: number | null): string {
-  if (cost === null) return 'cost unknown';
-  if (cost === 0) return '$0';
-  if (cost < 0.0001) return `$${cost.toExponential(1)}`;
-  return cost < 1 ? `$${cost.toFixed(4)}` : `$${cost.toFixed(2)}`;
 }
 
 export function formatLatency(ms: number): string {

@@ -3,7 +3,8 @@
 // run appears), at most once per 300 ms.
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
-import { describeRun, describeTrace, formatCost, RunsTreeModel, traceOutcome, type ExplorerNode } from './runsTreeModel';
+import { formatCost } from '../../shared/format';
+import { describeRun, describeTrace, RunsTreeModel, traceOutcome, type ExplorerNode } from './runsTreeModel';
 
 const REFRESH_DEBOUNCE_MS = 300;
 

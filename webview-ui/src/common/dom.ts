@@ -28,17 +28,3 @@ export function append(parent: Node, ...children: Child[]): void {
 export function clear(el: Element): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
-
-/** Formats US dollars for display; `null` is "cost unknown". */
-export function formatCost(cost: number | null | undefined): string {
-  if (cost === null || cost === undefined) return 'cost unknown';
-  if (cost === 0) return '$0';
-  if (cost < 0.0001) return `$${cost.toExponential(1)}`;
-  if (cost < 1) return `$${cost.toFixed(4)}`;
-  return `$${cost.toFixed(2)}`;
-}
-
-export function formatMs(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '—';
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
-}

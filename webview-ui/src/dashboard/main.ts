@@ -3,7 +3,8 @@
 // variables and the charts are rebuilt when VS Code switches themes (the body's class changes).
 import uPlot from 'uplot';
 import { DidLoadDashboardNotification, SetRangeCommand, ShowTracesCommand, type DashboardData, type DashboardMetric, type DashboardTotals } from '../../../src/shared/traceProtocol';
-import { append, clear, formatCost, h } from '../common/dom';
+import { append, clear, h } from '../common/dom';
+import { formatCost } from '../../../src/shared/format';
 import { getState, onNotification, sendCommand, setState, signalReady } from '../common/ipc';
 import { registerComponents } from '../components/toolkit';
 import { UPLOT_CSS } from './uplotCss';

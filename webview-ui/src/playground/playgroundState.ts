@@ -252,10 +252,3 @@ export function outputOf(state: PlaygroundViewState, columnId: string): string |
   return r ? r.text : undefined;
 }
 
-/** Dollars with two significant digits for fractions of a cent ($0.000016, not $1.6e-5); null is "cost unknown". */
-export function formatUsd(cost: number | null): string {
-  if (cost === null || !Number.isFinite(cost)) return 'cost unknown';
-  if (cost <= 0) return '$0';
-  if (cost < 0.01) return `$${cost.toFixed(Math.min(10, 1 - Math.floor(Math.log10(cost))))}`;
-  return cost < 1 ? `$${cost.toFixed(4)}` : `$${cost.toFixed(2)}`;
-}

@@ -28,14 +28,14 @@ import {
   type RunSnapshot,
   type RunUpdate,
 } from '../../../src/shared/playgroundProtocol';
-import { clear, formatMs, h } from '../common/dom';
+import { clear, h } from '../common/dom';
+import { formatCost, formatMs } from '../../../src/shared/format';
 import { sendCommand, sendRequest, setState } from '../common/ipc';
 import { renderMarkdown } from './markdownDom';
 import {
   addColumn,
   anyRunning,
   applyUpdate,
-  formatUsd,
   initialState,
   isRunning,
   isViewState,
@@ -681,7 +681,7 @@ export class PlaygroundView {
       stat('tokens', 'tokens', r.inputTokens === null ? '—' : `${r.inputTokens} in / ${r.outputTokens ?? '—'} out`),
       stat('latency', 'latency', formatMs(r.latencyMs)),
       stat('ttft', 'TTFT', formatMs(r.ttftMs)),
-      stat('cost', 'cost', formatUsd(r.cost)),
+      stat('cost', 'cost', formatCost(r.cost)),
       stat('finish', 'finish', r.finishReason ?? (r.status === 'cancelled' ? 'cancelled' : '—')),
     );
   }

@@ -124,12 +124,6 @@ export function rowWindow(count: number, scrollTop: number, viewportHeight: numb
 }
 
 /** US dollars: `$0.0004`, `$0.000088` (two significant digits below 10 cents), `$1.25`. */
-export function usd(n: number): string {
-  if (n === 0) return '$0';
-  if (n >= 0.1) return `$${n.toFixed(2)}`;
-  if (n < 0.000001) return '<$0.000001';
-  return `$${Number(n.toPrecision(2))}`;
-}
 
 /** `85.0%`, `—` for null. */
 export function percent(rate: number | null): string {

@@ -14,9 +14,10 @@ import {
   type ResultsState,
   type ResultsViewState,
 } from '../../../src/shared/resultsProtocol';
-import { clear, formatMs, h } from '../common/dom';
+import { clear, h } from '../common/dom';
+import { formatMs, formatUsd } from '../../../src/shared/format';
 import { sendCommand, setState } from '../common/ipc';
-import { cellGrid, DEFAULT_VIEW_STATE, mergeCells, percent, rowWindow, usd, verdictText, visibleRows, type CellSortKey, type ViewRow } from './resultsModel';
+import { cellGrid, DEFAULT_VIEW_STATE, mergeCells, percent, rowWindow, verdictText, visibleRows, type CellSortKey, type ViewRow } from './resultsModel';
 
 const ROW_HEIGHT = 44;
 
@@ -162,7 +163,7 @@ export class ResultsView {
     const status =
       run.status === 'running'
         ? `Running ${run.done}/${run.total}`
-        : `${run.status === 'cancelled' ? 'Cancelled' : 'Done'} · ${run.totals.passed} passed · ${run.totals.failed} failed${run.totals.errors ? ` · ${run.totals.errors} errors` : ''}${run.totals.flaky ? ` · ${run.totals.flaky} flaky` : ''} · ${run.totals.costUnknown > 0 && run.totals.cost === 0 ? 'cost unknown' : usd(run.totals.cost)}${run.totals.durationMs !== null ? ` · ${formatMs(run.totals.durationMs)}` : ''}`;
+        : `${run.status === 'cancelled' ? 'Cancelled' : 'Done'} · ${run.totals.passed} passed · ${run.totals.failed} failed${run.totals.errors ? ` · ${run.totals.errors} errors` : ''}${run.totals.flaky ? ` · ${run.totals.flaky} flaky` : ''} · ${run.totals.costUnknown > 0 && run.totals.cost === 0 ? 'cost unknown' : formatUsd(run.totals.cost)}${run.totals.durationMs !== null ? ` · ${formatMs(run.totals.durationMs)}` : ''}`;
     const button =
       run.status === 'running'
         ? h('button', { class: 'btn', onclick: () => sendCommand(CancelRunCommand, { runId: run.runId }) }, 'Cancel')
@@ -195,7 +196,7 @@ export class ResultsView {
           h('span', { class: `stat rate ${m.passRate === 1 ? 'pass' : m.passRate === null ? '' : 'fail'}` }, `${percent(m.passRate)} (${m.passes}/${m.trials}${m.errors ? `, ${m.errors} errors` : ''})`),
           item('95% CI', m.trials > 0 ? `${percent(m.low)}–${percent(m.high)}` : '—'),
           item('flaky', String(m.flaky), m.flaky > 0 ? 'warn' : ''),
-          item('cost', m.costUnknown > 0 && m.cost === 0 ? 'unknown' : usd(m.cost)),
+          item('cost', m.costUnknown > 0 && m.cost === 0 ? 'unknown' : formatUsd(m.cost)),
           item('p50', formatMs(m.p50Ms)),
           item('p95', formatMs(m.p95Ms)),
           m.regressions === null ? vs : item('vs previous', vs),
@@ -261,7 +262,7 @@ export class ResultsView {
   private cellElement(cell: ResultsCell | undefined, r: number, c: number): HTMLElement {
     const selected = this.sel?.r === r && this.sel.c === c;
     if (!cell) return h('td', { class: 'cell none', role: 'gridcell' }, h('span', { class: 'muted' }, '—'));
-    const figures = [cell.latencyMs !== null ? formatMs(cell.latencyMs) : null, cell.cost !== null ? usd(cell.cost) : null].filter(Boolean).join(' · ');
+    const figures = [cell.latencyMs !== null ? formatMs(cell.latencyMs) : null, cell.cost !== null ? formatUsd(cell.cost) : null].filter(Boolean).join(' · ');
     const td = h(
       'td',
       {
@@ -410,7 +411,7 @@ export class ResultsView {
       this.side.appendChild(h('p', { class: 'muted' }, cell.status === 'pending' || cell.status === 'running' ? 'Not finished yet.' : 'No result.'));
       return;
     }
-    const figures = [execution.score !== null ? `score ${execution.score.toFixed(2)}` : null, formatMs(execution.latencyMs), execution.cost === null ? 'cost unknown' : usd(execution.cost), execution.errorKind ? `error: ${execution.errorKind}` : null].filter(Boolean).join(' · ');
+    const figures = [execution.score !== null ? `score ${execution.score.toFixed(2)}` : null, formatMs(execution.latencyMs), execution.cost === null ? 'cost unknown' : formatUsd(execution.cost), execution.errorKind ? `error: ${execution.errorKind}` : null].filter(Boolean).join(' · ');
     this.side.appendChild(h('div', { class: 'muted small' }, figures));
     if (execution.assertions.length > 0) {
       const list = h('ul', { class: 'assertions' });

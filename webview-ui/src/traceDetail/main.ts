@@ -18,7 +18,8 @@ import {
   type TraceDetailState,
   type TraceDetailViewState,
 } from '../../../src/shared/traceProtocol';
-import { append, clear, formatCost, formatMs, h } from '../common/dom';
+import { append, clear, h } from '../common/dom';
+import { formatCost, formatMs } from '../../../src/shared/format';
 import { getState, onNotification, sendCommand, sendRequest, setState, signalReady } from '../common/ipc';
 import { registerComponents } from '../components/toolkit';
 

@@ -1,0 +1,28 @@
+import * as assert from 'node:assert/strict';
+import { formatCost, formatMs, formatUsd } from '../../src/shared/format';
+
+describe('shared formatting', () => {
+  const usd: [number, string][] = [
+    [0, '$0'],
+    [0.0000004, '<$0.000001'],
+    [0.000016, '$0.000016'],
+    [0.0000821, '$0.000082'],
+    [0.000066, '$0.000066'],
+    [0.0004, '$0.0004'],
+    [0.0099, '$0.0099'],
+    [0.012, '$0.012'],
+    [0.5, '$0.50'],
+    [1.5, '$1.50'],
+    [12.345, '$12.35'],
+  ];
+  for (const [n, text] of usd) it(`formatUsd(${n}) = ${text}`, () => assert.strictEqual(formatUsd(n), text, 'no exponent, two significant digits below $0.10'));
+
+  it('formatCost says "cost unknown" for a model with no price', () => {
+    assert.strictEqual(formatCost(null), 'cost unknown');
+    assert.strictEqual(formatCost(0.012), '$0.012');
+  });
+
+  it('formatMs', () => {
+    assert.deepStrictEqual([null, 182.4, 2345].map(formatMs), ['—', '182 ms', '2.35 s']);
+  });
+});
