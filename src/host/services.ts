@@ -14,6 +14,7 @@ import type { Ctx } from './context';
  */
 export class Services implements vscode.Disposable {
   private engineInstance: Engine | undefined;
+  private engineFingerprint: string | undefined;
   private storePromise: Promise<TraceStore | null> | undefined;
   private pricing: PriceBook | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -57,8 +58,13 @@ export class Services implements vscode.Disposable {
   }
 
   engine(): Engine {
+    // The settings the engine was built from. Compared on every use as well as on change events: right
+    // after a window reload the first call can come before the remote settings have arrived.
+    const config = readConfig();
+    const fingerprint = JSON.stringify([config.endpoints, config.pricing, config.concurrency, config.requestTimeoutSeconds, config.historyRedact]);
+    if (this.engineInstance && fingerprint !== this.engineFingerprint) this.reconfigure();
+    this.engineFingerprint = fingerprint;
     if (!this.engineInstance) {
-      const config = readConfig();
       this.engineInstance = new Engine({
         registry: this.registry(),
         concurrency: config.concurrency,
