@@ -41,6 +41,18 @@ describe('Restricted Mode (untrusted workspace)', () => {
     await screenshot(page(), 'restricted-prompt-file');
   });
 
+  it('turns the run lens into a Restricted Mode lens that says why and offers to manage trust', async () => {
+    await openFromExplorer(page(), 'hello.prompt');
+    const editor = page().locator('.editor-group-container.active .monaco-editor');
+    const lens = editor.locator('.codelens-decoration a', { hasText: 'Run test bank (Restricted Mode)' });
+    await lens.waitFor({ state: 'visible' });
+    await lens.click();
+    const toast = page().locator('.notifications-toasts .notification-toast', { hasText: 'Restricted Mode' });
+    await toast.waitFor({ state: 'visible' });
+    await toast.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).waitFor({ state: 'visible' });
+    await screenshot(page(), 'restricted-run-lens');
+  });
+
   it('shows why the rendered-prompt preview is off instead of rendering', async () => {
     await openFromExplorer(page(), 'hello.prompt');
     await runCommand(page(), 'Assay: Preview Rendered Prompt');
