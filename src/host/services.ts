@@ -3,7 +3,7 @@ import { PriceBook, parsePricingOverrides } from '../core/pricing/pricing';
 import { parseEndpointSettings } from '../core/providers/endpointSettings';
 import { ProviderRegistry } from '../core/providers/providerRegistry';
 import { Engine } from '../core/run/engine';
-import { ensureHistoryDir, resolveHistoryPath } from '../core/store/historyLocation';
+import { resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
 import { onConfigChange, readConfig } from './config';
 import type { Ctx } from './context';
@@ -84,7 +84,8 @@ export class Services implements vscode.Disposable {
   }
 
   /**
-   * The history store, opened on first use. Resolves to null (with the reason logged once) when there is
+   * The history store, opened on first use. Opening writes nothing: `.assay/` appears with the first save,
+   * so merely reading (a lens's last-run summary, say) leaves the workspace untouched. Resolves to null (with the reason logged once) when there is
    * no workspace folder or the store cannot start; callers then run without history.
    */
   store(): Promise<TraceStore | null> {
@@ -100,7 +101,6 @@ export class Services implements vscode.Disposable {
     }
     const config = readConfig();
     try {
-      ensureHistoryDir(path);
       const store = await TraceStore.open({
         path,
         redactPatterns: config.historyRedact,
