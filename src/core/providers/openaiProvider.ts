@@ -3,16 +3,8 @@
 import type { OpenAI as OpenAIClient } from 'openai';
 import type { CallError, CallResult, ChatMessage, ChatRequest, ToolCall, Usage } from '../types';
 import { classifySdkError, type SdkErrorClasses } from './providerErrors';
-import type {
-  ChatCallOptions,
-  DirectCallOptions,
-  EmbeddingOutcome,
-  ModelListResult,
-  PreparedChat,
-  ProviderConfig,
-  ProviderOutcome,
-} from './providerTypes';
-import { blankResult, openAiTools, redactResult, SdkProvider, sdkExports, since, type ProviderEnv, type SdkLogger } from './sdkProvider';
+import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, ProviderConfig } from './providerTypes';
+import { openAiTools, SdkProvider, sdkExports, since, type SdkRequestOptions, type ProviderEnv, type SdkLogger } from './sdkProvider';
 
 type OpenAIModule = typeof import('openai');
 
@@ -130,41 +122,20 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
     return { request, payload, stream };
   }
 
-  async chat(prepared: PreparedChat, options: ChatCallOptions): Promise<ProviderOutcome> {
-    const result = blankResult(prepared.request.model, prepared.payload);
-    const session = await this.open();
-    if ('error' in session) {
-      result.error = session.error;
-      return { result: redactResult(result, session.redactor), retryAfterMs: null };
-    }
-    // Timed from here: loading the SDK on the first call is not the model's latency.
-    const start = performance.now();
-    let retryAfterMs: number | null = null;
-    const requestOptions = { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 };
-    try {
-      if (prepared.stream) {
-        await this.stream(session.client, prepared.payload, requestOptions, options.onDelta, result, start);
-      } else {
-        const completion = await session.client.chat.completions.create(prepared.payload as never, requestOptions);
-        fromCompletion(completion as unknown as Record<string, unknown>, result);
-      }
-    } catch (err) {
-      const classified = classifySdkError(err, errorClasses(this.sdk!), options.signal.aborted, this.where);
-      result.error = this.authHint(classified.error, session.hasKey);
-      retryAfterMs = classified.retryAfterMs;
-      const body = (err as { error?: unknown }).error;
-      if (result.response === null && body !== undefined) result.response = body;
-    }
-    if (!result.error && options.signal.aborted) result.error = { kind: 'cancelled', message: 'Cancelled' };
-    result.latencyMs = since(start);
-    return { result: redactResult(result, session.redactor), retryAfterMs };
+  protected errorClasses(): SdkErrorClasses {
+    return errorClasses(this.sdk!);
+  }
+
+  protected async completeInto(client: OpenAIClient, payload: Record<string, unknown>, requestOptions: SdkRequestOptions, result: CallResult): Promise<void> {
+    const completion = await client.chat.completions.create(payload as never, requestOptions);
+    fromCompletion(completion as unknown as Record<string, unknown>, result);
   }
 
   /** Streams one completion into `result`, keeping the partial text when the stream breaks off. */
-  private async stream(
+  protected async streamInto(
     client: OpenAIClient,
     payload: Record<string, unknown>,
-    requestOptions: { signal: AbortSignal; timeout: number; maxRetries: number },
+    requestOptions: SdkRequestOptions,
     onDelta: ((text: string) => void) | undefined,
     result: CallResult,
     start: number,

@@ -4,6 +4,7 @@ import { format } from 'node:util';
 import { createRedactor, type Redactor } from '../redact';
 import type { CallError, CallResult, ChatRequest, ModelRef } from '../types';
 import type { FetchLike } from './httpTransport';
+import { classifySdkError, type SdkErrorClasses } from './providerErrors';
 import type {
   ChatCallOptions,
   DirectCallOptions,
@@ -82,6 +83,13 @@ export interface Session<C> {
   hasKey: boolean;
 }
 
+/** Per-request options every SDK call gets: our signal and timeout, and no SDK retries (the engine retries). */
+export interface SdkRequestOptions {
+  signal: AbortSignal;
+  timeout: number;
+  maxRetries: number;
+}
+
 /**
  * Base of the SDK-backed providers. Subclasses build payloads and map responses; this class finds the
  * key on every call (so a key set meanwhile is used at once) and keeps a client per key.
@@ -101,9 +109,48 @@ export abstract class SdkProvider<C> implements Provider {
   protected abstract readonly keyRequired: boolean;
   protected abstract createClient(apiKey: string | undefined, logger: SdkLogger): Promise<C>;
   abstract prepare(request: ChatRequest, stream: boolean): PreparedChat | { error: CallError };
-  abstract chat(prepared: PreparedChat, options: ChatCallOptions): Promise<ProviderOutcome>;
+  /** The SDK's error classes, to classify what a call threw. */
+  protected abstract errorClasses(): SdkErrorClasses;
+  /** Sends a streaming request and assembles it into `result`, keeping the partial text if it breaks off. */
+  protected abstract streamInto(
+    client: C,
+    payload: Record<string, unknown>,
+    requestOptions: SdkRequestOptions,
+    onDelta: ((text: string) => void) | undefined,
+    result: CallResult,
+    start: number,
+  ): Promise<void>;
+  /** Sends a non-streaming request and maps the response into `result`. */
+  protected abstract completeInto(client: C, payload: Record<string, unknown>, requestOptions: SdkRequestOptions, result: CallResult): Promise<void>;
   abstract embed(model: string, texts: string[], options: { signal: AbortSignal; timeoutMs: number }): Promise<EmbeddingOutcome>;
   abstract listModels(options?: DirectCallOptions): Promise<ModelListResult>;
+
+  /** One attempt: errors (auth, rate limits, timeouts, cancellation…) come back on the result, redacted. */
+  async chat(prepared: PreparedChat, options: ChatCallOptions): Promise<ProviderOutcome> {
+    const result = blankResult(prepared.request.model, prepared.payload);
+    const session = await this.open();
+    if ('error' in session) {
+      result.error = session.error;
+      return { result: redactResult(result, session.redactor), retryAfterMs: null };
+    }
+    // Timed from here: loading the SDK on the first call is not the model's latency.
+    const start = performance.now();
+    let retryAfterMs: number | null = null;
+    const requestOptions: SdkRequestOptions = { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 };
+    try {
+      if (prepared.stream) await this.streamInto(session.client, prepared.payload, requestOptions, options.onDelta, result, start);
+      else await this.completeInto(session.client, prepared.payload, requestOptions, result);
+    } catch (err) {
+      const classified = classifySdkError(err, this.errorClasses(), options.signal.aborted, this.where);
+      result.error = this.authHint(classified.error, session.hasKey);
+      retryAfterMs = classified.retryAfterMs;
+      const body = (err as { error?: unknown }).error;
+      if (result.response === null && body !== undefined) result.response = body;
+    }
+    if (!result.error && options.signal.aborted) result.error = { kind: 'cancelled', message: 'Cancelled' };
+    result.latencyMs = since(start);
+    return { result: redactResult(result, session.redactor), retryAfterMs };
+  }
 
   /** The client for the current key, or an `auth` error when a required key is missing. */
   protected async open(): Promise<Session<C> | { error: CallError; redactor: Redactor }> {
