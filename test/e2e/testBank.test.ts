@@ -126,4 +126,14 @@ describe('test bank run from the editor', () => {
     assert.strictEqual(await results.locator('td.cell.fail').count(), 1, 'the restored matrix still has its failing cell');
     await results.locator('td.cell.selected.fail').waitFor({ state: 'visible' });
   });
+
+  it("after the reload the summary lens, read back from the history, opens that run's traces", async () => {
+    await page().locator('.editor-group-container .monaco-editor .view-lines').first().click();
+    const summary = page().locator('.editor-group-container .codelens-decoration a', { hasText: /✗ 7\/8/ });
+    await summary.waitFor({ state: 'visible', timeout: 30_000 });
+    await summary.click();
+    // The Assay view opens on its Runs tree, filtered to the stored run: that run's row is listed.
+    await page().locator('.part.sidebar .composite.title', { hasText: /Assay: Runs/i }).waitFor({ state: 'visible', timeout: 30_000 });
+    await page().locator('.part.sidebar .monaco-list-row', { hasText: 'support-triage.prompt' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  });
 });

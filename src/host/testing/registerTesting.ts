@@ -3,6 +3,7 @@
 // it is cheap; the runner, the assertions and the bank loaders load on first use (lazyTestingCore.ts).
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { RUNS_VIEW_ID } from '../traces/traceCommandIds';
 import type { NewCaseAssertion } from '../../core/testBank/addCase';
 import { RESULTS_VIEW_TYPE, type CellRef } from '../../shared/resultsProtocol';
 import { PROMPT_LANGUAGE_ID } from '../commandIds';
@@ -249,6 +250,13 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
     async showTestResults(target) {
       const uri = asUri(target);
       if (uri ? coordinator.showRunOf(uri.fsPath) : panels.reveal()) return true;
+      // A run from a previous session: its traces and verdicts are in the history, shown by the Runs view.
+      const stored = uri ? coordinator.storedRunOf(uri.fsPath) : undefined;
+      if (stored) {
+        await vscode.commands.executeCommand('assay.traces.filter', { runId: stored });
+        await vscode.commands.executeCommand(`${RUNS_VIEW_ID}.focus`);
+        return true;
+      }
       const what = uri ? `${vscode.workspace.asRelativePath(uri, false)} has not run in this window (its summary comes from the history)` : 'no test run in this window yet';
       const pick = await vscode.window.showInformationMessage(`Assay: ${what}. Run the test bank to see its results here.`, 'Run Test Bank');
       if (pick) await features.runTestBank(uri);

@@ -103,6 +103,8 @@ export class RunCoordinator implements vscode.Disposable {
   /** Per prompt file (fs path): the gist of its latest run, for the summary lens. */
   private readonly gists = new Map<string, { gist: RunGist; runId: string | null }>();
   private readonly historyLookups = new Set<string>();
+  /** For prompt files whose summary came from the history: the id of that stored run. */
+  private readonly storedRunIds = new Map<string, string>();
   private readonly status: vscode.StatusBarItem;
   private readonly finished = new vscode.EventEmitter<FinishedRun>();
   private readonly gistsChanged = new vscode.EventEmitter<void>();
@@ -161,6 +163,11 @@ export class RunCoordinator implements vscode.Disposable {
     return undefined;
   }
 
+  /** The stored run behind a prompt file's summary lens when it came from the history (a previous session). */
+  storedRunOf(promptPath: string): string | undefined {
+    return this.gists.get(promptPath)?.runId === null ? this.storedRunIds.get(promptPath) : undefined;
+  }
+
   /** Finds the latest stored run of a prompt file (a previous session's) for its summary lens. */
   private async lookUpHistory(promptPath: string): Promise<void> {
     try {
@@ -186,6 +193,7 @@ export class RunCoordinator implements vscode.Disposable {
         cancelled: run.status === 'cancelled',
       };
       this.gists.set(promptPath, { gist, runId: null });
+      this.storedRunIds.set(promptPath, run.id);
       this.gistsChanged.fire();
     } catch (err) {
       this.ctx.log.warn(`testing: cannot read the last run of ${promptPath} from history: ${err instanceof Error ? err.message : String(err)}`);
