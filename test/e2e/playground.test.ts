@@ -6,7 +6,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, FrameLocator, Locator, Page } from 'playwright-core';
 import { startMockLlm, type MockLlm, type MockRequest } from '../support/mockLlmServer';
-import { REPO_ROOT, startSession, type E2eSession } from './support/session';
+import { REPO_ROOT, mockedSessionOptions, startSession, type E2eSession } from './support/session';
 import { runCommand, screenshot, screenshotIfFailed, webviewContent } from './support/workbench';
 
 const SLOW_WORDS = 400;
@@ -33,18 +33,7 @@ describe('playground (compare models side by side)', () => {
 
   before(async () => {
     mock = await startMockLlm({ tokensPerSecond: 40, reply });
-    s = await startSession({
-      viewport: { width: 1600, height: 1000 },
-      env: { OPENAI_API_KEY: 'zz-e2e-openai-key', ANTHROPIC_API_KEY: 'zz-e2e-anthropic-key' },
-      userSettings: {
-        'assay.endpoints': [
-          { name: 'openai', baseUrl: mock.openaiBaseUrl },
-          { name: 'anthropic', baseUrl: mock.anthropicBaseUrl },
-        ],
-        'workbench.startupEditor': 'none',
-        'workbench.colorTheme': 'Default Dark Modern',
-      },
-    });
+    s = await startSession(mockedSessionOptions(mock, { viewport: { width: 1600, height: 1000 } }));
     copyFileSync(join(REPO_ROOT, 'examples', 'support-triage.prompt'), join(s.workspace, 'support-triage.prompt'));
   });
   afterEach(async function () {

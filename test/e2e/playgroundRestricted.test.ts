@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startMockLlm, type MockLlm } from '../support/mockLlmServer';
-import { startSession, type E2eSession } from './support/session';
+import { mockedSessionOptions, startSession, type E2eSession } from './support/session';
 import { runCommand, screenshot, screenshotIfFailed, webviewContent } from './support/workbench';
 
 describe('playground in Restricted Mode', () => {
@@ -15,12 +15,7 @@ describe('playground in Restricted Mode', () => {
   };
   before(async () => {
     mock = await startMockLlm();
-    s = await startSession({
-      restricted: true,
-      viewport: { width: 1600, height: 1000 },
-      env: { OPENAI_API_KEY: 'zz-e2e-openai-key' },
-      userSettings: { 'assay.endpoints': [{ name: 'openai', baseUrl: mock.openaiBaseUrl }], 'workbench.colorTheme': 'Default Dark Modern' },
-    });
+    s = await startSession(mockedSessionOptions(mock, { restricted: true, viewport: { width: 1600, height: 1000 } }));
   });
   afterEach(async function () {
     await screenshotIfFailed(this.currentTest, s?.page);

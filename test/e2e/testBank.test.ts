@@ -7,7 +7,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startMockLlm, type MockLlm, type MockRequest } from '../support/mockLlmServer';
-import { REPO_ROOT, startSession, type E2eSession } from './support/session';
+import { REPO_ROOT, mockedSessionOptions, startSession, type E2eSession } from './support/session';
 import { screenshot, screenshotIfFailed, webviewContent } from './support/workbench';
 
 /**
@@ -32,18 +32,7 @@ describe('test bank run from the editor', () => {
 
   before(async () => {
     mock = await startMockLlm({ latencyMs: 150, reply });
-    s = await startSession({
-      env: { OPENAI_API_KEY: 'zz-e2e-openai-key', ANTHROPIC_API_KEY: 'zz-e2e-anthropic-key' },
-      viewport: { width: 1440, height: 900 },
-      userSettings: {
-        'assay.endpoints': [
-          { name: 'openai', baseUrl: mock.openaiBaseUrl },
-          { name: 'anthropic', baseUrl: mock.anthropicBaseUrl },
-        ],
-        'workbench.startupEditor': 'none',
-        'workbench.colorTheme': 'Default Dark Modern',
-      },
-    });
+    s = await startSession(mockedSessionOptions(mock, { viewport: { width: 1440, height: 900 } }));
     copyFileSync(join(REPO_ROOT, 'examples', 'support-triage.prompt'), join(s.workspace, 'support-triage.prompt'));
   });
   afterEach(async function () {

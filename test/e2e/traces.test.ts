@@ -11,7 +11,7 @@ import { ensureHistoryDir } from '../../src/core/store/historyLocation';
 import { TraceStore } from '../../src/core/store/traceStore';
 import { startMockLlm, type MockLlm, type MockRequest } from '../support/mockLlmServer';
 import { makeTrace } from '../support/storeFixtures';
-import { startSession, type E2eSession } from './support/session';
+import { mockedSessionOptions, startSession, type E2eSession } from './support/session';
 import { runCommand, screenshot, screenshotIfFailed, webviewContent } from './support/workbench';
 
 const PROMPT = 'inspect-traces.prompt';
@@ -114,18 +114,7 @@ describe('trace explorer in code-server', () => {
 
   before(async () => {
     mock = await startMockLlm({ latencyMs: 120, reply });
-    s = await startSession({
-      env: { OPENAI_API_KEY: 'zz-e2e-openai-key', ANTHROPIC_API_KEY: 'zz-e2e-anthropic-key' },
-      viewport: { width: 1440, height: 900 },
-      userSettings: {
-        'assay.endpoints': [
-          { name: 'openai', baseUrl: mock.openaiBaseUrl },
-          { name: 'anthropic', baseUrl: mock.anthropicBaseUrl },
-        ],
-        'workbench.startupEditor': 'none',
-        'workbench.colorTheme': 'Default Dark Modern',
-      },
-    });
+    s = await startSession(mockedSessionOptions(mock, { viewport: { width: 1440, height: 900 } }));
     writeFileSync(join(s.workspace, PROMPT), promptText('Answer with one word: billing, bug or other.'));
     await seedHistory(join(s.workspace, '.assay', 'history.sqlite'));
   });

@@ -54,6 +54,27 @@ export interface SessionOptions {
   restricted?: boolean;
 }
 
+/**
+ * Options for a session whose providers are a mock LLM server (test/support/mockLlmServer.ts): the built-in
+ * `openai` and `anthropic` providers pointed at it (machine-scoped `assay.endpoints`, so user settings),
+ * fake keys in the environment, Dark Modern and no start-up editor; `extra` adds to or overrides them.
+ */
+export function mockedSessionOptions(mock: { openaiBaseUrl: string; anthropicBaseUrl: string }, extra: SessionOptions = {}): SessionOptions {
+  return {
+    ...extra,
+    env: { OPENAI_API_KEY: 'zz-e2e-openai-key', ANTHROPIC_API_KEY: 'zz-e2e-anthropic-key', ...extra.env },
+    userSettings: {
+      'assay.endpoints': [
+        { name: 'openai', baseUrl: mock.openaiBaseUrl },
+        { name: 'anthropic', baseUrl: mock.anthropicBaseUrl },
+      ],
+      'workbench.startupEditor': 'none',
+      'workbench.colorTheme': 'Default Dark Modern',
+      ...extra.userSettings,
+    },
+  };
+}
+
 export function vsixPath(): string {
   if (process.env.ASSAY_E2E_VSIX) return process.env.ASSAY_E2E_VSIX;
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
