@@ -5,6 +5,7 @@ import { resolveHistoryPath } from '../core/store/historyLocation';
 import type { ExportResult, StoreStats, TraceFilter, TraceStatus } from '../core/store/storeTypes';
 import { TraceStore } from '../core/store/traceStore';
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
+import { eachArg } from './cliArgs';
 
 /** Export formats by name; each writes the filtered traces to `out`. */
 export const EXPORT_FORMATS: Record<string, (store: TraceStore, filter: TraceFilter, out: string, options: { messages: boolean }) => Promise<ExportResult>> = {
@@ -55,15 +56,7 @@ function parse(argv: string[]): Parsed {
   const [sub, ...rest] = argv;
   if (sub !== 'stats' && sub !== 'export') throw new UsageError(sub ? `unknown subcommand '${sub}'\n${USAGE}` : `missing subcommand\n${USAGE}`);
   const p: Parsed = { sub, json: false, format: 'jsonl', messages: false, filter: {} };
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      const v = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : rest[++i];
-      if (v === undefined || v === '') throw new UsageError(`${name} needs a value`);
-      return v;
-    };
+  eachArg(rest, (name, value, arg) => {
     const time = (): number => {
       const v = value();
       const t = parseTime(v);
@@ -93,7 +86,7 @@ function parse(argv: string[]): Parsed {
       default:
         throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
     }
-  }
+  });
   if (p.sub === 'export') {
     if (!p.out) throw new UsageError(`export needs --out FILE\n${USAGE}`);
     if (!EXPORT_FORMATS[p.format]) throw new UsageError(`unknown format '${p.format}' (${Object.keys(EXPORT_FORMATS).join(', ')})`);

@@ -12,6 +12,7 @@ import { resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
 import type { ModelRef } from '../core/types';
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
+import { eachArg, positiveInt } from './cliArgs';
 
 const USAGE = `Usage: assay replay RUN_ID [--trace TRACE_ID] [--out REPORT.md] [--json] [--concurrency N] [--path FILE] [--config FILE]
 
@@ -44,34 +45,20 @@ interface Parsed {
 
 function parse(argv: string[]): Parsed {
   const p: Parsed = { json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      const v = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${name} needs a value`);
-      return v;
-    };
+  eachArg(argv, (name, value, arg) => {
     switch (name) {
       case '--trace': p.traceId = value(); break;
       case '--out': p.out = value(); break;
       case '--json': p.json = true; break;
       case '--path': p.path = value(); break;
       case '--config': p.config = value(); break;
-      case '--concurrency': {
-        const v = value();
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--concurrency must be a whole number from 1 to 256, not '${v}'`);
-        p.concurrency = n;
-        break;
-      }
+      case '--concurrency': p.concurrency = positiveInt('--concurrency', value(), 256); break;
       default:
         if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
         if (p.runId) throw new UsageError(`one run at a time: '${p.runId}' and '${arg}'`);
         p.runId = arg;
     }
-  }
+  });
   if (!p.runId && !p.traceId) throw new UsageError(`missing RUN_ID\n${USAGE}`);
   if (p.runId && p.traceId) throw new UsageError('give a RUN_ID or --trace ID, not both');
   return p;

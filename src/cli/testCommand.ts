@@ -18,6 +18,7 @@ import { expandGlob, hasGlob } from '../core/testBank/fileGlob';
 import type { ModelRef } from '../core/types';
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { formatDiagnostic } from './lintCommand';
+import { eachArg, positiveInt } from './cliArgs';
 
 const TOOL = 'assay 0.1.0';
 
@@ -61,12 +62,6 @@ interface TestArgs {
   config?: string;
 }
 
-function positiveInt(name: string, v: string, max: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${name} must be a whole number from 1 to ${max} (got '${v}')`);
-  return n;
-}
-
 function parseRate(v: string): number {
   const pct = v.endsWith('%');
   const n = Number(pct ? v.slice(0, -1) : v);
@@ -77,15 +72,7 @@ function parseRate(v: string): number {
 
 function parseArgs(argv: string[]): TestArgs {
   const a: TestArgs = { files: [], cache: true, noHistory: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      const v = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${name} needs a value\n${USAGE}`);
-      return v;
-    };
+  eachArg(argv, (name, value, arg) => {
     switch (name) {
       case '--models':
         a.models = value().split(',').map((s) => s.trim()).filter(Boolean);
@@ -124,7 +111,7 @@ function parseArgs(argv: string[]): TestArgs {
         if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
         a.files.push(arg);
     }
-  }
+  }, USAGE);
   if (a.history !== undefined && a.noHistory) throw new UsageError('--history and --no-history cannot be used together');
   if (a.models && a.models.length === 0) throw new UsageError('--models needs at least one model, e.g. openai:gpt-4o-mini');
   return a;
