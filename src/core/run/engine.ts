@@ -6,6 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { PriceBook } from '../pricing/pricing';
 import type { ProviderRegistry } from '../providers/providerRegistry';
 import type { EmbeddingResult, LogSink, ModelListResult, PreparedChat, Provider } from '../providers/providerTypes';
+import { blankResult } from '../providers/sdkProvider';
 import type { CallError, CallResult, ChatRequest, ModelRef } from '../types';
 import { cacheKey, MemoryResponseCache, type ResponseCache } from './cache';
 import { Emitter, type EventMap } from './emitter';
@@ -272,19 +273,10 @@ export class Engine {
   }
 
   private failed(model: ModelRef, payload: Record<string, unknown> | null, error: CallError): CallResult {
+    const { redactor } = this.registry;
     return {
-      model,
-      text: '',
-      toolCalls: [],
-      finishReason: null,
-      usage: null,
-      cost: null,
-      latencyMs: 0,
-      ttftMs: null,
-      request: payload === null ? null : this.registry.redactor.value(payload),
-      response: null,
-      error: { ...error, message: this.registry.redactor.text(error.message) },
-      cacheHit: false,
+      ...blankResult(model, payload === null ? null : redactor.value(payload)),
+      error: { ...error, message: redactor.text(error.message) },
     };
   }
 
