@@ -2,12 +2,13 @@
 // at concurrency 50 against the mock LLM server in a third process with 100 ms latency. The wall time runs
 // from spawn to exit — start-up, parsing, rendering, assertions, history writes and the final save
 // included — and is compared with the latency-bound ideal ceil(N/C)·L.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TraceStore } from '../src/core/store/traceStore';
 import type { BenchResult, BenchSuite } from './benchTypes';
+import { startMockProcess } from './benchMock';
 
 const N = 2000;
 const C = 50;
@@ -15,22 +16,6 @@ const LATENCY_MS = 100;
 const RUNS = 3;
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist/cli.js');
-
-async function startMockProcess(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/support/mockLlmServer.ts'), '--port', '0', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      if (buffered.includes('\n')) resolve(buffered.split('\n')[0]!.trim());
-    });
-    child.once('exit', (code) => reject(new Error(`mock server exited (${code})`)));
-  });
-  return { url, child };
-}
 
 /** Runs the packaged CLI; resolves with its exit code, output and wall time (spawn → exit). */
 function runCliProcess(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; wallMs: number }> {

@@ -2,36 +2,18 @@
 // LLM server in its own process, into one PlaygroundSession (the host side of a panel). What the webview
 // would receive is counted: messages per second per panel must stay at or under one per frame (60/s),
 // however many deltas arrive, and every column's text must arrive whole.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ProviderRegistry } from '../src/core/providers/providerRegistry';
 import { Engine } from '../src/core/run/engine';
 import { PlaygroundSession } from '../src/host/playground/playgroundSession';
 import type { RunUpdate } from '../src/shared/playgroundProtocol';
 import type { BenchResult, BenchSuite } from './benchTypes';
+import { startMockProcess } from './benchMock';
 
 const COLUMNS = 4;
 const TOKENS_PER_SECOND = 100;
 /** Words in the prompt; the mock echoes them back ("Echo: " + prompt), one chunk per word. */
 const WORDS = 300;
-
-async function startMockProcess(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const root = join(__dirname, '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/support/mockLlmServer.ts'), '--port', '0', ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      if (buffered.includes('\n')) resolve(buffered.split('\n')[0]!.trim());
-    });
-    child.once('exit', (code) => reject(new Error(`mock server exited (${code})`)));
-  });
-  return { url, child };
-}
 
 const PROMPT = `---
 name: bench

@@ -1,36 +1,17 @@
 // The run engine against the mock LLM server (its own process, so its CPU is not counted): 2,000 calls at
 // concurrency 50 with 100 ms of server latency. Wall time is compared with the latency-bound ideal
 // ceil(N/C)·L; CPU is this process's `process.cpuUsage()` per call (SDK, transport, engine).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ProviderRegistry } from '../src/core/providers/providerRegistry';
 import { Engine } from '../src/core/run/engine';
 import type { ChatRequest } from '../src/core/types';
 import type { BenchResult, BenchSuite } from './benchTypes';
+import { startMockProcess } from './benchMock';
 
 const N = 2000;
 const C = 50;
 const LATENCY_MS = 100;
 const STREAM_N = 500;
-
-async function startMockProcess(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const root = join(__dirname, '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/support/mockLlmServer.ts'), '--port', '0', ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      const line = buffered.split('\n')[0]!;
-      if (buffered.includes('\n')) resolve(line.trim());
-    });
-    child.once('exit', (code) => reject(new Error(`mock server exited (${code})`)));
-  });
-  return { url, child };
-}
 
 const request = (i: number): ChatRequest => ({
   model: { provider: 'mock', model: 'gpt-4o-mini' },
