@@ -1,7 +1,6 @@
 // What activation registers for test banks: the CodeLens providers, the Test Explorer controller, the run
 // coordinator, the results panel's serializer and the internal commands the integration tests call. All of
 // it is cheap; the runner, the assertions and the bank loaders load on first use (lazyTestingCore.ts).
-import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { RUNS_VIEW_ID } from '../traces/traceCommandIds';
 import type { NewCaseAssertion } from '../../core/testBank/addCase';
@@ -17,6 +16,7 @@ import type { SuiteTarget } from './runPlan';
 import { promptForBank } from './pairing';
 import { BANK_SELECTOR, TestCodeLensProvider } from './testCodeLens';
 import { TestTree } from './testTree';
+import { currentTextSync } from '../workspaceText';
 
 /** Arguments of `assay.addToTestBank` (the results panel, the playground and the trace explorer pass them). */
 export interface AddToTestBankArgs {
@@ -63,16 +63,6 @@ function isPromptPath(path: string): boolean {
   return /\.prompty?$/i.test(path);
 }
 
-function readFileText(path: string): string | undefined {
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === path);
-  if (open) return open.getText();
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 /** Asks which assertion the new case checks. */
 async function pickAssertion(): Promise<NewCaseAssertion | undefined> {
   const items: (vscode.QuickPickItem & { kind2: NewCaseAssertion['kind'] })[] = [
@@ -111,7 +101,7 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
     const core = await loadTestingCore();
     const path = uri.fsPath;
     if (isPromptPath(path)) {
-      const text = readFileText(path);
+      const text = currentTextSync(path);
       if (text === undefined) return `${vscode.workspace.asRelativePath(uri, false)} cannot be read`;
       const found = core.discoverPrompt(path, text, readConfig().defaultModels);
       const targets: SuiteTarget[] = [];
@@ -149,7 +139,7 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
         let line = c.row.line;
         if (line === undefined && c.target) {
           const core = await loadTestingCore();
-          const text = readFileText(c.target.promptPath);
+          const text = currentTextSync(c.target.promptPath);
           const found = text === undefined ? undefined : core.discoverPrompt(c.target.promptPath, text, readConfig().defaultModels);
           line = [...(found?.cases ?? []), ...(found?.pairedBank?.cases ?? [])].find((x) => x.id === c.row.caseId)?.range?.start.line;
         }
@@ -277,7 +267,7 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
       const assertion = args.assertion ?? (await pickAssertion());
       if (!assertion) return undefined;
       const core = await loadTestingCore();
-      const plan = core.planAddCase(bankUri ? { bankPath: bankUri.fsPath } : { promptPath: promptUri!.fsPath }, { vars, output: args.output, assertion, ...(args.description ? { description: args.description } : {}) }, readFileText);
+      const plan = core.planAddCase(bankUri ? { bankPath: bankUri.fsPath } : { promptPath: promptUri!.fsPath }, { vars, output: args.output, assertion, ...(args.description ? { description: args.description } : {}) }, currentTextSync);
       if ('error' in plan) {
         void vscode.window.showErrorMessage(`Assay: cannot add the case: ${plan.error}`);
         return undefined;

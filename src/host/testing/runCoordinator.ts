@@ -19,6 +19,7 @@ import type { ResultsPanels } from './resultsPanel';
 import type { SuiteTarget } from './runPlan';
 import { summaryText, type RunGist } from './summaryText';
 import type { TestTree } from './testTree';
+import { currentText } from '../workspaceText';
 
 /** What to run. */
 export interface RunRequest {
@@ -222,7 +223,7 @@ export class RunCoordinator implements vscode.Disposable {
       if (data.kind === 'prompt') {
         await tree.resolvedPrompt(data.promptPath);
         const core = await loadTestingCore();
-        const text = await this.readText(data.promptPath);
+        const text = await currentText(data.promptPath);
         const found = text === undefined ? undefined : core.discoverPrompt(data.promptPath, text, readConfig().defaultModels);
         if (found && found.cases.length > 0) add(`${data.promptPath}|`, { promptPath: data.promptPath });
         if (found?.pairedBank) add(`${data.promptPath}|${found.pairedBank.bankPath}`, { promptPath: data.promptPath, bankPath: found.pairedBank.bankPath });
@@ -244,16 +245,6 @@ export class RunCoordinator implements vscode.Disposable {
     }
     const title = [...targets.values()].map((t) => vscode.workspace.asRelativePath(t.bankPath ?? t.promptPath, false)).join(', ');
     await this.run({ targets: [...targets.values()], title, ...options, explorer: { request, token } });
-  }
-
-  private async readText(path: string): Promise<string | undefined> {
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === path);
-    if (open) return open.getText();
-    try {
-      return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(path)));
-    } catch {
-      return undefined;
-    }
   }
 
   /** Saves the prompt and bank files a run reads, so it runs what the editor shows. */

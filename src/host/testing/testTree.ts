@@ -11,6 +11,7 @@ import { loadTestingCore } from './lazyTestingCore';
 import { promptForBank, promptHasTests } from './pairing';
 import type { SuiteTarget } from './runPlan';
 import type { DiscoveredCase, DiscoveredPrompt } from './testDiscovery';
+import { currentText } from '../workspaceText';
 
 /** What an item stands for. */
 export type ItemData =
@@ -168,22 +169,12 @@ export class TestTree implements vscode.Disposable {
     this.changed.fire();
   }
 
-  private async readFile(path: string): Promise<string | undefined> {
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === path);
-    if (open) return open.getText();
-    try {
-      return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(path)));
-    } catch {
-      return undefined;
-    }
-  }
-
   /** Adds (or removes) the root item of a prompt file by whether it has tests; returns it. */
   async ensurePrompt(promptPath: string): Promise<vscode.TestItem | undefined> {
     this.startWatching();
     const uri = vscode.Uri.file(promptPath);
     const id = uri.toString();
-    const text = await this.readFile(promptPath);
+    const text = await currentText(promptPath);
     const existing = this.controller.items.get(id);
     if (text === undefined || !promptHasTests(promptPath, text)) {
       if (existing) {
@@ -213,7 +204,7 @@ export class TestTree implements vscode.Disposable {
   private async resolve(item: vscode.TestItem): Promise<void> {
     const data = this.data.get(item);
     if (!data || data.kind !== 'prompt') return;
-    const text = await this.readFile(data.promptPath);
+    const text = await currentText(data.promptPath);
     if (text === undefined) return;
     const core = await loadTestingCore();
     const found = core.discoverPrompt(data.promptPath, text, readConfig().defaultModels);

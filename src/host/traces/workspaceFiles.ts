@@ -1,7 +1,7 @@
 // Paths the history stores (workspace-relative prompt and bank paths) back to files in this window.
-import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
+import { currentText } from '../workspaceText';
 
 /** The folder stored paths are relative to: the first workspace folder, when it is on disk. */
 export function workspaceRoot(): vscode.Uri | undefined {
@@ -24,11 +24,6 @@ export function resolveStoredPath(stored: string | null | undefined): vscode.Uri
 export async function readStoredFile(stored: string | null | undefined): Promise<{ text: string; absPath: string } | null> {
   const uri = resolveStoredPath(stored);
   if (!uri) return null;
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  if (open) return { text: open.getText(), absPath: uri.fsPath };
-  try {
-    return { text: await readFile(uri.fsPath, 'utf8'), absPath: uri.fsPath };
-  } catch {
-    return null;
-  }
+  const text = await currentText(uri.fsPath);
+  return text === undefined ? null : { text, absPath: uri.fsPath };
 }
