@@ -41,8 +41,9 @@ export interface SessionOptions {
   /** Environment for code-server and its extension host (e.g. a mock server's base URL and a fake key). */
   env?: Record<string, string>;
   /**
-   * User settings written to the profile before start (`assay.endpoints` is machine-scoped, so it belongs
-   * here rather than in the workspace), e.g. `{ 'workbench.colorTheme': 'Default Light Modern' }`.
+   * User settings written to the profile before start, e.g. `{ 'workbench.colorTheme': 'Default Light Modern' }`.
+   * `assay.*` keys are also written to the machine settings, where machine-scoped ones (`assay.endpoints`)
+   * take effect in code-server's remote window.
    */
   userSettings?: Record<string, unknown>;
   /** Workspace-folder settings merged into `.vscode/settings.json` of the copied fixture. */
@@ -111,7 +112,14 @@ export async function startSession(options: SessionOptions = {}): Promise<E2eSes
 
   try {
     installExtension({ vsix, userDataDir, extensionsDir });
-    if (options.userSettings) writeJson(join(userDataDir, 'User', 'settings.json'), options.userSettings);
+    if (options.userSettings) {
+      writeJson(join(userDataDir, 'User', 'settings.json'), options.userSettings);
+      // code-server's window is a remote one: machine-scoped settings (assay.endpoints) count only from
+      // the machine's own settings file. From User settings alone they apply until the remote
+      // configuration has loaded and then drop out, which sent some calls to the real API.
+      const machine = Object.fromEntries(Object.entries(options.userSettings).filter(([k]) => k.startsWith('assay.')));
+      if (Object.keys(machine).length > 0) writeJson(join(userDataDir, 'Machine', 'settings.json'), machine);
+    }
     if (options.workspaceSettings) {
       const file = join(workspace, '.vscode', 'settings.json');
       const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
