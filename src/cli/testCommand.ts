@@ -425,8 +425,6 @@ async function run(io: CliIo): Promise<number> {
     const { sources, problems } = findSources(patterns, base);
     for (const p of problems) err(`error: ${p}`);
     if (problems.length > 0) return 2;
-    // The history's worker starts (sql.js, the file) while the suites load; nothing is written unless a run starts.
-    if (historyPath) storePromise = openHistory(historyPath, config);
 
     const defaultModels = config.defaultModels ?? [DEFAULT_GRADING.graderModel];
     const suiteOptions = { root: config.root, defaultModels };
@@ -503,10 +501,15 @@ async function run(io: CliIo): Promise<number> {
       },
     });
 
-    const opened = await storePromise;
-    const store = opened && typeof opened !== 'string' ? opened : null;
-    if (typeof opened === 'string') err(`warning: history is off for this run: ${opened}`);
-    store?.onProblem((message) => err(`warning: history: ${message}`));
+    // The history's worker starts (sql.js, the file) now, with the first calls: it is not needed before
+    // the first answers come back, and at start-up it would compete with loading the suites.
+    if (historyPath) storePromise = openHistory(historyPath, config);
+    const store = storePromise.then((opened) => {
+      if (typeof opened === 'string') err(`warning: history is off for this run: ${opened}`);
+      if (!opened || typeof opened === 'string') return null;
+      opened.onProblem((message) => err(`warning: history: ${message}`));
+      return opened;
+    });
 
     const progress = new Progress(io.stdout, io.stdout.isTTY === true);
     const total = suites.reduce((n, s) => n + s.cases.reduce((k, c) => k + s.models.length * Math.max(1, args.repeat ?? c.repeat ?? 1), 0), 0);
@@ -531,13 +534,14 @@ async function run(io: CliIo): Promise<number> {
     );
     progress.end();
     // The final save runs in the store's worker while the reports are printed and written.
-    closing = store?.close();
+    const opened = await store;
+    closing = opened?.close();
 
     for (const r of reports) printReport(io.stdout, r);
     const totals = sumTotals(reports.map((r) => r.totals));
     const elapsed = performance.now() - t0;
     io.stdout.write(`\n${totalsLine(totals, elapsed)}\n`);
-    if (store) io.stdout.write(`history: ${projectPath(io.cwd, store.path)}\n`);
+    if (opened) io.stdout.write(`history: ${projectPath(io.cwd, opened.path)}\n`);
 
     let writeFailed = false;
     if (args.json !== undefined) {

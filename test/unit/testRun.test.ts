@@ -250,6 +250,31 @@ ${extra}`;
     assert.strictEqual(cmp!.comparison!.unchangedPassing, 1);
   });
 
+  it('calls models while the store is still opening and records everything once it opens; a store that never opens records nothing', async () => {
+    const mock = await mockServer();
+    const bank = ['charged twice', 'app crash', 'where is the manual'].map((t) => `- description: ${t}\n  vars: { ticket: ${t} }\n  assert: [{ type: not-contains, value: zzz }]`).join('\n');
+    let open!: (store: TraceStore | null) => void;
+    const opening = new Promise<TraceStore | null>((resolve) => (open = resolve));
+    const running = run(triageSuite(bank), engineFor(mock), { store: opening });
+    // Every call is made before the store exists: the run does not wait for it.
+    await mock.waitForRequests(6);
+    const store = await openStore();
+    open(store);
+    const report = await running;
+    assert.strictEqual(report.recorded, true);
+    assert.deepStrictEqual(report.warnings, []);
+    const traces = await store.listTraces({ runId: report.runId });
+    assert.strictEqual(traces.items.length, 6, 'the rows queued while it opened were written');
+    assert.deepStrictEqual(new Set(traces.items.map((t) => t.id)), new Set(report.executions.map((e) => e.traceId)));
+    const runs = await store.listRuns({ bankPath: 'triage.prompt' });
+    assert.deepStrictEqual(runs.items.map((r) => [r.id, r.status]), [[report.runId, 'done']]);
+
+    const offline = await run(triageSuite(bank), engineFor(mock), { store: Promise.resolve(null) });
+    assert.strictEqual(offline.recorded, false);
+    assert.deepStrictEqual(offline.executions.map((e) => e.status), ['pass', 'pass', 'pass', 'pass', 'pass', 'pass']);
+    assert.strictEqual((await store.listRuns({})).items.length, 1, 'nothing went to another store');
+  });
+
   it('cancels: queued jobs never start, calls in flight end as cancelled errors', async () => {
     const mock = await mockServer({ latencyMs: 2_000 });
     const suite = triageSuite(

@@ -13,7 +13,8 @@ const BATCH_DELAY_MS = 100;
 /**
  * Buffers traces and evaluations and hands them to the store in batches; never throws. Each message to
  * the store's worker has a fixed cost on the caller's thread, so rows wait up to `BATCH_DELAY_MS` for
- * company rather than going one per event-loop turn.
+ * company rather than going one per event-loop turn. The store may still be opening: writes wait for
+ * it, in order, and are dropped when it resolves to `null`.
  */
 export class RunHistoryWriter {
   private traces: (TraceInput & { id: string })[] = [];
@@ -23,7 +24,7 @@ export class RunHistoryWriter {
   private readonly reported = new Set<string>();
 
   constructor(
-    private readonly store: TraceStore,
+    private readonly store: Promise<TraceStore | null>,
     private readonly onProblem: (message: string) => void,
   ) {}
 
@@ -35,9 +36,27 @@ export class RunHistoryWriter {
     else this.timer ??= setTimeout(() => this.flush(), BATCH_DELAY_MS);
   }
 
-  /** Tracks a write made directly on the store (run start, prompt version) so `drain` waits for it. */
-  track(write: Promise<unknown>): void {
-    this.watch(write);
+  /**
+   * Runs a write of its own on the store (run start, prompt version, run end), after everything handed
+   * over before it; `drain` waits for it. Resolves to whether it was written.
+   */
+  write(op: (store: TraceStore) => Promise<unknown>): Promise<boolean> {
+    const p = this.store.then(
+      (store) =>
+        store
+          ? op(store).then(
+              () => true,
+              (err: unknown) => {
+                this.problem(`history: ${err instanceof Error ? err.message : String(err)}`);
+                return false;
+              },
+            )
+          : false,
+      () => false,
+    );
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+    return p;
   }
 
   /** Resolves once everything queued so far is in the store. */
@@ -51,22 +70,15 @@ export class RunHistoryWriter {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.traces.length > 0) {
-      this.watch(this.store.addTraces(this.traces));
+      const traces = this.traces;
       this.traces = [];
+      void this.write((store) => store.addTraces(traces));
     }
     if (this.evaluations.length > 0) {
-      this.watch(this.store.addEvaluations(this.evaluations));
+      const evaluations = this.evaluations;
       this.evaluations = [];
+      void this.write((store) => store.addEvaluations(evaluations));
     }
-  }
-
-  private watch(write: Promise<unknown>): void {
-    const p = write.then(
-      () => undefined,
-      (err: unknown) => this.problem(`history: ${err instanceof Error ? err.message : String(err)}`),
-    );
-    this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
   }
 
   problem(message: string): void {

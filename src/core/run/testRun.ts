@@ -43,8 +43,12 @@ export interface StartedExecution {
 export interface TestRunOptions {
   suite: TestSuite;
   engine: Engine;
-  /** History; `null` or absent runs without recording (and without comparison). */
-  store?: TraceStore | null;
+  /**
+   * History; `null` or absent runs without recording (and without comparison). A promise lets the calls
+   * start while the store is still opening: rows wait for it, and a promise that resolves to `null`
+   * turns recording off.
+   */
+  store?: TraceStore | null | Promise<TraceStore | null>;
   grading: GradingSettings;
   /** Whether `javascript` assertions may run (the CLI; a trusted workspace). */
   trusted: boolean;
@@ -88,13 +92,17 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     warnings.push(message);
     options.onWarning?.(message);
   };
-  const store = options.store ?? null;
-  const history = store ? new RunHistoryWriter(store, warn) : null;
+  const opening = options.store ? Promise.resolve(options.store) : null;
+  let history = opening ? new RunHistoryWriter(opening, warn) : null;
+  // A store that did not open: nothing more is recorded (rows already queued are dropped by the writer).
+  void opening?.then((s) => {
+    if (!s) history = null;
+  });
   const versionId = promptVersionId(suite.prompt.content);
 
-  if (store && history) {
-    if (suite.promptPath !== null) history.track(store.addPromptVersion({ path: suite.promptPath, content: suite.prompt.content }));
-    history.track(
+  if (history) {
+    if (suite.promptPath !== null) history.write((store) => store.addPromptVersion({ path: suite.promptPath!, content: suite.prompt.content }));
+    history.write((store) =>
       store.startRun({
         id: runId,
         kind: options.kind ?? 'test',
@@ -109,11 +117,12 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   }
 
   // The previous runs don't change while this one runs: look them up now, off the end of the run.
+  const bankPath = suite.bankPath;
   const previousRuns =
-    store && suite.bankPath !== null
-      ? findPreviousRuns(store, { bankPath: suite.bankPath, promptPath: suite.promptPath, before: startedAt, excludeId: runId }, suite.models.map((m) => m.label)).catch(
-          (err: unknown) => new Error(`history: cannot read the previous run: ${errorMessage(err)}`),
-        )
+    opening && bankPath !== null
+      ? opening
+          .then((store) => (store ? findPreviousRuns(store, { bankPath, promptPath: suite.promptPath, before: startedAt, excludeId: runId }, suite.models.map((m) => m.label)) : null))
+          .catch((err: unknown) => new Error(`history: cannot read the previous run: ${errorMessage(err)}`))
       : null;
 
   const jobs: Job[] = [];
@@ -333,14 +342,14 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
 
   let comparisons: ModelComparison[] = [];
   let recorded = false;
-  if (store && history) {
+  if (history) {
+    const writer = history;
     // Queued behind the run's last traces; one wait covers both.
-    history.flush();
+    writer.flush();
     const summary: StoredRunSummary = { format: RUN_SUMMARY_FORMAT, suite: suite.name, models };
-    const finished = store.finishRun(runId, { status: cancelled ? 'cancelled' : 'done', summary }).then(() => true);
-    history.track(finished);
+    const finished = writer.write((store) => store.finishRun(runId, { status: cancelled ? 'cancelled' : 'done', summary }));
     const previous = await previousRuns;
-    if (previous instanceof Error) history.problem(previous.message);
+    if (previous instanceof Error) writer.problem(previous.message);
     else if (previous && !cancelled) {
       comparisons = models.map((m) => {
         const p = previous.get(m.model);
@@ -349,8 +358,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
           : { model: m.model, previousRunId: null, previousStartedAt: null, comparison: null };
       });
     }
-    await history.drain();
-    recorded = await finished.catch(() => false);
+    await writer.drain();
+    recorded = await finished;
   }
 
   const endedAt = Date.now();
