@@ -525,6 +525,8 @@ async function run(io: CliIo): Promise<number> {
           ...(args.repeat !== undefined ? { repeat: args.repeat } : {}),
           useCache: args.cache,
           signal: io.signal,
+          // The store's close (below) waits for the last rows; the reports are written meanwhile.
+          waitForHistory: false,
           kind: 'cli',
           runConfig: { models: suite.models.map((m) => m.label), concurrency: args.concurrency ?? config.concurrency ?? 4, filter: args.filter ?? null },
           onCaseFinished: (e) => progress.update(e.status),

@@ -273,6 +273,12 @@ ${extra}`;
     assert.strictEqual(offline.recorded, false);
     assert.deepStrictEqual(offline.executions.map((e) => e.status), ['pass', 'pass', 'pass', 'pass', 'pass', 'pass']);
     assert.strictEqual((await store.listRuns({})).items.length, 1, 'nothing went to another store');
+
+    // Not waiting for history: the run is handed over, and the store's next read sees all of it.
+    const handedOver = await run(triageSuite(bank), engineFor(mock), { store, waitForHistory: false });
+    assert.strictEqual(handedOver.recorded, true);
+    assert.strictEqual((await store.listTraces({ runId: handedOver.runId })).items.length, 6);
+    assert.strictEqual((await store.listRuns({})).items.find((r) => r.id === handedOver.runId)?.status, 'done');
   });
 
   it('cancels: queued jobs never start, calls in flight end as cancelled errors', async () => {
