@@ -62,6 +62,17 @@ const lazyBundlePlugin = {
   },
 };
 
+/**
+ * The CLI bundle is loaded through V8's code cache (src/cli/bin.ts), where `import()` does not work: its
+ * one `import()` (src/core/assertions/importModule.ts) stays a runtime require of dist/importModule.js.
+ */
+const importModulePlugin = {
+  name: 'import-module',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/importModule$/ }, (args) => (args.importer.endsWith('javascriptAssertion.ts') ? { path: './importModule.js', external: true } : undefined));
+  },
+};
+
 const common = {
   bundle: true,
   minify: production,
@@ -93,11 +104,17 @@ const builds = [
     plugins: [vendorPlugin, lazyBundlePlugin],
   },
   {
+    // The executable: loads the CLI bundle below through V8's code cache (src/cli/bin.ts).
     ...node,
-    entryPoints: { cli: 'src/cli/main.ts' },
+    entryPoints: { cli: 'src/cli/bin.ts' },
     outdir: 'dist',
     banner: { js: '#!/usr/bin/env node' },
-    plugins: [vendorPlugin],
+  },
+  {
+    ...node,
+    entryPoints: { cliMain: 'src/cli/main.ts', importModule: 'src/core/assertions/importModule.ts' },
+    outdir: 'dist',
+    plugins: [vendorPlugin, importModulePlugin],
   },
   {
     ...node,

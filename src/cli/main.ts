@@ -58,7 +58,8 @@ export async function runCli(argv: string[], io: Omit<CliIo, 'argv'>): Promise<n
   }
 }
 
-if (require.main === module) {
+/** Runs the process's command line and sets its exit code (the `assay` executable, src/cli/bin.ts). */
+export function main(): void {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   runCli(process.argv.slice(2), {
@@ -77,3 +78,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) main();

@@ -2,7 +2,7 @@
 // the mock LLM server, real files and history in temp folders; and once the bundled CLI as a child process.
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import * as esbuild from 'esbuild';
@@ -317,25 +317,63 @@ describe('CLI: assay test', function () {
   it('works as the bundled dist/cli.js, with no VS Code and no sources', async () => {
     const out = join(dir, 'dist');
     const node = { bundle: true, platform: 'node' as const, format: 'cjs' as const, target: 'node20', logLevel: 'silent' as const };
-    // The shape esbuild.mjs gives dist/: the CLI, the store worker, the wasm and the vendored SDK beside it.
+    // The shape esbuild.mjs gives dist/: the executable (the CLI bundle through the code cache), the CLI's
+    // import() beside it, the store worker, the wasm and the vendored SDK.
+    const externals: esbuild.Plugin = {
+      name: 'externals',
+      setup: (b) => {
+        // The SDKs as esbuild.mjs has them: a runtime require of the vendored file (no import() in the bundle).
+        b.onResolve({ filter: /^(openai|@anthropic-ai\/sdk)$/ }, (a) => ({ path: a.path, namespace: 'vendor-shim' }));
+        b.onLoad({ filter: /.*/, namespace: 'vendor-shim' }, (a) => ({ contents: `module.exports = require('./vendor/${a.path === 'openai' ? 'openai' : 'anthropic'}.cjs');`, loader: 'js' }));
+        b.onResolve({ filter: /^\.\/vendor\//, namespace: 'vendor-shim' }, (a) => ({ path: a.path, external: true }));
+        b.onResolve({ filter: /^\.\/importModule$/ }, () => ({ path: './importModule.js', external: true }));
+      },
+    };
     await Promise.all([
+      esbuild.build({ ...node, entryPoints: { cli: join(ROOT, 'src/cli/bin.ts') }, outdir: out, banner: { js: '#!/usr/bin/env node' } }),
       esbuild.build({
         ...node,
-        entryPoints: { cli: join(ROOT, 'src/cli/main.ts'), storeWorker: join(ROOT, 'src/core/store/storeWorker.ts') },
+        entryPoints: { cliMain: join(ROOT, 'src/cli/main.ts'), storeWorker: join(ROOT, 'src/core/store/storeWorker.ts'), importModule: join(ROOT, 'src/core/assertions/importModule.ts') },
         outdir: out,
-        banner: { js: '#!/usr/bin/env node' },
-        plugins: [{ name: 'vendor', setup: (b) => void b.onResolve({ filter: /^(openai|@anthropic-ai\/sdk)$/ }, (a) => ({ path: `./vendor/${a.path === 'openai' ? 'openai' : 'anthropic'}.cjs`, external: true })) }],
+        plugins: [externals],
       }),
       esbuild.build({ ...node, minify: true, entryPoints: { openai: join(ROOT, 'scripts/vendor/openai.cjs') }, outdir: join(out, 'vendor'), outExtension: { '.js': '.cjs' } }),
     ]);
     copyFileSync(join(ROOT, 'node_modules/sql.js/dist/sql-wasm.wasm'), join(out, 'sql-wasm.wasm'));
-    const child = spawn(process.execPath, [join(out, 'cli.js'), 'test', 'triage.prompt', '--json', 'r.json'], { cwd: dir, env: { PATH: process.env.PATH, ...env() } });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const temp = join(dir, 'tmp');
+    mkdirSync(temp);
+    const runBundled = async (args: string[]): Promise<{ code: number | null; stdout: string }> => {
+      const child = spawn(process.execPath, [join(out, 'cli.js'), ...args], { cwd: dir, env: { PATH: process.env.PATH, TMPDIR: temp, ...env() } });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      return { code: exit, stdout: text };
+    };
+    // A `javascript` assertion importing an ES module file, before the cache exists and from it.
+    writeFileSync(join(dir, 'check.mjs'), 'export default (output) => output.includes("hello");\n');
+    writeFileSync(join(dir, 'js.prompt'), '---\nmodel: echo:echo\ntests:\n  - assert: [{ type: javascript, value: file://check.mjs }]\n---\nuser:\nhello\n');
+    for (const when of ['compiled', 'from the cache']) {
+      const js = await runBundled(['test', 'js.prompt', '--no-history']);
+      assert.strictEqual(js.code, 0, `${when}: ${js.stdout}`);
+      assert.match(js.stdout, /1 execution: 1 passed/);
+    }
+
+    const { code, stdout } = await runBundled(['test', 'triage.prompt', '--json', 'r.json']);
     assert.strictEqual(code, 1, stdout);
     assert.match(stdout, /3 executions: 2 passed, 1 failed, 0 errors/);
     assert.strictEqual(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).totals.executions, 3);
     assert.match(stdout, /history: \.assay\/history\.sqlite/);
+    const [cacheDir] = readdirSync(temp);
+    assert.match(cacheDir ?? '', /^assay-v8-cache-/);
+    const cached = readdirSync(join(temp, cacheDir!)).filter((f) => /^cliMain-[0-9a-f]{16}-test\.bin$/.test(f));
+    assert.strictEqual(cached.length, 1, 'the run left its compiled code for the next');
+
+    // A cache V8 rejects (damaged, or from another build) costs a compile and is replaced.
+    const cacheFile = join(temp, cacheDir!, cached[0]!);
+    writeFileSync(cacheFile, 'not V8 code');
+    const again = await runBundled(['test', 'triage.prompt']);
+    assert.strictEqual(again.code, 1, again.stdout);
+    assert.match(again.stdout, /3 executions: 2 passed, 1 failed, 0 errors/);
+    assert.ok(readFileSync(cacheFile).length > 1000, 'the cache was written again');
   });
 });

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { statSync } from 'node:fs';
 import * as vm from 'node:vm';
 import type { AssertionDefinition, AssertionInput, AssertionSpec, RawAssertionResult } from './assertionTypes';
+import { importModule } from './importModule';
 import { isRecord } from './valueUtils';
 
 /** Default time limit for one `javascript` assertion; `config.timeoutMs` overrides it. */
@@ -60,7 +61,7 @@ async function loadFile(ref: string, baseDir: string | undefined): Promise<Asser
     return { error: `javascript file not found: ${abs}` };
   }
   try {
-    const mod = (await import(`${pathToFileURL(abs).href}?v=${mtime}`)) as Record<string, unknown>;
+    const mod = await importModule(`${pathToFileURL(abs).href}?v=${mtime}`);
     const base = (isRecord(mod.default) || typeof mod.default === 'function' ? mod.default : mod) as Record<string, unknown> | AssertFn;
     const fn = fnName ? (base as Record<string, unknown>)[fnName] ?? mod[fnName] : base;
     if (typeof fn !== 'function') return { error: `${abs} does not export a function${fnName ? ` named ${fnName}` : ''}` };

@@ -1,0 +1,68 @@
+// The `assay` executable, dist/cli.js. It loads the CLI bundle (dist/cliMain.js) through V8's code cache:
+// the machine code one run compiled is kept in the OS temp folder, and the next run starts from it instead
+// of parsing and compiling the bundle again — what Node 22 does with its module compile cache, which Node
+// 20 lacks. Code loaded this way cannot `import()` (v8-compile-cache, which does the same for every
+// module, has that flaw too), so the bundle's one `import()` lives in dist/importModule.js, which Node
+// loads itself (src/core/assertions/importModule.ts). ASSAY_NO_COMPILE_CACHE=1 turns the cache off.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import * as vm from 'node:vm';
+import type * as Cli from './main';
+
+type Wrapper = (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
+
+/**
+ * Where the cache of `source` lives: per user, Node build and bundle content, and per command, since each
+ * compiles a different part of the bundle (a cache made by `assay version` would hold little of `test`).
+ */
+function cacheFile(source: string, command: string): string | undefined {
+  try {
+    const key = createHash('sha1').update(`${process.version} ${process.arch}\0`).update(source).digest('hex').slice(0, 16);
+    const name = /^[a-z]{1,16}$/.test(command) ? command : 'other';
+    return join(tmpdir(), `assay-v8-cache-${userInfo().uid}`, `cliMain-${key}-${name}.bin`);
+  } catch {
+    return undefined;
+  }
+}
+
+function readCache(file: string | undefined): Buffer | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the cache next to its final name, then renames it, so a reader never sees half a file. */
+function writeCache(file: string, data: Buffer): void {
+  try {
+    mkdirSync(join(file, '..'), { recursive: true });
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, data);
+    renameSync(partial, file);
+  } catch {
+    // A read-only or full temp folder: the next run compiles again.
+  }
+}
+
+/** Loads `filename` as CommonJS, through the code cache unless `useCache` is false. */
+function load(filename: string, useCache: boolean): unknown {
+  const source = readFileSync(filename, 'utf8');
+  const file = useCache ? cacheFile(source, process.argv[2] ?? '') : undefined;
+  const cachedData = readCache(file);
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename, ...(cachedData ? { cachedData } : {}) });
+  if (file && (!cachedData || script.cachedDataRejected)) {
+    // Made at exit, so it holds every function this run compiled, not just the top level.
+    process.once('exit', () => writeCache(file, script.createCachedData()));
+  }
+  const module = { exports: {} as unknown };
+  (script.runInThisContext() as Wrapper)(module.exports, createRequire(filename), module, filename, __dirname);
+  return module.exports;
+}
+
+const cli = load(join(__dirname, 'cliMain.js'), process.env.ASSAY_NO_COMPILE_CACHE !== '1') as typeof Cli;
+cli.main();
