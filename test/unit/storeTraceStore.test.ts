@@ -342,6 +342,26 @@ describe('TraceStore', function () {
       assert.strictEqual(existsSync(join(folder.dir, '.assay')), false, 'no folder created');
     });
 
+    it('close() keeps every write queued before it, several batches of them, in order', async () => {
+      const store = await TraceStore.open({ path: file });
+      // Nothing awaited: these are still in the store's queue when close() is called.
+      const started = store.startRun({ id: 'run-q', kind: 'cli', models: ['openai:gpt-4o-mini'], startedAt: T0 });
+      const traces = Array.from({ length: 1_200 }, (_, i) => makeTrace({ runId: 'run-q', caseId: `case ${i}`, startedAt: T0 + i }));
+      const added = store.addTraces(traces);
+      const finished = store.finishRun('run-q', { status: 'done' });
+      const result = await store.close();
+      assert.strictEqual(result.saved, true);
+      assert.strictEqual(await started, 'run-q');
+      assert.strictEqual((await added).length, 1_200, 'the queued writes succeeded');
+      await finished;
+
+      const reopened = await TraceStore.open({ path: file });
+      const stats = await reopened.stats();
+      assert.strictEqual(stats.counts.traces, 1_200);
+      assert.deepStrictEqual((await reopened.listRuns()).items.map((r) => [r.id, r.status]), [['run-q', 'done']]);
+      await reopened.close();
+    });
+
     it('deletes traces with their evaluations and feedback, and clears everything', async () => {
       const store = await TraceStore.open({ path: file });
       const ids = await store.addTraces([makeTrace(), makeTrace(), makeTrace()]);

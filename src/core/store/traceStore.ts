@@ -273,7 +273,11 @@ export class TraceStore {
   /** Saves, then stops the worker. Later calls reject. */
   async close(): Promise<SaveResult> {
     if (this.closed) return { saved: false, merged: false, error: this.closed.message };
-    const result = await this.call('close');
+    const closing = this.call('close');
+    // Everything queued goes to the worker now rather than a batch per event-loop turn: the caller may
+    // have synchronous work to do while the worker writes and saves (the CLI writes its reports).
+    while (this.queue.length > 0) this.pump();
+    const result = await closing;
     this.closed = new Error('the history store is closed');
     await this.worker.terminate();
     return result;
