@@ -5,7 +5,7 @@
 // module, has that flaw too), so the bundle's one `import()` lives in dist/importModule.js, which Node
 // loads itself (src/core/assertions/importModule.ts). ASSAY_NO_COMPILE_CACHE=1 turns the cache off.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -28,9 +28,20 @@ function cacheFile(source: string, command: string): string | undefined {
   }
 }
 
+/**
+ * Whether the cache folder is ours alone: code read from it runs, and the temp folder is shared, so a
+ * folder another user made (or could write to) is never read. Windows' temp folder is per user.
+ */
+function ownFolder(dir: string): boolean {
+  if (process.platform === 'win32') return true;
+  const st = lstatSync(dir);
+  return st.isDirectory() && st.uid === process.getuid?.() && (st.mode & 0o022) === 0;
+}
+
 function readCache(file: string | undefined): Buffer | undefined {
   if (!file) return undefined;
   try {
+    if (!ownFolder(join(file, '..'))) return undefined;
     return readFileSync(file);
   } catch {
     return undefined;
@@ -40,7 +51,8 @@ function readCache(file: string | undefined): Buffer | undefined {
 /** Writes the cache next to its final name, then renames it, so a reader never sees half a file. */
 function writeCache(file: string, data: Buffer): void {
   try {
-    mkdirSync(join(file, '..'), { recursive: true });
+    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+    if (!ownFolder(join(file, '..'))) return;
     const partial = `${file}.${process.pid}.tmp`;
     writeFileSync(partial, data);
     renameSync(partial, file);

@@ -2,7 +2,7 @@
 // the mock LLM server, real files and history in temp folders; and once the bundled CLI as a child process.
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import * as esbuild from 'esbuild';
@@ -375,5 +375,14 @@ describe('CLI: assay test', function () {
     assert.strictEqual(again.code, 1, again.stdout);
     assert.match(again.stdout, /3 executions: 2 passed, 1 failed, 0 errors/);
     assert.ok(readFileSync(cacheFile).length > 1000, 'the cache was written again');
+
+    // A cache folder others can write to is neither read nor written: its code would run.
+    if (process.platform !== 'win32') {
+      chmodSync(join(temp, cacheDir!), 0o777);
+      writeFileSync(cacheFile, 'planted');
+      const shared = await runBundled(['test', 'triage.prompt']);
+      assert.match(shared.stdout, /3 executions: 2 passed, 1 failed, 0 errors/);
+      assert.strictEqual(readFileSync(cacheFile, 'utf8'), 'planted', 'left alone');
+    }
   });
 });
