@@ -501,9 +501,13 @@ async function run(io: CliIo): Promise<number> {
       },
     });
 
-    // The history's worker starts (sql.js, the file) now, with the first calls: it is not needed before
-    // the first answers come back, and at start-up it would compete with loading the suites.
-    if (historyPath) storePromise = openHistory(historyPath, config);
+    // The history's worker (sql.js, the file) starts once the first calls are on their way: it is not
+    // needed before their answers come back, and earlier it would compete for the CPU with loading the
+    // suites and sending those calls.
+    if (historyPath) {
+      const path = historyPath;
+      storePromise = new Promise((resolve) => setImmediate(() => resolve(openHistory(path, config))));
+    }
     const store = storePromise.then((opened) => {
       if (typeof opened === 'string') err(`warning: history is off for this run: ${opened}`);
       if (!opened || typeof opened === 'string') return null;
