@@ -13,7 +13,7 @@ import { startMockProcess } from './benchMock';
 const N = 2000;
 const C = 50;
 const LATENCY_MS = 100;
-const RUNS = 3;
+const RUNS = 5;
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist/cli.js');
 const FLOOR = join(__dirname, 'latencyFloor.mjs');
@@ -83,7 +83,7 @@ export const suite: BenchSuite = async () => {
     const startup = await runCliProcess(dir, ['bench.tests.yaml', '--no-history', '--filter', 'ticket 1999', ...args], env);
     if (startup.code !== 0) throw new Error(`one-case run failed (exit ${startup.code}):\n${startup.out}`);
 
-    // The median of three runs, each with a fresh history, so a burst of load from elsewhere on the
+    // The median of five runs, each with a fresh history, so a burst of load from elsewhere on the
     // machine does not decide the figure alone.
     const walls: number[] = [];
     for (let i = 0; i < RUNS; i++) {
