@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vm from 'node:vm';
 import type * as Cli from './main';
@@ -22,7 +22,8 @@ function cacheFile(source: string, command: string): string | undefined {
   try {
     const key = createHash('sha1').update(`${process.version} ${process.arch}\0`).update(source).digest('hex').slice(0, 16);
     const name = /^[a-z]{1,16}$/.test(command) ? command : 'other';
-    return join(tmpdir(), `assay-v8-cache-${userInfo().uid}`, `cliMain-${key}-${name}.bin`);
+    // Per user id (Windows' temp folder is per user already); a container's user may have no name.
+    return join(tmpdir(), `assay-v8-cache-${process.getuid?.() ?? 'user'}`, `cliMain-${key}-${name}.bin`);
   } catch {
     return undefined;
   }
