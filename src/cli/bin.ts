@@ -1,6 +1,6 @@
 // The `assay` executable, dist/cli.js. It loads the CLI bundle (dist/cliMain.js) through V8's code cache:
-// the machine code one run compiled is kept in the OS temp folder, and the next run starts from it instead
-// of parsing and compiling the bundle again — what Node 22 does with its module compile cache, which Node
+// the code one run compiled (V8's bytecode) is kept in the OS temp folder, and the next run starts from it
+// instead of parsing and compiling the bundle again — what Node 22 does with its module compile cache, which Node
 // 20 lacks. Code loaded this way cannot `import()` (v8-compile-cache, which does the same for every
 // module, has that flaw too), so the bundle's one `import()` lives in dist/importModule.js, which Node
 // loads itself (src/core/assertions/importModule.ts). ASSAY_NO_COMPILE_CACHE=1 turns the cache off.

@@ -41,19 +41,16 @@ export class RunHistoryWriter {
    * over before it; `drain` waits for it. Resolves to whether it was written.
    */
   write(op: (store: TraceStore) => Promise<unknown>): Promise<boolean> {
-    const p = this.store.then(
-      (store) =>
-        store
-          ? op(store).then(
-              () => true,
-              (err: unknown) => {
-                this.problem(`history: ${err instanceof Error ? err.message : String(err)}`);
-                return false;
-              },
-            )
-          : false,
-      () => false,
-    );
+    const p = this.store
+      .then(async (store) => {
+        if (!store) return false;
+        await op(store);
+        return true;
+      })
+      .catch((err: unknown) => {
+        this.problem(`history: ${err instanceof Error ? err.message : String(err)}`);
+        return false;
+      });
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
     return p;
