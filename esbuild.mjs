@@ -3,6 +3,7 @@
 //   node esbuild.mjs --production  minified, no sourcemaps (what `npm run package` ships)
 //   node esbuild.mjs --watch       rebuild on change
 //   node esbuild.mjs --tests       also bundle test/integration into out/
+//   node esbuild.mjs --outdir DIR  write what dist/ gets to DIR instead (tests build the CLI this way)
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,6 +13,8 @@ const root = dirname(fileURLToPath(import.meta.url));
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const tests = process.argv.includes('--tests');
+const outdirArg = process.argv.indexOf('--outdir');
+const dist = outdirArg >= 0 ? process.argv[outdirArg + 1] : join(root, 'dist');
 
 /**
  * The SDKs are bundled on their own (dist/vendor/*.cjs) and loaded with a runtime `require` the first
@@ -100,26 +103,26 @@ const builds = [
   {
     ...node,
     entryPoints: present({ extension: 'src/extension.ts', storeWorker: 'src/core/store/storeWorker.ts', lazyHost: 'src/host/lazyHost.ts' }),
-    outdir: 'dist',
+    outdir: dist,
     plugins: [vendorPlugin, lazyBundlePlugin],
   },
   {
     // The executable: loads the CLI bundle below through V8's code cache (src/cli/bin.ts).
     ...node,
     entryPoints: { cli: 'src/cli/bin.ts' },
-    outdir: 'dist',
+    outdir: dist,
     banner: { js: '#!/usr/bin/env node' },
   },
   {
     ...node,
     entryPoints: { cliMain: 'src/cli/main.ts', importModule: 'src/core/assertions/importModule.ts' },
-    outdir: 'dist',
+    outdir: dist,
     plugins: [vendorPlugin, importModulePlugin],
   },
   {
     ...node,
     entryPoints: { openai: 'scripts/vendor/openai.cjs', anthropic: 'scripts/vendor/anthropic.cjs', tokenizer: 'scripts/vendor/tokenizer.cjs' },
-    outdir: 'dist/vendor',
+    outdir: join(dist, 'vendor'),
     outExtension: { '.js': '.cjs' },
     sourcemap: false,
   },
@@ -131,7 +134,7 @@ if (Object.keys(webviewEntries).length > 0) {
     format: 'iife',
     target: 'es2022',
     entryPoints: webviewEntries,
-    outdir: 'dist/webview',
+    outdir: join(dist, 'webview'),
   });
 }
 if (tests) {
@@ -148,11 +151,11 @@ if (tests) {
 }
 
 function copyAssets() {
-  mkdirSync(join(root, 'dist'), { recursive: true });
-  cpSync(join(root, 'node_modules/sql.js/dist/sql-wasm.wasm'), join(root, 'dist/sql-wasm.wasm'));
+  mkdirSync(dist, { recursive: true });
+  cpSync(join(root, 'node_modules/sql.js/dist/sql-wasm.wasm'), join(dist, 'sql-wasm.wasm'));
 }
 
-if (!watch) rmSync(join(root, 'dist'), { recursive: true, force: true });
+if (!watch) rmSync(dist, { recursive: true, force: true });
 copyAssets();
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));

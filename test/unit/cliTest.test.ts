@@ -1,11 +1,10 @@
 // `assay test` end to end: runCli in-process with captured streams, the real engine and SDKs against
 // the mock LLM server, real files and history in temp folders; and once the bundled CLI as a child process.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import * as esbuild from 'esbuild';
 import { runCli } from '../../src/cli/main';
 import { testCommand } from '../../src/cli/testCommand';
 import { GRADER_KEYS, HISTORY_KEYS, PROJECT_CONFIG_KEYS } from '../../src/core/config/projectConfig';
@@ -315,31 +314,11 @@ describe('CLI: assay test', function () {
   });
 
   it('works as the bundled dist/cli.js, with no VS Code and no sources', async () => {
+    // The real build (esbuild.mjs), into a folder of the test's own: the executable, the CLI bundle it loads
+    // through the code cache, the CLI's import(), the store worker, the wasm and the vendored SDKs.
     const out = join(dir, 'dist');
-    const node = { bundle: true, platform: 'node' as const, format: 'cjs' as const, target: 'node20', logLevel: 'silent' as const };
-    // The shape esbuild.mjs gives dist/: the executable (the CLI bundle through the code cache), the CLI's
-    // import() beside it, the store worker, the wasm and the vendored SDK.
-    const externals: esbuild.Plugin = {
-      name: 'externals',
-      setup: (b) => {
-        // The SDKs as esbuild.mjs has them: a runtime require of the vendored file (no import() in the bundle).
-        b.onResolve({ filter: /^(openai|@anthropic-ai\/sdk)$/ }, (a) => ({ path: a.path, namespace: 'vendor-shim' }));
-        b.onLoad({ filter: /.*/, namespace: 'vendor-shim' }, (a) => ({ contents: `module.exports = require('./vendor/${a.path === 'openai' ? 'openai' : 'anthropic'}.cjs');`, loader: 'js' }));
-        b.onResolve({ filter: /^\.\/vendor\//, namespace: 'vendor-shim' }, (a) => ({ path: a.path, external: true }));
-        b.onResolve({ filter: /^\.\/importModule$/ }, () => ({ path: './importModule.js', external: true }));
-      },
-    };
-    await Promise.all([
-      esbuild.build({ ...node, entryPoints: { cli: join(ROOT, 'src/cli/bin.ts') }, outdir: out, banner: { js: '#!/usr/bin/env node' } }),
-      esbuild.build({
-        ...node,
-        entryPoints: { cliMain: join(ROOT, 'src/cli/main.ts'), storeWorker: join(ROOT, 'src/core/store/storeWorker.ts'), importModule: join(ROOT, 'src/core/assertions/importModule.ts') },
-        outdir: out,
-        plugins: [externals],
-      }),
-      esbuild.build({ ...node, minify: true, entryPoints: { openai: join(ROOT, 'scripts/vendor/openai.cjs') }, outdir: join(out, 'vendor'), outExtension: { '.js': '.cjs' } }),
-    ]);
-    copyFileSync(join(ROOT, 'node_modules/sql.js/dist/sql-wasm.wasm'), join(out, 'sql-wasm.wasm'));
+    const build = spawnSync(process.execPath, [join(ROOT, 'esbuild.mjs'), '--outdir', out], { cwd: ROOT, encoding: 'utf8' });
+    assert.strictEqual(build.status, 0, build.stderr);
     const temp = join(dir, 'tmp');
     mkdirSync(temp);
     const runBundled = async (args: string[]): Promise<{ code: number | null; stdout: string }> => {
