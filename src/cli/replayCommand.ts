@@ -95,6 +95,7 @@ async function run(io: CliIo): Promise<number> {
     keys: envKeyLookup(io.env),
     providers: [...config.endpoints, ...envProviderConfigs(io.env)],
     redactPatterns: config.history.redact,
+    trustedCode: true,
     log: (level, message) => {
       if (level === 'warn' || level === 'error') io.stderr.write(`assay replay: ${message}\n`);
     },

@@ -38,6 +38,11 @@ export function curlCommand(input: CurlInput): { command: string; keyVariable: s
   switch (provider.kind) {
     case 'echo':
       return { error: 'The echo provider answers inside Assay; there is no HTTP request to copy.' };
+    case 'http':
+    case 'exec':
+    case 'javascript':
+    case 'python':
+      return { error: `A ${provider.kind} provider from a promptfoo config has no OpenAI-style request to copy; its stored payload shows what was sent.` };
     case 'anthropic':
       url = `${(provider.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL).replace(/\/+$/, '')}/v1/messages`;
       headers.push(`x-api-key: $${keyVariable}`, `anthropic-version: ${ANTHROPIC_VERSION}`);

@@ -5,9 +5,13 @@ import { createRedactor, type Redactor } from '../redact';
 import type { CallError, ModelRef } from '../types';
 import { AnthropicProvider, ANTHROPIC_DEFAULT_BASE_URL } from './anthropicProvider';
 import { EchoProvider } from './echoProvider';
+import { ExecProvider } from './execProvider';
+import { HttpProvider } from './httpProvider';
 import { createNodeFetch, type FetchLike } from './httpTransport';
+import { JavaScriptProvider } from './javascriptProvider';
 import { OpenAiProvider, OPENAI_DEFAULT_BASE_URL } from './openaiProvider';
 import type { KeyLookup, LogSink, Provider, ProviderConfig } from './providerTypes';
+import { PythonProvider } from './pythonProvider';
 import { keyEnvName, type ProviderEnv, type SdkLogLevel } from './sdkProvider';
 
 /** The providers every user has. An endpoint with the same name overrides fields of a built-in. */
@@ -31,6 +35,12 @@ export interface ProviderRegistryOptions {
   log?: LogSink;
   /** How much the SDKs log (default `warn`). */
   logLevel?: SdkLogLevel;
+  /**
+   * Whether providers that run workspace code (`exec`, `javascript`, `python`, an `http` provider's
+   * JavaScript transforms) may run: the CLI and trusted workspaces. Otherwise they refuse every call
+   * before it starts. Default false.
+   */
+  trustedCode?: boolean;
 }
 
 let sharedFetch: FetchLike | undefined;
@@ -40,9 +50,12 @@ export class ProviderRegistry {
   private readonly byName = new Map<string, Provider>();
   /** Redacts with the user's patterns only, for payloads that never reached a provider. */
   readonly redactor: Redactor;
+  /** Whether providers that run workspace code may run (see `ProviderRegistryOptions.trustedCode`). */
+  readonly trustedCode: boolean;
 
   constructor(options: ProviderRegistryOptions = {}) {
     this.redactor = createRedactor({ patterns: options.redactPatterns ?? [] });
+    this.trustedCode = options.trustedCode === true;
     const env: ProviderEnv = {
       keys: options.keys ?? (() => undefined),
       redactPatterns: options.redactPatterns ?? [],
@@ -60,7 +73,7 @@ export class ProviderRegistry {
       if (key && !key.enumerable) Object.defineProperty(merged, 'apiKey', key);
       configs.set(name, merged);
     }
-    for (const config of configs.values()) this.byName.set(config.name, createProvider(config, env));
+    for (const config of configs.values()) this.byName.set(config.name, createProvider(config, env, this.trustedCode));
   }
 
   /** The provider for `ref`, or a `bad_request` error naming the known providers. */
@@ -90,9 +103,17 @@ function withoutUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Builds the provider for one configuration. */
-export function createProvider(config: ProviderConfig, env: ProviderEnv): Provider {
+/** Builds the provider for one configuration. `trustedCode`: see `ProviderRegistryOptions.trustedCode`. */
+export function createProvider(config: ProviderConfig, env: ProviderEnv, trustedCode = false): Provider {
   switch (config.kind) {
+    case 'http':
+      return new HttpProvider(config, env, trustedCode);
+    case 'exec':
+      return new ExecProvider(config, env, trustedCode);
+    case 'javascript':
+      return new JavaScriptProvider(config, env, trustedCode);
+    case 'python':
+      return new PythonProvider(config, env, trustedCode);
     case 'anthropic':
       return new AnthropicProvider(config, env);
     case 'echo':
