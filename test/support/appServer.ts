@@ -34,8 +34,9 @@ export interface AppServer {
 export async function startAppServer(): Promise<AppServer> {
   const requests: AppRequest[] = [];
   const sockets = new Set<Socket>();
-  let hungResolve: (() => void) | undefined;
-  let hung = new Promise<void>((r) => (hungResolve = r));
+  // Requests to /hang not yet handed to a `hung()` caller, and callers still waiting for one.
+  let unclaimed = 0;
+  const waiters: (() => void)[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -68,7 +69,9 @@ export async function startAppServer(): Promise<AppServer> {
       if (status) return json(Number(status[1]), { error: `status ${status[1]}` }, status[1] === '429' ? { 'retry-after': '0' } : {});
       if (url.pathname === '/session') return json(200, { answer: 'hello' }, { 'x-session-id': 'sess-42' });
       if (url.pathname === '/hang') {
-        hungResolve?.();
+        const waiter = waiters.shift();
+        if (waiter) waiter();
+        else unclaimed++;
         return;
       }
       json(404, { error: 'no such route' });
@@ -84,9 +87,11 @@ export async function startAppServer(): Promise<AppServer> {
     url: `http://127.0.0.1:${port}`,
     requests,
     hung: () => {
-      const p = hung;
-      hung = new Promise<void>((r) => (hungResolve = r));
-      return p;
+      if (unclaimed > 0) {
+        unclaimed--;
+        return Promise.resolve();
+      }
+      return new Promise<void>((r) => waiters.push(r));
     },
     close: () =>
       new Promise<void>((r) => {

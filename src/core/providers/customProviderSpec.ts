@@ -22,7 +22,7 @@ export function runsWorkspaceCode(config: Readonly<Pick<ProviderConfig, 'kind' |
 
 /** Whether a promptfoo provider id names one of the custom kinds (so `customProviderConfig` handles it). */
 export function isCustomProviderId(id: string): boolean {
-  return id === 'echo' || /^(https?:|exec:|python:|file:\/\/|javascript:)/.test(id) || /\.(m?js|cjs|ts|mts|cts|py)(:[\w$.]+)?$/.test(id);
+  return id === 'echo' || id === 'http' || id === 'https' || /^(https?:|exec:|python:|file:\/\/|javascript:)/.test(id) || /\.(m?js|cjs|ts|mts|cts|py)(:[\w$.]+)?$/.test(id);
 }
 
 /** A custom provider's configuration (named by the caller), or why it cannot run. */

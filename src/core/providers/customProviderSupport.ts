@@ -107,6 +107,11 @@ export function compileInlineJs(code: string, params: string[]): (...args: unkno
   return new Function(...params, `return (${src.replace(/[;\s]+$/, '')}\n);`) as (...args: unknown[]) => unknown;
 }
 
+/** A wait for messages: `300 ms`, `120 s`. */
+export function formatWait(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`;
+}
+
 /** What a finished child process left. */
 export interface ProcessOutput {
   stdout: string;
@@ -165,7 +170,7 @@ export function runProcess(run: ProcessRun): Promise<ProcessOutput | { error: Ca
     };
     const onAbort = (): void => kill({ kind: 'cancelled', message: 'Cancelled' });
     run.signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => kill({ kind: 'timeout', message: `${run.what} did not finish within ${Math.round(run.timeoutMs / 1000)} s and was stopped` }), run.timeoutMs);
+    const timer = setTimeout(() => kill({ kind: 'timeout', message: `${run.what} did not finish within ${formatWait(run.timeoutMs)} and was stopped` }), run.timeoutMs);
     const collect = (into: Buffer[]) => (chunk: Buffer) => {
       size += chunk.length;
       if (size > max) kill({ kind: 'malformed', message: `${run.what} wrote more than ${Math.round(max / 1024 / 1024)} MB of output and was stopped` });

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import * as nunjucks from 'nunjucks';
 import type { CallError, ChatRequest } from '../types';
-import { applyProviderResponse, callContext, compileInlineJs, customRedactor, MAX_OUTPUT_BYTES, noEmbeddings, outputText, promptText, singleModel, tail, untrustedCodeError } from './customProviderSupport';
+import { applyProviderResponse, callContext, compileInlineJs, customRedactor, formatWait, MAX_OUTPUT_BYTES, noEmbeddings, outputText, promptText, singleModel, tail, untrustedCodeError } from './customProviderSupport';
 import { HTTP_CODE_KEYS as CODE_KEYS } from './customProviderSpec';
 import { describeNetworkError, kindForStatus, parseRetryAfter } from './providerErrors';
 import type { ChatCallOptions, CustomProviderSpec, DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, Provider, ProviderConfig, ProviderOutcome } from './providerTypes';
@@ -239,7 +239,7 @@ export class HttpProvider implements Provider {
       text = await response.text();
     } catch (e) {
       if (options.signal.aborted) result.error = { kind: 'cancelled', message: 'Cancelled' };
-      else if (signal.aborted) result.error = { kind: 'timeout', message: `No response from ${this.spec.id} within ${Math.round(options.timeoutMs / 1000)} s` };
+      else if (signal.aborted) result.error = { kind: 'timeout', message: `No response from ${this.spec.id} within ${formatWait(options.timeoutMs)}` };
       else result.error = { kind: 'network', message: `Could not reach ${this.spec.id}: ${e instanceof Error ? describeNetworkError(e) : String(e)}` };
       return done();
     }

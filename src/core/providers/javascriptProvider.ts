@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CallError, ChatRequest } from '../types';
-import { applyProviderResponse, callContext, callOptions, customRedactor, MAX_OUTPUT_BYTES, noEmbeddings, promptText, singleModel, tail, untrustedCodeError } from './customProviderSupport';
+import { applyProviderResponse, callContext, callOptions, customRedactor, formatWait, MAX_OUTPUT_BYTES, noEmbeddings, promptText, singleModel, tail, untrustedCodeError } from './customProviderSupport';
 import type { ChatCallOptions, DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, Provider, ProviderConfig, ProviderOutcome } from './providerTypes';
 import { blankResult, redactResult, since, type ProviderEnv } from './sdkProvider';
 
@@ -214,7 +214,7 @@ function runWorker(data: Record<string, unknown>, options: ChatCallOptions, what
     };
     const onAbort = (): void => finish({ error: { kind: 'cancelled', message: 'Cancelled' } }, true);
     options.signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => finish({ error: { kind: 'timeout', message: `${what} did not finish within ${Math.round(options.timeoutMs / 1000)} s and was stopped` } }, true), options.timeoutMs);
+    const timer = setTimeout(() => finish({ error: { kind: 'timeout', message: `${what} did not finish within ${formatWait(options.timeoutMs)} and was stopped` } }, true), options.timeoutMs);
     worker.on('message', (m: WorkerAnswer) => finish(m, true));
     worker.on('error', (e) => finish({ error: { kind: 'bad_request', message: `${what} crashed: ${e instanceof Error ? e.message : String(e)}` }, ...(stderr ? { stderr } : {}) }, true));
     worker.on('exit', (code) => finish({ error: { kind: 'bad_request', message: `${what} ended (exit code ${code}) without an answer${stderr ? `: ${tail(stderr)}` : ''}` } }, false));
