@@ -96,6 +96,7 @@ async function run(io: CliIo): Promise<number> {
     providers: [...config.endpoints, ...envProviderConfigs(io.env)],
     redactPatterns: config.history.redact,
     trustedCode: true,
+    environment: io.env,
     log: (level, message) => {
       if (level === 'warn' || level === 'error') io.stderr.write(`assay replay: ${message}\n`);
     },

@@ -481,6 +481,7 @@ async function run(io: CliIo): Promise<number> {
       redactPatterns: config.history.redact,
       // The CLI runs what the user points it at: exec:, script and http transform providers included.
       trustedCode: true,
+      environment: io.env,
       log: (level, message) => {
         if (level === 'warn' || level === 'error') err(`${level}: ${message}`);
       },

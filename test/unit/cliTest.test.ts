@@ -269,7 +269,7 @@ describe('CLI: assay test', function () {
     writeFileSync(join(dir, 'suite', 'route.csv'), 'ticket,__expected\ncharged twice,billing\n');
     writeFileSync(
       join(dir, 'suite', 'promptfooconfig.yaml'),
-      'prompts: ["Ticket: {{ ticket }}"]\nproviders: [echo]\ntests:\n  - vars: { ticket: hello }\n    assert: [{ type: equals, value: "user:\\nTicket: hello" }]\n',
+      'prompts: ["Ticket: {{ ticket }}"]\nproviders: [echo]\ntests:\n  - vars: { ticket: hello }\n    assert: [{ type: equals, value: "Ticket: hello" }]\n',
     );
     const r = await cli(['suite/route.csv', 'suite', '--no-history']);
     assert.strictEqual(r.code, 0, r.out + r.err);

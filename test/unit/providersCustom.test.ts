@@ -17,7 +17,8 @@ const FIXTURES = join(__dirname, '..', 'fixtures', 'customProviders');
 function providerFor(id: string, config: Record<string, unknown> = {}, trusted = true): Provider {
   const spec = customProviderConfig(id, config, FIXTURES);
   assert.ok(spec && !('error' in spec), `${id}: ${spec && 'error' in spec ? spec.error : 'not a custom id'}`);
-  const registry = new ProviderRegistry({ providers: [{ ...spec.config, name: 'custom' }], trustedCode: trusted });
+  // The environment custom providers see: the process's, plus the key the app server wants.
+  const registry = new ProviderRegistry({ providers: [{ ...spec.config, name: 'custom' }], trustedCode: trusted, environment: { ...process.env, ASSAY_TEST_APP_KEY: APP_KEY } });
   return registry.get('custom')!;
 }
 
@@ -114,12 +115,8 @@ describe('custom providers: http against a local app', function () {
   let app: AppServer;
   before(async () => {
     app = await startAppServer();
-    process.env.ASSAY_TEST_APP_KEY = APP_KEY;
   });
-  after(async () => {
-    delete process.env.ASSAY_TEST_APP_KEY;
-    await app.close();
-  });
+  after(() => app.close());
   beforeEach(() => {
     app.requests.length = 0;
   });

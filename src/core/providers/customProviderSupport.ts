@@ -29,7 +29,7 @@ export function callOptions(spec: CustomProviderSpec): Record<string, unknown> {
 }
 
 /** A redactor for one custom provider: the user's patterns plus every environment value its config reads (`{{env.NAME}}`). */
-export function customRedactor(spec: CustomProviderSpec, patterns: string[], env: Record<string, string | undefined> = process.env): Redactor {
+export function customRedactor(spec: CustomProviderSpec, patterns: string[], env: Record<string, string | undefined>): Redactor {
   const names = new Set<string>();
   for (const m of JSON.stringify(spec.options).matchAll(/\benv\.([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1]!);
   const secrets = [...names].map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v !== '');
@@ -132,6 +132,8 @@ export interface ProcessRun {
   maxOutputBytes?: number;
   /** Names the command in messages. */
   what: string;
+  /** The child's environment. */
+  env: Record<string, string | undefined>;
 }
 
 /**
@@ -148,7 +150,7 @@ export function runProcess(run: ProcessRun): Promise<ProcessOutput | { error: Ca
     const group = process.platform !== 'win32';
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(run.command, run.args, { cwd: run.cwd, env: process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: group, windowsHide: true });
+      child = spawn(run.command, run.args, { cwd: run.cwd, env: run.env, stdio: ['pipe', 'pipe', 'pipe'], detached: group, windowsHide: true });
     } catch (e) {
       resolvePromise({ error: { kind: 'bad_request', message: `${run.what}: cannot start ${run.command}: ${(e as Error).message}` } });
       return;

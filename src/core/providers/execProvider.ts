@@ -38,10 +38,10 @@ export class ExecProvider implements Provider {
   async chat(prepared: PreparedChat, options: ChatCallOptions): Promise<ProviderOutcome> {
     const start = performance.now();
     const spec = this.config.custom!;
-    const redactor = customRedactor(spec, this.env.redactPatterns);
+    const redactor = customRedactor(spec, this.env.redactPatterns, this.env.environment ?? process.env);
     const result = blankResult(prepared.request.model, prepared.payload);
     const { command, args, cwd } = prepared.payload as { command: string; args: string[]; cwd: string };
-    const ran = await runProcess({ command, args, cwd, signal: options.signal, timeoutMs: options.timeoutMs, what: spec.id });
+    const ran = await runProcess({ command, args, cwd, signal: options.signal, timeoutMs: options.timeoutMs, what: spec.id, env: this.env.environment ?? process.env });
     result.latencyMs = since(start);
     if ('error' in ran) {
       result.error = ran.error;

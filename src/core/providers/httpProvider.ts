@@ -18,7 +18,7 @@ type Fn = (...args: unknown[]) => unknown;
 
 let templates: nunjucks.Environment | undefined;
 
-/** promptfoo's template semantics: an undefined variable renders empty, `env` is the process environment. */
+/** promptfoo's template semantics: an undefined variable renders empty, `env` is the environment. */
 function environment(): nunjucks.Environment {
   if (!templates) {
     templates = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: false });
@@ -28,7 +28,7 @@ function environment(): nunjucks.Environment {
 }
 
 function render(source: string, vars: Record<string, unknown>): string {
-  return environment().renderString(source, { env: process.env, ...vars });
+  return environment().renderString(source, vars);
 }
 
 /** Renders every string in `value` (keys stay as written). */
@@ -135,7 +135,7 @@ export class HttpProvider implements Provider {
     const transforms = hasCode ? this.loadTransforms() : {};
     if ('error' in transforms) return { error: { kind: 'bad_request', message: transforms.error } };
     const prompt = promptText(request.messages);
-    const vars = { ...(request.vars ?? {}), prompt };
+    const vars = { env: this.env.environment ?? process.env, ...(request.vars ?? {}), prompt };
     let transformed: unknown = prompt;
     if (transforms.request) {
       try {
@@ -205,7 +205,7 @@ export class HttpProvider implements Provider {
 
   async chat(prepared: PreparedChat, options: ChatCallOptions): Promise<ProviderOutcome> {
     const start = performance.now();
-    const redactor = customRedactor(this.spec, this.env.redactPatterns);
+    const redactor = customRedactor(this.spec, this.env.redactPatterns, this.env.environment ?? process.env);
     const result = blankResult(prepared.request.model, prepared.payload);
     let retryAfterMs: number | null = null;
     const done = (): ProviderOutcome => {
@@ -216,7 +216,7 @@ export class HttpProvider implements Provider {
     if ((prepared.payload as { transformRequest?: unknown }).transformRequest === 'async') {
       const transforms = this.loadTransforms() as { request: Fn };
       const prompt = promptText(prepared.request.messages);
-      const vars = { ...(prepared.request.vars ?? {}), prompt };
+      const vars = { env: this.env.environment ?? process.env, ...(prepared.request.vars ?? {}), prompt };
       try {
         const built = this.build(vars, await transforms.request(prompt, vars, callContext(prepared.request, prompt), process));
         if ('error' in built) {

@@ -133,7 +133,7 @@ export class JavaScriptProvider implements Provider {
   async chat(prepared: PreparedChat, options: ChatCallOptions): Promise<ProviderOutcome> {
     const start = performance.now();
     const spec = this.config.custom!;
-    const redactor = customRedactor(spec, this.env.redactPatterns);
+    const redactor = customRedactor(spec, this.env.redactPatterns, this.env.environment ?? process.env);
     const result = blankResult(prepared.request.model, prepared.payload);
     const done = (): ProviderOutcome => {
       result.latencyMs = since(start);

@@ -41,6 +41,8 @@ export interface ProviderRegistryOptions {
    * before it starts. Default false.
    */
   trustedCode?: boolean;
+  /** The environment of custom providers (the CLI's, which tests set); defaults to `process.env`. */
+  environment?: Record<string, string | undefined>;
 }
 
 let sharedFetch: FetchLike | undefined;
@@ -62,6 +64,7 @@ export class ProviderRegistry {
       fetch: options.fetch ?? (sharedFetch ??= createNodeFetch()),
       ...(options.log ? { log: options.log } : {}),
       logLevel: options.logLevel ?? 'warn',
+      ...(options.environment ? { environment: options.environment } : {}),
     };
     const configs = new Map<string, ProviderConfig>(BUILTIN_PROVIDERS.map((c) => [c.name, { ...c }]));
     for (const c of options.providers ?? []) {

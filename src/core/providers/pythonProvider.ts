@@ -39,7 +39,7 @@ real_stdout.flush()
 `;
 
 /** The Python interpreter: `config.pythonExecutable`, else `PROMPTFOO_PYTHON`, else `python3` (`python` on Windows). */
-export function pythonExecutable(options: Record<string, unknown>, env: Record<string, string | undefined> = process.env): string {
+export function pythonExecutable(options: Record<string, unknown>, env: Record<string, string | undefined>): string {
   if (typeof options.pythonExecutable === 'string' && options.pythonExecutable !== '') return options.pythonExecutable;
   if (env.PROMPTFOO_PYTHON) return env.PROMPTFOO_PYTHON;
   return process.platform === 'win32' ? 'python' : 'python3';
@@ -72,11 +72,11 @@ export class PythonProvider implements Provider {
   async chat(prepared: PreparedChat, options: ChatCallOptions): Promise<ProviderOutcome> {
     const start = performance.now();
     const spec = this.config.custom!;
-    const redactor = customRedactor(spec, this.env.redactPatterns);
+    const redactor = customRedactor(spec, this.env.redactPatterns, this.env.environment ?? process.env);
     const result = blankResult(prepared.request.model, prepared.payload);
     const p = prepared.payload as { script: string; function: string; prompt: string; options: unknown; context: unknown };
     const input = JSON.stringify({ path: p.script, function: p.function, prompt: p.prompt, options: p.options, context: p.context });
-    const ran = await runProcess({ command: pythonExecutable(spec.options), args: ['-c', WRAPPER], cwd: spec.basePath, input, signal: options.signal, timeoutMs: options.timeoutMs, what: spec.id });
+    const ran = await runProcess({ command: pythonExecutable(spec.options, this.env.environment ?? process.env), args: ['-c', WRAPPER], cwd: spec.basePath, input, signal: options.signal, timeoutMs: options.timeoutMs, what: spec.id, env: this.env.environment ?? process.env });
     result.latencyMs = since(start);
     if ('error' in ran) {
       result.error = ran.error;

@@ -28,6 +28,11 @@ export interface ProviderEnv {
   log?: LogSink;
   /** How much the SDKs log to `log`. */
   logLevel: SdkLogLevel;
+  /**
+   * The environment custom providers see: `{{env.NAME}}` in http templates, and the environment of
+   * exec: and Python children. Defaults to `process.env`.
+   */
+  environment?: Record<string, string | undefined>;
 }
 
 /** The SDKs' log levels. */
