@@ -2,6 +2,7 @@
 // against a real local app server, exec: and Python against real child processes, JavaScript/TypeScript in
 // real worker threads, with the fixtures in test/fixtures/customProviders.
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { customProviderConfig, runsWorkspaceCode } from '../../src/core/providers/customProviderSpec';
 import { compileInlineJs, promptText } from '../../src/core/providers/customProviderSupport';
@@ -34,15 +35,6 @@ async function call(p: Provider, prompt: string, options: CallOptions = {}): Pro
   if ('error' in prepared) return { error: prepared.error } as CallResult;
   const outcome = await p.chat(prepared, { signal: options.signal ?? new AbortController().signal, timeoutMs: options.timeoutMs ?? 20_000 });
   return outcome.result;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('custom providers: reading promptfoo ids', () => {
@@ -284,9 +276,18 @@ describe('custom providers: exec:', function () {
   });
 });
 
+/** Whether a process still runs: it exists and is not a zombie waiting to be reaped (Linux: /proc). */
+function isAlive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /** The pid of a running child process whose command line contains `needle` (Linux: /proc). */
 async function waitForChild(needle: string): Promise<number> {
-  const { readdirSync, readFileSync } = await import('node:fs');
+  const { readdirSync } = await import('node:fs');
   for (;;) {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
