@@ -133,6 +133,15 @@ describe('custom providers: http against a local app', function () {
     assert.ok(!JSON.stringify(result.request).includes(APP_KEY), 'the key read from the environment is redacted in the recorded request');
   });
 
+  it('keeps secrets read from the environment out of the payload the engine records and caches by', () => {
+    const p = providerFor('https', chat({ headers: { 'x-app-token': '{{env.ASSAY_TEST_APP_KEY}}' }, queryParams: { key: '{{env.ASSAY_TEST_APP_KEY}}' } }));
+    const prepared = p.prepare({ model: { provider: 'custom', model: 'm' }, messages: [{ role: 'user', content: 'x' }], params: {} }, false);
+    assert.ok(!('error' in prepared));
+    const recorded = JSON.stringify(prepared.payload);
+    assert.ok(!recorded.includes(APP_KEY), recorded);
+    assert.match(recorded, /"x-app-token":"\[REDACTED\]"/);
+  });
+
   const transforms: [string, unknown, string, boolean][] = [
     ['an expression', 'json.reply.text', 'app: hello', false],
     ['an expression with a trailing ;', 'json.reply.text;', 'app: hello', false],

@@ -15,6 +15,9 @@ import { blankResult, redactResult, since, type ProviderEnv } from './sdkProvide
 
 type Fn = (...args: unknown[]) => unknown;
 
+/** The payload property holding the request as sent (secrets included). */
+const WIRE = Symbol('wire');
+
 
 let templates: nunjucks.Environment | undefined;
 
@@ -148,7 +151,17 @@ export class HttpProvider implements Provider {
     }
     const built = this.build(vars, transformed);
     if ('error' in built) return built;
-    return { request, payload: built as unknown as Record<string, unknown>, stream };
+    return { request, payload: this.recordable(built), stream };
+  }
+
+  /**
+   * The payload as recorded (and keyed in the cache): secrets read from the environment redacted. What
+   * goes over the wire rides along, not enumerable, so no copy, log or trace of the payload carries it.
+   */
+  private recordable(built: HttpPayload): Record<string, unknown> {
+    const redacted = customRedactor(this.spec, this.env.redactPatterns, this.env.environment ?? process.env).value(built) as unknown as Record<string, unknown>;
+    Object.defineProperty(redacted, WIRE, { value: built, enumerable: false });
+    return redacted;
   }
 
   /** URL, method, headers and body for one call, as promptfoo renders them. */
@@ -212,7 +225,7 @@ export class HttpProvider implements Provider {
       result.latencyMs = since(start);
       return { result: redactResult(result, redactor), retryAfterMs };
     };
-    let payload = prepared.payload as unknown as HttpPayload;
+    let payload = (prepared.payload as { [WIRE]?: HttpPayload })[WIRE] ?? (prepared.payload as unknown as HttpPayload);
     if ((prepared.payload as { transformRequest?: unknown }).transformRequest === 'async') {
       const transforms = this.loadTransforms() as { request: Fn };
       const prompt = promptText(prepared.request.messages);
@@ -224,7 +237,7 @@ export class HttpProvider implements Provider {
           return done();
         }
         payload = built;
-        result.request = built;
+        result.request = this.recordable(built);
       } catch (e) {
         result.error = { kind: 'bad_request', message: `${this.spec.id}: transformRequest failed: ${(e as Error).message}` };
         return done();
