@@ -21,7 +21,7 @@ const scripts = new Map<string, Compiled | { error: string }>();
 const SILENT_CONSOLE = { log() {}, info() {}, warn() {}, error() {}, debug() {} };
 
 /**
- * Compiles inline code once: first as an expression (`output.includes('x')`), else as a function body
+ * Compiles inline code once: first as an expression (`output.includes('x')`, a trailing `;` allowed), else as a function body
  * (multi-line code with `return`). Both forms may use `await`.
  */
 function compile(code: string): Compiled | { error: string } {
@@ -32,7 +32,9 @@ function compile(code: string): Compiled | { error: string } {
   let entry: Compiled | { error: string };
   const make = (script: vm.Script): Compiled => ({ script, sandbox: vm.createContext({ console: SILENT_CONSOLE }) });
   try {
-    entry = make(new vm.Script(`(async function (output, context) { return (\n${code}\n); })(output, context)`, { filename: 'javascript-assertion.js' }));
+    // promptfoo accepts an expression with a trailing `;` (`output.includes('x');`).
+    const expression = code.replace(/[\s;]+$/, '');
+    entry = make(new vm.Script(`(async function (output, context) { return (\n${expression}\n); })(output, context)`, { filename: 'javascript-assertion.js' }));
   } catch {
     try {
       entry = make(new vm.Script(`(async function (output, context) {\n${code}\n})(output, context)`, { filename: 'javascript-assertion.js' }));
