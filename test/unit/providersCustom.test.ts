@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { customProviderConfig, runsWorkspaceCode } from '../../src/core/providers/customProviderSpec';
 import { compileInlineJs, promptText } from '../../src/core/providers/customProviderSupport';
 import { commandWords } from '../../src/core/providers/execProvider';
+import { pythonExecutable } from '../../src/core/providers/pythonProvider';
 import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import type { Provider } from '../../src/core/providers/providerTypes';
 import { checkModels } from '../../src/core/run/preflight';
@@ -79,6 +80,12 @@ describe('custom providers: reading promptfoo ids', () => {
 
   it('splits exec: command lines like promptfoo (quotes group, no shell)', () => {
     assert.deepEqual(commandWords(`python3 "my script.py" --flag 'a b' plain`), ['python3', 'my script.py', '--flag', 'a b', 'plain']);
+  });
+
+  it("finds Python as promptfoo does: config.pythonExecutable, then PROMPTFOO_PYTHON, then python3", () => {
+    assert.equal(pythonExecutable({ pythonExecutable: '/venv/bin/python' }, { PROMPTFOO_PYTHON: '/other' }), '/venv/bin/python');
+    assert.equal(pythonExecutable({}, { PROMPTFOO_PYTHON: '/other' }), '/other');
+    assert.equal(pythonExecutable({}, {}), process.platform === 'win32' ? 'python' : 'python3');
   });
 
   it('passes a lone user message as its text and anything else as a JSON message list', () => {

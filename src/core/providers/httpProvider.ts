@@ -181,7 +181,7 @@ export class HttpProvider implements Provider {
       const contentType = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
       if (method === 'GET' || o.body === undefined) return { url, method, headers };
       let configBody = o.body;
-      let json = contentType === undefined ? typeof configBody === 'object' && configBody !== null : /application\/json|\+json/i.test(contentType);
+      const json = contentType === undefined ? typeof configBody === 'object' && configBody !== null : /application\/json|\+json/i.test(contentType);
       if (contentType === undefined) headers['content-type'] = json ? 'application/json' : 'application/x-www-form-urlencoded';
       if (typeof configBody === 'string' && json) {
         try {
@@ -208,7 +208,6 @@ export class HttpProvider implements Provider {
         body = parseNestedJson(renderDeep(configBody, bodyVars));
       } else {
         body = render(typeof configBody === 'string' ? configBody : JSON.stringify(configBody), bodyVars).trim();
-        json = false;
       }
       return { url, method, headers, body };
     } catch (e) {
