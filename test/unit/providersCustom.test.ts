@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { customProviderConfig, runsWorkspaceCode } from '../../src/core/providers/customProviderSpec';
+import { customProviderConfig, describeCustomProvider, runsWorkspaceCode } from '../../src/core/providers/customProviderSpec';
 import { compileInlineJs, promptText } from '../../src/core/providers/customProviderSupport';
 import { commandWords } from '../../src/core/providers/execProvider';
 import { pythonExecutable } from '../../src/core/providers/pythonProvider';
@@ -72,6 +72,17 @@ describe('custom providers: reading promptfoo ids', () => {
       if (want.functionName) assert.equal(r.config.custom!.functionName, want.functionName);
     });
   }
+
+  it('says where calls go, for plans', () => {
+    const line = (id: string) => {
+      const r = customProviderConfig(id, {}, FIXTURES);
+      assert.ok(r && !('error' in r));
+      return describeCustomProvider(r.config);
+    };
+    assert.equal(line('https://app.example/chat'), 'https://app.example/chat, your app (no key: credentials go in its headers)');
+    assert.equal(line('exec: node execProvider.js'), `${FIXTURES}, a command (workspace code)`);
+    assert.equal(line('file://pyProvider.py'), `${FIXTURES}, a Python script (workspace code)`);
+  });
 
   it('leaves vendor ids to the vendor providers', () => {
     assert.equal(customProviderConfig('openai:gpt-4o-mini', {}, FIXTURES), undefined);

@@ -96,3 +96,21 @@ export function customProviderConfig(id: string, options: unknown, basePath: str
   }
   return { error: `provider ${id}: only http(s), exec:, and file:// JavaScript, TypeScript or Python providers are supported` };
 }
+
+/** Where a custom provider's calls go, for plans (`assay test --list`): after "MODEL at". */
+export function describeCustomProvider(config: Readonly<Pick<ProviderConfig, 'kind' | 'custom'>>): string {
+  const c = config.custom;
+  if (!c) return config.kind;
+  switch (config.kind) {
+    case 'http':
+      return `${c.target}, your app (no key: credentials go in its headers)`;
+    case 'exec':
+      return `${c.basePath}, a command (workspace code)`;
+    case 'javascript':
+      return `${c.basePath}, a JavaScript module (workspace code)`;
+    case 'python':
+      return `${c.basePath}, a Python script (workspace code)`;
+    default:
+      return c.id;
+  }
+}
