@@ -112,6 +112,8 @@ describe('custom providers: reading promptfoo ids', () => {
     ['an arrow function with a trailing ;', '(json) => json.a.b * 2;', 4],
     ['a function expression', 'function (json) { return json.a.b + 1; }', 3],
     ['a body with return', 'const x = json.a.b;\nreturn x * 10;', 20],
+    ['a one-line body with return and no ;', 'return json.a.b + 100', 102],
+    ['an expression mentioning return in a string', "text.includes('return') ? 1 : json.a.b", 2],
   ];
   for (const [what, code, want] of inline) {
     it(`inline JavaScript: ${what}`, () => {

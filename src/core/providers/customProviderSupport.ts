@@ -103,8 +103,12 @@ export function compileInlineJs(code: string, params: string[]): (...args: unkno
     if (typeof fn !== 'function') throw new SyntaxError('not a function');
     return fn as (...args: unknown[]) => unknown;
   }
-  if (/\breturn\b/.test(src) && /[;\n]/.test(src)) return new Function(...params, src) as (...args: unknown[]) => unknown;
-  return new Function(...params, `return (${src.replace(/[;\s]+$/, '')}\n);`) as (...args: unknown[]) => unknown;
+  try {
+    return new Function(...params, `return (${src.replace(/[;\s]+$/, '')}\n);`) as (...args: unknown[]) => unknown;
+  } catch {
+    // Statements: a function body (`const x = json.a; return x;`).
+    return new Function(...params, src) as (...args: unknown[]) => unknown;
+  }
 }
 
 /** A wait for messages: `300 ms`, `120 s`. */
