@@ -45,7 +45,7 @@ export async function schemaErrors(schema: object, data: unknown): Promise<strin
   return ajv.errorsText(validate.errors, { dataVar: "output" });
 }
 
-/** At most this many `{…}` candidates are parsed per text: each parse is linear, so the scan stays linear. */
+/** At most this many candidates (fences and `{…}`) are parsed per text: each parse is linear, so the scan stays linear. */
 export const JSON_CANDIDATE_LIMIT = 200;
 
 /**
@@ -53,18 +53,19 @@ export const JSON_CANDIDATE_LIMIT = 200;
  * value), then every balanced `{…}` object that parses (the outermost wins; an object that does not parse
  * is searched inside). Bare `[…]` outside a fence is not taken, so a citation like "[1]" is not JSON.
  * Linear in the text: one pass finds the fences, one pass with a bracket stack finds every balanced
- * object, and at most `JSON_CANDIDATE_LIMIT` of them are parsed.
+ * object, and at most `JSON_CANDIDATE_LIMIT` candidates are parsed.
  */
 export function extractJsonValues(text: string, limit = 50): unknown[] {
   const found: unknown[] = [];
+  let tried = 0;
   for (const body of jsonFences(text)) {
+    if (found.length >= limit || tried++ >= JSON_CANDIDATE_LIMIT) break;
     try {
       found.push(JSON.parse(body));
     } catch {
       // an invalid fence is ignored
     }
   }
-  let tried = 0;
   let covered = -1;
   for (const [start, end] of balancedObjects(text)) {
     if (found.length >= limit || tried >= JSON_CANDIDATE_LIMIT) break;
