@@ -11,6 +11,9 @@ import { extractJsonValues } from '../../src/core/assertions/jsonSchema';
 import { regexEngine, testRegex, toRe2 } from '../../src/core/assertions/safeRegex';
 import { callResult, testGrader } from './assertionsSupport';
 
+// In Node 20, typed by lib es2024 only: resolves when another thread changes `array[index]` from `value`.
+const waitAsync = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number): { value: string | Promise<string> } }).waitAsync;
+
 const LIMITS: AssertionLimits = { javascriptTimeoutMs: 300, regexTimeoutMs: 300, memoryMb: 64 };
 
 const dir = mkdtempSync(join(tmpdir(), 'assay-limits-'));
@@ -134,7 +137,7 @@ describe('assertion limits: hostile patterns, output and code', () => {
       limits: { ...LIMITS, javascriptTimeoutMs: 600_000 },
     });
     // Wait until the code is spinning, then cancel; the mocha timeout (far below the 10-minute limit) fails a cancel that does not work.
-    await Atomics.waitAsync(started, 0, 0).value;
+    await waitAsync(started, 0, 0).value;
     controller.abort();
     const verdict = await pending;
     assert.equal(verdict.results[0]!.error, 'cancelled');
