@@ -103,12 +103,7 @@ class SandboxPool {
     const worker = new Worker(SANDBOX_WORKER_SOURCE, {
       eval: true,
       resourceLimits: { maxOldGenerationSizeMb: this.memoryMb },
-      stdout: true,
-      stderr: true,
     });
-    // Output a user's code writes past the silenced console is read and dropped, never shown or buffered.
-    worker.stdout.resume();
-    worker.stderr.resume();
     const slot: Slot = { worker, online: false };
     worker.on('online', () => {
       slot.online = true;

@@ -8,9 +8,12 @@ export const SANDBOX_WORKER_SOURCE = String.raw`'use strict';
 const { parentPort } = require('node:worker_threads');
 const vm = require('node:vm');
 
-// User code writes to the console of this thread; keep it off the run's own output.
+// User code writes to the console of this thread, which Node copies to the process's own output: keep
+// it off the run's output (the CLI's report, --json on stdout).
 const silent = () => {};
 for (const name of ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir', 'table']) console[name] = silent;
+process.stdout.write = () => true;
+process.stderr.write = () => true;
 const SILENT_CONSOLE = { log: silent, info: silent, warn: silent, error: silent, debug: silent };
 
 const scripts = new Map();
