@@ -62,6 +62,13 @@ const attacks: Attack[] = [
     pass: true,
   },
   {
+    why: 'a JSON Schema pattern that backtracks catastrophically runs in linear time too',
+    spec: { type: 'is-json', value: { type: 'object', properties: { u: { type: 'string', pattern: CATASTROPHIC } } } },
+    output: JSON.stringify({ u: SIXTY, x: 1 }),
+    pass: false,
+    reason: /does not match the schema: output\/u must match pattern/,
+  },
+  {
     why: 'javascript: a synchronous endless loop',
     spec: { type: 'javascript', value: 'while (true) {}' },
     output: 'x',

@@ -1,6 +1,7 @@
 // JSON extraction from model output and JSON Schema validation (ajv, loaded on first use so the extension
 // host pays nothing for it until a schema is actually checked).
 import type { ValidateFunction } from 'ajv';
+import { schemaRegExp } from './safeRegex';
 
 type AjvInstance = { compile(schema: object): ValidateFunction; errorsText(errors?: unknown, options?: { dataVar?: string }): string };
 
@@ -14,7 +15,8 @@ async function getAjv(): Promise<AjvInstance> {
     const Ajv = (typeof m.default === 'function' ? m.default : (m.default as { default?: unknown })?.default ?? mod) as new (
       opts: object,
     ) => AjvInstance;
-    return new Ajv({ allErrors: true, strict: false });
+    // Schema patterns run on model output: a linear engine where the pattern allows (safeRegex.ts).
+    return new Ajv({ allErrors: true, strict: false, code: { regExp: schemaRegExp } });
   });
   return ajvPromise;
 }

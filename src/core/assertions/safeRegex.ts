@@ -194,3 +194,32 @@ function classAt(source: string, i: number): { text: string; end: number } | und
   if (j >= source.length) return undefined;
   return { text: `${out}]`, end: j + 1 };
 }
+
+/** What JSON Schema validation (ajv's `code.regExp`) needs of a pattern. */
+interface SchemaRegExp {
+  test(text: string): boolean;
+  toString(): string;
+}
+
+/**
+ * The regex engine of JSON Schema `pattern`/`patternProperties` (ajv, `u` flag): RE2 where the pattern
+ * translates (in `u` mode both engines match code points), else JavaScript's engine inline — ajv
+ * validates synchronously, so such a pattern is not time-limited.
+ */
+export const schemaRegExp = Object.assign(
+  (source: string, flags: string): SchemaRegExp => {
+    const translated = flags === 'u' || flags === '' ? toRe2(source) : undefined;
+    if (translated !== undefined && /[*+?{|]/.test(source.replace(/\\./g, ''))) {
+      try {
+        const re = RE2JS.compile(translated);
+        if (flags === 'u') return { test: (text) => re.test(text), toString: () => `/${source}/${flags}` };
+        return { test: (text) => (SURROGATE.test(text) ? new RegExp(source, flags).test(text) : re.test(text)), toString: () => `/${source}/${flags}` };
+      } catch {
+        // beyond RE2: JavaScript's engine
+      }
+    }
+    return new RegExp(source, flags);
+  },
+  // ajv names the engine in the code it generates; it is only called through the reference.
+  { code: 'assaySchemaRegExp' },
+);
