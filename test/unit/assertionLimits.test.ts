@@ -19,6 +19,8 @@ const LIMITS: AssertionLimits = { javascriptTimeoutMs: 300, regexTimeoutMs: 300,
 const dir = mkdtempSync(join(tmpdir(), 'assay-limits-'));
 const loopAtImport = join(dir, 'loopAtImport.mjs');
 writeFileSync(loopAtImport, 'for (;;) {}\nexport default () => true;\n');
+const exits = join(dir, 'exits.mjs');
+writeFileSync(exits, 'export default () => process.exit(3);\n');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const CATASTROPHIC = '^user:\\s(\\w+\\s?)*$';
@@ -91,6 +93,12 @@ const attacks: Attack[] = [
     spec: { type: 'javascript', value: 'const a = [];\nfor (;;) a.push(new Array(1e6));', config: { timeoutMs: 20_000 } },
     output: 'x',
     error: /^javascript was stopped: it used more than 64 MB of memory$/,
+  },
+  {
+    why: 'javascript: a file:// module that ends its thread',
+    spec: { type: 'javascript', value: `file://${exits}` },
+    output: 'x',
+    error: /^javascript was stopped: its worker thread exited \(code 3\)$/,
   },
 ];
 
