@@ -208,6 +208,7 @@ describe('contains-json candidates', () => {
     { text: '```json\n[1, 2]\n```\nand ```JSON x\n{"f": 1}\n``` and {"g": 2}', values: [[1, 2], { f: 1 }, { f: 1 }, { g: 2 }] },
     { text: '```json\n[1, 2]\n' + '```json\n'.repeat(20_000), values: [[1, 2]] },
     { text: '[1, 2] {"unclosed": ', values: [] },
+    { text: '{ a 5" tall box {"a": 1}', values: [{ a: 1 }] },
   ];
   for (const row of rows) {
     it(JSON.stringify(row.text.slice(0, 60)), () => {

@@ -103,33 +103,43 @@ function jsonFences(text: string): string[] {
   return bodies;
 }
 
+/** Scans that start again after an object left open at the end of the text (see `balancedObjects`). */
+const RESCANS = 8;
+
 /**
- * Every balanced `{…}` (brackets inside it balanced too, JSON strings honoured from the outermost `{`),
- * as [start, end] sorted by start, so an enclosing object comes before the ones inside it. A closing
- * bracket that does not match drops everything open, as no object around it can be balanced.
+ * Every balanced `{…}` (brackets inside it balanced too, JSON strings honoured from the outermost open
+ * `{`), as [start, end] sorted by start, so an enclosing object comes before the ones inside it. A closing
+ * bracket that does not match drops everything open, as no object around it can be balanced. An object
+ * left open at the end may have hidden others behind a quote it opened (`{ 5" tall {"a": 1}`): the scan
+ * starts again after it, at most `RESCANS` times, so the work stays linear.
  */
 function balancedObjects(text: string): [number, number][] {
-  const pairs: [number, number][] = [];
-  const open: number[] = [];
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (open.length === 0) {
-      if (c === 0x7b) open.push(i);
-      continue;
+  const pairs = new Map<number, [number, number]>();
+  const width = text.length + 1;
+  let from = 0;
+  for (let scan = 0; scan <= RESCANS && from >= 0; scan++) {
+    const open: number[] = [];
+    let inString = false;
+    for (let i = from; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (open.length === 0) {
+        if (c === 0x7b) open.push(i);
+        continue;
+      }
+      if (inString) {
+        if (c === 0x5c) i++;
+        else if (c === 0x22) inString = false;
+      } else if (c === 0x22) inString = true;
+      else if (c === 0x7b || c === 0x5b) open.push(i);
+      else if (c === 0x7d || c === 0x5d) {
+        const start = open.pop()!;
+        if (text.charCodeAt(start) !== (c === 0x7d ? 0x7b : 0x5b)) {
+          open.length = 0;
+          inString = false;
+        } else if (c === 0x7d) pairs.set(start * width + i, [start, i]);
+      }
     }
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) open.push(i);
-    else if (c === 0x7d || c === 0x5d) {
-      const start = open.pop()!;
-      if (text.charCodeAt(start) !== (c === 0x7d ? 0x7b : 0x5b)) {
-        open.length = 0;
-        inString = false;
-      } else if (c === 0x7d) pairs.push([start, i]);
-    }
+    from = open.length > 0 ? open[0]! + 1 : -1;
   }
-  return pairs.sort((a, b) => a[0] - b[0]);
+  return [...pairs.values()].sort((a, b) => a[0] - b[0] || b[1] - a[1]);
 }
