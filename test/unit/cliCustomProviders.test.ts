@@ -138,7 +138,7 @@ tests:
     controller.abort();
     const r = await pending;
     assert.equal(r.code, 130, r.out + r.err);
-    assert.equal(isAlive(pid), false, 'the child is gone');
+    assert.equal(await exited(pid), true, 'the child is gone');
   });
 });
 
@@ -149,6 +149,12 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Resolves when `pid` has exited (the kernel finishes a SIGKILL a moment after it is sent); a process never killed times the test out. */
+async function exited(pid: number): Promise<true> {
+  while (isAlive(pid)) await new Promise((r) => setImmediate(r));
+  return true;
 }
 
 /** The pid of a running process whose command line contains `needle` (Linux: /proc). */

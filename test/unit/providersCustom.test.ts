@@ -293,7 +293,7 @@ describe('custom providers: exec:', function () {
     controller.abort();
     const outcome = await pending;
     assert.equal(outcome.result.error?.kind, 'cancelled');
-    assert.equal(isAlive(pid), false, 'the child is gone');
+    assert.equal(await exited(pid), true, 'the child is gone');
     const timedOut = await call(p, 'x', { timeoutMs: 300 });
     assert.equal(timedOut.error?.kind, 'timeout');
     assert.match(timedOut.error!.message, /did not finish within 300 ms and was stopped/);
@@ -312,6 +312,12 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Resolves when `pid` has exited (the kernel finishes a SIGKILL a moment after it is sent); a process never killed times the test out. */
+async function exited(pid: number): Promise<true> {
+  while (isAlive(pid)) await new Promise((r) => setImmediate(r));
+  return true;
 }
 
 /** The pid of a running child process whose command line contains `needle` (Linux: /proc). */
@@ -367,7 +373,7 @@ describe('custom providers: Python', function () {
     const pid = await waitForChild('assay-python-result');
     controller.abort();
     assert.equal((await pending).error?.kind, 'cancelled');
-    assert.equal(isAlive(pid), false);
+    assert.equal(await exited(pid), true);
   });
 });
 
