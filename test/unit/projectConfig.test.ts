@@ -48,7 +48,7 @@ describe('project config (assay.config.yaml)', () => {
   it('an empty file is the defaults', () => {
     const { config, problems } = parseProjectConfig('', FILE);
     assert.deepStrictEqual(problems, []);
-    assert.deepStrictEqual(config, { file: FILE, root: '/project', endpoints: [], grader: {}, pricing: {}, history: { enabled: true, redact: [] } });
+    assert.deepStrictEqual(config, { file: FILE, root: '/project', endpoints: [], grader: {}, pricing: {}, history: { enabled: true, redact: [] }, files: {} });
   });
 
   const cases: [string, string, 'error' | 'warning', RegExp][] = [
