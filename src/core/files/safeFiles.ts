@@ -194,7 +194,8 @@ class GlobBudgetExceeded extends Error {}
  * files, is refused; in Restricted Mode every glob is. Matched symlinks are returned for the reader to check.
  */
 export function expandGlobConfined(pattern: string, baseDir: string, access: FileAccess): { files: string[] } | { error: FileRefusal } {
-  const abs = isAbsolute(pattern) ? pattern : resolve(baseDir, pattern);
+  // resolve() folds every `..` (also one after a wildcard), so the fixed part below is where the walk stays.
+  const abs = isAbsolute(pattern) ? resolve(pattern) : resolve(baseDir, pattern);
   if (!hasGlob(pattern)) return { files: [abs] };
   if (access.restricted) {
     return { error: { code: 'restricted', message: `${pattern} is a glob, and globs are not expanded in Restricted Mode: trust the workspace to load these tests` } };
@@ -234,7 +235,8 @@ function push(out: string[], path: string): void {
   if (out.length > MAX_GLOB_MATCHES) throw new GlobBudgetExceeded(`matches more than ${MAX_GLOB_MATCHES.toLocaleString('en-US')} files`);
 }
 
-const isFileLike = (e: Dirent) => e.isFile() || e.isSymbolicLink();
+/** Anything but a folder: a symlink, FIFO or device that matches is returned so the reader refuses it aloud. */
+const isFileLike = (e: Dirent) => !e.isDirectory();
 
 function walk(dir: string, segments: string[], out: string[], budget: { entries: number }): void {
   if (segments.length === 0) return;
@@ -244,11 +246,6 @@ function walk(dir: string, segments: string[], out: string[], budget: { entries:
     for (const e of entries(dir, budget)) {
       if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules') walk(join(dir, e.name), segments, out, budget);
     }
-    return;
-  }
-  if (head === '..' || head === '.') {
-    // A fixed `..` after a wildcard could climb out of the root: only a plain descent is followed.
-    if (head === '.') walk(dir, tail, out, budget);
     return;
   }
   if (!hasGlob(head)) {
