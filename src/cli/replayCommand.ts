@@ -127,6 +127,7 @@ async function run(io: CliIo): Promise<number> {
       files,
       grading: createGradingContext(engine, grading, { signal: io.signal }),
       trusted: true,
+      limits: config.limits,
       store,
       signal: io.signal,
       ...(showProgress ? { onProgress: (done: number, total: number) => io.stderr.write(`\rreplayed ${done}/${total}`) } : {}),

@@ -45,6 +45,7 @@ function replayer(ctx: Ctx, store: TraceStore, options: { signal?: AbortSignal; 
     grading: createGradingContext(engine, grading(), options.signal ? { signal: options.signal } : {}),
     trusted: isTrusted(),
     files: hostFileAccess(),
+    limits: readConfig().limits,
     store,
     ...options,
   });
