@@ -87,6 +87,7 @@ describe('custom providers: reading promptfoo ids', () => {
   it('leaves vendor ids to the vendor providers', () => {
     assert.equal(customProviderConfig('openai:gpt-4o-mini', {}, FIXTURES), undefined);
     assert.equal(customProviderConfig('anthropic:messages:claude-3-5-haiku-latest', {}, FIXTURES), undefined);
+    assert.equal(customProviderConfig('file://providers/list.yaml', {}, FIXTURES), undefined, 'a file of providers is the loader\'s');
   });
 
   it('splits exec: command lines like promptfoo (quotes group, no shell)', () => {

@@ -47,7 +47,8 @@ function scriptFile(path: string, basePath: string, id: string): { file: string 
  */
 export function customProviderConfig(id: string, options: unknown, basePath: string): CustomProviderResult | undefined {
   const trimmed = id.trim();
-  if (!isCustomProviderId(trimmed)) return undefined;
+  // `file://providers.yaml` is a list of providers, read by the config loader, not a provider.
+  if (!isCustomProviderId(trimmed) || /^file:\/\/.+\.(ya?ml|json)$/i.test(trimmed)) return undefined;
   if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) return { error: `provider ${id}: config must be a mapping` };
   const opts = { ...((options ?? {}) as Record<string, unknown>) };
   const spec = (kind: CustomProviderKind | 'echo', target: string, functionName?: string) => ({
