@@ -11,6 +11,7 @@ import { formatReplayMarkdown, Replayer, type ReplayReport } from '../core/run/r
 import { resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
 import type { ModelRef } from '../core/types';
+import { terminalSafe } from './terminalText';
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { eachArg, positiveInt } from './cliArgs';
 
@@ -73,7 +74,7 @@ function modelFromEnv(value: string | undefined, name: string): ModelRef | undef
 
 /** The report as terminal text: the Markdown reads well as it is. */
 function printReport(report: ReplayReport, io: CliIo, json: boolean): void {
-  io.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatReplayMarkdown(report));
+  io.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : terminalSafe(formatReplayMarkdown(report)));
 }
 
 async function run(io: CliIo): Promise<number> {
