@@ -69,6 +69,8 @@ export interface MockFault {
   bytes?: number;
   /** For `malformed` streams: keep sending the remaining chunks after the bad one. */
   thenData?: boolean;
+  /** For `malformed` streams: send the stream gzip-compressed (`content-encoding: gzip`). */
+  gzip?: boolean;
   status?: number;
   headers?: Record<string, string>;
   /** Error message for `status` (default: a plausible one for the status). */
@@ -196,8 +198,17 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       api === 'anthropic.messages'
         ? 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"\n\n'
         : 'data: {"id":"chatcmpl-broken","choices":[{"delta":{"content":"x"\n\n';
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': `req_${ids}` });
     const fault = given && ['malformed', 'disconnect', 'hang', 'close'].includes(given.kind) ? given : undefined;
+    if (fault?.kind === 'malformed' && fault.gzip) {
+      // One gzip body holding the good chunks, the bad one and (with thenData) the rest: the client's
+      // decompressor delivers it all at once, after its reader may already have given up.
+      const at = Math.min(fault.afterChunks ?? 0, frames.length);
+      const plain = frames.slice(0, at).join('') + broken + (fault.thenData ? frames.slice(at).join('') : '');
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'content-encoding': 'gzip', 'x-request-id': `req_${ids}` });
+      res.end(zlib.gzipSync(plain));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': `req_${ids}` });
     const stopAt = fault ? Math.min(fault.afterChunks ?? 0, frames.length) : frames.length;
     const finish = (): void => {
       if (!fault) return void res.end();
