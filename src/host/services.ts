@@ -104,6 +104,8 @@ export class Services implements vscode.Disposable {
       const store = await TraceStore.open({
         path,
         redactPatterns: config.historyRedact,
+        // The keys, header values and URL credentials in use now: caught even where no pattern would.
+        redactSecrets: await this.registry().secretsInUse(),
         maxTraces: config.historyMaxTraces,
         maxSizeMB: config.historyMaxSizeMB,
       });
