@@ -96,6 +96,7 @@ async function run(io: CliIo): Promise<number> {
     keys: envKeyLookup(io.env),
     providers: [...config.endpoints, ...envProviderConfigs(io.env)],
     redactPatterns: config.history.redact,
+    ...(config.maxResponseMB !== undefined ? { maxResponseBytes: config.maxResponseMB * 1024 * 1024 } : {}),
     log: (level, message) => {
       if (level === 'warn' || level === 'error') io.stderr.write(`assay replay: ${message}\n`);
     },
@@ -107,7 +108,7 @@ async function run(io: CliIo): Promise<number> {
     pricing: new PriceBook(config.pricing),
   });
   // The replay is added to the history; no retention here, so a CLI run never drops the user's traces.
-  const store = await TraceStore.open({ path, maxTraces: 0, redactPatterns: config.history.redact });
+  const store = await TraceStore.open({ path, maxTraces: 0, redactPatterns: config.history.redact, redactSecrets: await registry.secretsInUse() });
   try {
     const report = store.openReport;
     if (report.recovered) io.stderr.write(`assay replay: ${report.recovered.message}\n`);

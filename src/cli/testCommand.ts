@@ -500,6 +500,7 @@ async function run(io: CliIo): Promise<number> {
       keys,
       providers: endpoints,
       redactPatterns: config.history.redact,
+      ...(config.maxResponseMB !== undefined ? { maxResponseBytes: config.maxResponseMB * 1024 * 1024 } : {}),
       log: (level, message) => {
         if (level === 'warn' || level === 'error') err(`${level}: ${message}`);
       },

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runCli } from '../../src/cli/main';
 import { terminalSafe } from '../../src/cli/terminalText';
+import { TraceStore } from '../../src/core/store/traceStore';
 import { startMockLlm, type MockLlm } from '../support/mockLlmServer';
 import { tempFolder } from '../support/storeFixtures';
 
@@ -123,6 +124,33 @@ describe('CLI: assay test against hostile servers', function () {
       ['history', readFileSync(join(dir, 'h.sqlite')).toString('latin1')],
     ];
     for (const [what, text] of outputs) for (const s of SECRETS) assert.ok(!text.includes(s), `${s} is in ${what}`);
+
+    // The history holds a trace per call, each attack's with its error, and exports no secret either.
+    const store = await TraceStore.open({ path: join(dir, 'h.sqlite') });
+    try {
+      const page = await store.listTraces({}, { limit: 100 });
+      const traces = await Promise.all(page.items.map((t) => store.getTrace(t.id)));
+      const errors = traces.map((t) => t?.error?.message ?? '').join('\n');
+      for (const re of [/sent data that is not valid JSON/, /socket hang up/, /larger than the 32 MB limit/, /inflates to more than the 32 MB limit/]) assert.match(errors, re);
+      const exported = await store.exportJsonl({}, join(dir, 'export.jsonl'));
+      assert.ok(!('error' in exported && exported.error), JSON.stringify(exported));
+      const texts = [JSON.stringify(traces), readFileSync(join(dir, 'export.jsonl'), 'utf8')];
+      for (const text of texts) for (const s of SECRETS) assert.ok(!text.includes(s), `${s} is in the history or its export`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('takes the reply limit from maxResponseMB in assay.config.yaml', async () => {
+    const dir = folder.dir;
+    writeFileSync(join(dir, 'assay.config.yaml'), 'maxResponseMB: 1\n');
+    writeFileSync(join(dir, 'big.prompt'), `---\nmodel: openai:gpt-4o-mini\ntests:\n  - description: big\n    vars: { ticket: big }\n    assert: [{ type: icontains, value: x }]\n---\nuser:\n{{ ticket }}\n`);
+    mock.fault({ kind: 'oversize', bytes: 2 * 1024 * 1024, match: (r) => r.prompt === 'big' });
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const code = await runCli(['test', 'big.prompt', '--no-history'], { cwd: dir, env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: mock.openaiBaseUrl }, stdout, stderr, signal: new AbortController().signal });
+    assert.equal(code, 1, stderr.text);
+    assert.match(stdout.text, /error \(malformed\): openai \(http:\/\/127\.0\.0\.1:\d+\/v1\): the server's reply is larger than the 1 MB limit/);
   });
 
   it('escapes control characters and bidi controls for the terminal, keeping tabs and newlines', () => {
