@@ -2,6 +2,7 @@
 // history: each bad reply is that case's error (with a clear message), the other cases run, the reports
 // are written, the exit code is 1 (failures), and no secret in use reaches any output.
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -151,6 +152,16 @@ describe('CLI: assay test against hostile servers', function () {
     const code = await runCli(['test', 'big.prompt', '--no-history'], { cwd: dir, env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: mock.openaiBaseUrl }, stdout, stderr, signal: new AbortController().signal });
     assert.equal(code, 1, stderr.text);
     assert.match(stdout.text, /error \(malformed\): openai \(http:\/\/127\.0\.0\.1:\d+\/v1\): the server's reply is larger than the 1 MB limit/);
+  });
+
+  it('a bug that escapes into an event handler exits 70 (internal error), not 1 (failed tests)', async () => {
+    const script = "require('./src/cli/main').main(); setImmediate(() => { throw new Error('boom in a handler'); });";
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script, 'version'], { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 70, err);
+    assert.match(err, /^assay: internal error: Error: boom in a handler/m);
   });
 
   it('escapes control characters and bidi controls for the terminal, keeping tabs and newlines', () => {
