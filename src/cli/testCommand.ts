@@ -10,7 +10,7 @@ import { DEFAULT_GRADING, type GradingSettings } from '../core/run/gradingContex
 import { junitXml, testCaseName } from '../core/run/junit';
 import { checkModels, modelsUsed } from '../core/run/preflight';
 import { jsonReport, overallPassRate, sumTotals, type CaseExecution, type ReportTotals, type RunReport } from '../core/run/runReport';
-import { runTests } from '../core/run/testRun';
+import { plannedExecutions, runTests } from '../core/run/testRun';
 import { bankFileSuite, pairedPromptFiles, projectPath, promptfooSuites, promptFileSuite, type ModelTarget, type TestSuite } from '../core/run/testSuite';
 import { resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
@@ -345,6 +345,24 @@ class Progress {
   }
 }
 
+/**
+ * The environment keys and endpoints are read from: the process's, under the `env` of the promptfoo
+ * configs being run (promptfoo's rule: the config's value wins). One process runs them all, so two configs
+ * giving one variable different values is an error, not a silent pick.
+ */
+function suiteEnvironment(base: NodeJS.ProcessEnv, suites: TestSuite[]): { env: NodeJS.ProcessEnv } | { error: string } {
+  const set = new Map<string, { value: string; suite: string }>();
+  for (const s of suites) {
+    for (const [k, v] of Object.entries(s.env ?? {})) {
+      const prior = set.get(k);
+      if (prior && prior.value !== v) return { error: `${prior.suite} and ${s.name} set env ${k} to different values; run them separately` };
+      set.set(k, { value: v, suite: s.name });
+    }
+  }
+  if (set.size === 0) return { env: base };
+  return { env: { ...base, ...Object.fromEntries([...set].map(([k, v]) => [k, v.value])) } };
+}
+
 /** Prices for endpoints of Assay's own naming that call an official API with another key. */
 function priceAliases(suites: TestSuite[], overrides: PricingOverrides): PricingOverrides {
   const book = new PriceBook(overrides);
@@ -427,10 +445,14 @@ async function run(io: CliIo): Promise<number> {
     if (problems.length > 0) return 2;
 
     const defaultModels = config.defaultModels ?? [DEFAULT_GRADING.graderModel];
-    const suiteOptions = { root: config.root, defaultModels };
-    let suites: TestSuite[] = sources.flatMap((s) =>
-      s.kind === 'prompt' ? [promptFileSuite(s.path, suiteOptions)] : s.kind === 'bank' ? [bankFileSuite(s.path, s.prompt, suiteOptions)] : promptfooSuites(s.path, suiteOptions),
+    // The CLI runs the user's own files: workspace code (transforms, filters) may run.
+    const suiteOptions = { root: config.root, defaultModels, trusted: true };
+    const loadedSuites = await Promise.all(
+      sources.map(async (s) =>
+        s.kind === 'prompt' ? [promptFileSuite(s.path, suiteOptions)] : s.kind === 'bank' ? [bankFileSuite(s.path, s.prompt, suiteOptions)] : promptfooSuites(s.path, suiteOptions),
+      ),
     );
+    let suites: TestSuite[] = loadedSuites.flat();
     let loadErrors = 0;
     for (const s of suites) {
       for (const d of s.diagnostics) {
@@ -473,8 +495,10 @@ async function run(io: CliIo): Promise<number> {
       graderModel: envModel('ASSAY_GRADER_MODEL') ?? config.grader.model ?? DEFAULT_GRADING.graderModel,
       embeddingModel: envModel('ASSAY_EMBEDDING_MODEL') ?? config.grader.embeddingModel ?? DEFAULT_GRADING.embeddingModel,
     };
-    const keys = envKeyLookup(io.env);
-    const endpoints: ProviderConfig[] = [...config.endpoints, ...envProviderConfigs(io.env), ...suites.flatMap((s) => s.endpoints)];
+    const runEnv = suiteEnvironment(io.env, suites);
+    if ('error' in runEnv) throw new UsageError(runEnv.error);
+    const keys = envKeyLookup(runEnv.env);
+    const endpoints: ProviderConfig[] = [...config.endpoints, ...envProviderConfigs(runEnv.env), ...suites.flatMap((s) => s.endpoints)];
     const registry = new ProviderRegistry({
       keys,
       providers: endpoints,
@@ -516,7 +540,7 @@ async function run(io: CliIo): Promise<number> {
     });
 
     const progress = new Progress(io.stdout, io.stdout.isTTY === true);
-    const total = suites.reduce((n, s) => n + s.cases.reduce((k, c) => k + s.models.length * Math.max(1, args.repeat ?? c.repeat ?? 1), 0), 0);
+    const total = suites.reduce((n, s) => n + plannedExecutions(s, args.repeat), 0);
     progress.start(total);
     const reports = await Promise.all(
       suites.map((suite) =>

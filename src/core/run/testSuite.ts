@@ -11,13 +11,16 @@ import type { PromptDocument } from '../promptFile/promptDocument';
 import { renderPrompt, type RenderResult } from '../promptFile/renderPrompt';
 import { validatePromptFile } from '../promptFile/validatePromptFile';
 import type { ProviderConfig } from '../providers/providerTypes';
-import { renderTemplate } from '../template/templateRenderer';
+import type { TemplateFilters } from '../template/templateRenderer';
 import { loadTestBankFile, resolveTests } from '../testBank/loadTestBank';
 import { applyDefaults, assignIds, diagnostic, normalizeDefaults } from '../testBank/normalizeCase';
 import { loadPromptfooConfig, type PromptfooPrompt, type PromptfooProvider } from '../testBank/promptfooConfig';
 import type { BankDiagnostic, TestBank, TestCase, TestDefaults } from '../testBank/testBankTypes';
 import { casesFromList } from '../testBank/yamlBank';
-import type { ChatMessage, ModelParams, ModelRef } from '../types';
+import { isAllowedPrompt } from '../testBank/promptfooTests';
+import type { ModelParams, ModelRef } from '../types';
+import { loadNunjucksFilters, promptfooCases } from './promptfooCases';
+import { renderPromptfooTemplate, type PromptAffix } from './promptfooPrompt';
 
 /** The prompt a suite renders for each case. */
 export interface SuitePrompt {
@@ -29,8 +32,11 @@ export interface SuitePrompt {
   content: string;
   /** The prompt's generation parameters; a model target's own parameters override them. */
   params: ModelParams;
-  /** Chat messages for one case's variables, or why there are none. Runs template code: trusted input only. */
-  render(vars: Record<string, unknown>): RenderResult;
+  /**
+   * Chat messages for one case's variables (with the case's promptfoo `prefix`/`suffix` around the
+   * template), or why there are none. Runs template code: trusted input only.
+   */
+  render(vars: Record<string, unknown>, affix?: PromptAffix): RenderResult | Promise<RenderResult>;
 }
 
 /** One model a suite runs on. */
@@ -38,6 +44,8 @@ export interface ModelTarget {
   ref: ModelRef;
   /** The key in statistics and reports: `provider:model`, or a promptfoo provider's label. */
   label: string;
+  /** A promptfoo provider's id as written (a case's `providers` filter matches it or the label). */
+  id?: string;
   /** Parameters over the prompt's (a promptfoo provider's `config`). */
   params?: ModelParams;
   stream?: boolean;
@@ -63,6 +71,8 @@ export interface TestSuite {
   baseDir: string;
   /** Problems found loading the suite; with an error among them it should not run. */
   diagnostics: BankDiagnostic[];
+  /** Environment variables the suite's own configuration sets for its run (a promptfoo config's `env`), over the process's. */
+  env?: Record<string, string>;
 }
 
 /** Options shared by the builders. */
@@ -71,6 +81,8 @@ export interface SuiteOptions {
   root: string;
   /** Models for prompts that name none. */
   defaultModels: ModelRef[];
+  /** Whether workspace code may run while loading (promptfoo's `transformVars`, `nunjucksFilters`): the CLI, a trusted workspace. */
+  trusted?: boolean;
 }
 
 /** `path` relative to `root` with `/` separators (the absolute path when outside it). */
@@ -90,7 +102,8 @@ export function promptFilePrompt(doc: PromptDocument, label: string): SuitePromp
     ...(doc.path ? { file: doc.path } : {}),
     content: doc.text,
     params: doc.params,
-    render: (vars) => renderPrompt(doc, vars),
+    render: (vars, affix) =>
+      affix?.prefix || affix?.suffix ? { error: { message: `a test's prefix and suffix apply to promptfoo text prompts, not to ${label}` } } : renderPrompt(doc, vars),
   };
 }
 
@@ -200,12 +213,8 @@ export function bankFileSuite(bankPath: string, promptPath: string, options: Sui
   };
 }
 
-function isChatMessage(m: unknown): m is ChatMessage {
-  return isRecord(m) && typeof m.role === 'string' && ['system', 'user', 'assistant', 'tool'].includes(m.role) && typeof m.content === 'string';
-}
-
-/** A promptfoo prompt as a suite prompt: text becomes one user message; a chat prompt renders to a JSON list of messages. */
-export function promptfooPrompt(p: PromptfooPrompt): SuitePrompt | { error: BankDiagnostic } {
+/** A promptfoo prompt as a suite prompt, rendered as promptfoo renders it (see `readRenderedPrompt`). */
+export function promptfooPrompt(p: PromptfooPrompt, filters?: TemplateFilters): SuitePrompt | { error: BankDiagnostic } {
   if (p.kind === 'promptFile') {
     const read = readText(p.file!);
     if ('error' in read) return read;
@@ -214,25 +223,12 @@ export function promptfooPrompt(p: PromptfooPrompt): SuitePrompt | { error: Bank
     if (problem) return { error: problem };
     return promptFilePrompt(doc, p.label);
   }
-  const template = p.template ?? '';
   return {
     label: p.label,
     ...(p.file ? { file: p.file } : {}),
-    content: template,
+    content: p.template ?? '',
     params: {},
-    render(vars) {
-      const r = renderTemplate(template, vars);
-      if ('error' in r) return { error: { message: `prompt "${p.label}": ${r.error.message}` } };
-      if (p.kind === 'text') return { messages: [{ role: 'user', content: r.text }] };
-      let list: unknown;
-      try {
-        list = JSON.parse(r.text);
-      } catch (e) {
-        return { error: { message: `prompt "${p.label}" did not render to a JSON list of messages: ${(e as Error).message}` } };
-      }
-      if (!Array.isArray(list) || !list.every(isChatMessage)) return { error: { message: `prompt "${p.label}" must render to a list of { role, content } messages` } };
-      return { messages: list };
-    },
+    render: renderPromptfooTemplate(p, filters),
   };
 }
 
@@ -244,7 +240,7 @@ const OFFICIAL: Record<string, ProviderConfig['kind']> = { openai: 'openai', ant
  * calls: a custom base URL receives only a key from the same config, never `OPENAI_API_KEY` by default.
  */
 function promptfooTarget(p: PromptfooProvider, endpoints: Map<string, ProviderConfig>): ModelTarget {
-  const target: ModelTarget = { ref: p.model, label: p.label, params: p.params };
+  const target: ModelTarget = { ref: p.model, label: p.label, id: p.id, params: p.params };
   if (p.stream !== undefined) target.stream = p.stream;
   if (p.apiBaseUrl === undefined && p.apiKey === undefined && p.apiKeyEnvVar === undefined) return target;
   const official = OFFICIAL[p.model.provider];
@@ -265,10 +261,11 @@ function promptfooTarget(p: PromptfooProvider, endpoints: Map<string, ProviderCo
 }
 
 /**
- * A promptfoo config as suites, one per prompt, each with every test and every provider. Suite names
- * carry the prompt label when the config has several prompts.
+ * A promptfoo config as suites, one per prompt, each with the providers that may run it (a provider's
+ * `prompts` list) and the cases that may run with it (a case's `prompts` list); a case's `providers`
+ * list is applied by `runTests`. Suite names carry the prompt label when the config has several prompts.
  */
-export function promptfooSuites(path: string, options: SuiteOptions): TestSuite[] {
+export async function promptfooSuites(path: string, options: SuiteOptions): Promise<TestSuite[]> {
   const name = projectPath(options.root, path);
   const config = loadPromptfooConfig(path);
   const configProblems = [...config.diagnostics, ...config.tests.diagnostics];
@@ -276,26 +273,45 @@ export function promptfooSuites(path: string, options: SuiteOptions): TestSuite[
     const problems = configProblems.some((d) => d.severity === 'error') ? configProblems : [...configProblems, diagnostic(path, 'error', 'missing-key', 'the config has no prompts', undefined)];
     return [emptySuite(name, path, problems)];
   }
+  const trusted = options.trusted === true;
+  const built = configProblems.some((d) => d.severity === 'error') ? { cases: [], diagnostics: [] } : await promptfooCases(config, { trusted });
+  const loadedFilters = await loadNunjucksFilters(config, trusted);
+  configProblems.push(...built.diagnostics, ...loadedFilters.diagnostics);
   const endpoints = new Map<string, ProviderConfig>();
+  const providerPrompts = config.providers.map((p) => allowedPromptsOf(p));
+  for (const [i, allowed] of providerPrompts.entries()) {
+    for (const a of allowed ?? []) {
+      if (!config.prompts.some((p) => isAllowedPrompt(p.label, [a]))) {
+        configProblems.push(diagnostic(path, 'error', 'unknown-prompt', `provider ${config.providers[i]!.label}: prompts lists "${a}", which is no prompt's label`, config.providers[i]!.range));
+      }
+    }
+  }
   const models = config.providers.length > 0 ? config.providers.map((p) => promptfooTarget(p, endpoints)) : options.defaultModels.map(targetOf);
-  const cases = config.tests.cases.map((c) => applyDefaults(c, config.tests.defaults));
   const several = config.prompts.length > 1;
-  return config.prompts.map((p, i) => {
-    const prompt = promptfooPrompt(p);
+  const env = Object.keys(config.env).length > 0 ? { env: config.env } : {};
+  const suites: TestSuite[] = [];
+  for (const p of config.prompts) {
+    const prompt = promptfooPrompt(p, loadedFilters.filters);
     const suiteName = several ? `${name} › ${p.label}` : name;
     const promptPath = p.file && p.kind === 'promptFile' ? projectPath(options.root, p.file) : `${name}#${p.label}`;
-    if ('error' in prompt) return emptySuite(suiteName, path, [prompt.error]);
-    return {
-      name: suiteName,
-      promptPath,
-      bankPath: name,
-      prompt,
-      cases,
-      models,
-      endpoints: [...endpoints.values()],
-      baseDir: dirname(path),
-      // Config-level problems are reported once, with the first prompt.
-      diagnostics: i === 0 ? configProblems : [],
-    };
-  });
+    if ('error' in prompt) {
+      suites.push(emptySuite(suiteName, path, [prompt.error]));
+      continue;
+    }
+    const suiteModels = config.providers.length > 0 ? models.filter((_, k) => isAllowedPrompt(p.label, providerPrompts[k])) : models;
+    const cases = built.cases.filter((c) => isAllowedPrompt(p.label, c.prompts));
+    // A prompt that no provider runs, or that no case runs with, pairs with nothing, as in promptfoo.
+    if (built.cases.length > 0 && (suiteModels.length === 0 || cases.length === 0)) continue;
+    suites.push({ name: suiteName, promptPath, bankPath: name, prompt, cases, models: suiteModels, endpoints: [...endpoints.values()], baseDir: dirname(path), diagnostics: [], ...env });
+  }
+  // Config-level problems are reported once, with the first suite.
+  if (suites.length === 0) suites.push(emptySuite(name, path, []));
+  suites[0]!.diagnostics.unshift(...configProblems);
+  return suites;
+}
+
+/** A promptfoo provider's `prompts` list (labels of the prompts it runs), if it has one. */
+function allowedPromptsOf(p: PromptfooProvider): string[] | undefined {
+  const list = (p as PromptfooProvider & { prompts?: unknown }).prompts;
+  return Array.isArray(list) && list.every((x) => typeof x === 'string') ? (list as string[]) : undefined;
 }

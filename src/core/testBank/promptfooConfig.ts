@@ -10,7 +10,8 @@ import { expandGlob } from './fileGlob';
 import { mergeDefaults, resolveTests } from './loadTestBank';
 import { diagnostic, normalizeDefaults } from './normalizeCase';
 import { positionsOf, rangeOf, type PositionAt } from './positions';
-import type { BankDiagnostic, TestBank, TestDefaults } from './testBankTypes';
+import { scenarioCases } from './promptfooTests';
+import type { BankDiagnostic, TestBank, TestCase, TestDefaults } from './testBankTypes';
 
 /** A prompt of the config. */
 export interface PromptfooPrompt {
@@ -56,12 +57,25 @@ export interface PromptfooConfig {
   providers: PromptfooProvider[];
   /** Cases from every test source; `tests.defaults` is `defaultTest` (plus `evaluateOptions.repeat`). */
   tests: TestBank;
+  /** Whether the config has a `tests` key (promptfoo runs each prompt once, with no vars, when it has neither tests nor scenarios). */
+  hasTests: boolean;
+  /** Cases built from `scenarios`, in promptfoo's order, `defaultTest` not yet applied; they run after `tests`. */
+  scenarios: TestCase[];
+  /** `env`: environment variables for the run (provider keys, base URLs), over the process's own. */
+  env: Record<string, string>;
+  /** `nunjucksFilters`: filter name → absolute path of the JavaScript module exporting it. */
+  nunjucksFilters: Record<string, string>;
   diagnostics: BankDiagnostic[];
 }
 
-const TOP_KEYS = new Set(['description', 'prompts', 'providers', 'tests', 'defaultTest', 'evaluateOptions']);
+const TOP_KEYS = new Set(['description', 'prompts', 'providers', 'tests', 'defaultTest', 'evaluateOptions', 'scenarios', 'env', 'nunjucksFilters']);
 /** Keys that only steer promptfoo's own CLI, web viewer or sharing: nothing to do, nothing to warn about. */
-const QUIET_KEYS = new Set(['outputPath', 'sharing', 'env', 'commandLineOptions', 'metadata', 'tags', 'writeLatestResults', '$schema', 'tracing']);
+const QUIET_KEYS = new Set(['outputPath', 'sharing', 'commandLineOptions', 'metadata', 'tags', 'writeLatestResults', '$schema', 'tracing']);
+/** Keys that change what runs or what is reported: running without them would be another eval. */
+const REFUSED_KEYS: Record<string, string> = {
+  derivedMetrics: 'derivedMetrics are not supported yet: remove them to run the tests without the derived scores',
+  extensions: 'extensions (hooks) are not supported: remove them to run without the hooks',
+};
 const PARAM_KEYS = ['temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice'] as const;
 const CONFIG_KEYS = new Set<string>([...PARAM_KEYS, 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar', 'stream']);
 
@@ -247,12 +261,51 @@ function loadDefaultTest(raw: unknown, node: unknown, ctx: Ctx): TestDefaults {
   return normalizeDefaults(raw, { file: ctx.file, index: -1, baseDir: ctx.baseDir, range: rangeOfNode(node, ctx), keyRanges, assertRanges }, ctx.diags);
 }
 
+function emptyConfig(file: string): PromptfooConfig {
+  return { file, prompts: [], providers: [], tests: { cases: [], defaults: {}, diagnostics: [], file }, hasTests: false, scenarios: [], env: {}, nunjucksFilters: {}, diagnostics: [] };
+}
+
+/** `env:` — names to text values (numbers and booleans written as YAML scalars become their text, as promptfoo reads them). */
+function loadEnv(raw: unknown, node: unknown, ctx: Ctx): Record<string, string> {
+  if (raw === undefined || raw === null) return {};
+  if (!isRecord(raw)) {
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-env', 'env must be a mapping of variable names to values', rangeOfNode(node, ctx)));
+    return {};
+  }
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') env[k] = String(v);
+    else if (v !== null && v !== undefined) ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-env', `env.${k} must be text, a number or a boolean`, rangeOfNode(childNode(node, k), ctx) ?? rangeOfNode(node, ctx)));
+  }
+  return env;
+}
+
+/** `nunjucksFilters:` — filter names to JavaScript module paths (`file://` optional), resolved against the config's folder. */
+function loadFilters(raw: unknown, node: unknown, ctx: Ctx): Record<string, string> {
+  if (raw === undefined || raw === null) return {};
+  if (!isRecord(raw)) {
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-filters', 'nunjucksFilters must map filter names to JavaScript files', rangeOfNode(node, ctx)));
+    return {};
+  }
+  const filters: Record<string, string> = {};
+  for (const [name, v] of Object.entries(raw)) {
+    const at = rangeOfNode(childNode(node, name), ctx) ?? rangeOfNode(node, ctx);
+    const rel = typeof v === 'string' ? v.replace(/^file:\/\//, '') : '';
+    if (!/\.(m?js|cjs)$/i.test(rel)) {
+      ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-filters', `nunjucksFilters.${name} must name a JavaScript file (.js, .cjs, .mjs)`, at));
+      continue;
+    }
+    filters[name] = isAbsolute(rel) ? rel : resolve(ctx.baseDir, rel);
+  }
+  return filters;
+}
+
 /** Parses promptfoo config text. `file` names it in diagnostics; relative paths resolve against its folder. */
 export function parsePromptfooConfig(text: string, file: string): PromptfooConfig {
   const ctx: Ctx = { file, baseDir: dirname(file), positionAt: positionsOf(text), diags: [] };
   const doc = parseDocument(text, { prettyErrors: false });
   for (const e of doc.errors) ctx.diags.push(diagnostic(file, 'error', 'yaml-syntax', e.message.split('\n')[0], rangeOf(ctx.positionAt, e.pos[0], e.pos[1])));
-  const empty: PromptfooConfig = { file, prompts: [], providers: [], tests: { cases: [], defaults: {}, diagnostics: [], file }, diagnostics: ctx.diags };
+  const empty: PromptfooConfig = { ...emptyConfig(file), diagnostics: ctx.diags };
   // A config that does not parse is not run at all: only its syntax errors are reported.
   if (doc.errors.length > 0) return empty;
   let value: unknown;
@@ -270,6 +323,11 @@ export function parsePromptfooConfig(text: string, file: string): PromptfooConfi
     for (const pair of root.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       if (TOP_KEYS.has(key) || QUIET_KEYS.has(key)) continue;
+      const refused = REFUSED_KEYS[key];
+      if (refused) {
+        ctx.diags.push(diagnostic(file, 'error', 'unsupported', refused, rangeOfNode(pair.key, ctx)));
+        continue;
+      }
       ctx.diags.push(diagnostic(file, 'warning', 'unsupported', `"${key}" is not supported by Assay and is ignored`, rangeOfNode(pair.key, ctx)));
     }
   }
@@ -281,7 +339,19 @@ export function parsePromptfooConfig(text: string, file: string): PromptfooConfi
   const repeat = isRecord(value.evaluateOptions) ? value.evaluateOptions.repeat : undefined;
   if (typeof repeat === 'number' && Number.isInteger(repeat) && repeat >= 1 && defaults.repeat === undefined) defaults = mergeDefaults(defaults, { repeat });
   tests.defaults = mergeDefaults(defaults, tests.defaults);
-  const config: PromptfooConfig = { file, prompts, providers, tests, diagnostics: ctx.diags };
+  const scenariosNode = childNode(root, 'scenarios');
+  const scenarios = scenarioCases(value.scenarios, { file, baseDir: ctx.baseDir, node: scenariosNode, positionAt: ctx.positionAt }, ctx.diags);
+  const config: PromptfooConfig = {
+    file,
+    prompts,
+    providers,
+    tests,
+    hasTests: value.tests !== undefined && value.tests !== null,
+    scenarios,
+    env: loadEnv(value.env, childNode(root, 'env'), ctx),
+    nunjucksFilters: loadFilters(value.nunjucksFilters, childNode(root, 'nunjucksFilters'), ctx),
+    diagnostics: ctx.diags,
+  };
   if (typeof value.description === 'string') config.description = value.description;
   return config;
 }
@@ -292,13 +362,7 @@ export function loadPromptfooConfig(path: string): PromptfooConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    return {
-      file: path,
-      prompts: [],
-      providers: [],
-      tests: { cases: [], defaults: {}, diagnostics: [], file: path },
-      diagnostics: [diagnostic(path, 'error', 'file-not-found', `cannot read ${path}: ${(e as Error).message}`, undefined)],
-    };
+    return { ...emptyConfig(path), diagnostics: [diagnostic(path, 'error', 'file-not-found', `cannot read ${path}: ${(e as Error).message}`, undefined)] };
   }
   return parsePromptfooConfig(text, path);
 }

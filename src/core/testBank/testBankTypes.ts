@@ -19,6 +19,10 @@ export interface TestCase {
   /** promptfoo's test `options` (`provider` for graders, `factuality` scores, `prefix`/`suffix`…). */
   options?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  /** promptfoo's `prompts`: run the case only with prompts of these labels (`group` also matches `group:…`). */
+  prompts?: string[];
+  /** promptfoo's `providers`: run the case only on models of these labels or ids (`*` matches any text). */
+  providers?: string[];
   /** Where the case is written (for CodeLens and diagnostics); its start line is the case's first line. */
   range?: Range;
   source: { file: string; index: number };
@@ -32,6 +36,8 @@ export interface TestDefaults {
   repeat?: number;
   options?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  prompts?: string[];
+  providers?: string[];
 }
 
 /** A problem in a file the loader read; `file` says which one (a bank may pull in several). */

@@ -1,0 +1,94 @@
+// The cases a promptfoo config runs, built in promptfoo's order: `tests` (one empty test when there are
+// neither tests nor scenarios), then `scenarios`; `defaultTest` applied; `transformVars` run on each
+// test's vars; then list-valued vars expanded into one case per combination. Also loads the config's
+// `nunjucksFilters`. User code runs only when trusted; otherwise its use is an error before any call.
+import { pathToFileURL } from 'node:url';
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { importModule } from '../assertions/importModule';
+import { isRecord } from '../assertions/valueUtils';
+import type { TemplateFilters } from '../template/templateRenderer';
+import { applyDefaults, assignIds, diagnostic } from '../testBank/normalizeCase';
+import type { PromptfooConfig } from '../testBank/promptfooConfig';
+import { expandCases } from '../testBank/promptfooTests';
+import type { BankDiagnostic, TestCase } from '../testBank/testBankTypes';
+import { checkTransform, runTransform } from './userTransform';
+
+/** Options for building a config's cases. */
+export interface PromptfooCaseOptions {
+  /** Whether `transform`, `transformVars` and filters may run (the CLI, a trusted workspace). */
+  trusted: boolean;
+}
+
+const CODE_OPTIONS = [
+  ['transform', 'output'],
+  ['transformVars', 'vars'],
+] as const;
+
+/** Problems with a case's transforms that would otherwise surface only after its calls were made. */
+function checkCaseCode(c: TestCase, file: string, trusted: boolean, diags: BankDiagnostic[], reported: Set<string>): void {
+  for (const [key, input] of CODE_OPTIONS) {
+    const code = c.options?.[key];
+    if (code === undefined) continue;
+    const problem = trusted ? checkTransform(code, input) : `options.${key} runs JavaScript: only in a trusted workspace (or the CLI)`;
+    const id = `${key}\n${String(code)}\n${problem}`;
+    if (problem && !reported.has(id)) {
+      reported.add(id);
+      diags.push(diagnostic(file, 'error', trusted ? 'invalid-transform' : 'untrusted-code', `${c.description ?? c.id}: ${problem}`, c.range));
+    }
+  }
+  const post = c.options?.postprocess;
+  if (post !== undefined && !reported.has('postprocess')) {
+    reported.add('postprocess');
+    diags.push(diagnostic(file, 'error', 'unsupported', 'options.postprocess is promptfoo’s old name for transform: rename it to transform', c.range));
+  }
+}
+
+/** A config's cases, ready to run on each of its prompts. Never throws: problems are diagnostics. */
+export async function promptfooCases(config: PromptfooConfig, options: PromptfooCaseOptions): Promise<{ cases: TestCase[]; diagnostics: BankDiagnostic[] }> {
+  const diagnostics: BankDiagnostic[] = [];
+  let raw = [...config.tests.cases];
+  if (!config.hasTests && config.scenarios.length === 0) raw = assignIds([{ vars: {}, assert: [], source: { file: config.file, index: 0 } }], config.file);
+  raw.push(...config.scenarios);
+  const withDefaults = raw.map((c) => applyDefaults(c, config.tests.defaults));
+  const reported = new Set<string>();
+  for (const c of withDefaults) checkCaseCode(c, config.file, options.trusted, diagnostics, reported);
+  if (diagnostics.length > 0) return { cases: [], diagnostics };
+
+  const transformed: TestCase[] = [];
+  for (const c of withDefaults) {
+    const code = c.options?.transformVars;
+    if (typeof code !== 'string') {
+      transformed.push(c);
+      continue;
+    }
+    const r = await runTransform(code, 'vars', c.vars, { prompt: {}, vars: c.vars }, { baseDir: dirname(config.file), trusted: options.trusted });
+    if ('error' in r || !isRecord(r.value)) {
+      const why = 'error' in r ? r.error : 'transformVars must return an object of vars';
+      diagnostics.push(diagnostic(config.file, 'error', 'transform-vars', `${c.description ?? c.id}: ${why}`, c.range));
+      continue;
+    }
+    transformed.push({ ...c, vars: { ...c.vars, ...r.value } });
+  }
+  return { cases: expandCases(transformed), diagnostics };
+}
+
+/** Loads `nunjucksFilters` (each module exports the filter function, as module.exports or default). */
+export async function loadNunjucksFilters(config: PromptfooConfig, trusted: boolean): Promise<{ filters?: TemplateFilters; diagnostics: BankDiagnostic[] }> {
+  const entries = Object.entries(config.nunjucksFilters);
+  if (entries.length === 0) return { diagnostics: [] };
+  if (!trusted) return { diagnostics: [diagnostic(config.file, 'error', 'untrusted-code', 'nunjucksFilters run JavaScript: only in a trusted workspace (or the CLI)', undefined)] };
+  const filters: TemplateFilters = {};
+  const diagnostics: BankDiagnostic[] = [];
+  for (const [name, path] of entries) {
+    try {
+      const mod = await importModule(`${pathToFileURL(path).href}?v=${statSync(path).mtimeMs}`);
+      const fn = typeof mod.default === 'function' ? mod.default : typeof mod[name] === 'function' ? mod[name] : undefined;
+      if (typeof fn === 'function') filters[name] = fn as TemplateFilters[string];
+      else diagnostics.push(diagnostic(config.file, 'error', 'invalid-filters', `nunjucksFilters.${name}: ${path} must export a function`, undefined));
+    } catch (e) {
+      diagnostics.push(diagnostic(config.file, 'error', 'invalid-filters', `nunjucksFilters.${name}: cannot load ${path}: ${(e as Error).message.split('\n')[0]}`, undefined));
+    }
+  }
+  return { filters, diagnostics };
+}
