@@ -261,9 +261,8 @@ function promptfooTarget(p: PromptfooProvider, endpoints: Map<string, ProviderCo
 }
 
 /**
- * A promptfoo config as suites, one per prompt, each with the providers that may run it (a provider's
- * `prompts` list) and the cases that may run with it (a case's `prompts` list); a case's `providers`
- * list is applied by `runTests`. Suite names carry the prompt label when the config has several prompts.
+ * A promptfoo config as suites, one per prompt, each with every provider and the cases that may run with
+ * it (a case's `prompts` list); a case's `providers` list is applied by `runTests`. Suite names carry the prompt label when the config has several prompts.
  */
 export async function promptfooSuites(path: string, options: SuiteOptions): Promise<TestSuite[]> {
   const name = projectPath(options.root, path);
@@ -278,14 +277,6 @@ export async function promptfooSuites(path: string, options: SuiteOptions): Prom
   const loadedFilters = await loadNunjucksFilters(config, trusted);
   configProblems.push(...built.diagnostics, ...loadedFilters.diagnostics);
   const endpoints = new Map<string, ProviderConfig>();
-  const providerPrompts = config.providers.map((p) => allowedPromptsOf(p));
-  for (const [i, allowed] of providerPrompts.entries()) {
-    for (const a of allowed ?? []) {
-      if (!config.prompts.some((p) => isAllowedPrompt(p.label, [a]))) {
-        configProblems.push(diagnostic(path, 'error', 'unknown-prompt', `provider ${config.providers[i]!.label}: prompts lists "${a}", which is no prompt's label`, config.providers[i]!.range));
-      }
-    }
-  }
   const models = config.providers.length > 0 ? config.providers.map((p) => promptfooTarget(p, endpoints)) : options.defaultModels.map(targetOf);
   const several = config.prompts.length > 1;
   const env = Object.keys(config.env).length > 0 ? { env: config.env } : {};
@@ -298,7 +289,7 @@ export async function promptfooSuites(path: string, options: SuiteOptions): Prom
       suites.push(emptySuite(suiteName, path, [prompt.error]));
       continue;
     }
-    const suiteModels = config.providers.length > 0 ? models.filter((_, k) => isAllowedPrompt(p.label, providerPrompts[k])) : models;
+    const suiteModels = models;
     const cases = built.cases.filter((c) => isAllowedPrompt(p.label, c.prompts));
     // A prompt that no provider runs, or that no case runs with, pairs with nothing, as in promptfoo.
     if (built.cases.length > 0 && (suiteModels.length === 0 || cases.length === 0)) continue;
@@ -308,10 +299,4 @@ export async function promptfooSuites(path: string, options: SuiteOptions): Prom
   if (suites.length === 0) suites.push(emptySuite(name, path, []));
   suites[0]!.diagnostics.unshift(...configProblems);
   return suites;
-}
-
-/** A promptfoo provider's `prompts` list (labels of the prompts it runs), if it has one. */
-function allowedPromptsOf(p: PromptfooProvider): string[] | undefined {
-  const list = (p as PromptfooProvider & { prompts?: unknown }).prompts;
-  return Array.isArray(list) && list.every((x) => typeof x === 'string') ? (list as string[]) : undefined;
 }
