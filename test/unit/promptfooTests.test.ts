@@ -166,7 +166,7 @@ tests:
     ['transformVars in an untrusted workspace', 'defaultTest: { options: { transformVars: vars } }', false, /untrusted-code: .*transformVars runs JavaScript/],
     ['a Python transform', 'tests: [{ options: { transform: file://t.py } }]', true, /invalid-transform: .*Python transforms/],
     ['inline code that does not compile', "tests: [{ options: { transform: 'output +' } }]", true, /invalid-transform: .*does not compile/],
-    ['postprocess, the old name', 'tests: [{ options: { postprocess: output } }]', true, /unsupported: options.postprocess/],
+    ['postprocess, the old name', 'tests: [{ options: { postprocess: output } }]', true, /unsupported: a test: options.postprocess/],
     ['transformVars that returns no object', "tests: [{ options: { transformVars: '42' } }]", true, /transform-vars: .*must return an object/],
   ];
   for (const [why, yaml, trusted, expected] of refused) {

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { importModule } from '../assertions/importModule';
 import { isRecord } from '../assertions/valueUtils';
 import type { TemplateFilters } from '../template/templateRenderer';
+import type { Range } from '../types';
 import { applyDefaults, assignIds, diagnostic } from '../testBank/normalizeCase';
 import type { PromptfooConfig } from '../testBank/promptfooConfig';
 import { expandCases } from '../testBank/promptfooTests';
@@ -25,22 +26,16 @@ const CODE_OPTIONS = [
   ['transformVars', 'vars'],
 ] as const;
 
-/** Problems with a case's transforms that would otherwise surface only after its calls were made. */
-function checkCaseCode(c: TestCase, file: string, trusted: boolean, diags: BankDiagnostic[], reported: Set<string>): void {
+/** Problems with transforms in `options` that would otherwise surface only after calls were made. */
+function checkCode(options: Record<string, unknown> | undefined, where: { file: string; range?: Range; name: string }, trusted: boolean, diags: BankDiagnostic[]): void {
   for (const [key, input] of CODE_OPTIONS) {
-    const code = c.options?.[key];
+    const code = options?.[key];
     if (code === undefined) continue;
     const problem = trusted ? checkTransform(code, input) : `options.${key} runs JavaScript: only in a trusted workspace (or the CLI)`;
-    const id = `${key}\n${String(code)}\n${problem}`;
-    if (problem && !reported.has(id)) {
-      reported.add(id);
-      diags.push(diagnostic(file, 'error', trusted ? 'invalid-transform' : 'untrusted-code', `${c.description ?? c.id}: ${problem}`, c.range));
-    }
+    if (problem) diags.push(diagnostic(where.file, 'error', trusted ? 'invalid-transform' : 'untrusted-code', `${where.name}: ${problem}`, where.range));
   }
-  const post = c.options?.postprocess;
-  if (post !== undefined && !reported.has('postprocess')) {
-    reported.add('postprocess');
-    diags.push(diagnostic(file, 'error', 'unsupported', 'options.postprocess is promptfoo’s old name for transform: rename it to transform', c.range));
+  if (options?.postprocess !== undefined) {
+    diags.push(diagnostic(where.file, 'error', 'unsupported', `${where.name}: options.postprocess is promptfoo’s old name for transform: rename it to transform`, where.range));
   }
 }
 
@@ -50,10 +45,10 @@ export async function promptfooCases(config: PromptfooConfig, options: Promptfoo
   let raw = [...config.tests.cases];
   if (!config.hasTests && config.scenarios.length === 0) raw = assignIds([{ vars: {}, assert: [], source: { file: config.file, index: 0 } }], config.file);
   raw.push(...config.scenarios);
-  const withDefaults = raw.map((c) => applyDefaults(c, config.tests.defaults));
-  const reported = new Set<string>();
-  for (const c of withDefaults) checkCaseCode(c, config.file, options.trusted, diagnostics, reported);
+  checkCode(config.tests.defaults.options, { file: config.file, ...(config.defaultTestRange ? { range: config.defaultTestRange } : {}), name: 'defaultTest' }, options.trusted, diagnostics);
+  for (const c of raw) checkCode(c.options, { file: c.source.file, ...(c.range ? { range: c.range } : {}), name: c.description ?? 'a test' }, options.trusted, diagnostics);
   if (diagnostics.length > 0) return { cases: [], diagnostics };
+  const withDefaults = raw.map((c) => applyDefaults(c, config.tests.defaults));
 
   const transformed: TestCase[] = [];
   for (const c of withDefaults) {

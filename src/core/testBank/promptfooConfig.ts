@@ -65,6 +65,8 @@ export interface PromptfooConfig {
   env: Record<string, string>;
   /** `nunjucksFilters`: filter name → absolute path of the JavaScript module exporting it. */
   nunjucksFilters: Record<string, string>;
+  /** Where `defaultTest` is written, for problems with what it sets. */
+  defaultTestRange?: Range;
   diagnostics: BankDiagnostic[];
 }
 
@@ -352,6 +354,8 @@ export function parsePromptfooConfig(text: string, file: string): PromptfooConfi
     nunjucksFilters: loadFilters(value.nunjucksFilters, childNode(root, 'nunjucksFilters'), ctx),
     diagnostics: ctx.diags,
   };
+  const defaultTestRange = rangeOfNode(childNode(root, 'defaultTest'), ctx);
+  if (defaultTestRange) config.defaultTestRange = defaultTestRange;
   if (typeof value.description === 'string') config.description = value.description;
   return config;
 }
