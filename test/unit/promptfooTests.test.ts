@@ -259,6 +259,76 @@ tests:
   });
 });
 
+describe('promptfoo prompt functions and test generators (JavaScript, trusted only)', () => {
+  let folder: ReturnType<typeof tempFolder>;
+  let file: string;
+  beforeEach(() => {
+    folder = tempFolder('assay-pf-js-');
+    file = join(folder.dir, 'promptfooconfig.yaml');
+    writeFileSync(join(folder.dir, 'prompts.js'), [
+      'module.exports = ({ vars }) => `Plain ${vars.x}`;',
+      'module.exports.chat = async ({ vars }) => [{ role: "system", content: "S" }, { role: "user", content: vars.x }];',
+      'module.exports.wrapped = ({ vars }) => ({ prompt: `W ${vars.x}` });',
+      'module.exports.configured = () => ({ prompt: "x", config: { temperature: 1 } });',
+    ].join('\n'));
+    writeFileSync(join(folder.dir, 'gen.js'), 'module.exports = async () => [{ vars: { x: "g1" } }, { vars: { x: ["g2", "g3"] } }];\nmodule.exports.few = [{ description: "named", vars: { x: "n" } }];\n');
+  });
+  afterEach(() => folder.cleanup());
+
+  it('renders each function prompt; runs generators in place among the tests', async () => {
+    writeFileSync(
+      file,
+      `prompts: [file://prompts.js, 'file://prompts.js:chat', 'file://prompts.js:wrapped']
+providers: [echo]
+tests:
+  - vars: { x: inline }
+  - file://gen.js
+  - file://gen.js:few
+`,
+    );
+    const suites = await promptfooSuites(file, { root: folder.dir, defaultModels: [], trusted: true });
+    assert.deepStrictEqual(errors(suites.flatMap((s) => s.diagnostics)), []);
+    assert.deepStrictEqual(suites.map((s) => s.prompt.label), ['prompts.js', 'prompts.js:chat', 'prompts.js:wrapped']);
+    assert.deepStrictEqual(suites[0]!.cases.map((c) => [c.description, c.vars.x]), [
+      [undefined, 'g1'],
+      [undefined, 'g2'],
+      [undefined, 'g3'],
+      ['named', 'n'],
+      [undefined, 'inline'],
+    ]);
+    const rendered = await Promise.all(suites.map((s) => s.prompt.render({ x: 'v' })));
+    assert.deepStrictEqual(rendered, [
+      { messages: [{ role: 'user', content: 'Plain v' }] },
+      { messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'v' }] },
+      { messages: [{ role: 'user', content: 'W v' }] },
+    ]);
+  });
+
+  const refused: [string, string, boolean, RegExp][] = [
+    ['a prompt function in an untrusted workspace', "prompts: ['file://prompts.js']\ntests: [{}]", false, /untrusted-code: the prompt function prompts.js runs JavaScript/],
+    ['a generator in an untrusted workspace', 'prompts: [hi]\ntests: file://gen.js', false, /untrusted-code: tests from .*gen.js run JavaScript/],
+    ['a Python prompt function', "prompts: ['file://p.py:make']\ntests: [{}]", true, /unsupported: prompt functions in Python/],
+    ['a Python generator', 'prompts: [hi]\ntests: file://gen.py', true, /unsupported: tests from "file:\/\/gen.py" are not supported/],
+    ['a generator that returns no list', 'prompts: [hi]\ntests: file://notlist.js', true, /test-generator: tests from .*notlist.js must be a list/],
+    ['a missing prompt file', "prompts: ['file://nope.txt']\ntests: [{}]", true, /file-not-found: prompt file not found: nope.txt/],
+  ];
+  for (const [why, yaml, trusted, expected] of refused) {
+    it(`refuses ${why}`, async () => {
+      writeFileSync(join(folder.dir, 'p.py'), 'def make(): pass\n');
+      writeFileSync(join(folder.dir, 'notlist.js'), 'module.exports = { a: 1 };\n');
+      writeFileSync(file, `${yaml}\nproviders: [echo]\n`);
+      const suites = await promptfooSuites(file, { root: folder.dir, defaultModels: [], trusted });
+      assert.match(errors(suites.flatMap((s) => s.diagnostics)).join('\n'), expected);
+    });
+  }
+
+  it('a function prompt that returns a provider config is an error when it renders, never ignored', async () => {
+    writeFileSync(file, `prompts: ['file://prompts.js:configured']\nproviders: [echo]\ntests: [{}]\n`);
+    const [suite] = await promptfooSuites(file, { root: folder.dir, defaultModels: [], trusted: true });
+    assert.match(JSON.stringify(await suite!.prompt.render({})), /returned a config; per-prompt provider settings are not supported/);
+  });
+});
+
 describe('promptfoo rendered prompts, read as its providers read them', () => {
   const cases: [string, string, boolean, unknown][] = [
     ['plain text is one user message', 'Hello', false, [{ role: 'user', content: 'Hello' }]],

@@ -9,10 +9,10 @@ import { importModule } from '../assertions/importModule';
 import { isRecord } from '../assertions/valueUtils';
 import type { TemplateFilters } from '../template/templateRenderer';
 import type { Range } from '../types';
-import { applyDefaults, assignIds, diagnostic } from '../testBank/normalizeCase';
+import { applyDefaults, assignIds, diagnostic, normalizeCase } from '../testBank/normalizeCase';
 import type { PromptfooConfig } from '../testBank/promptfooConfig';
 import { expandCases } from '../testBank/promptfooTests';
-import type { BankDiagnostic, TestCase } from '../testBank/testBankTypes';
+import type { BankDiagnostic, TestCase, TestGenerator } from '../testBank/testBankTypes';
 import { checkTransform, runTransform } from './userTransform';
 
 /** Options for building a config's cases. */
@@ -39,15 +39,47 @@ function checkCode(options: Record<string, unknown> | undefined, where: { file: 
   }
 }
 
+/** The cases a JavaScript test generator returns (an array, or a function returning one, possibly async). */
+async function generatedCases(g: TestGenerator, config: PromptfooConfig, trusted: boolean, diags: BankDiagnostic[]): Promise<TestCase[]> {
+  const name = `${g.path}${g.functionName ? `:${g.functionName}` : ''}`;
+  const fail = (message: string): TestCase[] => {
+    diags.push(diagnostic(g.file, 'error', trusted ? 'test-generator' : 'untrusted-code', message, g.range));
+    return [];
+  };
+  if (!trusted) return fail(`tests from ${name} run JavaScript: only in a trusted workspace (or the CLI)`);
+  let value: unknown;
+  try {
+    const mod = await importModule(`${pathToFileURL(g.path).href}?v=${statSync(g.path).mtimeMs}`);
+    const base = mod.default !== undefined ? mod.default : mod;
+    value = g.functionName ? (isRecord(base) ? base[g.functionName] : undefined) ?? mod[g.functionName] : base;
+    if (typeof value === 'function') value = await (value as () => unknown)();
+  } catch (e) {
+    return fail(`tests from ${name}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (!Array.isArray(value)) return fail(`tests from ${name} must be a list of test cases, or a function returning one`);
+  const local: BankDiagnostic[] = [];
+  const cases = value.flatMap((item, index) => {
+    const c = normalizeCase(item, { file: g.path, index, baseDir: dirname(config.file) }, local);
+    return c ? [c] : [];
+  });
+  diags.push(...local);
+  return assignIds(cases, g.path);
+}
+
 /** A config's cases, ready to run on each of its prompts. Never throws: problems are diagnostics. */
 export async function promptfooCases(config: PromptfooConfig, options: PromptfooCaseOptions): Promise<{ cases: TestCase[]; diagnostics: BankDiagnostic[] }> {
   const diagnostics: BankDiagnostic[] = [];
   let raw = [...config.tests.cases];
-  if (!config.hasTests && config.scenarios.length === 0) raw = assignIds([{ vars: {}, assert: [], source: { file: config.file, index: 0 } }], config.file);
+  const generators = config.tests.generators ?? [];
+  // Inserted from the last, so each generator's index into the cases is still right when its turn comes.
+  for (const g of [...generators].reverse().sort((a, b) => b.at - a.at)) raw.splice(g.at, 0, ...(await generatedCases(g, config, options.trusted, diagnostics)));
+  if (diagnostics.some((d) => d.severity === 'error')) return { cases: [], diagnostics };
+  const hasTests = config.hasTests;
+  if (!hasTests && config.scenarios.length === 0) raw = assignIds([{ vars: {}, assert: [], source: { file: config.file, index: 0 } }], config.file);
   raw.push(...config.scenarios);
   checkCode(config.tests.defaults.options, { file: config.file, ...(config.defaultTestRange ? { range: config.defaultTestRange } : {}), name: 'defaultTest' }, options.trusted, diagnostics);
   for (const c of raw) checkCode(c.options, { file: c.source.file, ...(c.range ? { range: c.range } : {}), name: c.description ?? 'a test' }, options.trusted, diagnostics);
-  if (diagnostics.length > 0) return { cases: [], diagnostics };
+  if (diagnostics.some((d) => d.severity === 'error')) return { cases: [], diagnostics };
   const withDefaults = raw.map((c) => applyDefaults(c, config.tests.defaults));
 
   const transformed: TestCase[] = [];

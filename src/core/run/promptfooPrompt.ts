@@ -1,7 +1,10 @@
 // A promptfoo prompt rendered as promptfoo renders it: the template (with a test's `options.prefix` and
 // `options.suffix` around it) through Nunjucks, then read as its providers read it — a rendered JSON list
 // of messages (or YAML starting `- role:`) is a chat, anything else is one user message.
+import { statSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { importModule } from '../assertions/importModule';
 import { isRecord } from '../assertions/valueUtils';
 import type { RenderResult } from '../promptFile/renderPrompt';
 import { renderTemplate, type TemplateFilters } from '../template/templateRenderer';
@@ -61,7 +64,7 @@ export function readRenderedPrompt(text: string, label: string, chat: boolean): 
   return { messages: [{ role: 'user', content: text }] };
 }
 
-/** A `text` or `chat` promptfoo prompt's renderer (a `promptFile` prompt renders through core/promptFile). */
+/** A `text` or `chat` promptfoo prompt's renderer (a `promptFile` prompt renders through core/promptFile, a `function` through `renderPromptfooFunction`). */
 export function renderPromptfooTemplate(p: PromptfooPrompt, filters: TemplateFilters | undefined): (vars: Record<string, unknown>, affix?: PromptAffix) => RenderResult {
   const template = p.template ?? '';
   return (vars, affix) => {
@@ -69,5 +72,46 @@ export function renderPromptfooTemplate(p: PromptfooPrompt, filters: TemplateFil
     const r = renderTemplate(source, vars, filters);
     if ('error' in r) return { error: { message: `prompt "${p.label}": ${r.error.message}` } };
     return readRenderedPrompt(r.text, p.label, p.kind === 'chat' && !(affix?.prefix || affix?.suffix));
+  };
+}
+
+type PromptFunction = (context: { vars: Record<string, unknown> }) => unknown;
+
+async function loadPromptFunction(p: PromptfooPrompt): Promise<PromptFunction | { error: string }> {
+  const file = p.file!;
+  try {
+    const mod = await importModule(`${pathToFileURL(file).href}?v=${statSync(file).mtimeMs}`);
+    const base = mod.default !== undefined ? mod.default : mod;
+    const fn = p.functionName ? (isRecord(base) ? base[p.functionName] : undefined) ?? mod[p.functionName] : typeof base === 'function' ? base : undefined;
+    if (typeof fn !== 'function') return { error: `${file} must export a function${p.functionName ? ` named ${p.functionName}` : ' (module.exports or default)'}` };
+    return fn as PromptFunction;
+  } catch (e) {
+    return { error: `cannot load ${file}: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
+/**
+ * A `function` prompt's renderer: promptfoo calls the file's function with `{ vars }` and reads a text
+ * result as it reads a rendered template, a list as the messages, `{ prompt }` as that prompt. A returned
+ * `config` would change the provider's settings, which Assay cannot do per prompt: an error, not ignored.
+ */
+export function renderPromptfooFunction(p: PromptfooPrompt): (vars: Record<string, unknown>, affix?: PromptAffix) => Promise<RenderResult> {
+  let loaded: Promise<PromptFunction | { error: string }> | undefined;
+  return async (vars, affix) => {
+    if (affix?.prefix || affix?.suffix) return { error: { message: `a test's prefix and suffix apply to text prompts, not to the prompt function ${p.label}` } };
+    loaded ??= loadPromptFunction(p);
+    const fn = await loaded;
+    if ('error' in fn) return { error: { message: fn.error } };
+    let value: unknown;
+    try {
+      value = await fn({ vars });
+    } catch (e) {
+      return { error: { message: `prompt function ${p.label} threw: ${(e as Error).message}` } };
+    }
+    if (isRecord(value) && 'config' in value) return { error: { message: `prompt function ${p.label} returned a config; per-prompt provider settings are not supported` } };
+    if (isRecord(value) && 'prompt' in value) value = value.prompt;
+    if (typeof value === 'string') return readRenderedPrompt(value, p.label, false);
+    if (Array.isArray(value)) return messagesOf(value, p.label);
+    return { error: { message: `prompt function ${p.label} must return text or a list of messages` } };
   };
 }

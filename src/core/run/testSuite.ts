@@ -20,7 +20,7 @@ import { casesFromList } from '../testBank/yamlBank';
 import { isAllowedPrompt } from '../testBank/promptfooTests';
 import type { ModelParams, ModelRef } from '../types';
 import { loadNunjucksFilters, promptfooCases } from './promptfooCases';
-import { renderPromptfooTemplate, type PromptAffix } from './promptfooPrompt';
+import { renderPromptfooFunction, renderPromptfooTemplate, type PromptAffix } from './promptfooPrompt';
 
 /** The prompt a suite renders for each case. */
 export interface SuitePrompt {
@@ -214,7 +214,13 @@ export function bankFileSuite(bankPath: string, promptPath: string, options: Sui
 }
 
 /** A promptfoo prompt as a suite prompt, rendered as promptfoo renders it (see `readRenderedPrompt`). */
-export function promptfooPrompt(p: PromptfooPrompt, filters?: TemplateFilters): SuitePrompt | { error: BankDiagnostic } {
+export function promptfooPrompt(p: PromptfooPrompt, filters?: TemplateFilters, trusted = false, configFile = p.file!): SuitePrompt | { error: BankDiagnostic } {
+  if (p.kind === 'function') {
+    if (!trusted) return { error: diagnostic(configFile, 'error', 'untrusted-code', `the prompt function ${p.label} runs JavaScript: only in a trusted workspace (or the CLI)`, p.range) };
+    const read = readText(p.file!);
+    if ('error' in read) return read;
+    return { label: p.label, file: p.file!, content: read.text, params: {}, render: renderPromptfooFunction(p) };
+  }
   if (p.kind === 'promptFile') {
     const read = readText(p.file!);
     if ('error' in read) return read;
@@ -282,7 +288,7 @@ export async function promptfooSuites(path: string, options: SuiteOptions): Prom
   const env = Object.keys(config.env).length > 0 ? { env: config.env } : {};
   const suites: TestSuite[] = [];
   for (const p of config.prompts) {
-    const prompt = promptfooPrompt(p, loadedFilters.filters);
+    const prompt = promptfooPrompt(p, loadedFilters.filters, trusted, path);
     const suiteName = several ? `${name} › ${p.label}` : name;
     const promptPath = p.file && p.kind === 'promptFile' ? projectPath(options.root, p.file) : `${name}#${p.label}`;
     if ('error' in prompt) {

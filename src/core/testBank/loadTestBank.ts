@@ -1,6 +1,6 @@
 // Loading tests from files and from a prompt file's `tests:` value (a path, a list of paths, an inline list).
 import { readFileSync } from 'node:fs';
-import { extname, relative } from 'node:path';
+import { extname, isAbsolute, relative, resolve } from 'node:path';
 import { isRecord } from '../assertions/valueUtils';
 import { parseCsvBank } from './csvBank';
 import { expandGlob, hasGlob } from './fileGlob';
@@ -51,6 +51,8 @@ export interface TestsSource {
   positionAt?: PositionAt;
   /** Range of the whole value, used when there is no node. */
   range?: Range;
+  /** Whether JavaScript test generators may be listed (promptfoo configs); they are returned in `generators`, not run. */
+  allowGenerators?: boolean;
 }
 
 /** Adds a file's cases, its own defaults applied (a file's `defaults` cover only that file), and its diagnostics. */
@@ -81,6 +83,12 @@ function rangeOfItem(source: TestsSource, index: number | undefined): Range | un
 function loadPath(ref: string, baseDir: string, source: TestsSource, index: number | undefined, into: TestBank): void {
   const pattern = ref.startsWith('file://') ? ref.slice('file://'.length) : ref;
   const where = rangeOfItem(source, index);
+  const generator = /^(.*\.(?:m?js|cjs))(?::([A-Za-z_$][\w$]*))?$/.exec(pattern);
+  if (generator && source.allowGenerators) {
+    const [, path, functionName] = generator;
+    (into.generators ??= []).push({ path: isAbsolute(path!) ? path! : resolve(baseDir, path!), ...(functionName ? { functionName } : {}), file: source.file, ...(where ? { range: where } : {}), at: into.cases.length });
+    return;
+  }
   if (/^(huggingface|https?|gs|s3):\/\//.test(pattern) || /\.(py|js|ts|mjs|cjs)(:\w+)?$/.test(pattern)) {
     into.diagnostics.push(diagnostic(source.file, 'error', 'unsupported', `tests from "${ref}" are not supported: use .yaml, .json, .csv or .jsonl files`, where));
     return;

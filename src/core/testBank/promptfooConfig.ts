@@ -20,9 +20,12 @@ export interface PromptfooPrompt {
   /**
    * `text`: a Nunjucks template rendered into one user message. `chat`: a template that renders to a JSON
    * list of `{role, content}` messages (promptfoo's chat format). `promptFile`: a `.prompt`/`.prompty` file
-   * for core/promptFile to parse (`template` unset).
+   * for core/promptFile to parse (`template` unset). `function`: a JavaScript file exporting a function of
+   * `{ vars }` that returns the prompt text or its messages (runs only where workspace code is trusted).
    */
-  kind: 'text' | 'chat' | 'promptFile';
+  kind: 'text' | 'chat' | 'promptFile' | 'function';
+  /** For a `function` prompt: the export to call (`file://prompts.js:name`); the default export otherwise. */
+  functionName?: string;
   template?: string;
   /** Absolute path when the prompt comes from a file. */
   file?: string;
@@ -115,12 +118,16 @@ function isChatJson(text: string): boolean {
 }
 
 /** Prompts from one file: text split on `---` lines, JSON/YAML chat lists, `.prompt`/`.prompty` files. */
-function promptsFromFile(abs: string, label: string | undefined, range: Range | undefined, ctx: Ctx): PromptfooPrompt[] {
+function promptsFromFile(abs: string, label: string | undefined, range: Range | undefined, ctx: Ctx, functionName?: string): PromptfooPrompt[] {
   const rel = relative(ctx.baseDir, abs) || basename(abs);
   const ext = extname(abs).toLowerCase();
   if (ext === '.prompt' || ext === '.prompty') return [{ label: label ?? rel, kind: 'promptFile', file: abs, range }];
-  if (['.js', '.cjs', '.mjs', '.ts', '.py'].includes(ext)) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'unsupported', `prompt functions (${rel}) are not supported: use a text, JSON, YAML or .prompt file`, range));
+  if (['.js', '.cjs', '.mjs'].includes(ext)) {
+    const fnLabel = functionName ? `${rel}:${functionName}` : rel;
+    return [{ label: label ?? fnLabel, kind: 'function', file: abs, ...(functionName ? { functionName } : {}), range }];
+  }
+  if (['.ts', '.py'].includes(ext)) {
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'unsupported', `prompt functions in ${ext === '.py' ? 'Python' : 'TypeScript'} (${rel}) are not supported: use a JavaScript file, or a text, JSON, YAML or .prompt file`, range));
     return [];
   }
   let text: string;
@@ -152,11 +159,12 @@ function promptsFromFile(abs: string, label: string | undefined, range: Range | 
 
 function promptFromString(s: string, label: string | undefined, range: Range | undefined, ctx: Ctx): PromptfooPrompt[] {
   if (s.startsWith('file://')) {
-    // `file://prompts.py:make_prompt` names a function in a script: find the file to report it unsupported.
-    const pattern = s.slice('file://'.length).replace(/(\.(?:m?js|cjs|py|ts)):[A-Za-z_$][\w$]*$/, '$1');
+    // `file://prompts.js:makePrompt` names a function in a script.
+    const m = /^(.*\.(?:m?js|cjs|py|ts)):([A-Za-z_$][\w$]*)$/.exec(s.slice('file://'.length));
+    const pattern = m ? m[1]! : s.slice('file://'.length);
     const files = expandGlob(pattern, ctx.baseDir);
-    if (files.length === 0) ctx.diags.push(diagnostic(ctx.file, 'warning', 'file-not-found', `no prompt file matches ${s}`, range));
-    return files.flatMap((f) => promptsFromFile(f, files.length === 1 ? label : undefined, range, ctx));
+    if (files.length === 0) ctx.diags.push(diagnostic(ctx.file, 'error', 'file-not-found', `no prompt file matches ${s}`, range));
+    return files.flatMap((f) => promptsFromFile(f, files.length === 1 ? label : undefined, range, ctx, m?.[2]));
   }
   return [{ label: label ?? clipLabel(s), kind: isChatJson(s) ? 'chat' : 'text', template: s, range }];
 }
@@ -336,7 +344,7 @@ export function parsePromptfooConfig(text: string, file: string): PromptfooConfi
   const prompts = loadPrompts(value.prompts, childNode(root, 'prompts'), ctx);
   const providers = loadProviders(value.providers, childNode(root, 'providers'), ctx);
   const testsNode = childNode(root, 'tests');
-  const tests = resolveTests(value.tests, ctx.baseDir, { file, node: testsNode, positionAt: ctx.positionAt, range: rangeOfNode(testsNode, ctx) });
+  const tests = resolveTests(value.tests, ctx.baseDir, { file, node: testsNode, positionAt: ctx.positionAt, range: rangeOfNode(testsNode, ctx), allowGenerators: true });
   let defaults = loadDefaultTest(value.defaultTest, childNode(root, 'defaultTest'), ctx);
   const repeat = isRecord(value.evaluateOptions) ? value.evaluateOptions.repeat : undefined;
   if (typeof repeat === 'number' && Number.isInteger(repeat) && repeat >= 1 && defaults.repeat === undefined) defaults = mergeDefaults(defaults, { repeat });

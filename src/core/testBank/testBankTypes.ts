@@ -53,4 +53,20 @@ export interface TestBank {
   diagnostics: BankDiagnostic[];
   /** The file the bank was loaded from (for inline tests, the prompt file). */
   file: string;
+  /**
+   * promptfoo test generators (`file://tests.js[:name]`) the loader found where the caller allows them:
+   * absolute path, export name, where they are referenced, and the index in `cases` their tests go at.
+   */
+  generators?: TestGenerator[];
+}
+
+/** A JavaScript file that generates test cases (promptfoo's `tests: file://generate.js`). */
+export interface TestGenerator {
+  path: string;
+  functionName?: string;
+  /** The file referencing it and where. */
+  file: string;
+  range?: Range;
+  /** Where in the bank's cases its tests belong. */
+  at: number;
 }
