@@ -249,6 +249,11 @@ function printReport(out: NodeJS.WritableStream, r: RunReport): void {
     ]);
   }
   out.write(table(rows, new Set([1, 3, 4, 5, 6, 7, 8, 9])).join('\n') + '\n');
+  for (const m of r.metrics ?? []) {
+    if (m.derived.length === 0) continue;
+    const values = m.derived.map((d) => `${d.name} = ${d.value === null ? `— (${d.error})` : Number(d.value.toPrecision(6))}`);
+    out.write(`  ${m.model} derived metrics: ${values.join(', ')}\n`);
+  }
 
   const bad = r.executions.filter((e) => e.status !== 'pass' && !(e.cancelled && e.error?.message === 'Cancelled before it started'));
   if (bad.length > 0) {

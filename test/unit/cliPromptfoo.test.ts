@@ -40,6 +40,14 @@ defaultTest:
   assert:
     - type: contains
       value: '{{ topic | upper }}'
+      metric: topic_ok
+derivedMetrics:
+  - name: topic_rate
+    value: topic_ok / __count
+  - name: twice
+    value: 2 * topic_rate
+  - name: broken
+    value: nothing + 1
 tests:
   - file://cases.csv
   - description: list vars
@@ -120,7 +128,34 @@ describe('CLI: assay test on a promptfoo config with scenarios, list vars, CSV t
     const chat = mock.requests.find((r) => r.prompt === 'About birds (de)')!;
     assert.deepStrictEqual((chat.body?.messages as unknown[])[0], { role: 'system', content: 'Be brief.' }, 'the chat prompt went as messages');
 
-    const report = JSON.parse(readFileSync(join(folder.dir, 'out.json'), 'utf8')) as { suites: { name: string; results: JsonResult[] }[] };
+    const report = JSON.parse(readFileSync(join(folder.dir, 'out.json'), 'utf8')) as {
+      suites: { name: string; results: JsonResult[]; models: { model: string; namedScores?: Record<string, number>; derivedMetrics?: unknown[] }[] }[];
+    };
+    assert.deepStrictEqual(
+      report.suites[0]!.models.map((m) => [m.model, m.namedScores, m.derivedMetrics]),
+      [
+        [
+          'mini',
+          { topic_ok: 6 },
+          [
+            { name: 'topic_rate', value: 1, error: null },
+            { name: 'twice', value: 2, error: null },
+            { name: 'broken', value: null, error: 'no metric named nothing' },
+          ],
+        ],
+        [
+          'big',
+          { topic_ok: 2 },
+          [
+            { name: 'topic_rate', value: 1, error: null },
+            { name: 'twice', value: 2, error: null },
+            { name: 'broken', value: null, error: 'no metric named nothing' },
+          ],
+        ],
+      ],
+      'named scores summed per prompt and provider; derived metrics in order, a missing metric an error',
+    );
+    assert.match(stdout.text, /mini derived metrics: topic_rate = 1, twice = 2, broken = — \(no metric named nothing\)/);
     assert.deepStrictEqual(
       report.suites.map((s) => [s.name, s.results.length]),
       [

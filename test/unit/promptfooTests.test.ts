@@ -8,6 +8,8 @@ import { promptfooCases } from '../../src/core/run/promptfooCases';
 import { readRenderedPrompt } from '../../src/core/run/promptfooPrompt';
 import { promptfooSuites } from '../../src/core/run/testSuite';
 import { runTransform } from '../../src/core/run/userTransform';
+import { computeModelMetrics } from '../../src/core/stats/derivedMetrics';
+import { compileMetricExpression } from '../../src/core/stats/metricExpression';
 import { parsePromptfooConfig } from '../../src/core/testBank/promptfooConfig';
 import { expandVarCombinations, isAllowedPrompt, isAllowedProvider } from '../../src/core/testBank/promptfooTests';
 import type { BankDiagnostic } from '../../src/core/testBank/testBankTypes';
@@ -216,7 +218,7 @@ tests:
   }
 
   const configKeys: [string, string, RegExp | null][] = [
-    ['derivedMetrics', 'derivedMetrics: [{ name: x, value: a + b }]', /unsupported: derivedMetrics are not supported yet/],
+    ['derivedMetrics without a value', 'derivedMetrics: [{ name: x }]', /invalid-metrics: a derived metric needs a name and a value/],
     ['a non-mapping env', 'env: [a]', /invalid-env: env must be a mapping/],
     ['a filter that is not JavaScript', 'nunjucksFilters: { up: file://up.py }', /invalid-filters: nunjucksFilters.up must name a JavaScript file/],
     ['scenarios that are not a list', 'scenarios: { config: [] }', /invalid-scenarios/],
@@ -384,5 +386,63 @@ describe('promptfoo transforms', () => {
   it('a synchronous endless loop stops at the time limit', async () => {
     const r = await runTransform('while (true) {}\nreturn 1;', 'output', 'abc', ctx, { baseDir: folder.dir, trusted: true, timeoutMs: 50 });
     assert.match('error' in r ? r.error : '', /did not finish within 50 ms/);
+  });
+});
+
+describe('promptfoo derivedMetrics', () => {
+  const scope = { p: 0.5, r: 0.25, tp: 3, fp: 1, __count: 4 };
+  const cases: [string, number | RegExp][] = [
+    ['tp / (tp + fp)', 0.75],
+    ['2 * p * r / (p + r)', 1 / 3],
+    ['-p + 1', 0.5],
+    ['2 ^ 3 ^ 2', 512],
+    ['2 ** 3', 8],
+    ['-2 ^ 2', -4],
+    ['tp % 2', 1],
+    ['max(p, r, 0.1) + min(tp, fp)', 1.5],
+    ['sqrt(16) + abs(-1) + round(2.5) + floor(1.9) + ceil(1.1) + pow(2, 2)', 15],
+    ['1e-1 * 10 + .5', 1.5],
+    ['tp / __count', 0.75],
+    ['missing + 1', /no metric named missing/],
+    ['tp / 0', /not a finite number/],
+    ['(tp + fp', /not closed/],
+    ['tp +', /ends too early/],
+    ['eval(tp)', /unknown function eval\(\)/],
+    ['tp; fp', /unexpected ";"/],
+    ['tp fp', /unexpected "fp"/],
+  ];
+  for (const [text, expected] of cases) {
+    it(`${text} → ${String(expected)}`, () => {
+      const c = compileMetricExpression(text);
+      const r = 'error' in c ? c : c.evaluate(scope);
+      if (expected instanceof RegExp) assert.match('error' in r ? r.error : `value ${r.value}`, expected);
+      else assert.ok('value' in r && Math.abs(r.value - expected) < 1e-12, JSON.stringify(r));
+    });
+  }
+
+  it('sums each metric over a model’s executions, counts them as __count, evaluates in order', () => {
+    const metrics = computeModelMetrics(
+      ['a', 'b'],
+      [
+        { model: 'a', namedScores: { hit: 1, len: 0.5 } },
+        { model: 'a', namedScores: { hit: 0 } },
+        { model: 'a' },
+        { model: 'b', namedScores: { hit: 1 } },
+      ],
+      [
+        { name: 'rate', value: 'hit / __count' },
+        { name: 'pct', value: 'rate * 100' },
+      ],
+    );
+    assert.deepStrictEqual(metrics, [
+      { model: 'a', namedScores: { hit: 1, len: 0.5 }, derived: [{ name: 'rate', value: 1 / 3 }, { name: 'pct', value: (1 / 3) * 100 }] },
+      { model: 'b', namedScores: { hit: 1 }, derived: [{ name: 'rate', value: 1 }, { name: 'pct', value: 100 }] },
+    ]);
+  });
+
+  it('a config’s derived metric that does not compile is an error where it is written', () => {
+    const config = parsePromptfooConfig('prompts: [hi]\nproviders: [echo]\nderivedMetrics:\n  - name: f1\n    value: 2 * p * r / (p + r\n  - { name: ok, value: p }\n', '/x/promptfooconfig.yaml');
+    assert.deepStrictEqual(config.diagnostics.map((d) => [d.code, d.range.start.line, d.message]), [['invalid-metrics', 3, 'derived metric f1: a ( is not closed']]);
+    assert.deepStrictEqual(config.derivedMetrics, [{ name: 'ok', value: 'p' }]);
   });
 });

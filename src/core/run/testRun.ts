@@ -5,6 +5,7 @@
 import { evaluateCase } from '../assertions/evaluateCase';
 import type { RenderResult } from '../promptFile/renderPrompt';
 import { compareCaseStatuses } from '../stats/compareRuns';
+import { computeModelMetrics } from '../stats/derivedMetrics';
 import { summarizeRun, type Execution } from '../stats/runStats';
 import { newId, promptVersionId } from '../store/ids';
 import type { EvaluationInput, RunKind, TraceInput } from '../store/storeTypes';
@@ -320,6 +321,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
           execution.output = shown.result.text;
           const verdict = await evaluateCase(c, shown.result, { context, trusted: options.trusted, request, ...(signal ? { signal } : {}), baseDir: suite.baseDir });
           execution.assertions = verdict.results;
+          if (Object.keys(verdict.namedScores).length > 0) execution.namedScores = verdict.namedScores;
           execution.score = verdict.score;
           execution.reason = verdict.reason;
           execution.graderCost = verdict.graderCost;
@@ -432,5 +434,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     durationMs: performance.now() - t0,
     recorded,
     warnings,
+    ...(executions.some((e) => e.namedScores) || suite.derivedMetrics?.length
+      ? { metrics: computeModelMetrics(suite.models.map((m) => m.label), executions, suite.derivedMetrics ?? []) }
+      : {}),
   };
 }

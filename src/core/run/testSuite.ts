@@ -71,6 +71,8 @@ export interface TestSuite {
   baseDir: string;
   /** Problems found loading the suite; with an error among them it should not run. */
   diagnostics: BankDiagnostic[];
+  /** promptfoo's `derivedMetrics`: named expressions over the metric scores, computed per model after the run. */
+  derivedMetrics?: { name: string; value: string }[];
   /** Environment variables the suite's own configuration sets for its run (a promptfoo config's `env`), over the process's. */
   env?: Record<string, string>;
 }
@@ -285,7 +287,10 @@ export async function promptfooSuites(path: string, options: SuiteOptions): Prom
   const endpoints = new Map<string, ProviderConfig>();
   const models = config.providers.length > 0 ? config.providers.map((p) => promptfooTarget(p, endpoints)) : options.defaultModels.map(targetOf);
   const several = config.prompts.length > 1;
-  const env = Object.keys(config.env).length > 0 ? { env: config.env } : {};
+  const extras = {
+    ...(Object.keys(config.env).length > 0 ? { env: config.env } : {}),
+    ...(config.derivedMetrics.length > 0 ? { derivedMetrics: config.derivedMetrics } : {}),
+  };
   const suites: TestSuite[] = [];
   for (const p of config.prompts) {
     const prompt = promptfooPrompt(p, loadedFilters.filters, trusted, path);
@@ -299,7 +304,7 @@ export async function promptfooSuites(path: string, options: SuiteOptions): Prom
     const cases = built.cases.filter((c) => isAllowedPrompt(p.label, c.prompts));
     // A prompt that no provider runs, or that no case runs with, pairs with nothing, as in promptfoo.
     if (built.cases.length > 0 && (suiteModels.length === 0 || cases.length === 0)) continue;
-    suites.push({ name: suiteName, promptPath, bankPath: name, prompt, cases, models: suiteModels, endpoints: [...endpoints.values()], baseDir: dirname(path), diagnostics: [], ...env });
+    suites.push({ name: suiteName, promptPath, bankPath: name, prompt, cases, models: suiteModels, endpoints: [...endpoints.values()], baseDir: dirname(path), diagnostics: [], ...extras });
   }
   // Config-level problems are reported once, with the first suite.
   if (suites.length === 0) suites.push(emptySuite(name, path, []));

@@ -10,6 +10,7 @@ import { expandGlob } from './fileGlob';
 import { mergeDefaults, resolveTests } from './loadTestBank';
 import { diagnostic, normalizeDefaults } from './normalizeCase';
 import { positionsOf, rangeOf, type PositionAt } from './positions';
+import { compileMetricExpression } from '../stats/metricExpression';
 import { scenarioCases } from './promptfooTests';
 import type { BankDiagnostic, TestBank, TestCase, TestDefaults } from './testBankTypes';
 
@@ -68,17 +69,18 @@ export interface PromptfooConfig {
   env: Record<string, string>;
   /** `nunjucksFilters`: filter name → absolute path of the JavaScript module exporting it. */
   nunjucksFilters: Record<string, string>;
+  /** `derivedMetrics`: named expressions over metric scores (checked to compile). */
+  derivedMetrics: { name: string; value: string }[];
   /** Where `defaultTest` is written, for problems with what it sets. */
   defaultTestRange?: Range;
   diagnostics: BankDiagnostic[];
 }
 
-const TOP_KEYS = new Set(['description', 'prompts', 'providers', 'tests', 'defaultTest', 'evaluateOptions', 'scenarios', 'env', 'nunjucksFilters']);
+const TOP_KEYS = new Set(['description', 'prompts', 'providers', 'tests', 'defaultTest', 'evaluateOptions', 'scenarios', 'env', 'nunjucksFilters', 'derivedMetrics']);
 /** Keys that only steer promptfoo's own CLI, web viewer or sharing: nothing to do, nothing to warn about. */
 const QUIET_KEYS = new Set(['outputPath', 'sharing', 'commandLineOptions', 'metadata', 'tags', 'writeLatestResults', '$schema', 'tracing']);
 /** Keys that change what runs or what is reported: running without them would be another eval. */
 const REFUSED_KEYS: Record<string, string> = {
-  derivedMetrics: 'derivedMetrics are not supported yet: remove them to run the tests without the derived scores',
   extensions: 'extensions (hooks) are not supported: remove them to run without the hooks',
 };
 const PARAM_KEYS = ['temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice'] as const;
@@ -272,7 +274,7 @@ function loadDefaultTest(raw: unknown, node: unknown, ctx: Ctx): TestDefaults {
 }
 
 function emptyConfig(file: string): PromptfooConfig {
-  return { file, prompts: [], providers: [], tests: { cases: [], defaults: {}, diagnostics: [], file }, hasTests: false, scenarios: [], env: {}, nunjucksFilters: {}, diagnostics: [] };
+  return { file, prompts: [], providers: [], tests: { cases: [], defaults: {}, diagnostics: [], file }, hasTests: false, scenarios: [], env: {}, nunjucksFilters: {}, derivedMetrics: [], diagnostics: [] };
 }
 
 /** `env:` — names to text values (numbers and booleans written as YAML scalars become their text, as promptfoo reads them). */
@@ -288,6 +290,28 @@ function loadEnv(raw: unknown, node: unknown, ctx: Ctx): Record<string, string> 
     else if (v !== null && v !== undefined) ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-env', `env.${k} must be text, a number or a boolean`, rangeOfNode(childNode(node, k), ctx) ?? rangeOfNode(node, ctx)));
   }
   return env;
+}
+
+/** `derivedMetrics:` — `{ name, value }` with an arithmetic expression over metric names (promptfoo evaluates it with mathjs). */
+function loadDerivedMetrics(raw: unknown, node: unknown, ctx: Ctx): { name: string; value: string }[] {
+  if (raw === undefined || raw === null) return [];
+  const nodes = itemNodes(node);
+  if (!Array.isArray(raw)) {
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-metrics', 'derivedMetrics must be a list of { name, value }', rangeOfNode(node, ctx)));
+    return [];
+  }
+  const out: { name: string; value: string }[] = [];
+  raw.forEach((m, i) => {
+    const at = rangeOfNode(nodes[i], ctx);
+    if (!isRecord(m) || typeof m.name !== 'string' || m.name === '' || typeof m.value !== 'string') {
+      ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-metrics', 'a derived metric needs a name and a value (an expression over metric names, e.g. 2 * p * r / (p + r))', at));
+      return;
+    }
+    const compiled = compileMetricExpression(m.value);
+    if ('error' in compiled) ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-metrics', `derived metric ${m.name}: ${compiled.error}`, at));
+    else out.push({ name: m.name, value: m.value });
+  });
+  return out;
 }
 
 /** `nunjucksFilters:` — filter names to JavaScript module paths (`file://` optional), resolved against the config's folder. */
@@ -360,6 +384,7 @@ export function parsePromptfooConfig(text: string, file: string): PromptfooConfi
     scenarios,
     env: loadEnv(value.env, childNode(root, 'env'), ctx),
     nunjucksFilters: loadFilters(value.nunjucksFilters, childNode(root, 'nunjucksFilters'), ctx),
+    derivedMetrics: loadDerivedMetrics(value.derivedMetrics, childNode(root, 'derivedMetrics'), ctx),
     diagnostics: ctx.diags,
   };
   const defaultTestRange = rangeOfNode(childNode(root, 'defaultTest'), ctx);
