@@ -66,6 +66,9 @@ scenarios:
         assert:
           - type: contains
             value: '({{ lang | upper }})'
+          - type: equals
+            value: BIRDS
+            transform: output.split(' ')[2]
 `;
 
 const CSV = `topic,__expected,__description

@@ -208,6 +208,7 @@ tests:
     ['a glob matching nothing', 'vars: { d: file://none/*.txt }', /file-not-found: vars.d: no file matches/],
     ['a vars file that is no mapping', 'vars: file://list.json', /invalid-case: vars: list.json must hold a mapping/],
     ['providerOutput', 'providerOutput: canned', /unsupported: "providerOutput" on a test case/],
+    ['an assertion transform that does not compile', "assert: [{ type: equals, value: x, transform: 'output +' }]", /invalid-transform: transform: the transform does not compile/],
   ];
   for (const [why, entry, expected] of badVars) {
     it(`an error for ${why}`, () => {

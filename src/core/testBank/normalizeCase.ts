@@ -7,6 +7,7 @@ import { checkAssertion } from '../assertions/assertionRegistry';
 import type { AssertionSpec } from '../assertions/assertionTypes';
 import { isRecord } from '../assertions/valueUtils';
 import type { Range, Severity } from '../types';
+import { checkTransform } from '../run/userTransform';
 import { expandGlob, hasGlob } from './fileGlob';
 import type { BankDiagnostic, TestCase, TestDefaults } from './testBankTypes';
 
@@ -31,7 +32,7 @@ const IGNORED_CASE_KEYS = new Set(['provider']);
 const UNSUPPORTED_CASE_KEYS = new Set(['providerOutput', 'assertScoringFunction']);
 /** Var files that are not text: promptfoo sends them as images, audio or extracted PDF text. */
 const BINARY_VAR_FILE = /\.(png|jpe?g|gif|webp|bmp|tiff?|svg|pdf|mp3|wav|ogg|flac|m4a|mp4|webm|mov)$/i;
-const ASSERT_KEYS = new Set(['type', 'value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options']);
+const ASSERT_KEYS = new Set(['type', 'value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform']);
 const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 export function diagnostic(file: string, severity: Severity, code: string, message: string, range: Range | undefined): BankDiagnostic {
@@ -91,8 +92,16 @@ export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range
     }
   }
   const spec: AssertionSpec = { type: raw.type };
-  for (const key of ['value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options'] as const) {
+  for (const key of ['value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform'] as const) {
     if (raw[key] !== undefined && raw[key] !== null) (spec as unknown as Record<string, unknown>)[key] = raw[key];
+  }
+  if (spec.transform !== undefined) {
+    const problem = checkTransform(spec.transform, 'output');
+    if (problem) diags.push(diagnostic(loc.file, 'error', 'invalid-transform', `transform: ${problem}`, at));
+    else if (spec.transform.startsWith('file://')) {
+      const rel = spec.transform.slice('file://'.length);
+      spec.transform = `file://${isAbsolute(rel) ? rel : resolve(loc.baseDir, rel)}`;
+    }
   }
   if (at) spec.range = at;
   resolveAssertValue(spec, loc, at, diags);
