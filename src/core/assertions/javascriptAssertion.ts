@@ -34,15 +34,22 @@ function compile(code: string): Compiled | { error: string } {
   try {
     entry = make(new vm.Script(`(async function (output, context) { return (\n${code}\n); })(output, context)`, { filename: 'javascript-assertion.js' }));
   } catch {
-    try {
-      entry = make(new vm.Script(`(async function (output, context) {\n${code}\n})(output, context)`, { filename: 'javascript-assertion.js' }));
-    } catch (e) {
-      entry = { error: `javascript does not compile: ${(e as Error).message}` };
-    }
+    // promptfoo's rule for one line: `return <line>`, so an expression ending in `;` is still an expression.
+    const oneLine = !code.includes('\n') ? tryScript(`(async function (output, context) { return ${code}\n})(output, context)`) : undefined;
+    const body = oneLine instanceof vm.Script ? oneLine : tryScript(`(async function (output, context) {\n${code}\n})(output, context)`);
+    entry = body instanceof vm.Script ? make(body) : { error: `javascript does not compile: ${body.error}` };
   }
   if (scripts.size > 500) scripts.clear();
   scripts.set(code, entry);
   return entry;
+}
+
+function tryScript(source: string): vm.Script | { error: string } {
+  try {
+    return new vm.Script(source, { filename: 'javascript-assertion.js' });
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
 }
 
 type AssertFn = (output: unknown, context: unknown) => unknown;
