@@ -178,18 +178,21 @@ tests:
     });
   }
 
-  it('reads vars from files: text, JSON and YAML values, a glob as a list, vars: file:// as the whole mapping', async () => {
+  it('reads vars from files: text, JSON and YAML values, a glob as a list, vars: a path or glob (file:// optional) as the whole mapping', async () => {
     mkdirSync(join(folder.dir, 'docs'));
     writeFileSync(join(folder.dir, 'docs', 'a.txt'), 'alpha');
     writeFileSync(join(folder.dir, 'docs', 'b.txt'), 'beta');
     writeFileSync(join(folder.dir, 'data.json'), '{"k": [1, 2]}');
     writeFileSync(join(folder.dir, 'vars.yaml'), 'who: ada\nwhat: [x, y]\n');
+    writeFileSync(join(folder.dir, 'docs', 'v1.yaml'), 'who: bo\n');
+    writeFileSync(join(folder.dir, 'docs', 'v2.json'), '{"what": "z"}');
     const { cases } = await build(`
 prompts: ['{{doc}}']
 providers: [echo]
 tests:
   - vars: { doc: file://docs/*.txt, data: file://data.json }
   - vars: file://vars.yaml
+  - vars: docs/v*
 `);
     assert.deepStrictEqual(
       cases.map((c) => c.vars),
@@ -198,6 +201,7 @@ tests:
         { doc: 'beta', data: '{"k":[1,2]}' },
         { who: 'ada', what: 'x' },
         { who: 'ada', what: 'y' },
+        { who: 'bo', what: 'z' },
       ],
     );
   });

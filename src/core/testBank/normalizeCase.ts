@@ -1,7 +1,7 @@
 // Turns a raw test case (parsed YAML/JSON/CSV row) into a `TestCase`, reporting problems as diagnostics.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { basename, extname, isAbsolute, resolve } from 'node:path';
+import { basename, extname, isAbsolute, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { checkAssertion } from '../assertions/assertionRegistry';
 import type { AssertionSpec } from '../assertions/assertionTypes';
@@ -140,25 +140,36 @@ function loadVarFile(name: string, ref: string, loc: CaseLocation, diags: BankDi
   return files.map((f) => one(`file://${f}`));
 }
 
-/** `vars: file://vars.yaml` (or a list of such files, merged in order): the mapping the files hold. */
+/**
+ * `vars: file://vars.yaml` — promptfoo's vars from files: a path or glob (`file://` optional) or a list of
+ * them, each file a mapping, merged in order.
+ */
 function varsFromFiles(raw: string | unknown[], loc: CaseLocation, diags: BankDiagnostic[]): unknown {
   const at = loc.keyRanges?.vars ?? loc.range;
   const merged: Record<string, unknown> = {};
   for (const ref of Array.isArray(raw) ? raw : [raw]) {
-    if (!isFileRef(ref)) {
-      diags.push(diagnostic(loc.file, 'error', 'invalid-case', 'a list of vars must list file:// paths of YAML or JSON files', at));
+    if (typeof ref !== 'string') {
+      diags.push(diagnostic(loc.file, 'error', 'invalid-case', 'a list of vars must list paths of YAML or JSON files', at));
       return undefined;
     }
-    const loaded = loadFileValue(ref, loc.baseDir);
-    if ('error' in loaded) {
-      diags.push(diagnostic(loc.file, 'error', 'file-not-found', `vars: ${loaded.error as string}`, at));
+    const path = ref.replace(/^file:\/\//, '');
+    const files = hasGlob(path) ? expandGlob(path, loc.baseDir) : [path];
+    if (files.length === 0) {
+      diags.push(diagnostic(loc.file, 'error', 'file-not-found', `vars: no file matches ${path}`, at));
       return undefined;
     }
-    if (!isRecord(loaded.value)) {
-      diags.push(diagnostic(loc.file, 'error', 'invalid-case', `vars: ${ref.slice('file://'.length)} must hold a mapping of variable names to values`, at));
-      return undefined;
+    for (const f of files) {
+      const loaded = loadFileValue(`file://${f}`, loc.baseDir);
+      if ('error' in loaded) {
+        diags.push(diagnostic(loc.file, 'error', 'file-not-found', `vars: ${loaded.error as string}`, at));
+        return undefined;
+      }
+      if (!isRecord(loaded.value)) {
+        diags.push(diagnostic(loc.file, 'error', 'invalid-case', `vars: ${relative(loc.baseDir, resolve(loc.baseDir, f)) || f} must hold a mapping of variable names to values`, at));
+        return undefined;
+      }
+      Object.assign(merged, loaded.value);
     }
-    Object.assign(merged, loaded.value);
   }
   return merged;
 }
