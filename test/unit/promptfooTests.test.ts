@@ -238,6 +238,20 @@ tests:
     });
   }
 
+  it('a YAML or JSON prompts file may list prompts ({ id | raw, label }) instead of chat messages', () => {
+    writeFileSync(join(folder.dir, 'prompts.yaml'), '- { id: a, label: First, raw: "One {{x}}" }\n- raw: Two {{x}}\n');
+    writeFileSync(join(folder.dir, 'chat.yaml'), '- { role: user, content: "Hi {{x}}" }\n');
+    writeFileSync(join(folder.dir, 'prompts.json'), '[{ "raw": "Three", "label": "third" }]');
+    const config = parse("prompts: ['file://prompts.yaml', 'file://chat.yaml', 'file://prompts.json', 'file://p.py:Prompt.prompt']\nproviders: [echo]\n");
+    assert.deepStrictEqual(config.prompts.map((p) => [p.label, p.kind, p.template]), [
+      ['First', 'text', 'One {{x}}'],
+      ['Two {{x}}', 'text', 'Two {{x}}'],
+      ['chat.yaml', 'chat', '[{"role":"user","content":"Hi {{x}}"}]'],
+      ['third', 'text', 'Three'],
+    ]);
+    assert.match(errors(config.diagnostics).join('\n'), /unsupported: prompt functions in Python \(p.py\)/);
+  });
+
   it('pairs prompts with the cases whose prompts list allows them; nunjucksFilters render', async () => {
     writeFileSync(join(folder.dir, 'shout.js'), 'module.exports = (s) => String(s).toUpperCase() + "!";\n');
     const file = join(folder.dir, 'promptfooconfig.yaml');

@@ -119,6 +119,11 @@ function isChatJson(text: string): boolean {
   }
 }
 
+/** A YAML/JSON file listing prompts (`{ id | raw, label }` entries), not chat messages (`{ role, content }`). */
+function isPromptList(v: unknown[]): boolean {
+  return v.length > 0 && v.every((p) => isRecord(p) && !('role' in p) && (typeof p.raw === 'string' || typeof p.id === 'string'));
+}
+
 /** Prompts from one file: text split on `---` lines, JSON/YAML chat lists, `.prompt`/`.prompty` files. */
 function promptsFromFile(abs: string, label: string | undefined, range: Range | undefined, ctx: Ctx, functionName?: string): PromptfooPrompt[] {
   const rel = relative(ctx.baseDir, abs) || basename(abs);
@@ -139,10 +144,20 @@ function promptsFromFile(abs: string, label: string | undefined, range: Range | 
     ctx.diags.push(diagnostic(ctx.file, 'error', 'file-not-found', `prompt file not found: ${rel}`, range));
     return [];
   }
-  if (ext === '.json') return [{ label: label ?? rel, kind: isChatJson(text) ? 'chat' : 'text', template: text, file: abs, range }];
+  if (ext === '.json') {
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      // Not JSON as written: a template that renders to JSON.
+    }
+    if (Array.isArray(v) && isPromptList(v)) return promptList(v, () => range, ctx);
+    return [{ label: label ?? rel, kind: isChatJson(text) ? 'chat' : 'text', template: text, file: abs, range }];
+  }
   if (ext === '.yaml' || ext === '.yml') {
     try {
       const v: unknown = parseYaml(text);
+      if (Array.isArray(v) && isPromptList(v)) return promptList(v, () => range, ctx);
       if (Array.isArray(v)) return [{ label: label ?? rel, kind: 'chat', template: JSON.stringify(v), file: abs, range }];
     } catch (e) {
       ctx.diags.push(diagnostic(ctx.file, 'error', 'yaml-syntax', `${rel}: ${(e as Error).message.split('\n')[0]}`, range));
@@ -162,7 +177,7 @@ function promptsFromFile(abs: string, label: string | undefined, range: Range | 
 function promptFromString(s: string, label: string | undefined, range: Range | undefined, ctx: Ctx): PromptfooPrompt[] {
   if (s.startsWith('file://')) {
     // `file://prompts.js:makePrompt` names a function in a script.
-    const m = /^(.*\.(?:m?js|cjs|py|ts)):([A-Za-z_$][\w$]*)$/.exec(s.slice('file://'.length));
+    const m = /^(.*\.(?:m?js|cjs|py|ts)):([A-Za-z_$][\w$.]*)$/.exec(s.slice('file://'.length));
     const pattern = m ? m[1]! : s.slice('file://'.length);
     const files = expandGlob(pattern, ctx.baseDir);
     if (files.length === 0) ctx.diags.push(diagnostic(ctx.file, 'error', 'file-not-found', `no prompt file matches ${s}`, range));
@@ -186,8 +201,13 @@ function loadPrompts(raw: unknown, node: unknown, ctx: Ctx): PromptfooPrompt[] {
     return [];
   }
   const nodes = itemNodes(node);
+  return promptList(raw, (i) => rangeOfNode(nodes[i], ctx), ctx);
+}
+
+/** A list of prompts: text or `file://` paths, or `{ id | raw, label }`. */
+function promptList(raw: unknown[], rangeAt: (i: number) => Range | undefined, ctx: Ctx): PromptfooPrompt[] {
   return raw.flatMap((p, i) => {
-    const range = rangeOfNode(nodes[i], ctx);
+    const range = rangeAt(i);
     if (typeof p === 'string') return promptFromString(p, undefined, range, ctx);
     if (isRecord(p)) {
       const label = typeof p.label === 'string' ? p.label : undefined;
