@@ -252,6 +252,19 @@ tests:
     assert.match(errors(config.diagnostics).join('\n'), /unsupported: prompt functions in Python \(p.py\)/);
   });
 
+  it('resolves $ref into the config (assertionTemplates); a reference to nothing is an error where it is written', async () => {
+    const { cases } = await build(`prompts: [hi]
+providers: [echo]
+assertionTemplates:
+  short: { type: javascript, value: output.length < 50 }
+tests:
+  - assert: [{ $ref: '#/assertionTemplates/short' }, { type: contains, value: x }]
+`);
+    assert.deepStrictEqual(cases[0]!.assert.map((a) => [a.type, a.value]), [['javascript', 'output.length < 50'], ['contains', 'x']]);
+    const bad = parse("prompts: [hi]\nproviders: [echo]\ntests:\n  - assert: [{ $ref: '#/assertionTemplates/nope' }]\n");
+    assert.deepStrictEqual(bad.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.range.start.line]), [['invalid-ref', 3]]);
+  });
+
   it('pairs prompts with the cases whose prompts list allows them; nunjucksFilters render', async () => {
     writeFileSync(join(folder.dir, 'shout.js'), 'module.exports = (s) => String(s).toUpperCase() + "!";\n');
     const file = join(folder.dir, 'promptfooconfig.yaml');

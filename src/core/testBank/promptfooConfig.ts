@@ -76,7 +76,7 @@ export interface PromptfooConfig {
   diagnostics: BankDiagnostic[];
 }
 
-const TOP_KEYS = new Set(['description', 'prompts', 'providers', 'tests', 'defaultTest', 'evaluateOptions', 'scenarios', 'env', 'nunjucksFilters', 'derivedMetrics']);
+const TOP_KEYS = new Set(['description', 'prompts', 'providers', 'tests', 'defaultTest', 'evaluateOptions', 'scenarios', 'env', 'nunjucksFilters', 'derivedMetrics', 'assertionTemplates']);
 /** Keys that only steer promptfoo's own CLI, web viewer or sharing: nothing to do, nothing to warn about. */
 const QUIET_KEYS = new Set(['outputPath', 'sharing', 'commandLineOptions', 'metadata', 'tags', 'writeLatestResults', '$schema', 'tracing']);
 /** Keys that change what runs or what is reported: running without them would be another eval. */
@@ -354,6 +354,36 @@ function loadFilters(raw: unknown, node: unknown, ctx: Ctx): Record<string, stri
   return filters;
 }
 
+/**
+ * promptfoo dereferences JSON references in its config: `{ $ref: '#/assertionTemplates/name' }` (any
+ * `#/…` pointer into the config) is replaced by what it points at. A reference to another file or to
+ * nothing is an error.
+ */
+function resolveRefs(v: unknown, root: Record<string, unknown>, ctx: Ctx, seen: Set<string>, text: string): unknown {
+  if (Array.isArray(v)) return v.map((x) => resolveRefs(x, root, ctx, seen, text));
+  if (!isRecord(v)) return v;
+  if (typeof v.$ref === 'string') {
+    const ref = v.$ref;
+    const at = text.indexOf(ref) >= 0 ? rangeOf(ctx.positionAt, text.indexOf(ref), text.indexOf(ref) + ref.length) : undefined;
+    if (!ref.startsWith('#/')) {
+      ctx.diags.push(diagnostic(ctx.file, 'error', 'unsupported', `$ref ${ref}: only references into this config (#/…) are supported`, at));
+      return v;
+    }
+    if (seen.has(ref)) {
+      ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-ref', `$ref ${ref} refers to itself`, at));
+      return v;
+    }
+    let target: unknown = root;
+    for (const part of ref.slice(2).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))) target = isRecord(target) || Array.isArray(target) ? (target as Record<string, unknown>)[part] : undefined;
+    if (target === undefined) {
+      ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-ref', `$ref ${ref} points at nothing in the config`, at));
+      return v;
+    }
+    return resolveRefs(target, root, ctx, new Set([...seen, ref]), text);
+  }
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveRefs(x, root, ctx, seen, text)]));
+}
+
 /** Parses promptfoo config text. `file` names it in diagnostics; relative paths resolve against its folder. */
 export function parsePromptfooConfig(text: string, file: string): PromptfooConfig {
   const ctx: Ctx = { file, baseDir: dirname(file), positionAt: positionsOf(text), diags: [] };
@@ -385,31 +415,32 @@ export function parsePromptfooConfig(text: string, file: string): PromptfooConfi
       ctx.diags.push(diagnostic(file, 'warning', 'unsupported', `"${key}" is not supported by Assay and is ignored`, rangeOfNode(pair.key, ctx)));
     }
   }
-  const prompts = loadPrompts(value.prompts, childNode(root, 'prompts'), ctx);
-  const providers = loadProviders(value.providers, childNode(root, 'providers'), ctx);
+  const data = resolveRefs(value, value, ctx, new Set(), text) as Record<string, unknown>;
+  const prompts = loadPrompts(data.prompts, childNode(root, 'prompts'), ctx);
+  const providers = loadProviders(data.providers, childNode(root, 'providers'), ctx);
   const testsNode = childNode(root, 'tests');
-  const tests = resolveTests(value.tests, ctx.baseDir, { file, node: testsNode, positionAt: ctx.positionAt, range: rangeOfNode(testsNode, ctx), allowGenerators: true });
-  let defaults = loadDefaultTest(value.defaultTest, childNode(root, 'defaultTest'), ctx);
-  const repeat = isRecord(value.evaluateOptions) ? value.evaluateOptions.repeat : undefined;
+  const tests = resolveTests(data.tests, ctx.baseDir, { file, node: testsNode, positionAt: ctx.positionAt, range: rangeOfNode(testsNode, ctx), allowGenerators: true });
+  let defaults = loadDefaultTest(data.defaultTest, childNode(root, 'defaultTest'), ctx);
+  const repeat = isRecord(data.evaluateOptions) ? data.evaluateOptions.repeat : undefined;
   if (typeof repeat === 'number' && Number.isInteger(repeat) && repeat >= 1 && defaults.repeat === undefined) defaults = mergeDefaults(defaults, { repeat });
   tests.defaults = mergeDefaults(defaults, tests.defaults);
   const scenariosNode = childNode(root, 'scenarios');
-  const scenarios = scenarioCases(value.scenarios, { file, baseDir: ctx.baseDir, node: scenariosNode, positionAt: ctx.positionAt }, ctx.diags);
+  const scenarios = scenarioCases(data.scenarios, { file, baseDir: ctx.baseDir, node: scenariosNode, positionAt: ctx.positionAt }, ctx.diags);
   const config: PromptfooConfig = {
     file,
     prompts,
     providers,
     tests,
-    hasTests: value.tests !== undefined && value.tests !== null,
+    hasTests: data.tests !== undefined && data.tests !== null,
     scenarios,
-    env: loadEnv(value.env, childNode(root, 'env'), ctx),
-    nunjucksFilters: loadFilters(value.nunjucksFilters, childNode(root, 'nunjucksFilters'), ctx),
-    derivedMetrics: loadDerivedMetrics(value.derivedMetrics, childNode(root, 'derivedMetrics'), ctx),
+    env: loadEnv(data.env, childNode(root, 'env'), ctx),
+    nunjucksFilters: loadFilters(data.nunjucksFilters, childNode(root, 'nunjucksFilters'), ctx),
+    derivedMetrics: loadDerivedMetrics(data.derivedMetrics, childNode(root, 'derivedMetrics'), ctx),
     diagnostics: ctx.diags,
   };
   const defaultTestRange = rangeOfNode(childNode(root, 'defaultTest'), ctx);
   if (defaultTestRange) config.defaultTestRange = defaultTestRange;
-  if (typeof value.description === 'string') config.description = value.description;
+  if (typeof data.description === 'string') config.description = data.description;
   return config;
 }
 
