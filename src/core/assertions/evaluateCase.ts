@@ -7,6 +7,7 @@ import type { CallResult, ChatRequest } from '../types';
 import { checkAssertion, resolveAssertionType } from './assertionRegistry';
 import type {
   AssertionInput,
+  AssertionLimits,
   AssertionResult,
   AssertionSpec,
   AssertionTestContext,
@@ -25,6 +26,8 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
   /** Folder for relative `file://` references in assertion values. */
   baseDir?: string;
+  /** Time and memory limits of `javascript` and `regex` assertions; the defaults where absent. */
+  limits?: AssertionLimits;
 }
 
 /** A test case as far as evaluation goes; `TestCase` from core/testBank (defaults applied) satisfies it. */
@@ -49,7 +52,7 @@ function errorRaw(error: string): RawAssertionResult {
 /** The input with the output as an assertion's own `transform` makes it (a value that is not text as its JSON). */
 async function transformedInput(code: string, input: AssertionInput): Promise<AssertionInput | { error: string }> {
   const context = { vars: input.vars, prompt: input.request?.messages.map((m) => m.content).join('\n\n'), test: input.test };
-  const r = await runTransform(code, 'output', input.output, context, { baseDir: input.baseDir ?? process.cwd(), trusted: input.trusted });
+  const r = await runTransform(code, 'output', input.output, context, { baseDir: input.baseDir ?? process.cwd(), trusted: input.trusted, ...(input.limits ? { limits: input.limits } : {}), ...(input.signal ? { signal: input.signal } : {}) });
   if ('error' in r) return r;
   const text = typeof r.value === 'string' ? r.value : (JSON.stringify(r.value) ?? String(r.value));
   return { ...input, output: text, result: { ...input.result, text } };
@@ -121,6 +124,7 @@ export async function evaluateCase(testCase: EvaluableCase, result: CallResult, 
     trusted: options.trusted,
     signal: options.signal,
     baseDir: options.baseDir,
+    ...(options.limits ? { limits: options.limits } : {}),
   };
   const results = await Promise.all(testCase.assert.map((spec, i) => evaluateAssertion(spec, i, input)));
   return combine(results, testCase.threshold);

@@ -2,10 +2,8 @@
 // neither tests nor scenarios), then `scenarios`; `defaultTest` applied; `transformVars` run on each
 // test's vars; then list-valued vars expanded into one case per combination. Also loads the config's
 // `nunjucksFilters`. User code runs only when trusted; otherwise its use is an error before any call.
-import { pathToFileURL } from 'node:url';
-import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { importModule } from '../assertions/importModule';
 import { isRecord } from '../assertions/valueUtils';
 import type { TemplateFilters } from '../template/templateRenderer';
 import type { Range } from '../types';
@@ -39,6 +37,19 @@ function checkCode(options: Record<string, unknown> | undefined, where: { file: 
   }
 }
 
+/**
+ * A CommonJS module loaded afresh, in this thread: filters are called synchronously while a template
+ * renders, and a generator may export a list rather than a function, so neither can run in the sandbox.
+ * An ES module (`.mjs`, or `import`/`export` syntax) is an error that says so.
+ */
+function loadCommonJs(path: string): unknown {
+  if (/\.mjs$/i.test(path)) throw new Error(`${path} is an ES module; use a CommonJS file (module.exports = …)`);
+  const req = createRequire(path);
+  delete req.cache[path];
+  const mod: unknown = req(path);
+  return isRecord(mod) && 'default' in mod && mod.__esModule === true ? mod.default : mod;
+}
+
 /** The cases a JavaScript test generator returns (an array, or a function returning one, possibly async). */
 async function generatedCases(g: TestGenerator, config: PromptfooConfig, trusted: boolean, diags: BankDiagnostic[]): Promise<TestCase[]> {
   const name = `${g.path}${g.functionName ? `:${g.functionName}` : ''}`;
@@ -49,9 +60,8 @@ async function generatedCases(g: TestGenerator, config: PromptfooConfig, trusted
   if (!trusted) return fail(`tests from ${name} run JavaScript: only in a trusted workspace (or the CLI)`);
   let value: unknown;
   try {
-    const mod = await importModule(`${pathToFileURL(g.path).href}?v=${statSync(g.path).mtimeMs}`);
-    const base = mod.default !== undefined ? mod.default : mod;
-    value = g.functionName ? (isRecord(base) ? base[g.functionName] : undefined) ?? mod[g.functionName] : base;
+    const mod = loadCommonJs(g.path);
+    value = g.functionName ? (typeof mod === 'function' || isRecord(mod) ? (mod as Record<string, unknown>)[g.functionName] : undefined) : mod;
     if (typeof value === 'function') value = await (value as () => unknown)();
   } catch (e) {
     return fail(`tests from ${name}: ${(e as Error).message.split('\n')[0]}`);
@@ -109,8 +119,8 @@ export async function loadNunjucksFilters(config: PromptfooConfig, trusted: bool
   const diagnostics: BankDiagnostic[] = [];
   for (const [name, path] of entries) {
     try {
-      const mod = await importModule(`${pathToFileURL(path).href}?v=${statSync(path).mtimeMs}`);
-      const fn = typeof mod.default === 'function' ? mod.default : typeof mod[name] === 'function' ? mod[name] : undefined;
+      const mod = loadCommonJs(path);
+      const fn = typeof mod === 'function' ? mod : isRecord(mod) && typeof mod[name] === 'function' ? mod[name] : undefined;
       if (typeof fn === 'function') filters[name] = fn as TemplateFilters[string];
       else diagnostics.push(diagnostic(config.file, 'error', 'invalid-filters', `nunjucksFilters.${name}: ${path} must export a function`, undefined));
     } catch (e) {

@@ -1,10 +1,11 @@
 // A promptfoo prompt rendered as promptfoo renders it: the template (with a test's `options.prefix` and
 // `options.suffix` around it) through Nunjucks, then read as its providers read it — a rendered JSON list
 // of messages (or YAML starting `- role:`) is a chat, anything else is one user message.
-import { statSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { importModule } from '../assertions/importModule';
+import { DEFAULT_ASSERTION_LIMITS } from '../assertions/assertionTypes';
+import { runSandboxed } from '../sandbox/sandboxPool';
+import { fileTask } from './userTransform';
 import { isRecord } from '../assertions/valueUtils';
 import type { RenderResult } from '../promptFile/renderPrompt';
 import { renderTemplate, type TemplateFilters } from '../template/templateRenderer';
@@ -75,39 +76,21 @@ export function renderPromptfooTemplate(p: PromptfooPrompt, filters: TemplateFil
   };
 }
 
-type PromptFunction = (context: { vars: Record<string, unknown> }) => unknown;
-
-async function loadPromptFunction(p: PromptfooPrompt): Promise<PromptFunction | { error: string }> {
-  const file = p.file!;
-  try {
-    const mod = await importModule(`${pathToFileURL(file).href}?v=${statSync(file).mtimeMs}`);
-    const base = mod.default !== undefined ? mod.default : mod;
-    const fn = p.functionName ? (isRecord(base) ? base[p.functionName] : undefined) ?? mod[p.functionName] : typeof base === 'function' ? base : undefined;
-    if (typeof fn !== 'function') return { error: `${file} must export a function${p.functionName ? ` named ${p.functionName}` : ' (module.exports or default)'}` };
-    return fn as PromptFunction;
-  } catch (e) {
-    return { error: `cannot load ${file}: ${(e as Error).message.split('\n')[0]}` };
-  }
-}
-
 /**
  * A `function` prompt's renderer: promptfoo calls the file's function with `{ vars }` and reads a text
  * result as it reads a rendered template, a list as the messages, `{ prompt }` as that prompt. A returned
  * `config` would change the provider's settings, which Assay cannot do per prompt: an error, not ignored.
  */
 export function renderPromptfooFunction(p: PromptfooPrompt): (vars: Record<string, unknown>, affix?: PromptAffix) => Promise<RenderResult> {
-  let loaded: Promise<PromptFunction | { error: string }> | undefined;
   return async (vars, affix) => {
     if (affix?.prefix || affix?.suffix) return { error: { message: `a test's prefix and suffix apply to text prompts, not to the prompt function ${p.label}` } };
-    loaded ??= loadPromptFunction(p);
-    const fn = await loaded;
-    if ('error' in fn) return { error: { message: fn.error } };
-    let value: unknown;
-    try {
-      value = await fn({ vars });
-    } catch (e) {
-      return { error: { message: `prompt function ${p.label} threw: ${(e as Error).message}` } };
-    }
+    // The sandbox calls the export as (output, context): promptfoo's single argument is the first.
+    const task = fileTask(`file://${p.file!}${p.functionName ? `:${p.functionName}` : ''}`, dirname(p.file!), { vars }, undefined);
+    if ('error' in task) return { error: { message: task.error } };
+    const limits = DEFAULT_ASSERTION_LIMITS;
+    const outcome = await runSandboxed(task, { timeoutMs: limits.javascriptTimeoutMs, memoryMb: limits.memoryMb });
+    if (!outcome.ok) return { error: { message: `prompt function ${p.label}: ${outcome.kind === 'timeout' ? `did not finish within ${limits.javascriptTimeoutMs} ms` : outcome.message}` } };
+    let value = outcome.value;
     if (isRecord(value) && 'config' in value) return { error: { message: `prompt function ${p.label} returned a config; per-prompt provider settings are not supported` } };
     if (isRecord(value) && 'prompt' in value) value = value.prompt;
     if (typeof value === 'string') return readRenderedPrompt(value, p.label, false);

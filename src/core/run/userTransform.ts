@@ -1,121 +1,85 @@
 // promptfoo's `transform` (an output before assertions) and `transformVars` (a test's vars before it
 // renders): inline JavaScript or `file://path.js[:functionName]`, called as promptfoo calls them —
 // `(output, context)` or `(vars, context)`. User code: only where the workspace is trusted (the CLI, a
-// trusted workspace). `node:vm` gives inline code its own global scope and a time limit, not a security boundary.
+// trusted workspace); it runs in a sandbox worker (core/sandbox) under the assertion limits.
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as vm from 'node:vm';
-import { importModule } from '../assertions/importModule';
-import { isRecord } from '../assertions/valueUtils';
+import { DEFAULT_ASSERTION_LIMITS, type AssertionLimits } from '../assertions/assertionTypes';
+import { runSandboxed, type SandboxTask } from '../sandbox/sandboxPool';
 
-/** Limit for the synchronous part of inline code (as for `javascript` assertions). */
-export const TRANSFORM_TIMEOUT_MS = 5000;
+/** Limit for one transform (as for `javascript` assertions). */
+export const TRANSFORM_TIMEOUT_MS = DEFAULT_ASSERTION_LIMITS.javascriptTimeoutMs;
 
 /** What the transform's first parameter is called in inline code. */
 export type TransformInput = 'output' | 'vars';
 
-type TransformFn = (input: unknown, context: unknown) => unknown;
-
-const compiled = new Map<string, { script: vm.Script; sandbox: vm.Context } | { error: string }>();
-const SILENT_CONSOLE = { log() {}, info() {}, warn() {}, error() {}, debug() {} };
-
-/** promptfoo's rule: one line is an expression, several lines are a function body with `return`. */
-function compile(code: string, input: TransformInput): { script: vm.Script; sandbox: vm.Context } | { error: string } {
-  const key = `${input}\n${code}`;
-  const hit = compiled.get(key);
-  if (hit) return hit;
+/**
+ * The function body the sandbox runs for inline code, its input arriving as `output`: promptfoo's rule,
+ * one line is `return <line>`, several lines are a body with `return`.
+ */
+function bodyOf(code: string, input: TransformInput): string {
   const body = code.includes('\n') ? code : `return ${code}`;
-  let entry: { script: vm.Script; sandbox: vm.Context } | { error: string };
-  try {
-    // The wrapper reads the globals into parameters synchronously, so overlapping calls don't share values.
-    const script = new vm.Script(`(async function (${input}, context) {\n${body}\n})(__input, __context)`, { filename: 'transform.js' });
-    entry = { script, sandbox: vm.createContext({ console: SILENT_CONSOLE }) };
-  } catch (e) {
-    entry = { error: `the transform does not compile: ${(e as Error).message}` };
-  }
-  if (compiled.size > 500) compiled.clear();
-  compiled.set(key, entry);
-  return entry;
+  return input === 'vars' ? `const vars = output;\n${body}\n` : `${body}\n`;
 }
 
 /** Checks a transform without running it: inline code must compile; a file must be JavaScript. */
 export function checkTransform(code: unknown, input: TransformInput): string | undefined {
   if (typeof code !== 'string' || code.trim() === '') return 'a transform must be JavaScript code or file://path.js';
   if (code.startsWith('file://')) {
-    const path = code.slice('file://'.length).replace(/:[\w$]+$/, '');
+    const path = code.slice('file://'.length).replace(/:[\w$.]+$/, '');
     if (/\.py$/i.test(path)) return `Python transforms (${path}) are not supported: use JavaScript`;
     if (!/\.(m?js|cjs)$/i.test(path)) return `a transform file must be JavaScript (.js, .cjs, .mjs): ${path}`;
     return undefined;
   }
-  const c = compile(code, input);
-  return 'error' in c ? c.error : undefined;
+  try {
+    new vm.Script(`(async function (output, context) {\n${bodyOf(code, input)}})`);
+    return undefined;
+  } catch (e) {
+    return `the transform does not compile: ${(e as Error).message}`;
+  }
 }
 
-async function loadFunction(ref: string, baseDir: string): Promise<TransformFn | { error: string }> {
+/** A `file://path.js[:name]` reference as a sandbox task (a changed file is loaded afresh: its mtime is in the URL). */
+export function fileTask(ref: string, baseDir: string, output: unknown, context: unknown): SandboxTask | { error: string } {
   let path = ref.slice('file://'.length);
-  let name: string | undefined;
+  let exportName: string | undefined;
   const m = /^(.*\.(?:m?js|cjs)):([A-Za-z_$][\w$]*)$/.exec(path);
-  if (m) [path, name] = [m[1]!, m[2]];
+  if (m) [path, exportName] = [m[1]!, m[2]];
   const abs = isAbsolute(path) ? path : resolve(baseDir, path);
   let mtime: number;
   try {
     mtime = statSync(abs).mtimeMs;
   } catch {
-    return { error: `transform file not found: ${abs}` };
+    return { error: `file not found: ${abs}` };
   }
-  try {
-    const mod = await importModule(`${pathToFileURL(abs).href}?v=${mtime}`);
-    const base = mod.default !== undefined ? mod.default : mod;
-    const fn = name ? (isRecord(base) ? base[name] : undefined) ?? mod[name] : typeof base === 'function' ? base : undefined;
-    if (typeof fn !== 'function') return { error: `${abs} must export a function${name ? ` named ${name}` : ' (module.exports or default)'}` };
-    return fn as TransformFn;
-  } catch (e) {
-    return { error: `cannot load ${abs}: ${(e as Error).message}` };
-  }
+  return { kind: 'javascript-file', url: `${pathToFileURL(abs).href}?v=${mtime}`, path: abs, ...(exportName ? { exportName } : {}), output, context };
 }
 
 /**
  * Runs a transform on `value` with `context`. Resolves to the new value, or to `{ error }` when the code
- * does not load, throws, times out or returns nothing (promptfoo's rule: null and undefined are errors).
+ * does not load, throws, runs past its limits or returns nothing (promptfoo's rule: null and undefined are errors).
  */
 export async function runTransform(
   code: string,
   input: TransformInput,
   value: unknown,
   context: Record<string, unknown>,
-  options: { baseDir: string; trusted: boolean; timeoutMs?: number },
+  options: { baseDir: string; trusted: boolean; timeoutMs?: number; limits?: AssertionLimits; signal?: AbortSignal },
 ): Promise<{ value: unknown } | { error: string }> {
   if (!options.trusted) return { error: `${input === 'vars' ? 'transformVars' : 'transform'} runs JavaScript: only in a trusted workspace (or the CLI)` };
-  const timeoutMs = options.timeoutMs ?? TRANSFORM_TIMEOUT_MS;
-  try {
-    let pending: unknown;
-    if (code.startsWith('file://')) {
-      const problem = checkTransform(code, input);
-      if (problem) return { error: problem };
-      const fn = await loadFunction(code, options.baseDir);
-      if ('error' in fn) return fn;
-      pending = fn(value, context);
-    } else {
-      const c = compile(code, input);
-      if ('error' in c) return c;
-      c.sandbox.__input = value;
-      c.sandbox.__context = context;
-      try {
-        pending = c.script.runInContext(c.sandbox, { timeout: timeoutMs });
-      } finally {
-        delete c.sandbox.__input;
-        delete c.sandbox.__context;
-      }
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<{ timedOut: true }>((r) => (timer = setTimeout(() => r({ timedOut: true }), timeoutMs)));
-    const settled = await Promise.race([Promise.resolve(pending).then((v) => ({ v })), timeout]).finally(() => clearTimeout(timer));
-    if ('timedOut' in settled) return { error: `the transform did not finish within ${timeoutMs} ms` };
-    if (settled.v === null || settled.v === undefined) return { error: 'the transform returned nothing (null or undefined)' };
-    return { value: settled.v };
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    return { error: /timed out/i.test(message) ? `the transform did not finish within ${timeoutMs} ms` : `the transform threw: ${message}` };
+  const limits = options.limits ?? DEFAULT_ASSERTION_LIMITS;
+  const timeoutMs = options.timeoutMs ?? limits.javascriptTimeoutMs;
+  const problem = checkTransform(code, input);
+  if (problem) return { error: problem };
+  const task = code.startsWith('file://') ? fileTask(code, options.baseDir, value, context) : ({ kind: 'javascript', code: bodyOf(code, input), output: value, context } as const);
+  if ('error' in task) return task;
+  const outcome = await runSandboxed(task, { timeoutMs, memoryMb: limits.memoryMb, ...(options.signal ? { signal: options.signal } : {}) });
+  if (!outcome.ok) {
+    const why = { timeout: `the transform did not finish within ${timeoutMs} ms`, memory: `the transform was stopped: ${outcome.message}`, aborted: 'cancelled', threw: `the transform threw: ${outcome.message}`, invalid: `the transform failed: ${outcome.message}`, crashed: `the transform was stopped: ${outcome.message}` }[outcome.kind];
+    return { error: why };
   }
+  if (outcome.value === null || outcome.value === undefined) return { error: 'the transform returned nothing (null or undefined)' };
+  return { value: outcome.value };
 }
