@@ -14,6 +14,7 @@ import { parsePromptfooConfig } from '../../src/core/testBank/promptfooConfig';
 import { expandVarCombinations, isAllowedPrompt, isAllowedProvider } from '../../src/core/testBank/promptfooTests';
 import type { BankDiagnostic } from '../../src/core/testBank/testBankTypes';
 import { tempFolder } from '../support/storeFixtures';
+import { TEST_FILES } from '../support/testFiles';
 
 const errors = (diags: BankDiagnostic[]) => diags.filter((d) => d.severity === 'error').map((d) => `${d.code}: ${d.message}`);
 
@@ -67,11 +68,11 @@ describe('promptfoo tests, scenarios and defaultTest', () => {
   let folder: ReturnType<typeof tempFolder>;
   beforeEach(() => (folder = tempFolder('assay-pf-tests-')));
   afterEach(() => folder.cleanup());
-  const parse = (yaml: string) => parsePromptfooConfig(yaml, join(folder.dir, 'promptfooconfig.yaml'));
+  const parse = (yaml: string) => parsePromptfooConfig(yaml, join(folder.dir, 'promptfooconfig.yaml'), TEST_FILES);
   const build = async (yaml: string, trusted = true) => {
     const config = parse(yaml);
     assert.deepStrictEqual(errors([...config.diagnostics, ...config.tests.diagnostics]), []);
-    return promptfooCases(config, { trusted });
+    return promptfooCases(config, { trusted, files: TEST_FILES });
   };
 
   it('runs tests, then scenarios (scenario, row, test), each list var expanded; defaultTest merged into all', async () => {
@@ -173,7 +174,7 @@ tests:
   ];
   for (const [why, yaml, trusted, expected] of refused) {
     it(`refuses ${why} before any call`, async () => {
-      const r = await promptfooCases(parse(`prompts: [hi]\nproviders: [echo]\n${yaml}\n`), { trusted });
+      const r = await promptfooCases(parse(`prompts: [hi]\nproviders: [echo]\n${yaml}\n`), { trusted, files: TEST_FILES });
       assert.match(errors(r.diagnostics).join('\n'), expected);
     });
   }
@@ -281,14 +282,14 @@ tests:
   - { vars: { name: c } }
 `,
     );
-    const suites = await promptfooSuites(file, { root: folder.dir, defaultModels: [], trusted: true });
+    const suites = await promptfooSuites(file, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted: true });
     assert.deepStrictEqual(errors(suites.flatMap((s) => s.diagnostics)), []);
     const rendered = await Promise.all(suites.map(async (s) => [s.prompt.label, await Promise.all(s.cases.map(async (c) => JSON.stringify(await s.prompt.render(c.vars))))]));
     assert.deepStrictEqual(rendered, [
       ['greet', ['{"messages":[{"role":"user","content":"Hi A!"}]}', '{"messages":[{"role":"user","content":"Hi C!"}]}']],
       ['farewell:short', ['{"messages":[{"role":"user","content":"Bye b"}]}', '{"messages":[{"role":"user","content":"Bye c"}]}']],
     ]);
-    const untrusted = await promptfooSuites(file, { root: folder.dir, defaultModels: [], trusted: false });
+    const untrusted = await promptfooSuites(file, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted: false });
     assert.match(errors(untrusted.flatMap((s) => s.diagnostics)).join('\n'), /untrusted-code: nunjucksFilters run JavaScript/);
   });
 });
@@ -320,7 +321,7 @@ tests:
   - file://gen.js:few
 `,
     );
-    const suites = await promptfooSuites(file, { root: folder.dir, defaultModels: [], trusted: true });
+    const suites = await promptfooSuites(file, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted: true });
     assert.deepStrictEqual(errors(suites.flatMap((s) => s.diagnostics)), []);
     assert.deepStrictEqual(suites.map((s) => s.prompt.label), ['prompts.js', 'prompts.js:chat', 'prompts.js:wrapped']);
     assert.deepStrictEqual(suites[0]!.cases.map((c) => [c.description, c.vars.x]), [
@@ -351,14 +352,14 @@ tests:
       writeFileSync(join(folder.dir, 'p.py'), 'def make(): pass\n');
       writeFileSync(join(folder.dir, 'notlist.js'), 'module.exports = { a: 1 };\n');
       writeFileSync(file, `${yaml}\nproviders: [echo]\n`);
-      const suites = await promptfooSuites(file, { root: folder.dir, defaultModels: [], trusted });
+      const suites = await promptfooSuites(file, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted });
       assert.match(errors(suites.flatMap((s) => s.diagnostics)).join('\n'), expected);
     });
   }
 
   it('a function prompt that returns a provider config is an error when it renders, never ignored', async () => {
     writeFileSync(file, `prompts: ['file://prompts.js:configured']\nproviders: [echo]\ntests: [{}]\n`);
-    const [suite] = await promptfooSuites(file, { root: folder.dir, defaultModels: [], trusted: true });
+    const [suite] = await promptfooSuites(file, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted: true });
     assert.match(JSON.stringify(await suite!.prompt.render({})), /returned a config; per-prompt provider settings are not supported/);
   });
 });
@@ -473,7 +474,7 @@ describe('promptfoo derivedMetrics', () => {
   });
 
   it('a config’s derived metric that does not compile is an error where it is written', () => {
-    const config = parsePromptfooConfig('prompts: [hi]\nproviders: [echo]\nderivedMetrics:\n  - name: f1\n    value: 2 * p * r / (p + r\n  - { name: ok, value: p }\n', '/x/promptfooconfig.yaml');
+    const config = parsePromptfooConfig('prompts: [hi]\nproviders: [echo]\nderivedMetrics:\n  - name: f1\n    value: 2 * p * r / (p + r\n  - { name: ok, value: p }\n', '/x/promptfooconfig.yaml', TEST_FILES);
     assert.deepStrictEqual(config.diagnostics.map((d) => [d.code, d.range.start.line, d.message]), [['invalid-metrics', 3, 'derived metric f1: a ( is not closed']]);
     assert.deepStrictEqual(config.derivedMetrics, [{ name: 'ok', value: 'p' }]);
   });

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { isRecord } from '../assertions/valueUtils';
+import type { FileAccess } from '../files/safeFiles';
 import type { TemplateFilters } from '../template/templateRenderer';
 import type { Range } from '../types';
 import { applyDefaults, assignIds, diagnostic, normalizeCase } from '../testBank/normalizeCase';
@@ -17,6 +18,8 @@ import { checkTransform, runTransform } from './userTransform';
 export interface PromptfooCaseOptions {
   /** Whether `transform`, `transformVars` and filters may run (the CLI, a trusted workspace). */
   trusted: boolean;
+  /** What generated tests' `file://` values may read. */
+  files: FileAccess;
 }
 
 const CODE_OPTIONS = [
@@ -51,7 +54,8 @@ function loadCommonJs(path: string): unknown {
 }
 
 /** The cases a JavaScript test generator returns (an array, or a function returning one, possibly async). */
-async function generatedCases(g: TestGenerator, config: PromptfooConfig, trusted: boolean, diags: BankDiagnostic[]): Promise<TestCase[]> {
+async function generatedCases(g: TestGenerator, config: PromptfooConfig, options: PromptfooCaseOptions, diags: BankDiagnostic[]): Promise<TestCase[]> {
+  const trusted = options.trusted;
   const name = `${g.path}${g.functionName ? `:${g.functionName}` : ''}`;
   const fail = (message: string): TestCase[] => {
     diags.push(diagnostic(g.file, 'error', trusted ? 'test-generator' : 'untrusted-code', message, g.range));
@@ -69,7 +73,7 @@ async function generatedCases(g: TestGenerator, config: PromptfooConfig, trusted
   if (!Array.isArray(value)) return fail(`tests from ${name} must be a list of test cases, or a function returning one`);
   const local: BankDiagnostic[] = [];
   const cases = value.flatMap((item, index) => {
-    const c = normalizeCase(item, { file: g.path, index, baseDir: dirname(config.file) }, local);
+    const c = normalizeCase(item, { file: g.path, index, baseDir: dirname(config.file), files: options.files }, local);
     return c ? [c] : [];
   });
   diags.push(...local);
@@ -82,7 +86,7 @@ export async function promptfooCases(config: PromptfooConfig, options: Promptfoo
   let raw = [...config.tests.cases];
   const generators = config.tests.generators ?? [];
   // Inserted from the last, so each generator's index into the cases is still right when its turn comes.
-  for (const g of [...generators].reverse().sort((a, b) => b.at - a.at)) raw.splice(g.at, 0, ...(await generatedCases(g, config, options.trusted, diagnostics)));
+  for (const g of [...generators].reverse().sort((a, b) => b.at - a.at)) raw.splice(g.at, 0, ...(await generatedCases(g, config, options, diagnostics)));
   if (diagnostics.some((d) => d.severity === 'error')) return { cases: [], diagnostics };
   const hasTests = config.hasTests;
   if (!hasTests && config.scenarios.length === 0) raw = assignIds([{ vars: {}, assert: [], source: { file: config.file, index: 0 } }], config.file);

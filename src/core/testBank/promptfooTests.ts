@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Node } from 'yaml';
 import { isMap, isScalar, isSeq } from 'yaml';
 import { isRecord } from '../assertions/valueUtils';
+import type { FileAccess } from '../files/safeFiles';
 import type { Range } from '../types';
 import { assignIds, diagnostic, normalizeCase, type CaseLocation, type UnidentifiedCase } from './normalizeCase';
 import { rangeOf, type PositionAt } from './positions';
@@ -67,6 +68,8 @@ export function expandCases(cases: TestCase[]): TestCase[] {
 export interface ScenarioSource {
   file: string;
   baseDir: string;
+  /** What `file://` values in the scenarios may read. */
+  files: FileAccess;
   node?: Node | null;
   positionAt?: PositionAt;
 }
@@ -137,7 +140,7 @@ export function scenarioCases(raw: unknown, source: ScenarioSource, diags: BankD
         const rowAssert = Array.isArray(row.assert) ? (row.assert as unknown[]) : [];
         const testAssert = Array.isArray(test.assert) ? (test.assert as unknown[]) : [];
         if (row.assert !== undefined || test.assert !== undefined) merged.assert = [...rowAssert, ...testAssert];
-        const loc: CaseLocation = { file: source.file, index: out.length, baseDir: source.baseDir, ...(testAt ? { range: testAt } : {}) };
+        const loc: CaseLocation = { file: source.file, index: out.length, baseDir: source.baseDir, files: source.files, ...(testAt ? { range: testAt } : {}) };
         const c = normalizeCase(merged, loc, diags);
         // Negative indexes: scenario tests are not entries of the config's `tests` list.
         if (c) out.push({ ...c, source: { file: source.file, index: -1 - out.length } });
