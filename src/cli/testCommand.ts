@@ -12,7 +12,7 @@ import { writeJsonFile } from '../core/run/jsonFile';
 import { junitPieces, testCaseName } from '../core/run/junit';
 import { checkModels, modelsUsed } from '../core/run/preflight';
 import { jsonReport, overallPassRate, sumTotals, type CaseExecution, type ReportTotals, type RunReport } from '../core/run/runReport';
-import { runTests } from '../core/run/testRun';
+import { plannedExecutions, runTests } from '../core/run/testRun';
 import { bankFileSuite, pairedPromptFiles, projectPath, promptfooSuites, promptFileSuite, type ModelTarget, type TestSuite } from '../core/run/testSuite';
 import { resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
@@ -270,6 +270,11 @@ function printReport(stdout: NodeJS.WritableStream, r: RunReport): void {
     ]);
   }
   out.write(table(rows, new Set([1, 3, 4, 5, 6, 7, 8, 9])).join('\n') + '\n');
+  for (const m of r.metrics ?? []) {
+    if (m.derived.length === 0) continue;
+    const values = m.derived.map((d) => `${d.name} = ${d.value === null ? `— (${d.error})` : Number(d.value.toPrecision(6))}`);
+    out.write(`  ${m.model} derived metrics: ${values.join(', ')}\n`);
+  }
 
   const bad = r.executions.filter((e) => e.status !== 'pass' && !(e.cancelled && e.error?.message === 'Cancelled before it started'));
   if (bad.length > 0) {
@@ -364,6 +369,24 @@ class Progress {
     this.lastDraw = now;
     this.out.write(`\r\x1b[K${this.text()}`);
   }
+}
+
+/**
+ * The environment keys and endpoints are read from: the process's, under the `env` of the promptfoo
+ * configs being run (promptfoo's rule: the config's value wins). One process runs them all, so two configs
+ * giving one variable different values is an error, not a silent pick.
+ */
+function suiteEnvironment(base: NodeJS.ProcessEnv, suites: TestSuite[]): { env: NodeJS.ProcessEnv } | { error: string } {
+  const set = new Map<string, { value: string; suite: string }>();
+  for (const s of suites) {
+    for (const [k, v] of Object.entries(s.env ?? {})) {
+      const prior = set.get(k);
+      if (prior && prior.value !== v) return { error: `${prior.suite} and ${s.name} set env ${k} to different values; run them separately` };
+      set.set(k, { value: v, suite: s.name });
+    }
+  }
+  if (set.size === 0) return { env: base };
+  return { env: { ...base, ...Object.fromEntries([...set].map(([k, v]) => [k, v.value])) } };
 }
 
 /** Prices for endpoints of Assay's own naming that call an official API with another key. */
@@ -470,10 +493,14 @@ async function run(io: CliIo): Promise<number> {
     const files = fileAccess({ roots: [config.root, ...chosen], ...limits });
 
     const defaultModels = config.defaultModels ?? [DEFAULT_GRADING.graderModel];
-    const suiteOptions = { root: config.root, defaultModels, files };
-    let suites: TestSuite[] = sources.flatMap((s) =>
-      s.kind === 'prompt' ? [promptFileSuite(s.path, suiteOptions)] : s.kind === 'bank' ? [bankFileSuite(s.path, s.prompt, suiteOptions)] : promptfooSuites(s.path, suiteOptions),
+    // The CLI runs the user's own files: workspace code (transforms, filters) may run.
+    const suiteOptions = { root: config.root, defaultModels, files, trusted: true };
+    const loadedSuites = await Promise.all(
+      sources.map(async (s) =>
+        s.kind === 'prompt' ? [promptFileSuite(s.path, suiteOptions)] : s.kind === 'bank' ? [bankFileSuite(s.path, s.prompt, suiteOptions)] : promptfooSuites(s.path, suiteOptions),
+      ),
     );
+    let suites: TestSuite[] = loadedSuites.flat();
     let loadErrors = 0;
     for (const s of suites) {
       for (const d of s.diagnostics) {
@@ -516,8 +543,10 @@ async function run(io: CliIo): Promise<number> {
       graderModel: envModel('ASSAY_GRADER_MODEL') ?? config.grader.model ?? DEFAULT_GRADING.graderModel,
       embeddingModel: envModel('ASSAY_EMBEDDING_MODEL') ?? config.grader.embeddingModel ?? DEFAULT_GRADING.embeddingModel,
     };
-    const keys = envKeyLookup(io.env);
-    const endpoints: ProviderConfig[] = [...config.endpoints, ...envProviderConfigs(io.env), ...suites.flatMap((s) => s.endpoints)];
+    const runEnv = suiteEnvironment(io.env, suites);
+    if ('error' in runEnv) throw new UsageError(runEnv.error);
+    const keys = envKeyLookup(runEnv.env);
+    const endpoints: ProviderConfig[] = [...config.endpoints, ...envProviderConfigs(runEnv.env), ...suites.flatMap((s) => s.endpoints)];
     const registry = new ProviderRegistry({
       keys,
       providers: endpoints,
@@ -567,7 +596,7 @@ async function run(io: CliIo): Promise<number> {
     });
 
     const progress = new Progress(io.stdout, io.stdout.isTTY === true);
-    const total = suites.reduce((n, s) => n + s.cases.reduce((k, c) => k + s.models.length * Math.max(1, args.repeat ?? c.repeat ?? 1), 0), 0);
+    const total = suites.reduce((n, s) => n + plannedExecutions(s, args.repeat), 0);
     progress.start(total);
     const runReports = await Promise.all(
       suites.map((suite) =>

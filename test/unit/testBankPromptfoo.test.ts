@@ -97,7 +97,7 @@ describe('promptfoo config', () => {
   });
 
   it('reports what it cannot run, where it is written', () => {
-    assert.deepStrictEqual(where(config.diagnostics), ['inline-api-key@10', 'unsupported@42'], 'stream is honoured, so not reported');
+    assert.deepStrictEqual(where(config.diagnostics), ['inline-api-key@10'], 'stream is honoured, exec: is a provider and scenarios are read, so none is reported');
     assert.deepStrictEqual(
       where(config.tests.diagnostics),
       ['csv-columns@4', 'csv-header@0', 'file-not-found@32', 'unsupported@40'],
