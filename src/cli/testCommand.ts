@@ -427,7 +427,7 @@ async function run(io: CliIo): Promise<number> {
     if (problems.length > 0) return 2;
 
     const defaultModels = config.defaultModels ?? [DEFAULT_GRADING.graderModel];
-    const suiteOptions = { root: config.root, defaultModels };
+    const suiteOptions = { root: config.root, defaultModels, env: io.env };
     let suites: TestSuite[] = sources.flatMap((s) =>
       s.kind === 'prompt' ? [promptFileSuite(s.path, suiteOptions)] : s.kind === 'bank' ? [bankFileSuite(s.path, s.prompt, suiteOptions)] : promptfooSuites(s.path, suiteOptions),
     );

@@ -15,6 +15,7 @@ import { renderTemplate } from '../template/templateRenderer';
 import { loadTestBankFile, resolveTests } from '../testBank/loadTestBank';
 import { applyDefaults, assignIds, diagnostic, normalizeDefaults } from '../testBank/normalizeCase';
 import { loadPromptfooConfig, type PromptfooPrompt, type PromptfooProvider } from '../testBank/promptfooConfig';
+import { PromptfooEndpoints, resolvePromptfooGraders } from '../testBank/promptfooTargets';
 import type { BankDiagnostic, TestBank, TestCase, TestDefaults } from '../testBank/testBankTypes';
 import { casesFromList } from '../testBank/yamlBank';
 import type { ChatMessage, ModelParams, ModelRef } from '../types';
@@ -71,6 +72,8 @@ export interface SuiteOptions {
   root: string;
   /** Models for prompts that name none. */
   defaultModels: ModelRef[];
+  /** The environment promptfoo configs resolve endpoints and key variables against (the CLI's `process.env`). */
+  env?: Record<string, string | undefined>;
 }
 
 /** `path` relative to `root` with `/` separators (the absolute path when outside it). */
@@ -236,37 +239,31 @@ export function promptfooPrompt(p: PromptfooPrompt): SuitePrompt | { error: Bank
   };
 }
 
-const OFFICIAL: Record<string, ProviderConfig['kind']> = { openai: 'openai', anthropic: 'anthropic' };
+/** A model target with the endpoint facts `--list` prints. */
+export interface PromptfooModelTarget extends ModelTarget {
+  /** The id as the config writes it. */
+  id: string;
+  /** Base URL the calls go to (none: the provider's default). */
+  baseUrl?: string;
+  /** Where that base URL came from: `config`, a variable's name, or `default`. */
+  baseUrlFrom: string;
+  /** Variables that may hold the key, in order; empty for a keyless server. */
+  keyEnv: string[];
+  /** The key is written in the config. */
+  inlineKey: boolean;
+}
 
-/**
- * The model target of a promptfoo provider. A provider with its own `apiBaseUrl`, `apiKey` or
- * `apiKeyEnvar` gets an endpoint of its own (named `<provider>~<n>`), so those settings reach only its
- * calls: a custom base URL receives only a key from the same config, never `OPENAI_API_KEY` by default.
- */
-function promptfooTarget(p: PromptfooProvider, endpoints: Map<string, ProviderConfig>): ModelTarget {
-  const target: ModelTarget = { ref: p.model, label: p.label, params: p.params };
-  if (p.stream !== undefined) target.stream = p.stream;
-  if (p.apiBaseUrl === undefined && p.apiKey === undefined && p.apiKeyEnvVar === undefined) return target;
-  const official = OFFICIAL[p.model.provider];
-  const kind: ProviderConfig['kind'] = p.apiBaseUrl === undefined ? (official ?? 'openai-compatible') : official === 'anthropic' ? 'anthropic' : 'openai-compatible';
-  const identity = JSON.stringify([p.model.provider, kind, p.apiBaseUrl ?? null, p.apiKeyEnvVar ?? null, p.apiKey ?? null]);
-  let config = endpoints.get(identity);
-  if (!config) {
-    config = { name: `${p.model.provider}~${endpoints.size + 1}`, kind };
-    if (p.apiBaseUrl !== undefined) config.baseUrl = p.apiBaseUrl.replace(/\/+$/, '');
-    if (p.apiKeyEnvVar !== undefined) config.apiKeySecret = p.apiKeyEnvVar;
-    // Not enumerable, like on the promptfoo provider: serialising the config leaves the key out.
-    if (p.apiKey !== undefined) Object.defineProperty(config, 'apiKey', { value: p.apiKey, enumerable: false });
-    endpoints.set(identity, config);
-  }
-  target.ref = { provider: config.name, model: p.model.model };
-  if (official && p.apiBaseUrl === undefined) target.priceAs = p.model;
-  return target;
+function matchesPrompt(ref: string, p: PromptfooPrompt): boolean {
+  if (ref === p.label) return true;
+  // promptfoo also matches a label prefix written with a trailing `*`.
+  return ref.endsWith('*') && p.label.startsWith(ref.slice(0, -1));
 }
 
 /**
- * A promptfoo config as suites, one per prompt, each with every test and every provider. Suite names
- * carry the prompt label when the config has several prompts.
+ * A promptfoo config as suites, one per prompt, each with every test and every provider that runs that
+ * prompt (a provider's `prompts:` limits it). Suite names carry the prompt label when the config has
+ * several prompts. Providers, graders and their endpoints are resolved against `options.env` (the
+ * process environment in the CLI) as promptfoo resolves them.
  */
 export function promptfooSuites(path: string, options: SuiteOptions): TestSuite[] {
   const name = projectPath(options.root, path);
@@ -276,15 +273,43 @@ export function promptfooSuites(path: string, options: SuiteOptions): TestSuite[
     const problems = configProblems.some((d) => d.severity === 'error') ? configProblems : [...configProblems, diagnostic(path, 'error', 'missing-key', 'the config has no prompts', undefined)];
     return [emptySuite(name, path, problems)];
   }
-  const endpoints = new Map<string, ProviderConfig>();
-  const models = config.providers.length > 0 ? config.providers.map((p) => promptfooTarget(p, endpoints)) : options.defaultModels.map(targetOf);
-  const cases = config.tests.cases.map((c) => applyDefaults(c, config.tests.defaults));
+  const endpoints = new PromptfooEndpoints(options.env ?? {});
+  const targets: { provider: PromptfooProvider; target: PromptfooModelTarget }[] = [];
+  for (const p of config.providers) {
+    const t = endpoints.target(p);
+    if ('error' in t) {
+      configProblems.push(diagnostic(path, 'error', 'invalid-provider', t.error, p.range));
+      continue;
+    }
+    const target: PromptfooModelTarget = {
+      ref: t.ref,
+      label: t.label,
+      params: t.params,
+      id: p.id,
+      baseUrlFrom: t.endpoint.baseUrlFrom,
+      keyEnv: t.endpoint.keyEnv,
+      inlineKey: p.apiKey !== undefined,
+    };
+    if (t.stream !== undefined) target.stream = t.stream;
+    if (t.priceAs) target.priceAs = t.priceAs;
+    if (t.endpoint.baseUrl !== undefined) target.baseUrl = t.endpoint.baseUrl;
+    targets.push({ provider: p, target });
+    for (const ref of p.prompts ?? []) {
+      if (!config.prompts.some((q) => matchesPrompt(ref, q))) {
+        configProblems.push(diagnostic(path, 'error', 'invalid-provider', `${p.label}: prompts names "${ref}", which is no prompt's label (${config.prompts.map((q) => q.label).join(', ')})`, p.range));
+      }
+    }
+  }
+  const merged = config.tests.cases.map((c) => applyDefaults(c, config.tests.defaults));
+  const cases = resolvePromptfooGraders(merged, config.tests.defaults, endpoints, { file: path, baseDir: dirname(path) }, configProblems);
   const several = config.prompts.length > 1;
   return config.prompts.map((p, i) => {
     const prompt = promptfooPrompt(p);
     const suiteName = several ? `${name} › ${p.label}` : name;
     const promptPath = p.file && p.kind === 'promptFile' ? projectPath(options.root, p.file) : `${name}#${p.label}`;
     if ('error' in prompt) return emptySuite(suiteName, path, [prompt.error]);
+    // No providers is an error already reported; no default model ever stands in for the config's.
+    const models = targets.filter(({ provider }) => !provider.prompts || provider.prompts.some((ref) => matchesPrompt(ref, p))).map(({ target }) => target);
     return {
       name: suiteName,
       promptPath,
@@ -292,7 +317,7 @@ export function promptfooSuites(path: string, options: SuiteOptions): TestSuite[
       prompt,
       cases,
       models,
-      endpoints: [...endpoints.values()],
+      endpoints: endpoints.list(),
       baseDir: dirname(path),
       // Config-level problems are reported once, with the first prompt.
       diagnostics: i === 0 ? configProblems : [],

@@ -42,7 +42,7 @@ export interface PromptfooConfig {
   diagnostics: BankDiagnostic[];
 }
 
-const TOP_KEYS = new Set(['description', 'prompts', 'providers', 'tests', 'defaultTest', 'evaluateOptions']);
+const TOP_KEYS = new Set(['description', 'prompts', 'providers', 'targets', 'tests', 'defaultTest', 'evaluateOptions']);
 /** Keys that only steer promptfoo's own CLI, web viewer or sharing: nothing to do, nothing to warn about. */
 const QUIET_KEYS = new Set(['outputPath', 'sharing', 'env', 'commandLineOptions', 'metadata', 'tags', 'writeLatestResults', '$schema', 'tracing']);
 
@@ -197,11 +197,17 @@ export function parsePromptfooConfig(text: string, file: string): PromptfooConfi
     for (const pair of root.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       if (TOP_KEYS.has(key) || QUIET_KEYS.has(key)) continue;
-      ctx.diags.push(diagnostic(file, 'warning', 'unsupported', `"${key}" is not supported by Assay and is ignored`, rangeOfNode(pair.key, ctx)));
+      // Running without a key the config relies on would be another evaluation than the one written.
+      ctx.diags.push(diagnostic(file, 'error', 'unsupported', `"${key}" is not supported by Assay yet; remove it, or run this config with promptfoo`, rangeOfNode(pair.key, ctx)));
     }
   }
   const prompts = loadPrompts(value.prompts, childNode(root, 'prompts'), ctx);
-  const providers = loadPromptfooProviders(value.providers, childNode(root, 'providers'), ctx);
+  // `targets:` is promptfoo's other name for `providers:`.
+  const providersKey = value.providers === undefined && value.targets !== undefined ? 'targets' : 'providers';
+  if (value.providers !== undefined && value.targets !== undefined) {
+    ctx.diags.push(diagnostic(file, 'error', 'invalid-config', 'the config has both providers: and targets: (the same list under two names); keep one', rangeOfNode(childNode(root, 'targets'), ctx)));
+  }
+  const providers = loadPromptfooProviders(value[providersKey], childNode(root, providersKey), ctx);
   const testsNode = childNode(root, 'tests');
   const tests = resolveTests(value.tests, ctx.baseDir, { file, node: testsNode, positionAt: ctx.positionAt, range: rangeOfNode(testsNode, ctx) });
   let defaults = loadDefaultTest(value.defaultTest, childNode(root, 'defaultTest'), ctx);
