@@ -53,7 +53,6 @@ export class PromptfooEndpoints {
       if (resolved.baseUrl !== undefined) config.baseUrl = resolved.baseUrl;
       // The key variables are looked up by name, exactly these and in this order (never a name derived from the endpoint's).
       if (resolved.keyEnv.length > 0) config.apiKeySecret = resolved.keyEnv[0]!;
-      else config.apiKeySecret = `${config.name} (no key)`;
       if (resolved.keyEnv.length > 1) config.apiKeySecretFallbacks = resolved.keyEnv.slice(1);
       if (resolved.apiVersion !== undefined) config.apiVersion = resolved.apiVersion;
       if (resolved.headers !== undefined) config.headers = resolved.headers;
@@ -105,7 +104,7 @@ function graderValue(value: unknown, role: 'grader' | 'embedding', ctx: GraderCo
     }
   }
   // A problem is reported once; later uses of the same value keep it as written (the run will not start).
-  if (ctx.diags.length > before) out = value;
+  if (ctx.diags.slice(before).some((d) => d.severity === 'error')) out = value;
   ctx.seen.set(key, out);
   return out;
 }
