@@ -174,7 +174,8 @@ tests:
     assert.deepStrictEqual(doc.results.stats.successes + doc.results.stats.failures + doc.results.stats.errors, 4);
     assert.deepStrictEqual([doc.results.stats.successes, doc.results.stats.failures, doc.results.stats.errors], [2, 2, 0]);
     assert.deepStrictEqual(Object.keys(doc.results.stats.tokenUsage).sort(), ['cached', 'completion', 'numRequests', 'prompt', 'total']);
-    const results = doc.results.results as Record<string, any>[];
+    type Row = { provider: { id: string }; testIdx: number; success: boolean; failureReason: number; response: { output: string }; gradingResult: { componentResults: { assertion: { type: string } }[] } };
+    const results = doc.results.results as Row[];
     assert.deepStrictEqual(
       results.map((x) => [x.provider.id, x.testIdx, x.success, x.failureReason]),
       [
@@ -186,7 +187,7 @@ tests:
     );
     assert.strictEqual(results[0]!.response.output, 'answer to Say hello');
     assert.strictEqual(results[0]!.gradingResult.componentResults[0].assertion.type, 'contains');
-    assert.deepStrictEqual(doc.results.prompts.map((p: any) => [p.label, p.provider, p.metrics.testPassCount]), [
+    assert.deepStrictEqual((doc.results.prompts as { label: string; provider: string; metrics: { testPassCount: number } }[]).map((p) => [p.label, p.provider, p.metrics.testPassCount]), [
       ['Say {{ word }}', 'openai:gpt-4o-mini', 1],
       ['Say {{ word }}', 'echo', 1],
     ]);
