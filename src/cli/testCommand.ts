@@ -461,7 +461,13 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
     if (problems.length > 0) return 2;
 
     const defaultModels = config.defaultModels ?? [DEFAULT_GRADING.graderModel];
-    const suiteOptions = { root: config.root, defaultModels, env: io.env };
+    // Graders the user chose (ASSAY_GRADER_MODEL, the project config) grade promptfoo configs too; otherwise
+    // a promptfoo config is graded by promptfoo's own default graders, never by Assay's.
+    const graderChosen = {
+      text: Boolean(io.env.ASSAY_GRADER_MODEL?.trim() || config.grader.model),
+      embedding: Boolean(io.env.ASSAY_EMBEDDING_MODEL?.trim() || config.grader.embeddingModel),
+    };
+    const suiteOptions = { root: config.root, defaultModels, env: io.env, graderChosen };
     let suites: TestSuite[] = sources.flatMap((s) =>
       s.kind === 'prompt' ? [promptFileSuite(s.path, suiteOptions)] : s.kind === 'bank' ? [bankFileSuite(s.path, s.prompt, suiteOptions)] : promptfooSuites(s.path, suiteOptions),
     );

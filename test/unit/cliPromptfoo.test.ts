@@ -146,6 +146,16 @@ tests:
     }
   });
 
+  it("a test that names no grader is graded by promptfoo's default grader, not Assay's", async () => {
+    writeFileSync(join(folder.dir, 'promptfooconfig.yaml'), 'prompts: ["Say {{ word }}"]\nproviders: [echo]\ntests:\n  - vars: { word: hello }\n    assert: [{ type: llm-rubric, value: "rubric: polite" }]\n');
+    const r = await cli('test', [], { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: mock.openaiBaseUrl });
+    assert.strictEqual(r.code, 0, r.out + r.err);
+    assert.deepStrictEqual(mock.requests.map((q) => [q.model, q.body?.temperature]), [['gpt-5.5-2026-04-23', undefined]]);
+    const chosen = await cli('test', [], { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: mock.openaiBaseUrl, ASSAY_GRADER_MODEL: 'openai:my-judge' });
+    assert.strictEqual(chosen.code, 0, chosen.err);
+    assert.strictEqual(mock.requests.at(-1)!.model, 'my-judge', 'a grader the user chose wins');
+  });
+
   it('--list prints prompts × providers × tests, endpoints and key variables, and calls nothing', async () => {
     config(`  - openai:gpt-4o-mini\n  - id: groq:llama-3.3-70b-versatile\n    label: fast\n  - id: ollama:chat:llama3.1\n    prompts: ["Say {{ word }}"]`);
     const r = await cli('test', ['--list'], { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: mock.openaiBaseUrl, GROQ_API_KEY: 'gsk' });

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { parsePromptfooConfig } from '../../src/core/testBank/promptfooConfig';
 import { parsePromptfooProviderId, resolveEndpoint } from '../../src/core/testBank/promptfooProviders';
-import { PromptfooEndpoints, resolvePromptfooGraders } from '../../src/core/testBank/promptfooTargets';
+import { PromptfooEndpoints, promptfooDefaultGraders, resolvePromptfooGraders } from '../../src/core/testBank/promptfooTargets';
 import { applyDefaults } from '../../src/core/testBank/normalizeCase';
 
 const FILE = join(__dirname, '../fixtures/banks/promptfoo/inline.yaml');
@@ -180,6 +180,26 @@ describe('promptfoo graders', () => {
       else assert.deepStrictEqual(r.diags, []);
       assert.deepStrictEqual(r.cases[0]!.options?.provider, provider);
       assert.strictEqual(r.endpoints[0]?.baseUrl, baseUrl);
+    });
+  }
+
+  const noGrader = () => parsePromptfooConfig('prompts: [x]\nproviders: [echo]\ntests:\n  - vars: {}\n    assert: [{ type: llm-rubric, value: polite }, { type: similar, value: hi }]\n', FILE);
+  const defaults: [string, Record<string, string>, { text?: string; embedding?: string } | undefined, unknown][] = [
+    [
+      "promptfoo's OpenAI defaults (its reasoning grader gets no temperature)",
+      { OPENAI_API_KEY: 'k' },
+      undefined,
+      { text: { id: 'openai:gpt-5.5-2026-04-23', params: { temperature: undefined } }, embedding: { id: 'openai:text-embedding-3-large' } },
+    ],
+    ['its Anthropic defaults when only ANTHROPIC_API_KEY is set', { ANTHROPIC_API_KEY: 'k' }, undefined, { text: { id: 'anthropic:claude-sonnet-4-6' }, embedding: { id: 'openai:text-embedding-3-large' } }],
+    ['a grader the user chose is left to the run (only the embeddings default is promptfoo’s)', { OPENAI_API_KEY: 'k' }, { embedding: 'openai:embedding:text-embedding-3-large' }, { embedding: { id: 'openai:text-embedding-3-large' } }],
+  ];
+  for (const [why, env, chosen, expected] of defaults) {
+    it(why, () => {
+      const text = noGrader();
+      const graders = chosen ?? promptfooDefaultGraders(env);
+      const cases = resolvePromptfooGraders(text.tests.cases, text.tests.defaults, new PromptfooEndpoints(env), { file: FILE, baseDir: join(FILE, '..'), defaultGraders: graders }, []);
+      assert.deepStrictEqual(cases[0]!.options?.provider, expected);
     });
   }
 

@@ -15,7 +15,7 @@ import { renderTemplate } from '../template/templateRenderer';
 import { loadTestBankFile, resolveTests } from '../testBank/loadTestBank';
 import { applyDefaults, assignIds, diagnostic, normalizeDefaults } from '../testBank/normalizeCase';
 import { loadPromptfooConfig, type PromptfooPrompt, type PromptfooProvider } from '../testBank/promptfooConfig';
-import { PromptfooEndpoints, resolvePromptfooGraders } from '../testBank/promptfooTargets';
+import { PromptfooEndpoints, promptfooDefaultGraders, resolvePromptfooGraders } from '../testBank/promptfooTargets';
 import type { BankDiagnostic, TestBank, TestCase, TestDefaults } from '../testBank/testBankTypes';
 import { casesFromList } from '../testBank/yamlBank';
 import type { ChatMessage, ModelParams, ModelRef } from '../types';
@@ -74,6 +74,11 @@ export interface SuiteOptions {
   defaultModels: ModelRef[];
   /** The environment promptfoo configs resolve endpoints and key variables against (the CLI's `process.env`). */
   env?: Record<string, string | undefined>;
+  /**
+   * The user chose the graders for this run (ASSAY_GRADER_MODEL, the project config's `grader`): promptfoo
+   * configs use them too. Otherwise a promptfoo config is graded by promptfoo's own defaults.
+   */
+  graderChosen?: { text: boolean; embedding: boolean };
 }
 
 /** `path` relative to `root` with `/` separators (the absolute path when outside it). */
@@ -301,7 +306,10 @@ export function promptfooSuites(path: string, options: SuiteOptions): TestSuite[
     }
   }
   const merged = config.tests.cases.map((c) => applyDefaults(c, config.tests.defaults));
-  const cases = resolvePromptfooGraders(merged, config.tests.defaults, endpoints, { file: path, baseDir: dirname(path) }, configProblems);
+  const pf = promptfooDefaultGraders(options.env ?? {});
+  const defaultGraders = { ...(options.graderChosen?.text ? {} : { text: pf.text }), ...(options.graderChosen?.embedding ? {} : { embedding: pf.embedding }) };
+  const where = { file: path, baseDir: dirname(path), defaultGraders };
+  const cases = resolvePromptfooGraders(merged, config.tests.defaults, endpoints, where, configProblems);
   const several = config.prompts.length > 1;
   return config.prompts.map((p, i) => {
     const prompt = promptfooPrompt(p);

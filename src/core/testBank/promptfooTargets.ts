@@ -77,6 +77,20 @@ export class PromptfooEndpoints {
   }
 }
 
+/**
+ * promptfoo's own default graders, which a config without `options.provider` is graded by: its OpenAI
+ * defaults, or its Anthropic ones when only ANTHROPIC_API_KEY is set (promptfoo's getDefaultProviders).
+ * Taken from promptfoo's src/providers/openai/defaults.ts and anthropic/defaults.ts; its Anthropic
+ * defaults have no embeddings model, so `similar` falls back to OpenAI's there too.
+ */
+export function promptfooDefaultGraders(env: Record<string, string | undefined>): { text: string; embedding: string } {
+  const anthropicOnly = !env.OPENAI_API_KEY && Boolean(env.ANTHROPIC_API_KEY);
+  return {
+    text: anthropicOnly ? 'anthropic:messages:claude-sonnet-4-6' : 'openai:chat:gpt-5.5-2026-04-23',
+    embedding: 'openai:embedding:text-embedding-3-large',
+  };
+}
+
 interface GraderContext {
   file: string;
   baseDir: string;
@@ -85,6 +99,8 @@ interface GraderContext {
   endpoints: PromptfooEndpoints;
   /** Resolved values by their JSON, so a grader named in every case is resolved (and reported) once. */
   seen: Map<string, unknown>;
+  /** promptfoo's default graders, for model-graded assertions that name none (absent: the run's own default). */
+  defaults?: { text?: string; embedding?: string };
 }
 
 /** One grader value (`"openai:gpt-4o"` or `{ id, config }`) as the `{ id, params }` the assertions read. */
@@ -107,6 +123,12 @@ function graderValue(value: unknown, role: 'grader' | 'embedding', ctx: GraderCo
   if (ctx.diags.slice(before).some((d) => d.severity === 'error')) out = value;
   ctx.seen.set(key, out);
   return out;
+}
+
+/** promptfoo's default chat grader; its reasoning models take no temperature, so none is sent. */
+function defaultGrader(id: string, ctx: GraderContext): unknown {
+  const v = graderValue(id, 'grader', ctx);
+  return isRecord(v) && /gpt-5|\bo[134]/.test(String(v.id)) ? { ...v, params: { ...(isRecord(v.params) ? v.params : {}), temperature: undefined } } : v;
 }
 
 /** `options.provider`: a grader, or `{ text, embedding }` naming one of each. */
@@ -149,6 +171,21 @@ function readRubric(value: unknown, ctx: GraderContext): AssertionSpec['rubricPr
 function resolveCaseGraders<T extends TestCase | TestDefaults>(c: T, ctx: GraderContext): T {
   const out = { ...c };
   if (c.options && c.options.provider !== undefined) out.options = { ...c.options, provider: optionsProvider(c.options.provider, ctx) };
+  const graded = (c.assert ?? []).some((spec) => resolveAssertionType(spec.type)?.definition.modelGraded);
+  if (ctx.defaults && graded) {
+    // What promptfoo grades with when the test names no grader (or names only one of the two).
+    const given = c.options?.provider;
+    const split = isRecord(given) && !('id' in given) && ('text' in given || 'embedding' in given);
+    const resolved = out.options?.provider;
+    const text = given === undefined ? undefined : split ? (resolved as Record<string, unknown>).text : resolved;
+    const embedding = split ? (resolved as Record<string, unknown>).embedding : undefined;
+    const provider: Record<string, unknown> = {};
+    const t = text ?? (ctx.defaults.text !== undefined ? defaultGrader(ctx.defaults.text, ctx) : undefined);
+    const e = embedding ?? (ctx.defaults.embedding !== undefined ? graderValue(ctx.defaults.embedding, 'embedding', ctx) : undefined);
+    if (t !== undefined) provider.text = t;
+    if (e !== undefined) provider.embedding = e;
+    if (Object.keys(provider).length > 0) out.options = { ...out.options, provider };
+  }
   const rubric = c.options?.rubricPrompt !== undefined ? rubricOf(c.options.rubricPrompt, ctx) : undefined;
   if (c.assert) {
     out.assert = c.assert.map((spec) => {
@@ -174,11 +211,11 @@ export function resolvePromptfooGraders(
   cases: TestCase[],
   defaults: TestDefaults,
   endpoints: PromptfooEndpoints,
-  where: { file: string; baseDir: string; defaultsRange?: Range },
+  where: { file: string; baseDir: string; defaultsRange?: Range; defaultGraders?: { text?: string; embedding?: string } },
   diags: BankDiagnostic[],
 ): TestCase[] {
   const seen = new Map<string, unknown>();
-  const base = { file: where.file, baseDir: where.baseDir, diags, endpoints, seen };
+  const base = { file: where.file, baseDir: where.baseDir, diags, endpoints, seen, ...(where.defaultGraders ? { defaults: where.defaultGraders } : {}) };
   resolveCaseGraders(defaults, { ...base, ...(where.defaultsRange ? { range: where.defaultsRange } : {}) });
   return cases.map((c) => resolveCaseGraders(c, { ...base, file: c.source.file, ...(c.range ? { range: c.range } : {}) }));
 }
