@@ -2,6 +2,8 @@
 // variables read from the environment in promptfoo's order; config keys honoured, ignored or refused;
 // graders with their own config.
 import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePromptfooConfig } from '../../src/core/testBank/promptfooConfig';
 import { parsePromptfooProviderId, resolveEndpoint } from '../../src/core/testBank/promptfooProviders';
@@ -150,6 +152,24 @@ describe('promptfoo provider config: honoured, ignored as promptfoo ignores it, 
       } else assert.deepStrictEqual(c.providers[0]!.params, expected);
     });
   }
+
+  it('file://providers.yaml: a list of providers kept in a file, read as if written in place', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'assay-pf-providers-'));
+    try {
+      writeFileSync(join(dir, 'providers.yaml'), '- openai:gpt-3.5-turbo\n- id: openai:gpt-4\n  label: four\n  config: { temperature: 0 }\n');
+      const c = parsePromptfooConfig('prompts: [x]\nproviders:\n  - file://providers.yaml\n  - echo\n', join(dir, 'promptfooconfig.yaml'));
+      assert.deepStrictEqual(c.diagnostics, []);
+      assert.deepStrictEqual(c.providers.map((p) => [p.label, p.model.model, p.params.temperature]), [
+        ['openai:gpt-3.5-turbo', 'gpt-3.5-turbo', undefined],
+        ['four', 'gpt-4', 0],
+        ['echo', 'echo', undefined],
+      ]);
+      const missing = parsePromptfooConfig('prompts: [x]\nproviders: file://nope.yaml\n', join(dir, 'promptfooconfig.yaml'));
+      assert.deepStrictEqual(missing.diagnostics.map((d) => [d.code, d.severity, d.range.start.line]), [['file-not-found', 'error', 1]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("a provider's prompts: is kept", () => {
     const c = parsePromptfooConfig('prompts: [a, b]\nproviders:\n  - id: openai:gpt-4o\n    prompts: [a]\n', FILE);

@@ -1,6 +1,9 @@
 // The providers of a promptfoo config (`providers:` / `targets:`, and graders named in `options.provider`):
 // ids resolved to the endpoint, model and key variables promptfoo itself would use. What Assay cannot run
 // exactly is an error diagnostic: never a skipped provider, never another model in its place.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { isRecord } from '../assertions/valueUtils';
 import type { ProviderKind } from '../providers/providerTypes';
 import type { ModelParams, ModelRef, Range } from '../types';
@@ -268,6 +271,27 @@ function providerEntry(p: unknown, src: ProviderSource): PromptfooProvider | und
   return provider;
 }
 
+const PROVIDER_FILE = /^file:\/\/.+\.(ya?ml|json)$/i;
+
+/** The providers a `file://….yaml|json` entry holds; problems are reported where the entry is written. */
+function providersFromFile(ref: string, baseDir: string, src: ProviderSource): unknown[] {
+  const rel = ref.slice('file://'.length);
+  let value: unknown;
+  try {
+    value = parseYaml(readFileSync(isAbsolute(rel) ? rel : resolve(baseDir, rel), 'utf8'));
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    err(src, missing ? 'file-not-found' : 'invalid-provider', missing ? `provider file not found: ${rel}` : `${rel}: ${(e as Error).message.split('\n')[0]}`);
+    return [];
+  }
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0 || list.some((p) => typeof p !== 'string' && !isRecord(p))) {
+    err(src, 'invalid-provider', `${rel} must hold a provider ({ id, label, config }) or a list of them`);
+    return [];
+  }
+  return list;
+}
+
 /** The `providers:` (or `targets:`) value of a config. Every entry that cannot run exactly is an error. */
 export function loadPromptfooProviders(raw: unknown, node: unknown, ctx: Ctx): PromptfooProvider[] {
   if (raw === undefined || raw === null) {
@@ -280,8 +304,13 @@ export function loadPromptfooProviders(raw: unknown, node: unknown, ctx: Ctx): P
   const out: PromptfooProvider[] = [];
   list.forEach((p, i) => {
     const range = rangeOfNode(nodes[i], ctx);
-    const provider = providerEntry(p, { file: ctx.file, diags: ctx.diags, role: 'target', ...(range ? { range } : {}) });
-    if (provider) out.push(provider);
+    const src: ProviderSource = { file: ctx.file, diags: ctx.diags, role: 'target', ...(range ? { range } : {}) };
+    // `file://providers.yaml`: a provider, or a list of them, kept in a file of its own.
+    const entries = typeof p === 'string' && PROVIDER_FILE.test(p) ? providersFromFile(p, ctx.baseDir, src) : [p];
+    for (const entry of entries) {
+      const provider = providerEntry(entry, src);
+      if (provider) out.push(provider);
+    }
   });
   return out;
 }
