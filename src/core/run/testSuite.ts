@@ -278,7 +278,9 @@ export function promptfooSuites(path: string, options: SuiteOptions): TestSuite[
     const problems = configProblems.some((d) => d.severity === 'error') ? configProblems : [...configProblems, diagnostic(path, 'error', 'missing-key', 'the config has no prompts', undefined)];
     return [emptySuite(name, path, problems)];
   }
-  const endpoints = new PromptfooEndpoints(options.env ?? {});
+  // A config's own `env:` (read by the promptfoo test-semantics loader) wins over the process's, as in promptfoo.
+  const env = { ...options.env, ...((config as { env?: Record<string, string> }).env ?? {}) };
+  const endpoints = new PromptfooEndpoints(env);
   const targets: { provider: PromptfooProvider; target: PromptfooModelTarget }[] = [];
   for (const p of config.providers) {
     const t = endpoints.target(p);
@@ -306,7 +308,7 @@ export function promptfooSuites(path: string, options: SuiteOptions): TestSuite[
     }
   }
   const merged = config.tests.cases.map((c) => applyDefaults(c, config.tests.defaults));
-  const pf = promptfooDefaultGraders(options.env ?? {});
+  const pf = promptfooDefaultGraders(env);
   const defaultGraders = { ...(options.graderChosen?.text ? {} : { text: pf.text }), ...(options.graderChosen?.embedding ? {} : { embedding: pf.embedding }) };
   const where = { file: path, baseDir: dirname(path), defaultGraders };
   const cases = resolvePromptfooGraders(merged, config.tests.defaults, endpoints, where, configProblems);
