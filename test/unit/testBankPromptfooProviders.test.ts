@@ -223,6 +223,13 @@ describe('promptfoo graders', () => {
     });
   }
 
+  it('llm-rubric may leave out its value when options.rubricPrompt says it all, as in promptfoo', () => {
+    const text = graded('    rubricPrompt: [{ role: system, content: "Did it mention {{x}}?" }, { role: user, content: "Output: {{ output }}" }]', '{ type: llm-rubric }');
+    assert.deepStrictEqual([...text.diagnostics, ...text.tests.diagnostics].filter((d) => d.severity === 'error'), []);
+    const r = resolve(text);
+    assert.deepStrictEqual(r.cases[0]!.assert[0]!.rubricPrompt, [{ role: 'system', content: 'Did it mention {{x}}?' }, { role: 'user', content: 'Output: {{ output }}' }]);
+  });
+
   it("an assertion's own provider, and options.rubricPrompt for assertions without their own", () => {
     const r = resolve(graded('    rubricPrompt: "Judge {{ output }}"', '{ type: llm-rubric, value: polite, provider: "mistral:mistral-large-latest" }'));
     assert.deepStrictEqual(r.diags, []);

@@ -217,13 +217,15 @@ export const MODEL_GRADED_ASSERTIONS: AssertionDefinition[] = [
     docs:
       'Sends the output and the rubric (`value`) to the grader model (`provider` on the assertion, the test\'s `options.provider`, else setting `assay.grader.model`) with the prompt below; ' +
       'the grader answers `{reason, pass, score}`. Score = the grader\'s score (1/0 from `pass` when it gives none). Without `threshold` it passes when the grader says `pass: true` ' +
-      '(a reply with only a score passes at ≥ 0.5); with `threshold` it must also score ≥ `threshold`. `rubricPrompt` replaces the prompt (variables `output`, `rubric`). ' +
+      '(a reply with only a score passes at ≥ 0.5); with `threshold` it must also score ≥ `threshold`. `rubricPrompt` replaces the prompt (variables `output`, `rubric`, and the test\'s variables); ' +
+      'with one, `value` may be left out (the rubric is then empty), as in promptfoo. ' +
       'A failed grader call or an unreadable reply is an evaluation error.',
     example: 'assert:\n  - type: llm-rubric\n    value: Answers with a single lowercase word and no punctuation',
     modelGraded: true,
-    check: checkText('llm-rubric'),
+    // As in promptfoo, the rubric may be left out when a rubricPrompt (the assertion's or the test's `options`) says it all.
+    check: (spec) => checkText('llm-rubric')(spec.value === undefined ? { ...spec, value: '(none)' } : spec),
     async evaluate(spec, input) {
-      const vars = { ...input.vars, output: input.output, rubric: textOf(spec.value) };
+      const vars = { ...input.vars, output: input.output, rubric: spec.value === undefined ? '' : textOf(spec.value) };
       const reply = await callGrader(spec, input, [
         { role: 'system', content: LLM_RUBRIC_SYSTEM },
         { role: 'user', content: LLM_RUBRIC_USER },
