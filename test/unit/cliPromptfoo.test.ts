@@ -55,7 +55,7 @@ describe('CLI: promptfoo configs', function () {
       ['openai:completion:', '  - openai:completion:gpt-3.5-turbo-instruct', '', /legacy completions API is not supported/],
       ['an embeddings model as the provider under test', '  - openai:embedding:text-embedding-3-small', '', /is an embeddings model/],
       ['vllm: (not a promptfoo id)', '  - vllm:llama', '', /promptfoo has no vllm: provider; write openai:chat:MODEL with config\.apiBaseUrl/],
-      ['a config key Assay cannot send', '  - id: openai:gpt-4o-mini\n    config: { frequency_penalty: 0.5 }', '', /config frequency_penalty is not supported.*remove it or run this config with promptfoo/],
+      ['a config key Assay cannot send', '  - id: openai:gpt-4o-mini\n    config: { logit_bias: { "50256": -100 } }', '', /config logit_bias is not supported.*remove it or run this config with promptfoo/],
       ['scenarios:', '  - openai:gpt-4o-mini', 'scenarios: []\n', /promptfooconfig\.yaml:8:1 error "scenarios" is not supported by Assay yet/],
       ['extensions:', '  - openai:gpt-4o-mini', 'extensions: [file://hooks.js]\n', /"extensions" is not supported by Assay yet/],
       ['an Azure deployment with no endpoint', '  - azure:chat:my-deployment', '', /no Azure endpoint: set config\.apiHost/],
@@ -103,6 +103,14 @@ describe('CLI: promptfoo configs', function () {
         assert.ok(keyOk(req.headers as Record<string, unknown>), `the key header: ${JSON.stringify(req.headers)}`);
       });
     }
+
+    it('OpenAI sampling and reasoning options go out as written', async () => {
+      config('  - id: openai:chat:gpt-5-mini\n    config: { reasoning_effort: low, verbosity: low, max_completion_tokens: 40, frequency_penalty: 0.1 }');
+      const r = await cli('test', [], { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: mock.openaiBaseUrl });
+      assert.strictEqual(r.code, 0, r.out + r.err);
+      const body = mock.requests[0]!.body!;
+      assert.deepStrictEqual([body.reasoning_effort, body.verbosity, body.max_completion_tokens, body.frequency_penalty], ['low', 'low', 40, 0.1]);
+    });
 
     it("cerebras: config.apiBaseUrl with CEREBRAS_API_KEY, and localai's temperature 0.7", async () => {
       config(`  - id: cerebras:llama3.1-8b\n    config: { apiBaseUrl: ${mock.openaiBaseUrl} }\n  - localai:phi`);

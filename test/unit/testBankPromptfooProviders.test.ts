@@ -134,7 +134,9 @@ describe('promptfoo endpoints and keys, read from the environment as promptfoo r
 describe('promptfoo provider config: honoured, ignored as promptfoo ignores it, or refused', () => {
   const cases: [string, string, Record<string, unknown> | RegExp, string[]][] = [
     ['OpenAI parameters', '  - id: openai:gpt-4o\n    config: { temperature: 0, max_tokens: 9, top_p: 0.5, seed: 1, stop: END }', { temperature: 0, max_tokens: 9, top_p: 0.5, seed: 1, stop: ['END'] }, []],
-    ['an OpenAI key Assay cannot send', '  - id: openai:gpt-4o\n    config: { presence_penalty: 1 }', /config presence_penalty is not supported/, ['unsupported-config@1']],
+    ['OpenAI sampling and reasoning options', '  - id: openai:gpt-5-mini\n    config: { presence_penalty: 1, frequency_penalty: 0.5, reasoning_effort: low, verbosity: low, max_completion_tokens: 50 }', { presence_penalty: 1, frequency_penalty: 0.5, reasoning_effort: 'low', verbosity: 'low', max_completion_tokens: 50 }, []],
+    ['an OpenAI key Assay cannot send', '  - id: openai:gpt-4o\n    config: { logit_bias: { "50256": -100 } }', /config logit_bias is not supported/, ['unsupported-config@1']],
+    ['an Anthropic key Assay cannot send', '  - id: anthropic:messages:claude\n    config: { reasoning_effort: low }', /config reasoning_effort is not supported/, ['unsupported-config@1']],
     ["groq's apiBaseUrl, which promptfoo overrides", '  - id: groq:m\n    config: { apiBaseUrl: "http://x", temperature: 1 }', { temperature: 1 }, ['ignored-config@1']],
     ['ollama num_predict is max_tokens; max_tokens is dropped as promptfoo drops it', '  - id: ollama:chat:m\n    config: { num_predict: 5, max_tokens: 99 }', { max_tokens: 5 }, ['ignored-config@1']],
     ['an Ollama option Assay cannot send', '  - id: ollama:chat:m\n    config: { num_ctx: 4096 }', /config num_ctx is not supported/, ['unsupported-config@1']],

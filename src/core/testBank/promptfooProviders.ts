@@ -55,7 +55,10 @@ export interface PromptfooProvider {
   range?: Range;
 }
 
-const PARAM_KEYS = ['temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice'] as const;
+const PARAM_KEYS = [
+  'temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice',
+  'frequency_penalty', 'presence_penalty', 'max_completion_tokens', 'reasoning_effort', 'verbosity',
+] as const;
 /** What the OpenAI-compatible vendors' config may hold; anything else would change the request and is refused. */
 const OPENAI_CONFIG_KEYS = [...PARAM_KEYS, 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar', 'stream', 'headers'];
 /** Provider kinds that run code or call arbitrary services; another session of the project builds them. */

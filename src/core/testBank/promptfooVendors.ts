@@ -136,7 +136,10 @@ export const PROMPTFOO_VENDORS: readonly PromptfooVendor[] = [
       moderation: { refuse: 'Azure Content Safety is not supported' },
       video: { refuse: 'video generation is not supported' },
     },
-    configKeys: ['temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice', 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar', 'stream', 'headers', 'apiVersion'],
+    configKeys: [
+      'temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice', 'frequency_penalty', 'presence_penalty',
+      'max_completion_tokens', 'reasoning_effort', 'verbosity', 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar', 'stream', 'headers', 'apiVersion',
+    ],
     note: 'write azure:chat:DEPLOYMENT and set apiHost (or AZURE_API_HOST) and AZURE_API_KEY',
   },
   {
