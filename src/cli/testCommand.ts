@@ -570,6 +570,7 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
           store,
           grading,
           trusted: true,
+          limits: config.limits,
           ...(args.repeat !== undefined ? { repeat: args.repeat } : {}),
           useCache: args.cache,
           signal: io.signal,
