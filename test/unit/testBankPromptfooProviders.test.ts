@@ -18,6 +18,8 @@ describe('promptfoo provider ids', () => {
     ['openai:chat:gpt-4o-mini', 'openai gpt-4o-mini chat'],
     ['openai:chat:ft:gpt-4o-mini:org::abc', 'openai ft:gpt-4o-mini:org::abc chat'],
     ['openai:embedding:text-embedding-3-small', 'openai text-embedding-3-small embedding'],
+    ['openai:chat', 'openai gpt-4.1-2025-04-14 chat'],
+    ['openai:embeddings', 'openai text-embedding-3-large embedding'],
     ['openai:embeddings:text-embedding-3-large', 'openai text-embedding-3-large embedding'],
     ['openai:responses:gpt-4.1', /Responses API is not supported yet/],
     ['openai:completion:gpt-3.5-turbo-instruct', /legacy completions API is not supported/],

@@ -100,7 +100,7 @@ export function parsePromptfooProviderId(id: string): ParsedProviderId {
     use = kind;
     model = next < 0 ? '' : rest.slice(next + 1);
   }
-  if (model === '') model = vendor.defaultModel ?? '';
+  if (model === '') model = (kind !== undefined ? vendor.kindDefaultModels?.[use] : undefined) ?? vendor.defaultModel ?? '';
   if (model === '') return { code: 'invalid-provider', error: `"${id}" names no model: expected e.g. ${vendor.ids[0]}:${vendor.ids[0] === 'azure' ? 'chat:DEPLOYMENT' : 'MODEL'}` };
   return { vendor, model, use };
 }

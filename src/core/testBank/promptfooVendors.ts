@@ -39,6 +39,8 @@ export interface PromptfooVendor {
   apiKinds: Record<string, ApiKindUse>;
   /** The model when the id names none (`deepseek` alone is `deepseek-chat`). */
   defaultModel?: string;
+  /** The model when an id ends at its API kind (`openai:chat` is promptfoo's `gpt-4.1-2025-04-14`). */
+  kindDefaultModels?: Partial<Record<'chat' | 'embedding', string>>;
   /** Config keys Assay honours for this vendor. Absent: the OpenAI set. */
   configKeys?: readonly string[];
   /**
@@ -90,6 +92,7 @@ export const PROMPTFOO_VENDORS: readonly PromptfooVendor[] = [
     honoursApiKeyEnvar: true,
     keyRequired: true,
     apiKinds: OPENAI_ONLY,
+    kindDefaultModels: { chat: 'gpt-4.1-2025-04-14', embedding: 'text-embedding-3-large' },
   },
   {
     ids: ['anthropic'],
