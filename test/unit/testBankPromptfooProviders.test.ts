@@ -9,6 +9,7 @@ import { parsePromptfooConfig } from '../../src/core/testBank/promptfooConfig';
 import { parsePromptfooProviderId, resolveEndpoint } from '../../src/core/testBank/promptfooProviders';
 import { PromptfooEndpoints, promptfooDefaultGraders, resolvePromptfooGraders } from '../../src/core/testBank/promptfooTargets';
 import { applyDefaults } from '../../src/core/testBank/normalizeCase';
+import { TEST_FILES } from '../support/testFiles';
 
 const FILE = join(__dirname, '../fixtures/banks/promptfoo/inline.yaml');
 
@@ -79,7 +80,7 @@ describe('promptfoo provider ids', () => {
 
 describe('promptfoo endpoints and keys, read from the environment as promptfoo reads them', () => {
   const one = (provider: string) => {
-    const c = parsePromptfooConfig(`prompts: [x]\nproviders:\n${provider}\n`, FILE);
+    const c = parsePromptfooConfig(`prompts: [x]\nproviders:\n${provider}\n`, FILE, TEST_FILES);
     assert.deepStrictEqual(c.diagnostics.filter((d) => d.severity === 'error'), []);
     return c.providers[0]!;
   };
@@ -148,7 +149,7 @@ describe('promptfoo provider config: honoured, ignored as promptfoo ignores it, 
   ];
   for (const [why, provider, expected, codes] of cases) {
     it(why, () => {
-      const c = parsePromptfooConfig(`prompts: [x]\nproviders:\n${provider}\n`, FILE);
+      const c = parsePromptfooConfig(`prompts: [x]\nproviders:\n${provider}\n`, FILE, TEST_FILES);
       assert.deepStrictEqual(c.diagnostics.map((d) => `${d.code}@${d.range.start.line - 1}`), codes);
       if (expected instanceof RegExp) {
         assert.strictEqual(c.providers.length, 0, 'a refused provider is not run');
@@ -161,14 +162,14 @@ describe('promptfoo provider config: honoured, ignored as promptfoo ignores it, 
     const dir = mkdtempSync(join(tmpdir(), 'assay-pf-providers-'));
     try {
       writeFileSync(join(dir, 'providers.yaml'), '- openai:gpt-3.5-turbo\n- id: openai:gpt-4\n  label: four\n  config: { temperature: 0 }\n');
-      const c = parsePromptfooConfig('prompts: [x]\nproviders:\n  - file://providers.yaml\n  - echo\n', join(dir, 'promptfooconfig.yaml'));
+      const c = parsePromptfooConfig('prompts: [x]\nproviders:\n  - file://providers.yaml\n  - echo\n', join(dir, 'promptfooconfig.yaml'), TEST_FILES);
       assert.deepStrictEqual(c.diagnostics, []);
       assert.deepStrictEqual(c.providers.map((p) => [p.label, p.model.model, p.params.temperature]), [
         ['openai:gpt-3.5-turbo', 'gpt-3.5-turbo', undefined],
         ['four', 'gpt-4', 0],
         ['echo', 'echo', undefined],
       ]);
-      const missing = parsePromptfooConfig('prompts: [x]\nproviders: file://nope.yaml\n', join(dir, 'promptfooconfig.yaml'));
+      const missing = parsePromptfooConfig('prompts: [x]\nproviders: file://nope.yaml\n', join(dir, 'promptfooconfig.yaml'), TEST_FILES);
       assert.deepStrictEqual(missing.diagnostics.map((d) => [d.code, d.severity, d.range.start.line]), [['file-not-found', 'error', 1]]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -176,18 +177,18 @@ describe('promptfoo provider config: honoured, ignored as promptfoo ignores it, 
   });
 
   it("a provider's prompts: is kept", () => {
-    const c = parsePromptfooConfig('prompts: [a, b]\nproviders:\n  - id: openai:gpt-4o\n    prompts: [a]\n', FILE);
+    const c = parsePromptfooConfig('prompts: [a, b]\nproviders:\n  - id: openai:gpt-4o\n    prompts: [a]\n', FILE, TEST_FILES);
     assert.deepStrictEqual(c.providers[0]!.prompts, ['a']);
   });
 });
 
 describe('promptfoo graders', () => {
   const graded = (options: string, assertion = '{ type: llm-rubric, value: polite }') =>
-    parsePromptfooConfig(`prompts: [x]\nproviders: [echo]\ndefaultTest:\n  options:\n${options}\ntests:\n  - vars: {}\n    assert: [${assertion}]\n`, FILE);
+    parsePromptfooConfig(`prompts: [x]\nproviders: [echo]\ndefaultTest:\n  options:\n${options}\ntests:\n  - vars: {}\n    assert: [${assertion}]\n`, FILE, TEST_FILES);
   const resolve = (text: ReturnType<typeof graded>, env: Record<string, string> = {}) => {
     const pool = new PromptfooEndpoints(env);
     const diags = [...text.diagnostics];
-    const cases = resolvePromptfooGraders(text.tests.cases.map((c) => applyDefaults(c, text.tests.defaults)), text.tests.defaults, pool, { file: FILE, baseDir: join(FILE, '..') }, diags);
+    const cases = resolvePromptfooGraders(text.tests.cases.map((c) => applyDefaults(c, text.tests.defaults)), text.tests.defaults, pool, { file: FILE, baseDir: join(FILE, '..'), files: TEST_FILES }, diags);
     return { cases, diags: diags.filter((d) => d.severity === 'error').map((d) => d.message), endpoints: pool.list() };
   };
   const cases: [string, string, string | undefined, unknown, unknown][] = [
@@ -207,7 +208,7 @@ describe('promptfoo graders', () => {
     });
   }
 
-  const noGrader = () => parsePromptfooConfig('prompts: [x]\nproviders: [echo]\ntests:\n  - vars: {}\n    assert: [{ type: llm-rubric, value: polite }, { type: similar, value: hi }]\n', FILE);
+  const noGrader = () => parsePromptfooConfig('prompts: [x]\nproviders: [echo]\ntests:\n  - vars: {}\n    assert: [{ type: llm-rubric, value: polite }, { type: similar, value: hi }]\n', FILE, TEST_FILES);
   const defaults: [string, Record<string, string>, { text?: string; embedding?: string } | undefined, unknown][] = [
     [
       "promptfoo's OpenAI defaults (its reasoning grader gets no temperature)",
@@ -222,7 +223,7 @@ describe('promptfoo graders', () => {
     it(why, () => {
       const text = noGrader();
       const graders = chosen ?? promptfooDefaultGraders(env);
-      const cases = resolvePromptfooGraders(text.tests.cases, text.tests.defaults, new PromptfooEndpoints(env), { file: FILE, baseDir: join(FILE, '..'), defaultGraders: graders }, []);
+      const cases = resolvePromptfooGraders(text.tests.cases, text.tests.defaults, new PromptfooEndpoints(env), { file: FILE, baseDir: join(FILE, '..'), files: TEST_FILES, defaultGraders: graders }, []);
       assert.deepStrictEqual(cases[0]!.options?.provider, expected);
     });
   }

@@ -1,10 +1,10 @@
 // The providers of a promptfoo config (`providers:` / `targets:`, and graders named in `options.provider`):
 // ids resolved to the endpoint, model and key variables promptfoo itself would use. What Assay cannot run
 // exactly is an error diagnostic: never a skipped provider, never another model in its place.
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { isRecord } from '../assertions/valueUtils';
+import { readTextFile } from '../files/safeFiles';
+import { parseYamlLimited } from '../files/yamlLimits';
 import type { ProviderKind } from '../providers/providerTypes';
 import type { ModelParams, ModelRef, Range } from '../types';
 import { diagnostic } from './normalizeCase';
@@ -277,16 +277,19 @@ function providerEntry(p: unknown, src: ProviderSource): PromptfooProvider | und
 const PROVIDER_FILE = /^file:\/\/.+\.(ya?ml|json)$/i;
 
 /** The providers a `file://….yaml|json` entry holds; problems are reported where the entry is written. */
-function providersFromFile(ref: string, baseDir: string, src: ProviderSource): unknown[] {
+function providersFromFile(ref: string, ctx: Ctx, src: ProviderSource): unknown[] {
   const rel = ref.slice('file://'.length);
-  let value: unknown;
-  try {
-    value = parseYaml(readFileSync(isAbsolute(rel) ? rel : resolve(baseDir, rel), 'utf8'));
-  } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    err(src, missing ? 'file-not-found' : 'invalid-provider', missing ? `provider file not found: ${rel}` : `${rel}: ${(e as Error).message.split('\n')[0]}`);
+  const read = readTextFile(isAbsolute(rel) ? rel : resolve(ctx.baseDir, rel), ctx.files, rel);
+  if ('error' in read) {
+    err(src, read.error.code, `provider file ${rel}: ${read.error.message}`);
     return [];
   }
+  const parsed = parseYamlLimited(read.text);
+  if ('error' in parsed) {
+    err(src, 'invalid-provider', `${rel}: ${parsed.error}`);
+    return [];
+  }
+  const value = parsed.value;
   const list = Array.isArray(value) ? value : [value];
   if (list.length === 0 || list.some((p) => typeof p !== 'string' && !isRecord(p))) {
     err(src, 'invalid-provider', `${rel} must hold a provider ({ id, label, config }) or a list of them`);
@@ -309,7 +312,7 @@ export function loadPromptfooProviders(raw: unknown, node: unknown, ctx: Ctx): P
     const range = rangeOfNode(nodes[i], ctx);
     const src: ProviderSource = { file: ctx.file, diags: ctx.diags, role: 'target', ...(range ? { range } : {}) };
     // `file://providers.yaml`: a provider, or a list of them, kept in a file of its own.
-    const entries = typeof p === 'string' && PROVIDER_FILE.test(p) ? providersFromFile(p, ctx.baseDir, src) : [p];
+    const entries = typeof p === 'string' && PROVIDER_FILE.test(p) ? providersFromFile(p, ctx, src) : [p];
     for (const entry of entries) {
       const provider = providerEntry(entry, src);
       if (provider) out.push(provider);

@@ -7,6 +7,7 @@ import { formatModelRef } from '../assertions/providerRef';
 import { isRecord } from '../assertions/valueUtils';
 import { ANTHROPIC_DEFAULT_BASE_URL } from '../providers/anthropicProvider';
 import { OPENAI_DEFAULT_BASE_URL } from '../providers/openaiProvider';
+import type { FileAccess } from '../files/safeFiles';
 import type { ProviderConfig } from '../providers/providerTypes';
 import type { ModelParams, ModelRef, Range } from '../types';
 import { diagnostic, loadFileValue } from './normalizeCase';
@@ -94,6 +95,8 @@ export function promptfooDefaultGraders(env: Record<string, string | undefined>)
 interface GraderContext {
   file: string;
   baseDir: string;
+  /** What `file://` rubric prompts may be read from. */
+  files: FileAccess;
   range?: Range;
   diags: BankDiagnostic[];
   endpoints: PromptfooEndpoints;
@@ -154,7 +157,7 @@ function rubricOf(value: unknown, ctx: GraderContext): AssertionSpec['rubricProm
 function readRubric(value: unknown, ctx: GraderContext): AssertionSpec['rubricPrompt'] | undefined {
   let v = value;
   if (typeof v === 'string' && v.startsWith('file://')) {
-    const loaded = loadFileValue(v, ctx.baseDir);
+    const loaded = loadFileValue(v, ctx.baseDir, ctx.files);
     if ('error' in loaded) {
       ctx.diags.push(diagnostic(ctx.file, 'error', 'file-not-found', `rubricPrompt: ${loaded.error as string}`, ctx.range));
       return undefined;
@@ -211,11 +214,11 @@ export function resolvePromptfooGraders(
   cases: TestCase[],
   defaults: TestDefaults,
   endpoints: PromptfooEndpoints,
-  where: { file: string; baseDir: string; defaultsRange?: Range; defaultGraders?: { text?: string; embedding?: string } },
+  where: { file: string; baseDir: string; files: FileAccess; defaultsRange?: Range; defaultGraders?: { text?: string; embedding?: string } },
   diags: BankDiagnostic[],
 ): TestCase[] {
   const seen = new Map<string, unknown>();
-  const base = { file: where.file, baseDir: where.baseDir, diags, endpoints, seen, ...(where.defaultGraders ? { defaults: where.defaultGraders } : {}) };
+  const base = { file: where.file, baseDir: where.baseDir, files: where.files, diags, endpoints, seen, ...(where.defaultGraders ? { defaults: where.defaultGraders } : {}) };
   resolveCaseGraders(defaults, { ...base, ...(where.defaultsRange ? { range: where.defaultsRange } : {}) });
   return cases.map((c) => resolveCaseGraders(c, { ...base, file: c.source.file, ...(c.range ? { range: c.range } : {}) }));
 }

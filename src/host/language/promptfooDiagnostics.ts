@@ -2,6 +2,7 @@
 // (an unknown provider, a key Assay cannot run…), so they are seen before a run, not after.
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
+import { hostFileAccess } from '../fileAccess';
 import { toDiagnostic } from './convert';
 import { DIAGNOSTICS_DELAY_MS } from './diagnostics';
 import { loadCore } from './lazyCore';
@@ -59,7 +60,7 @@ export class PromptfooConfigDiagnostics implements vscode.Disposable {
     const core = await loadCore();
     if (document.isClosed || document.version !== version) return;
     const file = document.uri.fsPath;
-    const config = core.parsePromptfooConfig(document.getText(), file);
+    const config = core.parsePromptfooConfig(document.getText(), file, hostFileAccess());
     // Problems in the files it references (a CSV of tests…) belong to those files; here, the config's own.
     const own = [...config.diagnostics, ...config.tests.diagnostics].filter((d) => d.file === file);
     this.collection.set(document.uri, own.map(toDiagnostic));
