@@ -1,13 +1,15 @@
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseModelRef } from '../core/assertions/providerRef';
 import { loadProjectConfig, type ProjectConfig } from '../core/config/projectConfig';
+import { createRedactor } from '../core/redact';
 import { PriceBook, type PricingOverrides } from '../core/pricing/pricing';
 import { envKeyLookup, envProviderConfigs, ProviderRegistry } from '../core/providers/providerRegistry';
 import type { ProviderConfig } from '../core/providers/providerTypes';
 import { Engine } from '../core/run/engine';
 import { DEFAULT_GRADING, type GradingSettings } from '../core/run/gradingContext';
-import { junitXml, testCaseName } from '../core/run/junit';
+import { writeJsonFile } from '../core/run/jsonFile';
+import { junitPieces, testCaseName } from '../core/run/junit';
 import { checkModels, modelsUsed } from '../core/run/preflight';
 import { jsonReport, overallPassRate, sumTotals, type CaseExecution, type ReportTotals, type RunReport } from '../core/run/runReport';
 import { runTests } from '../core/run/testRun';
@@ -21,6 +23,7 @@ import { formatDiagnostic } from './lintCommand';
 import { eachArg, positiveInt } from './cliArgs';
 import { printPlan } from './testPlan';
 import { promptfooOutput } from '../core/run/promptfooOutput';
+import { terminalSafe } from './terminalText';
 
 const TOOL = 'assay 0.1.0';
 
@@ -263,7 +266,8 @@ function duration(ms: number | null): string {
 }
 
 function oneLine(text: string, max = 160): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  // Only the start is shown: a reply can be megabytes long.
+  const flat = terminalSafe(text.slice(0, max * 4).replace(/\s+/g, ' ').trim());
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -278,7 +282,9 @@ function describeExecution(e: CaseExecution): string {
   return `${testCaseName(e)} — ${e.model}`;
 }
 
-function printReport(out: NodeJS.WritableStream, r: RunReport): void {
+function printReport(stdout: NodeJS.WritableStream, r: RunReport): void {
+  // Everything here is data (names, outputs, messages): no escape sequence in it may act on the terminal.
+  const out = { write: (text: string): void => void stdout.write(terminalSafe(text)) };
   const cases = new Set(r.executions.map((e) => e.caseId)).size;
   const models = r.models.length;
   out.write(`\n${r.suite.name}  (${cases} case${cases === 1 ? '' : 's'} × ${models} model${models === 1 ? '' : 's'}${r.status === 'cancelled' ? ', cancelled' : ''})\n`);
@@ -412,21 +418,33 @@ function priceAliases(suites: TestSuite[], overrides: PricingOverrides): Pricing
   return out;
 }
 
-function writeOutput(path: string, text: string): string | undefined {
+/** Writes a report file (in pieces: a report can be larger than one string may be); the problem, if any. */
+function writeOutput(path: string, write: (path: string) => void): string | undefined {
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
+    write(path);
     return undefined;
   } catch (err) {
-    return `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+    const e = err as NodeJS.ErrnoException;
+    return `cannot write ${path}: ${e.code ?? e.message ?? String(err)}`;
   }
 }
 
-async function openHistory(path: string, config: ProjectConfig): Promise<TraceStore | string> {
+function writePieces(path: string, pieces: Iterable<string>): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const piece of pieces) writeSync(fd, piece);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function openHistory(path: string, config: ProjectConfig, secrets: string[]): Promise<TraceStore | string> {
   try {
     return await TraceStore.open({
       path,
       redactPatterns: config.history.redact,
+      redactSecrets: secrets,
       ...(config.history.maxTraces !== undefined ? { maxTraces: config.history.maxTraces } : {}),
       ...(config.history.maxSizeMB !== undefined ? { maxSizeMB: config.history.maxSizeMB } : {}),
     });
@@ -439,12 +457,15 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
   const t0 = performance.now();
   const startedAt = Date.now();
   const args = parseArgs(io.argv, verb);
-  const err = (line: string): void => void io.stderr.write(line + '\n');
+  // Until the keys are known, the patterns alone; then every secret in use (see below).
+  let redactor = createRedactor();
+  const err = (line: string): void => void io.stderr.write(terminalSafe(redactor.text(line)) + '\n');
 
   const loaded = loadProjectConfig(io.cwd, args.config, args.maxFileSizeMB);
   for (const p of loaded.problems) err(`${p.severity}: ${p.message}`);
   if (loaded.problems.some((p) => p.severity === 'error')) return 2;
   const config = loaded.config;
+  redactor = createRedactor({ patterns: config.history.redact });
 
   let historyPath: string | null = null;
   if (args.history !== undefined) historyPath = resolve(io.cwd, args.history);
@@ -541,10 +562,15 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
       keys,
       providers: endpoints,
       redactPatterns: config.history.redact,
+      ...(config.maxResponseMB !== undefined ? { maxResponseBytes: config.maxResponseMB * 1024 * 1024 } : {}),
       log: (level, message) => {
         if (level === 'warn' || level === 'error') err(`${level}: ${message}`);
       },
     });
+    // One redactor for all this command writes or prints (the history gets the same secrets): every key,
+    // header value and URL credential in use, so even a key a server echoes back in odd places is caught.
+    const secrets = await registry.secretsInUse();
+    redactor = createRedactor({ patterns: config.history.redact, secrets });
     const used = modelsUsed(suites, grading);
     const preflight = [...used.problems, ...(await checkModels(used.uses, registry, keys))];
     if (args.list) {
@@ -572,7 +598,7 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
     // suites and sending those calls.
     if (historyPath) {
       const path = historyPath;
-      storePromise = new Promise((resolve) => setImmediate(() => resolve(openHistory(path, config))));
+      storePromise = new Promise((resolve) => setImmediate(() => resolve(openHistory(path, config, secrets))));
     }
     const store = storePromise.then((opened) => {
       if (typeof opened === 'string') err(`warning: history is off for this run: ${opened}`);
@@ -584,7 +610,7 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
     const progress = new Progress(io.stdout, io.stdout.isTTY === true);
     const total = suites.reduce((n, s) => n + s.cases.reduce((k, c) => k + s.models.length * Math.max(1, args.repeat ?? c.repeat ?? 1), 0), 0);
     progress.start(total);
-    const reports = await Promise.all(
+    const runReports = await Promise.all(
       suites.map((suite) =>
         runTests({
           suite,
@@ -610,6 +636,9 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
     const opened = await store;
     closing = opened?.close();
 
+    // The providers redacted each call with its own key; this pass catches the rest (another provider's key
+    // in a reply, a grader's output, a header value in a message).
+    const reports = runReports.map((r) => redactor.value(r));
     for (const r of reports) printReport(io.stdout, r);
     const totals = sumTotals(reports.map((r) => r.totals));
     const elapsed = performance.now() - t0;
@@ -618,7 +647,8 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
 
     let writeFailed = false;
     if (args.json !== undefined) {
-      const problem = writeOutput(resolve(io.cwd, args.json), JSON.stringify(jsonReport(reports, { tool: TOOL, startedAt, durationMs: performance.now() - t0 }), null, 2) + '\n');
+      const report = jsonReport(reports, { tool: TOOL, startedAt, durationMs: performance.now() - t0 });
+      const problem = writeOutput(resolve(io.cwd, args.json), (path) => writeJsonFile(path, report));
       if (problem) {
         err(`error: ${problem}`);
         writeFailed = true;
@@ -626,14 +656,15 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
     }
     if (args.output !== undefined) {
       const doc = promptfooOutput(reports, { suites, tool: TOOL, startedAt, durationMs: performance.now() - t0 });
-      const problem = writeOutput(resolve(io.cwd, args.output), JSON.stringify(doc, null, 2) + '\n');
+      const problem = writeOutput(resolve(io.cwd, args.output), (path) => writeJsonFile(path, doc));
       if (problem) {
         err(`error: ${problem}`);
         writeFailed = true;
       }
     }
     if (args.junit !== undefined) {
-      const problem = writeOutput(resolve(io.cwd, args.junit), junitXml(reports, { startedAt, durationMs: performance.now() - t0 }));
+      const meta = { startedAt, durationMs: performance.now() - t0 };
+      const problem = writeOutput(resolve(io.cwd, args.junit), (path) => writePieces(path, junitPieces(reports, meta)));
       if (problem) {
         err(`error: ${problem}`);
         writeFailed = true;

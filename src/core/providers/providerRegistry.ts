@@ -5,10 +5,10 @@ import { createRedactor, type Redactor } from '../redact';
 import type { CallError, ModelRef } from '../types';
 import { AnthropicProvider, ANTHROPIC_DEFAULT_BASE_URL } from './anthropicProvider';
 import { EchoProvider } from './echoProvider';
-import { createNodeFetch, type FetchLike } from './httpTransport';
+import { createNodeFetch, DEFAULT_MAX_RESPONSE_BYTES, type FetchLike } from './httpTransport';
 import { OpenAiProvider, OPENAI_DEFAULT_BASE_URL } from './openaiProvider';
 import type { KeyLookup, LogSink, Provider, ProviderConfig } from './providerTypes';
-import { keyEnvName, type ProviderEnv, type SdkLogLevel } from './sdkProvider';
+import { configSecrets, keyEnvName, type ProviderEnv, type SdkLogLevel } from './sdkProvider';
 
 /** The providers every user has. An endpoint with the same name overrides fields of a built-in. */
 export const BUILTIN_PROVIDERS: readonly Readonly<ProviderConfig>[] = [
@@ -31,6 +31,8 @@ export interface ProviderRegistryOptions {
   log?: LogSink;
   /** How much the SDKs log (default `warn`). */
   logLevel?: SdkLogLevel;
+  /** The most a reply may hold, after decompression (default 32 MiB); ignored when `fetch` is given. */
+  maxResponseBytes?: number;
 }
 
 let sharedFetch: FetchLike | undefined;
@@ -38,15 +40,20 @@ let sharedFetch: FetchLike | undefined;
 /** Provider lookup for the engine; cheap to rebuild when settings change. */
 export class ProviderRegistry {
   private readonly byName = new Map<string, Provider>();
-  /** Redacts with the user's patterns only, for payloads that never reached a provider. */
+  /** Redacts with the user's patterns and the configured secrets, for payloads that never reached a provider. */
   readonly redactor: Redactor;
 
+  private readonly keys: KeyLookup;
+  private readonly redactPatterns: string[];
+
   constructor(options: ProviderRegistryOptions = {}) {
-    this.redactor = createRedactor({ patterns: options.redactPatterns ?? [] });
+    this.keys = options.keys ?? (() => undefined);
+    this.redactPatterns = options.redactPatterns ?? [];
+    const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const env: ProviderEnv = {
-      keys: options.keys ?? (() => undefined),
-      redactPatterns: options.redactPatterns ?? [],
-      fetch: options.fetch ?? (sharedFetch ??= createNodeFetch()),
+      keys: this.keys,
+      redactPatterns: this.redactPatterns,
+      fetch: options.fetch ?? (maxBytes === DEFAULT_MAX_RESPONSE_BYTES ? (sharedFetch ??= createNodeFetch()) : createNodeFetch({ maxResponseBytes: maxBytes })),
       ...(options.log ? { log: options.log } : {}),
       logLevel: options.logLevel ?? 'warn',
     };
@@ -61,6 +68,37 @@ export class ProviderRegistry {
       configs.set(name, merged);
     }
     for (const config of configs.values()) this.byName.set(config.name, createProvider(config, env));
+    const known = [...configs.values()].flatMap((c) => [...configSecrets(c), ...(c.apiKey ? [c.apiKey] : [])]);
+    this.redactor = createRedactor({ patterns: this.redactPatterns, secrets: known });
+  }
+
+  /**
+   * Every secret the providers would send now: each one's key (looked up as a call would), extra header
+   * values and URL credentials. For one redactor over everything a run writes or prints (reports, the
+   * history, the terminal), which then catches even keys in formats no pattern knows.
+   */
+  async secretsInUse(): Promise<string[]> {
+    const out = new Set<string>();
+    for (const provider of this.byName.values()) {
+      const c = provider.config;
+      if (c.kind === 'echo') continue;
+      for (const s of configSecrets(c)) out.add(s);
+      let key = c.apiKey;
+      if (!key) {
+        try {
+          key = (await this.keys(c.apiKeySecret ?? c.name)) ?? undefined;
+        } catch {
+          key = undefined;
+        }
+      }
+      if (key && key.trim() !== '') out.add(key.trim());
+    }
+    return [...out];
+  }
+
+  /** A redactor for the user's patterns and every secret in use (see `secretsInUse`). */
+  async fullRedactor(): Promise<Redactor> {
+    return createRedactor({ patterns: this.redactPatterns, secrets: await this.secretsInUse() });
   }
 
   /** The provider for `ref`, or a `bad_request` error naming the known providers. */
