@@ -2,7 +2,7 @@ import { UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { historyCommand } from './historyCommand';
 import { lintCommand } from './lintCommand';
 import { renderCommand } from './renderCommand';
-import { testCommand } from './testCommand';
+import { evalCommand, testCommand } from './testCommand';
 import { replayCommand } from './replayCommand';
 
 /** Subcommands, by name. Each lives in its own module under src/cli/. */
@@ -12,6 +12,7 @@ const COMMANDS: Record<string, CliCommand> = {
   history: historyCommand,
   replay: replayCommand,
   test: testCommand,
+  eval: evalCommand,
 };
 
 const VERSION = '0.1.0';

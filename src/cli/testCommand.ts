@@ -21,6 +21,8 @@ import type { ModelRef } from '../core/types';
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { formatDiagnostic } from './lintCommand';
 import { eachArg, positiveInt } from './cliArgs';
+import { printPlan } from './testPlan';
+import { promptfooOutput } from '../core/run/promptfooOutput';
 import { terminalSafe } from './terminalText';
 
 const TOOL = 'assay 0.1.0';
@@ -37,8 +39,12 @@ in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
   --concurrency N       Model calls in flight at once (default: the config's, else 4)
   --no-cache            Make every call, even identical ones
   --filter TEXT         Only cases whose description or id contains TEXT (case-insensitive)
-  --json FILE           Write every result as JSON
+  --list                Print the plan (prompts × providers × tests, endpoints, key variables) and
+                        call nothing; exit 2 when something would stop the run
+  --json FILE           Write every result as JSON (Assay's format)
+  -o, --output FILE     Write every result as JSON in promptfoo's --output shape (results.json)
   --junit FILE          Write JUnit XML for CI
+  --promptfoo-exit-codes  Exit 100 (not 1) when a test fails or errors, as promptfoo eval does
   --fail-under RATE     Exit 0 when passed ÷ executions ≥ RATE (0–1, or a percentage like 90%)
   --history PATH        History file (default: the config's, else .assay/history.sqlite)
   --no-history          Record nothing, compare with nothing
@@ -48,8 +54,16 @@ in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
 Keys come from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, NAME_API_KEY for an endpoint
 NAME; OPENAI_BASE_URL and ANTHROPIC_BASE_URL override the built-in endpoints; ASSAY_GRADER_MODEL and
 ASSAY_EMBEDDING_MODEL override the config's graders.
-Exit codes: 0 all passed (or the pass rate reached --fail-under), 1 failures or errors,
-2 usage or configuration error, 130 interrupted.`;
+Exit codes: 0 all passed (or the pass rate reached --fail-under), 1 failures or errors (100 with
+--promptfoo-exit-codes, and always for 'assay eval'), 2 usage or configuration error (nothing was
+called), 130 interrupted.`;
+
+const EVAL_USAGE = `Usage: assay eval [-c promptfooconfig.yaml] [options]
+
+promptfoo's verb: runs promptfoo configs like 'assay test' with promptfoo's conventions — -c/--config
+names the promptfoo config (default ./promptfooconfig.yaml), -o/--output writes promptfoo's JSON, and a
+failing or erroring test exits 100. Every other option of 'assay test' works too (the project config is
+then --assay-config FILE). See docs/cli.md.`;
 
 interface TestArgs {
   files: string[];
@@ -64,6 +78,9 @@ interface TestArgs {
   history?: string;
   noHistory: boolean;
   config?: string;
+  list: boolean;
+  output?: string;
+  promptfooExitCodes: boolean;
   maxFileSizeMB?: number;
 }
 
@@ -75,9 +92,14 @@ function parseRate(v: string): number {
   return rate;
 }
 
-function parseArgs(argv: string[]): TestArgs {
-  const a: TestArgs = { files: [], cache: true, noHistory: false };
+function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
+  const a: TestArgs = { files: [], cache: true, noHistory: false, list: false, promptfooExitCodes: verb === 'eval' };
+  const usage = verb === 'eval' ? `${EVAL_USAGE}\n\n${USAGE}` : USAGE;
   eachArg(argv, (name, value, arg) => {
+    if (verb === 'eval' && (name === '-c' || name === '--config')) {
+      a.files.push(value());
+      return;
+    }
     switch (name) {
       case '--models':
         a.models = value().split(',').map((s) => s.trim()).filter(Boolean);
@@ -110,16 +132,28 @@ function parseArgs(argv: string[]): TestArgs {
         a.noHistory = true;
         break;
       case '--config':
+      case '--assay-config':
         a.config = value();
+        break;
+      case '--list':
+        a.list = true;
+        break;
+      case '-o':
+      case '--output':
+        a.output = value();
+        if (!/\.json$/i.test(a.output)) throw new UsageError(`--output writes promptfoo's JSON shape: give a .json file (got '${a.output}'); use --junit for XML`);
+        break;
+      case '--promptfoo-exit-codes':
+        a.promptfooExitCodes = true;
         break;
       case '--max-file-size-mb':
         a.maxFileSizeMB = positiveInt('--max-file-size-mb', value(), 4096);
         break;
       default:
-        if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
+        if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'\n${usage}`);
         a.files.push(arg);
     }
-  }, USAGE);
+  }, usage);
   if (a.history !== undefined && a.noHistory) throw new UsageError('--history and --no-history cannot be used together');
   if (a.models && a.models.length === 0) throw new UsageError('--models needs at least one model, e.g. openai:gpt-4o-mini');
   return a;
@@ -442,10 +476,10 @@ async function openHistory(path: string, config: ProjectConfig, secrets: string[
   }
 }
 
-async function run(io: CliIo): Promise<number> {
+async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
   const t0 = performance.now();
   const startedAt = Date.now();
-  const args = parseArgs(io.argv);
+  const args = parseArgs(io.argv, verb);
   // Until the keys are known, the patterns alone; then every secret in use (see below).
   let redactor = createRedactor();
   const err = (line: string): void => void io.stderr.write(terminalSafe(redactor.text(line)) + '\n');
@@ -493,8 +527,14 @@ async function run(io: CliIo): Promise<number> {
     const files = fileAccess({ roots: [config.root, ...chosen], ...limits });
 
     const defaultModels = config.defaultModels ?? [DEFAULT_GRADING.graderModel];
+    // Graders the user chose (ASSAY_GRADER_MODEL, the project config) grade promptfoo configs too; otherwise
+    // a promptfoo config is graded by promptfoo's own default graders, never by Assay's.
+    const graderChosen = {
+      text: Boolean(io.env.ASSAY_GRADER_MODEL?.trim() || config.grader.model),
+      embedding: Boolean(io.env.ASSAY_EMBEDDING_MODEL?.trim() || config.grader.embeddingModel),
+    };
     // The CLI runs the user's own files: workspace code (transforms, filters) may run.
-    const suiteOptions = { root: config.root, defaultModels, files, trusted: true };
+    const suiteOptions = { root: config.root, defaultModels, files, trusted: true, env: io.env, graderChosen };
     const loadedSuites = await Promise.all(
       sources.map(async (s) =>
         s.kind === 'prompt' ? [promptFileSuite(s.path, suiteOptions)] : s.kind === 'bank' ? [bankFileSuite(s.path, s.prompt, suiteOptions)] : promptfooSuites(s.path, suiteOptions),
@@ -565,6 +605,10 @@ async function run(io: CliIo): Promise<number> {
     redactor = createRedactor({ patterns: config.history.redact, secrets });
     const used = modelsUsed(suites, grading);
     const preflight = [...used.problems, ...(await checkModels(used.uses, registry, keys))];
+    if (args.list) {
+      await printPlan(io.stdout, suites, used.uses, preflight, registry, keys, args.repeat);
+      return preflight.length > 0 ? 2 : 0;
+    }
     for (const p of preflight) err(`error: ${p.message}`);
     if (preflight.length > 0) {
       err('nothing was run');
@@ -642,6 +686,14 @@ async function run(io: CliIo): Promise<number> {
         writeFailed = true;
       }
     }
+    if (args.output !== undefined) {
+      const doc = promptfooOutput(reports, { suites, tool: TOOL, startedAt, durationMs: performance.now() - t0 });
+      const problem = writeOutput(resolve(io.cwd, args.output), (path) => writeJsonFile(path, doc));
+      if (problem) {
+        err(`error: ${problem}`);
+        writeFailed = true;
+      }
+    }
     if (args.junit !== undefined) {
       const meta = { startedAt, durationMs: performance.now() - t0 };
       const problem = writeOutput(resolve(io.cwd, args.junit), (path) => writePieces(path, junitPieces(reports, meta)));
@@ -662,7 +714,7 @@ async function run(io: CliIo): Promise<number> {
       io.stdout.write(`pass rate ${pct(rate)} ≥ --fail-under ${pct(args.failUnder)}\n`);
       return 0;
     }
-    return 1;
+    return args.promptfooExitCodes ? 100 : 1;
   } finally {
     const s = await storePromise;
     if (closing) await closing;
@@ -674,5 +726,12 @@ async function run(io: CliIo): Promise<number> {
 export const testCommand: CliCommand = {
   summary: 'Run test cases through models and check their assertions (JSON and JUnit output for CI)',
   usage: USAGE,
-  run,
+  run: (io) => run(io, 'test'),
+};
+
+/** `assay eval`: `assay test` with promptfoo's CLI conventions (`-c`, `-o`, exit code 100). */
+export const evalCommand: CliCommand = {
+  summary: "Run a promptfoo config with promptfoo's conventions (-c, -o results.json, exit 100 on failures)",
+  usage: EVAL_USAGE,
+  run: (io) => run(io, 'eval'),
 };

@@ -16,6 +16,7 @@ import type { TemplateFilters } from '../template/templateRenderer';
 import { loadTestBankFile, resolveTests } from '../testBank/loadTestBank';
 import { applyDefaults, assignIds, diagnostic, normalizeDefaults } from '../testBank/normalizeCase';
 import { loadPromptfooConfig, type PromptfooPrompt, type PromptfooProvider } from '../testBank/promptfooConfig';
+import { PromptfooEndpoints, promptfooDefaultGraders, resolvePromptfooGraders } from '../testBank/promptfooTargets';
 import type { BankDiagnostic, TestBank, TestCase, TestDefaults } from '../testBank/testBankTypes';
 import { casesFromList } from '../testBank/yamlBank';
 import { isAllowedPrompt } from '../testBank/promptfooTests';
@@ -86,6 +87,13 @@ export interface SuiteOptions {
   defaultModels: ModelRef[];
   /** Whether workspace code may run while loading (promptfoo's `transformVars`, `nunjucksFilters`): the CLI, a trusted workspace. */
   trusted?: boolean;
+  /** The environment promptfoo configs resolve endpoints and key variables against (the CLI's `process.env`). */
+  env?: Record<string, string | undefined>;
+  /**
+   * The user chose the graders for this run (ASSAY_GRADER_MODEL, the project config's `grader`): promptfoo
+   * configs use them too. Otherwise a promptfoo config is graded by promptfoo's own defaults.
+   */
+  graderChosen?: { text: boolean; embedding: boolean };
   /** What loading the suite may read (prompt files, banks, `file://` values). */
   files: FileAccess;
 }
@@ -245,48 +253,31 @@ export function promptfooPrompt(p: PromptfooPrompt, files: FileAccess, filters?:
   };
 }
 
-const OFFICIAL: Record<string, ProviderConfig['kind']> = { openai: 'openai', anthropic: 'anthropic' };
+/** A model target with the endpoint facts `--list` prints. */
+export interface PromptfooModelTarget extends ModelTarget {
+  /** The id as the config writes it. */
+  id: string;
+  /** Base URL the calls go to (none: the provider's default). */
+  baseUrl?: string;
+  /** Where that base URL came from: `config`, a variable's name, or `default`. */
+  baseUrlFrom: string;
+  /** Variables that may hold the key, in order; empty for a keyless server. */
+  keyEnv: string[];
+  /** The key is written in the config. */
+  inlineKey: boolean;
+}
 
-/**
- * The model target of a promptfoo provider. A provider with its own `apiBaseUrl`, `apiKey` or
- * `apiKeyEnvar` gets an endpoint of its own (named `<provider>~<n>`), so those settings reach only its
- * calls: a custom base URL receives only a key from the same config, never `OPENAI_API_KEY` by default.
- */
-function promptfooTarget(p: PromptfooProvider, endpoints: Map<string, ProviderConfig>): ModelTarget {
-  const target: ModelTarget = { ref: p.model, label: p.label, id: p.id, params: p.params };
-  if (p.stream !== undefined) target.stream = p.stream;
-  if (p.endpoint) {
-    // A custom provider (http, exec:, script, echo): an endpoint of its own per distinct id and config.
-    const identity = JSON.stringify(['custom', p.endpoint]);
-    let config = endpoints.get(identity);
-    if (!config) {
-      config = { ...p.endpoint, name: `${p.endpoint.kind}~${endpoints.size + 1}` };
-      endpoints.set(identity, config);
-    }
-    target.ref = { provider: config.name, model: p.model.model };
-    return target;
-  }
-  if (p.apiBaseUrl === undefined && p.apiKey === undefined && p.apiKeyEnvVar === undefined) return target;
-  const official = OFFICIAL[p.model.provider];
-  const kind: ProviderConfig['kind'] = p.apiBaseUrl === undefined ? (official ?? 'openai-compatible') : official === 'anthropic' ? 'anthropic' : 'openai-compatible';
-  const identity = JSON.stringify([p.model.provider, kind, p.apiBaseUrl ?? null, p.apiKeyEnvVar ?? null, p.apiKey ?? null]);
-  let config = endpoints.get(identity);
-  if (!config) {
-    config = { name: `${p.model.provider}~${endpoints.size + 1}`, kind };
-    if (p.apiBaseUrl !== undefined) config.baseUrl = p.apiBaseUrl.replace(/\/+$/, '');
-    if (p.apiKeyEnvVar !== undefined) config.apiKeySecret = p.apiKeyEnvVar;
-    // Not enumerable, like on the promptfoo provider: serialising the config leaves the key out.
-    if (p.apiKey !== undefined) Object.defineProperty(config, 'apiKey', { value: p.apiKey, enumerable: false });
-    endpoints.set(identity, config);
-  }
-  target.ref = { provider: config.name, model: p.model.model };
-  if (official && p.apiBaseUrl === undefined) target.priceAs = p.model;
-  return target;
+function matchesPrompt(ref: string, p: PromptfooPrompt): boolean {
+  if (ref === p.label) return true;
+  // promptfoo also matches a label prefix written with a trailing `*`.
+  return ref.endsWith('*') && p.label.startsWith(ref.slice(0, -1));
 }
 
 /**
- * A promptfoo config as suites, one per prompt, each with every provider and the cases that may run with
- * it (a case's `prompts` list); a case's `providers` list is applied by `runTests`. Suite names carry the prompt label when the config has several prompts.
+ * A promptfoo config as suites, one per prompt, each with every test and every provider that runs that
+ * prompt (a provider's `prompts:` limits it). Suite names carry the prompt label when the config has
+ * several prompts. Providers, graders and their endpoints are resolved against `options.env` (the
+ * process environment in the CLI) as promptfoo resolves them.
  */
 export async function promptfooSuites(path: string, options: SuiteOptions): Promise<TestSuite[]> {
   const name = projectPath(options.root, path);
@@ -300,8 +291,40 @@ export async function promptfooSuites(path: string, options: SuiteOptions): Prom
   const built = configProblems.some((d) => d.severity === 'error') ? { cases: [], diagnostics: [] } : await promptfooCases(config, { trusted, files: options.files });
   const loadedFilters = await loadNunjucksFilters(config, trusted);
   configProblems.push(...built.diagnostics, ...loadedFilters.diagnostics);
-  const endpoints = new Map<string, ProviderConfig>();
-  const models = config.providers.length > 0 ? config.providers.map((p) => promptfooTarget(p, endpoints)) : options.defaultModels.map(targetOf);
+  // A config's own `env:` wins over the process's, as in promptfoo.
+  const env = { ...options.env, ...config.env };
+  const endpoints = new PromptfooEndpoints(env);
+  const targets: { provider: PromptfooProvider; target: PromptfooModelTarget }[] = [];
+  for (const p of config.providers) {
+    const t = endpoints.target(p);
+    if ('error' in t) {
+      configProblems.push(diagnostic(path, 'error', 'invalid-provider', t.error, p.range));
+      continue;
+    }
+    const target: PromptfooModelTarget = {
+      ref: t.ref,
+      label: t.label,
+      params: t.params,
+      id: p.id,
+      baseUrlFrom: t.endpoint.baseUrlFrom,
+      keyEnv: t.endpoint.keyEnv,
+      inlineKey: p.apiKey !== undefined,
+    };
+    if (t.stream !== undefined) target.stream = t.stream;
+    if (t.priceAs) target.priceAs = t.priceAs;
+    if (t.endpoint.baseUrl !== undefined) target.baseUrl = t.endpoint.baseUrl;
+    targets.push({ provider: p, target });
+    for (const ref of p.prompts ?? []) {
+      if (!config.prompts.some((q) => matchesPrompt(ref, q))) {
+        configProblems.push(diagnostic(path, 'error', 'invalid-provider', `${p.label}: prompts names "${ref}", which is no prompt's label (${config.prompts.map((q) => q.label).join(', ')})`, p.range));
+      }
+    }
+  }
+  // promptfooCases has applied defaultTest already; the graders of each case are resolved as promptfoo would.
+  const pf = promptfooDefaultGraders(env);
+  const defaultGraders = { ...(options.graderChosen?.text ? {} : { text: pf.text }), ...(options.graderChosen?.embedding ? {} : { embedding: pf.embedding }) };
+  const where = { file: path, baseDir: dirname(path), files: options.files, defaultGraders };
+  const allCases = resolvePromptfooGraders(built.cases, config.tests.defaults, endpoints, where, configProblems);
   const several = config.prompts.length > 1;
   const extras = {
     ...(Object.keys(config.env).length > 0 ? { env: config.env } : {}),
@@ -316,11 +339,12 @@ export async function promptfooSuites(path: string, options: SuiteOptions): Prom
       suites.push(emptySuite(suiteName, path, [prompt.error]));
       continue;
     }
-    const suiteModels = models;
-    const cases = built.cases.filter((c) => isAllowedPrompt(p.label, c.prompts));
+    // No providers is an error already reported; no default model ever stands in for the config's.
+    const suiteModels = targets.filter(({ provider }) => !provider.prompts || provider.prompts.some((ref) => matchesPrompt(ref, p))).map(({ target }) => target);
+    const cases = allCases.filter((c) => isAllowedPrompt(p.label, c.prompts));
     // A prompt that no provider runs, or that no case runs with, pairs with nothing, as in promptfoo.
     if (built.cases.length > 0 && (suiteModels.length === 0 || cases.length === 0)) continue;
-    suites.push({ name: suiteName, promptPath, bankPath: name, prompt, cases, models: suiteModels, endpoints: [...endpoints.values()], baseDir: dirname(path), diagnostics: [], ...extras });
+    suites.push({ name: suiteName, promptPath, bankPath: name, prompt, cases, models: suiteModels, endpoints: endpoints.list(), baseDir: dirname(path), diagnostics: [], ...extras });
   }
   // Config-level problems are reported once, with the first suite.
   if (suites.length === 0) suites.push(emptySuite(name, path, []));

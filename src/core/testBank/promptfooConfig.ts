@@ -2,19 +2,19 @@
 // normalised into Assay's model, so a team can switch without rewriting its suites.
 import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
-import { parseModelRef } from '../assertions/providerRef';
 import { isRecord } from '../assertions/valueUtils';
-import { customProviderConfig } from '../providers/customProviderSpec';
-import type { ProviderConfig } from '../providers/providerTypes';
-import type { ModelParams, ModelRef, Range } from '../types';
+import type { Range } from '../types';
 import { expandGlobConfined, readTextFile, type FileAccess } from '../files/safeFiles';
 import { parseYamlLimited, yamlValue } from '../files/yamlLimits';
 import { mergeDefaults, resolveTests } from './loadTestBank';
 import { diagnostic, normalizeDefaults } from './normalizeCase';
 import { positionsOf, rangeOf, type PositionAt } from './positions';
 import { compileMetricExpression } from '../stats/metricExpression';
+import { loadPromptfooProviders, type PromptfooProvider } from './promptfooProviders';
 import { scenarioCases } from './promptfooTests';
 import type { BankDiagnostic, TestBank, TestCase, TestDefaults } from './testBankTypes';
+
+export type { PromptfooProvider } from './promptfooProviders';
 
 /** A prompt of the config. */
 export interface PromptfooPrompt {
@@ -33,27 +33,6 @@ export interface PromptfooPrompt {
   /** Absolute path when the prompt comes from a file. */
   file?: string;
   /** Where the prompt is written in the config. */
-  range?: Range;
-}
-
-/** A provider of the config, normalised. */
-export interface PromptfooProvider {
-  /** The id as written, e.g. `openai:chat:gpt-4o-mini`. */
-  id: string;
-  label: string;
-  model: ModelRef;
-  /** Generation parameters from `config` (temperature, max_tokens, top_p, stop, seed, response_format, tools, tool_choice). */
-  params: ModelParams;
-  /** `config.apiBaseUrl` (or `apiHost`): a workspace-chosen endpoint. Send it only a key that came from this same config. */
-  apiBaseUrl?: string;
-  /** `config.apiKeyEnvar`: the environment variable holding the key. */
-  apiKeyEnvVar?: string;
-  /** `config.stream`: stream the answer (time to first token is measured). */
-  stream?: boolean;
-  /** For promptfoo's custom providers (http, exec:, file:// scripts, echo): the endpoint that runs them. */
-  endpoint?: Omit<ProviderConfig, 'name'>;
-  /** `config.apiKey` written in the config itself. A secret: non-enumerable, so serialising the provider leaves it out. */
-  apiKey?: string;
   range?: Range;
 }
 
@@ -80,17 +59,16 @@ export interface PromptfooConfig {
   diagnostics: BankDiagnostic[];
 }
 
-const TOP_KEYS = new Set(['description', 'prompts', 'providers', 'tests', 'defaultTest', 'evaluateOptions', 'scenarios', 'env', 'nunjucksFilters', 'derivedMetrics', 'assertionTemplates']);
+const TOP_KEYS = new Set(['description', 'prompts', 'providers', 'targets', 'tests', 'defaultTest', 'evaluateOptions', 'scenarios', 'env', 'nunjucksFilters', 'derivedMetrics', 'assertionTemplates']);
 /** Keys that only steer promptfoo's own CLI, web viewer or sharing: nothing to do, nothing to warn about. */
 const QUIET_KEYS = new Set(['outputPath', 'sharing', 'commandLineOptions', 'metadata', 'tags', 'writeLatestResults', '$schema', 'tracing']);
-/** Keys that change what runs or what is reported: running without them would be another eval. */
+/** Keys that change what runs or what is reported, with what to do about them. */
 const REFUSED_KEYS: Record<string, string> = {
   extensions: 'extensions (hooks) are not supported: remove them to run without the hooks',
 };
-const PARAM_KEYS = ['temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice'] as const;
-const CONFIG_KEYS = new Set<string>([...PARAM_KEYS, 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar', 'stream']);
 
-interface Ctx {
+/** What the loaders share while reading one config. */
+export interface Ctx {
   file: string;
   baseDir: string;
   positionAt: PositionAt;
@@ -98,7 +76,7 @@ interface Ctx {
   files: FileAccess;
 }
 
-function rangeOfNode(node: unknown, ctx: Ctx): Range | undefined {
+export function rangeOfNode(node: unknown, ctx: Ctx): Range | undefined {
   const r = (node as { range?: [number, number, number] } | undefined)?.range;
   return r ? rangeOf(ctx.positionAt, r[0], r[1]) : undefined;
 }
@@ -109,7 +87,7 @@ function childNode(map: unknown, key: string): Node | undefined {
   return (pair?.value ?? undefined) as Node | undefined;
 }
 
-function itemNodes(node: unknown): unknown[] {
+export function itemNodes(node: unknown): unknown[] {
   return isSeq(node) ? node.items : [];
 }
 
@@ -226,68 +204,6 @@ function promptList(raw: unknown[], rangeAt: (i: number) => Range | undefined, c
     ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-prompts', 'a prompt must be text, file://path, or { id | raw, label }', range));
     return [];
   });
-}
-
-function providerFrom(id: string, label: string | undefined, config: unknown, range: Range | undefined, ctx: Ctx): PromptfooProvider | undefined {
-  // http(s), exec:, file:// scripts and echo: src/core/providers/customProviderSpec.ts.
-  const custom = customProviderConfig(id, config, ctx.baseDir);
-  if (custom && 'error' in custom) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-provider', custom.error, range));
-    return undefined;
-  }
-  if (custom) return { id, label: label ?? id, model: { provider: custom.config.kind, model: custom.model }, params: {}, endpoint: custom.config, range };
-  if (/^(golang|ws|wss|script):/.test(id)) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'unsupported', `provider "${id}" is not supported: use http(s), exec:, or a file:// JavaScript, TypeScript or Python provider`, range));
-    return undefined;
-  }
-  const model = id === 'echo' ? { provider: 'echo', model: 'echo' } : parseModelRef(id);
-  if ('error' in model) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-provider', model.error as string, range));
-    return undefined;
-  }
-  const provider: PromptfooProvider = { id, label: label ?? id, model: model as ModelRef, params: {}, range };
-  if (config !== undefined && !isRecord(config)) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-provider', `config of ${id} must be a mapping`, range));
-    return provider;
-  }
-  const c = (config ?? {}) as Record<string, unknown>;
-  const params = provider.params as Record<string, unknown>;
-  for (const key of PARAM_KEYS) if (c[key] !== undefined) params[key] = key === 'stop' && typeof c.stop === 'string' ? [c.stop] : c[key];
-  const base = c.apiBaseUrl ?? c.apiHost;
-  if (typeof base === 'string') provider.apiBaseUrl = c.apiBaseUrl === undefined && !/^https?:\/\//.test(base) ? `https://${base}` : base;
-  if (typeof c.apiKeyEnvar === 'string') provider.apiKeyEnvVar = c.apiKeyEnvar;
-  if (typeof c.stream === 'boolean') provider.stream = c.stream;
-  if (typeof c.apiKey === 'string' && c.apiKey !== '') {
-    // Not enumerable: JSON.stringify, logging and structured clones (webviews, workers) leave it out.
-    Object.defineProperty(provider, 'apiKey', { value: c.apiKey, enumerable: false, writable: false });
-    ctx.diags.push(diagnostic(ctx.file, 'warning', 'inline-api-key', `${id} has an API key written in the config; prefer an environment variable (apiKeyEnvar)`, range));
-  }
-  const ignored = Object.keys(c).filter((k) => !CONFIG_KEYS.has(k));
-  if (ignored.length > 0) ctx.diags.push(diagnostic(ctx.file, 'info', 'unsupported', `${id}: config ${ignored.join(', ')} not used by Assay`, range));
-  return provider;
-}
-
-function loadProviders(raw: unknown, node: unknown, ctx: Ctx): PromptfooProvider[] {
-  if (raw === undefined || raw === null) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'missing-key', 'the config has no providers', undefined));
-    return [];
-  }
-  const list = Array.isArray(raw) ? raw : [raw];
-  const nodes = Array.isArray(raw) ? itemNodes(node) : [node];
-  const out: PromptfooProvider[] = [];
-  list.forEach((p, i) => {
-    const range = rangeOfNode(nodes[i], ctx);
-    let provider: PromptfooProvider | undefined;
-    if (typeof p === 'string') provider = providerFrom(p, undefined, undefined, range, ctx);
-    else if (isRecord(p) && typeof p.id === 'string') provider = providerFrom(p.id, typeof p.label === 'string' ? p.label : undefined, p.config, range, ctx);
-    else if (isRecord(p) && Object.keys(p).length === 1 && isRecord(Object.values(p)[0])) {
-      // promptfoo's map form: - openai:gpt-4o-mini: { config: {...}, label: ... }
-      const [id, opts] = Object.entries(p)[0] as [string, Record<string, unknown>];
-      provider = providerFrom(typeof opts.id === 'string' ? opts.id : id, typeof opts.label === 'string' ? opts.label : undefined, opts.config, range, ctx);
-    } else ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-provider', 'a provider must be an id like openai:gpt-4o-mini or { id, label, config }', range));
-    if (provider) out.push(provider);
-  });
-  return out;
 }
 
 function loadDefaultTest(raw: unknown, node: unknown, ctx: Ctx): TestDefaults {
@@ -430,17 +346,19 @@ export function parsePromptfooConfig(text: string, file: string, files: FileAcce
     for (const pair of root.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       if (TOP_KEYS.has(key) || QUIET_KEYS.has(key)) continue;
-      const refused = REFUSED_KEYS[key];
-      if (refused) {
-        ctx.diags.push(diagnostic(file, 'error', 'unsupported', refused, rangeOfNode(pair.key, ctx)));
-        continue;
-      }
-      ctx.diags.push(diagnostic(file, 'warning', 'unsupported', `"${key}" is not supported by Assay and is ignored`, rangeOfNode(pair.key, ctx)));
+      // Running without a key the config relies on would be another evaluation than the one written.
+      const refused = REFUSED_KEYS[key] ?? `"${key}" is not supported by Assay yet; remove it, or run this config with promptfoo`;
+      ctx.diags.push(diagnostic(file, 'error', 'unsupported', refused, rangeOfNode(pair.key, ctx)));
     }
   }
   const data = resolveRefs(value, value, ctx, new Set(), text) as Record<string, unknown>;
   const prompts = loadPrompts(data.prompts, childNode(root, 'prompts'), ctx);
-  const providers = loadProviders(data.providers, childNode(root, 'providers'), ctx);
+  // `targets:` is promptfoo's other name for `providers:`.
+  const providersKey = data.providers === undefined && data.targets !== undefined ? 'targets' : 'providers';
+  if (data.providers !== undefined && data.targets !== undefined) {
+    ctx.diags.push(diagnostic(file, 'error', 'invalid-config', 'the config has both providers: and targets: (the same list under two names); keep one', rangeOfNode(childNode(root, 'targets'), ctx)));
+  }
+  const providers = loadPromptfooProviders(data[providersKey], childNode(root, providersKey), ctx);
   const testsNode = childNode(root, 'tests');
   const tests = resolveTests(data.tests, ctx.baseDir, { file, node: testsNode, positionAt: ctx.positionAt, range: rangeOfNode(testsNode, ctx), files, allowGenerators: true });
   let defaults = loadDefaultTest(data.defaultTest, childNode(root, 'defaultTest'), ctx);
