@@ -144,7 +144,7 @@ export class TraceStore {
         } else if (m.kind === 'fatal') {
           cleanup();
           void worker.terminate();
-          reject(new Error(`cannot open the history at ${options.path}: ${m.message}`));
+          reject(m.notHistory ? new Error(m.message) : new Error(`cannot open the history at ${options.path}: ${m.message}`));
         }
       };
       const onError = (err: Error) => {
