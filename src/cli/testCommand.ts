@@ -12,11 +12,11 @@ import { checkModels, modelsUsed } from '../core/run/preflight';
 import { jsonReport, overallPassRate, sumTotals, type CaseExecution, type ReportTotals, type RunReport } from '../core/run/runReport';
 import { runTests } from '../core/run/testRun';
 import { bankFileSuite, pairedPromptFiles, projectPath, promptfooSuites, promptFileSuite, type ModelTarget, type TestSuite } from '../core/run/testSuite';
-import { resolveHistoryPath } from '../core/store/historyLocation';
+import { foreignHistoryFile, resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
 import { expandGlob, hasGlob } from '../core/testBank/fileGlob';
 import type { ModelRef } from '../core/types';
-import { UsageError, type CliCommand, type CliIo } from './cliTypes';
+import { interruptedExitCode, UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { formatDiagnostic } from './lintCommand';
 import { eachArg, positiveInt } from './cliArgs';
 
@@ -45,7 +45,9 @@ Keys come from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, NAME_API_KEY 
 NAME; OPENAI_BASE_URL and ANTHROPIC_BASE_URL override the built-in endpoints; ASSAY_GRADER_MODEL and
 ASSAY_EMBEDDING_MODEL override the config's graders.
 Exit codes: 0 all passed (or the pass rate reached --fail-under), 1 failures or errors,
-2 usage or configuration error, 130 interrupted.`;
+2 usage or configuration error, 3 all passed but the history could not be recorded (the reason is
+printed; --no-history runs without it), 130/143/129 stopped by Ctrl+C/SIGTERM/SIGHUP (reports are
+still written and history saved; a second signal exits at once).`;
 
 interface TestArgs {
   files: string[];
@@ -400,6 +402,16 @@ async function run(io: CliIo): Promise<number> {
   let historyPath: string | null = null;
   if (args.history !== undefined) historyPath = resolve(io.cwd, args.history);
   else if (!args.noHistory && config.history.enabled) historyPath = config.history.path ?? resolveHistoryPath(config.root);
+  if (historyPath) {
+    // Checked before any call: `--history results.json` must not cost a run (the file is left alone).
+    const foreign = foreignHistoryFile(historyPath);
+    if (foreign) {
+      err(`error: ${projectPath(io.cwd, historyPath)} is not an Assay history (${foreign}); it was left untouched. Give --history a new or existing .sqlite history, or --no-history. Nothing was run.`);
+      return 2;
+    }
+  }
+  /** Why history was not (fully) recorded, when it was asked for; makes an otherwise green run exit 3. */
+  let historyFailure: string | undefined;
   let storePromise: Promise<TraceStore | string | null> = Promise.resolve(null);
   let closing: Promise<unknown> | undefined;
 
@@ -509,8 +521,22 @@ async function run(io: CliIo): Promise<number> {
       storePromise = new Promise((resolve) => setImmediate(() => resolve(openHistory(path, config))));
     }
     const store = storePromise.then((opened) => {
-      if (typeof opened === 'string') err(`warning: history is off for this run: ${opened}`);
+      if (typeof opened === 'string') {
+        historyFailure = opened;
+        err(`error: history is off for this run: ${opened}`);
+      }
       if (!opened || typeof opened === 'string') return null;
+      const { recovered, replayed, readOnlyReason } = opened.openReport;
+      if (recovered) err(`warning: history: ${recovered.message}`);
+      if (replayed && replayed.rows > 0) {
+        const runs = replayed.interruptedRuns.length;
+        err(`history: added back ${replayed.rows} unsaved row${replayed.rows === 1 ? '' : 's'} left by ${replayed.journals} interrupted process${replayed.journals === 1 ? '' : 'es'}${runs > 0 ? ` (${runs} run${runs === 1 ? '' : 's'} marked interrupted)` : ''}`);
+      }
+      if (readOnlyReason) {
+        historyFailure = readOnlyReason;
+        err(`error: history: ${readOnlyReason}`);
+      }
+      // Problems during the run are warnings: a later save may succeed. The final save decides (below).
       opened.onProblem((message) => err(`warning: history: ${message}`));
       return opened;
     });
@@ -547,7 +573,6 @@ async function run(io: CliIo): Promise<number> {
     const totals = sumTotals(reports.map((r) => r.totals));
     const elapsed = performance.now() - t0;
     io.stdout.write(`\n${totalsLine(totals, elapsed)}\n`);
-    if (opened) io.stdout.write(`history: ${projectPath(io.cwd, opened.path)}\n`);
 
     let writeFailed = false;
     if (args.json !== undefined) {
@@ -565,18 +590,25 @@ async function run(io: CliIo): Promise<number> {
       }
     }
 
+    // The reports are written; now the history's last save must have landed for the run to count as recorded.
+    if (opened && closing) {
+      const saved = (await closing) as Awaited<ReturnType<TraceStore['close']>>;
+      if (saved.error) {
+        historyFailure ??= saved.error;
+        err(`error: history was not saved to ${projectPath(io.cwd, opened.path)}: ${saved.error}`);
+      } else if (!historyFailure) io.stdout.write(`history: ${projectPath(io.cwd, opened.path)}\n`);
+    }
+
     if (io.signal.aborted) {
-      err('interrupted');
-      return 130;
+      err(`interrupted (${String(io.signal.reason ?? 'SIGINT')})`);
+      return interruptedExitCode(io.signal);
     }
     if (writeFailed) return 2;
-    if (totals.failed === 0 && totals.errors === 0) return 0;
     const rate = overallPassRate(totals);
-    if (args.failUnder !== undefined && rate !== null && rate >= args.failUnder) {
-      io.stdout.write(`pass rate ${pct(rate)} ≥ --fail-under ${pct(args.failUnder)}\n`);
-      return 0;
-    }
-    return 1;
+    const passed = (totals.failed === 0 && totals.errors === 0) || (args.failUnder !== undefined && rate !== null && rate >= args.failUnder);
+    if (!passed) return 1;
+    if (totals.failed > 0 || totals.errors > 0) io.stdout.write(`pass rate ${pct(rate)} ≥ --fail-under ${pct(args.failUnder ?? 0)}\n`);
+    return historyFailure !== undefined ? 3 : 0;
   } finally {
     const s = await storePromise;
     if (closing) await closing;

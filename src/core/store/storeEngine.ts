@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { createRedactor, type Redactor } from '../redact';
 import { acquireLock, sleepSync } from './fileLock';
-import { ensureHistoryDir } from './historyLocation';
+import { classifyHeader, ensureHistoryDir } from './historyLocation';
 import { promptVersionId } from './ids';
 import { SCHEMA_VERSION, TABLES, configureConnection, migrate, type TableName } from './schema';
 import { Db, type SqlJsStatic, type SqlValue } from './sqlite';
@@ -174,21 +174,6 @@ function pidAlive(pid: number): boolean {
 
 /** Raised when the file at the history path is not an Assay history: it is refused, never renamed or overwritten. */
 export class NotHistoryError extends Error {}
-
-const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
-
-/**
- * What a file's first 100 bytes (the SQLite header) say: `foreign` when it is no SQLite database or one
- * whose user_version (offset 60) Assay never writes, else the schema version for a closer look.
- */
-export function classifyHeader(bytes: Uint8Array): { kind: 'foreign'; reason: string } | { kind: 'sqlite'; userVersion: number } {
-  if (bytes.length < 100 || !Buffer.from(bytes.buffer, bytes.byteOffset, 16).equals(SQLITE_MAGIC)) {
-    return { kind: 'foreign', reason: 'it is not a SQLite database' };
-  }
-  const userVersion = Buffer.from(bytes.buffer, bytes.byteOffset, 100).readUInt32BE(60);
-  if (userVersion === 0) return { kind: 'foreign', reason: "it is a SQLite database without Assay's schema" };
-  return { kind: 'sqlite', userVersion };
-}
 
 /** A file-system error in words a user acts on. */
 export function fsReason(err: unknown): string {
