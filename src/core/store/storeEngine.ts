@@ -1160,6 +1160,7 @@ export class StoreEngine implements StoreCalls {
         evaluations: count('evaluations'),
         feedback: count('feedback'),
       },
+      runStatuses: Object.fromEntries(db.values('SELECT status, count(*) FROM runs GROUP BY status ORDER BY status').map(([status, n]) => [status as string, Number(n)])),
       pendingChanges: this.pendingCount(),
       oldestTraceAt: db.scalar('SELECT min(started_at) FROM traces') as number | null,
       newestTraceAt: db.scalar('SELECT max(started_at) FROM traces') as number | null,

@@ -6,6 +6,7 @@
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { ensureHistoryDir } from './historyLocation';
 import type { TableName } from './schema';
 import type { SqlValue } from './sqlite';
 
@@ -85,13 +86,17 @@ export class StoreJournal {
   private fd: number | undefined;
   private unsynced = false;
 
-  constructor(historyPath: string) {
+  constructor(private readonly historyPath: string) {
     this.path = `${historyPath}.journal-${safeHost()}-${process.pid}-${PROCESS_START}-${Math.random().toString(36).slice(2, 8)}`;
   }
 
   /** Appends one record; throws the file system's error (the caller reports it). */
   append(record: JournalRecord): void {
-    this.fd ??= openSync(this.path, 'a', 0o600);
+    if (this.fd === undefined) {
+      // The first write may come before the first save has created the folder.
+      ensureHistoryDir(this.historyPath);
+      this.fd = openSync(this.path, 'a', 0o600);
+    }
     const bytes = Buffer.from(encodeRecord(record), 'utf8');
     let off = 0;
     while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);

@@ -284,6 +284,8 @@ export interface StoreStats {
   /** Size of the database held in memory (page count × page size). */
   dbBytes: number;
   counts: { promptVersions: number; runs: number; traces: number; evaluations: number; feedback: number };
+  /** Runs per status (`interrupted`: their process died or closed before they finished). */
+  runStatuses: Partial<Record<RunStatus, number>>;
   /** Rows and deletions not saved yet. */
   pendingChanges: number;
   oldestTraceAt: number | null;
