@@ -412,7 +412,9 @@ async function run(io: CliIo): Promise<number> {
   }
   /** Why history was not (fully) recorded, when it was asked for; makes an otherwise green run exit 3. */
   let historyFailure: string | undefined;
-  let storePromise: Promise<TraceStore | string | null> = Promise.resolve(null);
+  // The history's worker (sql.js, the file, the crash journal) starts now, on its own thread, while the
+  // suites load: answers wait in memory until it is ready, and only its journal keeps them through a crash.
+  const storePromise: Promise<TraceStore | string | null> = historyPath ? openHistory(historyPath, config) : Promise.resolve(null);
   let closing: Promise<unknown> | undefined;
 
   try {
@@ -513,13 +515,6 @@ async function run(io: CliIo): Promise<number> {
       },
     });
 
-    // The history's worker (sql.js, the file) starts once the first calls are on their way: it is not
-    // needed before their answers come back, and earlier it would compete for the CPU with loading the
-    // suites and sending those calls.
-    if (historyPath) {
-      const path = historyPath;
-      storePromise = new Promise((resolve) => setImmediate(() => resolve(openHistory(path, config))));
-    }
     const store = storePromise.then((opened) => {
       if (typeof opened === 'string') {
         historyFailure = opened;
