@@ -310,7 +310,7 @@ describe('CLI: assay test', function () {
     assert.deepStrictEqual(options.filter((o) => !docs.includes(`| \`${o}`)), [], 'each option has a row in the options table');
     const keys = [...PROJECT_CONFIG_KEYS.map((k) => `\n${k}:`), ...GRADER_KEYS.map((k) => `  ${k}:`), ...HISTORY_KEYS.map((k) => `  ${k}:`)];
     assert.deepStrictEqual(keys.filter((k) => !docs.includes(k)), [], 'each key is in the example config');
-    for (const code of ['**0**', '**1**', '**2**', '**130**']) assert.ok(docs.includes(code), code);
+    for (const code of ['**0**', '**1**', '**2**', '**3**', '**130**', '**143**', '**129**']) assert.ok(docs.includes(code), code);
   });
 
   it('works as the bundled dist/cli.js, with no VS Code and no sources', async () => {
