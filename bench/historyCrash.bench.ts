@@ -52,7 +52,6 @@ async function storedTickets(path: string, out: string): Promise<Set<string>> {
 }
 
 /** One run killed `afterMs` after its first answer; how many calls were due and how many of them history lost. */
-export async function killedRunForDebug(root: string, afterMs: number) { return killedRun(root, afterMs); }
 async function killedRun(root: string, afterMs: number): Promise<{ due: number; lost: number; answered: number }> {
   const dir = mkdtempSync(join(root, 'run-'));
   mkdirSync(join(dir, '.git'));

@@ -536,6 +536,9 @@ async function run(io: CliIo): Promise<number> {
       return opened;
     });
 
+    // No call before the history records: from the first answer on, its crash journal keeps every call
+    // through a kill. The worker started with the command, so this waits only when loading was quicker.
+    await store;
     const progress = new Progress(io.stdout, io.stdout.isTTY === true);
     const total = suites.reduce((n, s) => n + s.cases.reduce((k, c) => k + s.models.length * Math.max(1, args.repeat ?? c.repeat ?? 1), 0), 0);
     progress.start(total);

@@ -25,7 +25,7 @@ import { promptVersionId } from './ids';
 import { SCHEMA_VERSION, TABLES, configureConnection, migrate, type TableName } from './schema';
 import { Db, type SqlJsStatic, type SqlValue } from './sqlite';
 import type { StoreCalls, StoreEvent, WriteOp } from './storeProtocol';
-import { deadJournals, readJournal, safeHost, StoreJournal, type JournalRow } from './storeJournal';
+import { deadJournals, encodeRecord, readJournal, safeHost, StoreJournal, type JournalRow } from './storeJournal';
 import * as queries from './storeQueries';
 import type {
   EvaluationInput,
@@ -68,6 +68,11 @@ const PRIMARY_KEY: Record<TableName, string> = {
   evaluations: 'id',
   feedback: 'id',
 };
+
+const INSERT_TRACE = `INSERT OR IGNORE INTO traces (id, run_id, prompt_version_id, prompt_path, case_id, repeat_index, provider, model, variables,
+              output, tool_calls, finish_reason, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost,
+              latency_ms, ttft_ms, status, error_kind, error_message, error_status, cache_hit, attempts, started_at, ended_at, bytes)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** Columns of journaled rows, in the order the write methods insert them. */
 const JOURNAL_COLUMNS: Record<TableName, string> = {
@@ -693,6 +698,23 @@ export class StoreEngine implements StoreCalls {
     };
   }
 
+  /**
+   * Runs the trace write path once on a throw-away row, rolled back: the first real batch then meets warm
+   * code (redaction, compression, sql.js statements) instead of arriving seconds late on a busy machine.
+   */
+  warmUp(): void {
+    const sample = { id: 'warm-up', model: { provider: 'warm', model: 'up' }, text: 'warm', toolCalls: [], finishReason: 'stop', usage: null, cost: null, latencyMs: 1, ttftMs: null, cacheHit: false, request: { messages: [{ role: 'user', content: 'warm up sk-00000000000000000000' }] }, response: { id: 'x' }, variables: { v: 'warm' }, startedAt: Date.now() } as TraceInput & { id: string };
+    const { trace, payload } = this.traceRow(sample);
+    encodeRecord({ t: 'rows', rows: [['traces', 'IGNORE', trace], ['trace_payloads', 'REPLACE', payload]] });
+    this.db.raw.exec('BEGIN');
+    try {
+      this.db.run(INSERT_TRACE, trace);
+      this.db.run('INSERT OR REPLACE INTO trace_payloads (trace_id, payload) VALUES (?, ?)', payload);
+    } finally {
+      this.db.raw.exec('ROLLBACK');
+    }
+  }
+
   /** Adds traces (ignoring ids already stored); returns the ones added. */
   addTraces(traces: (TraceInput & { id: string })[]): (TraceInput & { id: string })[] {
     if (!Array.isArray(traces)) throw new InputError('traces must be an array');
@@ -702,10 +724,7 @@ export class StoreEngine implements StoreCalls {
       this.db.transaction(() => {
         for (const { index, trace, payload } of chunk) {
           this.db.run(
-            `INSERT OR IGNORE INTO traces (id, run_id, prompt_version_id, prompt_path, case_id, repeat_index, provider, model, variables,
-              output, tool_calls, finish_reason, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost,
-              latency_ms, ttft_ms, status, error_kind, error_message, error_status, cache_hit, attempts, started_at, ended_at, bytes)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            INSERT_TRACE,
             trace,
           );
           if (this.db.changes() === 0) continue;

@@ -108,6 +108,7 @@ async function main(): Promise<void> {
   try {
     const SQL = await loadSqlJs();
     engine = StoreEngine.open(SQL, options, emit);
+    if (!engine.report.readOnlyReason) engine.warmUp();
   } catch (err) {
     post({ kind: 'fatal', message: err instanceof Error ? err.message : String(err), notHistory: err instanceof NotHistoryError });
     return;
