@@ -313,7 +313,9 @@ describe('CLI: assay test', function () {
     for (const code of ['**0**', '**1**', '**2**', '**3**', '**130**', '**143**', '**129**']) assert.ok(docs.includes(code), code);
   });
 
-  it('works as the bundled dist/cli.js, with no VS Code and no sources', async () => {
+  it('works as the bundled dist/cli.js, with no VS Code and no sources', async function () {
+    // A build and six CLI processes: on a busy 2-core machine this takes more than the suite's 30 s.
+    this.timeout(180_000);
     // The real build (esbuild.mjs), into a folder of the test's own: the executable, the CLI bundle it loads
     // through the code cache, the CLI's import(), the store worker, the wasm and the vendored SDKs.
     const out = join(dir, 'dist');
