@@ -14,11 +14,11 @@ import { checkModels, modelsUsed } from '../core/run/preflight';
 import { jsonReport, overallPassRate, sumTotals, type CaseExecution, type ReportTotals, type RunReport } from '../core/run/runReport';
 import { plannedExecutions, runTests } from '../core/run/testRun';
 import { bankFileSuite, pairedPromptFiles, projectPath, promptfooSuites, promptFileSuite, type ModelTarget, type TestSuite } from '../core/run/testSuite';
-import { resolveHistoryPath } from '../core/store/historyLocation';
+import { foreignHistoryFile, resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
 import { expandGlobConfined, fileAccess, hasGlob, readTextFile, type FileAccess } from '../core/files/safeFiles';
 import type { ModelRef } from '../core/types';
-import { UsageError, type CliCommand, type CliIo } from './cliTypes';
+import { interruptedExitCode, UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { formatDiagnostic } from './lintCommand';
 import { eachArg, positiveInt } from './cliArgs';
 import { printPlan } from './testPlan';
@@ -56,8 +56,9 @@ NAME; OPENAI_BASE_URL and ANTHROPIC_BASE_URL override the built-in endpoints; AS
 ASSAY_EMBEDDING_MODEL override the config's graders.
 Exit codes: 0 all passed (or the pass rate reached --fail-under), 1 failures or errors (100 with
 --promptfoo-exit-codes, and always for 'assay eval'), 2 usage or configuration error (nothing was
-called), 130 interrupted.`;
-
+called), 3 all passed but the history could not be recorded (the reason is printed; --no-history runs
+without it), 130/143/129 stopped by Ctrl+C/SIGTERM/SIGHUP (reports are still written and history saved;
+a second signal exits at once).`;
 const EVAL_USAGE = `Usage: assay eval [-c promptfooconfig.yaml] [options]
 
 promptfoo's verb: runs promptfoo configs like 'assay test' with promptfoo's conventions — -c/--config
@@ -462,12 +463,11 @@ function writePieces(path: string, pieces: Iterable<string>): void {
   }
 }
 
-async function openHistory(path: string, config: ProjectConfig, secrets: string[]): Promise<TraceStore | string> {
+async function openHistory(path: string, config: ProjectConfig): Promise<TraceStore | string> {
   try {
     return await TraceStore.open({
       path,
       redactPatterns: config.history.redact,
-      redactSecrets: secrets,
       ...(config.history.maxTraces !== undefined ? { maxTraces: config.history.maxTraces } : {}),
       ...(config.history.maxSizeMB !== undefined ? { maxSizeMB: config.history.maxSizeMB } : {}),
     });
@@ -493,7 +493,19 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
   let historyPath: string | null = null;
   if (args.history !== undefined) historyPath = resolve(io.cwd, args.history);
   else if (!args.noHistory && config.history.enabled) historyPath = config.history.path ?? resolveHistoryPath(config.root);
-  let storePromise: Promise<TraceStore | string | null> = Promise.resolve(null);
+  if (historyPath) {
+    // Checked before any call: `--history results.json` must not cost a run (the file is left alone).
+    const foreign = foreignHistoryFile(historyPath);
+    if (foreign) {
+      err(`error: ${projectPath(io.cwd, historyPath)} is not an Assay history (${foreign}); it was left untouched. Give --history a new or existing .sqlite history, or --no-history. Nothing was run.`);
+      return 2;
+    }
+  }
+  /** Why history was not (fully) recorded, when it was asked for; makes an otherwise green run exit 3. */
+  let historyFailure: string | undefined;
+  // The history's worker (sql.js, the file, the crash journal) starts now, on its own thread, while the
+  // suites load: answers wait in memory until it is ready, and only its journal keeps them through a crash.
+  const storePromise: Promise<TraceStore | string | null> = historyPath ? openHistory(historyPath, config) : Promise.resolve(null);
   let closing: Promise<unknown> | undefined;
 
   try {
@@ -625,20 +637,31 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
       },
     });
 
-    // The history's worker (sql.js, the file) starts once the first calls are on their way: it is not
-    // needed before their answers come back, and earlier it would compete for the CPU with loading the
-    // suites and sending those calls.
-    if (historyPath) {
-      const path = historyPath;
-      storePromise = new Promise((resolve) => setImmediate(() => resolve(openHistory(path, config, secrets))));
-    }
     const store = storePromise.then((opened) => {
-      if (typeof opened === 'string') err(`warning: history is off for this run: ${opened}`);
+      if (typeof opened === 'string') {
+        historyFailure = opened;
+        err(`error: history is off for this run: ${opened}`);
+      }
       if (!opened || typeof opened === 'string') return null;
+      const { recovered, replayed, readOnlyReason } = opened.openReport;
+      if (recovered) err(`warning: history: ${recovered.message}`);
+      if (replayed && replayed.rows > 0) {
+        const runs = replayed.interruptedRuns.length;
+        err(`history: added back ${replayed.rows} unsaved row${replayed.rows === 1 ? '' : 's'} left by ${replayed.journals} interrupted process${replayed.journals === 1 ? '' : 'es'}${runs > 0 ? ` (${runs} run${runs === 1 ? '' : 's'} marked interrupted)` : ''}`);
+      }
+      if (readOnlyReason) {
+        historyFailure = readOnlyReason;
+        err(`error: history: ${readOnlyReason}`);
+      }
+      // Problems during the run are warnings: a later save may succeed. The final save decides (below).
       opened.onProblem((message) => err(`warning: history: ${message}`));
-      return opened;
+      // The store opened before the keys were known: it gets them before the run's first write.
+      return opened.addSecrets(secrets).then(() => opened);
     });
 
+    // No call before the history records: from the first answer on, its crash journal keeps every call
+    // through a kill. The worker started with the command, so this waits only when loading was quicker.
+    await store;
     const progress = new Progress(io.stdout, io.stdout.isTTY === true);
     const total = suites.reduce((n, s) => n + plannedExecutions(s, args.repeat), 0);
     progress.start(total);
@@ -675,7 +698,6 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
     const totals = sumTotals(reports.map((r) => r.totals));
     const elapsed = performance.now() - t0;
     io.stdout.write(`\n${totalsLine(totals, elapsed)}\n`);
-    if (opened) io.stdout.write(`history: ${projectPath(io.cwd, opened.path)}\n`);
 
     let writeFailed = false;
     if (args.json !== undefined) {
@@ -703,18 +725,25 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
       }
     }
 
+    // The reports are written; now the history's last save must have landed for the run to count as recorded.
+    if (opened && closing) {
+      const saved = (await closing) as Awaited<ReturnType<TraceStore['close']>>;
+      if (saved.error) {
+        historyFailure ??= saved.error;
+        err(`error: history was not saved to ${projectPath(io.cwd, opened.path)}: ${saved.error}`);
+      } else if (!historyFailure) io.stdout.write(`history: ${projectPath(io.cwd, opened.path)}\n`);
+    }
+
     if (io.signal.aborted) {
-      err('interrupted');
-      return 130;
+      err(`interrupted (${String(io.signal.reason ?? 'SIGINT')})`);
+      return interruptedExitCode(io.signal);
     }
     if (writeFailed) return 2;
-    if (totals.failed === 0 && totals.errors === 0) return 0;
     const rate = overallPassRate(totals);
-    if (args.failUnder !== undefined && rate !== null && rate >= args.failUnder) {
-      io.stdout.write(`pass rate ${pct(rate)} ≥ --fail-under ${pct(args.failUnder)}\n`);
-      return 0;
-    }
-    return args.promptfooExitCodes ? 100 : 1;
+    const passed = (totals.failed === 0 && totals.errors === 0) || (args.failUnder !== undefined && rate !== null && rate >= args.failUnder);
+    if (!passed) return args.promptfooExitCodes ? 100 : 1;
+    if (totals.failed > 0 || totals.errors > 0) io.stdout.write(`pass rate ${pct(rate)} ≥ --fail-under ${pct(args.failUnder ?? 0)}\n`);
+    return historyFailure !== undefined ? 3 : 0;
   } finally {
     const s = await storePromise;
     if (closing) await closing;
