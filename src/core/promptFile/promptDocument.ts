@@ -94,6 +94,8 @@ export interface PromptDocument {
   inputs: Map<string, PromptInput>;
   tests?: PromptTests;
   sections: PromptSection[];
+  /** Everything after the front matter, with its offset: a `.prompty` file renders it as one template. */
+  body?: { source: string; offset: number };
   /** Problems found while parsing (YAML, structure, types); `validatePromptFile` adds cross-checks. */
   diagnostics: Diagnostic[];
 }
