@@ -58,6 +58,25 @@ export interface FrontMatterFields {
   params: ModelParams;
   inputs: Map<string, PromptInput>;
   tests?: PromptTests;
+  /** `.prompty` only: the Prompty file version the front matter is written for. */
+  promptyVersion?: 1 | 2;
+}
+
+/**
+ * Prompty 2.0 files name a model by `id` (or a bare string), type inputs with `kind` (or list them) and
+ * have no top-level `sample`; anything else is a 0.1/1.0 file. The two render differently (`sample`
+ * and an input's `sample` are defaults only in 0.1/1.0; 2.0 keeps empty messages).
+ */
+export function promptyVersionOf(data: Record<string, unknown> | undefined): 1 | 2 {
+  if (!data || 'sample' in data) return 1;
+  const model = data['model'];
+  if (typeof model === 'string') return 2;
+  if (model && typeof model === 'object' && !Array.isArray(model) && ('id' in model || 'provider' in model || 'options' in model)) return 2;
+  const inputs = data['inputs'];
+  if (Array.isArray(inputs)) return 2;
+  if (inputs && typeof inputs === 'object' && Object.values(inputs).some((v) => v !== null && typeof v === 'object' && 'kind' in v)) return 2;
+  if ('kind' in data || '$schema' in data || 'outputs' in data) return 2;
+  return 1;
 }
 
 function describe(v: unknown): string {
@@ -146,6 +165,7 @@ class FrontMatterReader {
     }
     const data = this.js(root);
     if (data && typeof data === 'object' && !Array.isArray(data)) this.out.data = data as Record<string, unknown>;
+    if (this.kind === 'prompty') this.out.promptyVersion = promptyVersionOf(this.out.data);
     const allowed: readonly string[] = this.kind === 'prompty' ? [...PROMPT_KEYS, ...PROMPTY_KEYS] : PROMPT_KEYS;
     let sample: { keyNode: unknown; value: unknown } | undefined;
     let modelNode: unknown;
@@ -267,7 +287,10 @@ class FrontMatterReader {
 
   private refFromScalar(node: unknown, what: string): void {
     const v = isScalar(node) ? node.value : this.js(node);
-    if (typeof v === 'string') this.addRef(v, node);
+    if (typeof v === 'string' && this.kind === 'prompty' && !v.includes(':') && v.trim() !== '' && !/\s/.test(v.trim())) {
+      // Prompty 2.0's shorthand `model: gpt-4`: no provider, which only a run needs.
+      this.report('warning', 'model-ref', `Model '${v.trim()}' needs a provider to run: write provider:model (e.g. openai:${v.trim()}) or model: { id: ${v.trim()}, provider: openai }. Rendering does not need it.`, node);
+    } else if (typeof v === 'string') this.addRef(v, node);
     else this.report('error', 'model-ref', `${what} must be a provider:model string, not ${describe(v)}.`, node);
   }
 
@@ -312,7 +335,7 @@ class FrontMatterReader {
       else if (provider !== undefined) this.addRef(`${provider}:${model}`, id.value);
       else if (providerEntry) this.report('error', 'wrong-type', "'model.provider' must be a string.", providerEntry.value ?? providerEntry.keyNode);
       else if (model.includes(':')) this.addRef(model, id.value);
-      else this.report('error', 'model-ref', `Model '${model}' needs a provider: add 'provider: openai' (or anthropic, or a configured endpoint name).`, id.value);
+      else this.report(this.kind === 'prompty' ? 'warning' : 'error', 'model-ref', `Model '${model}' needs a provider to run: add 'provider: openai' (or anthropic, or a configured endpoint name). Rendering does not need it.`, id.value);
     }
     const config = fields.get('configuration');
     if (config) this.readConfiguration(config.value, config.keyNode);
@@ -514,8 +537,9 @@ class FrontMatterReader {
           }
       }
     }
-    // A sample value is what an example run uses: a default when there is none.
-    if (!input.hasDefault && sampleNode !== undefined) {
+    // A sample value is what an example run uses: a default when there is none (Prompty 2.0 keeps
+    // `example` as documentation only).
+    if (!input.hasDefault && sampleNode !== undefined && this.out.promptyVersion !== 2) {
       input.default = this.js(sampleNode);
       input.hasDefault = true;
       defaultNode = sampleNode;

@@ -205,5 +205,6 @@ export function parsePromptFile(text: string, options: ParseOptions = {}): Promp
   if (fields.name !== undefined) doc.name = fields.name;
   if (fields.description !== undefined) doc.description = fields.description;
   if (fields.tests) doc.tests = fields.tests;
+  if (fields.promptyVersion !== undefined) doc.promptyVersion = fields.promptyVersion;
   return doc;
 }

@@ -96,7 +96,11 @@ export function renderPromptyBody(doc: PromptDocument, context: Record<string, u
     if (buffer.length === 0) return;
     const text = unguard(buffer.join('\n')).trim();
     buffer = [];
-    if (text === '') return;
+    if (text === '') {
+      // Prompty 2.0 sends a role line with nothing after it as an empty message; 0.1/1.0 leave it out.
+      if (doc.promptyVersion === 2) messages.push(withName({ role, content: '' }, name));
+      return;
+    }
     // A thread marker splits the message around the thread's messages.
     let rest = text;
     for (;;) {
