@@ -637,8 +637,8 @@ class FrontMatterReader {
       format = o['format'] ?? o['type'];
       if (format && typeof format === 'object') format = (format as Record<string, unknown>)['kind'];
     }
-    if (format !== undefined && format !== null && format !== 'jinja2' && format !== 'nunjucks') {
-      this.report('warning', 'template-format', `Template format '${String(format)}' is not supported; templates are rendered as Jinja2 (Nunjucks).`, node);
+    if (format !== undefined && format !== null && format !== 'jinja2' && format !== 'nunjucks' && format !== 'mustache') {
+      this.report('warning', 'template-format', `Template format '${String(format)}' is not supported; templates are rendered as Jinja2.`, node);
     }
   }
 }

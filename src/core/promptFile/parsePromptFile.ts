@@ -26,6 +26,14 @@ const ROLE_NAMES = ['system', 'user', 'assistant'];
 
 type Marker = { line: number; role: Role | 'messages'; variable?: string };
 
+/** Prompty's `template`: `mustache` (v1), `{ format: mustache }` or `{ format: { kind: mustache } }` (v2). */
+function templateFormatOf(data: Record<string, unknown> | undefined): string | undefined {
+  let t: unknown = data?.['template'];
+  if (t && typeof t === 'object' && !Array.isArray(t)) t = (t as Record<string, unknown>)['format'] ?? (t as Record<string, unknown>)['type'];
+  if (t && typeof t === 'object' && !Array.isArray(t)) t = (t as Record<string, unknown>)['kind'];
+  return typeof t === 'string' ? t.toLowerCase() : undefined;
+}
+
 function dirname(path: string): string {
   const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
   return i <= 0 ? (i === 0 ? path.slice(0, 1) : '.') : path.slice(0, i);
@@ -161,7 +169,8 @@ export function parsePromptFile(text: string, options: ParseOptions = {}): Promp
   const sections = buildSections(src, lines, fence, markers, diagnostics);
   // A .prompty body is one Jinja2 template: its syntax is Jinja2's, checked on the whole body.
   const bodySource = src.slice(fence.bodyStart);
-  const jinja = kind === 'prompty' ? compileJinja(bodySource) : undefined;
+  const format = kind === 'prompty' ? templateFormatOf(fields.data) : undefined;
+  const jinja = kind === 'prompty' && format !== 'mustache' ? compileJinja(bodySource) : undefined;
   if (jinja && 'error' in jinja) {
     diagnostics.push({ severity: 'error', code: 'template-syntax', message: jinja.error.message, range: lines.range(fence.bodyStart, src.length) });
   }
@@ -170,7 +179,9 @@ export function parsePromptFile(text: string, options: ParseOptions = {}): Promp
     const a = analyzeTemplate(s.source);
     const at = (start: number, end: number): Range => lines.range(s.sourceOffset + start, s.sourceOffset + end);
     s.variables = a.variables.map((v) => ({ name: v.name, range: at(v.start, v.end), guarded: v.guarded }));
-    if (a.error && jinja && !('error' in jinja)) {
+    if (a.error && format === 'mustache') {
+      // Mustache, not Jinja2: rendered by the Mustache renderer.
+    } else if (a.error && jinja && !('error' in jinja)) {
       // Nunjucks cannot read this Jinja2 (e.g. a section split inside a block); Jinja2 can, which is what counts.
     } else if (a.error) {
       s.syntaxError = { message: a.error.message, range: at(a.error.start, a.error.end) };
@@ -205,6 +216,7 @@ export function parsePromptFile(text: string, options: ParseOptions = {}): Promp
   if (fields.name !== undefined) doc.name = fields.name;
   if (fields.description !== undefined) doc.description = fields.description;
   if (fields.tests) doc.tests = fields.tests;
+  if (format === 'mustache') doc.templateFormat = 'mustache';
   if (fields.promptyVersion !== undefined) doc.promptyVersion = fields.promptyVersion;
   return doc;
 }

@@ -94,6 +94,8 @@ export interface PromptDocument {
   inputs: Map<string, PromptInput>;
   tests?: PromptTests;
   sections: PromptSection[];
+  /** `.prompty` only: `mustache` when the file says `template: mustache` (else Jinja2). */
+  templateFormat?: 'mustache';
   /** `.prompty` only: 1 for Prompty 0.1/1.0 front matter, 2 for Prompty 2.0 (see `promptyVersionOf`). */
   promptyVersion?: 1 | 2;
   /** Everything after the front matter, with its offset: a `.prompty` file renders it as one template. */

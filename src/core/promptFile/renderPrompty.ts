@@ -6,6 +6,7 @@
 // Rich inputs (`kind: thread`) render as a nonce marker that is replaced by the list's messages, as
 // Prompty's runtime does.
 import { randomBytes } from 'node:crypto';
+import Mustache from 'mustache';
 import { renderJinja } from '../template/jinjaRenderer';
 import type { ChatMessage, Range, Role } from '../types';
 import type { PromptDocument } from './promptDocument';
@@ -82,7 +83,7 @@ export function renderPromptyBody(doc: PromptDocument, context: Record<string, u
     threads.set(marker, 'thread');
     source = source.replace(/^\s*!\[thread\]\s*$/gm, marker);
   }
-  const r = renderJinja(source, vars);
+  const r = doc.templateFormat === 'mustache' ? renderMustache(source, vars) : renderJinja(source, vars);
   if ('error' in r) return { error: { message: r.error.message, range: doc.lines.range(body.offset, body.offset + body.source.length) } };
 
   const warnings: string[] = [];
@@ -152,4 +153,13 @@ function attributes(raw: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const m of raw.slice(1, -1).matchAll(ATTR)) out[m[1]!] = m[2]!.trim();
   return out;
+}
+
+/** `template: mustache`: rendered as Prompty's Mustache renderer (chevron) does, HTML-escaping `{{x}}`. */
+function renderMustache(source: string, vars: Record<string, unknown>): { text: string } | { error: { message: string } } {
+  try {
+    return { text: Mustache.render(source, vars) };
+  } catch (err) {
+    return { error: { message: `Mustache: ${err instanceof Error ? err.message : String(err)}` } };
+  }
 }
