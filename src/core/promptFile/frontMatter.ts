@@ -1,5 +1,7 @@
 // Reads the YAML front matter into the document model. Assay's keys and Prompty's (v1 and v2) land in
 // the same fields; every problem becomes a diagnostic on the exact YAML node, never an exception.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic, ModelParams, ModelRef, Range, Severity } from '../types';
 import { didYouMean } from './didYouMean';
@@ -114,6 +116,8 @@ class FrontMatterReader {
     private readonly diagnostics: Diagnostic[],
     /** Range to report on when a node has no position (the whole front matter). */
     private readonly fallback: Range,
+    /** The prompt file's folder, for `${file:…}` references. */
+    private readonly dir?: string,
   ) {}
 
   private range(node: unknown): Range {
@@ -132,11 +136,61 @@ class FrontMatterReader {
   private js(node: unknown): unknown {
     if (node === null || node === undefined) return null;
     try {
-      return (node as Node).toJS(this.doc, { maxAliasCount: 100 });
+      const v = (node as Node).toJS(this.doc, { maxAliasCount: 100 });
+      return this.kind === 'prompty' ? this.resolveRefs(v, node, 0) : v;
     } catch (err) {
       this.report('error', 'yaml-syntax', `Cannot read this value: ${err instanceof Error ? err.message : String(err)}`, node);
       return undefined;
     }
+  }
+
+  /**
+   * Prompty's references in values: `${env:NAME}`, `${env:NAME:default}` (the variable, else the default;
+   * neither is a warning and the value stays empty) and `${file:path}` (the file beside the prompt, JSON
+   * parsed when it ends in .json).
+   */
+  private resolveRefs(v: unknown, node: unknown, depth: number): unknown {
+    if (typeof v === 'string') {
+      const env = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}$/.exec(v.trim());
+      if (env) {
+        const value = process.env[env[1]!];
+        if (value !== undefined) return value;
+        if (env[2] !== undefined) return env[2];
+        this.report('warning', 'env-ref', `Environment variable ${env[1]} is not set; this value is empty.`, node);
+        return '';
+      }
+      const file = /^\$\{file:([^}]+)\}$/.exec(v.trim());
+      if (file) {
+        if (this.dir === undefined) {
+          this.report('warning', 'file-ref', `'${file[1]}' cannot be read: the prompt file has no folder (save it first).`, node);
+          return v;
+        }
+        const path = isAbsolute(file[1]!) ? file[1]! : join(this.dir, file[1]!);
+        try {
+          const text = readFileSync(path, 'utf8');
+          return /\.json$/i.test(path) ? JSON.parse(text) : text;
+        } catch (err) {
+          this.report('error', 'file-ref', `Cannot read ${file[1]}: ${err instanceof Error ? err.message : String(err)}`, node);
+          return v;
+        }
+      }
+      return v;
+    }
+    if (depth > 32 || v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) return v.map((x) => this.resolveRefs(x, node, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = this.resolveRefs(x, node, depth + 1);
+    return out;
+  }
+
+  /** A whole section given as `${file:…}` (`inputs: ${file:inputs.json}`): the file's content as YAML nodes. */
+  private expandFileRef(node: unknown): unknown {
+    if (this.kind !== 'prompty' || !isScalar(node) || typeof node.value !== 'string' || !/^\s*\$\{file:/.test(node.value)) return node;
+    const v = this.js(node);
+    if (v === null || typeof v !== 'object') return node;
+    const created = this.doc.createNode(v) as { range?: unknown };
+    created.range = (node as { range?: unknown }).range;
+    return created;
   }
 
   private entries(node: unknown): { key: string; keyNode: unknown; value: unknown }[] {
@@ -170,8 +224,9 @@ class FrontMatterReader {
     let sample: { keyNode: unknown; value: unknown } | undefined;
     let modelNode: unknown;
     let modelsNode: unknown;
-    for (const { key, keyNode, value } of this.entries(root)) {
+    for (const { key, keyNode, value: raw } of this.entries(root)) {
       if (!this.out.keyRanges.has(key)) this.out.keyRanges.set(key, this.range(keyNode));
+      const value = this.expandFileRef(raw);
       if (!allowed.includes(key)) {
         this.unknownTopKey(key, keyNode, allowed);
         continue;
@@ -654,6 +709,7 @@ export function readFrontMatter(
   kind: PromptFileKind,
   diagnostics: Diagnostic[],
   fallback: Range,
+  dir?: string,
 ): FrontMatterFields {
-  return new FrontMatterReader(yamlText, base, lines, kind, diagnostics, fallback).read();
+  return new FrontMatterReader(yamlText, base, lines, kind, diagnostics, fallback, dir).read();
 }

@@ -160,7 +160,7 @@ export function parsePromptFile(text: string, options: ParseOptions = {}): Promp
   if (fence.frontMatter) {
     const f = fence.frontMatter;
     const range = lines.range(f.start, f.end);
-    fields = readFrontMatter(src.slice(f.contentStart, f.contentEnd), f.contentStart, lines, kind, diagnostics, range);
+    fields = readFrontMatter(src.slice(f.contentStart, f.contentEnd), f.contentStart, lines, kind, diagnostics, range, options.path !== undefined ? dirname(options.path) : undefined);
     frontMatter = { range, contentRange: lines.range(f.contentStart, f.contentEnd), closed: f.closed, keyRanges: fields.keyRanges };
     if (fields.data) frontMatter.data = fields.data;
   }

@@ -121,6 +121,8 @@ export const PROMPT_DIAGNOSTIC_CODES = {
   'param-range': 'A parameter outside its usual range.',
   'input-type': "An unknown input type, or a default that does not fit the input's type.",
   'input-name': 'An input name a template cannot refer to.',
+  'env-ref': 'A ${env:NAME} reference to a variable that is not set and has no default.',
+  'file-ref': 'A ${file:path} reference that cannot be read.',
   'sample-file': "A Prompty sample given as a file, which is not loaded.",
   'tests-shape': "'tests' is not a path, a list of paths or a list of cases.",
   'template-format': 'A Prompty template format other than Jinja2.',
