@@ -133,11 +133,11 @@ class FrontMatterReader {
   }
 
   /** The node's value as plain data; never throws (alias bombs and cycles become `undefined`). */
-  private js(node: unknown): unknown {
+  private js(node: unknown, resolve = true): unknown {
     if (node === null || node === undefined) return null;
     try {
       const v = (node as Node).toJS(this.doc, { maxAliasCount: 100 });
-      return this.kind === 'prompty' ? this.resolveRefs(v, node, 0) : v;
+      return this.kind === 'prompty' && resolve ? this.resolveRefs(v, node, 0) : v;
     } catch (err) {
       this.report('error', 'yaml-syntax', `Cannot read this value: ${err instanceof Error ? err.message : String(err)}`, node);
       return undefined;
@@ -149,14 +149,19 @@ class FrontMatterReader {
    * neither is a warning and the value stays empty) and `${file:path}` (the file beside the prompt, JSON
    * parsed when it ends in .json).
    */
+  private readonly refReported = new Set<unknown>();
+
   private resolveRefs(v: unknown, node: unknown, depth: number): unknown {
     if (typeof v === 'string') {
       const env = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}$/.exec(v.trim());
       if (env) {
+        // Keys and tokens are read by the provider at run time; they never enter the document.
+        if (/KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL/i.test(env[1]!)) return v;
         const value = process.env[env[1]!];
         if (value !== undefined) return value;
         if (env[2] !== undefined) return env[2];
-        this.report('warning', 'env-ref', `Environment variable ${env[1]} is not set; this value is empty.`, node);
+        if (!this.refReported.has(node)) this.report('warning', 'env-ref', `Environment variable ${env[1]} is not set; this value is empty.`, node);
+        this.refReported.add(node);
         return '';
       }
       const file = /^\$\{file:([^}]+)\}$/.exec(v.trim());
@@ -170,7 +175,8 @@ class FrontMatterReader {
           const text = readFileSync(path, 'utf8');
           return /\.json$/i.test(path) ? JSON.parse(text) : text;
         } catch (err) {
-          this.report('error', 'file-ref', `Cannot read ${file[1]}: ${err instanceof Error ? err.message : String(err)}`, node);
+          if (!this.refReported.has(node)) this.report('error', 'file-ref', `Cannot read ${file[1]}: ${err instanceof Error ? err.message : String(err)}`, node);
+          this.refReported.add(node);
           return v;
         }
       }
@@ -217,7 +223,7 @@ class FrontMatterReader {
       this.report('error', 'frontmatter-not-mapping', `The front matter must be a YAML mapping of keys (name:, model:, inputs:…), not ${describe(this.js(root))}.`, root);
       return this.out;
     }
-    const data = this.js(root);
+    const data = this.js(root, false);
     if (data && typeof data === 'object' && !Array.isArray(data)) this.out.data = data as Record<string, unknown>;
     if (this.kind === 'prompty') this.out.promptyVersion = promptyVersionOf(this.out.data);
     const allowed: readonly string[] = this.kind === 'prompty' ? [...PROMPT_KEYS, ...PROMPTY_KEYS] : PROMPT_KEYS;
@@ -661,7 +667,8 @@ class FrontMatterReader {
     for (const { key, keyNode: k, value } of this.entries(node)) {
       const existing = this.out.inputs.get(key);
       if (existing) {
-        if (!existing.hasDefault) {
+        // Prompty 0.1 merges `sample` over the inputs' defaults.
+        if (!existing.hasDefault || this.out.promptyVersion === 1) {
           existing.default = this.js(value);
           existing.hasDefault = true;
           this.checkDefault(existing, value);

@@ -155,10 +155,15 @@ function attributes(raw: string): Record<string, string> {
   return out;
 }
 
+/** chevron's HTML escaping: `&`, `<`, `>` and `"` (not `'`, unlike mustache.js). */
+function chevronEscape(text: string): string {
+  return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
 /** `template: mustache`: rendered as Prompty's Mustache renderer (chevron) does, HTML-escaping `{{x}}`. */
 function renderMustache(source: string, vars: Record<string, unknown>): { text: string } | { error: { message: string } } {
   try {
-    return { text: Mustache.render(source, vars) };
+    return { text: Mustache.render(source, vars, {}, { escape: chevronEscape }) };
   } catch (err) {
     return { error: { message: `Mustache: ${err instanceof Error ? err.message : String(err)}` } };
   }
