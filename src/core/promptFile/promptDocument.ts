@@ -125,7 +125,7 @@ export const PROMPT_DIAGNOSTIC_CODES = {
   'file-ref': 'A ${file:path} reference that cannot be read.',
   'sample-file': "A Prompty sample given as a file, which is not loaded.",
   'tests-shape': "'tests' is not a path, a list of paths or a list of cases.",
-  'template-format': 'A Prompty template format other than Jinja2.',
+  'template-format': 'A Prompty template format other than Jinja2 or Mustache.',
   'unknown-role': 'A line that looks like a role marker but is not one.',
   'messages-placeholder': 'Text after a messages placeholder.',
   'empty-section': 'A role marker with no text after it.',
