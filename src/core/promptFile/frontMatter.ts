@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
+import { yamlValue } from '../files/yamlLimits';
 import type { Diagnostic, ModelParams, ModelRef, Range, Severity } from '../types';
 import { didYouMean } from './didYouMean';
 import type { LineIndex } from './lineIndex';
@@ -136,21 +137,25 @@ class FrontMatterReader {
   private js(node: unknown, resolve = true): unknown {
     if (node === null || node === undefined) return null;
     try {
-      const v = (node as Node).toJS(this.doc, { maxAliasCount: 100 });
-      return this.kind === 'prompty' && resolve ? this.resolveRefs(v, node, 0) : v;
+      const read = yamlValue(this.doc, this.text.length, node as Node);
+      if ('bomb' in read) {
+        this.aliasBomb(read.bomb.offset, node);
+        return undefined;
+      }
+      return this.kind === 'prompty' && resolve ? this.resolveRefs(read.value, node, 0) : read.value;
     } catch (err) {
       this.report('error', 'yaml-syntax', `Cannot read this value: ${err instanceof Error ? err.message : String(err)}`, node);
       return undefined;
     }
   }
 
-  /**
-   * Prompty's references in values: `${env:NAME}`, `${env:NAME:default}` (the variable, else the default;
-   * neither is a warning and the value stays empty) and `${file:path}` (the file beside the prompt, JSON
-   * parsed when it ends in .json).
-   */
   private readonly refReported = new Set<unknown>();
 
+  /**
+   * Prompty's references in values: `${env:NAME}`, `${env:NAME:default}` (the variable, else the default;
+   * neither: a warning, and the value is empty) and `${file:path}` (the file beside the prompt, JSON
+   * parsed when it ends in .json). Each reference is reported once.
+   */
   private resolveRefs(v: unknown, node: unknown, depth: number): unknown {
     if (typeof v === 'string') {
       const env = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}$/.exec(v.trim());
@@ -199,6 +204,17 @@ class FrontMatterReader {
     return created;
   }
 
+  private bombReported = false;
+
+  /** One diagnostic for an alias bomb, at its first alias; the front matter is then not read further. */
+  private aliasBomb(offset: number | undefined, node: unknown): void {
+    if (this.bombReported) return;
+    this.bombReported = true;
+    const message = 'YAML aliases expand the front matter too far (an alias bomb?): write the values out or use fewer aliases.';
+    if (offset === undefined) this.report('error', 'yaml-aliases', message, node);
+    else this.diagnostics.push({ severity: 'error', code: 'yaml-aliases', message, range: this.lines.range(this.base + offset, this.base + offset + 1) });
+  }
+
   private entries(node: unknown): { key: string; keyNode: unknown; value: unknown }[] {
     if (!isMap(node)) return [];
     const list: { key: string; keyNode: unknown; value: unknown }[] = [];
@@ -224,6 +240,7 @@ class FrontMatterReader {
       return this.out;
     }
     const data = this.js(root, false);
+    if (this.bombReported) return this.out;
     if (data && typeof data === 'object' && !Array.isArray(data)) this.out.data = data as Record<string, unknown>;
     if (this.kind === 'prompty') this.out.promptyVersion = promptyVersionOf(this.out.data);
     const allowed: readonly string[] = this.kind === 'prompty' ? [...PROMPT_KEYS, ...PROMPTY_KEYS] : PROMPT_KEYS;
