@@ -1,8 +1,9 @@
 // Measures how Assay renders real `.prompty` files against what Prompty's own runtime renders.
 // The corpus lives outside the repo (default /work/corpus/prompty): `sources.json` lists each file
-// (repo, path, commit, local file) and `reference.json` holds Prompty's messages for it, produced by
-// `reference.py` there with Prompty's Python runtimes (2.0, then 1.0, then 0.1 for files the newer
-// loader rejects). Usage: npx tsx scripts/compat/prompty.ts [corpusDir] [--verbose]
+// (repo, path, commit, local file; prompty-sources.json here lists the same sources) and
+// `reference.json` holds Prompty's messages for it, produced by prompty-reference.py (run in the corpus
+// folder) with Prompty's Python runtimes 2.0, 1.0 and 0.1, each file's own version first.
+// Usage: npx tsx scripts/compat/prompty.ts [corpusDir] [--verbose]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePromptFile } from '../../src/core/promptFile/parsePromptFile';
