@@ -342,7 +342,7 @@ tests:
   - vars: { word: hello }
 `,
     );
-    const [suite] = promptfooSuites(config, { root: folder.dir, defaultModels: [], files: TEST_FILES });
+    const [suite] = await promptfooSuites(config, { root: folder.dir, defaultModels: [], files: TEST_FILES });
     assert.deepStrictEqual(suite!.diagnostics.filter((d) => d.severity === 'error'), []);
     assert.ok(!JSON.stringify(suite!.endpoints).includes('sk-inline'), 'the inline key stays out of serialised endpoints');
     // The environment's OpenAI key must not go to a base URL the config chose.
