@@ -101,14 +101,20 @@ describe('CLI: assay test stopped and faulted as a process', function () {
   const history = () => join(dir, '.assay', 'history.sqlite');
 
   /** The tickets (`n`) of every stored trace, answered or cancelled, and the store (the caller closes it). */
-  async function storedTickets(): Promise<{ tickets: Set<string>; store: TraceStore }> {
+  async function storedTickets(): Promise<{ tickets: Set<string>; answeredTickets: Set<string>; store: TraceStore }> {
     const store = await TraceStore.open({ path: history(), maxTraces: 0 });
     const out = join(dir, 'all.jsonl');
     const exported = await store.exportJsonl({}, out);
     assert.ok(!('error' in exported), JSON.stringify(exported));
     const tickets = new Set<string>();
-    for (const line of readFileSync(out, 'utf8').split('\n').filter(Boolean)) tickets.add(String((JSON.parse(line) as { variables: { n: number } }).variables.n));
-    return { tickets, store };
+    /** Tickets recorded with an answer (not a call cancelled before it was sent). */
+    const answeredTickets = new Set<string>();
+    for (const line of readFileSync(out, 'utf8').split('\n').filter(Boolean)) {
+      const t = JSON.parse(line) as { variables: { n: number }; status: string };
+      tickets.add(String(t.variables.n));
+      if (t.status === 'ok') answeredTickets.add(String(t.variables.n));
+    }
+    return { tickets, answeredTickets, store };
   }
 
   /** Waits, answer by answer, until the run's crash journal exists, and returns when that was seen. */
@@ -188,15 +194,19 @@ describe('CLI: assay test stopped and faulted as a process', function () {
     } finally {
       lock.release();
     }
-    const { tickets, store } = await storedTickets();
+    const { answeredTickets, store } = await storedTickets();
     try {
       // How many rows reached the journal before the second signal depends on the worker's pace; the run
       // itself was journaled at its start, and nothing that was not answered appears.
       assert.ok(store.openReport.replayed, 'the journal was replayed');
-      assert.deepStrictEqual((await store.listRuns()).items.map((r) => r.status), ['interrupted']);
+      // Whether the first stop's finish (cancelled) reached the journal before the second signal is a race;
+      // either way the run is closed, never left running.
+      const statuses = (await store.listRuns()).items.map((r) => r.status);
+      assert.ok(statuses.length === 1 && ['interrupted', 'cancelled'].includes(statuses[0]!), `the run is closed: ${statuses.join(', ')}`);
       const answered = new Set(mock.answered.map((a) => /Ticket (\d+)/.exec(a.prompt)![1]!));
       const requested = new Set(mock.requests.map((r) => /Ticket (\d+)/.exec(r.prompt)![1]!));
-      assert.deepStrictEqual([...tickets].filter((t) => !requested.has(t)), [], 'only calls that were made');
+      // Calls cancelled before they were sent are recorded as cancelled; every answer recorded was made.
+      assert.deepStrictEqual([...answeredTickets].filter((t) => !requested.has(t)), [], 'only calls that were made');
       assert.ok(answered.size > 0);
     } finally {
       await store.close();
