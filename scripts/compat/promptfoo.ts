@@ -306,6 +306,11 @@ async function main(): Promise<void> {
     reusePromptfoo: flag('--reuse-promptfoo'),
     timeoutMs: Number(arg('--timeout') ?? '240') * 1000,
   };
+  // Custom providers of promptfoo's examples import 'promptfoo' as they do inside its repository: ESM
+  // resolution ignores NODE_PATH, so a built corpus (one with corpus.tsv, never a folder of this
+  // repository) gets a node_modules link to promptfoo's install.
+  const link = path.join(path.resolve(corpus), 'node_modules');
+  if (fs.existsSync(path.join(path.resolve(corpus), 'corpus.tsv')) && !fs.existsSync(link)) fs.symlinkSync(path.join(pfDir, 'node_modules'), link, 'dir');
   const only = arg('--only')?.split(',');
   const entries = readCorpus(path.resolve(corpus)).filter((e) => !only || only.includes(e.name));
   const jobs = Math.max(1, Number(arg('--jobs') ?? '2'));
