@@ -6,11 +6,12 @@
 //
 //   node --import tsx scripts/compat/promptfoo.ts --corpus /work/corpus/promptfoo \
 //     [--promptfoo ~/.cache/assay-promptfoo] [--out /tmp/assay-compat] [--jobs 2] [--only a,b]
-//     [--reuse-promptfoo] [--report docs/compatibility.md]
+//     [--reuse-promptfoo] [--report docs/compatibility.md] [--report-only]
 //
 // The corpus is a folder with one folder per config; `corpus.tsv` (name, config path inside that folder)
 // lists them, else each folder's promptfooconfig.yaml is the config. `--reuse-promptfoo` keeps promptfoo's
-// results from an earlier run in --out (promptfoo's answers do not change when Assay does).
+// results from an earlier run in --out (promptfoo's answers do not change when Assay does);
+// `--report-only` runs nothing and renders the report from the outcomes already in --out.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -317,6 +318,14 @@ async function main(): Promise<void> {
   fs.mkdirSync(opts.out, { recursive: true });
 
   const outcomes: (Outcome & { name: string })[] = [];
+  if (flag('--report-only')) {
+    // Re-renders the report from the outcomes an earlier (or a still running) run left in --out.
+    for (const e of entries) {
+      const o = readJson(path.join(opts.out, e.name, 'outcome.json')) as (Outcome & { name: string }) | null;
+      if (o) outcomes.push(o);
+    }
+    entries.length = 0;
+  }
   let next = 0;
   const worker = async (): Promise<void> => {
     const mocks = await startMocks();

@@ -182,6 +182,8 @@ export function errorLines(stderr: string): string[] {
 export function blockerKey(message: string): string {
   return message
     .replace(/^\S*?:\d+:\d+\s+(error|warning)\s+/, '')
+    .replace(/\([^)]*\)/g, '(X)')
+    .replace(/[\w./-]+\.(py|js|ts|mjs|cjs|rb|go|ya?ml|json|jsonl|csv|txt|md|prompt)(:[\w.]+)?/g, 'FILE')
     .replace(/\S*\/\S*/g, 'PATH')
     .replace(/"[^"]*"|'[^']*'|`[^`]*`/g, 'X')
     .replace(/\b\d+(\.\d+)?\b/g, 'N')
@@ -194,7 +196,8 @@ export function blockerKey(message: string): string {
 export function promptfooFailure(run: ToolRun): string | null {
   if (run.timedOut) return 'promptfoo timed out';
   const verdicts = [...promptfooVerdicts(run.json).values()].flat();
-  if (run.json === null || verdicts.length === 0) return `promptfoo exit ${run.exitCode}: ${errorLine(run.stderr + '\n' + run.stdout)}`;
+  if (run.json === null) return `promptfoo exit ${run.exitCode}: ${errorLine(run.stderr + '\n' + run.stdout)}`;
+  if (verdicts.length === 0) return `promptfoo wrote no results (exit ${run.exitCode})`;
   if (verdicts.every((v) => v.error)) {
     const results = isObj(run.json) && isObj(run.json.results) && Array.isArray(run.json.results.results) ? (run.json.results.results as Json[]) : [];
     const first = results.find((r) => typeof r.error === 'string');
@@ -231,6 +234,23 @@ export function substitutions(pfRequests: LoggedRequest[], assayRequests: Logged
   return [...found];
 }
 
+/** Compares every group; the first difference, and how many executions agree. */
+function compareAll(pfV: Map<string, Verdict[]>, assayV: Map<string, Verdict[]>, pfCount: number, assayCount: number): { first: { reason: string; blocker: string } | null; agreeing: number } {
+  let first: { reason: string; blocker: string } | null = null;
+  let agreeing = 0;
+  for (const pair of pairGroups(pfV, assayV)) {
+    if (!pair.assay) {
+      first ??= { reason: `no Assay results for ${pair.key.split('|')[1]} (prompt ${Number(pair.key.split('|')[0]) + 1})`, blocker: 'provider or prompt missing from Assay results' };
+      continue;
+    }
+    const diff = firstDifference(pair.pf, pair.assay);
+    if (diff) first ??= diff;
+    else agreeing += pair.pf.length;
+  }
+  if (!first && assayCount !== pfCount) first = { reason: `promptfoo ran ${pfCount} executions, Assay ${assayCount}`, blocker: 'different number of tests' };
+  return { first, agreeing };
+}
+
 /** Classifies one config from both tools' runs. */
 export function classify(pf: ToolRun, assay: ToolRun, configText: string): Outcome {
   const pfV = promptfooVerdicts(pf.json);
@@ -243,7 +263,12 @@ export function classify(pf: ToolRun, assay: ToolRun, configText: string): Outco
   if (failure) return { category: 'promptfoo-fails', reason: failure, blockers: [{ key: blockerKey(failure), message: failure }], executions };
 
   const subs = substitutions(pf.requests, assay.requests, configText);
-  if (subs.length > 0) return { category: 'substitution', reason: subs.join('; '), blockers: subs.map((m) => ({ key: `silent substitution: ${blockerKey(m)}`, message: m })), executions };
+  if (subs.length > 0) {
+    const verdicts = compareAll(pfV, assayV, pfCount, assayCount);
+    executions.agreeing = verdicts.agreeing;
+    const also = assay.exitCode === 2 ? '' : verdicts.first ? ` (and: ${verdicts.first.reason})` : ' (verdicts otherwise agree)';
+    return { category: 'substitution', reason: subs.join('; ') + also, blockers: subs.map((m) => ({ key: `silent substitution: ${blockerKey(m)}`, message: m })), executions };
+  }
   if (assay.exitCode !== null && assay.exitCode <= 1 && assay.requests.length === 0 && pf.requests.length > 0 && assayCount > 0 && [...assayV.values()].flat().some((v) => !v.error)) {
     const reason = 'Assay gave verdicts without calling any model; promptfoo called the mock';
     return { category: 'substitution', reason, blockers: [{ key: 'silent substitution: verdicts without a model call', message: reason }], executions };
@@ -258,17 +283,8 @@ export function classify(pf: ToolRun, assay: ToolRun, configText: string): Outco
     return { category: 'crash', reason: line, blockers: [{ key: `crash: ${blockerKey(line)}`, message: line }], executions };
   }
 
-  let first: { reason: string; blocker: string } | null = null;
-  for (const pair of pairGroups(pfV, assayV)) {
-    if (!pair.assay) {
-      first ??= { reason: `no Assay results for ${pair.key.split('|')[1]} (prompt ${Number(pair.key.split('|')[0]) + 1})`, blocker: 'provider or prompt missing from Assay results' };
-      continue;
-    }
-    const diff = firstDifference(pair.pf, pair.assay);
-    if (diff) first ??= diff;
-    else executions.agreeing += pair.pf.length;
-  }
-  if (!first && assayCount !== pfCount) first = { reason: `promptfoo ran ${pfCount} executions, Assay ${assayCount}`, blocker: 'different number of tests' };
+  const { first, agreeing } = compareAll(pfV, assayV, pfCount, assayCount);
+  executions.agreeing = agreeing;
   if (first) return { category: 'differ', reason: first.reason, blockers: [{ key: first.blocker, message: first.reason }], executions };
   return { category: 'agree', reason: `${pfCount} executions agree`, blockers: [], executions };
 }
