@@ -11,7 +11,7 @@
 // The corpus is a folder with one folder per config; `corpus.tsv` (name, config path inside that folder)
 // lists them, else each folder's promptfooconfig.yaml is the config. `--reuse-promptfoo` keeps promptfoo's
 // results from an earlier run in --out (promptfoo's answers do not change when Assay does);
-// `--report-only` runs nothing and renders the report from the outcomes already in --out.
+// `--report-only` runs nothing: it classifies again the runs already in --out and renders the report.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -319,10 +319,17 @@ async function main(): Promise<void> {
 
   const outcomes: (Outcome & { name: string })[] = [];
   if (flag('--report-only')) {
-    // Re-renders the report from the outcomes an earlier (or a still running) run left in --out.
+    // Classifies again what an earlier (or a still running) run left in --out, and renders the report.
     for (const e of entries) {
-      const o = readJson(path.join(opts.out, e.name, 'outcome.json')) as (Outcome & { name: string }) | null;
-      if (o) outcomes.push(o);
+      const dir = path.join(opts.out, e.name);
+      const pfRun = readJson(path.join(dir, 'promptfoo.run.json')) as ToolRun | null;
+      const assayRun = readJson(path.join(dir, 'assay.run.json')) as ToolRun | null;
+      if (!pfRun || !assayRun) continue;
+      const pf = { ...pfRun, json: readJson(path.join(dir, 'promptfoo.json')) };
+      const assay = { ...assayRun, json: readJson(path.join(dir, 'assay.json')) };
+      const o = { name: e.name, ...classify(pf, assay, configText(e)) };
+      fs.writeFileSync(path.join(dir, 'outcome.json'), JSON.stringify(o, null, 1));
+      outcomes.push(o);
     }
     entries.length = 0;
   }

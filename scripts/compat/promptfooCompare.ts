@@ -213,9 +213,12 @@ export function promptfooFailure(run: ToolRun): string | null {
  */
 export function substitutions(pfRequests: LoggedRequest[], assayRequests: LoggedRequest[], configText: string): string[] {
   const pfVendors = new Map<string, Set<string>>();
+  const pfApis = new Map<string, Set<string>>();
   for (const r of pfRequests) {
     if (!pfVendors.has(r.model)) pfVendors.set(r.model, new Set());
     pfVendors.get(r.model)!.add(r.vendor);
+    if (!pfApis.has(r.model)) pfApis.set(r.model, new Set());
+    pfApis.get(r.model)!.add(r.api);
   }
   // Models promptfoo chose itself (its default grader or embeddings model): the config names none of them.
   const pfDefaults = [...pfVendors.keys()].filter((m) => m !== '' && !configText.includes(m));
@@ -223,6 +226,7 @@ export function substitutions(pfRequests: LoggedRequest[], assayRequests: Logged
   for (const r of assayRequests) {
     const vendors = pfVendors.get(r.model);
     if (vendors && !vendors.has(r.vendor)) found.add(`${r.model} sent to the ${r.vendor} endpoint (promptfoo: ${[...vendors].join(', ')})`);
+    else if (vendors && !pfApis.get(r.model)!.has(r.api)) found.add(`${r.model} called through ${r.api} where promptfoo used ${[...pfApis.get(r.model)!].join(', ')}`);
     else if (!vendors && (r.model === '' || !configText.includes(r.model))) {
       found.add(
         pfDefaults.length > 0

@@ -132,6 +132,14 @@ describe('promptfoo compatibility: classify', () => {
       reason: /claude-x sent to the openai endpoint \(promptfoo: anthropic\)/,
     },
     {
+      name: 'the same model through another API than promptfoo used (Responses vs chat): substitution',
+      pf: tool({ exitCode: 0, json: pfJson(TWO_PASS), requests: [{ vendor: 'openai', api: 'openai.responses', path: '/v1/responses', model: 'gpt-4.1' }] }),
+      assay: tool({ exitCode: 1, json: assayJson(TWO_PASS), requests: [call('gpt-4.1')] }),
+      config: 'providers: [openai:responses:gpt-4.1]',
+      category: 'substitution',
+      reason: /gpt-4\.1 called through openai\.chat where promptfoo used openai\.responses \(verdicts otherwise agree\)/,
+    },
+    {
       name: 'verdicts without any call while promptfoo called the model: substitution',
       pf: tool({ exitCode: 0, json: pfJson(TWO_PASS), requests: [call('gpt-4o-mini')] }),
       assay: tool({ exitCode: 1, json: assayJson(TWO_PASS), requests: [] }),
