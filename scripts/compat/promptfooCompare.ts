@@ -174,13 +174,18 @@ export function errorLine(text: string): string {
 
 /** Every `error` line of Assay's refusal (`FILE:LINE:COL error MESSAGE [code]`), else its first error line. */
 export function errorLines(stderr: string): string[] {
-  const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter((l) => /^\S+:\d+:\d+ error /.test(l));
-  return lines.length > 0 ? [...new Set(lines)] : [errorLine(stderr)];
+  const all = stderr.split(/\r?\n/).map((l) => l.trim());
+  const lines = all.filter((l) => /^\S+:\d+:\d+ error /.test(l) || /^error: /.test(l));
+  // A warning that something is ignored explains a later "no test cases" error: keep it too.
+  const ignored = all.filter((l) => /^\S+:\d+:\d+ warning .*(not supported|ignored)/.test(l));
+  return lines.length > 0 ? [...new Set([...lines, ...ignored])] : [errorLine(stderr)];
 }
 
 /** A refusal message without what is particular to one config (paths, positions, quoted names, numbers). */
 export function blockerKey(message: string): string {
-  return message
+  // The assertion type, config key or provider a message names is the blocker itself: keep it.
+  const keep = /unknown assertion type|is not supported by Assay|unknown provider|not supported/i.test(message) ? /"([^"]*)"/.exec(message)?.[1] : undefined;
+  const key = message
     .replace(/^\S*?:\d+:\d+\s+(error|warning)\s+/, '')
     .replace(/\([^)]*\)/g, '(X)')
     .replace(/[\w./-]+\.(py|js|ts|mjs|cjs|rb|go|ya?ml|json|jsonl|csv|txt|md|prompt)(:[\w.]+)?/g, 'FILE')
@@ -190,6 +195,7 @@ export function blockerKey(message: string): string {
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 160);
+  return keep !== undefined ? key.replace('X', `"${keep}"`) : key;
 }
 
 /** promptfoo's reason for not running a config offline, when it did not. */
@@ -211,7 +217,7 @@ export function promptfooFailure(run: ToolRun): string | null {
  * graders and provider files). Assay calling anything else, or a model at another vendor than promptfoo
  * used for it, is a substitution.
  */
-export function substitutions(pfRequests: LoggedRequest[], assayRequests: LoggedRequest[], configText: string): string[] {
+export function substitutions(pfRequests: LoggedRequest[], assayRequests: LoggedRequest[], configText: string): { key: string; message: string }[] {
   const pfVendors = new Map<string, Set<string>>();
   const pfApis = new Map<string, Set<string>>();
   for (const r of pfRequests) {
@@ -222,20 +228,22 @@ export function substitutions(pfRequests: LoggedRequest[], assayRequests: Logged
   }
   // Models promptfoo chose itself (its default grader or embeddings model): the config names none of them.
   const pfDefaults = [...pfVendors.keys()].filter((m) => m !== '' && !configText.includes(m));
-  const found = new Set<string>();
+  const found = new Map<string, { key: string; message: string }>();
+  const add = (key: string, message: string): void => void found.set(message, { key: `silent substitution: ${key}`, message });
   for (const r of assayRequests) {
     const vendors = pfVendors.get(r.model);
-    if (vendors && !vendors.has(r.vendor)) found.add(`${r.model} sent to the ${r.vendor} endpoint (promptfoo: ${[...vendors].join(', ')})`);
-    else if (vendors && !pfApis.get(r.model)!.has(r.api)) found.add(`${r.model} called through ${r.api} where promptfoo used ${[...pfApis.get(r.model)!].join(', ')}`);
+    const apis = pfApis.get(r.model);
+    if (vendors && !vendors.has(r.vendor)) add(`a model sent to the ${r.vendor} endpoint, promptfoo sent it to ${[...vendors].join(', ')}`, `${r.model} sent to the ${r.vendor} endpoint (promptfoo: ${[...vendors].join(', ')})`);
+    else if (apis && !apis.has(r.api)) add(`${r.api} where promptfoo used ${[...apis].join(', ')}`, `${r.model} called through ${r.api} where promptfoo used ${[...apis].join(', ')}`);
     else if (!vendors && (r.model === '' || !configText.includes(r.model))) {
-      found.add(
-        pfDefaults.length > 0
-          ? `Assay called ${r.model || '(no model)'} (${r.api}), a model the config does not name, where promptfoo called its own default ${pfDefaults.join(', ')}`
-          : `Assay called ${r.model || '(no model)'} (${r.api} at ${r.vendor}), neither named by the config nor called by promptfoo`,
-      );
+      if (pfDefaults.length > 0) {
+        add(`Assay's default ${r.api} model ${r.model} where promptfoo uses its own default ${pfDefaults.join(', ')}`, `Assay called ${r.model || '(no model)'} (${r.api}), a model the config does not name, where promptfoo called its own default ${pfDefaults.join(', ')}`);
+      } else {
+        add(`Assay called ${r.api} model ${r.model}, neither named by the config nor called by promptfoo`, `Assay called ${r.model || '(no model)'} (${r.api} at ${r.vendor}), neither named by the config nor called by promptfoo`);
+      }
     }
   }
-  return [...found];
+  return [...found.values()];
 }
 
 /** Compares every group; the first difference, and how many executions agree. */
@@ -271,7 +279,7 @@ export function classify(pf: ToolRun, assay: ToolRun, configText: string): Outco
     const verdicts = compareAll(pfV, assayV, pfCount, assayCount);
     executions.agreeing = verdicts.agreeing;
     const also = assay.exitCode === 2 ? '' : verdicts.first ? ` (and: ${verdicts.first.reason})` : ' (verdicts otherwise agree)';
-    return { category: 'substitution', reason: subs.join('; ') + also, blockers: subs.map((m) => ({ key: `silent substitution: ${blockerKey(m)}`, message: m })), executions };
+    return { category: 'substitution', reason: subs.map((b) => b.message).join('; ') + also, blockers: subs, executions };
   }
   if (assay.exitCode !== null && assay.exitCode <= 1 && assay.requests.length === 0 && pf.requests.length > 0 && assayCount > 0 && [...assayV.values()].flat().some((v) => !v.error)) {
     const reason = 'Assay gave verdicts without calling any model; promptfoo called the mock';

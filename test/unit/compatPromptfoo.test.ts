@@ -99,15 +99,15 @@ describe('promptfoo compatibility: classify', () => {
       reason: /every promptfoo result is an error: boom/,
     },
     {
-      name: 'exit 2: refused, one blocker per error line, warnings left out',
+      name: 'exit 2: refused, one blocker per error line and per key it ignores, other warnings left out',
       pf: tool({ exitCode: 100, json: pfJson(TWO_PASS), requests: [call('gpt-4o-mini')] }),
       assay: tool({
         exitCode: 2,
-        stderr: 'a.yaml:5:1 warning "x" is ignored [unsupported]\na.yaml:9:9 error unknown assertion type "python" [unknown-assertion]\na.yaml:12:3 error an assertion needs a type [invalid-assertion]\n2 errors',
+        stderr: 'a.yaml:5:1 warning "x" is ignored [unsupported]\na.yaml:6:1 warning a style note\na.yaml:9:9 error unknown assertion type "python" [unknown-assertion]\na.yaml:12:3 error an assertion needs a type [invalid-assertion]\n2 errors',
       }),
       category: 'refused',
-      reason: /unknown assertion type "python".*an assertion needs a type/,
-      blockers: 2,
+      reason: /unknown assertion type "python".*an assertion needs a type.*"x" is ignored/,
+      blockers: 3,
     },
     {
       name: 'a signal or exit > 2: crash',
@@ -225,9 +225,12 @@ describe('promptfoo compatibility: classify', () => {
 
   it('a blocker key drops what is particular to one config', () => {
     assert.equal(
-      blockerKey('cfg/a.yaml:3:9 error unknown assertion type "python" [unknown-assertion]'),
-      blockerKey('other/promptfooconfig.yaml:40:1 error unknown assertion type "javascript" [unknown-assertion]'),
+      blockerKey('cfg/a.yaml:3:9 error prompt functions (a.js) are not supported [unsupported]'),
+      blockerKey('other/promptfooconfig.yaml:40:1 error prompt functions (b.py) are not supported [unsupported]'),
     );
+    // What is unsupported is the blocker itself, so it stays in the key.
+    assert.equal(blockerKey('a.yaml:3:9 error unknown assertion type "python"'), blockerKey('b.yaml:1:2 error unknown assertion type "python"'));
+    assert.notEqual(blockerKey('a.yaml:3:9 error unknown assertion type "python"'), blockerKey('a.yaml:3:9 error unknown assertion type "g-eval"'));
     assert.notEqual(blockerKey('a.yaml:1:1 error unknown assertion type "x"'), blockerKey('a.yaml:1:1 error an assertion needs a type'));
     assert.deepEqual(errorLines('no position here: Error: it broke\nmore'), ['no position here: Error: it broke']);
   });
