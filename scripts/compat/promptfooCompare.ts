@@ -168,7 +168,8 @@ export function firstDifference(pf: Verdict[], assay: Verdict[]): { reason: stri
 export function errorLine(text: string): string {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
   const useful = lines.filter((l) => !/ExperimentalWarning|--trace-warnings|Node\.js 20 support|^\(node:\d+\)|^at /.test(l));
-  const err = useful.find((l) => /error|refus|not supported|unknown|cannot|can't|missing|failed|invalid/i.test(l));
+  const err =
+    useful.find((l) => /^(\w*Error\b|error:|Invalid |Failed )/.test(l)) ?? useful.find((l) => /error|refus|not supported|unknown|cannot|can't|missing|failed|invalid/i.test(l));
   return (err ?? useful[0] ?? '(no output)').slice(0, 300);
 }
 
