@@ -305,7 +305,7 @@ async function main(): Promise<void> {
     assayCli,
     out: path.resolve(arg('--out') ?? path.join(os.tmpdir(), 'assay-compat')),
     reusePromptfoo: flag('--reuse-promptfoo'),
-    timeoutMs: Number(arg('--timeout') ?? '240') * 1000,
+    timeoutMs: Number(arg('--timeout') ?? '180') * 1000,
   };
   // Custom providers of promptfoo's examples import 'promptfoo' as they do inside its repository: ESM
   // resolution ignores NODE_PATH, so a built corpus (one with corpus.tsv, never a folder of this
@@ -352,7 +352,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(opts.out, 'summary.json'), JSON.stringify(outcomes, null, 1));
   const pfVersion = (readJson(path.join(pfDir, 'node_modules', 'promptfoo', 'package.json')) as { version?: string } | null)?.version ?? '?';
   const assayCommit = await run('git', ['rev-parse', '--short', 'HEAD'], repoRoot, process.env, 10_000).then((r) => r.stdout.trim());
-  const command = `node esbuild.mjs && node --import tsx scripts/compat/promptfoo.ts --corpus ${corpus} --promptfoo ${arg('--promptfoo') ?? '~/.cache/assay-promptfoo'}`;
+  const command = `node esbuild.mjs && node --import tsx scripts/compat/promptfoo.ts --corpus ${corpus} --promptfoo ${arg('--promptfoo') ?? '~/.cache/assay-promptfoo'} --report docs/compatibility.md`;
   const report = renderReport(outcomes, command, { promptfooVersion: pfVersion, assayCommit, date: new Date().toISOString().slice(0, 10) });
   fs.writeFileSync(path.join(opts.out, 'report.md'), report);
   const reportFile = arg('--report');

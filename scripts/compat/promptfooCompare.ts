@@ -33,6 +33,8 @@ export interface Verdict {
   /** Assertion verdicts by type, in order, for naming what differs. */
   assertions: { type: string; pass: boolean }[];
   description: string;
+  /** The provider the execution is reported under. */
+  model: string;
 }
 
 export type Category = 'promptfoo-fails' | 'agree' | 'differ' | 'refused' | 'crash' | 'substitution';
@@ -87,6 +89,7 @@ export function promptfooVerdicts(json: unknown): Map<string, Verdict[]> {
       error,
       assertions: components.map((c) => ({ type: isObj(c.assertion) ? String(c.assertion.type ?? '?') : '?', pass: c.pass === true })),
       description: String(tc.description ?? r.description ?? ''),
+      model: prov,
     };
     if (!out.has(key)) out.set(key, []);
     out.get(key)!.push(verdict);
@@ -108,6 +111,7 @@ export function assayVerdicts(json: unknown): Map<string, Verdict[]> {
         error: r.status === 'error',
         assertions: (Array.isArray(r.assertions) ? (r.assertions as Json[]) : []).map((a) => ({ type: String(a.type ?? '?'), pass: a.pass === true })),
         description: String(r.description ?? ''),
+        model: String(r.model ?? ''),
       };
       if (!out.has(key)) out.set(key, []);
       out.get(key)!.push(verdict);
@@ -218,7 +222,7 @@ export function promptfooFailure(run: ToolRun): string | null {
  * graders and provider files). Assay calling anything else, or a model at another vendor than promptfoo
  * used for it, is a substitution.
  */
-export function substitutions(pfRequests: LoggedRequest[], assayRequests: LoggedRequest[], configText: string): { key: string; message: string }[] {
+export function substitutions(pfRequests: LoggedRequest[], assayRequests: LoggedRequest[], configText: string, assayModels: string[] = []): { key: string; message: string }[] {
   const pfVendors = new Map<string, Set<string>>();
   const pfApis = new Map<string, Set<string>>();
   for (const r of pfRequests) {
@@ -237,7 +241,9 @@ export function substitutions(pfRequests: LoggedRequest[], assayRequests: Logged
     if (vendors && !vendors.has(r.vendor)) add(`a model sent to the ${r.vendor} endpoint, promptfoo sent it to ${[...vendors].join(', ')}`, `${r.model} sent to the ${r.vendor} endpoint (promptfoo: ${[...vendors].join(', ')})`);
     else if (apis && !apis.has(r.api)) add(`${r.api} where promptfoo used ${[...apis].join(', ')}`, `${r.model} called through ${r.api} where promptfoo used ${[...apis].join(', ')}`);
     else if (!vendors && (r.model === '' || !configText.includes(r.model))) {
-      if (pfDefaults.length > 0) {
+      if (r.model !== '' && assayModels.some((m) => m === r.model || m.endsWith(`:${r.model}`))) {
+        add(`Assay ran the tests on a model the config does not name`, `Assay ran the tests on ${r.model} (${r.api}), which the config does not name; promptfoo called ${[...pfVendors.keys()].join(', ') || 'nothing'}`);
+      } else if (pfDefaults.length > 0) {
         add(`Assay's default ${r.api} model ${r.model} where promptfoo uses its own default ${pfDefaults.join(', ')}`, `Assay called ${r.model || '(no model)'} (${r.api}), a model the config does not name, where promptfoo called its own default ${pfDefaults.join(', ')}`);
       } else {
         add(`Assay called ${r.api} model ${r.model}, neither named by the config nor called by promptfoo`, `Assay called ${r.model || '(no model)'} (${r.api} at ${r.vendor}), neither named by the config nor called by promptfoo`);
@@ -275,7 +281,7 @@ export function classify(pf: ToolRun, assay: ToolRun, configText: string): Outco
   const failure = promptfooFailure(pf);
   if (failure) return { category: 'promptfoo-fails', reason: failure, blockers: [{ key: blockerKey(failure), message: failure }], executions };
 
-  const subs = substitutions(pf.requests, assay.requests, configText);
+  const subs = substitutions(pf.requests, assay.requests, configText, [...new Set([...assayV.values()].flat().map((v) => v.model))]);
   if (subs.length > 0) {
     const verdicts = compareAll(pfV, assayV, pfCount, assayCount);
     executions.agreeing = verdicts.agreeing;

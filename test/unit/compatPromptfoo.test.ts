@@ -124,6 +124,14 @@ describe('promptfoo compatibility: classify', () => {
       reason: /Assay called gpt-4\.1-mini .* where promptfoo called its own default gpt-5\.5-2026-04-23/,
     },
     {
+      name: 'the tests run on a model the config does not name: substitution of the model itself',
+      pf: tool({ exitCode: 0, json: pfJson(TWO_PASS.map((r) => ({ ...r, provider: 'openai:gpt-4' }))), requests: [call('gpt-4')] }),
+      assay: tool({ exitCode: 1, json: assayJson(TWO_PASS), requests: [call('gpt-4o-mini')] }),
+      config: 'providers: [file://providers.yaml]\n- id: openai:gpt-4',
+      category: 'substitution',
+      reason: /Assay ran the tests on gpt-4o-mini \(openai\.chat\), which the config does not name; promptfoo called gpt-4/,
+    },
+    {
       name: 'a model sent to another vendor than promptfoo sent it to: substitution',
       pf: tool({ exitCode: 0, json: pfJson(TWO_PASS), requests: [call('claude-x', 'anthropic')] }),
       assay: tool({ exitCode: 1, json: assayJson(TWO_PASS), requests: [call('claude-x', 'openai')] }),
