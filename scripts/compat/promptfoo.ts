@@ -6,7 +6,7 @@
 //
 //   node --import tsx scripts/compat/promptfoo.ts --corpus /work/corpus/promptfoo \
 //     [--promptfoo ~/.cache/assay-promptfoo] [--out /tmp/assay-compat] [--jobs 2] [--only a,b]
-//     [--reuse-promptfoo] [--report docs/compatibility.md] [--report-only]
+//     [--reuse-promptfoo] [--report docs/compatibility.md] [--report-only] [--assay dist/cli.js]
 //
 // The corpus is a folder with one folder per config; `corpus.tsv` (name, config path inside that folder)
 // lists them, else each folder's promptfooconfig.yaml is the config. `--reuse-promptfoo` keeps promptfoo's
@@ -295,9 +295,9 @@ async function main(): Promise<void> {
     process.stderr.write(`promptfoo is not installed in ${pfDir}: npm install --prefix ${pfDir} promptfoo@0.121.20\n`);
     process.exit(2);
   }
-  const assayCli = path.join(repoRoot, 'dist', 'cli.js');
+  const assayCli = path.resolve(arg('--assay') ?? path.join(repoRoot, 'dist', 'cli.js'));
   if (!fs.existsSync(assayCli)) {
-    process.stderr.write('dist/cli.js is missing: run node esbuild.mjs first\n');
+    process.stderr.write(`${assayCli} is missing: run node esbuild.mjs first\n`);
     process.exit(2);
   }
   const opts: Options = {
