@@ -263,7 +263,8 @@ export function renderReport(outcomes: (Outcome & { name: string })[], command: 
   for (const o of [...outcomes].sort((a, b) => a.name.localeCompare(b.name))) {
     const s = sources.get(o.name);
     const src = s ? `${s.repo} \`${s.path}\`` : '';
-    lines.push(`| ${o.name} | ${esc(src)} | ${CATEGORY_TEXT[o.category]} | ${o.executions.promptfoo} / ${o.executions.assay} / ${o.executions.agreeing} | ${esc(o.reason)} |`);
+    const detail = o.reason.length > 320 ? `${o.reason.slice(0, 320)}…` : o.reason;
+    lines.push(`| ${o.name} | ${esc(src)} | ${CATEGORY_TEXT[o.category]} | ${o.executions.promptfoo} / ${o.executions.assay} / ${o.executions.agreeing} | ${esc(detail)} |`);
   }
   return lines.join('\n') + '\n';
 }
