@@ -65,17 +65,6 @@ const lazyBundlePlugin = {
   },
 };
 
-/**
- * The CLI bundle is loaded through V8's code cache (src/cli/bin.ts), where `import()` does not work: its
- * one `import()` (src/core/assertions/importModule.ts) stays a runtime require of dist/importModule.js.
- */
-const importModulePlugin = {
-  name: 'import-module',
-  setup(build) {
-    build.onResolve({ filter: /^\.\/importModule$/ }, (args) => (args.importer.endsWith('javascriptAssertion.ts') ? { path: './importModule.js', external: true } : undefined));
-  },
-};
-
 const common = {
   bundle: true,
   minify: production,
@@ -115,9 +104,9 @@ const builds = [
   },
   {
     ...node,
-    entryPoints: { cliMain: 'src/cli/main.ts', importModule: 'src/core/assertions/importModule.ts' },
+    entryPoints: { cliMain: 'src/cli/main.ts' },
     outdir: dist,
-    plugins: [vendorPlugin, importModulePlugin],
+    plugins: [vendorPlugin],
   },
   {
     ...node,

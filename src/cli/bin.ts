@@ -2,8 +2,9 @@
 // the code one run compiled (V8's bytecode) is kept in the OS temp folder, and the next run starts from it
 // instead of parsing and compiling the bundle again — what Node 22 does with its module compile cache, which Node
 // 20 lacks. Code loaded this way cannot `import()` (v8-compile-cache, which does the same for every
-// module, has that flaw too), so the bundle's one `import()` lives in dist/importModule.js, which Node
-// loads itself (src/core/assertions/importModule.ts). ASSAY_NO_COMPILE_CACHE=1 turns the cache off.
+// module, has that flaw too), so the one `import()` of a user's file (a `javascript` assertion's
+// `file://` module) happens in a sandbox worker thread, whose code Node compiles itself
+// (src/core/sandbox/sandboxWorkerSource.ts). ASSAY_NO_COMPILE_CACHE=1 turns the cache off.
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -3,17 +3,24 @@ import { join, resolve } from 'node:path';
 import { parsePromptFile } from '../core/promptFile/parsePromptFile';
 import { validatePromptFile } from '../core/promptFile/validatePromptFile';
 import type { Diagnostic } from '../core/types';
+import { eachArg } from './cliArgs';
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
 
-const USAGE = `Usage: assay lint FILE|DIR... [--providers LIST] [--quiet]
+const USAGE = `Usage: assay lint FILE|DIR... [--providers LIST] [--quiet] [--max-warnings N] [--format text|json]
 
 Checks .prompt and .prompty files (directories are searched recursively) and prints one line per
-problem: FILE:LINE:COL SEVERITY MESSAGE [CODE]. Exits 1 when any error is found, 2 when a file
-cannot be read.
+problem: FILE:LINE:COL SEVERITY MESSAGE [CODE]. Exits 1 when any error is found (or more warnings
+than --max-warnings allows), 2 when a file cannot be read.
 
   --providers LIST   Comma-separated provider names you can run (e.g. openai,anthropic,echo,ollama);
                      models naming another provider get a warning
-  --quiet            Print errors only`;
+  --quiet            Print errors only
+  --max-warnings N   Exit 1 when more than N warnings are found (ESLint's convention; 0 makes any
+                     warning fail)
+  --format FORMAT    text (default) or json: one JSON document on stdout, a list of
+                     { file, diagnostics: [{ line, column, endLine, endColumn, severity, code, message }] }
+                     with 1-based lines and columns
+  -h, --help         Show this usage`;
 
 /** `path:line:col severity message [code]`, with 1-based line and column. */
 export function formatDiagnostic(path: string, d: Diagnostic): string {
@@ -34,23 +41,55 @@ async function findPromptFiles(dir: string, shown: string, out: { path: string; 
   }
 }
 
-async function run(io: CliIo): Promise<number> {
-  const targets: string[] = [];
-  let providers: string[] | undefined;
-  let quiet = false;
-  for (let i = 0; i < io.argv.length; i++) {
-    const a = io.argv[i]!;
-    if (a === '--providers') {
-      const list = io.argv[++i];
-      if (list === undefined) throw new UsageError('--providers needs a comma-separated list');
-      providers = list.split(',').map((s) => s.trim()).filter(Boolean);
-    } else if (a.startsWith('--providers=')) providers = a.slice(12).split(',').map((s) => s.trim()).filter(Boolean);
-    else if (a === '--quiet' || a === '-q') quiet = true;
-    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}'\n${USAGE}`);
-    else targets.push(a);
-  }
-  if (targets.length === 0) throw new UsageError(`no files given\n${USAGE}`);
+interface LintArgs {
+  targets: string[];
+  providers?: string[];
+  quiet: boolean;
+  maxWarnings?: number;
+  format: 'text' | 'json';
+}
 
+function parseArgs(argv: readonly string[]): LintArgs {
+  const a: LintArgs = { targets: [], quiet: false, format: 'text' };
+  eachArg(argv, (name, value, arg) => {
+    switch (name) {
+      case '--providers':
+        a.providers = value().split(',').map((s) => s.trim()).filter(Boolean);
+        break;
+      case '--quiet':
+      case '-q':
+        a.quiet = true;
+        break;
+      case '--max-warnings': {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) throw new UsageError(`--max-warnings must be a whole number, 0 or more (got '${v}')`);
+        a.maxWarnings = n;
+        break;
+      }
+      case '--format': {
+        const v = value();
+        if (v !== 'text' && v !== 'json') throw new UsageError(`--format must be text or json (got '${v}')`);
+        a.format = v;
+        break;
+      }
+      default:
+        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
+        a.targets.push(arg);
+    }
+  }, USAGE);
+  if (a.targets.length === 0) throw new UsageError(`no files given\n${USAGE}`);
+  return a;
+}
+
+/** One file's problems in `--format json`: 1-based positions, like the text format. */
+interface JsonFileReport {
+  file: string;
+  diagnostics: { line: number; column: number; endLine: number; endColumn: number; severity: string; code: string; message: string }[];
+}
+
+async function run(io: CliIo): Promise<number> {
+  const { targets, providers, quiet, maxWarnings, format } = parseArgs(io.argv);
   const files: { path: string; shown: string }[] = [];
   let unreadable = false;
   for (const t of targets) {
@@ -66,6 +105,7 @@ async function run(io: CliIo): Promise<number> {
 
   let errors = 0;
   let warnings = 0;
+  const json: JsonFileReport[] = [];
   for (const f of files) {
     let text: string;
     try {
@@ -76,17 +116,24 @@ async function run(io: CliIo): Promise<number> {
       continue;
     }
     const doc = parsePromptFile(text, { path: f.path });
+    const report: JsonFileReport = { file: f.shown, diagnostics: [] };
     for (const d of validatePromptFile(doc, providers ? { knownProviders: providers } : {})) {
       if (d.severity === 'error') errors++;
       else if (d.severity === 'warning') warnings++;
       if (quiet && d.severity !== 'error') continue;
-      io.stdout.write(formatDiagnostic(f.shown, d) + '\n');
+      if (format === 'json') {
+        const { start, end } = d.range;
+        report.diagnostics.push({ line: start.line + 1, column: start.character + 1, endLine: end.line + 1, endColumn: end.character + 1, severity: d.severity, code: d.code, message: d.message });
+      } else io.stdout.write(formatDiagnostic(f.shown, d) + '\n');
     }
+    json.push(report);
   }
+  if (format === 'json') io.stdout.write(JSON.stringify(json, null, 2) + '\n');
   const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
-  io.stderr.write(`${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${plural(files.length, 'file')}\n`);
+  const tooMany = maxWarnings !== undefined && warnings > maxWarnings;
+  io.stderr.write(`${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${plural(files.length, 'file')}${tooMany ? ` (more than --max-warnings ${maxWarnings})` : ''}\n`);
   if (unreadable) return 2;
-  return errors > 0 ? 1 : 0;
+  return errors > 0 || tooMany ? 1 : 0;
 }
 
 /** `assay lint`: diagnostics for prompt files, for CI. */

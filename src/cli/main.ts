@@ -29,6 +29,15 @@ function help(out: NodeJS.WritableStream): void {
   out.write(lines.join('\n') + '\n');
 }
 
+/** `--help` or `-h` among a subcommand's options (before a `--` that ends them) asks for its usage. */
+function wantsHelp(argv: readonly string[]): boolean {
+  for (const a of argv) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
+  }
+  return false;
+}
+
 /** Runs one CLI invocation and returns its exit code; used by `dist/cli.js` and by the tests. */
 export async function runCli(argv: string[], io: Omit<CliIo, 'argv'>): Promise<number> {
   const [name, ...rest] = argv;
@@ -46,6 +55,10 @@ export async function runCli(argv: string[], io: Omit<CliIo, 'argv'>): Promise<n
   if (!command) {
     io.stderr.write(`assay: unknown command '${name}'. Run 'assay help' for the list.\n`);
     return 2;
+  }
+  if (wantsHelp(rest)) {
+    io.stdout.write(command.usage + '\n');
+    return 0;
   }
   try {
     return await command.run({ ...io, argv: rest });

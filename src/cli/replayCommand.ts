@@ -124,6 +124,7 @@ async function run(io: CliIo): Promise<number> {
       },
       grading: createGradingContext(engine, grading, { signal: io.signal }),
       trusted: true,
+      limits: config.limits,
       store,
       signal: io.signal,
       ...(showProgress ? { onProgress: (done: number, total: number) => io.stderr.write(`\rreplayed ${done}/${total}`) } : {}),

@@ -526,6 +526,7 @@ async function run(io: CliIo): Promise<number> {
           store,
           grading,
           trusted: true,
+          limits: config.limits,
           ...(args.repeat !== undefined ? { repeat: args.repeat } : {}),
           useCache: args.cache,
           signal: io.signal,

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { readConfig } from './config';
+import { keyTargets as keyTargetList } from '../core/providers/endpointSettings';
 
 const ENV_FALLBACK: Record<string, string> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' };
 
@@ -44,7 +45,7 @@ export class ApiKeys implements vscode.Disposable {
 
   /** Every key currently in use, so redaction can catch even unusual key formats. */
   async all(): Promise<string[]> {
-    const names = ['openai', 'anthropic', ...readConfig().endpoints.map((e) => e.name)];
+    const names = keyTargetList(readConfig().endpoints).map((t) => t.name);
     const keys = await Promise.all(names.map((n) => this.get(n)));
     return keys.filter((k): k is string => !!k);
   }
@@ -52,11 +53,7 @@ export class ApiKeys implements vscode.Disposable {
 
 /** The providers a key can be set for: the built-ins and every configured endpoint. */
 export function keyTargets(): vscode.QuickPickItem[] {
-  return [
-    { label: 'openai', description: 'OpenAI (falls back to OPENAI_API_KEY)' },
-    { label: 'anthropic', description: 'Anthropic (falls back to ANTHROPIC_API_KEY)' },
-    ...readConfig().endpoints.map((e) => ({ label: e.name, description: e.baseUrl })),
-  ];
+  return keyTargetList(readConfig().endpoints).map((t) => ({ label: t.name, description: t.description }));
 }
 
 /** "Assay: Set API Key": pick a provider (unless given), then a password input. */

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { AssertionLimits } from '../core/assertions/assertionTypes';
 
 /** An OpenAI-compatible endpoint from `assay.endpoints`. */
 export interface EndpointSetting {
@@ -33,6 +34,8 @@ export interface AssayConfig {
   historyMaxSizeMB: number;
   alertLatencyMs: number;
   alertErrorRate: number;
+  /** `assay.limits.*`: time and memory limits of `javascript` and `regex` assertions. */
+  limits: AssertionLimits;
 }
 
 export function readConfig(): AssayConfig {
@@ -51,6 +54,11 @@ export function readConfig(): AssayConfig {
     historyMaxSizeMB: c.get<number>('history.maxSizeMB', 200),
     alertLatencyMs: c.get<number>('alerts.latencyMs', 0),
     alertErrorRate: c.get<number>('alerts.errorRate', 0),
+    limits: {
+      javascriptTimeoutMs: Math.max(1, c.get<number>('limits.javascriptTimeoutSeconds', 5)) * 1000,
+      regexTimeoutMs: Math.max(1, c.get<number>('limits.regexTimeoutSeconds', 1)) * 1000,
+      memoryMb: Math.max(16, c.get<number>('limits.memoryMB', 256)),
+    },
   };
 }
 

@@ -14,6 +14,11 @@ export function formatCost(cost: number | null | undefined): string {
   return cost === null || cost === undefined ? 'cost unknown' : formatUsd(cost);
 }
 
+/** A cost shown after a "cost" label: `$0.012`, or `unknown` (never "cost cost unknown"). */
+export function formatCostFigure(cost: number | null | undefined): string {
+  return cost === null || cost === undefined ? 'unknown' : formatUsd(cost);
+}
+
 /** `182 ms`, `2.35 s`; `—` when unknown. */
 export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { formatCost, formatMs, formatUsd } from '../../src/shared/format';
+import { formatCost, formatCostFigure, formatMs, formatUsd } from '../../src/shared/format';
 
 describe('shared formatting', () => {
   const usd: [number, string][] = [
@@ -20,6 +20,12 @@ describe('shared formatting', () => {
   it('formatCost says "cost unknown" for a model with no price', () => {
     assert.strictEqual(formatCost(null), 'cost unknown');
     assert.strictEqual(formatCost(0.012), '$0.012');
+  });
+
+  it('formatCostFigure, shown after a "cost" label, says "unknown" (not "cost cost unknown")', () => {
+    assert.strictEqual(formatCostFigure(null), 'unknown');
+    assert.strictEqual(formatCostFigure(undefined), 'unknown');
+    assert.strictEqual(formatCostFigure(0.012), '$0.012');
   });
 
   it('formatMs', () => {

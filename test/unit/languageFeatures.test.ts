@@ -248,6 +248,8 @@ describe('language features: hover and completion text', () => {
     { ref: 'anthropic:claude-3-5-haiku-latest', provider: { kind: 'builtin', name: 'anthropic' }, has: [/Anthropic/, /input \$0\.80/, /output \$4\.00/], why: 'a priced Anthropic model' },
     { ref: 'openai:gpt-99', provider: { kind: 'builtin', name: 'openai' }, has: [/Price unknown/, /assay\.pricing/], why: 'an unpriced model' },
     { ref: 'ollama:llama3.1:8b', provider: { kind: 'endpoint', name: 'ollama', baseUrl: 'http://localhost:11434/v1' }, has: [/endpoint \*\*ollama\*\*/, /localhost:11434/, /From your `assay\.pricing`/], why: 'an endpoint priced by the user' },
+    { ref: 'openai:gpt-4o', provider: { kind: 'endpoint', name: 'openai', baseUrl: 'https://gateway.example/v1' }, has: [/Provider: OpenAI via `https:\/\/gateway\.example\/v1`/, /^(?![\s\S]*openai-compatible)/], why: 'a built-in re-pointed at a gateway is still OpenAI, not "openai-compatible"' },
+    { ref: 'anthropic:claude-x', provider: { kind: 'endpoint', name: 'anthropic', baseUrl: 'https://proxy.example', endpointKind: 'anthropic' }, has: [/Provider: Anthropic via/], why: 'a re-pointed Anthropic with its kind spelled out' },
     { ref: 'opneai:gpt-4o', provider: { kind: 'unknown', name: 'opneai' }, has: [/not configured/], why: 'an unknown provider' },
     { ref: 'echo:echo', provider: { kind: 'builtin', name: 'echo' }, has: [/no API call/, /free/], why: 'the echo provider' },
   ];

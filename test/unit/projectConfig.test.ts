@@ -23,6 +23,10 @@ history:
   maxTraces: 1000
   maxSizeMB: 50
 tests: ["prompts/*.prompt", promptfooconfig.yaml]
+limits:
+  javascriptTimeoutSeconds: 10
+  regexTimeoutSeconds: 2
+  memoryMB: 512
 `;
 
 describe('project config (assay.config.yaml)', () => {
@@ -43,12 +47,13 @@ describe('project config (assay.config.yaml)', () => {
     assert.deepStrictEqual(config.pricing, { 'ollama:*': { input: 0, output: 0 } });
     assert.deepStrictEqual(config.history, { enabled: true, path: '/project/data/history.sqlite', redact: ['ACME-\\d+'], maxTraces: 1000, maxSizeMB: 50 });
     assert.deepStrictEqual(config.tests, ['prompts/*.prompt', 'promptfooconfig.yaml']);
+    assert.deepStrictEqual(config.limits, { javascriptTimeoutMs: 10_000, regexTimeoutMs: 2000, memoryMb: 512 });
   });
 
   it('an empty file is the defaults', () => {
     const { config, problems } = parseProjectConfig('', FILE);
     assert.deepStrictEqual(problems, []);
-    assert.deepStrictEqual(config, { file: FILE, root: '/project', endpoints: [], grader: {}, pricing: {}, history: { enabled: true, redact: [] } });
+    assert.deepStrictEqual(config, { file: FILE, root: '/project', endpoints: [], grader: {}, pricing: {}, history: { enabled: true, redact: [] }, limits: { javascriptTimeoutMs: 5000, regexTimeoutMs: 1000, memoryMb: 256 } });
   });
 
   const cases: [string, string, 'error' | 'warning', RegExp][] = [
@@ -61,6 +66,8 @@ describe('project config (assay.config.yaml)', () => {
     ['a bad endpoint URL', 'endpoints: [{ name: x, baseUrl: ftp://h }]', 'error', /^\/project\/assay\.config\.yaml: endpoint "x": baseUrl must be an http/],
     ['a bad price', 'pricing: { "openai:x": { input: 1 } }', 'error', /pricing\["openai:x"\] needs both input and output/],
     ['history.enabled not boolean', 'history: { enabled: "no" }', 'error', /history\.enabled must be true or false/],
+    ['a limit that is not a whole number of seconds', 'limits: { regexTimeoutSeconds: 0.5 }', 'error', /limits\.regexTimeoutSeconds must be a whole number from 1 to 3600/],
+    ['a limits typo', 'limits: { memoryMb: 64 }', 'warning', /limits: unknown key "memoryMb" \(did you mean "memoryMB"\?\)/],
     ['a bad redact pattern', 'history: { redact: ["("] }', 'error', /history\.redact: "\(" is not a regular expression/],
   ];
   for (const [why, text, severity, message] of cases) {

@@ -137,6 +137,40 @@ describe('CLI: assay render / assay lint', () => {
     assert.ok(r.err.includes('no files given'));
   });
 
+  it('lint --max-warnings: more warnings than allowed exit 1, as many as allowed exit 0', async () => {
+    const over = await cli(dir, 'lint', '--providers', 'anthropic,echo', '--max-warnings', '0', 'triage.prompt');
+    assert.equal(over.code, 1, 'one warning, none allowed');
+    assert.match(over.err, /1 warning in 1 file \(more than --max-warnings 0\)/);
+    const within = await cli(dir, 'lint', '--providers', 'anthropic,echo', '--max-warnings=1', 'triage.prompt');
+    assert.equal(within.code, 0, 'one warning, one allowed');
+    const bad = await cli(dir, 'lint', '--max-warnings', 'many', 'triage.prompt');
+    assert.deepEqual([bad.code, /--max-warnings must be a whole number/.test(bad.err)], [2, true]);
+  });
+
+  it('lint --format json prints one document with 1-based positions and every file', async () => {
+    const r = await cli(dir, 'lint', '--format', 'json', 'fixtures/broken.prompt', 'triage.prompt');
+    assert.equal(r.code, 1);
+    const report = JSON.parse(r.out) as { file: string; diagnostics: { line: number; column: number; endLine: number; endColumn: number; severity: string; code: string; message: string }[] }[];
+    assert.deepEqual(report.map((f) => [f.file, f.diagnostics.length]), [['fixtures/broken.prompt', 5], ['triage.prompt', 0]]);
+    assert.deepEqual(report[0]!.diagnostics[1], {
+      line: 4, column: 25, endLine: report[0]!.diagnostics[1]!.endLine, endColumn: report[0]!.diagnostics[1]!.endColumn,
+      severity: 'error', code: 'model-ref', message: "Model reference 'gpt-4o' needs a provider: write provider:model, e.g. openai:gpt-4o.",
+    });
+    const bad = await cli(dir, 'lint', '--format', 'xml', 'triage.prompt');
+    assert.deepEqual([bad.code, /--format must be text or json/.test(bad.err)], [2, true]);
+  });
+
+  for (const command of ['lint', 'render', 'test', 'history', 'replay']) {
+    for (const flag of ['--help', '-h']) {
+      it(`${command} ${flag} prints the command's usage and exits 0`, async () => {
+        const r = await cli(dir, command, flag);
+        assert.equal(r.code, 0, r.err);
+        assert.match(r.out, new RegExp(`^Usage: assay ${command}`));
+        assert.equal(r.err, '');
+      });
+    }
+  }
+
   it('help lists both commands', async () => {
     const r = await cli(dir, 'help');
     assert.match(r.out, /\n {2}render +Render a prompt file/);

@@ -29,7 +29,8 @@ interface Case {
 const file = (yaml: string, body = 'user:\n{{ q }}\n'): string => `---\n${yaml}\ninputs:\n  q: hi\n---\n${body}`;
 
 const cases: Case[] = [
-  { why: 'YAML syntax error', text: file('name: [unclosed'), code: 'yaml-syntax', severity: 'error', covers: 'i', line: 2, says: 'YAML:' },
+  { why: 'YAML syntax error: an unclosed [ is marked where it opens, not on the next line', text: file('name: [unclosed'), code: 'yaml-syntax', severity: 'error', covers: '[unclosed', line: 1, says: 'opened here' },
+  { why: 'YAML syntax error: an unclosed quote is marked where it opens', text: file('description: "no end\nname: x'), code: 'yaml-syntax', severity: 'error', covers: '"no end', line: 1, says: 'Missing closing "quote' },
   { why: 'duplicate key, on the second key', text: file('name: a\nname: b'), code: 'duplicate-key', severity: 'error', covers: 'name', line: 2, says: "'name'" },
   { why: 'missing closing ---', text: '---\nname: x\nuser:\nhi', code: 'frontmatter-unclosed', severity: 'error', covers: '---', line: 0 },
   { why: 'front matter that is a list', text: '---\n- a\n- b\n---\nuser:\nhi', code: 'frontmatter-not-mapping', severity: 'error', covers: '- a\n- b\n', line: 1 },

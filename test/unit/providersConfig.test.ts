@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { echoEmbedding, echoText } from '../../src/core/providers/echoProvider';
-import { parseEndpointSettings } from '../../src/core/providers/endpointSettings';
+import { keyTargets, parseEndpointSettings } from '../../src/core/providers/endpointSettings';
 import { classifySdkError, kindForStatus, parseRetryAfter } from '../../src/core/providers/providerErrors';
 import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import type { ChatRequest } from '../../src/core/types';
@@ -117,5 +117,25 @@ describe('providers: echo', () => {
     const c = echoEmbedding('app crashes at startup');
     assert.ok(dot(a, b) > dot(a, c), `${dot(a, b)} > ${dot(a, c)}`);
     assert.ok(Math.abs(dot(a, a) - 1) < 1e-9, 'unit length');
+  });
+});
+
+describe('keyTargets: the Set/Clear API Key pickers', () => {
+  it('lists the built-ins, then each endpoint once', () => {
+    assert.deepStrictEqual(keyTargets([{ name: 'ollama', baseUrl: 'http://localhost:11434/v1' }]).map((t) => [t.name, t.description]), [
+      ['openai', 'OpenAI (falls back to OPENAI_API_KEY)'],
+      ['anthropic', 'Anthropic (falls back to ANTHROPIC_API_KEY)'],
+      ['ollama', 'http://localhost:11434/v1'],
+    ]);
+  });
+
+  it('a built-in pointed at a gateway is listed once, with the gateway URL', () => {
+    const targets = keyTargets([
+      { name: 'openai', baseUrl: 'https://gateway.example/v1' },
+      { name: 'Anthropic', baseUrl: 'https://gateway.example/anthropic' },
+    ]);
+    assert.deepStrictEqual(targets.map((t) => t.name), ['openai', 'anthropic']);
+    assert.strictEqual(targets[0]!.description, 'OpenAI via https://gateway.example/v1 (falls back to OPENAI_API_KEY)');
+    assert.strictEqual(targets[1]!.description, 'Anthropic via https://gateway.example/anthropic (falls back to ANTHROPIC_API_KEY)');
   });
 });

@@ -48,6 +48,19 @@ export interface GradingContext {
   embed(texts: string[], model?: ModelRef, signal?: AbortSignal): Promise<number[][] | { error: string }>;
 }
 
+/** Time and memory limits for the assertions that run untrusted work: `javascript` code, `regex` patterns. */
+export interface AssertionLimits {
+  /** Per `javascript` assertion; its own `config.timeoutMs` overrides it. */
+  javascriptTimeoutMs: number;
+  /** Per `regex` assertion whose pattern needs the backtracking engine (see docs/assertions.md). */
+  regexTimeoutMs: number;
+  /** Heap limit of the worker threads that run them. */
+  memoryMb: number;
+}
+
+/** The limits used where a run sets none. */
+export const DEFAULT_ASSERTION_LIMITS: Readonly<AssertionLimits> = { javascriptTimeoutMs: 5000, regexTimeoutMs: 1000, memoryMb: 256 };
+
 /** Everything one assertion sees. */
 export interface AssertionInput {
   /** The output text under test. */
@@ -64,6 +77,8 @@ export interface AssertionInput {
   signal?: AbortSignal;
   /** Folder that relative `file://` references resolve against (the test bank's folder). */
   baseDir?: string;
+  /** Limits of sandboxed work; `DEFAULT_ASSERTION_LIMITS` where absent. */
+  limits?: AssertionLimits;
 }
 
 /** Cost and usage of a grader call made on behalf of an assertion. */

@@ -1,7 +1,8 @@
 // Assertions computed from the output and the call alone: string checks, JSON, text metrics, call metadata.
 import { isDeepStrictEqual } from 'node:util';
-import type { AssertionDefinition, AssertionSpec, RawAssertionResult } from './assertionTypes';
+import { DEFAULT_ASSERTION_LIMITS, type AssertionDefinition, type AssertionSpec, type RawAssertionResult } from './assertionTypes';
 import { extractJsonValues, schemaErrors } from './jsonSchema';
+import { testRegex, type RegexOutcome } from './safeRegex';
 import { bleu, levenshteinDistance, rougeN } from './textMetrics';
 import { clip, isRecord, listValue, numberValue } from './valueUtils';
 import { parse as parseYaml } from 'yaml';
@@ -193,7 +194,8 @@ export const DETERMINISTIC_ASSERTIONS: AssertionDefinition[] = [
     description: 'The output matches the regular expression.',
     docs:
       '`value` is a JavaScript regular expression source, without slashes or flags, searched anywhere in the output (anchor with `^`/`$` to match the whole output). ' +
-      'It is case-sensitive (JavaScript has no inline `(?i)`: use a class like `[Yy]es`). An invalid expression is a configuration error. Score 1 or 0.',
+      'It is case-sensitive (JavaScript has no inline `(?i)`: use a class like `[Yy]es`). An invalid expression is a configuration error. Score 1 or 0. ' +
+      'Patterns run in linear time (RE2) with JavaScript\'s meaning; one RE2 cannot express (lookaround, back-references) runs on JavaScript\'s engine in a worker under a time limit (default 1 s), past which it is an evaluation error.',
     example: "assert:\n  - type: regex\n    value: '^\\d{4}-\\d{2}-\\d{2}$'",
     modelGraded: false,
     check(spec) {
@@ -205,9 +207,12 @@ export const DETERMINISTIC_ASSERTIONS: AssertionDefinition[] = [
         return `invalid regular expression: ${(e as Error).message}`;
       }
     },
-    evaluate(spec, { output }) {
-      const re = new RegExp(String(spec.value));
-      return re.test(output) ? verdict(true, `Output matches /${spec.value}/`) : verdict(false, `Output does not match /${spec.value}/`);
+    evaluate(spec, { output, limits = DEFAULT_ASSERTION_LIMITS, signal }) {
+      const source = String(spec.value);
+      const judge = (r: RegexOutcome): RawAssertionResult =>
+        'error' in r ? failure(r.error) : r.match ? verdict(true, `Output matches /${source}/`) : verdict(false, `Output does not match /${source}/`);
+      const outcome = testRegex(source, output, { timeoutMs: limits.regexTimeoutMs, memoryMb: limits.memoryMb, signal });
+      return outcome instanceof Promise ? outcome.then(judge) : judge(outcome);
     },
   },
   {

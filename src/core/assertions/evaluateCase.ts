@@ -6,6 +6,7 @@ import type { CallResult, ChatRequest } from '../types';
 import { checkAssertion, resolveAssertionType } from './assertionRegistry';
 import type {
   AssertionInput,
+  AssertionLimits,
   AssertionResult,
   AssertionSpec,
   AssertionTestContext,
@@ -24,6 +25,8 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
   /** Folder for relative `file://` references in assertion values. */
   baseDir?: string;
+  /** Time and memory limits of `javascript` and `regex` assertions; the defaults where absent. */
+  limits?: AssertionLimits;
 }
 
 /** A test case as far as evaluation goes; `TestCase` from core/testBank (defaults applied) satisfies it. */
@@ -110,6 +113,7 @@ export async function evaluateCase(testCase: EvaluableCase, result: CallResult, 
     trusted: options.trusted,
     signal: options.signal,
     baseDir: options.baseDir,
+    ...(options.limits ? { limits: options.limits } : {}),
   };
   const results = await Promise.all(testCase.assert.map((spec, i) => evaluateAssertion(spec, i, input)));
   return combine(results, testCase.threshold);

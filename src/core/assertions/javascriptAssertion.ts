@@ -1,58 +1,49 @@
 // `javascript`: user code judges the output. Runs only where workspace code is trusted (the CLI, a trusted
-// workspace); `node:vm` gives it its own global scope and a time limit, not a security boundary.
+// workspace), and then in a sandbox worker thread (core/sandbox) under a time and a memory limit, so a loop
+// that never ends, synchronous or after an `await`, or code that eats memory is an error for that
+// assertion and the run goes on; cancelling the run stops it. Not a security boundary: the code can still
+// reach the file system and the network like any Node module.
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { statSync } from 'node:fs';
 import * as vm from 'node:vm';
-import type { AssertionDefinition, AssertionInput, AssertionSpec, RawAssertionResult } from './assertionTypes';
-import { importModule } from './importModule';
+import { runSandboxed, type SandboxTask } from '../sandbox/sandboxPool';
+import { DEFAULT_ASSERTION_LIMITS, type AssertionDefinition, type AssertionInput, type AssertionSpec, type RawAssertionResult } from './assertionTypes';
 import { isRecord } from './valueUtils';
 
 /** Default time limit for one `javascript` assertion; `config.timeoutMs` overrides it. */
-export const JAVASCRIPT_TIMEOUT_MS = 5000;
+export const JAVASCRIPT_TIMEOUT_MS = DEFAULT_ASSERTION_LIMITS.javascriptTimeoutMs;
 
-interface Compiled {
-  script: vm.Script;
-  /** One global scope per script, reused: creating a vm context costs more than the typical check. */
-  sandbox: vm.Context;
-}
-
-const scripts = new Map<string, Compiled | { error: string }>();
-const SILENT_CONSOLE = { log() {}, info() {}, warn() {}, error() {}, debug() {} };
+const compileErrors = new Map<string, string | undefined>();
 
 /**
- * Compiles inline code once: first as an expression (`output.includes('x')`), else as a function body
- * (multi-line code with `return`). Both forms may use `await`.
+ * Why inline code does not compile, or `undefined` when it does (the worker compiles it again to run it):
+ * first as an expression (`output.includes('x')`), else as a function body (multi-line code with
+ * `return`). Both forms may use `await`.
  */
-function compile(code: string): Compiled | { error: string } {
-  const hit = scripts.get(code);
-  if (hit) return hit;
-  // The wrapper reads the globals `output` and `context` synchronously into its parameters, so
-  // overlapping runs of one script don't see each other's values.
-  let entry: Compiled | { error: string };
-  const make = (script: vm.Script): Compiled => ({ script, sandbox: vm.createContext({ console: SILENT_CONSOLE }) });
+function compileError(code: string): string | undefined {
+  if (compileErrors.has(code)) return compileErrors.get(code);
+  let error: string | undefined;
   try {
-    entry = make(new vm.Script(`(async function (output, context) { return (\n${code}\n); })(output, context)`, { filename: 'javascript-assertion.js' }));
+    new vm.Script(`(async function (output, context) { return (\n${code}\n); })(output, context)`);
   } catch {
     try {
-      entry = make(new vm.Script(`(async function (output, context) {\n${code}\n})(output, context)`, { filename: 'javascript-assertion.js' }));
+      new vm.Script(`(async function (output, context) {\n${code}\n})(output, context)`);
     } catch (e) {
-      entry = { error: `javascript does not compile: ${(e as Error).message}` };
+      error = `javascript does not compile: ${(e as Error).message}`;
     }
   }
-  if (scripts.size > 500) scripts.clear();
-  scripts.set(code, entry);
-  return entry;
+  if (compileErrors.size > 500) compileErrors.clear();
+  compileErrors.set(code, error);
+  return error;
 }
 
-type AssertFn = (output: unknown, context: unknown) => unknown;
-
-/** Loads `file://path.js[:functionName]` (CommonJS or ESM); a changed file is loaded afresh. */
-async function loadFile(ref: string, baseDir: string | undefined): Promise<AssertFn | { error: string }> {
+/** `file://path.js[:functionName]` as a task; a changed file is loaded afresh (its mtime is in the URL). */
+function fileTask(ref: string, baseDir: string | undefined, output: unknown, context: unknown): SandboxTask | { error: string } {
   let path = ref.slice('file://'.length);
-  let fnName: string | undefined;
+  let exportName: string | undefined;
   const m = /^(.*\.(?:m?js|cjs)):([A-Za-z_$][\w$]*)$/.exec(path);
-  if (m) [path, fnName] = [m[1], m[2]];
+  if (m) [path, exportName] = [m[1]!, m[2]];
   const abs = isAbsolute(path) ? path : resolve(baseDir ?? process.cwd(), path);
   let mtime: number;
   try {
@@ -60,35 +51,7 @@ async function loadFile(ref: string, baseDir: string | undefined): Promise<Asser
   } catch {
     return { error: `javascript file not found: ${abs}` };
   }
-  try {
-    const mod = await importModule(`${pathToFileURL(abs).href}?v=${mtime}`);
-    const base = (isRecord(mod.default) || typeof mod.default === 'function' ? mod.default : mod) as Record<string, unknown> | AssertFn;
-    const fn = fnName ? (base as Record<string, unknown>)[fnName] ?? mod[fnName] : base;
-    if (typeof fn !== 'function') return { error: `${abs} does not export a function${fnName ? ` named ${fnName}` : ''}` };
-    return fn as AssertFn;
-  } catch (e) {
-    return { error: `cannot load ${abs}: ${(e as Error).message}` };
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T | { timeout: true } | { aborted: true }> {
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => resolvePromise({ timeout: true }), ms);
-    const onAbort = () => resolvePromise({ aborted: true });
-    signal?.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        resolvePromise(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
+  return { kind: 'javascript-file', url: `${pathToFileURL(abs).href}?v=${mtime}`, path: abs, ...(exportName ? { exportName } : {}), output, context };
 }
 
 /** Turns what the code returned into a verdict: boolean, number (a score) or `{ pass, score?, reason? }`. */
@@ -120,44 +83,30 @@ async function run(spec: AssertionSpec, input: AssertionInput): Promise<RawAsser
     const error = 'javascript assertions run only in a trusted workspace (or the CLI)';
     return { pass: false, score: 0, reason: error, error };
   }
+  const limits = input.limits ?? DEFAULT_ASSERTION_LIMITS;
   const code = String(spec.value);
-  const timeoutMs = typeof spec.config?.timeoutMs === 'number' ? spec.config.timeoutMs : JAVASCRIPT_TIMEOUT_MS;
+  const own = spec.config?.timeoutMs;
+  const timeoutMs = typeof own === 'number' && Number.isFinite(own) && own > 0 ? own : limits.javascriptTimeoutMs;
   const context = { vars: input.vars, test: input.test, config: spec.config ?? {}, prompt: promptText(input) };
   const output = outputForCode(input);
-  let pending: Promise<unknown>;
-  try {
-    if (code.startsWith('file://')) {
-      const fn = await loadFile(code, input.baseDir);
-      if ('error' in fn) return { pass: false, score: 0, reason: fn.error as string, error: fn.error as string };
-      pending = Promise.resolve((fn as AssertFn)(output, context));
-    } else {
-      const compiled = compile(code);
-      if ('error' in compiled) return { pass: false, score: 0, reason: compiled.error as string, error: compiled.error as string };
-      const { script, sandbox } = compiled as Compiled;
-      sandbox.output = output;
-      sandbox.context = context;
-      try {
-        pending = script.runInContext(sandbox, { timeout: timeoutMs }) as Promise<unknown>;
-      } finally {
-        // Already captured by the wrapper; don't keep the last output alive.
-        delete sandbox.output;
-        delete sandbox.context;
-      }
-    }
-    const value = await withTimeout(Promise.resolve(pending), timeoutMs, input.signal);
-    if (isRecord(value) && value.timeout === true && Object.keys(value).length === 1) {
-      const error = `javascript did not finish within ${timeoutMs} ms`;
-      return { pass: false, score: 0, reason: error, error };
-    }
-    if (isRecord(value) && value.aborted === true && Object.keys(value).length === 1) {
-      return { pass: false, score: 0, reason: 'cancelled', error: 'cancelled' };
-    }
-    return interpretReturn(value, spec.threshold);
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    const error = /timed out/i.test(message) ? `javascript did not finish within ${timeoutMs} ms` : `javascript threw: ${message}`;
-    return { pass: false, score: 0, reason: error, error };
+  let task: SandboxTask | { error: string };
+  if (code.startsWith('file://')) task = fileTask(code, input.baseDir, output, context);
+  else {
+    const error = compileError(code);
+    task = error ? { error } : { kind: 'javascript', code, output, context };
   }
+  if ('error' in task) return { pass: false, score: 0, reason: task.error, error: task.error };
+  const outcome = await runSandboxed(task, { timeoutMs, memoryMb: limits.memoryMb, signal: input.signal });
+  if (outcome.ok) return interpretReturn(outcome.value, spec.threshold);
+  const error = {
+    timeout: `javascript timed out after ${timeoutMs} ms and was stopped (set config.timeoutMs to allow longer)`,
+    memory: `javascript was stopped: ${outcome.message}`,
+    aborted: 'cancelled',
+    threw: `javascript threw: ${outcome.message}`,
+    invalid: `javascript failed: ${outcome.message}`,
+    crashed: `javascript was stopped: ${outcome.message}`,
+  }[outcome.kind];
+  return { pass: false, score: 0, reason: error, error };
 }
 
 function promptText(input: AssertionInput): string | undefined {
@@ -173,15 +122,14 @@ export const JAVASCRIPT_ASSERTION: AssertionDefinition = {
     '`value` is an expression (`output.includes("refund")`), a function body with `return` (multi-line; `await` allowed), or `file://path.js[:functionName]` exporting `(output, context) => …`. ' +
     '`output` is the output text (the list of tool calls when the model answered only with tool calls); `context` is `{ vars, test, config, prompt }`. ' +
     'Return a boolean (score 1/0), a number (the score; passes when > 0, or ≥ `threshold` when one is set) or `{ pass, score?, reason? }`. ' +
-    'A throw, another return type, or running past the time limit (`config.timeoutMs`, default 5000) is an evaluation error. In Restricted Mode it never runs.',
+    'A throw, another return type, or running past the time limit (`config.timeoutMs`, default 5000 ms) or the memory limit (256 MB) is an evaluation error; the code runs in a worker thread that is stopped when it hits a limit or the run is cancelled. In Restricted Mode it never runs.',
   example: "assert:\n  - type: javascript\n    value: output.split(' ').length <= 3\n  - type: javascript\n    value: |\n      const n = output.length;\n      return { pass: n < 200, score: Math.max(0, 1 - n / 200), reason: `${n} characters` };",
   modelGraded: false,
   trustedOnly: true,
   check(spec) {
     if (typeof spec.value !== 'string' || spec.value.trim() === '') return '"javascript" needs code (or file://path.js) as value';
     if (spec.value.startsWith('file://')) return undefined;
-    const compiled = compile(spec.value);
-    return 'error' in compiled ? (compiled.error as string) : undefined;
+    return compileError(spec.value);
   },
   evaluate: run,
 };

@@ -1,6 +1,7 @@
 // JSON extraction from model output and JSON Schema validation (ajv, loaded on first use so the extension
 // host pays nothing for it until a schema is actually checked).
 import type { ValidateFunction } from 'ajv';
+import { schemaRegExp } from './safeRegex';
 
 type AjvInstance = { compile(schema: object): ValidateFunction; errorsText(errors?: unknown, options?: { dataVar?: string }): string };
 
@@ -14,7 +15,8 @@ async function getAjv(): Promise<AjvInstance> {
     const Ajv = (typeof m.default === 'function' ? m.default : (m.default as { default?: unknown })?.default ?? mod) as new (
       opts: object,
     ) => AjvInstance;
-    return new Ajv({ allErrors: true, strict: false });
+    // Schema patterns run on model output: a linear engine where the pattern allows (safeRegex.ts).
+    return new Ajv({ allErrors: true, strict: false, code: { regExp: schemaRegExp } });
   });
   return ajvPromise;
 }
@@ -45,57 +47,99 @@ export async function schemaErrors(schema: object, data: unknown): Promise<strin
   return ajv.errorsText(validate.errors, { dataVar: "output" });
 }
 
+/** At most this many candidates (fences and `{…}`) are parsed per text: each parse is linear, so the scan stays linear. */
+export const JSON_CANDIDATE_LIMIT = 200;
+
 /**
  * JSON embedded in text, in order of appearance: the contents of ```json fences that parse (any JSON
  * value), then every balanced `{…}` object that parses (the outermost wins; an object that does not parse
  * is searched inside). Bare `[…]` outside a fence is not taken, so a citation like "[1]" is not JSON.
+ * Linear in the text: one pass finds the fences, one pass with a bracket stack finds every balanced
+ * object, and at most `JSON_CANDIDATE_LIMIT` candidates are parsed.
  */
 export function extractJsonValues(text: string, limit = 50): unknown[] {
   const found: unknown[] = [];
-  for (const m of text.matchAll(/```json[^\n]*\n([\s\S]*?)```/gi)) {
+  let tried = 0;
+  for (const body of jsonFences(text)) {
+    if (found.length >= limit || tried++ >= JSON_CANDIDATE_LIMIT) break;
     try {
-      found.push(JSON.parse(m[1]));
+      found.push(JSON.parse(body));
     } catch {
       // an invalid fence is ignored
     }
   }
-  let i = 0;
-  while (i < text.length && found.length < limit) {
-    i = text.indexOf('{', i);
-    if (i < 0) break;
-    const end = matchingClose(text, i);
-    if (end > 0) {
-      try {
-        found.push(JSON.parse(text.slice(i, end + 1)));
-        i = end + 1;
-        continue;
-      } catch {
-        // not JSON as a whole: look for JSON inside it
-      }
+  let covered = -1;
+  for (const [start, end] of balancedObjects(text)) {
+    if (found.length >= limit || tried >= JSON_CANDIDATE_LIMIT) break;
+    if (start < covered) continue;
+    tried++;
+    try {
+      found.push(JSON.parse(text.slice(start, end + 1)));
+      covered = end;
+    } catch {
+      // not JSON as a whole: the objects inside it come next
     }
-    i++;
   }
   return found;
 }
 
-/** Index of the bracket closing the one at `start`, honouring JSON strings; -1 when unbalanced. */
-function matchingClose(text: string, start: number): number {
-  const stack: string[] = [];
-  let inString = false;
-  for (let i = start; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
+/** Bodies of ```json fences (the info string may go on after `json`; `json` in any case). */
+function jsonFences(text: string): string[] {
+  const bodies: string[] = [];
+  let i = text.indexOf('```');
+  while (i >= 0) {
+    if (text.slice(i + 3, i + 7).toLowerCase() !== 'json') {
+      i = text.indexOf('```', i + 1);
       continue;
     }
-    if (c === '"') inString = true;
-    else if (c === '{') stack.push('}');
-    else if (c === '[') stack.push(']');
-    else if (c === '}' || c === ']') {
-      if (stack.pop() !== c) return -1;
-      if (stack.length === 0) return i;
-    }
+    // No newline or no closing fence after this opener means none after a later one either.
+    const nl = text.indexOf('\n', i + 7);
+    if (nl < 0) break;
+    const close = text.indexOf('```', nl + 1);
+    if (close < 0) break;
+    bodies.push(text.slice(nl + 1, close));
+    i = text.indexOf('```', close + 3);
   }
-  return -1;
+  return bodies;
+}
+
+/** Scans that start again after an object left open at the end of the text (see `balancedObjects`). */
+const RESCANS = 8;
+
+/**
+ * Every balanced `{…}` (brackets inside it balanced too, JSON strings honoured from the outermost open
+ * `{`), as [start, end] sorted by start, so an enclosing object comes before the ones inside it. A closing
+ * bracket that does not match drops everything open, as no object around it can be balanced. An object
+ * left open at the end may have hidden others behind a quote it opened (`{ 5" tall {"a": 1}`): the scan
+ * starts again after it, at most `RESCANS` times, so the work stays linear.
+ */
+function balancedObjects(text: string): [number, number][] {
+  const pairs = new Map<number, [number, number]>();
+  const width = text.length + 1;
+  let from = 0;
+  for (let scan = 0; scan <= RESCANS && from >= 0; scan++) {
+    const open: number[] = [];
+    let inString = false;
+    for (let i = from; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (open.length === 0) {
+        if (c === 0x7b) open.push(i);
+        continue;
+      }
+      if (inString) {
+        if (c === 0x5c) i++;
+        else if (c === 0x22) inString = false;
+      } else if (c === 0x22) inString = true;
+      else if (c === 0x7b || c === 0x5b) open.push(i);
+      else if (c === 0x7d || c === 0x5d) {
+        const start = open.pop()!;
+        if (text.charCodeAt(start) !== (c === 0x7d ? 0x7b : 0x5b)) {
+          open.length = 0;
+          inString = false;
+        } else if (c === 0x7d) pairs.set(start * width + i, [start, i]);
+      }
+    }
+    from = open.length > 0 ? open[0]! + 1 : -1;
+  }
+  return [...pairs.values()].sort((a, b) => a[0] - b[0] || b[1] - a[1]);
 }

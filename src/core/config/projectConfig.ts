@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { parseModelRef } from '../assertions/providerRef';
+import { DEFAULT_ASSERTION_LIMITS, type AssertionLimits } from '../assertions/assertionTypes';
 import { isRecord } from '../assertions/valueUtils';
 import { parsePricingOverrides, type PricingOverrides } from '../pricing/pricing';
 import { closest } from '../promptFile/didYouMean';
@@ -47,6 +48,8 @@ export interface ProjectConfig {
   history: HistoryConfig;
   /** Files or globs `assay test` runs when given none. */
   tests?: string[];
+  /** Time and memory limits of `javascript` and `regex` assertions (defaults filled in). */
+  limits: AssertionLimits;
 }
 
 /** A mistake in the config file. Errors stop a run (exit 2); warnings are printed. */
@@ -56,16 +59,18 @@ export interface ConfigProblem {
 }
 
 /** Top-level keys of the config file (docs/cli.md documents each). */
-export const PROJECT_CONFIG_KEYS = ['defaultModels', 'endpoints', 'concurrency', 'requestTimeoutSeconds', 'grader', 'pricing', 'history', 'tests'] as const;
+export const PROJECT_CONFIG_KEYS = ['defaultModels', 'endpoints', 'concurrency', 'requestTimeoutSeconds', 'grader', 'pricing', 'history', 'tests', 'limits'] as const;
 const KEYS = PROJECT_CONFIG_KEYS;
 /** Keys of `grader:`. */
 export const GRADER_KEYS = ['model', 'embeddingModel'] as const;
 /** Keys of `history:`. */
 export const HISTORY_KEYS = ['enabled', 'path', 'redact', 'maxTraces', 'maxSizeMB'] as const;
+/** Keys of `limits:` (the `assay.limits.*` settings). */
+export const LIMITS_KEYS = ['javascriptTimeoutSeconds', 'regexTimeoutSeconds', 'memoryMB'] as const;
 
 /** The default config of a folder without a config file. */
 export function emptyProjectConfig(root: string): ProjectConfig {
-  return { root, endpoints: [], grader: {}, pricing: {}, history: { enabled: true, redact: [] } };
+  return { root, endpoints: [], grader: {}, pricing: {}, history: { enabled: true, redact: [] }, limits: { ...DEFAULT_ASSERTION_LIMITS } };
 }
 
 function unknownKeys(value: Record<string, unknown>, known: readonly string[], where: string, problems: ConfigProblem[]): void {
@@ -197,6 +202,19 @@ export function parseProjectConfig(text: string, file: string): { config: Projec
   }
   const tests = stringList(value.tests, 'tests', problems);
   if (tests) config.tests = tests;
+  if (value.limits !== undefined && value.limits !== null) {
+    const l = value.limits;
+    if (!isRecord(l)) problems.push({ severity: 'error', message: 'limits must be a mapping (javascriptTimeoutSeconds, regexTimeoutSeconds, memoryMB)' });
+    else {
+      unknownKeys(l, LIMITS_KEYS, 'limits: ', problems);
+      const js = positiveInteger(l.javascriptTimeoutSeconds, 'limits.javascriptTimeoutSeconds', problems, 3600);
+      if (js !== undefined) config.limits.javascriptTimeoutMs = js * 1000;
+      const re = positiveInteger(l.regexTimeoutSeconds, 'limits.regexTimeoutSeconds', problems, 3600);
+      if (re !== undefined) config.limits.regexTimeoutMs = re * 1000;
+      const mb = positiveInteger(l.memoryMB, 'limits.memoryMB', problems, 16384);
+      if (mb !== undefined) config.limits.memoryMb = Math.max(16, mb);
+    }
+  }
   return { config, problems: prefixed(problems, file) };
 }
 

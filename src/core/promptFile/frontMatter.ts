@@ -68,6 +68,21 @@ function describe(v: unknown): string {
   return `a ${typeof v}`;
 }
 
+const UNCLOSED: [RegExp, string][] = [
+  [/closing "quote/, '"'],
+  [/closing 'quote/, "'"],
+  [/end with a \]/, '['],
+  [/end with a \}/, '{'],
+];
+
+/** Offset of the `"`, `'`, `[` or `{` an "unclosed" YAML error is about: the last one before the error. */
+function unclosedOpener(message: string, yaml: string, errorAt: number): number | undefined {
+  const ch = UNCLOSED.find(([re]) => re.test(message))?.[1];
+  if (!ch) return undefined;
+  const at = yaml.lastIndexOf(ch, Math.max(0, errorAt - 1));
+  return at === -1 ? undefined : at;
+}
+
 class FrontMatterReader {
   readonly out: FrontMatterFields = { keyRanges: new Map(), models: [], params: {}, inputs: new Map() };
   private doc!: Document;
@@ -203,6 +218,18 @@ class FrontMatterReader {
           code: 'duplicate-key',
           message: `Duplicate key '${name}': each key may appear once in a mapping.`,
           range: keyNode ? this.range(keyNode) : this.lines.range(this.base + start, this.base + end),
+        });
+        continue;
+      }
+      const opener = unclosedOpener(e.message, this.text, start);
+      if (opener !== undefined) {
+        // The parser notices a missing `"` or `]` where the text runs out; the mistake is where it opened.
+        const eol = this.text.indexOf('\n', opener);
+        this.diagnostics.push({
+          severity: 'error',
+          code: 'yaml-syntax',
+          message: `YAML: ${e.message} (opened here)`,
+          range: this.lines.range(this.base + opener, this.base + (eol === -1 ? this.text.length : eol)),
         });
         continue;
       }

@@ -101,3 +101,30 @@ export function parseEndpointSettings(raw: unknown): EndpointSettingsResult {
   });
   return { configs, problems };
 }
+
+/** One provider a key can be set for, as the Set/Clear API Key pickers list it. */
+export interface KeyTarget {
+  name: string;
+  description: string;
+}
+
+const BUILTIN_KEY_TARGETS: readonly KeyTarget[] = [
+  { name: 'openai', description: 'OpenAI (falls back to OPENAI_API_KEY)' },
+  { name: 'anthropic', description: 'Anthropic (falls back to ANTHROPIC_API_KEY)' },
+];
+
+/**
+ * The providers a key can be set for: the built-ins, then every configured endpoint, each name once.
+ * An endpoint that re-points a built-in (a gateway named `openai`) is that built-in's row, with its URL.
+ */
+export function keyTargets(endpoints: readonly Pick<ProviderConfig, 'name' | 'baseUrl'>[]): KeyTarget[] {
+  const out = BUILTIN_KEY_TARGETS.map((t) => ({ ...t }));
+  for (const e of endpoints) {
+    const name = e.name.toLowerCase();
+    const builtin = out.find((t) => t.name === name);
+    if (builtin) {
+      if (e.baseUrl) builtin.description = `${builtin.description.replace(/ \(falls back/, ` via ${e.baseUrl} (falls back`)}`;
+    } else if (!out.some((t) => t.name === name)) out.push({ name, description: e.baseUrl ?? '' });
+  }
+  return out;
+}

@@ -6,7 +6,7 @@
 // run of kind `replay`. No UI here: the host and the CLI render the report.
 import { dirname, isAbsolute } from 'node:path';
 import { combine, evaluateCase } from '../assertions/evaluateCase';
-import type { AssertionResult, CaseVerdict, GradingContext } from '../assertions/assertionTypes';
+import type { AssertionLimits, AssertionResult, CaseVerdict, GradingContext } from '../assertions/assertionTypes';
 import { parsePromptFile } from '../promptFile/parsePromptFile';
 import type { PromptDocument } from '../promptFile/promptDocument';
 import { renderPrompt } from '../promptFile/renderPrompt';
@@ -60,6 +60,8 @@ export interface ReplayDeps {
   grading: GradingContext;
   /** Whether `javascript` assertions may run (the CLI, a trusted workspace). */
   trusted: boolean;
+  /** Time and memory limits of `javascript` and `regex` assertions; the defaults where absent. */
+  limits?: AssertionLimits;
   /** Where the replay is recorded and where the source traces come from. */
   store: ReplayStore;
   signal?: AbortSignal;
@@ -361,7 +363,7 @@ export class Replayer {
     let problem: string | undefined;
     let oldVerdict: ReplayVerdict | null = null;
     let newVerdict: ReplayVerdict | null = null;
-    const evalOptions = { context: this.deps.grading, trusted: this.deps.trusted, request, ...(signal ? { signal } : {}), baseDir: prepared.baseDir };
+    const evalOptions = { context: this.deps.grading, trusted: this.deps.trusted, request, ...(signal ? { signal } : {}), baseDir: prepared.baseDir, ...(this.deps.limits ? { limits: this.deps.limits } : {}) };
     let newResults: AssertionResult[] = [];
     if (testCase) {
       const stored = trace.evaluations;

@@ -2,6 +2,7 @@
 // written to history under one run id, then summed up per model and compared with the previous run of
 // the same bank. No UI: progress goes out through callbacks, the result is a `RunReport`. The CLI, the
 // CodeLens and the Test Explorer all call `runTests`.
+import type { AssertionLimits } from '../assertions/assertionTypes';
 import { evaluateCase } from '../assertions/evaluateCase';
 import type { RenderResult } from '../promptFile/renderPrompt';
 import { compareCaseStatuses } from '../stats/compareRuns';
@@ -52,6 +53,8 @@ export interface TestRunOptions {
   grading: GradingSettings;
   /** Whether `javascript` assertions may run (the CLI; a trusted workspace). */
   trusted: boolean;
+  /** Time and memory limits of `javascript` and `regex` assertions; the defaults where absent. */
+  limits?: AssertionLimits;
   /** Runs per case and model; overrides the cases' and the bank's `repeat`. */
   repeat?: number;
   /** Serve identical calls from the engine's cache (default true). Never used for cases run more than once. */
@@ -274,7 +277,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
           tag: c.id,
           onCall: (call) => recordGrader(job, call),
         });
-        const verdict = await evaluateCase(c, result, { context, trusted: options.trusted, request, ...(signal ? { signal } : {}), baseDir: suite.baseDir });
+        const verdict = await evaluateCase(c, result, { context, trusted: options.trusted, request, ...(signal ? { signal } : {}), baseDir: suite.baseDir, ...(options.limits ? { limits: options.limits } : {}) });
         execution.assertions = verdict.results;
         execution.score = verdict.score;
         execution.reason = verdict.reason;

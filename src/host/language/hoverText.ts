@@ -55,7 +55,10 @@ export function inputMarkdown(name: string, input: PromptInput | undefined, uses
 export function modelMarkdown(ref: ModelRef, provider: ProviderInfo, price: ResolvedPrice | null): string {
   const lines = [`**${escapeMarkdown(ref.provider)}:${escapeMarkdown(ref.model)}**`, ''];
   if (provider.kind === 'builtin') lines.push(`Provider: ${BUILTIN_LABELS[provider.name] ?? provider.name}`);
-  else if (provider.kind === 'endpoint') {
+  else if (provider.kind === 'endpoint' && BUILTIN_LABELS[provider.name] && (provider.endpointKind ?? provider.name) === provider.name) {
+    // A built-in re-pointed by an endpoint setting (a gateway or proxy) still speaks the built-in's API.
+    lines.push(`Provider: ${BUILTIN_LABELS[provider.name]} via \`${provider.baseUrl.replace(/`/g, '')}\` (from \`assay.endpoints\`)`);
+  } else if (provider.kind === 'endpoint') {
     lines.push(`Provider: endpoint **${escapeMarkdown(provider.name)}** (${provider.endpointKind ?? 'openai-compatible'}) at \`${provider.baseUrl.replace(/`/g, '')}\``);
   } else {
     lines.push(`Provider: **${escapeMarkdown(provider.name)}** is not configured. Add an endpoint with this name to the \`assay.endpoints\` setting to run it.`);

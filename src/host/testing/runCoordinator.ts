@@ -405,6 +405,7 @@ export class RunCoordinator implements vscode.Disposable {
               store,
               grading,
               trusted: vscode.workspace.isTrusted,
+              limits: readConfig().limits,
               ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),
               signal: abort.signal,
               kind: 'test',

@@ -43,6 +43,7 @@ function replayer(ctx: Ctx, store: TraceStore, options: { signal?: AbortSignal; 
     readFile: readStoredFile,
     grading: createGradingContext(engine, grading(), options.signal ? { signal: options.signal } : {}),
     trusted: isTrusted(),
+    limits: readConfig().limits,
     store,
     ...options,
   });

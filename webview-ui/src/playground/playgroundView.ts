@@ -29,7 +29,7 @@ import {
   type RunUpdate,
 } from '../../../src/shared/playgroundProtocol';
 import { clear, h } from '../common/dom';
-import { formatCost, formatMs } from '../../../src/shared/format';
+import { formatCostFigure, formatMs } from '../../../src/shared/format';
 import { sendCommand, sendRequest, setState } from '../common/ipc';
 import { renderMarkdown } from './markdownDom';
 import {
@@ -681,7 +681,7 @@ export class PlaygroundView {
       stat('tokens', 'tokens', r.inputTokens === null ? '—' : `${r.inputTokens} in / ${r.outputTokens ?? '—'} out`),
       stat('latency', 'latency', formatMs(r.latencyMs)),
       stat('ttft', 'TTFT', formatMs(r.ttftMs)),
-      stat('cost', 'cost', formatCost(r.cost)),
+      stat('cost', 'cost', formatCostFigure(r.cost)),
       stat('finish', 'finish', r.finishReason ?? (r.status === 'cancelled' ? 'cancelled' : '—')),
     );
   }

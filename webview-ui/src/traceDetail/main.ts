@@ -19,7 +19,7 @@ import {
   type TraceDetailViewState,
 } from '../../../src/shared/traceProtocol';
 import { append, clear, h } from '../common/dom';
-import { formatCost, formatMs } from '../../../src/shared/format';
+import { formatCostFigure, formatMs } from '../../../src/shared/format';
 import { getState, onNotification, sendCommand, sendRequest, setState, signalReady } from '../common/ipc';
 import { registerComponents } from '../components/toolkit';
 
@@ -140,7 +140,7 @@ function renderSide(title: string, side: ReplaySideView | null, id: string, diff
     el.appendChild(h('p', { class: 'muted' }, 'Not replayed.'));
     return el;
   }
-  el.appendChild(h('div', { class: 'stats' }, stat('latency', formatMs(side.latencyMs)), stat('cost', formatCost(side.cost)), h('span', { class: `verdict ${side.verdict ? (side.verdict.pass ? 'pass' : 'fail') : 'muted'}` }, verdictText(side.verdict))));
+  el.appendChild(h('div', { class: 'stats' }, stat('latency', formatMs(side.latencyMs)), stat('cost', formatCostFigure(side.cost)), h('span', { class: `verdict ${side.verdict ? (side.verdict.pass ? 'pass' : 'fail') : 'muted'}` }, verdictText(side.verdict))));
   if (side.error) el.appendChild(h('div', { class: 'banner error-banner' }, side.error));
   else if (diff && !diff.identical) {
     const pre = h('pre', { class: 'diff' });
@@ -200,7 +200,7 @@ function render(state: TraceDetailState): void {
       stat('tokens in', t.usage ? String(t.usage.input) : '—'),
       stat('out', t.usage ? String(t.usage.output) : '—'),
       stat('cached', t.usage ? String(t.usage.cached) : '—'),
-      stat('cost', formatCost(t.cost)),
+      stat('cost', formatCostFigure(t.cost)),
       stat('finish', t.finishReason ?? '—'),
       t.cacheHit ? stat('cache', 'hit') : null,
       t.attempts && t.attempts > 1 ? stat('attempts', String(t.attempts)) : null,
