@@ -1,5 +1,6 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileAccess, readTextFile } from '../core/files/safeFiles';
 import { parsePromptFile } from '../core/promptFile/parsePromptFile';
 import { validatePromptFile } from '../core/promptFile/validatePromptFile';
 import type { Diagnostic } from '../core/types';
@@ -107,14 +108,14 @@ async function run(io: CliIo): Promise<number> {
   let warnings = 0;
   const json: JsonFileReport[] = [];
   for (const f of files) {
-    let text: string;
-    try {
-      text = await readFile(f.path, 'utf8');
-    } catch (err) {
-      io.stderr.write(`${f.shown}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
+    // Paths given or found under a folder given: anywhere the user points, but regular files under the size limit.
+    const read = readTextFile(f.path, fileAccess({ roots: [], allowOutside: true, rootLabel: 'project', limitName: 'the 20 MB limit of assay lint' }), f.shown);
+    if ('error' in read) {
+      io.stderr.write(read.error.code === 'file-not-found' ? `${f.shown}: cannot read: ENOENT\n` : `${read.error.message}\n`);
       unreadable = true;
       continue;
     }
+    const text = read.text;
     const doc = parsePromptFile(text, { path: f.path });
     const report: JsonFileReport = { file: f.shown, diagnostics: [] };
     for (const d of validatePromptFile(doc, providers ? { knownProviders: providers } : {})) {

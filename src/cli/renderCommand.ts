@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { dirname, resolve } from 'node:path';
+import { fileAccess, readTextFile, type FileAccess } from '../core/files/safeFiles';
+import { parseYamlLimited } from '../core/files/yamlLimits';
 import { parsePromptFile } from '../core/promptFile/parsePromptFile';
 import type { PromptDocument } from '../core/promptFile/promptDocument';
 import { renderPrompt } from '../core/promptFile/renderPrompt';
@@ -19,14 +19,16 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+const LIMIT = 'the 20 MB limit of assay render';
+/** Files named on the command line are the user's choice: anywhere, but regular and under the size limit. */
+const CHOSEN = fileAccess({ roots: [], allowOutside: true, rootLabel: 'project', limitName: LIMIT });
+
 async function readVars(arg: string, cwd: string): Promise<Record<string, unknown>> {
   let text = arg;
   if (arg.startsWith('@')) {
-    try {
-      text = await readFile(resolve(cwd, arg.slice(1)), 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read ${arg.slice(1)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
+    const read = readTextFile(resolve(cwd, arg.slice(1)), CHOSEN, arg.slice(1));
+    if ('error' in read) throw new UsageError(read.error.code === 'file-not-found' ? `cannot read ${arg.slice(1)}: no such file` : read.error.message);
+    text = read.text;
   }
   let value: unknown;
   try {
@@ -39,23 +41,24 @@ async function readVars(arg: string, cwd: string): Promise<Record<string, unknow
 }
 
 /** The test cases the file's `tests` names: inline cases, or YAML/JSON/JSONL files of cases. */
-async function loadCases(doc: PromptDocument): Promise<unknown[]> {
+async function loadCases(doc: PromptDocument, files: FileAccess): Promise<unknown[]> {
   const t = doc.tests?.value;
   if (Array.isArray(t) && t.every(isRecord)) return t;
   const paths = typeof t === 'string' ? [t] : Array.isArray(t) && t.every((p) => typeof p === 'string') ? (t as string[]) : [];
   const cases: unknown[] = [];
   for (const p of paths) {
     const file = resolve(doc.dir ?? '.', p);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read test file ${p}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
+    const read = readTextFile(file, files, p);
+    if ('error' in read) throw new UsageError(read.error.code === 'file-not-found' ? `cannot read test file ${p}: no such file` : read.error.message);
+    const text = read.text;
     let data: unknown;
     try {
       if (/\.jsonl$/i.test(p)) data = text.split(/\r?\n/).filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
-      else if (/\.ya?ml$/i.test(p) || /\.json$/i.test(p)) data = parseYaml(text);
+      else if (/\.ya?ml$/i.test(p) || /\.json$/i.test(p)) {
+        const parsed = parseYamlLimited(text);
+        if ('error' in parsed) throw new Error(parsed.error);
+        data = parsed.value;
+      }
       else throw new Error('--case reads inline cases and .yaml, .json or .jsonl test files; use --vars for others');
     } catch (err) {
       throw new UsageError(`cannot read test file ${p}: ${(err as Error).message}`);
@@ -89,13 +92,12 @@ async function run(io: CliIo): Promise<number> {
   if (file === undefined) throw new UsageError(`no file given\n${USAGE}`);
 
   const path = resolve(io.cwd, file);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    io.stderr.write(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
+  const read = readTextFile(path, CHOSEN, file);
+  if ('error' in read) {
+    io.stderr.write(read.error.code === 'file-not-found' ? `${file}: cannot read: ENOENT\n` : `${read.error.message}\n`);
     return 2;
   }
+  const text = read.text;
   const doc = parsePromptFile(text, { path });
   const errors = validatePromptFile(doc).filter((d) => d.severity === 'error');
   if (errors.length > 0) {
@@ -106,7 +108,8 @@ async function run(io: CliIo): Promise<number> {
   let vars: Record<string, unknown> = {};
   if (caseArg !== undefined) {
     const n = Number(caseArg);
-    const cases = await loadCases(doc);
+    // The test files the prompt names stay beside it or in the working folder, like assay test's.
+    const cases = await loadCases(doc, fileAccess({ roots: [io.cwd, dirname(path)], rootLabel: 'project', limitName: LIMIT }));
     if (!Number.isInteger(n) || n < 1 || n > cases.length) {
       throw new UsageError(`--case must be a number from 1 to ${cases.length} (the file has ${cases.length} test case${cases.length === 1 ? '' : 's'})`);
     }

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { parseModelRef } from '../core/assertions/providerRef';
 import { loadProjectConfig } from '../core/config/projectConfig';
+import { fileAccess, readTextFile } from '../core/files/safeFiles';
 import { PriceBook } from '../core/pricing/pricing';
 import { envKeyLookup, envProviderConfigs, ProviderRegistry } from '../core/providers/providerRegistry';
 import { Engine } from '../core/run/engine';
@@ -112,16 +113,18 @@ async function run(io: CliIo): Promise<number> {
     if (report.recovered) io.stderr.write(`assay replay: ${report.recovered.message}\n`);
     if (report.readOnlyReason) io.stderr.write(`assay replay: ${report.readOnlyReason}; the replay will not be saved\n`);
     const showProgress = io.stderr !== io.stdout && (io.stderr as { isTTY?: boolean }).isTTY === true;
+    // Today's prompt files and banks are read from the project, like `assay test` reads them.
+    const files = fileAccess({ roots: [config.root], rootLabel: 'project', limitName: 'files.maxSizeMB in assay.config.yaml', ...(config.files.maxSizeMB !== undefined ? { maxSizeMB: config.files.maxSizeMB } : {}) });
     const replayer = new Replayer({
       call: (request, options) => engine.call(request, options),
       readFile: async (stored) => {
         const abs = isAbsolute(stored) ? stored : resolve(config.root, stored);
-        try {
-          return { text: await readFile(abs, 'utf8'), absPath: abs };
-        } catch {
-          return null;
-        }
+        const read = readTextFile(abs, files, stored);
+        if (!('error' in read)) return { text: read.text, absPath: abs };
+        if (read.error.code !== 'file-not-found') io.stderr.write(`assay replay: ${read.error.message}\n`);
+        return null;
       },
+      files,
       grading: createGradingContext(engine, grading, { signal: io.signal }),
       trusted: true,
       limits: config.limits,

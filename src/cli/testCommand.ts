@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseModelRef } from '../core/assertions/providerRef';
 import { loadProjectConfig, type ProjectConfig } from '../core/config/projectConfig';
@@ -14,7 +14,7 @@ import { runTests } from '../core/run/testRun';
 import { bankFileSuite, pairedPromptFiles, projectPath, promptfooSuites, promptFileSuite, type ModelTarget, type TestSuite } from '../core/run/testSuite';
 import { resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
-import { expandGlob, hasGlob } from '../core/testBank/fileGlob';
+import { expandGlobConfined, fileAccess, hasGlob, readTextFile, type FileAccess } from '../core/files/safeFiles';
 import type { ModelRef } from '../core/types';
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { formatDiagnostic } from './lintCommand';
@@ -40,6 +40,7 @@ in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
   --history PATH        History file (default: the config's, else .assay/history.sqlite)
   --no-history          Record nothing, compare with nothing
   --config FILE         Project config (default: assay.config.yaml here or in a parent folder)
+  --max-file-size-mb N  Refuse files Assay reads that are bigger (default: the config's files.maxSizeMB, else 20)
 
 Keys come from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, NAME_API_KEY for an endpoint
 NAME; OPENAI_BASE_URL and ANTHROPIC_BASE_URL override the built-in endpoints; ASSAY_GRADER_MODEL and
@@ -60,6 +61,7 @@ interface TestArgs {
   history?: string;
   noHistory: boolean;
   config?: string;
+  maxFileSizeMB?: number;
 }
 
 function parseRate(v: string): number {
@@ -107,6 +109,9 @@ function parseArgs(argv: string[]): TestArgs {
       case '--config':
         a.config = value();
         break;
+      case '--max-file-size-mb':
+        a.maxFileSizeMB = positiveInt('--max-file-size-mb', value(), 4096);
+        break;
       default:
         if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
         a.files.push(arg);
@@ -131,33 +136,43 @@ const BANK_FILE = /\.(ya?ml|json|jsonl|csv)$/i;
 
 type Source = { kind: 'prompt' | 'promptfoo'; path: string } | { kind: 'bank'; path: string; prompt: string };
 
-function isPromptfooConfig(path: string): boolean {
+function isPromptfooConfig(path: string, files: FileAccess): boolean {
   if (PROMPTFOO_NAME.test(basename(path))) return true;
   if (!/\.ya?ml$/i.test(path) || /\.tests?\.ya?ml$/i.test(path)) return false;
-  try {
-    return /^prompts\s*:/m.test(readFileSync(path, 'utf8'));
-  } catch {
-    return false;
-  }
+  const read = readTextFile(path, files);
+  return !('error' in read) && /^prompts\s*:/m.test(read.text);
 }
 
-/** Prompt files that declare tests, and promptfoo configs, under `dir`. */
-function scanFolder(dir: string, out: string[]): void {
+/** Prompt files that declare tests, and promptfoo configs, under `dir` (symlinks are not followed; a prompt file that cannot be read is a problem). */
+function scanFolder(dir: string, out: string[], files: FileAccess, problems: string[], base: string): void {
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
   for (const e of entries) {
     if (e.name.startsWith('.') || e.name === 'node_modules') continue;
     const path = join(dir, e.name);
-    if (e.isDirectory()) scanFolder(path, out);
-    else if (e.isFile() && (PROMPTFOO_NAME.test(e.name) || (PROMPT_FILE.test(e.name) && /^tests\s*:/m.test(readFileSync(path, 'utf8'))))) out.push(path);
+    if (e.isDirectory()) scanFolder(path, out, files, problems, base);
+    else if (e.isFile() && PROMPTFOO_NAME.test(e.name)) out.push(path);
+    else if (e.isFile() && PROMPT_FILE.test(e.name)) {
+      const read = readTextFile(path, files, projectPath(base, path));
+      if ('error' in read) problems.push(read.error.message);
+      else if (/^tests\s*:/m.test(read.text)) out.push(path);
+    }
   }
 }
 
-/** Resolves FILES to sources; every problem is a usage error. */
-function findSources(patterns: string[], base: string): { sources: Source[]; problems: string[] } {
+/**
+ * Resolves FILES to sources; every problem is a usage error. `files` reads what the patterns find; globs
+ * are confined to its roots unless it allows outside (patterns the user typed).
+ */
+function findSources(patterns: string[], base: string, files: FileAccess): { sources: Source[]; problems: string[] } {
   const problems: string[] = [];
   const paths: string[] = [];
   for (const p of patterns) {
-    const matches = hasGlob(p) ? expandGlob(p, base) : [resolve(base, p)];
+    const expanded = hasGlob(p) ? expandGlobConfined(p, base, files) : { files: [resolve(base, p)] };
+    if ('error' in expanded) {
+      problems.push(expanded.error.message);
+      continue;
+    }
+    const matches = expanded.files;
     if (matches.length === 0) problems.push(`${p}: no file matches`);
     for (const m of matches) {
       let isDir: boolean;
@@ -172,7 +187,7 @@ function findSources(patterns: string[], base: string): { sources: Source[]; pro
         continue;
       }
       const found: string[] = [];
-      scanFolder(m, found);
+      scanFolder(m, found, files, problems, base);
       if (found.length === 0) problems.push(`${p}: no prompt files with tests and no promptfoo config in this folder`);
       paths.push(...found);
     }
@@ -180,7 +195,7 @@ function findSources(patterns: string[], base: string): { sources: Source[]; pro
   const sources: Source[] = [];
   for (const path of [...new Set(paths)]) {
     if (PROMPT_FILE.test(path)) sources.push({ kind: 'prompt', path });
-    else if (isPromptfooConfig(path)) sources.push({ kind: 'promptfoo', path });
+    else if (isPromptfooConfig(path, files)) sources.push({ kind: 'promptfoo', path });
     else if (BANK_FILE.test(path)) {
       const candidates = pairedPromptFiles(path);
       const prompt = candidates.find((c) => {
@@ -392,7 +407,7 @@ async function run(io: CliIo): Promise<number> {
   const args = parseArgs(io.argv);
   const err = (line: string): void => void io.stderr.write(line + '\n');
 
-  const loaded = loadProjectConfig(io.cwd, args.config);
+  const loaded = loadProjectConfig(io.cwd, args.config, args.maxFileSizeMB);
   for (const p of loaded.problems) err(`${p.severity}: ${p.message}`);
   if (loaded.problems.some((p) => p.severity === 'error')) return 2;
   const config = loaded.config;
@@ -406,6 +421,7 @@ async function run(io: CliIo): Promise<number> {
   try {
     let patterns = args.files;
     let base = io.cwd;
+    const explicit = patterns.length > 0;
     if (patterns.length === 0) {
       if (config.tests) {
         patterns = config.tests;
@@ -422,12 +438,18 @@ async function run(io: CliIo): Promise<number> {
         patterns = [here];
       }
     }
-    const { sources, problems } = findSources(patterns, base);
+    // What Assay reads on its own stays inside the project (the config's folder, else here); a path typed on
+    // the command line is the user's choice, so its folder is readable too.
+    const maxSizeMB = args.maxFileSizeMB ?? config.files.maxSizeMB;
+    const limits = { rootLabel: 'project', limitName: '--max-file-size-mb (or files.maxSizeMB in assay.config.yaml)', ...(maxSizeMB !== undefined ? { maxSizeMB } : {}) };
+    const { sources, problems } = findSources(patterns, base, fileAccess({ roots: [config.root], allowOutside: explicit, ...limits }));
     for (const p of problems) err(`error: ${p}`);
     if (problems.length > 0) return 2;
+    const chosen = explicit ? sources.flatMap((s) => (s.kind === 'bank' ? [dirname(s.path), dirname(s.prompt)] : [dirname(s.path)])) : [];
+    const files = fileAccess({ roots: [config.root, ...chosen], ...limits });
 
     const defaultModels = config.defaultModels ?? [DEFAULT_GRADING.graderModel];
-    const suiteOptions = { root: config.root, defaultModels };
+    const suiteOptions = { root: config.root, defaultModels, files };
     let suites: TestSuite[] = sources.flatMap((s) =>
       s.kind === 'prompt' ? [promptFileSuite(s.path, suiteOptions)] : s.kind === 'bank' ? [bankFileSuite(s.path, s.prompt, suiteOptions)] : promptfooSuites(s.path, suiteOptions),
     );

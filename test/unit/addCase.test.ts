@@ -4,6 +4,7 @@ import { appendToBankText, newTestCase, planAddCase, type AddCasePlan, type NewC
 import { parsePromptFile } from '../../src/core/promptFile/parsePromptFile';
 import { parseTestBank } from '../../src/core/testBank/loadTestBank';
 import { resolveTests } from '../../src/core/testBank/loadTestBank';
+import { TEST_FILES } from '../support/testFiles';
 
 const equalsInput: NewCaseInput = { vars: { city: 'Oslo' }, output: 'It is snowing in Oslo.', assertion: { kind: 'equals' } };
 
@@ -62,7 +63,7 @@ describe('addCase: YAML banks keep comments and layout', () => {
   it('appends to tests: and keeps every comment, flow map and the header', () => {
     const text = only(planAddCase({ bankPath: '/w/weather.tests.yaml' }, { ...equalsInput, vars: { city: 'Paris' }, description: 'Paris' }, files({ '/w/weather.tests.yaml': bank })));
     assert.ok(text.startsWith(bank), `every byte of the old bank (comments, flow maps, spacing) is kept:\n${text}`);
-    const loaded = parseTestBank(text, '/w/weather.tests.yaml');
+    const loaded = parseTestBank(text, '/w/weather.tests.yaml', TEST_FILES);
     assert.deepStrictEqual(loaded.diagnostics, [], 'the result is a valid bank');
     assert.deepStrictEqual(loaded.cases.map((c) => c.description), ['Oslo', 'Lima', 'Paris'], 'the case goes last');
     assert.deepStrictEqual(loaded.cases[2]!.assert.map((a) => [a.type, a.value]), [['equals', 'It is snowing in Oslo.']], 'with the picked assertion');
@@ -72,7 +73,7 @@ describe('addCase: YAML banks keep comments and layout', () => {
   it('appends to a top-level list', () => {
     const text = only(planAddCase({ bankPath: '/w/b.yaml' }, equalsInput, files({ '/w/b.yaml': '# cases\n- vars: { city: Rome }\n' })));
     assert.ok(text.startsWith('# cases\n- vars: { city: Rome }\n- vars:'), `the old item is untouched and the new one follows:\n${text}`);
-    assert.strictEqual(parseTestBank(text, '/w/b.yaml').cases.length, 2, 'two cases');
+    assert.strictEqual(parseTestBank(text, '/w/b.yaml', TEST_FILES).cases.length, 2, 'two cases');
   });
 
   it('starts a list in an empty or comment-only file and keeps the comment', () => {
@@ -97,7 +98,7 @@ describe('addCase: YAML banks keep comments and layout', () => {
   it('keeps a multi-line output exactly', () => {
     const output = 'line one\n  indented: with colon\n# not a comment\n';
     const text = only(planAddCase({ bankPath: '/w/b.yaml' }, { ...equalsInput, output }, files({ '/w/b.yaml': '- vars: {}\n' })));
-    assert.strictEqual(parseTestBank(text, '/w/b.yaml').cases[1]!.assert[0]!.value, output, 'the expected value round-trips');
+    assert.strictEqual(parseTestBank(text, '/w/b.yaml', TEST_FILES).cases[1]!.assert[0]!.value, output, 'the expected value round-trips');
   });
 
   const refusals: [string, string, RegExp][] = [
@@ -129,7 +130,7 @@ describe('addCase: other bank formats', () => {
   it('JSONL: appends one line, adding the missing newline first', () => {
     const text = only(planAddCase({ bankPath: '/w/b.jsonl' }, equalsInput, files({ '/w/b.jsonl': '{"vars":{"city":"Rome"}}' })));
     assert.strictEqual(text, `{"vars":{"city":"Rome"}}\n${JSON.stringify(newTestCase(equalsInput))}\n`, 'one line per case');
-    assert.strictEqual(parseTestBank(text, '/w/b.jsonl').cases.length, 2, 'both lines load');
+    assert.strictEqual(parseTestBank(text, '/w/b.jsonl', TEST_FILES).cases.length, 2, 'both lines load');
   });
 
   it('CSV: refused with the reason and what to do instead', () => {
@@ -171,7 +172,7 @@ describe('addCase: prompt files', () => {
     assert.ok(text.endsWith('---\nuser:\nWhat is the weather in {{ city }}?\n'), 'the body is untouched');
     const doc = parsePromptFile(text, { path: '/w/weather.prompt' });
     assert.deepStrictEqual(doc.diagnostics, [], 'the prompt file still parses cleanly');
-    const cases = resolveTests(doc.tests?.value, '/w', { file: '/w/weather.prompt' }).cases;
+    const cases = resolveTests(doc.tests?.value, '/w', { file: '/w/weather.prompt', files: TEST_FILES }).cases;
     assert.deepStrictEqual(cases.map((c) => c.vars.city), ['Oslo', 'Paris'], 'the new case is last');
   });
 
@@ -198,7 +199,7 @@ describe('addCase: prompt files', () => {
     const list = edits(plan);
     assert.deepStrictEqual(list.map((e) => [e.path, e.create]), [['/w/w.tests.yaml', true], ['/w/w.prompt', false]], 'a new bank and the edited prompt');
     assert.strictEqual(list[1]!.text, '---\nname: w # the name\nmodel: echo:echo\ntests: w.tests.yaml\n---\nuser:\nhi {{ city }}\n', 'tests: is added, the rest kept');
-    assert.strictEqual(parseTestBank(list[0]!.text, '/w/w.tests.yaml').cases.length, 1, 'the new bank has the case');
+    assert.strictEqual(parseTestBank(list[0]!.text, '/w/w.tests.yaml', TEST_FILES).cases.length, 1, 'the new bank has the case');
   });
 
   it('no tests: but a paired bank beside it: appends there and leaves the prompt alone', () => {

@@ -12,6 +12,7 @@ import { splitCommaList } from '../../src/core/assertions/valueUtils';
 import type { CallResult, ChatRequest } from '../../src/core/types';
 import { casesFromInline } from '../../src/core/testBank/yamlBank';
 import { callResult, testGrader } from './assertionsSupport';
+import { TEST_FILES } from '../support/testFiles';
 
 /** One row: an assertion, an output (and call details), and the expected verdict. */
 interface Row {
@@ -245,7 +246,7 @@ describe('assertions: registry and documentation', () => {
       assert.ok(def.docs.length > 60, 'docs say a few sentences');
       const parsed = parseYaml(def.example) as { assert?: unknown };
       assert.ok(Array.isArray(parsed.assert), 'the example is an assert: list');
-      const bank = casesFromInline([{ vars: {}, assert: parsed.assert }], { file: '/virtual/example.prompt' });
+      const bank = casesFromInline([{ vars: {}, assert: parsed.assert }], { file: '/virtual/example.prompt', files: TEST_FILES });
       assert.deepStrictEqual(bank.diagnostics, [], 'the example loads without diagnostics');
       assert.ok(bank.cases[0].assert.every((a) => a.type.replace(/^not-/, '') === def.type), 'the example uses its own type');
       assert.ok(docs.includes(`### \`${def.type}\``), `docs/assertions.md has a section for ${def.type}`);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runCli } from '../../src/cli/main';
 import { testCommand } from '../../src/cli/testCommand';
-import { GRADER_KEYS, HISTORY_KEYS, PROJECT_CONFIG_KEYS } from '../../src/core/config/projectConfig';
+import { FILES_KEYS, GRADER_KEYS, HISTORY_KEYS, PROJECT_CONFIG_KEYS } from '../../src/core/config/projectConfig';
 import { startMockLlm, type MockLlm } from '../support/mockLlmServer';
 import { tempFolder } from '../support/storeFixtures';
 
@@ -308,7 +308,7 @@ describe('CLI: assay test', function () {
     const options = [...new Set(testCommand.usage.match(/--[a-z-]+/g))];
     assert.ok(options.length >= 11, options.join(' '));
     assert.deepStrictEqual(options.filter((o) => !docs.includes(`| \`${o}`)), [], 'each option has a row in the options table');
-    const keys = [...PROJECT_CONFIG_KEYS.map((k) => `\n${k}:`), ...GRADER_KEYS.map((k) => `  ${k}:`), ...HISTORY_KEYS.map((k) => `  ${k}:`)];
+    const keys = [...PROJECT_CONFIG_KEYS.map((k) => `\n${k}:`), ...GRADER_KEYS.map((k) => `  ${k}:`), ...HISTORY_KEYS.map((k) => `  ${k}:`), ...FILES_KEYS.map((k) => `  ${k}:`)];
     assert.deepStrictEqual(keys.filter((k) => !docs.includes(k)), [], 'each key is in the example config');
     for (const code of ['**0**', '**1**', '**2**', '**130**']) assert.ok(docs.includes(code), code);
   });

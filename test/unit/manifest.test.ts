@@ -22,6 +22,13 @@ describe('package.json manifest', () => {
     assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
   });
 
+  it('lets no untrusted workspace raise the file size limit', () => {
+    const setting = pkg.contributes.configuration.properties['assay.files.maxSizeMB'];
+    assert.equal(setting.default, 20);
+    assert.equal(setting.minimum, 1);
+    assert.ok(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('assay.files.maxSizeMB'), 'a Restricted Mode workspace must not raise the limit and exhaust memory');
+  });
+
   it('targets VS Code 1.100 with matching typings', () => {
     assert.equal(pkg.engines.vscode, '^1.100.0');
     assert.match(pkg.devDependencies['@types/vscode'], /^~?1\.100\./);

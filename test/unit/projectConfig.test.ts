@@ -53,7 +53,7 @@ describe('project config (assay.config.yaml)', () => {
   it('an empty file is the defaults', () => {
     const { config, problems } = parseProjectConfig('', FILE);
     assert.deepStrictEqual(problems, []);
-    assert.deepStrictEqual(config, { file: FILE, root: '/project', endpoints: [], grader: {}, pricing: {}, history: { enabled: true, redact: [] }, limits: { javascriptTimeoutMs: 5000, regexTimeoutMs: 1000, memoryMb: 256 } });
+    assert.deepStrictEqual(config, { file: FILE, root: '/project', endpoints: [], grader: {}, pricing: {}, history: { enabled: true, redact: [] }, limits: { javascriptTimeoutMs: 5000, regexTimeoutMs: 1000, memoryMb: 256 }, files: {} });
   });
 
   const cases: [string, string, 'error' | 'warning', RegExp][] = [

@@ -18,6 +18,7 @@ import type { TestCase } from '../../src/core/testBank/testBankTypes';
 import { mockProviderConfigs, TEST_OPENAI_KEY } from '../support/mockLlmProviders';
 import { startMockLlm, type MockLlm, type MockRequest } from '../support/mockLlmServer';
 import { makeTrace, tempFolder } from '../support/storeFixtures';
+import { TEST_FILES } from '../support/testFiles';
 
 /** The prompt under test; `version` changes the system prompt, and with it the mock's answers. */
 function promptText(version: string, extra = ''): string {
@@ -74,6 +75,7 @@ describe('replay against the current prompt', function () {
   const replayer = (signal?: AbortSignal) =>
     new Replayer({
       call: (request, options) => engine.call(request, options),
+      files: TEST_FILES,
       readFile: async (stored) => {
         const absPath = join(folder.dir, stored);
         try {
@@ -92,7 +94,7 @@ describe('replay against the current prompt', function () {
   async function recordRun(options: { bankPath?: string; cases?: TestCase[] } = {}): Promise<{ runId: string; traceIds: string[] }> {
     const text = readFileSync(promptFile(), 'utf8');
     const doc = parsePromptFile(text, { path: promptFile() });
-    const cases = options.cases ?? resolveTests(doc.tests!.value, folder.dir, { file: promptFile() }).cases;
+    const cases = options.cases ?? resolveTests(doc.tests!.value, folder.dir, { file: promptFile(), files: TEST_FILES }).cases;
     const versionId = await store.addPromptVersion({ path: 'triage.prompt', content: text });
     const runId = await store.startRun({ kind: 'test', promptPath: 'triage.prompt', promptVersionId: versionId, bankPath: options.bankPath ?? 'triage.prompt', models: ['openai:gpt-4o-mini'] });
     const traceIds: string[] = [];
@@ -224,7 +226,7 @@ describe('replay against the current prompt', function () {
 
   it('takes the cases from the run\'s bank file and leaves grader calls out', async () => {
     writeFileSync(join(folder.dir, 'triage.tests.yaml'), '- description: double charge\n  vars: { ticket: "I was charged twice" }\n  assert:\n    - type: equals\n      value: billing\n');
-    const bank = loadTestBankFile(join(folder.dir, 'triage.tests.yaml'));
+    const bank = loadTestBankFile(join(folder.dir, 'triage.tests.yaml'), TEST_FILES);
     const cases = bank.cases.map((c) => applyDefaults(c, bank.defaults));
     const { runId } = await recordRun({ bankPath: 'triage.tests.yaml', cases });
     await store.addTraces([makeTrace({ runId, promptPath: '(grader)', variables: null, startedAt: Date.now() })]);

@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument, type Node } from 'yaml';
 import { parseCsv, parseCsvBank } from '../../src/core/testBank/csvBank';
-import { expandGlob } from '../../src/core/testBank/fileGlob';
+import { expandGlobConfined, type FileAccess } from '../../src/core/files/safeFiles';
 import { parseJsonlBank } from '../../src/core/testBank/jsonlBank';
 import { loadTestBankFile, resolveTests } from '../../src/core/testBank/loadTestBank';
 import { applyDefaults } from '../../src/core/testBank/normalizeCase';
 import { positionsOf } from '../../src/core/testBank/positions';
 import type { BankDiagnostic, TestBank } from '../../src/core/testBank/testBankTypes';
 import { casesFromInline, parseYamlBank } from '../../src/core/testBank/yamlBank';
+import { TEST_FILES } from '../support/testFiles';
 
 const FIXTURES = join(__dirname, '../fixtures/banks');
 const fixture = (name: string) => join(FIXTURES, name);
@@ -20,7 +21,7 @@ const where = (diags: BankDiagnostic[]) => diags.map((d) => `${d.code}@${d.range
 const startLines = (bank: TestBank) => bank.cases.map((c) => c.range?.start.line);
 
 describe('test bank: YAML', () => {
-  const bank = loadTestBankFile(fixture('triage.tests.yaml'));
+  const bank = loadTestBankFile(fixture('triage.tests.yaml'), TEST_FILES);
 
   it('loads every case with its description, vars, assertions, threshold and repeat', () => {
     assert.deepStrictEqual(bank.cases.map((c) => c.description), ['double charge goes to billing', 'crash goes to bug', undefined]);
@@ -61,7 +62,7 @@ describe('test bank: YAML', () => {
   });
 
   it('a JSON file is a YAML bank too', () => {
-    const json = loadTestBankFile(fixture('list.json'));
+    const json = loadTestBankFile(fixture('list.json'), TEST_FILES);
     assert.deepStrictEqual(json.cases.map((c) => c.description), ['json bank case']);
     assert.deepStrictEqual(json.diagnostics, []);
   });
@@ -83,12 +84,12 @@ describe('test bank: YAML', () => {
     ['an empty file is an empty bank', '', []],
   ];
   for (const [why, text, expected] of problems) {
-    it(why, () => assert.deepStrictEqual(where(parseYamlBank(text, join(FIXTURES, 'x.yaml')).diagnostics), expected));
+    it(why, () => assert.deepStrictEqual(where(parseYamlBank(text, join(FIXTURES, 'x.yaml'), TEST_FILES).diagnostics), expected));
   }
 
   it('ids are stable when other cases change, and unique for repeated cases', () => {
-    const v1 = parseYamlBank('- description: a\n- description: b\n- vars: {x: 1}\n- vars: {x: 1}\n', '/w/t.tests.yaml');
-    const v2 = parseYamlBank('- description: new first\n- description: a\n  vars: {changed: true}\n- description: b\n- vars: {x: 1}\n- vars: {x: 1}\n', '/w/t.tests.yaml');
+    const v1 = parseYamlBank('- description: a\n- description: b\n- vars: {x: 1}\n- vars: {x: 1}\n', '/w/t.tests.yaml', TEST_FILES);
+    const v2 = parseYamlBank('- description: new first\n- description: a\n  vars: {changed: true}\n- description: b\n- vars: {x: 1}\n- vars: {x: 1}\n', '/w/t.tests.yaml', TEST_FILES);
     const ids1 = v1.cases.map((c) => c.id);
     assert.strictEqual(new Set(ids1).size, 4, 'unique');
     assert.match(ids1[0], /^t\.tests\.yaml#[0-9a-f]{8}$/);
@@ -104,6 +105,7 @@ describe('test bank: inline tests of a prompt file', () => {
   const whole = positionsOf(text);
   const bank = casesFromInline(doc.toJS().tests, {
     file: '/w/triage.prompt',
+    files: TEST_FILES,
     node: doc.get('tests', true) as Node,
     positionAt: (offset) => whole(offset + 4),
   });
@@ -115,9 +117,9 @@ describe('test bank: inline tests of a prompt file', () => {
   });
 
   it('works without a node (no ranges) and rejects a non-list', () => {
-    const plain = casesFromInline([{ vars: { a: 1 } }], { file: '/w/p.prompt' });
+    const plain = casesFromInline([{ vars: { a: 1 } }], { file: '/w/p.prompt', files: TEST_FILES });
     assert.deepStrictEqual(startLines(plain), [undefined]);
-    assert.deepStrictEqual(where(casesFromInline({ vars: {} }, { file: '/w/p.prompt' }).diagnostics), ['invalid-tests@0']);
+    assert.deepStrictEqual(where(casesFromInline({ vars: {} }, { file: '/w/p.prompt', files: TEST_FILES }).diagnostics), ['invalid-tests@0']);
   });
 });
 
@@ -138,7 +140,7 @@ describe('test bank: CSV', () => {
     assert.deepStrictEqual(parseCsv('a\n"open\nmore').error, { message: 'a quoted field is never closed', line: 1 });
   });
 
-  const bank = loadTestBankFile(fixture('cases.csv'));
+  const bank = loadTestBankFile(fixture('cases.csv'), TEST_FILES);
 
   it('turns columns into vars and __expected columns into assertions', () => {
     assert.strictEqual(bank.cases.length, 3);
@@ -170,14 +172,14 @@ describe('test bank: CSV', () => {
   });
 
   it('reports a bad __threshold and an unknown __expected type on the row', () => {
-    const b = parseCsvBank('q,__expected,__threshold\nx,contians:y,high\n', '/w/t.csv');
+    const b = parseCsvBank('q,__expected,__threshold\nx,contians:y,high\n', '/w/t.csv', TEST_FILES);
     assert.deepStrictEqual(where(b.diagnostics), ['invalid-case@1']);
     assert.deepStrictEqual(b.cases[0].assert, [{ type: 'equals', value: 'contians:y', range: b.cases[0].range }], 'an unknown prefix is an equals value');
   });
 });
 
 describe('test bank: JSONL', () => {
-  const bank = loadTestBankFile(fixture('cases.jsonl'));
+  const bank = loadTestBankFile(fixture('cases.jsonl'), TEST_FILES);
 
   it('loads one case per line, skipping blank lines', () => {
     assert.deepStrictEqual(bank.cases.map((c) => c.description ?? c.vars.ticket), ['refund question', 'typo']);
@@ -189,7 +191,7 @@ describe('test bank: JSONL', () => {
   });
 
   it('parses text directly too', () => {
-    assert.deepStrictEqual(parseJsonlBank('{"vars":{"a":1}}\r\n{"vars":{"a":2}}', '/w/x.jsonl').cases.map((c) => c.vars.a), [1, 2]);
+    assert.deepStrictEqual(parseJsonlBank('{"vars":{"a":1}}\r\n{"vars":{"a":2}}', '/w/x.jsonl', TEST_FILES).cases.map((c) => c.vars.a), [1, 2]);
   });
 });
 
@@ -206,7 +208,11 @@ describe('test bank: files, globs and tests: values', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('expandGlob: *, **, braces; node_modules skipped; plain paths returned as they are', () => {
+  it('expandGlobConfined: *, **, braces; node_modules skipped; plain paths returned as they are', () => {
+    const expandGlob = (pattern: string, base: string, files: FileAccess = TEST_FILES) => {
+      const r = expandGlobConfined(pattern, base, files);
+      return 'error' in r ? assert.fail(r.error.message) : r.files;
+    };
     const rel = (files: string[]) => files.map((f) => f.slice(dir.length + 1));
     assert.deepStrictEqual(rel(expandGlob('cases/*.yaml', dir)), ['cases/a.tests.yaml']);
     assert.deepStrictEqual(rel(expandGlob('**/*.tests.yaml', dir)), ['cases/a.tests.yaml', 'cases/deep/c.tests.yaml']);
@@ -215,7 +221,7 @@ describe('test bank: files, globs and tests: values', () => {
   });
 
   it('a path, a glob, a list mixing paths and inline cases', () => {
-    const source = { file: join(dir, 'p.prompt') };
+    const source = { file: join(dir, 'p.prompt'), files: TEST_FILES };
     assert.deepStrictEqual(resolveTests('cases/a.tests.yaml', dir, source).cases.map((c) => c.description), ['a']);
     assert.deepStrictEqual(resolveTests('file://cases/**/*.yaml', dir, source).cases.map((c) => c.description), ['a', 'c']);
     const mixed = resolveTests(['cases/b.csv', { description: 'inline' }], dir, source);
@@ -224,7 +230,7 @@ describe('test bank: files, globs and tests: values', () => {
   });
 
   it("a file's own defaults apply to its cases only", () => {
-    const bank = resolveTests(['cases/a.tests.yaml', 'cases/deep/c.tests.yaml'], dir, { file: join(dir, 'p.prompt') });
+    const bank = resolveTests(['cases/a.tests.yaml', 'cases/deep/c.tests.yaml'], dir, { file: join(dir, 'p.prompt'), files: TEST_FILES });
     assert.deepStrictEqual(bank.cases.map((c) => c.vars), [{}, { lang: 'fr' }]);
     assert.deepStrictEqual(bank.defaults, {});
   });
@@ -232,16 +238,16 @@ describe('test bank: files, globs and tests: values', () => {
   it('problems point at the entry that names them', () => {
     const text = 'tests:\n  - cases/missing.yaml\n  - 42\n  - gen.py\n  - cases/*.nothing\n';
     const doc = parseDocument(text);
-    const bank = resolveTests(doc.toJS().tests, dir, { file: join(dir, 'p.prompt'), node: doc.get('tests', true) as Node, positionAt: positionsOf(text) });
+    const bank = resolveTests(doc.toJS().tests, dir, { file: join(dir, 'p.prompt'), files: TEST_FILES, node: doc.get('tests', true) as Node, positionAt: positionsOf(text) });
     assert.deepStrictEqual(where(bank.diagnostics), ['file-not-found@1', 'file-not-found@4', 'invalid-tests@2', 'unsupported@3']);
     assert.ok(bank.diagnostics.every((d) => d.file === join(dir, 'p.prompt')));
   });
 
   it('loadTestBankFile never throws', () => {
-    assert.deepStrictEqual(where(loadTestBankFile(join(dir, 'nope.yaml')).diagnostics), ['file-not-found@0']);
-    assert.deepStrictEqual(where(loadTestBankFile(join(dir, 'cases')).diagnostics), ['file-unreadable@0'], 'a folder cannot be read');
+    assert.deepStrictEqual(where(loadTestBankFile(join(dir, 'nope.yaml'), TEST_FILES).diagnostics), ['file-not-found@0']);
+    assert.deepStrictEqual(where(loadTestBankFile(join(dir, 'cases'), TEST_FILES).diagnostics), ['not-regular-file@0'], 'a folder is not a file');
     writeFileSync(join(dir, 'notes.txt'), 'x');
-    assert.deepStrictEqual(where(loadTestBankFile(join(dir, 'notes.txt')).diagnostics), ['unsupported@0'], 'a .txt file is not a bank');
-    assert.deepStrictEqual(where(loadTestBankFile(join(dir, 'x.txt')).diagnostics), ['file-not-found@0']);
+    assert.deepStrictEqual(where(loadTestBankFile(join(dir, 'notes.txt'), TEST_FILES).diagnostics), ['unsupported@0'], 'a .txt file is not a bank');
+    assert.deepStrictEqual(where(loadTestBankFile(join(dir, 'x.txt'), TEST_FILES).diagnostics), ['file-not-found@0']);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { formatModelRef, parseModelRef } from '../../src/core/assertions/providerRef';
 import { loadPromptfooConfig, parsePromptfooConfig } from '../../src/core/testBank/promptfooConfig';
 import type { BankDiagnostic } from '../../src/core/testBank/testBankTypes';
+import { TEST_FILES } from '../support/testFiles';
 
 const DIR = join(__dirname, '../fixtures/banks/promptfoo');
 const CONFIG = join(DIR, 'promptfooconfig.yaml');
@@ -30,7 +31,7 @@ describe('promptfoo provider ids', () => {
 });
 
 describe('promptfoo config', () => {
-  const config = loadPromptfooConfig(CONFIG);
+  const config = loadPromptfooConfig(CONFIG, TEST_FILES);
 
   it('reads prompts: inline text, a text file split on ---, a chat JSON file with a label, a .prompt file', () => {
     assert.deepStrictEqual(
@@ -116,18 +117,18 @@ describe('promptfoo config', () => {
   ];
   for (const [why, text, expected] of minimal) {
     it(why, () => {
-      const c = parsePromptfooConfig(text, join(DIR, 'inline.yaml'));
+      const c = parsePromptfooConfig(text, join(DIR, 'inline.yaml'), TEST_FILES);
       assert.deepStrictEqual(where([...c.diagnostics, ...c.tests.diagnostics]), expected);
     });
   }
 
   it('map forms keep labels', () => {
-    const c = parsePromptfooConfig("prompts:\n  'Hi {{x}}': greeting\nproviders:\n  - openai:gpt-4o:\n      label: big\n", join(DIR, 'inline.yaml'));
+    const c = parsePromptfooConfig("prompts:\n  'Hi {{x}}': greeting\nproviders:\n  - openai:gpt-4o:\n      label: big\n", join(DIR, 'inline.yaml'), TEST_FILES);
     assert.deepStrictEqual(c.prompts.map((p) => p.label), ['greeting']);
     assert.deepStrictEqual(c.providers.map((p) => p.label), ['big']);
   });
 
   it('a missing config file is a diagnostic', () => {
-    assert.deepStrictEqual(where(loadPromptfooConfig(join(DIR, 'nope.yaml')).diagnostics), ['file-not-found@0']);
+    assert.deepStrictEqual(where(loadPromptfooConfig(join(DIR, 'nope.yaml'), TEST_FILES).diagnostics), ['file-not-found@0']);
   });
 });

@@ -11,6 +11,7 @@ import { TraceStore } from '../../src/core/store/traceStore';
 import { mockProviderConfigs } from '../support/mockLlmProviders';
 import { startMockLlm, type MockLlm, type MockLlmOptions } from '../support/mockLlmServer';
 import { tempFolder } from '../support/storeFixtures';
+import { TEST_FILES } from '../support/testFiles';
 
 const GRADING = { graderModel: { provider: 'openai', model: 'grader' }, embeddingModel: { provider: 'echo', model: 'embed' } };
 
@@ -71,7 +72,7 @@ describe('runTests', function () {
 
   function triageSuite(bank: string): TestSuite {
     write('triage.tests.yaml', bank);
-    const suite = promptFileSuite(write('triage.prompt', TRIAGE_PROMPT), { root: folder.dir, defaultModels: [] });
+    const suite = promptFileSuite(write('triage.prompt', TRIAGE_PROMPT), { root: folder.dir, defaultModels: [], files: TEST_FILES });
     assert.deepStrictEqual(suite.diagnostics, [], 'the fixture loads cleanly');
     return suite;
   }
@@ -315,7 +316,7 @@ ${extra}`;
     const mock = await mockServer();
     write('triage.prompt', TRIAGE_PROMPT.replace('tests: triage.tests.yaml\n', ''));
     const bank = write('triage.csv', 'ticket,__expected,__description\n"charged twice",billing,double charge\n"app crash",bug,crash\n');
-    const suite = bankFileSuite(bank, join(folder.dir, 'triage.prompt'), { root: folder.dir, defaultModels: [] });
+    const suite = bankFileSuite(bank, join(folder.dir, 'triage.prompt'), { root: folder.dir, defaultModels: [], files: TEST_FILES });
     assert.deepStrictEqual([suite.name, suite.promptPath, suite.bankPath], ['triage.csv', 'triage.prompt', 'triage.csv']);
     const report = await run(suite, engineFor(mock));
     assert.deepStrictEqual(report.executions.map((e) => e.status), ['pass', 'pass', 'pass', 'pass']);
@@ -341,7 +342,7 @@ tests:
   - vars: { word: hello }
 `,
     );
-    const [suite] = promptfooSuites(config, { root: folder.dir, defaultModels: [] });
+    const [suite] = promptfooSuites(config, { root: folder.dir, defaultModels: [], files: TEST_FILES });
     assert.deepStrictEqual(suite!.diagnostics.filter((d) => d.severity === 'error'), []);
     assert.ok(!JSON.stringify(suite!.endpoints).includes('sk-inline'), 'the inline key stays out of serialised endpoints');
     // The environment's OpenAI key must not go to a base URL the config chose.

@@ -7,6 +7,7 @@ import { loadBankForRun } from '../../src/core/run/testSuite';
 import { loadTestBankFile } from '../../src/core/testBank/loadTestBank';
 import type { TestBank } from '../../src/core/testBank/testBankTypes';
 import { tempFolder } from '../support/storeFixtures';
+import { TEST_FILES } from '../support/testFiles';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -30,8 +31,8 @@ describe('loadBankForRun', () => {
   for (const bank of banks) {
     it(`reads ${bank} as the positional loader does`, () => {
       const path = join(ROOT, bank);
-      const fast = loadBankForRun(path);
-      const full = loadTestBankFile(path);
+      const fast = loadBankForRun(path, TEST_FILES);
+      const full = loadTestBankFile(path, TEST_FILES);
       assert.deepStrictEqual(withoutRanges(fast), withoutRanges(full));
       if (/\.(ya?ml|json)$/.test(bank) && full.diagnostics.length === 0) {
         assert.ok(fast.cases.length > 0 && fast.cases.every((c) => c.range === undefined), 'a clean YAML bank takes the fast path (no positions)');
@@ -60,9 +61,9 @@ describe('loadBankForRun', () => {
       it(why, () => {
         const path = join(folder.dir, name);
         writeFileSync(path, text);
-        const full = loadTestBankFile(path);
-        assert.deepStrictEqual(withoutRanges(loadBankForRun(path)), withoutRanges(full));
-        assert.deepStrictEqual(loadBankForRun(path).diagnostics, full.diagnostics, 'diagnostics keep their positions');
+        const full = loadTestBankFile(path, TEST_FILES);
+        assert.deepStrictEqual(withoutRanges(loadBankForRun(path, TEST_FILES)), withoutRanges(full));
+        assert.deepStrictEqual(loadBankForRun(path, TEST_FILES).diagnostics, full.diagnostics, 'diagnostics keep their positions');
       });
     }
   });

@@ -11,6 +11,7 @@ import { jsonReport } from '../../src/core/run/runReport';
 import { runTests } from '../../src/core/run/testRun';
 import { promptFileSuite } from '../../src/core/run/testSuite';
 import { tempFolder } from '../support/storeFixtures';
+import { TEST_FILES } from '../support/testFiles';
 
 interface Element {
   name: string;
@@ -66,7 +67,7 @@ describe('test run reports', () => {
   async function echoRun() {
     const path = join(folder.dir, 'odd.prompt');
     writeFileSync(path, PROMPT);
-    const suite = promptFileSuite(path, { root: folder.dir, defaultModels: [] });
+    const suite = promptFileSuite(path, { root: folder.dir, defaultModels: [], files: TEST_FILES });
     assert.deepStrictEqual(suite.diagnostics, []);
     const report = await runTests({ suite, engine: new Engine({ registry: new ProviderRegistry() }), grading: { graderModel: { provider: 'echo', model: 'g' } }, trusted: true, repeat: 2 });
     return report;

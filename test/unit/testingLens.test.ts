@@ -4,6 +4,7 @@ import { parseTestBank } from '../../src/core/testBank/loadTestBank';
 import { listItems, scanInlineTests, scanJsonlBank, scanYamlBank } from '../../src/host/testing/lensScan';
 import { formatUsd } from '../../src/shared/format';
 import { summaryText, timeAgo } from '../../src/host/testing/summaryText';
+import { TEST_FILES } from '../support/testFiles';
 
 const lines = (layout: ReturnType<typeof scanYamlBank>) => layout && { list: layout.listLine, cases: layout.cases.map((c) => `${c.line}#${c.index}`) };
 
@@ -23,7 +24,7 @@ describe('test lenses: where the cases of a bank start', () => {
 
   it('agrees with the loader on every case start line and index of a real bank', () => {
     const text = ['# header', 'tests:', '  - description: a', '    vars: { x: "- not an item" }', '  - description: b', '    assert:', '      - type: equals', '        value: "- b"', '  - vars:', '      x: |', '        - inside a block scalar', ''].join('\n');
-    const loaded = parseTestBank(text, '/w/b.tests.yaml').cases.map((c) => `${c.range!.start.line}#${c.source.index}`);
+    const loaded = parseTestBank(text, '/w/b.tests.yaml', TEST_FILES).cases.map((c) => `${c.range!.start.line}#${c.source.index}`);
     assert.deepStrictEqual(scanYamlBank(text)?.cases.map((c) => `${c.line}#${c.index}`), loaded, 'the scan finds what the loader finds');
   });
 

@@ -15,6 +15,7 @@ import { planSuite, targetForBank, type SuiteTarget } from '../../src/host/testi
 import { discoverPrompt } from '../../src/host/testing/testDiscovery';
 import type { ResultsState } from '../../src/shared/resultsProtocol';
 import { cellGrid, mergeCells, rowWindow, verdictText, visibleRows } from '../../webview-ui/src/results/resultsModel';
+import { TEST_FILES } from '../support/testFiles';
 
 const GRADING = { graderModel: { provider: 'echo', model: 'grader' } };
 
@@ -60,7 +61,7 @@ describe('editor test runs: discovery and plans', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a prompt with inline tests and a bank beside it: inline cases at their prompt-file lines, the bank as its own group', () => {
-    const found = discoverPrompt(file('greet.prompt'), INLINE, ['echo:default']);
+    const found = discoverPrompt(file('greet.prompt'), INLINE, ['echo:default'], TEST_FILES);
     assert.deepStrictEqual(found.models, ['echo:a', 'echo:b'], "the file's models");
     assert.deepStrictEqual(found.cases.map((c) => [c.label, c.file === file('greet.prompt'), c.index, c.range?.start.line]), [
       ['says hello', true, 0, 4],
@@ -70,16 +71,16 @@ describe('editor test runs: discovery and plans', () => {
   });
 
   it('a prompt whose tests: names a bank elsewhere: cases live in the bank, which is not paired again', () => {
-    const found = discoverPrompt(file('named.prompt'), '---\nmodel: echo:a\ntests: banks/named.tests.yaml\n---\nuser:\nHello {{ name }}\n', ['echo:default']);
+    const found = discoverPrompt(file('named.prompt'), '---\nmodel: echo:a\ntests: banks/named.tests.yaml\n---\nuser:\nHello {{ name }}\n', ['echo:default'], TEST_FILES);
     assert.deepStrictEqual(found.cases.map((c) => [c.file, c.range?.start.line]), [[file('banks/named.tests.yaml'), 1]], 'the case is in the bank file');
     assert.deepStrictEqual(found.bankFiles, [file('banks/named.tests.yaml')], 'the bank is watched for this prompt');
     assert.strictEqual(found.pairedBank, undefined, 'no paired bank');
   });
 
   it('a bank runs against the prompt beside it; one without a prompt has nothing to run against', () => {
-    assert.deepStrictEqual(targetForBank(file('greet.tests.yaml'), []), { promptPath: file('greet.prompt'), bankPath: file('greet.tests.yaml') }, 'not named by tests: → a bank suite');
+    assert.deepStrictEqual(targetForBank(file('greet.tests.yaml'), [], TEST_FILES), { promptPath: file('greet.prompt'), bankPath: file('greet.tests.yaml') }, 'not named by tests: → a bank suite');
     assert.strictEqual(promptForBank(file('lonely.tests.yaml')), undefined, 'no lonely.prompt');
-    assert.strictEqual(targetForBank(file('lonely.tests.yaml'), []), undefined, 'nothing to run it against');
+    assert.strictEqual(targetForBank(file('lonely.tests.yaml'), [], TEST_FILES), undefined, 'nothing to run it against');
   });
 
   const plans: [string, SuiteTarget, { allModels?: boolean }, string[], string[]][] = [
@@ -92,7 +93,7 @@ describe('editor test runs: discovery and plans', () => {
   for (const [why, target, options, cases, models] of plans) {
     it(`plans ${why}`, () => {
       const t = { ...target, promptPath: file(target.promptPath), ...(target.bankPath ? { bankPath: file(target.bankPath) } : {}), ...(target.caseRefs ? { caseRefs: target.caseRefs.map((r) => ({ ...r, file: file(r.file) })) } : {}) };
-      const planned = planSuite(t, { root: dir, defaultModels: ['echo:default'], ...options });
+      const planned = planSuite(t, { root: dir, defaultModels: ['echo:default'], files: TEST_FILES, ...options });
       assert.ok('suite' in planned, `planned: ${'error' in planned ? planned.error : ''}`);
       assert.deepStrictEqual(planned.suite.cases.map((c) => c.description), cases, 'cases');
       assert.deepStrictEqual(planned.suite.models.map((m) => m.label), models, 'models');
@@ -100,7 +101,7 @@ describe('editor test runs: discovery and plans', () => {
   }
 
   it('a case that no longer exists is an error with a next step, not an empty run', () => {
-    const planned = planSuite({ promptPath: file('greet.prompt'), caseIds: ['gone'] }, { root: dir, defaultModels: [] });
+    const planned = planSuite({ promptPath: file('greet.prompt'), caseIds: ['gone'] }, { root: dir, defaultModels: [], files: TEST_FILES });
     assert.ok('error' in planned && /no test case to run/.test(planned.error), 'explained');
   });
 });
@@ -111,7 +112,7 @@ describe('editor test runs: the results matrix', () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'assay-results-'));
     writeFileSync(join(dir, 'greet.prompt'), INLINE);
-    const planned = planSuite({ promptPath: join(dir, 'greet.prompt') }, { root: dir, defaultModels: [] });
+    const planned = planSuite({ promptPath: join(dir, 'greet.prompt') }, { root: dir, defaultModels: [], files: TEST_FILES });
     assert.ok('suite' in planned);
     suite = planned.suite;
   });

@@ -2,12 +2,14 @@
 // endpoints, default models, concurrency, grader models, prices and where history goes. Keys mirror the
 // `assay.*` settings so a team can keep one file beside its prompts. Keys never belong here: they come
 // from the environment.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { parseModelRef } from '../assertions/providerRef';
 import { DEFAULT_ASSERTION_LIMITS, type AssertionLimits } from '../assertions/assertionTypes';
 import { isRecord } from '../assertions/valueUtils';
+import { fileAccess, readTextFile } from '../files/safeFiles';
+import { yamlValue } from '../files/yamlLimits';
 import { parsePricingOverrides, type PricingOverrides } from '../pricing/pricing';
 import { closest } from '../promptFile/didYouMean';
 import { parseEndpointSettings } from '../providers/endpointSettings';
@@ -48,6 +50,8 @@ export interface ProjectConfig {
   history: HistoryConfig;
   /** Files or globs `assay test` runs when given none. */
   tests?: string[];
+  /** Limits on the files Assay reads (`files: { maxSizeMB }`). */
+  files: { maxSizeMB?: number };
   /** Time and memory limits of `javascript` and `regex` assertions (defaults filled in). */
   limits: AssertionLimits;
 }
@@ -59,18 +63,20 @@ export interface ConfigProblem {
 }
 
 /** Top-level keys of the config file (docs/cli.md documents each). */
-export const PROJECT_CONFIG_KEYS = ['defaultModels', 'endpoints', 'concurrency', 'requestTimeoutSeconds', 'grader', 'pricing', 'history', 'tests', 'limits'] as const;
+export const PROJECT_CONFIG_KEYS = ['defaultModels', 'endpoints', 'concurrency', 'requestTimeoutSeconds', 'grader', 'pricing', 'history', 'tests', 'limits', 'files'] as const;
 const KEYS = PROJECT_CONFIG_KEYS;
 /** Keys of `grader:`. */
 export const GRADER_KEYS = ['model', 'embeddingModel'] as const;
 /** Keys of `history:`. */
 export const HISTORY_KEYS = ['enabled', 'path', 'redact', 'maxTraces', 'maxSizeMB'] as const;
+/** Keys of `files:`. */
+export const FILES_KEYS = ['maxSizeMB'] as const;
 /** Keys of `limits:` (the `assay.limits.*` settings). */
 export const LIMITS_KEYS = ['javascriptTimeoutSeconds', 'regexTimeoutSeconds', 'memoryMB'] as const;
 
 /** The default config of a folder without a config file. */
 export function emptyProjectConfig(root: string): ProjectConfig {
-  return { root, endpoints: [], grader: {}, pricing: {}, history: { enabled: true, redact: [] }, limits: { ...DEFAULT_ASSERTION_LIMITS } };
+  return { root, endpoints: [], grader: {}, pricing: {}, history: { enabled: true, redact: [] }, limits: { ...DEFAULT_ASSERTION_LIMITS }, files: {} };
 }
 
 function unknownKeys(value: Record<string, unknown>, known: readonly string[], where: string, problems: ConfigProblem[]): void {
@@ -140,7 +146,12 @@ export function parseProjectConfig(text: string, file: string): { config: Projec
     for (const e of doc.errors) problems.push({ severity: 'error', message: `YAML: ${e.message.split('\n')[0]}` });
     return { config, problems: prefixed(problems, file) };
   }
-  const value: unknown = doc.toJS();
+  const read = yamlValue(doc, text.length);
+  if ('bomb' in read) {
+    const line = read.bomb.offset === undefined ? '' : `line ${text.slice(0, read.bomb.offset).split('\n').length}: `;
+    return { config, problems: prefixed([{ severity: 'error', message: `${line}${read.bomb.message}` }], file) };
+  }
+  const value = read.value;
   if (value === null || value === undefined) return { config, problems };
   if (!isRecord(value)) return { config, problems: prefixed([{ severity: 'error', message: 'the config must be a mapping of keys (defaultModels, endpoints, grader…)' }], file) };
   unknownKeys(value, KEYS, '', problems);
@@ -200,6 +211,14 @@ export function parseProjectConfig(text: string, file: string): { config: Projec
       if (maxSize !== undefined) config.history.maxSizeMB = maxSize;
     }
   }
+  if (value.files !== undefined && value.files !== null) {
+    if (!isRecord(value.files)) problems.push({ severity: 'error', message: 'files must be a mapping (maxSizeMB)' });
+    else {
+      unknownKeys(value.files, FILES_KEYS, 'files: ', problems);
+      const maxSize = positiveInteger(value.files.maxSizeMB, 'files.maxSizeMB', problems, 4096);
+      if (maxSize !== undefined) config.files.maxSizeMB = maxSize;
+    }
+  }
   const tests = stringList(value.tests, 'tests', problems);
   if (tests) config.tests = tests;
   if (value.limits !== undefined && value.limits !== null) {
@@ -241,17 +260,17 @@ export function findProjectConfig(startDir: string): string | undefined {
 
 /**
  * Loads the project config: `file` when given (a missing one is an error), else the one `findProjectConfig`
- * finds from `cwd`, else the defaults with `root` = `cwd`. Never throws.
+ * finds from `cwd`, else the defaults with `root` = `cwd`. The file must be a regular file of at most
+ * `maxSizeMB` (default 20). Never throws.
  */
-export function loadProjectConfig(cwd: string, file?: string): { config: ProjectConfig; problems: ConfigProblem[] } {
+export function loadProjectConfig(cwd: string, file?: string, maxSizeMB?: number): { config: ProjectConfig; problems: ConfigProblem[] } {
   const path = file !== undefined ? resolve(cwd, file) : findProjectConfig(cwd);
   if (path === undefined) return { config: emptyProjectConfig(resolve(cwd)), problems: [] };
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { config: emptyProjectConfig(resolve(cwd)), problems: [{ severity: 'error', message: `cannot read the config ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}` }] };
+  // The config is the user's own choice (named, or found from where they stand): it may be anywhere.
+  const read = readTextFile(path, fileAccess({ roots: [], allowOutside: true, rootLabel: 'project', limitName: '--max-file-size-mb', ...(maxSizeMB !== undefined ? { maxSizeMB } : {}) }));
+  if ('error' in read) {
+    const message = read.error.code === 'file-not-found' ? `cannot read the config ${path}: no such file` : `the config ${read.error.message}`;
+    return { config: emptyProjectConfig(resolve(cwd)), problems: [{ severity: 'error', message }] };
   }
-  return parseProjectConfig(text, path);
+  return parseProjectConfig(read.text, path);
 }

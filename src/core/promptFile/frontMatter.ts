@@ -1,6 +1,7 @@
 // Reads the YAML front matter into the document model. Assay's keys and Prompty's (v1 and v2) land in
 // the same fields; every problem becomes a diagnostic on the exact YAML node, never an exception.
 import { isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
+import { yamlValue } from '../files/yamlLimits';
 import type { Diagnostic, ModelParams, ModelRef, Range, Severity } from '../types';
 import { didYouMean } from './didYouMean';
 import type { LineIndex } from './lineIndex';
@@ -113,11 +114,27 @@ class FrontMatterReader {
   private js(node: unknown): unknown {
     if (node === null || node === undefined) return null;
     try {
-      return (node as Node).toJS(this.doc, { maxAliasCount: 100 });
+      const read = yamlValue(this.doc, this.text.length, node as Node);
+      if ('bomb' in read) {
+        this.aliasBomb(read.bomb.offset, node);
+        return undefined;
+      }
+      return read.value;
     } catch (err) {
       this.report('error', 'yaml-syntax', `Cannot read this value: ${err instanceof Error ? err.message : String(err)}`, node);
       return undefined;
     }
+  }
+
+  private bombReported = false;
+
+  /** One diagnostic for an alias bomb, at its first alias; the front matter is then not read further. */
+  private aliasBomb(offset: number | undefined, node: unknown): void {
+    if (this.bombReported) return;
+    this.bombReported = true;
+    const message = 'YAML aliases expand the front matter too far (an alias bomb?): write the values out or use fewer aliases.';
+    if (offset === undefined) this.report('error', 'yaml-aliases', message, node);
+    else this.diagnostics.push({ severity: 'error', code: 'yaml-aliases', message, range: this.lines.range(this.base + offset, this.base + offset + 1) });
   }
 
   private entries(node: unknown): { key: string; keyNode: unknown; value: unknown }[] {
@@ -145,6 +162,7 @@ class FrontMatterReader {
       return this.out;
     }
     const data = this.js(root);
+    if (this.bombReported) return this.out;
     if (data && typeof data === 'object' && !Array.isArray(data)) this.out.data = data as Record<string, unknown>;
     const allowed: readonly string[] = this.kind === 'prompty' ? [...PROMPT_KEYS, ...PROMPTY_KEYS] : PROMPT_KEYS;
     let sample: { keyNode: unknown; value: unknown } | undefined;

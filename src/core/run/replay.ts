@@ -29,6 +29,7 @@ import { applyDefaults } from '../testBank/normalizeCase';
 import type { TestCase } from '../testBank/testBankTypes';
 import type { CallError, CallResult, ChatRequest } from '../types';
 import { GRADER_PROMPT_PATH } from './testRun';
+import type { FileAccess } from '../files/safeFiles';
 
 /** A workspace file (prompt or test bank) as it is today. */
 export interface CurrentFile {
@@ -60,6 +61,8 @@ export interface ReplayDeps {
   grading: GradingContext;
   /** Whether `javascript` assertions may run (the CLI, a trusted workspace). */
   trusted: boolean;
+  /** What reading the prompt's tests may read (bank files, `file://` values). */
+  files: FileAccess;
   /** Time and memory limits of `javascript` and `regex` assertions; the defaults where absent. */
   limits?: AssertionLimits;
   /** Where the replay is recorded and where the source traces come from. */
@@ -319,14 +322,14 @@ export class Replayer {
       const bankFile = await this.deps.readFile(bankPath);
       if (!bankFile) bankProblem = `the test bank ${bankPath} is not in the workspace any more`;
       else {
-        const bank = parseTestBank(bankFile.text, bankFile.absPath);
+        const bank = parseTestBank(bankFile.text, bankFile.absPath, this.deps.files);
         cases = bank.cases.map((c) => applyDefaults(c, bank.defaults));
         baseDir = dirname(bankFile.absPath);
         const err = bank.diagnostics.find((d) => d.severity === 'error');
         if (err) bankProblem = err.message;
       }
     } else if (doc.tests) {
-      const bank = resolveTests(doc.tests.value, baseDir, { file: current.absPath, range: doc.tests.range });
+      const bank = resolveTests(doc.tests.value, baseDir, { file: current.absPath, range: doc.tests.range, files: this.deps.files });
       cases = bank.cases;
       const err = bank.diagnostics.find((d) => d.severity === 'error');
       if (err) bankProblem = err.message;

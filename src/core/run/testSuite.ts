@@ -1,11 +1,12 @@
 // What a test run runs: one prompt, its cases (bank defaults applied) and the models to run them on.
 // Builders turn a prompt file, a test bank paired with a prompt file, or a promptfoo config into suites;
 // the CLI, CodeLens and the Test Explorer all hand suites to `runTests`.
-import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { formatModelRef } from '../assertions/providerRef';
 import { isRecord } from '../assertions/valueUtils';
+import { readTextFile, type FileAccess } from '../files/safeFiles';
+import { checkExpansion } from '../files/yamlLimits';
 import { parsePromptFile } from '../promptFile/parsePromptFile';
 import type { PromptDocument } from '../promptFile/promptDocument';
 import { renderPrompt, type RenderResult } from '../promptFile/renderPrompt';
@@ -71,6 +72,8 @@ export interface SuiteOptions {
   root: string;
   /** Models for prompts that name none. */
   defaultModels: ModelRef[];
+  /** What loading the suite may read (prompt files, banks, `file://` values). */
+  files: FileAccess;
 }
 
 /** `path` relative to `root` with `/` separators (the absolute path when outside it). */
@@ -100,13 +103,11 @@ function promptDiagnostics(doc: PromptDocument, file: string): BankDiagnostic[] 
     .map((d) => ({ ...d, file }));
 }
 
-function readText(path: string): { text: string } | { error: BankDiagnostic } {
-  try {
-    return { text: readFileSync(path, 'utf8') };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { error: diagnostic(path, 'error', code === 'ENOENT' ? 'file-not-found' : 'file-unreadable', `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}`, undefined) };
-  }
+function readText(path: string, files: FileAccess): { text: string } | { error: BankDiagnostic } {
+  const read = readTextFile(path, files);
+  if (!('error' in read)) return { text: read.text };
+  const message = read.error.code === 'file-not-found' ? `cannot read ${path}: no such file` : read.error.message;
+  return { error: diagnostic(path, 'error', read.error.code, message, undefined) };
 }
 
 function emptySuite(name: string, file: string, diagnostics: BankDiagnostic[]): TestSuite {
@@ -126,10 +127,10 @@ function emptySuite(name: string, file: string, diagnostics: BankDiagnostic[]): 
 /** A prompt file and the cases its `tests:` names (inline, or files). */
 export function promptFileSuite(path: string, options: SuiteOptions): TestSuite {
   const name = projectPath(options.root, path);
-  const read = readText(path);
+  const read = readText(path, options.files);
   if ('error' in read) return emptySuite(name, path, [read.error]);
   const doc = parsePromptFile(read.text, { path });
-  const bank = resolveTests(doc.tests?.value, dirname(path), { file: path, ...(doc.tests ? { range: doc.tests.range } : {}) });
+  const bank = resolveTests(doc.tests?.value, dirname(path), { file: path, files: options.files, ...(doc.tests ? { range: doc.tests.range } : {}) });
   return {
     name,
     promptPath: name,
@@ -157,14 +158,18 @@ const BANK_KEYS = new Set(['tests', 'defaults', 'defaultTest', 'description']);
  * thousands of cases); anything unusual — a syntax error, a duplicate key, a problem in a case — reads
  * the file again with `loadTestBankFile`, so diagnostics are the same as the editor's. Cases carry no `range`.
  */
-export function loadBankForRun(path: string): TestBank {
-  if (!/\.(ya?ml|json)$/i.test(path)) return loadTestBankFile(path);
+export function loadBankForRun(path: string, files: FileAccess): TestBank {
+  if (!/\.(ya?ml|json)$/i.test(path)) return loadTestBankFile(path, files);
+  const read = readTextFile(path, files);
+  if ('error' in read) return loadTestBankFile(path, files);
   let value: unknown;
   try {
-    value = loadYaml(readFileSync(path, 'utf8'), { schema: CORE_SCHEMA, filename: path });
+    value = loadYaml(read.text, { schema: CORE_SCHEMA, filename: path });
   } catch {
-    return loadTestBankFile(path);
+    return loadTestBankFile(path, files);
   }
+  // js-yaml shares aliased values without limit: an alias bomb reads again with the positional parser, which reports it.
+  if (read.text.includes('*') && checkExpansion(value, read.text.length)) return loadTestBankFile(path, files);
   const baseDir = dirname(path);
   const diagnostics: BankDiagnostic[] = [];
   let list: unknown[];
@@ -172,20 +177,20 @@ export function loadBankForRun(path: string): TestBank {
   if (Array.isArray(value)) list = value;
   else if (isRecord(value) && Object.keys(value).every((k) => BANK_KEYS.has(k)) && Array.isArray(value.tests) && !('defaults' in value && 'defaultTest' in value)) {
     list = value.tests;
-    defaults = normalizeDefaults(value.defaults ?? value.defaultTest, { file: path, index: -1, baseDir }, diagnostics);
-  } else return loadTestBankFile(path);
-  const cases = casesFromList(list, [], undefined, path, baseDir, diagnostics);
-  if (diagnostics.length > 0) return loadTestBankFile(path);
+    defaults = normalizeDefaults(value.defaults ?? value.defaultTest, { file: path, index: -1, baseDir, files }, diagnostics);
+  } else return loadTestBankFile(path, files);
+  const cases = casesFromList(list, [], undefined, path, baseDir, files, diagnostics);
+  if (diagnostics.length > 0) return loadTestBankFile(path, files);
   return { cases: assignIds(cases, path), defaults, diagnostics, file: path };
 }
 
 /** A test bank file run against `promptPath` (the bank's `defaults` applied; the prompt's own `tests:` ignored). */
 export function bankFileSuite(bankPath: string, promptPath: string, options: SuiteOptions): TestSuite {
   const name = projectPath(options.root, bankPath);
-  const read = readText(promptPath);
+  const read = readText(promptPath, options.files);
   if ('error' in read) return emptySuite(name, bankPath, [read.error]);
   const doc = parsePromptFile(read.text, { path: promptPath });
-  const bank = loadBankForRun(bankPath);
+  const bank = loadBankForRun(bankPath, options.files);
   const promptName = projectPath(options.root, promptPath);
   return {
     name,
@@ -205,9 +210,9 @@ function isChatMessage(m: unknown): m is ChatMessage {
 }
 
 /** A promptfoo prompt as a suite prompt: text becomes one user message; a chat prompt renders to a JSON list of messages. */
-export function promptfooPrompt(p: PromptfooPrompt): SuitePrompt | { error: BankDiagnostic } {
+export function promptfooPrompt(p: PromptfooPrompt, files: FileAccess): SuitePrompt | { error: BankDiagnostic } {
   if (p.kind === 'promptFile') {
-    const read = readText(p.file!);
+    const read = readText(p.file!, files);
     if ('error' in read) return read;
     const doc = parsePromptFile(read.text, { path: p.file! });
     const problem = promptDiagnostics(doc, p.file!)[0];
@@ -270,7 +275,7 @@ function promptfooTarget(p: PromptfooProvider, endpoints: Map<string, ProviderCo
  */
 export function promptfooSuites(path: string, options: SuiteOptions): TestSuite[] {
   const name = projectPath(options.root, path);
-  const config = loadPromptfooConfig(path);
+  const config = loadPromptfooConfig(path, options.files);
   const configProblems = [...config.diagnostics, ...config.tests.diagnostics];
   if (config.prompts.length === 0) {
     const problems = configProblems.some((d) => d.severity === 'error') ? configProblems : [...configProblems, diagnostic(path, 'error', 'missing-key', 'the config has no prompts', undefined)];
@@ -281,7 +286,7 @@ export function promptfooSuites(path: string, options: SuiteOptions): TestSuite[
   const cases = config.tests.cases.map((c) => applyDefaults(c, config.tests.defaults));
   const several = config.prompts.length > 1;
   return config.prompts.map((p, i) => {
-    const prompt = promptfooPrompt(p);
+    const prompt = promptfooPrompt(p, options.files);
     const suiteName = several ? `${name} › ${p.label}` : name;
     const promptPath = p.file && p.kind === 'promptFile' ? projectPath(options.root, p.file) : `${name}#${p.label}`;
     if ('error' in prompt) return emptySuite(suiteName, path, [prompt.error]);

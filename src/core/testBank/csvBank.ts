@@ -1,6 +1,7 @@
 // CSV test banks, promptfoo's layout: one column per variable, `__expected…` columns in the `type:value`
 // shorthand, `__description`, `__threshold`, `__metric`, `__prefix`/`__suffix`, `__metadata:<key>`.
 import { dirname } from 'node:path';
+import type { FileAccess } from '../files/safeFiles';
 import { parseAssertionShorthand } from '../assertions/assertionShorthand';
 import type { AssertionSpec } from '../assertions/assertionTypes';
 import { assignIds, diagnostic, normalizeAssertion, type CaseLocation, type UnidentifiedCase } from './normalizeCase';
@@ -71,7 +72,7 @@ export function parseCsv(text: string): { records: CsvRecord[]; error?: { messag
 }
 
 /** Parses a CSV bank. Rows become cases; problems become diagnostics with the row's lines. */
-export function parseCsvBank(text: string, file: string, baseDir = dirname(file)): TestBank {
+export function parseCsvBank(text: string, file: string, files: FileAccess, baseDir = dirname(file)): TestBank {
   const diagnostics: BankDiagnostic[] = [];
   const { records, error } = parseCsv(text);
   if (error) diagnostics.push(diagnostic(file, 'error', 'csv-syntax', error.message, lineRange(error.line)));
@@ -88,7 +89,7 @@ export function parseCsvBank(text: string, file: string, baseDir = dirname(file)
   const cases: UnidentifiedCase[] = [];
   records.slice(1).forEach((rec, index) => {
     const range = lineRange(rec.firstLine, rec.lastLine, lineLengths[rec.lastLine] ?? 0);
-    const loc: CaseLocation = { file, index, range, baseDir };
+    const loc: CaseLocation = { file, index, range, baseDir, files };
     if (rec.fields.length !== header.length) {
       diagnostics.push(
         diagnostic(file, 'warning', 'csv-columns', `row has ${rec.fields.length} fields but the header has ${header.length}`, range),

@@ -1,9 +1,8 @@
 // Loading tests from files and from a prompt file's `tests:` value (a path, a list of paths, an inline list).
-import { readFileSync } from 'node:fs';
 import { extname, relative } from 'node:path';
 import { isRecord } from '../assertions/valueUtils';
+import { expandGlobConfined, hasGlob, readTextFile, type FileAccess } from '../files/safeFiles';
 import { parseCsvBank } from './csvBank';
-import { expandGlob, hasGlob } from './fileGlob';
 import { parseJsonlBank } from './jsonlBank';
 import { applyDefaults, assignIds, diagnostic } from './normalizeCase';
 import type { PositionAt } from './positions';
@@ -17,11 +16,11 @@ import type { Range } from '../types';
 export const TEST_BANK_EXTENSIONS = ['.yaml', '.yml', '.json', '.csv', '.jsonl'] as const;
 
 /** Parses test bank text by the file's extension (`.yaml`/`.yml`/`.json`, `.csv`, `.jsonl`). */
-export function parseTestBank(text: string, file: string): TestBank {
+export function parseTestBank(text: string, file: string, files: FileAccess): TestBank {
   const ext = extname(file).toLowerCase();
-  if (ext === '.csv') return parseCsvBank(text, file);
-  if (ext === '.jsonl') return parseJsonlBank(text, file);
-  if (ext === '.yaml' || ext === '.yml' || ext === '.json') return parseYamlBank(text, file);
+  if (ext === '.csv') return parseCsvBank(text, file, files);
+  if (ext === '.jsonl') return parseJsonlBank(text, file, files);
+  if (ext === '.yaml' || ext === '.yml' || ext === '.json') return parseYamlBank(text, file, files);
   return {
     cases: [],
     defaults: {},
@@ -30,16 +29,17 @@ export function parseTestBank(text: string, file: string): TestBank {
   };
 }
 
-/** Reads and parses one test bank file. A missing or unreadable file is a diagnostic, never a throw. */
-export function loadTestBankFile(path: string): TestBank {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file-not-found' : 'file-unreadable';
-    return { cases: [], defaults: {}, diagnostics: [diagnostic(path, 'error', code, `cannot read test file ${path}: ${(e as Error).message}`, undefined)], file: path };
+/**
+ * Reads and parses one test bank file under the file policy. A missing, unreadable or refused file (outside
+ * the workspace, not a regular file, over the size limit) is a diagnostic, never a throw.
+ */
+export function loadTestBankFile(path: string, files: FileAccess): TestBank {
+  const read = readTextFile(path, files);
+  if ('error' in read) {
+    const message = read.error.code === 'file-not-found' ? `cannot read test file ${path}: no such file` : read.error.message;
+    return { cases: [], defaults: {}, diagnostics: [diagnostic(path, 'error', read.error.code, message, undefined)], file: path };
   }
-  return parseTestBank(text, path);
+  return parseTestBank(read.text, path, files);
 }
 
 /** Where a `tests:` value is written, so problems with it point at it. */
@@ -51,6 +51,8 @@ export interface TestsSource {
   positionAt?: PositionAt;
   /** Range of the whole value, used when there is no node. */
   range?: Range;
+  /** What the `tests:` value may read: bank files, globs, `file://` values. */
+  files: FileAccess;
 }
 
 /** Adds a file's cases, its own defaults applied (a file's `defaults` cover only that file), and its diagnostics. */
@@ -85,22 +87,28 @@ function loadPath(ref: string, baseDir: string, source: TestsSource, index: numb
     into.diagnostics.push(diagnostic(source.file, 'error', 'unsupported', `tests from "${ref}" are not supported: use .yaml, .json, .csv or .jsonl files`, where));
     return;
   }
-  const files = expandGlob(pattern, baseDir);
+  const expanded = expandGlobConfined(pattern, baseDir, source.files);
+  if ('error' in expanded) {
+    const severity = expanded.error.code === 'restricted' ? 'info' : 'error';
+    into.diagnostics.push(diagnostic(source.file, severity, expanded.error.code, `tests: ${expanded.error.message}`, where));
+    return;
+  }
+  const files = expanded.files;
   if (files.length === 0) {
     into.diagnostics.push(diagnostic(source.file, 'warning', 'file-not-found', `no test file matches ${ref}`, where));
     return;
   }
   for (const f of files) {
-    const bank = loadTestBankFile(f);
-    // A missing file named explicitly is reported where it is referenced, not in the missing file.
-    for (const d of bank.diagnostics) {
-      if (d.code === 'file-not-found' && d.file === f && !hasGlob(pattern)) {
-        d.file = source.file;
-        d.range = where ?? d.range;
-        d.message = `test file not found: ${relative(baseDir, f) || f}`;
-      }
+    // A file that cannot be read is reported where it is named (a missing one only when named plainly).
+    const read = readTextFile(f, source.files, hasGlob(pattern) ? relative(baseDir, f) || f : pattern);
+    if ('error' in read) {
+      const missing = read.error.code === 'file-not-found';
+      if (missing && hasGlob(pattern)) continue;
+      const message = missing ? `test file not found: ${relative(baseDir, f) || f}` : `tests: ${read.error.message}`;
+      into.diagnostics.push(diagnostic(source.file, 'error', read.error.code, message, where));
+      continue;
     }
-    mergeInto(into, bank);
+    mergeInto(into, parseTestBank(read.text, f, source.files));
   }
 }
 
@@ -131,7 +139,7 @@ export function resolveTests(raw: unknown, baseDir: string, source: TestsSource)
     const diags: BankDiagnostic[] = [];
     const nodes = seqItems(source.node);
     const cases = inline.flatMap(({ raw: item, index }) => {
-      const [c] = casesFromList([item], [nodes[index]], source.positionAt, source.file, baseDir, diags);
+      const [c] = casesFromList([item], [nodes[index]], source.positionAt, source.file, baseDir, source.files, diags);
       return c ? [{ ...c, source: { file: source.file, index } }] : [];
     });
     bank.cases.push(...assignIds(cases, source.file));

@@ -1,8 +1,8 @@
 // Turns a raw test case (parsed YAML/JSON/CSV row) into a `TestCase`, reporting problems as diagnostics.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { basename, extname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { readTextFile, type FileAccess, type FileRefusalCode } from '../files/safeFiles';
+import { parseYamlLimited } from '../files/yamlLimits';
 import { checkAssertion } from '../assertions/assertionRegistry';
 import type { AssertionSpec } from '../assertions/assertionTypes';
 import { isRecord } from '../assertions/valueUtils';
@@ -21,6 +21,8 @@ export interface CaseLocation {
   keyRanges?: Record<string, Range | undefined>;
   /** Folder `file://` references resolve against. */
   baseDir: string;
+  /** What `file://` references may read. */
+  files: FileAccess;
 }
 
 const CASE_KEYS = new Set(['description', 'vars', 'assert', 'threshold', 'repeat', 'options', 'metadata']);
@@ -33,24 +35,39 @@ export function diagnostic(file: string, severity: Severity, code: string, messa
   return { file, severity, code, message, range: range ?? ZERO_RANGE };
 }
 
-/** Reads a `file://` value relative to `baseDir`: JSON and YAML files are parsed, anything else is text. */
-export function loadFileValue(ref: string, baseDir: string): { value: unknown } | { error: string } {
+/**
+ * Reads a `file://` value relative to `baseDir` under the file policy: JSON and YAML files are parsed,
+ * anything else is text. In Restricted Mode nothing is read.
+ */
+export function loadFileValue(ref: string, baseDir: string, files: FileAccess): { value: unknown } | { error: string; code: FileRefusalCode | 'file-syntax' } {
   const rel = ref.slice('file://'.length);
   const abs = isAbsolute(rel) ? rel : resolve(baseDir, rel);
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch {
-    return { error: `file not found: ${rel}` };
-  }
+  if (files.restricted) return { error: `${ref} is not read in Restricted Mode: trust the workspace to load it`, code: 'restricted' };
+  const read = readTextFile(abs, files, rel);
+  if ('error' in read) return { error: read.error.code === 'file-not-found' ? `file not found: ${rel}` : read.error.message, code: read.error.code };
   const ext = extname(abs).toLowerCase();
-  try {
-    if (ext === '.json') return { value: JSON.parse(text) };
-    if (ext === '.yaml' || ext === '.yml') return { value: parseYaml(text) };
-  } catch (e) {
-    return { error: `${rel} does not parse: ${(e as Error).message}` };
+  if (ext === '.json') {
+    try {
+      return { value: JSON.parse(read.text) };
+    } catch (e) {
+      return { error: `${rel} does not parse: ${(e as Error).message}`, code: 'file-syntax' };
+    }
   }
-  return { value: text };
+  if (ext === '.yaml' || ext === '.yml') {
+    const parsed = parseYamlLimited(read.text);
+    return 'error' in parsed ? { error: `${rel} does not parse: ${parsed.error}`, code: 'file-syntax' } : parsed;
+  }
+  return { value: read.text };
+}
+
+/** The diagnostic code of a `file://` value that did not load (the historical `file-not-found` for missing or unparsable files). */
+function loadCode(code: FileRefusalCode | 'file-syntax'): string {
+  return code === 'file-syntax' || code === 'file-unreadable' ? 'file-not-found' : code;
+}
+
+/** Restricted Mode's "not read" is a note, not a problem with the file. */
+function loadSeverity(code: FileRefusalCode | 'file-syntax'): Severity {
+  return code === 'restricted' ? 'info' : 'error';
 }
 
 const isFileRef = (v: unknown): v is string => typeof v === 'string' && v.startsWith('file://');
@@ -64,8 +81,8 @@ function resolveAssertValue(spec: AssertionSpec, loc: CaseLocation, range: Range
     spec.value = `file://${isAbsolute(rel) ? rel : resolve(loc.baseDir, rel)}`;
     return;
   }
-  const loaded = loadFileValue(spec.value, loc.baseDir);
-  if ('error' in loaded) diags.push(diagnostic(loc.file, 'error', 'file-not-found', loaded.error as string, range));
+  const loaded = loadFileValue(spec.value, loc.baseDir, loc.files);
+  if ('error' in loaded) diags.push(diagnostic(loc.file, loadSeverity(loaded.code), loadCode(loaded.code), loaded.error, range));
   else spec.value = loaded.value;
 }
 
@@ -105,9 +122,9 @@ function normalizeVars(raw: unknown, loc: CaseLocation, diags: BankDiagnostic[])
   const vars: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (isFileRef(v) && !/\.(m?js|cjs|py)$/i.test(v)) {
-      const loaded = loadFileValue(v, loc.baseDir);
+      const loaded = loadFileValue(v, loc.baseDir, loc.files);
       if ('error' in loaded) {
-        diags.push(diagnostic(loc.file, 'error', 'file-not-found', `vars.${k}: ${loaded.error}`, loc.keyRanges?.vars ?? loc.range));
+        diags.push(diagnostic(loc.file, loadSeverity(loaded.code), loadCode(loaded.code), `vars.${k}: ${loaded.error}`, loc.keyRanges?.vars ?? loc.range));
         vars[k] = v;
       } else vars[k] = typeof loaded.value === 'string' ? loaded.value : JSON.stringify(loaded.value);
     } else if (isFileRef(v)) {

@@ -1,12 +1,12 @@
 // A promptfoo config (`promptfooconfig.yaml`) read as it is: prompts, providers, tests and defaultTest
 // normalised into Assay's model, so a team can switch without rewriting its suites.
-import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, parseDocument, parse as parseYaml, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { parseModelRef } from '../assertions/providerRef';
 import { isRecord } from '../assertions/valueUtils';
 import type { ModelParams, ModelRef, Range } from '../types';
-import { expandGlob } from './fileGlob';
+import { expandGlobConfined, readTextFile, type FileAccess } from '../files/safeFiles';
+import { parseYamlLimited, yamlValue } from '../files/yamlLimits';
 import { mergeDefaults, resolveTests } from './loadTestBank';
 import { diagnostic, normalizeDefaults } from './normalizeCase';
 import { positionsOf, rangeOf, type PositionAt } from './positions';
@@ -70,6 +70,7 @@ interface Ctx {
   baseDir: string;
   positionAt: PositionAt;
   diags: BankDiagnostic[];
+  files: FileAccess;
 }
 
 function rangeOfNode(node: unknown, ctx: Ctx): Range | undefined {
@@ -107,22 +108,21 @@ function promptsFromFile(abs: string, label: string | undefined, range: Range | 
     ctx.diags.push(diagnostic(ctx.file, 'error', 'unsupported', `prompt functions (${rel}) are not supported: use a text, JSON, YAML or .prompt file`, range));
     return [];
   }
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'file-not-found', `prompt file not found: ${rel}`, range));
+  const read = readTextFile(abs, ctx.files, rel);
+  if ('error' in read) {
+    const missing = read.error.code === 'file-not-found';
+    ctx.diags.push(diagnostic(ctx.file, 'error', read.error.code, missing ? `prompt file not found: ${rel}` : `prompts: ${read.error.message}`, range));
     return [];
   }
+  const text = read.text;
   if (ext === '.json') return [{ label: label ?? rel, kind: isChatJson(text) ? 'chat' : 'text', template: text, file: abs, range }];
   if (ext === '.yaml' || ext === '.yml') {
-    try {
-      const v: unknown = parseYaml(text);
-      if (Array.isArray(v)) return [{ label: label ?? rel, kind: 'chat', template: JSON.stringify(v), file: abs, range }];
-    } catch (e) {
-      ctx.diags.push(diagnostic(ctx.file, 'error', 'yaml-syntax', `${rel}: ${(e as Error).message.split('\n')[0]}`, range));
+    const parsed = parseYamlLimited(text);
+    if ('error' in parsed) {
+      ctx.diags.push(diagnostic(ctx.file, 'error', 'yaml-syntax', `${rel}: ${parsed.error}`, range));
       return [];
     }
+    if (Array.isArray(parsed.value)) return [{ label: label ?? rel, kind: 'chat', template: JSON.stringify(parsed.value), file: abs, range }];
   }
   const parts = text.split(/^---\s*$/m).map((p) => p.trim()).filter((p) => p !== '');
   return parts.map((p, i) => ({
@@ -138,7 +138,12 @@ function promptFromString(s: string, label: string | undefined, range: Range | u
   if (s.startsWith('file://')) {
     // `file://prompts.py:make_prompt` names a function in a script: find the file to report it unsupported.
     const pattern = s.slice('file://'.length).replace(/(\.(?:m?js|cjs|py|ts)):[A-Za-z_$][\w$]*$/, '$1');
-    const files = expandGlob(pattern, ctx.baseDir);
+    const expanded = expandGlobConfined(pattern, ctx.baseDir, ctx.files);
+    if ('error' in expanded) {
+      ctx.diags.push(diagnostic(ctx.file, expanded.error.code === 'restricted' ? 'info' : 'error', expanded.error.code, `prompts: ${expanded.error.message}`, range));
+      return [];
+    }
+    const files = expanded.files;
     if (files.length === 0) ctx.diags.push(diagnostic(ctx.file, 'warning', 'file-not-found', `no prompt file matches ${s}`, range));
     return files.flatMap((f) => promptsFromFile(f, files.length === 1 ? label : undefined, range, ctx));
   }
@@ -233,23 +238,24 @@ function loadDefaultTest(raw: unknown, node: unknown, ctx: Ctx): TestDefaults {
   if (typeof raw === 'string' && raw.startsWith('file://')) {
     const rel = raw.slice('file://'.length);
     const abs = isAbsolute(rel) ? rel : resolve(ctx.baseDir, rel);
-    try {
-      const value: unknown = parseYaml(readFileSync(abs, 'utf8'));
-      return normalizeDefaults(value, { file: abs, index: -1, baseDir: dirname(abs) }, ctx.diags);
-    } catch (e) {
-      ctx.diags.push(diagnostic(ctx.file, 'error', 'file-not-found', `defaultTest ${rel}: ${(e as Error).message.split('\n')[0]}`, rangeOfNode(node, ctx)));
+    const read = readTextFile(abs, ctx.files, rel);
+    const parsed = 'error' in read ? { error: read.error.message } : parseYamlLimited(read.text);
+    if ('error' in parsed) {
+      const code = 'error' in read && read.error.code !== 'file-not-found' ? read.error.code : 'file-not-found';
+      ctx.diags.push(diagnostic(ctx.file, 'error', code, `defaultTest ${rel}: ${parsed.error}`, rangeOfNode(node, ctx)));
       return {};
     }
+    return normalizeDefaults(parsed.value, { file: abs, index: -1, baseDir: dirname(abs), files: ctx.files }, ctx.diags);
   }
   const keyRanges: Record<string, Range | undefined> = {};
   if (isMap(node)) for (const pair of node.items) if (isScalar(pair.key)) keyRanges[String(pair.key.value)] = rangeOfNode(pair.value, ctx);
   const assertRanges = itemNodes(childNode(node, 'assert')).map((n) => rangeOfNode(n, ctx));
-  return normalizeDefaults(raw, { file: ctx.file, index: -1, baseDir: ctx.baseDir, range: rangeOfNode(node, ctx), keyRanges, assertRanges }, ctx.diags);
+  return normalizeDefaults(raw, { file: ctx.file, index: -1, baseDir: ctx.baseDir, files: ctx.files, range: rangeOfNode(node, ctx), keyRanges, assertRanges }, ctx.diags);
 }
 
 /** Parses promptfoo config text. `file` names it in diagnostics; relative paths resolve against its folder. */
-export function parsePromptfooConfig(text: string, file: string): PromptfooConfig {
-  const ctx: Ctx = { file, baseDir: dirname(file), positionAt: positionsOf(text), diags: [] };
+export function parsePromptfooConfig(text: string, file: string, files: FileAccess): PromptfooConfig {
+  const ctx: Ctx = { file, baseDir: dirname(file), positionAt: positionsOf(text), diags: [], files };
   const doc = parseDocument(text, { prettyErrors: false });
   for (const e of doc.errors) ctx.diags.push(diagnostic(file, 'error', 'yaml-syntax', e.message.split('\n')[0], rangeOf(ctx.positionAt, e.pos[0], e.pos[1])));
   const empty: PromptfooConfig = { file, prompts: [], providers: [], tests: { cases: [], defaults: {}, diagnostics: [], file }, diagnostics: ctx.diags };
@@ -257,7 +263,13 @@ export function parsePromptfooConfig(text: string, file: string): PromptfooConfi
   if (doc.errors.length > 0) return empty;
   let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: 1000 });
+    const read = yamlValue(doc, text.length);
+    if ('bomb' in read) {
+      const at = read.bomb.offset === undefined ? undefined : rangeOf(ctx.positionAt, read.bomb.offset, read.bomb.offset + 1);
+      ctx.diags.push(diagnostic(file, 'error', 'yaml-aliases', read.bomb.message, at));
+      return empty;
+    }
+    value = read.value;
   } catch (e) {
     ctx.diags.push(diagnostic(file, 'error', 'yaml-syntax', (e as Error).message, undefined));
   }
@@ -276,7 +288,7 @@ export function parsePromptfooConfig(text: string, file: string): PromptfooConfi
   const prompts = loadPrompts(value.prompts, childNode(root, 'prompts'), ctx);
   const providers = loadProviders(value.providers, childNode(root, 'providers'), ctx);
   const testsNode = childNode(root, 'tests');
-  const tests = resolveTests(value.tests, ctx.baseDir, { file, node: testsNode, positionAt: ctx.positionAt, range: rangeOfNode(testsNode, ctx) });
+  const tests = resolveTests(value.tests, ctx.baseDir, { file, node: testsNode, positionAt: ctx.positionAt, range: rangeOfNode(testsNode, ctx), files });
   let defaults = loadDefaultTest(value.defaultTest, childNode(root, 'defaultTest'), ctx);
   const repeat = isRecord(value.evaluateOptions) ? value.evaluateOptions.repeat : undefined;
   if (typeof repeat === 'number' && Number.isInteger(repeat) && repeat >= 1 && defaults.repeat === undefined) defaults = mergeDefaults(defaults, { repeat });
@@ -287,18 +299,16 @@ export function parsePromptfooConfig(text: string, file: string): PromptfooConfi
 }
 
 /** Reads and parses a promptfoo config file; an unreadable file is a diagnostic, never a throw. */
-export function loadPromptfooConfig(path: string): PromptfooConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
+export function loadPromptfooConfig(path: string, files: FileAccess): PromptfooConfig {
+  const read = readTextFile(path, files);
+  if ('error' in read) {
     return {
       file: path,
       prompts: [],
       providers: [],
       tests: { cases: [], defaults: {}, diagnostics: [], file: path },
-      diagnostics: [diagnostic(path, 'error', 'file-not-found', `cannot read ${path}: ${(e as Error).message}`, undefined)],
+      diagnostics: [diagnostic(path, 'error', read.error.code, read.error.code === 'file-not-found' ? `cannot read ${path}: no such file` : read.error.message, undefined)],
     };
   }
-  return parsePromptfooConfig(text, path);
+  return parsePromptfooConfig(read.text, path, files);
 }

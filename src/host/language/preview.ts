@@ -4,6 +4,7 @@ import type { Ctx } from '../context';
 import { isTrusted, RESTRICTED_REASON } from '../trust';
 import { isPromptDocument, type PromptDocuments, type PromptState } from './promptDocuments';
 import { previewNotice, previewText, type PreviewFormat } from './previewText';
+import { hostFileAccess } from '../fileAccess';
 
 /** URI scheme of the read-only rendered-prompt documents. */
 export const PREVIEW_SCHEME = 'assay-preview';
@@ -147,7 +148,7 @@ export class PromptPreview implements vscode.TextDocumentContentProvider, vscode
     if (!doc.tests) return [];
     const base = doc.dir ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     if (base === undefined) return [];
-    return core.resolveTests(doc.tests.value, base, { file: doc.path ?? document.uri.toString(), range: doc.tests.range }).cases;
+    return core.resolveTests(doc.tests.value, base, { file: doc.path ?? document.uri.toString(), range: doc.tests.range, files: hostFileAccess() }).cases;
   }
 
   /**

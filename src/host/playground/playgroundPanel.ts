@@ -37,6 +37,7 @@ import { WebviewHost } from '../webview/webviewHost';
 import { buildCatalog } from './modelCatalog';
 import { caseValues, coerceValues, inputFields, promptFileInfo } from './playgroundInputs';
 import { PlaygroundSession, type PromptSource } from './playgroundSession';
+import { hostFileAccess } from '../fileAccess';
 
 /** How long edits settle before the panel hears that the file changed. */
 const FILE_CHANGE_DEBOUNCE_MS = 150;
@@ -223,7 +224,7 @@ export class PlaygroundPanel implements vscode.Disposable {
     if ('error' in parsed) return { cases: [], problems: [parsed.error] };
     const { doc, source } = parsed;
     if (!doc.tests) return { cases: [], problems: [] };
-    const bank = resolveTests(doc.tests.value, doc.dir ?? (source.path ? dirname(source.path) : '.'), { file: source.path ?? source.label, range: doc.tests.range });
+    const bank = resolveTests(doc.tests.value, doc.dir ?? (source.path ? dirname(source.path) : '.'), { file: source.path ?? source.label, range: doc.tests.range, files: hostFileAccess() });
     const fields = inputFields(doc);
     const cases = bank.cases.slice(0, 500).map((c, i) => ({ label: c.description ?? `case ${i + 1}`, values: caseValues(fields, c.vars) }));
     return { cases, problems: bank.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message) };

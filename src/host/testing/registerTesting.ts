@@ -17,6 +17,7 @@ import { promptForBank } from './pairing';
 import { BANK_SELECTOR, TestCodeLensProvider } from './testCodeLens';
 import { TestTree } from './testTree';
 import { currentTextSync } from '../workspaceText';
+import { hostFileAccess } from '../fileAccess';
 
 /** Arguments of `assay.addToTestBank` (the results panel, the playground and the trace explorer pass them). */
 export interface AddToTestBankArgs {
@@ -90,7 +91,7 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
   /** What a bank runs as: against the prompt beside it, else against a prompt whose tests: names it. */
   const bankTarget = async (path: string): Promise<SuiteTarget | undefined> => {
     const core = await loadTestingCore();
-    const paired = core.targetForBank(path, readConfig().defaultModels);
+    const paired = core.targetForBank(path, readConfig().defaultModels, hostFileAccess());
     if (paired) return paired;
     await tree.snapshot();
     const promptPath = tree.promptsOfBank(path)[0];
@@ -103,7 +104,7 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
     if (isPromptPath(path)) {
       const text = currentTextSync(path);
       if (text === undefined) return `${vscode.workspace.asRelativePath(uri, false)} cannot be read`;
-      const found = core.discoverPrompt(path, text, readConfig().defaultModels);
+      const found = core.discoverPrompt(path, text, readConfig().defaultModels, hostFileAccess());
       const targets: SuiteTarget[] = [];
       if (found.cases.length > 0) targets.push({ promptPath: path });
       if (found.pairedBank) targets.push({ promptPath: path, bankPath: found.pairedBank.bankPath });
@@ -140,7 +141,7 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
         if (line === undefined && c.target) {
           const core = await loadTestingCore();
           const text = currentTextSync(c.target.promptPath);
-          const found = text === undefined ? undefined : core.discoverPrompt(c.target.promptPath, text, readConfig().defaultModels);
+          const found = text === undefined ? undefined : core.discoverPrompt(c.target.promptPath, text, readConfig().defaultModels, hostFileAccess());
           line = [...(found?.cases ?? []), ...(found?.pairedBank?.cases ?? [])].find((x) => x.id === c.row.caseId)?.range?.start.line;
         }
         const editor = await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One });

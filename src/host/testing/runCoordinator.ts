@@ -20,6 +20,7 @@ import type { SuiteTarget } from './runPlan';
 import { summaryText, type RunGist } from './summaryText';
 import type { TestTree } from './testTree';
 import { currentText } from '../workspaceText';
+import { hostFileAccess } from '../fileAccess';
 
 /** What to run. */
 export interface RunRequest {
@@ -224,7 +225,7 @@ export class RunCoordinator implements vscode.Disposable {
         await tree.resolvedPrompt(data.promptPath);
         const core = await loadTestingCore();
         const text = await currentText(data.promptPath);
-        const found = text === undefined ? undefined : core.discoverPrompt(data.promptPath, text, readConfig().defaultModels);
+        const found = text === undefined ? undefined : core.discoverPrompt(data.promptPath, text, readConfig().defaultModels, hostFileAccess());
         if (found && found.cases.length > 0) add(`${data.promptPath}|`, { promptPath: data.promptPath });
         if (found?.pairedBank) add(`${data.promptPath}|${found.pairedBank.bankPath}`, { promptPath: data.promptPath, bankPath: found.pairedBank.bankPath });
       } else if (data.kind === 'bank') add(`${data.promptPath}|${data.bankPath}`, { promptPath: data.promptPath, bankPath: data.bankPath });
@@ -303,7 +304,7 @@ export class RunCoordinator implements vscode.Disposable {
     const core = await loadTestingCore();
     const config = readConfig();
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? (request.targets[0] ? request.targets[0].promptPath.replace(/[\\/][^\\/]*$/, '') : '.');
-    const planned = request.targets.map((t) => core.planSuite(t, { root, defaultModels: config.defaultModels, ...(request.allModels ? { allModels: true } : {}) }));
+    const planned = request.targets.map((t) => core.planSuite(t, { root, defaultModels: config.defaultModels, files: hostFileAccess(), ...(request.allModels ? { allModels: true } : {}) }));
     const failedPlan = planned.find((p) => 'error' in p);
     if (failedPlan && 'error' in failedPlan) return refuse(failedPlan.error);
     const suites = planned.map((p) => (p as { suite: TestSuite }).suite);

@@ -2,6 +2,7 @@
 // executes, through the same core builders as `assay test`. Pure (no `vscode`); in the testing bundle.
 import { resolve } from 'node:path';
 import { parseModelRef } from '../../core/assertions/providerRef';
+import type { FileAccess } from '../../core/files/safeFiles';
 import { bankFileSuite, promptFileSuite, type ModelTarget, type TestSuite } from '../../core/run/testSuite';
 import type { BankDiagnostic } from '../../core/testBank/testBankTypes';
 import { promptForBank } from './pairing';
@@ -30,6 +31,8 @@ export interface PlanOptions {
   defaultModels: string[];
   /** Add every default model to each suite's own ("Run on all models"). */
   allModels?: boolean;
+  /** What loading the suites may read. */
+  files: FileAccess;
 }
 
 /** A suite ready to run, or why not. */
@@ -49,7 +52,7 @@ const same = (a: string, b: string): boolean => resolve(a) === resolve(b);
 /** Builds the suite `target` describes. Load errors come back with their diagnostics; nothing throws. */
 export function planSuite(target: SuiteTarget, options: PlanOptions): PlannedSuite {
   const defaults = refs(options.defaultModels);
-  const suiteOptions = { root: options.root, defaultModels: defaults.map((d) => d.ref) };
+  const suiteOptions = { root: options.root, defaultModels: defaults.map((d) => d.ref), files: options.files };
   const suite = target.bankPath ? bankFileSuite(target.bankPath, target.promptPath, suiteOptions) : promptFileSuite(target.promptPath, suiteOptions);
   const errors = suite.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) return { error: `${suite.name}: ${errors[0]!.message}${errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})` : ''}`, diagnostics: errors, target };
@@ -76,12 +79,12 @@ export function planSuite(target: SuiteTarget, options: PlanOptions): PlannedSui
  * The suite a bank file runs as: the cases `tests:` of its paired prompt loads from it (so the run lands on
  * the prompt's items), or the bank on its own against that prompt. Undefined without a prompt beside it.
  */
-export function targetForBank(bankPath: string, defaultModels: readonly string[]): SuiteTarget | undefined {
+export function targetForBank(bankPath: string, defaultModels: readonly string[], files: FileAccess): SuiteTarget | undefined {
   const promptPath = promptForBank(bankPath);
   if (!promptPath) return undefined;
-  const text = readText(promptPath);
+  const text = readText(promptPath, files);
   if (text === undefined) return undefined;
-  const found = discoverPrompt(promptPath, text, defaultModels);
+  const found = discoverPrompt(promptPath, text, defaultModels, files);
   if (found.bankFiles.some((f) => same(f, bankPath))) return { promptPath, fromFile: bankPath };
   return { promptPath, bankPath };
 }

@@ -13,6 +13,7 @@ import type { Core } from '../language/lazyCore';
 import { pairedBankOf } from './pairing';
 import { scanInlineTests, scanJsonlBank, scanYamlBank, type CaseLine } from './lensScan';
 import type { RunCoordinator } from './runCoordinator';
+import { hostFileAccess } from '../fileAccess';
 
 /** Test bank files the lenses apply to (they also need a prompt file to run against). */
 export const BANK_SELECTOR: vscode.DocumentSelector = [
@@ -118,19 +119,23 @@ export class TestCodeLensProvider implements vscode.CodeLensProvider {
   resolveCodeLens(lens: vscode.CodeLens): vscode.CodeLens {
     if (!(lens instanceof CountLens)) return lens;
     const { doc, core, document } = lens;
+    if (!isTrusted()) {
+      // Counting reads bank files: in Restricted Mode the lens says so and reads nothing.
+      lens.command = { title: RESTRICTED, tooltip: 'Restricted Mode: trust the workspace to load test files, render templates and call models', command: 'assay.runTestBank', arguments: [document.uri] };
+      return lens;
+    }
     // The language core (already loaded for this file's diagnostics) loads the banks; the runner stays unloaded.
     const path = document.uri.fsPath;
     const dir = dirname(path);
-    let n = doc.tests ? core.resolveTests(doc.tests.value, dir, { file: path, range: doc.tests.range }).cases.length : 0;
+    const files = hostFileAccess();
+    let n = doc.tests ? core.resolveTests(doc.tests.value, dir, { file: path, range: doc.tests.range, files }).cases.length : 0;
     const paired = pairedBankOf(path);
     const named = doc.tests && (typeof doc.tests.value === 'string' ? [doc.tests.value] : Array.isArray(doc.tests.value) ? doc.tests.value.filter((v): v is string => typeof v === 'string') : []);
-    if (paired && !(named ?? []).some((v) => basename(v.replace(/^file:\/\//, '')) === basename(paired))) n += core.resolveTests(basename(paired), dir, { file: path }).cases.length;
+    if (paired && !(named ?? []).some((v) => basename(v.replace(/^file:\/\//, '')) === basename(paired))) n += core.resolveTests(basename(paired), dir, { file: path, files }).cases.length;
     const models = doc.models.length > 0 ? [...new Set(doc.models.map((m) => `${m.ref.provider}:${m.ref.model}`))] : readConfig().defaultModels;
     const m = models.length;
     const counts = `${n} case${n === 1 ? '' : 's'} × ${m} model${m === 1 ? '' : 's'}`;
-    lens.command = isTrusted()
-      ? { title: `▶ Run test bank (${counts})`, tooltip: `Run ${counts} (${models.join(', ')})`, command: 'assay.runTestBank', arguments: [document.uri] }
-      : { title: RESTRICTED, tooltip: 'Restricted Mode: trust the workspace to render templates and call models', command: 'assay.runTestBank', arguments: [document.uri] };
+    lens.command = { title: `▶ Run test bank (${counts})`, tooltip: `Run ${counts} (${models.join(', ')})`, command: 'assay.runTestBank', arguments: [document.uri] };
     return lens;
   }
 

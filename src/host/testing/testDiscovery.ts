@@ -2,10 +2,10 @@
 // `tests:` (inline, with ranges in the prompt file; or from bank files, with ranges there), and a bank
 // beside it that `tests:` does not name (`NAME.tests.yaml` pairs with `NAME.prompt`, as in the CLI).
 // Pure (no `vscode`): part of the lazily loaded testing bundle, tested in Node.
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isSeq, parseDocument, type Node } from 'yaml';
 import { formatModelRef } from '../../core/assertions/providerRef';
+import { readTextFile, type FileAccess } from '../../core/files/safeFiles';
 import { parsePromptFile } from '../../core/promptFile/parsePromptFile';
 import type { PromptDocument } from '../../core/promptFile/promptDocument';
 import { loadTestBankFile, resolveTests } from '../../core/testBank/loadTestBank';
@@ -74,13 +74,17 @@ export function promptModels(doc: PromptDocument, defaultModels: readonly string
   return doc.models.length > 0 ? [...new Set(doc.models.map((m) => formatModelRef(m.ref)))] : [...defaultModels];
 }
 
-/** Reads a prompt file's tests; never throws (problems are diagnostics). */
-export function discoverPrompt(promptPath: string, text: string, defaultModels: readonly string[]): DiscoveredPrompt {
+/**
+ * Reads a prompt file's tests under the file policy; never throws (problems are diagnostics). In Restricted
+ * Mode (`files.restricted`) globs are not expanded and `file://` values not read.
+ */
+export function discoverPrompt(promptPath: string, text: string, defaultModels: readonly string[], files: FileAccess): DiscoveredPrompt {
   const doc = parsePromptFile(text, { path: promptPath });
   const dir = dirname(promptPath);
   const where = doc.tests ? testsNode(doc) : undefined;
   const bank = resolveTests(doc.tests?.value, dir, {
     file: promptPath,
+    files,
     ...(where ? { node: where.node, positionAt: where.positionAt } : {}),
     ...(doc.tests ? { range: doc.tests.range } : {}),
   });
@@ -91,18 +95,15 @@ export function discoverPrompt(promptPath: string, text: string, defaultModels: 
   const result: DiscoveredPrompt = { promptPath, models: promptModels(doc, defaultModels), cases: toDiscovered(bank.cases), bankFiles, diagnostics: bank.diagnostics };
   const paired = pairedBankOf(promptPath);
   if (paired && !named.has(resolve(paired))) {
-    const loaded = loadTestBankFile(paired);
+    const loaded = loadTestBankFile(paired, files);
     result.pairedBank = { bankPath: paired, cases: toDiscovered(loaded.cases) };
     result.diagnostics.push(...loaded.diagnostics);
   }
   return result;
 }
 
-/** Reads a file, or undefined when it cannot be read. */
-export function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
+/** Reads a file under the file policy, or undefined when it cannot be read. */
+export function readText(path: string, files: FileAccess): string | undefined {
+  const read = readTextFile(path, files);
+  return 'error' in read ? undefined : read.text;
 }

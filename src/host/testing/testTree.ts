@@ -12,6 +12,7 @@ import { promptForBank, promptHasTests } from './pairing';
 import type { SuiteTarget } from './runPlan';
 import type { DiscoveredCase, DiscoveredPrompt } from './testDiscovery';
 import { currentText } from '../workspaceText';
+import { hostFileAccess } from '../fileAccess';
 
 /** What an item stands for. */
 export type ItemData =
@@ -207,7 +208,7 @@ export class TestTree implements vscode.Disposable {
     const text = await currentText(data.promptPath);
     if (text === undefined) return;
     const core = await loadTestingCore();
-    const found = core.discoverPrompt(data.promptPath, text, readConfig().defaultModels);
+    const found = core.discoverPrompt(data.promptPath, text, readConfig().defaultModels, hostFileAccess());
     this.fill(item, found);
     this.resolved.add(data.promptPath);
     item.canResolveChildren = false;

@@ -19,6 +19,7 @@ import type { Ctx } from '../context';
 import { isTrusted, RESTRICTED_REASON } from '../trust';
 import { VERSION_SCHEME } from './traceCommandIds';
 import { readStoredFile, resolveStoredPath } from './workspaceFiles';
+import { hostFileAccess } from '../fileAccess';
 
 /** The history store, or a message saying why there is none. */
 export async function storeOrExplain(ctx: Ctx): Promise<TraceStore | undefined> {
@@ -43,6 +44,7 @@ function replayer(ctx: Ctx, store: TraceStore, options: { signal?: AbortSignal; 
     readFile: readStoredFile,
     grading: createGradingContext(engine, grading(), options.signal ? { signal: options.signal } : {}),
     trusted: isTrusted(),
+    files: hostFileAccess(),
     limits: readConfig().limits,
     store,
     ...options,

@@ -53,6 +53,8 @@ export interface SessionOptions {
    * "No, I don't trust the authors". Default: trust is disabled, so every folder is trusted.
    */
   restricted?: boolean;
+  /** Called with the copied workspace before code-server starts: add files a fixture cannot hold (symlinks to devices). */
+  prepare?: (workspace: string) => void;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function startSession(options: SessionOptions = {}): Promise<E2eSes
   const extensionsDir = join(scratch, 'extensions');
   const workspace = join(scratch, 'workspace');
   cpSync(join(REPO_ROOT, 'test', 'fixtures', options.fixture ?? 'workspace'), workspace, { recursive: true });
+  options.prepare?.(workspace);
 
   scratchDirs.add(scratch);
   const cleanups: (() => unknown)[] = [
