@@ -196,7 +196,10 @@ async function runEntry(entry: Entry, mocks: Mocks, opts: Options): Promise<Outc
 
   fs.rmSync(path.join(out, 'assay.json'), { force: true });
   takeRequests(mocks);
-  const a = await run(process.execPath, [opts.assayCli, 'test', entry.config, '--json', path.join(out, 'assay.json'), '--no-history', '--no-cache'], cwd, env, opts.timeoutMs);
+  // Assay runs from the root of the copy, as a CI job runs at the root of its repository: that folder is
+  // Assay's project folder, which bounds the files a config may read. promptfoo resolves every path from
+  // the config's folder whatever the working folder, and runs there.
+  const a = await run(process.execPath, [opts.assayCli, 'test', entry.config, '--json', path.join(out, 'assay.json'), '--no-history', '--no-cache'], entry.dir, env, opts.timeoutMs);
   const assay: ToolRun = { ...a, json: readJson(path.join(out, 'assay.json')), requests: takeRequests(mocks) };
   fs.writeFileSync(path.join(out, 'assay.run.json'), JSON.stringify({ ...assay, json: undefined }, null, 1));
 
