@@ -24,13 +24,15 @@ const VENDORED = {
   openai: 'openai.cjs',
   '@anthropic-ai/sdk': 'anthropic.cjs',
   'gpt-tokenizer/encoding/o200k_base': 'tokenizer.cjs',
+  // The TypeScript compiler of file:// TypeScript providers (promptfoo configs).
+  sucrase: 'sucrase.cjs',
 };
 const vendorPlugin = {
   name: 'vendor-sdks',
   setup(build) {
     // `import('openai')` resolves to a one-line CommonJS shim that requires the vendored file at run time.
     // An external `import()` would go through Node's ESM loader (~40 ms for the SDK); a `require` does not.
-    build.onResolve({ filter: /^(openai|@anthropic-ai\/sdk|gpt-tokenizer\/encoding\/o200k_base)$/ }, (args) => ({
+    build.onResolve({ filter: /^(openai|@anthropic-ai\/sdk|gpt-tokenizer\/encoding\/o200k_base|sucrase)$/ }, (args) => ({
       path: args.path,
       namespace: 'vendor-shim',
     }));
@@ -110,7 +112,7 @@ const builds = [
   },
   {
     ...node,
-    entryPoints: { openai: 'scripts/vendor/openai.cjs', anthropic: 'scripts/vendor/anthropic.cjs', tokenizer: 'scripts/vendor/tokenizer.cjs' },
+    entryPoints: { openai: 'scripts/vendor/openai.cjs', anthropic: 'scripts/vendor/anthropic.cjs', tokenizer: 'scripts/vendor/tokenizer.cjs', sucrase: 'scripts/vendor/sucrase.cjs' },
     outdir: join(dist, 'vendor'),
     outExtension: { '.js': '.cjs' },
     sourcemap: false,

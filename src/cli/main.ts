@@ -75,6 +75,11 @@ export async function runCli(argv: string[], io: Omit<CliIo, 'argv'>): Promise<n
 export function main(): void {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
+  // A bug that escapes into an event handler must not pass for failed tests (exit 1): it is exit 70.
+  process.on('uncaughtException', (err) => {
+    process.stderr.write(`assay: internal error: ${err.stack ?? err.message}\n`);
+    process.exit(70);
+  });
   runCli(process.argv.slice(2), {
     cwd: process.cwd(),
     env: process.env,

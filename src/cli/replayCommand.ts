@@ -12,6 +12,7 @@ import { formatReplayMarkdown, Replayer, type ReplayReport } from '../core/run/r
 import { resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
 import type { ModelRef } from '../core/types';
+import { terminalSafe } from './terminalText';
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { eachArg, positiveInt } from './cliArgs';
 
@@ -74,7 +75,7 @@ function modelFromEnv(value: string | undefined, name: string): ModelRef | undef
 
 /** The report as terminal text: the Markdown reads well as it is. */
 function printReport(report: ReplayReport, io: CliIo, json: boolean): void {
-  io.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatReplayMarkdown(report));
+  io.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : terminalSafe(formatReplayMarkdown(report)));
 }
 
 async function run(io: CliIo): Promise<number> {
@@ -96,6 +97,9 @@ async function run(io: CliIo): Promise<number> {
     keys: envKeyLookup(io.env),
     providers: [...config.endpoints, ...envProviderConfigs(io.env)],
     redactPatterns: config.history.redact,
+    trustedCode: true,
+    environment: io.env,
+    ...(config.maxResponseMB !== undefined ? { maxResponseBytes: config.maxResponseMB * 1024 * 1024 } : {}),
     log: (level, message) => {
       if (level === 'warn' || level === 'error') io.stderr.write(`assay replay: ${message}\n`);
     },
@@ -107,7 +111,7 @@ async function run(io: CliIo): Promise<number> {
     pricing: new PriceBook(config.pricing),
   });
   // The replay is added to the history; no retention here, so a CLI run never drops the user's traces.
-  const store = await TraceStore.open({ path, maxTraces: 0, redactPatterns: config.history.redact });
+  const store = await TraceStore.open({ path, maxTraces: 0, redactPatterns: config.history.redact, redactSecrets: await registry.secretsInUse() });
   try {
     const report = store.openReport;
     if (report.recovered) io.stderr.write(`assay replay: ${report.recovered.message}\n`);

@@ -1,13 +1,15 @@
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseModelRef } from '../core/assertions/providerRef';
 import { loadProjectConfig, type ProjectConfig } from '../core/config/projectConfig';
+import { createRedactor } from '../core/redact';
 import { PriceBook, type PricingOverrides } from '../core/pricing/pricing';
 import { envKeyLookup, envProviderConfigs, ProviderRegistry } from '../core/providers/providerRegistry';
 import type { ProviderConfig } from '../core/providers/providerTypes';
 import { Engine } from '../core/run/engine';
 import { DEFAULT_GRADING, type GradingSettings } from '../core/run/gradingContext';
-import { junitXml, testCaseName } from '../core/run/junit';
+import { writeJsonFile } from '../core/run/jsonFile';
+import { junitPieces, testCaseName } from '../core/run/junit';
 import { checkModels, modelsUsed } from '../core/run/preflight';
 import { jsonReport, overallPassRate, sumTotals, type CaseExecution, type ReportTotals, type RunReport } from '../core/run/runReport';
 import { runTests } from '../core/run/testRun';
@@ -19,6 +21,7 @@ import type { ModelRef } from '../core/types';
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { formatDiagnostic } from './lintCommand';
 import { eachArg, positiveInt } from './cliArgs';
+import { terminalSafe } from './terminalText';
 
 const TOOL = 'assay 0.1.0';
 
@@ -229,7 +232,8 @@ function duration(ms: number | null): string {
 }
 
 function oneLine(text: string, max = 160): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  // Only the start is shown: a reply can be megabytes long.
+  const flat = terminalSafe(text.slice(0, max * 4).replace(/\s+/g, ' ').trim());
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -244,7 +248,9 @@ function describeExecution(e: CaseExecution): string {
   return `${testCaseName(e)} — ${e.model}`;
 }
 
-function printReport(out: NodeJS.WritableStream, r: RunReport): void {
+function printReport(stdout: NodeJS.WritableStream, r: RunReport): void {
+  // Everything here is data (names, outputs, messages): no escape sequence in it may act on the terminal.
+  const out = { write: (text: string): void => void stdout.write(terminalSafe(text)) };
   const cases = new Set(r.executions.map((e) => e.caseId)).size;
   const models = r.models.length;
   out.write(`\n${r.suite.name}  (${cases} case${cases === 1 ? '' : 's'} × ${models} model${models === 1 ? '' : 's'}${r.status === 'cancelled' ? ', cancelled' : ''})\n`);
@@ -378,21 +384,33 @@ function priceAliases(suites: TestSuite[], overrides: PricingOverrides): Pricing
   return out;
 }
 
-function writeOutput(path: string, text: string): string | undefined {
+/** Writes a report file (in pieces: a report can be larger than one string may be); the problem, if any. */
+function writeOutput(path: string, write: (path: string) => void): string | undefined {
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
+    write(path);
     return undefined;
   } catch (err) {
-    return `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+    const e = err as NodeJS.ErrnoException;
+    return `cannot write ${path}: ${e.code ?? e.message ?? String(err)}`;
   }
 }
 
-async function openHistory(path: string, config: ProjectConfig): Promise<TraceStore | string> {
+function writePieces(path: string, pieces: Iterable<string>): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const piece of pieces) writeSync(fd, piece);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function openHistory(path: string, config: ProjectConfig, secrets: string[]): Promise<TraceStore | string> {
   try {
     return await TraceStore.open({
       path,
       redactPatterns: config.history.redact,
+      redactSecrets: secrets,
       ...(config.history.maxTraces !== undefined ? { maxTraces: config.history.maxTraces } : {}),
       ...(config.history.maxSizeMB !== undefined ? { maxSizeMB: config.history.maxSizeMB } : {}),
     });
@@ -405,12 +423,15 @@ async function run(io: CliIo): Promise<number> {
   const t0 = performance.now();
   const startedAt = Date.now();
   const args = parseArgs(io.argv);
-  const err = (line: string): void => void io.stderr.write(line + '\n');
+  // Until the keys are known, the patterns alone; then every secret in use (see below).
+  let redactor = createRedactor();
+  const err = (line: string): void => void io.stderr.write(terminalSafe(redactor.text(line)) + '\n');
 
   const loaded = loadProjectConfig(io.cwd, args.config, args.maxFileSizeMB);
   for (const p of loaded.problems) err(`${p.severity}: ${p.message}`);
   if (loaded.problems.some((p) => p.severity === 'error')) return 2;
   const config = loaded.config;
+  redactor = createRedactor({ patterns: config.history.redact });
 
   let historyPath: string | null = null;
   if (args.history !== undefined) historyPath = resolve(io.cwd, args.history);
@@ -501,10 +522,18 @@ async function run(io: CliIo): Promise<number> {
       keys,
       providers: endpoints,
       redactPatterns: config.history.redact,
+      // The CLI runs what the user points it at: exec:, script and http transform providers included.
+      trustedCode: true,
+      environment: io.env,
+      ...(config.maxResponseMB !== undefined ? { maxResponseBytes: config.maxResponseMB * 1024 * 1024 } : {}),
       log: (level, message) => {
         if (level === 'warn' || level === 'error') err(`${level}: ${message}`);
       },
     });
+    // One redactor for all this command writes or prints (the history gets the same secrets): every key,
+    // header value and URL credential in use, so even a key a server echoes back in odd places is caught.
+    const secrets = await registry.secretsInUse();
+    redactor = createRedactor({ patterns: config.history.redact, secrets });
     const used = modelsUsed(suites, grading);
     const preflight = [...used.problems, ...(await checkModels(used.uses, registry, keys))];
     for (const p of preflight) err(`error: ${p.message}`);
@@ -528,7 +557,7 @@ async function run(io: CliIo): Promise<number> {
     // suites and sending those calls.
     if (historyPath) {
       const path = historyPath;
-      storePromise = new Promise((resolve) => setImmediate(() => resolve(openHistory(path, config))));
+      storePromise = new Promise((resolve) => setImmediate(() => resolve(openHistory(path, config, secrets))));
     }
     const store = storePromise.then((opened) => {
       if (typeof opened === 'string') err(`warning: history is off for this run: ${opened}`);
@@ -540,7 +569,7 @@ async function run(io: CliIo): Promise<number> {
     const progress = new Progress(io.stdout, io.stdout.isTTY === true);
     const total = suites.reduce((n, s) => n + s.cases.reduce((k, c) => k + s.models.length * Math.max(1, args.repeat ?? c.repeat ?? 1), 0), 0);
     progress.start(total);
-    const reports = await Promise.all(
+    const runReports = await Promise.all(
       suites.map((suite) =>
         runTests({
           suite,
@@ -566,6 +595,9 @@ async function run(io: CliIo): Promise<number> {
     const opened = await store;
     closing = opened?.close();
 
+    // The providers redacted each call with its own key; this pass catches the rest (another provider's key
+    // in a reply, a grader's output, a header value in a message).
+    const reports = runReports.map((r) => redactor.value(r));
     for (const r of reports) printReport(io.stdout, r);
     const totals = sumTotals(reports.map((r) => r.totals));
     const elapsed = performance.now() - t0;
@@ -574,14 +606,16 @@ async function run(io: CliIo): Promise<number> {
 
     let writeFailed = false;
     if (args.json !== undefined) {
-      const problem = writeOutput(resolve(io.cwd, args.json), JSON.stringify(jsonReport(reports, { tool: TOOL, startedAt, durationMs: performance.now() - t0 }), null, 2) + '\n');
+      const report = jsonReport(reports, { tool: TOOL, startedAt, durationMs: performance.now() - t0 });
+      const problem = writeOutput(resolve(io.cwd, args.json), (path) => writeJsonFile(path, report));
       if (problem) {
         err(`error: ${problem}`);
         writeFailed = true;
       }
     }
     if (args.junit !== undefined) {
-      const problem = writeOutput(resolve(io.cwd, args.junit), junitXml(reports, { startedAt, durationMs: performance.now() - t0 }));
+      const meta = { startedAt, durationMs: performance.now() - t0 };
+      const problem = writeOutput(resolve(io.cwd, args.junit), (path) => writePieces(path, junitPieces(reports, meta)));
       if (problem) {
         err(`error: ${problem}`);
         writeFailed = true;

@@ -26,6 +26,9 @@ const BUILTIN_PATTERNS: RegExp[] = [
   /\b(?:gsk|xai|pplx|hf|ghp|gho|github_pat|AIza)[_-]?[A-Za-z0-9_-]{20,}/g,
 ];
 
+/** `user:password@` (or `token@`) in a URL: the credentials go, the scheme and host stay. */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"<>]+@/gi;
+
 export interface Redactor {
   /** Redacts secrets in a string. */
   text(s: string): string;
@@ -55,21 +58,85 @@ export function createRedactor(options: { patterns?: string[]; secrets?: string[
       re.lastIndex = 0;
       out = out.replace(re, (_m, scheme: unknown) => (typeof scheme === 'string' && /^(bearer|basic)$/i.test(scheme) ? `${scheme} ${REDACTED}` : REDACTED));
     }
+    if (out.includes('@')) out = out.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
     return out;
   };
 
-  const walk = (v: unknown, depth: number): unknown => {
-    if (typeof v === 'string') return text(v);
-    if (v === null || typeof v !== 'object' || depth > 64) return v;
-    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      out[k] = SECRET_KEYS.has(k.toLowerCase()) && x !== null && x !== undefined && x !== '' ? REDACTED : walk(x, depth + 1);
+  return { text, value: <T>(v: T) => redactValue(v, text) as T };
+}
+
+/**
+ * A deep copy of `root` with `text` applied to every string and secret-named fields replaced. Iterative,
+ * so no nesting depth overflows the stack or is left unredacted; an object met twice (a cycle, or shared)
+ * maps to the same copy.
+ */
+function redactValue(root: unknown, text: (s: string) => string): unknown {
+  if (typeof root === 'string') return text(root);
+  if (root === null || typeof root !== 'object') return root;
+  const copies = new Map<object, unknown[] | Record<string, unknown>>();
+  const work: [source: object, copy: unknown[] | Record<string, unknown>][] = [];
+  const copyOf = (v: object): unknown[] | Record<string, unknown> => {
+    let copy = copies.get(v);
+    if (!copy) {
+      copy = Array.isArray(v) ? new Array<unknown>(v.length) : {};
+      copies.set(v, copy);
+      work.push([v, copy]);
     }
-    return out;
+    return copy;
   };
+  const child = (x: unknown): unknown => (typeof x === 'string' ? text(x) : x === null || typeof x !== 'object' ? x : copyOf(x));
+  const top = copyOf(root);
+  while (work.length > 0) {
+    const [source, copy] = work.pop()!;
+    if (Array.isArray(source)) {
+      const out = copy as unknown[];
+      for (let i = 0; i < source.length; i++) out[i] = child(source[i]);
+      continue;
+    }
+    const out = copy as Record<string, unknown>;
+    for (const [k, x] of Object.entries(source as Record<string, unknown>)) {
+      out[k] = SECRET_KEYS.has(k.toLowerCase()) && x !== null && x !== undefined && x !== '' ? REDACTED : child(x);
+    }
+  }
+  return top;
+}
 
-  return { text, value: <T>(v: T) => walk(v, 0) as T };
+/**
+ * The secrets in a URL's `user:password@`: the password, the pair, and the pair as HTTP basic auth sends
+ * it (base64), so an echo of any of them is caught.
+ */
+export function urlSecrets(url: string | undefined): string[] {
+  if (!url) return [];
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  if (parsed.username === '' && parsed.password === '') return [];
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  const pair = `${user}:${password}`;
+  const out = [pair, `${parsed.username}:${parsed.password}`, Buffer.from(pair).toString('base64')];
+  // A lone token in the user part (`https://TOKEN@host`) is the secret itself.
+  out.push(password !== '' ? password : user);
+  if (password !== '' && parsed.password !== password) out.push(parsed.password);
+  return [...new Set(out)];
+}
+
+/** `url` without its `user:password@`, for messages and copies. */
+export function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === '' && parsed.password === '') return url;
+    parsed.username = '';
+    parsed.password = '';
+    const clean = parsed.toString();
+    // URL adds a trailing slash to a bare host; keep the caller's form.
+    return !url.endsWith('/') && clean.endsWith('/') && parsed.pathname === '/' ? clean.slice(0, -1) : clean;
+  } catch {
+    return url.replace(URL_CREDENTIALS, '$1');
+  }
 }
 
 /** The default redactor (built-in patterns only). */

@@ -68,6 +68,11 @@ export interface ChatRequest {
   model: ModelRef;
   messages: ChatMessage[];
   params: ModelParams;
+  /**
+   * The test case's variables, for providers that build their own request from them (promptfoo's
+   * `http` body templates, and `exec`/script providers' `context.vars`).
+   */
+  vars?: Record<string, unknown>;
 }
 
 export type ErrorKind =

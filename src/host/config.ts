@@ -25,6 +25,7 @@ export interface AssayConfig {
   endpoints: EndpointSetting[];
   concurrency: number;
   requestTimeoutSeconds: number;
+  maxResponseMB: number;
   pricing: Record<string, PriceSetting>;
   graderModel: string;
   embeddingModel: string;
@@ -45,6 +46,7 @@ export function readConfig(): AssayConfig {
     endpoints: (c.get<EndpointSetting[]>('endpoints', []) ?? []).filter((e) => e && typeof e.name === 'string' && typeof e.baseUrl === 'string'),
     concurrency: Math.max(1, c.get<number>('concurrency', 4)),
     requestTimeoutSeconds: Math.max(1, c.get<number>('requestTimeoutSeconds', 120)),
+    maxResponseMB: Math.min(4096, Math.max(1, c.get<number>('maxResponseMB', 32))),
     pricing: c.get<Record<string, PriceSetting>>('pricing', {}),
     graderModel: c.get<string>('grader.model', 'openai:gpt-4o-mini'),
     embeddingModel: c.get<string>('grader.embeddingModel', 'openai:text-embedding-3-small'),

@@ -53,6 +53,9 @@ export class Services implements vscode.Disposable {
       keys: (name) => this.ctx.keys.get(name),
       providers: configs,
       redactPatterns: config.historyRedact,
+      // Providers that run workspace code (a promptfoo config's exec:, file:// scripts) only in a trusted workspace.
+      trustedCode: vscode.workspace.isTrusted,
+      maxResponseBytes: config.maxResponseMB * 1024 * 1024,
       log: (level, message) => this.ctx.log[level](message),
     });
   }
@@ -61,7 +64,7 @@ export class Services implements vscode.Disposable {
     // The settings the engine was built from. Compared on every use as well as on change events: right
     // after a window reload the first call can come before the remote settings have arrived.
     const config = readConfig();
-    const fingerprint = JSON.stringify([config.endpoints, config.pricing, config.concurrency, config.requestTimeoutSeconds, config.historyRedact]);
+    const fingerprint = JSON.stringify([config.endpoints, config.pricing, config.concurrency, config.requestTimeoutSeconds, config.historyRedact, config.maxResponseMB, vscode.workspace.isTrusted]);
     if (this.engineInstance && fingerprint !== this.engineFingerprint) this.reconfigure();
     this.engineFingerprint = fingerprint;
     if (!this.engineInstance) {
@@ -104,6 +107,8 @@ export class Services implements vscode.Disposable {
       const store = await TraceStore.open({
         path,
         redactPatterns: config.historyRedact,
+        // The keys, header values and URL credentials in use now: caught even where no pattern would.
+        redactSecrets: await this.registry().secretsInUse(),
         maxTraces: config.historyMaxTraces,
         maxSizeMB: config.historyMaxSizeMB,
       });

@@ -10,6 +10,7 @@
 // [--latency MS] [--tps N] [--api-key KEY]` prints its URL as the first line of stdout and runs until
 // killed.
 import * as http from 'node:http';
+import * as zlib from 'node:zlib';
 import type { AddressInfo, Socket } from 'node:net';
 import {
   anthropicError,
@@ -64,9 +65,22 @@ export interface MockRequest {
  * - `hang`: never answer; with `afterChunks`, send headers and that many stream chunks first, then stall.
  * - `malformed`: a stream chunk that is not JSON after `afterChunks` chunks (a non-JSON body when not streaming).
  * - `disconnect`: drop the connection, after `afterChunks` stream chunks when given.
+ * - `close`: end the response early but cleanly: a stream stops after `afterChunks` chunks with no final
+ *   chunk; a JSON body is cut in half (truncated JSON, no content-length).
+ * - `oversize`: a well-formed reply whose text is `bytes` long (default 40 MiB), streamed or not.
+ * - `gzipBomb`: a small `content-encoding: gzip` body that inflates to `bytes` (default 64 MiB).
+ * - `echoSecrets`: a well-formed reply whose text repeats every request header and the URL, the way a
+ *   debugging proxy or a hostile server would echo a key back.
+ * With `thenData`, a `malformed` stream chunk is followed by the rest of the stream instead of the end.
  */
 export interface MockFault {
-  kind: 'status' | 'hang' | 'malformed' | 'disconnect';
+  kind: 'status' | 'hang' | 'malformed' | 'disconnect' | 'close' | 'oversize' | 'gzipBomb' | 'echoSecrets';
+  /** Reply size for `oversize` and `gzipBomb`, in bytes. */
+  bytes?: number;
+  /** For `malformed` streams: keep sending the remaining chunks after the bad one. */
+  thenData?: boolean;
+  /** For `malformed` streams: send the stream gzip-compressed (`content-encoding: gzip`). */
+  gzip?: boolean;
   status?: number;
   headers?: Record<string, string>;
   /** Error message for `status` (default: a plausible one for the status). */
@@ -191,12 +205,32 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     req.api.startsWith('anthropic') ? anthropicError(status, message) : openAiError(status, message);
 
   /** Writes stream frames, paced by `tokensPerSecond`; `stopAt` cuts the stream short for a fault. */
-  const streamFrames = (res: http.ServerResponse, frames: string[], fault: MockFault | undefined): void => {
+  const streamFrames = (res: http.ServerResponse, frames: string[], given: MockFault | undefined, api: MockApi): void => {
+    // A frame cut off in its JSON, under an event name the SDK parses (Anthropic's SDK skips unnamed events).
+    const broken =
+      api === 'anthropic.messages'
+        ? 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"\n\n'
+        : 'data: {"id":"chatcmpl-broken","choices":[{"delta":{"content":"x"\n\n';
+    const fault = given && ['malformed', 'disconnect', 'hang', 'close'].includes(given.kind) ? given : undefined;
+    if (fault?.kind === 'malformed' && fault.gzip) {
+      // One gzip body holding the good chunks, the bad one and (with thenData) the rest: the client's
+      // decompressor delivers it all at once, after its reader may already have given up.
+      const at = Math.min(fault.afterChunks ?? 0, frames.length);
+      const plain = frames.slice(0, at).join('') + broken + (fault.thenData ? frames.slice(at).join('') : '');
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'content-encoding': 'gzip', 'x-request-id': `req_${ids}` });
+      res.end(zlib.gzipSync(plain));
+      return;
+    }
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': `req_${ids}` });
     const stopAt = fault ? Math.min(fault.afterChunks ?? 0, frames.length) : frames.length;
     const finish = (): void => {
       if (!fault) return void res.end();
-      if (fault.kind === 'malformed') return void res.end('data: {"id":"chatcmpl-broken","choices":[{"delta":{"content":"x"\n\n');
+      if (fault.kind === 'malformed' && fault.thenData) {
+        res.write(broken);
+        return void res.end(frames.slice(stopAt).join(''));
+      }
+      if (fault.kind === 'malformed') return void res.end(broken);
+      if (fault.kind === 'close') return void res.end();
       // Flush what was written, then drop the connection mid-response.
       if (fault.kind === 'disconnect') return void res.write('', () => res.destroy());
       // hang: keep the connection open and silent
@@ -216,8 +250,27 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     next();
   };
 
+  /** A gzip body of `bytes` spaces inside a JSON string: a few hundred KB on the wire. */
+  const sendGzipBomb = (req: MockRequest, res: http.ServerResponse, bytes: number): void => {
+    const body = gzipBomb(bytes);
+    res.writeHead(200, {
+      'content-type': req.stream ? 'text/event-stream; charset=utf-8' : 'application/json',
+      'content-encoding': 'gzip',
+      'content-length': body.byteLength,
+    });
+    res.end(body);
+  };
+
   const answerChat = async (req: MockRequest, res: http.ServerResponse, fault: MockFault | undefined): Promise<void> => {
-    const raw = options.reply ? await options.reply(req) : { text: `Echo: ${req.prompt}` };
+    if (fault?.kind === 'gzipBomb') return sendGzipBomb(req, res, fault.bytes ?? 64 * 1024 * 1024);
+    const raw =
+      fault?.kind === 'oversize'
+        ? { text: 'x'.repeat(fault.bytes ?? 40 * 1024 * 1024), chunks: chunksOf('x'.repeat(64 * 1024), Math.ceil((fault.bytes ?? 40 * 1024 * 1024) / (64 * 1024))) }
+        : fault?.kind === 'echoSecrets'
+          ? `You sent ${req.method} ${req.url} with ${JSON.stringify(req.headers)}`
+          : options.reply
+            ? await options.reply(req)
+            : { text: `Echo: ${req.prompt}` };
     const reply: ResolvedReply = resolveReply(typeof raw === 'string' ? { text: raw } : raw, countWords(req.body));
     const id = req.api === 'anthropic.messages' ? `msg_mock${ids}` : `chatcmpl-mock${ids}`;
     if (req.api === 'openai.responses') return sendJson(res, 200, openAiResponse(`resp_mock${ids}`, req.model, reply));
@@ -227,7 +280,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
         req.api === 'anthropic.messages'
           ? anthropicStreamFrames(id, req.model, reply)
           : openAiStreamFrames(id, req.model, reply, (req.body?.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true);
-      streamFrames(res, frames, fault);
+      streamFrames(res, frames, fault, req.api);
       return;
     }
     if (fault?.kind === 'malformed') {
@@ -237,6 +290,18 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     }
     if (fault?.kind === 'disconnect') return void res.destroy();
     if (fault?.kind === 'hang') return;
+    if (fault?.kind === 'oversize') {
+      // Chunked, with no content-length: the client learns the size only by reading.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(req.api === 'anthropic.messages' ? anthropicMessage(id, req.model, reply) : openAiCompletion(id, req.model, reply)));
+      return;
+    }
+    if (fault?.kind === 'close') {
+      const text = JSON.stringify(req.api === 'anthropic.messages' ? anthropicMessage(id, req.model, reply) : openAiCompletion(id, req.model, reply));
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
+      res.end(text.slice(0, Math.floor(text.length / 2)));
+      return;
+    }
     sendJson(res, 200, req.api === 'anthropic.messages' ? anthropicMessage(id, req.model, reply) : openAiCompletion(id, req.model, reply));
   };
 
@@ -366,6 +431,24 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
         server.close(() => resolve());
       }),
   };
+}
+
+function chunksOf(piece: string, count: number): string[] {
+  return new Array<string>(count).fill(piece);
+}
+
+const bombs = new Map<number, Buffer>();
+
+/** Gzip of `bytes` bytes that start like a JSON reply and go on with spaces; built once per size. */
+export function gzipBomb(bytes: number): Buffer {
+  let bomb = bombs.get(bytes);
+  if (!bomb) {
+    const plain = Buffer.alloc(bytes, 0x20);
+    plain.write('{"id":"chatcmpl-bomb","choices":[{"message":{"content":"');
+    bomb = zlib.gzipSync(plain, { level: 9 });
+    bombs.set(bytes, bomb);
+  }
+  return bomb;
 }
 
 function argValue(argv: string[], name: string): string | undefined {

@@ -158,6 +158,8 @@ const ROWS: Row[] = [
   // javascript
   { why: 'boolean expression', spec: { type: 'javascript', value: "output.includes('refund')" }, output: 'a refund', pass: true },
   { why: 'false expression', spec: { type: 'javascript', value: 'output.length > 100' }, output: 'short', pass: false },
+  { why: 'an expression with a trailing ; (as promptfoo)', spec: { type: 'javascript', value: "output.includes('refund');" }, output: 'a refund', pass: true },
+  { why: 'a false expression with a trailing ;', spec: { type: 'javascript', value: 'output.length > 100; ' }, output: 'short', pass: false },
   { why: 'body with return and context.vars', spec: { type: 'javascript', value: 'const w = context.vars.word;\nreturn output.startsWith(w);' }, vars: { word: 'Hi' }, output: 'Hi there', pass: true },
   { why: 'a number is the score; > 0 passes without threshold', spec: { type: 'javascript', value: '0.25' }, pass: true, score: 0.25 },
   { why: 'zero fails', spec: { type: 'javascript', value: '0' }, pass: false, score: 0 },

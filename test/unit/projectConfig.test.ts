@@ -8,6 +8,7 @@ const FULL = `
 defaultModels: [openai:gpt-4o-mini, "ollama:llama3.1:8b"]
 concurrency: 8
 requestTimeoutSeconds: 30
+maxResponseMB: 8
 endpoints:
   - name: Ollama
     baseUrl: http://localhost:11434/v1/
@@ -42,6 +43,7 @@ describe('project config (assay.config.yaml)', () => {
     ]);
     assert.strictEqual(config.concurrency, 8);
     assert.strictEqual(config.requestTimeoutSeconds, 30);
+    assert.strictEqual(config.maxResponseMB, 8);
     assert.deepStrictEqual(config.endpoints, [{ name: 'ollama', kind: 'openai-compatible', baseUrl: 'http://localhost:11434/v1', maxConcurrency: 2 }], 'names lower-cased, trailing slash dropped');
     assert.deepStrictEqual(config.grader, { model: { provider: 'anthropic', model: 'claude-3-5-haiku-latest' }, embeddingModel: { provider: 'openai', model: 'text-embedding-3-small' } });
     assert.deepStrictEqual(config.pricing, { 'ollama:*': { input: 0, output: 0 } });
@@ -63,6 +65,7 @@ describe('project config (assay.config.yaml)', () => {
     ['not a mapping', '- a\n- b', 'error', /must be a mapping/],
     ['a model without a provider', 'defaultModels: [gpt-4o]', 'error', /defaultModels\[0\]: "gpt-4o" is not a model reference/],
     ['concurrency out of range', 'concurrency: 0', 'error', /concurrency must be a whole number from 1 to 256/],
+    ['reply limit out of range', 'maxResponseMB: 0', 'error', /maxResponseMB must be a whole number from 1 to 4096/],
     ['a bad endpoint URL', 'endpoints: [{ name: x, baseUrl: ftp://h }]', 'error', /^\/project\/assay\.config\.yaml: endpoint "x": baseUrl must be an http/],
     ['a bad price', 'pricing: { "openai:x": { input: 1 } }', 'error', /pricing\["openai:x"\] needs both input and output/],
     ['history.enabled not boolean', 'history: { enabled: "no" }', 'error', /history\.enabled must be true or false/],

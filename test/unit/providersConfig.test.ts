@@ -138,4 +138,15 @@ describe('keyTargets: the Set/Clear API Key pickers', () => {
     assert.strictEqual(targets[0]!.description, 'OpenAI via https://gateway.example/v1 (falls back to OPENAI_API_KEY)');
     assert.strictEqual(targets[1]!.description, 'Anthropic via https://gateway.example/anthropic (falls back to ANTHROPIC_API_KEY)');
   });
+
+  it('never shows credentials in a URL', () => {
+    const targets = keyTargets([
+      { name: 'openai', baseUrl: 'https://alice:pw-123456@gateway.example/v1' },
+      { name: 'proxy', baseUrl: 'https://token-abcdef@proxy.example/v1' },
+    ]);
+    assert.deepStrictEqual(
+      targets.map((t) => t.description),
+      ['OpenAI via https://gateway.example/v1 (falls back to OPENAI_API_KEY)', 'Anthropic (falls back to ANTHROPIC_API_KEY)', 'https://proxy.example/v1'],
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { createRedactor, REDACTED } from '../../src/core/redact';
+import { createRedactor, REDACTED, urlSecrets, withoutCredentials } from '../../src/core/redact';
 
 describe('redact', () => {
   const r = createRedactor({ secrets: ['my-custom-key-123456'], patterns: ['internal-[0-9]{4}'] });
@@ -13,6 +13,9 @@ describe('redact', () => {
     ['user pattern', 'id internal-1234 ok', `id ${REDACTED} ok`],
     ['ordinary text', 'the sky is blue', 'the sky is blue'],
     ['short sk- word', 'task-list sk-1', 'task-list sk-1'],
+    ['URL credentials', 'POST https://alice:s3cret@proxy.example/v1 failed', `POST https://${REDACTED}@proxy.example/v1 failed`],
+    ['URL token as user', 'see http://ghtoken123@host:8080/x', `see http://${REDACTED}@host:8080/x`],
+    ['an e-mail address is no URL', 'write to alice@example.com', 'write to alice@example.com'],
   ];
   for (const [why, input, expected] of textCases) {
     it(`text: ${why}`, () => assert.equal(r.text(input), expected));
@@ -38,5 +41,35 @@ describe('redact', () => {
   it('ignores an invalid user pattern instead of throwing', () => {
     const bad = createRedactor({ patterns: ['(unclosed'] });
     assert.equal(bad.text('hello'), 'hello');
+  });
+
+  it('redacts at any depth: a secret 100,000 levels down is caught, without a stack overflow', () => {
+    let deep: unknown = { note: 'my-custom-key-123456', authorization: 'x' };
+    for (let i = 0; i < 100_000; i++) deep = i % 2 === 0 ? { next: deep } : [deep];
+    let out: unknown = r.value(deep);
+    for (let i = 100_000 - 1; i >= 0; i--) out = i % 2 === 0 ? (out as { next: unknown }).next : (out as unknown[])[0];
+    assert.deepEqual(out, { note: REDACTED, authorization: REDACTED });
+  });
+
+  it('copies cycles and shared objects faithfully instead of looping', () => {
+    const shared = { key: 'my-custom-key-123456' };
+    const a: Record<string, unknown> = { shared, again: shared };
+    a.self = a;
+    const out = r.value(a);
+    assert.equal(out.self, out);
+    assert.equal(out.shared, out.again);
+    assert.deepEqual(out.shared, { key: REDACTED });
+    assert.equal(shared.key, 'my-custom-key-123456', 'the input is untouched');
+  });
+
+  it('knows the secrets in a URL, and the URL without them', () => {
+    assert.deepEqual(urlSecrets('https://api.example/v1'), []);
+    assert.deepEqual(urlSecrets('not a url'), []);
+    const secrets = urlSecrets('https://alice:p%40ss-word@api.example/v1');
+    for (const s of ['alice:p@ss-word', 'p@ss-word', 'p%40ss-word', Buffer.from('alice:p@ss-word').toString('base64')]) assert.ok(secrets.includes(s), s);
+    assert.ok(urlSecrets('https://tok-123456@api.example').includes('tok-123456'));
+    assert.equal(withoutCredentials('https://alice:pw@api.example/v1'), 'https://api.example/v1');
+    assert.equal(withoutCredentials('https://alice:pw@api.example'), 'https://api.example');
+    assert.equal(withoutCredentials('http://localhost:11434/v1'), 'http://localhost:11434/v1');
   });
 });

@@ -26,13 +26,15 @@ describe('copy as curl (replaying a call by hand)', () => {
         ['api-key: $AZURE_EAST_API_KEY'],
       ],
       ['extra headers', { name: 'gw', kind: 'openai-compatible', baseUrl: 'https://gw.example/v1', headers: { 'X-Team': 'secret-team-token' } }, "'https://gw.example/v1/chat/completions'", ['X-Team: $ASSAY_HEADER_X_TEAM']],
+      ['URL credentials', { name: 'proxied', kind: 'openai-compatible', baseUrl: 'https://alice:secret-team-token@gw.example/v1' }, "'https://gw.example/v1/chat/completions'", ['Authorization: Bearer $PROXIED_API_KEY']],
     ];
     for (const [why, provider, url, headers] of table) {
       const r = curlCommand({ request: payload, model: 'gpt-4o-mini', provider });
       assert.ok('command' in r, why);
       assert.ok(r.command.startsWith(`curl ${url}`), `${why}: URL in ${r.command.split('\n')[0]}`);
       for (const h of ['Content-Type: application/json', ...headers]) assert.ok(r.command.includes(`-H "${h}"`), `${why}: header ${h}`);
-      assert.ok(!r.command.includes('secret-team-token'), `${why}: header values never copied`);
+      assert.ok(!r.command.includes('secret-team-token'), `${why}: header values and URL credentials never copied`);
+      assert.equal(r.command.includes('-u "$ASSAY_URL_CREDENTIALS"'), why === 'URL credentials', `${why}: credentials from a variable`);
     }
   });
 

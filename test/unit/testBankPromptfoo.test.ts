@@ -52,7 +52,7 @@ describe('promptfoo config', () => {
     assert.deepStrictEqual(config.prompts.map((p) => p.range?.start.line), [2, 3, 3, 4, 6]);
   });
 
-  it('reads providers: ids, labels, config params, endpoints; skips custom providers', () => {
+  it('reads providers: ids, labels, config params, endpoints, custom providers', () => {
     assert.deepStrictEqual(
       config.providers.map((p) => [p.label, formatModelRef(p.model)]),
       [
@@ -60,12 +60,14 @@ describe('promptfoo config', () => {
         ['openai:chat:gpt-4o', 'openai:gpt-4o'],
         ['haiku', 'anthropic:claude-3-5-haiku-latest'],
         ['ollama:chat:llama3.1:8b', 'ollama:llama3.1:8b'],
+        ['exec:./run.sh', 'exec:./run.sh'],
       ],
     );
+    assert.deepStrictEqual(config.providers[4].endpoint, { kind: 'exec', custom: { id: 'exec:./run.sh', basePath: DIR, target: './run.sh', options: {} } }, 'an exec: provider runs through an endpoint of its own');
     assert.deepStrictEqual(config.providers[2].params, { temperature: 0, max_tokens: 20 });
     assert.deepStrictEqual(config.providers[3].params, { top_p: 0.9 });
     assert.strictEqual(config.providers[3].apiBaseUrl, 'http://127.0.0.1:11434/v1');
-    assert.deepStrictEqual(config.providers.map((p) => p.stream), [undefined, undefined, true, undefined], 'config.stream is read');
+    assert.deepStrictEqual(config.providers.map((p) => p.stream), [undefined, undefined, true, undefined, undefined], 'config.stream is read');
   });
 
   it('keeps an inline API key usable but out of every serialisation', () => {
@@ -95,7 +97,7 @@ describe('promptfoo config', () => {
   });
 
   it('reports what it cannot run, where it is written', () => {
-    assert.deepStrictEqual(where(config.diagnostics), ['inline-api-key@10', 'unsupported@19', 'unsupported@42'], 'stream is honoured, so not reported');
+    assert.deepStrictEqual(where(config.diagnostics), ['inline-api-key@10', 'unsupported@42'], 'stream is honoured, so not reported');
     assert.deepStrictEqual(
       where(config.tests.diagnostics),
       ['csv-columns@4', 'csv-header@0', 'file-not-found@32', 'unsupported@40'],

@@ -1,12 +1,13 @@
 // The JUnit and JSON reports of a real run (on the echo provider, which answers with the rendered prompt,
 // so the outputs carry whatever the variables hold: markup, quotes, control characters).
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as sax from 'sax';
 import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import { Engine } from '../../src/core/run/engine';
-import { junitXml, xmlAttr, xmlText } from '../../src/core/run/junit';
+import { jsonPieces, writeJsonFile } from '../../src/core/run/jsonFile';
+import { JUNIT_MAX_OUTPUT_CHARS, junitXml, xmlAttr, xmlText } from '../../src/core/run/junit';
 import { jsonReport } from '../../src/core/run/runReport';
 import { runTests } from '../../src/core/run/testRun';
 import { promptFileSuite } from '../../src/core/run/testSuite';
@@ -138,5 +139,53 @@ describe('test run reports', () => {
     );
     assert.deepStrictEqual((json.suites[0]!.results[4]!.error as { kind: string }).kind, 'render');
     assert.doesNotThrow(() => JSON.parse(JSON.stringify(json)), 'plain data');
+  });
+
+  it('a 100 MB output: JUnit keeps its start with a marker', async function () {
+    this.timeout(60_000);
+    const report = await echoRun();
+    const huge = `${'x'.repeat(100 * 1024 * 1024)}THE END`;
+    const e = report.executions.find((x) => x.status === 'fail')!;
+    e.output = huge;
+    e.reason = huge;
+    const xml = junitXml([report], { startedAt: report.startedAt, durationMs: report.durationMs });
+    assert.ok(xml.length < 2 * 1024 * 1024, `${xml.length} characters of XML`);
+    const root = parseXml(xml);
+    const testcase = root.children[0]!.children.find((c) => c.name === 'testcase' && c.children.some((x) => x.name === 'system-out' && x.text.length > JUNIT_MAX_OUTPUT_CHARS))!;
+    const out = testcase.children.find((x) => x.name === 'system-out')!.text;
+    const marker = '\n… [cut by Assay: 104,757,607 more characters; the JSON report and the history hold all of it]';
+    assert.equal(out.length, JUNIT_MAX_OUTPUT_CHARS + marker.length, out.slice(-200));
+    assert.ok(out.endsWith(marker), out.slice(-200));
+    assert.ok(/^x+$/.test(out.slice(0, JUNIT_MAX_OUTPUT_CHARS)));
+    assert.ok(!xml.includes('THE END'));
+
+  });
+
+  it('the JSON report is written in pieces and keeps long outputs whole', async () => {
+    const report = await echoRun();
+    const long = `${'y'.repeat(8 * 1024 * 1024)}THE END`;
+    report.executions[0]!.output = long;
+    const path = join(folder.dir, 'big.json');
+    writeJsonFile(path, jsonReport([report], { tool: 't', startedAt: report.startedAt, durationMs: 1 }));
+    assert.ok(statSync(path).size > long.length);
+    const back = JSON.parse(readFileSync(path, 'utf8')) as { suites: { results: { output: string }[] }[] };
+    assert.equal(back.suites[0]!.results[0]!.output, long);
+  });
+
+  it('the JSON writer writes exactly what JSON.stringify(value, null, 2) does', () => {
+    const values: unknown[] = [
+      null,
+      'text with "quotes", \\ and \u0001 and 🎉',
+      0,
+      -1.5e-7,
+      Number.NaN,
+      true,
+      [],
+      {},
+      [[], {}, [[]], { a: [] }],
+      { a: 1, b: undefined, c: () => 1, d: [undefined, () => 2, Symbol('s')], e: { f: { g: 'h' } }, '"odd key"': null },
+      { when: new Date(Date.UTC(2026, 0, 2)), nested: { toJSON: () => ({ replaced: true }) } },
+    ];
+    for (const v of values) assert.equal([...jsonPieces(v)].join(''), JSON.stringify(v, null, 2), String(JSON.stringify(v)));
   });
 });

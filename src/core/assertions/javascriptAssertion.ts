@@ -18,14 +18,15 @@ const compileErrors = new Map<string, string | undefined>();
 
 /**
  * Why inline code does not compile, or `undefined` when it does (the worker compiles it again to run it):
- * first as an expression (`output.includes('x')`), else as a function body (multi-line code with
+ * first as an expression (`output.includes('x')`, a trailing `;` allowed), else as a function body (multi-line code with
  * `return`). Both forms may use `await`.
  */
 function compileError(code: string): string | undefined {
   if (compileErrors.has(code)) return compileErrors.get(code);
   let error: string | undefined;
   try {
-    new vm.Script(`(async function (output, context) { return (\n${code}\n); })(output, context)`);
+    // promptfoo accepts an expression with a trailing `;` (`output.includes('x');`).
+    new vm.Script(`(async function (output, context) { return (\n${code.replace(/[\s;]+$/, '')}\n); })(output, context)`);
   } catch {
     try {
       new vm.Script(`(async function (output, context) {\n${code}\n})(output, context)`);

@@ -45,6 +45,8 @@ export interface ProjectConfig {
   /** Model calls in flight at once. */
   concurrency?: number;
   requestTimeoutSeconds?: number;
+  /** The most a model server's reply may hold, in MB (after decompression); 32 by default. */
+  maxResponseMB?: number;
   grader: { model?: ModelRef; embeddingModel?: ModelRef };
   pricing: PricingOverrides;
   history: HistoryConfig;
@@ -63,7 +65,7 @@ export interface ConfigProblem {
 }
 
 /** Top-level keys of the config file (docs/cli.md documents each). */
-export const PROJECT_CONFIG_KEYS = ['defaultModels', 'endpoints', 'concurrency', 'requestTimeoutSeconds', 'grader', 'pricing', 'history', 'tests', 'limits', 'files'] as const;
+export const PROJECT_CONFIG_KEYS = ['defaultModels', 'endpoints', 'concurrency', 'requestTimeoutSeconds', 'maxResponseMB', 'grader', 'pricing', 'history', 'tests', 'limits', 'files'] as const;
 const KEYS = PROJECT_CONFIG_KEYS;
 /** Keys of `grader:`. */
 export const GRADER_KEYS = ['model', 'embeddingModel'] as const;
@@ -168,6 +170,8 @@ export function parseProjectConfig(text: string, file: string): { config: Projec
   if (concurrency !== undefined) config.concurrency = concurrency;
   const timeout = positiveInteger(value.requestTimeoutSeconds, 'requestTimeoutSeconds', problems);
   if (timeout !== undefined) config.requestTimeoutSeconds = timeout;
+  const maxResponse = positiveInteger(value.maxResponseMB, 'maxResponseMB', problems, 4096);
+  if (maxResponse !== undefined) config.maxResponseMB = maxResponse;
 
   if (value.grader !== undefined && value.grader !== null) {
     if (!isRecord(value.grader)) problems.push({ severity: 'error', message: 'grader must be a mapping with model and embeddingModel' });

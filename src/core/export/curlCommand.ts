@@ -6,6 +6,7 @@ import { ANTHROPIC_DEFAULT_BASE_URL } from '../providers/anthropicProvider';
 import { AZURE_DEFAULT_API_VERSION, OPENAI_DEFAULT_BASE_URL } from '../providers/openaiProvider';
 import type { ProviderConfig } from '../providers/providerTypes';
 import { keyEnvName } from '../providers/sdkProvider';
+import { withoutCredentials } from '../redact';
 
 /** The Anthropic API version the SDK sends. */
 const ANTHROPIC_VERSION = '2023-06-01';
@@ -38,6 +39,11 @@ export function curlCommand(input: CurlInput): { command: string; keyVariable: s
   switch (provider.kind) {
     case 'echo':
       return { error: 'The echo provider answers inside Assay; there is no HTTP request to copy.' };
+    case 'http':
+    case 'exec':
+    case 'javascript':
+    case 'python':
+      return { error: `A ${provider.kind} provider from a promptfoo config has no OpenAI-style request to copy; its stored payload shows what was sent.` };
     case 'anthropic':
       url = `${(provider.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL).replace(/\/+$/, '')}/v1/messages`;
       headers.push(`x-api-key: $${keyVariable}`, `anthropic-version: ${ANTHROPIC_VERSION}`);
@@ -55,11 +61,16 @@ export function curlCommand(input: CurlInput): { command: string; keyVariable: s
       break;
   }
   for (const name of Object.keys(provider.headers ?? {})) headers.push(`${name}: $${headerEnvName(name)}`);
+  // Credentials in the base URL stay out of the copy, like keys: curl takes them from a variable.
+  const bare = withoutCredentials(url);
+  const userLine = bare !== url ? ['  -u "$ASSAY_URL_CREDENTIALS"'] : [];
+  url = bare;
   const streaming = (request as { stream?: unknown }).stream === true;
   const lines = [
     `curl ${streaming ? '-N ' : ''}${shellQuote(url)}`,
     // Double quotes so the shell expands the placeholders; header names and our values hold no `"`, `\` or backtick.
     ...headers.map((h) => `  -H "${h.replace(/["\\`]/g, '')}"`),
+    ...userLine,
     `  -d ${shellQuote(JSON.stringify(request, null, 2))}`,
   ];
   return { command: lines.join(' \\\n'), keyVariable };

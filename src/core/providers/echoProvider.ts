@@ -1,8 +1,9 @@
-// `echo:*` answers with the rendered prompt itself: templates can be checked, and test banks dry-run,
+// `echo:*` answers with the rendered prompt itself (promptfoo's `echo`: the prompt as promptfoo passes it): templates can be checked, and test banks dry-run,
 // without a key and without spending money. Its embeddings are hashed word counts, so `similar` works
 // offline too (texts sharing words are close).
 import type { CallError, ChatMessage, ChatRequest } from '../types';
 import type { ChatCallOptions, DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, Provider, ProviderConfig, ProviderOutcome } from './providerTypes';
+import { promptText } from './customProviderSupport';
 import { blankResult, since } from './sdkProvider';
 
 const EMBEDDING_DIMENSIONS = 256;
@@ -50,7 +51,14 @@ export class EchoProvider implements Provider {
       result.error = { kind: 'cancelled', message: 'Cancelled' };
       return { result, retryAfterMs: null };
     }
-    const text = echoText(prepared.request.messages);
+    // promptfoo's `echo` (from a promptfoo config) answers with the prompt exactly as promptfoo passes it,
+    // no tokens and no cost.
+    const promptfoo = this.config.custom !== undefined;
+    const text = promptfoo ? promptText(prepared.request.messages) : echoText(prepared.request.messages);
+    if (promptfoo) {
+      result.usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+      result.cost = 0;
+    }
     if (prepared.stream && options.onDelta) {
       result.ttftMs = since(start);
       for (const piece of text.split(/(?<=\n)/)) options.onDelta(piece);

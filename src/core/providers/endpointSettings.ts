@@ -1,5 +1,6 @@
 // Validates `assay.endpoints` (user input) into `ProviderConfig`s, with one readable problem per mistake.
 // A bad entry is skipped; the others still work.
+import { withoutCredentials } from '../redact';
 import type { ProviderConfig, ProviderKind } from './providerTypes';
 
 const ENDPOINT_KINDS: ProviderKind[] = ['openai-compatible', 'azure-openai', 'openai', 'anthropic'];
@@ -123,8 +124,8 @@ export function keyTargets(endpoints: readonly Pick<ProviderConfig, 'name' | 'ba
     const name = e.name.toLowerCase();
     const builtin = out.find((t) => t.name === name);
     if (builtin) {
-      if (e.baseUrl) builtin.description = `${builtin.description.replace(/ \(falls back/, ` via ${e.baseUrl} (falls back`)}`;
-    } else if (!out.some((t) => t.name === name)) out.push({ name, description: e.baseUrl ?? '' });
+      if (e.baseUrl) builtin.description = `${builtin.description.replace(/ \(falls back/, ` via ${withoutCredentials(e.baseUrl)} (falls back`)}`;
+    } else if (!out.some((t) => t.name === name)) out.push({ name, description: e.baseUrl ? withoutCredentials(e.baseUrl) : '' });
   }
   return out;
 }

@@ -132,10 +132,77 @@ function bufferedResponseCtor(): BufferedResponseClass {
   return Buffered;
 }
 
+/** The most a reply may hold, after decompression, unless the caller says otherwise: 32 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+function sizeText(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MB` : `${bytes} bytes`;
+}
+
+/**
+ * A reply over the size limit: as declared (`content-length`), as received, or as it inflates
+ * (`content-encoding`). The transport stops reading at the limit, so memory stays bounded.
+ */
+export class ResponseTooLargeError extends Error {
+  readonly code = 'ASSAY_RESPONSE_TOO_LARGE';
+
+  constructor(
+    readonly limit: number,
+    readonly how: 'declared' | 'body' | 'inflated',
+  ) {
+    super(
+      how === 'declared'
+        ? `the server announced a reply larger than the ${sizeText(limit)} limit; Assay did not read it`
+        : how === 'inflated'
+          ? `the server's compressed reply inflates to more than the ${sizeText(limit)} limit; Assay stopped reading it`
+          : `the server's reply is larger than the ${sizeText(limit)} limit; Assay stopped reading it`,
+    );
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+/**
+ * The longest server-sent event the transport passes on. The SDKs' SSE parsers copy and rescan their
+ * buffer on every chunk until an event ends, so an endless event costs them time quadratic in its size;
+ * real events (one delta, one message header) are a few KB.
+ */
+export const MAX_SSE_EVENT_BYTES = 1024 * 1024;
+
+/** An event stream with no blank line (the end of an event) for longer than the bound. */
+export class EventTooLargeError extends Error {
+  readonly code = 'ASSAY_EVENT_TOO_LARGE';
+
+  constructor(readonly limit: number) {
+    super(`the server sent a stream event longer than ${sizeText(limit)} (no blank line ends it); Assay stopped reading the stream`);
+    this.name = 'EventTooLargeError';
+  }
+}
+
+/** Counts the bytes since the last blank line (`\n\n`, `\r\r`, `\r\n\r\n`) of an event stream. */
+class EventBound {
+  private since = 0;
+  private tail = Buffer.alloc(0);
+
+  constructor(private readonly limit: number) {}
+
+  add(chunk: Buffer): EventTooLargeError | null {
+    // The last 3 bytes of the previous chunk join this one's first 3, for a blank line split between them.
+    const joint = Buffer.concat([this.tail, chunk.subarray(0, 3)]);
+    const inChunk = Math.max(chunk.lastIndexOf('\n\n'), chunk.lastIndexOf('\r\r'), chunk.lastIndexOf('\n\r\n'));
+    if (inChunk >= 0) this.since = chunk.byteLength - inChunk;
+    else if (joint.indexOf('\n\n') >= 0 || joint.indexOf('\r\r') >= 0 || joint.indexOf('\n\r\n') >= 0) this.since = chunk.byteLength;
+    else this.since += chunk.byteLength;
+    this.tail = Buffer.from(chunk.subarray(Math.max(0, chunk.byteLength - 3)));
+    return this.since > this.limit ? new EventTooLargeError(this.limit) : null;
+  }
+}
+
 /** Options for `createNodeFetch`. */
 export interface NodeFetchOptions {
   /** Falls back to this for requests the transport does not handle; defaults to `globalThis.fetch`. */
   fallback?: FetchLike;
+  /** The most a reply body may hold, counted on the wire and after decompression; default 32 MiB. */
+  maxResponseBytes?: number;
 }
 
 /**
@@ -148,6 +215,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
     'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo' }),
   };
   const fallback: FetchLike = options.fallback ?? ((input, init) => globalThis.fetch(input, init));
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
 
   return (input, init = {}) => {
     const body = init.body;
@@ -164,6 +232,11 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
       }
       const headers = plainHeaders(init.headers);
       const payload = body === undefined || body === null ? undefined : body instanceof ArrayBuffer ? new Uint8Array(body) : body;
+      // Credentials in the URL (`https://user:pass@host/v1`) are sent as HTTP basic auth, as curl and
+      // browsers do, unless the SDK sends its own Authorization header; they never go in the request line.
+      if ((url.username !== '' || url.password !== '') && headers.authorization === undefined) {
+        headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+      }
       if (payload !== undefined) headers['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength);
       const isHttps = url.protocol === 'https:';
       const request = (isHttps ? https.request : http.request)({
@@ -202,17 +275,53 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
           fail(new TypeError(`fetch failed: unexpected HTTP status ${status}`));
           return;
         }
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > maxBytes) {
+          res.destroy();
+          fail(new ResponseTooLargeError(maxBytes, 'declared'));
+          return;
+        }
         const resHeaders = responseHeaders(res.rawHeaders);
         const decoder = decoderFor(res.headers['content-encoding']);
         const source: NodeJS.ReadableStream & { destroy(err?: Error): void } = decoder ? res.pipe(decoder) : res;
         if (decoder) res.on('error', (err) => decoder.destroy(err));
         const init: ResponseInit = { status, statusText: res.statusMessage ?? '', headers: resHeaders };
         const sse = (res.headers['content-type'] ?? '').includes('text/event-stream');
+        // Every byte is counted, on the wire and after decompression, and reading stops at the limit: a
+        // runaway or hostile server costs at most `maxBytes` of memory, never the process.
+        let wireBytes = 0;
+        let bodyBytes = 0;
+        const stop = (): void => {
+          res.destroy();
+          decoder?.destroy();
+        };
+        if (decoder) {
+          res.on('data', (c: Buffer) => {
+            wireBytes += c.byteLength;
+            if (wireBytes > maxBytes) decoder.destroy(new ResponseTooLargeError(maxBytes, 'body'));
+          });
+        }
+        const overLimit = (c: Buffer): Error | null => {
+          bodyBytes += c.byteLength;
+          return bodyBytes > maxBytes ? new ResponseTooLargeError(maxBytes, decoder ? 'inflated' : 'body') : null;
+        };
 
         if (!sse || NULL_BODY_STATUS.has(status)) {
           const chunks: Buffer[] = [];
-          source.on('data', (c: Buffer) => chunks.push(c));
-          source.on('error', fail);
+          source.on('data', (c: Buffer) => {
+            if (settled) return;
+            const tooLarge = overLimit(c);
+            if (tooLarge) {
+              stop();
+              fail(tooLarge);
+              return;
+            }
+            chunks.push(c);
+          });
+          source.on('error', (err: Error) => {
+            stop();
+            fail(err);
+          });
           source.on('end', () => {
             done();
             if (settled) return;
@@ -220,41 +329,69 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
             if (NULL_BODY_STATUS.has(status)) resolve(new Response(null, init));
             else resolve(new (bufferedResponseCtor())(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), init));
           });
+          res.on('close', () => {
+            // A connection closed before the body ended: 'end' never comes.
+            if (!settled && !res.complete) fail(new TypeError('terminated: the server closed the connection mid-response'));
+          });
           return;
         }
 
+        // The consumer (the SDK's SSE parser) may cancel at any point, e.g. on a chunk that is not JSON,
+        // while node:http still delivers what was already buffered: after `ended`, nothing reaches the
+        // controller again (enqueue/close/error after cancel throw, and would do so in an event handler).
+        const events = new EventBound(Math.min(maxBytes, MAX_SSE_EVENT_BYTES));
         let ended = false;
+        let controllerRef: ReadableStreamDefaultController<Uint8Array> | undefined;
+        const finish = (how: (controller: ReadableStreamDefaultController<Uint8Array>) => void): void => {
+          if (ended) return;
+          ended = true;
+          done();
+          try {
+            how(controllerRef!);
+          } catch {
+            // Closed by the consumer meanwhile: nobody is reading any more.
+          }
+        };
+        const failure = (err: Error): Error => (signal?.aborted ? abortError(signal) : err);
         const stream = new ReadableStream<Uint8Array>({
           start(controller) {
+            controllerRef = controller;
             source.on('data', (c: Buffer) => {
-              controller.enqueue(c);
+              if (ended) return;
+              const tooLarge = overLimit(c) ?? events.add(c);
+              if (tooLarge) {
+                finish((ctl) => ctl.error(tooLarge));
+                stop();
+                return;
+              }
+              try {
+                controller.enqueue(c);
+              } catch {
+                ended = true;
+                done();
+                stop();
+                return;
+              }
               if ((controller.desiredSize ?? 1) <= 0) source.pause();
             });
-            source.on('end', () => {
-              ended = true;
-              done();
-              controller.close();
-            });
+            source.on('end', () => finish((ctl) => ctl.close()));
             source.on('error', (err: Error) => {
-              if (ended) return;
-              ended = true;
-              done();
-              controller.error(signal?.aborted ? abortError(signal) : err);
+              finish((ctl) => ctl.error(failure(err)));
+              stop();
             });
             res.on('close', () => {
-              if (ended) return;
-              ended = true;
-              done();
-              controller.error(signal?.aborted ? abortError(signal) : new TypeError('terminated: the server closed the connection mid-response'));
+              // Only a response that did not end cleanly: a complete one still delivers its 'end'.
+              if (res.complete) return;
+              finish((ctl) => ctl.error(failure(new TypeError('terminated: the server closed the connection mid-response'))));
             });
           },
           pull() {
-            source.resume();
+            if (!ended) source.resume();
           },
           cancel() {
             ended = true;
             done();
-            res.destroy();
+            stop();
           },
         });
         settled = true;

@@ -1,5 +1,6 @@
 // Turns what the SDKs throw into `CallError` data, and reads the server's retry hints.
 import type { CallError, ErrorKind } from '../types';
+import { EventTooLargeError, ResponseTooLargeError } from './httpTransport';
 
 /** The SDK error classes a provider passes in (from the lazily loaded module, so `instanceof` works). */
 export interface SdkErrorClasses {
@@ -76,6 +77,8 @@ export function classifySdkError(err: unknown, sdk: SdkErrorClasses, aborted: bo
   if (aborted || err instanceof sdk.userAbort || (err instanceof Error && err.name === 'AbortError')) {
     return { error: { kind: 'cancelled', message: 'Cancelled' }, retryAfterMs: null };
   }
+  const tooLarge = findInCauses(err, (e) => e instanceof ResponseTooLargeError || e instanceof EventTooLargeError);
+  if (tooLarge) return { error: { kind: 'malformed', message: `${where}: ${tooLarge.message}` }, retryAfterMs: null };
   if (err instanceof sdk.connectionTimeout) {
     return { error: { kind: 'timeout', message: `No response from ${where} in time` }, retryAfterMs: null };
   }
@@ -113,4 +116,14 @@ export function describeNetworkError(err: Error): string {
   const cause = (err as { cause?: unknown }).cause;
   const inner = cause instanceof Error && cause !== err ? ` (${describeNetworkError(cause)})` : '';
   return `${err.message}${code && !err.message.includes(code) ? ` [${code}]` : ''}${inner}`;
+}
+
+/** The first error in `err`'s cause chain (itself included) that `test` accepts. */
+function findInCauses(err: unknown, test: (e: Error) => boolean): Error | undefined {
+  const seen = new Set<unknown>();
+  for (let e = err; e instanceof Error && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    if (test(e)) return e;
+  }
+  return undefined;
 }

@@ -5,10 +5,14 @@ import { createRedactor, type Redactor } from '../redact';
 import type { CallError, ModelRef } from '../types';
 import { AnthropicProvider, ANTHROPIC_DEFAULT_BASE_URL } from './anthropicProvider';
 import { EchoProvider } from './echoProvider';
-import { createNodeFetch, type FetchLike } from './httpTransport';
+import { ExecProvider } from './execProvider';
+import { HttpProvider } from './httpProvider';
+import { createNodeFetch, DEFAULT_MAX_RESPONSE_BYTES, type FetchLike } from './httpTransport';
+import { JavaScriptProvider } from './javascriptProvider';
 import { OpenAiProvider, OPENAI_DEFAULT_BASE_URL } from './openaiProvider';
 import type { KeyLookup, LogSink, Provider, ProviderConfig } from './providerTypes';
-import { keyEnvName, type ProviderEnv, type SdkLogLevel } from './sdkProvider';
+import { PythonProvider } from './pythonProvider';
+import { configSecrets, keyEnvName, type ProviderEnv, type SdkLogLevel } from './sdkProvider';
 
 /** The providers every user has. An endpoint with the same name overrides fields of a built-in. */
 export const BUILTIN_PROVIDERS: readonly Readonly<ProviderConfig>[] = [
@@ -31,6 +35,16 @@ export interface ProviderRegistryOptions {
   log?: LogSink;
   /** How much the SDKs log (default `warn`). */
   logLevel?: SdkLogLevel;
+  /**
+   * Whether providers that run workspace code (`exec`, `javascript`, `python`, an `http` provider's
+   * JavaScript transforms) may run: the CLI and trusted workspaces. Otherwise they refuse every call
+   * before it starts. Default false.
+   */
+  trustedCode?: boolean;
+  /** The environment of custom providers (the CLI's, which tests set); defaults to `process.env`. */
+  environment?: Record<string, string | undefined>;
+  /** The most a reply may hold, after decompression (default 32 MiB); ignored when `fetch` is given. */
+  maxResponseBytes?: number;
 }
 
 let sharedFetch: FetchLike | undefined;
@@ -38,17 +52,26 @@ let sharedFetch: FetchLike | undefined;
 /** Provider lookup for the engine; cheap to rebuild when settings change. */
 export class ProviderRegistry {
   private readonly byName = new Map<string, Provider>();
-  /** Redacts with the user's patterns only, for payloads that never reached a provider. */
+  /** Redacts with the user's patterns and the configured secrets, for payloads that never reached a provider. */
   readonly redactor: Redactor;
+  /** Whether providers that run workspace code may run (see `ProviderRegistryOptions.trustedCode`). */
+  readonly trustedCode: boolean;
+
+  private readonly keys: KeyLookup;
+  private readonly redactPatterns: string[];
 
   constructor(options: ProviderRegistryOptions = {}) {
-    this.redactor = createRedactor({ patterns: options.redactPatterns ?? [] });
+    this.keys = options.keys ?? (() => undefined);
+    this.redactPatterns = options.redactPatterns ?? [];
+    const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.trustedCode = options.trustedCode === true;
     const env: ProviderEnv = {
-      keys: options.keys ?? (() => undefined),
-      redactPatterns: options.redactPatterns ?? [],
-      fetch: options.fetch ?? (sharedFetch ??= createNodeFetch()),
+      keys: this.keys,
+      redactPatterns: this.redactPatterns,
+      fetch: options.fetch ?? (maxBytes === DEFAULT_MAX_RESPONSE_BYTES ? (sharedFetch ??= createNodeFetch()) : createNodeFetch({ maxResponseBytes: maxBytes })),
       ...(options.log ? { log: options.log } : {}),
       logLevel: options.logLevel ?? 'warn',
+      ...(options.environment ? { environment: options.environment } : {}),
     };
     const configs = new Map<string, ProviderConfig>(BUILTIN_PROVIDERS.map((c) => [c.name, { ...c }]));
     for (const c of options.providers ?? []) {
@@ -60,7 +83,38 @@ export class ProviderRegistry {
       if (key && !key.enumerable) Object.defineProperty(merged, 'apiKey', key);
       configs.set(name, merged);
     }
-    for (const config of configs.values()) this.byName.set(config.name, createProvider(config, env));
+    for (const config of configs.values()) this.byName.set(config.name, createProvider(config, env, this.trustedCode));
+    const known = [...configs.values()].flatMap((c) => [...configSecrets(c), ...(c.apiKey ? [c.apiKey] : [])]);
+    this.redactor = createRedactor({ patterns: this.redactPatterns, secrets: known });
+  }
+
+  /**
+   * Every secret the providers would send now: each one's key (looked up as a call would), extra header
+   * values and URL credentials. For one redactor over everything a run writes or prints (reports, the
+   * history, the terminal), which then catches even keys in formats no pattern knows.
+   */
+  async secretsInUse(): Promise<string[]> {
+    const out = new Set<string>();
+    for (const provider of this.byName.values()) {
+      const c = provider.config;
+      if (c.kind === 'echo') continue;
+      for (const s of configSecrets(c)) out.add(s);
+      let key = c.apiKey;
+      if (!key) {
+        try {
+          key = (await this.keys(c.apiKeySecret ?? c.name)) ?? undefined;
+        } catch {
+          key = undefined;
+        }
+      }
+      if (key && key.trim() !== '') out.add(key.trim());
+    }
+    return [...out];
+  }
+
+  /** A redactor for the user's patterns and every secret in use (see `secretsInUse`). */
+  async fullRedactor(): Promise<Redactor> {
+    return createRedactor({ patterns: this.redactPatterns, secrets: await this.secretsInUse() });
   }
 
   /** The provider for `ref`, or a `bad_request` error naming the known providers. */
@@ -90,9 +144,17 @@ function withoutUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Builds the provider for one configuration. */
-export function createProvider(config: ProviderConfig, env: ProviderEnv): Provider {
+/** Builds the provider for one configuration. `trustedCode`: see `ProviderRegistryOptions.trustedCode`. */
+export function createProvider(config: ProviderConfig, env: ProviderEnv, trustedCode = false): Provider {
   switch (config.kind) {
+    case 'http':
+      return new HttpProvider(config, env, trustedCode);
+    case 'exec':
+      return new ExecProvider(config, env, trustedCode);
+    case 'javascript':
+      return new JavaScriptProvider(config, env, trustedCode);
+    case 'python':
+      return new PythonProvider(config, env, trustedCode);
     case 'anthropic':
       return new AnthropicProvider(config, env);
     case 'echo':

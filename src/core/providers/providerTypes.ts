@@ -4,7 +4,30 @@
 import type { CallError, CallResult, ChatRequest, ModelRef } from '../types';
 
 /** How Assay talks to a provider. */
-export type ProviderKind = 'openai' | 'anthropic' | 'openai-compatible' | 'azure-openai' | 'echo';
+export type ProviderKind = 'openai' | 'anthropic' | 'openai-compatible' | 'azure-openai' | 'echo' | CustomProviderKind;
+
+/**
+ * promptfoo's user-defined providers: `http` calls the user's own endpoint; `exec`, `javascript` and
+ * `python` run the user's code (trusted workspaces and the CLI only).
+ */
+export type CustomProviderKind = 'http' | 'exec' | 'javascript' | 'python';
+
+/** How a user-defined provider is called: promptfoo's id and `config`, as the config file wrote them. */
+export interface CustomProviderSpec {
+  /** promptfoo's id as written (`https://…`, `exec: python run.py`, `file://provider.js`…). */
+  id: string;
+  /** The folder relative paths resolve against (the config file's); commands run there. */
+  basePath: string;
+  /**
+   * What the kind calls: the URL template (http), the command line (exec), the absolute script path
+   * (javascript, python).
+   */
+  target: string;
+  /** The function to call in a script (`file://x.py:fn`); unset for the kind's default. */
+  functionName?: string;
+  /** promptfoo's `config` mapping, passed to the user's code as `options.config`. */
+  options: Record<string, unknown>;
+}
 
 /**
  * One provider as plain data. The host builds these from `assay.endpoints`, the CLI from the environment;
@@ -32,6 +55,8 @@ export interface ProviderConfig {
   maxConcurrency?: number;
   /** Models to offer in pickers when the server cannot list them (`GET /models`), e.g. Azure deployments. */
   models?: string[];
+  /** For the custom kinds (`http`, `exec`, `javascript`, `python`): what to call and how. */
+  custom?: CustomProviderSpec;
 }
 
 /** A request turned into the exact JSON body a provider will receive. */

@@ -1,7 +1,7 @@
 // What the OpenAI and Anthropic providers share: key lookup, one SDK client and one redactor per key,
 // the SDK logger, and building results.
 import { format } from 'node:util';
-import { createRedactor, type Redactor } from '../redact';
+import { createRedactor, urlSecrets, withoutCredentials, type Redactor } from '../redact';
 import type { CallError, CallResult, ChatRequest, ModelRef } from '../types';
 import type { FetchLike } from './httpTransport';
 import { classifySdkError, type SdkErrorClasses } from './providerErrors';
@@ -28,6 +28,11 @@ export interface ProviderEnv {
   log?: LogSink;
   /** How much the SDKs log to `log`. */
   logLevel: SdkLogLevel;
+  /**
+   * The environment custom providers see: `{{env.NAME}}` in http templates, and the environment of
+   * exec: and Python children. Defaults to `process.env`.
+   */
+  environment?: Record<string, string | undefined>;
 }
 
 /** The SDKs' log levels. */
@@ -67,10 +72,15 @@ export function blankResult(model: ModelRef, request: unknown): CallResult {
   };
 }
 
-/** Redacts a finished result in place (its request, response and error message) and returns it. */
+/**
+ * Redacts a finished result in place (its request, response, text, tool calls and error message) and
+ * returns it: a server that echoes the key or a header into its reply must not get it stored or shown.
+ */
 export function redactResult(result: CallResult, redactor: Redactor): CallResult {
   result.request = redactor.value(result.request);
   result.response = redactor.value(result.response);
+  result.text = redactor.text(result.text);
+  if (result.toolCalls.length > 0) result.toolCalls = redactor.value(result.toolCalls);
   if (result.error) result.error = { ...result.error, message: redactor.text(result.error.message) };
   return result;
 }
@@ -138,7 +148,10 @@ export abstract class SdkProvider<C> implements Provider {
     let retryAfterMs: number | null = null;
     const requestOptions: SdkRequestOptions = { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 };
     try {
-      if (prepared.stream) await this.streamInto(session.client, prepared.payload, requestOptions, options.onDelta, result, start);
+      // Deltas are shown live: each is redacted on its own (the finished text is redacted whole below).
+      const onDelta = options.onDelta;
+      const redactedDelta = onDelta ? (text: string): void => onDelta(session.redactor.text(text)) : undefined;
+      if (prepared.stream) await this.streamInto(session.client, prepared.payload, requestOptions, redactedDelta, result, start);
       else await this.completeInto(session.client, prepared.payload, requestOptions, result);
     } catch (err) {
       const classified = classifySdkError(err, this.errorClasses(), options.signal.aborted, this.where);
@@ -171,7 +184,7 @@ export abstract class SdkProvider<C> implements Provider {
   }
 
   protected redactorFor(apiKey: string | undefined): Redactor {
-    const secrets = Object.values(this.config.headers ?? {});
+    const secrets = configSecrets(this.config);
     if (apiKey) secrets.push(apiKey);
     return createRedactor({ patterns: this.env.redactPatterns, secrets });
   }
@@ -184,7 +197,7 @@ export abstract class SdkProvider<C> implements Provider {
 
   /** Where calls go, for messages. */
   protected get where(): string {
-    return `${this.config.name} (${this.config.baseUrl ?? 'default endpoint'})`;
+    return `${this.config.name} (${this.config.baseUrl ? withoutCredentials(this.config.baseUrl) : 'default endpoint'})`;
   }
 
   private sdkLogger(redactor: Redactor): SdkLogger {
@@ -196,6 +209,14 @@ export abstract class SdkProvider<C> implements Provider {
       };
     return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
   }
+}
+
+/**
+ * The secrets a provider's configuration holds besides the key: its extra header values (gateway tokens
+ * and the like) and any `user:password@` in its base URL.
+ */
+export function configSecrets(config: Readonly<ProviderConfig>): string[] {
+  return [...Object.values(config.headers ?? {}), ...urlSecrets(config.baseUrl)];
 }
 
 /** The logger shape both SDKs accept. */

@@ -306,6 +306,8 @@ export class Engine {
     if (outcome === ABORTED) return this.failed(prepared.request.model, prepared.payload, { kind: 'cancelled', message: 'Cancelled' });
     const result = outcome.value.result;
     result.attempts = outcome.attempts;
+    // A provider that knows its own cost (a promptfoo script's `cost`) keeps it.
+    if (result.cost !== null && !result.error) return result;
     if (result.usage) result.cost = this.pricing.cost(result.model, result.usage);
     else if (!result.error) result.cost = this.pricing.cost(result.model, null);
     return result;

@@ -5,6 +5,8 @@ import { resolveAssertionType } from '../assertions/assertionRegistry';
 import type { AssertionSpec } from '../assertions/assertionTypes';
 import { formatModelRef, providerOption } from '../assertions/providerRef';
 import { isRecord } from '../assertions/valueUtils';
+import { runsWorkspaceCode } from '../providers/customProviderSpec';
+import { untrustedCodeError } from '../providers/customProviderSupport';
 import type { ProviderRegistry } from '../providers/providerRegistry';
 import type { KeyLookup } from '../providers/providerTypes';
 import { keyEnvName } from '../providers/sdkProvider';
@@ -25,7 +27,7 @@ export interface ModelUse {
 
 /** Why a model cannot be called. */
 export interface PreflightProblem {
-  kind: 'unknown-provider' | 'missing-key' | 'bad-reference';
+  kind: 'unknown-provider' | 'missing-key' | 'bad-reference' | 'untrusted-code';
   use: ModelUse;
   /** The environment variable that would hold the missing key. */
   envVar?: string;
@@ -87,6 +89,10 @@ export async function checkModels(uses: readonly ModelUse[], registry: ProviderR
       continue;
     }
     const config = provider.config;
+    if (!registry.trustedCode && runsWorkspaceCode(config)) {
+      problems.push({ kind: 'untrusted-code', use, message: `${what} (in ${use.suite}): ${untrustedCodeError(config).message}` });
+      continue;
+    }
     if (!KEYED_KINDS.has(config.kind) || config.apiKey) continue;
     const secret = config.apiKeySecret ?? config.name;
     if (!checked.has(secret)) {

@@ -247,7 +247,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
           startedAt: jobStarted,
         });
       }
-      const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params: { ...suite.prompt.params, ...job.target.params } };
+      const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params: { ...suite.prompt.params, ...job.target.params }, vars: c.vars };
       const cacheable = useCache && job.repeats === 1;
       const result = await engine.call(request, { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id });
       const traceId = history ? newId(jobStarted) : null;

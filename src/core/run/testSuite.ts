@@ -251,6 +251,17 @@ const OFFICIAL: Record<string, ProviderConfig['kind']> = { openai: 'openai', ant
 function promptfooTarget(p: PromptfooProvider, endpoints: Map<string, ProviderConfig>): ModelTarget {
   const target: ModelTarget = { ref: p.model, label: p.label, params: p.params };
   if (p.stream !== undefined) target.stream = p.stream;
+  if (p.endpoint) {
+    // A custom provider (http, exec:, script, echo): an endpoint of its own per distinct id and config.
+    const identity = JSON.stringify(['custom', p.endpoint]);
+    let config = endpoints.get(identity);
+    if (!config) {
+      config = { ...p.endpoint, name: `${p.endpoint.kind}~${endpoints.size + 1}` };
+      endpoints.set(identity, config);
+    }
+    target.ref = { provider: config.name, model: p.model.model };
+    return target;
+  }
   if (p.apiBaseUrl === undefined && p.apiKey === undefined && p.apiKeyEnvVar === undefined) return target;
   const official = OFFICIAL[p.model.provider];
   const kind: ProviderConfig['kind'] = p.apiBaseUrl === undefined ? (official ?? 'openai-compatible') : official === 'anthropic' ? 'anthropic' : 'openai-compatible';

@@ -23,7 +23,8 @@ function compile(code) {
   if (hit) return hit;
   let script;
   try {
-    script = new vm.Script('(async function (output, context) { return (\n' + code + '\n); })(output, context)', { filename: 'javascript-assertion.js' });
+    // An expression may end in ';' (promptfoo accepts output.includes('x');).
+    script = new vm.Script('(async function (output, context) { return (\n' + code.replace(/[\s;]+$/, '') + '\n); })(output, context)', { filename: 'javascript-assertion.js' });
   } catch {
     script = new vm.Script('(async function (output, context) {\n' + code + '\n})(output, context)', { filename: 'javascript-assertion.js' });
   }

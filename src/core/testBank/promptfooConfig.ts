@@ -4,6 +4,8 @@ import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:
 import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { parseModelRef } from '../assertions/providerRef';
 import { isRecord } from '../assertions/valueUtils';
+import { customProviderConfig } from '../providers/customProviderSpec';
+import type { ProviderConfig } from '../providers/providerTypes';
 import type { ModelParams, ModelRef, Range } from '../types';
 import { expandGlobConfined, readTextFile, type FileAccess } from '../files/safeFiles';
 import { parseYamlLimited, yamlValue } from '../files/yamlLimits';
@@ -43,6 +45,8 @@ export interface PromptfooProvider {
   apiKeyEnvVar?: string;
   /** `config.stream`: stream the answer (time to first token is measured). */
   stream?: boolean;
+  /** For promptfoo's custom providers (http, exec:, file:// scripts, echo): the endpoint that runs them. */
+  endpoint?: Omit<ProviderConfig, 'name'>;
   /** `config.apiKey` written in the config itself. A secret: non-enumerable, so serialising the provider leaves it out. */
   apiKey?: string;
   range?: Range;
@@ -179,8 +183,15 @@ function loadPrompts(raw: unknown, node: unknown, ctx: Ctx): PromptfooPrompt[] {
 }
 
 function providerFrom(id: string, label: string | undefined, config: unknown, range: Range | undefined, ctx: Ctx): PromptfooProvider | undefined {
-  if (/^(file|exec|python|golang|http|https|ws|script):/.test(id) || /\.(m?js|cjs|ts|py)$/.test(id)) {
-    ctx.diags.push(diagnostic(ctx.file, 'warning', 'unsupported', `custom provider "${id}" is not supported and is skipped`, range));
+  // http(s), exec:, file:// scripts and echo: src/core/providers/customProviderSpec.ts.
+  const custom = customProviderConfig(id, config, ctx.baseDir);
+  if (custom && 'error' in custom) {
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-provider', custom.error, range));
+    return undefined;
+  }
+  if (custom) return { id, label: label ?? id, model: { provider: custom.config.kind, model: custom.model }, params: {}, endpoint: custom.config, range };
+  if (/^(golang|ws|wss|script):/.test(id)) {
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'unsupported', `provider "${id}" is not supported: use http(s), exec:, or a file:// JavaScript, TypeScript or Python provider`, range));
     return undefined;
   }
   const model = id === 'echo' ? { provider: 'echo', model: 'echo' } : parseModelRef(id);

@@ -5,6 +5,7 @@ import { completionSite, type CompletionSite } from './cursorContext';
 import { formatUsd, inputMarkdown, keyMarkdown, modelMarkdown } from './hoverText';
 import type { Core } from './lazyCore';
 import type { PromptDocuments } from './promptDocuments';
+import { withoutCredentials } from '../../core/redact';
 
 /** Typing these may open completion (quick suggestions are off in prompt files, which are mostly prose). */
 export const COMPLETION_TRIGGERS = ['{', '%', ' ', '|', ':', '-', '[', ','];
@@ -154,7 +155,7 @@ export class PromptCompletion implements vscode.CompletionItemProvider {
       for (const m of endpoint.models ?? []) add(endpoint.name, m, 0);
       if (!endpoint.models?.length) {
         const item = new vscode.CompletionItem(`${endpoint.name}:`, vscode.CompletionItemKind.Module);
-        item.detail = `endpoint at ${endpoint.baseUrl}: type the model name`;
+        item.detail = `endpoint at ${withoutCredentials(endpoint.baseUrl)}: type the model name`;
         item.sortText = `0${String(items.length).padStart(4, '0')}`;
         items.push(item);
       }

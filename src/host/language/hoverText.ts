@@ -4,6 +4,7 @@ import type { KeyDoc } from '../../core/promptFile/keyDocs';
 import type { PromptInput } from '../../core/promptFile/promptDocument';
 import type { ResolvedPrice } from '../../core/pricing/pricing';
 import type { ModelRef } from '../../core/types';
+import { withoutCredentials } from '../../core/redact';
 
 /** Where a provider name comes from. */
 export type ProviderInfo =
@@ -57,9 +58,9 @@ export function modelMarkdown(ref: ModelRef, provider: ProviderInfo, price: Reso
   if (provider.kind === 'builtin') lines.push(`Provider: ${BUILTIN_LABELS[provider.name] ?? provider.name}`);
   else if (provider.kind === 'endpoint' && BUILTIN_LABELS[provider.name] && (provider.endpointKind ?? provider.name) === provider.name) {
     // A built-in re-pointed by an endpoint setting (a gateway or proxy) still speaks the built-in's API.
-    lines.push(`Provider: ${BUILTIN_LABELS[provider.name]} via \`${provider.baseUrl.replace(/`/g, '')}\` (from \`assay.endpoints\`)`);
+    lines.push(`Provider: ${BUILTIN_LABELS[provider.name]} via \`${withoutCredentials(provider.baseUrl).replace(/`/g, '')}\` (from \`assay.endpoints\`)`);
   } else if (provider.kind === 'endpoint') {
-    lines.push(`Provider: endpoint **${escapeMarkdown(provider.name)}** (${provider.endpointKind ?? 'openai-compatible'}) at \`${provider.baseUrl.replace(/`/g, '')}\``);
+    lines.push(`Provider: endpoint **${escapeMarkdown(provider.name)}** (${provider.endpointKind ?? 'openai-compatible'}) at \`${withoutCredentials(provider.baseUrl).replace(/`/g, '')}\``);
   } else {
     lines.push(`Provider: **${escapeMarkdown(provider.name)}** is not configured. Add an endpoint with this name to the \`assay.endpoints\` setting to run it.`);
   }

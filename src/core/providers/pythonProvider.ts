@@ -1,0 +1,114 @@
+// Python providers (promptfoo's `python:x.py`, `file://x.py`, `file://x.py:function`): each call runs the
+// user's `python3` on a small wrapper that imports the script and calls `call_api(prompt, options, context)`
+// (or the named function, awaited when async). What the function prints goes to stderr; its return value
+// comes back as JSON on stdout. Workspace code: trusted workspaces and the CLI only.
+import type { CallError, ChatRequest } from '../types';
+import { applyProviderResponse, callContext, callOptions, customRedactor, noEmbeddings, promptText, runProcess, singleModel, tail, untrustedCodeError } from './customProviderSupport';
+import type { ChatCallOptions, DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, Provider, ProviderConfig, ProviderOutcome } from './providerTypes';
+import { blankResult, redactResult, since, type ProviderEnv } from './sdkProvider';
+
+/** Marks the wrapper's answer line on stdout, after anything the script wrote there at the C level. */
+const MARK = '\u0000assay-python-result\u0000';
+
+const WRAPPER = `
+import sys, json, os, inspect, asyncio, traceback, importlib.util
+req = json.loads(sys.stdin.read())
+real_stdout = sys.stdout
+sys.stdout = sys.stderr
+try:
+    path = req["path"]
+    sys.path.insert(0, os.path.dirname(path))
+    name = os.path.splitext(os.path.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    fn = getattr(module, req["function"], None)
+    if fn is None or not callable(fn):
+        raise AttributeError("%s has no function %s" % (os.path.basename(path), req["function"]))
+    value = fn(req["prompt"], req["options"], req["context"])
+    if inspect.isawaitable(value):
+        async def wait(v):
+            return await v
+        value = asyncio.run(wait(value))
+    answer = {"ok": value}
+except BaseException as e:
+    answer = {"exception": "".join(traceback.format_exception(type(e), e, e.__traceback__)), "type": type(e).__name__, "message": str(e)}
+real_stdout.write(${JSON.stringify(MARK)} + json.dumps(answer, default=str))
+real_stdout.flush()
+`;
+
+/** The Python interpreter: `config.pythonExecutable`, else `PROMPTFOO_PYTHON`, else `python3` (`python` on Windows). */
+export function pythonExecutable(options: Record<string, unknown>, env: Record<string, string | undefined>): string {
+  if (typeof options.pythonExecutable === 'string' && options.pythonExecutable !== '') return options.pythonExecutable;
+  if (env.PROMPTFOO_PYTHON) return env.PROMPTFOO_PYTHON;
+  return process.platform === 'win32' ? 'python' : 'python3';
+}
+
+/** Provider for kind `python`. */
+export class PythonProvider implements Provider {
+  readonly endpointId: string;
+
+  constructor(
+    readonly config: Readonly<ProviderConfig>,
+    private readonly env: ProviderEnv,
+    private readonly trusted: boolean,
+  ) {
+    this.endpointId = `${config.name} python ${config.custom?.target ?? ''}`;
+  }
+
+  prepare(request: ChatRequest, stream: boolean): PreparedChat | { error: CallError } {
+    if (!this.trusted) return { error: untrustedCodeError(this.config) };
+    const spec = this.config.custom;
+    if (!spec) return { error: { kind: 'bad_request', message: `${this.config.name}: no script configured` } };
+    const prompt = promptText(request.messages);
+    return {
+      request,
+      payload: { script: spec.target, function: spec.functionName ?? 'call_api', prompt, options: callOptions(spec), context: callContext(request, prompt) },
+      stream,
+    };
+  }
+
+  async chat(prepared: PreparedChat, options: ChatCallOptions): Promise<ProviderOutcome> {
+    const start = performance.now();
+    const spec = this.config.custom!;
+    const redactor = customRedactor(spec, this.env.redactPatterns, this.env.environment ?? process.env);
+    const result = blankResult(prepared.request.model, prepared.payload);
+    const p = prepared.payload as { script: string; function: string; prompt: string; options: unknown; context: unknown };
+    const input = JSON.stringify({ path: p.script, function: p.function, prompt: p.prompt, options: p.options, context: p.context });
+    const ran = await runProcess({ command: pythonExecutable(spec.options, this.env.environment ?? process.env), args: ['-c', WRAPPER], cwd: spec.basePath, input, signal: options.signal, timeoutMs: options.timeoutMs, what: spec.id, env: this.env.environment ?? process.env });
+    result.latencyMs = since(start);
+    if ('error' in ran) {
+      result.error = ran.error;
+      return { result: redactResult(result, redactor), retryAfterMs: null };
+    }
+    const at = ran.stdout.lastIndexOf(MARK);
+    if (at === -1) {
+      const how = ran.signal ? `was killed by ${ran.signal}` : `exited with code ${ran.exitCode} without an answer`;
+      result.error = { kind: 'bad_request', message: `${spec.id}: python ${how}${ran.stderr ? `: ${tail(ran.stderr)}` : ''}` };
+      return { result: redactResult(result, redactor), retryAfterMs: null };
+    }
+    let answer: { ok?: unknown; exception?: string; type?: string; message?: string };
+    try {
+      answer = JSON.parse(ran.stdout.slice(at + MARK.length)) as typeof answer;
+    } catch (e) {
+      result.error = { kind: 'malformed', message: `${spec.id}: the answer is not JSON: ${(e as Error).message}` };
+      return { result: redactResult(result, redactor), retryAfterMs: null };
+    }
+    if (answer.exception !== undefined) {
+      result.response = { exception: answer.exception, stderr: ran.stderr };
+      result.error = { kind: 'bad_request', message: `${spec.id} raised ${answer.type ?? 'an exception'}: ${answer.message ?? ''}\n${tail(answer.exception)}` };
+      return { result: redactResult(result, redactor), retryAfterMs: null };
+    }
+    applyProviderResponse(result, answer.ok, `${spec.id} ${p.function}()`);
+    return { result: redactResult(result, redactor), retryAfterMs: null };
+  }
+
+  embed(model: string): Promise<EmbeddingOutcome> {
+    return noEmbeddings(this.config, model);
+  }
+
+  listModels(options?: DirectCallOptions): Promise<ModelListResult> {
+    return singleModel(this.config, options);
+  }
+}

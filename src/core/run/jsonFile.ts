@@ -1,0 +1,84 @@
+// Writes a JSON document to a file piece by piece, in exactly the text `JSON.stringify(value, null, indent)`
+// gives, without ever holding the whole text: a run of many long outputs can exceed the longest string V8
+// can build (about 512 MB), where `JSON.stringify` throws and the report would be lost.
+import { closeSync, openSync, writeSync } from 'node:fs';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** What JSON.stringify writes for a value in an object or array, or `undefined` when it leaves it out. */
+function prepared(value: unknown, key: string): unknown {
+  let v = value;
+  if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON(k: string): unknown }).toJSON(key);
+  if (v === undefined || typeof v === 'function' || typeof v === 'symbol') return undefined;
+  if (typeof v === 'bigint') throw new TypeError('Do not know how to serialize a BigInt');
+  return v;
+}
+
+/** The JSON text of `value` in pieces; no piece holds more than one string or number of the value. */
+export function* jsonPieces(value: unknown, indent = 2): Generator<string> {
+  const pad = ' '.repeat(indent);
+  const stack = new Set<object>();
+  function* emit(v: unknown, depth: number): Generator<string> {
+    if (v === null || typeof v !== 'object') {
+      yield JSON.stringify(v as Json) ?? 'null';
+      return;
+    }
+    if (stack.has(v)) throw new TypeError('Converting circular structure to JSON');
+    stack.add(v);
+    const inner = '\n' + pad.repeat(depth + 1);
+    const close = '\n' + pad.repeat(depth);
+    if (Array.isArray(v)) {
+      if (v.length === 0) yield '[]';
+      else {
+        yield '[';
+        for (let i = 0; i < v.length; i++) {
+          yield (i > 0 ? ',' : '') + inner;
+          const x = prepared(v[i], String(i));
+          yield* emit(x === undefined ? null : x, depth + 1);
+        }
+        yield close + ']';
+      }
+    } else {
+      let first = true;
+      for (const [k, raw] of Object.entries(v as Record<string, unknown>)) {
+        const x = prepared(raw, k);
+        if (x === undefined) continue;
+        yield (first ? '{' : ',') + inner + JSON.stringify(k) + ': ';
+        first = false;
+        yield* emit(x, depth + 1);
+      }
+      yield first ? '{}' : close + '}';
+    }
+    stack.delete(v);
+  }
+  yield* emit(prepared(value, ''), 0);
+}
+
+/** Writes `value` as indented JSON plus a newline to `path`, in pieces of about 1 MB. */
+export function writeJsonFile(path: string, value: unknown, indent = 2): void {
+  const fd = openSync(path, 'w');
+  try {
+    let buffer: string[] = [];
+    let size = 0;
+    const flush = (): void => {
+      if (buffer.length === 0) return;
+      writeSync(fd, buffer.join(''));
+      buffer = [];
+      size = 0;
+    };
+    for (const piece of jsonPieces(value, indent)) {
+      if (piece.length > 1 << 20) {
+        flush();
+        writeSync(fd, piece);
+        continue;
+      }
+      buffer.push(piece);
+      size += piece.length;
+      if (size >= 1 << 20) flush();
+    }
+    buffer.push('\n');
+    flush();
+  } finally {
+    closeSync(fd);
+  }
+}
