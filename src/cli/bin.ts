@@ -16,15 +16,18 @@ import type * as Cli from './main';
 type Wrapper = (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
 
 /**
- * Where the cache of `source` lives: per user, Node build and bundle content, and per command, since each
- * compiles a different part of the bundle (a cache made by `assay version` would hold little of `test`).
+ * Where the cache of `source` lives: per user, per checkout (the bundle's folder: code compiled from one
+ * checkout carries its file name into stack traces, so two checkouts must never share), Node build and
+ * bundle content, and per command, since each compiles a different part of the bundle (a cache made by
+ * `assay version` would hold little of `test`).
  */
-function cacheFile(source: string, command: string): string | undefined {
+function cacheFile(filename: string, source: string, command: string): string | undefined {
   try {
     const key = createHash('sha1').update(`${process.version} ${process.arch}\0`).update(source).digest('hex').slice(0, 16);
+    const checkout = createHash('sha1').update(filename).digest('hex').slice(0, 12);
     const name = /^[a-z]{1,16}$/.test(command) ? command : 'other';
     // Per user id (Windows' temp folder is per user already); a container's user may have no name.
-    return join(tmpdir(), `assay-v8-cache-${process.getuid?.() ?? 'user'}`, `cliMain-${key}-${name}.bin`);
+    return join(tmpdir(), `assay-v8-cache-${process.getuid?.() ?? 'user'}`, checkout, `cliMain-${key}-${name}.bin`);
   } catch {
     return undefined;
   }
@@ -43,7 +46,7 @@ function ownFolder(dir: string): boolean {
 function readCache(file: string | undefined): Buffer | undefined {
   if (!file) return undefined;
   try {
-    if (!ownFolder(join(file, '..'))) return undefined;
+    if (!ownFolder(join(file, '..', '..')) || !ownFolder(join(file, '..'))) return undefined;
     return readFileSync(file);
   } catch {
     return undefined;
@@ -54,7 +57,7 @@ function readCache(file: string | undefined): Buffer | undefined {
 function writeCache(file: string, data: Buffer): void {
   try {
     mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-    if (!ownFolder(join(file, '..'))) return;
+    if (!ownFolder(join(file, '..', '..')) || !ownFolder(join(file, '..'))) return;
     const partial = `${file}.${process.pid}.tmp`;
     writeFileSync(partial, data);
     renameSync(partial, file);
@@ -66,7 +69,7 @@ function writeCache(file: string, data: Buffer): void {
 /** Loads `filename` as CommonJS, through the code cache unless `useCache` is false. */
 function load(filename: string, useCache: boolean): unknown {
   const source = readFileSync(filename, 'utf8');
-  const file = useCache ? cacheFile(source, process.argv[2] ?? '') : undefined;
+  const file = useCache ? cacheFile(filename, source, process.argv[2] ?? '') : undefined;
   const cachedData = readCache(file);
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename, ...(cachedData ? { cachedData } : {}) });
   if (file && (!cachedData || script.cachedDataRejected)) {

@@ -5,8 +5,14 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
-  /** Aborted on Ctrl+C. */
+  /** Aborted on Ctrl+C, SIGTERM or SIGHUP; the reason is the signal's name. */
   signal: AbortSignal;
+}
+
+/** The exit code of a command stopped by `signal`: 128 + the signal's number, as a shell reports it. */
+export function interruptedExitCode(signal: AbortSignal): number {
+  const reason: unknown = signal.reason;
+  return reason === 'SIGTERM' ? 143 : reason === 'SIGHUP' ? 129 : 130;
 }
 
 export interface CliCommand {

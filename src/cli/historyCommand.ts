@@ -103,13 +103,19 @@ function size(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/** `  (1 interrupted, 2 cancelled)`: the runs that did not simply finish. */
+function runStatusText(s: StoreStats): string {
+  const other = Object.entries(s.runStatuses ?? {}).filter(([status]) => status !== 'done');
+  return other.length ? `  (${other.map(([status, n]) => `${int(n ?? 0)} ${status}`).join(', ')})` : '';
+}
+
 function formatStats(s: StoreStats): string {
   const c = s.counts;
   const lines = [
     `History          ${s.path}`,
     `On disk          ${s.fileBytes ? size(s.fileBytes) : 'not written yet'} (schema ${s.schemaVersion})`,
     `Traces           ${int(c.traces)}${c.traces ? `  (${when(s.oldestTraceAt)} … ${when(s.newestTraceAt)})` : ''}`,
-    `Runs             ${int(c.runs)}`,
+    `Runs             ${int(c.runs)}${runStatusText(s)}`,
     `Prompt versions  ${int(c.promptVersions)}`,
     `Evaluations      ${int(c.evaluations)}`,
     `Feedback         ${int(c.feedback)}`,

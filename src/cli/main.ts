@@ -2,7 +2,7 @@ import { UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { historyCommand } from './historyCommand';
 import { lintCommand } from './lintCommand';
 import { renderCommand } from './renderCommand';
-import { testCommand } from './testCommand';
+import { evalCommand, testCommand } from './testCommand';
 import { replayCommand } from './replayCommand';
 
 /** Subcommands, by name. Each lives in its own module under src/cli/. */
@@ -12,6 +12,7 @@ const COMMANDS: Record<string, CliCommand> = {
   history: historyCommand,
   replay: replayCommand,
   test: testCommand,
+  eval: evalCommand,
 };
 
 const VERSION = '0.1.0';
@@ -71,10 +72,25 @@ export async function runCli(argv: string[], io: Omit<CliIo, 'argv'>): Promise<n
   }
 }
 
+/** Signals that stop a run the way Ctrl+C does, and the exit code of a second one (which exits at once). */
+const STOP_SIGNALS: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
 /** Runs the process's command line and sets its exit code (the `assay` executable, src/cli/bin.ts). */
 export function main(): void {
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
+  // The first signal stops the run: reports are written and history saved (docker stop, CI cancellation
+  // and Kubernetes send SIGTERM; a closed terminal SIGHUP). A second one exits at once; the crash journal
+  // keeps the calls already recorded.
+  for (const [name, code] of Object.entries(STOP_SIGNALS)) {
+    process.on(name, () => {
+      if (!controller.signal.aborted) {
+        controller.abort(name);
+        return;
+      }
+      process.stderr.write(`assay: ${name} again; exiting without waiting\n`);
+      process.exit(code);
+    });
+  }
   // A bug that escapes into an event handler must not pass for failed tests (exit 1): it is exit 70.
   process.on('uncaughtException', (err) => {
     process.stderr.write(`assay: internal error: ${err.stack ?? err.message}\n`);

@@ -126,6 +126,7 @@ async function run(io: CliIo): Promise<number> {
     io.stderr.write(`${file}${at} error ${result.error.message}\n`);
     return 1;
   }
+  for (const w of result.warnings ?? []) io.stderr.write(`${file} warning ${w}\n`);
   io.stdout.write(JSON.stringify(result.messages, null, 2) + '\n');
   return 0;
 }

@@ -13,7 +13,7 @@ import { resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
 import type { ModelRef } from '../core/types';
 import { terminalSafe } from './terminalText';
-import { UsageError, type CliCommand, type CliIo } from './cliTypes';
+import { interruptedExitCode, UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { eachArg, positiveInt } from './cliArgs';
 
 const USAGE = `Usage: assay replay RUN_ID [--trace TRACE_ID] [--out REPORT.md] [--json] [--concurrency N] [--path FILE] [--config FILE]
@@ -148,7 +148,7 @@ async function run(io: CliIo): Promise<number> {
       await writeFile(out, formatReplayMarkdown(result));
       io.stderr.write(`wrote ${out}\n`);
     }
-    if (io.signal.aborted) return 130;
+    if (io.signal.aborted) return interruptedExitCode(io.signal);
     return result.totals.regressions > 0 || result.totals.errors > 0 ? 1 : 0;
   } finally {
     const saved = await store.close();

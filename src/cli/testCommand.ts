@@ -12,15 +12,17 @@ import { writeJsonFile } from '../core/run/jsonFile';
 import { junitPieces, testCaseName } from '../core/run/junit';
 import { checkModels, modelsUsed } from '../core/run/preflight';
 import { jsonReport, overallPassRate, sumTotals, type CaseExecution, type ReportTotals, type RunReport } from '../core/run/runReport';
-import { runTests } from '../core/run/testRun';
+import { plannedExecutions, runTests } from '../core/run/testRun';
 import { bankFileSuite, pairedPromptFiles, projectPath, promptfooSuites, promptFileSuite, type ModelTarget, type TestSuite } from '../core/run/testSuite';
-import { resolveHistoryPath } from '../core/store/historyLocation';
+import { foreignHistoryFile, resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
 import { expandGlobConfined, fileAccess, hasGlob, readTextFile, type FileAccess } from '../core/files/safeFiles';
 import type { ModelRef } from '../core/types';
-import { UsageError, type CliCommand, type CliIo } from './cliTypes';
+import { interruptedExitCode, UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { formatDiagnostic } from './lintCommand';
 import { eachArg, positiveInt } from './cliArgs';
+import { printPlan } from './testPlan';
+import { promptfooOutput } from '../core/run/promptfooOutput';
 import { terminalSafe } from './terminalText';
 
 const TOOL = 'assay 0.1.0';
@@ -37,8 +39,12 @@ in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
   --concurrency N       Model calls in flight at once (default: the config's, else 4)
   --no-cache            Make every call, even identical ones
   --filter TEXT         Only cases whose description or id contains TEXT (case-insensitive)
-  --json FILE           Write every result as JSON
+  --list                Print the plan (prompts × providers × tests, endpoints, key variables) and
+                        call nothing; exit 2 when something would stop the run
+  --json FILE           Write every result as JSON (Assay's format)
+  -o, --output FILE     Write every result as JSON in promptfoo's --output shape (results.json)
   --junit FILE          Write JUnit XML for CI
+  --promptfoo-exit-codes  Exit 100 (not 1) when a test fails or errors, as promptfoo eval does
   --fail-under RATE     Exit 0 when passed ÷ executions ≥ RATE (0–1, or a percentage like 90%)
   --history PATH        History file (default: the config's, else .assay/history.sqlite)
   --no-history          Record nothing, compare with nothing
@@ -48,8 +54,17 @@ in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
 Keys come from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, NAME_API_KEY for an endpoint
 NAME; OPENAI_BASE_URL and ANTHROPIC_BASE_URL override the built-in endpoints; ASSAY_GRADER_MODEL and
 ASSAY_EMBEDDING_MODEL override the config's graders.
-Exit codes: 0 all passed (or the pass rate reached --fail-under), 1 failures or errors,
-2 usage or configuration error, 130 interrupted.`;
+Exit codes: 0 all passed (or the pass rate reached --fail-under), 1 failures or errors (100 with
+--promptfoo-exit-codes, and always for 'assay eval'), 2 usage or configuration error (nothing was
+called), 3 all passed but the history could not be recorded (the reason is printed; --no-history runs
+without it), 130/143/129 stopped by Ctrl+C/SIGTERM/SIGHUP (reports are still written and history saved;
+a second signal exits at once).`;
+const EVAL_USAGE = `Usage: assay eval [-c promptfooconfig.yaml] [options]
+
+promptfoo's verb: runs promptfoo configs like 'assay test' with promptfoo's conventions — -c/--config
+names the promptfoo config (default ./promptfooconfig.yaml), -o/--output writes promptfoo's JSON, and a
+failing or erroring test exits 100. Every other option of 'assay test' works too (the project config is
+then --assay-config FILE). See docs/cli.md.`;
 
 interface TestArgs {
   files: string[];
@@ -64,6 +79,9 @@ interface TestArgs {
   history?: string;
   noHistory: boolean;
   config?: string;
+  list: boolean;
+  output?: string;
+  promptfooExitCodes: boolean;
   maxFileSizeMB?: number;
 }
 
@@ -75,9 +93,14 @@ function parseRate(v: string): number {
   return rate;
 }
 
-function parseArgs(argv: string[]): TestArgs {
-  const a: TestArgs = { files: [], cache: true, noHistory: false };
+function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
+  const a: TestArgs = { files: [], cache: true, noHistory: false, list: false, promptfooExitCodes: verb === 'eval' };
+  const usage = verb === 'eval' ? `${EVAL_USAGE}\n\n${USAGE}` : USAGE;
   eachArg(argv, (name, value, arg) => {
+    if (verb === 'eval' && (name === '-c' || name === '--config')) {
+      a.files.push(value());
+      return;
+    }
     switch (name) {
       case '--models':
         a.models = value().split(',').map((s) => s.trim()).filter(Boolean);
@@ -110,16 +133,28 @@ function parseArgs(argv: string[]): TestArgs {
         a.noHistory = true;
         break;
       case '--config':
+      case '--assay-config':
         a.config = value();
+        break;
+      case '--list':
+        a.list = true;
+        break;
+      case '-o':
+      case '--output':
+        a.output = value();
+        if (!/\.json$/i.test(a.output)) throw new UsageError(`--output writes promptfoo's JSON shape: give a .json file (got '${a.output}'); use --junit for XML`);
+        break;
+      case '--promptfoo-exit-codes':
+        a.promptfooExitCodes = true;
         break;
       case '--max-file-size-mb':
         a.maxFileSizeMB = positiveInt('--max-file-size-mb', value(), 4096);
         break;
       default:
-        if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
+        if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'\n${usage}`);
         a.files.push(arg);
     }
-  }, USAGE);
+  }, usage);
   if (a.history !== undefined && a.noHistory) throw new UsageError('--history and --no-history cannot be used together');
   if (a.models && a.models.length === 0) throw new UsageError('--models needs at least one model, e.g. openai:gpt-4o-mini');
   return a;
@@ -270,6 +305,11 @@ function printReport(stdout: NodeJS.WritableStream, r: RunReport): void {
     ]);
   }
   out.write(table(rows, new Set([1, 3, 4, 5, 6, 7, 8, 9])).join('\n') + '\n');
+  for (const m of r.metrics ?? []) {
+    if (m.derived.length === 0) continue;
+    const values = m.derived.map((d) => `${d.name} = ${d.value === null ? `— (${d.error})` : Number(d.value.toPrecision(6))}`);
+    out.write(`  ${m.model} derived metrics: ${values.join(', ')}\n`);
+  }
 
   const bad = r.executions.filter((e) => e.status !== 'pass' && !(e.cancelled && e.error?.message === 'Cancelled before it started'));
   if (bad.length > 0) {
@@ -366,6 +406,24 @@ class Progress {
   }
 }
 
+/**
+ * The environment keys and endpoints are read from: the process's, under the `env` of the promptfoo
+ * configs being run (promptfoo's rule: the config's value wins). One process runs them all, so two configs
+ * giving one variable different values is an error, not a silent pick.
+ */
+function suiteEnvironment(base: NodeJS.ProcessEnv, suites: TestSuite[]): { env: NodeJS.ProcessEnv } | { error: string } {
+  const set = new Map<string, { value: string; suite: string }>();
+  for (const s of suites) {
+    for (const [k, v] of Object.entries(s.env ?? {})) {
+      const prior = set.get(k);
+      if (prior && prior.value !== v) return { error: `${prior.suite} and ${s.name} set env ${k} to different values; run them separately` };
+      set.set(k, { value: v, suite: s.name });
+    }
+  }
+  if (set.size === 0) return { env: base };
+  return { env: { ...base, ...Object.fromEntries([...set].map(([k, v]) => [k, v.value])) } };
+}
+
 /** Prices for endpoints of Assay's own naming that call an official API with another key. */
 function priceAliases(suites: TestSuite[], overrides: PricingOverrides): PricingOverrides {
   const book = new PriceBook(overrides);
@@ -405,12 +463,11 @@ function writePieces(path: string, pieces: Iterable<string>): void {
   }
 }
 
-async function openHistory(path: string, config: ProjectConfig, secrets: string[]): Promise<TraceStore | string> {
+async function openHistory(path: string, config: ProjectConfig): Promise<TraceStore | string> {
   try {
     return await TraceStore.open({
       path,
       redactPatterns: config.history.redact,
-      redactSecrets: secrets,
       ...(config.history.maxTraces !== undefined ? { maxTraces: config.history.maxTraces } : {}),
       ...(config.history.maxSizeMB !== undefined ? { maxSizeMB: config.history.maxSizeMB } : {}),
     });
@@ -419,10 +476,10 @@ async function openHistory(path: string, config: ProjectConfig, secrets: string[
   }
 }
 
-async function run(io: CliIo): Promise<number> {
+async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
   const t0 = performance.now();
   const startedAt = Date.now();
-  const args = parseArgs(io.argv);
+  const args = parseArgs(io.argv, verb);
   // Until the keys are known, the patterns alone; then every secret in use (see below).
   let redactor = createRedactor();
   const err = (line: string): void => void io.stderr.write(terminalSafe(redactor.text(line)) + '\n');
@@ -436,7 +493,19 @@ async function run(io: CliIo): Promise<number> {
   let historyPath: string | null = null;
   if (args.history !== undefined) historyPath = resolve(io.cwd, args.history);
   else if (!args.noHistory && config.history.enabled) historyPath = config.history.path ?? resolveHistoryPath(config.root);
-  let storePromise: Promise<TraceStore | string | null> = Promise.resolve(null);
+  if (historyPath) {
+    // Checked before any call: `--history results.json` must not cost a run (the file is left alone).
+    const foreign = foreignHistoryFile(historyPath);
+    if (foreign) {
+      err(`error: ${projectPath(io.cwd, historyPath)} is not an Assay history (${foreign}); it was left untouched. Give --history a new or existing .sqlite history, or --no-history. Nothing was run.`);
+      return 2;
+    }
+  }
+  /** Why history was not (fully) recorded, when it was asked for; makes an otherwise green run exit 3. */
+  let historyFailure: string | undefined;
+  // The history's worker (sql.js, the file, the crash journal) starts now, on its own thread, while the
+  // suites load: answers wait in memory until it is ready, and only its journal keeps them through a crash.
+  const storePromise: Promise<TraceStore | string | null> = historyPath ? openHistory(historyPath, config) : Promise.resolve(null);
   let closing: Promise<unknown> | undefined;
 
   try {
@@ -470,10 +539,20 @@ async function run(io: CliIo): Promise<number> {
     const files = fileAccess({ roots: [config.root, ...chosen], ...limits });
 
     const defaultModels = config.defaultModels ?? [DEFAULT_GRADING.graderModel];
-    const suiteOptions = { root: config.root, defaultModels, files };
-    let suites: TestSuite[] = sources.flatMap((s) =>
-      s.kind === 'prompt' ? [promptFileSuite(s.path, suiteOptions)] : s.kind === 'bank' ? [bankFileSuite(s.path, s.prompt, suiteOptions)] : promptfooSuites(s.path, suiteOptions),
+    // Graders the user chose (ASSAY_GRADER_MODEL, the project config) grade promptfoo configs too; otherwise
+    // a promptfoo config is graded by promptfoo's own default graders, never by Assay's.
+    const graderChosen = {
+      text: Boolean(io.env.ASSAY_GRADER_MODEL?.trim() || config.grader.model),
+      embedding: Boolean(io.env.ASSAY_EMBEDDING_MODEL?.trim() || config.grader.embeddingModel),
+    };
+    // The CLI runs the user's own files: workspace code (transforms, filters) may run.
+    const suiteOptions = { root: config.root, defaultModels, files, trusted: true, env: io.env, graderChosen };
+    const loadedSuites = await Promise.all(
+      sources.map(async (s) =>
+        s.kind === 'prompt' ? [promptFileSuite(s.path, suiteOptions)] : s.kind === 'bank' ? [bankFileSuite(s.path, s.prompt, suiteOptions)] : promptfooSuites(s.path, suiteOptions),
+      ),
     );
+    let suites: TestSuite[] = loadedSuites.flat();
     let loadErrors = 0;
     for (const s of suites) {
       for (const d of s.diagnostics) {
@@ -516,8 +595,10 @@ async function run(io: CliIo): Promise<number> {
       graderModel: envModel('ASSAY_GRADER_MODEL') ?? config.grader.model ?? DEFAULT_GRADING.graderModel,
       embeddingModel: envModel('ASSAY_EMBEDDING_MODEL') ?? config.grader.embeddingModel ?? DEFAULT_GRADING.embeddingModel,
     };
-    const keys = envKeyLookup(io.env);
-    const endpoints: ProviderConfig[] = [...config.endpoints, ...envProviderConfigs(io.env), ...suites.flatMap((s) => s.endpoints)];
+    const runEnv = suiteEnvironment(io.env, suites);
+    if ('error' in runEnv) throw new UsageError(runEnv.error);
+    const keys = envKeyLookup(runEnv.env);
+    const endpoints: ProviderConfig[] = [...config.endpoints, ...envProviderConfigs(runEnv.env), ...suites.flatMap((s) => s.endpoints)];
     const registry = new ProviderRegistry({
       keys,
       providers: endpoints,
@@ -536,6 +617,10 @@ async function run(io: CliIo): Promise<number> {
     redactor = createRedactor({ patterns: config.history.redact, secrets });
     const used = modelsUsed(suites, grading);
     const preflight = [...used.problems, ...(await checkModels(used.uses, registry, keys))];
+    if (args.list) {
+      await printPlan(io.stdout, suites, used.uses, preflight, registry, keys, args.repeat);
+      return preflight.length > 0 ? 2 : 0;
+    }
     for (const p of preflight) err(`error: ${p.message}`);
     if (preflight.length > 0) {
       err('nothing was run');
@@ -552,22 +637,33 @@ async function run(io: CliIo): Promise<number> {
       },
     });
 
-    // The history's worker (sql.js, the file) starts once the first calls are on their way: it is not
-    // needed before their answers come back, and earlier it would compete for the CPU with loading the
-    // suites and sending those calls.
-    if (historyPath) {
-      const path = historyPath;
-      storePromise = new Promise((resolve) => setImmediate(() => resolve(openHistory(path, config, secrets))));
-    }
     const store = storePromise.then((opened) => {
-      if (typeof opened === 'string') err(`warning: history is off for this run: ${opened}`);
+      if (typeof opened === 'string') {
+        historyFailure = opened;
+        err(`error: history is off for this run: ${opened}`);
+      }
       if (!opened || typeof opened === 'string') return null;
+      const { recovered, replayed, readOnlyReason } = opened.openReport;
+      if (recovered) err(`warning: history: ${recovered.message}`);
+      if (replayed && replayed.rows > 0) {
+        const runs = replayed.interruptedRuns.length;
+        err(`history: added back ${replayed.rows} unsaved row${replayed.rows === 1 ? '' : 's'} left by ${replayed.journals} interrupted process${replayed.journals === 1 ? '' : 'es'}${runs > 0 ? ` (${runs} run${runs === 1 ? '' : 's'} marked interrupted)` : ''}`);
+      }
+      if (readOnlyReason) {
+        historyFailure = readOnlyReason;
+        err(`error: history: ${readOnlyReason}`);
+      }
+      // Problems during the run are warnings: a later save may succeed. The final save decides (below).
       opened.onProblem((message) => err(`warning: history: ${message}`));
-      return opened;
+      // The store opened before the keys were known: it gets them before the run's first write.
+      return opened.addSecrets(secrets).then(() => opened);
     });
 
+    // No call before the history records: from the first answer on, its crash journal keeps every call
+    // through a kill. The worker started with the command, so this waits only when loading was quicker.
+    await store;
     const progress = new Progress(io.stdout, io.stdout.isTTY === true);
-    const total = suites.reduce((n, s) => n + s.cases.reduce((k, c) => k + s.models.length * Math.max(1, args.repeat ?? c.repeat ?? 1), 0), 0);
+    const total = suites.reduce((n, s) => n + plannedExecutions(s, args.repeat), 0);
     progress.start(total);
     const runReports = await Promise.all(
       suites.map((suite) =>
@@ -602,12 +698,19 @@ async function run(io: CliIo): Promise<number> {
     const totals = sumTotals(reports.map((r) => r.totals));
     const elapsed = performance.now() - t0;
     io.stdout.write(`\n${totalsLine(totals, elapsed)}\n`);
-    if (opened) io.stdout.write(`history: ${projectPath(io.cwd, opened.path)}\n`);
 
     let writeFailed = false;
     if (args.json !== undefined) {
       const report = jsonReport(reports, { tool: TOOL, startedAt, durationMs: performance.now() - t0 });
       const problem = writeOutput(resolve(io.cwd, args.json), (path) => writeJsonFile(path, report));
+      if (problem) {
+        err(`error: ${problem}`);
+        writeFailed = true;
+      }
+    }
+    if (args.output !== undefined) {
+      const doc = promptfooOutput(reports, { suites, tool: TOOL, startedAt, durationMs: performance.now() - t0 });
+      const problem = writeOutput(resolve(io.cwd, args.output), (path) => writeJsonFile(path, doc));
       if (problem) {
         err(`error: ${problem}`);
         writeFailed = true;
@@ -622,18 +725,25 @@ async function run(io: CliIo): Promise<number> {
       }
     }
 
+    // The reports are written; now the history's last save must have landed for the run to count as recorded.
+    if (opened && closing) {
+      const saved = (await closing) as Awaited<ReturnType<TraceStore['close']>>;
+      if (saved.error) {
+        historyFailure ??= saved.error;
+        err(`error: history was not saved to ${projectPath(io.cwd, opened.path)}: ${saved.error}`);
+      } else if (!historyFailure) io.stdout.write(`history: ${projectPath(io.cwd, opened.path)}\n`);
+    }
+
     if (io.signal.aborted) {
-      err('interrupted');
-      return 130;
+      err(`interrupted (${String(io.signal.reason ?? 'SIGINT')})`);
+      return interruptedExitCode(io.signal);
     }
     if (writeFailed) return 2;
-    if (totals.failed === 0 && totals.errors === 0) return 0;
     const rate = overallPassRate(totals);
-    if (args.failUnder !== undefined && rate !== null && rate >= args.failUnder) {
-      io.stdout.write(`pass rate ${pct(rate)} ≥ --fail-under ${pct(args.failUnder)}\n`);
-      return 0;
-    }
-    return 1;
+    const passed = (totals.failed === 0 && totals.errors === 0) || (args.failUnder !== undefined && rate !== null && rate >= args.failUnder);
+    if (!passed) return args.promptfooExitCodes ? 100 : 1;
+    if (totals.failed > 0 || totals.errors > 0) io.stdout.write(`pass rate ${pct(rate)} ≥ --fail-under ${pct(args.failUnder ?? 0)}\n`);
+    return historyFailure !== undefined ? 3 : 0;
   } finally {
     const s = await storePromise;
     if (closing) await closing;
@@ -645,5 +755,12 @@ async function run(io: CliIo): Promise<number> {
 export const testCommand: CliCommand = {
   summary: 'Run test cases through models and check their assertions (JSON and JUnit output for CI)',
   usage: USAGE,
-  run,
+  run: (io) => run(io, 'test'),
+};
+
+/** `assay eval`: `assay test` with promptfoo's CLI conventions (`-c`, `-o`, exit code 100). */
+export const evalCommand: CliCommand = {
+  summary: "Run a promptfoo config with promptfoo's conventions (-c, -o results.json, exit 100 on failures)",
+  usage: EVAL_USAGE,
+  run: (io) => run(io, 'eval'),
 };

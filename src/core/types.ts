@@ -61,6 +61,12 @@ export interface ModelParams {
   /** Tools in OpenAI's function-tool shape; the Anthropic provider converts them. */
   tools?: Record<string, unknown>[];
   tool_choice?: unknown;
+  /** OpenAI-style sampling and reasoning options, sent as written by OpenAI and compatible endpoints only (promptfoo configs). */
+  frequency_penalty?: number;
+  presence_penalty?: number;
+  max_completion_tokens?: number;
+  reasoning_effort?: string;
+  verbosity?: string;
 }
 
 /** A fully rendered request, ready for a provider. */

@@ -112,26 +112,41 @@ export class Services implements vscode.Disposable {
         maxTraces: config.historyMaxTraces,
         maxSizeMB: config.historyMaxSizeMB,
       });
+      // Each distinct problem once: a save that keeps failing the same way (a full disk) is not a stream of toasts.
+      const told = new Set<string>();
       store.onProblem((message) => {
         this.ctx.log.error(`history: ${message}`);
-        void vscode.window.showWarningMessage(`Assay history: ${message}`, 'Show Log').then((pick) => pick && this.ctx.log.show());
+        if (told.has(message)) return;
+        told.add(message);
+        this.warnHistory(`Assay history: ${message} Free space or fix the folder's permissions, or choose another location in the assay.history.path setting.`);
       });
-      const { recovered, readOnlyReason } = store.openReport;
-      if (recovered) {
-        void vscode.window.showWarningMessage(`Assay: ${recovered.message}`);
+      const { recovered, readOnlyReason, replayed } = store.openReport;
+      if (recovered) this.warnHistory(`Assay: ${recovered.message}`);
+      if (readOnlyReason) this.warnHistory(`Assay: history is not being saved: ${readOnlyReason}`);
+      if (replayed) {
+        this.ctx.log.info(`history: added back ${replayed.rows} unsaved rows from ${replayed.journals} crash journal(s); runs marked interrupted: ${replayed.interruptedRuns.join(', ') || 'none'}`);
+        if (replayed.saveError) this.warnHistory(`Assay history: ${replayed.saveError}`);
       }
-      if (readOnlyReason) void vscode.window.showWarningMessage(`Assay: history is not being saved: ${readOnlyReason}`);
       this.ctx.log.info(`history: ${path}`);
       this.storeOpened.fire(store);
       return store;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.ctx.log.error(`history: ${message}`);
-      void vscode.window.showErrorMessage(`Assay: the history could not be opened (${message}). Runs continue without history.`, 'Show Log').then(
-        (pick) => pick && this.ctx.log.show(),
-      );
+      void vscode.window.showErrorMessage(`Assay: the history could not be opened (${message}). Runs continue without history.`, 'Choose Location', 'Show Log').then((pick) => {
+        if (pick === 'Show Log') this.ctx.log.show();
+        else if (pick) void vscode.commands.executeCommand('workbench.action.openSettings', 'assay.history.path');
+      });
       return null;
     }
+  }
+
+  /** A history warning with its next steps: the setting that moves the history, and the log. */
+  private warnHistory(text: string): void {
+    void vscode.window.showWarningMessage(text, 'Choose Location', 'Show Log').then((pick) => {
+      if (pick === 'Show Log') this.ctx.log.show();
+      else if (pick) void vscode.commands.executeCommand('workbench.action.openSettings', 'assay.history.path');
+    });
   }
 
   private async reopenStore(): Promise<void> {

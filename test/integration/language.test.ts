@@ -112,6 +112,28 @@ describe('prompt language: diagnostics', () => {
     assert.match(again[0]!.message, /go under 'params'/);
   });
 
+  it('shows what a promptfoo config cannot run where it is written, as assay test refuses it', async () => {
+    const uri = workspaceUri('refused.promptfooconfig.yaml');
+    await vscode.workspace.fs.writeFile(uri, Buffer.from('prompts: ["Say {{ word }}"]\nproviders:\n  - foo:bar\n  - openai:responses:gpt-4.1\nscenarios: []\ntests: []\n'));
+    try {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+      const diags = await diagnosticsWhen(uri, 'the refusals', (d) => d.length >= 3);
+      assert.deepStrictEqual(
+        diags.map((d) => [String(d.code), d.range.start.line, d.severity]).sort(),
+        [
+          ['unknown-provider', 2, vscode.DiagnosticSeverity.Error],
+          ['unsupported', 4, vscode.DiagnosticSeverity.Error],
+          ['unsupported-provider', 3, vscode.DiagnosticSeverity.Error],
+        ],
+      );
+      assert.match(diags.find((d) => d.code === 'unknown-provider')!.message, /never runs another model in its place/);
+    } finally {
+      await closeAllEditors();
+      await vscode.workspace.fs.delete(uri);
+    }
+  });
+
   it('reports YAML errors and unclosed front matter, which never need rendering', async () => {
     const doc = await untitled('---\nname: [unclosed\nuser:\nhi {{ name }}');
     const diags = await diagnosticsWhen(doc.uri, 'YAML problems', (d) => d.length > 0);

@@ -123,6 +123,13 @@ export interface MockLlm {
   fault(fault: MockFault): void;
   /** Resolves once `count` requests have arrived since the server started (clearing `requests` does not reset this). */
   waitForRequests(count: number): Promise<void>;
+  /**
+   * Chat/messages requests answered in full (status 200, the last byte handed to the socket), in order, with
+   * `performance.now()` when the response finished: what a crash test compares history with.
+   */
+  answered: { prompt: string; at: number }[];
+  /** Resolves once `count` chat/messages requests have been answered in full. */
+  waitForAnswered(count: number): Promise<void>;
   /** Requests being answered right now, and the most there ever were at once. */
   readonly inFlight: number;
   readonly maxInFlight: number;
@@ -178,6 +185,8 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
   let ids = 0;
   let arrived = 0;
   const waiters: { count: number; resolve: () => void }[] = [];
+  const answered: { prompt: string; at: number }[] = [];
+  const answerWaiters: { count: number; resolve: () => void }[] = [];
 
   const later = (ms: number, fn: () => void): void => {
     const t = setTimeout(() => {
@@ -383,6 +392,15 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
         at: performance.now(),
       };
       if (record) requests.push(req);
+      if (api === 'openai.chat' || api === 'anthropic.messages') {
+        res.on('finish', () => {
+          if (res.statusCode !== 200) return;
+          answered.push({ prompt: req.prompt, at: performance.now() });
+          for (let i = answerWaiters.length - 1; i >= 0; i--) {
+            if (answered.length >= answerWaiters[i]!.count) answerWaiters.splice(i, 1)[0]!.resolve();
+          }
+        });
+      }
       arrived++;
       for (let i = waiters.length - 1; i >= 0; i--) {
         if (arrived >= waiters[i]!.count) waiters.splice(i, 1)[0]!.resolve();
@@ -417,6 +435,8 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     requests,
     fault: (f) => void faults.push({ ...f, left: f.times ?? 1 }),
     waitForRequests: (count) => (arrived >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve }))),
+    answered,
+    waitForAnswered: (count) => (answered.length >= count ? Promise.resolve() : new Promise<void>((resolve) => answerWaiters.push({ count, resolve }))),
     get inFlight() {
       return inFlight;
     },

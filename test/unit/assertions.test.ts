@@ -166,6 +166,7 @@ const ROWS: Row[] = [
   { why: 'a number under the threshold', spec: { type: 'javascript', value: '0.4', threshold: 0.5 }, pass: false, score: 0.4 },
   { why: 'a grading object', spec: { type: 'javascript', value: "({ pass: true, score: 0.7, reason: 'ok' })" }, pass: true, score: 0.7 },
   { why: 'await is allowed', spec: { type: 'javascript', value: 'await Promise.resolve(output === "x")' }, output: 'x', pass: true },
+  { why: "one line ending in ';' is still an expression (promptfoo: return <line>)", spec: { type: 'javascript', value: 'Math.max(0, 1 - output.length / 10);' }, output: 'abcde', pass: true, score: 0.5 },
   { why: 'not-javascript', spec: { type: 'not-javascript', value: 'output.length > 100' }, output: 'short', pass: true },
   { why: 'never runs untrusted', spec: { type: 'javascript', value: 'true' }, trusted: false, pass: false, error: true },
   { why: 'a throw is an error', spec: { type: 'javascript', value: "throw new Error('boom')" }, pass: false, error: true },

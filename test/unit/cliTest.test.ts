@@ -2,7 +2,7 @@
 // the mock LLM server, real files and history in temp folders; and once the bundled CLI as a child process.
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runCli } from '../../src/cli/main';
@@ -310,7 +310,7 @@ describe('CLI: assay test', function () {
     assert.deepStrictEqual(options.filter((o) => !docs.includes(`| \`${o}`)), [], 'each option has a row in the options table');
     const keys = [...PROJECT_CONFIG_KEYS.map((k) => `\n${k}:`), ...GRADER_KEYS.map((k) => `  ${k}:`), ...HISTORY_KEYS.map((k) => `  ${k}:`), ...FILES_KEYS.map((k) => `  ${k}:`)];
     assert.deepStrictEqual(keys.filter((k) => !docs.includes(k)), [], 'each key is in the example config');
-    for (const code of ['**0**', '**1**', '**2**', '**130**']) assert.ok(docs.includes(code), code);
+    for (const code of ['**0**', '**1**', '**2**', '**3**', '**130**', '**143**', '**129**']) assert.ok(docs.includes(code), code);
   });
 
   it('works as the bundled dist/cli.js, with no VS Code and no sources', async function () {
@@ -344,13 +344,23 @@ describe('CLI: assay test', function () {
     assert.match(stdout, /3 executions: 2 passed, 1 failed, 0 errors/);
     assert.strictEqual(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).totals.executions, 3);
     assert.match(stdout, /history: \.assay\/history\.sqlite/);
-    const [cacheDir] = readdirSync(temp);
-    assert.match(cacheDir ?? '', /^assay-v8-cache-/);
-    const cached = readdirSync(join(temp, cacheDir!)).filter((f) => /^cliMain-[0-9a-f]{16}-test\.bin$/.test(f));
+    const [userDir] = readdirSync(temp);
+    assert.match(userDir ?? '', /^assay-v8-cache-/);
+    const [checkout] = readdirSync(join(temp, userDir!));
+    assert.match(checkout ?? '', /^[0-9a-f]{12}$/, 'a folder per checkout');
+    const cacheDir = join(userDir!, checkout!);
+    const cached = readdirSync(join(temp, cacheDir)).filter((f) => /^cliMain-[0-9a-f]{16}-test\.bin$/.test(f));
     assert.strictEqual(cached.length, 1, 'the run left its compiled code for the next');
 
+    // Another checkout of the same build never reads this one's code (its stack traces would name this path).
+    const copy = join(dir, 'other-checkout');
+    cpSync(out, copy, { recursive: true });
+    const child = spawn(process.execPath, [join(copy, 'cli.js'), 'test', 'triage.prompt', '--no-history'], { cwd: dir, env: { PATH: process.env.PATH, TMPDIR: temp, ...env() } });
+    assert.strictEqual(await new Promise<number | null>((resolve) => child.on('close', resolve)), 1);
+    assert.strictEqual(readdirSync(join(temp, userDir!)).length, 2, 'the other checkout has a cache folder of its own');
+
     // A cache V8 rejects (damaged, or from another build) costs a compile and is replaced.
-    const cacheFile = join(temp, cacheDir!, cached[0]!);
+    const cacheFile = join(temp, cacheDir, cached[0]!);
     writeFileSync(cacheFile, 'not V8 code');
     const again = await runBundled(['test', 'triage.prompt']);
     assert.strictEqual(again.code, 1, again.stdout);
@@ -359,7 +369,7 @@ describe('CLI: assay test', function () {
 
     // A cache folder others can write to is neither read nor written: its code would run.
     if (process.platform !== 'win32') {
-      chmodSync(join(temp, cacheDir!), 0o777);
+      chmodSync(join(temp, cacheDir), 0o777);
       writeFileSync(cacheFile, 'planted');
       const shared = await runBundled(['test', 'triage.prompt']);
       assert.match(shared.stdout, /3 executions: 2 passed, 1 failed, 0 errors/);

@@ -43,6 +43,7 @@ describe('CLI: assay render / assay lint', () => {
     writeFileSync(join(dir, 'triage.prompt'), TRIAGE);
     writeFileSync(join(dir, 'vars.json'), JSON.stringify({ ticket: 'from a file' }));
     writeFileSync(join(dir, 'missing.prompt'), 'user:\nHello {{ name }}');
+    writeFileSync(join(dir, 'nomodel.prompty'), '---\nname: t\nmodel: gpt-4\n---\nuser:\nHello {{ name }}!\n');
     cpSync(join(__dirname, '../fixtures/prompts'), join(dir, 'fixtures'), { recursive: true });
     mkdirSync(join(dir, 'fixtures/node_modules'));
     writeFileSync(join(dir, 'fixtures/node_modules/skipped.prompt'), '---\nmodels: [nope]\n---\n');
@@ -67,6 +68,13 @@ describe('CLI: assay render / assay lint', () => {
       assert.deepEqual(messages.map((m) => [m.role, m.content]), expected);
     });
   }
+
+  it('render: a .prompty file without provider renders; an undefined variable renders empty with a warning', async () => {
+    const r = await cli(dir, 'render', 'nomodel.prompty');
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(JSON.parse(r.out), [{ role: 'user', content: 'Hello !' }]);
+    assert.match(r.err, /^nomodel\.prompty warning Variable 'name' has no value and rendered empty/);
+  });
 
   const failures: [string, string[], number, string][] = [
     ['a missing variable names it, at its place', ['missing.prompt'], 1, "missing.prompt:2:10 error Missing variable 'name'"],

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { loadSqlJs } from '../../src/core/store/sqlite';
 import { TraceStore } from '../../src/core/store/traceStore';
 import { makeTrace, tempFolder } from '../support/storeFixtures';
 
@@ -103,17 +104,18 @@ describe('TraceStore with several writers and crashes', function () {
       assert.deepStrictEqual(readFileSync(file), before, 'the file was not touched');
       const store = await openStore();
       assert.strictEqual(store.openReport.recovered, undefined, 'nothing to recover');
-      assert.strictEqual((await store.stats()).counts.traces, 200, 'the first save is all there');
+      assert.strictEqual(store.openReport.replayed?.journals, 1, "the dead writer's journal was replayed");
+      assert.strictEqual((await store.stats()).counts.traces, 400, 'the first save and the 200 journaled traces of the killed save');
+      assert.strictEqual(readdirSync(folder.dir).some((n) => n.includes('.journal-')), false, 'the replayed journal is gone once saved');
       assert.strictEqual(readdirSync(folder.dir).some((n) => n.includes('.tmp-')), false, "the dead writer's temp file is gone");
       await store.addTraces([makeTrace()]);
       const saved = await store.flush();
       assert.strictEqual(saved.saved, true, `the dead writer's lock is broken: ${saved.error}`);
-      assert.strictEqual((await store.stats()).counts.traces, 201);
+      assert.strictEqual((await store.stats()).counts.traces, 401);
     });
   }
 
   const garbage: [string, () => Buffer][] = [
-    ['not a database at all', () => Buffer.from('this is not sqlite '.repeat(1000))],
     ['a database cut in half', () => readFileSync(file).subarray(0, Math.floor(readFileSync(file).length / 2))],
     ['a copy with one page overwritten', () => {
       const bytes = Buffer.from(readFileSync(file));
@@ -141,19 +143,63 @@ describe('TraceStore with several writers and crashes', function () {
     });
   }
 
-  it("moves aside a file that turns corrupt while open, and writes this window's history in its place", async () => {
+  const otherDb = async (sql: string): Promise<Buffer> => {
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database();
+    db.exec(sql);
+    const bytes = Buffer.from(db.export());
+    db.close();
+    return bytes;
+  };
+  const foreign: [string, () => Buffer | Promise<Buffer>][] = [
+    ['a JSON file (a --history typo)', () => Buffer.from(JSON.stringify({ results: Array.from({ length: 200 }, (_, i) => ({ i })) }))],
+    ['text that is not a database at all', () => Buffer.from('this is not sqlite '.repeat(1000))],
+    ['a SQLite database of another program', () => otherDb('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES (\'keep me\');')],
+    ["a SQLite database with a user_version but not Assay's tables", () => otherDb('CREATE TABLE traces (x); PRAGMA user_version = 2;')],
+  ];
+  for (const [why, make] of foreign) {
+    it(`refuses a file that is not an Assay history and leaves it untouched: ${why}`, async () => {
+      const bytes = await make();
+      writeFileSync(file, bytes);
+      await assert.rejects(openStore(), /is not an Assay history \(.*\)\. It was left untouched; choose another history path/);
+      assert.deepStrictEqual(readFileSync(file), bytes, 'byte for byte');
+      assert.deepStrictEqual(readdirSync(folder.dir).sort(), ['history.sqlite'], 'nothing renamed, no lock, journal or temp file');
+    });
+  }
+
+  it("moves aside a file damaged while open (never merging it), reports it and writes this window's history in its place", async () => {
     const store = await openStore();
-    await store.addTraces([makeTrace(), makeTrace()]);
+    await store.addTraces(Array.from({ length: 300 }, () => makeTrace({ text: 'x'.repeat(2000) })));
     await store.flush();
-    writeFileSync(file, 'garbage '.repeat(5000));
+    const damaged = Buffer.from(readFileSync(file));
+    damaged.fill(0x5a, 16384 * 3, 16384 * 4);
+    writeFileSync(file, damaged);
     await store.addTraces([makeTrace()]);
     const problem = next(store.onProblem);
     const saved = await store.flush();
-    assert.strictEqual(saved.saved, true);
-    assert.match(await problem, /could not be opened .* moved to .*history\.sqlite\.corrupt-/);
-    assert.strictEqual(readdirSync(folder.dir).filter((n) => n.includes('.corrupt-')).length, 1);
+    assert.strictEqual(saved.saved, true, saved.error);
+    assert.strictEqual(saved.merged, false, 'the damaged file was not merged');
+    assert.match(await problem, /was damaged \(.*\)\. It was moved to .*history\.sqlite\.corrupt-/);
+    const aside = readdirSync(folder.dir).filter((n) => n.includes('.corrupt-'));
+    assert.strictEqual(aside.length, 1);
+    assert.deepStrictEqual(readFileSync(join(folder.dir, aside[0]!)), damaged, 'the damaged bytes are kept as they were');
     const other = await openStore();
-    assert.strictEqual((await other.stats()).counts.traces, 3);
+    assert.strictEqual(other.openReport.recovered, undefined, 'the file written in its place is whole');
+    assert.strictEqual((await other.stats()).counts.traces, 301);
+  });
+
+  it('never saves over a file that another program put at the history path while open', async () => {
+    const store = await openStore();
+    await store.addTraces([makeTrace()]);
+    await store.flush();
+    const theirs = Buffer.from('{"not": "a history"}\n');
+    writeFileSync(file, theirs);
+    await store.addTraces([makeTrace()]);
+    const saved = await store.flush();
+    assert.strictEqual(saved.saved, false);
+    assert.match(saved.error ?? '', /is no longer an Assay history .* not saved over it/);
+    assert.deepStrictEqual(readFileSync(file), theirs);
+    assert.strictEqual(existsSync(`${file}.lock`), false);
   });
 
   it('merges deletions, feedback and clears between two stores on one file', async () => {

@@ -63,10 +63,11 @@ describe('promptfoo config', () => {
         ['exec:./run.sh', 'exec:./run.sh'],
       ],
     );
-    assert.deepStrictEqual(config.providers[4].endpoint, { kind: 'exec', custom: { id: 'exec:./run.sh', basePath: DIR, target: './run.sh', options: {} } }, 'an exec: provider runs through an endpoint of its own');
+    assert.deepStrictEqual(config.providers[4].custom, { kind: 'exec', custom: { id: 'exec:./run.sh', basePath: DIR, target: './run.sh', options: {} } }, 'an exec: provider runs through an endpoint of its own');
     assert.deepStrictEqual(config.providers[2].params, { temperature: 0, max_tokens: 20 });
     assert.deepStrictEqual(config.providers[3].params, { top_p: 0.9 });
-    assert.strictEqual(config.providers[3].apiBaseUrl, 'http://127.0.0.1:11434/v1');
+    assert.strictEqual(config.providers[3].apiBaseUrl, undefined, "promptfoo's Ollama provider ignores config.apiBaseUrl, and so does Assay");
+    assert.deepStrictEqual(config.providers[3].endpoint.baseUrl, [{ env: 'OLLAMA_BASE_URL' }]);
     assert.deepStrictEqual(config.providers.map((p) => p.stream), [undefined, undefined, true, undefined, undefined], 'config.stream is read');
   });
 
@@ -97,7 +98,8 @@ describe('promptfoo config', () => {
   });
 
   it('reports what it cannot run, where it is written', () => {
-    assert.deepStrictEqual(where(config.diagnostics), ['inline-api-key@10', 'unsupported@42'], 'stream is honoured, so not reported');
+    assert.deepStrictEqual(where(config.diagnostics), ['ignored-config@17', 'inline-api-key@10'], 'stream is honoured, exec: is a provider and scenarios are read, so neither is reported');
+    assert.deepStrictEqual(config.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code), []);
     assert.deepStrictEqual(
       where(config.tests.diagnostics),
       ['csv-columns@4', 'csv-header@0', 'file-not-found@32', 'unsupported@40'],
@@ -112,6 +114,9 @@ describe('promptfoo config', () => {
     ['the map forms of prompts and providers', "prompts:\n  'Hi {{x}}': greeting\nproviders:\n  - openai:gpt-4o:\n      label: big\n", []],
     ['no prompts and no providers', 'tests: []\n', ['missing-key@0', 'missing-key@0']],
     ['a provider id without a model', 'prompts: [x]\nproviders: [gpt4]\n', ['invalid-provider@1']],
+    ['targets: is providers: by another name', 'prompts: [x]\ntargets: [openai:gpt-4o-mini]\n', []],
+    ['both providers: and targets:', 'prompts: [x]\nproviders: [openai:gpt-4o-mini]\ntargets: [openai:gpt-4o]\n', ['invalid-config@2']],
+    ['an empty providers list', 'prompts: [x]\nproviders: []\n', ['missing-key@1']],
     ['not a mapping', '- a\n', ['invalid-config@0']],
     ['broken YAML: only the syntax error', 'prompts: [x\nproviders: y\n', ['yaml-syntax@1']],
     ['a missing prompt file', 'prompts: [file://nope.txt]\nproviders: [openai:gpt-4o]\n', ['file-not-found@0']],

@@ -322,7 +322,7 @@ ${extra}`;
     assert.deepStrictEqual(report.executions.map((e) => e.status), ['pass', 'pass', 'pass', 'pass']);
   });
 
-  it('runs a promptfoo config: text prompts, provider config, and an endpoint of its own that gets only its own key', async () => {
+  it("runs a promptfoo config: text prompts, provider config, and endpoints of its own with promptfoo's keys", async () => {
     const mock = await mockServer({ apiKey: 'sk-inline-0123456789abcdef', reply: (req) => `you said: ${req.prompt}` });
     const other = await mockServer({ reply: (req) => `keyless: ${req.prompt}` });
     const config = write(
@@ -342,11 +342,11 @@ tests:
   - vars: { word: hello }
 `,
     );
-    const [suite] = promptfooSuites(config, { root: folder.dir, defaultModels: [], files: TEST_FILES });
+    const [suite] = await promptfooSuites(config, { root: folder.dir, defaultModels: [], files: TEST_FILES });
     assert.deepStrictEqual(suite!.diagnostics.filter((d) => d.severity === 'error'), []);
     assert.ok(!JSON.stringify(suite!.endpoints).includes('sk-inline'), 'the inline key stays out of serialised endpoints');
-    // The environment's OpenAI key must not go to a base URL the config chose.
-    const registry = new ProviderRegistry({ providers: suite!.endpoints, keys: (name) => (name === 'openai' ? 'sk-env-key-should-not-leak-000' : undefined) });
+    // As in promptfoo: the inline key wins; without one, OPENAI_API_KEY goes to the config's base URL too.
+    const registry = new ProviderRegistry({ providers: suite!.endpoints, keys: (name) => (name === 'OPENAI_API_KEY' ? 'sk-env-key-from-openai-000' : undefined) });
     const report = await runTests({ suite: suite!, engine: new Engine({ registry }), grading: GRADING, trusted: true });
     assert.deepStrictEqual(report.executions.map((e) => [e.model, e.status, e.output, e.error?.message]), [
       ['inline key', 'pass', 'you said: Say hello', undefined],
@@ -355,6 +355,7 @@ tests:
     const sent = mock.requests[0]!;
     assert.deepStrictEqual(sent.body?.messages, [{ role: 'user', content: 'Say hello' }], 'a text prompt is one user message');
     assert.deepStrictEqual([sent.body?.temperature, sent.body?.max_tokens, sent.stream], [0.3, 7, true], "the provider's config is honoured");
-    assert.strictEqual(other.requests[0]!.headers.authorization, 'Bearer no-key', "the environment's key was not sent to the config's endpoint");
+    assert.strictEqual(mock.requests[0]!.headers.authorization, 'Bearer sk-inline-0123456789abcdef', 'the inline key wins over the environment');
+    assert.strictEqual(other.requests[0]!.headers.authorization, 'Bearer sk-env-key-from-openai-000', 'OPENAI_API_KEY goes to the base URL the config chose, as promptfoo sends it');
   });
 });

@@ -22,6 +22,8 @@ export interface AssertionSpec {
   config?: Record<string, unknown>;
   /** Type-specific options, e.g. `factuality` category scores. */
   options?: Record<string, unknown>;
+  /** promptfoo's assertion `transform`: JavaScript applied to the output for this assertion only (trusted only). */
+  transform?: string;
   /** Where the assertion is written, for diagnostics. */
   range?: Range;
 }

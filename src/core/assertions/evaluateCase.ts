@@ -2,6 +2,7 @@
 // weighted mean score; without a case threshold every weighted assertion must pass, with one the score
 // must reach it; `weight: 0` records a result that never fails the case).
 import nunjucks from 'nunjucks';
+import { runTransform } from '../run/userTransform';
 import type { CallResult, ChatRequest } from '../types';
 import { checkAssertion, resolveAssertionType } from './assertionRegistry';
 import type {
@@ -48,6 +49,15 @@ function errorRaw(error: string): RawAssertionResult {
   return { pass: false, score: 0, reason: error, error };
 }
 
+/** The input with the output as an assertion's own `transform` makes it (a value that is not text as its JSON). */
+async function transformedInput(code: string, input: AssertionInput): Promise<AssertionInput | { error: string }> {
+  const context = { vars: input.vars, prompt: input.request?.messages.map((m) => m.content).join('\n\n'), test: input.test };
+  const r = await runTransform(code, 'output', input.output, context, { baseDir: input.baseDir ?? process.cwd(), trusted: input.trusted, ...(input.limits ? { limits: input.limits } : {}), ...(input.signal ? { signal: input.signal } : {}) });
+  if ('error' in r) return r;
+  const text = typeof r.value === 'string' ? r.value : (JSON.stringify(r.value) ?? String(r.value));
+  return { ...input, output: text, result: { ...input.result, text } };
+}
+
 /** Runs one assertion. Never throws: configuration problems and failures of user code come back as `error`. */
 export async function evaluateAssertion(spec: AssertionSpec, index: number, input: AssertionInput): Promise<AssertionResult> {
   const weight = typeof spec.weight === 'number' && Number.isFinite(spec.weight) && spec.weight >= 0 ? spec.weight : 1;
@@ -61,7 +71,8 @@ export async function evaluateAssertion(spec: AssertionSpec, index: number, inpu
     else {
       try {
         const rendered = resolved.definition.type === 'javascript' ? spec : { ...spec, value: renderValue(spec.value, input.vars) };
-        raw = await resolved.definition.evaluate(rendered, input);
+        const seen = spec.transform === undefined ? input : await transformedInput(spec.transform, input);
+        raw = 'error' in seen ? errorRaw(`transform: ${seen.error}`) : await resolved.definition.evaluate(rendered, seen);
       } catch (e) {
         raw = errorRaw(`${spec.type} could not be evaluated: ${(e as Error).message}`);
       }

@@ -29,9 +29,15 @@ function compileError(code: string): string | undefined {
     new vm.Script(`(async function (output, context) { return (\n${code.replace(/[\s;]+$/, '')}\n); })(output, context)`);
   } catch {
     try {
-      new vm.Script(`(async function (output, context) {\n${code}\n})(output, context)`);
-    } catch (e) {
-      error = `javascript does not compile: ${(e as Error).message}`;
+      // promptfoo's rule for one line: `return <line>`, so an expression ending in `;` is still an expression.
+      if (code.includes('\n')) throw new Error('not one line');
+      new vm.Script(`(async function (output, context) { return ${code}\n})(output, context)`);
+    } catch {
+      try {
+        new vm.Script(`(async function (output, context) {\n${code}\n})(output, context)`);
+      } catch (e) {
+        error = `javascript does not compile: ${(e as Error).message}`;
+      }
     }
   }
   if (compileErrors.size > 500) compileErrors.clear();

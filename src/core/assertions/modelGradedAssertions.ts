@@ -1,7 +1,7 @@
 // Assertions judged by another model: a grader chat model (`llm-rubric`, `model-graded-closedqa`,
 // `factuality`) or an embeddings model (`similar`). They only see the engine through `GradingContext`.
 import nunjucks from 'nunjucks';
-import type { ChatMessage, ChatRequest, ModelRef, Role } from '../types';
+import type { ChatMessage, ChatRequest, ModelParams, ModelRef, Role } from '../types';
 import type { AssertionDefinition, AssertionInput, AssertionSpec, GraderCall, RawAssertionResult } from './assertionTypes';
 import { extractJsonValues } from './jsonSchema';
 import { formatModelRef, providerOption } from './providerRef';
@@ -92,6 +92,13 @@ function graderModel(spec: AssertionSpec, input: AssertionInput): ModelRef | { e
   return providerOption(chat) ?? input.context.graderModel;
 }
 
+/** Parameters a grader's own `config` sets (a promptfoo config's `{ id, config }` grader, resolved to `{ id, params }`). */
+function graderParams(spec: AssertionSpec, input: AssertionInput): ModelParams {
+  const testProvider = input.test.options?.provider;
+  const chosen = spec.provider ?? (isRecord(testProvider) && !('id' in testProvider) ? testProvider.text : testProvider);
+  return isRecord(chosen) && isRecord(chosen.params) ? (chosen.params as ModelParams) : {};
+}
+
 /** The prompt that produced the output, as one text (for the grader's "task"/"question"). */
 function promptText(input: AssertionInput): string {
   const messages = input.request?.messages;
@@ -129,7 +136,7 @@ async function callGrader(
 ): Promise<{ text: string; grader: GraderCall } | { error: string; grader?: GraderCall }> {
   const model = graderModel(spec, input);
   if ('error' in model) return { error: model.error as string };
-  const request: ChatRequest = { model, messages: graderMessages(spec, defaults, vars), params: { temperature: 0 } };
+  const request: ChatRequest = { model, messages: graderMessages(spec, defaults, vars), params: { temperature: 0, ...graderParams(spec, input) } };
   const result = await input.context.grade(request, input.signal);
   const grader: GraderCall = { model, usage: result.usage, cost: result.cost, latencyMs: result.latencyMs };
   if (result.error) return { error: `grader ${formatModelRef(model)} failed: ${result.error.message}`, grader };
@@ -210,13 +217,15 @@ export const MODEL_GRADED_ASSERTIONS: AssertionDefinition[] = [
     docs:
       'Sends the output and the rubric (`value`) to the grader model (`provider` on the assertion, the test\'s `options.provider`, else setting `assay.grader.model`) with the prompt below; ' +
       'the grader answers `{reason, pass, score}`. Score = the grader\'s score (1/0 from `pass` when it gives none). Without `threshold` it passes when the grader says `pass: true` ' +
-      '(a reply with only a score passes at ≥ 0.5); with `threshold` it must also score ≥ `threshold`. `rubricPrompt` replaces the prompt (variables `output`, `rubric`). ' +
+      '(a reply with only a score passes at ≥ 0.5); with `threshold` it must also score ≥ `threshold`. `rubricPrompt` replaces the prompt (variables `output`, `rubric`, and the test\'s variables); ' +
+      'with one, `value` may be left out (the rubric is then empty), as in promptfoo. ' +
       'A failed grader call or an unreadable reply is an evaluation error.',
     example: 'assert:\n  - type: llm-rubric\n    value: Answers with a single lowercase word and no punctuation',
     modelGraded: true,
-    check: checkText('llm-rubric'),
+    // As in promptfoo, the rubric may be left out when a rubricPrompt (the assertion's or the test's `options`) says it all.
+    check: (spec) => checkText('llm-rubric')(spec.value === undefined ? { ...spec, value: '(none)' } : spec),
     async evaluate(spec, input) {
-      const vars = { ...input.vars, output: input.output, rubric: textOf(spec.value) };
+      const vars = { ...input.vars, output: input.output, rubric: spec.value === undefined ? '' : textOf(spec.value) };
       const reply = await callGrader(spec, input, [
         { role: 'system', content: LLM_RUBRIC_SYSTEM },
         { role: 'user', content: LLM_RUBRIC_USER },

@@ -1,5 +1,7 @@
 // Reads the YAML front matter into the document model. Assay's keys and Prompty's (v1 and v2) land in
 // the same fields; every problem becomes a diagnostic on the exact YAML node, never an exception.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
 import { yamlValue } from '../files/yamlLimits';
 import type { Diagnostic, ModelParams, ModelRef, Range, Severity } from '../types';
@@ -59,6 +61,25 @@ export interface FrontMatterFields {
   params: ModelParams;
   inputs: Map<string, PromptInput>;
   tests?: PromptTests;
+  /** `.prompty` only: the Prompty file version the front matter is written for. */
+  promptyVersion?: 1 | 2;
+}
+
+/**
+ * Prompty 2.0 files name a model by `id` (or a bare string), type inputs with `kind` (or list them) and
+ * have no top-level `sample`; anything else is a 0.1/1.0 file. The two render differently (`sample`
+ * and an input's `sample` are defaults only in 0.1/1.0; 2.0 keeps empty messages).
+ */
+export function promptyVersionOf(data: Record<string, unknown> | undefined): 1 | 2 {
+  if (!data || 'sample' in data) return 1;
+  const model = data['model'];
+  if (typeof model === 'string') return 2;
+  if (model && typeof model === 'object' && !Array.isArray(model) && ('id' in model || 'provider' in model || 'options' in model)) return 2;
+  const inputs = data['inputs'];
+  if (Array.isArray(inputs)) return 2;
+  if (inputs && typeof inputs === 'object' && Object.values(inputs).some((v) => v !== null && typeof v === 'object' && 'kind' in v)) return 2;
+  if ('kind' in data || '$schema' in data || 'outputs' in data) return 2;
+  return 1;
 }
 
 function describe(v: unknown): string {
@@ -96,6 +117,8 @@ class FrontMatterReader {
     private readonly diagnostics: Diagnostic[],
     /** Range to report on when a node has no position (the whole front matter). */
     private readonly fallback: Range,
+    /** The prompt file's folder, for `${file:…}` references. */
+    private readonly dir?: string,
   ) {}
 
   private range(node: unknown): Range {
@@ -111,7 +134,7 @@ class FrontMatterReader {
   }
 
   /** The node's value as plain data; never throws (alias bombs and cycles become `undefined`). */
-  private js(node: unknown): unknown {
+  private js(node: unknown, resolve = true): unknown {
     if (node === null || node === undefined) return null;
     try {
       const read = yamlValue(this.doc, this.text.length, node as Node);
@@ -119,11 +142,66 @@ class FrontMatterReader {
         this.aliasBomb(read.bomb.offset, node);
         return undefined;
       }
-      return read.value;
+      return this.kind === 'prompty' && resolve ? this.resolveRefs(read.value, node, 0) : read.value;
     } catch (err) {
       this.report('error', 'yaml-syntax', `Cannot read this value: ${err instanceof Error ? err.message : String(err)}`, node);
       return undefined;
     }
+  }
+
+  private readonly refReported = new Set<unknown>();
+
+  /**
+   * Prompty's references in values: `${env:NAME}`, `${env:NAME:default}` (the variable, else the default;
+   * neither: a warning, and the value is empty) and `${file:path}` (the file beside the prompt, JSON
+   * parsed when it ends in .json). Each reference is reported once.
+   */
+  private resolveRefs(v: unknown, node: unknown, depth: number): unknown {
+    if (typeof v === 'string') {
+      const env = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}$/.exec(v.trim());
+      if (env) {
+        // Keys and tokens are read by the provider at run time; they never enter the document.
+        if (/KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL/i.test(env[1]!)) return v;
+        const value = process.env[env[1]!];
+        if (value !== undefined) return value;
+        if (env[2] !== undefined) return env[2];
+        if (!this.refReported.has(node)) this.report('warning', 'env-ref', `Environment variable ${env[1]} is not set; this value is empty.`, node);
+        this.refReported.add(node);
+        return '';
+      }
+      const file = /^\$\{file:([^}]+)\}$/.exec(v.trim());
+      if (file) {
+        if (this.dir === undefined) {
+          this.report('warning', 'file-ref', `'${file[1]}' cannot be read: the prompt file has no folder (save it first).`, node);
+          return v;
+        }
+        const path = isAbsolute(file[1]!) ? file[1]! : join(this.dir, file[1]!);
+        try {
+          const text = readFileSync(path, 'utf8');
+          return /\.json$/i.test(path) ? JSON.parse(text) : text;
+        } catch (err) {
+          if (!this.refReported.has(node)) this.report('error', 'file-ref', `Cannot read ${file[1]}: ${err instanceof Error ? err.message : String(err)}`, node);
+          this.refReported.add(node);
+          return v;
+        }
+      }
+      return v;
+    }
+    if (depth > 32 || v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) return v.map((x) => this.resolveRefs(x, node, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = this.resolveRefs(x, node, depth + 1);
+    return out;
+  }
+
+  /** A whole section given as `${file:…}` (`inputs: ${file:inputs.json}`): the file's content as YAML nodes. */
+  private expandFileRef(node: unknown): unknown {
+    if (this.kind !== 'prompty' || !isScalar(node) || typeof node.value !== 'string' || !/^\s*\$\{file:/.test(node.value)) return node;
+    const v = this.js(node);
+    if (v === null || typeof v !== 'object') return node;
+    const created = this.doc.createNode(v) as { range?: unknown };
+    created.range = (node as { range?: unknown }).range;
+    return created;
   }
 
   private bombReported = false;
@@ -161,15 +239,17 @@ class FrontMatterReader {
       this.report('error', 'frontmatter-not-mapping', `The front matter must be a YAML mapping of keys (name:, model:, inputs:…), not ${describe(this.js(root))}.`, root);
       return this.out;
     }
-    const data = this.js(root);
+    const data = this.js(root, false);
     if (this.bombReported) return this.out;
     if (data && typeof data === 'object' && !Array.isArray(data)) this.out.data = data as Record<string, unknown>;
+    if (this.kind === 'prompty') this.out.promptyVersion = promptyVersionOf(this.out.data);
     const allowed: readonly string[] = this.kind === 'prompty' ? [...PROMPT_KEYS, ...PROMPTY_KEYS] : PROMPT_KEYS;
     let sample: { keyNode: unknown; value: unknown } | undefined;
     let modelNode: unknown;
     let modelsNode: unknown;
-    for (const { key, keyNode, value } of this.entries(root)) {
+    for (const { key, keyNode, value: raw } of this.entries(root)) {
       if (!this.out.keyRanges.has(key)) this.out.keyRanges.set(key, this.range(keyNode));
+      const value = this.expandFileRef(raw);
       if (!allowed.includes(key)) {
         this.unknownTopKey(key, keyNode, allowed);
         continue;
@@ -285,7 +365,10 @@ class FrontMatterReader {
 
   private refFromScalar(node: unknown, what: string): void {
     const v = isScalar(node) ? node.value : this.js(node);
-    if (typeof v === 'string') this.addRef(v, node);
+    if (typeof v === 'string' && this.kind === 'prompty' && !v.includes(':') && v.trim() !== '' && !/\s/.test(v.trim())) {
+      // Prompty 2.0's shorthand `model: gpt-4`: no provider, which only a run needs.
+      this.report('warning', 'model-ref', `Model '${v.trim()}' needs a provider to run: write provider:model (e.g. openai:${v.trim()}) or model: { id: ${v.trim()}, provider: openai }. Rendering does not need it.`, node);
+    } else if (typeof v === 'string') this.addRef(v, node);
     else this.report('error', 'model-ref', `${what} must be a provider:model string, not ${describe(v)}.`, node);
   }
 
@@ -330,7 +413,7 @@ class FrontMatterReader {
       else if (provider !== undefined) this.addRef(`${provider}:${model}`, id.value);
       else if (providerEntry) this.report('error', 'wrong-type', "'model.provider' must be a string.", providerEntry.value ?? providerEntry.keyNode);
       else if (model.includes(':')) this.addRef(model, id.value);
-      else this.report('error', 'model-ref', `Model '${model}' needs a provider: add 'provider: openai' (or anthropic, or a configured endpoint name).`, id.value);
+      else this.report(this.kind === 'prompty' ? 'warning' : 'error', 'model-ref', `Model '${model}' needs a provider to run: add 'provider: openai' (or anthropic, or a configured endpoint name). Rendering does not need it.`, id.value);
     }
     const config = fields.get('configuration');
     if (config) this.readConfiguration(config.value, config.keyNode);
@@ -532,8 +615,9 @@ class FrontMatterReader {
           }
       }
     }
-    // A sample value is what an example run uses: a default when there is none.
-    if (!input.hasDefault && sampleNode !== undefined) {
+    // A sample value is what an example run uses: a default when there is none (Prompty 2.0 keeps
+    // `example` as documentation only).
+    if (!input.hasDefault && sampleNode !== undefined && this.out.promptyVersion !== 2) {
       input.default = this.js(sampleNode);
       input.hasDefault = true;
       defaultNode = sampleNode;
@@ -600,7 +684,8 @@ class FrontMatterReader {
     for (const { key, keyNode: k, value } of this.entries(node)) {
       const existing = this.out.inputs.get(key);
       if (existing) {
-        if (!existing.hasDefault) {
+        // Prompty 0.1 merges `sample` over the inputs' defaults.
+        if (!existing.hasDefault || this.out.promptyVersion === 1) {
           existing.default = this.js(value);
           existing.hasDefault = true;
           this.checkDefault(existing, value);
@@ -631,8 +716,8 @@ class FrontMatterReader {
       format = o['format'] ?? o['type'];
       if (format && typeof format === 'object') format = (format as Record<string, unknown>)['kind'];
     }
-    if (format !== undefined && format !== null && format !== 'jinja2' && format !== 'nunjucks') {
-      this.report('warning', 'template-format', `Template format '${String(format)}' is not supported; templates are rendered as Jinja2 (Nunjucks).`, node);
+    if (format !== undefined && format !== null && format !== 'jinja2' && format !== 'nunjucks' && format !== 'mustache') {
+      this.report('warning', 'template-format', `Template format '${String(format)}' is not supported; templates are rendered as Jinja2.`, node);
     }
   }
 }
@@ -648,6 +733,7 @@ export function readFrontMatter(
   kind: PromptFileKind,
   diagnostics: Diagnostic[],
   fallback: Range,
+  dir?: string,
 ): FrontMatterFields {
-  return new FrontMatterReader(yamlText, base, lines, kind, diagnostics, fallback).read();
+  return new FrontMatterReader(yamlText, base, lines, kind, diagnostics, fallback, dir).read();
 }

@@ -1,3 +1,4 @@
+import { compileJinja } from '../template/jinjaRenderer';
 import { analyzeTemplate } from '../template/templateAnalysis';
 import type { Diagnostic, Range, Role } from '../types';
 import { editDistance } from './didYouMean';
@@ -14,7 +15,7 @@ export interface ParseOptions {
 }
 
 /** A role marker: a line holding only `system:`, `user:` or `assistant:` (optional `#`, any case). */
-const ROLE_MARKER = /^\s*#?\s*(system|user|assistant)\s*:\s*$/i;
+const ROLE_MARKER = /^\s*#?\s*(system|user|assistant)(?:\[[^\]\n]*\])?\s*:\s*$/i;
 /** A messages placeholder: `messages:` or `messages: NAME` alone on a line. */
 const MESSAGES_MARKER = /^\s*#?\s*messages\s*:\s*([A-Za-z_][A-Za-z0-9_]*)?\s*$/i;
 /** A line that looks like a marker: one word and a colon. */
@@ -24,6 +25,14 @@ const FOREIGN_ROLES = new Set(['developer', 'tool', 'function', 'human', 'ai', '
 const ROLE_NAMES = ['system', 'user', 'assistant'];
 
 type Marker = { line: number; role: Role | 'messages'; variable?: string };
+
+/** Prompty's `template`: `mustache` (v1), `{ format: mustache }` or `{ format: { kind: mustache } }` (v2). */
+function templateFormatOf(data: Record<string, unknown> | undefined): string | undefined {
+  let t: unknown = data?.['template'];
+  if (t && typeof t === 'object' && !Array.isArray(t)) t = (t as Record<string, unknown>)['format'] ?? (t as Record<string, unknown>)['type'];
+  if (t && typeof t === 'object' && !Array.isArray(t)) t = (t as Record<string, unknown>)['kind'];
+  return typeof t === 'string' ? t.toLowerCase() : undefined;
+}
 
 function dirname(path: string): string {
   const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
@@ -151,19 +160,30 @@ export function parsePromptFile(text: string, options: ParseOptions = {}): Promp
   if (fence.frontMatter) {
     const f = fence.frontMatter;
     const range = lines.range(f.start, f.end);
-    fields = readFrontMatter(src.slice(f.contentStart, f.contentEnd), f.contentStart, lines, kind, diagnostics, range);
+    fields = readFrontMatter(src.slice(f.contentStart, f.contentEnd), f.contentStart, lines, kind, diagnostics, range, options.path !== undefined ? dirname(options.path) : undefined);
     frontMatter = { range, contentRange: lines.range(f.contentStart, f.contentEnd), closed: f.closed, keyRanges: fields.keyRanges };
     if (fields.data) frontMatter.data = fields.data;
   }
 
   const markers = findMarkers(lines, fence.bodyLine, diagnostics);
   const sections = buildSections(src, lines, fence, markers, diagnostics);
+  // A .prompty body is one Jinja2 template: its syntax is Jinja2's, checked on the whole body.
+  const bodySource = src.slice(fence.bodyStart);
+  const format = kind === 'prompty' ? templateFormatOf(fields.data) : undefined;
+  const jinja = kind === 'prompty' && format !== 'mustache' ? compileJinja(bodySource) : undefined;
+  if (jinja && 'error' in jinja) {
+    diagnostics.push({ severity: 'error', code: 'template-syntax', message: jinja.error.message, range: lines.range(fence.bodyStart, src.length) });
+  }
   for (const s of sections) {
     if (s.role === 'messages') continue;
     const a = analyzeTemplate(s.source);
     const at = (start: number, end: number): Range => lines.range(s.sourceOffset + start, s.sourceOffset + end);
     s.variables = a.variables.map((v) => ({ name: v.name, range: at(v.start, v.end), guarded: v.guarded }));
-    if (a.error) {
+    if (a.error && format === 'mustache') {
+      // Mustache, not Jinja2: rendered by the Mustache renderer.
+    } else if (a.error && jinja && !('error' in jinja)) {
+      // Nunjucks cannot read this Jinja2 (e.g. a section split inside a block); Jinja2 can, which is what counts.
+    } else if (a.error) {
       s.syntaxError = { message: a.error.message, range: at(a.error.start, a.error.end) };
       diagnostics.push({ severity: 'error', code: 'template-syntax', ...s.syntaxError });
     }
@@ -185,6 +205,7 @@ export function parsePromptFile(text: string, options: ParseOptions = {}): Promp
     params: fields.params,
     inputs: fields.inputs,
     sections,
+    body: { source: bodySource, offset: fence.bodyStart },
     diagnostics,
   };
   if (options.path !== undefined) {
@@ -195,5 +216,7 @@ export function parsePromptFile(text: string, options: ParseOptions = {}): Promp
   if (fields.name !== undefined) doc.name = fields.name;
   if (fields.description !== undefined) doc.description = fields.description;
   if (fields.tests) doc.tests = fields.tests;
+  if (format === 'mustache') doc.templateFormat = 'mustache';
+  if (fields.promptyVersion !== undefined) doc.promptyVersion = fields.promptyVersion;
   return doc;
 }

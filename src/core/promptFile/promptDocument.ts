@@ -94,6 +94,12 @@ export interface PromptDocument {
   inputs: Map<string, PromptInput>;
   tests?: PromptTests;
   sections: PromptSection[];
+  /** `.prompty` only: `mustache` when the file says `template: mustache` (else Jinja2). */
+  templateFormat?: 'mustache';
+  /** `.prompty` only: 1 for Prompty 0.1/1.0 front matter, 2 for Prompty 2.0 (see `promptyVersionOf`). */
+  promptyVersion?: 1 | 2;
+  /** Everything after the front matter, with its offset: a `.prompty` file renders it as one template. */
+  body?: { source: string; offset: number };
   /** Problems found while parsing (YAML, structure, types); `validatePromptFile` adds cross-checks. */
   diagnostics: Diagnostic[];
 }
@@ -115,9 +121,11 @@ export const PROMPT_DIAGNOSTIC_CODES = {
   'param-range': 'A parameter outside its usual range.',
   'input-type': "An unknown input type, or a default that does not fit the input's type.",
   'input-name': 'An input name a template cannot refer to.',
+  'env-ref': 'A ${env:NAME} reference to a variable that is not set and has no default.',
+  'file-ref': 'A ${file:path} reference that cannot be read.',
   'sample-file': "A Prompty sample given as a file, which is not loaded.",
   'tests-shape': "'tests' is not a path, a list of paths or a list of cases.",
-  'template-format': 'A Prompty template format other than Jinja2.',
+  'template-format': 'A Prompty template format other than Jinja2 or Mustache.',
   'unknown-role': 'A line that looks like a role marker but is not one.',
   'messages-placeholder': 'Text after a messages placeholder.',
   'empty-section': 'A role marker with no text after it.',

@@ -2,6 +2,7 @@
 // workspaces. Each section is rendered on its own from the source the parser split at role markers,
 // so no variable value can open a new message.
 import { renderTemplate } from '../template/templateRenderer';
+import { renderPromptyBody } from './renderPrompty';
 import type { ChatMessage, Range, ToolCall } from '../types';
 import type { PromptDocument, PromptSection } from './promptDocument';
 
@@ -18,7 +19,7 @@ export interface RenderError {
 }
 
 /** Rendered messages, or the reason there are none. */
-export type RenderResult = { messages: ChatMessage[] } | { error: RenderError };
+export type RenderResult = { messages: ChatMessage[]; warnings?: string[] } | { error: RenderError };
 
 const MESSAGE_ROLES = new Set(['system', 'user', 'assistant', 'tool']);
 
@@ -78,6 +79,7 @@ export function renderPrompt(doc: PromptDocument, vars: Record<string, unknown> 
   if (!isRecord(vars)) return { error: { message: 'Variables must be an object of name → value.' } };
   for (const s of doc.sections) if (s.syntaxError) return { error: { ...s.syntaxError } };
   const context = resolveVars(doc, vars, options);
+  if (doc.kind === 'prompty') return renderPrompty(doc, context);
 
   const missing = new Map<string, Range>();
   for (const s of doc.sections) {
@@ -123,4 +125,20 @@ export function renderPrompt(doc: PromptDocument, vars: Record<string, unknown> 
     if (content !== '') messages.push({ role: s.role, content });
   }
   return { messages };
+}
+
+/** `.prompty`: Jinja2 over the whole body, as Prompty renders it; an undefined variable renders empty with a warning. */
+function renderPrompty(doc: PromptDocument, context: Record<string, unknown>): RenderResult {
+  const syntax = doc.diagnostics.find((d) => d.code === 'template-syntax' && d.severity === 'error');
+  if (syntax) return { error: { message: syntax.message, range: syntax.range } };
+  const undefinedNames = new Set<string>();
+  for (const s of doc.sections) for (const v of s.variables) if (!v.guarded && !has(context, v.name)) undefinedNames.add(v.name);
+  const r = renderPromptyBody(doc, context);
+  if ('error' in r) return r;
+  const warnings = [...r.warnings];
+  if (undefinedNames.size > 0) {
+    const names = [...undefinedNames].map((n) => `'${n}'`).join(', ');
+    warnings.push(`${undefinedNames.size === 1 ? 'Variable' : 'Variables'} ${names} ${undefinedNames.size === 1 ? 'has' : 'have'} no value and rendered empty (as in Jinja2): pass ${undefinedNames.size === 1 ? 'it' : 'them'} in the variables or test case, or give the input a default.`);
+  }
+  return warnings.length > 0 ? { messages: r.messages, warnings } : { messages: r.messages };
 }

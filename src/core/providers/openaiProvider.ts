@@ -115,6 +115,7 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
     if (p.response_format !== undefined) payload.response_format = p.response_format;
     if (p.tools && p.tools.length > 0) payload.tools = openAiTools(p.tools);
     if (p.tool_choice !== undefined) payload.tool_choice = p.tool_choice;
+    for (const key of ['frequency_penalty', 'presence_penalty', 'max_completion_tokens', 'reasoning_effort', 'verbosity'] as const) if (p[key] !== undefined) payload[key] = p[key];
     if (stream) {
       payload.stream = true;
       payload.stream_options = { include_usage: true };

@@ -47,6 +47,10 @@ export interface ProviderConfig {
   apiKey?: string;
   /** Name passed to the registry's `keys` lookup; defaults to `name`. */
   apiKeySecret?: string;
+  /** Further names looked up, in order, when `apiKeySecret` holds no key (promptfoo's `AZURE_API_KEY`, then `AZURE_OPENAI_API_KEY`). */
+  apiKeySecretFallbacks?: string[];
+  /** Whether a call without a key fails before reaching the server; by default only keyless-capable kinds (`openai-compatible`) may go without. */
+  keyRequired?: boolean;
   /** Extra HTTP headers sent with every request. Their values are redacted like keys. */
   headers?: Record<string, string>;
   /** Azure OpenAI `api-version`. */

@@ -45,9 +45,19 @@ export function keyEnvName(providerName: string): string {
   return `${providerName.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_API_KEY`;
 }
 
+/**
+ * The environment variables a CLI user sets for a provider's key: its `apiKeySecret` (and fallbacks) when
+ * that is a variable's name (`GROQ_API_KEY`), else the name derived from the provider's.
+ */
+export function keyEnvNames(config: Pick<ProviderConfig, 'name' | 'apiKeySecret' | 'apiKeySecretFallbacks'>): string[] {
+  const secrets = [config.apiKeySecret ?? config.name, ...(config.apiKeySecretFallbacks ?? [])];
+  return secrets.map((s) => (/^[A-Z][A-Z0-9_]*$/.test(s) ? s : keyEnvName(s)));
+}
+
 /** The message for a call made without a key; worded for the editor and the CLI alike. */
-export function missingKeyMessage(providerName: string): string {
-  return `No API key for ${providerName}: run "Assay: Set API Key" or set ${keyEnvName(providerName)}`;
+export function missingKeyMessage(config: string | Pick<ProviderConfig, 'name' | 'apiKeySecret' | 'apiKeySecretFallbacks'>): string {
+  const c = typeof config === 'string' ? { name: config } : config;
+  return `No API key for ${c.name}: run "Assay: Set API Key" or set ${keyEnvNames(c).join(' or ')}`;
 }
 
 /** `provider:model` for messages. */
@@ -167,10 +177,16 @@ export abstract class SdkProvider<C> implements Provider {
 
   /** The client for the current key, or an `auth` error when a required key is missing. */
   protected async open(): Promise<Session<C> | { error: CallError; redactor: Redactor }> {
-    const key = this.config.apiKey ?? (await this.env.keys(this.config.apiKeySecret ?? this.config.name)) ?? undefined;
+    let key = this.config.apiKey;
+    if (key === undefined) {
+      for (const secret of [this.config.apiKeySecret ?? this.config.name, ...(this.config.apiKeySecretFallbacks ?? [])]) {
+        key = (await this.env.keys(secret)) ?? undefined;
+        if (key && key.trim() !== '') break;
+      }
+    }
     const apiKey = key && key.trim() !== '' ? key.trim() : undefined;
-    if (!apiKey && this.keyRequired) {
-      return { error: { kind: 'auth', message: missingKeyMessage(this.config.name) }, redactor: this.redactorFor(undefined) };
+    if (!apiKey && (this.config.keyRequired ?? this.keyRequired)) {
+      return { error: { kind: 'auth', message: missingKeyMessage(this.config) }, redactor: this.redactorFor(undefined) };
     }
     if (!this.session || this.session.key !== apiKey) {
       const redactor = this.redactorFor(apiKey);
@@ -192,7 +208,7 @@ export abstract class SdkProvider<C> implements Provider {
   /** An auth failure from a server we called without a key says how to set one. */
   protected authHint(error: CallError, hasKey: boolean): CallError {
     if (error.kind !== 'auth' || hasKey) return error;
-    return { ...error, message: `${error.message} (${missingKeyMessage(this.config.name)})` };
+    return { ...error, message: `${error.message} (${missingKeyMessage(this.config)})` };
   }
 
   /** Where calls go, for messages. */

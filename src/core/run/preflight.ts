@@ -9,7 +9,7 @@ import { runsWorkspaceCode } from '../providers/customProviderSpec';
 import { untrustedCodeError } from '../providers/customProviderSupport';
 import type { ProviderRegistry } from '../providers/providerRegistry';
 import type { KeyLookup } from '../providers/providerTypes';
-import { keyEnvName } from '../providers/sdkProvider';
+import { keyEnvNames } from '../providers/sdkProvider';
 import type { TestCase } from '../testBank/testBankTypes';
 import type { ModelRef } from '../types';
 import type { GradingSettings } from './gradingContext';
@@ -93,15 +93,19 @@ export async function checkModels(uses: readonly ModelUse[], registry: ProviderR
       problems.push({ kind: 'untrusted-code', use, message: `${what} (in ${use.suite}): ${untrustedCodeError(config).message}` });
       continue;
     }
-    if (!KEYED_KINDS.has(config.kind) || config.apiKey) continue;
-    const secret = config.apiKeySecret ?? config.name;
-    if (!checked.has(secret)) {
-      const key = await keys(secret);
-      checked.set(secret, key && key.trim() !== '' ? 'found' : undefined);
+    if (!(config.keyRequired ?? KEYED_KINDS.has(config.kind)) || config.apiKey) continue;
+    const secrets = [config.apiKeySecret ?? config.name, ...(config.apiKeySecretFallbacks ?? [])];
+    let found = false;
+    for (const secret of secrets) {
+      if (!checked.has(secret)) {
+        const key = await keys(secret);
+        checked.set(secret, key && key.trim() !== '' ? 'found' : undefined);
+      }
+      if (checked.get(secret)) found = true;
     }
-    if (checked.get(secret)) continue;
-    const envVar = config.apiKeySecret ?? keyEnvName(config.name);
-    problems.push({ kind: 'missing-key', use, envVar, message: `${what} (in ${use.suite}): no API key for ${config.name}; set ${envVar}` });
+    if (found) continue;
+    const envVars = keyEnvNames(config);
+    problems.push({ kind: 'missing-key', use, envVar: envVars[0]!, message: `${what} (in ${use.suite}): no API key for ${use.ref.provider.replace(/~\d+$/, '')}; set ${envVars.join(' or ')}` });
   }
   return problems;
 }

@@ -36,6 +36,8 @@ export interface CaseExecution {
   error?: { kind: ExecutionErrorKind; message: string };
   /** Every assertion's outcome (empty when there was no verdict). */
   assertions: AssertionResult[];
+  /** Score per named metric (assertions' `metric`), weighted mean over its assertions; absent without a verdict. */
+  namedScores?: Record<string, number>;
   output: string;
   vars: Record<string, unknown>;
   usage: Usage | null;
@@ -99,6 +101,24 @@ export interface RunReport {
   recorded: boolean;
   /** History problems; the run's results are unaffected. */
   warnings: string[];
+  /** Per model: named metric scores summed over its executions, and the suite's derived metrics (promptfoo's `derivedMetrics`). */
+  metrics?: ModelMetrics[];
+}
+
+/** Named and derived metrics of one model in a run, as promptfoo reports them per prompt and provider. */
+export interface ModelMetrics {
+  model: string;
+  /** Each metric's per-execution scores, summed (promptfoo's `namedScores`). */
+  namedScores: Record<string, number>;
+  /** Each derived metric in order: its value, or why it has none (e.g. a metric it reads never scored). */
+  derived: { name: string; value: number | null; error?: string }[];
+}
+
+/** A model's named and derived metrics for the JSON report (nothing when the run has none). */
+function metricsOf(r: RunReport, model: string): Record<string, unknown> {
+  const m = r.metrics?.find((x) => x.model === model);
+  if (!m) return {};
+  return { namedScores: m.namedScores, derivedMetrics: m.derived.map((d) => ({ name: d.name, value: d.value === null ? null : round(d.value, 6), error: d.error ?? null })) };
 }
 
 /** Sums executions into totals. */
@@ -175,6 +195,7 @@ export function jsonReport(reports: readonly RunReport[], meta: { tool: string; 
           costUnknown: m.cost.unknown,
           latencyP50Ms: round(m.latency.p50, 1),
           latencyP95Ms: round(m.latency.p95, 1),
+          ...metricsOf(r, m.model),
         })),
         comparisons: r.comparisons.map((c) => ({
           model: c.model,

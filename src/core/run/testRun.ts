@@ -6,6 +6,7 @@ import type { AssertionLimits } from '../assertions/assertionTypes';
 import { evaluateCase } from '../assertions/evaluateCase';
 import type { RenderResult } from '../promptFile/renderPrompt';
 import { compareCaseStatuses } from '../stats/compareRuns';
+import { computeModelMetrics } from '../stats/derivedMetrics';
 import { summarizeRun, type Execution } from '../stats/runStats';
 import { newId, promptVersionId } from '../store/ids';
 import type { EvaluationInput, RunKind, TraceInput } from '../store/storeTypes';
@@ -16,6 +17,10 @@ import { createGradingContext, type GraderCall, type GradingSettings } from './g
 import { findPreviousRuns, RUN_SUMMARY_FORMAT, RunHistoryWriter, type StoredRunSummary } from './runHistory';
 import { totalsOf, type CaseExecution, type ModelComparison, type RunReport } from './runReport';
 import type { ModelTarget, TestSuite } from './testSuite';
+import type { PromptAffix } from './promptfooPrompt';
+import { runTransform } from './userTransform';
+import { isAllowedProvider } from '../testBank/promptfooTests';
+import type { TestCase } from '../testBank/testBankTypes';
 
 /** Where grader calls are filed in history (`promptPath` of their traces), apart from the prompt under test. */
 export const GRADER_PROMPT_PATH = '(grader)';
@@ -89,6 +94,35 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** How many executions `runTests` makes of `suite` (a case's `providers` list leaves some models out). */
+export function plannedExecutions(suite: TestSuite, repeat?: number): number {
+  let n = 0;
+  for (const c of suite.cases) n += suite.models.filter((t) => isAllowedProvider(t, c.providers)).length * Math.max(1, Math.floor(repeat ?? c.repeat ?? 1));
+  return n;
+}
+
+function affixOf(c: TestCase): PromptAffix | undefined {
+  const prefix = c.options?.prefix;
+  const suffix = c.options?.suffix;
+  if (typeof prefix !== 'string' && typeof suffix !== 'string') return undefined;
+  return { ...(typeof prefix === 'string' ? { prefix } : {}), ...(typeof suffix === 'string' ? { suffix } : {}) };
+}
+
+/**
+ * The output the assertions judge: the answer, or what the case's `options.transform` makes of it
+ * (promptfoo's `(output, context)` with `context.vars` and `context.prompt`). A value that is not text is
+ * judged as its JSON.
+ */
+async function transformOutput(c: TestCase, result: CallResult, suite: TestSuite, trusted: boolean): Promise<{ result: CallResult } | { error: string }> {
+  const code = c.options?.transform;
+  if (typeof code !== 'string') return { result };
+  const context = { vars: c.vars, prompt: { label: suite.prompt.label, raw: suite.prompt.content }, metadata: c.metadata ?? {} };
+  const r = await runTransform(code, 'output', result.text, context, { baseDir: suite.baseDir, trusted });
+  if ('error' in r) return r;
+  const text = typeof r.value === 'string' ? r.value : (JSON.stringify(r.value) ?? String(r.value));
+  return { result: { ...result, text } };
+}
+
 /** Runs every case of `options.suite` on every model, `repeat` times. Resolves when all are done (or cancelled). */
 export async function runTests(options: TestRunOptions): Promise<RunReport> {
   const { suite, engine, signal } = options;
@@ -137,23 +171,28 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   const jobs: Job[] = [];
   suite.cases.forEach((c, caseIndex) => {
     const repeats = Math.max(1, Math.floor(options.repeat ?? c.repeat ?? 1));
-    for (const target of suite.models) for (let r = 0; r < repeats; r++) jobs.push({ index: jobs.length, caseIndex, target, repeatIndex: r, repeats });
+    for (const target of suite.models) {
+      if (!isAllowedProvider(target, c.providers)) continue;
+      for (let r = 0; r < repeats; r++) jobs.push({ index: jobs.length, caseIndex, target, repeatIndex: r, repeats });
+    }
   });
   const executions = new Array<CaseExecution>(jobs.length);
   const progress: RunProgress = { total: jobs.length, done: 0, passed: 0, failed: 0, errors: 0, running: 0 };
 
   // A case renders once for all its models and repeats; the count frees the result after its last job.
-  const renders = new Map<number, { result: RenderResult; left: number }>();
+  const renders = new Map<number, { result: Promise<RenderResult>; left: number }>();
   const jobsPerCase = new Map<number, number>();
   for (const j of jobs) jobsPerCase.set(j.caseIndex, (jobsPerCase.get(j.caseIndex) ?? 0) + 1);
-  const renderCase = (caseIndex: number): RenderResult => {
+  const renderCase = (caseIndex: number): Promise<RenderResult> => {
     let entry = renders.get(caseIndex);
     if (!entry) {
-      let result: RenderResult;
+      const c = suite.cases[caseIndex]!;
+      const affix = affixOf(c);
+      let result: Promise<RenderResult>;
       try {
-        result = suite.prompt.render(suite.cases[caseIndex]!.vars);
+        result = Promise.resolve(suite.prompt.render(c.vars, affix)).catch((err: unknown) => ({ error: { message: errorMessage(err) } }));
       } catch (err) {
-        result = { error: { message: errorMessage(err) } };
+        result = Promise.resolve({ error: { message: errorMessage(err) } });
       }
       entry = { result, left: jobsPerCase.get(caseIndex) ?? 1 };
       renders.set(caseIndex, entry);
@@ -235,7 +274,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     options.onCaseStarted?.({ index: job.index, caseId: c.id, ...(c.description !== undefined ? { description: c.description } : {}), model: job.target.label, repeatIndex: job.repeatIndex });
     progress.running++;
     try {
-      const rendered = renderCase(job.caseIndex);
+      const rendered = await renderCase(job.caseIndex);
       const jobStarted = Date.now();
       if ('error' in rendered) {
         return finish({
@@ -277,26 +316,34 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
           tag: c.id,
           onCall: (call) => recordGrader(job, call),
         });
-        const verdict = await evaluateCase(c, result, { context, trusted: options.trusted, request, ...(signal ? { signal } : {}), baseDir: suite.baseDir, ...(options.limits ? { limits: options.limits } : {}) });
-        execution.assertions = verdict.results;
-        execution.score = verdict.score;
-        execution.reason = verdict.reason;
-        execution.graderCost = verdict.graderCost;
-        if (verdict.error) {
-          execution.error = { kind: 'assertion', message: verdict.error };
-          execution.cancelled = signal?.aborted === true;
-        } else execution.status = verdict.pass ? 'pass' : 'fail';
-        if (traceId) {
-          evaluations = verdict.results.map((r) => ({
-            traceId,
-            caseId: c.id,
-            assertionType: r.type,
-            pass: r.pass,
-            score: r.score,
-            reason: r.reason,
-            ...(r.metric !== undefined ? { metric: r.metric } : {}),
-            weight: r.weight,
-          }));
+        const shown = await transformOutput(c, result, suite, options.trusted);
+        if ('error' in shown) {
+          execution.reason = `transform: ${shown.error}`;
+          execution.error = { kind: 'assertion', message: `transform: ${shown.error}` };
+        } else {
+          execution.output = shown.result.text;
+          const verdict = await evaluateCase(c, shown.result, { context, trusted: options.trusted, request, ...(signal ? { signal } : {}), baseDir: suite.baseDir, ...(options.limits ? { limits: options.limits } : {}) });
+          execution.assertions = verdict.results;
+          if (Object.keys(verdict.namedScores).length > 0) execution.namedScores = verdict.namedScores;
+          execution.score = verdict.score;
+          execution.reason = verdict.reason;
+          execution.graderCost = verdict.graderCost;
+          if (verdict.error) {
+            execution.error = { kind: 'assertion', message: verdict.error };
+            execution.cancelled = signal?.aborted === true;
+          } else execution.status = verdict.pass ? 'pass' : 'fail';
+          if (traceId) {
+            evaluations = verdict.results.map((r) => ({
+              traceId,
+              caseId: c.id,
+              assertionType: r.type,
+              pass: r.pass,
+              score: r.score,
+              reason: r.reason,
+              ...(r.metric !== undefined ? { metric: r.metric } : {}),
+              weight: r.weight,
+            }));
+          }
         }
       }
       if (history && traceId) {
@@ -390,5 +437,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     durationMs: performance.now() - t0,
     recorded,
     warnings,
+    ...(executions.some((e) => e.namedScores) || suite.derivedMetrics?.length
+      ? { metrics: computeModelMetrics(suite.models.map((m) => m.label), executions, suite.derivedMetrics ?? []) }
+      : {}),
   };
 }

@@ -12,13 +12,17 @@ import type { PromptDocument } from '../promptFile/promptDocument';
 import { renderPrompt, type RenderResult } from '../promptFile/renderPrompt';
 import { validatePromptFile } from '../promptFile/validatePromptFile';
 import type { ProviderConfig } from '../providers/providerTypes';
-import { renderTemplate } from '../template/templateRenderer';
+import type { TemplateFilters } from '../template/templateRenderer';
 import { loadTestBankFile, resolveTests } from '../testBank/loadTestBank';
 import { applyDefaults, assignIds, diagnostic, normalizeDefaults } from '../testBank/normalizeCase';
 import { loadPromptfooConfig, type PromptfooPrompt, type PromptfooProvider } from '../testBank/promptfooConfig';
+import { PromptfooEndpoints, promptfooDefaultGraders, resolvePromptfooGraders } from '../testBank/promptfooTargets';
 import type { BankDiagnostic, TestBank, TestCase, TestDefaults } from '../testBank/testBankTypes';
 import { casesFromList } from '../testBank/yamlBank';
-import type { ChatMessage, ModelParams, ModelRef } from '../types';
+import { isAllowedPrompt } from '../testBank/promptfooTests';
+import type { ModelParams, ModelRef } from '../types';
+import { loadNunjucksFilters, promptfooCases } from './promptfooCases';
+import { renderPromptfooFunction, renderPromptfooTemplate, type PromptAffix } from './promptfooPrompt';
 
 /** The prompt a suite renders for each case. */
 export interface SuitePrompt {
@@ -30,8 +34,11 @@ export interface SuitePrompt {
   content: string;
   /** The prompt's generation parameters; a model target's own parameters override them. */
   params: ModelParams;
-  /** Chat messages for one case's variables, or why there are none. Runs template code: trusted input only. */
-  render(vars: Record<string, unknown>): RenderResult;
+  /**
+   * Chat messages for one case's variables (with the case's promptfoo `prefix`/`suffix` around the
+   * template), or why there are none. Runs template code: trusted input only.
+   */
+  render(vars: Record<string, unknown>, affix?: PromptAffix): RenderResult | Promise<RenderResult>;
 }
 
 /** One model a suite runs on. */
@@ -39,6 +46,8 @@ export interface ModelTarget {
   ref: ModelRef;
   /** The key in statistics and reports: `provider:model`, or a promptfoo provider's label. */
   label: string;
+  /** A promptfoo provider's id as written (a case's `providers` filter matches it or the label). */
+  id?: string;
   /** Parameters over the prompt's (a promptfoo provider's `config`). */
   params?: ModelParams;
   stream?: boolean;
@@ -64,6 +73,10 @@ export interface TestSuite {
   baseDir: string;
   /** Problems found loading the suite; with an error among them it should not run. */
   diagnostics: BankDiagnostic[];
+  /** promptfoo's `derivedMetrics`: named expressions over the metric scores, computed per model after the run. */
+  derivedMetrics?: { name: string; value: string }[];
+  /** Environment variables the suite's own configuration sets for its run (a promptfoo config's `env`), over the process's. */
+  env?: Record<string, string>;
 }
 
 /** Options shared by the builders. */
@@ -72,6 +85,15 @@ export interface SuiteOptions {
   root: string;
   /** Models for prompts that name none. */
   defaultModels: ModelRef[];
+  /** Whether workspace code may run while loading (promptfoo's `transformVars`, `nunjucksFilters`): the CLI, a trusted workspace. */
+  trusted?: boolean;
+  /** The environment promptfoo configs resolve endpoints and key variables against (the CLI's `process.env`). */
+  env?: Record<string, string | undefined>;
+  /**
+   * The user chose the graders for this run (ASSAY_GRADER_MODEL, the project config's `grader`): promptfoo
+   * configs use them too. Otherwise a promptfoo config is graded by promptfoo's own defaults.
+   */
+  graderChosen?: { text: boolean; embedding: boolean };
   /** What loading the suite may read (prompt files, banks, `file://` values). */
   files: FileAccess;
 }
@@ -93,7 +115,8 @@ export function promptFilePrompt(doc: PromptDocument, label: string): SuitePromp
     ...(doc.path ? { file: doc.path } : {}),
     content: doc.text,
     params: doc.params,
-    render: (vars) => renderPrompt(doc, vars),
+    render: (vars, affix) =>
+      affix?.prefix || affix?.suffix ? { error: { message: `a test's prefix and suffix apply to promptfoo text prompts, not to ${label}` } } : renderPrompt(doc, vars),
   };
 }
 
@@ -205,12 +228,14 @@ export function bankFileSuite(bankPath: string, promptPath: string, options: Sui
   };
 }
 
-function isChatMessage(m: unknown): m is ChatMessage {
-  return isRecord(m) && typeof m.role === 'string' && ['system', 'user', 'assistant', 'tool'].includes(m.role) && typeof m.content === 'string';
-}
-
-/** A promptfoo prompt as a suite prompt: text becomes one user message; a chat prompt renders to a JSON list of messages. */
-export function promptfooPrompt(p: PromptfooPrompt, files: FileAccess): SuitePrompt | { error: BankDiagnostic } {
+/** A promptfoo prompt as a suite prompt, rendered as promptfoo renders it (see `readRenderedPrompt`). */
+export function promptfooPrompt(p: PromptfooPrompt, files: FileAccess, filters?: TemplateFilters, trusted = false, configFile = p.file!): SuitePrompt | { error: BankDiagnostic } {
+  if (p.kind === 'function') {
+    if (!trusted) return { error: diagnostic(configFile, 'error', 'untrusted-code', `the prompt function ${p.label} runs JavaScript: only in a trusted workspace (or the CLI)`, p.range) };
+    const read = readText(p.file!, files);
+    if ('error' in read) return read;
+    return { label: p.label, file: p.file!, content: read.text, params: {}, render: renderPromptfooFunction(p) };
+  }
   if (p.kind === 'promptFile') {
     const read = readText(p.file!, files);
     if ('error' in read) return read;
@@ -219,72 +244,42 @@ export function promptfooPrompt(p: PromptfooPrompt, files: FileAccess): SuitePro
     if (problem) return { error: problem };
     return promptFilePrompt(doc, p.label);
   }
-  const template = p.template ?? '';
   return {
     label: p.label,
     ...(p.file ? { file: p.file } : {}),
-    content: template,
+    content: p.template ?? '',
     params: {},
-    render(vars) {
-      const r = renderTemplate(template, vars);
-      if ('error' in r) return { error: { message: `prompt "${p.label}": ${r.error.message}` } };
-      if (p.kind === 'text') return { messages: [{ role: 'user', content: r.text }] };
-      let list: unknown;
-      try {
-        list = JSON.parse(r.text);
-      } catch (e) {
-        return { error: { message: `prompt "${p.label}" did not render to a JSON list of messages: ${(e as Error).message}` } };
-      }
-      if (!Array.isArray(list) || !list.every(isChatMessage)) return { error: { message: `prompt "${p.label}" must render to a list of { role, content } messages` } };
-      return { messages: list };
-    },
+    render: renderPromptfooTemplate(p, filters),
   };
 }
 
-const OFFICIAL: Record<string, ProviderConfig['kind']> = { openai: 'openai', anthropic: 'anthropic' };
+/** A model target with the endpoint facts `--list` prints. */
+export interface PromptfooModelTarget extends ModelTarget {
+  /** The id as the config writes it. */
+  id: string;
+  /** Base URL the calls go to (none: the provider's default). */
+  baseUrl?: string;
+  /** Where that base URL came from: `config`, a variable's name, or `default`. */
+  baseUrlFrom: string;
+  /** Variables that may hold the key, in order; empty for a keyless server. */
+  keyEnv: string[];
+  /** The key is written in the config. */
+  inlineKey: boolean;
+}
 
-/**
- * The model target of a promptfoo provider. A provider with its own `apiBaseUrl`, `apiKey` or
- * `apiKeyEnvar` gets an endpoint of its own (named `<provider>~<n>`), so those settings reach only its
- * calls: a custom base URL receives only a key from the same config, never `OPENAI_API_KEY` by default.
- */
-function promptfooTarget(p: PromptfooProvider, endpoints: Map<string, ProviderConfig>): ModelTarget {
-  const target: ModelTarget = { ref: p.model, label: p.label, params: p.params };
-  if (p.stream !== undefined) target.stream = p.stream;
-  if (p.endpoint) {
-    // A custom provider (http, exec:, script, echo): an endpoint of its own per distinct id and config.
-    const identity = JSON.stringify(['custom', p.endpoint]);
-    let config = endpoints.get(identity);
-    if (!config) {
-      config = { ...p.endpoint, name: `${p.endpoint.kind}~${endpoints.size + 1}` };
-      endpoints.set(identity, config);
-    }
-    target.ref = { provider: config.name, model: p.model.model };
-    return target;
-  }
-  if (p.apiBaseUrl === undefined && p.apiKey === undefined && p.apiKeyEnvVar === undefined) return target;
-  const official = OFFICIAL[p.model.provider];
-  const kind: ProviderConfig['kind'] = p.apiBaseUrl === undefined ? (official ?? 'openai-compatible') : official === 'anthropic' ? 'anthropic' : 'openai-compatible';
-  const identity = JSON.stringify([p.model.provider, kind, p.apiBaseUrl ?? null, p.apiKeyEnvVar ?? null, p.apiKey ?? null]);
-  let config = endpoints.get(identity);
-  if (!config) {
-    config = { name: `${p.model.provider}~${endpoints.size + 1}`, kind };
-    if (p.apiBaseUrl !== undefined) config.baseUrl = p.apiBaseUrl.replace(/\/+$/, '');
-    if (p.apiKeyEnvVar !== undefined) config.apiKeySecret = p.apiKeyEnvVar;
-    // Not enumerable, like on the promptfoo provider: serialising the config leaves the key out.
-    if (p.apiKey !== undefined) Object.defineProperty(config, 'apiKey', { value: p.apiKey, enumerable: false });
-    endpoints.set(identity, config);
-  }
-  target.ref = { provider: config.name, model: p.model.model };
-  if (official && p.apiBaseUrl === undefined) target.priceAs = p.model;
-  return target;
+function matchesPrompt(ref: string, p: PromptfooPrompt): boolean {
+  if (ref === p.label) return true;
+  // promptfoo also matches a label prefix written with a trailing `*`.
+  return ref.endsWith('*') && p.label.startsWith(ref.slice(0, -1));
 }
 
 /**
- * A promptfoo config as suites, one per prompt, each with every test and every provider. Suite names
- * carry the prompt label when the config has several prompts.
+ * A promptfoo config as suites, one per prompt, each with every test and every provider that runs that
+ * prompt (a provider's `prompts:` limits it). Suite names carry the prompt label when the config has
+ * several prompts. Providers, graders and their endpoints are resolved against `options.env` (the
+ * process environment in the CLI) as promptfoo resolves them.
  */
-export function promptfooSuites(path: string, options: SuiteOptions): TestSuite[] {
+export async function promptfooSuites(path: string, options: SuiteOptions): Promise<TestSuite[]> {
   const name = projectPath(options.root, path);
   const config = loadPromptfooConfig(path, options.files);
   const configProblems = [...config.diagnostics, ...config.tests.diagnostics];
@@ -292,26 +287,67 @@ export function promptfooSuites(path: string, options: SuiteOptions): TestSuite[
     const problems = configProblems.some((d) => d.severity === 'error') ? configProblems : [...configProblems, diagnostic(path, 'error', 'missing-key', 'the config has no prompts', undefined)];
     return [emptySuite(name, path, problems)];
   }
-  const endpoints = new Map<string, ProviderConfig>();
-  const models = config.providers.length > 0 ? config.providers.map((p) => promptfooTarget(p, endpoints)) : options.defaultModels.map(targetOf);
-  const cases = config.tests.cases.map((c) => applyDefaults(c, config.tests.defaults));
+  const trusted = options.trusted === true;
+  const built = configProblems.some((d) => d.severity === 'error') ? { cases: [], diagnostics: [] } : await promptfooCases(config, { trusted, files: options.files });
+  const loadedFilters = await loadNunjucksFilters(config, trusted);
+  configProblems.push(...built.diagnostics, ...loadedFilters.diagnostics);
+  // A config's own `env:` wins over the process's, as in promptfoo.
+  const env = { ...options.env, ...config.env };
+  const endpoints = new PromptfooEndpoints(env);
+  const targets: { provider: PromptfooProvider; target: PromptfooModelTarget }[] = [];
+  for (const p of config.providers) {
+    const t = endpoints.target(p);
+    if ('error' in t) {
+      configProblems.push(diagnostic(path, 'error', 'invalid-provider', t.error, p.range));
+      continue;
+    }
+    const target: PromptfooModelTarget = {
+      ref: t.ref,
+      label: t.label,
+      params: t.params,
+      id: p.id,
+      baseUrlFrom: t.endpoint.baseUrlFrom,
+      keyEnv: t.endpoint.keyEnv,
+      inlineKey: p.apiKey !== undefined,
+    };
+    if (t.stream !== undefined) target.stream = t.stream;
+    if (t.priceAs) target.priceAs = t.priceAs;
+    if (t.endpoint.baseUrl !== undefined) target.baseUrl = t.endpoint.baseUrl;
+    targets.push({ provider: p, target });
+    for (const ref of p.prompts ?? []) {
+      if (!config.prompts.some((q) => matchesPrompt(ref, q))) {
+        configProblems.push(diagnostic(path, 'error', 'invalid-provider', `${p.label}: prompts names "${ref}", which is no prompt's label (${config.prompts.map((q) => q.label).join(', ')})`, p.range));
+      }
+    }
+  }
+  // promptfooCases has applied defaultTest already; the graders of each case are resolved as promptfoo would.
+  const pf = promptfooDefaultGraders(env);
+  const defaultGraders = { ...(options.graderChosen?.text ? {} : { text: pf.text }), ...(options.graderChosen?.embedding ? {} : { embedding: pf.embedding }) };
+  const where = { file: path, baseDir: dirname(path), files: options.files, defaultGraders };
+  const allCases = resolvePromptfooGraders(built.cases, config.tests.defaults, endpoints, where, configProblems);
   const several = config.prompts.length > 1;
-  return config.prompts.map((p, i) => {
-    const prompt = promptfooPrompt(p, options.files);
+  const extras = {
+    ...(Object.keys(config.env).length > 0 ? { env: config.env } : {}),
+    ...(config.derivedMetrics.length > 0 ? { derivedMetrics: config.derivedMetrics } : {}),
+  };
+  const suites: TestSuite[] = [];
+  for (const p of config.prompts) {
+    const prompt = promptfooPrompt(p, options.files, loadedFilters.filters, trusted, path);
     const suiteName = several ? `${name} › ${p.label}` : name;
     const promptPath = p.file && p.kind === 'promptFile' ? projectPath(options.root, p.file) : `${name}#${p.label}`;
-    if ('error' in prompt) return emptySuite(suiteName, path, [prompt.error]);
-    return {
-      name: suiteName,
-      promptPath,
-      bankPath: name,
-      prompt,
-      cases,
-      models,
-      endpoints: [...endpoints.values()],
-      baseDir: dirname(path),
-      // Config-level problems are reported once, with the first prompt.
-      diagnostics: i === 0 ? configProblems : [],
-    };
-  });
+    if ('error' in prompt) {
+      suites.push(emptySuite(suiteName, path, [prompt.error]));
+      continue;
+    }
+    // No providers is an error already reported; no default model ever stands in for the config's.
+    const suiteModels = targets.filter(({ provider }) => !provider.prompts || provider.prompts.some((ref) => matchesPrompt(ref, p))).map(({ target }) => target);
+    const cases = allCases.filter((c) => isAllowedPrompt(p.label, c.prompts));
+    // A prompt that no provider runs, or that no case runs with, pairs with nothing, as in promptfoo.
+    if (built.cases.length > 0 && (suiteModels.length === 0 || cases.length === 0)) continue;
+    suites.push({ name: suiteName, promptPath, bankPath: name, prompt, cases, models: suiteModels, endpoints: endpoints.list(), baseDir: dirname(path), diagnostics: [], ...extras });
+  }
+  // Config-level problems are reported once, with the first suite.
+  if (suites.length === 0) suites.push(emptySuite(name, path, []));
+  suites[0]!.diagnostics.unshift(...configProblems);
+  return suites;
 }

@@ -26,7 +26,13 @@ function compile(code) {
     // An expression may end in ';' (promptfoo accepts output.includes('x');).
     script = new vm.Script('(async function (output, context) { return (\n' + code.replace(/[\s;]+$/, '') + '\n); })(output, context)', { filename: 'javascript-assertion.js' });
   } catch {
-    script = new vm.Script('(async function (output, context) {\n' + code + '\n})(output, context)', { filename: 'javascript-assertion.js' });
+    // promptfoo's rule for one line: 'return <line>', so an expression ending in ';' is still an expression.
+    try {
+      if (code.includes('\n')) throw new Error('not one line');
+      script = new vm.Script('(async function (output, context) { return ' + code + '\n})(output, context)', { filename: 'javascript-assertion.js' });
+    } catch {
+      script = new vm.Script('(async function (output, context) {\n' + code + '\n})(output, context)', { filename: 'javascript-assertion.js' });
+    }
   }
   const entry = { script, sandbox: vm.createContext({ console: SILENT_CONSOLE }) };
   if (scripts.size > 500) scripts.clear();

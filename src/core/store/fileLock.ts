@@ -71,16 +71,24 @@ export function isStale(path: string, info: LockInfo | null, staleMs: number, no
 function tryCreate(path: string, info: LockInfo): boolean {
   let fd: number;
   try {
-    fd = openSync(path, 'wx');
+    fd = openSync(path, 'wx', 0o600);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
   }
   try {
     writeSync(fd, JSON.stringify(info));
-  } finally {
+  } catch (err) {
+    // A full disk can create the file and then refuse its bytes: never leave an empty lock behind.
     closeSync(fd);
+    try {
+      unlinkSync(path);
+    } catch {
+      // Already gone.
+    }
+    throw err;
   }
+  closeSync(fd);
   return true;
 }
 
@@ -120,7 +128,10 @@ function breakStale(path: string, seen: LockInfo | null, staleMs: number): void 
   }
 }
 
-/** Takes the lock, waiting (and breaking a stale one) up to `timeoutMs`; null on timeout. */
+/**
+ * Takes the lock, waiting (and breaking a stale one) up to `timeoutMs`; null on timeout. Throws the file
+ * system's error (EACCES, EROFS, ENOSPC…) when the lock file cannot be created at all.
+ */
 export function acquireLock(path: string, options: LockOptions): HeldLock | null {
   const info: LockInfo = { pid: process.pid, host: hostname(), time: Date.now(), nonce: randomBytes(12).toString('hex') };
   const deadline = Date.now() + options.timeoutMs;

@@ -15,17 +15,17 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { createRedactor, type Redactor } from '../redact';
 import { acquireLock, sleepSync } from './fileLock';
-import { ensureHistoryDir } from './historyLocation';
+import { classifyHeader, ensureHistoryDir } from './historyLocation';
 import { promptVersionId } from './ids';
-import { SCHEMA_VERSION, configureConnection, migrate, type TableName } from './schema';
+import { SCHEMA_VERSION, TABLES, configureConnection, migrate, type TableName } from './schema';
 import { Db, type SqlJsStatic, type SqlValue } from './sqlite';
 import type { StoreCalls, StoreEvent, WriteOp } from './storeProtocol';
+import { deadJournals, encodeRecord, readJournal, safeHost, StoreJournal, type JournalRow } from './storeJournal';
 import * as queries from './storeQueries';
 import type {
   EvaluationInput,
@@ -67,6 +67,23 @@ const PRIMARY_KEY: Record<TableName, string> = {
   trace_payloads: 'trace_id',
   evaluations: 'id',
   feedback: 'id',
+};
+
+const INSERT_TRACE = `INSERT OR IGNORE INTO traces (id, run_id, prompt_version_id, prompt_path, case_id, repeat_index, provider, model, variables,
+              output, tool_calls, finish_reason, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost,
+              latency_ms, ttft_ms, status, error_kind, error_message, error_status, cache_hit, attempts, started_at, ended_at, bytes)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** Columns of journaled rows, in the order the write methods insert them. */
+const JOURNAL_COLUMNS: Record<TableName, string> = {
+  prompt_versions: 'id, path, content, first_seen',
+  runs: 'id, kind, prompt_path, prompt_version_id, bank_path, models, config, status, summary, started_at, ended_at',
+  traces: `id, run_id, prompt_version_id, prompt_path, case_id, repeat_index, provider, model, variables,
+    output, tool_calls, finish_reason, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost,
+    latency_ms, ttft_ms, status, error_kind, error_message, error_status, cache_hit, attempts, started_at, ended_at, bytes`,
+  trace_payloads: 'trace_id, payload',
+  evaluations: 'id, trace_id, case_id, assertion_type, pass, score, reason, metric, weight, created_at',
+  feedback: 'id, trace_id, rating, note, created_at',
 };
 
 /** Raised by input checks: the op is refused with this message, nothing is written. */
@@ -160,7 +177,30 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-type Opened = { ok: true; db: Db; from: number } | { ok: false; reason: string; newer: boolean };
+/** Raised when the file at the history path is not an Assay history: it is refused, never renamed or overwritten. */
+export class NotHistoryError extends Error {}
+
+/** A file-system error in words a user acts on. */
+export function fsReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOSPC':
+      return 'the disk is full';
+    case 'EDQUOT':
+      return 'the disk quota is used up';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EIO':
+      return 'an input/output error';
+    default:
+      return message(err);
+  }
+}
+
+type Opened = { ok: true; db: Db; from: number } | { ok: false; reason: string; newer: boolean; foreign?: boolean };
 
 /** Opens database bytes, checks them and migrates them to the current schema. */
 function openBytes(SQL: SqlJsStatic, bytes: Uint8Array, fullCheck: boolean): Opened {
@@ -183,6 +223,11 @@ function openBytes(SQL: SqlJsStatic, bytes: Uint8Array, fullCheck: boolean): Ope
     if (version > SCHEMA_VERSION) {
       db.close();
       return { ok: false, reason: `it was written by a newer version of Assay (schema ${version}, this one knows ${SCHEMA_VERSION})`, newer: true };
+    }
+    const tables = new Set(db.values("SELECT name FROM sqlite_master WHERE type = 'table'").map((r) => r[0] as string));
+    if (version === 0 || !TABLES.every((t) => tables.has(t))) {
+      db.close();
+      return { ok: false, reason: "it is a SQLite database without Assay's schema", newer: false, foreign: true };
     }
     return { ok: true, db, from: migrate(db) };
   } catch (err) {
@@ -213,9 +258,19 @@ export class StoreEngine implements StoreCalls {
   private lastSavedAt: number | null = null;
   private readOnlyReason: string | undefined;
   private lastRefreshCheck = Date.now();
-  private readonly redactor: Redactor;
+  private redactor: Redactor;
   private readonly lockPath: string;
   readonly report: OpenReport;
+  /** Null when this store saves nothing (read-only) or the journal is turned off. */
+  private readonly journal: StoreJournal | null;
+  /** Rows of the write batch being applied, journaled as one record at its end. */
+  private journalRows: JournalRow[] = [];
+  /** Why the journal stopped (a full disk…); reported once, retried after the next good save. */
+  private journalError: string | undefined;
+  /** Runs this store started and has not finished: a journal left by a crash marks them `interrupted`. */
+  private readonly openRuns = new Set<string>();
+  /** Dead processes' journals replayed into this store, deleted after the next successful save. */
+  private adoptedJournals: string[] = [];
 
   private constructor(
     private readonly SQL: SqlJsStatic,
@@ -226,6 +281,8 @@ export class StoreEngine implements StoreCalls {
     this.lockPath = `${options.path}.lock`;
     this.report = { path: options.path, schemaVersion: SCHEMA_VERSION };
     this.db = this.load();
+    this.journal = this.readOnlyReason || options.journal === false ? null : new StoreJournal(options.path);
+    if (!this.readOnlyReason) this.replayDeadJournals();
   }
 
   static open(SQL: SqlJsStatic, options: StoreOptions, emit: (e: StoreEvent) => void): StoreEngine {
@@ -244,7 +301,8 @@ export class StoreEngine implements StoreCalls {
     try {
       disk = readFile(this.path);
     } catch (err) {
-      this.readOnlyReason = `cannot read ${this.path}: ${message(err)}`;
+      if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new NotHistoryError(`${this.path} is a folder, not a history file; choose a file path (assay.history.path, --history).`);
+      this.readOnlyReason = `cannot read ${this.path}: ${fsReason(err)}; history is kept in memory only.`;
       this.report.readOnlyReason = this.readOnlyReason;
       return freshDb(this.SQL);
     }
@@ -252,7 +310,10 @@ export class StoreEngine implements StoreCalls {
       this.fingerprint = disk?.fingerprint ?? null;
       return freshDb(this.SQL);
     }
+    const header = classifyHeader(disk.bytes);
+    if (header.kind === 'foreign') throw this.notHistory(header.reason);
     const opened = openBytes(this.SQL, disk.bytes, true);
+    if (!opened.ok && opened.foreign) throw this.notHistory(opened.reason);
     if (opened.ok) {
       this.fingerprint = disk.fingerprint;
       if (opened.from < SCHEMA_VERSION) this.report.migratedFrom = opened.from;
@@ -275,8 +336,17 @@ export class StoreEngine implements StoreCalls {
     return freshDb(this.SQL);
   }
 
+  private notHistory(reason: string): NotHistoryError {
+    return new NotHistoryError(`${this.path} is not an Assay history (${reason}). It was left untouched; choose another history path (assay.history.path, --history) or move the file away.`);
+  }
+
   private retryLoadOnce(reason: string): Db {
-    const disk = readFile(this.path);
+    let disk: ReturnType<typeof readFile> = null;
+    try {
+      disk = readFile(this.path);
+    } catch {
+      // Reported below as not movable.
+    }
     if (disk && disk.bytes.length > 0) {
       const again = openBytes(this.SQL, disk.bytes, true);
       if (again.ok) {
@@ -291,7 +361,12 @@ export class StoreEngine implements StoreCalls {
 
   /** Renames a corrupt file to `history.sqlite.corrupt-<time>` under the lock; returns the new path. */
   private moveAsideIfUnchanged(seen: string): string | null {
-    const lock = acquireLock(this.lockPath, this.lockOptions());
+    let lock: ReturnType<typeof acquireLock>;
+    try {
+      lock = acquireLock(this.lockPath, this.lockOptions());
+    } catch {
+      return null;
+    }
     if (!lock) return null;
     try {
       if (statFingerprint(this.path) !== seen) return null;
@@ -331,6 +406,118 @@ export class StoreEngine implements StoreCalls {
       } catch {
         // Another process cleaned it up.
       }
+    }
+  }
+
+  /**
+   * Applies the journals of processes that died before saving, marks the runs they left open
+   * `interrupted`, and saves at once so the rows are in the file; the journals go once a save holds them.
+   */
+  private replayDeadJournals(): void {
+    const found = deadJournals(this.path, this.journal?.path ?? '');
+    if (found.length === 0) return;
+    let rows = 0;
+    const interrupted = new Set<string>();
+    for (const path of found) {
+      const j = readJournal(path);
+      if (!j) continue;
+      this.adoptedJournals.push(path);
+      let lastOpen: string[] = [];
+      for (const r of j.records) {
+        if (r.t === 'rows') {
+          for (const row of r.rows) this.applyRow(row);
+          rows += r.rows.length;
+          for (const [table, , values] of r.rows) if (table === 'runs' && values[7] === 'running') interrupted.add(values[0] as string);
+        } else if (r.t === 'del') {
+          this.deleteTracesIn(this.db, r.ids);
+          for (const id of r.ids) {
+            this.pending.get('traces')!.delete(id);
+            this.pendingDeletes.add(id);
+          }
+        } else {
+          lastOpen = r.runs;
+        }
+      }
+      for (const id of lastOpen) interrupted.add(id);
+    }
+    for (const id of interrupted) {
+      this.db.run("UPDATE runs SET status = 'interrupted', ended_at = coalesce(ended_at, (SELECT max(ended_at) FROM traces WHERE run_id = ?), started_at) WHERE id = ? AND status = 'running'", [id, id]);
+      if (this.db.changes() > 0) this.markPending('runs', id);
+    }
+    this.report.replayed = { journals: this.adoptedJournals.length, rows, interruptedRuns: [...interrupted] };
+    if (this.dirty) {
+      const saved = this.save();
+      if (saved.error) this.report.replayed.saveError = saved.error;
+    } else {
+      this.dropAdoptedJournals();
+    }
+  }
+
+  /** Re-applies one journaled row (idempotent: a row already there is kept, a run row replaced). */
+  private applyRow([table, mode, values]: JournalRow): void {
+    if (!(TABLES as readonly string[]).includes(table) || (mode !== 'IGNORE' && mode !== 'REPLACE') || !Array.isArray(values)) return;
+    const marks = values.map(() => '?').join(', ');
+    try {
+      this.db.run(`INSERT OR ${mode} INTO ${table} (${JOURNAL_COLUMNS[table]}) VALUES (${marks})`, values);
+    } catch {
+      // A row from another schema version or a damaged line: skipped, the rest still count.
+      return;
+    }
+    if (table !== 'trace_payloads') this.markPending(table, values[0] as string);
+  }
+
+  private dropAdoptedJournals(): void {
+    for (const path of this.adoptedJournals.splice(0)) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // Another store replayed and removed it too.
+      }
+    }
+  }
+
+  /** Journals the current batch's rows; a failure is reported once and the rows wait for the next save. */
+  private writeJournal(record: Parameters<StoreJournal['append']>[0] | null): void {
+    const rows = this.journalRows;
+    this.journalRows = [];
+    if (!this.journal || this.journalError) return;
+    const rec = record ?? (rows.length > 0 ? { t: 'rows' as const, rows } : null);
+    if (!rec) return;
+    try {
+      this.journal.append(rec);
+    } catch (err) {
+      this.journalError = `cannot write the crash journal ${this.journal.path}: ${fsReason(err)}; until the next save, a crash would lose the latest calls`;
+      this.emit({ event: 'problem', message: this.journalError });
+    }
+  }
+
+  /** Forces journaled rows to disk (the worker calls this shortly after writes). */
+  syncJournal(): void {
+    if (!this.journal || this.journalError) return;
+    try {
+      this.journal.sync();
+    } catch (err) {
+      this.journalError = `cannot write the crash journal ${this.journal.path}: ${fsReason(err)}; until the next save, a crash would lose the latest calls`;
+      this.emit({ event: 'problem', message: this.journalError });
+    }
+  }
+
+  /** Whether journaled rows wait for `syncJournal`. */
+  get journalNeedsSync(): boolean {
+    return this.journal?.needsSync === true && !this.journalError;
+  }
+
+  /** After a save holds every row: the journal starts over (and a journal that failed gets another try). */
+  private resetJournal(): void {
+    this.dropAdoptedJournals();
+    if (!this.journal) return;
+    try {
+      this.journal.reset([...this.openRuns]);
+      this.journalError = undefined;
+    } catch (err) {
+      const reason = `cannot write the crash journal ${this.journal.path}: ${fsReason(err)}; until the next save, a crash would lose the latest calls`;
+      if (reason !== this.journalError) this.emit({ event: 'problem', message: reason });
+      this.journalError = reason;
     }
   }
 
@@ -378,6 +565,8 @@ export class StoreEngine implements StoreCalls {
         results.push(err.message);
       }
     }
+    // Before the caller hears "written": from here on a crash of this process loses none of these rows.
+    this.writeJournal(null);
     if (traces > 0) this.emit({ event: 'tracesAdded', count: traces, runIds: [...runIds] });
     return results;
   }
@@ -396,7 +585,10 @@ export class StoreEngine implements StoreCalls {
       this.db.transaction(() => {
         for (const row of chunk) {
           this.db.run('INSERT OR IGNORE INTO prompt_versions (id, path, content, first_seen) VALUES (?, ?, ?, ?)', row);
-          if (this.db.changes() > 0) this.markPending('prompt_versions', row[0] as string);
+          if (this.db.changes() > 0) {
+            this.markPending('prompt_versions', row[0] as string);
+            this.journalRows.push(['prompt_versions', 'IGNORE', row]);
+          }
         }
       });
     }
@@ -422,6 +614,13 @@ export class StoreEngine implements StoreCalls {
       ],
     );
     this.markPending('runs', run.id);
+    this.openRuns.add(run.id);
+    this.journalRun(run.id);
+  }
+
+  private journalRun(id: string): void {
+    const row = this.db.values(`SELECT ${JOURNAL_COLUMNS.runs} FROM runs WHERE id = ?`, [id])[0];
+    if (row) this.journalRows.push(['runs', 'REPLACE', row]);
   }
 
   finishRun(runId: string, finish: RunFinish = {}): void {
@@ -435,6 +634,8 @@ export class StoreEngine implements StoreCalls {
     ]);
     if (this.db.changes() === 0) throw new InputError(`no run '${runId}'`);
     this.markPending('runs', runId);
+    this.openRuns.delete(runId);
+    this.journalRun(runId);
   }
 
   private traceRow(input: TraceInput & { id: string }): { trace: SqlValue[]; payload: SqlValue[] } {
@@ -497,6 +698,23 @@ export class StoreEngine implements StoreCalls {
     };
   }
 
+  /**
+   * Runs the trace write path once on a throw-away row, rolled back: the first real batch then meets warm
+   * code (redaction, compression, sql.js statements) instead of arriving seconds late on a busy machine.
+   */
+  warmUp(): void {
+    const sample = { id: 'warm-up', model: { provider: 'warm', model: 'up' }, text: 'warm', toolCalls: [], finishReason: 'stop', usage: null, cost: null, latencyMs: 1, ttftMs: null, cacheHit: false, request: { messages: [{ role: 'user', content: 'warm up sk-00000000000000000000' }] }, response: { id: 'x' }, variables: { v: 'warm' }, startedAt: Date.now() } as TraceInput & { id: string };
+    const { trace, payload } = this.traceRow(sample);
+    encodeRecord({ t: 'rows', rows: [['traces', 'IGNORE', trace], ['trace_payloads', 'REPLACE', payload]] });
+    this.db.raw.exec('BEGIN');
+    try {
+      this.db.run(INSERT_TRACE, trace);
+      this.db.run('INSERT OR REPLACE INTO trace_payloads (trace_id, payload) VALUES (?, ?)', payload);
+    } finally {
+      this.db.raw.exec('ROLLBACK');
+    }
+  }
+
   /** Adds traces (ignoring ids already stored); returns the ones added. */
   addTraces(traces: (TraceInput & { id: string })[]): (TraceInput & { id: string })[] {
     if (!Array.isArray(traces)) throw new InputError('traces must be an array');
@@ -506,15 +724,13 @@ export class StoreEngine implements StoreCalls {
       this.db.transaction(() => {
         for (const { index, trace, payload } of chunk) {
           this.db.run(
-            `INSERT OR IGNORE INTO traces (id, run_id, prompt_version_id, prompt_path, case_id, repeat_index, provider, model, variables,
-              output, tool_calls, finish_reason, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost,
-              latency_ms, ttft_ms, status, error_kind, error_message, error_status, cache_hit, attempts, started_at, ended_at, bytes)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            INSERT_TRACE,
             trace,
           );
           if (this.db.changes() === 0) continue;
           this.db.run('INSERT OR REPLACE INTO trace_payloads (trace_id, payload) VALUES (?, ?)', payload);
           this.markPending('traces', trace[0] as string);
+          this.journalRows.push(['traces', 'IGNORE', trace], ['trace_payloads', 'REPLACE', payload]);
           added.push(traces[index]!);
         }
       });
@@ -548,7 +764,10 @@ export class StoreEngine implements StoreCalls {
             'INSERT OR IGNORE INTO evaluations (id, trace_id, case_id, assertion_type, pass, score, reason, metric, weight, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
             row,
           );
-          if (this.db.changes() > 0) this.markPending('evaluations', row[0] as string);
+          if (this.db.changes() > 0) {
+            this.markPending('evaluations', row[0] as string);
+            this.journalRows.push(['evaluations', 'IGNORE', row]);
+          }
         }
       });
     }
@@ -559,14 +778,10 @@ export class StoreEngine implements StoreCalls {
     if (!feedback || ![1, -1, 0].includes(feedback.rating)) throw new InputError('rating must be 1 (👍), -1 (👎) or 0 (none)');
     if (this.db.scalar('SELECT 1 FROM traces WHERE id = ?', [traceId]) === null) throw new InputError(`no trace '${traceId}'`);
     const note = optionalString(feedback.note, 'note');
-    this.db.run('INSERT OR IGNORE INTO feedback (id, trace_id, rating, note, created_at) VALUES (?, ?, ?, ?, ?)', [
-      feedbackId,
-      traceId,
-      feedback.rating,
-      note === null ? null : this.redactor.text(note),
-      Date.now(),
-    ]);
+    const row: SqlValue[] = [feedbackId, traceId, feedback.rating, note === null ? null : this.redactor.text(note), Date.now()];
+    this.db.run('INSERT OR IGNORE INTO feedback (id, trace_id, rating, note, created_at) VALUES (?, ?, ?, ?, ?)', row);
     this.markPending('feedback', feedbackId);
+    this.journalRows.push(['feedback', 'IGNORE', row]);
   }
 
   /** Deletes traces with their payloads, evaluations and feedback. */
@@ -593,6 +808,7 @@ export class StoreEngine implements StoreCalls {
       this.pending.get('traces')!.delete(id);
       this.pendingDeletes.add(id);
     }
+    if (valid.length > 0) this.writeJournal({ t: 'del', ids: valid });
     if (n > 0) this.emit({ event: 'changed', reason: 'deleted' });
     return n;
   }
@@ -671,15 +887,21 @@ export class StoreEngine implements StoreCalls {
     if (fp === null || fp === this.fingerprint) return false;
     const disk = readFile(this.path);
     if (!disk || disk.bytes.length === 0) return false;
-    const opened = openBytes(this.SQL, disk.bytes, false);
+    const header = classifyHeader(disk.bytes);
+    // Another writer's file is checked in full before anything of it is taken: damage is never merged.
+    const opened: Opened = header.kind === 'foreign' ? { ok: false, reason: header.reason, newer: false, foreign: true } : openBytes(this.SQL, disk.bytes, true);
     if (!opened.ok) {
       if (opened.newer) {
         this.readOnlyReason = `${this.path} was written by a newer version of Assay; this window no longer saves history (${opened.reason}).`;
         throw new Error(this.readOnlyReason);
       }
+      if (opened.foreign) {
+        // Someone put another file at the history path: it is theirs, never overwritten.
+        throw new Error(`${this.path} is no longer an Assay history (${opened.reason}); this window's history was not saved over it. Move that file away or choose another history path.`);
+      }
       if (!locked) return false;
       const movedTo = this.moveAside();
-      this.emit({ event: 'problem', message: `The history file ${this.path} could not be opened (${opened.reason}). It was moved to ${movedTo}; this window's history is written in its place.` });
+      this.emit({ event: 'problem', message: `The history file ${this.path} was damaged (${opened.reason}). It was moved to ${movedTo}; this window's history is written in its place.` });
       this.fingerprint = null;
       return false;
     }
@@ -698,7 +920,8 @@ export class StoreEngine implements StoreCalls {
 
   private writeAtomically(bytes: Uint8Array): void {
     const tmp = `${this.path}.tmp-${safeHost()}-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const fd = openSync(tmp, 'w');
+    // Owner-only: history holds prompts, variables and answers (SECURITY.md).
+    const fd = openSync(tmp, 'wx', 0o600);
     try {
       const pause = this.options.faultInjection?.pauseSave;
       const half = pause === 'partialTemp' ? Math.floor(bytes.length / 2) : bytes.length;
@@ -738,10 +961,15 @@ export class StoreEngine implements StoreCalls {
     try {
       ensureHistoryDir(this.path);
     } catch (err) {
-      return { saved: false, merged: false, error: `cannot create the history folder: ${message(err)}` };
+      return { saved: false, merged: false, error: this.saveError(`cannot create the history folder ${dirname(this.path)}`, err) };
     }
-    const lock = acquireLock(this.lockPath, this.lockOptions());
-    if (!lock) return { saved: false, merged: false, error: `timed out waiting for ${this.lockPath}; the changes stay pending and will be saved later` };
+    let lock: ReturnType<typeof acquireLock>;
+    try {
+      lock = acquireLock(this.lockPath, this.lockOptions());
+    } catch (err) {
+      return { saved: false, merged: false, error: this.saveError(`cannot create the lock file ${this.lockPath}`, err) };
+    }
+    if (!lock) return { saved: false, merged: false, error: `timed out waiting for ${this.lockPath} (another Assay process holds it); the changes stay pending and will be saved later` };
     let merged = false;
     try {
       merged = this.mergeFromDisk(true);
@@ -751,12 +979,19 @@ export class StoreEngine implements StoreCalls {
       this.fingerprint = statFingerprint(this.path);
       this.clearPending();
       this.lastSavedAt = Date.now();
+      this.resetJournal();
       return { saved: true, merged, bytes: bytes.length, ms: performance.now() - t0, retained };
     } catch (err) {
-      return { saved: false, merged, error: `saving ${this.path} failed: ${message(err)}` };
+      return { saved: false, merged, error: this.saveError(`saving ${this.path} failed`, err) };
     } finally {
       lock.release();
     }
+  }
+
+  /** The message of a failed save: what, why in words, and that nothing on disk was harmed. */
+  private saveError(what: string, err: unknown): string {
+    const journaled = this.journal && !this.journalError ? ` The unsaved rows are kept in ${this.journal.path} and are added the next time the history opens.` : '';
+    return `${what}: ${fsReason(err)}. The history file on disk is unchanged.${journaled}`;
   }
 
   flush(): SaveResult {
@@ -764,8 +999,21 @@ export class StoreEngine implements StoreCalls {
   }
 
   close(): SaveResult {
+    // Runs still open now never finish in this store.
+    for (const id of this.openRuns) {
+      this.db.run("UPDATE runs SET status = 'interrupted', ended_at = ? WHERE id = ? AND status = 'running'", [Date.now(), id]);
+      if (this.db.changes() > 0) this.markPending('runs', id);
+    }
+    this.openRuns.clear();
     const result = this.save();
     this.db.close();
+    // Kept after a failed save: the next store to open the history replays it.
+    try {
+      this.journal?.sync();
+    } catch {
+      // Reported by the save already, or the rows were saved.
+    }
+    this.journal?.close(!this.dirty && !result.error);
     return result;
   }
 
@@ -799,9 +1047,14 @@ export class StoreEngine implements StoreCalls {
     try {
       ensureHistoryDir(this.path);
     } catch (err) {
-      return { saved: false, merged: false, error: `cannot create the history folder: ${message(err)}` };
+      return { saved: false, merged: false, error: this.saveError(`cannot create the history folder ${dirname(this.path)}`, err) };
     }
-    const lock = acquireLock(this.lockPath, this.lockOptions());
+    let lock: ReturnType<typeof acquireLock>;
+    try {
+      lock = acquireLock(this.lockPath, this.lockOptions());
+    } catch (err) {
+      return { saved: false, merged: false, error: this.saveError(`cannot create the lock file ${this.lockPath}`, err) };
+    }
     if (!lock) return { saved: false, merged: false, error: `timed out waiting for ${this.lockPath}; history was not cleared` };
     try {
       const fresh = freshDb(this.SQL);
@@ -812,10 +1065,11 @@ export class StoreEngine implements StoreCalls {
       this.fingerprint = statFingerprint(this.path);
       this.clearPending();
       this.lastSavedAt = Date.now();
+      this.resetJournal();
       this.emit({ event: 'changed', reason: 'cleared' });
       return { saved: true, merged: false, bytes: bytes.length, ms: performance.now() - t0 };
     } catch (err) {
-      return { saved: false, merged: false, error: `clearing ${this.path} failed: ${message(err)}` };
+      return { saved: false, merged: false, error: this.saveError(`clearing ${this.path} failed`, err) };
     } finally {
       lock.release();
     }
@@ -903,6 +1157,13 @@ export class StoreEngine implements StoreCalls {
     return queries.timeSeries(this.db, query);
   }
 
+  /** Secrets known only after the store opened (the CLI's keys in use): redacted from every later write. */
+  addSecrets(secrets: string[]): void {
+    const known = [...(this.options.redactSecrets ?? []), ...secrets];
+    this.options.redactSecrets = known;
+    this.redactor = createRedactor({ patterns: this.options.redactPatterns ?? [], secrets: known });
+  }
+
   stats(): StoreStats {
     this.refreshIfDue();
     const db = this.db;
@@ -925,6 +1186,7 @@ export class StoreEngine implements StoreCalls {
         evaluations: count('evaluations'),
         feedback: count('feedback'),
       },
+      runStatuses: Object.fromEntries(db.values('SELECT status, count(*) FROM runs GROUP BY status ORDER BY status').map(([status, n]) => [status as string, Number(n)])),
       pendingChanges: this.pendingCount(),
       oldestTraceAt: db.scalar('SELECT min(started_at) FROM traces') as number | null,
       newestTraceAt: db.scalar('SELECT max(started_at) FROM traces') as number | null,
@@ -975,10 +1237,6 @@ export class StoreEngine implements StoreCalls {
       return { error: `cannot write ${outPath}: ${message(err)}` };
     }
   }
-}
-
-function safeHost(): string {
-  return hostname().replace(/[^A-Za-z0-9]/g, '') || 'host';
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {

@@ -45,6 +45,7 @@ export interface StoreCalls {
   runSummary(runId: string): RunSummary | null;
   timeSeries(query: TimeSeriesQuery): TimeSeriesPoint[];
   stats(): StoreStats;
+  addSecrets(secrets: string[]): void;
   exportJsonl(filter: TraceFilter, outPath: string): ExportResult;
   deleteTraces(ids: string[]): number;
   clear(): SaveResult;
@@ -69,7 +70,8 @@ export type StoreEvent =
 
 export type FromWorker =
   | { kind: 'ready'; report: OpenReport }
-  | { kind: 'fatal'; message: string }
+  /** `notHistory`: the file is not an Assay history and was refused (left untouched). */
+  | { kind: 'fatal'; message: string; notHistory?: boolean }
   /** For `writes`, `result` holds one error message (or null) per op. */
   | { kind: 'result'; id: number; ok: true; result: unknown }
   | { kind: 'result'; id: number; ok: false; error: string }

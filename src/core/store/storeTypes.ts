@@ -5,8 +5,11 @@ import type { CallResult, ErrorKind } from '../types';
 /** Where a run came from. */
 export type RunKind = 'playground' | 'test' | 'replay' | 'cli';
 
-/** `running` until `finishRun`. */
-export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed';
+/**
+ * `running` until `finishRun`; `interrupted` when its process died (or its store closed) before the run
+ * finished — set by the store, when it next opens the history.
+ */
+export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'interrupted';
 
 /** A trace is `error` when its call failed (`CallResult.error` set), else `ok`. */
 export type TraceStatus = 'ok' | 'error';
@@ -42,7 +45,7 @@ export interface RunInput {
 }
 
 export interface RunFinish {
-  status?: Exclude<RunStatus, 'running'>;
+  status?: Exclude<RunStatus, 'running' | 'interrupted'>;
   /** The runner's own totals (pass rate, flaky cases…), stored as given. */
   summary?: unknown;
   /** ms since the epoch; now when omitted. */
@@ -281,6 +284,8 @@ export interface StoreStats {
   /** Size of the database held in memory (page count × page size). */
   dbBytes: number;
   counts: { promptVersions: number; runs: number; traces: number; evaluations: number; feedback: number };
+  /** Runs per status (`interrupted`: their process died or closed before they finished). */
+  runStatuses: Partial<Record<RunStatus, number>>;
   /** Rows and deletions not saved yet. */
   pendingChanges: number;
   oldestTraceAt: number | null;
@@ -316,6 +321,11 @@ export interface OpenReport {
   recovered?: { movedTo: string; reason: string; message: string };
   /** Set when the store works in memory only and will not save. */
   readOnlyReason?: string;
+  /**
+   * Set when processes that died before saving left crash journals: their rows were added back (and
+   * saved, unless `saveError` says why not) and the runs they left open marked `interrupted`.
+   */
+  replayed?: { journals: number; rows: number; interruptedRuns: string[]; saveError?: string };
 }
 
 export interface RetentionOptions {
@@ -352,4 +362,11 @@ export interface StoreOptions extends RetentionOptions {
    * temp file, or with the temp file complete but not yet renamed), after emitting `savePaused`.
    */
   faultInjection?: { pauseSave: 'partialTemp' | 'beforeRename' };
+  /**
+   * The crash journal (on by default): rows are appended to a file beside the history before a write is
+   * acknowledged, so a killed process loses none. `false` only for benchmarks that measure its cost.
+   */
+  journal?: boolean;
+  /** Force journaled rows to the disk (fdatasync) at most this long after they were written; 200 ms by default. */
+  journalSyncMs?: number;
 }

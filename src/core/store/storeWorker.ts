@@ -2,7 +2,7 @@
 // and saves on a debounce — soon after writes stop, and at least every few seconds while they go on.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { loadSqlJs } from './sqlite';
-import { StoreEngine } from './storeEngine';
+import { NotHistoryError, StoreEngine } from './storeEngine';
 import type { FromWorker, StoreEvent, ToWorker } from './storeProtocol';
 import type { SaveResult, StoreOptions } from './storeTypes';
 
@@ -53,7 +53,13 @@ class SaveScheduler {
   saveNow(save: () => SaveResult = () => this.engine.save()): SaveResult {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const result = save();
+    let result: SaveResult;
+    try {
+      result = save();
+    } catch (err) {
+      // A bug, not a disk problem (those are results): reported, and the worker lives on.
+      result = { saved: false, merged: false, error: `saving the history failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` };
+    }
     this.firstDirtyAt = 0;
     if (result.saved) emit({ event: 'saved', result });
     if (result.error && result.error !== this.lastError) emit({ event: 'problem', message: result.error });
@@ -73,17 +79,42 @@ class SaveScheduler {
   }
 }
 
+/** Forces the crash journal to disk a little after writes, batching many writes into one fdatasync. */
+class JournalSyncer {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly engine: StoreEngine,
+    private readonly delayMs: number,
+  ) {}
+
+  noteWrite(): void {
+    if (this.timer || !this.engine.journalNeedsSync) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.engine.syncJournal();
+    }, this.delayMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const options = (workerData as { options: StoreOptions }).options;
   let engine: StoreEngine;
   try {
     const SQL = await loadSqlJs();
     engine = StoreEngine.open(SQL, options, emit);
+    if (!engine.report.readOnlyReason) engine.warmUp();
   } catch (err) {
-    post({ kind: 'fatal', message: err instanceof Error ? err.message : String(err) });
+    post({ kind: 'fatal', message: err instanceof Error ? err.message : String(err), notHistory: err instanceof NotHistoryError });
     return;
   }
   const scheduler = new SaveScheduler(engine, options.saveDebounceMs ?? 1_000, options.maxSaveDelayMs ?? 5_000);
+  const syncer = new JournalSyncer(engine, options.journalSyncMs ?? 200);
   let closed = false;
 
   port.on('message', (msg: ToWorker) => {
@@ -94,7 +125,10 @@ async function main(): Promise<void> {
     try {
       if (msg.kind === 'writes') {
         const result = engine.applyWrites(msg.ops);
-        if (result.some((r) => r === null)) scheduler.noteWrite();
+        if (result.some((r) => r === null)) {
+          scheduler.noteWrite();
+          syncer.noteWrite();
+        }
         post({ kind: 'result', id: msg.id, ok: true, result });
         return;
       }
@@ -105,13 +139,17 @@ async function main(): Promise<void> {
           break;
         case 'close':
           scheduler.stop();
+          syncer.stop();
           result = scheduler.saveNow(() => engine.close());
           scheduler.stop();
           closed = true;
           break;
         case 'deleteTraces':
           result = engine.deleteTraces(...msg.args);
-          if ((result as number) > 0) scheduler.noteWrite();
+          if ((result as number) > 0) {
+            scheduler.noteWrite();
+            syncer.noteWrite();
+          }
           break;
         default: {
           const fn = engine[msg.method] as (...a: unknown[]) => unknown;

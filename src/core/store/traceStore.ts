@@ -144,7 +144,7 @@ export class TraceStore {
         } else if (m.kind === 'fatal') {
           cleanup();
           void worker.terminate();
-          reject(new Error(`cannot open the history at ${options.path}: ${m.message}`));
+          reject(m.notHistory ? new Error(m.message) : new Error(`cannot open the history at ${options.path}: ${m.message}`));
         }
       };
       const onError = (err: Error) => {
@@ -251,6 +251,11 @@ export class TraceStore {
 
   stats(): Promise<StoreStats> {
     return this.call('stats');
+  }
+
+  /** Adds secrets to redact from every write sent after this call (keys known only once the store is open). */
+  addSecrets(secrets: string[]): Promise<void> {
+    return this.call('addSecrets', secrets);
   }
 
   /** Writes the matching traces in full to `outPath`, one JSON object per line, oldest first. */

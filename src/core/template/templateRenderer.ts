@@ -8,23 +8,40 @@ export interface TemplateFailure {
   offset?: number;
 }
 
+/** Custom filters (promptfoo's `nunjucksFilters`): name → function. */
+export type TemplateFilters = Record<string, (...args: unknown[]) => unknown>;
+
 let env: nunjucks.Environment | undefined;
+/** An environment per set of custom filters, so one config's filters never reach another's templates. */
+const filteredEnvs = new WeakMap<TemplateFilters, nunjucks.Environment>();
 
 /**
- * The one shared environment: no loader (templates cannot read files), no autoescaping (prompts are
- * not HTML), and outputting an undefined or null value is an error, never an empty string.
+ * The shared environment (or one with custom filters): no loader (templates cannot read files), no
+ * autoescaping (prompts are not HTML), and outputting an undefined or null value is an error, never an empty string.
  */
-function environment(): nunjucks.Environment {
-  if (!env) {
-    env = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: true, trimBlocks: false, lstripBlocks: false });
-    // Jinja2's name for `dump`, used by Prompty and promptfoo templates.
-    env.addFilter('tojson', (value: unknown, indent?: number) => JSON.stringify(value, null, indent) ?? 'null');
+function environment(filters?: TemplateFilters): nunjucks.Environment {
+  if (filters) {
+    let e = filteredEnvs.get(filters);
+    if (!e) {
+      e = newEnvironment();
+      for (const [name, fn] of Object.entries(filters)) e.addFilter(name, fn);
+      filteredEnvs.set(filters, e);
+    }
+    return e;
   }
+  env ??= newEnvironment();
   return env;
 }
 
+function newEnvironment(): nunjucks.Environment {
+  const e = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: true, trimBlocks: false, lstripBlocks: false });
+  // Jinja2's name for `dump`, used by Prompty and promptfoo templates.
+  e.addFilter('tojson', (value: unknown, indent?: number) => JSON.stringify(value, null, indent) ?? 'null');
+  return e;
+}
+
 const CACHE_LIMIT = 256;
-const compiled = new Map<string, nunjucks.Template>();
+const compiledByEnv = new WeakMap<nunjucks.Environment, Map<string, nunjucks.Template>>();
 
 /** Offset of a 1-based line and column in `source` (Nunjucks counts lines by `\n` only). */
 function offsetOf(source: string, line: number, column: number): number {
@@ -54,12 +71,15 @@ function failure(err: unknown, source: string): TemplateFailure {
   return { message, offset };
 }
 
-/** Compiles (memoised by source) and renders one template. Never throws. */
-export function renderTemplate(source: string, vars: Record<string, unknown>): { text: string } | { error: TemplateFailure } {
+/** Compiles (memoised by source) and renders one template, with custom `filters` when given. Never throws. */
+export function renderTemplate(source: string, vars: Record<string, unknown>, filters?: TemplateFilters): { text: string } | { error: TemplateFailure } {
+  const environmentUsed = environment(filters);
+  let compiled = compiledByEnv.get(environmentUsed);
+  if (!compiled) compiledByEnv.set(environmentUsed, (compiled = new Map()));
   let template = compiled.get(source);
   try {
     if (!template) {
-      template = new nunjucks.Template(source, environment(), undefined, true);
+      template = new nunjucks.Template(source, environmentUsed, undefined, true);
       compiled.set(source, template);
       if (compiled.size > CACHE_LIMIT) compiled.delete(compiled.keys().next().value!);
     }

@@ -1,5 +1,5 @@
 // Loading tests from files and from a prompt file's `tests:` value (a path, a list of paths, an inline list).
-import { extname, relative } from 'node:path';
+import { extname, isAbsolute, relative, resolve } from 'node:path';
 import { isRecord } from '../assertions/valueUtils';
 import { expandGlobConfined, hasGlob, readTextFile, type FileAccess } from '../files/safeFiles';
 import { parseCsvBank } from './csvBank';
@@ -51,6 +51,8 @@ export interface TestsSource {
   positionAt?: PositionAt;
   /** Range of the whole value, used when there is no node. */
   range?: Range;
+  /** Whether JavaScript test generators may be listed (promptfoo configs); they are returned in `generators`, not run. */
+  allowGenerators?: boolean;
   /** What the `tests:` value may read: bank files, globs, `file://` values. */
   files: FileAccess;
 }
@@ -83,6 +85,12 @@ function rangeOfItem(source: TestsSource, index: number | undefined): Range | un
 function loadPath(ref: string, baseDir: string, source: TestsSource, index: number | undefined, into: TestBank): void {
   const pattern = ref.startsWith('file://') ? ref.slice('file://'.length) : ref;
   const where = rangeOfItem(source, index);
+  const generator = /^(.*\.(?:m?js|cjs))(?::([A-Za-z_$][\w$]*))?$/.exec(pattern);
+  if (generator && source.allowGenerators) {
+    const [, path, functionName] = generator;
+    (into.generators ??= []).push({ path: isAbsolute(path!) ? path! : resolve(baseDir, path!), ...(functionName ? { functionName } : {}), file: source.file, ...(where ? { range: where } : {}), at: into.cases.length });
+    return;
+  }
   if (/^(huggingface|https?|gs|s3):\/\//.test(pattern) || /\.(py|js|ts|mjs|cjs)(:\w+)?$/.test(pattern)) {
     into.diagnostics.push(diagnostic(source.file, 'error', 'unsupported', `tests from "${ref}" are not supported: use .yaml, .json, .csv or .jsonl files`, where));
     return;

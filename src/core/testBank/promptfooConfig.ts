@@ -2,17 +2,19 @@
 // normalised into Assay's model, so a team can switch without rewriting its suites.
 import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
-import { parseModelRef } from '../assertions/providerRef';
 import { isRecord } from '../assertions/valueUtils';
-import { customProviderConfig } from '../providers/customProviderSpec';
-import type { ProviderConfig } from '../providers/providerTypes';
-import type { ModelParams, ModelRef, Range } from '../types';
+import type { Range } from '../types';
 import { expandGlobConfined, readTextFile, type FileAccess } from '../files/safeFiles';
 import { parseYamlLimited, yamlValue } from '../files/yamlLimits';
 import { mergeDefaults, resolveTests } from './loadTestBank';
 import { diagnostic, normalizeDefaults } from './normalizeCase';
 import { positionsOf, rangeOf, type PositionAt } from './positions';
-import type { BankDiagnostic, TestBank, TestDefaults } from './testBankTypes';
+import { compileMetricExpression } from '../stats/metricExpression';
+import { loadPromptfooProviders, type PromptfooProvider } from './promptfooProviders';
+import { scenarioCases } from './promptfooTests';
+import type { BankDiagnostic, TestBank, TestCase, TestDefaults } from './testBankTypes';
+
+export type { PromptfooProvider } from './promptfooProviders';
 
 /** A prompt of the config. */
 export interface PromptfooPrompt {
@@ -21,34 +23,16 @@ export interface PromptfooPrompt {
   /**
    * `text`: a Nunjucks template rendered into one user message. `chat`: a template that renders to a JSON
    * list of `{role, content}` messages (promptfoo's chat format). `promptFile`: a `.prompt`/`.prompty` file
-   * for core/promptFile to parse (`template` unset).
+   * for core/promptFile to parse (`template` unset). `function`: a JavaScript file exporting a function of
+   * `{ vars }` that returns the prompt text or its messages (runs only where workspace code is trusted).
    */
-  kind: 'text' | 'chat' | 'promptFile';
+  kind: 'text' | 'chat' | 'promptFile' | 'function';
+  /** For a `function` prompt: the export to call (`file://prompts.js:name`); the default export otherwise. */
+  functionName?: string;
   template?: string;
   /** Absolute path when the prompt comes from a file. */
   file?: string;
   /** Where the prompt is written in the config. */
-  range?: Range;
-}
-
-/** A provider of the config, normalised. */
-export interface PromptfooProvider {
-  /** The id as written, e.g. `openai:chat:gpt-4o-mini`. */
-  id: string;
-  label: string;
-  model: ModelRef;
-  /** Generation parameters from `config` (temperature, max_tokens, top_p, stop, seed, response_format, tools, tool_choice). */
-  params: ModelParams;
-  /** `config.apiBaseUrl` (or `apiHost`): a workspace-chosen endpoint. Send it only a key that came from this same config. */
-  apiBaseUrl?: string;
-  /** `config.apiKeyEnvar`: the environment variable holding the key. */
-  apiKeyEnvVar?: string;
-  /** `config.stream`: stream the answer (time to first token is measured). */
-  stream?: boolean;
-  /** For promptfoo's custom providers (http, exec:, file:// scripts, echo): the endpoint that runs them. */
-  endpoint?: Omit<ProviderConfig, 'name'>;
-  /** `config.apiKey` written in the config itself. A secret: non-enumerable, so serialising the provider leaves it out. */
-  apiKey?: string;
   range?: Range;
 }
 
@@ -60,16 +44,31 @@ export interface PromptfooConfig {
   providers: PromptfooProvider[];
   /** Cases from every test source; `tests.defaults` is `defaultTest` (plus `evaluateOptions.repeat`). */
   tests: TestBank;
+  /** Whether the config has a `tests` key (promptfoo runs each prompt once, with no vars, when it has neither tests nor scenarios). */
+  hasTests: boolean;
+  /** Cases built from `scenarios`, in promptfoo's order, `defaultTest` not yet applied; they run after `tests`. */
+  scenarios: TestCase[];
+  /** `env`: environment variables for the run (provider keys, base URLs), over the process's own. */
+  env: Record<string, string>;
+  /** `nunjucksFilters`: filter name → absolute path of the JavaScript module exporting it. */
+  nunjucksFilters: Record<string, string>;
+  /** `derivedMetrics`: named expressions over metric scores (checked to compile). */
+  derivedMetrics: { name: string; value: string }[];
+  /** Where `defaultTest` is written, for problems with what it sets. */
+  defaultTestRange?: Range;
   diagnostics: BankDiagnostic[];
 }
 
-const TOP_KEYS = new Set(['description', 'prompts', 'providers', 'tests', 'defaultTest', 'evaluateOptions']);
+const TOP_KEYS = new Set(['description', 'prompts', 'providers', 'targets', 'tests', 'defaultTest', 'evaluateOptions', 'scenarios', 'env', 'nunjucksFilters', 'derivedMetrics', 'assertionTemplates']);
 /** Keys that only steer promptfoo's own CLI, web viewer or sharing: nothing to do, nothing to warn about. */
-const QUIET_KEYS = new Set(['outputPath', 'sharing', 'env', 'commandLineOptions', 'metadata', 'tags', 'writeLatestResults', '$schema', 'tracing']);
-const PARAM_KEYS = ['temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice'] as const;
-const CONFIG_KEYS = new Set<string>([...PARAM_KEYS, 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar', 'stream']);
+const QUIET_KEYS = new Set(['outputPath', 'sharing', 'commandLineOptions', 'metadata', 'tags', 'writeLatestResults', '$schema', 'tracing']);
+/** Keys that change what runs or what is reported, with what to do about them. */
+const REFUSED_KEYS: Record<string, string> = {
+  extensions: 'extensions (hooks) are not supported: remove them to run without the hooks',
+};
 
-interface Ctx {
+/** What the loaders share while reading one config. */
+export interface Ctx {
   file: string;
   baseDir: string;
   positionAt: PositionAt;
@@ -77,7 +76,7 @@ interface Ctx {
   files: FileAccess;
 }
 
-function rangeOfNode(node: unknown, ctx: Ctx): Range | undefined {
+export function rangeOfNode(node: unknown, ctx: Ctx): Range | undefined {
   const r = (node as { range?: [number, number, number] } | undefined)?.range;
   return r ? rangeOf(ctx.positionAt, r[0], r[1]) : undefined;
 }
@@ -88,7 +87,7 @@ function childNode(map: unknown, key: string): Node | undefined {
   return (pair?.value ?? undefined) as Node | undefined;
 }
 
-function itemNodes(node: unknown): unknown[] {
+export function itemNodes(node: unknown): unknown[] {
   return isSeq(node) ? node.items : [];
 }
 
@@ -103,13 +102,22 @@ function isChatJson(text: string): boolean {
   }
 }
 
+/** A YAML/JSON file listing prompts (`{ id | raw, label }` entries), not chat messages (`{ role, content }`). */
+function isPromptList(v: unknown[]): boolean {
+  return v.length > 0 && v.every((p) => isRecord(p) && !('role' in p) && (typeof p.raw === 'string' || typeof p.id === 'string'));
+}
+
 /** Prompts from one file: text split on `---` lines, JSON/YAML chat lists, `.prompt`/`.prompty` files. */
-function promptsFromFile(abs: string, label: string | undefined, range: Range | undefined, ctx: Ctx): PromptfooPrompt[] {
+function promptsFromFile(abs: string, label: string | undefined, range: Range | undefined, ctx: Ctx, functionName?: string): PromptfooPrompt[] {
   const rel = relative(ctx.baseDir, abs) || basename(abs);
   const ext = extname(abs).toLowerCase();
   if (ext === '.prompt' || ext === '.prompty') return [{ label: label ?? rel, kind: 'promptFile', file: abs, range }];
-  if (['.js', '.cjs', '.mjs', '.ts', '.py'].includes(ext)) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'unsupported', `prompt functions (${rel}) are not supported: use a text, JSON, YAML or .prompt file`, range));
+  if (['.js', '.cjs', '.mjs'].includes(ext)) {
+    const fnLabel = functionName ? `${rel}:${functionName}` : rel;
+    return [{ label: label ?? fnLabel, kind: 'function', file: abs, ...(functionName ? { functionName } : {}), range }];
+  }
+  if (['.ts', '.py'].includes(ext)) {
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'unsupported', `prompt functions in ${ext === '.py' ? 'Python' : 'TypeScript'} (${rel}) are not supported: use a JavaScript file, or a text, JSON, YAML or .prompt file`, range));
     return [];
   }
   const read = readTextFile(abs, ctx.files, rel);
@@ -119,13 +127,23 @@ function promptsFromFile(abs: string, label: string | undefined, range: Range | 
     return [];
   }
   const text = read.text;
-  if (ext === '.json') return [{ label: label ?? rel, kind: isChatJson(text) ? 'chat' : 'text', template: text, file: abs, range }];
+  if (ext === '.json') {
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      // Not JSON as written: a template that renders to JSON.
+    }
+    if (Array.isArray(v) && isPromptList(v)) return promptList(v, () => range, ctx);
+    return [{ label: label ?? rel, kind: isChatJson(text) ? 'chat' : 'text', template: text, file: abs, range }];
+  }
   if (ext === '.yaml' || ext === '.yml') {
     const parsed = parseYamlLimited(text);
     if ('error' in parsed) {
       ctx.diags.push(diagnostic(ctx.file, 'error', 'yaml-syntax', `${rel}: ${parsed.error}`, range));
       return [];
     }
+    if (Array.isArray(parsed.value) && isPromptList(parsed.value)) return promptList(parsed.value, () => range, ctx);
     if (Array.isArray(parsed.value)) return [{ label: label ?? rel, kind: 'chat', template: JSON.stringify(parsed.value), file: abs, range }];
   }
   const parts = text.split(/^---\s*$/m).map((p) => p.trim()).filter((p) => p !== '');
@@ -140,16 +158,17 @@ function promptsFromFile(abs: string, label: string | undefined, range: Range | 
 
 function promptFromString(s: string, label: string | undefined, range: Range | undefined, ctx: Ctx): PromptfooPrompt[] {
   if (s.startsWith('file://')) {
-    // `file://prompts.py:make_prompt` names a function in a script: find the file to report it unsupported.
-    const pattern = s.slice('file://'.length).replace(/(\.(?:m?js|cjs|py|ts)):[A-Za-z_$][\w$]*$/, '$1');
+    // `file://prompts.js:makePrompt` names a function in a script.
+    const m = /^(.*\.(?:m?js|cjs|py|ts)):([A-Za-z_$][\w$.]*)$/.exec(s.slice('file://'.length));
+    const pattern = m ? m[1]! : s.slice('file://'.length);
     const expanded = expandGlobConfined(pattern, ctx.baseDir, ctx.files);
     if ('error' in expanded) {
       ctx.diags.push(diagnostic(ctx.file, expanded.error.code === 'restricted' ? 'info' : 'error', expanded.error.code, `prompts: ${expanded.error.message}`, range));
       return [];
     }
     const files = expanded.files;
-    if (files.length === 0) ctx.diags.push(diagnostic(ctx.file, 'warning', 'file-not-found', `no prompt file matches ${s}`, range));
-    return files.flatMap((f) => promptsFromFile(f, files.length === 1 ? label : undefined, range, ctx));
+    if (files.length === 0) ctx.diags.push(diagnostic(ctx.file, 'error', 'file-not-found', `no prompt file matches ${s}`, range));
+    return files.flatMap((f) => promptsFromFile(f, files.length === 1 ? label : undefined, range, ctx, m?.[2]));
   }
   return [{ label: label ?? clipLabel(s), kind: isChatJson(s) ? 'chat' : 'text', template: s, range }];
 }
@@ -169,8 +188,13 @@ function loadPrompts(raw: unknown, node: unknown, ctx: Ctx): PromptfooPrompt[] {
     return [];
   }
   const nodes = itemNodes(node);
+  return promptList(raw, (i) => rangeOfNode(nodes[i], ctx), ctx);
+}
+
+/** A list of prompts: text or `file://` paths, or `{ id | raw, label }`. */
+function promptList(raw: unknown[], rangeAt: (i: number) => Range | undefined, ctx: Ctx): PromptfooPrompt[] {
   return raw.flatMap((p, i) => {
-    const range = rangeOfNode(nodes[i], ctx);
+    const range = rangeAt(i);
     if (typeof p === 'string') return promptFromString(p, undefined, range, ctx);
     if (isRecord(p)) {
       const label = typeof p.label === 'string' ? p.label : undefined;
@@ -180,68 +204,6 @@ function loadPrompts(raw: unknown, node: unknown, ctx: Ctx): PromptfooPrompt[] {
     ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-prompts', 'a prompt must be text, file://path, or { id | raw, label }', range));
     return [];
   });
-}
-
-function providerFrom(id: string, label: string | undefined, config: unknown, range: Range | undefined, ctx: Ctx): PromptfooProvider | undefined {
-  // http(s), exec:, file:// scripts and echo: src/core/providers/customProviderSpec.ts.
-  const custom = customProviderConfig(id, config, ctx.baseDir);
-  if (custom && 'error' in custom) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-provider', custom.error, range));
-    return undefined;
-  }
-  if (custom) return { id, label: label ?? id, model: { provider: custom.config.kind, model: custom.model }, params: {}, endpoint: custom.config, range };
-  if (/^(golang|ws|wss|script):/.test(id)) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'unsupported', `provider "${id}" is not supported: use http(s), exec:, or a file:// JavaScript, TypeScript or Python provider`, range));
-    return undefined;
-  }
-  const model = id === 'echo' ? { provider: 'echo', model: 'echo' } : parseModelRef(id);
-  if ('error' in model) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-provider', model.error as string, range));
-    return undefined;
-  }
-  const provider: PromptfooProvider = { id, label: label ?? id, model: model as ModelRef, params: {}, range };
-  if (config !== undefined && !isRecord(config)) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-provider', `config of ${id} must be a mapping`, range));
-    return provider;
-  }
-  const c = (config ?? {}) as Record<string, unknown>;
-  const params = provider.params as Record<string, unknown>;
-  for (const key of PARAM_KEYS) if (c[key] !== undefined) params[key] = key === 'stop' && typeof c.stop === 'string' ? [c.stop] : c[key];
-  const base = c.apiBaseUrl ?? c.apiHost;
-  if (typeof base === 'string') provider.apiBaseUrl = c.apiBaseUrl === undefined && !/^https?:\/\//.test(base) ? `https://${base}` : base;
-  if (typeof c.apiKeyEnvar === 'string') provider.apiKeyEnvVar = c.apiKeyEnvar;
-  if (typeof c.stream === 'boolean') provider.stream = c.stream;
-  if (typeof c.apiKey === 'string' && c.apiKey !== '') {
-    // Not enumerable: JSON.stringify, logging and structured clones (webviews, workers) leave it out.
-    Object.defineProperty(provider, 'apiKey', { value: c.apiKey, enumerable: false, writable: false });
-    ctx.diags.push(diagnostic(ctx.file, 'warning', 'inline-api-key', `${id} has an API key written in the config; prefer an environment variable (apiKeyEnvar)`, range));
-  }
-  const ignored = Object.keys(c).filter((k) => !CONFIG_KEYS.has(k));
-  if (ignored.length > 0) ctx.diags.push(diagnostic(ctx.file, 'info', 'unsupported', `${id}: config ${ignored.join(', ')} not used by Assay`, range));
-  return provider;
-}
-
-function loadProviders(raw: unknown, node: unknown, ctx: Ctx): PromptfooProvider[] {
-  if (raw === undefined || raw === null) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'missing-key', 'the config has no providers', undefined));
-    return [];
-  }
-  const list = Array.isArray(raw) ? raw : [raw];
-  const nodes = Array.isArray(raw) ? itemNodes(node) : [node];
-  const out: PromptfooProvider[] = [];
-  list.forEach((p, i) => {
-    const range = rangeOfNode(nodes[i], ctx);
-    let provider: PromptfooProvider | undefined;
-    if (typeof p === 'string') provider = providerFrom(p, undefined, undefined, range, ctx);
-    else if (isRecord(p) && typeof p.id === 'string') provider = providerFrom(p.id, typeof p.label === 'string' ? p.label : undefined, p.config, range, ctx);
-    else if (isRecord(p) && Object.keys(p).length === 1 && isRecord(Object.values(p)[0])) {
-      // promptfoo's map form: - openai:gpt-4o-mini: { config: {...}, label: ... }
-      const [id, opts] = Object.entries(p)[0] as [string, Record<string, unknown>];
-      provider = providerFrom(typeof opts.id === 'string' ? opts.id : id, typeof opts.label === 'string' ? opts.label : undefined, opts.config, range, ctx);
-    } else ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-provider', 'a provider must be an id like openai:gpt-4o-mini or { id, label, config }', range));
-    if (provider) out.push(provider);
-  });
-  return out;
 }
 
 function loadDefaultTest(raw: unknown, node: unknown, ctx: Ctx): TestDefaults {
@@ -264,12 +226,103 @@ function loadDefaultTest(raw: unknown, node: unknown, ctx: Ctx): TestDefaults {
   return normalizeDefaults(raw, { file: ctx.file, index: -1, baseDir: ctx.baseDir, files: ctx.files, range: rangeOfNode(node, ctx), keyRanges, assertRanges }, ctx.diags);
 }
 
+function emptyConfig(file: string): PromptfooConfig {
+  return { file, prompts: [], providers: [], tests: { cases: [], defaults: {}, diagnostics: [], file }, hasTests: false, scenarios: [], env: {}, nunjucksFilters: {}, derivedMetrics: [], diagnostics: [] };
+}
+
+/** `env:` — names to text values (numbers and booleans written as YAML scalars become their text, as promptfoo reads them). */
+function loadEnv(raw: unknown, node: unknown, ctx: Ctx): Record<string, string> {
+  if (raw === undefined || raw === null) return {};
+  if (!isRecord(raw)) {
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-env', 'env must be a mapping of variable names to values', rangeOfNode(node, ctx)));
+    return {};
+  }
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') env[k] = String(v);
+    else if (v !== null && v !== undefined) ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-env', `env.${k} must be text, a number or a boolean`, rangeOfNode(childNode(node, k), ctx) ?? rangeOfNode(node, ctx)));
+  }
+  return env;
+}
+
+/** `derivedMetrics:` — `{ name, value }` with an arithmetic expression over metric names (promptfoo evaluates it with mathjs). */
+function loadDerivedMetrics(raw: unknown, node: unknown, ctx: Ctx): { name: string; value: string }[] {
+  if (raw === undefined || raw === null) return [];
+  const nodes = itemNodes(node);
+  if (!Array.isArray(raw)) {
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-metrics', 'derivedMetrics must be a list of { name, value }', rangeOfNode(node, ctx)));
+    return [];
+  }
+  const out: { name: string; value: string }[] = [];
+  raw.forEach((m, i) => {
+    const at = rangeOfNode(nodes[i], ctx);
+    if (!isRecord(m) || typeof m.name !== 'string' || m.name === '' || typeof m.value !== 'string') {
+      ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-metrics', 'a derived metric needs a name and a value (an expression over metric names, e.g. 2 * p * r / (p + r))', at));
+      return;
+    }
+    const compiled = compileMetricExpression(m.value);
+    if ('error' in compiled) ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-metrics', `derived metric ${m.name}: ${compiled.error}`, at));
+    else out.push({ name: m.name, value: m.value });
+  });
+  return out;
+}
+
+/** `nunjucksFilters:` — filter names to JavaScript module paths (`file://` optional), resolved against the config's folder. */
+function loadFilters(raw: unknown, node: unknown, ctx: Ctx): Record<string, string> {
+  if (raw === undefined || raw === null) return {};
+  if (!isRecord(raw)) {
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-filters', 'nunjucksFilters must map filter names to JavaScript files', rangeOfNode(node, ctx)));
+    return {};
+  }
+  const filters: Record<string, string> = {};
+  for (const [name, v] of Object.entries(raw)) {
+    const at = rangeOfNode(childNode(node, name), ctx) ?? rangeOfNode(node, ctx);
+    const rel = typeof v === 'string' ? v.replace(/^file:\/\//, '') : '';
+    if (!/\.(m?js|cjs)$/i.test(rel)) {
+      ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-filters', `nunjucksFilters.${name} must name a JavaScript file (.js, .cjs, .mjs)`, at));
+      continue;
+    }
+    filters[name] = isAbsolute(rel) ? rel : resolve(ctx.baseDir, rel);
+  }
+  return filters;
+}
+
+/**
+ * promptfoo dereferences JSON references in its config: `{ $ref: '#/assertionTemplates/name' }` (any
+ * `#/…` pointer into the config) is replaced by what it points at. A reference to another file or to
+ * nothing is an error.
+ */
+function resolveRefs(v: unknown, root: Record<string, unknown>, ctx: Ctx, seen: Set<string>, text: string): unknown {
+  if (Array.isArray(v)) return v.map((x) => resolveRefs(x, root, ctx, seen, text));
+  if (!isRecord(v)) return v;
+  if (typeof v.$ref === 'string') {
+    const ref = v.$ref;
+    const at = text.indexOf(ref) >= 0 ? rangeOf(ctx.positionAt, text.indexOf(ref), text.indexOf(ref) + ref.length) : undefined;
+    if (!ref.startsWith('#/')) {
+      ctx.diags.push(diagnostic(ctx.file, 'error', 'unsupported', `$ref ${ref}: only references into this config (#/…) are supported`, at));
+      return v;
+    }
+    if (seen.has(ref)) {
+      ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-ref', `$ref ${ref} refers to itself`, at));
+      return v;
+    }
+    let target: unknown = root;
+    for (const part of ref.slice(2).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))) target = isRecord(target) || Array.isArray(target) ? (target as Record<string, unknown>)[part] : undefined;
+    if (target === undefined) {
+      ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-ref', `$ref ${ref} points at nothing in the config`, at));
+      return v;
+    }
+    return resolveRefs(target, root, ctx, new Set([...seen, ref]), text);
+  }
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveRefs(x, root, ctx, seen, text)]));
+}
+
 /** Parses promptfoo config text. `file` names it in diagnostics; relative paths resolve against its folder. */
 export function parsePromptfooConfig(text: string, file: string, files: FileAccess): PromptfooConfig {
   const ctx: Ctx = { file, baseDir: dirname(file), positionAt: positionsOf(text), diags: [], files };
   const doc = parseDocument(text, { prettyErrors: false });
   for (const e of doc.errors) ctx.diags.push(diagnostic(file, 'error', 'yaml-syntax', e.message.split('\n')[0], rangeOf(ctx.positionAt, e.pos[0], e.pos[1])));
-  const empty: PromptfooConfig = { file, prompts: [], providers: [], tests: { cases: [], defaults: {}, diagnostics: [], file }, diagnostics: ctx.diags };
+  const empty: PromptfooConfig = { ...emptyConfig(file), diagnostics: ctx.diags };
   // A config that does not parse is not run at all: only its syntax errors are reported.
   if (doc.errors.length > 0) return empty;
   let value: unknown;
@@ -293,19 +346,42 @@ export function parsePromptfooConfig(text: string, file: string, files: FileAcce
     for (const pair of root.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       if (TOP_KEYS.has(key) || QUIET_KEYS.has(key)) continue;
-      ctx.diags.push(diagnostic(file, 'warning', 'unsupported', `"${key}" is not supported by Assay and is ignored`, rangeOfNode(pair.key, ctx)));
+      // Running without a key the config relies on would be another evaluation than the one written.
+      const refused = REFUSED_KEYS[key] ?? `"${key}" is not supported by Assay yet; remove it, or run this config with promptfoo`;
+      ctx.diags.push(diagnostic(file, 'error', 'unsupported', refused, rangeOfNode(pair.key, ctx)));
     }
   }
-  const prompts = loadPrompts(value.prompts, childNode(root, 'prompts'), ctx);
-  const providers = loadProviders(value.providers, childNode(root, 'providers'), ctx);
+  const data = resolveRefs(value, value, ctx, new Set(), text) as Record<string, unknown>;
+  const prompts = loadPrompts(data.prompts, childNode(root, 'prompts'), ctx);
+  // `targets:` is promptfoo's other name for `providers:`.
+  const providersKey = data.providers === undefined && data.targets !== undefined ? 'targets' : 'providers';
+  if (data.providers !== undefined && data.targets !== undefined) {
+    ctx.diags.push(diagnostic(file, 'error', 'invalid-config', 'the config has both providers: and targets: (the same list under two names); keep one', rangeOfNode(childNode(root, 'targets'), ctx)));
+  }
+  const providers = loadPromptfooProviders(data[providersKey], childNode(root, providersKey), ctx);
   const testsNode = childNode(root, 'tests');
-  const tests = resolveTests(value.tests, ctx.baseDir, { file, node: testsNode, positionAt: ctx.positionAt, range: rangeOfNode(testsNode, ctx), files });
-  let defaults = loadDefaultTest(value.defaultTest, childNode(root, 'defaultTest'), ctx);
-  const repeat = isRecord(value.evaluateOptions) ? value.evaluateOptions.repeat : undefined;
+  const tests = resolveTests(data.tests, ctx.baseDir, { file, node: testsNode, positionAt: ctx.positionAt, range: rangeOfNode(testsNode, ctx), files, allowGenerators: true });
+  let defaults = loadDefaultTest(data.defaultTest, childNode(root, 'defaultTest'), ctx);
+  const repeat = isRecord(data.evaluateOptions) ? data.evaluateOptions.repeat : undefined;
   if (typeof repeat === 'number' && Number.isInteger(repeat) && repeat >= 1 && defaults.repeat === undefined) defaults = mergeDefaults(defaults, { repeat });
   tests.defaults = mergeDefaults(defaults, tests.defaults);
-  const config: PromptfooConfig = { file, prompts, providers, tests, diagnostics: ctx.diags };
-  if (typeof value.description === 'string') config.description = value.description;
+  const scenariosNode = childNode(root, 'scenarios');
+  const scenarios = scenarioCases(data.scenarios, { file, baseDir: ctx.baseDir, files: ctx.files, node: scenariosNode, positionAt: ctx.positionAt }, ctx.diags);
+  const config: PromptfooConfig = {
+    file,
+    prompts,
+    providers,
+    tests,
+    hasTests: data.tests !== undefined && data.tests !== null,
+    scenarios,
+    env: loadEnv(data.env, childNode(root, 'env'), ctx),
+    nunjucksFilters: loadFilters(data.nunjucksFilters, childNode(root, 'nunjucksFilters'), ctx),
+    derivedMetrics: loadDerivedMetrics(data.derivedMetrics, childNode(root, 'derivedMetrics'), ctx),
+    diagnostics: ctx.diags,
+  };
+  const defaultTestRange = rangeOfNode(childNode(root, 'defaultTest'), ctx);
+  if (defaultTestRange) config.defaultTestRange = defaultTestRange;
+  if (typeof data.description === 'string') config.description = data.description;
   return config;
 }
 
@@ -313,13 +389,7 @@ export function parsePromptfooConfig(text: string, file: string, files: FileAcce
 export function loadPromptfooConfig(path: string, files: FileAccess): PromptfooConfig {
   const read = readTextFile(path, files);
   if ('error' in read) {
-    return {
-      file: path,
-      prompts: [],
-      providers: [],
-      tests: { cases: [], defaults: {}, diagnostics: [], file: path },
-      diagnostics: [diagnostic(path, 'error', read.error.code, read.error.code === 'file-not-found' ? `cannot read ${path}: no such file` : read.error.message, undefined)],
-    };
+    return { ...emptyConfig(path), diagnostics: [diagnostic(path, 'error', read.error.code, read.error.code === 'file-not-found' ? `cannot read ${path}: no such file` : read.error.message, undefined)] };
   }
   return parsePromptfooConfig(read.text, path, files);
 }

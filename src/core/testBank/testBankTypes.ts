@@ -19,6 +19,10 @@ export interface TestCase {
   /** promptfoo's test `options` (`provider` for graders, `factuality` scores, `prefix`/`suffix`…). */
   options?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  /** promptfoo's `prompts`: run the case only with prompts of these labels (`group` also matches `group:…`). */
+  prompts?: string[];
+  /** promptfoo's `providers`: run the case only on models of these labels or ids (`*` matches any text). */
+  providers?: string[];
   /** Where the case is written (for CodeLens and diagnostics); its start line is the case's first line. */
   range?: Range;
   source: { file: string; index: number };
@@ -32,6 +36,8 @@ export interface TestDefaults {
   repeat?: number;
   options?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  prompts?: string[];
+  providers?: string[];
 }
 
 /** A problem in a file the loader read; `file` says which one (a bank may pull in several). */
@@ -47,4 +53,20 @@ export interface TestBank {
   diagnostics: BankDiagnostic[];
   /** The file the bank was loaded from (for inline tests, the prompt file). */
   file: string;
+  /**
+   * promptfoo test generators (`file://tests.js[:name]`) the loader found where the caller allows them:
+   * absolute path, export name, where they are referenced, and the index in `cases` their tests go at.
+   */
+  generators?: TestGenerator[];
+}
+
+/** A JavaScript file that generates test cases (promptfoo's `tests: file://generate.js`). */
+export interface TestGenerator {
+  path: string;
+  functionName?: string;
+  /** The file referencing it and where. */
+  file: string;
+  range?: Range;
+  /** Where in the bank's cases its tests belong. */
+  at: number;
 }

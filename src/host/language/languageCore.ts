@@ -10,6 +10,7 @@ import { parsePricingOverrides, PriceBook } from '../../core/pricing/pricing';
 import { PRICE_TABLE } from '../../core/pricing/priceTable';
 import { BUILTIN_PROVIDERS } from '../../core/providers/providerRegistry';
 import { resolveTests } from '../../core/testBank/loadTestBank';
+import { parsePromptfooConfig } from '../../core/testBank/promptfooConfig';
 import { countPromptTokens } from '../../core/tokens/tokenCount';
 import type { Core } from './lazyCore';
 
@@ -18,6 +19,7 @@ export const core: Core = {
   validatePromptFile,
   renderPrompt,
   resolveTests,
+  parsePromptfooConfig,
   countPromptTokens,
   parseModelRef,
   PriceBook,

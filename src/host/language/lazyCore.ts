@@ -10,6 +10,7 @@ import type * as PricingModule from '../../core/pricing/pricing';
 import type * as PriceTableModule from '../../core/pricing/priceTable';
 import type * as RegistryModule from '../../core/providers/providerRegistry';
 import type * as TestBankModule from '../../core/testBank/loadTestBank';
+import type * as PromptfooModule from '../../core/testBank/promptfooConfig';
 import type * as TokenModule from '../../core/tokens/tokenCount';
 
 /** The core functions and tables the language features use. */
@@ -18,6 +19,7 @@ export interface Core {
   validatePromptFile: typeof ValidateModule.validatePromptFile;
   renderPrompt: typeof RenderModule.renderPrompt;
   resolveTests: typeof TestBankModule.resolveTests;
+  parsePromptfooConfig: typeof PromptfooModule.parsePromptfooConfig;
   countPromptTokens: typeof TokenModule.countPromptTokens;
   parseModelRef: typeof FrontMatterModule.parseModelRef;
   PriceBook: typeof PricingModule.PriceBook;

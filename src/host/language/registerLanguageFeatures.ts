@@ -3,6 +3,7 @@ import { PROMPT_LANGUAGE_ID } from '../commandIds';
 import type { Ctx } from '../context';
 import { COMPLETION_TRIGGERS, PromptCompletion } from './completion';
 import { PromptDiagnostics } from './diagnostics';
+import { PromptfooConfigDiagnostics } from './promptfooDiagnostics';
 import { PromptFolding } from './folding';
 import { PromptHover } from './hover';
 import { isPromptDocument, PromptDocuments } from './promptDocuments';
@@ -29,6 +30,7 @@ export function registerLanguageFeatures(ctx: Ctx): LanguageFeatures {
   const docs = ctx.push(new PromptDocuments());
   const preview = ctx.push(new PromptPreview(ctx, docs));
   ctx.push(new PromptDiagnostics(ctx, docs));
+  ctx.push(new PromptfooConfigDiagnostics(ctx));
   ctx.push(vscode.languages.registerCompletionItemProvider(selector, new PromptCompletion(docs), ...COMPLETION_TRIGGERS));
   ctx.push(vscode.languages.registerHoverProvider(selector, new PromptHover(docs)));
   ctx.push(vscode.languages.registerDocumentSymbolProvider(selector, new PromptSymbols(docs), { label: 'Assay Prompt' }));

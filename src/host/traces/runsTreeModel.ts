@@ -173,7 +173,7 @@ export function describeRun(run: RunRecord, now = Date.now()): { label: string; 
     rate === null ? '' : `${Math.round(rate * 100)}% pass`,
     run.totals.errors > 0 ? `${run.totals.errors} error${run.totals.errors === 1 ? '' : 's'}` : '',
     run.totals.traces > 0 ? (run.totals.unpriced > 0 && run.totals.cost === 0 ? 'cost unknown' : formatCost(run.totals.cost)) : '',
-    run.status === 'running' ? 'running…' : run.status === 'cancelled' ? 'cancelled' : run.status === 'failed' ? 'failed' : '',
+    run.status === 'running' ? 'running…' : run.status === 'done' ? '' : run.status,
     shortTime(run.startedAt, now),
   ].filter((b) => b !== '');
   const t = run.totals;

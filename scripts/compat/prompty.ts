@@ -1,0 +1,56 @@
+// Measures how Assay renders real `.prompty` files against what Prompty's own runtime renders.
+// The corpus lives outside the repo (default /work/corpus/prompty): `sources.json` lists each file
+// (repo, path, commit, local file; prompty-sources.json here lists the same sources) and
+// `reference.json` holds Prompty's messages for it, produced by prompty-reference.py (run in the corpus
+// folder) with Prompty's Python runtimes 2.0, 1.0 and 0.1, each file's own version first.
+// Usage: npx tsx scripts/compat/prompty.ts [corpusDir] [--verbose]
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parsePromptFile } from '../../src/core/promptFile/parsePromptFile';
+import { renderPrompt } from '../../src/core/promptFile/renderPrompt';
+
+interface RefMessage { role: string; content?: unknown; parts?: unknown[]; name?: string }
+interface Ref { file: string; runtime?: string; messages?: RefMessage[]; error?: string }
+
+const args = process.argv.slice(2);
+const verbose = args.includes('--verbose');
+const dir = args.find((a) => !a.startsWith('--')) ?? '/work/corpus/prompty';
+const refs = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as Ref[];
+
+function refText(m: RefMessage): string {
+  if (typeof m.content === 'string') return m.content.trim();
+  const parts = (Array.isArray(m.content) ? m.content : m.parts ?? []) as Record<string, unknown>[];
+  return parts.map((p) => (typeof p['text'] === 'string' ? p['text'] : typeof p['value'] === 'string' && p['kind'] === 'TextPart' ? p['value'] : `[${String(p['type'] ?? p['kind'])}]`)).join('\n').trim();
+}
+
+const counts = { reference: 0, identical: 0, different: 0, refused: 0, prompyRefuses: 0 };
+const lines: string[] = [];
+for (const ref of refs) {
+  if (!ref.messages) {
+    counts.prompyRefuses++;
+    continue;
+  }
+  counts.reference++;
+  const path = join(dir, ref.file);
+  const doc = parsePromptFile(readFileSync(path, 'utf8'), { path });
+  const r = renderPrompt(doc, {});
+  if ('error' in r) {
+    counts.refused++;
+    lines.push(`REFUSED ${ref.file} [${ref.runtime}]: ${r.error.message}`);
+    continue;
+  }
+  const want = ref.messages.map((m) => ({ role: m.role, content: refText(m) }));
+  const got = r.messages.map((m) => ({ role: m.role, content: m.content }));
+  const same = want.length === got.length && want.every((w, i) => w.role === got[i]!.role && w.content === got[i]!.content);
+  if (same) counts.identical++;
+  else {
+    counts.different++;
+    const i = want.findIndex((w, k) => !got[k] || w.role !== got[k]!.role || w.content !== got[k]!.content);
+    const at = i === -1 ? want.length : i;
+    lines.push(`DIFFERENT ${ref.file} [${ref.runtime}] at message ${at + 1}: want ${JSON.stringify(want[at])?.slice(0, 300)} got ${JSON.stringify(got[at])?.slice(0, 300)}`);
+  }
+}
+if (verbose) for (const l of lines) console.log(l);
+const pct = (n: number): string => `${((100 * n) / Math.max(1, counts.reference)).toFixed(1)}%`;
+console.log(`files Prompty renders: ${counts.reference} (Prompty's runtimes refuse ${counts.prompyRefuses} more)`);
+console.log(`identical: ${counts.identical} (${pct(counts.identical)}), different: ${counts.different} (${pct(counts.different)}), refused by Assay: ${counts.refused} (${pct(counts.refused)})`);

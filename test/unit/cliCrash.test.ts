@@ -1,0 +1,261 @@
+// `assay test` as a real process against the mock LLM server, stopped at chosen moments: SIGKILL loses no
+// call answered a second before, SIGTERM/SIGHUP stop like Ctrl+C, a second signal exits at once; and the
+// history path's faults (a file that is no history, a damaged history, a full disk) as the user sees them.
+import * as assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { acquireLock } from '../../src/core/store/fileLock';
+import { TraceStore } from '../../src/core/store/traceStore';
+import { startMockLlm, type MockLlm } from '../support/mockLlmServer';
+import { mountSmallFs } from '../support/smallFileSystem';
+import { makeTrace, tempFolder } from '../support/storeFixtures';
+
+const ROOT = join(__dirname, '..', '..');
+
+const PROMPT = `---
+model: openai:gpt-4o-mini
+inputs:
+  n: { type: number }
+---
+user:
+Ticket {{ n }}
+`;
+
+function bank(count: number): string {
+  const lines = ['tests:'];
+  for (let i = 0; i < count; i++) lines.push(`  - description: ticket ${i}`, `    vars: { n: ${i} }`, '    assert: [{ type: contains, value: "Ticket" }]');
+  return lines.join('\n') + '\n';
+}
+
+interface CliProcess {
+  child: ChildProcess;
+  exit: Promise<number | null>;
+  out: () => string;
+  err: () => string;
+  /** Resolves with the first stdout line matching `want`. */
+  line(want: RegExp): Promise<string>;
+}
+
+describe('CLI: assay test stopped and faulted as a process', function () {
+  this.timeout(120_000);
+  let folder: ReturnType<typeof tempFolder>;
+  let dir: string;
+  let mock: MockLlm;
+  // The CLI as it ships: the real build (esbuild.mjs) into a folder of the suite's own.
+  const built = tempFolder('assay-cli-crash-dist-');
+  const cliJs = join(built.dir, 'cli.js');
+  before(function () {
+    this.timeout(300_000);
+    const build = spawnSync(process.execPath, [join(ROOT, 'esbuild.mjs'), '--outdir', built.dir], { cwd: ROOT, encoding: 'utf8' });
+    assert.strictEqual(build.status, 0, build.stderr);
+  });
+  after(() => built.cleanup());
+
+  beforeEach(async () => {
+    folder = tempFolder('assay-cli-crash-');
+    dir = folder.dir;
+    mkdirSync(join(dir, '.git'));
+    writeFileSync(join(dir, 'load.prompt'), PROMPT);
+    writeFileSync(join(dir, 'load.tests.yaml'), bank(3000));
+    mock = await startMockLlm({ latencyMs: 40, reply: (req) => `Echo: ${req.prompt}` });
+  });
+  afterEach(async () => {
+    await mock.close();
+    folder.cleanup();
+  });
+
+  function start(args: string[], cwd = dir): CliProcess {
+    const child = spawn(process.execPath, [cliJs, 'test', ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: mock.openaiBaseUrl, ASSAY_NO_COMPILE_CACHE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    const waiters: { want: RegExp; resolve: (l: string) => void }[] = [];
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      out += l + '\n';
+      for (const w of [...waiters]) if (w.want.test(l)) waiters.splice(waiters.indexOf(w), 1)[0]!.resolve(l);
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+    return {
+      child,
+      exit,
+      out: () => out,
+      err: () => err,
+      line: (want) => new Promise((resolve) => waiters.push({ want, resolve })),
+    };
+  }
+
+  /** Waits, answer by answer, until the mock has been answering for `ms` since the first answer (fails if the CLI exits first). */
+  async function answeringFor(cli: CliProcess, ms: number): Promise<void> {
+    const exited = cli.exit.then((code) => Promise.reject(new Error(`the CLI exited (${code}) too early: ${cli.err()}`)));
+    await Promise.race([mock.waitForAnswered(1), exited]);
+    const first = mock.answered[0]!.at;
+    for (let n = mock.answered.length; mock.answered.at(-1)!.at - first < ms; n = mock.answered.length) await Promise.race([mock.waitForAnswered(n + 1), exited]);
+  }
+
+  const history = () => join(dir, '.assay', 'history.sqlite');
+
+  /** The tickets (`n`) of every stored trace, answered or cancelled, and the store (the caller closes it). */
+  async function storedTickets(): Promise<{ tickets: Set<string>; store: TraceStore }> {
+    const store = await TraceStore.open({ path: history(), maxTraces: 0 });
+    const out = join(dir, 'all.jsonl');
+    const exported = await store.exportJsonl({}, out);
+    assert.ok(!('error' in exported), JSON.stringify(exported));
+    const tickets = new Set<string>();
+    for (const line of readFileSync(out, 'utf8').split('\n').filter(Boolean)) tickets.add(String((JSON.parse(line) as { variables: { n: number } }).variables.n));
+    return { tickets, store };
+  }
+
+  /** Waits, answer by answer, until the run's crash journal exists, and returns when that was seen. */
+  async function journalStarted(cli: CliProcess): Promise<number> {
+    const exited = cli.exit.then((code) => Promise.reject(new Error(`the CLI exited (${code}) too early: ${cli.err()}`)));
+    const journal = () => existsSync(join(dir, '.assay')) && readdirSync(join(dir, '.assay')).some((n) => n.includes('.journal-'));
+    for (let n = 1; !journal(); n = mock.answered.length + 1) await Promise.race([mock.waitForAnswered(n), exited]);
+    return performance.now();
+  }
+
+  it('SIGKILL keeps every call answered more than a second before, and the run is marked interrupted', async () => {
+    const cli = start(['load.tests.yaml', '--concurrency', '8']);
+    // From the moment the history's worker records (its start-up is the one window a crash can lose, see
+    // docs/history.md), then two more seconds of answers.
+    const recording = await journalStarted(cli);
+    const exited = cli.exit.then(() => Promise.reject(new Error(`the CLI exited too early: ${cli.err()}`)));
+    for (let n = mock.answered.length + 1; mock.answered.at(-1)!.at - recording < 2_000; n = mock.answered.length + 1) await Promise.race([mock.waitForAnswered(n), exited]);
+    const killedAt = performance.now();
+    cli.child.kill('SIGKILL');
+    await cli.exit;
+    const due = mock.answered.filter((a) => a.at <= killedAt - 1_000).map((a) => /Ticket (\d+)/.exec(a.prompt)![1]!);
+    assert.ok(due.length >= 5, `calls answered more than a second before the kill: ${due.length}`);
+
+    const { tickets, store } = await storedTickets();
+    try {
+      assert.ok(store.openReport.replayed, 'the dead run’s journal was replayed');
+      const missing = due.filter((n) => !tickets.has(n));
+      assert.deepStrictEqual(missing, [], `${missing.length} of ${due.length} answered calls lost`);
+      const runs = await store.listRuns();
+      assert.deepStrictEqual(runs.items.map((r) => r.status), ['interrupted']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    it(`${signal} stops the run like Ctrl+C: reports written, history saved, exit ${code}`, async () => {
+      const cli = start(['load.tests.yaml', '--concurrency', '8', '--json', 'report.json', '--junit', 'junit.xml']);
+      await answeringFor(cli, 500);
+      cli.child.kill(signal);
+      assert.strictEqual(await cli.exit, code, cli.err());
+      assert.match(cli.err(), new RegExp(`interrupted \\(${signal}\\)`));
+      const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { totals: { executions: number; cancelled: number } };
+      assert.ok(report.totals.cancelled > 0, 'the cases not run are reported as cancelled');
+      assert.ok(readFileSync(join(dir, 'junit.xml'), 'utf8').includes('<testsuites'));
+      assert.match(cli.out(), /history: \.assay\/history\.sqlite/);
+      const { tickets, store } = await storedTickets();
+      try {
+        const answered = mock.answered.map((a) => /Ticket (\d+)/.exec(a.prompt)![1]!);
+        assert.deepStrictEqual(answered.filter((t) => !tickets.has(t)), [], 'every answered call is in history');
+        assert.deepStrictEqual((await store.listRuns()).items.map((r) => r.status), ['cancelled']);
+        assert.strictEqual(store.openReport.replayed, undefined, 'a clean stop leaves no journal to replay');
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  it('a second SIGTERM exits at once, and what the journal holds is added back at the next open', async () => {
+    // Another live process holds the history's lock, so the stopped run's last save waits for it.
+    mkdirSync(join(dir, '.assay'));
+    const lock = acquireLock(`${history()}.lock`, { staleMs: 600_000, timeoutMs: 1_000 });
+    assert.ok(lock);
+    try {
+      const cli = start(['load.tests.yaml', '--concurrency', '8']);
+      await answeringFor(cli, 500);
+      cli.child.kill('SIGTERM');
+      await cli.line(/executions: /);
+      cli.child.kill('SIGTERM');
+      assert.strictEqual(await cli.exit, 143);
+      assert.match(cli.err(), /SIGTERM again; exiting without waiting/);
+      assert.strictEqual(existsSync(history()), false, 'the save never ran');
+      assert.strictEqual(readdirSync(join(dir, '.assay')).filter((n) => n.includes('.journal-')).length, 1);
+    } finally {
+      lock.release();
+    }
+    const { tickets, store } = await storedTickets();
+    try {
+      // How many rows reached the journal before the second signal depends on the worker's pace; the run
+      // itself was journaled at its start, and nothing that was not answered appears.
+      assert.ok(store.openReport.replayed, 'the journal was replayed');
+      assert.deepStrictEqual((await store.listRuns()).items.map((r) => r.status), ['interrupted']);
+      const answered = new Set(mock.answered.map((a) => /Ticket (\d+)/.exec(a.prompt)![1]!));
+      const requested = new Set(mock.requests.map((r) => /Ticket (\d+)/.exec(r.prompt)![1]!));
+      assert.deepStrictEqual([...tickets].filter((t) => !requested.has(t)), [], 'only calls that were made');
+      assert.ok(answered.size > 0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a --history file that is not an Assay history before any call, leaving it untouched', async () => {
+    const results = Buffer.from('{"results": []}\n');
+    writeFileSync(join(dir, 'results.json'), results);
+    const cli = start(['load.tests.yaml', '--history', 'results.json']);
+    assert.strictEqual(await cli.exit, 2);
+    assert.match(cli.err(), /error: results\.json is not an Assay history \(it is not a SQLite database\); it was left untouched\. .*Nothing was run\./);
+    assert.deepStrictEqual(readFileSync(join(dir, 'results.json')), results);
+    assert.strictEqual(mock.requests.length, 0);
+    assert.deepStrictEqual(readdirSync(dir).sort(), ['.git', 'load.prompt', 'load.tests.yaml', 'results.json']);
+  });
+
+  it('reports a damaged history it moved aside, with the new path, and records the run in a fresh one', async () => {
+    writeFileSync(join(dir, 'load.tests.yaml'), bank(3));
+    const store = await TraceStore.open({ path: history() });
+    await store.addTraces(Array.from({ length: 200 }, () => makeTrace({ text: 'x'.repeat(2000) })));
+    await store.close();
+    const damaged = Buffer.from(readFileSync(history()));
+    damaged.fill(0x5a, 16384 * 3, 16384 * 4);
+    writeFileSync(history(), damaged);
+    const cli = start(['load.tests.yaml']);
+    assert.strictEqual(await cli.exit, 0, cli.err());
+    const aside = readdirSync(join(dir, '.assay')).find((n) => n.includes('.corrupt-'));
+    assert.ok(aside);
+    assert.match(cli.err(), new RegExp(`warning: history: The history file .* could not be opened .*moved to .*${aside.replace(/\./g, '\\.')}`));
+    assert.deepStrictEqual(readFileSync(join(dir, '.assay', aside)), damaged);
+  });
+
+  it('exits 3 when the disk is full and history could not be saved, keeping the previous file byte for byte', async function () {
+    const why: { reason?: string } = {};
+    const fs = mountSmallFs(4096, why);
+    if (!fs) this.skip();
+    try {
+      writeFileSync(join(dir, 'load.tests.yaml'), bank(20));
+      const path = join(fs.dir, 'history.sqlite');
+      const store = await TraceStore.open({ path });
+      await store.addTraces(Array.from({ length: 50 }, () => makeTrace()));
+      await store.close();
+      const before = readFileSync(path);
+      for (const chunk = Buffer.alloc(4096, 1); ; ) {
+        try {
+          appendFileSync(join(fs.dir, 'filler'), chunk);
+        } catch {
+          break;
+        }
+      }
+      const cli = start(['load.tests.yaml', '--history', path]);
+      assert.strictEqual(await cli.exit, 3, cli.out() + cli.err());
+      assert.match(cli.err(), new RegExp(`error: history was not saved to ${path.replace(/[.]/g, '\\.')}: .*the disk is full\\. The history file on disk is unchanged\\.`));
+      assert.doesNotMatch(cli.out(), /^history: /m);
+      assert.deepStrictEqual(readFileSync(path), before);
+      assert.deepStrictEqual(readdirSync(fs.dir).filter((n) => n.endsWith('.lock') || n.includes('.tmp-')), []);
+    } finally {
+      fs.unmount();
+    }
+  });
+});
