@@ -18,7 +18,9 @@ import {
   anthropicModels,
   anthropicStreamFrames,
   embeddingsResponse,
+  ollamaReply,
   openAiCompletion,
+  openAiResponse,
   openAiError,
   openAiModels,
   openAiStreamFrames,
@@ -30,7 +32,15 @@ import {
 export type { MockReply } from './mockLlmWire';
 
 /** Which API a request was for. */
-export type MockApi = 'openai.chat' | 'openai.embeddings' | 'openai.models' | 'anthropic.messages' | 'anthropic.models';
+export type MockApi =
+  | 'openai.chat'
+  | 'openai.responses'
+  | 'openai.embeddings'
+  | 'openai.models'
+  | 'anthropic.messages'
+  | 'anthropic.models'
+  | 'ollama.chat'
+  | 'ollama.generate';
 
 /** A request as the mock saw it. */
 export interface MockRequest {
@@ -130,6 +140,9 @@ const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'claude-3-5-haiku-latest', 'tex
 
 function apiOf(method: string, path: string, headers: http.IncomingHttpHeaders): MockApi | null {
   if (method === 'POST' && path.endsWith('/chat/completions')) return 'openai.chat';
+  if (method === 'POST' && path.endsWith('/responses')) return 'openai.responses';
+  if (method === 'POST' && path.endsWith('/api/chat')) return 'ollama.chat';
+  if (method === 'POST' && path.endsWith('/api/generate')) return 'ollama.generate';
   if (method === 'POST' && path.endsWith('/embeddings')) return 'openai.embeddings';
   if (method === 'POST' && path.endsWith('/messages')) return 'anthropic.messages';
   if (method === 'GET' && path.endsWith('/models')) return headers['anthropic-version'] !== undefined ? 'anthropic.models' : 'openai.models';
@@ -269,6 +282,8 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
             : { text: `Echo: ${req.prompt}` };
     const reply: ResolvedReply = resolveReply(typeof raw === 'string' ? { text: raw } : raw, countWords(req.body));
     const id = req.api === 'anthropic.messages' ? `msg_mock${ids}` : `chatcmpl-mock${ids}`;
+    if (req.api === 'openai.responses') return sendJson(res, 200, openAiResponse(`resp_mock${ids}`, req.model, reply));
+    if (req.api === 'ollama.chat' || req.api === 'ollama.generate') return sendJson(res, 200, ollamaReply(req.api, req.model, reply));
     if (req.stream) {
       const frames =
         req.api === 'anthropic.messages'
@@ -315,7 +330,10 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     if (fault?.kind === 'disconnect' && (fault.afterChunks === undefined || !req.stream)) return void res.destroy();
     switch (req.api) {
       case 'openai.chat':
+      case 'openai.responses':
       case 'anthropic.messages':
+      case 'ollama.chat':
+      case 'ollama.generate':
         return answerChat(req, res, fault);
       case 'openai.embeddings': {
         const input = req.body?.input;
@@ -369,7 +387,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
         headers: incoming.headers,
         body,
         model: typeof body?.model === 'string' ? body.model : (deployment ?? ''),
-        stream: body?.stream === true,
+        stream: body?.stream === true && api !== 'openai.responses' && !api.startsWith('ollama.'),
         prompt: lastUserText(body),
         at: performance.now(),
       };

@@ -200,6 +200,25 @@ export function anthropicError(status: number, message: string): Record<string, 
   return { type: 'error', error: { type, message } };
 }
 
+/** A non-streamed OpenAI Responses API answer (`POST /v1/responses`). */
+export function openAiResponse(id: string, model: string, r: ResolvedReply): Record<string, unknown> {
+  return {
+    id,
+    object: 'response',
+    created_at: 1_700_000_000,
+    status: 'completed',
+    model,
+    output: [{ type: 'message', id: `msg_${id}`, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: r.text, annotations: [] }] }],
+    usage: { input_tokens: r.usage.input, output_tokens: r.usage.output, total_tokens: r.usage.input + r.usage.output },
+  };
+}
+
+/** A non-streamed Ollama answer: `/api/chat` holds a message, `/api/generate` a response string. */
+export function ollamaReply(api: 'ollama.chat' | 'ollama.generate', model: string, r: ResolvedReply): Record<string, unknown> {
+  const common = { model, created_at: '2025-01-01T00:00:00Z', done: true, done_reason: 'stop', prompt_eval_count: r.usage.input, eval_count: r.usage.output };
+  return api === 'ollama.chat' ? { ...common, message: { role: 'assistant', content: r.text } } : { ...common, response: r.text };
+}
+
 // ---------------------------------------------------------------- Embeddings and models
 
 /** A deterministic 16-dimension unit vector from the words of `text`. */
