@@ -121,6 +121,8 @@ describe('promptfoo config', () => {
     ['broken YAML: only the syntax error', 'prompts: [x\nproviders: y\n', ['yaml-syntax@1']],
     ['a missing prompt file', 'prompts: [file://nope.txt]\nproviders: [openai:gpt-4o]\n', ['file-not-found@0']],
     ['a prompt function is unsupported', 'prompts: [file://make.py:build]\nproviders: [openai:gpt-4o]\n', ['unsupported@0']],
+    ['a key outside promptfoo\'s schema is ignored with a warning, as promptfoo ignores it', 'prompts: [hi]\nproviders: [openai:gpt-4o]\nvars: { a: 1 }\n', ['ignored-key@2']],
+    ['a promptfoo key Assay does not run is an error', 'prompts: [hi]\nproviders: [openai:gpt-4o]\nredteam: { purpose: x }\n', ['unsupported@2']],
   ];
   for (const [why, text, expected] of minimal) {
     it(why, () => {

@@ -62,6 +62,16 @@ export interface PromptfooConfig {
 const TOP_KEYS = new Set(['description', 'prompts', 'providers', 'targets', 'tests', 'defaultTest', 'evaluateOptions', 'scenarios', 'env', 'nunjucksFilters', 'derivedMetrics', 'assertionTemplates']);
 /** Keys that only steer promptfoo's own CLI, web viewer or sharing: nothing to do, nothing to warn about. */
 const QUIET_KEYS = new Set(['outputPath', 'sharing', 'commandLineOptions', 'metadata', 'tags', 'writeLatestResults', '$schema', 'tracing']);
+/**
+ * Top-level keys of promptfoo's own config schema (`UnifiedConfigSchema`). A key outside it is dropped by
+ * promptfoo's parser, so ignoring it (with a warning) runs the same evaluation; a key inside it that Assay
+ * does not run would change the evaluation, and is an error.
+ */
+const PROMPTFOO_SCHEMA_KEYS = new Set([
+  'description', 'tags', 'providers', 'targets', 'prompts', 'tests', 'scenarios', 'defaultTest', 'outputPath', 'sharing',
+  'nunjucksFilters', 'env', 'derivedMetrics', 'extensions', 'metadata', 'redteam', 'writeLatestResults', 'evaluateOptions',
+  'commandLineOptions', 'tracing',
+]);
 /** Keys that change what runs or what is reported, with what to do about them. */
 const REFUSED_KEYS: Record<string, string> = {
   extensions: 'extensions (hooks) are not supported: remove them to run without the hooks',
@@ -346,6 +356,10 @@ export function parsePromptfooConfig(text: string, file: string, files: FileAcce
     for (const pair of root.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       if (TOP_KEYS.has(key) || QUIET_KEYS.has(key)) continue;
+      if (!REFUSED_KEYS[key] && !PROMPTFOO_SCHEMA_KEYS.has(key)) {
+        ctx.diags.push(diagnostic(file, 'warning', 'ignored-key', `"${key}" is not a promptfoo config key: promptfoo ignores it, and so does Assay`, rangeOfNode(pair.key, ctx)));
+        continue;
+      }
       // Running without a key the config relies on would be another evaluation than the one written.
       const refused = REFUSED_KEYS[key] ?? `"${key}" is not supported by Assay yet; remove it, or run this config with promptfoo`;
       ctx.diags.push(diagnostic(file, 'error', 'unsupported', refused, rangeOfNode(pair.key, ctx)));
