@@ -5,10 +5,11 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promptfooCases } from '../../src/core/run/promptfooCases';
-import { readRenderedPrompt } from '../../src/core/run/promptfooPrompt';
+import { readRenderedPrompt, renderPromptfooTemplate } from '../../src/core/run/promptfooPrompt';
 import { promptfooSuites } from '../../src/core/run/testSuite';
 import { runTransform } from '../../src/core/run/userTransform';
 import { computeModelMetrics } from '../../src/core/stats/derivedMetrics';
+import { renderTemplate } from '../../src/core/template/templateRenderer';
 import { compileMetricExpression } from '../../src/core/stats/metricExpression';
 import { parsePromptfooConfig } from '../../src/core/testBank/promptfooConfig';
 import { expandVarCombinations, isAllowedPrompt, isAllowedProvider } from '../../src/core/testBank/promptfooTests';
@@ -383,6 +384,16 @@ describe('promptfoo rendered prompts, read as its providers read them', () => {
       else assert.deepStrictEqual(r, { messages: expected });
     });
   }
+
+  it('an undefined variable renders as empty text, as in promptfoo (a config with no tests renders {{input}} so)', () => {
+    const render = renderPromptfooTemplate({ label: 'p', kind: 'text', template: 'Say: {{ input }}.' }, undefined);
+    assert.deepStrictEqual(render({}), { messages: [{ role: 'user', content: 'Say: .' }] });
+    assert.deepStrictEqual(render({ input: 'hi' }), { messages: [{ role: 'user', content: 'Say: hi.' }] });
+  });
+
+  it('prompt files keep their strict rendering: an undefined variable there is still an error', () => {
+    assert.match(JSON.stringify(renderTemplate('{{ input }}', {})), /input \}\} is undefined or null/);
+  });
 });
 
 describe('promptfoo transforms', () => {

@@ -70,7 +70,8 @@ export function renderPromptfooTemplate(p: PromptfooPrompt, filters: TemplateFil
   const template = p.template ?? '';
   return (vars, affix) => {
     const source = affix && (affix.prefix || affix.suffix) ? `${affix.prefix ?? ''}${template}${affix.suffix ?? ''}` : template;
-    const r = renderTemplate(source, vars, filters);
+    // promptfoo's Nunjucks renders an undefined variable as empty text (a config without tests renders `{{input}}` so).
+    const r = renderTemplate(source, vars, filters, 'empty');
     if ('error' in r) return { error: { message: `prompt "${p.label}": ${r.error.message}` } };
     return readRenderedPrompt(r.text, p.label, p.kind === 'chat' && !(affix?.prefix || affix?.suffix));
   };

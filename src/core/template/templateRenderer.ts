@@ -11,30 +11,33 @@ export interface TemplateFailure {
 /** Custom filters (promptfoo's `nunjucksFilters`): name → function. */
 export type TemplateFilters = Record<string, (...args: unknown[]) => unknown>;
 
-let env: nunjucks.Environment | undefined;
+/** How an undefined or null value renders: an error (prompt files), or empty text (promptfoo's Nunjucks default). */
+export type UndefinedValues = 'error' | 'empty';
+
+const shared: Partial<Record<UndefinedValues, nunjucks.Environment>> = {};
 /** An environment per set of custom filters, so one config's filters never reach another's templates. */
-const filteredEnvs = new WeakMap<TemplateFilters, nunjucks.Environment>();
+const filteredEnvs: Record<UndefinedValues, WeakMap<TemplateFilters, nunjucks.Environment>> = { error: new WeakMap(), empty: new WeakMap() };
 
 /**
  * The shared environment (or one with custom filters): no loader (templates cannot read files), no
- * autoescaping (prompts are not HTML), and outputting an undefined or null value is an error, never an empty string.
+ * autoescaping (prompts are not HTML); outputting an undefined or null value is an error unless
+ * `undefinedValues` is `empty` (promptfoo configs, rendered as promptfoo renders them).
  */
-function environment(filters?: TemplateFilters): nunjucks.Environment {
+function environment(filters: TemplateFilters | undefined, undefinedValues: UndefinedValues): nunjucks.Environment {
   if (filters) {
-    let e = filteredEnvs.get(filters);
+    let e = filteredEnvs[undefinedValues].get(filters);
     if (!e) {
-      e = newEnvironment();
+      e = newEnvironment(undefinedValues);
       for (const [name, fn] of Object.entries(filters)) e.addFilter(name, fn);
-      filteredEnvs.set(filters, e);
+      filteredEnvs[undefinedValues].set(filters, e);
     }
     return e;
   }
-  env ??= newEnvironment();
-  return env;
+  return (shared[undefinedValues] ??= newEnvironment(undefinedValues));
 }
 
-function newEnvironment(): nunjucks.Environment {
-  const e = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: true, trimBlocks: false, lstripBlocks: false });
+function newEnvironment(undefinedValues: UndefinedValues): nunjucks.Environment {
+  const e = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: undefinedValues === 'error', trimBlocks: false, lstripBlocks: false });
   // Jinja2's name for `dump`, used by Prompty and promptfoo templates.
   e.addFilter('tojson', (value: unknown, indent?: number) => JSON.stringify(value, null, indent) ?? 'null');
   return e;
@@ -72,8 +75,8 @@ function failure(err: unknown, source: string): TemplateFailure {
 }
 
 /** Compiles (memoised by source) and renders one template, with custom `filters` when given. Never throws. */
-export function renderTemplate(source: string, vars: Record<string, unknown>, filters?: TemplateFilters): { text: string } | { error: TemplateFailure } {
-  const environmentUsed = environment(filters);
+export function renderTemplate(source: string, vars: Record<string, unknown>, filters?: TemplateFilters, undefinedValues: UndefinedValues = 'error'): { text: string } | { error: TemplateFailure } {
+  const environmentUsed = environment(filters, undefinedValues);
   let compiled = compiledByEnv.get(environmentUsed);
   if (!compiled) compiledByEnv.set(environmentUsed, (compiled = new Map()));
   let template = compiled.get(source);
