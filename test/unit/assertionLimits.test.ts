@@ -51,6 +51,15 @@ const attacks: Attack[] = [
     error: /^regex timed out after 300 ms: the pattern backtracks catastrophically on this output$/,
   },
   {
+    why: 'is-json with a schema written as a YAML alias bomb is an error, not gigabytes',
+    spec: {
+      type: 'is-json',
+      value: ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`), 'type: object'].join('\n'),
+    },
+    output: '{"x": 1}',
+    error: /alias/i,
+  },
+  {
     why: 'contains-json on 50,000 unclosed braces finishes with no JSON',
     spec: { type: 'contains-json' },
     output: '{'.repeat(50_000),

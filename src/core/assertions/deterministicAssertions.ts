@@ -1,11 +1,11 @@
 // Assertions computed from the output and the call alone: string checks, JSON, text metrics, call metadata.
+import { parseYamlLimited } from '../files/yamlLimits';
 import { isDeepStrictEqual } from 'node:util';
 import { DEFAULT_ASSERTION_LIMITS, type AssertionDefinition, type AssertionSpec, type RawAssertionResult } from './assertionTypes';
 import { extractJsonValues, schemaErrors } from './jsonSchema';
 import { testRegex, type RegexOutcome } from './safeRegex';
 import { bleu, levenshteinDistance, rougeN } from './textMetrics';
 import { clip, isRecord, listValue, numberValue } from './valueUtils';
-import { parse as parseYaml } from 'yaml';
 
 function verdict(pass: boolean, reason: string): RawAssertionResult {
   return { pass, score: pass ? 1 : 0, reason };
@@ -46,12 +46,10 @@ function schemaOf(spec: AssertionSpec): object | undefined | { error: string } {
   if (v === undefined || v === null || v === '') return undefined;
   if (isRecord(v)) return v;
   if (typeof v === 'string') {
-    try {
-      const parsed: unknown = parseYaml(v);
-      if (isRecord(parsed)) return parsed;
-    } catch {
-      // reported below
-    }
+    // With the alias limits: a schema written as a YAML alias bomb is an error, not gigabytes.
+    const parsed = parseYamlLimited(v);
+    if ('error' in parsed && /alias/i.test(parsed.error)) return { error: `"${spec.type}" value: ${parsed.error}` };
+    if ('value' in parsed && isRecord(parsed.value)) return parsed.value;
   }
   return { error: `"${spec.type}" value must be a JSON Schema object` };
 }
