@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { createRedactor, type Redactor } from '../redact';
 import type { CallError, CallResult, ChatMessage, ChatRequest } from '../types';
-import type { CustomProviderSpec, DirectCallOptions, EmbeddingOutcome, ModelListResult, ProviderConfig } from './providerTypes';
+import type { CustomProviderSpec, DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, ProviderConfig } from './providerTypes';
 
 /** Output (stdout + stderr, or a script's answer) beyond this is cut off and the call fails. */
 export const MAX_OUTPUT_BYTES = 10 * 1024 * 1024;
@@ -233,6 +233,23 @@ export function singleModel(config: Readonly<ProviderConfig>, _options?: DirectC
 }
 
 /** Code providers refused where workspace code may not run (the editor's Restricted Mode). */
+/**
+ * The prepared call of a script provider (JavaScript or Python): its file, the function to call
+ * (`defaultFunction` when the id names none), and promptfoo's `(prompt, options, context)`.
+ */
+export function prepareScriptCall(config: Readonly<ProviderConfig>, trusted: boolean, request: ChatRequest, stream: boolean, defaultFunction?: string): PreparedChat | { error: CallError } {
+  if (!trusted) return { error: untrustedCodeError(config) };
+  const spec = config.custom;
+  if (!spec) return { error: { kind: 'bad_request', message: `${config.name}: no script configured` } };
+  const prompt = promptText(request.messages);
+  const fn = spec.functionName ?? defaultFunction;
+  return {
+    request,
+    payload: { script: spec.target, ...(fn ? { function: fn } : {}), prompt, options: callOptions(spec), context: callContext(request, prompt) },
+    stream,
+  };
+}
+
 export function untrustedCodeError(config: Readonly<ProviderConfig>): CallError {
   return {
     kind: 'bad_request',

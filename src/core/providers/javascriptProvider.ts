@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CallError, ChatRequest } from '../types';
-import { applyProviderResponse, callContext, callOptions, customRedactor, formatWait, MAX_OUTPUT_BYTES, noEmbeddings, promptText, singleModel, tail, untrustedCodeError } from './customProviderSupport';
+import { applyProviderResponse, customRedactor, formatWait, MAX_OUTPUT_BYTES, noEmbeddings, prepareScriptCall, singleModel, tail } from './customProviderSupport';
 import type { ChatCallOptions, DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, Provider, ProviderConfig, ProviderOutcome } from './providerTypes';
 import { blankResult, redactResult, since, type ProviderEnv } from './sdkProvider';
 
@@ -119,15 +119,7 @@ export class JavaScriptProvider implements Provider {
   }
 
   prepare(request: ChatRequest, stream: boolean): PreparedChat | { error: CallError } {
-    if (!this.trusted) return { error: untrustedCodeError(this.config) };
-    const spec = this.config.custom;
-    if (!spec) return { error: { kind: 'bad_request', message: `${this.config.name}: no script configured` } };
-    const prompt = promptText(request.messages);
-    return {
-      request,
-      payload: { script: spec.target, ...(spec.functionName ? { function: spec.functionName } : {}), prompt, options: callOptions(spec), context: callContext(request, prompt) },
-      stream,
-    };
+    return prepareScriptCall(this.config, this.trusted, request, stream);
   }
 
   async chat(prepared: PreparedChat, options: ChatCallOptions): Promise<ProviderOutcome> {

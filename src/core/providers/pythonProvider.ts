@@ -3,7 +3,7 @@
 // (or the named function, awaited when async). What the function prints goes to stderr; its return value
 // comes back as JSON on stdout. Workspace code: trusted workspaces and the CLI only.
 import type { CallError, ChatRequest } from '../types';
-import { applyProviderResponse, callContext, callOptions, customRedactor, noEmbeddings, promptText, runProcess, singleModel, tail, untrustedCodeError } from './customProviderSupport';
+import { applyProviderResponse, customRedactor, noEmbeddings, prepareScriptCall, runProcess, singleModel, tail } from './customProviderSupport';
 import type { ChatCallOptions, DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, Provider, ProviderConfig, ProviderOutcome } from './providerTypes';
 import { blankResult, redactResult, since, type ProviderEnv } from './sdkProvider';
 
@@ -58,15 +58,7 @@ export class PythonProvider implements Provider {
   }
 
   prepare(request: ChatRequest, stream: boolean): PreparedChat | { error: CallError } {
-    if (!this.trusted) return { error: untrustedCodeError(this.config) };
-    const spec = this.config.custom;
-    if (!spec) return { error: { kind: 'bad_request', message: `${this.config.name}: no script configured` } };
-    const prompt = promptText(request.messages);
-    return {
-      request,
-      payload: { script: spec.target, function: spec.functionName ?? 'call_api', prompt, options: callOptions(spec), context: callContext(request, prompt) },
-      stream,
-    };
+    return prepareScriptCall(this.config, this.trusted, request, stream, 'call_api');
   }
 
   async chat(prepared: PreparedChat, options: ChatCallOptions): Promise<ProviderOutcome> {
