@@ -45,7 +45,8 @@ function readLock(path: string): LockInfo | null {
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this id runs on this machine (EPERM: it does, as another user). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -19,7 +19,7 @@ import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { createRedactor, type Redactor } from '../redact';
-import { acquireLock, sleepSync } from './fileLock';
+import { acquireLock, pidAlive, sleepSync, type HeldLock } from './fileLock';
 import { classifyHeader, ensureHistoryDir } from './historyLocation';
 import { promptVersionId } from './ids';
 import { SCHEMA_VERSION, TABLES, configureConnection, migrate, type TableName } from './schema';
@@ -165,15 +165,6 @@ function readFile(path: string): { bytes: Uint8Array; fingerprint: string } | nu
     return { bytes: bytes.subarray(0, off), fingerprint: fingerprintOf(st) };
   } finally {
     closeSync(fd);
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -958,18 +949,8 @@ export class StoreEngine implements StoreCalls {
     if (this.readOnlyReason) return { saved: false, merged: false, error: this.readOnlyReason };
     if (!this.dirty && !force) return { saved: false, merged: false };
     const t0 = performance.now();
-    try {
-      ensureHistoryDir(this.path);
-    } catch (err) {
-      return { saved: false, merged: false, error: this.saveError(`cannot create the history folder ${dirname(this.path)}`, err) };
-    }
-    let lock: ReturnType<typeof acquireLock>;
-    try {
-      lock = acquireLock(this.lockPath, this.lockOptions());
-    } catch (err) {
-      return { saved: false, merged: false, error: this.saveError(`cannot create the lock file ${this.lockPath}`, err) };
-    }
-    if (!lock) return { saved: false, merged: false, error: `timed out waiting for ${this.lockPath} (another Assay process holds it); the changes stay pending and will be saved later` };
+    const lock = this.lockForWrite(`timed out waiting for ${this.lockPath} (another Assay process holds it); the changes stay pending and will be saved later`);
+    if ('error' in lock) return { saved: false, merged: false, error: lock.error };
     let merged = false;
     try {
       merged = this.mergeFromDisk(true);
@@ -989,6 +970,20 @@ export class StoreEngine implements StoreCalls {
   }
 
   /** The message of a failed save: what, why in words, and that nothing on disk was harmed. */
+  /** The history folder made and the lock taken for a write, or why not (`timedOut` when another process holds it). */
+  private lockForWrite(timedOut: string): HeldLock | { error: string } {
+    try {
+      ensureHistoryDir(this.path);
+    } catch (err) {
+      return { error: this.saveError(`cannot create the history folder ${dirname(this.path)}`, err) };
+    }
+    try {
+      return acquireLock(this.lockPath, this.lockOptions()) ?? { error: timedOut };
+    } catch (err) {
+      return { error: this.saveError(`cannot create the lock file ${this.lockPath}`, err) };
+    }
+  }
+
   private saveError(what: string, err: unknown): string {
     const journaled = this.journal && !this.journalError ? ` The unsaved rows are kept in ${this.journal.path} and are added the next time the history opens.` : '';
     return `${what}: ${fsReason(err)}. The history file on disk is unchanged.${journaled}`;
@@ -1044,18 +1039,8 @@ export class StoreEngine implements StoreCalls {
   clear(): SaveResult {
     if (this.readOnlyReason) return { saved: false, merged: false, error: this.readOnlyReason };
     const t0 = performance.now();
-    try {
-      ensureHistoryDir(this.path);
-    } catch (err) {
-      return { saved: false, merged: false, error: this.saveError(`cannot create the history folder ${dirname(this.path)}`, err) };
-    }
-    let lock: ReturnType<typeof acquireLock>;
-    try {
-      lock = acquireLock(this.lockPath, this.lockOptions());
-    } catch (err) {
-      return { saved: false, merged: false, error: this.saveError(`cannot create the lock file ${this.lockPath}`, err) };
-    }
-    if (!lock) return { saved: false, merged: false, error: `timed out waiting for ${this.lockPath}; history was not cleared` };
+    const lock = this.lockForWrite(`timed out waiting for ${this.lockPath}; history was not cleared`);
+    if ('error' in lock) return { saved: false, merged: false, error: lock.error };
     try {
       const fresh = freshDb(this.SQL);
       const bytes = fresh.export();

@@ -6,6 +6,7 @@
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { pidAlive } from './fileLock';
 import { ensureHistoryDir } from './historyLocation';
 import type { TableName } from './schema';
 import type { SqlValue } from './sqlite';
@@ -33,15 +34,6 @@ export function safeHost(): string {
 
 /** When this process started, in seconds since the epoch: tells a recycled pid (a new container) from us. */
 const PROCESS_START = Math.round(Date.now() / 1000 - process.uptime());
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function encodeValue(v: SqlValue): unknown {
   return v instanceof Uint8Array ? { b: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') } : v;
