@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { CommandId } from '../commandIds';
 import type { Ctx } from '../context';
 import { toDiagnostic } from './convert';
+import { DebouncedChecks } from './debouncedChecks';
 import { isPromptDocument, LARGE_FILE_BYTES, type PromptDocuments } from './promptDocuments';
 
 /** Quiet time after the last keystroke before a file is checked again. */
@@ -16,16 +17,18 @@ export const PARSE_LARGE_COMMAND: CommandId = 'assay.parseLargePromptFile';
  */
 export class PromptDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('assay-prompt');
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly checks: DebouncedChecks;
   private readonly noticed = new Set<string>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
-    private readonly ctx: Ctx,
+    ctx: Ctx,
     private readonly docs: PromptDocuments,
   ) {
+    this.checks = new DebouncedChecks(ctx, (d) => this.check(d));
     this.subscriptions.push(
       this.collection,
+      this.checks,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length > 0) this.schedule(e.document, DIAGNOSTICS_DELAY_MS);
@@ -39,22 +42,13 @@ export class PromptDiagnostics implements vscode.Disposable {
   }
 
   private schedule(document: vscode.TextDocument, delayMs: number): void {
-    const key = document.uri.toString();
-    const pending = this.timers.get(key);
-    if (pending) clearTimeout(pending);
     if (!isPromptDocument(document)) {
       // A file switched to another language keeps no prompt diagnostics.
+      this.checks.cancel(document.uri);
       if (this.collection.has(document.uri)) this.collection.delete(document.uri);
-      this.timers.delete(key);
       return;
     }
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        this.check(document).catch((err) => this.ctx.log.error(`checking ${document.uri.toString(true)} failed`, err));
-      }, delayMs),
-    );
+    this.checks.schedule(document, delayMs);
   }
 
   private async check(document: vscode.TextDocument): Promise<void> {
@@ -100,17 +94,12 @@ export class PromptDiagnostics implements vscode.Disposable {
   }
 
   private forget(uri: vscode.Uri): void {
-    const key = uri.toString();
-    const pending = this.timers.get(key);
-    if (pending) clearTimeout(pending);
-    this.timers.delete(key);
-    this.noticed.delete(key);
+    this.checks.cancel(uri);
+    this.noticed.delete(uri.toString());
     this.collection.delete(uri);
   }
 
   dispose(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
     for (const d of this.subscriptions.splice(0)) d.dispose();
   }
 }

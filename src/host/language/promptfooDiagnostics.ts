@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import { hostFileAccess } from '../fileAccess';
 import { toDiagnostic } from './convert';
+import { DebouncedChecks } from './debouncedChecks';
 import { DIAGNOSTICS_DELAY_MS } from './diagnostics';
 import { loadCore } from './lazyCore';
 
@@ -21,12 +22,14 @@ export function isPromptfooConfigDocument(document: Pick<vscode.TextDocument, 'u
 /** Live diagnostics for promptfoo configs, checked on open and after typing pauses, cleared on close. */
 export class PromptfooConfigDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('assay-promptfoo');
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly checks: DebouncedChecks;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly ctx: Ctx) {
+  constructor(ctx: Ctx) {
+    this.checks = new DebouncedChecks(ctx, (d) => this.check(d));
     this.subscriptions.push(
       this.collection,
+      this.checks,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length > 0) this.schedule(e.document, DIAGNOSTICS_DELAY_MS);
@@ -37,21 +40,12 @@ export class PromptfooConfigDiagnostics implements vscode.Disposable {
   }
 
   private schedule(document: vscode.TextDocument, delayMs: number): void {
-    const key = document.uri.toString();
-    const pending = this.timers.get(key);
-    if (pending) clearTimeout(pending);
-    this.timers.delete(key);
     if (!isPromptfooConfigDocument(document)) {
+      this.checks.cancel(document.uri);
       if (this.collection.has(document.uri)) this.collection.delete(document.uri);
       return;
     }
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        this.check(document).catch((err) => this.ctx.log.error(`checking ${document.uri.toString(true)} failed`, err));
-      }, delayMs),
-    );
+    this.checks.schedule(document, delayMs);
   }
 
   private async check(document: vscode.TextDocument): Promise<void> {
@@ -67,16 +61,11 @@ export class PromptfooConfigDiagnostics implements vscode.Disposable {
   }
 
   private forget(uri: vscode.Uri): void {
-    const key = uri.toString();
-    const pending = this.timers.get(key);
-    if (pending) clearTimeout(pending);
-    this.timers.delete(key);
+    this.checks.cancel(uri);
     this.collection.delete(uri);
   }
 
   dispose(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
     for (const d of this.subscriptions.splice(0)) d.dispose();
   }
 }
