@@ -10,6 +10,7 @@ import { TraceStore } from '../src/core/store/traceStore';
 import { startMockLlm } from '../test/support/mockLlmServer';
 import { makeTrace } from '../test/support/storeFixtures';
 import type { BenchResult, BenchSuite } from './benchTypes';
+import { TICKET_PROMPT, ticketBank } from '../test/support/ticketBank';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -19,20 +20,6 @@ const KILLS = 10;
 const CONCURRENCY = 8;
 const LATENCY_MS = 20;
 
-const PROMPT = `---
-model: openai:gpt-4o-mini
-inputs:
-  n: { type: number }
----
-user:
-Ticket {{ n }}
-`;
-
-function bank(count: number): string {
-  const lines = ['tests:'];
-  for (let i = 0; i < count; i++) lines.push(`  - description: ticket ${i}`, `    vars: { n: ${i} }`, '    assert: [{ type: contains, value: "Ticket" }]');
-  return lines.join('\n') + '\n';
-}
 
 const ms = (v: number, digits = 1) => `${v.toFixed(digits)} ms`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -55,8 +42,8 @@ async function storedTickets(path: string, out: string): Promise<Set<string>> {
 async function killedRun(root: string, afterMs: number): Promise<{ due: number; lost: number; answered: number }> {
   const dir = mkdtempSync(join(root, 'run-'));
   mkdirSync(join(dir, '.git'));
-  writeFileSync(join(dir, 'load.prompt'), PROMPT);
-  writeFileSync(join(dir, 'load.tests.yaml'), bank(CASES));
+  writeFileSync(join(dir, 'load.prompt'), TICKET_PROMPT);
+  writeFileSync(join(dir, 'load.tests.yaml'), ticketBank(CASES));
   const mock = await startMockLlm({ latencyMs: LATENCY_MS, record: false });
   try {
     const child = spawn(process.execPath, [CLI, 'test', 'load.tests.yaml', '--concurrency', String(CONCURRENCY)], {

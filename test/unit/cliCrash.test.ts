@@ -11,23 +11,10 @@ import { TraceStore } from '../../src/core/store/traceStore';
 import { startMockLlm, type MockLlm } from '../support/mockLlmServer';
 import { mountSmallFs } from '../support/smallFileSystem';
 import { makeTrace, tempFolder } from '../support/storeFixtures';
+import { TICKET_PROMPT, ticketBank } from '../support/ticketBank';
 
 const ROOT = join(__dirname, '..', '..');
 
-const PROMPT = `---
-model: openai:gpt-4o-mini
-inputs:
-  n: { type: number }
----
-user:
-Ticket {{ n }}
-`;
-
-function bank(count: number): string {
-  const lines = ['tests:'];
-  for (let i = 0; i < count; i++) lines.push(`  - description: ticket ${i}`, `    vars: { n: ${i} }`, '    assert: [{ type: contains, value: "Ticket" }]');
-  return lines.join('\n') + '\n';
-}
 
 interface CliProcess {
   child: ChildProcess;
@@ -57,8 +44,8 @@ describe('CLI: assay test stopped and faulted as a process', function () {
     folder = tempFolder('assay-cli-crash-');
     dir = folder.dir;
     mkdirSync(join(dir, '.git'));
-    writeFileSync(join(dir, 'load.prompt'), PROMPT);
-    writeFileSync(join(dir, 'load.tests.yaml'), bank(3000));
+    writeFileSync(join(dir, 'load.prompt'), TICKET_PROMPT);
+    writeFileSync(join(dir, 'load.tests.yaml'), ticketBank(3000));
     mock = await startMockLlm({ latencyMs: 40, reply: (req) => `Echo: ${req.prompt}` });
   });
   afterEach(async () => {
@@ -225,7 +212,7 @@ describe('CLI: assay test stopped and faulted as a process', function () {
   });
 
   it('reports a damaged history it moved aside, with the new path, and records the run in a fresh one', async () => {
-    writeFileSync(join(dir, 'load.tests.yaml'), bank(3));
+    writeFileSync(join(dir, 'load.tests.yaml'), ticketBank(3));
     const store = await TraceStore.open({ path: history() });
     await store.addTraces(Array.from({ length: 200 }, () => makeTrace({ text: 'x'.repeat(2000) })));
     await store.close();
@@ -245,7 +232,7 @@ describe('CLI: assay test stopped and faulted as a process', function () {
     const fs = mountSmallFs(4096, why);
     if (!fs) this.skip();
     try {
-      writeFileSync(join(dir, 'load.tests.yaml'), bank(20));
+      writeFileSync(join(dir, 'load.tests.yaml'), ticketBank(20));
       const path = join(fs.dir, 'history.sqlite');
       const store = await TraceStore.open({ path });
       await store.addTraces(Array.from({ length: 50 }, () => makeTrace()));
