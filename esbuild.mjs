@@ -26,13 +26,15 @@ const VENDORED = {
   'gpt-tokenizer/encoding/o200k_base': 'tokenizer.cjs',
   // The TypeScript compiler of file:// TypeScript providers (promptfoo configs).
   sucrase: 'sucrase.cjs',
+  // The SQL parser of `is-sql` / `contains-sql` (every dialect: several MB).
+  'node-sql-parser': 'sqlParser.cjs',
 };
 const vendorPlugin = {
   name: 'vendor-sdks',
   setup(build) {
     // `import('openai')` resolves to a one-line CommonJS shim that requires the vendored file at run time.
     // An external `import()` would go through Node's ESM loader (~40 ms for the SDK); a `require` does not.
-    build.onResolve({ filter: /^(openai|@anthropic-ai\/sdk|gpt-tokenizer\/encoding\/o200k_base|sucrase)$/ }, (args) => ({
+    build.onResolve({ filter: /^(openai|@anthropic-ai\/sdk|gpt-tokenizer\/encoding\/o200k_base|sucrase|node-sql-parser)$/ }, (args) => ({
       path: args.path,
       namespace: 'vendor-shim',
     }));
@@ -112,7 +114,7 @@ const builds = [
   },
   {
     ...node,
-    entryPoints: { openai: 'scripts/vendor/openai.cjs', anthropic: 'scripts/vendor/anthropic.cjs', tokenizer: 'scripts/vendor/tokenizer.cjs', sucrase: 'scripts/vendor/sucrase.cjs' },
+    entryPoints: { openai: 'scripts/vendor/openai.cjs', anthropic: 'scripts/vendor/anthropic.cjs', tokenizer: 'scripts/vendor/tokenizer.cjs', sucrase: 'scripts/vendor/sucrase.cjs', sqlParser: 'scripts/vendor/sqlParser.cjs' },
     outdir: join(dist, 'vendor'),
     outExtension: { '.js': '.cjs' },
     sourcemap: false,

@@ -7,7 +7,7 @@ import { ASSERTION_REGISTRY, checkAssertion, resolveAssertionType } from '../../
 import type { AssertionSpec } from '../../src/core/assertions/assertionTypes';
 import { evaluateAssertion } from '../../src/core/assertions/evaluateCase';
 import { CLOSED_QA_PROMPT, FACTUALITY_PROMPT, LLM_RUBRIC_SYSTEM, LLM_RUBRIC_USER } from '../../src/core/assertions/modelGradedAssertions';
-import { bleu, levenshteinDistance, rougeN } from '../../src/core/assertions/textMetrics';
+import { bleu, gleu, levenshteinDistance, rougeN } from '../../src/core/assertions/textMetrics';
 import { splitCommaList } from '../../src/core/assertions/valueUtils';
 import type { CallResult, ChatRequest } from '../../src/core/types';
 import { casesFromInline } from '../../src/core/testBank/yamlBank';
@@ -112,10 +112,10 @@ const ROWS: Row[] = [
   { why: '3 edits over threshold 2', spec: { type: 'levenshtein', value: 'sitting', threshold: 2 }, output: 'kitten', pass: false },
   { why: 'not-levenshtein for far strings', spec: { type: 'not-levenshtein', value: 'hello world', threshold: 1 }, output: 'goodbye', pass: true },
   // rouge-n
-  { why: 'full recall despite case and punctuation', spec: { type: 'rouge-n', value: 'the cat sat on the mat' }, output: 'The cat sat on the mat.', pass: true, score: 1 },
-  { why: '3 of 6 reference words: 0.5 < 0.75', spec: { type: 'rouge-n', value: 'the cat sat on the mat' }, output: 'the cat sat', pass: false, score: 0.5 },
-  { why: '0.5 meets threshold 0.5', spec: { type: 'rouge-n', value: 'the cat sat on the mat', threshold: 0.5 }, output: 'the cat sat', pass: true, score: 0.5 },
-  { why: 'not-rouge-n passes below the threshold, score 1 − ROUGE', spec: { type: 'not-rouge-n', value: 'the cat sat on the mat' }, output: 'the cat sat', pass: true, score: 0.5 },
+  { why: 'case ignored; the period is a token: F1 of 6/7 and 1 = 12/13', spec: { type: 'rouge-n', value: 'the cat sat on the mat' }, output: 'The cat sat on the mat.', pass: true, score: 12 / 13 },
+  { why: '3 of 6 reference words: F1 of 1 and 1/2 = 2/3 < 0.75', spec: { type: 'rouge-n', value: 'the cat sat on the mat' }, output: 'the cat sat', pass: false, score: 2 / 3 },
+  { why: '2/3 meets threshold 0.5', spec: { type: 'rouge-n', value: 'the cat sat on the mat', threshold: 0.5 }, output: 'the cat sat', pass: true, score: 2 / 3 },
+  { why: 'not-rouge-n passes below the threshold, score 1 − ROUGE', spec: { type: 'not-rouge-n', value: 'the cat sat on the mat' }, output: 'the cat sat', pass: true, score: 1 / 3 },
   // bleu
   { why: 'identical sentence', spec: { type: 'bleu', value: 'the cat sat on the mat' }, output: 'the cat sat on the mat', pass: true, score: 1 },
   { why: 'two-word exact match scores 1', spec: { type: 'bleu', value: 'hello world' }, output: 'Hello world', pass: true, score: 1 },
@@ -155,6 +155,15 @@ const ROWS: Row[] = [
   { why: 'tool calls given as JSON output, tools as value', spec: { type: 'is-valid-openai-tools-call', value: WEATHER_TOOLS }, output: JSON.stringify([call('get_weather', '{"city":"Oslo"}')]), pass: true },
   { why: 'no declared tools is an error', spec: { type: 'is-valid-openai-tools-call' }, result: { toolCalls: [call('get_weather', '{}')] }, pass: false, error: true },
   { why: 'not- on an invalid call', spec: { type: 'not-is-valid-openai-tools-call' }, request: toolRequest, result: { toolCalls: [call('x', '{}')] }, pass: true },
+  // is-valid-function-call (legacy `functions`; more rows in the promptfoo reference)
+  { why: 'not- on a function call with bad arguments', spec: { type: 'not-is-valid-function-call', value: [{ name: 'get_weather', parameters: WEATHER_TOOLS[0].function.parameters }] }, output: '{"name": "get_weather", "arguments": "{}"}', pass: true },
+  { why: 'no declared functions is an error', spec: { type: 'is-valid-function-call' }, output: '{"name": "get_weather", "arguments": "{}"}', pass: false, error: true },
+  // assert-set (weights and thresholds of sets: the promptfoo reference's case rows)
+  { why: 'every member passes', spec: { type: 'assert-set', assert: [{ type: 'contains', value: 'a' }, { type: 'icontains', value: 'B' }] }, output: 'a b', pass: true },
+  { why: 'one member fails', spec: { type: 'assert-set', assert: [{ type: 'contains', value: 'a' }, { type: 'contains', value: 'zz' }] }, output: 'a b', pass: false, score: 0.5 },
+  { why: 'a set threshold', spec: { type: 'assert-set', threshold: 0.5, assert: [{ type: 'contains', value: 'a' }, { type: 'contains', value: 'zz' }] }, output: 'a b', pass: true, score: 0.5 },
+  { why: 'a set cannot be negated', spec: { type: 'not-assert-set', assert: [{ type: 'contains', value: 'a' }] }, output: 'a', pass: false, error: true },
+  { why: 'a member with a bad value makes the set an error', spec: { type: 'assert-set', assert: [{ type: 'contains' }] }, output: 'a', pass: false, error: true },
   // javascript
   { why: 'boolean expression', spec: { type: 'javascript', value: "output.includes('refund')" }, output: 'a refund', pass: true },
   { why: 'false expression', spec: { type: 'javascript', value: 'output.length > 100' }, output: 'short', pass: false },
@@ -227,9 +236,14 @@ describe('assertions: table', () => {
     });
   }
 
-  it('every registered type has a passing, a failing and a not- row in the table', () => {
+  it('every registered type has a passing, a failing and a not- row in the table or the promptfoo reference', () => {
+    const referenceRows = (JSON.parse(readFileSync(join(__dirname, '../fixtures/promptfoo-assertion-reference.json'), 'utf8')) as {
+      rows: { kind: string; assertion?: AssertionSpec; expected: { pass?: boolean } }[];
+    }).rows
+      .filter((r) => r.kind === 'assert' && r.expected.pass !== undefined)
+      .map((r) => ({ spec: { ...r.assertion!, type: resolveAssertionType(r.assertion!.type)?.negated ? `not-${resolveAssertionType(r.assertion!.type)!.definition.type}` : resolveAssertionType(r.assertion!.type)!.definition.type }, pass: r.expected.pass! }));
     for (const type of ASSERTION_REGISTRY.keys()) {
-      const rows = ROWS.filter((r) => r.spec.type.replace(/^not-/, '') === type);
+      const rows = [...ROWS, ...referenceRows].filter((r) => r.spec.type.replace(/^not-/, '') === type);
       assert.ok(rows.some((r) => !r.spec.type.startsWith('not-') && r.pass), `${type}: no passing row`);
       assert.ok(rows.some((r) => !r.spec.type.startsWith('not-') && !r.pass), `${type}: no failing row`);
       assert.ok(rows.some((r) => r.spec.type.startsWith('not-')), `${type}: no not- row`);
@@ -381,11 +395,15 @@ describe('assertions: text measures', () => {
     for (const [a, b, d] of cases) assert.strictEqual(levenshteinDistance(a, b), d, `${a} → ${b}`);
   });
 
-  it('ROUGE-1 recall and BLEU values', () => {
-    assert.strictEqual(rougeN('the cat', 'the cat sat on the mat'), 2 / 6, 'clipped unigram recall');
+  it('ROUGE-1 F1, BLEU and GLEU values', () => {
+    assert.strictEqual(rougeN('the cat', 'the cat sat on the mat'), 0.5, 'F1 of precision 1 and recall 2/6');
+    assert.strictEqual(rougeN('the the the', 'the cat'), 0.4, 'clipped: one "the" matches (precision 1/3, recall 1/2)');
     assert.strictEqual(rougeN('anything', ''), 0, 'empty reference');
     assert.strictEqual(bleu('', ['ref']), 0, 'empty candidate');
-    assert.strictEqual(bleu('x', ['  ']), 0, 'blank references are ignored');
+    assert.ok(bleu('x', ['  ']) < 1e-6, 'a blank reference matches nothing (smoothed to 1e-7)');
+    assert.strictEqual(gleu('The cat sat.', ['the cat sat']), 1, 'identical words after lower-casing and trailing periods');
+    // 1- to 4-grams: 4+3+2+1 = 10 in the output, 6+5+4+3 = 18 in the reference, 3+2+1 = 6 matches.
+    assert.strictEqual(gleu('the cat sat on', ['the cat sat in the house']), 6 / 18, 'min(precision 6/10, recall 6/18)');
     // 4-gram precisions 5/6, 3/5, 2/4, 1/3 with no brevity penalty (candidate as long as the reference).
     const expected = Math.exp((Math.log(5 / 6) + Math.log(3 / 5) + Math.log(2 / 4) + Math.log(1 / 3)) / 4);
     assert.ok(Math.abs(bleu('the cat sat on a mat', ['the cat sat on the mat']) - expected) < 1e-12, 'hand-computed BLEU');

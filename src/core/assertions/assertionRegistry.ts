@@ -1,18 +1,38 @@
 // The one table of assertion types, and the one place that reads the `not-` prefix.
 import type { AssertionDefinition, AssertionSpec } from './assertionTypes';
+import { ASSERT_SET_ASSERTION } from './assertSet';
 import { DETERMINISTIC_ASSERTIONS } from './deterministicAssertions';
+import { HTML_ASSERTIONS } from './htmlAssertions';
 import { JAVASCRIPT_ASSERTION } from './javascriptAssertion';
+import { LOGPROB_ASSERTIONS } from './logprobAssertions';
 import { MODEL_GRADED_ASSERTIONS } from './modelGradedAssertions';
-import { TOOL_CALL_ASSERTION } from './toolCallAssertion';
+import { REFUSAL_ASSERTION } from './refusalAssertion';
+import { SQL_ASSERTIONS } from './sqlAssertions';
+import { TOOL_CALL_ASSERTIONS } from './toolCallAssertion';
+import { TOOL_CALL_F1_ASSERTION } from './toolCallF1Assertion';
+import { XML_ASSERTIONS } from './xmlAssertions';
 
 /** Every registered assertion type, keyed by name, in documentation order. */
 export const ASSERTION_REGISTRY: ReadonlyMap<string, AssertionDefinition> = new Map(
-  [...DETERMINISTIC_ASSERTIONS, TOOL_CALL_ASSERTION, JAVASCRIPT_ASSERTION, ...MODEL_GRADED_ASSERTIONS].map((d) => [d.type, d]),
+  [
+    ...DETERMINISTIC_ASSERTIONS,
+    ...XML_ASSERTIONS,
+    ...HTML_ASSERTIONS,
+    ...SQL_ASSERTIONS,
+    REFUSAL_ASSERTION,
+    ...LOGPROB_ASSERTIONS,
+    ...TOOL_CALL_ASSERTIONS,
+    TOOL_CALL_F1_ASSERTION,
+    JAVASCRIPT_ASSERTION,
+    ASSERT_SET_ASSERTION,
+    ...MODEL_GRADED_ASSERTIONS,
+  ].map((d) => [d.type, d]),
 );
 
 /** Older promptfoo names that mean a registered type. */
 export const ASSERTION_ALIASES: Readonly<Record<string, string>> = {
   'model-graded-factuality': 'factuality',
+  'is-valid-openai-function-call': 'is-valid-function-call',
 };
 
 /** A type name resolved against the registry. */

@@ -58,6 +58,13 @@ async function transformedInput(code: string, input: AssertionInput): Promise<As
   return { ...input, output: text, result: { ...input.result, text } };
 }
 
+/** An assertion with members (`assert-set`) evaluates them on the output it sees itself (after its transform). */
+function withMembers(spec: AssertionSpec, input: AssertionInput): AssertionInput {
+  if (spec.assert === undefined) return input;
+  const own: AssertionInput = { ...input, evaluateMembers: (members, threshold) => evaluateAll(members, threshold, own) };
+  return own;
+}
+
 /** Runs one assertion. Never throws: configuration problems and failures of user code come back as `error`. */
 export async function evaluateAssertion(spec: AssertionSpec, index: number, input: AssertionInput): Promise<AssertionResult> {
   const weight = typeof spec.weight === 'number' && Number.isFinite(spec.weight) && spec.weight >= 0 ? spec.weight : 1;
@@ -72,7 +79,7 @@ export async function evaluateAssertion(spec: AssertionSpec, index: number, inpu
       try {
         const rendered = resolved.definition.type === 'javascript' ? spec : { ...spec, value: renderValue(spec.value, input.vars) };
         const seen = spec.transform === undefined ? input : await transformedInput(spec.transform, input);
-        raw = 'error' in seen ? errorRaw(`transform: ${seen.error}`) : await resolved.definition.evaluate(rendered, seen);
+        raw = 'error' in seen ? errorRaw(`transform: ${seen.error}`) : await resolved.definition.evaluate(rendered, withMembers(spec, seen));
       } catch (e) {
         raw = errorRaw(`${spec.type} could not be evaluated: ${(e as Error).message}`);
       }
@@ -82,7 +89,7 @@ export async function evaluateAssertion(spec: AssertionSpec, index: number, inpu
   let score = raw.score;
   if (!raw.error && resolved?.negated) {
     pass = !pass;
-    score = 1 - score;
+    score = raw.negatedScore ?? 1 - score;
   }
   if (raw.error) [pass, score] = [false, 0];
   const result: AssertionResult = {
@@ -126,8 +133,13 @@ export async function evaluateCase(testCase: EvaluableCase, result: CallResult, 
     baseDir: options.baseDir,
     ...(options.limits ? { limits: options.limits } : {}),
   };
-  const results = await Promise.all(testCase.assert.map((spec, i) => evaluateAssertion(spec, i, input)));
-  return combine(results, testCase.threshold);
+  return evaluateAll(testCase.assert, testCase.threshold, input);
+}
+
+/** Runs assertions on one output and combines them (a case, or the members of an `assert-set`). */
+async function evaluateAll(specs: AssertionSpec[], threshold: number | undefined, input: AssertionInput): Promise<CaseVerdict> {
+  const results = await Promise.all(specs.map((spec, i) => evaluateAssertion(spec, i, input)));
+  return combine(results, threshold);
 }
 
 /** Combines assertion results into a case verdict (exported for callers that evaluate assertions one by one). */

@@ -33,7 +33,7 @@ const IGNORED_CASE_KEYS = new Set(['provider']);
 const UNSUPPORTED_CASE_KEYS = new Set(['providerOutput', 'assertScoringFunction']);
 /** Var files that are not text: promptfoo sends them as images, audio or extracted PDF text. */
 const BINARY_VAR_FILE = /\.(png|jpe?g|gif|webp|bmp|tiff?|svg|pdf|mp3|wav|ogg|flac|m4a|mp4|webm|mov)$/i;
-const ASSERT_KEYS = new Set(['type', 'value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform']);
+const ASSERT_KEYS = new Set(['type', 'value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform', 'assert']);
 const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 export function diagnostic(file: string, severity: Severity, code: string, message: string, range: Range | undefined): BankDiagnostic {
@@ -120,6 +120,8 @@ export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range
     }
   }
   if (at) spec.range = at;
+  // `assert-set` members: normalised like the case's own assertions (their diagnostics point at the set).
+  if (Array.isArray(raw.assert)) spec.assert = raw.assert.flatMap((member) => normalizeAssertion(member, loc, at, diags) ?? []);
   resolveAssertValue(spec, loc, at, diags);
   const problem = checkAssertion(spec);
   if (problem) diags.push(diagnostic(loc.file, 'error', problem.code, problem.message, at));
