@@ -151,6 +151,7 @@ const ASSERT_ROWS = [
   ['perplexity no threshold', { type: 'perplexity' }, 'x', { response: { logProbs: [-1] } }],
   ['perplexity no logprobs', { type: 'perplexity', threshold: 2 }, 'x'],
   ['perplexity-score', { type: 'perplexity-score', threshold: 0.4 }, 'x', { response: { logProbs: [-0.1, -0.5, -0.2] } }],
+  ['perplexity-score below', { type: 'perplexity-score', threshold: 0.5 }, 'x', { response: { logProbs: [-0.1, -0.5, -0.2] } }],
   ['not-perplexity-score', { type: 'not-perplexity-score', threshold: 0.4 }, 'x', { response: { logProbs: [-0.1, -0.5, -0.2] } }],
   ['perplexity-score no threshold', { type: 'perplexity-score' }, 'x', { response: { logProbs: [-2, -3] } }],
   ['not-perplexity no threshold', { type: 'not-perplexity' }, 'x', { response: { logProbs: [-1] } }, 'promptfoo passes a not- with nothing to negate; Assay refuses it as a configuration error'],

@@ -414,8 +414,12 @@ describe('assertions: text measures', () => {
       ['a, b ,c', ['a', 'b', 'c']],
       ['"1,000", in stock', ['1,000', 'in stock']],
       ['"say ""hi""", x', ['say "hi"', 'x']],
+      ['"a \\"b\\"", c', ['a "b"', 'c']],
       [' , a,,', ['a']],
+      ['"", a', ['', 'a']],
     ];
     for (const [input, expected] of cases) assert.deepStrictEqual(splitCommaList(input), expected, input);
+    assert.deepStrictEqual(splitCommaList('"open, b'), { error: 'unterminated quoted item' });
+    assert.ok('error' in splitCommaList('"a" b, c'), 'text after a closing quote');
   });
 });

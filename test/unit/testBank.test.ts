@@ -151,7 +151,7 @@ describe('test bank: CSV', () => {
       first.assert.map((a) => [a.type, a.value, a.metric]),
       [
         ['contains', 'billing', 'routing'],
-        ['icontains-any', 'bug,"not, billing"', 'routing'],
+        ['icontains-any', ['bug', 'not, billing'], 'routing'],
       ],
     );
     assert.strictEqual(first.description, 'double charge');

@@ -5,7 +5,7 @@ import { DEFAULT_ASSERTION_LIMITS, type AssertionDefinition, type AssertionSpec,
 import { extractJsonValues, schemaErrors } from './jsonSchema';
 import { testRegex, type RegexOutcome } from './safeRegex';
 import { bleu, gleu, levenshteinDistance, rougeN } from './textMetrics';
-import { clip, isRecord, listValue, numberValue } from './valueUtils';
+import { clip, isRecord, listValue, numberValue, splitCommaList } from './valueUtils';
 
 function verdict(pass: boolean, reason: string): RawAssertionResult {
   return { pass, score: pass ? 1 : 0, reason };
@@ -24,6 +24,8 @@ function needsText(spec: AssertionSpec): string | undefined {
 }
 
 function needsList(spec: AssertionSpec): string | undefined {
+  const split = typeof spec.value === 'string' ? splitCommaList(spec.value) : undefined;
+  if (split && 'error' in split) return `"${spec.type}" value: ${split.error}`;
   const list = listValue(spec.value);
   if (!list) return `"${spec.type}" needs a list of strings or a comma-separated string as value`;
   if (list.length === 0) return `"${spec.type}" needs at least one value`;

@@ -17,12 +17,16 @@ function itemName(item: unknown): string | undefined {
 
 /** Tool names in a parsed value, in the shapes promptfoo recognises. */
 function namesIn(value: unknown, into: Set<string>): void {
-  const add = (n: string | undefined) => n !== undefined && into.add(n);
+  const add = (n: string | undefined) => {
+    if (n !== undefined) into.add(n);
+  };
   if (Array.isArray(value)) value.forEach((item) => add(itemName(item)));
   else if (!isRecord(value)) return;
   else if (Array.isArray(value.tool_calls)) {
     for (const call of value.tool_calls) {
-      if (isRecord(call)) [add(nameOf(call.function)), add(nameOf(call))];
+      if (!isRecord(call)) continue;
+      add(nameOf(call.function));
+      add(nameOf(call));
     }
   } else if (value.type === 'tool_use') add(nameOf(value));
   else if (isRecord(value.functionCall)) add(nameOf(value.functionCall));

@@ -255,7 +255,9 @@ function xmlCandidates(text: string): Span[] {
   const seen = new Set<string>();
   const add = (s: Span) => {
     const key = `${s.start}:${s.end}`;
-    if (!seen.has(key)) [seen.add(key), ordered.push(s)];
+    if (seen.has(key)) return;
+    seen.add(key);
+    ordered.push(s);
   };
   const byParent = new Map<number | undefined, Span[]>();
   for (const s of spans) byParent.set(s.parent, [...(byParent.get(s.parent) ?? []), s]);

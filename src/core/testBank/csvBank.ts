@@ -109,7 +109,9 @@ export function parseCsvBank(text: string, file: string, files: FileAccess, base
       const text = cell.trim();
       if (text === '') return;
       if (/^__expected\d*$/.test(name)) {
-        const spec = normalizeAssertion(parseAssertionShorthand(text), loc, range, diagnostics);
+        const parsed = parseAssertionShorthand(text);
+        const spec = 'error' in parsed ? undefined : normalizeAssertion(parsed, loc, range, diagnostics);
+        if ('error' in parsed) diagnostics.push(diagnostic(file, 'error', 'invalid-assertion', `${name}: ${parsed.error}`, range));
         if (spec) assert.push(spec);
       } else if (name === '__description') c.description = cell;
       else if (name === '__threshold') {
