@@ -6,6 +6,7 @@ import { HTML_ASSERTIONS } from './htmlAssertions';
 import { JAVASCRIPT_ASSERTION } from './javascriptAssertion';
 import { LOGPROB_ASSERTIONS } from './logprobAssertions';
 import { MODEL_GRADED_ASSERTIONS } from './modelGradedAssertions';
+import { PROMPTFOO_ASSERTION_TYPES, PROMPTFOO_SPECIAL_ASSERTION_TYPES } from './promptfooAssertionTypes';
 import { REFUSAL_ASSERTION } from './refusalAssertion';
 import { SQL_ASSERTIONS } from './sqlAssertions';
 import { TOOL_CALL_ASSERTIONS } from './toolCallAssertion';
@@ -35,6 +36,8 @@ export const ASSERTION_ALIASES: Readonly<Record<string, string>> = {
   'is-valid-openai-function-call': 'is-valid-function-call',
 };
 
+const PROMPTFOO_TYPES = new Set([...PROMPTFOO_ASSERTION_TYPES, ...PROMPTFOO_SPECIAL_ASSERTION_TYPES]);
+
 /** A type name resolved against the registry. */
 export interface ResolvedAssertionType {
   definition: AssertionDefinition;
@@ -54,7 +57,13 @@ export function resolveAssertionType(type: string): ResolvedAssertionType | unde
 export function checkAssertion(spec: AssertionSpec): { code: 'unknown-assertion' | 'invalid-assertion'; message: string } | undefined {
   if (typeof spec.type !== 'string' || spec.type === '') return { code: 'invalid-assertion', message: 'an assertion needs a type' };
   const resolved = resolveAssertionType(spec.type);
-  if (!resolved) return { code: 'unknown-assertion', message: `unknown assertion type "${spec.type}"${suggest(spec.type)}` };
+  if (!resolved) {
+    const base = spec.type.replace(/^not-/, '');
+    const message = PROMPTFOO_TYPES.has(base)
+      ? `assertion type "${spec.type}" is not supported by Assay (docs/assertions.md, "Every promptfoo type", says why)`
+      : `unknown assertion type "${spec.type}"${suggest(spec.type)}`;
+    return { code: 'unknown-assertion', message };
+  }
   if (spec.weight !== undefined && !(typeof spec.weight === 'number' && Number.isFinite(spec.weight) && spec.weight >= 0)) {
     return { code: 'invalid-assertion', message: 'weight must be a number ≥ 0' };
   }
