@@ -9,15 +9,27 @@
 // runAssertions); `output` is the provider's output (a string, or a list of OpenAI tool calls);
 // `response` adds provider-response fields (logProbs, finishReason); `tools` / `functions` are what the
 // provider declared. `assay` marks a row where Assay deliberately differs, with the reason (docs/assertions.md).
-import { createRequire } from 'node:module';
+import { createRequire, register } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const promptfooDir = process.env.PROMPTFOO_DIR ?? join(homedir(), '.cache', 'assay-promptfoo');
 const requireFromCache = createRequire(join(promptfooDir, 'package.json'));
+
+// promptfoo 0.121.20's meteor does `await import('natural')` and reads `PorterStemmer` and `WordNet` as
+// named exports, but natural 8 (CommonJS) offers only a default export to import(), so every meteor
+// assertion throws "PorterStemmer should be loaded". To get the scores its code means to give, promptfoo's
+// import of natural is answered with a module that also exports those two names; nothing else changes.
+const naturalPath = requireFromCache.resolve('natural');
+const shim = `import natural from ${JSON.stringify(pathToFileURL(naturalPath).href)}; export default natural; export const PorterStemmer = natural.PorterStemmer; export const WordNet = natural.WordNet;`;
+const hooks = `export async function resolve(specifier, context, next) {
+  if (specifier === 'natural' && context.parentURL?.includes('/promptfoo/dist/')) return { url: ${JSON.stringify(`data:text/javascript,${encodeURIComponent(shim)}`)}, shortCircuit: true };
+  return next(specifier, context);
+}`;
+register(`data:text/javascript,${encodeURIComponent(hooks)}`);
 const promptfoo = requireFromCache('promptfoo');
 const { version } = JSON.parse(readFileSync(join(promptfooDir, 'node_modules', 'promptfoo', 'package.json'), 'utf8'));
 
@@ -144,6 +156,17 @@ const ASSERT_ROWS = [
   ['contains-sql whole output', { type: 'contains-sql' }, 'SELECT 1'],
   ['contains-sql other language', { type: 'contains-sql' }, '```python\nprint(1)\n```'],
   ['not-contains-sql', { type: 'not-contains-sql' }, 'no sql here'],
+  // meteor (promptfoo's code with its natural import fixed, see above)
+  ['meteor identical', { type: 'meteor', value: SENT }, SENT],
+  ['meteor stems', { type: 'meteor', value: 'the cats were sitting on the mats' }, 'the cat was sitting on the mat'],
+  ['meteor synonyms', { type: 'meteor', value: 'the cat sat on the mat', threshold: 0.3 }, 'the feline sat on the rug'],
+  ['meteor reordered', { type: 'meteor', value: 'on the mat the cat sat' }, 'the cat sat on the mat'],
+  ['meteor references', { type: 'meteor', value: ['a quick brown fox', 'the fast brown fox jumps'] }, 'the quick brown fox'],
+  ['meteor parameters', { type: 'meteor', value: 'the cat sat on the mat', alpha: 0.5, beta: 2, gamma: 0.9 }, 'the cat on the mat sat'],
+  ['meteor below threshold', { type: 'meteor', value: 'the cat sat on the mat', threshold: 0.9 }, 'a dog lay under the table'],
+  ['not-meteor', { type: 'not-meteor', value: 'completely unrelated words' }, 'the cat sat on the mat'],
+  ['meteor empty output', { type: 'meteor', value: 'alpha' }, ''],
+  ['meteor bad value', { type: 'meteor', value: 3 }, 'x'],
   // perplexity
   ['perplexity', { type: 'perplexity', threshold: 2 }, 'x', { response: { logProbs: [-0.1, -0.5, -0.2] } }],
   ['perplexity over', { type: 'perplexity', threshold: 1.1 }, 'x', { response: { logProbs: [-0.1, -0.5, -0.2] } }],
@@ -209,7 +232,8 @@ for (const [id, assertion, output, extra, assayDiffers] of ASSERT_ROWS) {
       latencyMs: 100,
     }),
   );
-  rows.push({ id, kind: 'assert', assertion, output, ...(extra ? { extra } : {}), expected, ...(assayDiffers ? { assay: { error: true, why: assayDiffers } } : {}) });
+  const note = assertion.type.replace(/^not-/, '') === 'meteor' ? { note: "promptfoo's meteor code with its import of natural fixed" } : {};
+  rows.push({ id, kind: 'assert', assertion, output, ...(extra ? { extra } : {}), expected, ...note, ...(assayDiffers ? { assay: { error: true, why: assayDiffers } } : {}) });
 }
 for (const [id, test, output] of CASE_ROWS) {
   const expected = await judge(async () => {

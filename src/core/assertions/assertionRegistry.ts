@@ -5,6 +5,7 @@ import { DETERMINISTIC_ASSERTIONS } from './deterministicAssertions';
 import { HTML_ASSERTIONS } from './htmlAssertions';
 import { JAVASCRIPT_ASSERTION } from './javascriptAssertion';
 import { LOGPROB_ASSERTIONS } from './logprobAssertions';
+import { METEOR_ASSERTION } from './meteorAssertion';
 import { MODEL_GRADED_ASSERTIONS } from './modelGradedAssertions';
 import { PROMPTFOO_ASSERTION_TYPES, PROMPTFOO_SPECIAL_ASSERTION_TYPES } from './promptfooAssertionTypes';
 import { REFUSAL_ASSERTION } from './refusalAssertion';
@@ -20,6 +21,7 @@ export const ASSERTION_REGISTRY: ReadonlyMap<string, AssertionDefinition> = new 
     ...XML_ASSERTIONS,
     ...HTML_ASSERTIONS,
     ...SQL_ASSERTIONS,
+    METEOR_ASSERTION,
     REFUSAL_ASSERTION,
     ...LOGPROB_ASSERTIONS,
     ...TOOL_CALL_ASSERTIONS,

@@ -24,6 +24,10 @@ export interface AssertionSpec {
   options?: Record<string, unknown>;
   /** promptfoo's assertion `transform`: JavaScript applied to the output for this assertion only (trusted only). */
   transform?: string;
+  /** `meteor` only: its α (precision/recall balance), β and γ (fragmentation penalty shape and weight). */
+  alpha?: number;
+  beta?: number;
+  gamma?: number;
   /** `assert-set` only: the assertions of the set. */
   assert?: AssertionSpec[];
   /** Where the assertion is written, for diagnostics. */

@@ -1,7 +1,6 @@
 // `is-html` and `contains-html`, with promptfoo 0.121.20's rules (src/assertions/html.ts): `is-html` parses
 // the output with `parse5` (the WHATWG parser promptfoo uses) and asks for at least one element the author
 // wrote, with no bare text outside it; `contains-html` adds up textual signs of HTML and passes at two.
-import { parse } from 'parse5';
 import type { AssertionDefinition } from './assertionTypes';
 
 /** The most text either check looks at, as promptfoo: 10 MiB. */
@@ -51,11 +50,13 @@ function authored(el: HtmlNode, source: string): boolean {
   return KNOWN_ELEMENTS.has(tag) || tag.includes('-');
 }
 
-function validateHtml(output: string): { valid: boolean; reason: string } {
+async function validateHtml(output: string): Promise<{ valid: boolean; reason: string }> {
   const text = output.trim();
   if (!text) return { valid: false, reason: 'Output is empty' };
   if (text.length > MAX_HTML_CHARS) return { valid: false, reason: 'Output exceeds maximum size limit' };
   if (/^\s*<\?xml/i.test(text)) return { valid: false, reason: 'Output appears to be XML, not HTML' };
+  // Loaded on first use: the parser is large and most runs never check HTML.
+  const { parse } = await import('parse5');
   const doc = parse(text, { sourceCodeLocationInfo: true }) as unknown as HtmlNode;
   const source = text.toLowerCase();
   const body = firstElement(doc, (el) => el.tagName === 'body');
@@ -95,8 +96,8 @@ export const HTML_ASSERTIONS: AssertionDefinition[] = [
       'and no bare text outside the elements. Text starting with `<?xml` is XML, not HTML. Takes no value. Score 1 or 0.',
     example: 'assert:\n  - type: is-html',
     modelGraded: false,
-    evaluate(_spec, { output }) {
-      const v = validateHtml(output);
+    async evaluate(_spec, { output }) {
+      const v = await validateHtml(output);
       return { pass: v.valid, score: v.valid ? 1 : 0, reason: v.reason };
     },
   },

@@ -33,7 +33,8 @@ const IGNORED_CASE_KEYS = new Set(['provider']);
 const UNSUPPORTED_CASE_KEYS = new Set(['providerOutput', 'assertScoringFunction']);
 /** Var files that are not text: promptfoo sends them as images, audio or extracted PDF text. */
 const BINARY_VAR_FILE = /\.(png|jpe?g|gif|webp|bmp|tiff?|svg|pdf|mp3|wav|ogg|flac|m4a|mp4|webm|mov)$/i;
-const ASSERT_KEYS = new Set(['type', 'value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform', 'assert']);
+/** `assert` holds an assert-set's members; `alpha`, `beta`, `gamma` are meteor's parameters. */
+const ASSERT_KEYS = new Set(['type', 'value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform', 'assert', 'alpha', 'beta', 'gamma']);
 const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 export function diagnostic(file: string, severity: Severity, code: string, message: string, range: Range | undefined): BankDiagnostic {
@@ -108,7 +109,7 @@ export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range
     }
   }
   const spec: AssertionSpec = { type: raw.type };
-  for (const key of ['value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform'] as const) {
+  for (const key of ['value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform', 'alpha', 'beta', 'gamma'] as const) {
     if (raw[key] !== undefined && raw[key] !== null) (spec as unknown as Record<string, unknown>)[key] = raw[key];
   }
   if (spec.transform !== undefined) {
