@@ -44,6 +44,17 @@ const SCHEMA = { type: 'object', required: ['route'], properties: { route: { enu
 const jsDir = mkdtempSync(join(tmpdir(), 'assay-js-'));
 const jsFile = join(jsDir, 'check.cjs');
 writeFileSync(jsFile, "module.exports = (output, context) => ({ pass: output.includes(context.vars.word), score: 0.5, reason: 'checked ' + context.vars.word });\nmodule.exports.short = (output) => output.length < 5;\n");
+// TypeScript: a default export typed with an interface, importing a helper from a sibling .ts file.
+const tsFile = join(jsDir, 'grade.ts');
+writeFileSync(join(jsDir, 'limits.ts'), 'export const MAX_WORDS: number = 3;\n');
+writeFileSync(
+  tsFile,
+  "import { MAX_WORDS } from './limits';\ninterface Ctx { vars: Record<string, unknown> }\n" +
+    "export default function grade(output: string, context: Ctx): { pass: boolean; score: number; reason: string } {\n" +
+    "  const n: number = output.split(' ').length;\n  return { pass: n <= MAX_WORDS, score: n <= MAX_WORDS ? 1 : 0.25, reason: `${n} words for ${String(context.vars.word)}` };\n}\n" +
+    'export const shout = (output: string): boolean => output === output.toUpperCase();\n',
+);
+writeFileSync(join(jsDir, 'broken.ts'), 'export default (output: string => output;\n');
 after(() => rmSync(jsDir, { recursive: true, force: true }));
 
 const ROWS: Row[] = [
@@ -185,6 +196,10 @@ const ROWS: Row[] = [
   { why: 'a file exporting a function', spec: { type: 'javascript', value: `file://${jsFile}` }, vars: { word: 'ok' }, output: 'all ok', pass: true, score: 0.5 },
   { why: 'a named export of a file', spec: { type: 'javascript', value: `file://${jsFile}:short` }, output: 'long output', pass: false },
   { why: 'a missing file is an error', spec: { type: 'javascript', value: `file://${join(jsDir, 'nope.js')}` }, pass: false, error: true },
+  { why: 'a TypeScript file importing a .ts helper', spec: { type: 'javascript', value: `file://${tsFile}` }, vars: { word: 'w' }, output: 'one two', pass: true },
+  { why: 'a TypeScript file: the returned score', spec: { type: 'javascript', value: `file://${tsFile}` }, vars: { word: 'w' }, output: 'one two three four', pass: false, score: 0.25 },
+  { why: 'a named export of a TypeScript file', spec: { type: 'javascript', value: `file://${tsFile}:shout` }, output: 'LOUD', pass: true },
+  { why: 'TypeScript that does not compile is an error', spec: { type: 'javascript', value: `file://${join(jsDir, 'broken.ts')}` }, pass: false, error: true },
   // similar (letter-frequency embeddings from the test grader)
   { why: 'same text: similarity 1', spec: { type: 'similar', value: 'the refund is on its way' }, output: 'the refund is on its way', pass: true, score: 1 },
   { why: 'unrelated text under 0.75', spec: { type: 'similar', value: 'aaaa' }, output: 'zzzz', pass: false, score: 0 },
@@ -315,6 +330,15 @@ describe('assertions: registry and documentation', () => {
 });
 
 describe('assertions: javascript runs', () => {
+  it('a TypeScript file edited between runs is compiled and loaded afresh', async () => {
+    const file = join(jsDir, 'edited.ts');
+    const run = () => evaluateAssertion({ type: 'javascript', value: `file://${file}` }, 0, { output: 'x', vars: {}, test: { vars: {} }, result: callResult({ text: 'x' }), context: testGrader(), trusted: true });
+    writeFileSync(file, 'export default (): number => 0.25;\n');
+    assert.strictEqual((await run()).score, 0.25);
+    writeFileSync(file, 'export default (): number => 0.75;\n');
+    assert.strictEqual((await run()).score, 0.75, 'the second run sees the new file');
+  });
+
   it('overlapping runs of the same code keep their own output and vars', async () => {
     const spec: AssertionSpec = { type: 'javascript', value: 'await Promise.resolve();\nawait Promise.resolve();\nreturn output === context.vars.want;' };
     const run = (output: string, want: string) => {

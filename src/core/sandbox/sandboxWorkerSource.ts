@@ -52,10 +52,41 @@ async function runInline(task) {
   }
 }
 
+// TypeScript files arrive compiled to CommonJS (task.sources, by absolute path) and load through require;
+// their relative imports of other .ts files resolve to those sources.
+const Module = require('node:module');
+const nodePath = require('node:path');
+let tsSources = {};
+for (const ext of ['.ts', '.cts', '.mts', '.tsx']) {
+  Module._extensions[ext] = (module, filename) => {
+    if (!(filename in tsSources)) throw new Error('cannot load ' + filename + ': only TypeScript files imported with a relative path are compiled');
+    module._compile(tsSources[filename], filename);
+  };
+}
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (request, parent, ...rest) {
+  try {
+    return resolveFilename.call(this, request, parent, ...rest);
+  } catch (e) {
+    if (parent && parent.filename && /^\.\.?\//.test(request)) {
+      const base = nodePath.resolve(nodePath.dirname(parent.filename), request);
+      for (const c of [base.replace(/\.[cm]?js$/, '.ts'), base + '.ts', base + '/index.ts']) if (c in tsSources) return c;
+    }
+    throw e;
+  }
+};
+
+function loadCompiled(task) {
+  tsSources = task.sources;
+  // A changed file arrives compiled afresh: forget the previous load.
+  for (const path of Object.keys(task.sources)) delete require.cache[path];
+  return require(task.path);
+}
+
 async function runFile(task) {
   let mod;
   try {
-    mod = await import(task.url);
+    mod = task.sources ? loadCompiled(task) : await import(task.url);
   } catch (e) {
     return { __assaySandboxError: 'cannot load ' + task.path + ': ' + messageOf(e) };
   }
