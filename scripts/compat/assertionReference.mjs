@@ -203,6 +203,10 @@ const CASE_ROWS = [
   ['assert-set threshold', { assert: [{ type: 'assert-set', threshold: 0.5, assert: [{ type: 'contains', value: 'a' }, { type: 'contains', value: 'zz' }] }] }, 'a b'],
   ['assert-set fails', { assert: [{ type: 'assert-set', assert: [{ type: 'contains', value: 'a' }, { type: 'contains', value: 'zz' }] }, { type: 'contains', value: 'b' }] }, 'a b'],
   ['assert-set weighted', { assert: [{ type: 'assert-set', weight: 2, threshold: 0.3, assert: [{ type: 'rouge-n', value: SENT, weight: 2 }, { type: 'contains', value: 'zz' }] }, { type: 'equals', value: 'nope' }] }, 'the cat sat'],
+  ['scoring function', { threshold: 0.6, assertScoringFunction: 'scoring/scoring.cjs', assert: [{ type: 'contains', value: 'a', metric: 'accuracy' }, { type: 'contains', value: 'zz', metric: 'accuracy' }, { type: 'icontains', value: 'B', metric: 'style' }] }, 'a b'],
+  ['scoring function below threshold', { threshold: 0.9, assertScoringFunction: 'scoring/scoring.cjs', assert: [{ type: 'contains', value: 'a', metric: 'accuracy' }, { type: 'icontains', value: 'B', metric: 'style', weight: 0 }] }, 'a c'],
+  ['scoring function named export', { assertScoringFunction: 'scoring/scoring.cjs:strict', assert: [{ type: 'rouge-n', value: 'a b c d', metric: 'r' }, { type: 'contains', value: 'a', metric: 'c' }] }, 'a b'],
+  ['scoring function bad return', { assertScoringFunction: 'scoring/scoring.cjs:broken', assert: [{ type: 'contains', value: 'a' }] }, 'a', 'promptfoo fails the case with "Scoring function error"; Assay reports an evaluation error'],
   ['metrics', { assert: [{ type: 'contains', value: 'a', metric: 'm' }, { type: 'contains', value: 'zz', metric: 'm', weight: 3 }, { type: 'bleu', value: 'a b c', metric: 'n' }] }, 'a b c'],
 ];
 
@@ -235,13 +239,20 @@ for (const [id, assertion, output, extra, assayDiffers] of ASSERT_ROWS) {
   const note = assertion.type.replace(/^not-/, '') === 'meteor' ? { note: "promptfoo's meteor code with its import of natural fixed" } : {};
   rows.push({ id, kind: 'assert', assertion, output, ...(extra ? { extra } : {}), expected, ...note, ...(assayDiffers ? { assay: { error: true, why: assayDiffers } } : {}) });
 }
-for (const [id, test, output] of CASE_ROWS) {
-  const expected = await judge(async () => {
-    const r = await promptfoo.assertions.runAssertions({ test: { vars: {}, ...test }, providerResponse: { output }, latencyMs: 100 });
-    return { ...r, namedScores: r.namedScores };
-  });
-  const r = await promptfoo.assertions.runAssertions({ test: { vars: {}, ...test }, providerResponse: { output }, latencyMs: 100 }).catch(() => undefined);
-  rows.push({ id, kind: 'case', test, output, expected: { ...expected, ...(r?.namedScores && Object.keys(r.namedScores).length > 0 ? { namedScores: r.namedScores } : {}) } });
+/** `assertScoringFunction: 'scoring/x.cjs[:name]'` (relative to test/fixtures) as the function promptfoo would load. */
+function scoringFunction(ref) {
+  if (!ref) return undefined;
+  const [file, name] = ref.split(':');
+  const mod = requireFromCache(join(root, 'test', 'fixtures', file));
+  return name ? mod[name] : mod;
+}
+
+for (const [id, test, output, assayDiffers] of CASE_ROWS) {
+  const r = await promptfoo.assertions
+    .runAssertions({ test: { vars: {}, ...test }, assertScoringFunction: scoringFunction(test.assertScoringFunction), providerResponse: { output }, latencyMs: 100 })
+    .catch((e) => ({ error: String(e.message ?? e) }));
+  const expected = 'error' in r ? { error: r.error } : { pass: r.pass, score: r.score, ...(Object.keys(r.namedScores ?? {}).length > 0 ? { namedScores: r.namedScores } : {}), ...(assayDiffers ? { reason: r.reason } : {}) };
+  rows.push({ id, kind: 'case', test, output, expected, ...(assayDiffers ? { assay: { error: true, why: assayDiffers } } : {}) });
 }
 
 const out = join(root, 'test', 'fixtures', 'promptfoo-assertion-reference.json');

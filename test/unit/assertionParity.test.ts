@@ -29,7 +29,8 @@ interface ReferenceRow {
   assay?: { error: true; why: string };
 }
 
-const reference = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'promptfoo-assertion-reference.json'), 'utf8')) as {
+const FIXTURES = join(__dirname, '..', 'fixtures');
+const reference = JSON.parse(readFileSync(join(FIXTURES, 'promptfoo-assertion-reference.json'), 'utf8')) as {
   promptfoo: string;
   rows: ReferenceRow[];
 };
@@ -90,7 +91,14 @@ describe(`assertion parity with promptfoo ${reference.promptfoo}`, () => {
 
   for (const row of reference.rows.filter((r) => r.kind === 'case')) {
     it(`case: ${row.id}`, async () => {
-      const verdict = await evaluateCase(row.test!, callResult({ text: String(row.output) }), { context: testGrader(), trusted: false });
+      const test = { ...row.test! };
+      // The reference names scoring functions relative to test/fixtures; the loader makes such paths absolute.
+      if (test.assertScoringFunction) test.assertScoringFunction = `file://${join(FIXTURES, test.assertScoringFunction)}`;
+      const verdict = await evaluateCase(test, callResult({ text: String(row.output) }), { context: testGrader(), trusted: true });
+      if (row.assay) {
+        assert.ok(verdict.error, `${row.id}: Assay must report an error (${row.assay.why}); it gave ${verdict.reason}`);
+        return;
+      }
       assert.equal(verdict.error, undefined, verdict.error);
       assert.equal(verdict.pass, row.expected.pass, `${row.id}: pass (${verdict.reason})`);
       checkScore(verdict.score, row.expected.score!, row.id);

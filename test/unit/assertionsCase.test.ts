@@ -2,6 +2,10 @@ import * as assert from 'node:assert/strict';
 import { parseAssertionShorthand } from '../../src/core/assertions/assertionShorthand';
 import type { AssertionSpec } from '../../src/core/assertions/assertionTypes';
 import { evaluateCase } from '../../src/core/assertions/evaluateCase';
+import { join } from 'node:path';
+import { applyDefaults } from '../../src/core/testBank/normalizeCase';
+import { casesFromInline } from '../../src/core/testBank/yamlBank';
+import { TEST_FILES } from '../support/testFiles';
 import { callResult, testGrader } from './assertionsSupport';
 
 const EQUALS_HELLO: AssertionSpec = { type: 'equals', value: 'Hello world' };
@@ -91,6 +95,33 @@ describe('evaluateCase: weights, thresholds, weight 0', () => {
     assert.ok(Math.abs((two.graderCost ?? -1) - 0.0002) < 1e-12, 'two grader calls at $0.0001');
     const down = await evaluateCase({ vars: {}, assert: [{ type: 'llm-rubric', value: 'GRADER_DOWN' }] }, callResult({ text: 'x' }), { context: grader, trusted: true });
     assert.strictEqual(down.graderCost, null);
+  });
+});
+
+// Scores of scoring functions are checked against promptfoo in assertionParity.test.ts; here: loading and trust.
+describe('assertScoringFunction', () => {
+  const fixtures = join(__dirname, '..', 'fixtures');
+  const load = (tests: unknown) => casesFromInline(tests, { file: join(fixtures, 'bank.prompt'), files: TEST_FILES });
+
+  it('resolves the file against the bank, keeps the export name, and is inherited from defaults', () => {
+    const bank = load([{ vars: {}, assertScoringFunction: 'file://scoring/scoring.cjs:strict', assert: [] }]);
+    assert.deepStrictEqual(bank.diagnostics, []);
+    assert.strictEqual(bank.cases[0].assertScoringFunction, `file://${join(fixtures, 'scoring/scoring.cjs')}:strict`);
+    const inherited = applyDefaults({ ...bank.cases[0], assertScoringFunction: undefined }, { assertScoringFunction: 'file:///x/d.js' });
+    assert.strictEqual(inherited.assertScoringFunction, 'file:///x/d.js');
+  });
+
+  it('rejects what it cannot run before any call: not a file reference, or Python', () => {
+    const bank = load([{ vars: {}, assertScoringFunction: 'score.js' }, { vars: {}, assertScoringFunction: 'file://score.py:grade' }]);
+    assert.deepStrictEqual(bank.diagnostics.map((d) => [d.severity, d.code]), [['error', 'invalid-case'], ['error', 'unsupported']]);
+    assert.match(bank.diagnostics[1].message, /Python is not supported/);
+  });
+
+  it('never runs in an untrusted workspace: the case is an error', async () => {
+    const ref = `file://${join(fixtures, 'scoring/scoring.cjs')}`;
+    const verdict = await evaluateCase({ vars: {}, assertScoringFunction: ref, assert: [{ type: 'contains', value: 'a' }] }, callResult({ text: 'a' }), { context: testGrader(), trusted: false });
+    assert.strictEqual(verdict.pass, false);
+    assert.match(verdict.error ?? '', /trusted workspace/);
   });
 });
 

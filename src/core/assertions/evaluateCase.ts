@@ -5,6 +5,7 @@ import nunjucks from 'nunjucks';
 import { runTransform } from '../run/userTransform';
 import type { CallResult, ChatRequest } from '../types';
 import { checkAssertion, resolveAssertionType } from './assertionRegistry';
+import { applyScoringFunction } from './scoringFunction';
 import type {
   AssertionInput,
   AssertionLimits,
@@ -35,6 +36,8 @@ export interface EvaluableCase extends AssertionTestContext {
   assert: AssertionSpec[];
   /** Pass when the weighted score is ≥ this, instead of requiring every assertion to pass. */
   threshold?: number;
+  /** promptfoo's `assertScoringFunction` (`file:///abs.js[:name]`): user code that decides the verdict from the named scores. */
+  assertScoringFunction?: string;
 }
 
 const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
@@ -133,7 +136,8 @@ export async function evaluateCase(testCase: EvaluableCase, result: CallResult, 
     baseDir: options.baseDir,
     ...(options.limits ? { limits: options.limits } : {}),
   };
-  return evaluateAll(testCase.assert, testCase.threshold, input);
+  const verdict = await evaluateAll(testCase.assert, testCase.threshold, input);
+  return testCase.assertScoringFunction ? applyScoringFunction(verdict, testCase.assertScoringFunction, testCase.threshold, input) : verdict;
 }
 
 /** Runs assertions on one output and combines them (a case, or the members of an `assert-set`). */

@@ -51,7 +51,7 @@ function compileError(code: string): string | undefined {
  * loaded afresh (its mtime is in the URL; TypeScript is compiled with sucrase on each run, with the `.ts` files it
  * imports by relative path, as for TypeScript providers).
  */
-async function fileTask(ref: string, baseDir: string | undefined, output: unknown, context: unknown): Promise<SandboxTask | { error: string }> {
+export async function scriptFileTask(ref: string, baseDir: string | undefined, output: unknown, context: unknown): Promise<SandboxTask | { error: string }> {
   let path = ref.slice('file://'.length);
   let exportName: string | undefined;
   const m = /^(.*\.(?:m?js|cjs|[cm]?ts|tsx)):([A-Za-z_$][\w$]*)$/.exec(path);
@@ -105,7 +105,7 @@ async function run(spec: AssertionSpec, input: AssertionInput): Promise<RawAsser
   const context = { vars: input.vars, test: input.test, config: spec.config ?? {}, prompt: promptText(input) };
   const output = outputForCode(input);
   let task: SandboxTask | { error: string };
-  if (code.startsWith('file://')) task = await fileTask(code, input.baseDir, output, context);
+  if (code.startsWith('file://')) task = await scriptFileTask(code, input.baseDir, output, context);
   else {
     const error = compileError(code);
     task = error ? { error } : { kind: 'javascript', code, output, context };

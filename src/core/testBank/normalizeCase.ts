@@ -26,11 +26,11 @@ export interface CaseLocation {
   files: FileAccess;
 }
 
-const CASE_KEYS = new Set(['description', 'vars', 'assert', 'threshold', 'repeat', 'options', 'metadata', 'prompts', 'providers']);
+const CASE_KEYS = new Set(['description', 'vars', 'assert', 'threshold', 'repeat', 'options', 'metadata', 'prompts', 'providers', 'assertScoringFunction']);
 /** promptfoo test keys Assay reads elsewhere: accepted with an info note. */
 const IGNORED_CASE_KEYS = new Set(['provider']);
 /** promptfoo test keys that change what runs or how it is judged: running without them would be another test. */
-const UNSUPPORTED_CASE_KEYS = new Set(['providerOutput', 'assertScoringFunction']);
+const UNSUPPORTED_CASE_KEYS = new Set(['providerOutput']);
 /** Var files that are not text: promptfoo sends them as images, audio or extracted PDF text. */
 const BINARY_VAR_FILE = /\.(png|jpe?g|gif|webp|bmp|tiff?|svg|pdf|mp3|wav|ogg|flac|m4a|mp4|webm|mov)$/i;
 /** `assert` holds an assert-set's members; `alpha`, `beta`, `gamma` are meteor's parameters. */
@@ -307,8 +307,26 @@ export function normalizeCase(raw: unknown, loc: CaseLocation, diags: BankDiagno
   if (prompts) testCase.prompts = prompts;
   const providers = optionalNames(raw, 'providers', loc, diags);
   if (providers) testCase.providers = providers;
+  const scoring = scoringFunctionRef(raw.assertScoringFunction, loc, diags);
+  if (scoring) testCase.assertScoringFunction = scoring;
   if (loc.range) testCase.range = loc.range;
   return testCase;
+}
+
+/** `assertScoringFunction: file://path.js[:name]` (or a TypeScript file) with the path made absolute. */
+function scoringFunctionRef(raw: unknown, loc: CaseLocation, diags: BankDiagnostic[]): string | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const at = loc.keyRanges?.assertScoringFunction ?? loc.range;
+  const m = typeof raw === 'string' ? /^file:\/\/(.+?\.(?:[cm]?js|[cm]?ts|tsx|py))(?::([A-Za-z_$][\w$]*))?$/.exec(raw) : null;
+  if (!m) {
+    diags.push(diagnostic(loc.file, 'error', 'invalid-case', 'assertScoringFunction must be file://path.js (or .ts), optionally :functionName', at));
+    return undefined;
+  }
+  if (m[1].endsWith('.py')) {
+    diags.push(diagnostic(loc.file, 'error', 'unsupported', 'assertScoringFunction in Python is not supported by Assay: write it in JavaScript or TypeScript', at));
+    return undefined;
+  }
+  return `file://${isAbsolute(m[1]) ? m[1] : resolve(loc.baseDir, m[1])}${m[2] ? `:${m[2]}` : ''}`;
 }
 
 /** Validates bank-level defaults (promptfoo's `defaultTest`): the same keys as a case, minus `description`. */
@@ -325,6 +343,7 @@ export function normalizeDefaults(raw: unknown, loc: CaseLocation, diags: BankDi
   if (c.metadata) defaults.metadata = c.metadata;
   if (c.prompts) defaults.prompts = c.prompts;
   if (c.providers) defaults.providers = c.providers;
+  if (c.assertScoringFunction) defaults.assertScoringFunction = c.assertScoringFunction;
   return defaults;
 }
 
@@ -371,6 +390,8 @@ export function applyDefaults(testCase: TestCase, defaults: TestDefaults): TestC
   if (threshold !== undefined) merged.threshold = threshold;
   const repeat = testCase.repeat ?? defaults.repeat;
   if (repeat !== undefined) merged.repeat = repeat;
+  const scoring = testCase.assertScoringFunction ?? defaults.assertScoringFunction;
+  if (scoring) merged.assertScoringFunction = scoring;
   if (defaults.options || testCase.options) merged.options = { ...defaults.options, ...testCase.options };
   if (defaults.metadata || testCase.metadata) merged.metadata = { ...defaults.metadata, ...testCase.metadata };
   return merged;
