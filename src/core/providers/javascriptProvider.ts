@@ -5,7 +5,7 @@
 // `callApi`, or a provider function `(prompt, context) => response`. TypeScript is compiled with sucrase
 // (the file and the relative `.ts` files it imports). Workspace code: trusted workspaces and the CLI only.
 import { Worker } from 'node:worker_threads';
-import { compileTypeScript, isTypeScriptFile } from '../sandbox/compileTypeScript';
+import { compileTypeScript, isTypeScriptFile, TS_REQUIRE_HOOKS_SOURCE } from '../sandbox/compileTypeScript';
 import type { CallError, ChatRequest } from '../types';
 import { applyProviderResponse, customRedactor, formatWait, MAX_OUTPUT_BYTES, noEmbeddings, prepareScriptCall, singleModel, tail } from './customProviderSupport';
 import type { ChatCallOptions, DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, Provider, ProviderConfig, ProviderOutcome } from './providerTypes';
@@ -14,27 +14,10 @@ import { blankResult, redactResult, since, type ProviderEnv } from './sdkProvide
 /** Runs inside the worker: loads the module (compiled TypeScript from `sources`), calls it, posts the answer. */
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Module = require('node:module');
 const { pathToFileURL } = require('node:url');
 const { sources, file, functionName, prompt, context, options, providerOptions } = workerData;
-for (const ext of ['.ts', '.cts', '.mts', '.tsx']) {
-  Module._extensions[ext] = (module, filename) => {
-    if (!(filename in sources)) throw new Error('cannot load ' + filename + ': only TypeScript files the provider imports with a relative path are compiled');
-    module._compile(sources[filename], filename);
-  };
-}
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (request, parent, ...rest) {
-  try {
-    return resolveFilename.call(this, request, parent, ...rest);
-  } catch (e) {
-    if (parent && parent.filename && /^\\.\\.?\\//.test(request)) {
-      const base = require('node:path').resolve(require('node:path').dirname(parent.filename), request);
-      for (const c of [base.replace(/\\.[cm]?js$/, '.ts'), base + '.ts', base + '/index.ts']) if (c in sources) return c;
-    }
-    throw e;
-  }
-};
+const tsSources = sources;
+${TS_REQUIRE_HOOKS_SOURCE}
 async function load() {
   if (file in sources) return require(file);
   if (file.endsWith('.mjs')) return import(pathToFileURL(file).href);

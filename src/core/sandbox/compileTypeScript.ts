@@ -32,3 +32,34 @@ export async function compileTypeScript(file: string): Promise<Record<string, st
   }
   return sources;
 }
+
+/**
+ * Worker-thread source (CommonJS) that makes `require` load TypeScript from the compiled sources in the
+ * worker's `tsSources` variable (absolute path → code, set before loading), resolving a relative import of
+ * `./x` or `./x.js` to `x.ts` or `x/index.ts` among them. Shared by the workers of `file://` providers and
+ * of `javascript` assertions; the including source declares `let tsSources`.
+ */
+export const TS_REQUIRE_HOOKS_SOURCE = String.raw`
+for (const ext of ['.ts', '.cts', '.mts', '.tsx']) {
+  require('node:module')._extensions[ext] = (module, filename) => {
+    if (!(filename in tsSources)) throw new Error('cannot load ' + filename + ': only TypeScript files imported with a relative path are compiled');
+    module._compile(tsSources[filename], filename);
+  };
+}
+{
+  const Module = require('node:module');
+  const nodePath = require('node:path');
+  const resolveFilename = Module._resolveFilename;
+  Module._resolveFilename = function (request, parent, ...rest) {
+    try {
+      return resolveFilename.call(this, request, parent, ...rest);
+    } catch (e) {
+      if (parent && parent.filename && /^\.\.?\//.test(request)) {
+        const base = nodePath.resolve(nodePath.dirname(parent.filename), request);
+        for (const c of [base.replace(/\.[cm]?js$/, '.ts'), base + '.ts', base + '/index.ts']) if (c in tsSources) return c;
+      }
+      throw e;
+    }
+  };
+}
+`;

@@ -3,6 +3,8 @@
 // `import()` in Node 20) and in the extension host, with no extra file to ship. It runs one task at a
 // time; the pool (sandboxPool.ts) bounds its time and memory and terminates it when a limit is hit.
 
+import { TS_REQUIRE_HOOKS_SOURCE } from './compileTypeScript';
+
 /** Plain CommonJS JavaScript run by each sandbox worker. */
 export const SANDBOX_WORKER_SOURCE = String.raw`'use strict';
 const { parentPort } = require('node:worker_threads');
@@ -54,28 +56,8 @@ async function runInline(task) {
 
 // TypeScript files arrive compiled to CommonJS (task.sources, by absolute path) and load through require;
 // their relative imports of other .ts files resolve to those sources.
-const Module = require('node:module');
-const nodePath = require('node:path');
 let tsSources = {};
-for (const ext of ['.ts', '.cts', '.mts', '.tsx']) {
-  Module._extensions[ext] = (module, filename) => {
-    if (!(filename in tsSources)) throw new Error('cannot load ' + filename + ': only TypeScript files imported with a relative path are compiled');
-    module._compile(tsSources[filename], filename);
-  };
-}
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (request, parent, ...rest) {
-  try {
-    return resolveFilename.call(this, request, parent, ...rest);
-  } catch (e) {
-    if (parent && parent.filename && /^\.\.?\//.test(request)) {
-      const base = nodePath.resolve(nodePath.dirname(parent.filename), request);
-      for (const c of [base.replace(/\.[cm]?js$/, '.ts'), base + '.ts', base + '/index.ts']) if (c in tsSources) return c;
-    }
-    throw e;
-  }
-};
-
+${TS_REQUIRE_HOOKS_SOURCE}
 function loadCompiled(task) {
   tsSources = task.sources;
   // A changed file arrives compiled afresh: forget the previous load.
