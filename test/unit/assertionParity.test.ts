@@ -23,7 +23,7 @@ interface ReferenceRow {
   test?: EvaluableCase;
   /** promptfoo's provider output: text, a list of OpenAI tool calls, or a legacy function call. */
   output: unknown;
-  extra?: { response?: { logProbs?: number[]; finishReason?: string }; tools?: unknown[]; functions?: unknown[] };
+  extra?: { response?: { logProbs?: number[]; finishReason?: string; cost?: number }; tools?: unknown[]; functions?: unknown[] };
   expected: Expected;
   /** Assay deliberately differs here (docs/assertions.md says why): it reports an error. */
   assay?: { error: true; why: string };
@@ -46,6 +46,8 @@ function resultFor(row: ReferenceRow): CallResult {
     text: typeof out === 'string' ? out : '',
     toolCalls: Array.isArray(out) ? (out as ToolCall[]) : [],
     finishReason: row.extra?.response?.finishReason ?? null,
+    // promptfoo's response has no cost unless the provider reports one.
+    cost: row.extra?.response?.cost ?? null,
     response: Object.keys(choice).length > 0 ? { choices: [choice] } : null,
   });
 }

@@ -192,7 +192,7 @@ export const DETERMINISTIC_ASSERTIONS: AssertionDefinition[] = [
     docs: 'Passes when the output begins with `value` exactly; leading whitespace in the output counts. Score 1 or 0.',
     example: "assert:\n  - type: starts-with\n    value: 'Yes'",
     modelGraded: false,
-    check: needsText,
+    check: (spec) => (typeof spec.value === 'string' && spec.value !== '' ? undefined : '"starts-with" needs a non-empty string value'),
     evaluate(spec, { output }) {
       const v = String(spec.value);
       return output.startsWith(v) ? verdict(true, `Output starts with ${q(v)}`) : verdict(false, `Output does not start with ${q(v)}`);
@@ -281,7 +281,7 @@ export const DETERMINISTIC_ASSERTIONS: AssertionDefinition[] = [
       'Passes when the distance is ≤ `threshold` (default 5). Score 1 or 0.',
     example: 'assert:\n  - type: levenshtein\n    value: hello world\n    threshold: 2',
     modelGraded: false,
-    check: (spec) => needsText(spec) ?? optionalThreshold(spec),
+    check: (spec) => (typeof spec.value === 'string' ? optionalThreshold(spec) : '"levenshtein" needs a string value'),
     evaluate(spec, { output }) {
       const threshold = spec.threshold ?? 5;
       const d = levenshteinDistance(output, String(spec.value));
