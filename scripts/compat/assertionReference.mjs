@@ -242,6 +242,7 @@ const CASE_ROWS = [
   ['scoring function below threshold', { threshold: 0.9, assertScoringFunction: 'scoring/scoring.cjs', assert: [{ type: 'contains', value: 'a', metric: 'accuracy' }, { type: 'icontains', value: 'B', metric: 'style', weight: 0 }] }, 'a c'],
   ['scoring function named export', { assertScoringFunction: 'scoring/scoring.cjs:strict', assert: [{ type: 'rouge-n', value: 'a b c d', metric: 'r' }, { type: 'contains', value: 'a', metric: 'c' }] }, 'a b'],
   ['scoring function bad return', { assertScoringFunction: 'scoring/scoring.cjs:broken', assert: [{ type: 'contains', value: 'a' }] }, 'a', 'promptfoo fails the case with "Scoring function error"; Assay reports an evaluation error'],
+  ['metric names rendered with vars', { vars: { topic: 'billing' }, assert: [{ type: 'contains', value: 'a', metric: '{{ topic }}_acc' }, { type: 'contains', value: 'zz', metric: '{{ topic }}_acc' }] }, 'a'],
   ['metrics', { assert: [{ type: 'contains', value: 'a', metric: 'm' }, { type: 'contains', value: 'zz', metric: 'm', weight: 3 }, { type: 'bleu', value: 'a b c', metric: 'n' }] }, 'a b c'],
 ];
 

@@ -105,7 +105,8 @@ export async function evaluateAssertion(spec: AssertionSpec, index: number, inpu
     weight,
     modelGraded: resolved?.definition.modelGraded ?? false,
   };
-  if (spec.metric !== undefined) result.metric = spec.metric;
+  // promptfoo renders metric names with the case's vars (`metric: '{{ topic }}_accuracy'`).
+  if (spec.metric !== undefined) result.metric = String(renderValue(spec.metric, input.vars));
   if (raw.error) result.error = raw.error;
   if (raw.grader) result.grader = raw.grader;
   return result;
