@@ -178,6 +178,12 @@ describe('test bank: CSV', () => {
     assert.deepStrictEqual(b.cases[0].assert, [{ type: 'equals', value: 'contians:y', range: b.cases[0].range }], 'an unknown prefix is an equals value');
   });
 
+  it('refuses a value computed by a script (promptfoo would run it) instead of using its source text', () => {
+    const b = parseCsvBank('q,__expected\nx,contains:file://expected.js\n', '/w/t.csv', TEST_FILES);
+    assert.deepStrictEqual(where(b.diagnostics), ['unsupported@1']);
+    assert.match(b.diagnostics[0].message, /a value computed by a script/);
+  });
+
   it("applies promptfoo's __config:__expected<N>:threshold to the Nth assertion of the row", () => {
     const csv = 'q,__expected1,__expected2,__config:__expected2:threshold,__config:__expected:threshold\n' + 'x,contains:a,rouge-n:a b,0.4,3\n' + 'y,,levenshtein:b,0.5,\n';
     const b = parseCsvBank(csv, '/w/t.csv', TEST_FILES);

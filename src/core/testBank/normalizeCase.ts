@@ -82,9 +82,15 @@ const isFileRef = (v: unknown): v is string => typeof v === 'string' && v.starts
 function resolveAssertValue(spec: AssertionSpec, loc: CaseLocation, range: Range | undefined, diags: BankDiagnostic[]): void {
   const base = spec.type.replace(/^not-/, '');
   if (!isFileRef(spec.value)) return;
-  if (base === 'javascript') {
+  // The value of a code assertion is the script itself: only its path is resolved.
+  if (base === 'javascript' || base === 'python') {
     const rel = spec.value.slice('file://'.length);
     spec.value = `file://${isAbsolute(rel) ? rel : resolve(loc.baseDir, rel)}`;
+    return;
+  }
+  if (/\.(m?js|cjs|[cm]?ts|tsx|py|rb)(:[\w$]+)?$/i.test(spec.value)) {
+    // promptfoo runs the script and uses what it returns as the value; Assay does not (yet): never its source text.
+    diags.push(diagnostic(loc.file, 'error', 'unsupported', `${spec.type}: a value computed by a script (${spec.value}) is not supported by Assay; write the value, or load it from a text, JSON or YAML file`, range));
     return;
   }
   const loaded = loadFileValue(spec.value, loc.baseDir, loc.files);
