@@ -113,7 +113,8 @@ const ROWS: Row[] = [
   { why: 'not-is-json on prose', spec: { type: 'not-is-json' }, output: 'hello', pass: true },
   // contains-json
   { why: 'JSON inside prose', spec: { type: 'contains-json' }, output: 'Sure: {"route": "bug"} done', pass: true },
-  { why: 'JSON list in a json fence', spec: { type: 'contains-json' }, output: 'Here:\n```json\n[1, 2]\n```', pass: true },
+  { why: 'a list is never found, even in a json fence (promptfoo looks for objects only)', spec: { type: 'contains-json' }, output: 'Here:\n```json\n[1, 2]\n```', pass: false },
+  { why: 'lenient like promptfoo: unquoted keys and a // comment', spec: { type: 'contains-json', value: SCHEMA }, output: 'Result: {route: other, // chosen\n}', pass: true },
   { why: 'a bracketed citation is not JSON', spec: { type: 'contains-json' }, output: 'as shown in [1]', pass: false },
   { why: 'the second object matches the schema', spec: { type: 'contains-json', value: SCHEMA }, output: '{"x": 1} and {"route": "other"}', pass: true },
   { why: 'no object matches the schema', spec: { type: 'contains-json', value: SCHEMA }, output: '{"x": 1}', pass: false },

@@ -2,7 +2,8 @@
 import { parseYamlLimited } from '../files/yamlLimits';
 import { isDeepStrictEqual } from 'node:util';
 import { DEFAULT_ASSERTION_LIMITS, type AssertionDefinition, type AssertionSpec, type RawAssertionResult } from './assertionTypes';
-import { extractJsonValues, schemaErrors } from './jsonSchema';
+import { schemaErrors } from './jsonSchema';
+import { promptfooJsonObjects } from './promptfooJson';
 import { testRegex, type RegexOutcome } from './safeRegex';
 import { bleu, gleu, levenshteinDistance, rougeN } from './textMetrics';
 import { clip, isRecord, listValue, numberValue, splitCommaList } from './valueUtils';
@@ -252,13 +253,16 @@ export const DETERMINISTIC_ASSERTIONS: AssertionDefinition[] = [
     type: 'contains-json',
     description: 'The output contains valid JSON somewhere, optionally conforming to a JSON Schema.',
     docs:
-      'Looks for JSON inside the output: the contents of ```json code fences, and every balanced `{…}` object. Passes when at least one ' +
-      'candidate parses (and, when `value` is a JSON Schema, validates against it). A bare `[…]` outside a fence is not considered. Score 1 or 0.',
+      'Looks for JSON objects inside the output exactly as promptfoo does: from each `{` to the brace that balances it (or to the end, closed), read leniently ' +
+      '(YAML flow syntax, so `{name: "x"}` and single quotes count; `//` comments ignored); an object found is taken whole and the search goes on after it. ' +
+      'Lists are never found, even in a ```json fence. Passes when an object is found (and, when `value` is a JSON Schema, one validates against it). ' +
+      'An output that would take promptfoo\'s search more than 2,000,000 parsed characters (many unbalanced braces) is an evaluation error. Score 1 or 0.',
     example: 'assert:\n  - type: contains-json\n    value:\n      type: object\n      required: [latitude, longitude]',
     modelGraded: false,
     check: checkSchema,
     async evaluate(spec, { output }) {
-      const values = extractJsonValues(output);
+      const values = promptfooJsonObjects(output);
+      if ('error' in values) return failure(values.error);
       if (values.length === 0) return verdict(false, 'Output contains no JSON');
       const schema = schemaOf(spec);
       if (!schema) return verdict(true, `Output contains JSON (${values.length} value${values.length === 1 ? '' : 's'})`);
