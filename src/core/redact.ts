@@ -18,13 +18,20 @@ const SECRET_KEYS = new Set([
   'set-cookie',
 ]);
 
-/** Strings that look like API keys: OpenAI (`sk-…`, `sk-proj-…`), Anthropic (`sk-ant-…`), bearer tokens. */
-const BUILTIN_PATTERNS: RegExp[] = [
-  /\bsk-ant-[A-Za-z0-9_-]{8,}/g,
-  /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}/g,
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
-  /\b(?:gsk|xai|pplx|hf|ghp|gho|github_pat|AIza)[_-]?[A-Za-z0-9_-]{20,}/g,
-];
+/**
+ * Strings that look like API keys: OpenAI (`sk-…`, `sk-proj-…`), Anthropic (`sk-ant-…`), bearer and basic
+ * credentials (the scheme in any case), and other vendors' prefixed tokens. One alternation, so a string
+ * is scanned once (redaction runs on every string of every result).
+ */
+const BUILTIN_PATTERN = new RegExp(
+  [
+    /\bsk-ant-[A-Za-z0-9_-]{8,}/.source,
+    /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}/.source,
+    /\b([Bb][Ee][Aa][Rr][Ee][Rr]|[Bb][Aa][Ss][Ii][Cc])\s+[A-Za-z0-9._~+/=-]{8,}/.source,
+    /\b(?:gsk|xai|pplx|hf|ghp|gho|github_pat|AIza)[_-]?[A-Za-z0-9_-]{20,}/.source,
+  ].join('|'),
+  'g',
+);
 
 /** `user:password@` (or `token@`) in a URL: the credentials go, the scheme and host stay. */
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"<>]+@/gi;
@@ -41,7 +48,7 @@ export interface Redactor {
  * sources) and known secret values (the keys actually in use, so even an unusual key format is caught).
  */
 export function createRedactor(options: { patterns?: string[]; secrets?: string[] } = {}): Redactor {
-  const patterns = [...BUILTIN_PATTERNS];
+  const patterns: RegExp[] = [];
   for (const source of options.patterns ?? []) {
     try {
       patterns.push(new RegExp(source, 'g'));
@@ -50,13 +57,17 @@ export function createRedactor(options: { patterns?: string[]; secrets?: string[
     }
   }
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 6).sort((a, b) => b.length - a.length);
+  const builtin = new RegExp(BUILTIN_PATTERN);
+  const replaceBuiltin = (_m: string, scheme: string | undefined): string => (scheme ? `${scheme} ${REDACTED}` : REDACTED);
 
   const text = (s: string): string => {
     let out = s;
     for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    builtin.lastIndex = 0;
+    out = out.replace(builtin, replaceBuiltin);
     for (const re of patterns) {
       re.lastIndex = 0;
-      out = out.replace(re, (_m, scheme: unknown) => (typeof scheme === 'string' && /^(bearer|basic)$/i.test(scheme) ? `${scheme} ${REDACTED}` : REDACTED));
+      out = out.replace(re, REDACTED);
     }
     if (out.includes('@')) out = out.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
     return out;
