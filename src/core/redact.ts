@@ -76,12 +76,47 @@ export function createRedactor(options: { patterns?: string[]; secrets?: string[
   return { text, value: <T>(v: T) => redactValue(v, text) as T };
 }
 
+/** Nesting deeper than this is copied by `redactGraph`, which needs no stack and keeps cycles. */
+const TREE_DEPTH = 32;
+const TOO_DEEP = new Error('deeper than a plain tree');
+
 /**
- * A deep copy of `root` with `text` applied to every string and secret-named fields replaced. Iterative,
- * so no nesting depth overflows the stack or is left unredacted; an object met twice (a cycle, or shared)
- * maps to the same copy.
+ * A deep copy of `root` with `text` applied to every string and secret-named fields replaced. Results
+ * are small plain trees, copied by a quick recursion (an object referenced twice becomes two equal
+ * copies); one that nests deeper than TREE_DEPTH, or holds a cycle (which nests without end), is copied
+ * by `redactGraph` instead.
  */
 function redactValue(root: unknown, text: (s: string) => string): unknown {
+  try {
+    return redactTree(root, text, 0);
+  } catch (err) {
+    if (err !== TOO_DEEP) throw err;
+    return redactGraph(root, text);
+  }
+}
+
+function redactTree(v: unknown, text: (s: string) => string, depth: number): unknown {
+  if (typeof v === 'string') return text(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (depth > TREE_DEPTH) throw TOO_DEEP;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = redactTree(v[i], text, depth + 1);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    out[k] = SECRET_KEYS.has(k.toLowerCase()) && x !== null && x !== undefined && x !== '' ? REDACTED : redactTree(x, text, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * `redactValue` for any graph: iterative, so no nesting depth overflows the stack or is left unredacted;
+ * an object met twice (a cycle, or shared) maps to the same copy.
+ */
+function redactGraph(root: unknown, text: (s: string) => string): unknown {
   if (typeof root === 'string') return text(root);
   if (root === null || typeof root !== 'object') return root;
   const copies = new Map<object, unknown[] | Record<string, unknown>>();
