@@ -105,6 +105,7 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
   prepare(request: ChatRequest, stream: boolean): PreparedChat | { error: CallError } {
     if (request.messages.length === 0) return { error: { kind: 'bad_request', message: 'The prompt has no messages to send' } };
     const p = request.params;
+    if (p.reasoning_summary !== undefined) return { error: { kind: 'bad_request', message: 'Reasoning summaries (reasoning_summary) come only from the Responses API: add api: responses' } };
     const payload: Record<string, unknown> = { model: request.model.model, messages: request.messages.map(toOpenAiMessage) };
     if (p.temperature !== undefined) payload.temperature = p.temperature;
     if (p.top_p !== undefined) payload.top_p = p.top_p;
