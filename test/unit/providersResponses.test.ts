@@ -150,10 +150,11 @@ describe('providers: the OpenAI Responses API through the openai SDK', () => {
   });
 
   it('refuses before any call what the Responses API has no field for, and what only it has on chat', () => {
-    for (const [params, expected] of [
+    const refusals: [ChatRequest['params'], RegExp][] = [
       [{ stop: ['\n'] }, /Responses API has no stop/],
       [{ seed: 1, frequency_penalty: 0.5 }, /no seed, frequency_penalty: remove them/],
-    ] as const) {
+    ];
+    for (const [params, expected] of refusals) {
       const prepared = responsesOf(registry, 'openai').prepare(ask('x', params), false);
       assert.ok('error' in prepared && expected.test(prepared.error.message), JSON.stringify(prepared));
     }
