@@ -7,7 +7,7 @@ import { readTextFile } from '../files/safeFiles';
 import { parseYamlLimited } from '../files/yamlLimits';
 import { customProviderConfig } from '../providers/customProviderSpec';
 import type { ProviderConfig, ProviderKind } from '../providers/providerTypes';
-import type { ModelParams, ModelRef, Range } from '../types';
+import type { ModelParams, ModelRef, OpenAiApi, Range } from '../types';
 import { diagnostic } from './normalizeCase';
 import { itemNodes, rangeOfNode, type Ctx } from './promptfooConfig';
 import { NOT_PROMPTFOO_IDS, PROMPTFOO_VENDORS, vendorOf, type PromptfooVendor } from './promptfooVendors';
@@ -64,12 +64,16 @@ const PARAM_KEYS = [
 ] as const;
 /** What the OpenAI-compatible vendors' config may hold; anything else would change the request and is refused. */
 const OPENAI_CONFIG_KEYS = [...PARAM_KEYS, 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar', 'stream', 'headers'];
+/** Chat keys promptfoo's Responses provider (openai:responses:) does not send: ignored there, so ignored here. */
+const RESPONSES_IGNORED = new Set(['stop', 'seed', 'frequency_penalty', 'presence_penalty', 'max_tokens', 'max_completion_tokens']);
+/** What an openai:responses: config may hold: the chat keys it sends, plus `reasoning: { effort, summary }` and `max_output_tokens`. */
+const RESPONSES_CONFIG_KEYS = [...OPENAI_CONFIG_KEYS.filter((k) => !RESPONSES_IGNORED.has(k)), 'reasoning', 'max_output_tokens'];
 /** Provider kinds customProviderConfig did not take (golang:, ruby:, ws:…): none of them can run. */
 const CUSTOM_PROVIDER = /^(file|exec|python|golang|ruby|http|https|ws|wss|script|package):|\.(m?js|cjs|ts|py|rb|go)$/i;
 
 /** An id split into vendor, API kind and model, or why it cannot run. */
 export type ParsedProviderId =
-  | { vendor: PromptfooVendor; model: string; use: 'chat' | 'embedding' }
+  | { vendor: PromptfooVendor; model: string; use: 'chat' | 'embedding'; api?: OpenAiApi }
   | { error: string; code: 'unknown-provider' | 'unsupported-provider' | 'invalid-provider' };
 
 function knownIds(): string {
@@ -100,17 +104,32 @@ export function parsePromptfooProviderId(id: string): ParsedProviderId {
   let use: 'chat' | 'embedding' = 'chat';
   if (kind !== undefined) {
     if (typeof kind === 'object') return { code: 'unsupported-provider', error: `${id}: ${kind.refuse}` };
-    use = kind;
+    use = kind === 'responses' ? 'chat' : kind;
     model = next < 0 ? '' : rest.slice(next + 1);
   }
-  if (model === '') model = (kind !== undefined ? vendor.kindDefaultModels?.[use] : undefined) ?? vendor.defaultModel ?? '';
+  if (model === '') model = (kind !== undefined ? vendor.kindDefaultModels?.[kind] : undefined) ?? vendor.defaultModel ?? '';
   if (model === '') return { code: 'invalid-provider', error: `"${id}" names no model: expected e.g. ${vendor.ids[0]}:${vendor.ids[0] === 'azure' ? 'chat:DEPLOYMENT' : 'MODEL'}` };
-  return { vendor, model, use };
+  return kind === 'responses' ? { vendor, model, use, api: 'responses' } : { vendor, model, use };
 }
 
-/** The config keys a vendor's provider sends. */
-function allowedKeys(vendor: PromptfooVendor): Set<string> {
-  return new Set(vendor.configKeys ?? OPENAI_CONFIG_KEYS);
+/** The config keys a vendor's provider sends (through the Responses API when `api` says so). */
+function allowedKeys(vendor: PromptfooVendor, api: OpenAiApi | undefined): Set<string> {
+  return new Set(api === 'responses' ? RESPONSES_CONFIG_KEYS : (vendor.configKeys ?? OPENAI_CONFIG_KEYS));
+}
+
+/** openai:responses: `reasoning: { effort, summary }` and `max_output_tokens` as Assay's parameters, or why not. */
+function responsesParams(c: Record<string, unknown>, params: Record<string, unknown>, id: string): string | undefined {
+  const reasoning = c.reasoning;
+  if (reasoning !== undefined) {
+    if (!isRecord(reasoning) || Object.keys(reasoning).some((k) => k !== 'effort' && k !== 'summary') || Object.values(reasoning).some((v) => typeof v !== 'string')) {
+      return `${id}: config.reasoning must be { effort, summary } with string values`;
+    }
+    if (reasoning.effort !== undefined) params.reasoning_effort = reasoning.effort;
+    if (reasoning.summary !== undefined) params.reasoning_summary = reasoning.summary;
+  }
+  if (c.max_output_tokens !== undefined) params.max_tokens = c.max_output_tokens;
+  params.api = 'responses';
+  return undefined;
 }
 
 /** What reading one provider needs: where it is written, and where problems go. */
@@ -166,7 +185,7 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
     err(src, parsed.code, parsed.error);
     return undefined;
   }
-  const { vendor, model, use } = parsed;
+  const { vendor, model, use, api } = parsed;
   if (use === 'embedding' && src.role === 'target') {
     err(src, 'unsupported-provider', `${id} is an embeddings model: it can grade \`similar\` (options.provider.embedding) but not answer prompts`);
     return undefined;
@@ -176,11 +195,15 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
     return undefined;
   }
   const c = { ...(config ?? {}) } as Record<string, unknown>;
-  const allowed = allowedKeys(vendor);
+  const allowed = allowedKeys(vendor, api);
   const ignored: string[] = [];
   const refused: string[] = [];
   for (const k of Object.keys(c)) {
     if (allowed.has(k)) continue;
+    if (api === 'responses' && RESPONSES_IGNORED.has(k)) {
+      ignored.push(k);
+      continue;
+    }
     if (vendor.promptfooKeys && !vendor.promptfooKeys.includes(k)) ignored.push(k);
     else refused.push(k);
   }
@@ -205,6 +228,11 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
   for (const [from, to] of Object.entries(vendor.renamedKeys ?? {})) if (c[from] !== undefined) params[to] = c[from];
   // promptfoo's LocalAI provider sends `config.temperature || 0.7`: a temperature of 0 is sent as 0.7.
   if (vendor.ids[0] === 'localai' && !c.temperature) params.temperature = 0.7;
+  const responsesProblem = api === 'responses' ? responsesParams(c, params, id) : undefined;
+  if (responsesProblem) {
+    err(src, 'invalid-provider', responsesProblem);
+    return undefined;
+  }
 
   const endpoint: PromptfooEndpoint = {
     vendor: vendor.ids[0]!,

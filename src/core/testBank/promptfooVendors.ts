@@ -11,8 +11,8 @@ export type BaseUrlSource =
   /** An environment variable holding a URL, or (`host`) a host name that becomes `https://HOST/v1`. */
   | { env: string; host?: boolean };
 
-/** What the API-kind segment of an id (`openai:chat:…`, `ollama:completion:…`) means for a vendor. */
-export type ApiKindUse = 'chat' | 'embedding' | { refuse: string };
+/** What the API-kind segment of an id (`openai:chat:…`, `openai:responses:…`, `ollama:completion:…`) means for a vendor. */
+export type ApiKindUse = 'chat' | 'responses' | 'embedding' | { refuse: string };
 
 /** One vendor promptfoo knows. */
 export interface PromptfooVendor {
@@ -40,7 +40,7 @@ export interface PromptfooVendor {
   /** The model when the id names none (`deepseek` alone is `deepseek-chat`). */
   defaultModel?: string;
   /** The model when an id ends at its API kind (`openai:chat` is promptfoo's `gpt-4.1-2025-04-14`). */
-  kindDefaultModels?: Partial<Record<'chat' | 'embedding', string>>;
+  kindDefaultModels?: Partial<Record<'chat' | 'responses' | 'embedding', string>>;
   /** Config keys Assay honours for this vendor. Absent: the OpenAI set. */
   configKeys?: readonly string[];
   /**
@@ -57,14 +57,13 @@ export interface PromptfooVendor {
   note?: string;
 }
 
-const RESPONSES_REFUSAL = 'the Responses API is not supported yet: use the chat API (openai:chat:MODEL)';
 const COMPLETION_REFUSAL = 'the legacy completions API is not supported: use a chat model (…:chat:MODEL)';
 const OPENAI_ONLY: Record<string, ApiKindUse> = {
   chat: 'chat',
   embedding: 'embedding',
   embeddings: 'embedding',
   completion: { refuse: COMPLETION_REFUSAL },
-  responses: { refuse: RESPONSES_REFUSAL },
+  responses: 'responses',
   assistant: { refuse: 'Assistants are not supported' },
   moderation: { refuse: 'moderation models are not supported' },
   realtime: { refuse: 'the Realtime API is not supported' },
@@ -92,7 +91,7 @@ export const PROMPTFOO_VENDORS: readonly PromptfooVendor[] = [
     honoursApiKeyEnvar: true,
     keyRequired: true,
     apiKinds: OPENAI_ONLY,
-    kindDefaultModels: { chat: 'gpt-4.1-2025-04-14', embedding: 'text-embedding-3-large' },
+    kindDefaultModels: { chat: 'gpt-4.1-2025-04-14', responses: 'gpt-4.1-2025-04-14', embedding: 'text-embedding-3-large' },
   },
   {
     ids: ['anthropic'],
