@@ -65,6 +65,17 @@ describe('promptfoo provider ids', () => {
     ['gpt-4o', /is not a provider id/],
     ['openai:', /names no model/],
   ];
+  it('runs an id without an API kind through the API promptfoo would use: Responses for its Responses-only models', () => {
+    const api = (id: string): string | undefined => {
+      const p = parsePromptfooProviderId(id);
+      return 'error' in p ? p.error : (p.api ?? 'chat');
+    };
+    assert.deepStrictEqual(
+      ['openai:gpt-5.5', 'openai:gpt-5.5-pro', 'openai:gpt-5.6-sol', 'openai:chat:gpt-5.5-pro', 'openai:responses:gpt-5.5', 'groq:gpt-5.5-pro'].map(api),
+      ['chat', 'responses', 'responses', 'chat', 'responses', 'chat'],
+    );
+  });
+
   for (const [id, expected] of ids) {
     it(id, () => {
       const p = parsePromptfooProviderId(id);

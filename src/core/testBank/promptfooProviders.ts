@@ -109,7 +109,8 @@ export function parsePromptfooProviderId(id: string): ParsedProviderId {
   }
   if (model === '') model = (kind !== undefined ? vendor.kindDefaultModels?.[kind] : undefined) ?? vendor.defaultModel ?? '';
   if (model === '') return { code: 'invalid-provider', error: `"${id}" names no model: expected e.g. ${vendor.ids[0]}:${vendor.ids[0] === 'azure' ? 'chat:DEPLOYMENT' : 'MODEL'}` };
-  return kind === 'responses' ? { vendor, model, use, api: 'responses' } : { vendor, model, use };
+  const responses = kind === 'responses' || (kind === undefined && vendor.bareResponsesModels?.includes(model));
+  return responses ? { vendor, model, use, api: 'responses' } : { vendor, model, use };
 }
 
 /** The config keys a vendor's provider sends (through the Responses API when `api` says so). */
