@@ -43,7 +43,7 @@ export interface ChatMessage {
   name?: string;
 }
 
-/** `provider:model`, e.g. `openai:gpt-4o-mini`, `anthropic:claude-3-5-haiku-latest`, `ollama:llama3.1`. */
+/** `provider:model`, e.g. `openai:gpt-5.5`, `anthropic:claude-haiku-4-5`, `ollama:llama3.1`. */
 export interface ModelRef {
   provider: string;
   model: string;

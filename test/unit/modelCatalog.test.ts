@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { checkModelUse } from '../../src/core/models/modelChecks';
+import { acceptsSamplingDefault, checkModelUse } from '../../src/core/models/modelChecks';
 import { catalogProblems, findModel, MODEL_CATALOG, type ModelCatalog } from '../../src/core/models/modelCatalog';
 import { parsePromptFile } from '../../src/core/promptFile/parsePromptFile';
 import { validatePromptFile } from '../../src/core/promptFile/validatePromptFile';
@@ -83,6 +83,18 @@ describe('model checks (from the catalog data)', () => {
       expected.forEach((e, i) => assert.ok(found[i]!.startsWith(e), `${found[i]}\n  should start with\n${e}`));
     });
   }
+
+  it("lets Assay add its own temperature default (graders') only where the catalog says the model takes it", () => {
+    const ok = (text: string, params: ModelParams = {}): boolean => {
+      const [provider, model] = text.split(':') as [string, string];
+      return acceptsSamplingDefault({ provider, model }, params, FIXTURE);
+    };
+    assert.deepEqual(
+      [ok('openai:thinker'), ok('openai:thinker', { reasoning_effort: 'low' }), ok('openai:deep'), ok('openai:plain'), ok('openai:unlisted'), ok('azure:deep')],
+      [true, false, false, true, true, true],
+    );
+    assert.equal(acceptsSamplingDefault({ provider: 'openai', model: 'gpt-5.5' }, {}), false, 'gpt-5.5: effort-none sampling, default effort not known');
+  });
 
   it('cites the source and the day it was read', () => {
     const [f] = checkModelUse({ provider: 'anthropic', model: 'old' }, {}, '2027-01-01', FIXTURE);

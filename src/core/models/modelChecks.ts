@@ -67,6 +67,19 @@ export function checkModelUse(ref: ModelRef, params: ModelParams, today: string,
   return [...lifecycle(ref, model, today, catalog), ...parameters(ref, model, params, catalog)];
 }
 
+/**
+ * Whether Assay may add a sampling default of its own (graders' `temperature: 0`) to a call of `ref` with
+ * `params`: not when the catalog says the model rejects it, or takes it only with reasoning effort `none`
+ * and the effort used is another or unknown. Models the catalog does not describe take it.
+ */
+export function acceptsSamplingDefault(ref: ModelRef, params: ModelParams, catalog: ModelCatalog = MODEL_CATALOG): boolean {
+  if (!CATALOG_PROVIDERS.has(ref.provider.toLowerCase())) return true;
+  const c = findModel(ref.provider, ref.model, catalog)?.capabilities;
+  if (c?.sampling === 'never') return false;
+  if (c?.sampling === 'effort-none') return (params.reasoning_effort ?? c.defaultEffort) === 'none';
+  return true;
+}
+
 /** Today as YYYY-MM-DD (UTC). */
 export function isoDay(date: Date = new Date()): string {
   return date.toISOString().slice(0, 10);

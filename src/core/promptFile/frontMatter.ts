@@ -55,8 +55,8 @@ export function parseModelRef(text: string): ModelRef | { error: string } {
   const t = text.trim();
   const m = MODEL_REF.exec(t);
   if (m) return { provider: m[1]!, model: m[2]! };
-  if (t === '') return { error: 'Empty model reference: write provider:model, e.g. openai:gpt-4o-mini.' };
-  if (/\s/.test(t)) return { error: `Model reference '${t}' must not contain spaces: write provider:model, e.g. openai:gpt-4o-mini.` };
+  if (t === '') return { error: 'Empty model reference: write provider:model, e.g. openai:gpt-5.5.' };
+  if (/\s/.test(t)) return { error: `Model reference '${t}' must not contain spaces: write provider:model, e.g. openai:gpt-5.5.` };
   if (!t.includes(':')) return { error: `Model reference '${t}' needs a provider: write provider:model, e.g. openai:${t}.` };
   return { error: `Malformed model reference '${t}': write provider:model, where provider is a name like openai, anthropic or a configured endpoint.` };
 }

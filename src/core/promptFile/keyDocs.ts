@@ -25,14 +25,14 @@ export const PROMPT_KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
   model: {
     summary: 'The model that runs the prompt, as provider:model.',
     markdown:
-      'One `provider:model` reference: `openai:gpt-4o-mini`, `anthropic:claude-3-5-haiku-latest`, `echo:echo` (answers with the prompt, no API call), or `ENDPOINT:model` for an endpoint in the `assay.endpoints` setting (Ollama, vLLM, LM Studio, Azure OpenAI…). Use `models` for several.',
-    snippet: ' ${1:openai:gpt-4o-mini}',
+      'One `provider:model` reference: `openai:gpt-5.5`, `anthropic:claude-haiku-4-5`, `echo:echo` (answers with the prompt, no API call), or `ENDPOINT:model` for an endpoint in the `assay.endpoints` setting (Ollama, vLLM, LM Studio, Azure OpenAI…). Use `models` for several.',
+    snippet: ' ${1:openai:gpt-5.5}',
   },
   models: {
     summary: 'Models the prompt runs on, each as provider:model.',
     markdown:
-      'A list of `provider:model` references; every test case runs on each model, side by side.\n\n```yaml\nmodels: [openai:gpt-4o-mini, anthropic:claude-3-5-haiku-latest]\n```\nSetting both `model` and `models` runs all of them and warns.',
-    snippet: ' [${1:openai:gpt-4o-mini}]',
+      'A list of `provider:model` references; every test case runs on each model, side by side.\n\n```yaml\nmodels: [openai:gpt-5.5, anthropic:claude-haiku-4-5]\n```\nSetting both `model` and `models` runs all of them and warns.',
+    snippet: ' [${1:openai:gpt-5.5}]',
   },
   api: {
     summary: 'Which OpenAI API runs the prompt: chat (chat completions, the default) or responses (the Responses API).',

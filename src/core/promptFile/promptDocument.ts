@@ -7,7 +7,7 @@ export type PromptFileKind = 'prompt' | 'prompty';
 /** One `provider:model` reference from `model`/`models` (or Prompty's model block), with where it is written. */
 export interface PromptModel {
   ref: ModelRef;
-  /** The reference as written, e.g. `openai:gpt-4o-mini`. */
+  /** The reference as written, e.g. `openai:gpt-5.5`. */
   text: string;
   range: Range;
 }

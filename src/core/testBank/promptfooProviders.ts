@@ -33,7 +33,7 @@ export interface PromptfooEndpoint {
 
 /** A provider of the config, resolved. */
 export interface PromptfooProvider {
-  /** The id as written, e.g. `openai:chat:gpt-4o-mini`. */
+  /** The id as written, e.g. `openai:chat:gpt-5.5`. */
   id: string;
   label: string;
   /** The vendor and the model (`{ provider: 'groq', model: 'llama-3.3-70b-versatile' }`). */
@@ -94,7 +94,7 @@ export function parsePromptfooProviderId(id: string): ParsedProviderId {
   if (!vendor) {
     const hint = NOT_PROMPTFOO_IDS[prefix];
     if (hint) return { code: 'unknown-provider', error: `unknown provider "${id}": ${hint}` };
-    if (colon < 0) return { code: 'invalid-provider', error: `"${id}" is not a provider id: expected vendor:model, e.g. openai:gpt-4o-mini` };
+    if (colon < 0) return { code: 'invalid-provider', error: `"${id}" is not a provider id: expected vendor:model, e.g. openai:gpt-5.5` };
     return { code: 'unknown-provider', error: `unknown provider "${id}": Assay runs ${knownIds()} and echo; it never runs another model in its place` };
   }
   const next = rest.indexOf(':');
@@ -302,15 +302,15 @@ function providerEntry(p: unknown, src: ProviderSource): PromptfooProvider | und
     id = p.id;
     opts = p;
   } else if (isRecord(p) && Object.keys(p).length === 1 && isRecord(Object.values(p)[0])) {
-    // promptfoo's map form: - openai:gpt-4o-mini: { config: {...}, label: ... }
+    // promptfoo's map form: - openai:gpt-5.5: { config: {...}, label: ... }
     const [key, value] = Object.entries(p)[0] as [string, Record<string, unknown>];
     id = typeof value.id === 'string' ? value.id : key;
     opts = value;
   } else if (isRecord(p) && typeof p.label === 'string') {
-    err(src, 'invalid-provider', `provider "${p.label}" has no id: write id: openai:gpt-4o-mini (or a file:// provider)`);
+    err(src, 'invalid-provider', `provider "${p.label}" has no id: write id: openai:gpt-5.5 (or a file:// provider)`);
     return undefined;
   } else {
-    err(src, 'invalid-provider', 'a provider must be an id like openai:gpt-4o-mini or { id, label, config }');
+    err(src, 'invalid-provider', 'a provider must be an id like openai:gpt-5.5 or { id, label, config }');
     return undefined;
   }
   const known = new Set(['id', 'label', 'config', 'prompts', 'delay', 'transform']);
@@ -354,12 +354,12 @@ function providersFromFile(ref: string, ctx: Ctx, src: ProviderSource): unknown[
 /** The `providers:` (or `targets:`) value of a config. Every entry that cannot run exactly is an error. */
 export function loadPromptfooProviders(raw: unknown, node: unknown, ctx: Ctx): PromptfooProvider[] {
   if (raw === undefined || raw === null) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'missing-key', 'the config has no providers: name at least one, e.g. providers: [openai:gpt-4o-mini]', undefined));
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'missing-key', 'the config has no providers: name at least one, e.g. providers: [openai:gpt-5.5]', undefined));
     return [];
   }
   const list = Array.isArray(raw) ? raw : [raw];
   const nodes = Array.isArray(raw) ? itemNodes(node) : [node];
-  if (list.length === 0) ctx.diags.push(diagnostic(ctx.file, 'error', 'missing-key', 'the providers list is empty: name at least one, e.g. openai:gpt-4o-mini', rangeOfNode(node, ctx)));
+  if (list.length === 0) ctx.diags.push(diagnostic(ctx.file, 'error', 'missing-key', 'the providers list is empty: name at least one, e.g. openai:gpt-5.5', rangeOfNode(node, ctx)));
   const out: PromptfooProvider[] = [];
   list.forEach((p, i) => {
     const range = rangeOfNode(nodes[i], ctx);
@@ -382,7 +382,7 @@ export function promptfooGraderFrom(value: unknown, role: 'grader' | 'embedding'
   const s: ProviderSource = { ...src, role };
   if (typeof value === 'string') return promptfooProviderFrom(value, undefined, undefined, s);
   if (isRecord(value) && typeof value.id === 'string') return promptfooProviderFrom(value.id, typeof value.label === 'string' ? value.label : undefined, value.config, s);
-  err(s, 'invalid-provider', 'a grader provider must be an id like openai:gpt-4o-mini or { id, config }');
+  err(s, 'invalid-provider', 'a grader provider must be an id like openai:gpt-5.5 or { id, config }');
   return undefined;
 }
 

@@ -336,7 +336,7 @@ export class PlaygroundView {
           appearance: 'secondary',
           'data-focus-key': 'add-column',
           onclick: () => {
-            const model = this.file?.models[0] ?? this.catalog.models[0]?.ref ?? 'openai:gpt-4o-mini';
+            const model = this.file?.models[0] ?? this.catalog.models[0]?.ref ?? 'openai:gpt-5.5';
             const col = addColumn(state, model);
             this.renderColumns();
             this.renderDiffControls();
