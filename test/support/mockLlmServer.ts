@@ -108,6 +108,8 @@ export interface MockLlmOptions {
   apiKey?: string;
   /** What `/models` lists. */
   models?: string[];
+  /** OpenAI's optional `shutdown_date` (YYYY-MM-DD) per listed model id. */
+  shutdownDates?: Record<string, string>;
   /** Keep every request in `requests` (default true; benchmarks turn it off). */
   record?: boolean;
 }
@@ -347,7 +349,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
         return sendJson(res, 200, embeddingsResponse(req.model, texts, req.body?.encoding_format === 'base64'));
       }
       case 'openai.models':
-        return sendJson(res, 200, openAiModels(options.models ?? DEFAULT_MODELS));
+        return sendJson(res, 200, openAiModels(options.models ?? DEFAULT_MODELS, options.shutdownDates));
       case 'anthropic.models':
         return sendJson(res, 200, anthropicModels(options.models ?? DEFAULT_MODELS));
     }

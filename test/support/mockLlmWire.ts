@@ -302,8 +302,8 @@ export function embeddingsResponse(model: string, inputs: string[], base64: bool
   };
 }
 
-export function openAiModels(ids: string[]): Record<string, unknown> {
-  return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'mock' })) };
+export function openAiModels(ids: string[], shutdownDates: Record<string, string> = {}): Record<string, unknown> {
+  return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'mock', ...(id in shutdownDates ? { shutdown_date: shutdownDates[id] } : {}) })) };
 }
 
 export function anthropicModels(ids: string[]): Record<string, unknown> {

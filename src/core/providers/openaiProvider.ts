@@ -232,10 +232,15 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
     const signal = options.signal ?? new AbortController().signal;
     try {
       const page = await session.client.models.list({ signal, timeout: options.timeoutMs ?? LIST_TIMEOUT_MS, maxRetries: 0 });
-      const data = (page as unknown as { data?: { id?: unknown; owned_by?: unknown }[] }).data ?? [];
+      const data = (page as unknown as { data?: { id?: unknown; owned_by?: unknown; shutdown_date?: unknown }[] }).data ?? [];
+      // shutdown_date: optional, YYYY-MM-DD or null (https://developers.openai.com/api/docs/deprecations, read 2026-12-07).
       const models = data
         .filter((m) => typeof m.id === 'string')
-        .map((m) => ({ id: m.id as string, ...(typeof m.owned_by === 'string' ? { ownedBy: m.owned_by } : {}) }))
+        .map((m) => ({
+          id: m.id as string,
+          ...(typeof m.owned_by === 'string' ? { ownedBy: m.owned_by } : {}),
+          ...(typeof m.shutdown_date === 'string' ? { shutdownDate: m.shutdown_date } : {}),
+        }))
         .sort((a, b) => a.id.localeCompare(b.id));
       return { models };
     } catch (err) {
