@@ -74,6 +74,9 @@ describe('model checks (from the catalog data)', () => {
     ['a model the catalog does not list', 'openai:someday', { temperature: 3 }, '2030-01-01', []],
     ['a catalog model on another endpoint', 'azure:deep', { top_p: 0.5 }, '2026-12-07', []],
     ['unknown capabilities are not checked', 'openai:plain', { temperature: 0, reasoning_effort: 'ultra' }, '2026-12-07', []],
+    ['api: responses on an Anthropic model', 'anthropic:anything', { api: 'responses' }, '2026-12-07', ["model-param: api: responses is OpenAI's Responses API; anthropic:anything runs on Anthropic's Messages API"]],
+    ['reasoning summaries without the Responses API', 'openai:plain', { reasoning_summary: 'auto' }, '2026-12-07', ["model-param: reasoning_summary comes only from OpenAI's Responses API: add api: responses"]],
+    ['reasoning summaries through the Responses API', 'openai:plain', { reasoning_summary: 'auto', api: 'responses' }, '2026-12-07', []],
   ];
   for (const [why, text, params, today, expected] of cases) {
     it(why, () => {
@@ -124,6 +127,12 @@ describe('prompt-file diagnostics from the model catalog', () => {
     );
     assert.match(diags[1]!.message, /shut down on 2026-12-11 \(https:\/\/developers\.openai\.com\/api\/docs\/deprecations, read 2026-12-07\)/);
     assert.match(diags[2]!.message, /only with reasoning_effort none, and reasoning_effort is low/);
+  });
+
+  it('reads a Prompty model.api: responses as api: responses', () => {
+    const doc = parsePromptFile(text('model:\n  api: responses\n  configuration: { type: openai, name: gpt-5.5 }'), { path: '/w/d.prompty' });
+    assert.equal(doc.params.api, 'responses');
+    assert.deepEqual(validatePromptFile(doc, { today: '2026-12-07' }).map((d) => d.code), []);
   });
 
   it('reads api, reasoning_effort, verbosity and reasoning_summary, and rejects values they do not take', () => {

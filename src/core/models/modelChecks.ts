@@ -62,9 +62,22 @@ function parameters(ref: ModelRef, model: CatalogModel, params: ModelParams, cat
  */
 export function checkModelUse(ref: ModelRef, params: ModelParams, today: string, catalog: ModelCatalog = MODEL_CATALOG): ModelFinding[] {
   if (!CATALOG_PROVIDERS.has(ref.provider.toLowerCase())) return [];
+  const api = apiFindings(ref, params);
   const model = findModel(ref.provider, ref.model, catalog);
-  if (!model) return [];
-  return [...lifecycle(ref, model, today, catalog), ...parameters(ref, model, params, catalog)];
+  if (!model) return api;
+  return [...lifecycle(ref, model, today, catalog), ...api, ...parameters(ref, model, params, catalog)];
+}
+
+/** The Responses API and its reasoning summaries are OpenAI's: on Anthropic, or without `api: responses`, the call would fail or drop them. */
+function apiFindings(ref: ModelRef, params: ModelParams): ModelFinding[] {
+  const name = `${ref.provider}:${ref.model}`;
+  if (params.api === 'responses' && ref.provider.toLowerCase() === 'anthropic') {
+    return [{ severity: 'warning', code: 'model-param', message: `api: responses is OpenAI's Responses API; ${name} runs on Anthropic's Messages API, and the call would fail. Remove api, or choose an OpenAI model.` }];
+  }
+  if (params.reasoning_summary !== undefined && params.api !== 'responses') {
+    return [{ severity: 'warning', code: 'model-param', message: `reasoning_summary comes only from OpenAI's Responses API: add api: responses (OpenAI models) or remove it for ${name}.` }];
+  }
+  return [];
 }
 
 /**
