@@ -35,7 +35,8 @@ function toOpenAiMessage(m: ChatMessage): Record<string, unknown> {
   return out;
 }
 
-interface OpenAiUsageWire {
+/** Chat completions' `usage` as it arrives. */
+export interface OpenAiUsageWire {
   prompt_tokens?: number;
   completion_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number | null } | null;

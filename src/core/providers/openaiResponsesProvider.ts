@@ -6,7 +6,7 @@
 // Response, ResponseStreamEvent), read 2026-12-07.
 import type { OpenAI as OpenAIClient } from 'openai';
 import type { CallError, CallResult, ChatMessage, ChatRequest, ModelParams, ToolCall, Usage } from '../types';
-import { OpenAiProvider } from './openaiProvider';
+import { openAiUsage, OpenAiProvider, type OpenAiUsageWire } from './openaiProvider';
 import type { PreparedChat } from './providerTypes';
 import { openAiTools, since, type SdkRequestOptions } from './sdkProvider';
 
@@ -73,23 +73,16 @@ export function responsesPayload(request: ChatRequest, stream: boolean): { paylo
   return { payload };
 }
 
-interface ResponsesUsageWire {
-  input_tokens?: number;
-  output_tokens?: number;
-  input_tokens_details?: { cached_tokens?: number | null } | null;
-  output_tokens_details?: { reasoning_tokens?: number | null } | null;
-}
+/** The Responses API's usage: chat completions' fields under other names. */
+type ResponsesUsageWire = { input_tokens?: number; output_tokens?: number } & {
+  input_tokens_details?: OpenAiUsageWire['prompt_tokens_details'];
+  output_tokens_details?: OpenAiUsageWire['completion_tokens_details'];
+};
 
-/** Responses usage → Assay usage (`input_tokens` already includes cached tokens). */
+/** Responses usage → Assay usage: chat completions' usage under other names (`input_tokens` includes cached tokens too). */
 export function responsesUsage(u: ResponsesUsageWire | null | undefined): Usage | null {
   if (!u || typeof u !== 'object') return null;
-  return {
-    inputTokens: u.input_tokens ?? 0,
-    outputTokens: u.output_tokens ?? 0,
-    cachedInputTokens: u.input_tokens_details?.cached_tokens ?? 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: u.output_tokens_details?.reasoning_tokens ?? 0,
-  };
+  return openAiUsage({ prompt_tokens: u.input_tokens, completion_tokens: u.output_tokens, prompt_tokens_details: u.input_tokens_details, completion_tokens_details: u.output_tokens_details });
 }
 
 /** What a Response's output items hold, in Assay's terms. */
