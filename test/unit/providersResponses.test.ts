@@ -158,6 +158,10 @@ describe('providers: the OpenAI Responses API through the openai SDK', () => {
       const prepared = responsesOf(registry, 'openai').prepare(ask('x', params), false);
       assert.ok('error' in prepared && expected.test(prepared.error.message), JSON.stringify(prepared));
     }
+    const named = ask('x');
+    named.messages[1] = { role: 'user', content: 'x', name: 'ada' };
+    const refusedName = responsesOf(registry, 'openai').prepare(named, false);
+    assert.ok('error' in refusedName && /no message names \(a user message is named 'ada'\)/.test(refusedName.error.message));
     const chat = registry.get('openai')!.prepare({ ...ask('x', { reasoning_summary: 'auto' }), params: { reasoning_summary: 'auto' } }, false);
     assert.ok('error' in chat && /only from the Responses API: add api: responses/.test(chat.error.message));
     assert.equal(mock.requests.length, 0);

@@ -56,6 +56,8 @@ export function responsesPayload(request: ChatRequest, stream: boolean): { paylo
   if (refused.length > 0) {
     return { error: { kind: 'bad_request', message: `The Responses API has no ${refused.join(', ')}: remove ${refused.length === 1 ? 'it' : 'them'} or use the chat completions API (api: chat)` } };
   }
+  const named = request.messages.find((m) => m.name !== undefined);
+  if (named) return { error: { kind: 'bad_request', message: `The Responses API has no message names (a ${named.role} message is named '${named.name}'): remove the name or use api: chat` } };
   const payload: Record<string, unknown> = { model: request.model.model, input: responsesInput(request.messages) };
   if (p.temperature !== undefined) payload.temperature = p.temperature;
   if (p.top_p !== undefined) payload.top_p = p.top_p;
