@@ -35,7 +35,7 @@ test banks (NAME.tests.yaml, NAME.csv… run against NAME.prompt beside them), p
 (promptfooconfig.yaml) or folders holding them; globs are expanded. Without FILES: the tests listed
 in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
 
-  --models LIST         Comma-separated models for every suite (e.g. openai:gpt-4o-mini,echo:echo)
+  --models LIST         Comma-separated models for every suite (e.g. openai:gpt-5.5,echo:echo)
   --repeat K            Run each case K times per model (over the cases' and banks' repeat)
   --concurrency N       Model calls in flight at once (default: the config's, else 4)
   --no-cache            Make every call, even identical ones
@@ -168,7 +168,7 @@ function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
     }
   }, usage);
   if (a.history !== undefined && a.noHistory) throw new UsageError('--history and --no-history cannot be used together');
-  if (a.models && a.models.length === 0) throw new UsageError('--models needs at least one model, e.g. openai:gpt-4o-mini');
+  if (a.models && a.models.length === 0) throw new UsageError('--models needs at least one model, e.g. openai:gpt-5.5');
   return a;
 }
 

@@ -151,7 +151,7 @@ describe('CLI: assay test', function () {
       ['a bank without a prompt', ['orphan.tests.yaml'], null, /orphan\.tests\.yaml: no prompt file to run it against; expected orphan\.prompt or orphan\.prompty beside it/, () => writeFileSync(join(dir, 'orphan.tests.yaml'), '[]')],
       ['a template error', ['broken.prompt'], null, /^broken\.prompt:6:\d+ error .*\[template-syntax\]$/m, () => writeFileSync(join(dir, 'broken.prompt'), '---\ntests:\n  - vars: {}\n---\nuser:\n{% if %}\n')],
       ['a bad project config', ['passing.prompt'], null, /assay\.config\.yaml: concurrency must be a whole number/, () => writeFileSync(join(dir, 'assay.config.yaml'), 'concurrency: lots')],
-      ['a grader without a key', ['graded.prompt'], { OPENAI_BASE_URL: 'http://127.0.0.1:9' }, /grader openai:gpt-4o-mini \(in graded\.prompt\): no API key for openai; set OPENAI_API_KEY/, () =>
+      ['a grader without a key', ['graded.prompt'], { OPENAI_BASE_URL: 'http://127.0.0.1:9' }, /grader openai:gpt-5.5 \(in graded\.prompt\): no API key for openai; set OPENAI_API_KEY/, () =>
         writeFileSync(join(dir, 'graded.prompt'), '---\nmodel: echo:echo\ntests:\n  - assert: [{ type: llm-rubric, value: polite }]\n---\nuser:\nhi\n')],
     ];
     for (const [why, argv, customEnv, message, setup] of cases) {
