@@ -18,7 +18,7 @@ import { foreignHistoryFile, resolveHistoryPath } from '../core/store/historyLoc
 import { TraceStore } from '../core/store/traceStore';
 import { expandGlobConfined, fileAccess, hasGlob, readTextFile, type FileAccess } from '../core/files/safeFiles';
 import type { ModelRef } from '../core/types';
-import type { PassRateChange, SignificanceVerdict } from '../core/stats/significance';
+import { describeChange } from '../core/stats/significance';
 import { interruptedExitCode, UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { formatDiagnostic } from './lintCommand';
 import { eachArg, positiveInt } from './cliArgs';
@@ -356,27 +356,10 @@ function printReport(stdout: NodeJS.WritableStream, r: RunReport): void {
     ];
     if (k.removedCases.length > 0) parts.push(`${k.removedCases.length} removed`);
     out.write(`\n  ${c.model} vs the previous run (${new Date(c.previousStartedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC): ${parts.join(', ')}\n`);
-    if (c.significance) out.write(`    ${significanceLine(c.significance)}\n`);
+    if (c.significance) out.write(`    ${describeChange(c.significance)}\n`);
     for (const x of k.regressions.slice(0, MAX_LISTED)) out.write(`    regression: ${names.get(x.caseId) ?? x.caseId}\n`);
     for (const x of k.fixes.slice(0, MAX_LISTED)) out.write(`    fixed: ${names.get(x.caseId) ?? x.caseId}\n`);
   }
-}
-
-const VERDICT_WORDS: Record<SignificanceVerdict, string> = {
-  'significant-regression': 'a significant regression',
-  'significant-improvement': 'a significant improvement',
-  'within-noise': 'within noise',
-  'no-change': 'no change',
-};
-
-/** "pass rate 80.0% → 70.0% (−10.0 pts, 95% CI −16.2 to −3.8) on 200 shared cases, McNemar exact p = 0.0001: a significant regression". */
-export function significanceLine(s: PassRateChange): string {
-  if (s.cases === 0 || s.difference === null || s.pValue === null) return 'no case has a verdict in both runs: nothing to test';
-  const pts = (x: number): string => `${x < 0 ? '−' : x > 0 ? '+' : '±'}${Math.abs(x * 100).toFixed(1)}`;
-  const ci = s.interval ? `, 95% CI ${pts(s.interval.low)} to ${pts(s.interval.high)}` : '';
-  const p = s.pValue < 0.0001 ? '< 0.0001' : `= ${s.pValue.toFixed(4)}`;
-  const test = s.test === 'mcnemar-exact' ? "McNemar's exact test" : 'paired t-test over repeats';
-  return `pass rate ${pct(s.previousPassRate)} → ${pct(s.currentPassRate)} (${pts(s.difference)} pts${ci}) on ${s.cases} shared case${s.cases === 1 ? '' : 's'}; ${test} p ${p}: ${VERDICT_WORDS[s.verdict]}`;
 }
 
 /** The models whose comparison breaks `--fail-on-regression` (`significant`: a significant drop; `any`: any regressed case). */

@@ -80,6 +80,27 @@ export function passRateChange(previous: readonly PairedCounts[], current: reado
   };
 }
 
+const VERDICT_WORDS: Record<SignificanceVerdict, string> = {
+  'significant-regression': 'a significant regression',
+  'significant-improvement': 'a significant improvement',
+  'within-noise': 'within noise',
+  'no-change': 'no change',
+};
+
+/**
+ * The change in words, as the CLI and the results panel show it: "pass rate 80.0% → 70.0% (−10.0 pts,
+ * 95% CI −16.2 to −3.8) on 200 shared cases; McNemar's exact test p = 0.0001: a significant regression".
+ */
+export function describeChange(s: PassRateChange): string {
+  if (s.cases === 0 || s.difference === null || s.pValue === null) return 'no case has a verdict in both runs: nothing to test';
+  const rate = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+  const pts = (x: number): string => `${x < 0 ? '−' : x > 0 ? '+' : '±'}${Math.abs(x * 100).toFixed(1)}`;
+  const ci = s.interval ? `, 95% CI ${pts(s.interval.low)} to ${pts(s.interval.high)}` : '';
+  const p = s.pValue < 0.0001 ? '< 0.0001' : `= ${s.pValue.toFixed(4)}`;
+  const test = s.test === 'mcnemar-exact' ? "McNemar's exact test" : 'paired t-test over repeats';
+  return `pass rate ${rate(s.previousPassRate)} → ${rate(s.currentPassRate)} (${pts(s.difference)} pts${ci}) on ${s.cases} shared case${s.cases === 1 ? '' : 's'}; ${test} p ${p}: ${VERDICT_WORDS[s.verdict]}`;
+}
+
 const mean = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 /** McNemar's exact test (two-sided): twice the binomial(b + c, ½) CDF at min(b, c), at most 1 (as statsmodels). */
