@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { basename, extname, isAbsolute, relative, resolve } from 'node:path';
 import { expandGlobConfined, hasGlob, readTextFile, type FileAccess, type FileRefusalCode } from '../files/safeFiles';
 import { parseYamlLimited } from '../files/yamlLimits';
-import { checkAssertion } from '../assertions/assertionRegistry';
+import { checkAssertion, suggestAssertionType } from '../assertions/assertionRegistry';
 import type { AssertionSpec } from '../assertions/assertionTypes';
 import { isRecord } from '../assertions/valueUtils';
 import type { Range, Severity } from '../types';
@@ -18,6 +18,8 @@ export interface CaseLocation {
   range?: Range;
   /** Each `assert` entry, by index. */
   assertRanges?: (Range | undefined)[];
+  /** The `type:` value of each `assert` entry, by index (where a misspelt type is underlined and fixed). */
+  assertTypeRanges?: (Range | undefined)[];
   /** A key's value within the case (`vars`, `threshold`…). */
   keyRanges?: Record<string, Range | undefined>;
   /** Folder `file://` references resolve against. */
@@ -92,7 +94,7 @@ function resolveAssertValue(spec: AssertionSpec, loc: CaseLocation, range: Range
 }
 
 /** Validates one raw assertion; returns it (possibly with problems reported) or `undefined` when unusable. */
-export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range | undefined, diags: BankDiagnostic[]): AssertionSpec | undefined {
+export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range | undefined, diags: BankDiagnostic[], typeRange?: Range): AssertionSpec | undefined {
   const at = range ?? loc.range;
   if (!isRecord(raw)) {
     diags.push(diagnostic(loc.file, 'error', 'invalid-assertion', 'an assertion must be a mapping with a type', at));
@@ -122,8 +124,17 @@ export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range
   if (at) spec.range = at;
   resolveAssertValue(spec, loc, at, diags);
   const problem = checkAssertion(spec);
-  if (problem) diags.push(diagnostic(loc.file, 'error', problem.code, problem.message, at));
+  if (problem?.code === 'unknown-assertion') diags.push(unknownType(loc.file, spec.type, problem.message, typeRange ?? at));
+  else if (problem) diags.push(diagnostic(loc.file, 'error', problem.code, problem.message, at));
   return spec;
+}
+
+/** An unknown assertion type, on its name, with the near miss as a quick fix when there is one. */
+function unknownType(file: string, type: string, message: string, at: Range | undefined): BankDiagnostic {
+  const d = diagnostic(file, 'error', 'unknown-assertion', message, at);
+  const near = suggestAssertionType(type);
+  if (near && at) d.fix = { title: `Change to '${near}'`, range: at, newText: near };
+  return d;
 }
 
 /** A `file://` var: one file's text (JSON and YAML as JSON text), or for a glob, the list of every match's text. */
@@ -261,7 +272,7 @@ function normalizeAssertList(raw: unknown, loc: CaseLocation, diags: BankDiagnos
   }
   const specs: AssertionSpec[] = [];
   raw.forEach((a, i) => {
-    const spec = normalizeAssertion(a, loc, loc.assertRanges?.[i], diags);
+    const spec = normalizeAssertion(a, loc, loc.assertRanges?.[i], diags, loc.assertTypeRanges?.[i]);
     if (spec) specs.push(spec);
   });
   return specs;

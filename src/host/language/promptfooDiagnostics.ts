@@ -7,6 +7,7 @@ import { toDiagnostic } from './convert';
 import { DebouncedChecks } from './debouncedChecks';
 import { DIAGNOSTICS_DELAY_MS } from './diagnostics';
 import { loadCore } from './lazyCore';
+import type { QuickFixes } from './quickFixes';
 
 const BY_NAME = /(^|[\\/])([^\\/]*\.)?promptfooconfig\.ya?ml$/i;
 
@@ -25,7 +26,10 @@ export class PromptfooConfigDiagnostics implements vscode.Disposable {
   private readonly checks: DebouncedChecks;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(ctx: Ctx) {
+  constructor(
+    ctx: Ctx,
+    private readonly fixes: QuickFixes,
+  ) {
     this.checks = new DebouncedChecks(ctx, (d) => this.check(d));
     this.subscriptions.push(
       this.collection,
@@ -58,11 +62,13 @@ export class PromptfooConfigDiagnostics implements vscode.Disposable {
     // Problems in the files it references (a CSV of tests…) belong to those files; here, the config's own.
     const own = [...config.diagnostics, ...config.tests.diagnostics].filter((d) => d.file === file);
     this.collection.set(document.uri, own.map(toDiagnostic));
+    this.fixes.record(document.uri, own);
   }
 
   private forget(uri: vscode.Uri): void {
     this.checks.cancel(uri);
     this.collection.delete(uri);
+    this.fixes.forget(uri);
   }
 
   dispose(): void {

@@ -8,6 +8,7 @@ import { PromptFolding } from './folding';
 import { PromptHover } from './hover';
 import { isPromptDocument, PromptDocuments } from './promptDocuments';
 import { PREVIEW_SCHEME, PromptPreview } from './preview';
+import { QuickFixes } from './quickFixes';
 import { PromptSymbols } from './symbols';
 import { TokenStatusItem } from './tokenStatus';
 
@@ -15,6 +16,8 @@ import { TokenStatusItem } from './tokenStatus';
 export interface LanguageFeatures {
   readonly docs: PromptDocuments;
   readonly preview: PromptPreview;
+  /** Quick fixes of the diagnostics that carry one (banks, promptfoo configs). */
+  readonly fixes: QuickFixes;
   /** `assay.parseLargePromptFile [uri]`: parse a file over 1 MB (default: the active prompt file). */
   parseLarge(target?: unknown): Promise<vscode.Uri | undefined>;
 }
@@ -30,7 +33,8 @@ export function registerLanguageFeatures(ctx: Ctx): LanguageFeatures {
   const docs = ctx.push(new PromptDocuments());
   const preview = ctx.push(new PromptPreview(ctx, docs));
   ctx.push(new PromptDiagnostics(ctx, docs));
-  ctx.push(new PromptfooConfigDiagnostics(ctx));
+  const fixes = ctx.push(new QuickFixes());
+  ctx.push(new PromptfooConfigDiagnostics(ctx, fixes));
   ctx.push(vscode.languages.registerCompletionItemProvider(selector, new PromptCompletion(docs), ...COMPLETION_TRIGGERS));
   ctx.push(vscode.languages.registerHoverProvider(selector, new PromptHover(docs)));
   ctx.push(vscode.languages.registerDocumentSymbolProvider(selector, new PromptSymbols(docs), { label: 'Assay Prompt' }));
@@ -41,6 +45,7 @@ export function registerLanguageFeatures(ctx: Ctx): LanguageFeatures {
   const features: LanguageFeatures = {
     docs,
     preview,
+    fixes,
     async parseLarge(target) {
       const active = vscode.window.activeTextEditor?.document;
       const uri = target instanceof vscode.Uri ? target : active && isPromptDocument(active) ? active.uri : undefined;

@@ -8,6 +8,7 @@ import { RESULTS_VIEW_TYPE, type CellRef } from '../../shared/resultsProtocol';
 import { PROMPT_LANGUAGE_ID } from '../commandIds';
 import { readConfig } from '../config';
 import type { Ctx } from '../context';
+import { BankDiagnostics } from '../language/bankDiagnostics';
 import { languageFeatures } from '../language/registerLanguageFeatures';
 import { loadTestingCore } from './lazyTestingCore';
 import { ResultsPanels } from './resultsPanel';
@@ -194,7 +195,10 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
     );
     return false;
   };
-  const lenses: TestCodeLensProvider = new TestCodeLensProvider(languageFeatures(ctx).docs, coordinator, hasPrompt);
+  const isKnownBank = (path: string): boolean => promptForBank(path) !== undefined || tree.promptsOfBank(path).length > 0;
+  const bankProblems = ctx.push(new BankDiagnostics(ctx, languageFeatures(ctx).fixes, isKnownBank));
+  ctx.push(tree.onDidChange(() => bankProblems.checkNewBanks()));
+  const lenses: TestCodeLensProvider = new TestCodeLensProvider(languageFeatures(ctx).docs, coordinator, hasPrompt, bankProblems);
   ctx.push(lenses);
   ctx.push(vscode.languages.registerCodeLensProvider([{ language: PROMPT_LANGUAGE_ID, scheme: 'file' }, ...(BANK_SELECTOR as vscode.DocumentFilter[])], lenses));
   ctx.push(tree.onDidChange(() => lenses.refresh()));
@@ -305,6 +309,7 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
 
   // Internal commands: not contributed (no palette entry); the integration tests call them.
   ctx.push(vscode.commands.registerCommand('assay.internal.lastRunSummary', () => coordinator.lastRunSummary()));
+  ctx.push(vscode.commands.registerCommand('assay.internal.lastRunRefusal', () => coordinator.lastRefusal));
   ctx.push(vscode.commands.registerCommand('assay.internal.testTree', () => tree.snapshot()));
   ctx.push(vscode.commands.registerCommand('assay.internal.resultsState', () => panels.current));
   // What a Test Explorer profile does with the items the user picked (ids from assay.internal.testTree).

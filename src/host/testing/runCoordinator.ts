@@ -8,8 +8,10 @@ import * as vscode from 'vscode';
 import type { GradingSettings } from '../../core/run/gradingContext';
 import type { CaseExecution, RunReport } from '../../core/run/runReport';
 import type { TestSuite } from '../../core/run/testSuite';
+import type { BankDiagnostic } from '../../core/testBank/testBankTypes';
 import type { ModelRef } from '../../core/types';
-import type { ResultsCell } from '../../shared/resultsProtocol';
+import { toRange } from '../language/convert';
+import type { ResultsCell, ResultsState } from '../../shared/resultsProtocol';
 import { readConfig } from '../config';
 import type { Ctx } from '../context';
 import { requireTrust } from '../trust';
@@ -91,9 +93,46 @@ function gistOf(reports: readonly RunReport[]): RunGist {
   return { passed, total, errors, flaky, cost, costUnknown: unknown > 0, endedAt, cancelled: reports.some((r) => r.status === 'cancelled') };
 }
 
+/** The gist of a results matrix (a full run with partial reruns merged in). */
+function gistOfState(state: ResultsState): RunGist {
+  const executions = state.cells.flatMap((c) => c.executions);
+  return {
+    passed: executions.filter((e) => e.status === 'pass').length,
+    total: executions.length,
+    errors: executions.filter((e) => e.status === 'error').length,
+    flaky: state.totals.flaky,
+    cost: state.totals.cost,
+    costUnknown: state.totals.costUnknown > 0,
+    endedAt: state.endedAt ?? Date.now(),
+    cancelled: state.status === 'cancelled',
+  };
+}
+
+/** Whether a request runs only some cases or models of its targets. */
+function isPartial(request: RunRequest): boolean {
+  return request.targets.some((t) => t.caseRefs !== undefined || t.caseIds !== undefined || t.models !== undefined);
+}
+
 function parseRef(core: TestingCore, text: string): ModelRef | undefined {
   const ref = core.parseModelRef(text);
   return 'error' in ref ? undefined : ref;
+}
+
+/** Why the last run asked for did not start, as the user was told (`assay.internal.lastRunRefusal`). */
+export interface RunRefusal {
+  message: string;
+  /** The buttons the message offered. */
+  actions: string[];
+}
+
+const OPEN_FILE = 'Open File';
+
+/** `bank.tests.yaml:3:19: Missing closing "quote (and 1 more problem)`: the first error where it is. */
+function refusalText(errors: readonly BankDiagnostic[]): string {
+  const first = errors[0]!;
+  const where = `${vscode.workspace.asRelativePath(first.file, false)}:${first.range.start.line + 1}:${first.range.start.character + 1}`;
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''}: see Problems)` : '';
+  return `${where}: ${first.message}${more}`;
 }
 
 export class RunCoordinator implements vscode.Disposable {
@@ -117,6 +156,8 @@ export class RunCoordinator implements vscode.Disposable {
   readonly onDidChangeSummaries = this.gistsChanged.event;
   tree: TestTree | undefined;
   panels: ResultsPanels | undefined;
+  /** Why the last request did not run, if it did not. */
+  lastRefusal: RunRefusal | undefined;
 
   constructor(private readonly ctx: Ctx) {
     this.status = vscode.window.createStatusBarItem('assay.testRun', vscode.StatusBarAlignment.Left, 5);
@@ -269,13 +310,25 @@ export class RunCoordinator implements vscode.Disposable {
    */
   async run(request: RunRequest): Promise<FinishedRun | undefined> {
     const tree = this.tree;
-    const refuse = (message: string, error = true): undefined => {
+    const refuse = (message: string, error = true, at?: BankDiagnostic): undefined => {
+      const location = at ? new vscode.Location(vscode.Uri.file(at.file), toRange(at.range)) : undefined;
       if (request.explorer && tree) {
         const run = tree.controller.createTestRun(request.explorer.request, 'Assay', false);
-        for (const item of request.explorer.request.include ?? tree.roots()) run.errored(item, new vscode.TestMessage(message));
+        const testMessage = new vscode.TestMessage(message);
+        if (location) testMessage.location = location;
+        for (const item of request.explorer.request.include ?? tree.roots()) run.errored(item, testMessage);
         run.end();
       }
-      if (error) void vscode.window.showErrorMessage(`Assay: ${message}`);
+      const actions = location ? [OPEN_FILE] : [];
+      this.lastRefusal = { message, actions };
+      if (error) {
+        void vscode.window.showErrorMessage(`Assay: ${message}`, ...actions).then(async (pick) => {
+          if (pick !== OPEN_FILE || !location) return;
+          const editor = await vscode.window.showTextDocument(location.uri);
+          editor.selection = new vscode.Selection(location.range.start, location.range.end);
+          editor.revealRange(location.range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+        });
+      }
       return undefined;
     };
     if (!(await requireTrust('Running a test bank'))) return refuse('Restricted Mode: trust the workspace to run tests.', false);
@@ -287,6 +340,7 @@ export class RunCoordinator implements vscode.Disposable {
     }
     const abort = new AbortController();
     this.active = { abort, title: request.title };
+    this.lastRefusal = undefined;
     const running = (on: boolean) => void vscode.commands.executeCommand('setContext', 'assay.testRunning', on);
     running(true);
     try {
@@ -298,7 +352,7 @@ export class RunCoordinator implements vscode.Disposable {
     }
   }
 
-  private async runNow(request: RunRequest, abort: AbortController, refuse: (message: string) => undefined): Promise<FinishedRun | undefined> {
+  private async runNow(request: RunRequest, abort: AbortController, refuse: (message: string, error?: boolean, at?: BankDiagnostic) => undefined): Promise<FinishedRun | undefined> {
     const tree = this.tree;
     await this.saveInputs(request.targets);
     const core = await loadTestingCore();
@@ -306,7 +360,10 @@ export class RunCoordinator implements vscode.Disposable {
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? (request.targets[0] ? request.targets[0].promptPath.replace(/[\\/][^\\/]*$/, '') : '.');
     const planned = request.targets.map((t) => core.planSuite(t, { root, defaultModels: config.defaultModels, files: hostFileAccess(), ...(request.allModels ? { allModels: true } : {}) }));
     const failedPlan = planned.find((p) => 'error' in p);
-    if (failedPlan && 'error' in failedPlan) return refuse(failedPlan.error);
+    if (failedPlan && 'error' in failedPlan) {
+      const first = failedPlan.diagnostics[0];
+      return first ? refuse(refusalText(failedPlan.diagnostics), true, first) : refuse(failedPlan.error);
+    }
     const suites = planned.map((p) => (p as { suite: TestSuite }).suite);
     const targets = planned.map((p) => p.target);
 
@@ -456,16 +513,23 @@ export class RunCoordinator implements vscode.Disposable {
 
     builder.state.runId = reports[0]?.runId ?? builder.state.runId;
     builder.finish(reports);
+    // A rerun of some cases or models joins the latest full picture of its prompt instead of replacing it.
+    const base = isPartial(request) && targets.length === 1 ? this.shownByPrompt.get(targets[0]!.promptPath) : undefined;
+    if (base && base.builder.state.status !== 'running') {
+      base.builder.mergePartial(builder.state);
+      this.shown = base;
+    }
+    const picture = this.shown!;
     const finished: FinishedRun = { request, suites, reports, builder };
     this.last = finished;
     const byPrompt = new Map<string, RunReport[]>();
     targets.forEach((t, i) => byPrompt.set(t.promptPath, [...(byPrompt.get(t.promptPath) ?? []), reports[i]!]));
     for (const [promptPath, list] of byPrompt) {
-      this.gists.set(promptPath, { gist: gistOf(list), runId: list[0]!.runId });
-      this.shownByPrompt.set(promptPath, this.shown!);
+      this.gists.set(promptPath, { gist: picture === base ? gistOfState(picture.builder.state) : gistOf(list), runId: list[0]!.runId });
+      this.shownByPrompt.set(promptPath, picture);
     }
     this.gistsChanged.fire();
-    panel?.showRun(builder.state, { preserveFocus: true, revealIfHidden: false });
+    panel?.showRun(picture.builder.state, { preserveFocus: true, revealIfHidden: false });
     this.finished.fire(finished);
     const gist = gistOf(reports);
     this.ctx.log.info(`testing: ${request.title}: ${summaryText(gist)}`);
