@@ -40,6 +40,7 @@ const BANK = `# ebank cases
 `;
 
 async function bankLenses(uri: vscode.Uri): Promise<vscode.Command[]> {
+  await vscode.workspace.openTextDocument(uri);
   const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100);
   return lenses.map((l) => l.command).filter((c): c is vscode.Command => c !== undefined && c.title !== '');
 }
@@ -149,6 +150,8 @@ describe('editor banks (#18)', function () {
     });
 
     it('running the broken bank refuses with file:line and an "Open File" action', async () => {
+      const doc = await vscode.workspace.openTextDocument(bank());
+      assert.match(doc.getText(), /"charged twice \}/, 'the bank still has its unclosed quote');
       const summary = await vscode.commands.executeCommand<LastRunSummary | undefined>('assay.runTestBank', bank());
       assert.strictEqual(summary, undefined, 'nothing ran');
       const refusal = await vscode.commands.executeCommand<RunRefusal | undefined>('assay.internal.lastRunRefusal');
@@ -214,6 +217,7 @@ describe('editor banks (#18)', function () {
         [2, 2, ['mock:alpha 1/2', 'mock:beta 1/2']],
         'the totals and per-model figures count the whole picture',
       );
+      await vscode.workspace.openTextDocument(prompt());
       const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', prompt(), 100);
       const summary = lenses.map((l) => l.command?.title ?? '').find((t) => /^[✓✗⚠⊘] /.test(t));
       assert.match(summary ?? '', /^✗ 2\/4 /, `the summary lens keeps the full picture (got ${summary})`);
@@ -235,7 +239,7 @@ describe('editor banks (#18)', function () {
       const row = ofClick[0]!;
       assert.deepStrictEqual(row.run.models, ['mock:alpha', 'mock:beta'], 'its models');
       const item = explorer.tree.getTreeItem(row) as vscode.TreeItem;
-      assert.match(String(item.description), /\b50% pass\b/, `3 of 6 cells pass over both suites (${item.description})`);
+      assert.match(String(item.description), /\b67% pass\b/, `4 of 6 cells pass over both suites: the inline case and the first bank case (${item.description})`);
       const children = await explorer.tree.getChildren(row);
       assert.strictEqual(children.filter((c) => c.kind === 'trace').length, 6, 'its traces: 3 cases × 2 models');
     });

@@ -4,6 +4,7 @@
 // notification and a status-bar item, turns every cancel (notification, Test Explorer, status bar, panel,
 // command) into one AbortSignal, streams cells to the results panel and keeps the last run for the
 // CodeLens summary and `assay.internal.lastRunSummary`.
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { GradingSettings } from '../../core/run/gradingContext';
 import type { CaseExecution, RunReport } from '../../core/run/runReport';
@@ -14,6 +15,7 @@ import { toRange } from '../language/convert';
 import type { ResultsCell, ResultsState } from '../../shared/resultsProtocol';
 import { readConfig } from '../config';
 import type { Ctx } from '../context';
+import { mergeRuns, runGroup } from '../traces/runsTreeModel';
 import { requireTrust } from '../trust';
 import { loadTestingCore, type TestingCore } from './lazyTestingCore';
 import { ResultsBuilder } from './resultsState';
@@ -220,8 +222,11 @@ export class RunCoordinator implements vscode.Disposable {
       if (!store || this.gists.has(promptPath)) return;
       const core = await loadTestingCore();
       const page = await store.listRuns({ promptPath: core.projectPath(root, promptPath) }, { limit: 5 });
-      const run = page.items.find((r) => (r.kind === 'test' || r.kind === 'cli') && r.status !== 'running');
-      if (!run || this.gists.has(promptPath)) return;
+      const found = page.items.find((r) => (r.kind === 'test' || r.kind === 'cli') && r.status !== 'running');
+      if (!found || this.gists.has(promptPath)) return;
+      // The runs of one click (inline cases and a paired bank) sum into one summary.
+      const group = runGroup(found);
+      const run = group ? mergeRuns(page.items.filter((r) => runGroup(r) === group)) : found;
       const summary = run.summary as { models?: { passes?: number; trials?: number; errors?: number; flaky?: unknown[]; cost?: { total?: number; unknown?: number } }[] } | null;
       const models = Array.isArray(summary?.models) ? summary.models : [];
       if (models.length === 0) return;
@@ -444,6 +449,8 @@ export class RunCoordinator implements vscode.Disposable {
       flushTimer ??= setTimeout(flush, 100);
     };
 
+    // The suites of one request (a prompt's inline cases and its paired bank) are one run in the Runs view.
+    const group = suites.length > 1 ? randomUUID() : undefined;
     const reports = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Assay: ${request.title}`, cancellable: true },
       async (progress, token) => {
@@ -467,7 +474,7 @@ export class RunCoordinator implements vscode.Disposable {
               ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),
               signal: abort.signal,
               kind: 'test',
-              runConfig: { source: request.explorer ? 'testExplorer' : 'editor', models: suite.models.map((m) => m.label), allModels: request.allModels === true },
+              runConfig: { source: request.explorer ? 'testExplorer' : 'editor', models: suite.models.map((m) => m.label), allModels: request.allModels === true, ...(group ? { group } : {}) },
               onCaseStarted: (started) => {
                 const item = leaf(s, started.caseId, started.model);
                 if (item && started.repeatIndex === 0) testRun?.started(item);
