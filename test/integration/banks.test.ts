@@ -224,7 +224,9 @@ describe('editor banks (#18)', function () {
     });
 
     it('one click on a prompt with inline cases and a paired bank is one run in the Runs view', async () => {
-      writeFileSync(prompt().fsPath, PROMPT.replace('inputs:', 'tests:\n  - vars: { ticket: inline }\n    assert: [{ type: contains, value: inline }]\ninputs:'));
+      const doc = await vscode.workspace.openTextDocument(prompt());
+      await replaceAll(doc, PROMPT.replace('inputs:', 'tests:\n  - vars: { ticket: inline }\n    assert: [{ type: contains, value: inline }]\ninputs:'));
+      await doc.save();
       const explorer = (await vscode.commands.executeCommand<TraceExplorer>('assay.internal.traceExplorer'))!;
       await vscode.commands.executeCommand('assay.traces.clearFilter');
       await vscode.commands.executeCommand('assay.traces.groupBy', 'run');

@@ -3,7 +3,8 @@ import { PROMPT_LANGUAGE_ID } from '../commandIds';
 import type { Ctx } from '../context';
 import { COMPLETION_TRIGGERS, PromptCompletion } from './completion';
 import { PromptDiagnostics } from './diagnostics';
-import { PromptfooConfigDiagnostics } from './promptfooDiagnostics';
+import { FileDiagnostics } from './fileDiagnostics';
+import { promptfooChecker } from './promptfooDiagnostics';
 import { PromptFolding } from './folding';
 import { PromptHover } from './hover';
 import { isPromptDocument, PromptDocuments } from './promptDocuments';
@@ -34,7 +35,7 @@ export function registerLanguageFeatures(ctx: Ctx): LanguageFeatures {
   const preview = ctx.push(new PromptPreview(ctx, docs));
   ctx.push(new PromptDiagnostics(ctx, docs));
   const fixes = ctx.push(new QuickFixes());
-  ctx.push(new PromptfooConfigDiagnostics(ctx, fixes));
+  ctx.push(new FileDiagnostics(ctx, promptfooChecker, fixes));
   ctx.push(vscode.languages.registerCompletionItemProvider(selector, new PromptCompletion(docs), ...COMPLETION_TRIGGERS));
   ctx.push(vscode.languages.registerHoverProvider(selector, new PromptHover(docs)));
   ctx.push(vscode.languages.registerDocumentSymbolProvider(selector, new PromptSymbols(docs), { label: 'Assay Prompt' }));
