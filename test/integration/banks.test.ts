@@ -74,17 +74,35 @@ describe('editor banks (#18)', function () {
   const prompt = () => workspaceUri('ebank.prompt');
   const bank = () => workspaceUri('ebank.tests.yaml');
 
-  /** Like a decent model on the support-triage prompt: two words, the queue and the urgency. */
-  const triage = (req: MockRequest): string => {
-    const ticket = req.prompt;
-    const queue = /charged|billed|invoice|refund/i.test(ticket) ? 'billing' : /crash|down|log in|broken/i.test(ticket) ? 'bug' : 'other';
-    const urgency = /400|all .* users|none of our/i.test(ticket) ? 'urgent' : 'normal';
-    return `${queue} ${urgency}`;
+  /**
+   * Stands in for the models the examples name, answering as each prompt asks (the triage prompt: queue and
+   * urgency; the invoice prompt: JSON in its schema; the others: a short answer from what they are given).
+   */
+  const exampleModel = (req: MockRequest): string => {
+    const text = req.prompt;
+    if (text.startsWith('Ticket from a')) {
+      const queue = /charged|billed|invoice|refund/i.test(text) ? 'billing' : /crash|down|log in|broken/i.test(text) ? 'bug' : 'other';
+      return `${queue} ${/400|all .* users/i.test(text) ? 'urgent' : 'normal'}`;
+    }
+    if (text.startsWith('Extract the invoice below')) {
+      const invoice = /Globex/.test(text)
+        ? { vendor: 'Globex Inc.', invoice_number: '88', issue_date: '2024-07-04', currency: 'USD', total: 1200 }
+        : /Initech/.test(text)
+          ? { vendor: 'Initech', invoice_number: '2024-55', issue_date: '2024-02-01', currency: 'EUR', total: 99 }
+          : { vendor: 'ACME Office Supplies GmbH', invoice_number: '2024-0117', issue_date: '', currency: 'EUR', total: 514 };
+      return JSON.stringify({ ...invoice, line_items: [] });
+    }
+    if (/refunds for duplicate/i.test(text)) return 'Duplicate charges are refunded automatically within 5 business days [kb-12].';
+    if (/Pro plan cost/i.test(text)) return 'The Pro plan costs 20 EUR per month [kb-31].';
+    if (/office in Lima/i.test(text)) return 'I do not know from our documents; please contact support.';
+    if (/yearly/i.test(text)) return 'Done: your plan now renews yearly, saving 15%.';
+    if (/refund policy/i.test(text)) return 'Duplicate charges are refunded automatically; other refunds go through support.';
+    return 'Hi! How can I help you today?';
   };
 
   before(async () => {
     await assayExtension().activate();
-    mock = await startMockLlm({ reply: (req) => (req.model === 'alpha' || req.model === 'beta' ? `Echo: ${req.prompt}` : triage(req)) });
+    mock = await startMockLlm({ reply: (req) => (req.model === 'alpha' || req.model === 'beta' ? `Echo: ${req.prompt}` : exampleModel(req)) });
     const config = vscode.workspace.getConfiguration('assay');
     await config.update(
       'endpoints',
@@ -247,22 +265,29 @@ describe('editor banks (#18)', function () {
     });
   });
 
-  describe('the shipped example', () => {
-    it('support-triage.tests.yaml passes on the models its prompt names', async () => {
-      const dir = workspaceUri('example').fsPath;
-      mkdirSync(dir, { recursive: true });
-      const examples = join(assayExtension().extensionPath, 'examples');
-      for (const f of ['support-triage.prompt', 'support-triage.tests.yaml']) copyFileSync(join(examples, f), join(dir, f));
-      const summary = await vscode.commands.executeCommand<LastRunSummary | undefined>('assay.runTestBank', vscode.Uri.file(join(dir, 'support-triage.tests.yaml')));
-      assert.ok(summary, 'the bank ran');
-      const failing = summary.cells.filter((c) => c.status !== 'pass');
-      assert.deepStrictEqual(
-        failing.map((c) => `${c.label} on ${c.model}: ${c.reason}`),
-        [],
-        'every case passes on a model that routes as the prompt asks',
-      );
-      assert.deepStrictEqual([...new Set(summary.cells.map((c) => c.model))], ['openai:gpt-4o-mini', 'anthropic:claude-3-5-haiku-latest']);
-      assert.ok(summary.cells.length >= 8, 'four cases or more on two models');
-    });
+  describe('the shipped examples', () => {
+    const banks: [string, string[], string[]][] = [
+      ['support-triage.tests.yaml', ['support-triage.prompt'], ['openai:gpt-4o-mini', 'anthropic:claude-3-5-haiku-latest']],
+      ['rag-answer.tests.yaml', ['rag-answer.prompty'], ['openai:gpt-4o-mini']],
+      ['chat-followup.tests.yaml', ['chat-followup.prompt'], ['anthropic:claude-3-5-haiku-latest']],
+      ['invoice-extraction.csv', ['invoice-extraction.prompt'], ['openai:gpt-4o-mini']],
+    ];
+    for (const [bankFile, prompts, models] of banks) {
+      it(`${bankFile} passes on the models its prompt names`, async () => {
+        const dir = workspaceUri('example').fsPath;
+        mkdirSync(dir, { recursive: true });
+        const examples = join(assayExtension().extensionPath, 'examples');
+        for (const f of [bankFile, ...prompts]) copyFileSync(join(examples, f), join(dir, f));
+        const summary = await vscode.commands.executeCommand<LastRunSummary | undefined>('assay.runTestBank', vscode.Uri.file(join(dir, bankFile)));
+        assert.ok(summary, 'the bank ran');
+        assert.deepStrictEqual(
+          summary.cells.filter((c) => c.status !== 'pass').map((c) => `${c.label} on ${c.model}: ${c.reason}`),
+          [],
+          'every case passes on a model that answers as the prompt asks',
+        );
+        assert.deepStrictEqual([...new Set(summary.cells.map((c) => c.model))], models, 'on the models the prompt names');
+        assert.ok(summary.cells.length >= 3 * models.length, 'three cases or more on each model');
+      });
+    }
   });
 });

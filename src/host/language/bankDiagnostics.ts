@@ -8,6 +8,8 @@ import type { FileChecker } from './fileDiagnostics';
 
 /** A bank by its name alone: `NAME.tests.yaml`, `NAME.test.json`… (CSV and JSONL need a prompt that runs them). */
 const BANK_NAME = /\.tests?\.(ya?ml|json|jsonl|csv)$/i;
+/** What a bank file can be (`loadTestBank.ts`). */
+const BANK_EXTENSION = /\.(ya?ml|json|jsonl|csv)$/i;
 
 /**
  * Test banks: files named like one, and those `isKnownBank` recognises (a prompt's `tests:` names them, they
@@ -16,7 +18,8 @@ const BANK_NAME = /\.tests?\.(ya?ml|json|jsonl|csv)$/i;
 export function bankChecker(isKnownBank: (path: string) => boolean): FileChecker {
   return {
     name: 'assay-bank',
-    applies: (document: vscode.TextDocument) => document.uri.scheme === 'file' && (BANK_NAME.test(document.uri.path) || isKnownBank(document.uri.fsPath)),
+    applies: (document: vscode.TextDocument) =>
+      document.uri.scheme === 'file' && BANK_EXTENSION.test(document.uri.path) && (BANK_NAME.test(document.uri.path) || isKnownBank(document.uri.fsPath)),
     async problems(document) {
       const core = await loadTestingCore();
       const file = document.uri.fsPath;
