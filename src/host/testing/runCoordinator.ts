@@ -221,8 +221,9 @@ export class RunCoordinator implements vscode.Disposable {
       const store = await this.ctx.services.store();
       if (!store || this.gists.has(promptPath)) return;
       const core = await loadTestingCore();
-      const page = await store.listRuns({ promptPath: core.projectPath(root, promptPath) }, { limit: 5 });
-      const found = page.items.find((r) => (r.kind === 'test' || r.kind === 'cli') && r.status !== 'running');
+      const page = await store.listRuns({ promptPath: core.projectPath(root, promptPath) }, { limit: 20 });
+      // The latest full run: a rerun of some cases (marked partial) would read as the whole bank.
+      const found = page.items.find((r) => (r.kind === 'test' || r.kind === 'cli') && r.status !== 'running' && (r.config as { partial?: unknown } | null)?.partial !== true);
       if (!found || this.gists.has(promptPath)) return;
       // The runs of one click (inline cases and a paired bank) sum into one summary.
       const group = runGroup(found);
@@ -474,7 +475,7 @@ export class RunCoordinator implements vscode.Disposable {
               ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),
               signal: abort.signal,
               kind: 'test',
-              runConfig: { source: request.explorer ? 'testExplorer' : 'editor', models: suite.models.map((m) => m.label), allModels: request.allModels === true, ...(group ? { group } : {}) },
+              runConfig: { source: request.explorer ? 'testExplorer' : 'editor', models: suite.models.map((m) => m.label), allModels: request.allModels === true, ...(group ? { group } : {}), ...(isPartial(request) ? { partial: true } : {}) },
               onCaseStarted: (started) => {
                 const item = leaf(s, started.caseId, started.model);
                 if (item && started.repeatIndex === 0) testRun?.started(item);
