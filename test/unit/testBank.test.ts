@@ -106,6 +106,13 @@ describe('test bank: YAML', () => {
     assert.strictEqual(parseYamlBank('- assert: [{ type: zzzzzzzz }]\n', join(FIXTURES, 'x.yaml'), TEST_FILES).diagnostics[0]?.fix, undefined, 'no fix without a near name');
   });
 
+  it('a misspelt case key is a warning on the key, with the case key it is a typo of as a fix', () => {
+    const [d] = parseYamlBank('- vars: {}\n  asert: []\n', join(FIXTURES, 'x.yaml'), TEST_FILES).diagnostics;
+    assert.strictEqual(d?.message, 'unknown test case key "asert" (did you mean "assert"?)');
+    const keyRange = { start: { line: 1, character: 2 }, end: { line: 1, character: 7 } };
+    assert.deepStrictEqual([d.range, d.fix], [keyRange, { title: "Change to 'assert'", range: keyRange, newText: 'assert' }]);
+  });
+
   it('ids are stable when other cases change, and unique for repeated cases', () => {
     const v1 = parseYamlBank('- description: a\n- description: b\n- vars: {x: 1}\n- vars: {x: 1}\n', '/w/t.tests.yaml', TEST_FILES);
     const v2 = parseYamlBank('- description: new first\n- description: a\n  vars: {changed: true}\n- description: b\n- vars: {x: 1}\n- vars: {x: 1}\n', '/w/t.tests.yaml', TEST_FILES);

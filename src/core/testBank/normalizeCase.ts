@@ -7,6 +7,7 @@ import { checkAssertion, suggestAssertionType } from '../assertions/assertionReg
 import type { AssertionSpec } from '../assertions/assertionTypes';
 import { isRecord } from '../assertions/valueUtils';
 import type { Range, Severity } from '../types';
+import { closest } from '../promptFile/didYouMean';
 import { checkTransform } from '../run/userTransform';
 import type { BankDiagnostic, TestCase, TestDefaults } from './testBankTypes';
 
@@ -22,6 +23,8 @@ export interface CaseLocation {
   assertTypeRanges?: (Range | undefined)[];
   /** A key's value within the case (`vars`, `threshold`…). */
   keyRanges?: Record<string, Range | undefined>;
+  /** A key's name within the case (where a misspelt key is fixed). */
+  keyNameRanges?: Record<string, Range | undefined>;
   /** Folder `file://` references resolve against. */
   baseDir: string;
   /** What `file://` references may read. */
@@ -127,6 +130,15 @@ export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range
   if (problem?.code === 'unknown-assertion') diags.push(unknownType(loc.file, spec.type, problem.message, typeRange ?? at));
   else if (problem) diags.push(diagnostic(loc.file, 'error', problem.code, problem.message, at));
   return spec;
+}
+
+/** An unknown case key, with the case key it is a typo of (and a fix renaming it) when there is one. */
+function unknownCaseKey(loc: CaseLocation, key: string, at: Range | undefined): BankDiagnostic {
+  const near = closest(key, CASE_KEYS);
+  const d = diagnostic(loc.file, 'warning', 'unknown-key', `unknown test case key "${key}"${near ? ` (did you mean "${near}"?)` : ''}`, loc.keyNameRanges?.[key] ?? at);
+  const name = loc.keyNameRanges?.[key];
+  if (near && name) d.fix = { title: `Change to '${near}'`, range: name, newText: near };
+  return d;
 }
 
 /** An unknown assertion type, on its name, with the near miss as a quick fix when there is one. */
@@ -292,7 +304,7 @@ export function normalizeCase(raw: unknown, loc: CaseLocation, diags: BankDiagno
     const at = loc.keyRanges?.[key] ?? loc.range;
     if (IGNORED_CASE_KEYS.has(key)) diags.push(diagnostic(loc.file, 'info', 'unsupported', `"${key}" on a test case is not supported by Assay and is ignored`, at));
     else if (UNSUPPORTED_CASE_KEYS.has(key)) diags.push(diagnostic(loc.file, 'error', 'unsupported', `"${key}" on a test case is not supported by Assay: remove it to run the test without it`, at));
-    else diags.push(diagnostic(loc.file, 'warning', 'unknown-key', `unknown test case key "${key}"`, at));
+    else diags.push(unknownCaseKey(loc, key, at));
   }
   const testCase: UnidentifiedCase = {
     vars: normalizeVars(raw.vars, loc, diags),

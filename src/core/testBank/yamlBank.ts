@@ -21,10 +21,12 @@ function caseLocation(node: unknown, positionAt: PositionAt | undefined, base: {
   const loc: CaseLocation = { ...base, range: nodeRange(node, positionAt) };
   if (positionAt && isMap(node)) {
     loc.keyRanges = {};
+    loc.keyNameRanges = {};
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
       if (key === undefined) continue;
       loc.keyRanges[key] = nodeRange(pair.value, positionAt) ?? nodeRange(pair.key, positionAt);
+      loc.keyNameRanges[key] = nodeRange(pair.key, positionAt);
       if (key === 'assert' && isSeq(pair.value)) {
         loc.assertRanges = pair.value.items.map((item) => nodeRange(item, positionAt));
         loc.assertTypeRanges = pair.value.items.map((item) => (isMap(item) ? nodeRange(item.get('type', true), positionAt) : undefined));
