@@ -265,6 +265,25 @@ describe('editor banks (#18)', function () {
     });
   });
 
+  describe('the results panel', () => {
+    it('drops the rows of cases deleted from the bank', async () => {
+      const before = await vscode.commands.executeCommand<ResultsState>('assay.internal.resultsState');
+      assert.ok(before.rows.some((r) => r.label === 'says bug'), 'the last run has the case');
+      const doc = await vscode.workspace.openTextDocument(bank());
+      await replaceAll(doc, BANK.slice(0, BANK.indexOf('\n- description: says bug')) + '\n');
+      let labels: string[] = [];
+      await eventually(async () => {
+        labels = (await vscode.commands.executeCommand<ResultsState>('assay.internal.resultsState')).rows.map((r) => r.label);
+        return !labels.includes('says bug');
+      }, 'the deleted case to leave the results');
+      assert.strictEqual(labels.length, before.rows.length - 1, `only that row went (${labels.join(', ')})`);
+      const panel = await vscode.commands.executeCommand<ResultsState>('assay.internal.resultsState');
+      assert.strictEqual(panel.cells.length, labels.length * panel.models.length, 'with its cells');
+      await replaceAll(doc, BANK);
+      await doc.save();
+    });
+  });
+
   describe('the shipped examples', () => {
     const banks: [string, string[], string[]][] = [
       ['support-triage.tests.yaml', ['support-triage.prompt'], ['openai:gpt-4o-mini', 'anthropic:claude-3-5-haiku-latest']],

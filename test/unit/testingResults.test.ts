@@ -201,6 +201,11 @@ describe('editor test runs: the results matrix', () => {
     assert.strictEqual(merged.runId, 'full', 'the picture is still the full run');
     assert.deepStrictEqual([merged.totals.passed, merged.totals.failed, merged.done, merged.total], [2, 2, 4, 4]);
     assert.deepStrictEqual(merged.stats.map((m) => [m.model, m.passes, m.trials]), [['echo:a', 1, 2], ['echo:b', 1, 2]], 'per-model counts over the whole matrix');
+
+    assert.strictEqual(full.dropRows((row) => row.label !== 'wrong on purpose'), true, 'a deleted case leaves the matrix');
+    assert.deepStrictEqual([merged.rows.map((r) => r.label), merged.cells.map((c) => c.row), merged.totals.passed, merged.totals.failed], [['says hello'], [0, 0], 2, 0]);
+    assert.strictEqual(full.cell(0, merged.rows[0]!.caseId, 'echo:b')?.status, 'pass', 'the cells left are found by their new row');
+    assert.strictEqual(full.dropRows(() => true), false, 'nothing to drop');
   });
 
   it('draws a window of rows around the viewport (2,000 cells stay a few dozen rows of DOM)', () => {

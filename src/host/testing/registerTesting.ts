@@ -89,6 +89,7 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
   const coordinator = ctx.push(new RunCoordinator(ctx));
   const tree = ctx.push(new TestTree(ctx, coordinator));
   coordinator.tree = tree;
+  ctx.push(tree.onDidReadPrompt((found) => coordinator.dropRemovedCases(found)));
 
   /** What a bank runs as: against the prompt beside it, else against a prompt whose tests: names it. */
   const bankTarget = async (path: string): Promise<SuiteTarget | undefined> => {

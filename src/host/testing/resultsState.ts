@@ -223,6 +223,32 @@ export class ResultsBuilder {
     s.cells.sort((a, b) => a.row - b.row || s.models.indexOf(a.model) - s.models.indexOf(b.model));
     s.endedAt = partial.endedAt ?? s.endedAt;
     s.status = partial.status === 'cancelled' ? 'cancelled' : s.status;
+    this.recount();
+    return s;
+  }
+
+  /**
+   * Drops the rows of cases that no longer exist (`exists` says which do), with their cells; figures are
+   * counted again. Returns whether a row went.
+   */
+  dropRows(exists: (row: ResultsRow) => boolean): boolean {
+    const s = this.state;
+    const kept = s.rows.map((row, i) => ({ row, i })).filter(({ row }) => exists(row));
+    if (kept.length === s.rows.length) return false;
+    const renumber = new Map(kept.map(({ i }, n) => [i, n]));
+    s.rows = kept.map(({ row }) => row);
+    s.cells = s.cells.filter((c) => renumber.has(c.row)).map((c) => Object.assign(c, { row: renumber.get(c.row)! }));
+    this.rowIndex.clear();
+    this.cellIndex.clear();
+    s.rows.forEach((row, i) => this.rowIndex.set(row.key, i));
+    for (const c of s.cells) this.cellIndex.set(`${c.row}\u0000${c.model}`, c);
+    this.recount();
+    return true;
+  }
+
+  /** Progress, totals and per-model figures from the cells (after a merge or a drop). */
+  private recount(): void {
+    const s = this.state;
     s.done = s.cells.reduce((n, c) => n + c.executions.length, 0);
     s.total = s.cells.reduce((n, c) => n + Math.max(c.total, c.executions.length), 0);
     s.stats = s.models.map((m) => recountStats(m, s.cells.filter((c) => c.model === m), s.stats.find((x) => x.model === m)));
@@ -232,7 +258,6 @@ export class ResultsBuilder {
       costUnknown: s.cells.reduce((n, c) => n + c.executions.filter((e) => e.cost === null && e.status !== 'error').length, 0),
       durationMs: s.totals.durationMs,
     };
-    return s;
   }
 
   private markChange(suiteIndex: number, caseId: string, model: string, change: 'regression' | 'fix'): void {

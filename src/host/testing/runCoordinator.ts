@@ -22,6 +22,7 @@ import { ResultsBuilder } from './resultsState';
 import type { ResultsPanels } from './resultsPanel';
 import type { SuiteTarget } from './runPlan';
 import { summaryText, type RunGist } from './summaryText';
+import type { DiscoveredPrompt } from './testDiscovery';
 import type { TestTree } from './testTree';
 import { currentText } from '../workspaceText';
 import { hostFileAccess } from '../fileAccess';
@@ -183,6 +184,18 @@ export class RunCoordinator implements vscode.Disposable {
     this.shown = run;
     this.panels.showRun(run.builder.state, { preserveFocus: false });
     return true;
+  }
+
+  /**
+   * Drops from a prompt's latest results the rows of cases that no longer exist (`found`: its tests as
+   * read now). A bank that does not load is left alone: its cases may come back once it is fixed.
+   */
+  dropRemovedCases(found: DiscoveredPrompt): void {
+    const shown = this.shownByPrompt.get(found.promptPath);
+    if (!shown || shown.builder.state.status === 'running' || found.diagnostics.some((d) => d.severity === 'error')) return;
+    const ids = new Set([...found.cases, ...(found.pairedBank?.cases ?? [])].map((c) => c.id));
+    if (!shown.builder.dropRows((row) => ids.has(row.caseId))) return;
+    if (this.shown === shown) this.panels?.showRun(shown.builder.state, { preserveFocus: true, revealIfHidden: false });
   }
 
   /** The run the results panel shows (in progress or finished). */

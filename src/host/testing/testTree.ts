@@ -70,15 +70,18 @@ export class TestTree implements vscode.Disposable {
   /** Per edited file (fs path): the pending refresh. */
   private readonly edits = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly changed = new vscode.EventEmitter<void>();
+  private readonly read = new vscode.EventEmitter<DiscoveredPrompt>();
   /** Fires when items were added, removed or re-resolved. */
   readonly onDidChange = this.changed.event;
+  /** Fires with what a prompt's tests are now, each time they were read (a file changed, or on first use). */
+  readonly onDidReadPrompt = this.read.event;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly runner: TreeRunner,
   ) {
     this.controller = vscode.tests.createTestController('assay', 'Assay');
-    this.disposables.push(this.controller, this.changed);
+    this.disposables.push(this.controller, this.changed, this.read);
     this.controller.resolveHandler = (item) => (item ? this.resolve(item) : this.discoverAll());
     this.controller.refreshHandler = () => this.rediscover();
 
@@ -233,6 +236,7 @@ export class TestTree implements vscode.Disposable {
     const core = await loadTestingCore();
     const found = core.discoverPrompt(data.promptPath, text, readConfig().defaultModels, hostFileAccess());
     this.fill(item, found);
+    this.read.fire(found);
     this.resolved.add(data.promptPath);
     item.canResolveChildren = false;
     this.changed.fire();
