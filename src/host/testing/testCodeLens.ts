@@ -14,6 +14,7 @@ import { pairedBankOf } from './pairing';
 import { scanInlineTests, scanJsonlBank, scanYamlBank, type CaseLine } from './lensScan';
 import type { RunCoordinator } from './runCoordinator';
 import { hostFileAccess } from '../fileAccess';
+import { toRange } from '../language/convert';
 
 /** Test bank files the lenses apply to (they also need a prompt file to run against). */
 export const BANK_SELECTOR: vscode.DocumentSelector = [
@@ -155,9 +156,16 @@ export class TestCodeLensProvider implements vscode.CodeLensProvider {
     const paired = pairedBankOf(path);
     const named = doc.tests && (typeof doc.tests.value === 'string' ? [doc.tests.value] : Array.isArray(doc.tests.value) ? doc.tests.value.filter((v): v is string => typeof v === 'string') : []);
     if (paired && !(named ?? []).some((v) => basename(v.replace(/^file:\/\//, '')) === basename(paired))) banks.push(core.resolveTests(basename(paired), dir, { file: path, files }));
-    const errors = banks.reduce((k, b) => k + b.diagnostics.filter((d) => d.severity === 'error').length, 0);
-    if (errors > 0) {
-      lens.command = problemsCommand(errors, 'The test bank');
+    const errors = banks.flatMap((b) => b.diagnostics.filter((d) => d.severity === 'error'));
+    if (errors.length > 0) {
+      // The bank may not be open (its problems are not listed yet): the click opens it at the first error.
+      const first = errors[0]!;
+      lens.command = {
+        ...problemsCommand(errors.length, 'The test bank'),
+        tooltip: `${first.message}: open ${basename(first.file)} there`,
+        command: 'vscode.open',
+        arguments: [vscode.Uri.file(first.file), { selection: toRange(first.range) }],
+      };
       return lens;
     }
     const n = banks.reduce((k, b) => k + b.cases.length, 0);
