@@ -163,9 +163,9 @@ describe('editor banks (#18)', function () {
       const top = lenses[0]!;
       assert.match(top.title, /error/i, 'the first lens says the bank has errors');
       assert.strictEqual(top.command, 'workbench.actions.view.problems', 'and opens the Problems view');
-      const promptLens = (await bankLenses(prompt())).find((l) => l.command === 'assay.runTestBank' || l.command === 'vscode.open');
+      const promptLens = (await bankLenses(prompt())).find((l) => /Run test bank|error/.test(l.title));
       assert.ok(promptLens && !/\(\d+ cases? ×/.test(promptLens.title) && /error/i.test(promptLens.title), `the prompt's lens does not count cases of a broken bank (${promptLens?.title})`);
-      assert.match(String((promptLens.arguments?.[0] as vscode.Uri | undefined)?.fsPath), /ebank\.tests\.yaml$/, 'its click opens the bank at the error');
+      assert.match(JSON.stringify(promptLens.arguments ?? []), /ebank\.tests\.yaml/, `its click opens the bank at the error (${promptLens.command})`);
     });
 
     it('running the broken bank refuses with file:line and an "Open File" action', async () => {
