@@ -118,7 +118,7 @@ describe('promptfoo config', () => {
     ['both providers: and targets:', 'prompts: [x]\nproviders: [openai:gpt-4o-mini]\ntargets: [openai:gpt-4o]\n', ['invalid-config@2']],
     ['an empty providers list', 'prompts: [x]\nproviders: []\n', ['missing-key@1']],
     ['not a mapping', '- a\n', ['invalid-config@0']],
-    ['broken YAML: only the syntax error', 'prompts: [x\nproviders: y\n', ['yaml-syntax@1']],
+    ['broken YAML: only the syntax error, where the unclosed bracket opened', 'prompts: [x\nproviders: y\n', ['yaml-syntax@0']],
     ['a missing prompt file', 'prompts: [file://nope.txt]\nproviders: [openai:gpt-4o]\n', ['file-not-found@0']],
     ['a prompt function is unsupported', 'prompts: [file://make.py:build]\nproviders: [openai:gpt-4o]\n', ['unsupported@0']],
     ['a key outside promptfoo\'s schema is ignored with a warning, as promptfoo ignores it', 'prompts: [hi]\nproviders: [openai:gpt-4o]\nvars: { a: 1 }\n', ['ignored-key@2']],

@@ -3,10 +3,11 @@ import { createHash } from 'node:crypto';
 import { basename, extname, isAbsolute, relative, resolve } from 'node:path';
 import { expandGlobConfined, hasGlob, readTextFile, type FileAccess, type FileRefusalCode } from '../files/safeFiles';
 import { parseYamlLimited } from '../files/yamlLimits';
-import { checkAssertion } from '../assertions/assertionRegistry';
+import { checkAssertion, suggestAssertionType } from '../assertions/assertionRegistry';
 import type { AssertionSpec } from '../assertions/assertionTypes';
 import { isRecord } from '../assertions/valueUtils';
 import type { Range, Severity } from '../types';
+import { closest } from '../promptFile/didYouMean';
 import { checkTransform } from '../run/userTransform';
 import type { BankDiagnostic, TestCase, TestDefaults } from './testBankTypes';
 
@@ -18,8 +19,12 @@ export interface CaseLocation {
   range?: Range;
   /** Each `assert` entry, by index. */
   assertRanges?: (Range | undefined)[];
+  /** The `type:` value of each `assert` entry, by index (where a misspelt type is underlined and fixed). */
+  assertTypeRanges?: (Range | undefined)[];
   /** A key's value within the case (`vars`, `threshold`…). */
   keyRanges?: Record<string, Range | undefined>;
+  /** A key's name within the case (where a misspelt key is fixed). */
+  keyNameRanges?: Record<string, Range | undefined>;
   /** Folder `file://` references resolve against. */
   baseDir: string;
   /** What `file://` references may read. */
@@ -99,7 +104,7 @@ function resolveAssertValue(spec: AssertionSpec, loc: CaseLocation, range: Range
 }
 
 /** Validates one raw assertion; returns it (possibly with problems reported) or `undefined` when unusable. */
-export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range | undefined, diags: BankDiagnostic[]): AssertionSpec | undefined {
+export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range | undefined, diags: BankDiagnostic[], typeRange?: Range): AssertionSpec | undefined {
   const at = range ?? loc.range;
   if (!isRecord(raw)) {
     diags.push(diagnostic(loc.file, 'error', 'invalid-assertion', 'an assertion must be a mapping with a type', at));
@@ -131,8 +136,26 @@ export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range
   if (Array.isArray(raw.assert)) spec.assert = raw.assert.flatMap((member) => normalizeAssertion(member, loc, at, diags) ?? []);
   resolveAssertValue(spec, loc, at, diags);
   const problem = checkAssertion(spec);
-  if (problem) diags.push(diagnostic(loc.file, 'error', problem.code, problem.message, at));
+  if (problem?.code === 'unknown-assertion') diags.push(unknownType(loc.file, spec.type, problem.message, typeRange ?? at));
+  else if (problem) diags.push(diagnostic(loc.file, 'error', problem.code, problem.message, at));
   return spec;
+}
+
+/** An unknown case key, with the case key it is a typo of (and a fix renaming it) when there is one. */
+function unknownCaseKey(loc: CaseLocation, key: string, at: Range | undefined): BankDiagnostic {
+  const near = closest(key, CASE_KEYS);
+  const d = diagnostic(loc.file, 'warning', 'unknown-key', `unknown test case key "${key}"${near ? ` (did you mean "${near}"?)` : ''}`, loc.keyNameRanges?.[key] ?? at);
+  const name = loc.keyNameRanges?.[key];
+  if (near && name) d.fix = { title: `Change to '${near}'`, range: name, newText: near };
+  return d;
+}
+
+/** An unknown assertion type, on its name, with the near miss as a quick fix when there is one. */
+function unknownType(file: string, type: string, message: string, at: Range | undefined): BankDiagnostic {
+  const d = diagnostic(file, 'error', 'unknown-assertion', message, at);
+  const near = suggestAssertionType(type);
+  if (near && at) d.fix = { title: `Change to '${near}'`, range: at, newText: near };
+  return d;
 }
 
 /** A `file://` var: one file's text (JSON and YAML as JSON text), or for a glob, the list of every match's text. */
@@ -270,7 +293,7 @@ function normalizeAssertList(raw: unknown, loc: CaseLocation, diags: BankDiagnos
   }
   const specs: AssertionSpec[] = [];
   raw.forEach((a, i) => {
-    const spec = normalizeAssertion(a, loc, loc.assertRanges?.[i], diags);
+    const spec = normalizeAssertion(a, loc, loc.assertRanges?.[i], diags, loc.assertTypeRanges?.[i]);
     if (spec) specs.push(spec);
   });
   return specs;
@@ -290,7 +313,7 @@ export function normalizeCase(raw: unknown, loc: CaseLocation, diags: BankDiagno
     const at = loc.keyRanges?.[key] ?? loc.range;
     if (IGNORED_CASE_KEYS.has(key)) diags.push(diagnostic(loc.file, 'info', 'unsupported', `"${key}" on a test case is not supported by Assay and is ignored`, at));
     else if (UNSUPPORTED_CASE_KEYS.has(key)) diags.push(diagnostic(loc.file, 'error', 'unsupported', `"${key}" on a test case is not supported by Assay: remove it to run the test without it`, at));
-    else diags.push(diagnostic(loc.file, 'warning', 'unknown-key', `unknown test case key "${key}"`, at));
+    else diags.push(unknownCaseKey(loc, key, at));
   }
   const testCase: UnidentifiedCase = {
     vars: normalizeVars(raw.vars, loc, diags),

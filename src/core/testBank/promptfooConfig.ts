@@ -5,6 +5,7 @@ import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { isRecord } from '../assertions/valueUtils';
 import type { Range } from '../types';
 import { expandGlobConfined, readTextFile, type FileAccess } from '../files/safeFiles';
+import { yamlErrorSpan } from '../files/yamlErrors';
 import { parseYamlLimited, yamlValue } from '../files/yamlLimits';
 import { mergeDefaults, resolveTests } from './loadTestBank';
 import { diagnostic, normalizeDefaults } from './normalizeCase';
@@ -331,7 +332,7 @@ function resolveRefs(v: unknown, root: Record<string, unknown>, ctx: Ctx, seen: 
 export function parsePromptfooConfig(text: string, file: string, files: FileAccess): PromptfooConfig {
   const ctx: Ctx = { file, baseDir: dirname(file), positionAt: positionsOf(text), diags: [], files };
   const doc = parseDocument(text, { prettyErrors: false });
-  for (const e of doc.errors) ctx.diags.push(diagnostic(file, 'error', 'yaml-syntax', e.message.split('\n')[0], rangeOf(ctx.positionAt, e.pos[0], e.pos[1])));
+  for (const e of doc.errors) ctx.diags.push(diagnostic(file, 'error', 'yaml-syntax', e.message.split('\n')[0], rangeOf(ctx.positionAt, ...yamlErrorSpan(text, e))));
   const empty: PromptfooConfig = { ...emptyConfig(file), diagnostics: ctx.diags };
   // A config that does not parse is not run at all: only its syntax errors are reported.
   if (doc.errors.length > 0) return empty;

@@ -6,6 +6,7 @@ import { checkModels, modelsUsed } from '../../core/run/preflight';
 import { runTests } from '../../core/run/testRun';
 import { projectPath } from '../../core/run/testSuite';
 import { planAddCase } from '../../core/testBank/addCase';
+import { parseTestBank } from '../../core/testBank/loadTestBank';
 import { planSuite, targetForBank } from './runPlan';
 import { discoverPrompt } from './testDiscovery';
 
@@ -17,6 +18,7 @@ export const testingCore = {
   modelsUsed,
   checkModels,
   planAddCase,
+  parseTestBank,
   parseModelRef,
   projectPath,
 };
