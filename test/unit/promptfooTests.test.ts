@@ -250,8 +250,8 @@ tests:
       ['Two {{x}}', 'text', 'Two {{x}}'],
       ['chat.yaml', 'chat', '[{"role":"user","content":"Hi {{x}}"}]'],
       ['third', 'text', 'Three'],
+      ['p.py:Prompt.prompt', 'function', undefined],
     ]);
-    assert.match(errors(config.diagnostics).join('\n'), /unsupported: prompt functions in Python \(p.py\)/);
   });
 
   it('resolves $ref into the config (assertionTemplates); a reference to nothing is an error where it is written', async () => {
@@ -343,8 +343,9 @@ tests:
   const refused: [string, string, boolean, RegExp][] = [
     ['a prompt function in an untrusted workspace', "prompts: ['file://prompts.js']\ntests: [{}]", false, /untrusted-code: the prompt function prompts.js runs JavaScript/],
     ['a generator in an untrusted workspace', 'prompts: [hi]\ntests: file://gen.js', false, /untrusted-code: tests from .*gen.js run JavaScript/],
-    ['a Python prompt function', "prompts: ['file://p.py:make']\ntests: [{}]", true, /unsupported: prompt functions in Python/],
-    ['a Python generator', 'prompts: [hi]\ntests: file://gen.py', true, /unsupported: tests from "file:\/\/gen.py" are not supported/],
+    ['a Python prompt function in an untrusted workspace', "prompts: ['file://p.py:make']\ntests: [{}]", false, /untrusted-code: the prompt function p.py:make runs Python/],
+    ['a Python generator in an untrusted workspace', 'prompts: [hi]\ntests: file://gen.py', false, /untrusted-code: tests from .*gen.py run Python/],
+    ['a Python generator that raises, with its error', 'prompts: [hi]\ntests: file://bad.py', true, /test-generator: tests from .*bad.py raised ValueError: no data/],
     ['a generator that returns no list', 'prompts: [hi]\ntests: file://notlist.js', true, /test-generator: tests from .*notlist.js must be a list/],
     ['a missing prompt file', "prompts: ['file://nope.txt']\ntests: [{}]", true, /file-not-found: prompt file not found: nope.txt/],
   ];
@@ -352,11 +353,54 @@ tests:
     it(`refuses ${why}`, async () => {
       writeFileSync(join(folder.dir, 'p.py'), 'def make(): pass\n');
       writeFileSync(join(folder.dir, 'notlist.js'), 'module.exports = { a: 1 };\n');
+      writeFileSync(join(folder.dir, 'bad.py'), 'def generate_tests():\n    raise ValueError("no data")\n');
       writeFileSync(file, `${yaml}\nproviders: [echo]\n`);
       const suites = await promptfooSuites(file, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted });
       assert.match(errors(suites.flatMap((s) => s.diagnostics)).join('\n'), expected);
     });
   }
+
+  it('TypeScript and Python generators, with a { path, config } entry handing its config to the function', async () => {
+    writeFileSync(join(folder.dir, 'static.ts'), 'interface T { vars: Record<string, string> }\nconst tests: T[] = [{ vars: { x: "ts" } }];\nexport default tests;\n');
+    writeFileSync(join(folder.dir, 'dyn.ts'), 'export async function make(config?: { n: number }): Promise<object[]> {\n  return Array.from({ length: config?.n ?? 1 }, (_, i) => ({ vars: { x: `dyn${i}` } }));\n}\n');
+    writeFileSync(join(folder.dir, 'gen.py'), 'def generate_tests(config=None):\n    return [{"vars": {"x": "py" + str((config or {}).get("k", ""))}}]\n\ndef named():\n    return [{"vars": {"x": "named"}}]\n');
+    writeFileSync(
+      file,
+      `prompts: ['{{x}}']
+providers: [echo]
+tests:
+  - file://static.ts
+  - file://dyn.ts:make
+  - path: file://dyn.ts:make
+    config: { n: 2 }
+  - file://gen.py
+  - path: file://gen.py
+    config: { k: 7 }
+  - file://gen.py:named
+`,
+    );
+    const [suite] = await promptfooSuites(file, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted: true });
+    assert.deepStrictEqual(errors(suite!.diagnostics), []);
+    assert.deepStrictEqual(suite!.cases.map((c) => c.vars.x), ['ts', 'dyn0', 'dyn0', 'dyn1', 'py', 'py7', 'named']);
+  });
+
+  it('TypeScript and Python prompt functions: named, a class method, and a whole Python script given the context in argv', async () => {
+    writeFileSync(join(folder.dir, 'p.ts'), 'export default async ({ vars }: { vars: Record<string, string> }) => [{ role: "system", content: "TS" }, { role: "user", content: vars.x }];\n');
+    writeFileSync(
+      join(folder.dir, 'p.py'),
+      'import json, sys\n\ndef make(context):\n    return "Py " + context["vars"]["x"]\n\nclass P:\n    @staticmethod\n    def chat(context):\n        return [{"role": "user", "content": "C " + context["vars"]["x"]}]\n\nif __name__ == "__main__":\n    print("Script " + json.loads(sys.argv[1])["vars"]["x"])\n',
+    );
+    writeFileSync(file, `prompts: [file://p.ts, 'file://p.py:make', 'file://p.py:P.chat', file://p.py]\nproviders: [echo]\ntests: [{ vars: { x: v } }]\n`);
+    const suites = await promptfooSuites(file, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted: true });
+    assert.deepStrictEqual(errors(suites.flatMap((s) => s.diagnostics)), []);
+    const rendered = await Promise.all(suites.map((s) => s.prompt.render({ x: 'v' })));
+    assert.deepStrictEqual(rendered, [
+      { messages: [{ role: 'system', content: 'TS' }, { role: 'user', content: 'v' }] },
+      { messages: [{ role: 'user', content: 'Py v' }] },
+      { messages: [{ role: 'user', content: 'C v' }] },
+      { messages: [{ role: 'user', content: 'Script v' }] },
+    ]);
+  });
 
   it('a function prompt that returns a provider config is an error when it renders, never ignored', async () => {
     writeFileSync(file, `prompts: ['file://prompts.js:configured']\nproviders: [echo]\ntests: [{}]\n`);

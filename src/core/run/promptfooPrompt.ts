@@ -4,6 +4,9 @@
 import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_ASSERTION_LIMITS } from '../assertions/assertionTypes';
+import { runProcess, tail } from '../providers/customProviderSupport';
+import { callScriptExport } from '../providers/javascriptProvider';
+import { pythonExecutable, runPythonFunction } from '../providers/pythonProvider';
 import { runSandboxed } from '../sandbox/sandboxPool';
 import { fileTask } from './userTransform';
 import { isRecord } from '../assertions/valueUtils';
@@ -77,6 +80,41 @@ export function renderPromptfooTemplate(p: PromptfooPrompt, filters: TemplateFil
   };
 }
 
+/** How long a TypeScript or Python prompt function may take (a fresh worker or interpreter per render). */
+const SCRIPT_PROMPT_TIMEOUT_MS = 30_000;
+
+/**
+ * What a prompt function returns for `vars`: JavaScript in the sandbox, TypeScript in a worker, a Python
+ * function with promptfoo's context (`{ vars, config }`), or a whole Python script run with that context
+ * as JSON in argv[1], its output the prompt (promptfoo's legacy form).
+ */
+async function promptFunctionValue(p: PromptfooPrompt, vars: Record<string, unknown>): Promise<{ value: unknown } | { error: string }> {
+  const file = p.file!;
+  const what = `prompt function ${p.label}`;
+  const run = { signal: new AbortController().signal, timeoutMs: SCRIPT_PROMPT_TIMEOUT_MS, what };
+  if (/\.py$/i.test(file)) {
+    const env = process.env;
+    const python = { python: pythonExecutable({}, env), cwd: dirname(file), env, ...run };
+    const context = { vars, config: {} };
+    if (p.functionName) {
+      const r = await runPythonFunction({ script: file, function: p.functionName, args: [context] }, python);
+      return 'error' in r ? { error: r.error.message } : r;
+    }
+    const ran = await runProcess({ command: python.python, args: [file, JSON.stringify(context)], cwd: python.cwd, signal: run.signal, timeoutMs: run.timeoutMs, what, env });
+    if ('error' in ran) return { error: ran.error.message };
+    if (ran.exitCode !== 0) return { error: `${what} exited with code ${ran.exitCode}: ${tail(ran.stderr)}` };
+    return { value: ran.stdout.replace(/\r?\n$/, '') };
+  }
+  if (/\.[cm]?ts$/i.test(file)) return callScriptExport(file, p.functionName, [{ vars }], run);
+  // The sandbox calls the export as (output, context): promptfoo's single argument is the first.
+  const task = fileTask(`file://${file}${p.functionName ? `:${p.functionName}` : ''}`, dirname(file), { vars }, undefined);
+  if ('error' in task) return task;
+  const limits = DEFAULT_ASSERTION_LIMITS;
+  const outcome = await runSandboxed(task, { timeoutMs: limits.javascriptTimeoutMs, memoryMb: limits.memoryMb });
+  if (!outcome.ok) return { error: `${what}: ${outcome.kind === 'timeout' ? `did not finish within ${limits.javascriptTimeoutMs} ms` : outcome.message}` };
+  return { value: outcome.value };
+}
+
 /**
  * A `function` prompt's renderer: promptfoo calls the file's function with `{ vars }` and reads a text
  * result as it reads a rendered template, a list as the messages, `{ prompt }` as that prompt. A returned
@@ -85,13 +123,9 @@ export function renderPromptfooTemplate(p: PromptfooPrompt, filters: TemplateFil
 export function renderPromptfooFunction(p: PromptfooPrompt): (vars: Record<string, unknown>, affix?: PromptAffix) => Promise<RenderResult> {
   return async (vars, affix) => {
     if (affix?.prefix || affix?.suffix) return { error: { message: `a test's prefix and suffix apply to text prompts, not to the prompt function ${p.label}` } };
-    // The sandbox calls the export as (output, context): promptfoo's single argument is the first.
-    const task = fileTask(`file://${p.file!}${p.functionName ? `:${p.functionName}` : ''}`, dirname(p.file!), { vars }, undefined);
-    if ('error' in task) return { error: { message: task.error } };
-    const limits = DEFAULT_ASSERTION_LIMITS;
-    const outcome = await runSandboxed(task, { timeoutMs: limits.javascriptTimeoutMs, memoryMb: limits.memoryMb });
-    if (!outcome.ok) return { error: { message: `prompt function ${p.label}: ${outcome.kind === 'timeout' ? `did not finish within ${limits.javascriptTimeoutMs} ms` : outcome.message}` } };
-    let value = outcome.value;
+    const got = await promptFunctionValue(p, vars);
+    if ('error' in got) return { error: { message: got.error } };
+    let value = got.value;
     if (isRecord(value) && 'config' in value) return { error: { message: `prompt function ${p.label} returned a config; per-prompt provider settings are not supported` } };
     if (isRecord(value) && 'prompt' in value) value = value.prompt;
     if (typeof value === 'string') return readRenderedPrompt(value, p.label, false);

@@ -122,13 +122,9 @@ function promptsFromFile(abs: string, label: string | undefined, range: Range | 
   const rel = relative(ctx.baseDir, abs) || basename(abs);
   const ext = extname(abs).toLowerCase();
   if (ext === '.prompt' || ext === '.prompty') return [{ label: label ?? rel, kind: 'promptFile', file: abs, range }];
-  if (['.js', '.cjs', '.mjs'].includes(ext)) {
+  if (['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts', '.py'].includes(ext)) {
     const fnLabel = functionName ? `${rel}:${functionName}` : rel;
     return [{ label: label ?? fnLabel, kind: 'function', file: abs, ...(functionName ? { functionName } : {}), range }];
-  }
-  if (['.ts', '.py'].includes(ext)) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'unsupported', `prompt functions in ${ext === '.py' ? 'Python' : 'TypeScript'} (${rel}) are not supported: use a JavaScript file, or a text, JSON, YAML or .prompt file`, range));
-    return [];
   }
   const read = readTextFile(abs, ctx.files, rel);
   if ('error' in read) {

@@ -60,10 +60,15 @@ export interface TestBank {
   generators?: TestGenerator[];
 }
 
-/** A JavaScript file that generates test cases (promptfoo's `tests: file://generate.js`). */
+/**
+ * A JavaScript, TypeScript or Python file that generates test cases (promptfoo's `tests: file://generate.js`,
+ * `file://tests.py:fn`, `{ path, config }`).
+ */
 export interface TestGenerator {
   path: string;
   functionName?: string;
+  /** promptfoo's `config` of a `{ path, config }` entry: the generator function's argument. */
+  config?: unknown;
   /** The file referencing it and where. */
   file: string;
   range?: Range;
