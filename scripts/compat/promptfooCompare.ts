@@ -160,10 +160,12 @@ export function firstDifference(pf: Verdict[], assay: Verdict[]): { reason: stri
     return { reason: `promptfoo ran ${pf.length} tests, Assay ${assay.length}`, blocker: 'different number of tests' };
   }
   const inOrder = differenceInOrder(pf, assay);
-  if (inOrder === null || pf.some((v) => v.output === '')) return inOrder;
+  if (inOrder === null) return inOrder;
   // Ties keep their order (a stable sort), so two tests alike in all but verdict are never swapped to agree.
+  // An error's output is not compared (one tool may fail before the call, the other after it).
   const kinds = (v: Verdict): string => v.assertions.map((x) => x.type).join(',');
-  const byOutput = (list: Verdict[]): Verdict[] => [...list].sort((a, b) => a.output.localeCompare(b.output) || a.description.localeCompare(b.description) || kinds(a).localeCompare(kinds(b)));
+  const key = (v: Verdict): string => (v.error ? '' : v.output);
+  const byOutput = (list: Verdict[]): Verdict[] => [...list].sort((a, b) => key(a).localeCompare(key(b)) || a.description.localeCompare(b.description) || kinds(a).localeCompare(kinds(b)));
   return differenceInOrder(byOutput(pf), byOutput(assay)) === null ? null : inOrder;
 }
 

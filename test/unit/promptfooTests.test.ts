@@ -180,11 +180,12 @@ tests:
     });
   }
 
-  it('reads vars from files: text, JSON and YAML values, a glob as a list, vars: a path or glob (file:// optional) as the whole mapping', async () => {
+  it('reads vars from files as promptfoo renders them: text and JSON trimmed as written, YAML as JSON (a string quoted), a glob as a list, vars: a path or glob as the whole mapping', async () => {
     mkdirSync(join(folder.dir, 'docs'));
     writeFileSync(join(folder.dir, 'docs', 'a.txt'), 'alpha');
     writeFileSync(join(folder.dir, 'docs', 'b.txt'), 'beta');
-    writeFileSync(join(folder.dir, 'data.json'), '{"k": [1, 2]}');
+    writeFileSync(join(folder.dir, 'data.json'), '{"k": [1, 2]}\n');
+    writeFileSync(join(folder.dir, 'topic.yaml'), 'world peace\n');
     writeFileSync(join(folder.dir, 'vars.yaml'), 'who: ada\nwhat: [x, y]\n');
     writeFileSync(join(folder.dir, 'docs', 'v1.yaml'), 'who: bo\n');
     writeFileSync(join(folder.dir, 'docs', 'v2.json'), '{"what": "z"}');
@@ -192,15 +193,15 @@ tests:
 prompts: ['{{doc}}']
 providers: [echo]
 tests:
-  - vars: { doc: file://docs/*.txt, data: file://data.json }
+  - vars: { doc: file://docs/*.txt, data: file://data.json, topic: file://topic.yaml }
   - vars: file://vars.yaml
   - vars: docs/v*
 `);
     assert.deepStrictEqual(
       cases.map((c) => c.vars),
       [
-        { doc: 'alpha', data: '{"k":[1,2]}' },
-        { doc: 'beta', data: '{"k":[1,2]}' },
+        { doc: 'alpha', data: '{"k": [1, 2]}', topic: '"world peace"' },
+        { doc: 'beta', data: '{"k": [1, 2]}', topic: '"world peace"' },
         { who: 'ada', what: 'x' },
         { who: 'ada', what: 'y' },
         { who: 'bo', what: 'z' },
@@ -433,6 +434,21 @@ describe('promptfoo rendered prompts, read as its providers read them', () => {
     const render = renderPromptfooTemplate({ label: 'p', kind: 'text', template: 'Say: {{ input }}.' }, undefined);
     assert.deepStrictEqual(render({}), { messages: [{ role: 'user', content: 'Say: .' }] });
     assert.deepStrictEqual(render({ input: 'hi' }), { messages: [{ role: 'user', content: 'Say: hi.' }] });
+  });
+
+  it("a JSON template renders each string on its own (promptfoo's autoescape): quotes and newlines in a variable stay valid JSON", () => {
+    const render = renderPromptfooTemplate({ label: 'p', kind: 'chat', template: '[{"role": "system", "content": "{{ s }}"}, {"role": "user", "content": "Q: {{ q }}"}]' }, undefined);
+    assert.deepStrictEqual(render({ s: 'You \'like\' "bananas".\n\nBe brief.', q: 'why?' }), {
+      messages: [
+        { role: 'system', content: 'You \'like\' "bananas".\n\nBe brief.' },
+        { role: 'user', content: 'Q: why?' },
+      ],
+    });
+  });
+
+  it('one trailing newline of a text variable is dropped before rendering, as promptfoo drops it', () => {
+    const render = renderPromptfooTemplate({ label: 'p', kind: 'text', template: '<{{ a }}>' }, undefined);
+    assert.deepStrictEqual(render({ a: 'block\n\n' }), { messages: [{ role: 'user', content: '<block\n>' }] });
   });
 
   it('prompt files keep their strict rendering: an undefined variable there is still an error', () => {

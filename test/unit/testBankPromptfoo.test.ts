@@ -85,7 +85,7 @@ describe('promptfoo config', () => {
     const b = config.tests.cases[1];
     assert.deepStrictEqual(b.assert.map((a) => a.type), ['not-contains'], "b.yaml's own defaults are applied to its case");
     const inline = config.tests.cases[5];
-    assert.strictEqual(inline.vars.document, 'The invoice was sent on May 1.\n', 'a file:// var is read');
+    assert.strictEqual(inline.vars.document, 'The invoice was sent on May 1.', 'a file:// var is read, trimmed as promptfoo reads it');
     assert.deepStrictEqual(inline.assert[0].value, { type: 'object', required: ['route'] }, 'a file:// schema is parsed');
     assert.strictEqual(inline.range?.start.line, 33);
     assert.strictEqual(inline.source.file, CONFIG);

@@ -71,13 +71,42 @@ export function readRenderedPrompt(text: string, label: string, chat: boolean): 
 /** A `text` or `chat` promptfoo prompt's renderer (a `promptFile` prompt renders through core/promptFile, a `function` through `renderPromptfooFunction`). */
 export function renderPromptfooTemplate(p: PromptfooPrompt, filters: TemplateFilters | undefined): (vars: Record<string, unknown>, affix?: PromptAffix) => RenderResult {
   const template = p.template ?? '';
-  return (vars, affix) => {
+  return (given, affix) => {
     const source = affix && (affix.prefix || affix.suffix) ? `${affix.prefix ?? ''}${template}${affix.suffix ?? ''}` : template;
-    // promptfoo's Nunjucks renders an undefined variable as empty text (a config without tests renders `{{input}}` so).
-    const r = renderTemplate(source, vars, filters, 'empty');
+    // promptfoo drops one trailing newline of each text variable before rendering (a YAML `|` block's).
+    const vars = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/\n$/, '') : v]));
+    const r = renderJsonTemplate(source, vars, filters) ?? renderTemplate(source, vars, filters, 'empty');
     if ('error' in r) return { error: { message: `prompt "${p.label}": ${r.error.message}` } };
     return readRenderedPrompt(r.text, p.label, p.kind === 'chat' && !(affix?.prefix || affix?.suffix));
   };
+}
+
+/**
+ * promptfoo's JSON autoescape: a template that is JSON as written has each string inside it rendered on
+ * its own (so a variable holding quotes or newlines stays valid JSON), then printed with two-space
+ * indentation. `undefined` for any other template. An undefined variable renders as empty text, as in
+ * promptfoo's Nunjucks (a config without tests renders `{{input}}` so).
+ */
+function renderJsonTemplate(source: string, vars: Record<string, unknown>, filters: TemplateFilters | undefined): { text: string } | { error: { message: string } } | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(source);
+  } catch {
+    return undefined;
+  }
+  let failure: { message: string } | undefined;
+  const render = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const r = renderTemplate(v, vars, filters, 'empty');
+      if ('error' in r) failure ??= r.error;
+      return 'error' in r ? v : r.text;
+    }
+    if (Array.isArray(v)) return v.map(render);
+    if (isRecord(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, render(x)]));
+    return v;
+  };
+  const out = render(parsed);
+  return failure ? { error: failure } : { text: JSON.stringify(out, null, 2) };
 }
 
 /** How long a TypeScript or Python prompt function may take (a fresh worker or interpreter per render). */

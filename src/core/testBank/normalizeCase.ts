@@ -144,7 +144,12 @@ function loadVarFile(name: string, ref: string, loc: CaseLocation, diags: BankDi
       diags.push(diagnostic(loc.file, loadSeverity(loaded.code), loadCode(loaded.code), `vars.${name}: ${loaded.error}`, at));
       return r;
     }
-    return typeof loaded.value === 'string' ? loaded.value : JSON.stringify(loaded.value);
+    // promptfoo's renderPrompt: a YAML file is its value as JSON (a plain string too, quoted); any other
+    // file is its text, trimmed (JSON as written).
+    if (/\.ya?ml$/i.test(r)) return JSON.stringify(loaded.value);
+    if (typeof loaded.value === 'string') return loaded.value.trim();
+    const text = readTextFile(resolve(loc.baseDir, r.slice('file://'.length)), loc.files);
+    return 'error' in text ? JSON.stringify(loaded.value) : text.text.trim();
   };
   if (!hasGlob(path)) return one(ref);
   // promptfoo expands a glob into one test per file: the list of texts expands the same way.
