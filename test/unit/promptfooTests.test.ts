@@ -241,6 +241,18 @@ tests:
     });
   }
 
+  it('a prompt written without file:// that names a file or matches a glob is read from the file(s), as promptfoo reads it; otherwise it is the text', () => {
+    mkdirSync(join(folder.dir, 'ps'), { recursive: true });
+    writeFileSync(join(folder.dir, 'prompt.txt'), 'From file {{x}}');
+    writeFileSync(join(folder.dir, 'ps', 'a.txt'), 'A');
+    writeFileSync(join(folder.dir, 'ps', 'b.txt'), 'B');
+    const config = parse("prompts: [prompt.txt, 'ps/*.txt', 'Say {{x}} and/or not', 'Is 2.5 > 2?', 'Plain words']\nproviders: [echo]\n");
+    assert.deepStrictEqual(errors(config.diagnostics), []);
+    assert.deepStrictEqual(config.prompts.map((p) => p.template), ['From file {{x}}', 'A', 'B', 'Say {{x}} and/or not', 'Is 2.5 > 2?', 'Plain words']);
+    const missing = parse("prompts: ['missing.txt']\nproviders: [echo]\n");
+    assert.match(errors(missing.diagnostics).join('\n'), /file-not-found: prompt "missing.txt" reads as a file path, and promptfoo finds no such file/);
+  });
+
   it('a YAML or JSON prompts file may list prompts ({ id | raw, label }) instead of chat messages', () => {
     writeFileSync(join(folder.dir, 'prompts.yaml'), '- { id: a, label: First, raw: "One {{x}}" }\n- raw: Two {{x}}\n');
     writeFileSync(join(folder.dir, 'chat.yaml'), '- { role: user, content: "Hi {{x}}" }\n');

@@ -1,5 +1,6 @@
 // A promptfoo config (`promptfooconfig.yaml`) read as it is: prompts, providers, tests and defaultTest
 // normalised into Assay's model, so a team can switch without rewriting its suites.
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { isRecord } from '../assertions/valueUtils';
@@ -162,7 +163,38 @@ function promptsFromFile(abs: string, label: string | undefined, range: Range | 
   }));
 }
 
+const PROMPT_FILE_EXTENSIONS = ['.cjs', '.cts', '.j2', '.js', '.json', '.jsonl', '.md', '.mjs', '.mts', '.py', '.ts', '.txt', '.yml', '.yaml'];
+
+/** promptfoo's maybeFilePath: text promptfoo tries as a path before it takes it as a prompt. */
+function mayBePath(s: string): boolean {
+  if (s.includes('\n') || /portkey:\/\/|langfuse:\/\/|helicone:\/\//.test(s)) return false;
+  const tokens = s.split(':');
+  const [last, before] = [tokens[tokens.length - 1], tokens[tokens.length - 2]];
+  return PROMPT_FILE_EXTENSIONS.some((ext) => last?.endsWith(ext) || before?.endsWith(ext)) || s.charAt(s.length - 3) === '.' || s.charAt(s.length - 4) === '.' || /[*/\\]/.test(s);
+}
+
+/**
+ * A prompt written without `file://` that promptfoo reads as a path (`prompts: prompt.txt`, `ps/*.txt`):
+ * `file` when it names files; `text` when it is no path, or a pattern (a template's braces make one) that
+ * matches nothing, which promptfoo then takes as the prompt; `missing` for a plain path to no file, which
+ * promptfoo fails on.
+ */
+function bareReference(s: string, ctx: Ctx): 'file' | 'text' | 'missing' {
+  if (!mayBePath(s)) return 'text';
+  const path = /^(.*\.(?:m?js|cjs|py|ts)):[A-Za-z_$][\w$.]*$/.exec(s)?.[1] ?? s;
+  const pattern = /[*?[\]{}]|[+@!]\(/.test(path);
+  const expanded = expandGlobConfined(path, ctx.baseDir, ctx.files);
+  if ('files' in expanded && expanded.files.some((f) => existsSync(f) && statSync(f).isFile())) return 'file';
+  return pattern ? 'text' : 'missing';
+}
+
 function promptFromString(s: string, label: string | undefined, range: Range | undefined, ctx: Ctx): PromptfooPrompt[] {
+  const bare = s.startsWith('file://') ? 'text' : bareReference(s, ctx);
+  if (bare === 'file') return promptFromString(`file://${s}`, label, range, ctx);
+  if (bare === 'missing') {
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'file-not-found', `prompt "${s}" reads as a file path, and promptfoo finds no such file: write file://PATH to an existing file, or put the prompt text in quotes with a space or a {{variable}}`, range));
+    return [];
+  }
   if (s.startsWith('file://')) {
     // `file://prompts.js:makePrompt` names a function in a script.
     const m = /^(.*\.(?:m?js|cjs|py|ts)):([A-Za-z_$][\w$.]*)$/.exec(s.slice('file://'.length));
