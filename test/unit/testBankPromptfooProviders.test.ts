@@ -164,6 +164,7 @@ describe('promptfoo provider config: honoured, ignored as promptfoo ignores it, 
   const cases: [string, string, Record<string, unknown> | RegExp, string[]][] = [
     ['OpenAI parameters', '  - id: openai:gpt-4o\n    config: { temperature: 0, max_tokens: 9, top_p: 0.5, seed: 1, stop: END }', { temperature: 0, max_tokens: 9, top_p: 0.5, seed: 1, stop: ['END'] }, []],
     ['OpenAI sampling and reasoning options', '  - id: openai:gpt-5-mini\n    config: { presence_penalty: 1, frequency_penalty: 0.5, reasoning_effort: low, verbosity: low, max_completion_tokens: 50 }', { presence_penalty: 1, frequency_penalty: 0.5, reasoning_effort: 'low', verbosity: 'low', max_completion_tokens: 50 }, []],
+    ["OpenAI's model key, which promptfoo reads only for Codex: ignored", '  - id: openai:qwen3\n    config: { model: other, temperature: 1 }', { temperature: 1 }, ['ignored-config@1']],
     ['an OpenAI key Assay cannot send', '  - id: openai:gpt-4o\n    config: { logit_bias: { "50256": -100 } }', /config logit_bias is not supported/, ['unsupported-config@1']],
     ['an Anthropic key Assay cannot send', '  - id: anthropic:messages:claude\n    config: { reasoning_effort: low }', /config reasoning_effort is not supported/, ['unsupported-config@1']],
     ["groq's apiBaseUrl, which promptfoo overrides", '  - id: groq:m\n    config: { apiBaseUrl: "http://x", temperature: 1 }', { temperature: 1 }, ['ignored-config@1']],

@@ -183,7 +183,7 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
   const refused: string[] = [];
   for (const k of Object.keys(c)) {
     if (allowed.has(k)) continue;
-    if (vendor.promptfooKeys && !vendor.promptfooKeys.includes(k)) ignored.push(k);
+    if ((vendor.promptfooKeys && !vendor.promptfooKeys.includes(k)) || vendor.unreadKeys?.includes(k)) ignored.push(k);
     else refused.push(k);
   }
   // Endpoint settings a vendor's promptfoo provider overrides: promptfoo ignores them, and so does Assay.

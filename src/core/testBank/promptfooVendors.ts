@@ -50,6 +50,8 @@ export interface PromptfooVendor {
    * Absent: promptfoo sends any key (the OpenAI-compatible providers pass the config on).
    */
   promptfooKeys?: readonly string[];
+  /** Config keys promptfoo's provider accepts but does not send (OpenAI's `model`: the id names the model). */
+  unreadKeys?: readonly string[];
   /** Parameters promptfoo sends when the config sets none (LocalAI: temperature 0.7). */
   defaultParams?: ModelParams;
   /** Said when an id of this vendor cannot run: what to write instead. */
@@ -92,6 +94,8 @@ export const PROMPTFOO_VENDORS: readonly PromptfooVendor[] = [
     keyRequired: true,
     apiKinds: OPENAI_ONLY,
     kindDefaultModels: { chat: 'gpt-4.1-2025-04-14', embedding: 'text-embedding-3-large' },
+    // promptfoo reads config.model only for its Codex providers; a chat model is the one the id names.
+    unreadKeys: ['model'],
   },
   {
     ids: ['anthropic'],
