@@ -8,7 +8,7 @@ import { isRecord } from '../assertions/valueUtils';
 import type { FileAccess } from '../files/safeFiles';
 import type { TemplateFilters } from '../template/templateRenderer';
 import type { Range } from '../types';
-import { applyDefaults, assignIds, diagnostic, normalizeCase } from '../testBank/normalizeCase';
+import { applyDefaults, assignIds, diagnostic, normalizeCase, SCRIPT_VAR, SCRIPT_VAR_CODE } from '../testBank/normalizeCase';
 import type { PromptfooConfig } from '../testBank/promptfooConfig';
 import { expandCases } from '../testBank/promptfooTests';
 import type { BankDiagnostic, TestCase, TestGenerator } from '../testBank/testBankTypes';
@@ -100,7 +100,8 @@ async function generatedCases(g: TestGenerator, config: PromptfooConfig, options
     const c = normalizeCase(item, { file: g.path, index, baseDir: dirname(config.file), files: options.files }, local);
     return c ? [c] : [];
   });
-  diags.push(...local);
+  // Script vars run when the prompt renders, as for any other test of the config.
+  diags.push(...local.filter((d) => d.code !== SCRIPT_VAR_CODE));
   return assignIds(cases, g.path);
 }
 
@@ -117,6 +118,10 @@ export async function promptfooCases(config: PromptfooConfig, options: Promptfoo
   raw.push(...config.scenarios);
   checkCode(config.tests.defaults.options, { file: config.file, ...(config.defaultTestRange ? { range: config.defaultTestRange } : {}), name: 'defaultTest' }, options.trusted, diagnostics);
   for (const c of raw) checkCode(c.options, { file: c.source.file, ...(c.range ? { range: c.range } : {}), name: c.description ?? 'a test' }, options.trusted, diagnostics);
+  for (const c of options.trusted ? [] : [...raw, { vars: config.tests.defaults.vars ?? {}, source: { file: config.file }, description: 'defaultTest' } as TestCase]) {
+    const script = Object.entries(c.vars).find(([, v]) => typeof v === 'string' && v.startsWith('file://') && SCRIPT_VAR.test(v));
+    if (script) diagnostics.push(diagnostic(c.source.file, 'error', 'untrusted-code', `${c.description ?? 'a test'}: vars.${script[0]} runs a script: only in a trusted workspace (or the CLI)`, c.range));
+  }
   if (diagnostics.some((d) => d.severity === 'error')) return { cases: [], diagnostics };
   const withDefaults = raw.map((c) => applyDefaults(c, config.tests.defaults));
 

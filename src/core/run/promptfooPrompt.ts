@@ -12,6 +12,7 @@ import { fileTask } from './userTransform';
 import { isRecord } from '../assertions/valueUtils';
 import type { RenderResult } from '../promptFile/renderPrompt';
 import { renderTemplate, type TemplateFilters } from '../template/templateRenderer';
+import { SCRIPT_VAR } from '../testBank/normalizeCase';
 import type { PromptfooPrompt } from '../testBank/promptfooConfig';
 import type { ChatMessage } from '../types';
 
@@ -69,9 +70,9 @@ export function readRenderedPrompt(text: string, label: string, chat: boolean): 
 }
 
 /** A `text` or `chat` promptfoo prompt's renderer (a `promptFile` prompt renders through core/promptFile, a `function` through `renderPromptfooFunction`). */
-export function renderPromptfooTemplate(p: PromptfooPrompt, filters: TemplateFilters | undefined): (vars: Record<string, unknown>, affix?: PromptAffix) => RenderResult {
+export function renderPromptfooTemplate(p: PromptfooPrompt, filters: TemplateFilters | undefined): (vars: Record<string, unknown>, affix?: PromptAffix) => RenderResult | Promise<RenderResult> {
   const template = p.template ?? '';
-  return (given, affix) => {
+  const render = (given: Record<string, unknown>, affix?: PromptAffix): RenderResult => {
     const source = affix && (affix.prefix || affix.suffix) ? `${affix.prefix ?? ''}${template}${affix.suffix ?? ''}` : template;
     // promptfoo drops one trailing newline of each text variable before rendering (a YAML `|` block's).
     const vars = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/\n$/, '') : v]));
@@ -79,6 +80,38 @@ export function renderPromptfooTemplate(p: PromptfooPrompt, filters: TemplateFil
     if ('error' in r) return { error: { message: `prompt "${p.label}": ${r.error.message}` } };
     return readRenderedPrompt(r.text, p.label, p.kind === 'chat' && !(affix?.prefix || affix?.suffix));
   };
+  return (vars, affix) => {
+    if (!Object.values(vars).some(isScriptVar)) return render(vars, affix);
+    return scriptVars(vars, template, p.label).then((v) => ('error' in v ? v : render(v.vars, affix)));
+  };
+}
+
+const isScriptVar = (v: unknown): v is string => typeof v === 'string' && v.startsWith('file://') && SCRIPT_VAR.test(v);
+
+/**
+ * promptfoo's variables computed by scripts, in order, each seeing the ones before it: Python's
+ * `get_var(name, prompt, vars)` or a JavaScript module's function `(name, prompt, vars)`, answering
+ * `{ output }` or `{ error }`. The test loader admits them only where workspace code may run.
+ */
+async function scriptVars(given: Record<string, unknown>, template: string, label: string): Promise<{ vars: Record<string, unknown> } | { error: { message: string } }> {
+  const vars = { ...given };
+  for (const [name, value] of Object.entries(vars)) {
+    if (!isScriptVar(value)) continue;
+    const file = value.slice('file://'.length);
+    const run = { signal: new AbortController().signal, timeoutMs: SCRIPT_PROMPT_TIMEOUT_MS, what: `vars.${name} (${file})` };
+    let got: { value: unknown } | { error: string };
+    if (/\.py$/i.test(file)) {
+      const env = process.env;
+      const r = await runPythonFunction({ script: file, function: 'get_var', args: [name, template, vars] }, { ...run, python: pythonExecutable({}, env), cwd: dirname(file), env });
+      got = 'error' in r ? { error: r.error.message } : r;
+    } else got = await callScriptExport(file, undefined, [name, template, vars], run);
+    if ('error' in got) return { error: { message: `prompt "${label}": ${got.error}` } };
+    const answer = isRecord(got.value) ? got.value : {};
+    if (answer.error) return { error: { message: `prompt "${label}": vars.${name}: ${file} answered an error: ${String(answer.error)}` } };
+    if (typeof answer.output !== 'string' || answer.output === '') return { error: { message: `prompt "${label}": vars.${name}: ${file} must return { output: text }` } };
+    vars[name] = /\.py$/i.test(file) ? answer.output.trim() : answer.output;
+  }
+  return { vars };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Range } from '../types';
 import { expandGlobConfined, readTextFile, type FileAccess } from '../files/safeFiles';
 import { parseYamlLimited, yamlValue } from '../files/yamlLimits';
 import { mergeDefaults, resolveTests } from './loadTestBank';
-import { diagnostic, normalizeDefaults } from './normalizeCase';
+import { diagnostic, normalizeDefaults, SCRIPT_VAR_CODE } from './normalizeCase';
 import { positionsOf, rangeOf, type PositionAt } from './positions';
 import { compileMetricExpression } from '../stats/metricExpression';
 import { loadPromptfooProviders, type PromptfooProvider } from './promptfooProviders';
@@ -409,6 +409,9 @@ export function parsePromptfooConfig(text: string, file: string, files: FileAcce
   tests.defaults = mergeDefaults(defaults, tests.defaults);
   const scenariosNode = childNode(root, 'scenarios');
   const scenarios = scenarioCases(data.scenarios, { file, baseDir: ctx.baseDir, files: ctx.files, node: scenariosNode, positionAt: ctx.positionAt }, ctx.diags);
+  // promptfoo runs script vars when the prompt renders (src/core/run/promptfooPrompt.ts): not a problem here.
+  tests.diagnostics = tests.diagnostics.filter((d) => d.code !== SCRIPT_VAR_CODE);
+  ctx.diags.splice(0, ctx.diags.length, ...ctx.diags.filter((d) => d.code !== SCRIPT_VAR_CODE));
   const config: PromptfooConfig = {
     file,
     prompts,
