@@ -5,6 +5,7 @@ import nunjucks from 'nunjucks';
 import { runTransform } from '../run/userTransform';
 import type { CallResult, ChatRequest } from '../types';
 import { checkAssertion, resolveAssertionType } from './assertionRegistry';
+import { applyScoringFunction } from './scoringFunction';
 import type {
   AssertionInput,
   AssertionLimits,
@@ -35,6 +36,8 @@ export interface EvaluableCase extends AssertionTestContext {
   assert: AssertionSpec[];
   /** Pass when the weighted score is ≥ this, instead of requiring every assertion to pass. */
   threshold?: number;
+  /** promptfoo's `assertScoringFunction` (`file://ABSOLUTE.js[:name]`): decides the verdict from the named scores. */
+  assertScoringFunction?: string;
 }
 
 const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
@@ -127,7 +130,9 @@ export async function evaluateCase(testCase: EvaluableCase, result: CallResult, 
     ...(options.limits ? { limits: options.limits } : {}),
   };
   const results = await Promise.all(testCase.assert.map((spec, i) => evaluateAssertion(spec, i, input)));
-  return combine(results, testCase.threshold);
+  const verdict = combine(results, testCase.threshold);
+  if (!testCase.assertScoringFunction) return verdict;
+  return applyScoringFunction(testCase.assertScoringFunction, verdict, testCase.threshold, { trusted: options.trusted, ...(options.limits ? { limits: options.limits } : {}), ...(options.signal ? { signal: options.signal } : {}) });
 }
 
 /** Combines assertion results into a case verdict (exported for callers that evaluate assertions one by one). */

@@ -1,5 +1,6 @@
 // Turns a raw test case (parsed YAML/JSON/CSV row) into a `TestCase`, reporting problems as diagnostics.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { basename, extname, isAbsolute, relative, resolve } from 'node:path';
 import { expandGlobConfined, hasGlob, readTextFile, type FileAccess, type FileRefusalCode } from '../files/safeFiles';
 import { parseYamlLimited } from '../files/yamlLimits';
@@ -31,11 +32,11 @@ export const SCRIPT_VAR = /\.(m?js|cjs|ts|py)$/i;
 /** The diagnostic of a script var where none can run; promptfoo configs run them and drop it. */
 export const SCRIPT_VAR_CODE = 'script-var';
 
-const CASE_KEYS = new Set(['description', 'vars', 'assert', 'threshold', 'repeat', 'options', 'metadata', 'prompts', 'providers']);
+const CASE_KEYS = new Set(['description', 'vars', 'assert', 'threshold', 'repeat', 'options', 'metadata', 'prompts', 'providers', 'assertScoringFunction']);
 /** promptfoo test keys Assay reads elsewhere: accepted with an info note. */
 const IGNORED_CASE_KEYS = new Set(['provider']);
 /** promptfoo test keys that change what runs or how it is judged: running without them would be another test. */
-const UNSUPPORTED_CASE_KEYS = new Set(['providerOutput', 'assertScoringFunction']);
+const UNSUPPORTED_CASE_KEYS = new Set(['providerOutput']);
 /** Var files that are not text: promptfoo sends them as images, audio or extracted PDF text. */
 const BINARY_VAR_FILE = /\.(png|jpe?g|gif|webp|bmp|tiff?|svg|pdf|mp3|wav|ogg|flac|m4a|mp4|webm|mov)$/i;
 const ASSERT_KEYS = new Set(['type', 'value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform']);
@@ -315,8 +316,27 @@ export function normalizeCase(raw: unknown, loc: CaseLocation, diags: BankDiagno
   if (prompts) testCase.prompts = prompts;
   const providers = optionalNames(raw, 'providers', loc, diags);
   if (providers) testCase.providers = providers;
+  const scoring = scoringFunction(raw.assertScoringFunction, loc, diags);
+  if (scoring) testCase.assertScoringFunction = scoring;
   if (loc.range) testCase.range = loc.range;
   return testCase;
+}
+
+/** `assertScoringFunction`: a `file://` JavaScript or Python function, made absolute. */
+function scoringFunction(raw: unknown, loc: CaseLocation, diags: BankDiagnostic[]): string | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const at = loc.keyRanges?.assertScoringFunction ?? loc.range;
+  const m = typeof raw === 'string' ? /^file:\/\/(.+?\.(?:m?js|cjs|py))(?::([A-Za-z_$][\w$.]*))?$/i.exec(raw) : null;
+  if (!m) {
+    diags.push(diagnostic(loc.file, 'error', 'invalid-case', 'assertScoringFunction must be file://scoring.js[:function] or file://scoring.py:function', at));
+    return undefined;
+  }
+  const abs = isAbsolute(m[1]!) ? m[1]! : resolve(loc.baseDir, m[1]!);
+  if (!loc.files.restricted && !existsSync(abs)) {
+    diags.push(diagnostic(loc.file, 'error', 'file-not-found', `assertScoringFunction: file not found: ${m[1]}`, at));
+    return undefined;
+  }
+  return `file://${abs}${m[2] ? `:${m[2]}` : ''}`;
 }
 
 /** Validates bank-level defaults (promptfoo's `defaultTest`): the same keys as a case, minus `description`. */
@@ -333,6 +353,7 @@ export function normalizeDefaults(raw: unknown, loc: CaseLocation, diags: BankDi
   if (c.metadata) defaults.metadata = c.metadata;
   if (c.prompts) defaults.prompts = c.prompts;
   if (c.providers) defaults.providers = c.providers;
+  if (c.assertScoringFunction) defaults.assertScoringFunction = c.assertScoringFunction;
   return defaults;
 }
 
@@ -379,6 +400,8 @@ export function applyDefaults(testCase: TestCase, defaults: TestDefaults): TestC
   if (threshold !== undefined) merged.threshold = threshold;
   const repeat = testCase.repeat ?? defaults.repeat;
   if (repeat !== undefined) merged.repeat = repeat;
+  const scoring = testCase.assertScoringFunction ?? defaults.assertScoringFunction;
+  if (scoring !== undefined) merged.assertScoringFunction = scoring;
   if (defaults.options || testCase.options) merged.options = { ...defaults.options, ...testCase.options };
   if (defaults.metadata || testCase.metadata) merged.metadata = { ...defaults.metadata, ...testCase.metadata };
   return merged;
