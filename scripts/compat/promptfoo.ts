@@ -366,7 +366,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(opts.out, 'summary.json'), JSON.stringify(outcomes, null, 1));
   const pfVersion = (readJson(path.join(pfDir, 'node_modules', 'promptfoo', 'package.json')) as { version?: string } | null)?.version ?? '?';
   const assayCommit = await run('git', ['rev-parse', '--short', 'HEAD'], repoRoot, process.env, 10_000).then((r) => r.stdout.trim());
-  const command = `node esbuild.mjs && node --import tsx scripts/compat/promptfoo.ts --corpus ${corpus} --promptfoo ${arg('--promptfoo') ?? '~/.cache/assay-promptfoo'} --report docs/compatibility.md`;
+  const command = `node esbuild.mjs && node --import tsx scripts/compat/promptfoo.ts --corpus ${corpus} --promptfoo ${arg('--promptfoo') ?? '~/.cache/assay-promptfoo'} --jobs ${jobs} --report docs/compatibility.md`;
   const report = renderReport(outcomes, command, { promptfooVersion: pfVersion, assayCommit, date: new Date().toISOString().slice(0, 10) });
   fs.writeFileSync(path.join(opts.out, 'report.md'), report);
   const reportFile = arg('--report');
