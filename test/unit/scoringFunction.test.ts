@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AssertionResult, CaseVerdict } from '../../src/core/assertions/assertionTypes';
 import { applyScoringFunction } from '../../src/core/assertions/scoringFunction';
+import { promptfooSuites } from '../../src/core/run/testSuite';
 import { parsePromptfooConfig } from '../../src/core/testBank/promptfooConfig';
 import { tempFolder } from '../support/storeFixtures';
 import { TEST_FILES } from '../support/testFiles';
@@ -40,6 +41,13 @@ describe('promptfoo assertScoringFunction', () => {
     const out = await applyScoringFunction(`file://${join(folder.dir, 'min.js:min')}`, verdict([result('a', 1)]), undefined, { trusted: false });
     assert.equal(out.pass, false);
     assert.match(out.reason, /only in a trusted workspace/);
+  });
+
+  it('in an untrusted workspace, a config with a scoring function is an error before any call', async () => {
+    const file = join(folder.dir, 'promptfooconfig.yaml');
+    writeFileSync(file, 'prompts: [hi]\nproviders: [echo]\ntests:\n  - vars: { a: 1 }\n    assertScoringFunction: file://min.js:min\n');
+    const suites = await promptfooSuites(file, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted: false });
+    assert.match(suites.flatMap((s) => s.diagnostics.map((d) => `${d.code}: ${d.message}`)).join('\n'), /untrusted-code: a test: assertScoringFunction runs code/);
   });
 
   it('is read on defaultTest and on a test (the test wins), made absolute; a missing file is an error where it is written', () => {

@@ -42,6 +42,13 @@ function checkCode(options: Record<string, unknown> | undefined, where: { file: 
   }
 }
 
+/** Where workspace code may not run: a test's script vars and scoring function are errors before any call. */
+function checkScripts(c: { vars?: Record<string, unknown>; assertScoringFunction?: string; file: string; range?: Range; name: string }, diags: BankDiagnostic[]): void {
+  const script = Object.entries(c.vars ?? {}).find(([, v]) => typeof v === 'string' && v.startsWith('file://') && SCRIPT_VAR.test(v));
+  const what = script ? `vars.${script[0]} runs a script` : c.assertScoringFunction ? 'assertScoringFunction runs code' : undefined;
+  if (what) diags.push(diagnostic(c.file, 'error', 'untrusted-code', `${c.name}: ${what}: only in a trusted workspace (or the CLI)`, c.range));
+}
+
 /**
  * A CommonJS module loaded afresh, in this thread: filters are called synchronously while a template
  * renders, and a generator may export a list rather than a function, so neither can run in the sandbox.
@@ -118,9 +125,9 @@ export async function promptfooCases(config: PromptfooConfig, options: Promptfoo
   raw.push(...config.scenarios);
   checkCode(config.tests.defaults.options, { file: config.file, ...(config.defaultTestRange ? { range: config.defaultTestRange } : {}), name: 'defaultTest' }, options.trusted, diagnostics);
   for (const c of raw) checkCode(c.options, { file: c.source.file, ...(c.range ? { range: c.range } : {}), name: c.description ?? 'a test' }, options.trusted, diagnostics);
-  for (const c of options.trusted ? [] : [...raw, { vars: config.tests.defaults.vars ?? {}, source: { file: config.file }, description: 'defaultTest' } as TestCase]) {
-    const script = Object.entries(c.vars).find(([, v]) => typeof v === 'string' && v.startsWith('file://') && SCRIPT_VAR.test(v));
-    if (script) diagnostics.push(diagnostic(c.source.file, 'error', 'untrusted-code', `${c.description ?? 'a test'}: vars.${script[0]} runs a script: only in a trusted workspace (or the CLI)`, c.range));
+  if (!options.trusted) {
+    checkScripts({ ...config.tests.defaults, file: config.file, name: 'defaultTest' }, diagnostics);
+    for (const c of raw) checkScripts({ ...c, file: c.source.file, name: c.description ?? 'a test' }, diagnostics);
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { cases: [], diagnostics };
   const withDefaults = raw.map((c) => applyDefaults(c, config.tests.defaults));
