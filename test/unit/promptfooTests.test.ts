@@ -253,6 +253,19 @@ tests:
     assert.match(errors(missing.diagnostics).join('\n'), /file-not-found: prompt "missing.txt" reads as a file path, and promptfoo finds no such file/);
   });
 
+  it("a CSV prompts file is one prompt per row (its label column, else promptfoo's own label); without commas one per line", () => {
+    writeFileSync(join(folder.dir, 'prompts.csv'), 'prompt,label\n"Tell me about {{topic}}, briefly","Brief"\n"Write a poem about {{topic}}",\n');
+    writeFileSync(join(folder.dir, 'lines.csv'), 'prompt\nOne {{x}}\nTwo {{x}}\n');
+    const config = parse("prompts: ['file://prompts.csv', { id: 'file://lines.csv', label: L }]\nproviders: [echo]\n");
+    assert.deepStrictEqual(errors(config.diagnostics), []);
+    assert.deepStrictEqual(config.prompts.map((p) => [p.label, p.template]), [
+      ['Brief', 'Tell me about {{topic}}, briefly'],
+      ['Prompt 2 - Write a poem about {{topic}}', 'Write a poem about {{topic}}'],
+      ['L', 'One {{x}}'],
+      ['L', 'Two {{x}}'],
+    ]);
+  });
+
   it('a YAML or JSON prompts file may list prompts ({ id | raw, label }) instead of chat messages', () => {
     writeFileSync(join(folder.dir, 'prompts.yaml'), '- { id: a, label: First, raw: "One {{x}}" }\n- raw: Two {{x}}\n');
     writeFileSync(join(folder.dir, 'chat.yaml'), '- { role: user, content: "Hi {{x}}" }\n');

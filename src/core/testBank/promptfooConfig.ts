@@ -7,6 +7,7 @@ import { isRecord } from '../assertions/valueUtils';
 import type { Range } from '../types';
 import { expandGlobConfined, readTextFile, type FileAccess } from '../files/safeFiles';
 import { parseYamlLimited, yamlValue } from '../files/yamlLimits';
+import { parseCsv } from './csvBank';
 import { mergeDefaults, resolveTests } from './loadTestBank';
 import { diagnostic, normalizeDefaults, SCRIPT_VAR_CODE } from './normalizeCase';
 import { positionsOf, rangeOf, type PositionAt } from './positions';
@@ -134,6 +135,7 @@ function promptsFromFile(abs: string, label: string | undefined, range: Range | 
     return [];
   }
   const text = read.text;
+  if (ext === '.csv') return csvPrompts(text, abs, label, range, ctx);
   if (ext === '.json') {
     let v: unknown;
     try {
@@ -186,6 +188,32 @@ function bareReference(s: string, ctx: Ctx): 'file' | 'text' | 'missing' {
   const expanded = expandGlobConfined(path, ctx.baseDir, ctx.files);
   if ('files' in expanded && expanded.files.some((f) => existsSync(f) && statSync(f).isFile())) return 'file';
   return pattern ? 'text' : 'missing';
+}
+
+/**
+ * promptfoo's CSV prompt file: one text prompt per row of a `prompt` column (labelled by its `label`
+ * column, else the config's label, else `Prompt N - TEXT`); a file without commas is one prompt per line
+ * (a first line `prompt` is a header).
+ */
+function csvPrompts(text: string, file: string, label: string | undefined, range: Range | undefined, ctx: Ctx): PromptfooPrompt[] {
+  const lines = (): PromptfooPrompt[] => {
+    const all = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+    const rows = all[0]?.trim().toLowerCase() === 'prompt' ? all.slice(1) : all;
+    return rows.map((raw, i) => ({ label: label ?? `Prompt ${i + 1} - ${raw}`, kind: 'text', template: raw, file, range }));
+  };
+  if (!text.includes(',')) return lines();
+  const parsed = parseCsv(text);
+  if (parsed.error) return lines();
+  const [header, ...records] = parsed.records.map((r) => r.fields.map((f) => f.trim()));
+  const at = (name: string): number => header?.indexOf(name) ?? -1;
+  const [promptAt, labelAt] = [at('prompt'), at('label')];
+  if (promptAt < 0) {
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-prompts', `${relative(ctx.baseDir, file)}: a CSV prompts file needs a prompt column`, range));
+    return [];
+  }
+  return records
+    .filter((r) => r[promptAt])
+    .map((r, i) => ({ label: (labelAt >= 0 && r[labelAt]) || label || `Prompt ${i + 1} - ${r[promptAt]}`, kind: 'text' as const, template: r[promptAt]!, file, range }));
 }
 
 function promptFromString(s: string, label: string | undefined, range: Range | undefined, ctx: Ctx): PromptfooPrompt[] {
