@@ -23,10 +23,12 @@ try:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    fn = getattr(module, req["function"], None)
+    fn = module
+    for part in req["function"].split("."):
+        fn = getattr(fn, part, None)
     if fn is None or not callable(fn):
         raise AttributeError("%s has no function %s" % (os.path.basename(path), req["function"]))
-    value = fn(req["prompt"], req["options"], req["context"])
+    value = fn(*req["args"])
     if inspect.isawaitable(value):
         async def wait(v):
             return await v
@@ -43,6 +45,46 @@ export function pythonExecutable(options: Record<string, unknown>, env: Record<s
   if (typeof options.pythonExecutable === 'string' && options.pythonExecutable !== '') return options.pythonExecutable;
   if (env.PROMPTFOO_PYTHON) return env.PROMPTFOO_PYTHON;
   return process.platform === 'win32' ? 'python' : 'python3';
+}
+
+/** How to run one Python function. */
+export interface PythonRun {
+  python: string;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** Names the script in messages. */
+  what: string;
+}
+
+/** What a Python function returned, or why there is no value (with the traceback when it raised). */
+export type PythonAnswer = { value: unknown } | { error: CallError; exception?: string; stderr?: string };
+
+/**
+ * Runs `function` of `script` (a dotted name reaches a class's method: `Prompt.prompt`) with `args` in the
+ * user's Python, awaited when async: promptfoo's Python providers, test generators, prompt functions and
+ * variables. Arguments and the value cross as JSON. Never throws.
+ */
+export async function runPythonFunction(call: { script: string; function: string; args: unknown[] }, run: PythonRun): Promise<PythonAnswer> {
+  const input = JSON.stringify({ path: call.script, function: call.function, args: call.args });
+  const ran = await runProcess({ command: run.python, args: ['-c', WRAPPER], cwd: run.cwd, input, signal: run.signal, timeoutMs: run.timeoutMs, what: run.what, env: run.env });
+  if ('error' in ran) return { error: ran.error };
+  const at = ran.stdout.lastIndexOf(MARK);
+  if (at === -1) {
+    const how = ran.signal ? `was killed by ${ran.signal}` : `exited with code ${ran.exitCode} without an answer`;
+    return { error: { kind: 'bad_request', message: `${run.what}: python ${how}${ran.stderr ? `: ${tail(ran.stderr)}` : ''}` } };
+  }
+  let answer: { ok?: unknown; exception?: string; type?: string; message?: string };
+  try {
+    answer = JSON.parse(ran.stdout.slice(at + MARK.length)) as typeof answer;
+  } catch (e) {
+    return { error: { kind: 'malformed', message: `${run.what}: the answer is not JSON: ${(e as Error).message}` } };
+  }
+  if (answer.exception !== undefined) {
+    return { error: { kind: 'bad_request', message: `${run.what} raised ${answer.type ?? 'an exception'}: ${answer.message ?? ''}\n${tail(answer.exception)}` }, exception: answer.exception, stderr: ran.stderr };
+  }
+  return { value: answer.ok };
 }
 
 /** Provider for kind `python`. */
@@ -67,32 +109,15 @@ export class PythonProvider implements Provider {
     const redactor = customRedactor(spec, this.env.redactPatterns, this.env.environment ?? process.env);
     const result = blankResult(prepared.request.model, prepared.payload);
     const p = prepared.payload as { script: string; function: string; prompt: string; options: unknown; context: unknown };
-    const input = JSON.stringify({ path: p.script, function: p.function, prompt: p.prompt, options: p.options, context: p.context });
-    const ran = await runProcess({ command: pythonExecutable(spec.options, this.env.environment ?? process.env), args: ['-c', WRAPPER], cwd: spec.basePath, input, signal: options.signal, timeoutMs: options.timeoutMs, what: spec.id, env: this.env.environment ?? process.env });
+    const env = this.env.environment ?? process.env;
+    const answer = await runPythonFunction({ script: p.script, function: p.function, args: [p.prompt, p.options, p.context] }, { python: pythonExecutable(spec.options, env), cwd: spec.basePath, env, signal: options.signal, timeoutMs: options.timeoutMs, what: spec.id });
     result.latencyMs = since(start);
-    if ('error' in ran) {
-      result.error = ran.error;
+    if ('error' in answer) {
+      result.error = answer.error;
+      if (answer.exception !== undefined) result.response = { exception: answer.exception, stderr: answer.stderr };
       return { result: redactResult(result, redactor), retryAfterMs: null };
     }
-    const at = ran.stdout.lastIndexOf(MARK);
-    if (at === -1) {
-      const how = ran.signal ? `was killed by ${ran.signal}` : `exited with code ${ran.exitCode} without an answer`;
-      result.error = { kind: 'bad_request', message: `${spec.id}: python ${how}${ran.stderr ? `: ${tail(ran.stderr)}` : ''}` };
-      return { result: redactResult(result, redactor), retryAfterMs: null };
-    }
-    let answer: { ok?: unknown; exception?: string; type?: string; message?: string };
-    try {
-      answer = JSON.parse(ran.stdout.slice(at + MARK.length)) as typeof answer;
-    } catch (e) {
-      result.error = { kind: 'malformed', message: `${spec.id}: the answer is not JSON: ${(e as Error).message}` };
-      return { result: redactResult(result, redactor), retryAfterMs: null };
-    }
-    if (answer.exception !== undefined) {
-      result.response = { exception: answer.exception, stderr: ran.stderr };
-      result.error = { kind: 'bad_request', message: `${spec.id} raised ${answer.type ?? 'an exception'}: ${answer.message ?? ''}\n${tail(answer.exception)}` };
-      return { result: redactResult(result, redactor), retryAfterMs: null };
-    }
-    applyProviderResponse(result, answer.ok, `${spec.id} ${p.function}()`);
+    applyProviderResponse(result, answer.value, `${spec.id} ${p.function}()`);
     return { result: redactResult(result, redactor), retryAfterMs: null };
   }
 
