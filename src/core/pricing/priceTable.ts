@@ -12,6 +12,11 @@ export interface ModelPrice {
   cachedInput?: number;
   /** Prompt tokens written to the cache (Anthropic, 5-minute TTL); defaults to `input` when absent. */
   cacheWrite?: number;
+  /**
+   * Prompt tokens written to the cache with a 1-hour TTL (Anthropic: 2× input per its pricing page). A call
+   * with such writes and no figure here is "cost unknown" rather than priced at the 5-minute rate.
+   */
+  cacheWrite1h?: number;
 }
 
 /** A row of the built-in table. */

@@ -60,10 +60,12 @@ export interface PromptfooProvider {
 
 const PARAM_KEYS = [
   'temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice',
-  'frequency_penalty', 'presence_penalty', 'max_completion_tokens', 'reasoning_effort', 'verbosity',
+  'frequency_penalty', 'presence_penalty', 'max_completion_tokens', 'reasoning_effort', 'verbosity', 'thinking', 'effort', 'showThinking',
 ] as const;
 /** What the OpenAI-compatible vendors' config may hold; anything else would change the request and is refused. */
-const OPENAI_CONFIG_KEYS = [...PARAM_KEYS, 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar', 'stream', 'headers'];
+/** Parameters only the Anthropic provider sends. */
+const ANTHROPIC_ONLY: readonly string[] = ['thinking', 'effort', 'showThinking'];
+const OPENAI_CONFIG_KEYS = [...PARAM_KEYS.filter((k) => !ANTHROPIC_ONLY.includes(k)), 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar', 'stream', 'headers'];
 /** Provider kinds customProviderConfig did not take (golang:, ruby:, ws:…): none of them can run. */
 const CUSTOM_PROVIDER = /^(file|exec|python|golang|ruby|http|https|ws|wss|script|package):|\.(m?js|cjs|ts|py|rb|go)$/i;
 

@@ -109,7 +109,9 @@ export const PROMPTFOO_VENDORS: readonly PromptfooVendor[] = [
       'claude-agent-sdk': { refuse: 'the Claude Agent SDK is not supported' },
       'claude-code': { refuse: 'Claude Code is not supported' },
     },
-    configKeys: ['temperature', 'max_tokens', 'top_p', 'stop', 'tools', 'tool_choice', 'apiKey', 'apiBaseUrl', 'stream', 'headers'],
+    configKeys: ['temperature', 'max_tokens', 'top_p', 'stop', 'tools', 'tool_choice', 'apiKey', 'apiBaseUrl', 'stream', 'headers', 'thinking', 'effort', 'showThinking'],
+    // promptfoo's Anthropic provider puts thinking into the output unless `showThinking: false`.
+    defaultParams: { showThinking: true },
   },
   {
     ids: ['azure', 'azureopenai'],
