@@ -2,6 +2,7 @@
 // (Ollama, vLLM, LM Studio, OpenRouter, Groq…) and Azure OpenAI (deployment-style URLs, `api-key`).
 import type { OpenAI as OpenAIClient } from 'openai';
 import type { CallError, CallResult, ChatMessage, ChatRequest, ToolCall, Usage } from '../types';
+import { openAiContentParts } from './imageParts';
 import { classifySdkError, type SdkErrorClasses } from './providerErrors';
 import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, ProviderConfig } from './providerTypes';
 import { openAiTools, SdkProvider, sdkExports, since, type SdkRequestOptions, type ProviderEnv, type SdkLogger } from './sdkProvider';
@@ -24,8 +25,10 @@ function errorClasses(sdk: OpenAIModule): SdkErrorClasses {
   };
 }
 
-function toOpenAiMessage(m: ChatMessage): Record<string, unknown> {
-  const out: Record<string, unknown> = { role: m.role, content: m.content };
+function toOpenAiMessage(m: ChatMessage): Record<string, unknown> | { error: CallError } {
+  const parts = m.parts ? openAiContentParts(m.parts) : undefined;
+  if (parts && 'error' in parts) return parts;
+  const out: Record<string, unknown> = { role: m.role, content: parts ?? m.content };
   if (m.name !== undefined) out.name = m.name;
   if (m.role === 'assistant' && m.tool_calls && m.tool_calls.length > 0) {
     out.tool_calls = m.tool_calls;
@@ -105,7 +108,13 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
   prepare(request: ChatRequest, stream: boolean): PreparedChat | { error: CallError } {
     if (request.messages.length === 0) return { error: { kind: 'bad_request', message: 'The prompt has no messages to send' } };
     const p = request.params;
-    const payload: Record<string, unknown> = { model: request.model.model, messages: request.messages.map(toOpenAiMessage) };
+    const messages: Record<string, unknown>[] = [];
+    for (const m of request.messages) {
+      const out = toOpenAiMessage(m);
+      if ('error' in out) return out as { error: CallError };
+      messages.push(out);
+    }
+    const payload: Record<string, unknown> = { model: request.model.model, messages };
     if (p.temperature !== undefined) payload.temperature = p.temperature;
     if (p.top_p !== undefined) payload.top_p = p.top_p;
     // OpenAI deprecated max_tokens (its reasoning models reject it); compatible servers know only max_tokens.
