@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { traceDetail } from '../../src/host/traces/traceDetailData';
 import { blobRefs } from '../../src/core/store/blobs';
 import { loadSqlJs } from '../../src/core/store/sqlite';
 import { TraceStore } from '../../src/core/store/traceStore';
@@ -50,7 +51,20 @@ describe('TraceStore: images by content hash', function () {
     assert.equal((a.variables as { photo: string }).photo, `data:image/png;assay-blob,${hash}`);
     assert.deepEqual(await reopened.getBlob(hash), { mediaType: 'image/png', data: png });
     assert.equal(await reopened.getBlob('0'.repeat(64)), null);
+
+    // The trace detail resolves the reference and shows the image as a thumbnail.
+    const detail = traceDetail(b, { promptVersion: 'unknown', blobs: new Map([[hash, (await reopened.getBlob(hash))!]]) });
+    const part = detail.messages.find((m) => m.role === 'user')!.parts[1]!;
+    assert.equal(part.kind, 'image');
+    assert.equal(part.imageUri, uri);
     await reopened.close();
+  });
+
+  it('the trace detail shows thinking blocks from the stored response, apart from the output', () => {
+    const t = makeTrace({ text: 'billing', response: { content: [{ type: 'thinking', thinking: 'Charged twice.', signature: 's' }, { type: 'redacted_thinking', data: 'x' }, { type: 'text', text: 'billing' }] } });
+    const detail = traceDetail({ ...t, id: 't1', evaluations: [], feedback: null } as never, { promptVersion: 'unknown' });
+    assert.deepEqual(detail.thinking, [{ text: 'Charged twice.' }, { text: '', redacted: true }]);
+    assert.equal(detail.output, 'billing');
   });
 
   it('a second writer merging into the same file keeps the images both added', async () => {

@@ -330,6 +330,7 @@ export class PlaygroundSession {
       traceId,
     };
     if (result.error && status !== 'cancelled') out.error = errorAction(result.error, ref.provider);
+    if (result.thinking && result.thinking.length > 0) out.thinking = result.thinking.map((t) => (t.redacted ? '(redacted thinking: encrypted, nothing readable)' : t.text));
     if (status === 'ok' && result.text.trim() !== '') out.json = await checkJson(result.text, job.schema);
     return finish(out);
   }

@@ -617,6 +617,7 @@ export class PlaygroundView {
     card.append(actions);
 
     if (result && !running) card.append(this.stats(result));
+    if (result && !running && result.thinking?.length) card.append(this.thinking(result.thinking, key));
     card.append(this.output(column.id, result, view));
     if (result && !running && result.error) card.append(this.errorBox(column, result));
     if (result && !running && result.status !== 'error' && result.text !== '') card.append(this.footer(result, key));
@@ -670,6 +671,16 @@ export class PlaygroundView {
       { class: 'params', ...(overridden ? { open: true } : {}) },
       h('summary', { 'data-focus-key': key('params') }, `Parameters${overridden ? ' (overridden)' : ''}`),
       h('div', { class: 'params-grid' }, field('temperature', 'temperature'), field('max_tokens', 'max tokens'), field('top_p', 'top_p')),
+    );
+  }
+
+  /** The model's thinking, collapsed: shown apart from the output, which is what assertions check. */
+  private thinking(blocks: string[], key: (k: string) => string): El {
+    return h(
+      'details',
+      { class: 'thinking', 'data-thinking': 'true' },
+      h('summary', { 'data-focus-key': key('thinking') }, `Thinking (${blocks.length} ${blocks.length === 1 ? 'block' : 'blocks'})`),
+      ...blocks.map((b) => h('pre', { class: 'thinking-text' }, b)),
     );
   }
 
