@@ -205,6 +205,8 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
   const params: Record<string, unknown> = { ...vendor.defaultParams };
   for (const key of PARAM_KEYS) if (c[key] !== undefined) params[key] = key === 'stop' && typeof c.stop === 'string' ? [c.stop] : c[key];
   for (const [from, to] of Object.entries(vendor.renamedKeys ?? {})) if (c[from] !== undefined) params[to] = c[from];
+  // promptfoo's Anthropic provider puts the thinking into the output unless `showThinking: false`.
+  if (vendor.kind === 'anthropic' && params.thinking !== undefined && params.showThinking === undefined) params.showThinking = true;
   // promptfoo's LocalAI provider sends `config.temperature || 0.7`: a temperature of 0 is sent as 0.7.
   if (vendor.ids[0] === 'localai' && !c.temperature) params.temperature = 0.7;
 

@@ -110,8 +110,6 @@ export const PROMPTFOO_VENDORS: readonly PromptfooVendor[] = [
       'claude-code': { refuse: 'Claude Code is not supported' },
     },
     configKeys: ['temperature', 'max_tokens', 'top_p', 'stop', 'tools', 'tool_choice', 'apiKey', 'apiBaseUrl', 'stream', 'headers', 'thinking', 'effort', 'showThinking'],
-    // promptfoo's Anthropic provider puts thinking into the output unless `showThinking: false`.
-    defaultParams: { showThinking: true },
   },
   {
     ids: ['azure', 'azureopenai'],
