@@ -143,7 +143,8 @@ export function renderPrompt(doc: PromptDocument, vars: Record<string, unknown> 
 export function imageInputs(doc: PromptDocument, context: Record<string, unknown>, markers: ImageMarkers): Record<string, unknown> {
   let out = context;
   for (const input of doc.inputs.values()) {
-    if (input.type !== 'image' || !has(context, input.name) || context[input.name] === undefined || context[input.name] === null) continue;
+    // No value (an empty playground field) is no image; the template prints nothing there.
+    if (input.type !== 'image' || !has(context, input.name) || [undefined, null, ''].includes(context[input.name] as never)) continue;
     if (out === context) out = { ...context };
     out[input.name] = markers.input(input.name, context[input.name]);
   }

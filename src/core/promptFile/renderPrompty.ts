@@ -71,7 +71,7 @@ export function renderPromptyBody(doc: PromptDocument, context: Record<string, u
   const { markers, files } = images;
   for (const [k, v] of Object.entries(context)) {
     const type = doc.inputs.get(k)?.type;
-    if (type === 'image' && v !== undefined && v !== null) vars[k] = markers.input(k, v);
+    if (type === 'image' && v !== undefined && v !== null && v !== '') vars[k] = markers.input(k, v);
     else if ((type !== undefined && THREAD_TYPES.has(type)) || (type === undefined && k === 'thread' && isMessageList(v))) {
       const marker = `__ASSAY_THREAD_${nonce()}_${k}__`;
       threads.set(marker, k);
