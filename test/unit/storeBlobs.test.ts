@@ -2,12 +2,11 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { traceDetail } from '../../src/host/traces/traceDetailData';
 import { blobRefs } from '../../src/core/store/blobs';
 import { loadSqlJs } from '../../src/core/store/sqlite';
 import { TraceStore } from '../../src/core/store/traceStore';
-import { makeTrace, tempFolder } from '../support/storeFixtures';
+import { eachHistoryFile, makeTrace } from '../support/storeFixtures';
 
 /** A random "image" of `size` bytes (random, so compression cannot hide copies). */
 function image(size: number): string {
@@ -16,32 +15,26 @@ function image(size: number): string {
 
 describe('TraceStore: images by content hash', function () {
   this.timeout(30_000);
-  let folder: ReturnType<typeof tempFolder>;
-  let file: string;
-  beforeEach(() => {
-    folder = tempFolder();
-    file = join(folder.dir, '.assay', 'history.sqlite');
-  });
-  afterEach(() => folder.cleanup());
+  const history = eachHistoryFile();
 
   it('200 traces sharing one image store it once; requests and variables refer to it by hash', async () => {
     const png = image(200_000);
     const uri = `data:image/png;base64,${png}`;
     const openAiRequest = { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'What?' }, { type: 'image_url', image_url: { url: uri } }] }] };
     const anthropicRequest = { model: 'claude-haiku-4-5', messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } }] }] };
-    const store = await TraceStore.open({ path: file });
+    const store = await TraceStore.open({ path: history.file });
     const ids = await store.addTraces(
       Array.from({ length: 200 }, (_, i) => makeTrace({ request: i % 2 ? openAiRequest : anthropicRequest, variables: { photo: uri, n: i }, startedAt: Date.UTC(2026, 0, 1) + i })),
     );
     await store.close();
 
-    const size = statSync(file).size;
+    const size = statSync(history.file).size;
     assert.ok(size < 3 * png.length, `the file holds the image once, not 200 times (${size} bytes for a ${png.length}-character image)`);
-    const db = new (await loadSqlJs()).Database(readFileSync(file));
+    const db = new (await loadSqlJs()).Database(readFileSync(history.file));
     assert.deepEqual(db.exec('SELECT count(*), sum(bytes) FROM blobs')[0]!.values, [[1, Buffer.from(png, 'base64').length]]);
     db.close();
 
-    const reopened = await TraceStore.open({ path: file });
+    const reopened = await TraceStore.open({ path: history.file });
     const a = (await reopened.getTrace(ids[0]!))!;
     const b = (await reopened.getTrace(ids[1]!))!;
     const hash = [...blobRefs(a.request)][0]!;
@@ -68,8 +61,8 @@ describe('TraceStore: images by content hash', function () {
   });
 
   it('a second writer merging into the same file keeps the images both added', async () => {
-    const first = await TraceStore.open({ path: file });
-    const second = await TraceStore.open({ path: file });
+    const first = await TraceStore.open({ path: history.file });
+    const second = await TraceStore.open({ path: history.file });
     const pngA = image(5_000);
     const pngB = image(5_000);
     const req = (png: string) => ({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }] }] });
@@ -77,7 +70,7 @@ describe('TraceStore: images by content hash', function () {
     await second.addTraces([makeTrace({ request: req(pngB) })]);
     await first.close();
     await second.close();
-    const store = await TraceStore.open({ path: file });
+    const store = await TraceStore.open({ path: history.file });
     const page = await store.listTraces({}, {});
     const hashes = new Set<string>();
     for (const t of page.items) for (const h of blobRefs((await store.getTrace(t.id))!.request)) hashes.add(h);
