@@ -175,6 +175,11 @@ describe('providers: thinking, structured outputs, caching and images on the wir
     assert.match(refused(anthropic(), [system, { role: 'user', content: 'hi' }]), /user messages only/);
   });
 
+  it("refuses Anthropic's thinking and effort for OpenAI-style servers rather than dropping them", () => {
+    const prepared = openai().prepare(ask('openai:gpt-5', [{ role: 'user', content: 'hi' }], { thinking: { type: 'adaptive' }, effort: 'low' }), false);
+    assert.ok('error' in prepared && /thinking and effort are Anthropic parameters/.test(prepared.error.message), JSON.stringify(prepared));
+  });
+
   it('prices 1-hour cache writes at their own rate, and calls them unknown without one', () => {
     const usage = { inputTokens: 300, outputTokens: 40, cachedInputTokens: 0, cacheWriteTokens: 200, reasoningTokens: 0, cacheWrite1hTokens: 150 };
     assert.equal(costOf({ input: 5, output: 25, cacheWrite: 6.25, cachedInput: 0.5 }, usage), null, 'no 1-hour price: cost unknown, never the 5-minute rate');

@@ -70,6 +70,13 @@ function toToolCalls(calls: WireToolCall[] | null | undefined): ToolCall[] {
     .map((c) => ({ id: c.id ?? '', type: 'function' as const, function: { name: c.function!.name ?? '', arguments: c.function!.arguments ?? '' } }));
 }
 
+/** `thinking` and `effort` are Anthropic's: an OpenAI-style server would not think as the prompt asks. */
+function anthropicOnlyParams(p: ChatRequest['params']): CallError | undefined {
+  const names = (['thinking', 'effort'] as const).filter((k) => p[k] !== undefined);
+  if (names.length === 0) return undefined;
+  return { kind: 'bad_request', message: `${names.join(' and ')} ${names.length === 1 ? 'is an Anthropic parameter' : 'are Anthropic parameters'}: OpenAI and compatible servers take reasoning_effort instead` };
+}
+
 /** Provider for kinds `openai`, `openai-compatible` and `azure-openai`. */
 export class OpenAiProvider extends SdkProvider<OpenAIClient> {
   protected readonly keyRequired: boolean;
@@ -107,6 +114,8 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
 
   prepare(request: ChatRequest, stream: boolean): PreparedChat | { error: CallError } {
     if (request.messages.length === 0) return { error: { kind: 'bad_request', message: 'The prompt has no messages to send' } };
+    const foreign = anthropicOnlyParams(request.params);
+    if (foreign) return { error: foreign };
     const p = request.params;
     const messages: Record<string, unknown>[] = [];
     for (const m of request.messages) {
