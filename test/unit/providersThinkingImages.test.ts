@@ -1,7 +1,8 @@
 // Anthropic thinking, effort, structured outputs, prompt caching and image parts, and OpenAI image parts,
 // through the real SDKs against the mock server on 127.0.0.1 (JSON and SSE event sequences).
 import * as assert from 'node:assert/strict';
-import { costOf } from '../../src/core/pricing/pricing';
+import { costOf, PriceBook } from '../../src/core/pricing/pricing';
+import { Engine } from '../../src/core/run/engine';
 import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import type { Provider } from '../../src/core/providers/providerTypes';
 import type { CallResult, ChatMessage, ChatRequest } from '../../src/core/types';
@@ -178,6 +179,20 @@ describe('providers: thinking, structured outputs, caching and images on the wir
   it("refuses Anthropic's thinking and effort for OpenAI-style servers rather than dropping them", () => {
     const prepared = openai().prepare(ask('openai:gpt-5', [{ role: 'user', content: 'hi' }], { thinking: { type: 'adaptive' }, effort: 'low' }), false);
     assert.ok('error' in prepared && /thinking and effort are Anthropic parameters/.test(prepared.error.message), JSON.stringify(prepared));
+  });
+
+  it('the response cache keys showThinking apart (same payload, different output text); 1-hour writes price through the engine', async () => {
+    const engine = new Engine({ registry, pricing: new PriceBook({ 'anthropic:claude-opus-4-7': { input: 5, output: 25, cacheWrite: 6.25, cacheWrite1h: 10 } }) });
+    const req = (showThinking: boolean) => ask('anthropic:claude-opus-4-7', [{ role: 'user', content: 'think' }], { thinking: { type: 'adaptive' }, showThinking });
+    const plain = await engine.call(req(false), { useCache: true });
+    const shown = await engine.call(req(true), { useCache: true });
+    const again = await engine.call(req(false), { useCache: true });
+    assert.equal(plain.text, '{"queue":"billing"}');
+    assert.equal(shown.cacheHit, false, 'not served from the answer cached without thinking');
+    assert.match(shown.text, /^Thinking: The customer/);
+    assert.equal(again.cacheHit, true);
+    assert.equal(again.text, '{"queue":"billing"}');
+    assert.equal(Math.round(plain.cost! * 1e9), Math.round(((100 * 5 + 50 * 6.25 + 150 * 10 + 40 * 25) / 1e6) * 1e9));
   });
 
   it('prices 1-hour cache writes at their own rate, and calls them unknown without one', () => {
