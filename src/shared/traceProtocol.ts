@@ -56,6 +56,8 @@ export interface TraceDetail {
   output: string;
   /** The model's thinking (Anthropic thinking blocks in the response), in order; empty when none. */
   thinking: DetailThinking[];
+  /** The model's reasoning summary, read from the stored response; null when it has none. */
+  reasoning: string | null;
   toolCalls: { name: string; arguments: string }[];
   variables: Record<string, unknown> | null;
   usage: { input: number; output: number; cached: number; cacheWrite: number; reasoning: number } | null;

@@ -162,6 +162,24 @@ describe('providers: thinking, structured outputs, caching and images on the wir
     }
   });
 
+  it('sends image parts to the Responses API as input_text / input_image items', async () => {
+    const responses = registry.resolve({ provider: 'openai', model: 'gpt-5.5' }, 'responses');
+    assert.ok(!('error' in responses));
+    const r = await send(responses, ask('openai:gpt-5.5', [imageMessage], { api: 'responses' }), false);
+    assert.equal(r.error, undefined, r.error?.message);
+    assert.deepEqual(mock.requests[0]!.body!.input, [
+      {
+        type: 'message',
+        role: 'user',
+        content: [
+          { type: 'input_text', text: 'What is this?' },
+          { type: 'input_image', image_url: `data:image/png;base64,${PNG}`, detail: 'auto' },
+          { type: 'input_image', image_url: 'https://example.com/cat.jpg', detail: 'low' },
+        ],
+      },
+    ]);
+  });
+
   it('refuses images a provider cannot take: an unread file, a BMP for Anthropic, an image in the system prompt', () => {
     const file: ChatMessage = { role: 'user', content: '', parts: [{ type: 'image', source: { kind: 'file', path: 'cat.png' } }] };
     const bmp: ChatMessage = { role: 'user', content: '', parts: [{ type: 'image', source: { kind: 'base64', mediaType: 'image/bmp', data: 'Qk0=' } }] };

@@ -1,6 +1,7 @@
 // Assertions judged by another model: a grader chat model (`llm-rubric`, `model-graded-closedqa`,
 // `factuality`) or an embeddings model (`similar`). They only see the engine through `GradingContext`.
 import nunjucks from 'nunjucks';
+import { acceptsSamplingDefault } from '../models/modelChecks';
 import type { ChatMessage, ChatRequest, ModelParams, ModelRef, Role } from '../types';
 import type { AssertionDefinition, AssertionInput, AssertionSpec, GraderCall, RawAssertionResult } from './assertionTypes';
 import { extractJsonValues } from './jsonSchema';
@@ -136,7 +137,9 @@ async function callGrader(
 ): Promise<{ text: string; grader: GraderCall } | { error: string; grader?: GraderCall }> {
   const model = graderModel(spec, input);
   if ('error' in model) return { error: model.error as string };
-  const request: ChatRequest = { model, messages: graderMessages(spec, defaults, vars), params: { temperature: 0, ...graderParams(spec, input) } };
+  const params = graderParams(spec, input);
+  // Graders run at temperature 0, except on models the catalog says would reject it (gpt-5.5 at its default effort).
+  const request: ChatRequest = { model, messages: graderMessages(spec, defaults, vars), params: { ...(acceptsSamplingDefault(model, params) ? { temperature: 0 } : {}), ...params } };
   const result = await input.context.grade(request, input.signal);
   const grader: GraderCall = { model, usage: result.usage, cost: result.cost, latencyMs: result.latencyMs };
   if (result.error) return { error: `grader ${formatModelRef(model)} failed: ${result.error.message}`, grader };

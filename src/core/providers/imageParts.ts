@@ -61,6 +61,20 @@ export function openAiContentParts(parts: readonly ContentPart[]): Record<string
   return out;
 }
 
+/**
+ * Parts in the Responses API's shape (`input_text`, `input_image` with a URL or a data URI; openai-node
+ * 6.30.1 `ResponseInputImage`, whose `detail` is required and documented as defaulting to `auto`).
+ */
+export function responsesContentParts(parts: readonly ContentPart[]): Record<string, unknown>[] | { error: CallError } {
+  const chat = openAiContentParts(parts);
+  if ('error' in chat) return chat;
+  return chat.map((p) => {
+    if (p.type === 'text') return { type: 'input_text', text: p.text };
+    const iu = p.image_url as { url: string; detail?: string };
+    return { type: 'input_image', image_url: iu.url, detail: iu.detail ?? 'auto' };
+  });
+}
+
 /** The image types Anthropic's Messages API accepts (SDK 1.12.0 `Base64ImageSource.media_type`). */
 export const ANTHROPIC_IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 

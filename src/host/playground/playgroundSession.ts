@@ -329,6 +329,7 @@ export class PlaygroundSession {
       ttftMs: result.ttftMs,
       traceId,
     };
+    if (result.reasoning) out.reasoning = result.reasoning;
     if (result.error && status !== 'cancelled') out.error = errorAction(result.error, ref.provider);
     if (result.thinking && result.thinking.length > 0) out.thinking = result.thinking.map((t) => (t.redacted ? '(redacted thinking: encrypted, nothing readable)' : t.text));
     if (status === 'ok' && result.text.trim() !== '') out.json = await checkJson(result.text, job.schema);
