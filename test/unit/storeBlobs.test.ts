@@ -28,8 +28,14 @@ describe('TraceStore: images by content hash', function () {
     );
     await store.close();
 
-    const size = statSync(history.file).size;
-    assert.ok(size < 3 * png.length, `the file holds the image once, not 200 times (${size} bytes for a ${png.length}-character image)`);
+    // The same 200 traces without the image, for the size the image adds.
+    const plainFile = `${history.file}.plain`;
+    const plain = await TraceStore.open({ path: plainFile });
+    await plain.addTraces(Array.from({ length: 200 }, (_, i) => makeTrace({ variables: { photo: 'x', n: i }, startedAt: Date.UTC(2026, 0, 1) + i })));
+    await plain.close();
+    const added = statSync(history.file).size - statSync(plainFile).size;
+    const imageBytes = Buffer.from(png, 'base64').length;
+    assert.ok(added < 2 * imageBytes, `the file holds the image once, not 200 times (${added} bytes more for a ${imageBytes}-byte image)`);
     const db = new (await loadSqlJs()).Database(readFileSync(history.file));
     assert.deepEqual(db.exec('SELECT count(*), sum(bytes) FROM blobs')[0]!.values, [[1, Buffer.from(png, 'base64').length]]);
     db.close();
@@ -51,6 +57,28 @@ describe('TraceStore: images by content hash', function () {
     assert.equal(part.kind, 'image');
     assert.equal(part.imageUri, uri);
     await reopened.close();
+  });
+
+  it('an image goes with the last trace that refers to it (deletion and retention)', async () => {
+    const req = (png: string) => ({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }] }] });
+    const shared = image(4_000);
+    const own = image(4_000);
+    const store = await TraceStore.open({ path: history.file, maxTraces: 2 });
+    const [a, b] = await store.addTraces([makeTrace({ request: req(shared), startedAt: 1 }), makeTrace({ request: req(shared), startedAt: 2 })]);
+    const sharedHash = [...blobRefs((await store.getTrace(a!))!.request)][0]!;
+    assert.equal(await store.deleteTraces([a!]), 1);
+    assert.ok(await store.getBlob(sharedHash), 'still referred to by the second trace');
+    await store.deleteTraces([b!]);
+    assert.equal(await store.getBlob(sharedHash), null, 'no trace refers to it any more');
+
+    // Retention (maxTraces 2) removes the oldest traces at the save, and their images with them.
+    const [c] = await store.addTraces([makeTrace({ request: req(own), startedAt: 3 })]);
+    const ownHash = [...blobRefs((await store.getTrace(c!))!.request)][0]!;
+    await store.addTraces([makeTrace({ startedAt: 4 }), makeTrace({ startedAt: 5 })]);
+    await store.flush();
+    assert.equal(await store.getTrace(c!), null);
+    assert.equal(await store.getBlob(ownHash), null);
+    await store.close();
   });
 
   it('the trace detail shows thinking blocks from the stored response, apart from the output', () => {

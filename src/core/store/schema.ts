@@ -119,6 +119,13 @@ CREATE TABLE blobs (
   bytes INTEGER NOT NULL,
   first_seen INTEGER NOT NULL
 );
+-- Which trace refers to which image: an image goes when no trace refers to it any more.
+CREATE TABLE trace_blobs (
+  trace_id TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (trace_id, hash)
+) WITHOUT ROWID;
+CREATE INDEX trace_blobs_hash ON trace_blobs (hash);
 `,
   },
 ];
@@ -126,7 +133,7 @@ CREATE TABLE blobs (
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 /** The tables every store database has, in copy order (referenced rows first). */
-export const TABLES = ['prompt_versions', 'runs', 'blobs', 'traces', 'trace_payloads', 'evaluations', 'feedback'] as const;
+export const TABLES = ['prompt_versions', 'runs', 'blobs', 'traces', 'trace_payloads', 'trace_blobs', 'evaluations', 'feedback'] as const;
 export type TableName = (typeof TABLES)[number];
 /** The tables every Assay history has had since version 1 (a file without them is not one of ours). */
 export const BASE_TABLES: readonly TableName[] = ['prompt_versions', 'runs', 'traces', 'trace_payloads', 'evaluations', 'feedback'];

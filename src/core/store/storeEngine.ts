@@ -58,14 +58,15 @@ const RUN_KINDS = new Set(['playground', 'test', 'replay', 'cli']);
 const RUN_END_STATUSES = new Set(['done', 'cancelled', 'failed']);
 const ERROR_KINDS = new Set(['auth', 'rate_limit', 'timeout', 'network', 'bad_request', 'not_found', 'server', 'cancelled', 'malformed']);
 
-/** Tables whose new rows wait for the next save (`traces` stands for its payload row too). */
-type PendingTable = Exclude<TableName, 'trace_payloads'>;
+/** Tables whose new rows wait for the next save (`traces` stands for its payload and image-link rows too). */
+type PendingTable = Exclude<TableName, 'trace_payloads' | 'trace_blobs'>;
 
 const PRIMARY_KEY: Record<TableName, string> = {
   prompt_versions: 'id',
   runs: 'id',
   traces: 'id',
   trace_payloads: 'trace_id',
+  trace_blobs: 'trace_id',
   blobs: 'hash',
   evaluations: 'id',
   feedback: 'id',
@@ -85,6 +86,7 @@ const JOURNAL_COLUMNS: Record<TableName, string> = {
     latency_ms, ttft_ms, status, error_kind, error_message, error_status, cache_hit, attempts, started_at, ended_at, bytes`,
   trace_payloads: 'trace_id, payload',
   blobs: 'hash, media_type, data, bytes, first_seen',
+  trace_blobs: 'trace_id, hash',
   evaluations: 'id, trace_id, case_id, assertion_type, pass, score, reason, metric, weight, created_at',
   feedback: 'id, trace_id, rating, note, created_at',
 };
@@ -459,7 +461,7 @@ export class StoreEngine implements StoreCalls {
       // A row from another schema version or a damaged line: skipped, the rest still count.
       return;
     }
-    if (table !== 'trace_payloads') this.markPending(table, values[0] as string);
+    if (table !== 'trace_payloads' && table !== 'trace_blobs') this.markPending(table, values[0] as string);
   }
 
   private dropAdoptedJournals(): void {
@@ -697,13 +699,17 @@ export class StoreEngine implements StoreCalls {
     };
   }
 
-  /** Stores an image unless it is already there. */
-  private addBlob(row: BlobRow): void {
+  /** Stores an image unless it is already there, and that `traceId` refers to it. */
+  private addBlob(traceId: string, row: BlobRow): void {
     const values: SqlValue[] = [row.hash, row.mediaType, row.bytes, row.bytes.length, Date.now()];
     this.db.run('INSERT OR IGNORE INTO blobs (hash, media_type, data, bytes, first_seen) VALUES (?, ?, ?, ?, ?)', values);
-    if (this.db.changes() === 0) return;
-    this.markPending('blobs', row.hash);
-    this.journalRows.push(['blobs', 'IGNORE', values]);
+    if (this.db.changes() > 0) {
+      this.markPending('blobs', row.hash);
+      this.journalRows.push(['blobs', 'IGNORE', values]);
+    }
+    const link: SqlValue[] = [traceId, row.hash];
+    this.db.run('INSERT OR IGNORE INTO trace_blobs (trace_id, hash) VALUES (?, ?)', link);
+    this.journalRows.push(['trace_blobs', 'IGNORE', link]);
   }
 
   /** An image by hash (the trace detail shows images the stored request refers to), or `null`. */
@@ -743,7 +749,7 @@ export class StoreEngine implements StoreCalls {
             trace,
           );
           if (this.db.changes() === 0) continue;
-          for (const b of blobs) this.addBlob(b);
+          for (const b of blobs) this.addBlob(trace[0] as string, b);
           this.db.run('INSERT OR REPLACE INTO trace_payloads (trace_id, payload) VALUES (?, ?)', payload);
           this.markPending('traces', trace[0] as string);
           this.journalRows.push(['traces', 'IGNORE', trace], ['trace_payloads', 'REPLACE', payload]);
@@ -809,10 +815,13 @@ export class StoreEngine implements StoreCalls {
         db.run('DELETE FROM traces WHERE id IN (SELECT value FROM json_each(?))', [json]);
         n += db.changes();
         db.run('DELETE FROM trace_payloads WHERE trace_id IN (SELECT value FROM json_each(?))', [json]);
+        db.run('DELETE FROM trace_blobs WHERE trace_id IN (SELECT value FROM json_each(?))', [json]);
         db.run('DELETE FROM evaluations WHERE trace_id IN (SELECT value FROM json_each(?))', [json]);
         db.run('DELETE FROM feedback WHERE trace_id IN (SELECT value FROM json_each(?))', [json]);
       });
     }
+    // Images no trace refers to any more.
+    if (n > 0) db.run('DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM trace_blobs tb WHERE tb.hash = blobs.hash)');
     return n;
   }
 
@@ -884,6 +893,7 @@ export class StoreEngine implements StoreCalls {
     this.copyRows(src, dst, 'blobs', this.pending.get('blobs')!, 'IGNORE');
     this.copyRows(src, dst, 'traces', traces, 'IGNORE');
     this.copyRows(src, dst, 'trace_payloads', traces, 'IGNORE');
+    this.copyRows(src, dst, 'trace_blobs', traces, 'IGNORE');
     this.copyRows(src, dst, 'evaluations', this.pending.get('evaluations')!, 'IGNORE');
     this.copyRows(src, dst, 'feedback', this.pending.get('feedback')!, 'IGNORE');
     this.deleteTracesIn(dst, [...this.pendingDeletes]);
