@@ -499,7 +499,7 @@ export class PlaygroundView {
       oninput: (e: Event) => this.setValue(f.name, valueOf(e.target)),
     }, label);
     (control as HTMLInputElement).value = text;
-    return h('div', { class: 'field' }, control, f.description ? h('span', { class: 'muted desc' }, f.description) : null);
+    return h('div', { class: 'field' }, control, f.declaredType === 'image' ? imagePreview(text) : null, f.description ? h('span', { class: 'muted desc' }, f.description) : null);
   }
 
   private setValue(name: string, value: FormValue): void {
@@ -906,4 +906,15 @@ export class PlaygroundView {
   mergeLive(live: LiveRun[]): void {
     if (this.state) mergeLive(this.state, live);
   }
+}
+
+/**
+ * What an image input will send: a thumbnail of a data URI (the webview loads nothing else), otherwise what
+ * the value is taken as.
+ */
+function imagePreview(value: string): El {
+  const v = value.trim();
+  if (/^data:image\/[\w.+-]+;base64,/i.test(v)) return h('img', { class: 'input-thumb', src: v, alt: 'the image this input sends' });
+  const what = v === '' ? 'no image' : /^https?:\/\//i.test(v) ? 'an image URL the model fetches' : 'an image file, read when the prompt runs';
+  return h('span', { class: 'muted desc', 'data-image-input': 'true' }, `Image: ${what} (a URL, a data URI or a path relative to the prompt file).`);
 }
