@@ -50,6 +50,16 @@ describe('images and cache breakpoints in prompts', () => {
     assert.deepEqual(got[0]!.parts!.map((p) => (p.type === 'image' ? p.source.kind : p.text)), ['Describe', 'base64', 'url']);
   });
 
+  it('an image input printed inside a markdown image gives its value as the source (one image, not two)', () => {
+    const got = render('---\ninputs:\n  photo: { type: image }\n---\nuser:\nSee ![the receipt]({{ photo }}) and {{ photo }}', { photo: 'https://x/r.png' }) as ChatMessage[];
+    assert.deepEqual(got[0]!.parts, [
+      { type: 'text', text: 'See' },
+      { type: 'image', alt: 'the receipt', source: { kind: 'url', url: 'https://x/r.png' } },
+      { type: 'text', text: 'and' },
+      { type: 'image', alt: 'photo', source: { kind: 'url', url: 'https://x/r.png' } },
+    ]);
+  });
+
   it("a variable's value holding markdown image syntax stays text and reads no file (hostile value)", () => {
     const got = render('user:\n{{ ticket }}', { ticket: 'see ![x](receipt.png) and ![y](/etc/passwd)' });
     assert.deepEqual(got, [{ role: 'user', content: 'see ![x](receipt.png) and ![y](/etc/passwd)' }]);

@@ -24,14 +24,24 @@ export class ImageMarkers {
   private readonly open: string;
   private readonly mid: string;
   private readonly close: string;
+  /** An image input's markers differ from a markdown image's, so `![x]({{ photo }})` nests cleanly. */
+  private readonly inOpen: string;
+  private readonly inMid: string;
+  private readonly inClose: string;
   private readonly pattern: RegExp;
+  private readonly inputPattern: RegExp;
 
   constructor() {
     const n = [...randomBytes(8)].map((b) => String(b % 10)).join('');
     this.open = `\uE010${n}\uE011`;
     this.mid = `\uE012${n}\uE013`;
     this.close = `\uE014${n}\uE015`;
-    this.pattern = new RegExp(`${this.open}([\\s\\S]*?)${this.mid}([\\s\\S]*?)${this.close}`, 'g');
+    this.inOpen = `\uE016${n}\uE017`;
+    this.inMid = `\uE018${n}\uE019`;
+    this.inClose = `\uE01A${n}\uE01B`;
+    const input = `${this.inOpen}([\\s\\S]*?)${this.inMid}([\\s\\S]*?)${this.inClose}`;
+    this.inputPattern = new RegExp(input, 'g');
+    this.pattern = new RegExp(`${this.open}([\\s\\S]*?)${this.mid}([\\s\\S]*?)${this.close}|${input}`, 'g');
   }
 
   /** The template source with each markdown image replaced by markers around its alt and src templates. */
@@ -42,12 +52,12 @@ export class ImageMarkers {
 
   /** The value an image input renders as: markers around its URL, data URI or path. */
   input(name: string, value: unknown): string {
-    return `${this.open}${name}${this.mid}${typeof value === 'string' ? value : ''}${this.close}`;
+    return `${this.inOpen}${name}${this.inMid}${typeof value === 'string' ? value : ''}${this.inClose}`;
   }
 
   /** Whether rendered text holds an image. */
   has(text: string): boolean {
-    return text.includes(this.open);
+    return text.includes(this.open) || text.includes(this.inOpen);
   }
 
   /**
@@ -60,14 +70,20 @@ export class ImageMarkers {
     for (const m of text.matchAll(this.pattern)) {
       pushText(parts, text.slice(last, m.index));
       last = m.index! + m[0].length;
-      const src = m[2]!.trim();
-      if (src === '') return { error: `The image ${m[1]!.trim() || '(no alt text)'} has no source: give it a URL, a data URI or a file path` };
-      const part = imagePart(src, m[1]!.trim(), files);
+      // A markdown image's alt and src may print an image input: its value, not a second image.
+      const alt = this.unwrap(m[1] ?? m[3]!).trim();
+      const src = this.unwrap(m[2] ?? m[4]!).trim();
+      if (src === '') return { error: `The image ${alt || '(no alt text)'} has no source: give it a URL, a data URI or a file path` };
+      const part = imagePart(src, alt, files);
       if ('error' in part) return part;
       parts.push(part);
     }
     pushText(parts, text.slice(last));
     return placeParts(role, parts);
+  }
+
+  private unwrap(text: string): string {
+    return text.includes(this.inOpen) ? text.replace(this.inputPattern, (_m, _name: string, value: string) => value) : text;
   }
 }
 
