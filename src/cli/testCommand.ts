@@ -293,7 +293,8 @@ function describeExecution(e: CaseExecution): string {
   return `${testCaseName(e)} — ${e.model}`;
 }
 
-function printReport(stdout: NodeJS.WritableStream, r: RunReport): void {
+/** Prints one suite's results as `assay test` shows them. */
+export function printReport(stdout: NodeJS.WritableStream, r: RunReport): void {
   // Everything here is data (names, outputs, messages): no escape sequence in it may act on the terminal.
   const out = { write: (text: string): void => void stdout.write(terminalSafe(text)) };
   const cases = new Set(r.executions.map((e) => e.caseId)).size;
@@ -359,7 +360,8 @@ function printReport(stdout: NodeJS.WritableStream, r: RunReport): void {
   }
 }
 
-function totalsLine(t: ReportTotals, ms: number): string {
+/** The closing line of totals. */
+export function totalsLine(t: ReportTotals, ms: number): string {
   const parts = [`${t.passed} passed`, `${t.failed} failed`, `${t.errors} error${t.errors === 1 ? '' : 's'}`];
   const cost = t.graderCost > 0 ? `${money(t.cost, t.costUnknown)} + grader ${money(t.graderCost)}` : money(t.cost, t.costUnknown);
   return `${t.executions} execution${t.executions === 1 ? '' : 's'}: ${parts.join(', ')} — pass rate ${pct(overallPassRate(t))} — cost ${cost} — ${duration(ms)}`;

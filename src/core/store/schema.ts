@@ -108,6 +108,13 @@ CREATE INDEX traces_case ON traces (case_id, started_at, id);
 CREATE INDEX runs_prompt_path ON runs (prompt_path, started_at, id);
 `,
   },
+  {
+    version: 3,
+    description: 'where an imported run came from (null: recorded by this history\'s own runs)',
+    sql: `
+ALTER TABLE runs ADD COLUMN origin TEXT;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
