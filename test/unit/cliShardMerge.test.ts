@@ -224,6 +224,59 @@ describe('CLI: sharding (assay test --shard) and assay merge', function () {
     assert.match(m.out, /2 shards merged — 2 executions: 2 passed/);
   });
 
+  describe('assay history import', () => {
+    const count = (file: string, table: string) => rows(file, `SELECT count(*) FROM ${table}`).then((r) => r[0]![0]);
+
+    it('imports a history file once, marking its runs with their origin; a second import adds nothing', async () => {
+      const r = await cli(['test', 'bank.prompt', '--no-cache', '--history', 'alice.sqlite']);
+      assert.strictEqual(r.code, 1, r.err);
+      const first = await cli(['history', 'import', 'alice.sqlite', '--origin', 'alice', '--path', 'mine.sqlite']);
+      assert.strictEqual(first.code, 0, first.err);
+      assert.match(first.out, /\(origin alice\): 1 runs, 26 traces, 52 evaluations, 0 feedback, 1 prompt versions/);
+      const again = await cli(['history', 'import', 'alice.sqlite', '--origin', 'alice', '--path', 'mine.sqlite']);
+      assert.match(again.out, /: 0 runs, 0 traces, 0 evaluations, 0 feedback, 0 prompt versions/);
+      for (const table of ['runs', 'traces', 'trace_payloads', 'evaluations', 'prompt_versions']) assert.strictEqual(await count('mine.sqlite', table), await count('alice.sqlite', table), table);
+      assert.deepStrictEqual(await rows('mine.sqlite', 'SELECT origin FROM runs'), [['alice']]);
+      // A local run after the import is not compared with alice's run: she ran other prompt edits.
+      const local = await cli(['test', 'bank.prompt', '--no-cache', '--history', 'mine.sqlite', '--json', 'local.json']);
+      assert.match(local.out, /no previous run of this bank to compare with/);
+      assert.deepStrictEqual(await rows('mine.sqlite', 'SELECT origin FROM runs ORDER BY started_at'), [['alice'], [null]]);
+    });
+
+    it('imports a JSON report (a run without history) as runs, traces and evaluations, once', async () => {
+      const r = await cli(['test', 'bank.prompt', '--no-cache', '--no-history', '--json', 'ci.json']);
+      assert.strictEqual(r.code, 1, r.err);
+      for (const expected of [/1 runs, 26 traces, 52 evaluations/, /0 runs, 0 traces, 0 evaluations/]) {
+        const imported = await cli(['history', 'import', 'ci.json', '--path', 'mine.sqlite']);
+        assert.strictEqual(imported.code, 0, imported.err);
+        assert.match(imported.out, /\(origin ci\.json\)/);
+        assert.match(imported.out, expected);
+      }
+      const report = json('ci.json') as { suites: { runId: string; results: { caseId: string; output: string; status: string }[] }[] };
+      assert.deepStrictEqual(await rows('mine.sqlite', 'SELECT id, origin, status FROM runs'), [[report.suites[0]!.runId, 'ci.json', 'done']]);
+      const passed = await rows('mine.sqlite', 'SELECT count(*) FROM traces t WHERE NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.trace_id = t.id AND e.pass = 0)');
+      assert.deepStrictEqual(passed, [[report.suites[0]!.results.filter((x) => x.status === 'pass').length]]);
+    });
+
+    const refused: [string, () => string, RegExp][] = [
+      ['a corrupt history', () => (writeFileSync(join(dir, 'bad.sqlite'), Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(20_000, 7)])), 'bad.sqlite'), /bad\.sqlite is not a readable Assay history \(.+\); nothing was imported/],
+      ['a JSON file that is no report', () => (writeFileSync(join(dir, 'x.json'), '{"results": []}'), 'x.json'), /x\.json: not an Assay JSON report .*; nothing was imported/],
+      ['a text file', () => (writeFileSync(join(dir, 'x.txt'), 'hello'), 'x.txt'), /x\.txt: neither an Assay history nor an Assay JSON report/],
+      ['a missing file', () => 'nope.sqlite', /nope\.sqlite: no such file; nothing was imported/],
+    ];
+    for (const [name, make, message] of refused) {
+      it(`refuses ${name} (exit 2), leaving the history as it was`, async () => {
+        const r = await cli(['test', 'bank.prompt', '--no-cache', '--history', 'mine.sqlite']);
+        assert.strictEqual(r.code, 1, r.err);
+        const before = readFileSync(join(dir, 'mine.sqlite'));
+        const imported = await cli(['history', 'import', make(), '--path', 'mine.sqlite']);
+        assert.strictEqual(imported.code, 2, imported.out);
+        assert.match(imported.err, message);
+        assert.deepStrictEqual(readFileSync(join(dir, 'mine.sqlite')), before);
+      });
+    }
+  });
+
   const badFlags: [string, RegExp][] = [
     ['0/3', /--shard takes i\/n with 1 ≤ i ≤ n/],
     ['4/3', /--shard takes i\/n with 1 ≤ i ≤ n/],

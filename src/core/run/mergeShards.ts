@@ -110,16 +110,27 @@ function checkShardSet(shards: ParsedShard[]): void {
   if (missing.length > 0) throw new MergeError(`shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${first.section.count}`).join(', ')} missing: give every shard's report (an empty shard writes one too)`);
 }
 
-function execution(r: Json, where: string): CaseExecution {
-  const exact = field<Json>(r, 'exact', isObject, where, "an object (a shard's report records exact values)");
+/** A report's token counts as usage (the JSON keeps input, output and cached input). */
+function usageOf(tokens: unknown): CaseExecution['usage'] {
+  if (!isObject(tokens)) return null;
+  return { inputTokens: Number(tokens.input ?? 0), outputTokens: Number(tokens.output ?? 0), cachedInputTokens: Number(tokens.cachedInput ?? 0), cacheWriteTokens: 0, reasoningTokens: 0 };
+}
+
+/**
+ * One result of a JSON report as an execution. A shard's report has `exact` values; any other report (a
+ * history import) gives its rounded ones, which `exact: 'required'` refuses.
+ */
+export function reportExecution(r: Json, where: string, exactness: 'required' | 'rounded'): CaseExecution {
+  const exact = exactness === 'required' ? field<Json>(r, 'exact', isObject, where, "an object (a shard's report records exact values)") : isObject(r.exact) ? r.exact : r;
   const assertions = field<Json[]>(r, 'assertions', isArr, where, 'a list');
-  const scores = field<number[]>(exact, 'assertionScores', (v) => isArr(v) && (v as unknown[]).length === assertions.length, where, 'one score per assertion');
+  const scores = isArr(exact.assertionScores) ? (exact.assertionScores as number[]) : assertions.map((a) => Number(a.score ?? 0));
+  if (scores.length !== assertions.length) throw new MergeError(`${where}: "assertionScores" should hold one score per assertion`);
   const e: CaseExecution = {
     index: 0,
     caseId: field<string>(r, 'caseId', isStr, where, 'text'),
     caseIndex: field<number>(r, 'caseIndex', (v) => Number.isInteger(v) && (v as number) >= 0, where, 'a case position'),
     model: field<string>(r, 'model', isStr, where, 'text'),
-    modelRef: field<CaseExecution['modelRef']>(exact, 'modelRef', isObject, where, 'a model reference'),
+    modelRef: field<CaseExecution['modelRef']>(r, 'modelRef', (v) => isObject(v) && isStr(v.provider) && isStr(v.model), where, 'a model reference {provider, model}'),
     repeatIndex: field<number>(r, 'repeatIndex', Number.isInteger, where, 'a whole number'),
     repeats: field<number>(r, 'repeats', Number.isInteger, where, 'a whole number'),
     status: field<CaseExecution['status']>(r, 'status', (v) => v === 'pass' || v === 'fail' || v === 'error', where, 'pass, fail or error'),
@@ -129,14 +140,14 @@ function execution(r: Json, where: string): CaseExecution {
     assertions: assertions.map((a, i) => assertion(a, scores[i]!)),
     output: field<string>(r, 'output', isStr, where, 'text'),
     vars: field<Record<string, unknown>>(r, 'vars', isObject, where, 'an object'),
-    usage: (exact.usage ?? null) as CaseExecution['usage'],
+    usage: exact === r ? usageOf(r.tokens) : ((exact.usage ?? null) as CaseExecution['usage']),
     cost: field<number | null>(exact, 'cost', isNumOrNull, where, 'a number or null'),
     graderCost: field<number | null>(exact, 'graderCost', isNumOrNull, where, 'a number or null'),
     latencyMs: field<number>(exact, 'latencyMs', isNum, where, 'a number'),
-    ttftMs: field<number | null>(exact, 'ttftMs', isNumOrNull, where, 'a number or null'),
+    ttftMs: exact === r ? null : field<number | null>(exact, 'ttftMs', isNumOrNull, where, 'a number or null'),
     cacheHit: r.cacheHit === true,
     traceId: typeof r.traceId === 'string' ? r.traceId : null,
-    startedAt: field<number>(exact, 'startedAt', isNum, where, 'a time'),
+    startedAt: exact === r ? 0 : field<number>(exact, 'startedAt', isNum, where, 'a time'),
   };
   if (typeof r.description === 'string') e.description = r.description;
   if (isObject(r.error)) e.error = r.error as unknown as NonNullable<CaseExecution['error']>;
@@ -191,7 +202,7 @@ function mergeSuite(info: ShardSuiteInfo, parts: { shard: ParsedShard; suite: Js
     const results = field<Json[]>(suite, 'results', isArr, shard.file, 'a list');
     results.forEach((r, i) => {
       const where = `${shard.file}: suite ${info.name}, result ${i + 1}`;
-      const e = execution(isObject(r) ? r : {}, where);
+      const e = reportExecution(isObject(r) ? r : {}, where, 'required');
       if (shardOf(shardKey(info, { id: e.caseId }), count) !== shard.section.index) throw new MergeError(`${where}: case ${e.caseId} does not belong to shard ${shard.section.index}/${count}; the report was not written by 'assay test --shard ${shard.section.index}/${count}'`);
       if (e.caseIndex >= info.cases || !modelOrder.has(e.model)) throw new MergeError(`${where}: case position ${e.caseIndex} or model ${e.model} is not in the suite the shards list`);
       const key = `${e.caseIndex}\n${e.model}\n${e.repeatIndex}`;

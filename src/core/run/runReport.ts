@@ -191,7 +191,6 @@ const round = (n: number | null, digits = 6): number | null => (n === null ? nul
  */
 function exactOf(e: CaseExecution): Record<string, unknown> {
   return {
-    modelRef: e.modelRef,
     score: e.score,
     assertionScores: e.assertions.map((a) => a.score),
     namedScores: e.namedScores ?? null,
@@ -266,6 +265,7 @@ export function jsonReport(reports: readonly RunReport[], meta: JsonReportMeta):
           caseIndex: e.caseIndex,
           description: e.description ?? null,
           model: e.model,
+          modelRef: e.modelRef,
           repeatIndex: e.repeatIndex,
           repeats: e.repeats,
           status: e.status,

@@ -86,3 +86,20 @@ export function idTime(id: string): number | null {
 export function promptVersionId(content: string): string {
   return createHash('sha256').update(content, 'utf8').digest('hex');
 }
+
+/**
+ * An id with `newId`'s layout for `time`, its random part taken from a hash of `seed`: the same seed gives
+ * the same id, so rows made from an imported report are the same rows when it is imported again.
+ */
+export function derivedId(time: number, seed: string): string {
+  const ms = Math.min(Math.max(0, Math.floor(time)), 2 ** 48 - 1);
+  let t = ms;
+  let out = '';
+  for (let i = 0; i < TIME_CHARS; i++) {
+    out = ALPHABET[t % 32] + out;
+    t = Math.floor(t / 32);
+  }
+  const hash = createHash('sha256').update(seed, 'utf8').digest();
+  for (let i = 0; i < RANDOM_CHARS; i++) out += ALPHABET[hash[i]! & 31];
+  return out;
+}
