@@ -61,12 +61,21 @@ describe('CLI: sharding (assay test --shard) and assay merge', function () {
   let folder: ReturnType<typeof tempFolder>;
   let dir: string;
   let mock: MockLlm;
+  /** Tickets the mock now answers wrongly: their cases regress. */
+  let broken = new Set<number>();
 
   before(async () => {
-    mock = await startMockLlm({ latencyMs: 1, reply: (req) => (/Ticket \d*[02468]\b/.test(req.prompt) ? 'billing' : 'other') });
+    mock = await startMockLlm({
+      latencyMs: 1,
+      reply: (req) => {
+        const n = Number(/Ticket (\d+)/.exec(req.prompt)?.[1]);
+        return n % 2 === 0 && !broken.has(n) ? 'billing' : 'other';
+      },
+    });
   });
   after(() => mock.close());
   beforeEach(() => {
+    broken = new Set();
     folder = tempFolder('assay-shard-');
     dir = folder.dir;
     mkdirSync(join(dir, '.git'));
@@ -146,6 +155,32 @@ describe('CLI: sharding (assay test --shard) and assay merge', function () {
     assert.deepStrictEqual(await rows('merged.sqlite', 'SELECT count(*) FROM traces'), await rows('whole.sqlite', 'SELECT count(*) FROM traces'));
     const runId = (json('again.json').suites as { runId: string }[])[0]!.runId;
     assert.deepStrictEqual(await rows('merged.sqlite', 'SELECT id FROM runs'), [[runId]], "the merged report's run id is the merged history's run");
+  });
+
+  it('comparisons with the previous run merge as the unsharded run’s: shards that start from the merged history', async () => {
+    await runBoth();
+    assert.strictEqual((await cli(['merge', 's*.json', 's*.sqlite', '--history', 'merged.sqlite'])).code, 1);
+    broken = new Set([0, 4, 8]);
+    writeFileSync(join(dir, 'bank.tests.yaml'), bank(12).replace('ticket 11', 'ticket eleven'));
+    // Every shard job restores the last merged history (a CI cache); the unsharded run has its own.
+    for (let i = 1; i <= 3; i++) writeFileSync(join(dir, `s${i}.sqlite`), readFileSync(join(dir, 'merged.sqlite')));
+    const whole = await cli(['test', 'bank.prompt', '--no-cache', '--json', 'whole2.json', '--history', 'whole.sqlite']);
+    assert.match(whole.out, /regressions/i);
+    for (let i = 1; i <= 3; i++) await cli(['test', 'bank.prompt', '--no-cache', '--shard', `${i}/3`, '--json', `t${i}.json`, '--history', `s${i}.sqlite`]);
+    const m = await cli(['merge', 't*.json', 's*.sqlite', '--history', 'merged2.sqlite', '--json', 'merged2.json']);
+    assert.strictEqual(m.code, 1, m.err);
+    const comparisons = (f: string) => (json(f).suites as { comparisons: unknown[] }[])[0]!.comparisons;
+    const expected = comparisons('whole2.json') as { regressions: unknown[]; newCases: unknown[]; removedCases: unknown[] }[];
+    assert.deepStrictEqual(
+      expected.map((c) => [c.regressions.length, c.newCases.length, c.removedCases.length]),
+      [
+        [3, 1, 1],
+        [3, 1, 1],
+      ],
+      'three regressions, one case renamed (new and removed), per model',
+    );
+    assert.deepStrictEqual(stable(comparisons('merged2.json')), stable(expected));
+    assert.deepStrictEqual(stable(json('merged2.json')), stable(json('whole2.json')));
   });
 
   describe('bad input is refused with a clear error, and nothing is written', () => {
