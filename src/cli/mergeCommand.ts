@@ -10,7 +10,7 @@ import { foreignHistoryFile, resolveHistoryPath } from '../core/store/historyLoc
 import { TraceStore } from '../core/store/traceStore';
 import { eachArg } from './cliArgs';
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
-import { writeReportFiles, type ReportTargets } from './reportFiles';
+import { reportOption, writeReportFiles, type ReportTargets } from './reportFiles';
 import { printReport, totalsLine } from './testCommand';
 
 const TOOL = 'assay 0.1.0';
@@ -42,24 +42,10 @@ function parseArgs(argv: string[]): MergeArgs {
   eachArg(
     argv,
     (name, value, arg) => {
-      switch (name) {
-        case '--json':
-          a.json = value();
-          break;
-        case '--junit':
-          a.junit = value();
-          break;
-        case '-o':
-        case '--output':
-          a.output = value();
-          break;
-        case '--history':
-          a.history = value();
-          break;
-        default:
-          if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
-          a.files.push(arg);
-      }
+      if (reportOption(name, value, a)) return;
+      if (name === '--history') a.history = value();
+      else if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
+      else a.files.push(arg);
     },
     USAGE,
   );

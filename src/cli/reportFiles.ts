@@ -6,6 +6,7 @@ import { writeJsonFile } from '../core/run/jsonFile';
 import { junitPieces } from '../core/run/junit';
 import { promptfooOutput, type PromptfooSuiteFacts } from '../core/run/promptfooOutput';
 import { jsonReport, type RunReport } from '../core/run/runReport';
+import { UsageError } from './cliTypes';
 import type { ShardSection } from '../core/run/shard';
 
 /** Which files to write (paths relative to `cwd`). */
@@ -13,6 +14,27 @@ export interface ReportTargets {
   json?: string;
   output?: string;
   junit?: string;
+}
+
+/** Takes a report option (--json, --junit, -o/--output) into `targets`; false for any other option. */
+export function reportOption(name: string, value: () => string, targets: ReportTargets): boolean {
+  switch (name) {
+    case '--json':
+      targets.json = value();
+      return true;
+    case '--junit':
+      targets.junit = value();
+      return true;
+    case '-o':
+    case '--output': {
+      const v = value();
+      if (!/\.json$/i.test(v)) throw new UsageError(`--output writes promptfoo's JSON shape: give a .json file (got '${v}'); use --junit for XML`);
+      targets.output = v;
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 /** What the files say besides the reports. */

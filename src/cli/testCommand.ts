@@ -22,7 +22,7 @@ import { formatDiagnostic } from './lintCommand';
 import { eachArg, positiveInt } from './cliArgs';
 import { printPlan } from './testPlan';
 import { parseShard, shardSection, shardSuite, type ShardSpec } from '../core/run/shard';
-import { writeReportFiles } from './reportFiles';
+import { reportOption, writeReportFiles } from './reportFiles';
 import { terminalSafe } from './terminalText';
 
 const TOOL = 'assay 0.1.0';
@@ -105,6 +105,7 @@ function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
       a.files.push(value());
       return;
     }
+    if (reportOption(name, value, a)) return;
     switch (name) {
       case '--models':
         a.models = value().split(',').map((s) => s.trim()).filter(Boolean);
@@ -127,12 +128,6 @@ function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
         a.shard = shard;
         break;
       }
-      case '--json':
-        a.json = value();
-        break;
-      case '--junit':
-        a.junit = value();
-        break;
       case '--fail-under':
         a.failUnder = parseRate(value());
         break;
@@ -148,11 +143,6 @@ function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
         break;
       case '--list':
         a.list = true;
-        break;
-      case '-o':
-      case '--output':
-        a.output = value();
-        if (!/\.json$/i.test(a.output)) throw new UsageError(`--output writes promptfoo's JSON shape: give a .json file (got '${a.output}'); use --junit for XML`);
         break;
       case '--promptfoo-exit-codes':
         a.promptfooExitCodes = true;
