@@ -1,7 +1,10 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { MergeError } from '../core/run/mergeShards';
+import { reportRuns, type ReportRun } from '../core/run/reportHistory';
 import { exportOtlp } from '../core/export/otlpExport';
-import { resolveHistoryPath } from '../core/store/historyLocation';
+import { foreignHistoryFile, resolveHistoryPath } from '../core/store/historyLocation';
 import type { ExportResult, StoreStats, TraceFilter, TraceStatus } from '../core/store/storeTypes';
 import { TraceStore } from '../core/store/traceStore';
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
@@ -15,15 +18,21 @@ export const EXPORT_FORMATS: Record<string, (store: TraceStore, filter: TraceFil
 
 const USAGE = `Usage: assay history stats [--json] [--path FILE]
        assay history export --out FILE [--format ${Object.keys(EXPORT_FORMATS).join('|')}] [filters] [--path FILE]
+       assay history import FILE [--origin NAME] [--path FILE]
 
 Reads the history that Assay records in .assay/history.sqlite (the current folder's, or --path).
 
   stats                Row counts, file size, time span and a line per model
   export               Every matching trace in full, oldest first (jsonl: one JSON object per line;
                        otlp: OpenTelemetry spans with gen_ai.* attributes, OTLP/JSON, one request per line)
+  import FILE          A teammate's or a CI job's history file (.sqlite) or Assay JSON report (--json) into
+                       this history; its runs are marked with their origin (--origin NAME, default the
+                       file's name) and are never the "previous run" a local run compares with. Importing
+                       the same file again adds nothing; a file that is neither is refused, untouched
 
   --path FILE          The history file (default .assay/history.sqlite)
   --json               stats as JSON
+  --origin NAME        import: where the runs came from (e.g. alice, ci-1234)
   --out FILE           Where export writes (required)
   --format NAME        Export format (default jsonl)
   --messages           otlp: include prompts and outputs (gen_ai.input.messages, gen_ai.output.messages)
@@ -43,7 +52,9 @@ export function parseTime(text: string, now = Date.now()): number | null {
 }
 
 interface Parsed {
-  sub: 'stats' | 'export';
+  sub: 'stats' | 'export' | 'import';
+  file?: string;
+  origin?: string;
   path?: string;
   json: boolean;
   out?: string;
@@ -54,7 +65,7 @@ interface Parsed {
 
 function parse(argv: string[]): Parsed {
   const [sub, ...rest] = argv;
-  if (sub !== 'stats' && sub !== 'export') throw new UsageError(sub ? `unknown subcommand '${sub}'\n${USAGE}` : `missing subcommand\n${USAGE}`);
+  if (sub !== 'stats' && sub !== 'export' && sub !== 'import') throw new UsageError(sub ? `unknown subcommand '${sub}'\n${USAGE}` : `missing subcommand\n${USAGE}`);
   const p: Parsed = { sub, json: false, format: 'jsonl', messages: false, filter: {} };
   eachArg(rest, (name, value, arg) => {
     const time = (): number => {
@@ -69,6 +80,7 @@ function parse(argv: string[]): Parsed {
       case '--out': p.out = value(); break;
       case '--format': p.format = value(); break;
       case '--messages': p.messages = true; break;
+      case '--origin': p.origin = value(); break;
       case '--model': p.filter.model = value(); break;
       case '--provider': p.filter.provider = value(); break;
       case '--prompt': p.filter.promptPath = value(); break;
@@ -84,9 +96,11 @@ function parse(argv: string[]): Parsed {
         break;
       }
       default:
-        throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
+        if (p.sub === 'import' && !arg.startsWith('-') && p.file === undefined) p.file = arg;
+        else throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
     }
   });
+  if (p.sub === 'import' && !p.file) throw new UsageError(`import needs a FILE: a history (.sqlite) or an Assay JSON report\n${USAGE}`);
   if (p.sub === 'export') {
     if (!p.out) throw new UsageError(`export needs --out FILE\n${USAGE}`);
     if (!EXPORT_FORMATS[p.format]) throw new UsageError(`unknown format '${p.format}' (${Object.keys(EXPORT_FORMATS).join(', ')})`);
@@ -130,6 +144,64 @@ function formatStats(s: StoreStats): string {
   return lines.join('\n') + '\n';
 }
 
+/** Imports a history file, or a JSON report by way of a temporary history, into `store`. */
+async function importFile(io: CliIo, store: TraceStore, file: string, origin: string | undefined): Promise<number> {
+  const label = origin ?? basename(file);
+  let result: Awaited<ReturnType<TraceStore['importHistory']>>;
+  if (!existsSync(file)) result = { error: `${file}: no such file; nothing was imported` };
+  else if (foreignHistoryFile(file) === undefined) result = await store.importHistory(file, { origin: label });
+  else {
+    const runs = readReport(file);
+    if ('error' in runs) result = runs;
+    else {
+      const dir = mkdtempSync(join(tmpdir(), 'assay-import-'));
+      try {
+        const staged = join(dir, 'report.sqlite');
+        await stageRuns(staged, runs);
+        result = await store.importHistory(staged, { origin: label });
+        if (!('error' in result)) result.source = file;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  if ('error' in result) {
+    io.stderr.write(`assay history import: ${result.error}\n`);
+    return 2;
+  }
+  io.stdout.write(`imported from ${result.source} (origin ${label}): ${int(result.runs)} runs, ${int(result.traces)} traces, ${int(result.evaluations)} evaluations, ${int(result.feedback)} feedback, ${int(result.promptVersions)} prompt versions\n`);
+  if (result.saveError) {
+    io.stderr.write(`assay history import: not saved: ${result.saveError}\n`);
+    return 3;
+  }
+  return 0;
+}
+
+function readReport(file: string): ReportRun[] | { error: string } {
+  try {
+    return reportRuns(JSON.parse(readFileSync(file, 'utf8')), file);
+  } catch (err) {
+    if (err instanceof MergeError) return { error: `${err.message}; nothing was imported` };
+    return { error: `${file}: neither an Assay history nor an Assay JSON report (${(err as Error).message}); nothing was imported` };
+  }
+}
+
+/** Writes a report's runs into a new history file, through the store's own checks and redaction. */
+async function stageRuns(path: string, runs: ReportRun[]): Promise<void> {
+  const staging = await TraceStore.open({ path, maxTraces: 0, journal: false });
+  try {
+    for (const r of runs) {
+      await staging.startRun(r.run);
+      await staging.addTraces(r.traces);
+      await staging.addEvaluations(r.evaluations);
+      await staging.finishRun(r.run.id, r.finish);
+    }
+  } finally {
+    const saved = await staging.close();
+    if (saved.error) throw new Error(`cannot stage the report: ${saved.error}`);
+  }
+}
+
 async function run(io: CliIo): Promise<number> {
   const p = parse(io.argv);
   const path = p.path ? resolve(io.cwd, p.path) : resolveHistoryPath(io.cwd);
@@ -140,6 +212,7 @@ async function run(io: CliIo): Promise<number> {
     const report = store.openReport;
     if (report.recovered) io.stderr.write(`assay history: ${report.recovered.message}\n`);
     if (report.readOnlyReason) io.stderr.write(`assay history: ${report.readOnlyReason}\n`);
+    if (p.sub === 'import') return await importFile(io, store, resolve(io.cwd, p.file!), p.origin);
     if (p.sub === 'stats') {
       const stats = await store.stats();
       io.stdout.write(p.json ? JSON.stringify(stats, null, 2) + '\n' : formatStats(stats));
@@ -160,7 +233,7 @@ async function run(io: CliIo): Promise<number> {
 
 /** `assay history`: statistics and exports of the recorded history. */
 export const historyCommand: CliCommand = {
-  summary: 'Show history statistics or export traces (stats, export --out FILE.jsonl)',
+  summary: 'Show history statistics, export traces, or import a history or JSON report (stats, export, import)',
   usage: USAGE,
   run,
 };

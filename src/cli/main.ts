@@ -1,6 +1,7 @@
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { historyCommand } from './historyCommand';
 import { lintCommand } from './lintCommand';
+import { mergeCommand } from './mergeCommand';
 import { renderCommand } from './renderCommand';
 import { evalCommand, testCommand } from './testCommand';
 import { replayCommand } from './replayCommand';
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, CliCommand> = {
   replay: replayCommand,
   test: testCommand,
   eval: evalCommand,
+  merge: mergeCommand,
 };
 
 const VERSION = '0.1.0';

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseModelRef } from '../core/assertions/providerRef';
 import { loadProjectConfig, type ProjectConfig } from '../core/config/projectConfig';
@@ -8,10 +8,9 @@ import { envKeyLookup, envProviderConfigs, ProviderRegistry } from '../core/prov
 import type { ProviderConfig } from '../core/providers/providerTypes';
 import { Engine } from '../core/run/engine';
 import { DEFAULT_GRADING, type GradingSettings } from '../core/run/gradingContext';
-import { writeJsonFile } from '../core/run/jsonFile';
-import { junitPieces, testCaseName } from '../core/run/junit';
+import { testCaseName } from '../core/run/junit';
 import { checkModels, modelsUsed } from '../core/run/preflight';
-import { jsonReport, overallPassRate, sumTotals, type CaseExecution, type ReportTotals, type RunReport } from '../core/run/runReport';
+import { overallPassRate, sumTotals, type CaseExecution, type ReportTotals, type RunReport } from '../core/run/runReport';
 import { plannedExecutions, runTests } from '../core/run/testRun';
 import { bankFileSuite, pairedPromptFiles, projectPath, promptfooSuites, promptFileSuite, type ModelTarget, type TestSuite } from '../core/run/testSuite';
 import { foreignHistoryFile, resolveHistoryPath } from '../core/store/historyLocation';
@@ -23,7 +22,8 @@ import { interruptedExitCode, UsageError, type CliCommand, type CliIo } from './
 import { formatDiagnostic } from './lintCommand';
 import { eachArg, positiveInt } from './cliArgs';
 import { printPlan } from './testPlan';
-import { promptfooOutput } from '../core/run/promptfooOutput';
+import { parseShard, shardSection, shardSuite, type ShardSpec } from '../core/run/shard';
+import { reportOption, writeReportFiles } from './reportFiles';
 import { terminalSafe } from './terminalText';
 
 const TOOL = 'assay 0.1.0';
@@ -40,6 +40,9 @@ in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
   --concurrency N       Model calls in flight at once (default: the config's, else 4)
   --no-cache            Make every call, even identical ones
   --filter TEXT         Only cases whose description or id contains TEXT (case-insensitive)
+  --shard I/N           Only shard I of N (1 ≤ I ≤ N): the cases whose case id hashes there, with
+                        all their models and repeats; a case stays in its shard when others are added
+                        or removed. An empty shard exits 0. Combine the shards with 'assay merge'
   --list                Print the plan (prompts × providers × tests, endpoints, key variables) and
                         call nothing; exit 2 when something would stop the run
   --json FILE           Write every result as JSON (Assay's format)
@@ -89,6 +92,7 @@ interface TestArgs {
   output?: string;
   promptfooExitCodes: boolean;
   maxFileSizeMB?: number;
+  shard?: ShardSpec;
 }
 
 function parseRate(v: string): number {
@@ -107,6 +111,7 @@ function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
       a.files.push(value());
       return;
     }
+    if (reportOption(name, value, a)) return;
     switch (name) {
       case '--models':
         a.models = value().split(',').map((s) => s.trim()).filter(Boolean);
@@ -123,12 +128,12 @@ function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
       case '--filter':
         a.filter = value();
         break;
-      case '--json':
-        a.json = value();
+      case '--shard': {
+        const shard = parseShard(value());
+        if ('error' in shard) throw new UsageError(shard.error);
+        a.shard = shard;
         break;
-      case '--junit':
-        a.junit = value();
-        break;
+      }
       case '--fail-under':
         a.failUnder = parseRate(value());
         break;
@@ -150,11 +155,6 @@ function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
         break;
       case '--list':
         a.list = true;
-        break;
-      case '-o':
-      case '--output':
-        a.output = value();
-        if (!/\.json$/i.test(a.output)) throw new UsageError(`--output writes promptfoo's JSON shape: give a .json file (got '${a.output}'); use --junit for XML`);
         break;
       case '--promptfoo-exit-codes':
         a.promptfooExitCodes = true;
@@ -295,7 +295,8 @@ function describeExecution(e: CaseExecution): string {
   return `${testCaseName(e)} — ${e.model}`;
 }
 
-function printReport(stdout: NodeJS.WritableStream, r: RunReport): void {
+/** Prints one suite's results as `assay test` shows them. */
+export function printReport(stdout: NodeJS.WritableStream, r: RunReport): void {
   // Everything here is data (names, outputs, messages): no escape sequence in it may act on the terminal.
   const out = { write: (text: string): void => void stdout.write(terminalSafe(text)) };
   const cases = new Set(r.executions.map((e) => e.caseId)).size;
@@ -374,7 +375,8 @@ function regressedModels(reports: readonly RunReport[], mode: 'significant' | 'a
   return out;
 }
 
-function totalsLine(t: ReportTotals, ms: number): string {
+/** The closing line of totals. */
+export function totalsLine(t: ReportTotals, ms: number): string {
   const parts = [`${t.passed} passed`, `${t.failed} failed`, `${t.errors} error${t.errors === 1 ? '' : 's'}`];
   const cost = t.graderCost > 0 ? `${money(t.cost, t.costUnknown)} + grader ${money(t.graderCost)}` : money(t.cost, t.costUnknown);
   return `${t.executions} execution${t.executions === 1 ? '' : 's'}: ${parts.join(', ')} — pass rate ${pct(overallPassRate(t))} — cost ${cost} — ${duration(ms)}`;
@@ -467,25 +469,15 @@ function priceAliases(suites: TestSuite[], overrides: PricingOverrides): Pricing
   return out;
 }
 
-/** Writes a report file (in pieces: a report can be larger than one string may be); the problem, if any. */
-function writeOutput(path: string, write: (path: string) => void): string | undefined {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    write(path);
-    return undefined;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    return `cannot write ${path}: ${e.code ?? e.message ?? String(err)}`;
-  }
-}
-
-function writePieces(path: string, pieces: Iterable<string>): void {
-  const fd = openSync(path, 'w');
-  try {
-    for (const piece of pieces) writeSync(fd, piece);
-  } finally {
-    closeSync(fd);
-  }
+/**
+ * A shard that no case hashes to (more shards than cases, or an unlucky split): not an error, since the
+ * CI job that runs it did nothing wrong. Its reports are still written, so `assay merge` sees every shard.
+ */
+function emptyShard(io: CliIo, args: TestArgs, shard: ShardSpec, suites: TestSuite[], startedAt: number, t0: number): number {
+  io.stdout.write(`note: shard ${shard.index}/${shard.count} has no test case (they all hash to other shards); nothing was run\n`);
+  const written = writeReportFiles(io.cwd, args, [], { tool: TOOL, startedAt, durationMs: () => performance.now() - t0, suites: [], shard: shardSection(shard, suites) });
+  for (const p of written) io.stderr.write(`error: ${p}\n`);
+  return written.length > 0 ? 2 : 0;
 }
 
 async function openHistory(path: string, config: ProjectConfig): Promise<TraceStore | string> {
@@ -608,6 +600,16 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
       return 2;
     }
     for (const s of empty) err(`warning: ${s.name} has no test cases`);
+    // Sharded after --filter: the hash of a case decides, so the order of the steps changes nothing.
+    const shard = args.shard;
+    const shardedSuites = shard ? suites.map((s) => shardSuite(s, shard)) : suites;
+    if (shard) {
+      suites = shardedSuites.filter((s) => s.cases.length > 0);
+      const whole = shardedSuites.reduce((n, s) => n + (s.shard?.cases ?? 0), 0);
+      const mine = suites.reduce((n, s) => n + s.cases.length, 0);
+      io.stdout.write(`shard ${shard.index}/${shard.count}: ${mine} of ${whole} case${whole === 1 ? '' : 's'}\n`);
+      if (suites.length === 0) return emptyShard(io, args, shard, shardedSuites, startedAt, t0);
+    }
 
     const envModel = (name: string): ModelRef | undefined => {
       const v = io.env[name]?.trim();
@@ -724,31 +726,15 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
     const elapsed = performance.now() - t0;
     io.stdout.write(`\n${totalsLine(totals, elapsed)}\n`);
 
-    let writeFailed = false;
-    if (args.json !== undefined) {
-      const report = jsonReport(reports, { tool: TOOL, startedAt, durationMs: performance.now() - t0 });
-      const problem = writeOutput(resolve(io.cwd, args.json), (path) => writeJsonFile(path, report));
-      if (problem) {
-        err(`error: ${problem}`);
-        writeFailed = true;
-      }
-    }
-    if (args.output !== undefined) {
-      const doc = promptfooOutput(reports, { suites, tool: TOOL, startedAt, durationMs: performance.now() - t0 });
-      const problem = writeOutput(resolve(io.cwd, args.output), (path) => writeJsonFile(path, doc));
-      if (problem) {
-        err(`error: ${problem}`);
-        writeFailed = true;
-      }
-    }
-    if (args.junit !== undefined) {
-      const meta = { startedAt, durationMs: performance.now() - t0 };
-      const problem = writeOutput(resolve(io.cwd, args.junit), (path) => writePieces(path, junitPieces(reports, meta)));
-      if (problem) {
-        err(`error: ${problem}`);
-        writeFailed = true;
-      }
-    }
+    const written = writeReportFiles(io.cwd, args, reports, {
+      tool: TOOL,
+      startedAt,
+      durationMs: () => performance.now() - t0,
+      suites,
+      ...(shard ? { shard: shardSection(shard, shardedSuites) } : {}),
+    });
+    for (const p of written) err(`error: ${p}`);
+    const writeFailed = written.length > 0;
 
     // The reports are written; now the history's last save must have landed for the run to count as recorded.
     if (opened && closing) {

@@ -63,6 +63,7 @@ describe('history schema and migrations', () => {
       for (const [i, row] of rows.entries()) for (const [k, v] of Object.entries(row)) assert.deepStrictEqual(after[i]![k], v, `${table}.${k} kept`);
     }
     assert.deepStrictEqual(db.all('SELECT metric, weight FROM evaluations'), [{ metric: null, weight: 1 }], 'v2 columns get their defaults');
+    assert.deepStrictEqual(db.all('SELECT origin FROM runs'), [{ origin: null }], "v3: a run from before has no origin (it is the history's own)");
     assert.strictEqual(migrate(db), SCHEMA_VERSION, 'migrating again does nothing');
     db.close();
   });

@@ -2,7 +2,7 @@
 // scripts written against `promptfoo eval -o` read `assay test -o` unchanged. Only the fields Assay can
 // fill truthfully are written; docs/cli.md lists them.
 import type { RunReport } from './runReport';
-import type { TestSuite } from './testSuite';
+import type { ModelTarget, TestSuite } from './testSuite';
 
 /** promptfoo's `ResultFailureReason`: why a result did not succeed. */
 const FAILURE_REASON = { none: 0, assert: 1, error: 2 } as const;
@@ -25,10 +25,17 @@ function addUsage(into: TokenUsage, u: TokenUsage): void {
   into.numRequests += u.numRequests;
 }
 
+/** What promptfoo's output needs of a suite: its prompt and its models' ids. */
+export interface PromptfooSuiteFacts {
+  promptPath: string | null;
+  prompt: Pick<TestSuite['prompt'], 'label' | 'content'>;
+  models: readonly Pick<ModelTarget, 'label' | 'ref' | 'id'>[];
+}
+
 /** What `promptfooOutput` needs beyond the reports. */
 export interface PromptfooOutputMeta {
   /** The suites the reports ran, in the same order (for prompt text and provider ids). */
-  suites: readonly TestSuite[];
+  suites: readonly PromptfooSuiteFacts[];
   startedAt: number;
   durationMs: number;
   /** `assay 0.1.0`, written as `metadata.generator`. */
@@ -54,7 +61,7 @@ export function promptfooOutput(reports: readonly RunReport[], meta: PromptfooOu
     const suite = meta.suites[reportIndex];
     const promptRaw = suite?.prompt.content ?? '';
     const promptLabel = suite?.prompt.label ?? report.suite.name;
-    const ids = new Map((suite?.models ?? []).map((m) => [m.label, (m as { id?: string }).id ?? `${m.ref.provider}:${m.ref.model}`]));
+    const ids = new Map((suite?.models ?? []).map((m) => [m.label, m.id ?? `${m.ref.provider}:${m.ref.model}`]));
     const perProvider = new Map<string, { index: number; metrics: Record<string, unknown> & { tokenUsage: TokenUsage } }>();
     for (const e of report.executions) {
       let entry = perProvider.get(e.model);

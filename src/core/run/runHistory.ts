@@ -116,7 +116,7 @@ export interface PreviousRun {
 const PAGES = 5;
 
 /**
- * For each model, the newest finished run of the same bank (and prompt) that included it, started before
+ * For each model, the newest finished run of this history's own (not imported) of the same bank (and prompt) that included it, started before
  * `before`, other than `excludeId`. Looks through at most a few pages of runs.
  */
 export async function findPreviousRuns(
@@ -132,6 +132,8 @@ export async function findPreviousRuns(
     for (const run of result.items) {
       if (run.id === query.excludeId || run.startedAt > query.before) continue;
       if (run.kind !== 'test' && run.kind !== 'cli') continue;
+      // An imported run (a teammate's, another CI job's) ran other prompt edits: never this run's baseline.
+      if (run.origin !== null) continue;
       for (const model of models) {
         if (found.has(model)) continue;
         const cases = storedCaseStatuses(run.summary, model);

@@ -1,9 +1,11 @@
 // What a test run returns, and its stable JSON form (`assay test --json`, documented in docs/cli.md).
 import type { AssertionResult } from '../assertions/assertionTypes';
 import type { RunComparison } from '../stats/compareRuns';
+import { computeModelMetrics } from '../stats/derivedMetrics';
 import type { PassRateChange } from '../stats/significance';
-import type { ModelStats } from '../stats/runStats';
+import { summarizeRun, type ModelStats } from '../stats/runStats';
 import type { ErrorKind, ModelRef, Usage } from '../types';
+import type { ShardSection } from './shard';
 
 /** `error`: no verdict — the prompt did not render, the call failed or was cancelled, or an assertion could not be evaluated. */
 export type ExecutionStatus = 'pass' | 'fail' | 'error';
@@ -124,6 +126,29 @@ function metricsOf(r: RunReport, model: string): Record<string, unknown> {
   return { namedScores: m.namedScores, derivedMetrics: m.derived.map((d) => ({ name: d.name, value: d.value === null ? null : round(d.value, 6), error: d.error ?? null })) };
 }
 
+/** Statistics per model of a run's executions, in `models` order (models without executions left out). */
+export function modelStatsOf(executions: readonly CaseExecution[], models: readonly string[]): ModelStats[] {
+  const byModel = new Map(
+    summarizeRun(
+      executions.map((e) => ({
+        caseId: e.caseId,
+        model: e.model,
+        pass: e.status === 'pass',
+        ...(e.status === 'error' ? { error: true } : {}),
+        cost: e.cost,
+        latencyMs: e.latencyMs,
+        cacheHit: e.cacheHit,
+      })),
+    ).map((m) => [m.model, m]),
+  );
+  return models.map((m) => byModel.get(m)).filter((m) => m !== undefined);
+}
+
+/** A run's `metrics` (named and derived), or nothing when no execution scored a metric and none is derived. */
+export function runMetrics(models: readonly string[], executions: readonly CaseExecution[], derived: readonly { name: string; value: string }[] = []): Pick<RunReport, 'metrics'> {
+  return executions.some((e) => e.namedScores) || derived.length > 0 ? { metrics: computeModelMetrics(models, executions, derived) } : {};
+}
+
 /** Sums executions into totals. */
 export function totalsOf(executions: readonly CaseExecution[]): ReportTotals {
   const t: ReportTotals = { executions: 0, passed: 0, failed: 0, errors: 0, cancelled: 0, cost: 0, costUnknown: 0, graderCost: 0, inputTokens: 0, outputTokens: 0 };
@@ -163,8 +188,35 @@ export const JSON_REPORT_VERSION = 1;
 
 const round = (n: number | null, digits = 6): number | null => (n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits);
 
+/**
+ * What a shard's report keeps of an execution beyond the rounded fields, so `assay merge` rebuilds the
+ * execution exactly (sums of rounded costs or scores would differ from an unsharded run's).
+ */
+function exactOf(e: CaseExecution): Record<string, unknown> {
+  return {
+    score: e.score,
+    assertionScores: e.assertions.map((a) => a.score),
+    namedScores: e.namedScores ?? null,
+    usage: e.usage,
+    cost: e.cost,
+    graderCost: e.graderCost,
+    latencyMs: e.latencyMs,
+    ttftMs: e.ttftMs,
+    startedAt: e.startedAt,
+  };
+}
+
+/** What `jsonReport` writes besides the reports. */
+export interface JsonReportMeta {
+  tool: string;
+  startedAt: number;
+  durationMs: number;
+  /** A shard's run (`assay test --shard`): the `shard` section, and every result's `exact` fields. */
+  shard?: ShardSection;
+}
+
 /** The JSON document `assay test --json` writes (see docs/cli.md). */
-export function jsonReport(reports: readonly RunReport[], meta: { tool: string; startedAt: number; durationMs: number }): Record<string, unknown> {
+export function jsonReport(reports: readonly RunReport[], meta: JsonReportMeta): Record<string, unknown> {
   const totals = sumTotals(reports.map((r) => r.totals));
   return {
     format: JSON_REPORT_FORMAT,
@@ -172,6 +224,7 @@ export function jsonReport(reports: readonly RunReport[], meta: { tool: string; 
     tool: meta.tool,
     startedAt: new Date(meta.startedAt).toISOString(),
     durationMs: Math.round(meta.durationMs),
+    ...(meta.shard ? { shard: meta.shard } : {}),
     totals: { ...totals, cost: round(totals.cost), graderCost: round(totals.graderCost), passRate: round(overallPassRate(totals), 4) },
     suites: reports.map((r) => {
       const descriptions = new Map(r.executions.map((e) => [e.caseId, e.description]));
@@ -213,8 +266,10 @@ export function jsonReport(reports: readonly RunReport[], meta: { tool: string; 
         })),
         results: r.executions.map((e) => ({
           caseId: e.caseId,
+          caseIndex: e.caseIndex,
           description: e.description ?? null,
           model: e.model,
+          modelRef: e.modelRef,
           repeatIndex: e.repeatIndex,
           repeats: e.repeats,
           status: e.status,
@@ -239,6 +294,7 @@ export function jsonReport(reports: readonly RunReport[], meta: { tool: string; 
           latencyMs: round(e.latencyMs, 1),
           cacheHit: e.cacheHit,
           traceId: e.traceId,
+          ...(meta.shard ? { exact: exactOf(e) } : {}),
         })),
       };
     }),

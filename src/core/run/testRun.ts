@@ -7,8 +7,6 @@ import { evaluateCase } from '../assertions/evaluateCase';
 import type { RenderResult } from '../promptFile/renderPrompt';
 import { compareCaseStatuses } from '../stats/compareRuns';
 import { passRateChange } from '../stats/significance';
-import { computeModelMetrics } from '../stats/derivedMetrics';
-import { summarizeRun, type Execution } from '../stats/runStats';
 import { newId, promptVersionId } from '../store/ids';
 import type { EvaluationInput, RunKind, TraceInput } from '../store/storeTypes';
 import type { TraceStore } from '../store/traceStore';
@@ -16,7 +14,7 @@ import type { CallResult, ChatRequest } from '../types';
 import type { Engine } from './engine';
 import { createGradingContext, type GraderCall, type GradingSettings } from './gradingContext';
 import { findPreviousRuns, RUN_SUMMARY_FORMAT, RunHistoryWriter, type StoredRunSummary } from './runHistory';
-import { totalsOf, type CaseExecution, type ModelComparison, type RunReport } from './runReport';
+import { modelStatsOf, runMetrics, totalsOf, type CaseExecution, type ModelComparison, type RunReport } from './runReport';
 import type { ModelTarget, TestSuite } from './testSuite';
 import type { PromptAffix } from './promptfooPrompt';
 import { runTransform } from './userTransform';
@@ -154,7 +152,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
         promptVersionId: suite.promptPath !== null ? versionId : null,
         bankPath: suite.bankPath,
         models: suite.models.map((m) => m.label),
-        config: { ...options.runConfig, repeat: options.repeat ?? null, useCache, cases: suite.cases.length },
+        config: { ...options.runConfig, repeat: options.repeat ?? null, useCache, cases: suite.cases.length, ...(suite.shard ? { shard: `${suite.shard.index}/${suite.shard.count}` } : {}) },
         startedAt,
       }),
     );
@@ -217,7 +215,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       index: job.index,
       caseId: c.id,
       ...(c.description !== undefined ? { description: c.description } : {}),
-      caseIndex: job.caseIndex,
+      caseIndex: suite.caseIndices?.[job.caseIndex] ?? job.caseIndex,
       model: job.target.label,
       modelRef: job.target.ref,
       repeatIndex: job.repeatIndex,
@@ -385,17 +383,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, lane));
 
   const cancelled = signal?.aborted === true;
-  const statsInput: Execution[] = executions.map((e) => ({
-    caseId: e.caseId,
-    model: e.model,
-    pass: e.status === 'pass',
-    ...(e.status === 'error' ? { error: true } : {}),
-    cost: e.cost,
-    latencyMs: e.latencyMs,
-    cacheHit: e.cacheHit,
-  }));
-  const byModel = new Map(summarizeRun(statsInput).map((m) => [m.model, m]));
-  const models = suite.models.map((t) => byModel.get(t.label)).filter((m) => m !== undefined);
+  const models = modelStatsOf(executions, suite.models.map((m) => m.label));
 
   let comparisons: ModelComparison[] = [];
   let recorded = false;
@@ -438,8 +426,6 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     durationMs: performance.now() - t0,
     recorded,
     warnings,
-    ...(executions.some((e) => e.namedScores) || suite.derivedMetrics?.length
-      ? { metrics: computeModelMetrics(suite.models.map((m) => m.label), executions, suite.derivedMetrics ?? []) }
-      : {}),
+    ...runMetrics(suite.models.map((m) => m.label), executions, suite.derivedMetrics),
   };
 }

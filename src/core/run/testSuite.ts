@@ -22,6 +22,7 @@ import { casesFromList } from '../testBank/yamlBank';
 import { isAllowedPrompt } from '../testBank/promptfooTests';
 import type { ModelParams, ModelRef } from '../types';
 import { loadNunjucksFilters, promptfooCases } from './promptfooCases';
+import type { ShardSpec } from './shard';
 import { renderPromptfooFunction, renderPromptfooTemplate, type PromptAffix } from './promptfooPrompt';
 
 /** The prompt a suite renders for each case. */
@@ -77,6 +78,10 @@ export interface TestSuite {
   derivedMetrics?: { name: string; value: string }[];
   /** Environment variables the suite's own configuration sets for its run (a promptfoo config's `env`), over the process's. */
   env?: Record<string, string>;
+  /** A shard's suite (`assay test --shard`): each case's position in the whole suite, in `cases` order. */
+  caseIndices?: number[];
+  /** A shard's suite: which shard, and the whole suite's case count and fingerprint (see shard.ts). */
+  shard?: ShardSpec & { cases: number; fingerprint: string };
 }
 
 /** Options shared by the builders. */

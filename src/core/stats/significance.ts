@@ -34,42 +34,76 @@ export interface PassRateChange {
   /** McNemar's discordant cases: passed before and failed now, and the other way round. */
   discordant?: { regressed: number; fixed: number };
   verdict: SignificanceVerdict;
+  /** The sums the figures come from (for merging shards). */
+  sums: PairedSums;
 }
 
 /** The level below which a change is called significant. */
 export const SIGNIFICANCE_ALPHA = 0.05;
 
+/**
+ * What the test needs of the paired cases, as sums: shards of one run add theirs up (`assay merge`) and
+ * get the figures of the whole run.
+ */
+export interface PairedSums {
+  cases: number;
+  sumPrevious: number;
+  sumCurrent: number;
+  /** Σ (current − previous) and Σ (current − previous)² over the cases' pass rates. */
+  sumDiff: number;
+  sumSquaredDiff: number;
+  /** Cases that passed before and fail now, and the other way round (binary verdicts). */
+  regressed: number;
+  fixed: number;
+  /** Some case has more than one verdict in a run (then the test is a paired t-test). */
+  repeats: boolean;
+}
+
 /** Compares per-case pass counts of two runs (cases matched by id; cases in one run only are left out). */
 export function passRateChange(previous: readonly PairedCounts[], current: readonly PairedCounts[]): PassRateChange {
   const before = new Map(previous.filter((c) => c.passes + c.fails > 0).map((c) => [c.caseId, c]));
-  const pairs: [number, number][] = [];
-  let repeats = false;
+  const sums: PairedSums = { cases: 0, sumPrevious: 0, sumCurrent: 0, sumDiff: 0, sumSquaredDiff: 0, regressed: 0, fixed: 0, repeats: false };
   for (const c of current) {
     const p = before.get(c.caseId);
     if (!p || c.passes + c.fails === 0) continue;
-    if (p.passes + p.fails > 1 || c.passes + c.fails > 1) repeats = true;
-    pairs.push([p.passes / (p.passes + p.fails), c.passes / (c.passes + c.fails)]);
+    if (p.passes + p.fails > 1 || c.passes + c.fails > 1) sums.repeats = true;
+    const [a, b] = [p.passes / (p.passes + p.fails), c.passes / (c.passes + c.fails)];
+    sums.cases++;
+    sums.sumPrevious += a;
+    sums.sumCurrent += b;
+    sums.sumDiff += b - a;
+    sums.sumSquaredDiff += (b - a) ** 2;
+    if (a === 1 && b === 0) sums.regressed++;
+    if (a === 0 && b === 1) sums.fixed++;
   }
-  const n = pairs.length;
-  const test = repeats ? 'paired-t' : 'mcnemar-exact';
-  if (n === 0) return { cases: 0, previousPassRate: null, currentPassRate: null, difference: null, interval: null, test, pValue: null, verdict: 'no-change' };
-  const diffs = pairs.map(([a, b]) => b - a);
-  const t = pairedT(diffs);
-  let pValue = t.pValue;
-  let discordant: PassRateChange['discordant'];
-  if (!repeats) {
-    const regressed = pairs.filter(([a, b]) => a === 1 && b === 0).length;
-    const fixed = pairs.filter(([a, b]) => a === 0 && b === 1).length;
-    discordant = { regressed, fixed };
-    pValue = mcnemarExact(regressed, fixed);
+  return passRateChangeFromSums(sums);
+}
+
+/** Adds up the sums of several parts of one run (shards). */
+export function addPairedSums(parts: readonly PairedSums[]): PairedSums {
+  const out: PairedSums = { cases: 0, sumPrevious: 0, sumCurrent: 0, sumDiff: 0, sumSquaredDiff: 0, regressed: 0, fixed: 0, repeats: false };
+  for (const p of parts) {
+    for (const k of ['cases', 'sumPrevious', 'sumCurrent', 'sumDiff', 'sumSquaredDiff', 'regressed', 'fixed'] as const) out[k] += p[k];
+    out.repeats ||= p.repeats;
   }
+  return out;
+}
+
+/** The change, its interval and its test from the paired sums. */
+export function passRateChangeFromSums(sums: PairedSums): PassRateChange {
+  const n = sums.cases;
+  const test = sums.repeats ? 'paired-t' : 'mcnemar-exact';
+  if (n === 0) return { cases: 0, previousPassRate: null, currentPassRate: null, difference: null, interval: null, test, pValue: null, verdict: 'no-change', sums };
+  const t = pairedTFromSums(n, sums.sumDiff, sums.sumSquaredDiff);
+  const discordant = sums.repeats ? undefined : { regressed: sums.regressed, fixed: sums.fixed };
+  const pValue = discordant ? mcnemarExact(discordant.regressed, discordant.fixed) : t.pValue;
   const difference = t.mean;
   const verdict: SignificanceVerdict =
     difference === 0 && pValue >= SIGNIFICANCE_ALPHA ? 'no-change' : pValue < SIGNIFICANCE_ALPHA ? (difference < 0 ? 'significant-regression' : 'significant-improvement') : 'within-noise';
   return {
     cases: n,
-    previousPassRate: mean(pairs.map(([a]) => a)),
-    currentPassRate: mean(pairs.map(([, b]) => b)),
+    previousPassRate: sums.sumPrevious / n,
+    currentPassRate: sums.sumCurrent / n,
     difference,
     // A difference of pass rates lies in [−1, 1]; the t interval of a few cases reaches past that.
     interval: t.interval && { low: Math.max(-1, t.interval.low), high: Math.min(1, t.interval.high) },
@@ -77,6 +111,7 @@ export function passRateChange(previous: readonly PairedCounts[], current: reado
     pValue,
     ...(discordant ? { discordant } : {}),
     verdict,
+    sums,
   };
 }
 
@@ -101,7 +136,6 @@ export function describeChange(s: PassRateChange): string {
   return `pass rate ${rate(s.previousPassRate)} → ${rate(s.currentPassRate)} (${pts(s.difference)} pts${ci}) on ${s.cases} shared case${s.cases === 1 ? '' : 's'}; ${test} p ${p}: ${VERDICT_WORDS[s.verdict]}`;
 }
 
-const mean = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 /** McNemar's exact test (two-sided): twice the binomial(b + c, ½) CDF at min(b, c), at most 1 (as statsmodels). */
 export function mcnemarExact(b: number, c: number): number {
@@ -111,10 +145,15 @@ export function mcnemarExact(b: number, c: number): number {
 
 /** Paired t-test on differences: mean, 95% interval and two-sided p (scipy's ttest_rel on the pairs). */
 export function pairedT(diffs: readonly number[]): { mean: number; interval: Interval | null; pValue: number } {
-  const n = diffs.length;
-  const m = mean(diffs);
+  return pairedTFromSums(diffs.length, diffs.reduce((s, d) => s + d, 0), diffs.reduce((s, d) => s + d * d, 0));
+}
+
+/** `pairedT` from n, Σd and Σd². */
+function pairedTFromSums(n: number, sum: number, sumSquares: number): { mean: number; interval: Interval | null; pValue: number } {
+  const m = sum / n;
   if (n < 2) return { mean: m, interval: null, pValue: m === 0 ? 1 : Number.NaN };
-  const variance = diffs.reduce((s, d) => s + (d - m) ** 2, 0) / (n - 1);
+  // Σ(d − m)² = Σd² − n·m², never below 0 (rounding).
+  const variance = Math.max(0, sumSquares - n * m * m) / (n - 1);
   const se = Math.sqrt(variance / n);
   if (se === 0) return { mean: m, interval: { low: m, high: m }, pValue: m === 0 ? 1 : 0 };
   const df = n - 1;

@@ -41,18 +41,26 @@ function randomPart(time: number): Buffer {
   return lastRandom;
 }
 
-/**
- * A new 26-character id whose first 10 characters encode `time` (ms since the epoch). Ids made in this
- * process for the same ms sort in creation order.
- */
-export function newId(time: number = Date.now()): string {
-  const ms = Math.min(Math.max(0, Math.floor(time)), 2 ** 48 - 1);
+const clampTime = (time: number): number => Math.min(Math.max(0, Math.floor(time)), 2 ** 48 - 1);
+
+/** The 10 characters that encode a time (ms), most significant first. */
+function timePart(ms: number): string {
   let t = ms;
   let out = '';
   for (let i = 0; i < TIME_CHARS; i++) {
     out = ALPHABET[t % 32] + out;
     t = Math.floor(t / 32);
   }
+  return out;
+}
+
+/**
+ * A new 26-character id whose first 10 characters encode `time` (ms since the epoch). Ids made in this
+ * process for the same ms sort in creation order.
+ */
+export function newId(time: number = Date.now()): string {
+  const ms = clampTime(time);
+  let out = timePart(ms);
   const bytes = randomPart(ms);
   // 80 bits → 16 base32 characters, 5 bits at a time.
   let acc = 0;
@@ -85,4 +93,15 @@ export function idTime(id: string): number | null {
 /** A prompt version's id: the SHA-256 of its content, hex. */
 export function promptVersionId(content: string): string {
   return createHash('sha256').update(content, 'utf8').digest('hex');
+}
+
+/**
+ * An id with `newId`'s layout for `time`, its random part taken from a hash of `seed`: the same seed gives
+ * the same id, so rows made from an imported report are the same rows when it is imported again.
+ */
+export function derivedId(time: number, seed: string): string {
+  let out = timePart(clampTime(time));
+  const hash = createHash('sha256').update(seed, 'utf8').digest();
+  for (let i = 0; i < RANDOM_CHARS; i++) out += ALPHABET[hash[i]! & 31];
+  return out;
 }

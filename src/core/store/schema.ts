@@ -128,6 +128,13 @@ CREATE TABLE trace_blobs (
 CREATE INDEX trace_blobs_hash ON trace_blobs (hash);
 `,
   },
+  {
+    version: 4,
+    description: 'where an imported run came from (null: recorded by this history\'s own runs)',
+    sql: `
+ALTER TABLE runs ADD COLUMN origin TEXT;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

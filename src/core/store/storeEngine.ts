@@ -9,13 +9,14 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   readSync,
   renameSync,
   statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { createRedactor, type Redactor } from '../redact';
@@ -27,11 +28,14 @@ import { BASE_TABLES, SCHEMA_VERSION, TABLES, configureConnection, migrate, type
 import { Db, type SqlJsStatic, type SqlValue } from './sqlite';
 import type { StoreCalls, StoreEvent, WriteOp } from './storeProtocol';
 import { deadJournals, encodeRecord, readJournal, safeHost, StoreJournal, type JournalRow } from './storeJournal';
+import { importRows } from './storeImport';
 import * as queries from './storeQueries';
 import type {
   EvaluationInput,
   ExportResult,
   FeedbackInput,
+  ImportOptions,
+  ImportResult,
   OpenReport,
   Page,
   PageRequest,
@@ -836,6 +840,33 @@ export class StoreEngine implements StoreCalls {
     if (valid.length > 0) this.writeJournal({ t: 'del', ids: valid });
     if (n > 0) this.emit({ event: 'changed', reason: 'deleted' });
     return n;
+  }
+
+  /**
+   * Imports another history file's rows (storeImport.ts) and saves. A file that is not a whole, readable
+   * Assay history is refused before anything of it is taken, and left as it is.
+   */
+  importHistory(source: string, options: ImportOptions): ImportResult | { error: string } {
+    if (this.readOnlyReason) return { error: this.readOnlyReason };
+    if (resolve(source) === resolve(this.path)) return { error: `${source} is this history itself; nothing was imported` };
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(source);
+    } catch (err) {
+      return { error: `cannot read ${source}: ${fsReason(err)}; nothing was imported` };
+    }
+    const header = classifyHeader(bytes);
+    const opened: Opened = header.kind === 'foreign' ? { ok: false, reason: header.reason, newer: false } : openBytes(this.SQL, bytes, true);
+    if (!opened.ok) return { error: `${source} is not a readable Assay history (${opened.reason}); nothing was imported` };
+    let counts: ReturnType<typeof importRows>;
+    try {
+      counts = importRows(opened.db, this.db, options, (table, id) => this.markPending(table, id), (v) => this.redactor.value(v));
+    } finally {
+      opened.db.close();
+    }
+    this.emit({ event: 'changed', reason: 'merged' });
+    const saved = this.save();
+    return { source, ...counts, ...(saved.error ? { saveError: saved.error } : {}) };
   }
 
   // ---- saving and merging -------------------------------------------------------------------------

@@ -4,6 +4,8 @@ import type {
   EvaluationInput,
   ExportResult,
   FeedbackInput,
+  ImportOptions,
+  ImportResult,
   OpenReport,
   Page,
   PageRequest,
@@ -49,6 +51,7 @@ export interface StoreCalls {
   stats(): StoreStats;
   addSecrets(secrets: string[]): void;
   exportJsonl(filter: TraceFilter, outPath: string): ExportResult;
+  importHistory(source: string, options: ImportOptions): ImportResult | { error: string };
   deleteTraces(ids: string[]): number;
   clear(): SaveResult;
   refresh(): boolean;

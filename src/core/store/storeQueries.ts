@@ -296,6 +296,7 @@ function toRun(r: Row, totals: RunTotals): RunRecord {
     summary: parseJson(r.summary) ?? null,
     startedAt: num(r.started_at) ?? 0,
     endedAt: num(r.ended_at),
+    origin: str(r.origin),
     totals,
   };
 }

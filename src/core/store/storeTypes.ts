@@ -235,6 +235,8 @@ export interface RunRecord {
   summary: unknown;
   startedAt: number;
   endedAt: number | null;
+  /** Where an imported run came from (`assay history import`); null for runs recorded into this history. */
+  origin: string | null;
   totals: RunTotals;
 }
 
@@ -369,4 +371,38 @@ export interface StoreOptions extends RetentionOptions {
   journal?: boolean;
   /** Force journaled rows to the disk (fdatasync) at most this long after they were written; 200 ms by default. */
   journalSyncMs?: number;
+}
+
+/** Shards' runs of one suite that an import files as one run (`assay merge`), with the merged run's facts. */
+export interface ImportRunGroup {
+  /** The merged run's id. */
+  into: string;
+  /** The shards' run ids: their traces move to `into`; the runs themselves are not copied. */
+  from: string[];
+  status: 'done' | 'cancelled';
+  summary: unknown;
+  /** Laid over the first shard run's config; a `null` value removes the key. */
+  config: Record<string, unknown>;
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface ImportOptions {
+  /** Noted on every imported run that has no origin yet; null keeps the runs as this history's own (a merge of CI shards). */
+  origin: string | null;
+  runs?: ImportRunGroup[];
+}
+
+/** Rows an import added (rows already present are skipped, so importing twice adds nothing). */
+export interface ImportResult {
+  source: string;
+  runs: number;
+  traces: number;
+  evaluations: number;
+  feedback: number;
+  promptVersions: number;
+  /** The ids of `runs` groups' shard runs found in the file. */
+  grouped: string[];
+  /** The save after the import failed (the rows stay pending and are saved later). */
+  saveError?: string;
 }

@@ -10,6 +10,8 @@ import type {
   EvaluationInput,
   ExportResult,
   FeedbackInput,
+  ImportOptions,
+  ImportResult,
   OpenReport,
   Page,
   PageRequest,
@@ -266,6 +268,11 @@ export class TraceStore {
   /** Writes the matching traces in full to `outPath`, one JSON object per line, oldest first. */
   exportJsonl(filter: TraceFilter, outPath: string): Promise<ExportResult> {
     return this.call('exportJsonl', filter, outPath);
+  }
+
+  /** Imports another history file's runs, traces, evaluations and feedback, then saves (see storeImport.ts). */
+  importHistory(source: string, options: ImportOptions): Promise<ImportResult | { error: string }> {
+    return this.call('importHistory', source, options);
   }
 
   // ---- persistence --------------------------------------------------------------------------------

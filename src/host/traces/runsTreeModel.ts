@@ -172,6 +172,8 @@ export function describeRun(run: RunRecord, now = Date.now()): { label: string; 
   const rate = runPassRate(run);
   const bits = [
     run.kind,
+    // An imported run (assay history import) is someone else's: say whose, first.
+    run.origin ? `from ${run.origin}` : '',
     modelsText(run.models),
     rate === null ? '' : `${Math.round(rate * 100)}% pass`,
     run.totals.errors > 0 ? `${run.totals.errors} error${run.totals.errors === 1 ? '' : 's'}` : '',
@@ -182,6 +184,7 @@ export function describeRun(run: RunRecord, now = Date.now()): { label: string; 
   const t = run.totals;
   const tooltip = [
     `${run.kind} run ${run.id}`,
+    run.origin ? `Imported from: ${run.origin}` : '',
     run.promptPath ? `Prompt: ${run.promptPath}` : '',
     run.bankPath && run.bankPath !== run.promptPath ? `Tests: ${run.bankPath}` : '',
     `Models: ${run.models.join(', ') || '—'}`,
