@@ -2,12 +2,14 @@
 import type { AssertionDefinition, AssertionSpec } from './assertionTypes';
 import { DETERMINISTIC_ASSERTIONS } from './deterministicAssertions';
 import { JAVASCRIPT_ASSERTION } from './javascriptAssertion';
+import { COMPARISON_ASSERTIONS } from './comparisonAssertions';
 import { MODEL_GRADED_ASSERTIONS } from './modelGradedAssertions';
+import { RAG_ASSERTIONS } from './ragAssertions';
 import { TOOL_CALL_ASSERTION } from './toolCallAssertion';
 
 /** Every registered assertion type, keyed by name, in documentation order. */
 export const ASSERTION_REGISTRY: ReadonlyMap<string, AssertionDefinition> = new Map(
-  [...DETERMINISTIC_ASSERTIONS, TOOL_CALL_ASSERTION, JAVASCRIPT_ASSERTION, ...MODEL_GRADED_ASSERTIONS].map((d) => [d.type, d]),
+  [...DETERMINISTIC_ASSERTIONS, TOOL_CALL_ASSERTION, JAVASCRIPT_ASSERTION, ...MODEL_GRADED_ASSERTIONS, ...RAG_ASSERTIONS, ...COMPARISON_ASSERTIONS].map((d) => [d.type, d]),
 );
 
 /** Older promptfoo names that mean a registered type. */

@@ -24,6 +24,8 @@ export interface AssertionSpec {
   options?: Record<string, unknown>;
   /** promptfoo's assertion `transform`: JavaScript applied to the output for this assertion only (trusted only). */
   transform?: string;
+  /** promptfoo's `contextTransform` for the context-* types: JavaScript over the output that returns the context (trusted only). */
+  contextTransform?: string;
   /** Where the assertion is written, for diagnostics. */
   range?: Range;
 }
@@ -153,4 +155,16 @@ export interface AssertionDefinition {
   /** Problems with the assertion's own configuration, found without an output (loaders turn them into diagnostics). */
   check?(spec: AssertionSpec): string | undefined;
   evaluate(spec: AssertionSpec, input: AssertionInput): RawAssertionResult | Promise<RawAssertionResult>;
+  /**
+   * For types that compare the outputs of one case across models (`select-best`, `max-score`): one raw result
+   * per output, in order. The run calls it once every output of the case is evaluated; `evaluate` then only
+   * answers where there is a single output.
+   */
+  compare?(spec: AssertionSpec, outputs: ComparedOutput[]): Promise<RawAssertionResult[]>;
+}
+
+/** One output of a case, with its verdict over the case's other assertions (what a comparison sees). */
+export interface ComparedOutput {
+  input: AssertionInput;
+  verdict: CaseVerdict;
 }

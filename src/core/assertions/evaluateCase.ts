@@ -4,7 +4,7 @@
 import nunjucks from 'nunjucks';
 import { runTransform } from '../run/userTransform';
 import type { CallResult, ChatRequest } from '../types';
-import { checkAssertion, resolveAssertionType } from './assertionRegistry';
+import { checkAssertion, resolveAssertionType, type ResolvedAssertionType } from './assertionRegistry';
 import type {
   AssertionInput,
   AssertionLimits,
@@ -28,6 +28,11 @@ export interface EvaluateOptions {
   baseDir?: string;
   /** Time and memory limits of `javascript` and `regex` assertions; the defaults where absent. */
   limits?: AssertionLimits;
+  /**
+   * Leave out the assertions that compare outputs across models (`select-best`, `max-score`): the caller runs
+   * them with `compareOutputs` once every output of the case is in. Without it they are evaluation errors.
+   */
+  deferComparisons?: boolean;
 }
 
 /** A test case as far as evaluation goes; `TestCase` from core/testBank (defaults applied) satisfies it. */
@@ -60,7 +65,6 @@ async function transformedInput(code: string, input: AssertionInput): Promise<As
 
 /** Runs one assertion. Never throws: configuration problems and failures of user code come back as `error`. */
 export async function evaluateAssertion(spec: AssertionSpec, index: number, input: AssertionInput): Promise<AssertionResult> {
-  const weight = typeof spec.weight === 'number' && Number.isFinite(spec.weight) && spec.weight >= 0 ? spec.weight : 1;
   const resolved = resolveAssertionType(spec.type);
   let raw: RawAssertionResult;
   if (!resolved) {
@@ -78,6 +82,12 @@ export async function evaluateAssertion(spec: AssertionSpec, index: number, inpu
       }
     }
   }
+  return finishAssertion(spec, index, raw, resolved);
+}
+
+/** A raw result as the assertion's final result: `not-` applied, `weight: 0` turned into a pass, errors failing both ways. */
+export function finishAssertion(spec: AssertionSpec, index: number, raw: RawAssertionResult, resolved: ResolvedAssertionType | undefined): AssertionResult {
+  const weight = typeof spec.weight === 'number' && Number.isFinite(spec.weight) && spec.weight >= 0 ? spec.weight : 1;
   let pass = raw.pass;
   let score = raw.score;
   if (!raw.error && resolved?.negated) {
@@ -101,6 +111,22 @@ export async function evaluateAssertion(spec: AssertionSpec, index: number, inpu
   return result;
 }
 
+/** What every assertion of `testCase` sees of the call's output. */
+export function assertionInput(testCase: EvaluableCase, result: CallResult, options: EvaluateOptions): AssertionInput {
+  return {
+    output: result.text,
+    vars: testCase.vars,
+    test: testCase,
+    result,
+    request: options.request,
+    context: options.context,
+    trusted: options.trusted,
+    signal: options.signal,
+    baseDir: options.baseDir,
+    ...(options.limits ? { limits: options.limits } : {}),
+  };
+}
+
 /** Applies every assertion of `testCase` to the call's output and returns the case verdict. Never throws. */
 export async function evaluateCase(testCase: EvaluableCase, result: CallResult, options: EvaluateOptions): Promise<CaseVerdict> {
   if (result.error) {
@@ -114,19 +140,9 @@ export async function evaluateCase(testCase: EvaluableCase, result: CallResult, 
       graderCost: 0,
     };
   }
-  const input: AssertionInput = {
-    output: result.text,
-    vars: testCase.vars,
-    test: testCase,
-    result,
-    request: options.request,
-    context: options.context,
-    trusted: options.trusted,
-    signal: options.signal,
-    baseDir: options.baseDir,
-    ...(options.limits ? { limits: options.limits } : {}),
-  };
-  const results = await Promise.all(testCase.assert.map((spec, i) => evaluateAssertion(spec, i, input)));
+  const input = assertionInput(testCase, result, options);
+  const own = testCase.assert.map((spec, i) => [spec, i] as const).filter(([spec]) => !(options.deferComparisons && resolveAssertionType(spec.type)?.definition.compare));
+  const results = await Promise.all(own.map(([spec, i]) => evaluateAssertion(spec, i, input)));
   return combine(results, testCase.threshold);
 }
 

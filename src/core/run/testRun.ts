@@ -2,8 +2,10 @@
 // written to history under one run id, then summed up per model and compared with the previous run of
 // the same bank. No UI: progress goes out through callbacks, the result is a `RunReport`. The CLI, the
 // CodeLens and the Test Explorer all call `runTests`.
-import type { AssertionLimits } from '../assertions/assertionTypes';
-import { evaluateCase } from '../assertions/evaluateCase';
+import { resolveAssertionType } from '../assertions/assertionRegistry';
+import type { AssertionInput, AssertionLimits, CaseVerdict } from '../assertions/assertionTypes';
+import { compareOutputs } from '../assertions/compareOutputs';
+import { assertionInput, evaluateCase } from '../assertions/evaluateCase';
 import type { RenderResult } from '../promptFile/renderPrompt';
 import { compareCaseStatuses } from '../stats/compareRuns';
 import { computeModelMetrics } from '../stats/derivedMetrics';
@@ -88,6 +90,17 @@ interface Job {
   target: ModelTarget;
   repeatIndex: number;
   repeats: number;
+}
+
+/** An execution evaluated but not yet recorded (it may wait for the other models' outputs of its case). */
+interface Outcome {
+  job: Job;
+  execution: CaseExecution;
+  /** The verdict over the case's own assertions, when the output was evaluated. */
+  verdict?: CaseVerdict;
+  /** What the assertions saw, for the comparison step. */
+  input?: AssertionInput;
+  trace?: TraceInput & { id: string };
 }
 
 function errorMessage(err: unknown): string {
@@ -268,8 +281,61 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     history.add({ ...result, id: newId(call.startedAt), runId, promptPath: GRADER_PROMPT_PATH, caseId: c.id, repeatIndex: job.repeatIndex, variables: null, startedAt: call.startedAt });
   };
 
-  const runJob = async (job: Job): Promise<void> => {
-    if (signal?.aborted) return finish(cancelledBeforeStart(job));
+  /** Writes an evaluated execution (its verdict, its trace) to history and reports it finished. */
+  const settle = (outcome: Outcome): void => {
+    const { execution, verdict, trace } = outcome;
+    const c = suite.cases[outcome.job.caseIndex]!;
+    let evaluations: EvaluationInput[] = [];
+    if (verdict) {
+      execution.assertions = verdict.results;
+      if (Object.keys(verdict.namedScores).length > 0) execution.namedScores = verdict.namedScores;
+      execution.score = verdict.score;
+      execution.reason = verdict.reason;
+      execution.graderCost = verdict.graderCost;
+      if (verdict.error) {
+        execution.error = { kind: 'assertion', message: verdict.error };
+        execution.cancelled = signal?.aborted === true;
+      } else execution.status = verdict.pass ? 'pass' : 'fail';
+      if (trace) {
+        evaluations = verdict.results.map((r) => ({
+          traceId: trace.id,
+          caseId: c.id,
+          assertionType: r.type,
+          pass: r.pass,
+          score: r.score,
+          reason: r.reason,
+          ...(r.metric !== undefined ? { metric: r.metric } : {}),
+          weight: r.weight,
+        }));
+      }
+    }
+    if (history && trace) history.add(trace, evaluations);
+    finish(execution);
+  };
+
+  // Cases with select-best or max-score: their executions wait until every model answered (same case, same
+  // repeat), then the comparison runs over all of them and each is settled.
+  const comparing = new Map<string, { left: number; outcomes: Outcome[] }>();
+  for (const j of jobs) {
+    if (!suite.cases[j.caseIndex]!.assert.some((a) => resolveAssertionType(a.type)?.definition.compare)) continue;
+    const key = `${j.caseIndex}:${j.repeatIndex}`;
+    const group = comparing.get(key) ?? { left: 0, outcomes: [] };
+    group.left++;
+    comparing.set(key, group);
+  }
+  const done = async (outcome: Outcome): Promise<void> => {
+    const group = comparing.get(`${outcome.job.caseIndex}:${outcome.job.repeatIndex}`);
+    if (!group) return settle(outcome);
+    group.outcomes.push(outcome);
+    if (--group.left > 0) return;
+    const evaluated = group.outcomes.filter((o): o is Outcome & Required<Pick<Outcome, 'verdict' | 'input'>> => o.verdict !== undefined && o.input !== undefined);
+    const verdicts = await compareOutputs(suite.cases[outcome.job.caseIndex]!, evaluated.map((o) => ({ input: o.input, verdict: o.verdict })));
+    evaluated.forEach((o, i) => (o.verdict = verdicts[i]!));
+    for (const o of group.outcomes.sort((a, b) => a.job.index - b.job.index)) settle(o);
+  };
+
+  const evaluateJob = async (job: Job): Promise<Outcome> => {
+    if (signal?.aborted) return { job, execution: cancelledBeforeStart(job) };
     const c = suite.cases[job.caseIndex]!;
     options.onCaseStarted?.({ index: job.index, caseId: c.id, ...(c.description !== undefined ? { description: c.description } : {}), model: job.target.label, repeatIndex: job.repeatIndex });
     progress.running++;
@@ -277,14 +343,17 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       const rendered = await renderCase(job.caseIndex);
       const jobStarted = Date.now();
       if ('error' in rendered) {
-        return finish({
-          ...base(job),
-          status: 'error',
-          score: null,
-          reason: `The prompt did not render: ${rendered.error.message}`,
-          error: { kind: 'render', message: rendered.error.message },
-          startedAt: jobStarted,
-        });
+        return {
+          job,
+          execution: {
+            ...base(job),
+            status: 'error',
+            score: null,
+            reason: `The prompt did not render: ${rendered.error.message}`,
+            error: { kind: 'render', message: rendered.error.message },
+            startedAt: jobStarted,
+          },
+        };
       }
       const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params: { ...suite.prompt.params, ...job.target.params }, vars: c.vars };
       const cacheable = useCache && job.repeats === 1;
@@ -304,50 +373,9 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
         traceId,
         startedAt: jobStarted,
       };
-      let evaluations: EvaluationInput[] = [];
-      if (result.error) {
-        execution.cancelled = result.error.kind === 'cancelled';
-        execution.reason = `${result.error.kind}: ${result.error.message}`;
-        execution.error = { kind: result.error.kind, message: result.error.message };
-      } else {
-        const context = createGradingContext(engine, options.grading, {
-          ...(signal ? { signal } : {}),
-          useCache,
-          tag: c.id,
-          onCall: (call) => recordGrader(job, call),
-        });
-        const shown = await transformOutput(c, result, suite, options.trusted);
-        if ('error' in shown) {
-          execution.reason = `transform: ${shown.error}`;
-          execution.error = { kind: 'assertion', message: `transform: ${shown.error}` };
-        } else {
-          execution.output = shown.result.text;
-          const verdict = await evaluateCase(c, shown.result, { context, trusted: options.trusted, request, ...(signal ? { signal } : {}), baseDir: suite.baseDir, ...(options.limits ? { limits: options.limits } : {}) });
-          execution.assertions = verdict.results;
-          if (Object.keys(verdict.namedScores).length > 0) execution.namedScores = verdict.namedScores;
-          execution.score = verdict.score;
-          execution.reason = verdict.reason;
-          execution.graderCost = verdict.graderCost;
-          if (verdict.error) {
-            execution.error = { kind: 'assertion', message: verdict.error };
-            execution.cancelled = signal?.aborted === true;
-          } else execution.status = verdict.pass ? 'pass' : 'fail';
-          if (traceId) {
-            evaluations = verdict.results.map((r) => ({
-              traceId,
-              caseId: c.id,
-              assertionType: r.type,
-              pass: r.pass,
-              score: r.score,
-              reason: r.reason,
-              ...(r.metric !== undefined ? { metric: r.metric } : {}),
-              weight: r.weight,
-            }));
-          }
-        }
-      }
+      const outcome: Outcome = { job, execution };
       if (history && traceId) {
-        const trace: TraceInput & { id: string } = {
+        outcome.trace = {
           ...result,
           id: traceId,
           runId,
@@ -358,12 +386,44 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
           variables: c.vars,
           startedAt: jobStarted,
         };
-        history.add(trace, evaluations);
       }
-      finish(execution);
+      if (result.error) {
+        execution.cancelled = result.error.kind === 'cancelled';
+        execution.reason = `${result.error.kind}: ${result.error.message}`;
+        execution.error = { kind: result.error.kind, message: result.error.message };
+        return outcome;
+      }
+      const context = createGradingContext(engine, options.grading, {
+        ...(signal ? { signal } : {}),
+        useCache,
+        tag: c.id,
+        onCall: (call) => recordGrader(job, call),
+      });
+      const shown = await transformOutput(c, result, suite, options.trusted);
+      if ('error' in shown) {
+        execution.reason = `transform: ${shown.error}`;
+        execution.error = { kind: 'assertion', message: `transform: ${shown.error}` };
+        return outcome;
+      }
+      execution.output = shown.result.text;
+      const evaluate = { context, trusted: options.trusted, request, ...(signal ? { signal } : {}), baseDir: suite.baseDir, ...(options.limits ? { limits: options.limits } : {}), deferComparisons: true };
+      outcome.verdict = await evaluateCase(c, shown.result, evaluate);
+      outcome.input = assertionInput(c, shown.result, evaluate);
+      return outcome;
     } finally {
       progress.running--;
     }
+  };
+
+  const runJob = async (job: Job): Promise<void> => {
+    let outcome: Outcome;
+    try {
+      outcome = await evaluateJob(job);
+    } catch (err) {
+      // A bug in an assertion or the engine: that execution errors, the run goes on.
+      outcome = { job, execution: { ...base(job), status: 'error', score: null, reason: `internal error: ${errorMessage(err)}`, error: { kind: 'assertion', message: errorMessage(err) }, startedAt: Date.now() } };
+    }
+    await done(outcome);
   };
 
   // Enough jobs in flight to keep the engine's slots busy while others render and evaluate; the rest
@@ -372,13 +432,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < jobs.length) {
-      const job = jobs[next++]!;
-      try {
-        await runJob(job);
-      } catch (err) {
-        // A bug in an assertion or the engine: that execution errors, the run goes on.
-        if (!executions[job.index]) finish({ ...base(job), status: 'error', score: null, reason: `internal error: ${errorMessage(err)}`, error: { kind: 'assertion', message: errorMessage(err) }, startedAt: Date.now() });
-      }
+      await runJob(jobs[next++]!);
     }
   };
   await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, lane));

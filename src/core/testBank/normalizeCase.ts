@@ -33,7 +33,7 @@ const IGNORED_CASE_KEYS = new Set(['provider']);
 const UNSUPPORTED_CASE_KEYS = new Set(['providerOutput', 'assertScoringFunction']);
 /** Var files that are not text: promptfoo sends them as images, audio or extracted PDF text. */
 const BINARY_VAR_FILE = /\.(png|jpe?g|gif|webp|bmp|tiff?|svg|pdf|mp3|wav|ogg|flac|m4a|mp4|webm|mov)$/i;
-const ASSERT_KEYS = new Set(['type', 'value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform']);
+const ASSERT_KEYS = new Set(['type', 'value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform', 'contextTransform']);
 const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 export function diagnostic(file: string, severity: Severity, code: string, message: string, range: Range | undefined): BankDiagnostic {
@@ -77,11 +77,11 @@ function loadSeverity(code: FileRefusalCode | 'file-syntax'): Severity {
 
 const isFileRef = (v: unknown): v is string => typeof v === 'string' && v.startsWith('file://');
 
-/** Resolves `file://` in an assertion value (not for `javascript`, which loads its file when it runs). */
+/** Resolves `file://` in an assertion value (not for `javascript` and `python`, which load their file when they run). */
 function resolveAssertValue(spec: AssertionSpec, loc: CaseLocation, range: Range | undefined, diags: BankDiagnostic[]): void {
   const base = spec.type.replace(/^not-/, '');
   if (!isFileRef(spec.value)) return;
-  if (base === 'javascript') {
+  if (base === 'javascript' || base === 'python') {
     const rel = spec.value.slice('file://'.length);
     spec.value = `file://${isAbsolute(rel) ? rel : resolve(loc.baseDir, rel)}`;
     return;
@@ -108,15 +108,17 @@ export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range
     }
   }
   const spec: AssertionSpec = { type: raw.type };
-  for (const key of ['value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform'] as const) {
+  for (const key of ['value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform', 'contextTransform'] as const) {
     if (raw[key] !== undefined && raw[key] !== null) (spec as unknown as Record<string, unknown>)[key] = raw[key];
   }
-  if (spec.transform !== undefined) {
-    const problem = checkTransform(spec.transform, 'output');
-    if (problem) diags.push(diagnostic(loc.file, 'error', 'invalid-transform', `transform: ${problem}`, at));
-    else if (spec.transform.startsWith('file://')) {
-      const rel = spec.transform.slice('file://'.length);
-      spec.transform = `file://${isAbsolute(rel) ? rel : resolve(loc.baseDir, rel)}`;
+  for (const key of ['transform', 'contextTransform'] as const) {
+    const code = spec[key];
+    if (code === undefined) continue;
+    const problem = checkTransform(code, 'output');
+    if (problem) diags.push(diagnostic(loc.file, 'error', 'invalid-transform', `${key}: ${problem}`, at));
+    else if (code.startsWith('file://')) {
+      const rel = code.slice('file://'.length);
+      spec[key] = `file://${isAbsolute(rel) ? rel : resolve(loc.baseDir, rel)}`;
     }
   }
   if (at) spec.range = at;
