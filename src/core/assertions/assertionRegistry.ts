@@ -4,12 +4,24 @@ import { DETERMINISTIC_ASSERTIONS } from './deterministicAssertions';
 import { JAVASCRIPT_ASSERTION } from './javascriptAssertion';
 import { COMPARISON_ASSERTIONS } from './comparisonAssertions';
 import { MODEL_GRADED_ASSERTIONS } from './modelGradedAssertions';
+import { PYTHON_ASSERTION } from './pythonAssertion';
 import { RAG_ASSERTIONS } from './ragAssertions';
+import { REFUSED_ASSERTIONS } from './refusedAssertions';
+import { SERVICE_ASSERTIONS } from './serviceAssertions';
 import { TOOL_CALL_ASSERTION } from './toolCallAssertion';
 
 /** Every registered assertion type, keyed by name, in documentation order. */
 export const ASSERTION_REGISTRY: ReadonlyMap<string, AssertionDefinition> = new Map(
-  [...DETERMINISTIC_ASSERTIONS, TOOL_CALL_ASSERTION, JAVASCRIPT_ASSERTION, ...MODEL_GRADED_ASSERTIONS, ...RAG_ASSERTIONS, ...COMPARISON_ASSERTIONS].map((d) => [d.type, d]),
+  [
+    ...DETERMINISTIC_ASSERTIONS,
+    TOOL_CALL_ASSERTION,
+    JAVASCRIPT_ASSERTION,
+    PYTHON_ASSERTION,
+    ...MODEL_GRADED_ASSERTIONS,
+    ...RAG_ASSERTIONS,
+    ...COMPARISON_ASSERTIONS,
+    ...SERVICE_ASSERTIONS,
+  ].map((d) => [d.type, d]),
 );
 
 /** Older promptfoo names that mean a registered type. */
@@ -36,6 +48,8 @@ export function resolveAssertionType(type: string): ResolvedAssertionType | unde
 export function checkAssertion(spec: AssertionSpec): { code: 'unknown-assertion' | 'invalid-assertion'; message: string } | undefined {
   if (typeof spec.type !== 'string' || spec.type === '') return { code: 'invalid-assertion', message: 'an assertion needs a type' };
   const resolved = resolveAssertionType(spec.type);
+  const refused = REFUSED_ASSERTIONS[spec.type.replace(/^not-/, '')];
+  if (!resolved && refused) return { code: 'invalid-assertion', message: `"${spec.type}" ${refused}` };
   if (!resolved) return { code: 'unknown-assertion', message: `unknown assertion type "${spec.type}"${suggest(spec.type)}` };
   if (spec.weight !== undefined && !(typeof spec.weight === 'number' && Number.isFinite(spec.weight) && spec.weight >= 0)) {
     return { code: 'invalid-assertion', message: 'weight must be a number ≥ 0' };

@@ -50,6 +50,8 @@ export interface GradingContext {
   grade(request: ChatRequest, signal?: AbortSignal): Promise<CallResult>;
   /** Embeds texts with the given (or default) embeddings model, one vector per text, in order. */
   embed(texts: string[], model?: ModelRef, signal?: AbortSignal): Promise<number[][] | { error: string }>;
+  /** Classifies a text with a moderation model: the flagged categories with their scores. Absent where no engine can. */
+  moderate?(text: string, model: ModelRef, signal?: AbortSignal): Promise<{ category: string; score: number }[] | { error: string }>;
 }
 
 /** Time and memory limits for the assertions that run untrusted work: `javascript` code, `regex` patterns. */
@@ -150,6 +152,8 @@ export interface AssertionDefinition {
   example: string;
   /** Uses a grader or embeddings model. */
   modelGraded: boolean;
+  /** The models it calls, for the preflight check: default `['text']` (the grader) when `modelGraded`, else none. */
+  uses?: readonly ('text' | 'embedding' | 'moderation')[];
   /** Runs workspace code: only where `trusted` is true. */
   trustedOnly?: boolean;
   /** Problems with the assertion's own configuration, found without an output (loaders turn them into diagnostics). */

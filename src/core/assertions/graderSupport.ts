@@ -23,17 +23,23 @@ export function textOf(value: unknown): string {
 }
 
 /** The `provider` that applies: the assertion's, else the test's `options.provider` (promptfoo's `getFinalTest`). */
-function chosenProvider(spec: AssertionSpec, input: AssertionInput, use: GraderUse): unknown {
-  const chosen = spec.provider ?? input.test.options?.provider;
+function chosenProvider(spec: AssertionSpec, testOptions: Record<string, unknown> | undefined, use: GraderUse): unknown {
+  const chosen = spec.provider ?? testOptions?.provider;
   // `{ text, embedding }` names one provider per use; a provider object has an `id`.
   if (isRecord(chosen) && !('id' in chosen)) return chosen[use];
-  return chosen;
+  // A test's single grader is a chat model: it grades, it does not embed or moderate.
+  return spec.provider === undefined && use !== 'text' ? undefined : chosen;
+}
+
+/** The model an assertion names for `use` (its `provider`, else the test's), or `undefined` (the default applies). */
+export function providerFor(spec: AssertionSpec, testOptions: Record<string, unknown> | undefined, use: GraderUse): ModelRef | { error: string } | undefined {
+  const p = providerOption(chosenProvider(spec, testOptions, use));
+  return p && 'error' in p ? { error: p.error as string } : p;
 }
 
 /** The model for `use`, or `undefined` when none is named (the caller's default applies). */
 export function namedModel(spec: AssertionSpec, input: AssertionInput, use: GraderUse): ModelRef | { error: string } | undefined {
-  const p = providerOption(chosenProvider(spec, input, use));
-  return p && 'error' in p ? { error: p.error as string } : p;
+  return providerFor(spec, input.test.options, use);
 }
 
 /** The grader chat model: the assertion's `provider`, else the test's `options.provider`, else the default grader. */
@@ -43,7 +49,7 @@ export function graderModel(spec: AssertionSpec, input: AssertionInput): ModelRe
 
 /** Parameters a grader's own `config` sets (a promptfoo config's `{ id, config }` grader, resolved to `{ id, params }`). */
 function graderParams(spec: AssertionSpec, input: AssertionInput): ModelParams {
-  const chosen = chosenProvider(spec, input, 'text');
+  const chosen = chosenProvider(spec, input.test.options, 'text');
   return isRecord(chosen) && isRecord(chosen.params) ? (chosen.params as ModelParams) : {};
 }
 

@@ -82,6 +82,7 @@ function similarDefinition(type: string, metric: SimilarityMetric): AssertionDef
       'With a list, the first expected text that passes gives the score; when none passes, the best score and a failure. Under `not-` the score is 1 − score. An embeddings failure is an evaluation error.',
     example: `assert:\n  - type: ${type}\n    value: The charge will be refunded within five days\n    threshold: 0.8`,
     modelGraded: true,
+    uses: ['embedding'],
     check(spec) {
       const v = spec.value;
       const ok = (typeof v === 'string' && v !== '') || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'));

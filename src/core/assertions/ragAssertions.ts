@@ -216,6 +216,7 @@ export const RAG_ASSERTIONS: AssertionDefinition[] = [
       'Score = the mean similarity; passes when it is ≥ `threshold` (default 0). Needs a grader and an embeddings model (`provider: { text, embedding }`). A failed call is an evaluation error.',
     example: 'assert:\n  - type: answer-relevance\n    threshold: 0.7',
     modelGraded: true,
+    uses: ['text', 'embedding'],
     check: checkGraded('answer-relevance', true),
     evaluate: answerRelevance,
   },

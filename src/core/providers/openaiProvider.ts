@@ -3,7 +3,7 @@
 import type { OpenAI as OpenAIClient } from 'openai';
 import type { CallError, CallResult, ChatMessage, ChatRequest, ToolCall, Usage } from '../types';
 import { classifySdkError, type SdkErrorClasses } from './providerErrors';
-import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, ProviderConfig } from './providerTypes';
+import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, ModerationOutcome, PreparedChat, ProviderConfig } from './providerTypes';
 import { openAiTools, SdkProvider, sdkExports, since, type SdkRequestOptions, type ProviderEnv, type SdkLogger } from './sdkProvider';
 
 type OpenAIModule = typeof import('openai');
@@ -215,6 +215,33 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
         result.vectors = [...res.data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((d) => d.embedding as number[]);
         result.usage = { inputTokens: res.usage?.prompt_tokens ?? 0 };
       }
+      result.latencyMs = since(start);
+      return { result, retryAfterMs: null };
+    } catch (err) {
+      const classified = classifySdkError(err, errorClasses(this.sdk!), options.signal.aborted, this.where);
+      const error = this.authHint(classified.error, session.hasKey);
+      return { result: { ...result, latencyMs: since(start), error: { ...error, message: session.redactor.text(error.message) } }, retryAfterMs: classified.retryAfterMs };
+    }
+  }
+
+  /** OpenAI's moderation endpoint; the text goes as one text part, as promptfoo sends it to multimodal models. */
+  async moderate(model: string, text: string, options: { signal: AbortSignal; timeoutMs: number }): Promise<ModerationOutcome> {
+    const result: ModerationOutcome['result'] = { model: { provider: this.config.name, model }, flags: [], latencyMs: 0 };
+    const session = await this.open();
+    if ('error' in session) return { result: { ...result, error: session.error }, retryAfterMs: null };
+    const start = performance.now();
+    try {
+      const input = model.startsWith('omni-') ? [{ type: 'text' as const, text }] : text;
+      const res = await session.client.moderations.create({ model, input }, { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 });
+      const best = new Map<string, number>();
+      for (const r of res.results ?? []) {
+        if (!r.flagged) continue;
+        for (const [category, flagged] of Object.entries(r.categories ?? {})) {
+          const score = (r.category_scores as unknown as Record<string, number>)?.[category] ?? 0;
+          if (flagged && !(score <= (best.get(category) ?? -Infinity))) best.set(category, score);
+        }
+      }
+      result.flags = [...best].map(([category, score]) => ({ category, score }));
       result.latencyMs = since(start);
       return { result, retryAfterMs: null };
     } catch (err) {

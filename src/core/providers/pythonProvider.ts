@@ -10,23 +10,30 @@ import { blankResult, redactResult, since, type ProviderEnv } from './sdkProvide
 /** Marks the wrapper's answer line on stdout, after anything the script wrote there at the C level. */
 const MARK = '\u0000assay-python-result\u0000';
 
+// Loads the script (a file, or inline code as a module) and calls one function with JSON arguments.
 const WRAPPER = `
-import sys, json, os, inspect, asyncio, traceback, importlib.util
+import sys, json, os, inspect, asyncio, traceback, types, importlib.util
 req = json.loads(sys.stdin.read())
 real_stdout = sys.stdout
 sys.stdout = sys.stderr
 try:
-    path = req["path"]
-    sys.path.insert(0, os.path.dirname(path))
-    name = os.path.splitext(os.path.basename(path))[0]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
+    if "code" in req:
+        module = types.ModuleType("assay_inline")
+        exec(compile(req["code"], "<inline>", "exec"), module.__dict__)
+        label = "the inline code"
+    else:
+        path = req["path"]
+        sys.path.insert(0, os.path.dirname(path))
+        name = os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        label = os.path.basename(path)
     fn = getattr(module, req["function"], None)
     if fn is None or not callable(fn):
-        raise AttributeError("%s has no function %s" % (os.path.basename(path), req["function"]))
-    value = fn(req["prompt"], req["options"], req["context"])
+        raise AttributeError("%s has no function %s" % (label, req["function"]))
+    value = fn(*req["args"])
     if inspect.isawaitable(value):
         async def wait(v):
             return await v
@@ -37,6 +44,42 @@ except BaseException as e:
 real_stdout.write(${JSON.stringify(MARK)} + json.dumps(answer, default=str))
 real_stdout.flush()
 `;
+
+/** One Python function call: the script (a file or inline code), the function and its JSON arguments. */
+export interface PythonCall {
+  script: { path: string } | { code: string };
+  function: string;
+  args: unknown[];
+  python: string;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** Names the script in messages. */
+  what: string;
+}
+
+/** Runs one Python function in a fresh `python` process; its return value, or why there is none. Never throws. */
+export async function runPythonFunction(call: PythonCall): Promise<{ ok: unknown; stderr: string } | { error: CallError; response?: unknown }> {
+  const input = JSON.stringify({ ...call.script, function: call.function, args: call.args });
+  const ran = await runProcess({ command: call.python, args: ['-c', WRAPPER], cwd: call.cwd, input, signal: call.signal, timeoutMs: call.timeoutMs, what: call.what, env: call.env });
+  if ('error' in ran) return ran;
+  const at = ran.stdout.lastIndexOf(MARK);
+  if (at === -1) {
+    const how = ran.signal ? `was killed by ${ran.signal}` : `exited with code ${ran.exitCode} without an answer`;
+    return { error: { kind: 'bad_request', message: `${call.what}: python ${how}${ran.stderr ? `: ${tail(ran.stderr)}` : ''}` } };
+  }
+  let answer: { ok?: unknown; exception?: string; type?: string; message?: string };
+  try {
+    answer = JSON.parse(ran.stdout.slice(at + MARK.length)) as typeof answer;
+  } catch (e) {
+    return { error: { kind: 'malformed', message: `${call.what}: the answer is not JSON: ${(e as Error).message}` } };
+  }
+  if (answer.exception !== undefined) {
+    return { response: { exception: answer.exception, stderr: ran.stderr }, error: { kind: 'bad_request', message: `${call.what} raised ${answer.type ?? 'an exception'}: ${answer.message ?? ''}\n${tail(answer.exception)}` } };
+  }
+  return { ok: answer.ok, stderr: ran.stderr };
+}
 
 /** The Python interpreter: `config.pythonExecutable`, else `PROMPTFOO_PYTHON`, else `python3` (`python` on Windows). */
 export function pythonExecutable(options: Record<string, unknown>, env: Record<string, string | undefined>): string {
@@ -67,32 +110,25 @@ export class PythonProvider implements Provider {
     const redactor = customRedactor(spec, this.env.redactPatterns, this.env.environment ?? process.env);
     const result = blankResult(prepared.request.model, prepared.payload);
     const p = prepared.payload as { script: string; function: string; prompt: string; options: unknown; context: unknown };
-    const input = JSON.stringify({ path: p.script, function: p.function, prompt: p.prompt, options: p.options, context: p.context });
-    const ran = await runProcess({ command: pythonExecutable(spec.options, this.env.environment ?? process.env), args: ['-c', WRAPPER], cwd: spec.basePath, input, signal: options.signal, timeoutMs: options.timeoutMs, what: spec.id, env: this.env.environment ?? process.env });
+    const env = this.env.environment ?? process.env;
+    const ran = await runPythonFunction({
+      script: { path: p.script },
+      function: p.function,
+      args: [p.prompt, p.options, p.context],
+      python: pythonExecutable(spec.options, env),
+      cwd: spec.basePath,
+      env,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      what: spec.id,
+    });
     result.latencyMs = since(start);
     if ('error' in ran) {
       result.error = ran.error;
+      if (ran.response !== undefined) result.response = ran.response;
       return { result: redactResult(result, redactor), retryAfterMs: null };
     }
-    const at = ran.stdout.lastIndexOf(MARK);
-    if (at === -1) {
-      const how = ran.signal ? `was killed by ${ran.signal}` : `exited with code ${ran.exitCode} without an answer`;
-      result.error = { kind: 'bad_request', message: `${spec.id}: python ${how}${ran.stderr ? `: ${tail(ran.stderr)}` : ''}` };
-      return { result: redactResult(result, redactor), retryAfterMs: null };
-    }
-    let answer: { ok?: unknown; exception?: string; type?: string; message?: string };
-    try {
-      answer = JSON.parse(ran.stdout.slice(at + MARK.length)) as typeof answer;
-    } catch (e) {
-      result.error = { kind: 'malformed', message: `${spec.id}: the answer is not JSON: ${(e as Error).message}` };
-      return { result: redactResult(result, redactor), retryAfterMs: null };
-    }
-    if (answer.exception !== undefined) {
-      result.response = { exception: answer.exception, stderr: ran.stderr };
-      result.error = { kind: 'bad_request', message: `${spec.id} raised ${answer.type ?? 'an exception'}: ${answer.message ?? ''}\n${tail(answer.exception)}` };
-      return { result: redactResult(result, redactor), retryAfterMs: null };
-    }
-    applyProviderResponse(result, answer.ok, `${spec.id} ${p.function}()`);
+    applyProviderResponse(result, ran.ok, `${spec.id} ${p.function}()`);
     return { result: redactResult(result, redactor), retryAfterMs: null };
   }
 

@@ -59,6 +59,10 @@ export function createGradingContext(engine: Engine, settings: GradingSettings, 
       return result.error ? { error: result.error.message } : result.vectors;
     },
   };
+  context.moderate = async (text, model, signal) => {
+    const result = await engine.moderate(model, text, { signal: signal ?? options.signal, ...(tag !== undefined ? { tag } : {}) });
+    return result.error ? { error: result.error.message } : result.flags;
+  };
   if (settings.embeddingModel) context.embeddingModel = settings.embeddingModel;
   return context;
 }
