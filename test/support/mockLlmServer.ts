@@ -18,6 +18,7 @@ import {
   anthropicModels,
   anthropicStreamFrames,
   embeddingsResponse,
+  moderationResponse,
   ollamaReply,
   openAiCompletion,
   openAiResponse,
@@ -36,6 +37,7 @@ export type MockApi =
   | 'openai.chat'
   | 'openai.responses'
   | 'openai.embeddings'
+  | 'openai.moderations'
   | 'openai.models'
   | 'anthropic.messages'
   | 'anthropic.models'
@@ -144,6 +146,7 @@ function apiOf(method: string, path: string, headers: http.IncomingHttpHeaders):
   if (method === 'POST' && path.endsWith('/api/chat')) return 'ollama.chat';
   if (method === 'POST' && path.endsWith('/api/generate')) return 'ollama.generate';
   if (method === 'POST' && path.endsWith('/embeddings')) return 'openai.embeddings';
+  if (method === 'POST' && path.endsWith('/moderations')) return 'openai.moderations';
   if (method === 'POST' && path.endsWith('/messages')) return 'anthropic.messages';
   if (method === 'GET' && path.endsWith('/models')) return headers['anthropic-version'] !== undefined ? 'anthropic.models' : 'openai.models';
   return null;
@@ -335,6 +338,8 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       case 'ollama.chat':
       case 'ollama.generate':
         return answerChat(req, res, fault);
+      case 'openai.moderations':
+        return sendJson(res, 200, moderationResponse(req.model, req.body?.input));
       case 'openai.embeddings': {
         const input = req.body?.input;
         const texts = Array.isArray(input) ? input.map(String) : [String(input ?? '')];

@@ -87,7 +87,7 @@ export const COMPARISON_ASSERTIONS: AssertionDefinition[] = [
     docs:
       'Runs once all outputs of the case are in. Each output\'s score is the mean (`value.method: average`, default) or sum (`sum`) of its other assertions\' scores, weighted by `value.weights` (per assertion type, default 1). ' +
       'The first output with the highest score passes with score 1 when it reaches `value.threshold` (if set); the others fail with score 0 and their case score becomes 0. Needs two outputs and at least one other assertion.',
-    example: 'assert:\n  - type: contains\n    value: refund\n  - type: max-score\n    value: { method: average }',
+    example: 'assert:\n  - type: max-score\n    value: { method: average, weights: { contains: 2, llm-rubric: 1 } }',
     modelGraded: false,
     check(spec) {
       if (spec.value === undefined || spec.value === null) return undefined;
