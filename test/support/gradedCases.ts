@@ -255,6 +255,44 @@ export function gradedCases(service: string): GradedCase[] {
     { name: 'python-file', output: 'Paris is the capital', vars: { want: 'Paris capital France' }, noGrader: true, assert: [{ type: 'python', value: `file://${PY_FILE}`, threshold: 0.5 }] },
     { name: 'python-file-fn', output: 'Lyon', noGrader: true, assert: [{ type: 'python', value: `file://${PY_FILE}:strict` }] },
     { name: 'python-not', output: 'Rome', noGrader: true, assert: [{ type: 'not-python', value: "output.startswith('P')" }] },
+    // weight, metric and case thresholds around the graded types
+    {
+      name: 'fact-weight',
+      output: 'Lyon',
+      assert: [{ type: 'factuality', value: 'Paris', weight: 2, metric: 'facts' }, { type: 'contains', value: 'Lyon' }],
+      grader: reply(json({ category: 'D', reason: 'conflict' })),
+    },
+    {
+      name: 'geval-case-threshold',
+      output: 'Refund: 5 days.',
+      threshold: 0.5,
+      assert: [{ type: 'g-eval', value: 'The reply is polite' }, { type: 'icontains', value: 'refund' }],
+      grader: (p) => (p.includes('{"steps"') ? '{"steps":["Read it"]}' : '{"score": 2, "reason": "curt"}'),
+    },
+    {
+      name: 'closedqa-weight-zero',
+      output: 'Lyon',
+      assert: [{ type: 'model-graded-closedqa', value: 'names Paris', weight: 0 }, { type: 'contains', value: 'Lyon' }],
+      grader: reply('No.\nN\nN'),
+    },
+    { name: 'moderation-weight', output: 'I will kill the process', noGrader: true, assert: [{ type: 'moderation', weight: 3 }, { type: 'contains', value: 'process' }] },
+    { name: 'python-threshold', output: 'Paris is the capital', vars: { want: 'Paris capital France' }, noGrader: true, assert: [{ type: 'python', value: `file://${PY_FILE}`, threshold: 0.8 }] },
+    { name: 'webhook-weight', output: 'all ok', noGrader: true, threshold: 0.5, assert: [{ type: 'webhook', value: `${service}/webhook`, weight: 2 }, { type: 'equals', value: 'nope' }] },
+    {
+      name: 'recall-not',
+      output: 'x',
+      vars: { context: 'Paris is the capital of France.' },
+      assert: [{ type: 'not-context-recall', value: 'Paris is the capital.', threshold: 0.5 }],
+      grader: reply('1. Paris is the capital. So [Attributed]'),
+      differs: { why: 'promptfoo ignores not- on context-recall', pass: false, score: 0 },
+    },
+    {
+      name: 'select-best-weight-zero',
+      output: ['A long and rambling answer about refunds', 'Refund: 5 days'],
+      assert: [{ type: 'contains', value: 'efund' }, { type: 'select-best', value: 'the most concise answer', weight: 0 }],
+      grader: reply('1'),
+      differs: { why: "promptfoo ignores weight: 0 on select-best (the output not chosen still fails); Assay's weight rule holds for every type", pass: true, score: 1 },
+    },
     // comparisons over two outputs
     { name: 'select-best', output: ['A long and rambling answer about refunds', 'Refund: 5 days'], assert: [{ type: 'select-best', value: 'the most concise answer' }], grader: reply('1') },
     {
