@@ -15,7 +15,7 @@ import { Engine } from '../../src/core/run/engine';
 import { createGradingContext } from '../../src/core/run/gradingContext';
 import { checkModels, modelsUsed } from '../../src/core/run/preflight';
 import { runTests } from '../../src/core/run/testRun';
-import { promptFileSuite } from '../../src/core/run/testSuite';
+import { promptFileSuite, promptfooSuites } from '../../src/core/run/testSuite';
 import type { ChatRequest } from '../../src/core/types';
 import { caseOptions, gradedCases, graderReply, startServiceServer, type GradedCase } from '../support/gradedCases';
 import { mockProviderConfigs } from '../support/mockLlmProviders';
@@ -201,6 +201,15 @@ describe('select-best in a run: the comparison waits for every model of the case
   afterEach(async () => {
     await mock.close();
     folder.cleanup();
+  });
+
+  it("a promptfoo config with several prompts cannot compare: promptfoo compares across prompts, Assay within one prompt's models", async () => {
+    const path = join(folder.dir, 'promptfooconfig.yaml');
+    writeFileSync(path, "prompts: ['{{q}}', 'Briefly: {{q}}']\nproviders: [echo]\ntests:\n  - vars: { q: refund }\n    assert:\n      - type: select-best\n        value: the shortest\n");
+    const suites = await promptfooSuites(path, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted: true });
+    const problems = suites.flatMap((s) => s.diagnostics).filter((d) => d.severity === 'error');
+    assert.deepStrictEqual(problems.map((d) => d.code), ['unsupported-comparison']);
+    assert.match(problems[0]!.message, /Give this config one prompt/);
   });
 
   it('the chosen model passes, the other fails with score 0, and the judge is called once per case', async () => {

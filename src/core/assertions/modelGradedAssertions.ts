@@ -3,19 +3,7 @@
 // (`similar` and its metric variants). They only see the engine through `GradingContext`.
 import type { AssertionDefinition, AssertionInput, AssertionSpec, RawAssertionResult } from './assertionTypes';
 import { CLOSED_QA_PROMPT, FACTUALITY_PROMPT, GEVAL_EVALUATE_PROMPT, GEVAL_STEPS_PROMPT, LLM_RUBRIC_PROMPT } from './graderPrompts';
-import {
-  atLeast,
-  checkGraded,
-  errorResult,
-  extractJsonObjects,
-  gradeWith,
-  GraderTally,
-  namedModel,
-  promptText,
-  rubricTemplate,
-  textOf,
-  tryParse,
-} from './graderSupport';
+import { atLeast, checkGraded, errorResult, extractJsonObjects, gradeWith, GraderTally, namedModel, promptText, rubricTemplate, textOf, tryParse } from './graderSupport';
 import { cosineSimilarity } from './textMetrics';
 import { isRecord } from './valueUtils';
 

@@ -16,22 +16,7 @@ import {
   conversationReasonPrompt,
   conversationVerdictPrompt,
 } from './graderPrompts';
-import {
-  askGrader,
-  atLeast,
-  checkGraded,
-  errorResult,
-  extractJsonObjects,
-  gradeWith,
-  GraderTally,
-  namedModel,
-  promptText,
-  renderGraderPrompt,
-  rubricTemplate,
-  splitLines,
-  splitSentences,
-  tryParse,
-} from './graderSupport';
+import { askGrader, atLeast, checkGraded, errorResult, extractJsonObjects, gradeWith, GraderTally, namedModel, promptText, renderGraderPrompt, rubricTemplate, splitLines, splitSentences, tryParse } from './graderSupport';
 import { cosineSimilarity } from './textMetrics';
 import { isRecord } from './valueUtils';
 
