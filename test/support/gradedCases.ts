@@ -90,6 +90,8 @@ export function gradedCases(service: string): GradedCase[] {
       grader: reply(json({ pass: true, score: 0.8, reason: 'ok' })),
     },
     { name: 'rubric-json-output', output: '{"city": "Paris", "n": 2}', assert: [{ type: 'llm-rubric', value: 'names a city' }], grader: reply(json({ pass: true, score: 1, reason: 'Paris' })) },
+    { name: 'rubric-yaml-flow', output: 'Hi', assert: [{ type: 'llm-rubric', value: 'is long' }], grader: reply("{pass: false, score: 0.25, reason: 'too short'}") },
+    { name: 'rubric-comment', output: 'Hi', assert: [{ type: 'llm-rubric', value: 'is short' }], grader: reply('{\n  "pass": true, // it is short\n  "score": 0.8,\n  "reason": "see https://example.com/x"\n}') },
     { name: 'rubric-no-json', output: 'Hi', assert: [{ type: 'llm-rubric', value: 'is fine' }], grader: reply('I would say it is fine.'), assayError: true },
     // model-graded-closedqa
     { name: 'closedqa-yes', output: 'Paris is the capital of France', assert: [{ type: 'model-graded-closedqa', value: 'names Paris' }], grader: reply('The submission names Paris.\nY\nY') },

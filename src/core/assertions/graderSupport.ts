@@ -223,10 +223,43 @@ export function extractJsonObjects(text: string): Record<string, unknown>[] {
 
 function loadFlow(text: string): unknown {
   try {
-    return loadYaml(text, { json: true });
+    return loadYaml(slashCommentsToHash(text), { json: true });
   } catch {
     return undefined;
   }
+}
+
+/**
+ * promptfoo's reading of `// comments` in a grader's JSON: outside quotes, a `//` that is not part of a URL
+ * starts a YAML comment (`#`). Single quotes count as quotes except as apostrophes inside a word.
+ */
+export function slashCommentsToHash(text: string): string {
+  return text.split('\n').map(commentLine).join('\n');
+}
+
+function commentLine(line: string): string {
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    const escaped = quote !== undefined && /(^|[^\\])(\\\\)*\\$/.test(line.slice(0, i));
+    if (quote === '"') {
+      if (c === '"' && !escaped) quote = undefined;
+    } else if (quote === "'") {
+      if (c === "'" && !escaped && !/[a-zA-Z]/.test(line[i + 1] ?? '')) quote = undefined;
+    } else if (c === '"') quote = '"';
+    else if (c === "'" && !/[a-zA-Z]/.test(line[i - 1] ?? '')) quote = "'";
+    else if (c === '/' && line[i + 1] === '/') {
+      const tokenStart = line.slice(0, i).search(/\S*$/);
+      if (line.slice(tokenStart, i + 2).includes('://')) {
+        i++; // a URL's `//`: the scan goes on after it
+        continue;
+      }
+      let slashes = 2;
+      while (line[i + slashes] === '/') slashes++;
+      return line.slice(0, i) + '#'.repeat(Math.floor(slashes / 2)) + line.slice(i + slashes);
+    }
+  }
+  return line;
 }
 
 /** promptfoo's `splitIntoSentences`: the non-blank lines. */
