@@ -170,6 +170,21 @@ describe('model-graded and script assertions: configuration and refusals', funct
     for (const [value, message] of rows) assert.match((await run({ type: 'python', value })).error ?? '', message, value);
   });
 
+  it('moderation with a provider that has no moderation API is an evaluation error naming the fix', async () => {
+    const mock = await startMockLlm();
+    try {
+      const engine = new Engine({ registry: new ProviderRegistry({ providers: mockProviderConfigs(mock) }), retry: { maxAttempts: 1 } });
+      const context = createGradingContext(engine, { graderModel: { provider: 'openai', model: 'g' } });
+      const result = callResult({ text: 'I will kill the process' });
+      const r = await evaluateAssertion({ type: 'not-moderation', provider: 'anthropic:claude-3-5-haiku-latest' }, 0, { output: result.text, vars: {}, test: { vars: {} }, result, context, trusted: true });
+      assert.strictEqual(r.pass, false);
+      assert.match(r.error ?? '', /anthropic has no moderation API: name an OpenAI moderation model/);
+      assert.strictEqual(mock.requests.length, 0, 'nothing was sent');
+    } finally {
+      await mock.close();
+    }
+  });
+
   it('moderation without an OpenAI key stops at preflight, before any call', async () => {
     const registry = new ProviderRegistry({ providers: [{ name: 'openai', kind: 'openai', baseUrl: 'http://127.0.0.1:9/v1' }], keys: () => undefined });
     const suite = { name: 'bank', models: [], cases: [{ id: 'c', vars: {}, assert: [{ type: 'moderation' }] }] } as unknown as Parameters<typeof modelsUsed>[0][number];
