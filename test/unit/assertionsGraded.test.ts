@@ -14,7 +14,8 @@ import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import { Engine } from '../../src/core/run/engine';
 import { createGradingContext } from '../../src/core/run/gradingContext';
 import { checkModels, modelsUsed } from '../../src/core/run/preflight';
-import { runTests } from '../../src/core/run/testRun';
+import { GRADER_PROMPT_PATH, runTests } from '../../src/core/run/testRun';
+import { TraceStore } from '../../src/core/store/traceStore';
 import { promptFileSuite, promptfooSuites } from '../../src/core/run/testSuite';
 import type { ChatRequest } from '../../src/core/types';
 import { caseOptions, gradedCases, graderReply, startServiceServer, type GradedCase } from '../support/gradedCases';
@@ -225,6 +226,26 @@ describe('select-best in a run: the comparison waits for every model of the case
     const problems = suites.flatMap((s) => s.diagnostics).filter((d) => d.severity === 'error');
     assert.deepStrictEqual(problems.map((d) => d.code), ['unsupported-comparison']);
     assert.match(problems[0]!.message, /Give this config one prompt/);
+  });
+
+  it('a moderation call is a grader trace of the run, with the text it sent and the flags it got', async () => {
+    const path = join(folder.dir, 'mod.prompt');
+    writeFileSync(path, '---\nmodel: openai:gpt-4o-mini\ntests:\n  - vars: { q: kill the process }\n    assert: [{ type: moderation }]\n---\nuser:\n{{ q }}\n');
+    const suite = promptFileSuite(path, { root: folder.dir, defaultModels: [], files: TEST_FILES });
+    const store = await TraceStore.open({ path: join(folder.dir, '.assay', 'history.sqlite') });
+    try {
+      const engine = new Engine({ registry: new ProviderRegistry({ providers: mockProviderConfigs(mock) }), retry: { maxAttempts: 1 } });
+      const report = await runTests({ suite, engine, store, grading: { graderModel: { provider: 'openai', model: 'judge' } }, trusted: true });
+      assert.strictEqual(report.executions[0]?.status, 'pass', 'the model answered without a flagged word');
+      const traces = await store.listTraces({ runId: report.runId });
+      const graders = traces.items.filter((t) => t.promptPath === GRADER_PROMPT_PATH);
+      assert.deepStrictEqual(graders.map((t) => t.model), ['omni-moderation-latest']);
+      const trace = await store.getTrace(graders[0]!.id);
+      assert.deepStrictEqual(trace?.request, { moderation: 'A long answer about refunds and more' });
+      assert.deepStrictEqual(trace?.response, { flags: [] });
+    } finally {
+      await store.close();
+    }
   });
 
   it('the chosen model passes, the other fails with score 0, and the judge is called once per case', async () => {

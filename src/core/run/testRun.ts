@@ -136,6 +136,17 @@ async function transformOutput(c: TestCase, result: CallResult, suite: TestSuite
   return { result: { ...result, text } };
 }
 
+/** A grader call as a trace: a chat call as it is; an embeddings or moderation call with what it sent and got. */
+function graderTrace(call: GraderCall): CallResult {
+  if (call.kind === 'chat') return call.result;
+  const base = { model: call.model, text: '', toolCalls: [], finishReason: null, latencyMs: call.result.latencyMs, ttftMs: null, cacheHit: false, ...(call.result.error ? { error: call.result.error } : {}) };
+  if (call.kind === 'moderate') {
+    return { ...base, usage: null, cost: null, request: { moderation: call.text }, response: call.result.error ? null : { flags: call.result.flags } };
+  }
+  const usage = call.result.usage ? { inputTokens: call.result.usage.inputTokens, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } : null;
+  return { ...base, usage, cost: call.result.cost, request: { embeddings: call.texts }, response: call.result.error ? null : { vectors: call.result.vectors.length } };
+}
+
 /** Runs every case of `options.suite` on every model, `repeat` times. Resolves when all are done (or cancelled). */
 export async function runTests(options: TestRunOptions): Promise<RunReport> {
   const { suite, engine, signal } = options;
@@ -261,24 +272,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   const recordGrader = (job: Job, call: GraderCall): void => {
     if (!history) return;
     const c = suite.cases[job.caseIndex]!;
-    const result: CallResult =
-      call.kind === 'chat'
-        ? call.result
-        : {
-            model: call.model,
-            text: '',
-            toolCalls: [],
-            finishReason: null,
-            usage: call.result.usage ? { inputTokens: call.result.usage.inputTokens, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } : null,
-            cost: call.result.cost,
-            latencyMs: call.result.latencyMs,
-            ttftMs: null,
-            request: { embeddings: call.texts },
-            response: call.result.error ? null : { vectors: call.result.vectors.length },
-            ...(call.result.error ? { error: call.result.error } : {}),
-            cacheHit: false,
-          };
-    history.add({ ...result, id: newId(call.startedAt), runId, promptPath: GRADER_PROMPT_PATH, caseId: c.id, repeatIndex: job.repeatIndex, variables: null, startedAt: call.startedAt });
+    history.add({ ...graderTrace(call), id: newId(call.startedAt), runId, promptPath: GRADER_PROMPT_PATH, caseId: c.id, repeatIndex: job.repeatIndex, variables: null, startedAt: call.startedAt });
   };
 
   /** Writes an evaluated execution (its verdict, its trace) to history and reports it finished. */
