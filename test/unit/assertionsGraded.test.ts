@@ -228,6 +228,20 @@ describe('select-best in a run: the comparison waits for every model of the case
     assert.match(problems[0]!.message, /Give this config one prompt/);
   });
 
+  it('an execution whose call failed takes no part; with one output left the comparison says why', async () => {
+    mock.fault({ kind: 'status', status: 400, match: (req) => req.model === 'gpt-4o' });
+    const path = join(folder.dir, 'refund.prompt');
+    writeFileSync(path, '---\nmodels: [openai:gpt-4o-mini, openai:gpt-4o]\ntests:\n  - vars: { q: refund }\n    assert: [{ type: select-best, value: concise, provider: openai:judge }]\n---\nuser:\n{{ q }}\n');
+    const suite = promptFileSuite(path, { root: folder.dir, defaultModels: [], files: TEST_FILES });
+    const engine = new Engine({ registry: new ProviderRegistry({ providers: mockProviderConfigs(mock) }), retry: { maxAttempts: 1 } });
+    const report = await runTests({ suite, engine, grading: { graderModel: { provider: 'openai', model: 'judge' } }, trusted: true });
+    const mini = report.executions.find((e) => e.model === 'openai:gpt-4o-mini')!;
+    assert.strictEqual(mini.status, 'error');
+    assert.match(mini.reason, /fewer than two outputs to compare: 1 of the case's executions failed/);
+    assert.strictEqual(report.executions.find((e) => e.model === 'openai:gpt-4o')!.status, 'error', 'the failed call is an error of its own');
+    assert.strictEqual(mock.requests.filter((q) => q.model === 'judge').length, 0, 'no grader call for one output');
+  });
+
   it('a moderation call is a grader trace of the run, with the text it sent and the flags it got', async () => {
     const path = join(folder.dir, 'mod.prompt');
     writeFileSync(path, '---\nmodel: openai:gpt-4o-mini\ntests:\n  - vars: { q: kill the process }\n    assert: [{ type: moderation }]\n---\nuser:\n{{ q }}\n');

@@ -9,10 +9,11 @@ import { finishAssertion, type EvaluableCase } from './evaluateCase';
 import { errorResult } from './graderSupport';
 
 /**
- * Evaluates the comparison assertions of `testCase` over all its outputs and returns each output's verdict
+ * Evaluates the comparison assertions of `testCase` over all its outputs (`failed`: how many of the case's
+ * executions produced no output to compare) and returns each output's verdict
  * with their results merged in. Never throws.
  */
-export async function compareOutputs(testCase: EvaluableCase, outputs: ComparedOutput[]): Promise<CaseVerdict[]> {
+export async function compareOutputs(testCase: EvaluableCase, outputs: ComparedOutput[], failed = 0): Promise<CaseVerdict[]> {
   const verdicts = outputs.map((o) => o.verdict);
   for (const [index, spec] of testCase.assert.entries()) {
     const resolved = resolveAssertionType(spec.type);
@@ -20,7 +21,8 @@ export async function compareOutputs(testCase: EvaluableCase, outputs: ComparedO
     if (!resolved || !compare) continue;
     let raws: RawAssertionResult[];
     try {
-      raws = outputs.length < 2 ? outputs.map(() => errorResult(ALONE(resolved.definition.type))) : await compare(spec, outputs);
+      const why = failed > 0 ? `${resolved.definition.type} has fewer than two outputs to compare: ${failed} of the case's executions failed before their output could be judged` : ALONE(resolved.definition.type);
+      raws = outputs.length < 2 ? outputs.map(() => errorResult(why)) : await compare(spec, outputs);
     } catch (e) {
       raws = outputs.map(() => errorResult(`${spec.type} could not be evaluated: ${(e as Error).message}`));
     }

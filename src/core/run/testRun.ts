@@ -323,7 +323,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     group.outcomes.push(outcome);
     if (--group.left > 0) return;
     const evaluated = group.outcomes.filter((o): o is Outcome & Required<Pick<Outcome, 'verdict' | 'input'>> => o.verdict !== undefined && o.input !== undefined);
-    const verdicts = await compareOutputs(suite.cases[outcome.job.caseIndex]!, evaluated.map((o) => ({ input: o.input, verdict: o.verdict })));
+    const verdicts = await compareOutputs(suite.cases[outcome.job.caseIndex]!, evaluated.map((o) => ({ input: o.input, verdict: o.verdict })), group.outcomes.length - evaluated.length);
     evaluated.forEach((o, i) => (o.verdict = verdicts[i]!));
     for (const o of group.outcomes.sort((a, b) => a.job.index - b.job.index)) settle(o);
   };
