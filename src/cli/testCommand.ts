@@ -10,6 +10,7 @@ import { Engine } from '../core/run/engine';
 import { DEFAULT_GRADING, type GradingSettings } from '../core/run/gradingContext';
 import { writeJsonFile } from '../core/run/jsonFile';
 import { junitPieces, testCaseName } from '../core/run/junit';
+import { ComparisonHub } from '../core/run/comparisonHub';
 import { checkModels, modelsUsed } from '../core/run/preflight';
 import { jsonReport, overallPassRate, sumTotals, type CaseExecution, type ReportTotals, type RunReport } from '../core/run/runReport';
 import { plannedExecutions, runTests } from '../core/run/testRun';
@@ -665,6 +666,8 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
     const progress = new Progress(io.stdout, io.stdout.isTTY === true);
     const total = suites.reduce((n, s) => n + plannedExecutions(s, args.repeat), 0);
     progress.start(total);
+    // The suites run together, so select-best and max-score compare every prompt of a promptfoo config.
+    const comparisons = new ComparisonHub(suites, args.repeat);
     const runReports = await Promise.all(
       suites.map((suite) =>
         runTests({
@@ -672,6 +675,7 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
           engine,
           store,
           grading,
+          comparisons,
           trusted: true,
           limits: config.limits,
           ...(args.repeat !== undefined ? { repeat: args.repeat } : {}),

@@ -12,6 +12,7 @@ import { compareOutputs } from '../../src/core/assertions/compareOutputs';
 import { assertionInput, evaluateAssertion, evaluateCase, type EvaluateOptions } from '../../src/core/assertions/evaluateCase';
 import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import { Engine } from '../../src/core/run/engine';
+import { ComparisonHub } from '../../src/core/run/comparisonHub';
 import { createGradingContext } from '../../src/core/run/gradingContext';
 import { checkModels, modelsUsed } from '../../src/core/run/preflight';
 import { GRADER_PROMPT_PATH, runTests } from '../../src/core/run/testRun';
@@ -219,13 +220,19 @@ describe('select-best in a run: the comparison waits for every model of the case
     folder.cleanup();
   });
 
-  it("a promptfoo config with several prompts cannot compare: promptfoo compares across prompts, Assay within one prompt's models", async () => {
+  it("a promptfoo config's prompts are compared together, as promptfoo compares every prompt × provider of a test", async () => {
     const path = join(folder.dir, 'promptfooconfig.yaml');
-    writeFileSync(path, "prompts: ['{{q}}', 'Briefly: {{q}}']\nproviders: [echo]\ntests:\n  - vars: { q: refund }\n    assert:\n      - type: select-best\n        value: the shortest\n");
+    writeFileSync(path, "prompts: ['Tell me about {{q}} at length', '{{q}}']\nproviders: [echo]\ntests:\n  - vars: { q: refund }\n    options: { provider: openai:chat:judge }\n    assert:\n      - type: select-best\n        value: the shortest\n");
     const suites = await promptfooSuites(path, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted: true });
-    const problems = suites.flatMap((s) => s.diagnostics).filter((d) => d.severity === 'error');
-    assert.deepStrictEqual(problems.map((d) => d.code), ['unsupported-comparison']);
-    assert.match(problems[0]!.message, /Give this config one prompt/);
+    assert.deepStrictEqual(suites.flatMap((s) => s.diagnostics).filter((d) => d.severity === 'error'), []);
+    assert.strictEqual(suites.length, 2, 'one suite per prompt');
+    const engine = new Engine({ registry: new ProviderRegistry({ providers: [...mockProviderConfigs(mock), ...suites[0]!.endpoints] }), retry: { maxAttempts: 1 } });
+    const comparisons = new ComparisonHub(suites);
+    const reports = await Promise.all(suites.map((suite) => runTests({ suite, engine, comparisons, grading: { graderModel: { provider: 'openai', model: 'judge' } }, trusted: true })));
+    assert.deepStrictEqual(reports.map((r) => r.executions[0]!.status), ['fail', 'pass'], `the judge chose the second prompt's output (${reports.map((r) => r.executions[0]!.reason).join(' / ')})`);
+    const judged = mock.requests.filter((q) => q.model === 'judge');
+    assert.strictEqual(judged.length, 1, 'one comparison over both prompts');
+    assert.match(String((judged[0]!.body?.messages as { content: string }[])[0]!.content), /<Text index="0">\nTell me about refund at length\n<\/Text>[\s\S]*<Text index="1">\nrefund\n<\/Text>/);
   });
 
   it('an execution whose call failed takes no part; with one output left the comparison says why', async () => {

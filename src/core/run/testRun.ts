@@ -2,9 +2,7 @@
 // written to history under one run id, then summed up per model and compared with the previous run of
 // the same bank. No UI: progress goes out through callbacks, the result is a `RunReport`. The CLI, the
 // CodeLens and the Test Explorer all call `runTests`.
-import { resolveAssertionType } from '../assertions/assertionRegistry';
 import type { AssertionInput, AssertionLimits, CaseVerdict } from '../assertions/assertionTypes';
-import { compareOutputs } from '../assertions/compareOutputs';
 import { assertionInput, evaluateCase } from '../assertions/evaluateCase';
 import type { RenderResult } from '../promptFile/renderPrompt';
 import { compareCaseStatuses } from '../stats/compareRuns';
@@ -15,6 +13,7 @@ import type { EvaluationInput, RunKind, TraceInput } from '../store/storeTypes';
 import type { TraceStore } from '../store/traceStore';
 import type { CallResult, ChatRequest } from '../types';
 import type { Engine } from './engine';
+import { ComparisonHub } from './comparisonHub';
 import { createGradingContext, type GraderCall, type GradingSettings } from './gradingContext';
 import { findPreviousRuns, RUN_SUMMARY_FORMAT, RunHistoryWriter, type StoredRunSummary } from './runHistory';
 import { totalsOf, type CaseExecution, type ModelComparison, type RunReport } from './runReport';
@@ -66,6 +65,12 @@ export interface TestRunOptions {
   repeat?: number;
   /** Serve identical calls from the engine's cache (default true). Never used for cases run more than once. */
   useCache?: boolean;
+  /**
+   * Shared by the runs of suites that run together (every prompt of a promptfoo config), so `select-best` and
+   * `max-score` compare all their outputs of a case. Absent: this suite's models only. Every suite the hub was
+   * made with must run, concurrently; a suite left out would keep the others waiting.
+   */
+  comparisons?: ComparisonHub;
   /** Cancels the run: jobs not started never start; calls in flight end as `cancelled` errors. */
   signal?: AbortSignal;
   /**
@@ -307,25 +312,25 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     finish(execution);
   };
 
-  // Cases with select-best or max-score: their executions wait until every model answered (same case, same
-  // repeat), then the comparison runs over all of them and each is settled.
-  const comparing = new Map<string, { left: number; outcomes: Outcome[] }>();
-  for (const j of jobs) {
-    if (!suite.cases[j.caseIndex]!.assert.some((a) => resolveAssertionType(a.type)?.definition.compare)) continue;
-    const key = `${j.caseIndex}:${j.repeatIndex}`;
-    const group = comparing.get(key) ?? { left: 0, outcomes: [] };
-    group.left++;
-    comparing.set(key, group);
-  }
-  const done = async (outcome: Outcome): Promise<void> => {
-    const group = comparing.get(`${outcome.job.caseIndex}:${outcome.job.repeatIndex}`);
-    if (!group) return settle(outcome);
-    group.outcomes.push(outcome);
-    if (--group.left > 0) return;
-    const evaluated = group.outcomes.filter((o): o is Outcome & Required<Pick<Outcome, 'verdict' | 'input'>> => o.verdict !== undefined && o.input !== undefined);
-    const verdicts = await compareOutputs(suite.cases[outcome.job.caseIndex]!, evaluated.map((o) => ({ input: o.input, verdict: o.verdict })), group.outcomes.length - evaluated.length);
-    evaluated.forEach((o, i) => (o.verdict = verdicts[i]!));
-    for (const o of group.outcomes.sort((a, b) => a.job.index - b.job.index)) settle(o);
+  // Cases with select-best or max-score: an execution waits in the hub until every execution of its case
+  // (every model; every prompt of a promptfoo config) is evaluated, then the comparison settles them all.
+  const hub = options.comparisons ?? new ComparisonHub([suite], options.repeat);
+  const comparing: Promise<void>[] = [];
+  let broken: unknown;
+  const done = (outcome: Outcome): void => {
+    const c = suite.cases[outcome.job.caseIndex]!;
+    const key = ComparisonHub.key(suite, c, outcome.job.repeatIndex);
+    if (!hub.has(key)) return settle(outcome);
+    const evaluated = outcome.verdict && outcome.input ? { input: outcome.input, verdict: outcome.verdict } : undefined;
+    const member = {
+      suite,
+      model: outcome.job.target.label,
+      testCase: c,
+      ...(evaluated ? { evaluated } : {}),
+      settle: (verdict: CaseVerdict | undefined) => settle(verdict ? { ...outcome, verdict } : outcome),
+    };
+    // Not awaited: the lane goes on with other jobs (the rest of the group may be queued behind it).
+    comparing.push(hub.arrive(key, member).catch((err: unknown) => void (broken ??= err)));
   };
 
   const evaluateJob = async (job: Job): Promise<Outcome> => {
@@ -417,7 +422,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       // A bug in an assertion or the engine: that execution errors, the run goes on.
       outcome = { job, execution: { ...base(job), status: 'error', score: null, reason: `internal error: ${errorMessage(err)}`, error: { kind: 'assertion', message: errorMessage(err) }, startedAt: Date.now() } };
     }
-    await done(outcome);
+    done(outcome);
   };
 
   // Enough jobs in flight to keep the engine's slots busy while others render and evaluate; the rest
@@ -430,6 +435,9 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, lane));
+  // This run's executions that wait for other suites' outputs of their case (prompts of one promptfoo config).
+  await Promise.all(comparing);
+  if (broken !== undefined) throw broken;
 
   const cancelled = signal?.aborted === true;
   const statsInput: Execution[] = executions.map((e) => ({

@@ -3,7 +3,6 @@
 // the CLI, CodeLens and the Test Explorer all hand suites to `runTests`.
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
-import { resolveAssertionType } from '../assertions/assertionRegistry';
 import { formatModelRef } from '../assertions/providerRef';
 import { isRecord } from '../assertions/valueUtils';
 import { readTextFile, type FileAccess } from '../files/safeFiles';
@@ -78,6 +77,11 @@ export interface TestSuite {
   derivedMetrics?: { name: string; value: string }[];
   /** Environment variables the suite's own configuration sets for its run (a promptfoo config's `env`), over the process's. */
   env?: Record<string, string>;
+  /**
+   * Suites with the same scope compare their outputs of a case together (`select-best`, `max-score`): the
+   * prompts of one promptfoo config, as promptfoo compares every prompt × provider. Default: the suite's name.
+   */
+  comparisonScope?: string;
 }
 
 /** Options shared by the builders. */
@@ -280,22 +284,6 @@ function matchesPrompt(ref: string, p: PromptfooPrompt): boolean {
  * several prompts. Providers, graders and their endpoints are resolved against `options.env` (the
  * process environment in the CLI) as promptfoo resolves them.
  */
-/**
- * promptfoo's `select-best` and `max-score` compare the outputs of every prompt × provider of a test; Assay
- * runs each prompt of a config as a suite of its own and compares across its models only. Rather than
- * compare fewer outputs than the config says, such a case is an error.
- */
-function crossPromptComparisons(cases: readonly TestCase[]): BankDiagnostic[] {
-  const out: BankDiagnostic[] = [];
-  for (const c of cases) {
-    const spec = c.assert.find((a) => resolveAssertionType(a.type)?.definition.compare);
-    if (!spec) continue;
-    const message = `${spec.type} compares the outputs of every prompt and provider in promptfoo; Assay compares the outputs of one prompt's providers only. Give this config one prompt, or move the comparison to a config with one prompt and several providers`;
-    out.push(diagnostic(c.source.file, 'error', 'unsupported-comparison', message, spec.range ?? c.range));
-  }
-  return out;
-}
-
 export async function promptfooSuites(path: string, options: SuiteOptions): Promise<TestSuite[]> {
   const name = projectPath(options.root, path);
   const config = loadPromptfooConfig(path, options.files);
@@ -343,7 +331,6 @@ export async function promptfooSuites(path: string, options: SuiteOptions): Prom
   const where = { file: path, baseDir: dirname(path), files: options.files, defaultGraders };
   const allCases = resolvePromptfooGraders(built.cases, config.tests.defaults, endpoints, where, configProblems);
   const several = config.prompts.length > 1;
-  if (several) configProblems.push(...crossPromptComparisons(allCases));
   const extras = {
     ...(Object.keys(config.env).length > 0 ? { env: config.env } : {}),
     ...(config.derivedMetrics.length > 0 ? { derivedMetrics: config.derivedMetrics } : {}),
@@ -362,7 +349,7 @@ export async function promptfooSuites(path: string, options: SuiteOptions): Prom
     const cases = allCases.filter((c) => isAllowedPrompt(p.label, c.prompts));
     // A prompt that no provider runs, or that no case runs with, pairs with nothing, as in promptfoo.
     if (built.cases.length > 0 && (suiteModels.length === 0 || cases.length === 0)) continue;
-    suites.push({ name: suiteName, promptPath, bankPath: name, prompt, cases, models: suiteModels, endpoints: endpoints.list(), baseDir: dirname(path), diagnostics: [], ...extras });
+    suites.push({ name: suiteName, promptPath, bankPath: name, prompt, cases, models: suiteModels, endpoints: endpoints.list(), baseDir: dirname(path), diagnostics: [], comparisonScope: name, ...extras });
   }
   // Config-level problems are reported once, with the first suite.
   if (suites.length === 0) suites.push(emptySuite(name, path, []));

@@ -398,6 +398,8 @@ export class RunCoordinator implements vscode.Disposable {
           reported = pct;
         };
         report();
+        // The suites run together, so select-best and max-score compare every prompt of a promptfoo config.
+        const comparisons = core.comparisonHub(suites, request.repeat);
         return Promise.all(
           suites.map((suite, s) =>
             core.runTests({
@@ -405,6 +407,7 @@ export class RunCoordinator implements vscode.Disposable {
               engine,
               store,
               grading,
+              comparisons,
               trusted: vscode.workspace.isTrusted,
               limits: readConfig().limits,
               ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),
