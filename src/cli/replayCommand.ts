@@ -32,7 +32,7 @@ current one); endpoints, graders, pricing and the history path come from that co
   --config FILE      The project config (default: assay.config.yaml here or above)
 
 Keys and endpoints: OPENAI_API_KEY, ANTHROPIC_API_KEY, NAME_API_KEY; OPENAI_BASE_URL, ANTHROPIC_BASE_URL.
-Graders: ASSAY_GRADER_MODEL (default openai:gpt-4o-mini), ASSAY_EMBEDDING_MODEL.
+Graders: ASSAY_GRADER_MODEL (default openai:gpt-5.5), ASSAY_EMBEDDING_MODEL.
 Exit codes: 0 no regression, 1 a verdict regressed or a call failed, 2 usage or configuration error.`;
 
 interface Parsed {

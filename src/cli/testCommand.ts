@@ -19,6 +19,7 @@ import { foreignHistoryFile, resolveHistoryPath } from '../core/store/historyLoc
 import { TraceStore } from '../core/store/traceStore';
 import { expandGlobConfined, fileAccess, hasGlob, readTextFile, type FileAccess } from '../core/files/safeFiles';
 import type { ModelRef } from '../core/types';
+import { describeChange } from '../core/stats/significance';
 import { interruptedExitCode, UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { formatDiagnostic } from './lintCommand';
 import { eachArg, positiveInt } from './cliArgs';
@@ -35,7 +36,7 @@ test banks (NAME.tests.yaml, NAME.csv… run against NAME.prompt beside them), p
 (promptfooconfig.yaml) or folders holding them; globs are expanded. Without FILES: the tests listed
 in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
 
-  --models LIST         Comma-separated models for every suite (e.g. openai:gpt-4o-mini,echo:echo)
+  --models LIST         Comma-separated models for every suite (e.g. openai:gpt-5.5,echo:echo)
   --repeat K            Run each case K times per model (over the cases' and banks' repeat)
   --concurrency N       Model calls in flight at once (default: the config's, else 4)
   --no-cache            Make every call, even identical ones
@@ -47,6 +48,10 @@ in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
   --junit FILE          Write JUnit XML for CI
   --promptfoo-exit-codes  Exit 100 (not 1) when a test fails or errors, as promptfoo eval does
   --fail-under RATE     Exit 0 when passed ÷ executions ≥ RATE (0–1, or a percentage like 90%)
+  --fail-on-regression significant|any
+                        Exit 1 when a model's pass rate dropped significantly against the previous
+                        run of the bank (McNemar's exact test, or a paired t-test with repeats, at
+                        p < 0.05), or with 'any' when any case that passed before fails now
   --history PATH        History file (default: the config's, else .assay/history.sqlite)
   --no-history          Record nothing, compare with nothing
   --config FILE         Project config (default: assay.config.yaml here or in a parent folder)
@@ -77,6 +82,7 @@ interface TestArgs {
   json?: string;
   junit?: string;
   failUnder?: number;
+  failOnRegression?: 'significant' | 'any';
   history?: string;
   noHistory: boolean;
   config?: string;
@@ -127,6 +133,12 @@ function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
       case '--fail-under':
         a.failUnder = parseRate(value());
         break;
+      case '--fail-on-regression': {
+        const mode = value();
+        if (mode !== 'significant' && mode !== 'any') throw new UsageError(`--fail-on-regression must be 'significant' or 'any' (got '${mode}')`);
+        a.failOnRegression = mode;
+        break;
+      }
       case '--history':
         a.history = value();
         break;
@@ -157,7 +169,7 @@ function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
     }
   }, usage);
   if (a.history !== undefined && a.noHistory) throw new UsageError('--history and --no-history cannot be used together');
-  if (a.models && a.models.length === 0) throw new UsageError('--models needs at least one model, e.g. openai:gpt-4o-mini');
+  if (a.models && a.models.length === 0) throw new UsageError('--models needs at least one model, e.g. openai:gpt-5.5');
   return a;
 }
 
@@ -345,9 +357,22 @@ function printReport(stdout: NodeJS.WritableStream, r: RunReport): void {
     ];
     if (k.removedCases.length > 0) parts.push(`${k.removedCases.length} removed`);
     out.write(`\n  ${c.model} vs the previous run (${new Date(c.previousStartedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC): ${parts.join(', ')}\n`);
+    if (c.significance) out.write(`    ${describeChange(c.significance)}\n`);
     for (const x of k.regressions.slice(0, MAX_LISTED)) out.write(`    regression: ${names.get(x.caseId) ?? x.caseId}\n`);
     for (const x of k.fixes.slice(0, MAX_LISTED)) out.write(`    fixed: ${names.get(x.caseId) ?? x.caseId}\n`);
   }
+}
+
+/** The models whose comparison breaks `--fail-on-regression` (`significant`: a significant drop; `any`: any regressed case). */
+function regressedModels(reports: readonly RunReport[], mode: 'significant' | 'any'): string[] {
+  const out: string[] = [];
+  for (const r of reports) {
+    for (const c of r.comparisons) {
+      const hit = mode === 'any' ? (c.comparison?.regressions.length ?? 0) > 0 : c.significance?.verdict === 'significant-regression';
+      if (hit) out.push(`${r.suite.name} on ${c.model}`);
+    }
+  }
+  return out;
 }
 
 function totalsLine(t: ReportTotals, ms: number): string {
@@ -746,6 +771,13 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
     const rate = overallPassRate(totals);
     const passed = (totals.failed === 0 && totals.errors === 0) || (args.failUnder !== undefined && rate !== null && rate >= args.failUnder);
     if (!passed) return args.promptfooExitCodes ? 100 : 1;
+    if (args.failOnRegression) {
+      const regressed = regressedModels(reports, args.failOnRegression);
+      if (regressed.length > 0) {
+        err(`error: --fail-on-regression ${args.failOnRegression}: ${args.failOnRegression === 'any' ? 'cases regressed' : 'the pass rate dropped significantly'} against the previous run (${regressed.join('; ')})`);
+        return args.promptfooExitCodes ? 100 : 1;
+      }
+    }
     if (totals.failed > 0 || totals.errors > 0) io.stdout.write(`pass rate ${pct(rate)} ≥ --fail-under ${pct(args.failUnder ?? 0)}\n`);
     return historyFailure !== undefined ? 3 : 0;
   } finally {

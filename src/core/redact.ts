@@ -18,13 +18,20 @@ const SECRET_KEYS = new Set([
   'set-cookie',
 ]);
 
-/** Strings that look like API keys: OpenAI (`sk-…`, `sk-proj-…`), Anthropic (`sk-ant-…`), bearer tokens. */
-const BUILTIN_PATTERNS: RegExp[] = [
-  /\bsk-ant-[A-Za-z0-9_-]{8,}/g,
-  /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}/g,
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
-  /\b(?:gsk|xai|pplx|hf|ghp|gho|github_pat|AIza)[_-]?[A-Za-z0-9_-]{20,}/g,
-];
+/**
+ * Strings that look like API keys: OpenAI (`sk-…`, `sk-proj-…`), Anthropic (`sk-ant-…`), bearer and basic
+ * credentials (the scheme in any case), and other vendors' prefixed tokens. One alternation, so a string
+ * is scanned once (redaction runs on every string of every result).
+ */
+const BUILTIN_PATTERN = new RegExp(
+  [
+    /\bsk-ant-[A-Za-z0-9_-]{8,}/.source,
+    /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}/.source,
+    /\b([Bb][Ee][Aa][Rr][Ee][Rr]|[Bb][Aa][Ss][Ii][Cc])\s+[A-Za-z0-9._~+/=-]{8,}/.source,
+    /\b(?:gsk|xai|pplx|hf|ghp|gho|github_pat|AIza)[_-]?[A-Za-z0-9_-]{20,}/.source,
+  ].join('|'),
+  'g',
+);
 
 /** `user:password@` (or `token@`) in a URL: the credentials go, the scheme and host stay. */
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"<>]+@/gi;
@@ -41,7 +48,7 @@ export interface Redactor {
  * sources) and known secret values (the keys actually in use, so even an unusual key format is caught).
  */
 export function createRedactor(options: { patterns?: string[]; secrets?: string[] } = {}): Redactor {
-  const patterns = [...BUILTIN_PATTERNS];
+  const patterns: RegExp[] = [];
   for (const source of options.patterns ?? []) {
     try {
       patterns.push(new RegExp(source, 'g'));
@@ -50,13 +57,17 @@ export function createRedactor(options: { patterns?: string[]; secrets?: string[
     }
   }
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 6).sort((a, b) => b.length - a.length);
+  const builtin = new RegExp(BUILTIN_PATTERN);
+  const replaceBuiltin = (_m: string, scheme: string | undefined): string => (scheme ? `${scheme} ${REDACTED}` : REDACTED);
 
   const text = (s: string): string => {
     let out = s;
     for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    builtin.lastIndex = 0;
+    out = out.replace(builtin, replaceBuiltin);
     for (const re of patterns) {
       re.lastIndex = 0;
-      out = out.replace(re, (_m, scheme: unknown) => (typeof scheme === 'string' && /^(bearer|basic)$/i.test(scheme) ? `${scheme} ${REDACTED}` : REDACTED));
+      out = out.replace(re, REDACTED);
     }
     if (out.includes('@')) out = out.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
     return out;
@@ -65,12 +76,47 @@ export function createRedactor(options: { patterns?: string[]; secrets?: string[
   return { text, value: <T>(v: T) => redactValue(v, text) as T };
 }
 
+/** Nesting deeper than this is copied by `redactGraph`, which needs no stack and keeps cycles. */
+const TREE_DEPTH = 32;
+const TOO_DEEP = new Error('deeper than a plain tree');
+
 /**
- * A deep copy of `root` with `text` applied to every string and secret-named fields replaced. Iterative,
- * so no nesting depth overflows the stack or is left unredacted; an object met twice (a cycle, or shared)
- * maps to the same copy.
+ * A deep copy of `root` with `text` applied to every string and secret-named fields replaced. Results
+ * are small plain trees, copied by a quick recursion (an object referenced twice becomes two equal
+ * copies); one that nests deeper than TREE_DEPTH, or holds a cycle (which nests without end), is copied
+ * by `redactGraph` instead.
  */
 function redactValue(root: unknown, text: (s: string) => string): unknown {
+  try {
+    return redactTree(root, text, 0);
+  } catch (err) {
+    if (err !== TOO_DEEP) throw err;
+    return redactGraph(root, text);
+  }
+}
+
+function redactTree(v: unknown, text: (s: string) => string, depth: number): unknown {
+  if (typeof v === 'string') return text(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (depth > TREE_DEPTH) throw TOO_DEEP;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = redactTree(v[i], text, depth + 1);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    out[k] = SECRET_KEYS.has(k.toLowerCase()) && x !== null && x !== undefined && x !== '' ? REDACTED : redactTree(x, text, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * `redactValue` for any graph: iterative, so no nesting depth overflows the stack or is left unredacted;
+ * an object met twice (a cycle, or shared) maps to the same copy.
+ */
+function redactGraph(root: unknown, text: (s: string) => string): unknown {
   if (typeof root === 'string') return text(root);
   if (root === null || typeof root !== 'object') return root;
   const copies = new Map<object, unknown[] | Record<string, unknown>>();

@@ -43,7 +43,7 @@ export interface ChatMessage {
   name?: string;
 }
 
-/** `provider:model`, e.g. `openai:gpt-4o-mini`, `anthropic:claude-3-5-haiku-latest`, `ollama:llama3.1`. */
+/** `provider:model`, e.g. `openai:gpt-5.5`, `anthropic:claude-haiku-4-5`, `ollama:llama3.1`. */
 export interface ModelRef {
   provider: string;
   model: string;
@@ -67,7 +67,17 @@ export interface ModelParams {
   max_completion_tokens?: number;
   reasoning_effort?: string;
   verbosity?: string;
+  /** The Responses API's `reasoning.summary` (`auto`, `concise`, `detailed`): ask for reasoning summaries. */
+  reasoning_summary?: string;
+  /**
+   * Which OpenAI API serves the call: `chat` (chat completions, the default) or `responses` (the Responses
+   * API). Chooses the request's shape; never sent as a field.
+   */
+  api?: OpenAiApi;
 }
+
+/** The OpenAI APIs Assay speaks. */
+export type OpenAiApi = 'chat' | 'responses';
 
 /** A fully rendered request, ready for a provider. */
 export interface ChatRequest {
@@ -129,6 +139,11 @@ export interface CallResult {
   request: unknown;
   /** The raw response (assembled from the stream when streaming), secrets redacted. */
   response: unknown;
+  /**
+   * What the model said about its reasoning, for people to read (OpenAI's reasoning summaries). Never part
+   * of `text`, so assertions do not see it.
+   */
+  reasoning?: string;
   error?: CallError;
   cacheHit: boolean;
   /** Attempts the engine made (1 + retries); absent on results that never reached the engine. */

@@ -42,13 +42,13 @@ export interface AssayConfig {
 export function readConfig(): AssayConfig {
   const c = vscode.workspace.getConfiguration('assay');
   return {
-    defaultModels: c.get<string[]>('defaultModels', ['openai:gpt-4o-mini']),
+    defaultModels: c.get<string[]>('defaultModels', ['openai:gpt-5.5']),
     endpoints: (c.get<EndpointSetting[]>('endpoints', []) ?? []).filter((e) => e && typeof e.name === 'string' && typeof e.baseUrl === 'string'),
     concurrency: Math.max(1, c.get<number>('concurrency', 4)),
     requestTimeoutSeconds: Math.max(1, c.get<number>('requestTimeoutSeconds', 120)),
     maxResponseMB: Math.min(4096, Math.max(1, c.get<number>('maxResponseMB', 32))),
     pricing: c.get<Record<string, PriceSetting>>('pricing', {}),
-    graderModel: c.get<string>('grader.model', 'openai:gpt-4o-mini'),
+    graderModel: c.get<string>('grader.model', 'openai:gpt-5.5'),
     embeddingModel: c.get<string>('grader.embeddingModel', 'openai:text-embedding-3-small'),
     historyPath: c.get<string>('history.path', '.assay/history.sqlite'),
     historyRedact: c.get<string[]>('history.redact', []),

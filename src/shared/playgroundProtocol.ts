@@ -156,6 +156,8 @@ export interface ColumnResult {
   /** The history trace, for feedback; null without a history store. */
   traceId: string | null;
   json?: JsonCheck;
+  /** The model's reasoning summary (Responses API with `reasoning_summary`), shown apart from the output. */
+  reasoning?: string;
   /** The prompt text this ran with (see `PromptFileInfo.fileHash`). */
   fileHash: string;
   feedback?: Feedback;

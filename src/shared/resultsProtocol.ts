@@ -94,6 +94,8 @@ export interface ResultsModelStats {
   regressions: number | null;
   fixes: number | null;
   previousRunAt: number | null;
+  /** Whether the change against the previous run is real or noise (the suite's most telling one when there are several). */
+  significance: { verdict: 'significant-regression' | 'significant-improvement' | 'within-noise' | 'no-change'; pValue: number | null; text: string } | null;
 }
 
 /** Everything the panel shows of one run. */

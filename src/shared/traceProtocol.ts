@@ -45,6 +45,8 @@ export interface TraceDetail {
   /** The raw response (assembled from the stream when streaming), redacted, pretty-printed. */
   responseJson: string;
   output: string;
+  /** The model's reasoning summary, read from the stored response; null when it has none. */
+  reasoning: string | null;
   toolCalls: { name: string; arguments: string }[];
   variables: Record<string, unknown> | null;
   usage: { input: number; output: number; cached: number; cacheWrite: number; reasoning: number } | null;

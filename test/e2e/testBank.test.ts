@@ -74,12 +74,12 @@ describe('test bank run from the editor', () => {
     await reason.waitFor({ state: 'visible' });
     assert.match(await reason.innerText(), /^regex: /, 'the side pane names the failing assertion');
     assert.match(await results.locator('.side-pane pre.output').innerText(), /^bug normal$/, "the model's output is shown as text");
-    assert.match(await results.locator('.side-pane .mono').first().innerText(), /anthropic:claude-3-5-haiku-latest/, 'on the model that failed');
+    assert.match(await results.locator('.side-pane .mono').first().innerText(), /anthropic:claude-haiku-4-5/, 'on the model that failed');
 
     // Keyboard: left to the same case on the other model, which passed; right again.
     await page().keyboard.press('ArrowLeft');
     await results.locator('td.cell.selected.pass').waitFor({ state: 'visible' });
-    assert.match(await results.locator('.side-pane .mono').first().innerText(), /openai:gpt-4o-mini/, 'the arrow key moved the selection');
+    assert.match(await results.locator('.side-pane .mono').first().innerText(), /openai:gpt-5.5/, 'the arrow key moved the selection');
     await page().keyboard.press('ArrowRight');
     await results.locator('td.cell.selected.fail').waitFor({ state: 'visible' });
 

@@ -114,7 +114,7 @@ describe('prompt language: diagnostics', () => {
 
   it('shows what a promptfoo config cannot run where it is written, as assay test refuses it', async () => {
     const uri = workspaceUri('refused.promptfooconfig.yaml');
-    await vscode.workspace.fs.writeFile(uri, Buffer.from('prompts: ["Say {{ word }}"]\nproviders:\n  - foo:bar\n  - openai:responses:gpt-4.1\nextensions: [file://hooks.js]\ntests: []\n'));
+    await vscode.workspace.fs.writeFile(uri, Buffer.from('prompts: ["Say {{ word }}"]\nproviders:\n  - foo:bar\n  - openai:realtime:gpt-realtime\nextensions: [file://hooks.js]\ntests: []\n'));
     try {
       const doc = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(doc);

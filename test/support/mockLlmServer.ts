@@ -22,6 +22,7 @@ import {
   ollamaReply,
   openAiCompletion,
   openAiResponse,
+  openAiResponseStreamFrames,
   openAiError,
   openAiModels,
   openAiStreamFrames,
@@ -109,6 +110,8 @@ export interface MockLlmOptions {
   apiKey?: string;
   /** What `/models` lists. */
   models?: string[];
+  /** OpenAI's optional `shutdown_date` (YYYY-MM-DD) per listed model id. */
+  shutdownDates?: Record<string, string>;
   /** Keep every request in `requests` (default true; benchmarks turn it off). */
   record?: boolean;
 }
@@ -153,7 +156,10 @@ function apiOf(method: string, path: string, headers: http.IncomingHttpHeaders):
 }
 
 function lastUserText(body: Record<string, unknown> | null): string {
-  const messages = Array.isArray(body?.messages) ? (body!.messages as { role?: string; content?: unknown }[]) : [];
+  // Chat completions and Anthropic send `messages`; the Responses API sends `input` (a string or items).
+  if (typeof body?.input === 'string') return body.input;
+  const list = Array.isArray(body?.messages) ? body!.messages : Array.isArray(body?.input) ? body!.input : [];
+  const messages = list as { role?: string; content?: unknown }[];
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!;
     if (m.role !== 'user') continue;
@@ -164,7 +170,7 @@ function lastUserText(body: Record<string, unknown> | null): string {
 }
 
 function countWords(body: Record<string, unknown> | null): number {
-  return (JSON.stringify(body?.messages ?? '').match(/\w+/g) ?? []).length + (typeof body?.system === 'string' ? (body.system.match(/\w+/g) ?? []).length : 0);
+  return (JSON.stringify(body?.messages ?? body?.input ?? '').match(/\w+/g) ?? []).length + (typeof body?.system === 'string' ? (body.system.match(/\w+/g) ?? []).length : 0);
 }
 
 function receivedKey(headers: http.IncomingHttpHeaders): string {
@@ -200,7 +206,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
   };
 
   const takeFault = (req: MockRequest): MockFault | undefined => {
-    const i = faults.findIndex((f) => f.left > 0 && (f.match ? f.match(req) : req.api === 'openai.chat' || req.api === 'anthropic.messages'));
+    const i = faults.findIndex((f) => f.left > 0 && (f.match ? f.match(req) : req.api === 'openai.chat' || req.api === 'openai.responses' || req.api === 'anthropic.messages'));
     if (i < 0) return undefined;
     const f = faults[i]!;
     if (--f.left === 0) faults.splice(i, 1);
@@ -285,13 +291,15 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
             : { text: `Echo: ${req.prompt}` };
     const reply: ResolvedReply = resolveReply(typeof raw === 'string' ? { text: raw } : raw, countWords(req.body));
     const id = req.api === 'anthropic.messages' ? `msg_mock${ids}` : `chatcmpl-mock${ids}`;
-    if (req.api === 'openai.responses') return sendJson(res, 200, openAiResponse(`resp_mock${ids}`, req.model, reply));
+    if (req.api === 'openai.responses' && !req.stream) return sendJson(res, 200, openAiResponse(`resp_mock${ids}`, req.model, reply));
     if (req.api === 'ollama.chat' || req.api === 'ollama.generate') return sendJson(res, 200, ollamaReply(req.api, req.model, reply));
     if (req.stream) {
       const frames =
         req.api === 'anthropic.messages'
           ? anthropicStreamFrames(id, req.model, reply)
-          : openAiStreamFrames(id, req.model, reply, (req.body?.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true);
+          : req.api === 'openai.responses'
+            ? openAiResponseStreamFrames(`resp_mock${ids}`, req.model, reply)
+            : openAiStreamFrames(id, req.model, reply, (req.body?.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true);
       streamFrames(res, frames, fault, req.api);
       return;
     }
@@ -346,7 +354,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
         return sendJson(res, 200, embeddingsResponse(req.model, texts, req.body?.encoding_format === 'base64'));
       }
       case 'openai.models':
-        return sendJson(res, 200, openAiModels(options.models ?? DEFAULT_MODELS));
+        return sendJson(res, 200, openAiModels(options.models ?? DEFAULT_MODELS, options.shutdownDates));
       case 'anthropic.models':
         return sendJson(res, 200, anthropicModels(options.models ?? DEFAULT_MODELS));
     }
@@ -392,12 +400,12 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
         headers: incoming.headers,
         body,
         model: typeof body?.model === 'string' ? body.model : (deployment ?? ''),
-        stream: body?.stream === true && api !== 'openai.responses' && !api.startsWith('ollama.'),
+        stream: body?.stream === true && !api.startsWith('ollama.'),
         prompt: lastUserText(body),
         at: performance.now(),
       };
       if (record) requests.push(req);
-      if (api === 'openai.chat' || api === 'anthropic.messages') {
+      if (api === 'openai.chat' || api === 'openai.responses' || api === 'anthropic.messages') {
         res.on('finish', () => {
           if (res.statusCode !== 200) return;
           answered.push({ prompt: req.prompt, at: performance.now() });

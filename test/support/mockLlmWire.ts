@@ -1,5 +1,5 @@
 // Builders for the real wire formats the mock LLM server speaks: OpenAI chat completions (JSON and SSE
-// chunks with the final usage chunk), Anthropic messages (JSON and the full SSE event sequence),
+// chunks with the final usage chunk), the OpenAI Responses API (JSON and its typed SSE events), Anthropic messages (JSON and the full SSE event sequence),
 // embeddings, model lists and each API's error bodies.
 
 /** What the mock answers; every field has a default. */
@@ -12,6 +12,8 @@ export interface MockReply {
   usage?: { input?: number; output?: number; cachedInput?: number; cacheWrite?: number; reasoning?: number };
   /** How to split `text` into stream chunks; default one chunk per word. */
   chunks?: string[];
+  /** Responses API only: a reasoning item with this summary text (empty: a reasoning item with no summary). */
+  reasoning?: string;
 }
 
 /** A reply with every default filled in. */
@@ -21,6 +23,7 @@ export interface ResolvedReply {
   toolCalls: { id: string; name: string; arguments: string }[];
   finishReason: string;
   usage: { input: number; output: number; cachedInput: number; cacheWrite: number; reasoning: number };
+  reasoning?: string;
 }
 
 /** Splits text into word-sized chunks (each keeps its trailing space), like tokens on the wire. */
@@ -38,6 +41,7 @@ export function resolveReply(reply: MockReply, promptWords: number): ResolvedRep
   }));
   const u = reply.usage ?? {};
   return {
+    ...(reply.reasoning !== undefined ? { reasoning: reply.reasoning } : {}),
     text,
     chunks,
     toolCalls,
@@ -200,17 +204,70 @@ export function anthropicError(status: number, message: string): Record<string, 
   return { type: 'error', error: { type, message } };
 }
 
-/** A non-streamed OpenAI Responses API answer (`POST /v1/responses`). */
+function responsesUsageWire(r: ResolvedReply): Record<string, unknown> {
+  return {
+    input_tokens: r.usage.input,
+    input_tokens_details: { cached_tokens: r.usage.cachedInput },
+    output_tokens: r.usage.output,
+    output_tokens_details: { reasoning_tokens: r.usage.reasoning },
+    total_tokens: r.usage.input + r.usage.output,
+  };
+}
+
+/** The output items of a Responses API answer: reasoning (with its summary), then the message, then function calls. */
+function responsesOutput(id: string, r: ResolvedReply): Record<string, unknown>[] {
+  const output: Record<string, unknown>[] = [];
+  if (r.reasoning !== undefined) output.push({ type: 'reasoning', id: `rs_${id}`, summary: r.reasoning === '' ? [] : [{ type: 'summary_text', text: r.reasoning }] });
+  if (r.text !== '' || r.toolCalls.length === 0) {
+    output.push({ type: 'message', id: `msg_${id}`, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: r.text, annotations: [] }] });
+  }
+  r.toolCalls.forEach((c, i) => output.push({ type: 'function_call', id: `fc_${id}_${i}`, call_id: c.id, name: c.name, arguments: c.arguments, status: 'completed' }));
+  return output;
+}
+
+/** A finished OpenAI Responses API answer (`POST /v1/responses`); `length` becomes an incomplete response. */
 export function openAiResponse(id: string, model: string, r: ResolvedReply): Record<string, unknown> {
+  const incomplete = r.finishReason === 'length';
   return {
     id,
     object: 'response',
     created_at: 1_700_000_000,
-    status: 'completed',
+    status: incomplete ? 'incomplete' : 'completed',
+    incomplete_details: incomplete ? { reason: 'max_output_tokens' } : null,
+    error: null,
     model,
-    output: [{ type: 'message', id: `msg_${id}`, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: r.text, annotations: [] }] }],
-    usage: { input_tokens: r.usage.input, output_tokens: r.usage.output, total_tokens: r.usage.input + r.usage.output },
+    output: responsesOutput(id, r),
+    usage: responsesUsageWire(r),
   };
+}
+
+/**
+ * The SSE events of a streamed Responses API answer, each a complete `event: …\ndata: …\n\n` frame, in
+ * the order the API sends them: created, reasoning summary deltas, output text deltas, function-call
+ * argument deltas, then `response.completed` (or `response.incomplete`) holding the whole response.
+ */
+export function openAiResponseStreamFrames(id: string, model: string, r: ResolvedReply): string[] {
+  let seq = 0;
+  const ev = (type: string, data: Record<string, unknown>): string => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+  const final = openAiResponse(id, model, r);
+  const frames = [ev('response.created', { response: { ...final, status: 'in_progress', output: [], usage: null } })];
+  const items = final.output as Record<string, unknown>[];
+  items.forEach((item, index) => {
+    frames.push(ev('response.output_item.added', { output_index: index, item: { ...item, ...(item.type === 'message' ? { content: [] } : {}) } }));
+    if (item.type === 'reasoning' && r.reasoning) {
+      for (const part of wordChunks(r.reasoning)) frames.push(ev('response.reasoning_summary_text.delta', { item_id: item.id, output_index: index, summary_index: 0, delta: part }));
+    } else if (item.type === 'message') {
+      for (const chunk of r.chunks) frames.push(ev('response.output_text.delta', { item_id: item.id, output_index: index, content_index: 0, delta: chunk, logprobs: [] }));
+      frames.push(ev('response.output_text.done', { item_id: item.id, output_index: index, content_index: 0, text: r.text, logprobs: [] }));
+    } else if (item.type === 'function_call') {
+      const args = String(item.arguments);
+      const half = Math.ceil(args.length / 2);
+      for (const part of [args.slice(0, half), args.slice(half)]) if (part) frames.push(ev('response.function_call_arguments.delta', { item_id: item.id, output_index: index, delta: part }));
+    }
+    frames.push(ev('response.output_item.done', { output_index: index, item }));
+  });
+  frames.push(ev(final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: final }));
+  return frames;
 }
 
 /** A non-streamed Ollama answer: `/api/chat` holds a message, `/api/generate` a response string. */
@@ -262,8 +319,8 @@ export function embeddingsResponse(model: string, inputs: string[], base64: bool
   };
 }
 
-export function openAiModels(ids: string[]): Record<string, unknown> {
-  return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'mock' })) };
+export function openAiModels(ids: string[], shutdownDates: Record<string, string> = {}): Record<string, unknown> {
+  return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'mock', ...(id in shutdownDates ? { shutdown_date: shutdownDates[id] } : {}) })) };
 }
 
 export function anthropicModels(ids: string[]): Record<string, unknown> {

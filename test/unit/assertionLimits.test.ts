@@ -60,16 +60,15 @@ const attacks: Attack[] = [
     error: /alias/i,
   },
   {
-    why: 'contains-json on 50,000 unclosed braces finishes with no JSON',
+    why: 'contains-json on 50,000 unclosed braces stops at its work budget (promptfoo would parse for minutes)',
     spec: { type: 'contains-json' },
     output: '{'.repeat(50_000),
-    pass: false,
-    reason: /contains no JSON/,
+    error: /would parse more than 2,000,000 characters/,
   },
   {
-    why: 'contains-json on 50,000 braces before an object finds the object',
+    why: 'contains-json on 200 unclosed braces before an object searches like promptfoo and finds it',
     spec: { type: 'contains-json', value: { type: 'object', required: ['ok'] } },
-    output: `${'{'.repeat(50_000)} {"ok": true}`,
+    output: `${'{'.repeat(200)} {"ok": true}`,
     pass: true,
   },
   {

@@ -7,7 +7,7 @@ import { ASSERTION_REGISTRY, checkAssertion, resolveAssertionType } from '../../
 import type { AssertionSpec } from '../../src/core/assertions/assertionTypes';
 import { evaluateAssertion } from '../../src/core/assertions/evaluateCase';
 import { CLOSED_QA_PROMPT, FACTUALITY_PROMPT, LLM_RUBRIC_PROMPT } from '../../src/core/assertions/graderPrompts';
-import { bleu, levenshteinDistance, rougeN } from '../../src/core/assertions/textMetrics';
+import { bleu, gleu, levenshteinDistance, rougeN } from '../../src/core/assertions/textMetrics';
 import { splitCommaList } from '../../src/core/assertions/valueUtils';
 import type { CallResult, ChatRequest } from '../../src/core/types';
 import { casesFromInline } from '../../src/core/testBank/yamlBank';
@@ -45,6 +45,17 @@ const SCHEMA = { type: 'object', required: ['route'], properties: { route: { enu
 const jsDir = mkdtempSync(join(tmpdir(), 'assay-js-'));
 const jsFile = join(jsDir, 'check.cjs');
 writeFileSync(jsFile, "module.exports = (output, context) => ({ pass: output.includes(context.vars.word), score: 0.5, reason: 'checked ' + context.vars.word });\nmodule.exports.short = (output) => output.length < 5;\n");
+// TypeScript: a default export typed with an interface, importing a helper from a sibling .ts file.
+const tsFile = join(jsDir, 'grade.ts');
+writeFileSync(join(jsDir, 'limits.ts'), 'export const MAX_WORDS: number = 3;\n');
+writeFileSync(
+  tsFile,
+  "import { MAX_WORDS } from './limits';\ninterface Ctx { vars: Record<string, unknown> }\n" +
+    "export default function grade(output: string, context: Ctx): { pass: boolean; score: number; reason: string } {\n" +
+    "  const n: number = output.split(' ').length;\n  return { pass: n <= MAX_WORDS, score: n <= MAX_WORDS ? 1 : 0.25, reason: `${n} words for ${String(context.vars.word)}` };\n}\n" +
+    'export const shout = (output: string): boolean => output === output.toUpperCase();\n',
+);
+writeFileSync(join(jsDir, 'broken.ts'), 'export default (output: string => output;\n');
 after(() => rmSync(jsDir, { recursive: true, force: true }));
 
 const ROWS: Row[] = [
@@ -103,7 +114,8 @@ const ROWS: Row[] = [
   { why: 'not-is-json on prose', spec: { type: 'not-is-json' }, output: 'hello', pass: true },
   // contains-json
   { why: 'JSON inside prose', spec: { type: 'contains-json' }, output: 'Sure: {"route": "bug"} done', pass: true },
-  { why: 'JSON list in a json fence', spec: { type: 'contains-json' }, output: 'Here:\n```json\n[1, 2]\n```', pass: true },
+  { why: 'a list is never found, even in a json fence (promptfoo looks for objects only)', spec: { type: 'contains-json' }, output: 'Here:\n```json\n[1, 2]\n```', pass: false },
+  { why: 'lenient like promptfoo: unquoted keys and a // comment', spec: { type: 'contains-json', value: SCHEMA }, output: 'Result: {route: other, // chosen\n}', pass: true },
   { why: 'a bracketed citation is not JSON', spec: { type: 'contains-json' }, output: 'as shown in [1]', pass: false },
   { why: 'the second object matches the schema', spec: { type: 'contains-json', value: SCHEMA }, output: '{"x": 1} and {"route": "other"}', pass: true },
   { why: 'no object matches the schema', spec: { type: 'contains-json', value: SCHEMA }, output: '{"x": 1}', pass: false },
@@ -113,10 +125,10 @@ const ROWS: Row[] = [
   { why: '3 edits over threshold 2', spec: { type: 'levenshtein', value: 'sitting', threshold: 2 }, output: 'kitten', pass: false },
   { why: 'not-levenshtein for far strings', spec: { type: 'not-levenshtein', value: 'hello world', threshold: 1 }, output: 'goodbye', pass: true },
   // rouge-n
-  { why: 'full recall despite case and punctuation', spec: { type: 'rouge-n', value: 'the cat sat on the mat' }, output: 'The cat sat on the mat.', pass: true, score: 1 },
-  { why: '3 of 6 reference words: 0.5 < 0.75', spec: { type: 'rouge-n', value: 'the cat sat on the mat' }, output: 'the cat sat', pass: false, score: 0.5 },
-  { why: '0.5 meets threshold 0.5', spec: { type: 'rouge-n', value: 'the cat sat on the mat', threshold: 0.5 }, output: 'the cat sat', pass: true, score: 0.5 },
-  { why: 'not-rouge-n passes below the threshold, score 1 − ROUGE', spec: { type: 'not-rouge-n', value: 'the cat sat on the mat' }, output: 'the cat sat', pass: true, score: 0.5 },
+  { why: 'case ignored; the period is a token: F1 of 6/7 and 1 = 12/13', spec: { type: 'rouge-n', value: 'the cat sat on the mat' }, output: 'The cat sat on the mat.', pass: true, score: 12 / 13 },
+  { why: '3 of 6 reference words: F1 of 1 and 1/2 = 2/3 < 0.75', spec: { type: 'rouge-n', value: 'the cat sat on the mat' }, output: 'the cat sat', pass: false, score: 2 / 3 },
+  { why: '2/3 meets threshold 0.5', spec: { type: 'rouge-n', value: 'the cat sat on the mat', threshold: 0.5 }, output: 'the cat sat', pass: true, score: 2 / 3 },
+  { why: 'not-rouge-n passes below the threshold, score 1 − ROUGE', spec: { type: 'not-rouge-n', value: 'the cat sat on the mat' }, output: 'the cat sat', pass: true, score: 1 / 3 },
   // bleu
   { why: 'identical sentence', spec: { type: 'bleu', value: 'the cat sat on the mat' }, output: 'the cat sat on the mat', pass: true, score: 1 },
   { why: 'two-word exact match scores 1', spec: { type: 'bleu', value: 'hello world' }, output: 'Hello world', pass: true, score: 1 },
@@ -156,6 +168,15 @@ const ROWS: Row[] = [
   { why: 'tool calls given as JSON output, tools as value', spec: { type: 'is-valid-openai-tools-call', value: WEATHER_TOOLS }, output: JSON.stringify([call('get_weather', '{"city":"Oslo"}')]), pass: true },
   { why: 'no declared tools is an error', spec: { type: 'is-valid-openai-tools-call' }, result: { toolCalls: [call('get_weather', '{}')] }, pass: false, error: true },
   { why: 'not- on an invalid call', spec: { type: 'not-is-valid-openai-tools-call' }, request: toolRequest, result: { toolCalls: [call('x', '{}')] }, pass: true },
+  // is-valid-function-call (legacy `functions`; more rows in the promptfoo reference)
+  { why: 'not- on a function call with bad arguments', spec: { type: 'not-is-valid-function-call', value: [{ name: 'get_weather', parameters: WEATHER_TOOLS[0].function.parameters }] }, output: '{"name": "get_weather", "arguments": "{}"}', pass: true },
+  { why: 'no declared functions is an error', spec: { type: 'is-valid-function-call' }, output: '{"name": "get_weather", "arguments": "{}"}', pass: false, error: true },
+  // assert-set (weights and thresholds of sets: the promptfoo reference's case rows)
+  { why: 'every member passes', spec: { type: 'assert-set', assert: [{ type: 'contains', value: 'a' }, { type: 'icontains', value: 'B' }] }, output: 'a b', pass: true },
+  { why: 'one member fails', spec: { type: 'assert-set', assert: [{ type: 'contains', value: 'a' }, { type: 'contains', value: 'zz' }] }, output: 'a b', pass: false, score: 0.5 },
+  { why: 'a set threshold', spec: { type: 'assert-set', threshold: 0.5, assert: [{ type: 'contains', value: 'a' }, { type: 'contains', value: 'zz' }] }, output: 'a b', pass: true, score: 0.5 },
+  { why: 'a set cannot be negated', spec: { type: 'not-assert-set', assert: [{ type: 'contains', value: 'a' }] }, output: 'a', pass: false, error: true },
+  { why: 'a member with a bad value makes the set an error', spec: { type: 'assert-set', assert: [{ type: 'contains' }] }, output: 'a', pass: false, error: true },
   // javascript
   { why: 'boolean expression', spec: { type: 'javascript', value: "output.includes('refund')" }, output: 'a refund', pass: true },
   { why: 'false expression', spec: { type: 'javascript', value: 'output.length > 100' }, output: 'short', pass: false },
@@ -177,6 +198,10 @@ const ROWS: Row[] = [
   { why: 'a file exporting a function', spec: { type: 'javascript', value: `file://${jsFile}` }, vars: { word: 'ok' }, output: 'all ok', pass: true, score: 0.5 },
   { why: 'a named export of a file', spec: { type: 'javascript', value: `file://${jsFile}:short` }, output: 'long output', pass: false },
   { why: 'a missing file is an error', spec: { type: 'javascript', value: `file://${join(jsDir, 'nope.js')}` }, pass: false, error: true },
+  { why: 'a TypeScript file importing a .ts helper', spec: { type: 'javascript', value: `file://${tsFile}` }, vars: { word: 'w' }, output: 'one two', pass: true },
+  { why: 'a TypeScript file: the returned score', spec: { type: 'javascript', value: `file://${tsFile}` }, vars: { word: 'w' }, output: 'one two three four', pass: false, score: 0.25 },
+  { why: 'a named export of a TypeScript file', spec: { type: 'javascript', value: `file://${tsFile}:shout` }, output: 'LOUD', pass: true },
+  { why: 'TypeScript that does not compile is an error', spec: { type: 'javascript', value: `file://${join(jsDir, 'broken.ts')}` }, pass: false, error: true },
   // similar (letter-frequency embeddings from the test grader)
   { why: 'same text: similarity 1', spec: { type: 'similar', value: 'the refund is on its way' }, output: 'the refund is on its way', pass: true, score: 1 },
   { why: 'unrelated text under 0.75', spec: { type: 'similar', value: 'aaaa' }, output: 'zzzz', pass: false, score: 0 },
@@ -228,11 +253,16 @@ describe('assertions: table', () => {
     });
   }
 
-  it('every registered type has a passing, a failing and a not- row in the table', () => {
+  it('every registered type has a passing, a failing and a not- row in the table or the promptfoo reference', () => {
+    const referenceRows = (JSON.parse(readFileSync(join(__dirname, '../fixtures/promptfoo-assertion-reference.json'), 'utf8')) as {
+      rows: { kind: string; assertion?: AssertionSpec; expected: { pass?: boolean } }[];
+    }).rows
+      .filter((r) => r.kind === 'assert' && r.expected.pass !== undefined)
+      .map((r) => ({ spec: { ...r.assertion!, type: resolveAssertionType(r.assertion!.type)?.negated ? `not-${resolveAssertionType(r.assertion!.type)!.definition.type}` : resolveAssertionType(r.assertion!.type)!.definition.type }, pass: r.expected.pass! }));
     // Model-graded and script types without rows here are checked against promptfoo in assertionsGraded.test.ts.
     const graded = new Set(gradedCases('http://127.0.0.1:1').flatMap((c) => c.assert.map((a) => a.type.replace(/^not-/, ''))));
     for (const type of ASSERTION_REGISTRY.keys()) {
-      const rows = ROWS.filter((r) => r.spec.type.replace(/^not-/, '') === type);
+      const rows = [...ROWS, ...referenceRows].filter((r) => r.spec.type.replace(/^not-/, '') === type);
       if (rows.length === 0 && graded.has(type)) continue;
       assert.ok(rows.some((r) => !r.spec.type.startsWith('not-') && r.pass), `${type}: no passing row`);
       assert.ok(rows.some((r) => !r.spec.type.startsWith('not-') && !r.pass), `${type}: no failing row`);
@@ -264,6 +294,13 @@ describe('assertions: registry and documentation', () => {
     for (const [name, prompt] of Object.entries({ LLM_RUBRIC_PROMPT, CLOSED_QA_PROMPT, FACTUALITY_PROMPT })) {
       for (const m of prompt) assert.ok(docs.includes(m.content), `the ${m.role} message of ${name} appears verbatim in the docs`);
     }
+  });
+
+  it('a promptfoo type Assay does not run is an error that says so; any other name is unknown', () => {
+    for (const type of ['ruby', 'not-trajectory:tool-used', 'human']) {
+      assert.match(checkAssertion({ type })?.message ?? '', new RegExp(`"${type}" is not supported by Assay`), type);
+    }
+    assert.match(checkAssertion({ type: 'is-yaml' })?.message ?? '', /unknown assertion type "is-yaml"/);
   });
 
   it('the not- prefix and aliases resolve in one place', () => {
@@ -298,6 +335,15 @@ describe('assertions: registry and documentation', () => {
 });
 
 describe('assertions: javascript runs', () => {
+  it('a TypeScript file edited between runs is compiled and loaded afresh', async () => {
+    const file = join(jsDir, 'edited.ts');
+    const run = () => evaluateAssertion({ type: 'javascript', value: `file://${file}` }, 0, { output: 'x', vars: {}, test: { vars: {} }, result: callResult({ text: 'x' }), context: testGrader(), trusted: true });
+    writeFileSync(file, 'export default (): number => 0.25;\n');
+    assert.strictEqual((await run()).score, 0.25);
+    writeFileSync(file, 'export default (): number => 0.75;\n');
+    assert.strictEqual((await run()).score, 0.75, 'the second run sees the new file');
+  });
+
   it('overlapping runs of the same code keep their own output and vars', async () => {
     const spec: AssertionSpec = { type: 'javascript', value: 'await Promise.resolve();\nawait Promise.resolve();\nreturn output === context.vars.want;' };
     const run = (output: string, want: string) => {
@@ -387,11 +433,15 @@ describe('assertions: text measures', () => {
     for (const [a, b, d] of cases) assert.strictEqual(levenshteinDistance(a, b), d, `${a} → ${b}`);
   });
 
-  it('ROUGE-1 recall and BLEU values', () => {
-    assert.strictEqual(rougeN('the cat', 'the cat sat on the mat'), 2 / 6, 'clipped unigram recall');
+  it('ROUGE-1 F1, BLEU and GLEU values', () => {
+    assert.strictEqual(rougeN('the cat', 'the cat sat on the mat'), 0.5, 'F1 of precision 1 and recall 2/6');
+    assert.strictEqual(rougeN('the the the', 'the cat'), 0.4, 'clipped: one "the" matches (precision 1/3, recall 1/2)');
     assert.strictEqual(rougeN('anything', ''), 0, 'empty reference');
     assert.strictEqual(bleu('', ['ref']), 0, 'empty candidate');
-    assert.strictEqual(bleu('x', ['  ']), 0, 'blank references are ignored');
+    assert.ok(bleu('x', ['  ']) < 1e-6, 'a blank reference matches nothing (smoothed to 1e-7)');
+    assert.strictEqual(gleu('The cat sat.', ['the cat sat']), 1, 'identical words after lower-casing and trailing periods');
+    // 1- to 4-grams: 4+3+2+1 = 10 in the output, 6+5+4+3 = 18 in the reference, 3+2+1 = 6 matches.
+    assert.strictEqual(gleu('the cat sat on', ['the cat sat in the house']), 6 / 18, 'min(precision 6/10, recall 6/18)');
     // 4-gram precisions 5/6, 3/5, 2/4, 1/3 with no brevity penalty (candidate as long as the reference).
     const expected = Math.exp((Math.log(5 / 6) + Math.log(3 / 5) + Math.log(2 / 4) + Math.log(1 / 3)) / 4);
     assert.ok(Math.abs(bleu('the cat sat on a mat', ['the cat sat on the mat']) - expected) < 1e-12, 'hand-computed BLEU');
@@ -402,8 +452,12 @@ describe('assertions: text measures', () => {
       ['a, b ,c', ['a', 'b', 'c']],
       ['"1,000", in stock', ['1,000', 'in stock']],
       ['"say ""hi""", x', ['say "hi"', 'x']],
+      ['"a \\"b\\"", c', ['a "b"', 'c']],
       [' , a,,', ['a']],
+      ['"", a', ['', 'a']],
     ];
     for (const [input, expected] of cases) assert.deepStrictEqual(splitCommaList(input), expected, input);
+    assert.deepStrictEqual(splitCommaList('"open, b'), { error: 'unterminated quoted item' });
+    assert.ok('error' in splitCommaList('"a" b, c'), 'text after a closing quote');
   });
 });

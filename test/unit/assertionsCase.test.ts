@@ -2,6 +2,10 @@ import * as assert from 'node:assert/strict';
 import { parseAssertionShorthand } from '../../src/core/assertions/assertionShorthand';
 import type { AssertionSpec } from '../../src/core/assertions/assertionTypes';
 import { evaluateCase } from '../../src/core/assertions/evaluateCase';
+import { join } from 'node:path';
+import { applyDefaults } from '../../src/core/testBank/normalizeCase';
+import { casesFromInline } from '../../src/core/testBank/yamlBank';
+import { TEST_FILES } from '../support/testFiles';
 import { callResult, testGrader } from './assertionsSupport';
 
 const EQUALS_HELLO: AssertionSpec = { type: 'equals', value: 'Hello world' };
@@ -94,30 +98,73 @@ describe('evaluateCase: weights, thresholds, weight 0', () => {
   });
 });
 
+// Scores of scoring functions are checked against promptfoo in assertionParity.test.ts; here: loading and trust.
+describe('assertScoringFunction', () => {
+  const fixtures = join(__dirname, '..', 'fixtures');
+  const load = (tests: unknown) => casesFromInline(tests, { file: join(fixtures, 'bank.prompt'), files: TEST_FILES });
+
+  it('resolves the file against the bank, keeps the export name, and is inherited from defaults', () => {
+    const bank = load([{ vars: {}, assertScoringFunction: 'file://scoring/scoring.cjs:strict', assert: [] }]);
+    assert.deepStrictEqual(bank.diagnostics, []);
+    assert.strictEqual(bank.cases[0].assertScoringFunction, `file://${join(fixtures, 'scoring/scoring.cjs')}:strict`);
+    const inherited = applyDefaults({ ...bank.cases[0], assertScoringFunction: undefined }, { assertScoringFunction: 'file:///x/d.js' });
+    assert.strictEqual(inherited.assertScoringFunction, 'file:///x/d.js');
+  });
+
+  it('rejects what it cannot run before any call: not a file reference, or Python', () => {
+    const bank = load([{ vars: {}, assertScoringFunction: 'score.js' }, { vars: {}, assertScoringFunction: 'file://score.py:grade' }]);
+    assert.deepStrictEqual(bank.diagnostics.map((d) => [d.severity, d.code]), [['error', 'invalid-case'], ['error', 'unsupported']]);
+    assert.match(bank.diagnostics[1].message, /Python is not supported/);
+  });
+
+  it('never runs in an untrusted workspace: the case is an error', async () => {
+    const ref = `file://${join(fixtures, 'scoring/scoring.cjs')}`;
+    const verdict = await evaluateCase({ vars: {}, assertScoringFunction: ref, assert: [{ type: 'contains', value: 'a' }] }, callResult({ text: 'a' }), { context: testGrader(), trusted: false });
+    assert.strictEqual(verdict.pass, false);
+    assert.match(verdict.error ?? '', /trusted workspace/);
+  });
+});
+
+// Expected parses follow promptfoo 0.121.20's assertionFromString (src/csv.ts), including its quirks:
+// thresholds only for the types it lists (with a 0.75 default), list values split, javascript files by extension.
 describe('assertion shorthand (CSV __expected)', () => {
-  const cases: [string, AssertionSpec, string][] = [
+  const cases: [string, AssertionSpec | { error: string }, string][] = [
     ['Paris', { type: 'equals', value: 'Paris' }, 'no prefix means equals'],
     ['Answer: yes', { type: 'equals', value: 'Answer: yes' }, 'an unknown prefix is part of the value'],
     ['contains:Paris', { type: 'contains', value: 'Paris' }, 'type:value'],
+    ['contains: Paris ', { type: 'contains', value: 'Paris' }, 'the value is trimmed'],
     ['icontains:paris', { type: 'icontains', value: 'paris' }, 'icontains'],
     ['not-contains:error', { type: 'not-contains', value: 'error' }, 'negated'],
-    ['contains-any:Paris,London', { type: 'contains-any', value: 'Paris,London' }, 'list kept as text, split when evaluated'],
+    ['contains-any:Paris, London', { type: 'contains-any', value: ['Paris', 'London'] }, 'a list type is split'],
+    ['icontains-all:"1,000", units', { type: 'icontains-all', value: ['1,000', 'units'] }, 'a quoted item keeps its comma'],
+    ['contains-all:"open', { error: 'contains-all: unterminated quoted item' }, 'an unterminated quote is an error'],
     ['regex:^Hello.*world$', { type: 'regex', value: '^Hello.*world$' }, 'regex with colons and dots'],
-    ['is-json', { type: 'is-json' }, 'a valueless type'],
-    ['contains-json', { type: 'contains-json' }, 'another valueless type'],
-    ['similar(0.8):Hello world', { type: 'similar', value: 'Hello world', threshold: 0.8 }, 'threshold in parentheses'],
+    ['is-json', { type: 'is-json' }, 'a type without value'],
+    ['is-json: {"type": "object"} ', { type: 'is-json', value: ' {"type": "object"} ' }, 'is-json keeps its value as written'],
+    ['is-xml:a.b', { type: 'is-xml', value: 'a.b' }, 'is-xml'],
+    ['not-is-refusal', { type: 'not-is-refusal' }, 'a negated type without value'],
+    ['equals', { type: 'equals' }, 'a type alone, even one that needs a value (the loader reports it)'],
+    ['similar(0.9):Hello world', { type: 'similar', value: 'Hello world', threshold: 0.9 }, 'threshold in parentheses'],
+    ['similar:Hello world', { type: 'similar', value: 'Hello world', threshold: 0.8 }, 'similar defaults to 0.8'],
+    ['rouge-n:the cat', { type: 'rouge-n', value: 'the cat', threshold: 0.75 }, 'listed threshold types default to 0.75'],
     ['levenshtein(5):expected text', { type: 'levenshtein', value: 'expected text', threshold: 5 }, 'levenshtein threshold'],
+    ['starts-with:The answer', { type: 'starts-with', value: 'The answer', threshold: 0.75 }, 'starts-with is in the threshold list too'],
     ['latency(1500)', { type: 'latency', threshold: 1500 }, 'threshold without value'],
+    ['bleu(0.3):the cat', { type: 'bleu', value: 'the cat' }, 'bleu is not in the threshold list: the threshold is dropped'],
+    ['perplexity(-1)', { type: 'equals', value: 'perplexity(-1)' }, 'a signed threshold does not match the shorthand'],
     ['llm-rubric:Is helpful', { type: 'llm-rubric', value: 'Is helpful' }, 'llm-rubric'],
     ["grade:doesn't mention AI", { type: 'llm-rubric', value: "doesn't mention AI" }, 'grade: is llm-rubric'],
     ['factuality:Paris is the capital', { type: 'factuality', value: 'Paris is the capital' }, 'factuality'],
     ["fn:output.includes('x')", { type: 'javascript', value: "output.includes('x')" }, 'fn: is javascript'],
     ['javascript:output.length < 100', { type: 'javascript', value: 'output.length < 100' }, 'javascript:'],
     ['file://checks/tone.js', { type: 'javascript', value: 'file://checks/tone.js' }, 'a script file'],
-    ['starts-with:The answer', { type: 'starts-with', value: 'The answer' }, 'starts-with'],
-    ['bleu', { type: 'equals', value: 'bleu' }, 'a type that needs a value, alone, is just text'],
+    ['file://checks/tone.ts:grade', { type: 'equals', value: 'file://checks/tone.ts:grade' }, 'a named export does not end in a script extension'],
+    ['file://checks/tone.py', { type: 'python', value: 'checks/tone.py' }, 'a python file'],
+    ['python:output == "x"', { type: 'python', value: 'output == "x"' }, 'python: code'],
+    ['trajectory:tool-used:search', { type: 'trajectory:tool-used', value: 'search' }, 'a type Assay lacks stays as written (reported as unknown)'],
+    ['bleu', { type: 'bleu' }, 'every promptfoo type name is recognised'],
   ];
   for (const [text, expected, why] of cases) {
-    it(`${text} → ${expected.type} (${why})`, () => assert.deepStrictEqual(parseAssertionShorthand(text), expected, why));
+    it(`${text} → ${'error' in expected ? 'error' : expected.type} (${why})`, () => assert.deepStrictEqual(parseAssertionShorthand(text), expected, why));
   }
 });

@@ -51,7 +51,7 @@ describe('CLI: promptfoo configs', function () {
     const refusals: [string, string, string, RegExp][] = [
       ['an unknown provider, even beside a known one', '  - foo:bar\n  - openai:gpt-4o-mini', '', /promptfooconfig\.yaml:4:\d+ error unknown provider "foo:bar".*never runs another model in its place/],
       ['a provider kind Assay does not run', '  - ws://127.0.0.1:1/socket', '', /promptfooconfig\.yaml:4:\d+ error provider "ws:\/\/127\.0\.0\.1:1\/socket" is not supported/],
-      ['openai:responses:', '  - openai:responses:gpt-4.1', '', /error openai:responses:gpt-4\.1: the Responses API is not supported yet/],
+      ['openai:realtime:', '  - openai:realtime:gpt-realtime', '', /error openai:realtime:gpt-realtime: the Realtime API is not supported/],
       ['openai:completion:', '  - openai:completion:gpt-3.5-turbo-instruct', '', /legacy completions API is not supported/],
       ['an embeddings model as the provider under test', '  - openai:embedding:text-embedding-3-small', '', /is an embeddings model/],
       ['vllm: (not a promptfoo id)', '  - vllm:llama', '', /promptfoo has no vllm: provider; write openai:chat:MODEL with config\.apiBaseUrl/],
@@ -110,6 +110,16 @@ describe('CLI: promptfoo configs', function () {
       assert.strictEqual(r.code, 0, r.out + r.err);
       const body = mock.requests[0]!.body!;
       assert.deepStrictEqual([body.reasoning_effort, body.verbosity, body.max_completion_tokens, body.frequency_penalty], ['low', 'low', 40, 0.1]);
+    });
+
+    it('openai:responses:MODEL posts to /v1/responses with reasoning and max_output_tokens, and reads the answer back', async () => {
+      config('  - id: openai:responses:gpt-5.5\n    config: { reasoning: { effort: low }, max_output_tokens: 40 }');
+      const r = await cli('test', [], { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: mock.openaiBaseUrl });
+      assert.strictEqual(r.code, 0, r.out + r.err);
+      assert.strictEqual(mock.requests.length, 1);
+      const req = mock.requests[0]!;
+      assert.strictEqual(req.url, '/v1/responses');
+      assert.deepStrictEqual([req.body!.reasoning, req.body!.max_output_tokens, req.prompt], [{ effort: 'low' }, 40, 'Say hello']);
     });
 
     it("cerebras: config.apiBaseUrl with CEREBRAS_API_KEY, and localai's temperature 0.7", async () => {

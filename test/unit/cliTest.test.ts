@@ -151,7 +151,7 @@ describe('CLI: assay test', function () {
       ['a bank without a prompt', ['orphan.tests.yaml'], null, /orphan\.tests\.yaml: no prompt file to run it against; expected orphan\.prompt or orphan\.prompty beside it/, () => writeFileSync(join(dir, 'orphan.tests.yaml'), '[]')],
       ['a template error', ['broken.prompt'], null, /^broken\.prompt:6:\d+ error .*\[template-syntax\]$/m, () => writeFileSync(join(dir, 'broken.prompt'), '---\ntests:\n  - vars: {}\n---\nuser:\n{% if %}\n')],
       ['a bad project config', ['passing.prompt'], null, /assay\.config\.yaml: concurrency must be a whole number/, () => writeFileSync(join(dir, 'assay.config.yaml'), 'concurrency: lots')],
-      ['a grader without a key', ['graded.prompt'], { OPENAI_BASE_URL: 'http://127.0.0.1:9' }, /grader openai:gpt-4o-mini \(in graded\.prompt\): no API key for openai; set OPENAI_API_KEY/, () =>
+      ['a grader without a key', ['graded.prompt'], { OPENAI_BASE_URL: 'http://127.0.0.1:9' }, /grader openai:gpt-5.5 \(in graded\.prompt\): no API key for openai; set OPENAI_API_KEY/, () =>
         writeFileSync(join(dir, 'graded.prompt'), '---\nmodel: echo:echo\ntests:\n  - assert: [{ type: llm-rubric, value: polite }]\n---\nuser:\nhi\n')],
     ];
     for (const [why, argv, customEnv, message, setup] of cases) {
@@ -230,7 +230,44 @@ describe('CLI: assay test', function () {
     assert.match(readFileSync(join(dir, '.assay/.gitignore'), 'utf8'), /^\*$/m, 'history stays out of git');
     crashAnswer = 'billing';
     const second = await cli(['triage.prompt']);
-    assert.match(second.out, /openai:gpt-4o-mini vs the previous run \([\d-]+ [\d:]+ UTC\): 1 regression, 0 fixes, 1 still failing, 0 new\n {4}regression: crash\n/);
+    assert.match(
+      second.out,
+      /openai:gpt-4o-mini vs the previous run \([\d-]+ [\d:]+ UTC\): 1 regression, 0 fixes, 1 still failing, 0 new\n {4}pass rate 66\.7% → 33\.3% \(−33\.3 pts, 95% CI −100\.0 to \+100\.0\) on 3 shared cases; McNemar's exact test p = 1\.0000: within noise\n {4}regression: crash\n/,
+    );
+    const third = await cli(['triage.prompt', '--fail-on-regression', 'significant']);
+    assert.strictEqual(third.code, 1, 'the failures alone fail the run');
+  });
+
+  it('--fail-on-regression: a significant drop fails a run that --fail-under lets pass; one regressed case only with "any"', async () => {
+    const cases = Array.from({ length: 12 }, (_, i) => `  - description: crash ${i}\n    vars: { ticket: the app crashes (${i}) }\n    assert: [{ type: equals, value: bug }]`);
+    writeFileSync(join(dir, 'crashes.prompt'), `---\nmodel: openai:gpt-4o-mini\ninputs:\n  ticket: { type: string }\ntests:\n${cases.join('\n')}\n---\nuser:\n{{ ticket }}\n`);
+    assert.strictEqual((await cli(['crashes.prompt'])).code, 0);
+    crashAnswer = 'billing';
+    const dropped = await cli(['crashes.prompt', '--fail-under', '0', '--fail-on-regression', 'significant', '--json', 'r.json']);
+    assert.strictEqual(dropped.code, 1, dropped.out);
+    assert.match(dropped.out, /pass rate 100\.0% → 0\.0% \(−100\.0 pts, 95% CI −100\.0 to −100\.0\) on 12 shared cases; McNemar's exact test p = 0\.0005: a significant regression/);
+    assert.match(dropped.err, /--fail-on-regression significant: the pass rate dropped significantly against the previous run \(crashes\.prompt on openai:gpt-4o-mini\)/);
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { suites: { comparisons: { significance: { verdict: string; pValue: number; discordant: unknown } }[] }[] };
+    const sig = report.suites[0]!.comparisons[0]!.significance;
+    assert.deepStrictEqual([sig.verdict, sig.discordant], ['significant-regression', { regressed: 12, fixed: 0 }]);
+    assert.ok(Math.abs(sig.pValue - 2 / 4096) < 1e-12);
+
+    // One regressed case out of twelve is noise: 'significant' lets it pass, 'any' does not.
+    crashAnswer = 'bug';
+    assert.strictEqual((await cli(['crashes.prompt'])).code, 0);
+    writeFileSync(join(dir, 'crashes.prompt'), readFileSync(join(dir, 'crashes.prompt'), 'utf8').replace('crashes (3) }\n    assert: [{ type: equals, value: bug }]', 'crashes (3) }\n    assert: [{ type: equals, value: nope }]'));
+    cpSync(join(dir, '.assay/history.sqlite'), join(dir, 'baseline.sqlite'));
+    assert.strictEqual((await cli(['crashes.prompt', '--fail-under', '0.5', '--fail-on-regression', 'significant'])).code, 0);
+    cpSync(join(dir, 'baseline.sqlite'), join(dir, '.assay/history.sqlite'));
+    const any = await cli(['crashes.prompt', '--fail-under', '0.5', '--fail-on-regression', 'any']);
+    assert.strictEqual(any.code, 1, any.out + any.err);
+    assert.match(any.err, /--fail-on-regression any: cases regressed/);
+  });
+
+  it('--fail-on-regression takes significant or any', async () => {
+    const r = await cli(['passing.prompt', '--fail-on-regression', 'maybe']);
+    assert.strictEqual(r.code, 2);
+    assert.match(r.err, /--fail-on-regression must be 'significant' or 'any' \(got 'maybe'\)/);
   });
 
   it('takes endpoints, default models, concurrency, history and the file list from assay.config.yaml', async () => {

@@ -288,7 +288,7 @@ describe('promptfoo compatibility: corpus and report', () => {
   it('reads a corpus folder without a list: each folder with a promptfooconfig.yaml', () => {
     assert.deepEqual(
       readCorpus(FIXTURES).map((e) => e.name),
-      ['echo-contains', 'rubric-grader', 'unsupported-assertion'],
+      ['deterministic-assertions', 'echo-contains', 'rubric-grader', 'unsupported-assertion'],
     );
   });
 
@@ -331,6 +331,7 @@ describe('promptfoo compatibility: the harness end to end (needs promptfoo in ~/
     const byName = Object.fromEntries(summary.map((o) => [o.name, o.category]));
     assert.equal(byName['unsupported-assertion'], 'promptfoo-fails');
     assert.equal(byName['echo-contains'], 'agree');
+    assert.equal(byName['deterministic-assertions'], 'agree', 'every deterministic type: same verdicts and scores to 4 decimals');
     assert.equal(byName['rubric-grader'], 'agree');
   });
 });

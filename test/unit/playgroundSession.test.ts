@@ -6,6 +6,7 @@ import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import { Engine } from '../../src/core/run/engine';
 import { TraceStore } from '../../src/core/store/traceStore';
 import { FRAME_MS } from '../../src/host/playground/runUpdateCoalescer';
+import { traceDetail } from '../../src/host/traces/traceDetailData';
 import { checkJson, errorAction, PlaygroundSession, type PromptSource } from '../../src/host/playground/playgroundSession';
 import type { ColumnResult, RunParams, RunUpdate } from '../../src/shared/playgroundProtocol';
 import { mockProviderConfigs } from '../support/mockLlmProviders';
@@ -22,6 +23,14 @@ inputs:
 system:
 Route the ticket.
 
+user:
+{{ ticket }}
+`;
+
+const REASONING_PROMPT = `---
+api: responses
+params: { reasoning_effort: low, reasoning_summary: auto }
+---
 user:
 {{ ticket }}
 `;
@@ -271,6 +280,23 @@ describe('playground session (real engine, mock LLM server, real history store)'
     const r = rec.finished('r1')[0]!;
     assert.deepStrictEqual([r.status, r.error?.kind, r.error?.action, r.error?.provider], ['error', 'auth', 'setApiKey', 'openai']);
     assert.ok(!JSON.stringify(rec.batches).includes('zz-wrong-key'), 'the key never reaches the webview');
+  });
+
+  it('streams a reasoning model through the Responses API: the summary apart from the text, in the result and the trace detail', async () => {
+    const { session, rec } = await setup({ reply: () => ({ text: 'billing it is', reasoning: 'A double charge is a billing matter.', usage: { reasoning: 12 } }) });
+    prompt = REASONING_PROMPT;
+    await session.run(run('r1', [['a', 'local:thinker']], { ticket: 'charged twice' }));
+    await rec.done('r1');
+    assert.strictEqual(mock.requests[0]!.api, 'openai.responses');
+    assert.deepStrictEqual(mock.requests[0]!.body!.reasoning, { effort: 'low', summary: 'auto' });
+    assert.strictEqual(rec.text('r1', 'a'), 'billing it is', 'only the answer streams as text');
+    const r = rec.finished('r1')[0]!;
+    assert.deepStrictEqual([r.status, r.text, r.reasoning], ['ok', 'billing it is', 'A double charge is a billing matter.']);
+    const trace = await store!.getTrace(r.traceId!);
+    const detail = traceDetail(trace!, { promptVersion: 'same' });
+    assert.strictEqual(detail.reasoning, 'A double charge is a billing matter.');
+    assert.strictEqual(detail.output, 'billing it is');
+    assert.deepStrictEqual(detail.messages.map((m) => [m.role, m.parts.map((p) => p.text).join('')]), [['user', 'charged twice']], 'the Responses input read back as messages');
   });
 
   it('checks JSON outputs against the schema the file declares', async () => {

@@ -76,11 +76,11 @@ describe('promptFile: parse', () => {
     assert.equal(doc.name, 'triage');
     assert.equal(doc.description, 'Route a customer support ticket to the right team');
     assert.deepEqual(doc.models.map((m) => m.ref), [
-      { provider: 'openai', model: 'gpt-4o-mini' },
-      { provider: 'anthropic', model: 'claude-3-5-haiku-latest' },
+      { provider: 'openai', model: 'gpt-5.5' },
+      { provider: 'anthropic', model: 'claude-haiku-4-5' },
     ]);
-    assert.deepEqual(doc.models.map((m) => at(doc, m.range)), ['openai:gpt-4o-mini', 'anthropic:claude-3-5-haiku-latest']);
-    assert.deepEqual(doc.params, { temperature: 0, max_tokens: 20 });
+    assert.deepEqual(doc.models.map((m) => at(doc, m.range)), ['openai:gpt-5.5', 'anthropic:claude-haiku-4-5']);
+    assert.deepEqual(doc.params, { max_tokens: 400 });
     const ticket = doc.inputs.get('ticket')!;
     assert.equal(ticket.type, 'string');
     assert.equal(ticket.default, 'I was charged twice for my subscription this month');

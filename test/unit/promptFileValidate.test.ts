@@ -77,14 +77,20 @@ const cases: Case[] = [
   { why: 'an undeclared variable, with a suggestion', text: file('', 'user:\n{{ q }} and {{ qq }}'), code: 'undeclared-variable', severity: 'warning', covers: 'qq', line: 6, says: "Did you mean 'q'?" },
   { why: 'an undeclared messages placeholder variable', text: file('', 'messages: history\nuser:\n{{ q }}'), code: 'undeclared-variable', severity: 'warning', covers: 'messages: history', line: 5 },
   { why: 'an input no template uses', text: '---\ninputs:\n  q: hi\n  extra: 1\n---\nuser:\n{{ q }}', code: 'unused-input', severity: 'warning', covers: 'extra', line: 3 },
+  { why: 'a model past its shutdown date', text: file('models: [anthropic:claude-3-opus-20240229]'), code: 'model-shutdown', severity: 'warning', covers: 'anthropic:claude-3-opus-20240229', line: 1, says: 'was shut down on 2026-01-05' },
+  { why: 'a model with a shutdown date ahead', text: file('model: openai:gpt-5'), code: 'model-deprecated', severity: 'info', covers: 'openai:gpt-5', line: 1, says: 'shuts down on 2026-12-11' },
+  { why: 'temperature with a reasoning effort other than none', text: file('model: openai:gpt-5.4-nano\nparams: { temperature: 0, reasoning_effort: low }'), code: 'model-param', severity: 'warning', covers: 'openai:gpt-5.4-nano', line: 1, says: 'only with reasoning_effort none' },
 ];
+
+/** The day shutdown dates are compared with, so the cases do not change meaning as time passes. */
+const TODAY = '2026-12-07';
 
 describe('promptFile: validate', () => {
   const seen = new Set<string>();
   for (const c of cases) {
     it(`${c.code}: ${c.why}`, () => {
       const doc = parsePromptFile(c.text, { path: c.path ?? 'test.prompt' });
-      const all = validatePromptFile(doc, { knownProviders: KNOWN });
+      const all = validatePromptFile(doc, { knownProviders: KNOWN, today: TODAY });
       const found = all.filter((d) => d.code === c.code);
       assert.equal(found.length, 1, `exactly one ${c.code}; got ${JSON.stringify(all.map((d) => `${d.code}: ${d.message}`))}`);
       const d = found[0]!;

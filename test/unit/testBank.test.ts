@@ -151,7 +151,7 @@ describe('test bank: CSV', () => {
       first.assert.map((a) => [a.type, a.value, a.metric]),
       [
         ['contains', 'billing', 'routing'],
-        ['icontains-any', 'bug,"not, billing"', 'routing'],
+        ['icontains-any', ['bug', 'not, billing'], 'routing'],
       ],
     );
     assert.strictEqual(first.description, 'double charge');
@@ -176,6 +176,27 @@ describe('test bank: CSV', () => {
     const b = parseCsvBank('q,__expected,__threshold\nx,contians:y,high\n', '/w/t.csv', TEST_FILES);
     assert.deepStrictEqual(where(b.diagnostics), ['invalid-case@1']);
     assert.deepStrictEqual(b.cases[0].assert, [{ type: 'equals', value: 'contians:y', range: b.cases[0].range }], 'an unknown prefix is an equals value');
+  });
+
+  it('refuses a value computed by a script (promptfoo would run it) instead of using its source text', () => {
+    const b = parseCsvBank('q,__expected\nx,contains:file://expected.js\n', '/w/t.csv', TEST_FILES);
+    assert.deepStrictEqual(where(b.diagnostics), ['unsupported@1']);
+    assert.match(b.diagnostics[0].message, /a value computed by a script/);
+  });
+
+  it("applies promptfoo's __config:__expected<N>:threshold to the Nth assertion of the row", () => {
+    const csv = 'q,__expected1,__expected2,__config:__expected2:threshold,__config:__expected:threshold\n' + 'x,contains:a,rouge-n:a b,0.4,3\n' + 'y,,levenshtein:b,0.5,\n';
+    const b = parseCsvBank(csv, '/w/t.csv', TEST_FILES);
+    assert.deepStrictEqual(b.diagnostics, []);
+    assert.deepStrictEqual(b.cases[0].assert.map((a) => [a.type, a.threshold]), [['contains', 3], ['rouge-n', 0.4]]);
+    assert.deepStrictEqual(b.cases[0].metadata, { threshold: 0.4 });
+    // Row y has one assertion (the empty cell is skipped), so __expected2's threshold has nothing to apply to.
+    assert.deepStrictEqual(b.cases[1].assert.map((a) => [a.type, a.threshold]), [['levenshtein', 0.75]]);
+  });
+
+  it('reports a malformed __config column and a threshold that is not a number', () => {
+    const b = parseCsvBank('q,__expected,__config:__expected:weight,__config:__expected:threshold\nx,contains:a,1,high\n', '/w/t.csv', TEST_FILES);
+    assert.deepStrictEqual(where(b.diagnostics), ['csv-header@0', 'invalid-case@1']);
   });
 });
 

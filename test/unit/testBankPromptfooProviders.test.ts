@@ -22,7 +22,9 @@ describe('promptfoo provider ids', () => {
     ['openai:chat', 'openai gpt-4.1-2025-04-14 chat'],
     ['openai:embeddings', 'openai text-embedding-3-large embedding'],
     ['openai:embeddings:text-embedding-3-large', 'openai text-embedding-3-large embedding'],
-    ['openai:responses:gpt-4.1', /Responses API is not supported yet/],
+    ['openai:responses:gpt-4.1', 'openai gpt-4.1 chat'],
+    ['openai:responses', 'openai gpt-4.1-2025-04-14 chat'],
+    ['openai:realtime:gpt-realtime', /Realtime API is not supported/],
     ['openai:completion:gpt-3.5-turbo-instruct', /legacy completions API is not supported/],
     ['openai:assistant:asst_1', /Assistants are not supported/],
     ['anthropic:messages:claude-3-5-haiku-latest', 'anthropic claude-3-5-haiku-latest chat'],
@@ -63,6 +65,17 @@ describe('promptfoo provider ids', () => {
     ['gpt-4o', /is not a provider id/],
     ['openai:', /names no model/],
   ];
+  it('runs an id without an API kind through the API promptfoo would use: Responses for its Responses-only models', () => {
+    const api = (id: string): string | undefined => {
+      const p = parsePromptfooProviderId(id);
+      return 'error' in p ? p.error : (p.api ?? 'chat');
+    };
+    assert.deepStrictEqual(
+      ['openai:gpt-5.5', 'openai:gpt-5.5-pro', 'openai:gpt-5.6-sol', 'openai:chat:gpt-5.5-pro', 'openai:responses:gpt-5.5', 'groq:gpt-5.5-pro'].map(api),
+      ['chat', 'responses', 'responses', 'chat', 'responses', 'chat'],
+    );
+  });
+
   for (const [id, expected] of ids) {
     it(id, () => {
       const p = parsePromptfooProviderId(id);
@@ -137,6 +150,15 @@ describe('promptfoo provider config: honoured, ignored as promptfoo ignores it, 
   const cases: [string, string, Record<string, unknown> | RegExp, string[]][] = [
     ['OpenAI parameters', '  - id: openai:gpt-4o\n    config: { temperature: 0, max_tokens: 9, top_p: 0.5, seed: 1, stop: END }', { temperature: 0, max_tokens: 9, top_p: 0.5, seed: 1, stop: ['END'] }, []],
     ['OpenAI sampling and reasoning options', '  - id: openai:gpt-5-mini\n    config: { presence_penalty: 1, frequency_penalty: 0.5, reasoning_effort: low, verbosity: low, max_completion_tokens: 50 }', { presence_penalty: 1, frequency_penalty: 0.5, reasoning_effort: 'low', verbosity: 'low', max_completion_tokens: 50 }, []],
+    [
+      'openai:responses: reasoning { effort, summary } and max_output_tokens, through the Responses API',
+      '  - id: openai:responses:gpt-5.5\n    config: { reasoning: { effort: low, summary: auto }, max_output_tokens: 300, verbosity: low }',
+      { reasoning_effort: 'low', reasoning_summary: 'auto', max_tokens: 300, verbosity: 'low', api: 'responses' },
+      [],
+    ],
+    ['openai:responses: chat keys its Responses provider does not send are ignored, as promptfoo ignores them', '  - id: openai:responses:gpt-5.5\n    config: { stop: END, max_tokens: 9, temperature: 0 }', { temperature: 0, api: 'responses' }, ['ignored-config@1']],
+    ['openai:responses: a reasoning key Assay cannot send', '  - id: openai:responses:gpt-5.5\n    config: { reasoning: { effort: low, generate_summary: auto } }', /config.reasoning must be \{ effort, summary \}/, ['invalid-provider@1']],
+    ['reasoning on the chat API is not a chat key', '  - id: openai:chat:gpt-5.5\n    config: { reasoning: { effort: low } }', /config reasoning is not supported/, ['unsupported-config@1']],
     ['an OpenAI key Assay cannot send', '  - id: openai:gpt-4o\n    config: { logit_bias: { "50256": -100 } }', /config logit_bias is not supported/, ['unsupported-config@1']],
     ['an Anthropic key Assay cannot send', '  - id: anthropic:messages:claude\n    config: { reasoning_effort: low }', /config reasoning_effort is not supported/, ['unsupported-config@1']],
     ["groq's apiBaseUrl, which promptfoo overrides", '  - id: groq:m\n    config: { apiBaseUrl: "http://x", temperature: 1 }', { temperature: 1 }, ['ignored-config@1']],

@@ -188,4 +188,28 @@ describe('test run reports', () => {
     ];
     for (const v of values) assert.equal([...jsonPieces(v)].join(''), JSON.stringify(v, null, 2), String(JSON.stringify(v)));
   });
+
+  it('the JSON writer writes large trees (small parts whole, large parts walked) exactly as JSON.stringify does', () => {
+    const execution = (i: number) => ({
+      id: `e${i}`,
+      output: `line one\nline "two" of ${i}`,
+      assertions: [{ type: 'contains', pass: i % 2 === 0, score: i / 7, when: new Date(Date.UTC(2026, 0, 1 + (i % 28))) }],
+      vars: { n: i, nested: { deep: [[i], {}, []] }, skipped: undefined },
+      long: i === 3 ? 'z'.repeat(300 * 1024) : 'short',
+    });
+    const value = { tool: 'assay', suites: [{ name: 's', results: Array.from({ length: 700 }, (_, i) => execution(i)) }], empty: [] };
+    for (const indent of [2, 4]) {
+      const pieces = [...jsonPieces(value, indent)];
+      assert.ok(pieces.length > 700, 'a large tree is written in many pieces');
+      assert.equal(pieces.join(''), JSON.stringify(value, null, indent));
+    }
+  });
+
+  it('the JSON writer refuses a cycle as JSON.stringify does, small or large', () => {
+    const small: Record<string, unknown> = { a: 1 };
+    small.self = small;
+    const large: Record<string, unknown> = { items: Array.from({ length: 1000 }, (_, i) => ({ i })) };
+    (large.items as unknown[]).push({ back: large });
+    for (const v of [small, { wrap: [small] }, large]) assert.throws(() => [...jsonPieces(v)], TypeError);
+  });
 });

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import { Engine } from '../../src/core/run/engine';
+import type { RunReport } from '../../src/core/run/runReport';
 import { runTests } from '../../src/core/run/testRun';
+import { passRateChange } from '../../src/core/stats/significance';
 import type { TestSuite } from '../../src/core/run/testSuite';
 import { promptForBank } from '../../src/host/testing/pairing';
 import { ResultsBuilder } from '../../src/host/testing/resultsState';
@@ -118,7 +120,7 @@ describe('editor test runs: the results matrix', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function run(repeat?: number): Promise<ResultsState> {
+  async function run(repeat?: number, adjust?: (report: RunReport) => void): Promise<ResultsState> {
     const engine = new Engine({ registry: new ProviderRegistry({ providers: [] }) });
     const builder = new ResultsBuilder('r1', 'greet.prompt', [suite], { toUri: (p) => `file://${p}`, canOpenTrace: false, ...(repeat ? { repeat } : {}) });
     assert.strictEqual(builder.state.cells.every((c) => c.status === 'pending'), true, 'every cell starts pending');
@@ -136,8 +138,24 @@ describe('editor test runs: the results matrix', () => {
       },
     });
     assert.strictEqual(updates.length, suite.cases.length * suite.models.length * (repeat ?? 1), 'one update per execution');
+    adjust?.(report);
     return builder.finish([report]);
   }
+
+  it('the stats carry whether the change against the previous run is significant, in words for the tooltip', async () => {
+    const previous = Array.from({ length: 12 }, (_, i) => ({ caseId: `c${i}`, passes: 1, fails: 0 }));
+    const current = previous.map((c) => ({ ...c, passes: 0, fails: 1 }));
+    const state = await run(undefined, (report) => {
+      report.comparisons = [
+        { model: 'echo:a', previousRunId: 'p', previousStartedAt: 1, comparison: null, significance: passRateChange(previous, current) },
+        { model: 'echo:b', previousRunId: null, previousStartedAt: null, comparison: null, significance: null },
+      ];
+    });
+    const [a, b] = state.stats;
+    assert.strictEqual(a!.significance?.verdict, 'significant-regression');
+    assert.match(a!.significance!.text, /pass rate 100\.0% → 0\.0% .* on 12 shared cases; McNemar's exact test p = 0\.0005: a significant regression/);
+    assert.strictEqual(b!.significance, null, 'no previous run, no verdict');
+  });
 
   it('fills one cell per case × model with status, reason, figures and the expected value of equals', async () => {
     const state = await run();

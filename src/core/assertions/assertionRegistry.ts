@@ -1,22 +1,39 @@
 // The one table of assertion types, and the one place that reads the `not-` prefix.
 import type { AssertionDefinition, AssertionSpec } from './assertionTypes';
+import { ASSERT_SET_ASSERTION } from './assertSet';
 import { DETERMINISTIC_ASSERTIONS } from './deterministicAssertions';
+import { HTML_ASSERTIONS } from './htmlAssertions';
 import { JAVASCRIPT_ASSERTION } from './javascriptAssertion';
 import { COMPARISON_ASSERTIONS } from './comparisonAssertions';
+import { LOGPROB_ASSERTIONS } from './logprobAssertions';
+import { METEOR_ASSERTION } from './meteorAssertion';
 import { MODEL_GRADED_ASSERTIONS } from './modelGradedAssertions';
+import { PROMPTFOO_ASSERTION_TYPES, PROMPTFOO_SPECIAL_ASSERTION_TYPES } from './promptfooAssertionTypes';
 import { PYTHON_ASSERTION } from './pythonAssertion';
 import { RAG_ASSERTIONS } from './ragAssertions';
+import { REFUSAL_ASSERTION } from './refusalAssertion';
 import { REFUSED_ASSERTIONS } from './refusedAssertions';
 import { SERVICE_ASSERTIONS } from './serviceAssertions';
-import { TOOL_CALL_ASSERTION } from './toolCallAssertion';
+import { SQL_ASSERTIONS } from './sqlAssertions';
+import { TOOL_CALL_ASSERTIONS } from './toolCallAssertion';
+import { TOOL_CALL_F1_ASSERTION } from './toolCallF1Assertion';
+import { XML_ASSERTIONS } from './xmlAssertions';
 
 /** Every registered assertion type, keyed by name, in documentation order. */
 export const ASSERTION_REGISTRY: ReadonlyMap<string, AssertionDefinition> = new Map(
   [
     ...DETERMINISTIC_ASSERTIONS,
-    TOOL_CALL_ASSERTION,
+    ...XML_ASSERTIONS,
+    ...HTML_ASSERTIONS,
+    ...SQL_ASSERTIONS,
+    METEOR_ASSERTION,
+    REFUSAL_ASSERTION,
+    ...LOGPROB_ASSERTIONS,
+    ...TOOL_CALL_ASSERTIONS,
+    TOOL_CALL_F1_ASSERTION,
     JAVASCRIPT_ASSERTION,
     PYTHON_ASSERTION,
+    ASSERT_SET_ASSERTION,
     ...MODEL_GRADED_ASSERTIONS,
     ...RAG_ASSERTIONS,
     ...COMPARISON_ASSERTIONS,
@@ -27,7 +44,10 @@ export const ASSERTION_REGISTRY: ReadonlyMap<string, AssertionDefinition> = new 
 /** Older promptfoo names that mean a registered type. */
 export const ASSERTION_ALIASES: Readonly<Record<string, string>> = {
   'model-graded-factuality': 'factuality',
+  'is-valid-openai-function-call': 'is-valid-function-call',
 };
+
+const PROMPTFOO_TYPES = new Set([...PROMPTFOO_ASSERTION_TYPES, ...PROMPTFOO_SPECIAL_ASSERTION_TYPES]);
 
 /** A type name resolved against the registry. */
 export interface ResolvedAssertionType {
@@ -48,9 +68,15 @@ export function resolveAssertionType(type: string): ResolvedAssertionType | unde
 export function checkAssertion(spec: AssertionSpec): { code: 'unknown-assertion' | 'invalid-assertion'; message: string } | undefined {
   if (typeof spec.type !== 'string' || spec.type === '') return { code: 'invalid-assertion', message: 'an assertion needs a type' };
   const resolved = resolveAssertionType(spec.type);
-  const refused = REFUSED_ASSERTIONS[spec.type.replace(/^not-/, '')];
-  if (!resolved && refused) return { code: 'invalid-assertion', message: `"${spec.type}" ${refused}` };
-  if (!resolved) return { code: 'unknown-assertion', message: `unknown assertion type "${spec.type}"${suggest(spec.type)}` };
+  if (!resolved) {
+    const base = spec.type.replace(/^not-/, '');
+    const refused = REFUSED_ASSERTIONS[base];
+    if (refused) return { code: 'invalid-assertion', message: `"${spec.type}" ${refused}` };
+    const message = PROMPTFOO_TYPES.has(base)
+      ? `assertion type "${spec.type}" is not supported by Assay (docs/assertions.md, "Every promptfoo type", says why)`
+      : `unknown assertion type "${spec.type}"${suggest(spec.type)}`;
+    return { code: 'unknown-assertion', message };
+  }
   if (spec.weight !== undefined && !(typeof spec.weight === 'number' && Number.isFinite(spec.weight) && spec.weight >= 0)) {
     return { code: 'invalid-assertion', message: 'weight must be a number ≥ 0' };
   }

@@ -26,6 +26,12 @@ export interface AssertionSpec {
   transform?: string;
   /** promptfoo's `contextTransform` for the context-* types: JavaScript over the output that returns the context (trusted only). */
   contextTransform?: string;
+  /** `meteor` only: its α (precision/recall balance), β and γ (fragmentation penalty shape and weight). */
+  alpha?: number;
+  beta?: number;
+  gamma?: number;
+  /** `assert-set` only: the assertions of the set. */
+  assert?: AssertionSpec[];
   /** Where the assertion is written, for diagnostics. */
   range?: Range;
 }
@@ -85,6 +91,8 @@ export interface AssertionInput {
   baseDir?: string;
   /** Limits of sandboxed work; `DEFAULT_ASSERTION_LIMITS` where absent. */
   limits?: AssertionLimits;
+  /** Evaluates a group of assertions on this same output and combines them (for `assert-set`). */
+  evaluateMembers?(specs: AssertionSpec[], threshold?: number): Promise<CaseVerdict>;
 }
 
 /** Cost and usage of a grader call made on behalf of an assertion. */
@@ -105,6 +113,8 @@ export interface RawAssertionResult {
   /** Set when the assertion could not be evaluated (bad configuration, grader failure, unknown cost…). Fails both `x` and `not-x`. */
   error?: string;
   grader?: GraderCall;
+  /** The score under `not-` where promptfoo does not use 1 − score (e.g. `is-refusal` on an empty output scores 0 either way). */
+  negatedScore?: number;
 }
 
 /** The final result of one assertion on one output. */

@@ -26,7 +26,7 @@ export async function compareOutputs(testCase: EvaluableCase, outputs: ComparedO
     } catch (e) {
       raws = outputs.map(() => errorResult(`${spec.type} could not be evaluated: ${(e as Error).message}`));
     }
-    raws.forEach((raw, i) => (verdicts[i] = mergeComparison(verdicts[i]!, finishAssertion(spec, index, raw, resolved))));
+    raws.forEach((raw, i) => (verdicts[i] = mergeComparison(verdicts[i]!, finishAssertion(spec, index, raw, resolved, outputs[i]!.input.vars))));
   }
   return verdicts;
 }

@@ -2,10 +2,11 @@
 import { parseYamlLimited } from '../files/yamlLimits';
 import { isDeepStrictEqual } from 'node:util';
 import { DEFAULT_ASSERTION_LIMITS, type AssertionDefinition, type AssertionSpec, type RawAssertionResult } from './assertionTypes';
-import { extractJsonValues, schemaErrors } from './jsonSchema';
+import { schemaErrors } from './jsonSchema';
+import { promptfooJsonObjects } from './promptfooJson';
 import { testRegex, type RegexOutcome } from './safeRegex';
-import { bleu, levenshteinDistance, rougeN } from './textMetrics';
-import { clip, isRecord, listValue, numberValue } from './valueUtils';
+import { bleu, gleu, levenshteinDistance, rougeN } from './textMetrics';
+import { clip, isRecord, listValue, numberValue, splitCommaList } from './valueUtils';
 
 function verdict(pass: boolean, reason: string): RawAssertionResult {
   return { pass, score: pass ? 1 : 0, reason };
@@ -24,6 +25,8 @@ function needsText(spec: AssertionSpec): string | undefined {
 }
 
 function needsList(spec: AssertionSpec): string | undefined {
+  const split = typeof spec.value === 'string' ? splitCommaList(spec.value) : undefined;
+  if (split && 'error' in split) return `"${spec.type}" value: ${split.error}`;
   const list = listValue(spec.value);
   if (!list) return `"${spec.type}" needs a list of strings or a comma-separated string as value`;
   if (list.length === 0) return `"${spec.type}" needs at least one value`;
@@ -76,6 +79,15 @@ function containsAll(spec: AssertionSpec, output: string, fold: boolean): RawAss
     ? verdict(true, `Output contains all of ${list.map(q).join(', ')}`)
     : verdict(false, `Output is missing ${missing.map(q).join(', ')}`);
 }
+
+/** `bleu`/`gleu` references: a non-blank string or a list of strings. */
+function referencesProblem(spec: AssertionSpec): string | undefined {
+  const v = spec.value;
+  const ok = (typeof v === 'string' && v.trim() !== '') || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'));
+  return ok ? undefined : `"${spec.type}" needs a reference string or a list of reference strings as value`;
+}
+
+const referencesOf = (spec: AssertionSpec) => (Array.isArray(spec.value) ? (spec.value as string[]) : [String(spec.value)]);
 
 function thresholdScore(type: string, score: number, threshold: number): RawAssertionResult {
   const pass = score >= threshold;
@@ -181,7 +193,7 @@ export const DETERMINISTIC_ASSERTIONS: AssertionDefinition[] = [
     docs: 'Passes when the output begins with `value` exactly; leading whitespace in the output counts. Score 1 or 0.',
     example: "assert:\n  - type: starts-with\n    value: 'Yes'",
     modelGraded: false,
-    check: needsText,
+    check: (spec) => (typeof spec.value === 'string' && spec.value !== '' ? undefined : '"starts-with" needs a non-empty string value'),
     evaluate(spec, { output }) {
       const v = String(spec.value);
       return output.startsWith(v) ? verdict(true, `Output starts with ${q(v)}`) : verdict(false, `Output does not start with ${q(v)}`);
@@ -241,13 +253,16 @@ export const DETERMINISTIC_ASSERTIONS: AssertionDefinition[] = [
     type: 'contains-json',
     description: 'The output contains valid JSON somewhere, optionally conforming to a JSON Schema.',
     docs:
-      'Looks for JSON inside the output: the contents of ```json code fences, and every balanced `{…}` object. Passes when at least one ' +
-      'candidate parses (and, when `value` is a JSON Schema, validates against it). A bare `[…]` outside a fence is not considered. Score 1 or 0.',
+      'Looks for JSON objects inside the output exactly as promptfoo does: from each `{` to the brace that balances it (or to the end, closed), read leniently ' +
+      '(YAML flow syntax, so `{name: "x"}` and single quotes count; `//` comments ignored); an object found is taken whole and the search goes on after it. ' +
+      'Lists are never found, even in a ```json fence. Passes when an object is found (and, when `value` is a JSON Schema, one validates against it). ' +
+      'An output that would take promptfoo\'s search more than 2,000,000 parsed characters (many unbalanced braces) is an evaluation error. Score 1 or 0.',
     example: 'assert:\n  - type: contains-json\n    value:\n      type: object\n      required: [latitude, longitude]',
     modelGraded: false,
     check: checkSchema,
     async evaluate(spec, { output }) {
-      const values = extractJsonValues(output);
+      const values = promptfooJsonObjects(output);
+      if ('error' in values) return failure(values.error);
       if (values.length === 0) return verdict(false, 'Output contains no JSON');
       const schema = schemaOf(spec);
       if (!schema) return verdict(true, `Output contains JSON (${values.length} value${values.length === 1 ? '' : 's'})`);
@@ -270,7 +285,7 @@ export const DETERMINISTIC_ASSERTIONS: AssertionDefinition[] = [
       'Passes when the distance is ≤ `threshold` (default 5). Score 1 or 0.',
     example: 'assert:\n  - type: levenshtein\n    value: hello world\n    threshold: 2',
     modelGraded: false,
-    check: (spec) => needsText(spec) ?? optionalThreshold(spec),
+    check: (spec) => (typeof spec.value === 'string' ? optionalThreshold(spec) : '"levenshtein" needs a string value'),
     evaluate(spec, { output }) {
       const threshold = spec.threshold ?? 5;
       const d = levenshteinDistance(output, String(spec.value));
@@ -280,10 +295,10 @@ export const DETERMINISTIC_ASSERTIONS: AssertionDefinition[] = [
   },
   {
     type: 'rouge-n',
-    description: 'ROUGE-1 recall against the value is at least the threshold.',
+    description: 'ROUGE-1 F1 against the value is at least the threshold.',
     docs:
-      'ROUGE-N with N = 1: the share of the reference words (`value`, clipped counts) that also appear in the output. Case-insensitive, punctuation ignored. ' +
-      'Score = the ROUGE value (0…1); passes when score ≥ `threshold` (default 0.75). Under `not-` the score is 1 − ROUGE and it passes below the threshold.',
+      'ROUGE-N with N = 1, as promptfoo computes it: both texts lower-cased and split into Penn Treebank tokens (`js-rouge`), matches counted with clipping, ' +
+      'score = F1 of precision (matches / output tokens) and recall (matches / reference tokens). Passes when score ≥ `threshold` (default 0.75). Under `not-` the score is 1 − ROUGE and it passes below the threshold.',
     example: 'assert:\n  - type: rouge-n\n    value: the order ships on monday\n    threshold: 0.6',
     modelGraded: false,
     check: (spec) => (typeof spec.value === 'string' && spec.value !== '' ? optionalThreshold(spec) : '"rouge-n" needs a reference string as value'),
@@ -293,20 +308,27 @@ export const DETERMINISTIC_ASSERTIONS: AssertionDefinition[] = [
     type: 'bleu',
     description: 'BLEU against the value (one or more references) is at least the threshold.',
     docs:
-      'Sentence BLEU: geometric mean of clipped 1- to 4-gram precisions (best reference per order) times a brevity penalty against the ' +
-      'reference closest in length; lower-cased whitespace-separated words; zero precisions smoothed to 1e-7. Orders longer than the output are left out ' +
-      '(so a two-word exact match scores 1; promptfoo scores it near 0). `value` is a string or a list of references. ' +
-      'Score = BLEU; passes when score ≥ `threshold` (default 0.5). Under `not-` the score is 1 − BLEU.',
+      'Sentence BLEU as promptfoo computes it: geometric mean of clipped 1- to 4-gram precisions (best reference per order) times a brevity penalty against the ' +
+      'reference closest in length; lower-cased whitespace-separated words; zero precisions smoothed to 1e-7; orders longer than the output left out and the weights renormalised. ' +
+      '`value` is a string or a list of references. Score = BLEU; passes when score ≥ `threshold` (default 0.5). Under `not-` the score is 1 − BLEU.',
     example: 'assert:\n  - type: bleu\n    value: [the cat sat on the mat, a cat was sitting on the mat]\n    threshold: 0.4',
     modelGraded: false,
-    check(spec) {
-      const v = spec.value;
-      const ok = (typeof v === 'string' && v.trim() !== '') || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'));
-      return ok ? optionalThreshold(spec) : '"bleu" needs a reference string or a list of reference strings as value';
-    },
+    check: (spec) => referencesProblem(spec) ?? optionalThreshold(spec),
+    evaluate: (spec, { output }) => thresholdScore('BLEU', bleu(output, referencesOf(spec)), spec.threshold ?? 0.5),
+  },
+  {
+    type: 'gleu',
+    description: 'Google-BLEU against the value (one or more references) is at least the threshold.',
+    docs:
+      'GLEU as promptfoo computes it: over 1- to 4-grams of lower-cased whitespace-separated words (trailing periods removed), the smaller of precision and recall of clipped matches; ' +
+      'the best reference counts, and an identical word sequence scores 1. `value` is a string or a list of references. Passes when score ≥ `threshold` (default 0.5). Under `not-` the score is 1 − GLEU. ' +
+      'An empty output is an evaluation error, as in promptfoo.',
+    example: 'assert:\n  - type: gleu\n    value: the cat sat on the mat\n    threshold: 0.6',
+    modelGraded: false,
+    check: (spec) => referencesProblem(spec) ?? optionalThreshold(spec),
     evaluate(spec, { output }) {
-      const refs = Array.isArray(spec.value) ? (spec.value as string[]) : [String(spec.value)];
-      return thresholdScore('BLEU', bleu(output, refs), spec.threshold ?? 0.5);
+      if (output === '') return failure('gleu cannot score an empty output');
+      return thresholdScore('GLEU', gleu(output, referencesOf(spec)), spec.threshold ?? 0.5);
     },
   },
   {

@@ -5,6 +5,7 @@ import nunjucks from 'nunjucks';
 import { runTransform } from '../run/userTransform';
 import type { CallResult, ChatRequest } from '../types';
 import { checkAssertion, resolveAssertionType, type ResolvedAssertionType } from './assertionRegistry';
+import { applyScoringFunction } from './scoringFunction';
 import type {
   AssertionInput,
   AssertionLimits,
@@ -40,6 +41,8 @@ export interface EvaluableCase extends AssertionTestContext {
   assert: AssertionSpec[];
   /** Pass when the weighted score is ≥ this, instead of requiring every assertion to pass. */
   threshold?: number;
+  /** promptfoo's `assertScoringFunction` (`file:///abs.js[:name]`): user code that decides the verdict from the named scores. */
+  assertScoringFunction?: string;
 }
 
 const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
@@ -63,6 +66,13 @@ async function transformedInput(code: string, input: AssertionInput): Promise<As
   return { ...input, output: text, result: { ...input.result, text } };
 }
 
+/** An assertion with members (`assert-set`) evaluates them on the output it sees itself (after its transform). */
+function withMembers(spec: AssertionSpec, input: AssertionInput): AssertionInput {
+  if (spec.assert === undefined) return input;
+  const own: AssertionInput = { ...input, evaluateMembers: (members, threshold) => evaluateAll(members, threshold, own) };
+  return own;
+}
+
 /** Runs one assertion. Never throws: configuration problems and failures of user code come back as `error`. */
 export async function evaluateAssertion(spec: AssertionSpec, index: number, input: AssertionInput): Promise<AssertionResult> {
   const resolved = resolveAssertionType(spec.type);
@@ -76,23 +86,23 @@ export async function evaluateAssertion(spec: AssertionSpec, index: number, inpu
       try {
         const rendered = resolved.definition.type === 'javascript' ? spec : { ...spec, value: renderValue(spec.value, input.vars) };
         const seen = spec.transform === undefined ? input : await transformedInput(spec.transform, input);
-        raw = 'error' in seen ? errorRaw(`transform: ${seen.error}`) : await resolved.definition.evaluate(rendered, seen);
+        raw = 'error' in seen ? errorRaw(`transform: ${seen.error}`) : await resolved.definition.evaluate(rendered, withMembers(spec, seen));
       } catch (e) {
         raw = errorRaw(`${spec.type} could not be evaluated: ${(e as Error).message}`);
       }
     }
   }
-  return finishAssertion(spec, index, raw, resolved);
+  return finishAssertion(spec, index, raw, resolved, input.vars);
 }
 
 /** A raw result as the assertion's final result: `not-` applied, `weight: 0` turned into a pass, errors failing both ways. */
-export function finishAssertion(spec: AssertionSpec, index: number, raw: RawAssertionResult, resolved: ResolvedAssertionType | undefined): AssertionResult {
+export function finishAssertion(spec: AssertionSpec, index: number, raw: RawAssertionResult, resolved: ResolvedAssertionType | undefined, vars: Record<string, unknown>): AssertionResult {
   const weight = typeof spec.weight === 'number' && Number.isFinite(spec.weight) && spec.weight >= 0 ? spec.weight : 1;
   let pass = raw.pass;
   let score = raw.score;
   if (!raw.error && resolved?.negated) {
     pass = !pass;
-    score = 1 - score;
+    score = raw.negatedScore ?? 1 - score;
   }
   if (raw.error) [pass, score] = [false, 0];
   const result: AssertionResult = {
@@ -105,7 +115,8 @@ export function finishAssertion(spec: AssertionSpec, index: number, raw: RawAsse
     weight,
     modelGraded: resolved?.definition.modelGraded ?? false,
   };
-  if (spec.metric !== undefined) result.metric = spec.metric;
+  // promptfoo renders metric names with the case's vars (`metric: '{{ topic }}_accuracy'`).
+  if (spec.metric !== undefined) result.metric = String(renderValue(spec.metric, vars));
   if (raw.error) result.error = raw.error;
   if (raw.grader) result.grader = raw.grader;
   return result;
@@ -141,11 +152,17 @@ export async function evaluateCase(testCase: EvaluableCase, result: CallResult, 
     };
   }
   const input = assertionInput(testCase, result, options);
-  const own = testCase.assert.map((spec, i) => [spec, i] as const).filter(([spec]) => !(options.deferComparisons && resolveAssertionType(spec.type)?.definition.compare));
-  const results = await Promise.all(own.map(([spec, i]) => evaluateAssertion(spec, i, input)));
+  const own = testCase.assert.filter((spec) => !(options.deferComparisons && resolveAssertionType(spec.type)?.definition.compare));
   // Only comparisons: promptfoo's aggregate over no weighted result scores 0 (and passes until a comparison fails).
-  if (own.length === 0 && testCase.assert.length > 0) return { pass: true, score: 0, reason: 'Only comparisons, still to run', results, namedScores: {}, graderCost: 0 };
-  return combine(results, testCase.threshold);
+  if (own.length === 0 && testCase.assert.length > 0) return { pass: true, score: 0, reason: 'Only comparisons, still to run', results: [], namedScores: {}, graderCost: 0 };
+  const verdict = await evaluateAll(testCase.assert, testCase.threshold, input, own);
+  return testCase.assertScoringFunction ? applyScoringFunction(verdict, testCase.assertScoringFunction, testCase.threshold, input) : verdict;
+}
+
+/** Runs assertions on one output and combines them (a case, or the members of an `assert-set`); `only` leaves the others out. */
+async function evaluateAll(specs: AssertionSpec[], threshold: number | undefined, input: AssertionInput, only: AssertionSpec[] = specs): Promise<CaseVerdict> {
+  const results = await Promise.all(specs.map((spec, i) => [spec, i] as const).filter(([spec]) => only.includes(spec)).map(([spec, i]) => evaluateAssertion(spec, i, input)));
+  return combine(results, threshold);
 }
 
 /** Combines assertion results into a case verdict (exported for callers that evaluate assertions one by one). */

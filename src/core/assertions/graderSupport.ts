@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import nunjucks from 'nunjucks';
+import { acceptsSamplingDefault } from '../models/modelChecks';
 import type { ChatMessage, ChatRequest, ModelParams, ModelRef, Role, Usage } from '../types';
 import type { AssertionInput, AssertionSpec, GraderCall, RawAssertionResult } from './assertionTypes';
 import type { GraderMessage } from './graderPrompts';
@@ -175,7 +176,9 @@ export type GraderReply = { text: string; grader: GraderCall } | { error: string
 export async function askGrader(spec: AssertionSpec, input: AssertionInput, prompt: string, tally = new GraderTally()): Promise<GraderReply> {
   const model = graderModel(spec, input);
   if ('error' in model) return { error: model.error };
-  const request: ChatRequest = { model, messages: graderMessages(prompt), params: { temperature: 0, ...graderParams(spec, input) } };
+  const params = graderParams(spec, input);
+  // Graders run at temperature 0, except on models the catalog says would reject it (gpt-5.5 at its default effort).
+  const request: ChatRequest = { model, messages: graderMessages(prompt), params: { ...(acceptsSamplingDefault(model, params) ? { temperature: 0 } : {}), ...params } };
   const result = await input.context.grade(request, input.signal);
   const grader = tally.add(model, result.usage, result.cost, result.latencyMs);
   if (result.error) return { error: `grader ${formatModelRef(model)} failed: ${result.error.message}`, grader };

@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { statSync } from 'node:fs';
 import * as vm from 'node:vm';
+import { compileTypeScript, isTypeScriptFile } from '../sandbox/compileTypeScript';
 import { runSandboxed, type SandboxTask } from '../sandbox/sandboxPool';
 import { DEFAULT_ASSERTION_LIMITS, type AssertionDefinition, type AssertionInput, type AssertionSpec, type RawAssertionResult } from './assertionTypes';
 import { isRecord } from './valueUtils';
@@ -45,11 +46,15 @@ function compileError(code: string): string | undefined {
   return error;
 }
 
-/** `file://path.js[:functionName]` as a task; a changed file is loaded afresh (its mtime is in the URL). */
-function fileTask(ref: string, baseDir: string | undefined, output: unknown, context: unknown): SandboxTask | { error: string } {
+/**
+ * `file://path.js[:functionName]` (also `.mjs`, `.cjs`, `.ts`, `.mts`, `.cts`, `.tsx`) as a task; a changed file is
+ * loaded afresh (its mtime is in the URL; TypeScript is compiled with sucrase on each run, with the `.ts` files it
+ * imports by relative path, as for TypeScript providers).
+ */
+export async function scriptFileTask(ref: string, baseDir: string | undefined, output: unknown, context: unknown): Promise<SandboxTask | { error: string }> {
   let path = ref.slice('file://'.length);
   let exportName: string | undefined;
-  const m = /^(.*\.(?:m?js|cjs)):([A-Za-z_$][\w$]*)$/.exec(path);
+  const m = /^(.*\.(?:m?js|cjs|[cm]?ts|tsx)):([A-Za-z_$][\w$]*)$/.exec(path);
   if (m) [path, exportName] = [m[1]!, m[2]];
   const abs = isAbsolute(path) ? path : resolve(baseDir ?? process.cwd(), path);
   let mtime: number;
@@ -58,7 +63,10 @@ function fileTask(ref: string, baseDir: string | undefined, output: unknown, con
   } catch {
     return { error: `javascript file not found: ${abs}` };
   }
-  return { kind: 'javascript-file', url: `${pathToFileURL(abs).href}?v=${mtime}`, path: abs, ...(exportName ? { exportName } : {}), output, context };
+  const task: SandboxTask = { kind: 'javascript-file', url: `${pathToFileURL(abs).href}?v=${mtime}`, path: abs, ...(exportName ? { exportName } : {}), output, context };
+  if (!isTypeScriptFile(abs)) return task;
+  const sources = await compileTypeScript(abs);
+  return 'error' in sources ? { error: `javascript file does not compile: ${sources.error}` } : { ...task, sources };
 }
 
 /** Turns what the code returned into a verdict: boolean, number (a score) or `{ pass, score?, reason? }`. */
@@ -97,7 +105,7 @@ async function run(spec: AssertionSpec, input: AssertionInput): Promise<RawAsser
   const context = { vars: input.vars, test: input.test, config: spec.config ?? {}, prompt: promptText(input) };
   const output = outputForCode(input);
   let task: SandboxTask | { error: string };
-  if (code.startsWith('file://')) task = fileTask(code, input.baseDir, output, context);
+  if (code.startsWith('file://')) task = await scriptFileTask(code, input.baseDir, output, context);
   else {
     const error = compileError(code);
     task = error ? { error } : { kind: 'javascript', code, output, context };
@@ -126,7 +134,7 @@ export const JAVASCRIPT_ASSERTION: AssertionDefinition = {
   type: 'javascript',
   description: 'User JavaScript judges the output (trusted workspaces and the CLI only).',
   docs:
-    '`value` is an expression (`output.includes("refund")`), a function body with `return` (multi-line; `await` allowed), or `file://path.js[:functionName]` exporting `(output, context) => …`. ' +
+    '`value` is an expression (`output.includes("refund")`), a function body with `return` (multi-line; `await` allowed), or `file://path.js[:functionName]` (also `.mjs`, `.cjs`, and TypeScript `.ts`, `.mts`, `.cts`, `.tsx`, compiled on each run) exporting `(output, context) => …`. ' +
     '`output` is the output text (the list of tool calls when the model answered only with tool calls); `context` is `{ vars, test, config, prompt }`. ' +
     'Return a boolean (score 1/0), a number (the score; passes when > 0, or ≥ `threshold` when one is set) or `{ pass, score?, reason? }`. ' +
     'A throw, another return type, or running past the time limit (`config.timeoutMs`, default 5000 ms) or the memory limit (256 MB) is an evaluation error; the code runs in a worker thread that is stopped when it hits a limit or the run is cancelled. In Restricted Mode it never runs.',

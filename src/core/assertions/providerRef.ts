@@ -1,5 +1,5 @@
 // Model references as users write them: Assay's `provider:model` and promptfoo's provider ids
-// (`openai:chat:gpt-4o-mini`, `anthropic:messages:claude-3-5-haiku-latest`, `ollama:chat:llama3.1:8b`…).
+// (`openai:chat:gpt-5.5`, `anthropic:messages:claude-haiku-4-5`, `ollama:chat:llama3.1:8b`…).
 import type { ModelRef } from '../types';
 
 /** promptfoo's API-kind segment between the provider and the model, dropped when normalising. */
@@ -13,7 +13,7 @@ export function parseModelRef(id: string): ModelRef | { error: string } {
   const trimmed = id.trim();
   const colon = trimmed.indexOf(':');
   if (colon <= 0 || colon === trimmed.length - 1) {
-    return { error: `"${id}" is not a model reference: expected provider:model, e.g. openai:gpt-4o-mini` };
+    return { error: `"${id}" is not a model reference: expected provider:model, e.g. openai:gpt-5.5` };
   }
   const provider = trimmed.slice(0, colon).toLowerCase();
   let model = trimmed.slice(colon + 1);
@@ -36,5 +36,5 @@ export function providerOption(value: unknown): ModelRef | { error: string } | u
   if (typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string') {
     return parseModelRef((value as { id: string }).id);
   }
-  return { error: 'provider must be a string like openai:gpt-4o-mini or an object with an id' };
+  return { error: 'provider must be a string like openai:gpt-5.5 or an object with an id' };
 }

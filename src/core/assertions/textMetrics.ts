@@ -1,88 +1,108 @@
-// Text-overlap and edit-distance measures behind `levenshtein`, `rouge-n` and `bleu`.
+// Text-overlap and edit-distance measures behind `levenshtein`, `rouge-n`, `bleu` and `gleu`, defined as
+// promptfoo 0.121.20 defines them so the scores agree to the last decimal: the edit distance is
+// `fastest-levenshtein`'s and ROUGE's tokenizer and F-measure are `js-rouge`'s (the libraries promptfoo uses);
+// BLEU and GLEU follow promptfoo's own definitions (src/assertions/bleu.ts, gleu.ts).
+import { distance } from 'fastest-levenshtein';
+import { fMeasure, nGram, treeBankTokenize } from 'js-rouge';
 
 /** Levenshtein edit distance (insertions, deletions, substitutions; each costs 1), over UTF-16 code units. */
 export function levenshteinDistance(a: string, b: string): number {
-  if (a === b) return 0;
-  if (a.length === 0) return b.length;
-  if (b.length === 0) return a.length;
-  let prev = new Array<number>(b.length + 1);
-  let cur = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    const ca = a.charCodeAt(i - 1);
-    for (let j = 1; j <= b.length; j++) {
-      const cost = ca === b.charCodeAt(j - 1) ? 0 : 1;
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-    }
-    [prev, cur] = [cur, prev];
-  }
-  return prev[b.length];
+  return distance(a, b);
 }
 
-/** Lower-cased words: runs of letters, digits, apostrophes and underscores (punctuation is dropped). */
-export function wordTokens(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}_']+/gu) ?? [];
+/** Contiguous n-grams of `words`, each joined with a space. */
+function ngrams(words: readonly string[], n: number): string[] {
+  const grams: string[] = [];
+  for (let i = 0; i + n <= words.length; i++) grams.push(words.slice(i, i + n).join(' '));
+  return grams;
 }
 
-function ngramCounts(tokens: string[], n: number): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (let i = 0; i + n <= tokens.length; i++) {
-    const gram = tokens.slice(i, i + n).join('\u0000');
-    counts.set(gram, (counts.get(gram) ?? 0) + 1);
-  }
-  return counts;
+function counts(grams: readonly string[]): Map<string, number> {
+  const c = new Map<string, number>();
+  for (const g of grams) c.set(g, (c.get(g) ?? 0) + 1);
+  return c;
 }
 
-function clippedOverlap(candidate: Map<string, number>, reference: Map<string, number>): number {
+/** Matches between two n-gram lists, each n-gram counted at most as often as it occurs in both. */
+function clippedOverlap(candidate: readonly string[], reference: readonly string[]): number {
+  const ref = counts(reference);
   let overlap = 0;
-  for (const [gram, count] of candidate) overlap += Math.min(count, reference.get(gram) ?? 0);
+  for (const [gram, count] of counts(candidate)) overlap += Math.min(count, ref.get(gram) ?? 0);
   return overlap;
 }
 
 /**
- * ROUGE-N recall: the share of the reference's n-grams (clipped counts) that also occur in the candidate.
- * Case-insensitive, punctuation ignored. 0 when the reference has no n-gram.
+ * ROUGE-N F1 (β = 1) of clipped n-gram matches over js-rouge's Penn Treebank tokens, after lower-casing
+ * both texts. 0 when either side has fewer than `n` tokens or nothing matches.
  */
 export function rougeN(candidate: string, reference: string, n = 1): number {
-  const ref = ngramCounts(wordTokens(reference), n);
-  let total = 0;
-  for (const c of ref.values()) total += c;
-  if (total === 0) return 0;
-  return clippedOverlap(ngramCounts(wordTokens(candidate), n), ref) / total;
+  const cand = treeBankTokenize(candidate.toLowerCase());
+  const ref = treeBankTokenize(reference.toLowerCase());
+  if (cand.length < n || ref.length < n) return 0;
+  const candGrams = nGram(cand, n);
+  const refGrams = nGram(ref, n);
+  const overlap = clippedOverlap(candGrams, refGrams);
+  if (overlap === 0) return 0;
+  return fMeasure(overlap / candGrams.length, overlap / refGrams.length, 1);
 }
 
+const words = (text: string) => text.toLowerCase().trim().split(/\s+/);
+
 /**
- * Sentence BLEU (Papineni et al. 2002): geometric mean of clipped n-gram precisions for n = 1…4 (the best
- * reference per order), times a brevity penalty against the reference closest in length. A zero precision
- * is smoothed to 1e-7 as promptfoo does. Orders longer than the candidate are left out and the weights
- * spread uniformly over the rest, so a 2-word exact match scores 1 (promptfoo scores it near 0).
- * Tokens are lower-cased whitespace-separated words. Blank references are ignored; 0 when the candidate or
- * every reference is blank.
+ * Sentence BLEU (Papineni et al. 2002): weighted geometric mean of clipped 1- to 4-gram precisions (the best
+ * reference per order) times a brevity penalty against the reference closest in length (the shorter on a
+ * tie). Orders the candidate is too short for are left out and the uniform weights renormalised; a zero
+ * precision counts as 1e-7. Tokens are lower-cased whitespace-separated words; a blank candidate scores 0.
  */
-export function bleu(candidate: string, references: string[]): number {
-  const split = (s: string) => s.toLowerCase().trim().split(/\s+/).filter((w) => w.length > 0);
-  const cand = split(candidate);
-  const refs = references.map(split).filter((r) => r.length > 0);
-  if (cand.length === 0 || refs.length === 0) return 0;
+export function bleu(candidate: string, references: readonly string[]): number {
+  if (candidate.trim() === '' || references.length === 0) return 0;
+  const cand = words(candidate);
+  const refs = references.map(words);
   let closest = refs[0].length;
-  for (const r of refs) {
+  for (const r of refs.slice(1)) {
     const d = Math.abs(r.length - cand.length);
     const best = Math.abs(closest - cand.length);
     if (d < best || (d === best && r.length < closest)) closest = r.length;
   }
-  const maxN = Math.min(4, cand.length);
   let logSum = 0;
-  for (let n = 1; n <= maxN; n++) {
-    const candGrams = ngramCounts(cand, n);
-    const total = cand.length - n + 1;
+  let orders = 0;
+  for (let n = 1; n <= 4 && n <= cand.length; n++) {
+    const candGrams = ngrams(cand, n);
     let best = 0;
-    for (const r of refs) best = Math.max(best, clippedOverlap(candGrams, ngramCounts(r, n)));
-    const precision = best / total;
-    logSum += Math.log(precision === 0 ? 1e-7 : precision) / maxN;
+    for (const r of refs) best = Math.max(best, clippedOverlap(candGrams, ngrams(r, n)));
+    const precision = best / candGrams.length;
+    logSum += Math.log(precision === 0 ? 1e-7 : precision);
+    orders++;
   }
   const brevity = cand.length > closest ? 1 : Math.exp(1 - closest / cand.length);
-  return brevity * Math.exp(logSum);
+  return brevity * Math.exp(logSum / orders);
+}
+
+/**
+ * Google-BLEU (Wu et al. 2016) against the best of the references: min(precision, recall) of clipped 1- to
+ * 4-gram matches, summed over the orders. Lower-cased whitespace-separated words with trailing periods
+ * removed; an identical word sequence scores 1.
+ */
+export function gleu(candidate: string, references: readonly string[]): number {
+  const strip = (text: string) => words(text).map((w) => w.replace(/\.+$/, ''));
+  const cand = strip(candidate);
+  let best = 0;
+  for (const reference of references) {
+    const ref = strip(reference);
+    if (cand.length === ref.length && cand.every((w, i) => w === ref[i])) return 1;
+    let matches = 0;
+    let candTotal = 0;
+    let refTotal = 0;
+    for (let n = 1; n <= 4; n++) {
+      const c = ngrams(cand, n);
+      const r = ngrams(ref, n);
+      matches += clippedOverlap(c, r);
+      candTotal += c.length;
+      refTotal += r.length;
+    }
+    if (candTotal > 0 && refTotal > 0) best = Math.max(best, Math.min(matches / candTotal, matches / refTotal));
+  }
+  return best;
 }
 
 /** Cosine similarity of two vectors; 0 when either is all zeros or their lengths differ. */

@@ -91,7 +91,7 @@ function unknownKeys(value: Record<string, unknown>, known: readonly string[], w
 
 function modelRef(raw: unknown, key: string, problems: ConfigProblem[]): ModelRef | undefined {
   if (typeof raw !== 'string') {
-    problems.push({ severity: 'error', message: `${key} must be a model reference like openai:gpt-4o-mini` });
+    problems.push({ severity: 'error', message: `${key} must be a model reference like openai:gpt-5.5` });
     return undefined;
   }
   const ref = parseModelRef(raw);

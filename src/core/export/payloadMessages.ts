@@ -1,5 +1,5 @@
-// Reads the conversation back out of a stored provider payload (OpenAI chat completions or Anthropic
-// messages), for the trace detail view and the OpenTelemetry export. Payloads are untrusted data from
+// Reads the conversation back out of a stored provider payload (OpenAI chat completions, the OpenAI
+// Responses API or Anthropic messages), for the trace detail view and the OpenTelemetry export. Payloads are untrusted data from
 // the history file: every field is checked, nothing is assumed.
 
 /** One part of a message: text, a tool call the model made, or a tool's answer. */
@@ -41,6 +41,8 @@ function contentParts(content: unknown): MessagePart[] {
     if (!isRecord(block)) continue;
     switch (block.type) {
       case 'text':
+      case 'input_text':
+      case 'output_text':
         parts.push({ type: 'text', content: str(block.text) });
         break;
       case 'tool_use':
@@ -69,14 +71,33 @@ export function partText(p: MessagePart): string {
   }
 }
 
+/** A Responses API `input` item as a message: `message` items, `function_call` and `function_call_output` items. */
+function responsesItem(item: unknown): Record<string, unknown> | null {
+  if (!isRecord(item)) return null;
+  if (item.type === 'function_call') {
+    return { role: 'assistant', content: '', tool_calls: [{ id: item.call_id, function: { name: item.name, arguments: item.arguments } }] };
+  }
+  if (item.type === 'function_call_output') return { role: 'tool', tool_call_id: item.call_id, content: item.output };
+  return item.type === undefined || item.type === 'message' ? item : { role: 'user', content: [item] };
+}
+
+/** The messages of a payload: chat `messages`, or the Responses API's `instructions` and `input`. */
+function payloadMessages(request: Record<string, unknown>): unknown[] {
+  if (Array.isArray(request.messages)) return request.messages;
+  const out: unknown[] = [];
+  if (typeof request.instructions === 'string') out.push({ role: 'system', content: request.instructions });
+  if (typeof request.input === 'string') out.push({ role: 'user', content: request.input });
+  else if (Array.isArray(request.input)) out.push(...request.input.map(responsesItem));
+  return out;
+}
+
 /** Extracts the messages from a stored request payload; empty when the payload has none. */
 export function payloadConversation(request: unknown): PayloadConversation {
   const out: PayloadConversation = { system: [], messages: [] };
   if (!isRecord(request)) return out;
   // Anthropic: `system` is a string or a list of text blocks.
   if (request.system !== undefined) out.system.push(...contentParts(request.system));
-  const messages = Array.isArray(request.messages) ? request.messages : [];
-  for (const m of messages) {
+  for (const m of payloadMessages(request)) {
     if (!isRecord(m)) continue;
     const role = typeof m.role === 'string' ? m.role : 'user';
     const parts = contentParts(m.content);
@@ -126,7 +147,7 @@ export function payloadParams(request: unknown): PayloadParams {
     if (v !== undefined) p[k] = v;
   };
   set('temperature', num(request.temperature));
-  set('maxTokens', num(request.max_tokens) ?? num(request.max_completion_tokens));
+  set('maxTokens', num(request.max_tokens) ?? num(request.max_completion_tokens) ?? num(request.max_output_tokens));
   set('topP', num(request.top_p));
   set('topK', num(request.top_k));
   set('seed', num(request.seed));
@@ -135,10 +156,22 @@ export function payloadParams(request: unknown): PayloadParams {
   const stop = request.stop ?? request.stop_sequences;
   if (typeof stop === 'string') p.stop = [stop];
   else if (Array.isArray(stop)) p.stop = stop.filter((s): s is string => typeof s === 'string');
-  if (isRecord(request.response_format)) {
-    const t = request.response_format.type;
-    p.outputType = t === 'json_object' || t === 'json_schema' ? 'json' : 'text';
-  }
+  const format = isRecord(request.response_format) ? request.response_format : isRecord(request.text) && isRecord(request.text.format) ? request.text.format : undefined;
+  if (format) p.outputType = format.type === 'json_object' || format.type === 'json_schema' ? 'json' : 'text';
   if (typeof request.stream === 'boolean') p.stream = request.stream;
   return p;
+}
+
+/**
+ * The reasoning summaries of a stored response (the Responses API's `reasoning` output items), joined by
+ * blank lines; null when it has none.
+ */
+export function responseReasoning(response: unknown): string | null {
+  if (!isRecord(response) || !Array.isArray(response.output)) return null;
+  const texts: string[] = [];
+  for (const item of response.output) {
+    if (!isRecord(item) || item.type !== 'reasoning' || !Array.isArray(item.summary)) continue;
+    for (const s of item.summary) if (isRecord(s) && typeof s.text === 'string' && s.text !== '') texts.push(s.text);
+  }
+  return texts.length > 0 ? texts.join('\n\n') : null;
 }

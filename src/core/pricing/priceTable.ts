@@ -1,8 +1,9 @@
-// Built-in list prices, USD per 1M tokens, standard (not batch, not priority) tier. Each entry names its
-// source page and the date its figures hold from. Only figures we are sure of are here: a model missing
-// from the table shows tokens and "cost unknown" until the user prices it in `assay.pricing`.
+// Built-in list prices, USD per 1M tokens, standard (not batch, not priority) tier, read from the model
+// catalog (src/core/models/catalog.json): one table for pricing, completion and the playground. A model
+// the catalog does not price shows tokens and "cost unknown" until the user prices it in `assay.pricing`.
 // Snapshot names are listed explicitly rather than matched by prefix, because snapshots of one family
 // have had different prices (gpt-4o-2024-05-13 vs later gpt-4o).
+import { MODEL_CATALOG, sourceOf, type ModelCatalog } from '../models/modelCatalog';
 
 /** What one model costs, USD per 1M tokens. */
 export interface ModelPrice {
@@ -22,48 +23,26 @@ export interface PriceEntry {
   price: ModelPrice;
   /** Where the figures come from. */
   source: string;
-  /** The date (YYYY-MM-DD) from which the source lists these figures: launch or last price change. */
+  /** The date (YYYY-MM-DD) from which the source lists these figures: launch or last price change; else the day the source was read. */
   asOf: string;
   /** A caveat the figure does not capture. */
   note?: string;
 }
 
-const OPENAI = 'https://platform.openai.com/docs/pricing';
-const ANTHROPIC = 'https://platform.claude.com/docs/en/about-claude/pricing';
-const LONG_CONTEXT = 'Prompts over 200k tokens (1M-context beta) are billed at higher rates this table does not model.';
+/** The priced models of a catalog as price-table rows. */
+export function priceTableOf(catalog: ModelCatalog): PriceEntry[] {
+  const out: PriceEntry[] = [];
+  for (const m of catalog.models) {
+    if (!m.price) continue;
+    const source = sourceOf(m.sources[0] ?? '', catalog);
+    const price: ModelPrice = { input: m.price.input, output: m.price.output };
+    if (m.price.cachedInput !== undefined) price.cachedInput = m.price.cachedInput;
+    if (m.price.cacheWrite !== undefined) price.cacheWrite = m.price.cacheWrite;
+    const entry: PriceEntry = { provider: m.provider, models: [m.id, ...(m.aliases ?? [])], price, source: source?.url ?? '', asOf: m.priceAsOf ?? source?.checked ?? '' };
+    if (m.note !== undefined) entry.note = m.note;
+    out.push(entry);
+  }
+  return out;
+}
 
-export const PRICE_TABLE: readonly PriceEntry[] = [
-  // OpenAI — text models
-  { provider: 'openai', models: ['gpt-5', 'gpt-5-2025-08-07', 'gpt-5-chat-latest'], price: { input: 1.25, cachedInput: 0.125, output: 10 }, source: OPENAI, asOf: '2025-08-07' },
-  { provider: 'openai', models: ['gpt-5-mini', 'gpt-5-mini-2025-08-07'], price: { input: 0.25, cachedInput: 0.025, output: 2 }, source: OPENAI, asOf: '2025-08-07' },
-  { provider: 'openai', models: ['gpt-5-nano', 'gpt-5-nano-2025-08-07'], price: { input: 0.05, cachedInput: 0.005, output: 0.4 }, source: OPENAI, asOf: '2025-08-07' },
-  { provider: 'openai', models: ['gpt-4.1', 'gpt-4.1-2025-04-14'], price: { input: 2, cachedInput: 0.5, output: 8 }, source: OPENAI, asOf: '2025-04-14' },
-  { provider: 'openai', models: ['gpt-4.1-mini', 'gpt-4.1-mini-2025-04-14'], price: { input: 0.4, cachedInput: 0.1, output: 1.6 }, source: OPENAI, asOf: '2025-04-14' },
-  { provider: 'openai', models: ['gpt-4.1-nano', 'gpt-4.1-nano-2025-04-14'], price: { input: 0.1, cachedInput: 0.025, output: 0.4 }, source: OPENAI, asOf: '2025-04-14' },
-  { provider: 'openai', models: ['gpt-4o', 'gpt-4o-2024-08-06', 'gpt-4o-2024-11-20'], price: { input: 2.5, cachedInput: 1.25, output: 10 }, source: OPENAI, asOf: '2025-06-10' },
-  { provider: 'openai', models: ['gpt-4o-2024-05-13'], price: { input: 5, output: 15 }, source: OPENAI, asOf: '2025-06-10' },
-  { provider: 'openai', models: ['gpt-4o-mini', 'gpt-4o-mini-2024-07-18'], price: { input: 0.15, cachedInput: 0.075, output: 0.6 }, source: OPENAI, asOf: '2025-06-10' },
-  { provider: 'openai', models: ['o1', 'o1-2024-12-17'], price: { input: 15, cachedInput: 7.5, output: 60 }, source: OPENAI, asOf: '2025-06-10' },
-  { provider: 'openai', models: ['o3', 'o3-2025-04-16'], price: { input: 2, cachedInput: 0.5, output: 8 }, source: OPENAI, asOf: '2025-06-10', note: 'After the June 2025 price cut.' },
-  { provider: 'openai', models: ['o3-mini', 'o3-mini-2025-01-31'], price: { input: 1.1, cachedInput: 0.55, output: 4.4 }, source: OPENAI, asOf: '2025-06-10' },
-  { provider: 'openai', models: ['o4-mini', 'o4-mini-2025-04-16'], price: { input: 1.1, cachedInput: 0.275, output: 4.4 }, source: OPENAI, asOf: '2025-06-10' },
-  { provider: 'openai', models: ['gpt-4-turbo', 'gpt-4-turbo-2024-04-09'], price: { input: 10, output: 30 }, source: OPENAI, asOf: '2025-06-10' },
-  { provider: 'openai', models: ['gpt-3.5-turbo', 'gpt-3.5-turbo-0125'], price: { input: 0.5, output: 1.5 }, source: OPENAI, asOf: '2025-06-10' },
-  // OpenAI — embeddings (input only)
-  { provider: 'openai', models: ['text-embedding-3-small'], price: { input: 0.02, output: 0 }, source: OPENAI, asOf: '2025-06-10' },
-  { provider: 'openai', models: ['text-embedding-3-large'], price: { input: 0.13, output: 0 }, source: OPENAI, asOf: '2025-06-10' },
-  { provider: 'openai', models: ['text-embedding-ada-002'], price: { input: 0.1, output: 0 }, source: OPENAI, asOf: '2025-06-10' },
-
-  // Anthropic — cache writes at the 5-minute TTL rate (1.25× input), cache reads 0.1× input
-  { provider: 'anthropic', models: ['claude-sonnet-5'], price: { input: 2, cacheWrite: 2.5, cachedInput: 0.2, output: 10 }, source: 'https://platform.claude.com/docs/en/models/sonnet-5/overview', asOf: '2026-06-30' },
-  { provider: 'anthropic', models: ['claude-opus-4-5', 'claude-opus-4-5-20251101'], price: { input: 5, cacheWrite: 6.25, cachedInput: 0.5, output: 25 }, source: ANTHROPIC, asOf: '2025-11-24' },
-  { provider: 'anthropic', models: ['claude-opus-4-1', 'claude-opus-4-1-20250805'], price: { input: 15, cacheWrite: 18.75, cachedInput: 1.5, output: 75 }, source: ANTHROPIC, asOf: '2025-08-05' },
-  { provider: 'anthropic', models: ['claude-opus-4-0', 'claude-opus-4-20250514'], price: { input: 15, cacheWrite: 18.75, cachedInput: 1.5, output: 75 }, source: ANTHROPIC, asOf: '2025-05-22' },
-  { provider: 'anthropic', models: ['claude-sonnet-4-5', 'claude-sonnet-4-5-20250929'], price: { input: 3, cacheWrite: 3.75, cachedInput: 0.3, output: 15 }, source: ANTHROPIC, asOf: '2025-09-29', note: LONG_CONTEXT },
-  { provider: 'anthropic', models: ['claude-sonnet-4-0', 'claude-sonnet-4-20250514'], price: { input: 3, cacheWrite: 3.75, cachedInput: 0.3, output: 15 }, source: ANTHROPIC, asOf: '2025-05-22', note: LONG_CONTEXT },
-  { provider: 'anthropic', models: ['claude-3-7-sonnet-latest', 'claude-3-7-sonnet-20250219'], price: { input: 3, cacheWrite: 3.75, cachedInput: 0.3, output: 15 }, source: ANTHROPIC, asOf: '2025-02-24' },
-  { provider: 'anthropic', models: ['claude-3-5-sonnet-latest', 'claude-3-5-sonnet-20241022', 'claude-3-5-sonnet-20240620'], price: { input: 3, cacheWrite: 3.75, cachedInput: 0.3, output: 15 }, source: ANTHROPIC, asOf: '2024-10-22' },
-  { provider: 'anthropic', models: ['claude-haiku-4-5', 'claude-haiku-4-5-20251001'], price: { input: 1, cacheWrite: 1.25, cachedInput: 0.1, output: 5 }, source: ANTHROPIC, asOf: '2025-10-15' },
-  { provider: 'anthropic', models: ['claude-3-5-haiku-latest', 'claude-3-5-haiku-20241022'], price: { input: 0.8, cacheWrite: 1, cachedInput: 0.08, output: 4 }, source: ANTHROPIC, asOf: '2024-12-01' },
-  { provider: 'anthropic', models: ['claude-3-haiku-20240307'], price: { input: 0.25, cacheWrite: 0.3, cachedInput: 0.03, output: 1.25 }, source: ANTHROPIC, asOf: '2024-08-14' },
-];
+export const PRICE_TABLE: readonly PriceEntry[] = priceTableOf(MODEL_CATALOG);

@@ -10,15 +10,25 @@ import type { LineIndex } from './lineIndex';
 import type { PromptFileKind, PromptInput, PromptModel, PromptTests } from './promptDocument';
 
 /** Top-level keys of a `.prompt` file. */
-export const PROMPT_KEYS = ['name', 'description', 'version', 'tags', 'metadata', 'model', 'models', 'params', 'inputs', 'tests'] as const;
+export const PROMPT_KEYS = ['name', 'description', 'version', 'tags', 'metadata', 'model', 'models', 'api', 'params', 'inputs', 'tests'] as const;
 /** Further top-level keys a `.prompty` file may hold (Prompty v1 and v2). */
 export const PROMPTY_KEYS = ['$schema', 'id', 'kind', 'displayName', 'authors', 'sample', 'outputs', 'template', 'tools', 'base'] as const;
 /** Parameters Assay passes to providers (`ModelParams`). */
-export const PARAM_KEYS = ['temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice'] as const;
+export const PARAM_KEYS = [
+  'temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice', 'reasoning_effort', 'verbosity', 'reasoning_summary',
+] as const;
+/** The values each enumerated parameter takes (openai-node 6.30.1: ReasoningEffort, text.verbosity, Reasoning.summary). */
+export const PARAM_VALUES = {
+  reasoning_effort: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'],
+  verbosity: ['low', 'medium', 'high'],
+  reasoning_summary: ['auto', 'concise', 'detailed'],
+} as const;
+/** The OpenAI APIs a prompt may choose with `api:`. */
+export const API_VALUES = ['chat', 'responses'] as const;
 /** Provider parameters Assay knows of but does not send yet. */
 const UNSUPPORTED_PARAMS = new Set([
   'frequency_penalty', 'presence_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'n', 'user', 'parallel_tool_calls',
-  'reasoning_effort', 'top_k', 'service_tier', 'store', 'stream', 'metadata', 'allow_multiple_tool_calls', 'modalities',
+  'top_k', 'service_tier', 'store', 'stream', 'metadata', 'allow_multiple_tool_calls', 'modalities',
 ]);
 /** Prompty v2 `model.options` names → Assay's. */
 const OPTION_ALIASES: Record<string, string> = {
@@ -26,8 +36,8 @@ const OPTION_ALIASES: Record<string, string> = {
   stopSequences: 'stop', stop_sequences: 'stop', responseFormat: 'response_format', toolChoice: 'tool_choice',
   topK: 'top_k', frequencyPenalty: 'frequency_penalty', presencePenalty: 'presence_penalty', allowMultipleToolCalls: 'allow_multiple_tool_calls',
 };
-/** `max_completion_tokens` is OpenAI's newer name for the same limit. */
-const PARAM_ALIASES: Record<string, string> = { max_completion_tokens: 'max_tokens' };
+/** `max_completion_tokens` (chat completions) and `max_output_tokens` (Responses API) are OpenAI's names for the same limit. */
+const PARAM_ALIASES: Record<string, string> = { max_completion_tokens: 'max_tokens', max_output_tokens: 'max_tokens' };
 /** Keys of an input's long form. */
 export const INPUT_SPEC_KEYS = ['type', 'kind', 'description', 'default', 'sample', 'example', 'required', 'enum', 'enumValues', 'items', 'properties'] as const;
 /** Input types (Prompty's `kind`s included; `messages`/`thread` hold a list of chat messages). */
@@ -45,8 +55,8 @@ export function parseModelRef(text: string): ModelRef | { error: string } {
   const t = text.trim();
   const m = MODEL_REF.exec(t);
   if (m) return { provider: m[1]!, model: m[2]! };
-  if (t === '') return { error: 'Empty model reference: write provider:model, e.g. openai:gpt-4o-mini.' };
-  if (/\s/.test(t)) return { error: `Model reference '${t}' must not contain spaces: write provider:model, e.g. openai:gpt-4o-mini.` };
+  if (t === '') return { error: 'Empty model reference: write provider:model, e.g. openai:gpt-5.5.' };
+  if (/\s/.test(t)) return { error: `Model reference '${t}' must not contain spaces: write provider:model, e.g. openai:gpt-5.5.` };
   if (!t.includes(':')) return { error: `Model reference '${t}' needs a provider: write provider:model, e.g. openai:${t}.` };
   return { error: `Malformed model reference '${t}': write provider:model, where provider is a name like openai, anthropic or a configured endpoint.` };
 }
@@ -270,6 +280,9 @@ class FrontMatterReader {
           modelsNode = value ?? keyNode;
           this.readModels(value, keyNode);
           break;
+        case 'api':
+          this.readApi(value, keyNode);
+          break;
         case 'params':
           this.readParams(value, keyNode, PARAM_ALIASES, 'params');
           break;
@@ -402,7 +415,8 @@ class FrontMatterReader {
     const api = fields.get('api') ?? fields.get('apiType') ?? fields.get('api_type');
     if (api) {
       const v = this.js(api.value);
-      if (v !== 'chat') this.report('warning', 'prompty-api', `Only the chat API is supported; '${String(v)}' is treated as chat.`, api.value ?? api.keyNode);
+      if (v === 'responses') this.out.params.api = 'responses';
+      else if (v !== 'chat') this.report('warning', 'prompty-api', `Only the chat and responses APIs are supported; '${String(v)}' is treated as chat.`, api.value ?? api.keyNode);
     }
     const id = fields.get('id');
     if (id) {
@@ -438,6 +452,20 @@ class FrontMatterReader {
     if (named && model === undefined) this.report('error', 'wrong-type', `'${named.key}' must be a string.`, named.value ?? named.keyNode);
     else if (!named) this.report('warning', 'model-ref', "'model.configuration' names no model: add 'name' (OpenAI) or 'azure_deployment' (Azure OpenAI).", keyNode);
     else this.addRef(`${provider}:${model}`, named.value);
+  }
+
+  /** `api: chat | responses`: which OpenAI API serves the prompt. */
+  private readApi(value: unknown, keyNode: unknown): void {
+    const v = this.js(value);
+    if (typeof v === 'string' && (API_VALUES as readonly string[]).includes(v)) this.out.params.api = v as (typeof API_VALUES)[number];
+    else this.report('error', 'wrong-type', `'api' must be ${API_VALUES.join(' or ')}, not ${describe(v)}${typeof v === 'string' ? ` ('${v}')` : ''}.`, value ?? keyNode);
+  }
+
+  /** A parameter that takes one of a few words (`reasoning_effort: low`). */
+  private readChoice(name: keyof typeof PARAM_VALUES, key: string, v: unknown, at: unknown): void {
+    const allowed: readonly string[] = PARAM_VALUES[name];
+    if (typeof v === 'string' && allowed.includes(v)) this.out.params[name] = v;
+    else this.report('error', 'wrong-type', `'${key}' must be one of ${allowed.join(', ')}, not ${describe(v)}${typeof v === 'string' ? ` ('${v}')` : ''}.${typeof v === 'string' ? didYouMean(v, allowed) : ''}`, at);
   }
 
   private readParams(node: unknown, keyNode: unknown, aliases: Record<string, string>, where: string): void {
@@ -485,6 +513,11 @@ class FrontMatterReader {
           break;
         case 'tools':
           this.readTools(value, v, at);
+          break;
+        case 'reasoning_effort':
+        case 'verbosity':
+        case 'reasoning_summary':
+          this.readChoice(name, key, v, at);
           break;
         case 'tool_choice':
           if (v === 'auto' || v === 'none' || v === 'required') p.tool_choice = v;

@@ -25,19 +25,25 @@ export const PROMPT_KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
   model: {
     summary: 'The model that runs the prompt, as provider:model.',
     markdown:
-      'One `provider:model` reference: `openai:gpt-4o-mini`, `anthropic:claude-3-5-haiku-latest`, `echo:echo` (answers with the prompt, no API call), or `ENDPOINT:model` for an endpoint in the `assay.endpoints` setting (Ollama, vLLM, LM Studio, Azure OpenAI…). Use `models` for several.',
-    snippet: ' ${1:openai:gpt-4o-mini}',
+      'One `provider:model` reference: `openai:gpt-5.5`, `anthropic:claude-haiku-4-5`, `echo:echo` (answers with the prompt, no API call), or `ENDPOINT:model` for an endpoint in the `assay.endpoints` setting (Ollama, vLLM, LM Studio, Azure OpenAI…). Use `models` for several.',
+    snippet: ' ${1:openai:gpt-5.5}',
   },
   models: {
     summary: 'Models the prompt runs on, each as provider:model.',
     markdown:
-      'A list of `provider:model` references; every test case runs on each model, side by side.\n\n```yaml\nmodels: [openai:gpt-4o-mini, anthropic:claude-3-5-haiku-latest]\n```\nSetting both `model` and `models` runs all of them and warns.',
-    snippet: ' [${1:openai:gpt-4o-mini}]',
+      'A list of `provider:model` references; every test case runs on each model, side by side.\n\n```yaml\nmodels: [openai:gpt-5.5, anthropic:claude-haiku-4-5]\n```\nSetting both `model` and `models` runs all of them and warns.',
+    snippet: ' [${1:openai:gpt-5.5}]',
+  },
+  api: {
+    summary: 'Which OpenAI API runs the prompt: chat (chat completions, the default) or responses (the Responses API).',
+    markdown:
+      '`chat` sends `POST /v1/chat/completions`; `responses` sends `POST /v1/responses` (OpenAI and OpenAI-compatible endpoints only). Only the Responses API returns reasoning summaries (`reasoning_summary`); it has no `stop`, `seed` or penalties. See docs/providers.md.',
+    snippet: ' ${1|responses,chat|}',
   },
   params: {
     summary: 'Generation parameters sent with every call.',
     markdown:
-      '`temperature`, `max_tokens`, `top_p`, `stop`, `seed`, `response_format`, `tools`, `tool_choice`.\n\n```yaml\nparams:\n  temperature: 0\n  max_tokens: 200\n```',
+      '`temperature`, `max_tokens`, `top_p`, `stop`, `seed`, `response_format`, `tools`, `tool_choice`, `reasoning_effort`, `verbosity`, `reasoning_summary`.\n\n```yaml\nparams:\n  temperature: 0\n  max_tokens: 200\n```',
     snippet: '\n  ${1:temperature}: ${2:0}',
   },
   inputs: {
@@ -92,6 +98,16 @@ export const PARAM_DOCS: Readonly<Record<string, KeyDoc>> = {
     snippet: '\n  - type: function\n    function:\n      name: ${1:tool_name}\n      description: $2\n      parameters:\n        type: object\n        properties: {$3}',
   },
   tool_choice: { summary: "Whether the model must call a tool: auto, none, required, or { type: function, function: { name } }.", snippet: ' ${1|auto,none,required|}' },
+  reasoning_effort: {
+    summary: 'How much a reasoning model thinks: none, minimal, low, medium, high or xhigh (which ones depends on the model).',
+    markdown: 'Sent as `reasoning_effort` (chat completions) or `reasoning.effort` (Responses API). Many models take `temperature`/`top_p` only with `none`: the editor warns from the model catalog.',
+    snippet: ' ${1|low,medium,high,none,minimal,xhigh|}',
+  },
+  verbosity: { summary: 'How long the answer is: low, medium or high (GPT-5 models).', markdown: 'Sent as `verbosity` (chat completions) or `text.verbosity` (Responses API).', snippet: ' ${1|low,medium,high|}' },
+  reasoning_summary: {
+    summary: 'Responses API only: ask for a summary of the reasoning (auto, concise, detailed), shown in the trace and playground, never in the graded text.',
+    snippet: ' ${1|auto,concise,detailed|}',
+  },
 };
 
 /** Keys of an input's long form (INPUT_SPEC_KEYS). */

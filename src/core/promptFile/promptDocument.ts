@@ -7,7 +7,7 @@ export type PromptFileKind = 'prompt' | 'prompty';
 /** One `provider:model` reference from `model`/`models` (or Prompty's model block), with where it is written. */
 export interface PromptModel {
   ref: ModelRef;
-  /** The reference as written, e.g. `openai:gpt-4o-mini`. */
+  /** The reference as written, e.g. `openai:gpt-5.5`. */
   text: string;
   range: Range;
 }
@@ -115,7 +115,7 @@ export const PROMPT_DIAGNOSTIC_CODES = {
   'model-ref': 'A model reference that is not provider:model.',
   'model-conflict': "Both 'model' and 'models' are set.",
   'unknown-provider': 'A provider the caller does not know (only with a list of known providers).',
-  'prompty-api': 'A Prompty model API other than chat.',
+  'prompty-api': 'A Prompty model API other than chat or responses.',
   'unknown-param': 'A generation parameter Assay does not know.',
   'unsupported-param': 'A known provider parameter Assay does not send yet.',
   'param-range': 'A parameter outside its usual range.',
@@ -132,6 +132,9 @@ export const PROMPT_DIAGNOSTIC_CODES = {
   'template-syntax': 'A Nunjucks syntax error.',
   'template-include': 'include, import or extends, which have nothing to load.',
   'undeclared-variable': 'A variable the template reads that is not declared in inputs.',
+  'model-shutdown': 'A model past its shutdown date in the model catalog: requests to it fail.',
+  'model-deprecated': 'A model the catalog lists with a shutdown date still ahead.',
+  'model-param': 'A parameter the model rejects, per the model catalog (e.g. temperature with reasoning effort other than none).',
   'unused-input': 'An input no template reads.',
 } as const;
 

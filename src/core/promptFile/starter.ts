@@ -2,10 +2,9 @@
 export const STARTER_PROMPT = `---
 name: triage
 description: Route a customer support ticket to the right team
-models: [openai:gpt-4o-mini, anthropic:claude-3-5-haiku-latest]
+models: [openai:gpt-5.5, anthropic:claude-haiku-4-5]
 params:
-  temperature: 0
-  max_tokens: 20
+  max_tokens: 400
 inputs:
   ticket:
     type: string

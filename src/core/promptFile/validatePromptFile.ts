@@ -1,3 +1,4 @@
+import { checkModelUse, isoDay } from '../models/modelChecks';
 import type { Diagnostic } from '../types';
 import { didYouMean } from './didYouMean';
 import type { PromptDocument } from './promptDocument';
@@ -9,6 +10,8 @@ export interface ValidateOptions {
    * given, a model whose provider is not listed gets a warning; when absent only the shape is checked.
    */
   knownProviders?: readonly string[];
+  /** The day (YYYY-MM-DD) shutdown dates are compared with; default today (UTC). */
+  today?: string;
 }
 
 function compare(a: Diagnostic, b: Diagnostic): number {
@@ -17,7 +20,8 @@ function compare(a: Diagnostic, b: Diagnostic): number {
 
 /**
  * All diagnostics of a parsed prompt file: the parser's (YAML, structure, types, template syntax) plus
- * cross-checks — variables used but not declared in `inputs`, inputs never used, unknown providers.
+ * cross-checks — variables used but not declared in `inputs`, inputs never used, unknown providers, and
+ * what the model catalog says (a model past its shutdown date, parameters a model rejects).
  * Sorted by position. Never throws.
  */
 export function validatePromptFile(doc: PromptDocument, options: ValidateOptions = {}): Diagnostic[] {
@@ -75,6 +79,11 @@ export function validatePromptFile(doc: PromptDocument, options: ValidateOptions
         range: m.range,
       });
     }
+  }
+
+  const today = options.today ?? isoDay();
+  for (const m of doc.models) {
+    for (const f of checkModelUse(m.ref, doc.params, today)) out.push({ severity: f.severity, code: f.code, message: f.message, range: m.range });
   }
 
   return out.sort(compare);

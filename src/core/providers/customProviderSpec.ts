@@ -43,7 +43,7 @@ function scriptFile(path: string, basePath: string, id: string): { file: string 
 
 /**
  * The provider configuration for a promptfoo custom provider id, `undefined` when `id` is none of the
- * custom kinds (a vendor id such as `openai:gpt-4o-mini`). `basePath` is the config file's folder.
+ * custom kinds (a vendor id such as `openai:gpt-5.5`). `basePath` is the config file's folder.
  */
 export function customProviderConfig(id: string, options: unknown, basePath: string): CustomProviderResult | undefined {
   const trimmed = id.trim();

@@ -4,40 +4,20 @@
 // provider class (`new P({ id, config })`, then `callApi(prompt, context, options)`), an object with
 // `callApi`, or a provider function `(prompt, context) => response`. TypeScript is compiled with sucrase
 // (the file and the relative `.ts` files it imports). Workspace code: trusted workspaces and the CLI only.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { compileTypeScript, isTypeScriptFile, TS_REQUIRE_HOOKS_SOURCE } from '../sandbox/compileTypeScript';
 import type { CallError, ChatRequest } from '../types';
 import { applyProviderResponse, customRedactor, formatWait, MAX_OUTPUT_BYTES, noEmbeddings, prepareScriptCall, singleModel, tail } from './customProviderSupport';
 import type { ChatCallOptions, DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, Provider, ProviderConfig, ProviderOutcome } from './providerTypes';
 import { blankResult, redactResult, since, type ProviderEnv } from './sdkProvider';
 
-const TS_EXTENSIONS = new Set(['.ts', '.cts', '.mts', '.tsx']);
-
 /** Runs inside the worker: loads the module (compiled TypeScript from `sources`), calls it, posts the answer. */
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Module = require('node:module');
 const { pathToFileURL } = require('node:url');
 const { sources, file, functionName, prompt, context, options, providerOptions } = workerData;
-for (const ext of ['.ts', '.cts', '.mts', '.tsx']) {
-  Module._extensions[ext] = (module, filename) => {
-    if (!(filename in sources)) throw new Error('cannot load ' + filename + ': only TypeScript files the provider imports with a relative path are compiled');
-    module._compile(sources[filename], filename);
-  };
-}
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (request, parent, ...rest) {
-  try {
-    return resolveFilename.call(this, request, parent, ...rest);
-  } catch (e) {
-    if (parent && parent.filename && /^\\.\\.?\\//.test(request)) {
-      const base = require('node:path').resolve(require('node:path').dirname(parent.filename), request);
-      for (const c of [base.replace(/\\.[cm]?js$/, '.ts'), base + '.ts', base + '/index.ts']) if (c in sources) return c;
-    }
-    throw e;
-  }
-};
+const tsSources = sources;
+${TS_REQUIRE_HOOKS_SOURCE}
 async function load() {
   if (file in sources) return require(file);
   if (file.endsWith('.mjs')) return import(pathToFileURL(file).href);
@@ -81,31 +61,6 @@ function isClass(f) {
 })();
 `;
 
-/** `file` and the TypeScript files it imports by relative path, compiled to CommonJS, by absolute path. */
-export async function compileTypeScript(file: string): Promise<Record<string, string> | { error: string }> {
-  const sucrase = await import('sucrase');
-  const sources: Record<string, string> = {};
-  const queue = [file];
-  while (queue.length > 0) {
-    const path = queue.pop()!;
-    if (path in sources) continue;
-    let code: string;
-    try {
-      code = sucrase.transform(readFileSync(path, 'utf8'), { transforms: ['typescript', 'imports', ...(path.endsWith('.tsx') ? (['jsx'] as const) : [])], filePath: path }).code;
-    } catch (e) {
-      return { error: `${path}: ${(e as Error).message}` };
-    }
-    sources[path] = code;
-    for (const m of code.matchAll(/require\((['"])(\.{1,2}\/[^'"]+)\1\)/g)) {
-      const base = resolve(dirname(path), m[2]!);
-      const candidates = TS_EXTENSIONS.has(extname(base)) ? [base] : [base.replace(/\.[cm]?js$/, '.ts'), `${base}.ts`, `${base}/index.ts`];
-      const found = candidates.find((c) => existsSync(c));
-      if (found && TS_EXTENSIONS.has(extname(found))) queue.push(found);
-    }
-  }
-  return sources;
-}
-
 /** Provider for kind `javascript`. */
 export class JavaScriptProvider implements Provider {
   readonly endpointId: string;
@@ -137,7 +92,7 @@ export class JavaScriptProvider implements Provider {
     }
     const p = prepared.payload as { script: string; function?: string; prompt: string; options: Record<string, unknown>; context: unknown };
     let sources: Record<string, string> = {};
-    if (TS_EXTENSIONS.has(extname(p.script).toLowerCase())) {
+    if (isTypeScriptFile(p.script)) {
       const compiled = await compileTypeScript(p.script);
       if ('error' in compiled) {
         result.error = { kind: 'bad_request', message: `${spec.id}: TypeScript does not compile: ${compiled.error}` };

@@ -35,7 +35,8 @@ function toOpenAiMessage(m: ChatMessage): Record<string, unknown> {
   return out;
 }
 
-interface OpenAiUsageWire {
+/** Chat completions' `usage` as it arrives. */
+export interface OpenAiUsageWire {
   prompt_tokens?: number;
   completion_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number | null } | null;
@@ -105,6 +106,7 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
   prepare(request: ChatRequest, stream: boolean): PreparedChat | { error: CallError } {
     if (request.messages.length === 0) return { error: { kind: 'bad_request', message: 'The prompt has no messages to send' } };
     const p = request.params;
+    if (p.reasoning_summary !== undefined) return { error: { kind: 'bad_request', message: 'Reasoning summaries (reasoning_summary) come only from the Responses API: add api: responses' } };
     const payload: Record<string, unknown> = { model: request.model.model, messages: request.messages.map(toOpenAiMessage) };
     if (p.temperature !== undefined) payload.temperature = p.temperature;
     if (p.top_p !== undefined) payload.top_p = p.top_p;
@@ -256,10 +258,15 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
     const signal = options.signal ?? new AbortController().signal;
     try {
       const page = await session.client.models.list({ signal, timeout: options.timeoutMs ?? LIST_TIMEOUT_MS, maxRetries: 0 });
-      const data = (page as unknown as { data?: { id?: unknown; owned_by?: unknown }[] }).data ?? [];
+      const data = (page as unknown as { data?: { id?: unknown; owned_by?: unknown; shutdown_date?: unknown }[] }).data ?? [];
+      // shutdown_date: optional, YYYY-MM-DD or null (https://developers.openai.com/api/docs/deprecations, read 2026-12-07).
       const models = data
         .filter((m) => typeof m.id === 'string')
-        .map((m) => ({ id: m.id as string, ...(typeof m.owned_by === 'string' ? { ownedBy: m.owned_by } : {}) }))
+        .map((m) => ({
+          id: m.id as string,
+          ...(typeof m.owned_by === 'string' ? { ownedBy: m.owned_by } : {}),
+          ...(typeof m.shutdown_date === 'string' ? { shutdownDate: m.shutdown_date } : {}),
+        }))
         .sort((a, b) => a.id.localeCompare(b.id));
       return { models };
     } catch (err) {

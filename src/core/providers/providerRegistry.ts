@@ -2,7 +2,7 @@
 // user's endpoints. Configuration is plain data handed in by the host (settings + SecretStorage) or the
 // CLI (environment variables).
 import { createRedactor, type Redactor } from '../redact';
-import type { CallError, ModelRef } from '../types';
+import type { CallError, ModelRef, OpenAiApi } from '../types';
 import { AnthropicProvider, ANTHROPIC_DEFAULT_BASE_URL } from './anthropicProvider';
 import { EchoProvider } from './echoProvider';
 import { ExecProvider } from './execProvider';
@@ -10,6 +10,7 @@ import { HttpProvider } from './httpProvider';
 import { createNodeFetch, DEFAULT_MAX_RESPONSE_BYTES, type FetchLike } from './httpTransport';
 import { JavaScriptProvider } from './javascriptProvider';
 import { OpenAiProvider, OPENAI_DEFAULT_BASE_URL } from './openaiProvider';
+import { OpenAiResponsesProvider } from './openaiResponsesProvider';
 import type { KeyLookup, LogSink, Provider, ProviderConfig } from './providerTypes';
 import { PythonProvider } from './pythonProvider';
 import { configSecrets, keyEnvName, type ProviderEnv, type SdkLogLevel } from './sdkProvider';
@@ -52,6 +53,8 @@ let sharedFetch: FetchLike | undefined;
 /** Provider lookup for the engine; cheap to rebuild when settings change. */
 export class ProviderRegistry {
   private readonly byName = new Map<string, Provider>();
+  /** The Responses API of each endpoint that has one (see `createResponsesProvider`). */
+  private readonly responsesByName = new Map<string, Provider>();
   /** Redacts with the user's patterns and the configured secrets, for payloads that never reached a provider. */
   readonly redactor: Redactor;
   /** Whether providers that run workspace code may run (see `ProviderRegistryOptions.trustedCode`). */
@@ -83,7 +86,11 @@ export class ProviderRegistry {
       if (key && !key.enumerable) Object.defineProperty(merged, 'apiKey', key);
       configs.set(name, merged);
     }
-    for (const config of configs.values()) this.byName.set(config.name, createProvider(config, env, this.trustedCode));
+    for (const config of configs.values()) {
+      this.byName.set(config.name, createProvider(config, env, this.trustedCode));
+      const responses = createResponsesProvider(config, env);
+      if (responses) this.responsesByName.set(config.name, responses);
+    }
     const known = [...configs.values()].flatMap((c) => [...configSecrets(c), ...(c.apiKey ? [c.apiKey] : [])]);
     this.redactor = createRedactor({ patterns: this.redactPatterns, secrets: known });
   }
@@ -117,9 +124,20 @@ export class ProviderRegistry {
     return createRedactor({ patterns: this.redactPatterns, secrets: await this.secretsInUse() });
   }
 
-  /** The provider for `ref`, or a `bad_request` error naming the known providers. */
-  resolve(ref: ModelRef): Provider | { error: CallError } {
-    const provider = this.byName.get(ref.provider.toLowerCase());
+  /**
+   * The provider for `ref` through `api` (chat completions unless `responses`), or a `bad_request` error
+   * naming the known providers, or saying the provider has no Responses API.
+   */
+  resolve(ref: ModelRef, api?: OpenAiApi): Provider | { error: CallError } {
+    const name = ref.provider.toLowerCase();
+    const provider = this.byName.get(name);
+    if (provider && api === 'responses') {
+      return (
+        this.responsesByName.get(name) ?? {
+          error: { kind: 'bad_request', message: `api: responses needs an OpenAI or OpenAI-compatible provider; ${ref.provider} is ${provider.config.kind}: remove api: responses for ${ref.provider}:${ref.model}` },
+        }
+      );
+    }
     if (provider) return provider;
     const known = [...this.byName.keys()].join(', ');
     return {
@@ -164,6 +182,15 @@ export function createProvider(config: ProviderConfig, env: ProviderEnv, trusted
     case 'azure-openai':
       return new OpenAiProvider(config, env);
   }
+}
+
+/**
+ * The Responses API provider beside an endpoint's chat provider: OpenAI and OpenAI-compatible endpoints
+ * (vLLM, Ollama and others serve `/v1/responses` too). Azure OpenAI gets one that refuses every request
+ * with a clear error, since its Responses API lives under other paths.
+ */
+export function createResponsesProvider(config: ProviderConfig, env: ProviderEnv): Provider | undefined {
+  return config.kind === 'openai' || config.kind === 'openai-compatible' || config.kind === 'azure-openai' ? new OpenAiResponsesProvider(config, env) : undefined;
 }
 
 /**

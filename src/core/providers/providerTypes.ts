@@ -127,6 +127,8 @@ export interface ModelInfo {
   /** A human name when the provider gives one (Anthropic's `display_name`). */
   label?: string;
   ownedBy?: string;
+  /** The day (YYYY-MM-DD) the provider shuts the model down, when its listing says (OpenAI's optional `shutdown_date`). */
+  shutdownDate?: string;
 }
 
 /** The models an endpoint lists, or why it could not. */

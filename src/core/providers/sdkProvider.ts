@@ -90,6 +90,7 @@ export function redactResult(result: CallResult, redactor: Redactor): CallResult
   result.request = redactor.value(result.request);
   result.response = redactor.value(result.response);
   result.text = redactor.text(result.text);
+  if (result.reasoning !== undefined) result.reasoning = redactor.text(result.reasoning);
   if (result.toolCalls.length > 0) result.toolCalls = redactor.value(result.toolCalls);
   if (result.error) result.error = { ...result.error, message: redactor.text(result.error.message) };
   return result;

@@ -163,7 +163,7 @@ export class Engine {
     if (this.events.has('queued')) {
       this.events.emit('queued', { id, kind: 'chat', model: request.model, stream, useCache, ...(options.tag !== undefined ? { tag: options.tag } : {}) });
     }
-    const resolved = this.registry.resolve(request.model);
+    const resolved = this.registry.resolve(request.model, request.params.api);
     if ('error' in resolved) return this.finish(id, this.failed(request.model, null, resolved.error));
     const prepared = resolved.prepare(request, stream);
     if ('error' in prepared) return this.finish(id, this.failed(request.model, null, prepared.error));

@@ -14,7 +14,7 @@ export interface GradingSettings {
 
 /** The defaults of the VS Code settings, used when nothing else names a grader. */
 export const DEFAULT_GRADING: Readonly<Required<GradingSettings>> = {
-  graderModel: { provider: 'openai', model: 'gpt-4o-mini' },
+  graderModel: { provider: 'openai', model: 'gpt-5.5' },
   embeddingModel: { provider: 'openai', model: 'text-embedding-3-small' },
 };
 

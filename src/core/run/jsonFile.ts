@@ -14,7 +14,39 @@ function prepared(value: unknown, key: string): unknown {
   return v;
 }
 
-/** The JSON text of `value` in pieces; no piece holds more than one string or number of the value. */
+/** A container with at most this many values and characters of text is written as one piece. */
+const WHOLE_NODES = 512;
+const WHOLE_CHARS = 256 * 1024;
+
+/**
+ * Whether `root` is small enough to hand to `JSON.stringify` whole: few values, little text and no
+ * `toJSON` (whose result JSON.stringify would treat differently at the top). Walks at most WHOLE_NODES
+ * values, so a cycle or a huge tree is given up on quickly and written piece by piece.
+ */
+function small(root: object): boolean {
+  let nodes = 0;
+  let chars = 0;
+  const work: unknown[] = [root];
+  while (work.length > 0) {
+    const v = work.pop();
+    if (++nodes > WHOLE_NODES) return false;
+    if (typeof v === 'string') {
+      chars += v.length;
+      if (chars > WHOLE_CHARS) return false;
+    } else if (v !== null && typeof v === 'object') {
+      if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return false;
+      if (Array.isArray(v)) for (const x of v) work.push(x);
+      else for (const k in v) work.push((v as Record<string, unknown>)[k]);
+    }
+  }
+  return true;
+}
+
+/**
+ * The JSON text of `value` in pieces. A small subtree (an execution, an assertion) is one piece from
+ * `JSON.stringify`, re-indented to its depth; a large one is walked, so no piece holds more than about
+ * WHOLE_CHARS characters beyond a single long string or number of the value.
+ */
 export function* jsonPieces(value: unknown, indent = 2): Generator<string> {
   const pad = ' '.repeat(indent);
   const stack = new Set<object>();
@@ -24,6 +56,12 @@ export function* jsonPieces(value: unknown, indent = 2): Generator<string> {
       return;
     }
     if (stack.has(v)) throw new TypeError('Converting circular structure to JSON');
+    if (small(v)) {
+      // JSON.stringify escapes newlines inside strings, so every newline in its text is indentation.
+      const text = JSON.stringify(v, null, indent);
+      yield depth === 0 ? text : text.replace(/\n/g, '\n' + pad.repeat(depth));
+      return;
+    }
     stack.add(v);
     const inner = '\n' + pad.repeat(depth + 1);
     const close = '\n' + pad.repeat(depth);

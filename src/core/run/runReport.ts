@@ -1,6 +1,7 @@
 // What a test run returns, and its stable JSON form (`assay test --json`, documented in docs/cli.md).
 import type { AssertionResult } from '../assertions/assertionTypes';
 import type { RunComparison } from '../stats/compareRuns';
+import type { PassRateChange } from '../stats/significance';
 import type { ModelStats } from '../stats/runStats';
 import type { ErrorKind, ModelRef, Usage } from '../types';
 
@@ -79,6 +80,8 @@ export interface ModelComparison {
   previousRunId: string | null;
   previousStartedAt: number | null;
   comparison: RunComparison | null;
+  /** Whether the pass-rate change on the cases both runs share is significant; `null` without a previous run. */
+  significance: PassRateChange | null;
 }
 
 /** The outcome of `runTests`. */
@@ -206,6 +209,7 @@ export function jsonReport(reports: readonly RunReport[], meta: { tool: string; 
           stillFailing: c.comparison ? caseList(c.comparison.stillFailing) : [],
           newCases: c.comparison ? caseList(c.comparison.newCases) : [],
           removedCases: c.comparison ? c.comparison.removedCases.map((x) => ({ caseId: x.caseId, description: null })) : [],
+          significance: c.significance,
         })),
         results: r.executions.map((e) => ({
           caseId: e.caseId,

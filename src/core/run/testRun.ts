@@ -6,6 +6,7 @@ import type { AssertionInput, AssertionLimits, CaseVerdict } from '../assertions
 import { assertionInput, evaluateCase } from '../assertions/evaluateCase';
 import type { RenderResult } from '../promptFile/renderPrompt';
 import { compareCaseStatuses } from '../stats/compareRuns';
+import { passRateChange } from '../stats/significance';
 import { computeModelMetrics } from '../stats/derivedMetrics';
 import { summarizeRun, type Execution } from '../stats/runStats';
 import { newId, promptVersionId } from '../store/ids';
@@ -466,8 +467,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       comparisons = models.map((m) => {
         const p = previous.get(m.model);
         return p
-          ? { model: m.model, previousRunId: p.run.id, previousStartedAt: p.run.startedAt, comparison: compareCaseStatuses(p.cases, m.cases) }
-          : { model: m.model, previousRunId: null, previousStartedAt: null, comparison: null };
+          ? { model: m.model, previousRunId: p.run.id, previousStartedAt: p.run.startedAt, comparison: compareCaseStatuses(p.cases, m.cases), significance: passRateChange(p.cases, m.cases) }
+          : { model: m.model, previousRunId: null, previousStartedAt: null, comparison: null, significance: null };
       });
     }
     if (options.waitForHistory === false) {

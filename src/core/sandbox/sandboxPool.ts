@@ -10,7 +10,7 @@ import { SANDBOX_WORKER_SOURCE } from './sandboxWorkerSource';
 /** Work a sandbox worker can do. Inputs and results cross threads by structured clone. */
 export type SandboxTask =
   | { kind: 'javascript'; code: string; output: unknown; context: unknown }
-  | { kind: 'javascript-file'; url: string; path: string; exportName?: string; output: unknown; context: unknown }
+  | { kind: 'javascript-file'; url: string; path: string; exportName?: string; output: unknown; context: unknown; sources?: Record<string, string> }
   | { kind: 'regex'; source: string; text: string };
 
 /** How a sandboxed task ended. */

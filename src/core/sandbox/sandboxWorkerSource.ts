@@ -3,6 +3,8 @@
 // `import()` in Node 20) and in the extension host, with no extra file to ship. It runs one task at a
 // time; the pool (sandboxPool.ts) bounds its time and memory and terminates it when a limit is hit.
 
+import { TS_REQUIRE_HOOKS_SOURCE } from './compileTypeScript';
+
 /** Plain CommonJS JavaScript run by each sandbox worker. */
 export const SANDBOX_WORKER_SOURCE = String.raw`'use strict';
 const { parentPort } = require('node:worker_threads');
@@ -52,10 +54,21 @@ async function runInline(task) {
   }
 }
 
+// TypeScript files arrive compiled to CommonJS (task.sources, by absolute path) and load through require;
+// their relative imports of other .ts files resolve to those sources.
+let tsSources = {};
+${TS_REQUIRE_HOOKS_SOURCE}
+function loadCompiled(task) {
+  tsSources = task.sources;
+  // A changed file arrives compiled afresh: forget the previous load.
+  for (const path of Object.keys(task.sources)) delete require.cache[path];
+  return require(task.path);
+}
+
 async function runFile(task) {
   let mod;
   try {
-    mod = await import(task.url);
+    mod = task.sources ? loadCompiled(task) : await import(task.url);
   } catch (e) {
     return { __assaySandboxError: 'cannot load ' + task.path + ': ' + messageOf(e) };
   }

@@ -15,10 +15,18 @@ const port = requirePort();
 const post = (m: FromWorker) => port.postMessage(m);
 const emit = (e: StoreEvent) => post({ kind: 'event', ...e });
 
-/** Debounced saves: `debounceMs` after the last write, or `maxDelayMs` after the first unsaved one. */
+/**
+ * Debounced saves: `debounceMs` after the last write, or `maxDelayMs` after the first unsaved one. While
+ * writes keep coming, a save is at least SAVE_SPACING times its own last duration apart: a save exports
+ * and writes the whole file, so a large history saved every few seconds would spend the worker's time
+ * (and memory, a copy of the file each) on saving. Unsaved rows are in the crash journal meanwhile.
+ */
+const SAVE_SPACING = 20;
+
 class SaveScheduler {
   private firstDirtyAt = 0;
   private lastWriteAt = 0;
+  private lastSaveMs = 0;
   /** The last failure reported, so a retry that fails the same way stays quiet. */
   private lastError: string | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -38,15 +46,19 @@ class SaveScheduler {
 
   private schedule(): void {
     if (this.timer) return;
-    const due = Math.min(this.lastWriteAt + this.debounceMs, this.firstDirtyAt + this.maxDelayMs);
+    const due = Math.min(this.lastWriteAt + this.debounceMs, this.firstDirtyAt + this.maxDelay());
     this.timer = setTimeout(() => this.tick(), Math.max(0, due - Date.now()));
   }
 
   private tick(): void {
     this.timer = undefined;
     const now = Date.now();
-    if (now - this.lastWriteAt >= this.debounceMs || now - this.firstDirtyAt >= this.maxDelayMs) this.saveNow();
+    if (now - this.lastWriteAt >= this.debounceMs || now - this.firstDirtyAt >= this.maxDelay()) this.saveNow();
     else this.schedule();
+  }
+
+  private maxDelay(): number {
+    return Math.max(this.maxDelayMs, SAVE_SPACING * this.lastSaveMs);
   }
 
   /** Saves at once (flush, close) and reports the outcome; a failed save is retried later. */
@@ -61,7 +73,10 @@ class SaveScheduler {
       result = { saved: false, merged: false, error: `saving the history failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` };
     }
     this.firstDirtyAt = 0;
-    if (result.saved) emit({ event: 'saved', result });
+    if (result.saved) {
+      this.lastSaveMs = result.ms ?? 0;
+      emit({ event: 'saved', result });
+    }
     if (result.error && result.error !== this.lastError) emit({ event: 'problem', message: result.error });
     this.lastError = result.error;
     if (this.engine.dirty && this.engine.canSave) {

@@ -3,6 +3,7 @@
 // slicing, `namespace()` and undefined-renders-empty behave as in Prompty. `.prompt` files and promptfoo
 // configs stay on Nunjucks (templateRenderer.ts) for promptfoo compatibility.
 import { Environment, Interpreter, parse, tokenize } from '@huggingface/jinja';
+import { addJinjaExtras, declareJinjaExtras } from './jinjaExtras';
 import type { TemplateFailure } from './templateRenderer';
 
 const CACHE_LIMIT = 256;
@@ -37,7 +38,7 @@ export function compileJinja(source: string): { template: Program } | { error: T
   try {
     // Jinja2's defaults (no trim_blocks/lstrip_blocks), which Prompty keeps; the library's `Template`
     // turns both on for chat templates.
-    template = parse(tokenize(source, {}));
+    template = addJinjaExtras(parse(tokenize(source, {})));
   } catch (err) {
     return { error: failure(err) };
   }
@@ -53,6 +54,7 @@ export function renderJinja(source: string, vars: Record<string, unknown>): { te
   try {
     const env = new Environment();
     for (const [k, v] of Object.entries(GLOBALS)) env.set(k, v);
+    declareJinjaExtras(env);
     for (const [k, v] of Object.entries(vars)) env.set(k, v);
     return { text: String(new Interpreter(env).run(c.template).value) };
   } catch (err) {

@@ -81,7 +81,9 @@ export function parseCsvBank(text: string, file: string, files: FileAccess, base
   const headerRange = lineRange(records[0].firstLine, records[0].lastLine);
   header.forEach((h, i) => {
     if (h === '') diagnostics.push(diagnostic(file, 'warning', 'csv-header', `column ${i + 1} has no name and is ignored`, headerRange));
-    else if (h.startsWith('__') && !isKnownSpecial(h)) {
+    else if (h.startsWith('__config:') && !configColumn(h)) {
+      diagnostics.push(diagnostic(file, 'error', 'csv-header', `column "${h}": promptfoo's form is __config:__expected:threshold or __config:__expected<N>:threshold`, headerRange));
+    } else if (h.startsWith('__') && !isKnownSpecial(h)) {
       diagnostics.push(diagnostic(file, 'warning', 'csv-header', `column "${h}" is not a known special column and is ignored`, headerRange));
     }
   });
@@ -99,6 +101,7 @@ export function parseCsvBank(text: string, file: string, files: FileAccess, base
     const assert: AssertionSpec[] = [];
     const c: UnidentifiedCase = { vars, assert, source: { file, index }, range };
     let metric: string | undefined;
+    const thresholds = new Map<number, number>();
     header.forEach((name, col) => {
       const cell = rec.fields[col] ?? '';
       if (name === '') return;
@@ -109,7 +112,9 @@ export function parseCsvBank(text: string, file: string, files: FileAccess, base
       const text = cell.trim();
       if (text === '') return;
       if (/^__expected\d*$/.test(name)) {
-        const spec = normalizeAssertion(parseAssertionShorthand(text), loc, range, diagnostics);
+        const parsed = parseAssertionShorthand(text);
+        const spec = 'error' in parsed ? undefined : normalizeAssertion(parsed, loc, range, diagnostics);
+        if ('error' in parsed) diagnostics.push(diagnostic(file, 'error', 'invalid-assertion', `${name}: ${parsed.error}`, range));
         if (spec) assert.push(spec);
       } else if (name === '__description') c.description = cell;
       else if (name === '__threshold') {
@@ -119,7 +124,18 @@ export function parseCsvBank(text: string, file: string, files: FileAccess, base
       } else if (name === '__metric') metric = text;
       else if (name === '__prefix' || name === '__suffix') c.options = { ...c.options, [name.slice(2)]: cell };
       else if (name.startsWith('__metadata:')) c.metadata = { ...c.metadata, [name.slice('__metadata:'.length)]: cell };
+      else if (configColumn(name)) {
+        const n = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(text) ? Number(text) : NaN;
+        if (Number.isFinite(n)) thresholds.set(configColumn(name)!.index, n);
+        else diagnostics.push(diagnostic(file, 'error', 'invalid-case', `${name} "${text}" is not a number`, range));
+      }
     });
+    // promptfoo's `__config:__expected<N>:threshold`: N counts the row's assertions (empty cells skipped), from 1.
+    for (const [i, threshold] of [...thresholds].sort((a, b) => a[0] - b[0])) {
+      if (!assert[i]) continue;
+      assert[i].threshold = threshold;
+      c.metadata = { ...c.metadata, threshold };
+    }
     if (metric !== undefined) for (const a of assert) a.metric ??= metric;
     cases.push(c);
   });
@@ -127,5 +143,13 @@ export function parseCsvBank(text: string, file: string, files: FileAccess, base
 }
 
 function isKnownSpecial(name: string): boolean {
-  return /^__expected\d*$/.test(name) || ['__description', '__threshold', '__metric', '__prefix', '__suffix'].includes(name) || name.startsWith('__metadata:');
+  return /^__expected\d*$/.test(name) || ['__description', '__threshold', '__metric', '__prefix', '__suffix'].includes(name) || name.startsWith('__metadata:') || configColumn(name) !== undefined;
+}
+
+/** `__config:__expected:threshold` (the first assertion) or `__config:__expected<N>:threshold` (the Nth, from 1). */
+function configColumn(name: string): { index: number } | undefined {
+  const m = /^__config:__expected(\d*):threshold$/.exec(name);
+  if (!m) return undefined;
+  const index = m[1] === '' ? 0 : Number(m[1]) - 1;
+  return index >= 0 ? { index } : undefined;
 }

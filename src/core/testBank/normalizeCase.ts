@@ -26,14 +26,15 @@ export interface CaseLocation {
   files: FileAccess;
 }
 
-const CASE_KEYS = new Set(['description', 'vars', 'assert', 'threshold', 'repeat', 'options', 'metadata', 'prompts', 'providers']);
+const CASE_KEYS = new Set(['description', 'vars', 'assert', 'threshold', 'repeat', 'options', 'metadata', 'prompts', 'providers', 'assertScoringFunction']);
 /** promptfoo test keys Assay reads elsewhere: accepted with an info note. */
 const IGNORED_CASE_KEYS = new Set(['provider']);
 /** promptfoo test keys that change what runs or how it is judged: running without them would be another test. */
-const UNSUPPORTED_CASE_KEYS = new Set(['providerOutput', 'assertScoringFunction']);
+const UNSUPPORTED_CASE_KEYS = new Set(['providerOutput']);
 /** Var files that are not text: promptfoo sends them as images, audio or extracted PDF text. */
 const BINARY_VAR_FILE = /\.(png|jpe?g|gif|webp|bmp|tiff?|svg|pdf|mp3|wav|ogg|flac|m4a|mp4|webm|mov)$/i;
-const ASSERT_KEYS = new Set(['type', 'value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform', 'contextTransform']);
+/** `assert` holds an assert-set's members; `alpha`, `beta`, `gamma` are meteor's parameters. */
+const ASSERT_KEYS = new Set(['type', 'value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform', 'contextTransform', 'assert', 'alpha', 'beta', 'gamma']);
 const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 export function diagnostic(file: string, severity: Severity, code: string, message: string, range: Range | undefined): BankDiagnostic {
@@ -81,9 +82,15 @@ const isFileRef = (v: unknown): v is string => typeof v === 'string' && v.starts
 function resolveAssertValue(spec: AssertionSpec, loc: CaseLocation, range: Range | undefined, diags: BankDiagnostic[]): void {
   const base = spec.type.replace(/^not-/, '');
   if (!isFileRef(spec.value)) return;
+  // The value of a code assertion is the script itself: only its path is resolved.
   if (base === 'javascript' || base === 'python') {
     const rel = spec.value.slice('file://'.length);
     spec.value = `file://${isAbsolute(rel) ? rel : resolve(loc.baseDir, rel)}`;
+    return;
+  }
+  if (/\.(m?js|cjs|[cm]?ts|tsx|py|rb)(:[\w$]+)?$/i.test(spec.value)) {
+    // promptfoo runs the script and uses what it returns as the value; Assay does not (yet): never its source text.
+    diags.push(diagnostic(loc.file, 'error', 'unsupported', `${spec.type}: a value computed by a script (${spec.value}) is not supported by Assay; write the value, or load it from a text, JSON or YAML file`, range));
     return;
   }
   const loaded = loadFileValue(spec.value, loc.baseDir, loc.files);
@@ -108,7 +115,7 @@ export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range
     }
   }
   const spec: AssertionSpec = { type: raw.type };
-  for (const key of ['value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform', 'contextTransform'] as const) {
+  for (const key of ['value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform', 'contextTransform', 'alpha', 'beta', 'gamma'] as const) {
     if (raw[key] !== undefined && raw[key] !== null) (spec as unknown as Record<string, unknown>)[key] = raw[key];
   }
   for (const key of ['transform', 'contextTransform'] as const) {
@@ -122,6 +129,8 @@ export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range
     }
   }
   if (at) spec.range = at;
+  // `assert-set` members: normalised like the case's own assertions (their diagnostics point at the set).
+  if (Array.isArray(raw.assert)) spec.assert = raw.assert.flatMap((member) => normalizeAssertion(member, loc, at, diags) ?? []);
   resolveAssertValue(spec, loc, at, diags);
   const problem = checkAssertion(spec);
   if (problem) diags.push(diagnostic(loc.file, 'error', problem.code, problem.message, at));
@@ -306,8 +315,26 @@ export function normalizeCase(raw: unknown, loc: CaseLocation, diags: BankDiagno
   if (prompts) testCase.prompts = prompts;
   const providers = optionalNames(raw, 'providers', loc, diags);
   if (providers) testCase.providers = providers;
+  const scoring = scoringFunctionRef(raw.assertScoringFunction, loc, diags);
+  if (scoring) testCase.assertScoringFunction = scoring;
   if (loc.range) testCase.range = loc.range;
   return testCase;
+}
+
+/** `assertScoringFunction: file://path.js[:name]` (or a TypeScript file) with the path made absolute. */
+function scoringFunctionRef(raw: unknown, loc: CaseLocation, diags: BankDiagnostic[]): string | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const at = loc.keyRanges?.assertScoringFunction ?? loc.range;
+  const m = typeof raw === 'string' ? /^file:\/\/(.+?\.(?:[cm]?js|[cm]?ts|tsx|py))(?::([A-Za-z_$][\w$]*))?$/.exec(raw) : null;
+  if (!m) {
+    diags.push(diagnostic(loc.file, 'error', 'invalid-case', 'assertScoringFunction must be file://path.js (or .ts), optionally :functionName', at));
+    return undefined;
+  }
+  if (m[1].endsWith('.py')) {
+    diags.push(diagnostic(loc.file, 'error', 'unsupported', 'assertScoringFunction in Python is not supported by Assay: write it in JavaScript or TypeScript', at));
+    return undefined;
+  }
+  return `file://${isAbsolute(m[1]) ? m[1] : resolve(loc.baseDir, m[1])}${m[2] ? `:${m[2]}` : ''}`;
 }
 
 /** Validates bank-level defaults (promptfoo's `defaultTest`): the same keys as a case, minus `description`. */
@@ -324,6 +351,7 @@ export function normalizeDefaults(raw: unknown, loc: CaseLocation, diags: BankDi
   if (c.metadata) defaults.metadata = c.metadata;
   if (c.prompts) defaults.prompts = c.prompts;
   if (c.providers) defaults.providers = c.providers;
+  if (c.assertScoringFunction) defaults.assertScoringFunction = c.assertScoringFunction;
   return defaults;
 }
 
@@ -370,6 +398,8 @@ export function applyDefaults(testCase: TestCase, defaults: TestDefaults): TestC
   if (threshold !== undefined) merged.threshold = threshold;
   const repeat = testCase.repeat ?? defaults.repeat;
   if (repeat !== undefined) merged.repeat = repeat;
+  const scoring = testCase.assertScoringFunction ?? defaults.assertScoringFunction;
+  if (scoring) merged.assertScoringFunction = scoring;
   if (defaults.options || testCase.options) merged.options = { ...defaults.options, ...testCase.options };
   if (defaults.metadata || testCase.metadata) merged.metadata = { ...defaults.metadata, ...testCase.metadata };
   return merged;

@@ -7,7 +7,7 @@ import { readTextFile } from '../files/safeFiles';
 import { parseYamlLimited } from '../files/yamlLimits';
 import { customProviderConfig } from '../providers/customProviderSpec';
 import type { ProviderConfig, ProviderKind } from '../providers/providerTypes';
-import type { ModelParams, ModelRef, Range } from '../types';
+import type { ModelParams, ModelRef, OpenAiApi, Range } from '../types';
 import { diagnostic } from './normalizeCase';
 import { itemNodes, rangeOfNode, type Ctx } from './promptfooConfig';
 import { NOT_PROMPTFOO_IDS, PROMPTFOO_VENDORS, vendorOf, type PromptfooVendor } from './promptfooVendors';
@@ -33,7 +33,7 @@ export interface PromptfooEndpoint {
 
 /** A provider of the config, resolved. */
 export interface PromptfooProvider {
-  /** The id as written, e.g. `openai:chat:gpt-4o-mini`. */
+  /** The id as written, e.g. `openai:chat:gpt-5.5`. */
   id: string;
   label: string;
   /** The vendor and the model (`{ provider: 'groq', model: 'llama-3.3-70b-versatile' }`). */
@@ -64,12 +64,16 @@ const PARAM_KEYS = [
 ] as const;
 /** What the OpenAI-compatible vendors' config may hold; anything else would change the request and is refused. */
 const OPENAI_CONFIG_KEYS = [...PARAM_KEYS, 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar', 'stream', 'headers'];
+/** Chat keys promptfoo's Responses provider (openai:responses:) does not send: ignored there, so ignored here. */
+const RESPONSES_IGNORED = new Set(['stop', 'seed', 'frequency_penalty', 'presence_penalty', 'max_tokens', 'max_completion_tokens']);
+/** What an openai:responses: config may hold: the chat keys it sends, plus `reasoning: { effort, summary }` and `max_output_tokens`. */
+const RESPONSES_CONFIG_KEYS = [...OPENAI_CONFIG_KEYS.filter((k) => !RESPONSES_IGNORED.has(k)), 'reasoning', 'max_output_tokens'];
 /** Provider kinds customProviderConfig did not take (golang:, ruby:, ws:…): none of them can run. */
 const CUSTOM_PROVIDER = /^(file|exec|python|golang|ruby|http|https|ws|wss|script|package):|\.(m?js|cjs|ts|py|rb|go)$/i;
 
 /** An id split into vendor, API kind and model, or why it cannot run. */
 export type ParsedProviderId =
-  | { vendor: PromptfooVendor; model: string; use: 'chat' | 'embedding' }
+  | { vendor: PromptfooVendor; model: string; use: 'chat' | 'embedding'; api?: OpenAiApi }
   | { error: string; code: 'unknown-provider' | 'unsupported-provider' | 'invalid-provider' };
 
 function knownIds(): string {
@@ -90,7 +94,7 @@ export function parsePromptfooProviderId(id: string): ParsedProviderId {
   if (!vendor) {
     const hint = NOT_PROMPTFOO_IDS[prefix];
     if (hint) return { code: 'unknown-provider', error: `unknown provider "${id}": ${hint}` };
-    if (colon < 0) return { code: 'invalid-provider', error: `"${id}" is not a provider id: expected vendor:model, e.g. openai:gpt-4o-mini` };
+    if (colon < 0) return { code: 'invalid-provider', error: `"${id}" is not a provider id: expected vendor:model, e.g. openai:gpt-5.5` };
     return { code: 'unknown-provider', error: `unknown provider "${id}": Assay runs ${knownIds()} and echo; it never runs another model in its place` };
   }
   const next = rest.indexOf(':');
@@ -100,17 +104,33 @@ export function parsePromptfooProviderId(id: string): ParsedProviderId {
   let use: 'chat' | 'embedding' = 'chat';
   if (kind !== undefined) {
     if (typeof kind === 'object') return { code: 'unsupported-provider', error: `${id}: ${kind.refuse}` };
-    use = kind;
+    use = kind === 'responses' ? 'chat' : kind;
     model = next < 0 ? '' : rest.slice(next + 1);
   }
-  if (model === '') model = (kind !== undefined ? vendor.kindDefaultModels?.[use] : undefined) ?? vendor.defaultModel ?? '';
+  if (model === '') model = (kind !== undefined ? vendor.kindDefaultModels?.[kind] : undefined) ?? vendor.defaultModel ?? '';
   if (model === '') return { code: 'invalid-provider', error: `"${id}" names no model: expected e.g. ${vendor.ids[0]}:${vendor.ids[0] === 'azure' ? 'chat:DEPLOYMENT' : 'MODEL'}` };
-  return { vendor, model, use };
+  const responses = kind === 'responses' || (kind === undefined && vendor.bareResponsesModels?.includes(model));
+  return responses ? { vendor, model, use, api: 'responses' } : { vendor, model, use };
 }
 
-/** The config keys a vendor's provider sends. */
-function allowedKeys(vendor: PromptfooVendor): Set<string> {
-  return new Set(vendor.configKeys ?? OPENAI_CONFIG_KEYS);
+/** The config keys a vendor's provider sends (through the Responses API when `api` says so). */
+function allowedKeys(vendor: PromptfooVendor, api: OpenAiApi | undefined): Set<string> {
+  return new Set(api === 'responses' ? RESPONSES_CONFIG_KEYS : (vendor.configKeys ?? OPENAI_CONFIG_KEYS));
+}
+
+/** openai:responses: `reasoning: { effort, summary }` and `max_output_tokens` as Assay's parameters, or why not. */
+function responsesParams(c: Record<string, unknown>, params: Record<string, unknown>, id: string): string | undefined {
+  const reasoning = c.reasoning;
+  if (reasoning !== undefined) {
+    if (!isRecord(reasoning) || Object.keys(reasoning).some((k) => k !== 'effort' && k !== 'summary') || Object.values(reasoning).some((v) => typeof v !== 'string')) {
+      return `${id}: config.reasoning must be { effort, summary } with string values`;
+    }
+    if (reasoning.effort !== undefined) params.reasoning_effort = reasoning.effort;
+    if (reasoning.summary !== undefined) params.reasoning_summary = reasoning.summary;
+  }
+  if (c.max_output_tokens !== undefined) params.max_tokens = c.max_output_tokens;
+  params.api = 'responses';
+  return undefined;
 }
 
 /** What reading one provider needs: where it is written, and where problems go. */
@@ -166,7 +186,7 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
     err(src, parsed.code, parsed.error);
     return undefined;
   }
-  const { vendor, model, use } = parsed;
+  const { vendor, model, use, api } = parsed;
   if (use === 'embedding' && src.role === 'target') {
     err(src, 'unsupported-provider', `${id} is an embeddings model: it can grade \`similar\` (options.provider.embedding) but not answer prompts`);
     return undefined;
@@ -176,11 +196,15 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
     return undefined;
   }
   const c = { ...(config ?? {}) } as Record<string, unknown>;
-  const allowed = allowedKeys(vendor);
+  const allowed = allowedKeys(vendor, api);
   const ignored: string[] = [];
   const refused: string[] = [];
   for (const k of Object.keys(c)) {
     if (allowed.has(k)) continue;
+    if (api === 'responses' && RESPONSES_IGNORED.has(k)) {
+      ignored.push(k);
+      continue;
+    }
     if (vendor.promptfooKeys && !vendor.promptfooKeys.includes(k)) ignored.push(k);
     else refused.push(k);
   }
@@ -205,6 +229,11 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
   for (const [from, to] of Object.entries(vendor.renamedKeys ?? {})) if (c[from] !== undefined) params[to] = c[from];
   // promptfoo's LocalAI provider sends `config.temperature || 0.7`: a temperature of 0 is sent as 0.7.
   if (vendor.ids[0] === 'localai' && !c.temperature) params.temperature = 0.7;
+  const responsesProblem = api === 'responses' ? responsesParams(c, params, id) : undefined;
+  if (responsesProblem) {
+    err(src, 'invalid-provider', responsesProblem);
+    return undefined;
+  }
 
   const endpoint: PromptfooEndpoint = {
     vendor: vendor.ids[0]!,
@@ -273,15 +302,15 @@ function providerEntry(p: unknown, src: ProviderSource): PromptfooProvider | und
     id = p.id;
     opts = p;
   } else if (isRecord(p) && Object.keys(p).length === 1 && isRecord(Object.values(p)[0])) {
-    // promptfoo's map form: - openai:gpt-4o-mini: { config: {...}, label: ... }
+    // promptfoo's map form: - openai:gpt-5.5: { config: {...}, label: ... }
     const [key, value] = Object.entries(p)[0] as [string, Record<string, unknown>];
     id = typeof value.id === 'string' ? value.id : key;
     opts = value;
   } else if (isRecord(p) && typeof p.label === 'string') {
-    err(src, 'invalid-provider', `provider "${p.label}" has no id: write id: openai:gpt-4o-mini (or a file:// provider)`);
+    err(src, 'invalid-provider', `provider "${p.label}" has no id: write id: openai:gpt-5.5 (or a file:// provider)`);
     return undefined;
   } else {
-    err(src, 'invalid-provider', 'a provider must be an id like openai:gpt-4o-mini or { id, label, config }');
+    err(src, 'invalid-provider', 'a provider must be an id like openai:gpt-5.5 or { id, label, config }');
     return undefined;
   }
   const known = new Set(['id', 'label', 'config', 'prompts', 'delay', 'transform']);
@@ -325,12 +354,12 @@ function providersFromFile(ref: string, ctx: Ctx, src: ProviderSource): unknown[
 /** The `providers:` (or `targets:`) value of a config. Every entry that cannot run exactly is an error. */
 export function loadPromptfooProviders(raw: unknown, node: unknown, ctx: Ctx): PromptfooProvider[] {
   if (raw === undefined || raw === null) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'missing-key', 'the config has no providers: name at least one, e.g. providers: [openai:gpt-4o-mini]', undefined));
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'missing-key', 'the config has no providers: name at least one, e.g. providers: [openai:gpt-5.5]', undefined));
     return [];
   }
   const list = Array.isArray(raw) ? raw : [raw];
   const nodes = Array.isArray(raw) ? itemNodes(node) : [node];
-  if (list.length === 0) ctx.diags.push(diagnostic(ctx.file, 'error', 'missing-key', 'the providers list is empty: name at least one, e.g. openai:gpt-4o-mini', rangeOfNode(node, ctx)));
+  if (list.length === 0) ctx.diags.push(diagnostic(ctx.file, 'error', 'missing-key', 'the providers list is empty: name at least one, e.g. openai:gpt-5.5', rangeOfNode(node, ctx)));
   const out: PromptfooProvider[] = [];
   list.forEach((p, i) => {
     const range = rangeOfNode(nodes[i], ctx);
@@ -353,7 +382,7 @@ export function promptfooGraderFrom(value: unknown, role: 'grader' | 'embedding'
   const s: ProviderSource = { ...src, role };
   if (typeof value === 'string') return promptfooProviderFrom(value, undefined, undefined, s);
   if (isRecord(value) && typeof value.id === 'string') return promptfooProviderFrom(value.id, typeof value.label === 'string' ? value.label : undefined, value.config, s);
-  err(s, 'invalid-provider', 'a grader provider must be an id like openai:gpt-4o-mini or { id, config }');
+  err(s, 'invalid-provider', 'a grader provider must be an id like openai:gpt-5.5 or { id, config }');
   return undefined;
 }
 

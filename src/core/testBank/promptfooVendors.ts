@@ -11,8 +11,8 @@ export type BaseUrlSource =
   /** An environment variable holding a URL, or (`host`) a host name that becomes `https://HOST/v1`. */
   | { env: string; host?: boolean };
 
-/** What the API-kind segment of an id (`openai:chat:…`, `ollama:completion:…`) means for a vendor. */
-export type ApiKindUse = 'chat' | 'embedding' | { refuse: string };
+/** What the API-kind segment of an id (`openai:chat:…`, `openai:responses:…`, `ollama:completion:…`) means for a vendor. */
+export type ApiKindUse = 'chat' | 'responses' | 'embedding' | { refuse: string };
 
 /** One vendor promptfoo knows. */
 export interface PromptfooVendor {
@@ -40,7 +40,7 @@ export interface PromptfooVendor {
   /** The model when the id names none (`deepseek` alone is `deepseek-chat`). */
   defaultModel?: string;
   /** The model when an id ends at its API kind (`openai:chat` is promptfoo's `gpt-4.1-2025-04-14`). */
-  kindDefaultModels?: Partial<Record<'chat' | 'embedding', string>>;
+  kindDefaultModels?: Partial<Record<'chat' | 'responses' | 'embedding', string>>;
   /** Config keys Assay honours for this vendor. Absent: the OpenAI set. */
   configKeys?: readonly string[];
   /**
@@ -55,16 +55,30 @@ export interface PromptfooVendor {
   renamedKeys?: Record<string, keyof ModelParams>;
   /** Said when an id of this vendor cannot run: what to write instead. */
   note?: string;
+  /** Models an id without an API kind (`openai:MODEL`) runs through the Responses API rather than chat completions. */
+  bareResponsesModels?: readonly string[];
 }
 
-const RESPONSES_REFUSAL = 'the Responses API is not supported yet: use the chat API (openai:chat:MODEL)';
+/**
+ * The models promptfoo 0.121.20 runs through the Responses API when an id names no API kind: its
+ * OPENAI_BARE_RESPONSES_COMPATIBILITY_MODELS, and its OPENAI_RESPONSES_MODEL_NAMES that are not chat
+ * models (dist/src/providers-*.js, the openai: factory; read 2026-12-07).
+ */
+const OPENAI_BARE_RESPONSES = [
+  'gpt-5.6-sol', 'gpt-5.6-terra', 'gpt-5.6-luna',
+  'gpt-4o-2024-07-18', 'gpt-5-pro', 'gpt-5-pro-2025-10-06', 'gpt-5.1-codex', 'gpt-5.1-codex-max', 'gpt-5.1-codex-mini', 'gpt-5.2-codex',
+  'gpt-5.2-pro', 'gpt-5.2-pro-2025-12-11', 'gpt-5.3-codex', 'gpt-5.5-pro', 'gpt-5.5-pro-2026-04-23', 'gpt-5.4-pro', 'gpt-5.4-pro-2026-03-05',
+  'computer-use-preview', 'computer-use-preview-2025-03-11', 'o1-pro', 'o1-pro-2025-03-19', 'o3-pro', 'o3-pro-2025-06-10', 'gpt-5-codex',
+  'gpt-5-codex-mini', 'o3-deep-research', 'o3-deep-research-2025-06-26', 'o4-mini-deep-research', 'o4-mini-deep-research-2025-06-26',
+];
+
 const COMPLETION_REFUSAL = 'the legacy completions API is not supported: use a chat model (…:chat:MODEL)';
 const OPENAI_ONLY: Record<string, ApiKindUse> = {
   chat: 'chat',
   embedding: 'embedding',
   embeddings: 'embedding',
   completion: { refuse: COMPLETION_REFUSAL },
-  responses: { refuse: RESPONSES_REFUSAL },
+  responses: 'responses',
   assistant: { refuse: 'Assistants are not supported' },
   moderation: { refuse: 'moderation models are not supported' },
   realtime: { refuse: 'the Realtime API is not supported' },
@@ -92,7 +106,8 @@ export const PROMPTFOO_VENDORS: readonly PromptfooVendor[] = [
     honoursApiKeyEnvar: true,
     keyRequired: true,
     apiKinds: OPENAI_ONLY,
-    kindDefaultModels: { chat: 'gpt-4.1-2025-04-14', embedding: 'text-embedding-3-large' },
+    kindDefaultModels: { chat: 'gpt-4.1-2025-04-14', responses: 'gpt-4.1-2025-04-14', embedding: 'text-embedding-3-large' },
+    bareResponsesModels: OPENAI_BARE_RESPONSES,
   },
   {
     ids: ['anthropic'],

@@ -23,6 +23,8 @@ export interface TestCase {
   prompts?: string[];
   /** promptfoo's `providers`: run the case only on models of these labels or ids (`*` matches any text). */
   providers?: string[];
+  /** promptfoo's `assertScoringFunction`: `file:///abs/path.js[:name]` that computes the case verdict from the named scores. */
+  assertScoringFunction?: string;
   /** Where the case is written (for CodeLens and diagnostics); its start line is the case's first line. */
   range?: Range;
   source: { file: string; index: number };
@@ -38,6 +40,7 @@ export interface TestDefaults {
   metadata?: Record<string, unknown>;
   prompts?: string[];
   providers?: string[];
+  assertScoringFunction?: string;
 }
 
 /** A problem in a file the loader read; `file` says which one (a bank may pull in several). */

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { LiveModels } from '../../core/models/liveModels';
 import type { KeyDoc } from '../../core/promptFile/keyDocs';
 import type { PromptDocument } from '../../core/promptFile/promptDocument';
 import { completionSite, type CompletionSite } from './cursorContext';
@@ -63,7 +64,11 @@ function md(text: string): vscode.MarkdownString {
 
 /** Completion in prompt files: variables and filters in templates; keys, params, input fields and models in the front matter. */
 export class PromptCompletion implements vscode.CompletionItemProvider {
-  constructor(private readonly docs: PromptDocuments) {}
+  constructor(
+    private readonly docs: PromptDocuments,
+    /** Models endpoints list live; absent in tests that need no network. */
+    private readonly live?: LiveModels,
+  ) {}
 
   async provideCompletionItems(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.CompletionItem[] | undefined> {
     const state = await this.docs.get(document);
@@ -139,9 +144,9 @@ export class PromptCompletion implements vscode.CompletionItemProvider {
     const book = this.docs.priceBook(core);
     const items: vscode.CompletionItem[] = [];
     const seen = new Set<string>();
-    const add = (provider: string, model: string, order: number): void => {
+    const add = (provider: string, model: string, order: number): vscode.CompletionItem | undefined => {
       const label = `${provider}:${model}`;
-      if (seen.has(label)) return;
+      if (seen.has(label)) return undefined;
       seen.add(label);
       const ref = { provider, model };
       const price = book.priceOf(ref);
@@ -150,6 +155,7 @@ export class PromptCompletion implements vscode.CompletionItemProvider {
       item.documentation = md(modelMarkdown(ref, this.docs.providerInfo(core, provider), price));
       item.sortText = `${order}${String(items.length).padStart(4, '0')}`;
       items.push(item);
+      return item;
     };
     for (const endpoint of this.docs.endpoints()) {
       for (const m of endpoint.models ?? []) add(endpoint.name, m, 0);
@@ -158,6 +164,15 @@ export class PromptCompletion implements vscode.CompletionItemProvider {
         item.detail = `endpoint at ${withoutCredentials(endpoint.baseUrl)}: type the model name`;
         item.sortText = `0${String(items.length).padStart(4, '0')}`;
         items.push(item);
+      }
+    }
+    // What the endpoints list live, before the catalog's ids; only in a trusted workspace (listing sends the key).
+    if (this.live && vscode.workspace.isTrusted) {
+      for (const provider of this.docs.knownProviders(core).filter((p) => p !== 'echo')) {
+        for (const m of this.live.peek(provider)) {
+          const item = add(provider, m.id, 0);
+          if (item && m.shutdownDate) item.detail = `${item.detail ?? ''} · shuts down ${m.shutdownDate}`;
+        }
       }
     }
     for (const entry of core.PRICE_TABLE) for (const m of entry.models) add(entry.provider, m, entry.provider === 'openai' ? 1 : 2);

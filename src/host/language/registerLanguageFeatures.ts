@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { LiveModels } from '../../core/models/liveModels';
 import { PROMPT_LANGUAGE_ID } from '../commandIds';
 import type { Ctx } from '../context';
 import { COMPLETION_TRIGGERS, PromptCompletion } from './completion';
@@ -31,7 +32,10 @@ export function registerLanguageFeatures(ctx: Ctx): LanguageFeatures {
   const preview = ctx.push(new PromptPreview(ctx, docs));
   ctx.push(new PromptDiagnostics(ctx, docs));
   ctx.push(new PromptfooConfigDiagnostics(ctx));
-  ctx.push(vscode.languages.registerCompletionItemProvider(selector, new PromptCompletion(docs), ...COMPLETION_TRIGGERS));
+  // Models the endpoints list live (GET /models), offered in completion; listed only in a trusted workspace.
+  const live = new LiveModels((provider) => ctx.services.engine().listModels(provider));
+  ctx.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('assay') && live.clear()));
+  ctx.push(vscode.languages.registerCompletionItemProvider(selector, new PromptCompletion(docs, live), ...COMPLETION_TRIGGERS));
   ctx.push(vscode.languages.registerHoverProvider(selector, new PromptHover(docs)));
   ctx.push(vscode.languages.registerDocumentSymbolProvider(selector, new PromptSymbols(docs), { label: 'Assay Prompt' }));
   ctx.push(vscode.languages.registerFoldingRangeProvider(selector, new PromptFolding(docs)));

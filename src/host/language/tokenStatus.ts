@@ -81,7 +81,7 @@ export class TokenStatusItem implements vscode.Disposable {
         .defaultModels.map((t) => core.parseModelRef(t))
         .filter((r): r is ModelRef => !('error' in r));
     }
-    if (refs.length === 0) refs = [{ provider: 'openai', model: 'gpt-4o-mini' }];
+    if (refs.length === 0) refs = [{ provider: 'openai', model: 'gpt-5.5' }];
     const book = this.docs.priceBook(core);
     const models: ModelTokens[] = [];
     for (const ref of refs.slice(0, MAX_MODELS)) {

@@ -326,6 +326,7 @@ export class PlaygroundSession {
       ttftMs: result.ttftMs,
       traceId,
     };
+    if (result.reasoning) out.reasoning = result.reasoning;
     if (result.error && status !== 'cancelled') out.error = errorAction(result.error, ref.provider);
     if (status === 'ok' && result.text.trim() !== '') out.json = await checkJson(result.text, job.schema);
     return finish(out);

@@ -4,6 +4,7 @@
 import type { AssertionResult } from '../../core/assertions/assertionTypes';
 import type { CaseExecution, RunReport } from '../../core/run/runReport';
 import type { TestSuite } from '../../core/run/testSuite';
+import { describeChange } from '../../core/stats/significance';
 import { wilsonInterval } from '../../core/stats/wilson';
 import type { TestCase } from '../../core/testBank/testBankTypes';
 import type { ResultsAssertion, ResultsCell, ResultsExecution, ResultsModelStats, ResultsRow, ResultsState } from '../../shared/resultsProtocol';
@@ -19,6 +20,16 @@ export function expectedText(testCase: TestCase | undefined, result: Pick<Assert
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value !== null && typeof value === 'object') return JSON.stringify(value, null, 2);
   return undefined;
+}
+
+type Significance = ResultsModelStats['significance'];
+
+/** Of two suites' verdicts for one model, the one to show: a significant regression first, then the smaller p. */
+function telling(a: Significance, b: Significance): Significance {
+  if (!a || !b) return a ?? b;
+  const regression = (s: NonNullable<Significance>) => s.verdict === 'significant-regression';
+  if (regression(a) !== regression(b)) return regression(a) ? a : b;
+  return (b.pValue ?? 1) < (a.pValue ?? 1) ? b : a;
 }
 
 function rowKey(suiteIndex: number, caseId: string): string {
@@ -156,6 +167,7 @@ export class ResultsBuilder {
           regressions: cmp?.comparison ? cmp.comparison.regressions.length + (prev?.regressions ?? 0) : (prev?.regressions ?? null),
           fixes: cmp?.comparison ? cmp.comparison.fixes.length + (prev?.fixes ?? 0) : (prev?.fixes ?? null),
           previousRunAt: cmp?.previousStartedAt ?? prev?.previousRunAt ?? null,
+          significance: telling(prev?.significance ?? null, cmp?.significance ? { verdict: cmp.significance.verdict, pValue: cmp.significance.pValue, text: describeChange(cmp.significance) } : null),
         };
         next.passRate = next.trials > 0 ? next.passes / next.trials : null;
         if (prev) {

@@ -310,7 +310,7 @@ export class RunCoordinator implements vscode.Disposable {
     const suites = planned.map((p) => (p as { suite: TestSuite }).suite);
     const targets = planned.map((p) => p.target);
 
-    const graderModel = parseRef(core, config.graderModel) ?? { provider: 'openai', model: 'gpt-4o-mini' };
+    const graderModel = parseRef(core, config.graderModel) ?? { provider: 'openai', model: 'gpt-5.5' };
     const embeddingModel = parseRef(core, config.embeddingModel);
     const grading: GradingSettings = { graderModel, ...(embeddingModel ? { embeddingModel } : {}) };
     const used = core.modelsUsed(suites, grading);

@@ -1,5 +1,5 @@
 // A stored trace as the detail view shows it. No `vscode`: plain data in, plain data out.
-import { partText, payloadConversation, type MessagePart } from '../../core/export/payloadMessages';
+import { partText, payloadConversation, responseReasoning, type MessagePart } from '../../core/export/payloadMessages';
 import type { TraceRecord } from '../../core/store/storeTypes';
 import type { DetailMessage, DetailPart, TraceDetail } from '../../shared/traceProtocol';
 
@@ -42,6 +42,7 @@ export function traceDetail(trace: TraceRecord, context: DetailContext): TraceDe
     requestJson: pretty(trace.request),
     responseJson: pretty(trace.response),
     output: trace.text,
+    reasoning: responseReasoning(trace.response),
     toolCalls: trace.toolCalls.map((c) => ({ name: c.function.name, arguments: c.function.arguments })),
     variables: trace.variables,
     usage: trace.usage

@@ -336,7 +336,7 @@ export class PlaygroundView {
           appearance: 'secondary',
           'data-focus-key': 'add-column',
           onclick: () => {
-            const model = this.file?.models[0] ?? this.catalog.models[0]?.ref ?? 'openai:gpt-4o-mini';
+            const model = this.file?.models[0] ?? this.catalog.models[0]?.ref ?? 'openai:gpt-5.5';
             const col = addColumn(state, model);
             this.renderColumns();
             this.renderDiffControls();
@@ -618,6 +618,9 @@ export class PlaygroundView {
 
     if (result && !running) card.append(this.stats(result));
     card.append(this.output(column.id, result, view));
+    if (result && !running && 'reasoning' in result && result.reasoning) {
+      card.append(h('details', { class: 'reasoning', 'data-reasoning': column.id }, h('summary', {}, 'Reasoning summary'), h('pre', { class: 'output-text' }, result.reasoning)));
+    }
     if (result && !running && result.error) card.append(this.errorBox(column, result));
     if (result && !running && result.status !== 'error' && result.text !== '') card.append(this.footer(result, key));
     return card;

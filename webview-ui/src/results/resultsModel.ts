@@ -13,7 +13,7 @@ export interface ViewRow {
 /** The sort keys a model column offers. */
 export type CellSortKey = 'status' | 'score' | 'latency' | 'cost';
 
-/** Sort: `case`, or `<key>:<model>` (e.g. `status:openai:gpt-4o-mini`). */
+/** Sort: `case`, or `<key>:<model>` (e.g. `status:openai:gpt-5.5`). */
 export interface SortSpec {
   column: string;
   descending: boolean;

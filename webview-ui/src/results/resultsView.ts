@@ -21,6 +21,20 @@ import { cellGrid, DEFAULT_VIEW_STATE, mergeCells, percent, rowWindow, verdictTe
 
 const ROW_HEIGHT = 44;
 
+const SIGNIFICANCE_LABELS = {
+  'significant-regression': ['significant drop', 'fail'],
+  'significant-improvement': ['significant gain', 'pass'],
+  'within-noise': ['within noise', 'muted'],
+  'no-change': ['no change', 'muted'],
+} as const;
+
+/** The verdict on the change against the previous run, with the figures in its tooltip. */
+function significanceBadge(s: NonNullable<ResultsState['stats'][number]['significance']>): HTMLElement {
+  const [label, cls] = SIGNIFICANCE_LABELS[s.verdict];
+  const p = s.pValue === null ? '' : s.pValue < 0.0001 ? ' (p < 0.0001)' : ` (p = ${s.pValue.toFixed(3)})`;
+  return h('span', { class: `significance ${cls}`, title: s.text }, `${label}${p}`);
+}
+
 export class ResultsView {
   private run: ResultsState | undefined;
   private view: ResultsViewState;
@@ -187,6 +201,7 @@ export class ResultsView {
               m.regressions > 0 ? h('span', { class: 'fail' }, `↓ ${m.regressions} regression${m.regressions === 1 ? '' : 's'}`) : '0 regressions',
               ' · ',
               m.fixes && m.fixes > 0 ? h('span', { class: 'pass' }, `↑ ${m.fixes} fixed`) : '0 fixed',
+              ...(m.significance ? [' · ', significanceBadge(m.significance)] : []),
             );
       this.stats.appendChild(
         h(

@@ -225,6 +225,7 @@ function render(state: TraceDetailState): void {
     h('div', { id: 'status', role: 'status', 'aria-live': 'polite', class: lastStatus.kind === 'error' ? 'error' : 'muted' }, lastStatus.text),
     replay ? renderReplay(replay) : h('div', { id: 'replay-slot' }),
     h('section', {}, h('h2', {}, 'Output'), t.output === '' && t.toolCalls.length === 0 ? h('p', { class: 'muted' }, '(empty output)') : h('pre', { id: 'output' }, t.output), ...t.toolCalls.map((c) => h('pre', { class: 'part-tool_call' }, `${c.name}(${c.arguments})`))),
+    t.reasoning !== null ? h('section', {}, h('h2', {}, 'Reasoning summary'), h('pre', { id: 'reasoning', class: 'muted' }, t.reasoning)) : null,
     h('section', {}, h('h2', {}, 'Messages sent'), renderMessages(t)),
     t.variables && Object.keys(t.variables).length
       ? h('section', {}, h('h2', {}, 'Variables'), h('table', { class: 'grid', id: 'variables' }, ...Object.entries(t.variables).map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, h('pre', {}, typeof v === 'string' ? v : JSON.stringify(v, null, 2)))))))
