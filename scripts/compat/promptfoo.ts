@@ -12,6 +12,7 @@
 // lists them, else each folder's promptfooconfig.yaml is the config. `--reuse-promptfoo` keeps promptfoo's
 // results from an earlier run in --out (promptfoo's answers do not change when Assay does);
 // `--report-only` runs nothing: it classifies again the runs already in --out and renders the report.
+// `--only a,b` runs those configs again; the report still covers the corpus (the others' saved outcomes).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -352,11 +353,20 @@ async function main(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, entries.length) }, worker));
+  if (only) {
+    // A partial run (--only) reports on the whole corpus: the other configs keep their saved outcomes.
+    const ran = new Set(outcomes.map((o) => o.name));
+    for (const e of readCorpus(path.resolve(corpus))) {
+      if (ran.has(e.name)) continue;
+      const saved = readJson(path.join(opts.out, e.name, 'outcome.json')) as (Outcome & { name: string }) | null;
+      if (saved) outcomes.push(saved);
+    }
+  }
 
   fs.writeFileSync(path.join(opts.out, 'summary.json'), JSON.stringify(outcomes, null, 1));
   const pfVersion = (readJson(path.join(pfDir, 'node_modules', 'promptfoo', 'package.json')) as { version?: string } | null)?.version ?? '?';
   const assayCommit = await run('git', ['rev-parse', '--short', 'HEAD'], repoRoot, process.env, 10_000).then((r) => r.stdout.trim());
-  const command = `node esbuild.mjs && node --import tsx scripts/compat/promptfoo.ts --corpus ${corpus} --promptfoo ${arg('--promptfoo') ?? '~/.cache/assay-promptfoo'} --report docs/compatibility.md`;
+  const command = `node esbuild.mjs && node --import tsx scripts/compat/promptfoo.ts --corpus ${corpus} --promptfoo ${arg('--promptfoo') ?? '~/.cache/assay-promptfoo'} --jobs ${jobs} --report docs/compatibility.md`;
   const report = renderReport(outcomes, command, { promptfooVersion: pfVersion, assayCommit, date: new Date().toISOString().slice(0, 10) });
   fs.writeFileSync(path.join(opts.out, 'report.md'), report);
   const reportFile = arg('--report');

@@ -35,6 +35,8 @@ export interface Verdict {
   description: string;
   /** The provider the execution is reported under. */
   model: string;
+  /** The output (from the deterministic mocks): what pairs executions when the tests ran in another order. */
+  output: string;
 }
 
 export type Category = 'promptfoo-fails' | 'agree' | 'differ' | 'refused' | 'crash' | 'substitution';
@@ -90,6 +92,7 @@ export function promptfooVerdicts(json: unknown): Map<string, Verdict[]> {
       assertions: components.map((c) => ({ type: isObj(c.assertion) ? String(c.assertion.type ?? '?') : '?', pass: c.pass === true })),
       description: String(tc.description ?? r.description ?? ''),
       model: prov,
+      output: outputOf(isObj(r.response) ? r.response.output : undefined),
     };
     if (!out.has(key)) out.set(key, []);
     out.get(key)!.push(verdict);
@@ -112,12 +115,17 @@ export function assayVerdicts(json: unknown): Map<string, Verdict[]> {
         assertions: (Array.isArray(r.assertions) ? (r.assertions as Json[]) : []).map((a) => ({ type: String(a.type ?? '?'), pass: a.pass === true })),
         description: String(r.description ?? ''),
         model: String(r.model ?? ''),
+        output: outputOf(r.output),
       };
       if (!out.has(key)) out.set(key, []);
       out.get(key)!.push(verdict);
     }
   });
   return out;
+}
+
+function outputOf(v: unknown): string {
+  return typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
 }
 
 /** Pairs groups by key, else (when the names differ) by order within the same prompt. */
@@ -142,11 +150,26 @@ function sameScore(a: number | null, b: number | null): boolean {
   return a === null || b === null || Math.abs(a - b) < 0.00005;
 }
 
-/** The first difference between two verdict lists, or null when they agree. */
+/**
+ * The first difference between two verdict lists, or null when they agree: test by test in order, or else,
+ * when every execution has an output to pair by, the same executions in another order. (promptfoo runs
+ * the files a glob matches in the file system's order, Assay in sorted order; the verdicts are the same.)
+ */
 export function firstDifference(pf: Verdict[], assay: Verdict[]): { reason: string; blocker: string } | null {
   if (pf.length !== assay.length) {
     return { reason: `promptfoo ran ${pf.length} tests, Assay ${assay.length}`, blocker: 'different number of tests' };
   }
+  const inOrder = differenceInOrder(pf, assay);
+  if (inOrder === null) return inOrder;
+  // Ties keep their order (a stable sort), so two tests alike in all but verdict are never swapped to agree.
+  // An error's output is not compared (one tool may fail before the call, the other after it).
+  const kinds = (v: Verdict): string => v.assertions.map((x) => x.type).join(',');
+  const key = (v: Verdict): string => (v.error ? '' : v.output);
+  const byOutput = (list: Verdict[]): Verdict[] => [...list].sort((a, b) => key(a).localeCompare(key(b)) || a.description.localeCompare(b.description) || kinds(a).localeCompare(kinds(b)));
+  return differenceInOrder(byOutput(pf), byOutput(assay)) === null ? null : inOrder;
+}
+
+function differenceInOrder(pf: Verdict[], assay: Verdict[]): { reason: string; blocker: string } | null {
   for (let i = 0; i < pf.length; i++) {
     const p = pf[i]!;
     const a = assay[i]!;

@@ -22,6 +22,15 @@ export interface Diagnostic {
   message: string;
   /** Stable identifier, e.g. `yaml-syntax`, `unknown-key`, `undeclared-variable`. */
   code: string;
+  /** An obvious repair (a misspelt name): replace `range` with `newText`; the editor offers it as a quick fix. */
+  fix?: DiagnosticFix;
+}
+
+/** A one-edit repair of a diagnostic. */
+export interface DiagnosticFix {
+  title: string;
+  range: Range;
+  newText: string;
 }
 
 export type Role = 'system' | 'user' | 'assistant';

@@ -58,6 +58,8 @@ export interface ResultsCell {
   reason: string;
   /** Against the previous run of the same bank on this model. */
   change?: 'regression' | 'fix';
+  /** Re-run on its own after the run the rest of the matrix comes from (a partial run merged in). */
+  newer?: boolean;
   executions: ResultsExecution[];
 }
 

@@ -19,7 +19,10 @@ import {
   anthropicStreamFrames,
   embeddingsResponse,
   moderationResponse,
+  ollamaEmbedding,
   ollamaReply,
+  ollamaStreamFrames,
+  ollamaTags,
   openAiCompletion,
   openAiResponse,
   openAiResponseStreamFrames,
@@ -43,7 +46,9 @@ export type MockApi =
   | 'anthropic.messages'
   | 'anthropic.models'
   | 'ollama.chat'
-  | 'ollama.generate';
+  | 'ollama.generate'
+  | 'ollama.embeddings'
+  | 'ollama.tags';
 
 /** A request as the mock saw it. */
 export interface MockRequest {
@@ -148,6 +153,8 @@ function apiOf(method: string, path: string, headers: http.IncomingHttpHeaders):
   if (method === 'POST' && path.endsWith('/responses')) return 'openai.responses';
   if (method === 'POST' && path.endsWith('/api/chat')) return 'ollama.chat';
   if (method === 'POST' && path.endsWith('/api/generate')) return 'ollama.generate';
+  if (method === 'POST' && path.endsWith('/api/embeddings')) return 'ollama.embeddings';
+  if (method === 'GET' && path.endsWith('/api/tags')) return 'ollama.tags';
   if (method === 'POST' && path.endsWith('/embeddings')) return 'openai.embeddings';
   if (method === 'POST' && path.endsWith('/moderations')) return 'openai.moderations';
   if (method === 'POST' && path.endsWith('/messages')) return 'anthropic.messages';
@@ -156,6 +163,8 @@ function apiOf(method: string, path: string, headers: http.IncomingHttpHeaders):
 }
 
 function lastUserText(body: Record<string, unknown> | null): string {
+  // Ollama's /api/generate sends the prompt as one text.
+  if (typeof body?.prompt === 'string' && !Array.isArray(body.messages)) return body.prompt;
   // Chat completions and Anthropic send `messages`; the Responses API sends `input` (a string or items).
   if (typeof body?.input === 'string') return body.input;
   const list = Array.isArray(body?.messages) ? body!.messages : Array.isArray(body?.input) ? body!.input : [];
@@ -225,21 +234,25 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
   /** Writes stream frames, paced by `tokensPerSecond`; `stopAt` cuts the stream short for a fault. */
   const streamFrames = (res: http.ServerResponse, frames: string[], given: MockFault | undefined, api: MockApi): void => {
     // A frame cut off in its JSON, under an event name the SDK parses (Anthropic's SDK skips unnamed events).
+    const ndjson = api.startsWith('ollama.');
     const broken =
       api === 'anthropic.messages'
         ? 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"\n\n'
-        : 'data: {"id":"chatcmpl-broken","choices":[{"delta":{"content":"x"\n\n';
+        : ndjson
+          ? '{"model":"broken","message":{"content":"x"\n'
+          : 'data: {"id":"chatcmpl-broken","choices":[{"delta":{"content":"x"\n\n';
+    const contentType = ndjson ? 'application/x-ndjson' : 'text/event-stream; charset=utf-8';
     const fault = given && ['malformed', 'disconnect', 'hang', 'close'].includes(given.kind) ? given : undefined;
     if (fault?.kind === 'malformed' && fault.gzip) {
       // One gzip body holding the good chunks, the bad one and (with thenData) the rest: the client's
       // decompressor delivers it all at once, after its reader may already have given up.
       const at = Math.min(fault.afterChunks ?? 0, frames.length);
       const plain = frames.slice(0, at).join('') + broken + (fault.thenData ? frames.slice(at).join('') : '');
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'content-encoding': 'gzip', 'x-request-id': `req_${ids}` });
+      res.writeHead(200, { 'content-type': contentType, 'content-encoding': 'gzip', 'x-request-id': `req_${ids}` });
       res.end(zlib.gzipSync(plain));
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': `req_${ids}` });
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache', 'x-request-id': `req_${ids}` });
     const stopAt = fault ? Math.min(fault.afterChunks ?? 0, frames.length) : frames.length;
     const finish = (): void => {
       if (!fault) return void res.end();
@@ -292,7 +305,8 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     const reply: ResolvedReply = resolveReply(typeof raw === 'string' ? { text: raw } : raw, countWords(req.body));
     const id = req.api === 'anthropic.messages' ? `msg_mock${ids}` : `chatcmpl-mock${ids}`;
     if (req.api === 'openai.responses' && !req.stream) return sendJson(res, 200, openAiResponse(`resp_mock${ids}`, req.model, reply));
-    if (req.api === 'ollama.chat' || req.api === 'ollama.generate') return sendJson(res, 200, ollamaReply(req.api, req.model, reply));
+    if ((req.api === 'ollama.chat' || req.api === 'ollama.generate') && !req.stream) return sendJson(res, 200, ollamaReply(req.api, req.model, reply));
+    if (req.stream && (req.api === 'ollama.chat' || req.api === 'ollama.generate')) return streamFrames(res, ollamaStreamFrames(req.api, req.model, reply), fault, req.api);
     if (req.stream) {
       const frames =
         req.api === 'anthropic.messages'
@@ -353,6 +367,10 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
         const texts = Array.isArray(input) ? input.map(String) : [String(input ?? '')];
         return sendJson(res, 200, embeddingsResponse(req.model, texts, req.body?.encoding_format === 'base64'));
       }
+      case 'ollama.embeddings':
+        return sendJson(res, 200, ollamaEmbedding(String(req.body?.prompt ?? '')));
+      case 'ollama.tags':
+        return sendJson(res, 200, ollamaTags(options.models ?? DEFAULT_MODELS));
       case 'openai.models':
         return sendJson(res, 200, openAiModels(options.models ?? DEFAULT_MODELS, options.shutdownDates));
       case 'anthropic.models':
@@ -400,7 +418,8 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
         headers: incoming.headers,
         body,
         model: typeof body?.model === 'string' ? body.model : (deployment ?? ''),
-        stream: body?.stream === true && !api.startsWith('ollama.'),
+        // Ollama streams unless asked not to; the others only when asked to.
+        stream: api === 'ollama.chat' || api === 'ollama.generate' ? body?.stream !== false : body?.stream === true,
         prompt: lastUserText(body),
         at: performance.now(),
       };

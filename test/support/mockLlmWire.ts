@@ -276,6 +276,32 @@ export function ollamaReply(api: 'ollama.chat' | 'ollama.generate', model: strin
   return api === 'ollama.chat' ? { ...common, message: { role: 'assistant', content: r.text } } : { ...common, response: r.text };
 }
 
+/**
+ * Ollama's streamed reply (its default when the request has no `"stream": false`): one NDJSON line per
+ * chunk, then a final `done` line with the counts. Tool calls ride on one line, arguments as an object.
+ */
+export function ollamaStreamFrames(api: 'ollama.chat' | 'ollama.generate', model: string, r: ResolvedReply): string[] {
+  const at = '2025-01-01T00:00:00Z';
+  const piece = (text: string): Record<string, unknown> => (api === 'ollama.chat' ? { message: { role: 'assistant', content: text } } : { response: text });
+  const lines: Record<string, unknown>[] = r.chunks.map((c) => ({ model, created_at: at, ...piece(c), done: false }));
+  if (api === 'ollama.chat' && r.toolCalls.length > 0) {
+    const calls = r.toolCalls.map((t) => ({ function: { name: t.name, arguments: JSON.parse(t.arguments) as unknown } }));
+    lines.push({ model, created_at: at, message: { role: 'assistant', content: '', tool_calls: calls }, done: false });
+  }
+  lines.push({ model, created_at: at, ...piece(''), done: true, done_reason: r.finishReason === 'length' ? 'length' : 'stop', prompt_eval_count: r.usage.input, eval_count: r.usage.output });
+  return lines.map((l) => `${JSON.stringify(l)}\n`);
+}
+
+/** Ollama's `/api/embeddings` reply: one vector for one prompt. */
+export function ollamaEmbedding(prompt: string): Record<string, unknown> {
+  return { embedding: mockEmbedding(prompt) };
+}
+
+/** Ollama's `/api/tags`: the models pulled. */
+export function ollamaTags(ids: string[]): Record<string, unknown> {
+  return { models: ids.map((name) => ({ name, model: name, modified_at: '2025-01-01T00:00:00Z', size: 1, digest: 'mock' })) };
+}
+
 // ---------------------------------------------------------------- Embeddings and models
 
 /** A deterministic 16-dimension unit vector from the words of `text`. */

@@ -111,10 +111,10 @@ describe('assertScoringFunction', () => {
     assert.strictEqual(inherited.assertScoringFunction, 'file:///x/d.js');
   });
 
-  it('rejects what it cannot run before any call: not a file reference, or Python', () => {
+  it('rejects what it cannot run before any call: not a file reference, or a file that is not there', () => {
     const bank = load([{ vars: {}, assertScoringFunction: 'score.js' }, { vars: {}, assertScoringFunction: 'file://score.py:grade' }]);
-    assert.deepStrictEqual(bank.diagnostics.map((d) => [d.severity, d.code]), [['error', 'invalid-case'], ['error', 'unsupported']]);
-    assert.match(bank.diagnostics[1].message, /Python is not supported/);
+    assert.deepStrictEqual(bank.diagnostics.map((d) => [d.severity, d.code]), [['error', 'invalid-case'], ['error', 'file-not-found']]);
+    assert.match(bank.diagnostics[1].message, /file not found: score\.py/);
   });
 
   it('never runs in an untrusted workspace: the case is an error', async () => {

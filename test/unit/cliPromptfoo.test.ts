@@ -87,7 +87,7 @@ describe('CLI: promptfoo configs', function () {
     const routes: [string, string, () => NodeJS.ProcessEnv, string, (h: Record<string, unknown>) => unknown][] = [
       ['mistral: MISTRAL_API_BASE_URL, MISTRAL_API_KEY', 'mistral:mistral-small-latest', () => ({ MISTRAL_API_BASE_URL: mock.openaiBaseUrl, MISTRAL_API_KEY: 'sk-mistral' }), '/v1/chat/completions', (h) => h.authorization === 'Bearer sk-mistral'],
       ['openai: OPENAI_API_BASE_URL wins over OPENAI_BASE_URL', 'openai:chat:gpt-4o-mini', () => ({ OPENAI_API_BASE_URL: mock.openaiBaseUrl, OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_API_KEY: OPENAI_KEY }), '/v1/chat/completions', (h) => h.authorization === `Bearer ${OPENAI_KEY}`],
-      ['ollama: OLLAMA_BASE_URL (+/v1), OLLAMA_API_KEY', 'ollama:chat:llama3.1:8b', () => ({ OLLAMA_BASE_URL: mock.url, OLLAMA_API_KEY: 'sk-ollama' }), '/v1/chat/completions', (h) => h.authorization === 'Bearer sk-ollama'],
+      ['ollama: OLLAMA_BASE_URL, its native /api/chat, OLLAMA_API_KEY', 'ollama:chat:llama3.1:8b', () => ({ OLLAMA_BASE_URL: mock.url, OLLAMA_API_KEY: 'sk-ollama' }), '/api/chat', (h) => h.authorization === 'Bearer sk-ollama'],
       ['localai: LOCALAI_BASE_URL, no key', 'localai:chat:phi', () => ({ LOCALAI_BASE_URL: mock.openaiBaseUrl, OPENAI_API_KEY: OPENAI_KEY }), '/v1/chat/completions', (h) => h.authorization !== `Bearer ${OPENAI_KEY}`],
       ['azure: AZURE_API_BASE_URL, AZURE_OPENAI_API_KEY in the api-key header', 'azure:chat:my-gpt', () => ({ AZURE_API_BASE_URL: mock.url, AZURE_OPENAI_API_KEY: 'az-key' }), '/openai/deployments/my-gpt/chat/completions', (h) => h['api-key'] === 'az-key'],
       ['anthropic: ANTHROPIC_API_BASE_URL, ANTHROPIC_API_KEY', 'anthropic:messages:claude-3-5-haiku-latest', () => ({ ANTHROPIC_API_BASE_URL: mock.anthropicBaseUrl, ANTHROPIC_API_KEY: 'sk-ant-x' }), '/v1/messages', (h) => h['x-api-key'] === 'sk-ant-x' || h.authorization === 'Bearer sk-ant-x'],
@@ -181,7 +181,7 @@ tests:
     assert.match(r.out, /promptfooconfig\.yaml: 1 prompt × 3 providers × 1 test = 3 calls/);
     assert.match(r.out, new RegExp(`openai:gpt-4o-mini → gpt-4o-mini at ${mock.openaiBaseUrl.replace(/[/.]/g, '\\$&')}, key from OPENAI_API_KEY`));
     assert.match(r.out, /fast \(groq:llama-3\.3-70b-versatile\) → llama-3\.3-70b-versatile at https:\/\/api\.groq\.com\/openai\/v1, key from GROQ_API_KEY/);
-    assert.match(r.out, /ollama:chat:llama3\.1 → llama3\.1 at http:\/\/localhost:11434\/v1, no key/);
+    assert.match(r.out, /ollama:chat:llama3\.1 → llama3\.1 at http:\/\/localhost:11434, no key/);
     assert.match(r.out, /nothing was called/);
     assert.strictEqual(mock.requests.length, 0);
 

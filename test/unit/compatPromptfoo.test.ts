@@ -23,6 +23,7 @@ interface Row {
   score?: number;
   error?: boolean;
   types?: [string, boolean][];
+  output?: string;
 }
 
 /** A promptfoo `-o x.json` document: one column per prompt × provider, as promptfoo numbers them. */
@@ -44,6 +45,7 @@ function pfJson(rows: Row[]): unknown {
       ...(r.error ? { error: 'boom' } : {}),
       gradingResult: r.error ? null : { componentResults: (r.types ?? []).map(([type, pass]) => ({ assertion: { type }, pass })) },
       testCase: { description: `case ${r.test}` },
+      response: { output: r.output ?? '' },
     };
   });
   return { results: { prompts: columns, results } };
@@ -65,6 +67,7 @@ function assayJson(rows: Row[]): unknown {
           status: r.error ? 'error' : r.pass ? 'pass' : 'fail',
           score: r.error ? null : (r.score ?? (r.pass ? 1 : 0)),
           assertions: (r.types ?? []).map(([type, pass]) => ({ type, pass })),
+          output: r.output ?? '',
         })),
     })),
   };
@@ -180,6 +183,18 @@ describe('promptfoo compatibility: classify', () => {
       assay: tool({ exitCode: 0, json: assayJson([TWO_PASS[0]!, { test: 1, pass: true, types: [['contains', true]] }]), requests: [call('gpt-4o-mini')] }),
       category: 'differ',
       reason: /case 1: contains promptfoo fail, Assay pass/,
+    },
+    {
+      name: 'the same executions in another order (a glob read in file-system order): paired by output, agree',
+      pf: tool({ exitCode: 100, json: pfJson([{ ...TWO_PASS[0]!, output: 'a' }, { ...TWO_PASS[1]!, output: 'b' }]), requests: [call('gpt-4o-mini')] }),
+      assay: tool({ exitCode: 1, json: assayJson([{ ...TWO_PASS[1]!, output: 'b' }, { ...TWO_PASS[0]!, output: 'a' }]), requests: [call('gpt-4o-mini')] }),
+      category: 'agree',
+    },
+    {
+      name: 'two tests alike but for their verdicts are never swapped to agree',
+      pf: tool({ exitCode: 100, json: pfJson([{ test: 0, pass: true, output: 'same' }, { test: 0, pass: false, output: 'same' }]), requests: [call('gpt-4o-mini')] }),
+      assay: tool({ exitCode: 1, json: assayJson([{ test: 0, pass: false, output: 'same' }, { test: 0, pass: true, output: 'same' }]), requests: [call('gpt-4o-mini')] }),
+      category: 'differ',
     },
     {
       name: 'fewer tests run: differ',

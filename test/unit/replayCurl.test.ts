@@ -19,6 +19,7 @@ describe('copy as curl (replaying a call by hand)', () => {
       ['OpenAI', { name: 'openai', kind: 'openai' }, "'https://api.openai.com/v1/chat/completions'", ['Authorization: Bearer $OPENAI_API_KEY']],
       ['Anthropic', { name: 'anthropic', kind: 'anthropic' }, "'https://api.anthropic.com/v1/messages'", ['x-api-key: $ANTHROPIC_API_KEY', 'anthropic-version: 2023-06-01']],
       ['Ollama', { name: 'ollama', kind: 'openai-compatible', baseUrl: 'http://localhost:11434/v1/' }, "'http://localhost:11434/v1/chat/completions'", ['Authorization: Bearer $OLLAMA_API_KEY']],
+      ['Ollama native (promptfoo ollama:)', { name: 'ollama~1', kind: 'ollama', baseUrl: 'http://localhost:11434', apiKeySecret: 'OLLAMA_API_KEY', ollama: { api: 'generate', config: {} } }, "'http://localhost:11434/api/generate'", ['Authorization: Bearer $OLLAMA_API_KEY']],
       [
         'Azure',
         { name: 'azure-east', kind: 'azure-openai', baseUrl: 'https://res.openai.azure.com/openai', apiVersion: '2024-10-21' },

@@ -261,3 +261,25 @@ describe('hostile files', () => {
     });
   });
 });
+
+describe('unsaved editor text', () => {
+  let root: string;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'assay-unsaved-'));
+    mkdirSync(join(root, 'ws'));
+    writeFileSync(join(root, 'ws', 'bank.tests.yaml'), '- description: on disk\n');
+    writeFileSync(join(root, 'outside.yaml'), '- description: outside\n');
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('is read instead of the file on disk, under the same policy', () => {
+    const unsaved = new Map([
+      [join(root, 'ws', 'bank.tests.yaml'), '- description: typed, not saved\n'],
+      [join(root, 'outside.yaml'), '- description: still outside\n'],
+    ]);
+    const access: FileAccess = { ...fileAccess({ roots: [join(root, 'ws')] }), unsavedText: (p) => unsaved.get(p) };
+    assert.deepStrictEqual(loadTestBankFile(join(root, 'ws', 'bank.tests.yaml'), access).cases.map((c) => c.description), ['typed, not saved'], 'the editor wins over the disk');
+    const outside = readTextFile(join(root, 'outside.yaml'), access);
+    assert.ok('error' in outside && outside.error.code === 'outside-root', 'a file outside the workspace is refused even when open');
+  });
+});

@@ -68,7 +68,7 @@ describe('test bank: YAML', () => {
   });
 
   const problems: [string, string, string[]][] = [
-    ['a syntax error is a diagnostic with its line', '- vars: {a: 1\n- vars: {b: 2}\n', ['yaml-syntax@1']],
+    ['a syntax error is a diagnostic on the line where the unclosed brace opened', '- vars: {a: 1\n- vars: {b: 2}\n', ['yaml-syntax@0']],
     ['a scalar is not a bank', 'just text\n', ['invalid-tests@0']],
     ['a case that is not a mapping', '- 42\n- vars: {a: 1}\n', ['invalid-case@0']],
     ['vars must be a mapping', '- vars: [1, 2]\n', ['invalid-case@0']],
@@ -87,6 +87,31 @@ describe('test bank: YAML', () => {
   for (const [why, text, expected] of problems) {
     it(why, () => assert.deepStrictEqual(where(parseYamlBank(text, join(FIXTURES, 'x.yaml'), TEST_FILES).diagnostics), expected));
   }
+
+  it('an unclosed quote is reported from the quote that opens it to the end of that line', () => {
+    const text = '- description: a\n  vars: { ticket: "charged twice }\n  assert:\n    - type: contains\n      value: "x"\n';
+    const quote = parseYamlBank(text, join(FIXTURES, 'x.yaml'), TEST_FILES).diagnostics.find((d) => /quote/.test(d.message));
+    assert.ok(quote, 'the missing quote is reported');
+    assert.deepStrictEqual(quote.range, { start: { line: 1, character: 18 }, end: { line: 1, character: 34 } }, 'not past the end of the file, not at the later, closed quote');
+  });
+
+  it('a misspelt assertion type is underlined on the type, with the near name as a fix', () => {
+    const text = '- assert:\n    - type: start-with\n      value: x\n';
+    const [d] = parseYamlBank(text, join(FIXTURES, 'x.yaml'), TEST_FILES).diagnostics;
+    assert.strictEqual(d?.code, 'unknown-assertion');
+    assert.match(d.message, /did you mean "starts-with"/);
+    const typeRange = { start: { line: 1, character: 12 }, end: { line: 1, character: 22 } };
+    assert.deepStrictEqual(d.range, typeRange, 'on `start-with`');
+    assert.deepStrictEqual(d.fix, { title: "Change to 'starts-with'", range: typeRange, newText: 'starts-with' });
+    assert.strictEqual(parseYamlBank('- assert: [{ type: zzzzzzzz }]\n', join(FIXTURES, 'x.yaml'), TEST_FILES).diagnostics[0]?.fix, undefined, 'no fix without a near name');
+  });
+
+  it('a misspelt case key is a warning on the key, with the case key it is a typo of as a fix', () => {
+    const [d] = parseYamlBank('- vars: {}\n  asert: []\n', join(FIXTURES, 'x.yaml'), TEST_FILES).diagnostics;
+    assert.strictEqual(d?.message, 'unknown test case key "asert" (did you mean "assert"?)');
+    const keyRange = { start: { line: 1, character: 2 }, end: { line: 1, character: 7 } };
+    assert.deepStrictEqual([d.range, d.fix], [keyRange, { title: "Change to 'assert'", range: keyRange, newText: 'assert' }]);
+  });
 
   it('ids are stable when other cases change, and unique for repeated cases', () => {
     const v1 = parseYamlBank('- description: a\n- description: b\n- vars: {x: 1}\n- vars: {x: 1}\n', '/w/t.tests.yaml', TEST_FILES);

@@ -85,7 +85,7 @@ describe('promptfoo config', () => {
     const b = config.tests.cases[1];
     assert.deepStrictEqual(b.assert.map((a) => a.type), ['not-contains'], "b.yaml's own defaults are applied to its case");
     const inline = config.tests.cases[5];
-    assert.strictEqual(inline.vars.document, 'The invoice was sent on May 1.\n', 'a file:// var is read');
+    assert.strictEqual(inline.vars.document, 'The invoice was sent on May 1.', 'a file:// var is read, trimmed as promptfoo reads it');
     assert.deepStrictEqual(inline.assert[0].value, { type: 'object', required: ['route'] }, 'a file:// schema is parsed');
     assert.strictEqual(inline.range?.start.line, 33);
     assert.strictEqual(inline.source.file, CONFIG);
@@ -102,9 +102,10 @@ describe('promptfoo config', () => {
     assert.deepStrictEqual(config.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code), []);
     assert.deepStrictEqual(
       where(config.tests.diagnostics),
-      ['csv-columns@4', 'csv-header@0', 'file-not-found@32', 'unsupported@40'],
-      'test problems: a missing file and a script where they are referenced, CSV problems in the CSV',
+      ['csv-columns@4', 'csv-header@0', 'file-not-found@32'],
+      'test problems: a missing file where it is referenced, CSV problems in the CSV',
     );
+    assert.deepStrictEqual(config.tests.generators?.map((g) => [g.path, g.range?.start.line]), [[join(DIR, 'generate_tests.py'), 40]], 'a Python generator runs later, where trusted');
     assert.strictEqual(config.tests.diagnostics.find((d) => d.code === 'csv-header')?.file, join(DIR, '../cases.csv'));
     assert.strictEqual(config.description, 'Ticket triage, promptfoo style');
   });
@@ -118,9 +119,9 @@ describe('promptfoo config', () => {
     ['both providers: and targets:', 'prompts: [x]\nproviders: [openai:gpt-4o-mini]\ntargets: [openai:gpt-4o]\n', ['invalid-config@2']],
     ['an empty providers list', 'prompts: [x]\nproviders: []\n', ['missing-key@1']],
     ['not a mapping', '- a\n', ['invalid-config@0']],
-    ['broken YAML: only the syntax error', 'prompts: [x\nproviders: y\n', ['yaml-syntax@1']],
+    ['broken YAML: only the syntax error, where the unclosed bracket opened', 'prompts: [x\nproviders: y\n', ['yaml-syntax@0']],
     ['a missing prompt file', 'prompts: [file://nope.txt]\nproviders: [openai:gpt-4o]\n', ['file-not-found@0']],
-    ['a prompt function is unsupported', 'prompts: [file://make.py:build]\nproviders: [openai:gpt-4o]\n', ['unsupported@0']],
+    ['a Python prompt function is read; it runs when it renders, where trusted', 'prompts: [file://make.py:build]\nproviders: [openai:gpt-4o]\n', []],
     ['a key outside promptfoo\'s schema is ignored with a warning, as promptfoo ignores it', 'prompts: [hi]\nproviders: [openai:gpt-4o]\nvars: { a: 1 }\n', ['ignored-key@2']],
     ['a promptfoo key Assay does not run is an error', 'prompts: [hi]\nproviders: [openai:gpt-4o]\nredteam: { purpose: x }\n', ['unsupported@2']],
   ];

@@ -53,7 +53,7 @@ describe('promptfoo provider ids', () => {
     ['ollama:chat:llama3.1:8b', 'ollama llama3.1:8b chat'],
     ['ollama:llama3.1:8b', 'ollama llama3.1:8b chat'],
     ['ollama:embeddings:nomic-embed-text', 'ollama nomic-embed-text embedding'],
-    ['ollama:completion:llama3', /raw generate API is not supported/],
+    ['ollama:completion:llama3', 'ollama llama3 chat'],
     ['OpenAI:gpt-4o', 'openai gpt-4o chat'],
     ['vllm:llama', /promptfoo has no vllm: provider/],
     ['lmstudio:x', /promptfoo has no lmstudio: provider/],
@@ -90,12 +90,39 @@ describe('promptfoo provider ids', () => {
   }
 });
 
+/** The one provider of a config listing `provider` (no errors expected). */
+function one(provider: string) {
+  const c = parsePromptfooConfig(`prompts: [x]\nproviders:\n${provider}\n`, FILE, TEST_FILES);
+  assert.deepStrictEqual(c.diagnostics.filter((d) => d.severity === 'error'), []);
+  return c.providers[0]!;
+}
+
+describe('promptfoo ollama: ids on the native API', () => {
+  const cases: [string, string, { api: string; config: Record<string, unknown> }][] = [
+    ['ollama:chat: is /api/chat', 'ollama:chat:llama3', { api: 'chat', config: {} }],
+    ['a bare ollama: id is the completion provider, /api/generate', 'ollama:llama3:8b', { api: 'generate', config: {} }],
+    ['ollama:completion: is /api/generate', 'ollama:completion:llama3', { api: 'generate', config: {} }],
+  ];
+  for (const [why, id, spec] of cases) {
+    it(why, () => assert.deepStrictEqual(one(`  - ${id}`).endpoint.ollama, spec));
+  }
+
+  it('every option promptfoo forwards is sent as written; others are dropped with a warning', () => {
+    const c = parsePromptfooConfig('prompts: [x]\nproviders:\n  - id: ollama:chat:m\n    config: { num_ctx: 4096, top_k: 5, stop: END, think: false, keep_alive: 5m }\n', FILE, TEST_FILES);
+    assert.deepStrictEqual(c.providers[0]!.endpoint.ollama, { api: 'chat', config: { num_ctx: 4096, top_k: 5, stop: 'END', think: false } });
+    assert.deepStrictEqual(c.diagnostics.map((d) => d.code), ['ignored-config']);
+    assert.match(c.diagnostics[0]!.message, /ignores config keep_alive/);
+  });
+
+  it('one endpoint per distinct API and config, named for the vendor', () => {
+    const pool = new PromptfooEndpoints({ OLLAMA_BASE_URL: 'http://o:11434' });
+    const refs = ['  - ollama:chat:a', '  - ollama:chat:b', '  - ollama:a', '  - id: ollama:chat:a\n    config: { temperature: 0 }'].map((p) => pool.target(one(p)));
+    assert.deepStrictEqual(refs.map((r) => ('error' in r ? r.error : r.ref.provider)), ['ollama~1', 'ollama~1', 'ollama~2', 'ollama~3']);
+    assert.deepStrictEqual(pool.list()[2], { name: 'ollama~3', kind: 'ollama', keyRequired: false, baseUrl: 'http://o:11434', apiKeySecret: 'OLLAMA_API_KEY', ollama: { api: 'chat', config: { temperature: 0 } } });
+  });
+});
+
 describe('promptfoo endpoints and keys, read from the environment as promptfoo reads them', () => {
-  const one = (provider: string) => {
-    const c = parsePromptfooConfig(`prompts: [x]\nproviders:\n${provider}\n`, FILE, TEST_FILES);
-    assert.deepStrictEqual(c.diagnostics.filter((d) => d.severity === 'error'), []);
-    return c.providers[0]!;
-  };
   const cases: [string, string, Record<string, string>, string | undefined, string[]][] = [
     ['openai default', '  - openai:gpt-4o', {}, 'https://api.openai.com/v1', ['OPENAI_API_KEY']],
     ['OPENAI_BASE_URL', '  - openai:gpt-4o', { OPENAI_BASE_URL: 'http://a/v1' }, 'http://a/v1', ['OPENAI_API_KEY']],
@@ -117,8 +144,8 @@ describe('promptfoo endpoints and keys, read from the environment as promptfoo r
     ['perplexity', '  - perplexity:sonar', {}, 'https://api.perplexity.ai', ['PERPLEXITY_API_KEY']],
     ['cerebras', '  - cerebras:m', {}, 'https://api.cerebras.ai/v1', ['CEREBRAS_API_KEY']],
     ['localai: LOCALAI_BASE_URL, no key', '  - localai:m', { LOCALAI_BASE_URL: 'http://l:8080/v1' }, 'http://l:8080/v1', []],
-    ['ollama: OLLAMA_BASE_URL + /v1', '  - ollama:chat:m', { OLLAMA_BASE_URL: 'http://o:11434/' }, 'http://o:11434/v1', ['OLLAMA_API_KEY']],
-    ['ollama default', '  - ollama:m', {}, 'http://localhost:11434/v1', ['OLLAMA_API_KEY']],
+    ['ollama: OLLAMA_BASE_URL, the native API', '  - ollama:chat:m', { OLLAMA_BASE_URL: 'http://o:11434/' }, 'http://o:11434', ['OLLAMA_API_KEY']],
+    ['ollama default', '  - ollama:m', {}, 'http://localhost:11434', ['OLLAMA_API_KEY']],
   ];
   for (const [why, provider, env, baseUrl, keyEnv] of cases) {
     it(why, () => {
@@ -159,11 +186,11 @@ describe('promptfoo provider config: honoured, ignored as promptfoo ignores it, 
     ['openai:responses: chat keys its Responses provider does not send are ignored, as promptfoo ignores them', '  - id: openai:responses:gpt-5.5\n    config: { stop: END, max_tokens: 9, temperature: 0 }', { temperature: 0, api: 'responses' }, ['ignored-config@1']],
     ['openai:responses: a reasoning key Assay cannot send', '  - id: openai:responses:gpt-5.5\n    config: { reasoning: { effort: low, generate_summary: auto } }', /config.reasoning must be \{ effort, summary \}/, ['invalid-provider@1']],
     ['reasoning on the chat API is not a chat key', '  - id: openai:chat:gpt-5.5\n    config: { reasoning: { effort: low } }', /config reasoning is not supported/, ['unsupported-config@1']],
+    ["OpenAI's model key, which promptfoo reads only for Codex: ignored", '  - id: openai:qwen3\n    config: { model: other, temperature: 1 }', { temperature: 1 }, ['ignored-config@1']],
     ['an OpenAI key Assay cannot send', '  - id: openai:gpt-4o\n    config: { logit_bias: { "50256": -100 } }', /config logit_bias is not supported/, ['unsupported-config@1']],
     ['an Anthropic key Assay cannot send', '  - id: anthropic:messages:claude\n    config: { reasoning_effort: low }', /config reasoning_effort is not supported/, ['unsupported-config@1']],
     ["groq's apiBaseUrl, which promptfoo overrides", '  - id: groq:m\n    config: { apiBaseUrl: "http://x", temperature: 1 }', { temperature: 1 }, ['ignored-config@1']],
-    ['ollama num_predict is max_tokens; max_tokens is dropped as promptfoo drops it', '  - id: ollama:chat:m\n    config: { num_predict: 5, max_tokens: 99 }', { max_tokens: 5 }, ['ignored-config@1']],
-    ['an Ollama option Assay cannot send', '  - id: ollama:chat:m\n    config: { num_ctx: 4096 }', /config num_ctx is not supported/, ['unsupported-config@1']],
+    ['ollama: max_tokens and apiKey are dropped as promptfoo drops them', '  - id: ollama:chat:m\n    config: { num_predict: 5, max_tokens: 99, apiKey: k }', {}, ['ignored-config@1']],
     ['localai: temperature 0 is sent as 0.7, as promptfoo sends it', '  - id: localai:m\n    config: { temperature: 0, max_tokens: 3 }', { temperature: 0.7 }, ['ignored-config@1']],
     ['a provider-level transform', '  - id: openai:gpt-4o\n    transform: output.trim()', /transform on a provider is not supported yet/, ['unsupported-config@1']],
     ['a provider without an id', '  - label: x\n    config: {}', /has no id/, ['invalid-provider@1']],

@@ -194,6 +194,38 @@ describe('editor test runs: the results matrix', () => {
     assert.deepStrictEqual(view({ flaky: true }), ['says hello'], 'the merged cell counts');
   });
 
+  it('a partial rerun merges into the full matrix: its cells replace theirs, marked newer; figures recounted', async () => {
+    const engine = new Engine({ registry: new ProviderRegistry({ providers: [] }) });
+    const runOf = async (target: SuiteTarget, id: string): Promise<ResultsBuilder> => {
+      const planned = planSuite(target, { root: dir, defaultModels: [], files: TEST_FILES });
+      assert.ok('suite' in planned);
+      const builder = new ResultsBuilder(id, 'greet.prompt', [planned.suite], { toUri: (p) => `file://${p}`, canOpenTrace: false });
+      const report = await runTests({ suite: planned.suite, engine, grading: GRADING, trusted: true, onCaseFinished: (e) => builder.finished(0, e) });
+      builder.finish([report]);
+      return builder;
+    };
+    const full = await runOf({ promptPath: join(dir, 'greet.prompt') }, 'full');
+    const partial = await runOf({ promptPath: join(dir, 'greet.prompt'), caseRefs: [{ file: join(dir, 'greet.prompt'), index: 1 }], models: ['echo:b'] }, 'partial');
+    assert.strictEqual(partial.state.cells.length, 1, 'the rerun is one cell');
+    const merged = full.mergePartial(partial.state);
+    assert.deepStrictEqual(
+      cellGrid(merged).map((row) => row.map((c) => `${c?.status}${c?.newer ? ' (newer)' : ''}`)),
+      [
+        ['pass', 'pass'],
+        ['fail', 'fail (newer)'],
+      ],
+      'the four cells stay; the rerun one is marked',
+    );
+    assert.strictEqual(merged.runId, 'full', 'the picture is still the full run');
+    assert.deepStrictEqual([merged.totals.passed, merged.totals.failed, merged.done, merged.total], [2, 2, 4, 4]);
+    assert.deepStrictEqual(merged.stats.map((m) => [m.model, m.passes, m.trials]), [['echo:a', 1, 2], ['echo:b', 1, 2]], 'per-model counts over the whole matrix');
+
+    assert.strictEqual(full.dropRows((row) => row.label !== 'wrong on purpose'), true, 'a deleted case leaves the matrix');
+    assert.deepStrictEqual([merged.rows.map((r) => r.label), merged.cells.map((c) => c.row), merged.totals.passed, merged.totals.failed], [['says hello'], [0, 0], 2, 0]);
+    assert.strictEqual(full.cell(0, merged.rows[0]!.caseId, 'echo:b')?.status, 'pass', 'the cells left are found by their new row');
+    assert.strictEqual(full.dropRows(() => true), false, 'nothing to drop');
+  });
+
   it('draws a window of rows around the viewport (2,000 cells stay a few dozen rows of DOM)', () => {
     assert.deepStrictEqual(rowWindow(1000, 0, 440, 44), { start: 0, end: 20, before: 0, after: 980 * 44 }, 'top');
     assert.deepStrictEqual(rowWindow(1000, 44 * 500, 440, 44), { start: 490, end: 520, before: 490 * 44, after: 480 * 44 }, 'middle: ten rows either side');

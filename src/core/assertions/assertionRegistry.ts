@@ -88,8 +88,8 @@ export function checkAssertion(spec: AssertionSpec): { code: 'unknown-assertion'
   return problem ? { code: 'invalid-assertion', message: problem } : undefined;
 }
 
-/** " (did you mean …?)" for a near miss of a registered name. */
-function suggest(type: string): string {
+/** The registered name a misspelt type is closest to (`not-` kept), or undefined when none is near. */
+export function suggestAssertionType(type: string): string | undefined {
   const base = type.replace(/^not-/, '').toLowerCase();
   let best: string | undefined;
   let bestDistance = 3;
@@ -97,7 +97,13 @@ function suggest(type: string): string {
     const d = editDistance(base, name);
     if (d < bestDistance) [best, bestDistance] = [name, d];
   }
-  return best ? ` (did you mean "${type.startsWith('not-') ? 'not-' : ''}${best}"?)` : '';
+  return best ? `${type.startsWith('not-') ? 'not-' : ''}${best}` : undefined;
+}
+
+/** " (did you mean …?)" for a near miss of a registered name. */
+function suggest(type: string): string {
+  const best = suggestAssertionType(type);
+  return best ? ` (did you mean "${best}"?)` : '';
 }
 
 function editDistance(a: string, b: string): number {

@@ -41,7 +41,7 @@ export interface EvaluableCase extends AssertionTestContext {
   assert: AssertionSpec[];
   /** Pass when the weighted score is ≥ this, instead of requiring every assertion to pass. */
   threshold?: number;
-  /** promptfoo's `assertScoringFunction` (`file:///abs.js[:name]`): user code that decides the verdict from the named scores. */
+  /** promptfoo's `assertScoringFunction` (`file://ABSOLUTE.js[:name]`, `.ts`, or `.py:name`): decides the verdict from the named scores. */
   assertScoringFunction?: string;
 }
 
@@ -156,7 +156,8 @@ export async function evaluateCase(testCase: EvaluableCase, result: CallResult, 
   // Only comparisons: promptfoo's aggregate over no weighted result scores 0 (and passes until a comparison fails).
   if (own.length === 0 && testCase.assert.length > 0) return { pass: true, score: 0, reason: 'Only comparisons, still to run', results: [], namedScores: {}, graderCost: 0 };
   const verdict = await evaluateAll(testCase.assert, testCase.threshold, input, own);
-  return testCase.assertScoringFunction ? applyScoringFunction(verdict, testCase.assertScoringFunction, testCase.threshold, input) : verdict;
+  if (!testCase.assertScoringFunction) return verdict;
+  return applyScoringFunction(testCase.assertScoringFunction, verdict, testCase.threshold, { trusted: options.trusted, ...(options.limits ? { limits: options.limits } : {}), ...(options.signal ? { signal: options.signal } : {}) });
 }
 
 /** Runs assertions on one output and combines them (a case, or the members of an `assert-set`); `only` leaves the others out. */

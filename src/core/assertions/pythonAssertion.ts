@@ -87,19 +87,19 @@ async function run(spec: AssertionSpec, input: AssertionInput): Promise<RawAsser
   const file = code.startsWith('file://') ? fileScript(code, baseDir) : undefined;
   const own = spec.config?.timeoutMs;
   const timeoutMs = typeof own === 'number' && Number.isFinite(own) && own > 0 ? own : PYTHON_TIMEOUT_MS;
-  const ran = await runPythonFunction({
-    script: file ? { path: file.path } : { code: inlineScript(code) },
-    function: file ? file.fn : 'main',
-    args: [input.output, contextOf(spec, input)],
-    python: pythonExecutable(spec.config ?? {}, process.env),
-    cwd: file ? dirname(file.path) : baseDir,
-    env: process.env,
-    signal: input.signal ?? new AbortController().signal,
-    timeoutMs,
-    what: file ? `python ${file.path}` : 'python assertion',
-  });
+  const ran = await runPythonFunction(
+    { script: file ? file.path : { code: inlineScript(code) }, function: file ? file.fn : 'main', args: [input.output, contextOf(spec, input)] },
+    {
+      python: pythonExecutable(spec.config ?? {}, process.env),
+      cwd: file ? dirname(file.path) : baseDir,
+      env: process.env,
+      signal: input.signal ?? new AbortController().signal,
+      timeoutMs,
+      what: file ? `python ${file.path}` : 'python assertion',
+    },
+  );
   if ('error' in ran) return errorResult(`Python code execution failed: ${ran.error.message}`);
-  return interpretPython(ran.ok, spec.threshold, code);
+  return interpretPython(ran.value, spec.threshold, code);
 }
 
 export const PYTHON_ASSERTION: AssertionDefinition = {

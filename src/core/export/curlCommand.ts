@@ -3,9 +3,10 @@
 // (`$OPENAI_API_KEY`, `$ANTHROPIC_API_KEY`, `$NAME_API_KEY`), and so do extra endpoint headers, whose
 // values the providers treat as secrets too.
 import { ANTHROPIC_DEFAULT_BASE_URL } from '../providers/anthropicProvider';
+import { OLLAMA_DEFAULT_BASE_URL } from '../providers/ollamaProvider';
 import { AZURE_DEFAULT_API_VERSION, OPENAI_DEFAULT_BASE_URL } from '../providers/openaiProvider';
 import type { ProviderConfig } from '../providers/providerTypes';
-import { keyEnvName } from '../providers/sdkProvider';
+import { keyEnvNames } from '../providers/sdkProvider';
 import { withoutCredentials } from '../redact';
 
 /** The Anthropic API version the SDK sends. */
@@ -26,14 +27,14 @@ export interface CurlInput {
   request: unknown;
   model: string;
   /** The provider as configured now (base URL, kind, API version, header names). */
-  provider: Pick<ProviderConfig, 'name' | 'kind' | 'baseUrl' | 'apiVersion' | 'headers' | 'apiKeySecret'>;
+  provider: Pick<ProviderConfig, 'name' | 'kind' | 'baseUrl' | 'apiVersion' | 'headers' | 'apiKeySecret' | 'ollama'>;
 }
 
 /** The command, or why there is none (an echo provider, a payload that is not an object). */
 export function curlCommand(input: CurlInput): { command: string; keyVariable: string | null } | { error: string } {
   const { provider, request } = input;
   if (typeof request !== 'object' || request === null || Array.isArray(request)) return { error: 'This trace has no stored request payload to send again.' };
-  const keyVariable = keyEnvName(provider.apiKeySecret ?? provider.name);
+  const keyVariable = keyEnvNames(provider)[0]!;
   const headers: string[] = ['Content-Type: application/json'];
   let url: string;
   switch (provider.kind) {
@@ -54,6 +55,11 @@ export function curlCommand(input: CurlInput): { command: string; keyVariable: s
       headers.push(`api-key: $${keyVariable}`);
       break;
     }
+    case 'ollama':
+      // Ollama's native API (promptfoo's ollama: providers); the key is optional there.
+      url = `${(provider.baseUrl ?? OLLAMA_DEFAULT_BASE_URL).replace(/\/+$/, '')}/api/${provider.ollama?.api ?? 'chat'}`;
+      headers.push(`Authorization: Bearer $${keyVariable}`);
+      break;
     case 'openai':
     case 'openai-compatible':
       url = `${(provider.baseUrl ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, '')}/chat/completions`;

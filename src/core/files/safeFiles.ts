@@ -27,6 +27,11 @@ export interface FileAccess {
   rootLabel: string;
   /** The setting or flag that raises the size limit, named in messages. */
   limitName: string;
+  /**
+   * The text of a file as an editor holds it now (unsaved edits), by absolute path; the file on disk is
+   * read when this gives undefined. The policy checks (roots, regular file) still apply to the path.
+   */
+  unsavedText?: (path: string) => string | undefined;
 }
 
 /** Why a file was not read. */
@@ -125,6 +130,8 @@ export function statRegular(path: string, access: FileAccess, shown = path): { r
 export function readTextFile(path: string, access: FileAccess, shown = path): { text: string; realPath: string } | { error: FileRefusal } {
   const checked = statRegular(path, access, shown);
   if ('error' in checked) return checked;
+  const unsaved = access.unsavedText?.(path) ?? (checked.realPath !== path ? access.unsavedText?.(checked.realPath) : undefined);
+  if (unsaved !== undefined) return { text: unsaved, realPath: checked.realPath };
   let fd: number;
   try {
     fd = openSync(checked.realPath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));

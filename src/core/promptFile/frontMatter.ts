@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
+import { unclosedOpener } from '../files/yamlErrors';
 import { yamlValue } from '../files/yamlLimits';
 import type { Diagnostic, ModelParams, ModelRef, Range, Severity } from '../types';
 import { didYouMean } from './didYouMean';
@@ -98,21 +99,6 @@ function describe(v: unknown): string {
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return 'a string';
   return `a ${typeof v}`;
-}
-
-const UNCLOSED: [RegExp, string][] = [
-  [/closing "quote/, '"'],
-  [/closing 'quote/, "'"],
-  [/end with a \]/, '['],
-  [/end with a \}/, '{'],
-];
-
-/** Offset of the `"`, `'`, `[` or `{` an "unclosed" YAML error is about: the last one before the error. */
-function unclosedOpener(message: string, yaml: string, errorAt: number): number | undefined {
-  const ch = UNCLOSED.find(([re]) => re.test(message))?.[1];
-  if (!ch) return undefined;
-  const at = yaml.lastIndexOf(ch, Math.max(0, errorAt - 1));
-  return at === -1 ? undefined : at;
 }
 
 class FrontMatterReader {

@@ -15,7 +15,7 @@ import { blankResult, redactResult, since, type ProviderEnv } from './sdkProvide
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { pathToFileURL } = require('node:url');
-const { sources, file, functionName, prompt, context, options, providerOptions } = workerData;
+const { sources, file, functionName, prompt, context, options, providerOptions, args } = workerData;
 const tsSources = sources;
 ${TS_REQUIRE_HOOKS_SOURCE}
 async function load() {
@@ -34,6 +34,16 @@ function isClass(f) {
 (async () => {
   try {
     const mod = await load();
+    if (Array.isArray(args)) {
+      // Call mode (test generators, prompt functions): the export, or its default, applied to args.
+      // promptfoo's importModule: default.default, else default, else the module; then the named export.
+      const m = (mod && mod.default && mod.default.default) || (mod && mod.default) || mod;
+      const fn = functionName ? (m[functionName] !== undefined ? m[functionName] : mod[functionName]) : m;
+      if (functionName && fn === undefined) throw new Error('the module exports no ' + functionName);
+      const value = typeof fn === 'function' ? await fn(...args) : fn;
+      parentPort.postMessage({ ok: JSON.stringify(value === undefined ? null : value) });
+      return;
+    }
     let exp;
     if (functionName) {
       exp = mod[functionName] !== undefined ? mod[functionName] : mod.default && mod.default[functionName];
@@ -132,10 +142,29 @@ export class JavaScriptProvider implements Provider {
   }
 }
 
+/**
+ * Calls an export of a JavaScript or TypeScript module in a fresh worker (promptfoo's test generators and
+ * prompt functions): a function export is called with `args` (and awaited), any other export is the value
+ * itself. Values cross as JSON. Workspace code: callers check trust first. Never throws.
+ */
+export async function callScriptExport(file: string, functionName: string | undefined, args: unknown[], options: { signal: AbortSignal; timeoutMs: number; what: string }): Promise<{ value: unknown } | { error: string }> {
+  let sources: Record<string, string> = {};
+  if (isTypeScriptFile(file)) {
+    const compiled = await compileTypeScript(file);
+    if ('error' in compiled) return { error: `${options.what}: TypeScript does not compile: ${compiled.error}` };
+    sources = compiled;
+  }
+  const answer = await runWorker({ sources, file, functionName, args }, options, options.what);
+  if ('error' in answer) return { error: answer.error.message };
+  if (answer.exception !== undefined) return { error: `${options.what} threw: ${answer.message ?? ''}\n${tail(answer.exception)}` };
+  if (answer.ok.length > MAX_OUTPUT_BYTES) return { error: `${options.what} returned more than ${MAX_OUTPUT_BYTES / 1024 / 1024} MB` };
+  return { value: JSON.parse(answer.ok) as unknown };
+}
+
 type WorkerAnswer = { ok: string; exception?: undefined; message?: undefined } | { ok?: undefined; exception: string; message?: string } | { error: CallError; stderr?: string };
 
 /** Runs the provider in a worker; abort, the timeout or a crash end it. Never throws. */
-function runWorker(data: Record<string, unknown>, options: ChatCallOptions, what: string): Promise<WorkerAnswer> {
+function runWorker(data: Record<string, unknown>, options: Pick<ChatCallOptions, 'signal' | 'timeoutMs'>, what: string): Promise<WorkerAnswer> {
   return new Promise((resolvePromise) => {
     let worker: Worker;
     try {

@@ -9,6 +9,7 @@ import { ExecProvider } from './execProvider';
 import { HttpProvider } from './httpProvider';
 import { createNodeFetch, DEFAULT_MAX_RESPONSE_BYTES, type FetchLike } from './httpTransport';
 import { JavaScriptProvider } from './javascriptProvider';
+import { OllamaProvider } from './ollamaProvider';
 import { OpenAiProvider, OPENAI_DEFAULT_BASE_URL } from './openaiProvider';
 import { OpenAiResponsesProvider } from './openaiResponsesProvider';
 import type { KeyLookup, LogSink, Provider, ProviderConfig } from './providerTypes';
@@ -177,6 +178,8 @@ export function createProvider(config: ProviderConfig, env: ProviderEnv, trusted
       return new AnthropicProvider(config, env);
     case 'echo':
       return new EchoProvider(config);
+    case 'ollama':
+      return new OllamaProvider(config, env);
     case 'openai':
     case 'openai-compatible':
     case 'azure-openai':

@@ -4,7 +4,7 @@
 import type { CallError, CallResult, ChatRequest, ModelRef } from '../types';
 
 /** How Assay talks to a provider. */
-export type ProviderKind = 'openai' | 'anthropic' | 'openai-compatible' | 'azure-openai' | 'echo' | CustomProviderKind;
+export type ProviderKind = 'openai' | 'anthropic' | 'openai-compatible' | 'azure-openai' | 'ollama' | 'echo' | CustomProviderKind;
 
 /**
  * promptfoo's user-defined providers: `http` calls the user's own endpoint; `exec`, `javascript` and
@@ -29,6 +29,14 @@ export interface CustomProviderSpec {
   options: Record<string, unknown>;
 }
 
+/** How an `ollama` endpoint is called: promptfoo's `ollama:` providers, on Ollama's native API. */
+export interface OllamaSpec {
+  /** `/api/chat` (`ollama:chat:MODEL`) or `/api/generate` (`ollama:MODEL`, `ollama:completion:MODEL`). */
+  api: 'chat' | 'generate';
+  /** promptfoo's `config` as written: Ollama's `options` (temperature, num_predict, num_ctx…), `think`, `passthrough`, `tools`. */
+  config: Record<string, unknown>;
+}
+
 /**
  * One provider as plain data. The host builds these from `assay.endpoints`, the CLI from the environment;
  * core never reads settings.
@@ -39,7 +47,7 @@ export interface ProviderConfig {
   kind: ProviderKind;
   /**
    * API base URL. OpenAI and compatible servers: up to and including `/v1` (e.g. `http://localhost:11434/v1`).
-   * Anthropic: the host (`https://api.anthropic.com`). Azure OpenAI: the resource endpoint
+   * Anthropic and Ollama: the host (`https://api.anthropic.com`, `http://localhost:11434`). Azure OpenAI: the resource endpoint
    * (`https://NAME.openai.azure.com`); requests go to `/openai/deployments/MODEL/...?api-version=…`.
    */
   baseUrl?: string;
@@ -61,6 +69,8 @@ export interface ProviderConfig {
   models?: string[];
   /** For the custom kinds (`http`, `exec`, `javascript`, `python`): what to call and how. */
   custom?: CustomProviderSpec;
+  /** For kind `ollama`: which API and promptfoo's config (default: `/api/chat` with no options). */
+  ollama?: OllamaSpec;
 }
 
 /** A request turned into the exact JSON body a provider will receive. */

@@ -10,7 +10,6 @@ import { blankResult, redactResult, since, type ProviderEnv } from './sdkProvide
 /** Marks the wrapper's answer line on stdout, after anything the script wrote there at the C level. */
 const MARK = '\u0000assay-python-result\u0000';
 
-// Loads the script (a file, or inline code as a module) and calls one function with JSON arguments.
 const WRAPPER = `
 import sys, json, os, inspect, asyncio, traceback, types, importlib.util
 req = json.loads(sys.stdin.read())
@@ -30,7 +29,9 @@ try:
         sys.modules[name] = module
         spec.loader.exec_module(module)
         label = os.path.basename(path)
-    fn = getattr(module, req["function"], None)
+    fn = module
+    for part in req["function"].split("."):
+        fn = getattr(fn, part, None)
     if fn is None or not callable(fn):
         raise AttributeError("%s has no function %s" % (label, req["function"]))
     value = fn(*req["args"])
@@ -45,11 +46,15 @@ real_stdout.write(${JSON.stringify(MARK)} + json.dumps(answer, default=str))
 real_stdout.flush()
 `;
 
-/** One Python function call: the script (a file or inline code), the function and its JSON arguments. */
-export interface PythonCall {
-  script: { path: string } | { code: string };
-  function: string;
-  args: unknown[];
+/** The Python interpreter: `config.pythonExecutable`, else `PROMPTFOO_PYTHON`, else `python3` (`python` on Windows). */
+export function pythonExecutable(options: Record<string, unknown>, env: Record<string, string | undefined>): string {
+  if (typeof options.pythonExecutable === 'string' && options.pythonExecutable !== '') return options.pythonExecutable;
+  if (env.PROMPTFOO_PYTHON) return env.PROMPTFOO_PYTHON;
+  return process.platform === 'win32' ? 'python' : 'python3';
+}
+
+/** How to run one Python function. */
+export interface PythonRun {
   python: string;
   cwd: string;
   env: Record<string, string | undefined>;
@@ -59,33 +64,35 @@ export interface PythonCall {
   what: string;
 }
 
-/** Runs one Python function in a fresh `python` process; its return value, or why there is none. Never throws. */
-export async function runPythonFunction(call: PythonCall): Promise<{ ok: unknown; stderr: string } | { error: CallError; response?: unknown }> {
-  const input = JSON.stringify({ ...call.script, function: call.function, args: call.args });
-  const ran = await runProcess({ command: call.python, args: ['-c', WRAPPER], cwd: call.cwd, input, signal: call.signal, timeoutMs: call.timeoutMs, what: call.what, env: call.env });
-  if ('error' in ran) return ran;
+/** What a Python function returned, or why there is no value (with the traceback when it raised). */
+export type PythonAnswer = { value: unknown } | { error: CallError; exception?: string; stderr?: string };
+
+/**
+ * Runs `function` of `script` (a file's path, or inline code run as a module; a dotted name reaches a class's
+ * method: `Prompt.prompt`) with `args` in the user's Python, awaited when async: promptfoo's Python providers,
+ * test generators, prompt functions, variables and `python` assertions. Arguments and the value cross as
+ * JSON. Never throws.
+ */
+export async function runPythonFunction(call: { script: string | { code: string }; function: string; args: unknown[] }, run: PythonRun): Promise<PythonAnswer> {
+  const where = typeof call.script === 'string' ? { path: call.script } : call.script;
+  const input = JSON.stringify({ ...where, function: call.function, args: call.args });
+  const ran = await runProcess({ command: run.python, args: ['-c', WRAPPER], cwd: run.cwd, input, signal: run.signal, timeoutMs: run.timeoutMs, what: run.what, env: run.env });
+  if ('error' in ran) return { error: ran.error };
   const at = ran.stdout.lastIndexOf(MARK);
   if (at === -1) {
     const how = ran.signal ? `was killed by ${ran.signal}` : `exited with code ${ran.exitCode} without an answer`;
-    return { error: { kind: 'bad_request', message: `${call.what}: python ${how}${ran.stderr ? `: ${tail(ran.stderr)}` : ''}` } };
+    return { error: { kind: 'bad_request', message: `${run.what}: python ${how}${ran.stderr ? `: ${tail(ran.stderr)}` : ''}` } };
   }
   let answer: { ok?: unknown; exception?: string; type?: string; message?: string };
   try {
     answer = JSON.parse(ran.stdout.slice(at + MARK.length)) as typeof answer;
   } catch (e) {
-    return { error: { kind: 'malformed', message: `${call.what}: the answer is not JSON: ${(e as Error).message}` } };
+    return { error: { kind: 'malformed', message: `${run.what}: the answer is not JSON: ${(e as Error).message}` } };
   }
   if (answer.exception !== undefined) {
-    return { response: { exception: answer.exception, stderr: ran.stderr }, error: { kind: 'bad_request', message: `${call.what} raised ${answer.type ?? 'an exception'}: ${answer.message ?? ''}\n${tail(answer.exception)}` } };
+    return { error: { kind: 'bad_request', message: `${run.what} raised ${answer.type ?? 'an exception'}: ${answer.message ?? ''}\n${tail(answer.exception)}` }, exception: answer.exception, stderr: ran.stderr };
   }
-  return { ok: answer.ok, stderr: ran.stderr };
-}
-
-/** The Python interpreter: `config.pythonExecutable`, else `PROMPTFOO_PYTHON`, else `python3` (`python` on Windows). */
-export function pythonExecutable(options: Record<string, unknown>, env: Record<string, string | undefined>): string {
-  if (typeof options.pythonExecutable === 'string' && options.pythonExecutable !== '') return options.pythonExecutable;
-  if (env.PROMPTFOO_PYTHON) return env.PROMPTFOO_PYTHON;
-  return process.platform === 'win32' ? 'python' : 'python3';
+  return { value: answer.ok };
 }
 
 /** Provider for kind `python`. */
@@ -111,24 +118,14 @@ export class PythonProvider implements Provider {
     const result = blankResult(prepared.request.model, prepared.payload);
     const p = prepared.payload as { script: string; function: string; prompt: string; options: unknown; context: unknown };
     const env = this.env.environment ?? process.env;
-    const ran = await runPythonFunction({
-      script: { path: p.script },
-      function: p.function,
-      args: [p.prompt, p.options, p.context],
-      python: pythonExecutable(spec.options, env),
-      cwd: spec.basePath,
-      env,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-      what: spec.id,
-    });
+    const answer = await runPythonFunction({ script: p.script, function: p.function, args: [p.prompt, p.options, p.context] }, { python: pythonExecutable(spec.options, env), cwd: spec.basePath, env, signal: options.signal, timeoutMs: options.timeoutMs, what: spec.id });
     result.latencyMs = since(start);
-    if ('error' in ran) {
-      result.error = ran.error;
-      if (ran.response !== undefined) result.response = ran.response;
+    if ('error' in answer) {
+      result.error = answer.error;
+      if (answer.exception !== undefined) result.response = { exception: answer.exception, stderr: answer.stderr };
       return { result: redactResult(result, redactor), retryAfterMs: null };
     }
-    applyProviderResponse(result, ran.ok, `${spec.id} ${p.function}()`);
+    applyProviderResponse(result, answer.value, `${spec.id} ${p.function}()`);
     return { result: redactResult(result, redactor), retryAfterMs: null };
   }
 

@@ -60,6 +60,21 @@ export function missingKeyMessage(config: string | Pick<ProviderConfig, 'name' |
   return `No API key for ${c.name}: run "Assay: Set API Key" or set ${keyEnvNames(c).join(' or ')}`;
 }
 
+/**
+ * The key a call uses now: the config's own, else the first of its secret names the lookup holds a
+ * non-blank value for (trimmed); `undefined` when there is none.
+ */
+export async function findKey(config: Pick<ProviderConfig, 'name' | 'apiKey' | 'apiKeySecret' | 'apiKeySecretFallbacks'>, keys: KeyLookup): Promise<string | undefined> {
+  let key = config.apiKey;
+  if (key === undefined) {
+    for (const secret of [config.apiKeySecret ?? config.name, ...(config.apiKeySecretFallbacks ?? [])]) {
+      key = (await keys(secret)) ?? undefined;
+      if (key && key.trim() !== '') break;
+    }
+  }
+  return key && key.trim() !== '' ? key.trim() : undefined;
+}
+
 /** `provider:model` for messages. */
 export function refText(ref: ModelRef): string {
   return `${ref.provider}:${ref.model}`;
@@ -178,14 +193,7 @@ export abstract class SdkProvider<C> implements Provider {
 
   /** The client for the current key, or an `auth` error when a required key is missing. */
   protected async open(): Promise<Session<C> | { error: CallError; redactor: Redactor }> {
-    let key = this.config.apiKey;
-    if (key === undefined) {
-      for (const secret of [this.config.apiKeySecret ?? this.config.name, ...(this.config.apiKeySecretFallbacks ?? [])]) {
-        key = (await this.env.keys(secret)) ?? undefined;
-        if (key && key.trim() !== '') break;
-      }
-    }
-    const apiKey = key && key.trim() !== '' ? key.trim() : undefined;
+    const apiKey = await findKey(this.config, this.env.keys);
     if (!apiKey && (this.config.keyRequired ?? this.keyRequired)) {
       return { error: { kind: 'auth', message: missingKeyMessage(this.config) }, redactor: this.redactorFor(undefined) };
     }

@@ -8,10 +8,12 @@ import { isRecord } from '../assertions/valueUtils';
 import type { FileAccess } from '../files/safeFiles';
 import type { TemplateFilters } from '../template/templateRenderer';
 import type { Range } from '../types';
-import { applyDefaults, assignIds, diagnostic, normalizeCase } from '../testBank/normalizeCase';
+import { applyDefaults, assignIds, diagnostic, normalizeCase, SCRIPT_VAR, SCRIPT_VAR_CODE } from '../testBank/normalizeCase';
 import type { PromptfooConfig } from '../testBank/promptfooConfig';
 import { expandCases } from '../testBank/promptfooTests';
 import type { BankDiagnostic, TestCase, TestGenerator } from '../testBank/testBankTypes';
+import { callScriptExport } from '../providers/javascriptProvider';
+import { pythonExecutable, runPythonFunction } from '../providers/pythonProvider';
 import { checkTransform, runTransform } from './userTransform';
 
 /** Options for building a config's cases. */
@@ -40,6 +42,13 @@ function checkCode(options: Record<string, unknown> | undefined, where: { file: 
   }
 }
 
+/** Where workspace code may not run: a test's script vars and scoring function are errors before any call. */
+function checkScripts(c: { vars?: Record<string, unknown>; assertScoringFunction?: string; file: string; range?: Range; name: string }, diags: BankDiagnostic[]): void {
+  const script = Object.entries(c.vars ?? {}).find(([, v]) => typeof v === 'string' && v.startsWith('file://') && SCRIPT_VAR.test(v));
+  const what = script ? `vars.${script[0]} runs a script` : c.assertScoringFunction ? 'assertScoringFunction runs code' : undefined;
+  if (what) diags.push(diagnostic(c.file, 'error', 'untrusted-code', `${c.name}: ${what}: only in a trusted workspace (or the CLI)`, c.range));
+}
+
 /**
  * A CommonJS module loaded afresh, in this thread: filters are called synchronously while a template
  * renders, and a generator may export a list rather than a function, so neither can run in the sandbox.
@@ -53,7 +62,34 @@ function loadCommonJs(path: string): unknown {
   return isRecord(mod) && 'default' in mod && mod.__esModule === true ? mod.default : mod;
 }
 
-/** The cases a JavaScript test generator returns (an array, or a function returning one, possibly async). */
+/** How long a test generator may take (promptfoo has no limit; a hung script must not hang the run). */
+const GENERATOR_TIMEOUT_MS = 120_000;
+
+/**
+ * What a test generator gives: a CommonJS module in this thread (an array, or a function returning one,
+ * possibly async, called with the entry's `config`); TypeScript and ES modules in a worker; Python's
+ * `generate_tests(config)` (or the named function) in the user's `python3`.
+ */
+async function generatorValue(g: TestGenerator, name: string): Promise<{ value: unknown } | { error: string }> {
+  const args = g.config === undefined ? [] : [g.config];
+  const run = { signal: new AbortController().signal, timeoutMs: GENERATOR_TIMEOUT_MS, what: `tests from ${name}` };
+  if (/\.py$/i.test(g.path)) {
+    const env = process.env;
+    const r = await runPythonFunction({ script: g.path, function: g.functionName ?? 'generate_tests', args }, { ...run, python: pythonExecutable({}, env), cwd: dirname(g.path), env });
+    return 'error' in r ? { error: r.error.message } : r;
+  }
+  if (/\.(mjs|[cm]?ts)$/i.test(g.path)) return callScriptExport(g.path, g.functionName, [g.config], run);
+  try {
+    const mod = loadCommonJs(g.path);
+    let value = g.functionName ? (typeof mod === 'function' || isRecord(mod) ? (mod as Record<string, unknown>)[g.functionName] : undefined) : mod;
+    if (typeof value === 'function') value = await (value as (c: unknown) => unknown)(g.config);
+    return { value };
+  } catch (e) {
+    return { error: `tests from ${name}: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
+/** The cases a test generator returns (see `generatorValue`). */
 async function generatedCases(g: TestGenerator, config: PromptfooConfig, options: PromptfooCaseOptions, diags: BankDiagnostic[]): Promise<TestCase[]> {
   const trusted = options.trusted;
   const name = `${g.path}${g.functionName ? `:${g.functionName}` : ''}`;
@@ -61,22 +97,18 @@ async function generatedCases(g: TestGenerator, config: PromptfooConfig, options
     diags.push(diagnostic(g.file, 'error', trusted ? 'test-generator' : 'untrusted-code', message, g.range));
     return [];
   };
-  if (!trusted) return fail(`tests from ${name} run JavaScript: only in a trusted workspace (or the CLI)`);
-  let value: unknown;
-  try {
-    const mod = loadCommonJs(g.path);
-    value = g.functionName ? (typeof mod === 'function' || isRecord(mod) ? (mod as Record<string, unknown>)[g.functionName] : undefined) : mod;
-    if (typeof value === 'function') value = await (value as () => unknown)();
-  } catch (e) {
-    return fail(`tests from ${name}: ${(e as Error).message.split('\n')[0]}`);
-  }
+  if (!trusted) return fail(`tests from ${name} run ${/\.py$/i.test(g.path) ? 'Python' : 'JavaScript'}: only in a trusted workspace (or the CLI)`);
+  const got = await generatorValue(g, name);
+  if ('error' in got) return fail(got.error);
+  const value = got.value;
   if (!Array.isArray(value)) return fail(`tests from ${name} must be a list of test cases, or a function returning one`);
   const local: BankDiagnostic[] = [];
   const cases = value.flatMap((item, index) => {
     const c = normalizeCase(item, { file: g.path, index, baseDir: dirname(config.file), files: options.files }, local);
     return c ? [c] : [];
   });
-  diags.push(...local);
+  // Script vars run when the prompt renders, as for any other test of the config.
+  diags.push(...local.filter((d) => d.code !== SCRIPT_VAR_CODE));
   return assignIds(cases, g.path);
 }
 
@@ -93,6 +125,10 @@ export async function promptfooCases(config: PromptfooConfig, options: Promptfoo
   raw.push(...config.scenarios);
   checkCode(config.tests.defaults.options, { file: config.file, ...(config.defaultTestRange ? { range: config.defaultTestRange } : {}), name: 'defaultTest' }, options.trusted, diagnostics);
   for (const c of raw) checkCode(c.options, { file: c.source.file, ...(c.range ? { range: c.range } : {}), name: c.description ?? 'a test' }, options.trusted, diagnostics);
+  if (!options.trusted) {
+    checkScripts({ ...config.tests.defaults, file: config.file, name: 'defaultTest' }, diagnostics);
+    for (const c of raw) checkScripts({ ...c, file: c.source.file, name: c.description ?? 'a test' }, diagnostics);
+  }
   if (diagnostics.some((d) => d.severity === 'error')) return { cases: [], diagnostics };
   const withDefaults = raw.map((c) => applyDefaults(c, config.tests.defaults));
 

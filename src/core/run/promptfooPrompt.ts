@@ -4,11 +4,15 @@
 import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_ASSERTION_LIMITS } from '../assertions/assertionTypes';
+import { runProcess, tail } from '../providers/customProviderSupport';
+import { callScriptExport } from '../providers/javascriptProvider';
+import { pythonExecutable, runPythonFunction } from '../providers/pythonProvider';
 import { runSandboxed } from '../sandbox/sandboxPool';
 import { fileTask } from './userTransform';
 import { isRecord } from '../assertions/valueUtils';
 import type { RenderResult } from '../promptFile/renderPrompt';
 import { renderTemplate, type TemplateFilters } from '../template/templateRenderer';
+import { SCRIPT_VAR } from '../testBank/normalizeCase';
 import type { PromptfooPrompt } from '../testBank/promptfooConfig';
 import type { ChatMessage } from '../types';
 
@@ -66,15 +70,111 @@ export function readRenderedPrompt(text: string, label: string, chat: boolean): 
 }
 
 /** A `text` or `chat` promptfoo prompt's renderer (a `promptFile` prompt renders through core/promptFile, a `function` through `renderPromptfooFunction`). */
-export function renderPromptfooTemplate(p: PromptfooPrompt, filters: TemplateFilters | undefined): (vars: Record<string, unknown>, affix?: PromptAffix) => RenderResult {
+export function renderPromptfooTemplate(p: PromptfooPrompt, filters: TemplateFilters | undefined): (vars: Record<string, unknown>, affix?: PromptAffix) => RenderResult | Promise<RenderResult> {
   const template = p.template ?? '';
-  return (vars, affix) => {
+  const render = (given: Record<string, unknown>, affix?: PromptAffix): RenderResult => {
     const source = affix && (affix.prefix || affix.suffix) ? `${affix.prefix ?? ''}${template}${affix.suffix ?? ''}` : template;
-    // promptfoo's Nunjucks renders an undefined variable as empty text (a config without tests renders `{{input}}` so).
-    const r = renderTemplate(source, vars, filters, 'empty');
+    // promptfoo drops one trailing newline of each text variable before rendering (a YAML `|` block's).
+    const vars = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/\n$/, '') : v]));
+    const r = renderJsonTemplate(source, vars, filters) ?? renderTemplate(source, vars, filters, 'empty');
     if ('error' in r) return { error: { message: `prompt "${p.label}": ${r.error.message}` } };
     return readRenderedPrompt(r.text, p.label, p.kind === 'chat' && !(affix?.prefix || affix?.suffix));
   };
+  return (vars, affix) => {
+    if (!Object.values(vars).some(isScriptVar)) return render(vars, affix);
+    return scriptVars(vars, template, p.label).then((v) => ('error' in v ? v : render(v.vars, affix)));
+  };
+}
+
+const isScriptVar = (v: unknown): v is string => typeof v === 'string' && v.startsWith('file://') && SCRIPT_VAR.test(v);
+
+/**
+ * promptfoo's variables computed by scripts, in order, each seeing the ones before it: Python's
+ * `get_var(name, prompt, vars)` or a JavaScript module's function `(name, prompt, vars)`, answering
+ * `{ output }` or `{ error }`. The test loader admits them only where workspace code may run.
+ */
+async function scriptVars(given: Record<string, unknown>, template: string, label: string): Promise<{ vars: Record<string, unknown> } | { error: { message: string } }> {
+  const vars = { ...given };
+  for (const [name, value] of Object.entries(vars)) {
+    if (!isScriptVar(value)) continue;
+    const file = value.slice('file://'.length);
+    const run = { signal: new AbortController().signal, timeoutMs: SCRIPT_PROMPT_TIMEOUT_MS, what: `vars.${name} (${file})` };
+    let got: { value: unknown } | { error: string };
+    if (/\.py$/i.test(file)) {
+      const env = process.env;
+      const r = await runPythonFunction({ script: file, function: 'get_var', args: [name, template, vars] }, { ...run, python: pythonExecutable({}, env), cwd: dirname(file), env });
+      got = 'error' in r ? { error: r.error.message } : r;
+    } else got = await callScriptExport(file, undefined, [name, template, vars], run);
+    if ('error' in got) return { error: { message: `prompt "${label}": ${got.error}` } };
+    const answer = isRecord(got.value) ? got.value : {};
+    if (answer.error) return { error: { message: `prompt "${label}": vars.${name}: ${file} answered an error: ${String(answer.error)}` } };
+    if (typeof answer.output !== 'string' || answer.output === '') return { error: { message: `prompt "${label}": vars.${name}: ${file} must return { output: text }` } };
+    vars[name] = /\.py$/i.test(file) ? answer.output.trim() : answer.output;
+  }
+  return { vars };
+}
+
+/**
+ * promptfoo's JSON autoescape: a template that is JSON as written has each string inside it rendered on
+ * its own (so a variable holding quotes or newlines stays valid JSON), then printed with two-space
+ * indentation. `undefined` for any other template. An undefined variable renders as empty text, as in
+ * promptfoo's Nunjucks (a config without tests renders `{{input}}` so).
+ */
+function renderJsonTemplate(source: string, vars: Record<string, unknown>, filters: TemplateFilters | undefined): { text: string } | { error: { message: string } } | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(source);
+  } catch {
+    return undefined;
+  }
+  let failure: { message: string } | undefined;
+  const render = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const r = renderTemplate(v, vars, filters, 'empty');
+      if ('error' in r) failure ??= r.error;
+      return 'error' in r ? v : r.text;
+    }
+    if (Array.isArray(v)) return v.map(render);
+    if (isRecord(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, render(x)]));
+    return v;
+  };
+  const out = render(parsed);
+  return failure ? { error: failure } : { text: JSON.stringify(out, null, 2) };
+}
+
+/** How long a TypeScript or Python prompt function may take (a fresh worker or interpreter per render). */
+const SCRIPT_PROMPT_TIMEOUT_MS = 30_000;
+
+/**
+ * What a prompt function returns for `vars`: JavaScript in the sandbox, TypeScript in a worker, a Python
+ * function with promptfoo's context (`{ vars, config }`), or a whole Python script run with that context
+ * as JSON in argv[1], its output the prompt (promptfoo's legacy form).
+ */
+async function promptFunctionValue(p: PromptfooPrompt, vars: Record<string, unknown>): Promise<{ value: unknown } | { error: string }> {
+  const file = p.file!;
+  const what = `prompt function ${p.label}`;
+  const run = { signal: new AbortController().signal, timeoutMs: SCRIPT_PROMPT_TIMEOUT_MS, what };
+  if (/\.py$/i.test(file)) {
+    const env = process.env;
+    const python = { python: pythonExecutable({}, env), cwd: dirname(file), env, ...run };
+    const context = { vars, config: {} };
+    if (p.functionName) {
+      const r = await runPythonFunction({ script: file, function: p.functionName, args: [context] }, python);
+      return 'error' in r ? { error: r.error.message } : r;
+    }
+    const ran = await runProcess({ command: python.python, args: [file, JSON.stringify(context)], cwd: python.cwd, signal: run.signal, timeoutMs: run.timeoutMs, what, env });
+    if ('error' in ran) return { error: ran.error.message };
+    if (ran.exitCode !== 0) return { error: `${what} exited with code ${ran.exitCode}: ${tail(ran.stderr)}` };
+    return { value: ran.stdout.replace(/\r?\n$/, '') };
+  }
+  if (/\.[cm]?ts$/i.test(file)) return callScriptExport(file, p.functionName, [{ vars }], run);
+  // The sandbox calls the export as (output, context): promptfoo's single argument is the first.
+  const task = fileTask(`file://${file}${p.functionName ? `:${p.functionName}` : ''}`, dirname(file), { vars }, undefined);
+  if ('error' in task) return task;
+  const limits = DEFAULT_ASSERTION_LIMITS;
+  const outcome = await runSandboxed(task, { timeoutMs: limits.javascriptTimeoutMs, memoryMb: limits.memoryMb });
+  if (!outcome.ok) return { error: `${what}: ${outcome.kind === 'timeout' ? `did not finish within ${limits.javascriptTimeoutMs} ms` : outcome.message}` };
+  return { value: outcome.value };
 }
 
 /**
@@ -85,13 +185,9 @@ export function renderPromptfooTemplate(p: PromptfooPrompt, filters: TemplateFil
 export function renderPromptfooFunction(p: PromptfooPrompt): (vars: Record<string, unknown>, affix?: PromptAffix) => Promise<RenderResult> {
   return async (vars, affix) => {
     if (affix?.prefix || affix?.suffix) return { error: { message: `a test's prefix and suffix apply to text prompts, not to the prompt function ${p.label}` } };
-    // The sandbox calls the export as (output, context): promptfoo's single argument is the first.
-    const task = fileTask(`file://${p.file!}${p.functionName ? `:${p.functionName}` : ''}`, dirname(p.file!), { vars }, undefined);
-    if ('error' in task) return { error: { message: task.error } };
-    const limits = DEFAULT_ASSERTION_LIMITS;
-    const outcome = await runSandboxed(task, { timeoutMs: limits.javascriptTimeoutMs, memoryMb: limits.memoryMb });
-    if (!outcome.ok) return { error: { message: `prompt function ${p.label}: ${outcome.kind === 'timeout' ? `did not finish within ${limits.javascriptTimeoutMs} ms` : outcome.message}` } };
-    let value = outcome.value;
+    const got = await promptFunctionValue(p, vars);
+    if ('error' in got) return { error: { message: got.error } };
+    let value = got.value;
     if (isRecord(value) && 'config' in value) return { error: { message: `prompt function ${p.label} returned a config; per-prompt provider settings are not supported` } };
     if (isRecord(value) && 'prompt' in value) value = value.prompt;
     if (typeof value === 'string') return readRenderedPrompt(value, p.label, false);

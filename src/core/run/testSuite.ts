@@ -236,7 +236,7 @@ export function bankFileSuite(bankPath: string, promptPath: string, options: Sui
 /** A promptfoo prompt as a suite prompt, rendered as promptfoo renders it (see `readRenderedPrompt`). */
 export function promptfooPrompt(p: PromptfooPrompt, files: FileAccess, filters?: TemplateFilters, trusted = false, configFile = p.file!): SuitePrompt | { error: BankDiagnostic } {
   if (p.kind === 'function') {
-    if (!trusted) return { error: diagnostic(configFile, 'error', 'untrusted-code', `the prompt function ${p.label} runs JavaScript: only in a trusted workspace (or the CLI)`, p.range) };
+    if (!trusted) return { error: diagnostic(configFile, 'error', 'untrusted-code', `the prompt function ${p.label} runs ${/\.py$/i.test(p.file!) ? 'Python' : 'JavaScript'}: only in a trusted workspace (or the CLI)`, p.range) };
     const read = readText(p.file!, files);
     if ('error' in read) return read;
     return { label: p.label, file: p.file!, content: read.text, params: {}, render: renderPromptfooFunction(p) };

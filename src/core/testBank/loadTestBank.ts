@@ -81,14 +81,24 @@ function rangeOfItem(source: TestsSource, index: number | undefined): Range | un
   return source.range;
 }
 
-/** Loads the files a path or glob names (`file://` prefix optional), reporting a pattern that matches nothing. */
-function loadPath(ref: string, baseDir: string, source: TestsSource, index: number | undefined, into: TestBank): void {
+/**
+ * Loads the files a path or glob names (`file://` prefix optional), reporting a pattern that matches nothing.
+ * `config` is a `{ path, config }` entry's argument for a generator (promptfoo ignores it for data files).
+ */
+function loadPath(ref: string, baseDir: string, source: TestsSource, index: number | undefined, into: TestBank, config?: unknown): void {
   const pattern = ref.startsWith('file://') ? ref.slice('file://'.length) : ref;
   const where = rangeOfItem(source, index);
-  const generator = /^(.*\.(?:m?js|cjs))(?::([A-Za-z_$][\w$]*))?$/.exec(pattern);
+  const generator = /^(.*\.(?:m?js|cjs|[cm]?ts|py))(?::([A-Za-z_$][\w$]*))?$/.exec(pattern);
   if (generator && source.allowGenerators) {
     const [, path, functionName] = generator;
-    (into.generators ??= []).push({ path: isAbsolute(path!) ? path! : resolve(baseDir, path!), ...(functionName ? { functionName } : {}), file: source.file, ...(where ? { range: where } : {}), at: into.cases.length });
+    (into.generators ??= []).push({
+      path: isAbsolute(path!) ? path! : resolve(baseDir, path!),
+      ...(functionName ? { functionName } : {}),
+      ...(config !== undefined ? { config } : {}),
+      file: source.file,
+      ...(where ? { range: where } : {}),
+      at: into.cases.length,
+    });
     return;
   }
   if (/^(huggingface|https?|gs|s3):\/\//.test(pattern) || /\.(py|js|ts|mjs|cjs)(:\w+)?$/.test(pattern)) {
@@ -132,6 +142,10 @@ export function resolveTests(raw: unknown, baseDir: string, source: TestsSource)
     loadPath(raw, baseDir, source, undefined, bank);
     return bank;
   }
+  if (isRecord(raw) && typeof raw.path === 'string' && source.allowGenerators) {
+    loadPath(raw.path, baseDir, source, undefined, bank, raw.config);
+    return bank;
+  }
   if (!Array.isArray(raw)) {
     bank.diagnostics.push(diagnostic(source.file, 'error', 'invalid-tests', 'tests must be a path, a list of paths or a list of test cases', rangeOfItem(source, undefined)));
     return bank;
@@ -140,6 +154,8 @@ export function resolveTests(raw: unknown, baseDir: string, source: TestsSource)
   const inline: { raw: unknown; index: number }[] = [];
   raw.forEach((item, index) => {
     if (typeof item === 'string') loadPath(item, baseDir, source, index, bank);
+    // promptfoo's `{ path, config }`: tests from a file, the config handed to its generator.
+    else if (isRecord(item) && typeof item.path === 'string' && source.allowGenerators) loadPath(item.path, baseDir, source, index, bank, item.config);
     else if (isRecord(item)) inline.push({ raw: item, index });
     else bank.diagnostics.push(diagnostic(source.file, 'error', 'invalid-tests', 'each entry of tests must be a path or a test case', rangeOfItem(source, index)));
   });

@@ -1,12 +1,14 @@
 // Turns a raw test case (parsed YAML/JSON/CSV row) into a `TestCase`, reporting problems as diagnostics.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { basename, extname, isAbsolute, relative, resolve } from 'node:path';
 import { expandGlobConfined, hasGlob, readTextFile, type FileAccess, type FileRefusalCode } from '../files/safeFiles';
 import { parseYamlLimited } from '../files/yamlLimits';
-import { checkAssertion } from '../assertions/assertionRegistry';
+import { checkAssertion, suggestAssertionType } from '../assertions/assertionRegistry';
 import type { AssertionSpec } from '../assertions/assertionTypes';
 import { isRecord } from '../assertions/valueUtils';
 import type { Range, Severity } from '../types';
+import { closest } from '../promptFile/didYouMean';
 import { checkTransform } from '../run/userTransform';
 import type { BankDiagnostic, TestCase, TestDefaults } from './testBankTypes';
 
@@ -18,13 +20,22 @@ export interface CaseLocation {
   range?: Range;
   /** Each `assert` entry, by index. */
   assertRanges?: (Range | undefined)[];
+  /** The `type:` value of each `assert` entry, by index (where a misspelt type is underlined and fixed). */
+  assertTypeRanges?: (Range | undefined)[];
   /** A key's value within the case (`vars`, `threshold`…). */
   keyRanges?: Record<string, Range | undefined>;
+  /** A key's name within the case (where a misspelt key is fixed). */
+  keyNameRanges?: Record<string, Range | undefined>;
   /** Folder `file://` references resolve against. */
   baseDir: string;
   /** What `file://` references may read. */
   files: FileAccess;
 }
+
+/** A `file://` var computed by a script (promptfoo's `get_var` in Python, a default-export function in JavaScript). */
+export const SCRIPT_VAR = /\.(m?js|cjs|ts|py)$/i;
+/** The diagnostic of a script var where none can run; promptfoo configs run them and drop it. */
+export const SCRIPT_VAR_CODE = 'script-var';
 
 const CASE_KEYS = new Set(['description', 'vars', 'assert', 'threshold', 'repeat', 'options', 'metadata', 'prompts', 'providers', 'assertScoringFunction']);
 /** promptfoo test keys Assay reads elsewhere: accepted with an info note. */
@@ -99,7 +110,7 @@ function resolveAssertValue(spec: AssertionSpec, loc: CaseLocation, range: Range
 }
 
 /** Validates one raw assertion; returns it (possibly with problems reported) or `undefined` when unusable. */
-export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range | undefined, diags: BankDiagnostic[]): AssertionSpec | undefined {
+export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range | undefined, diags: BankDiagnostic[], typeRange?: Range): AssertionSpec | undefined {
   const at = range ?? loc.range;
   if (!isRecord(raw)) {
     diags.push(diagnostic(loc.file, 'error', 'invalid-assertion', 'an assertion must be a mapping with a type', at));
@@ -133,17 +144,36 @@ export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range
   if (Array.isArray(raw.assert)) spec.assert = raw.assert.flatMap((member) => normalizeAssertion(member, loc, at, diags) ?? []);
   resolveAssertValue(spec, loc, at, diags);
   const problem = checkAssertion(spec);
-  if (problem) diags.push(diagnostic(loc.file, 'error', problem.code, problem.message, at));
+  if (problem?.code === 'unknown-assertion') diags.push(unknownType(loc.file, spec.type, problem.message, typeRange ?? at));
+  else if (problem) diags.push(diagnostic(loc.file, 'error', problem.code, problem.message, at));
   return spec;
+}
+
+/** An unknown case key, with the case key it is a typo of (and a fix renaming it) when there is one. */
+function unknownCaseKey(loc: CaseLocation, key: string, at: Range | undefined): BankDiagnostic {
+  const near = closest(key, CASE_KEYS);
+  const d = diagnostic(loc.file, 'warning', 'unknown-key', `unknown test case key "${key}"${near ? ` (did you mean "${near}"?)` : ''}`, loc.keyNameRanges?.[key] ?? at);
+  const name = loc.keyNameRanges?.[key];
+  if (near && name) d.fix = { title: `Change to '${near}'`, range: name, newText: near };
+  return d;
+}
+
+/** An unknown assertion type, on its name, with the near miss as a quick fix when there is one. */
+function unknownType(file: string, type: string, message: string, at: Range | undefined): BankDiagnostic {
+  const d = diagnostic(file, 'error', 'unknown-assertion', message, at);
+  const near = suggestAssertionType(type);
+  if (near && at) d.fix = { title: `Change to '${near}'`, range: at, newText: near };
+  return d;
 }
 
 /** A `file://` var: one file's text (JSON and YAML as JSON text), or for a glob, the list of every match's text. */
 function loadVarFile(name: string, ref: string, loc: CaseLocation, diags: BankDiagnostic[]): unknown {
   const at = loc.keyRanges?.vars ?? loc.range;
   const path = ref.slice('file://'.length);
-  if (/\.(m?js|cjs|ts|py)(:[\w$]+)?$/i.test(path)) {
-    diags.push(diagnostic(loc.file, 'error', 'unsupported', `vars.${name}: variables generated by scripts (${path}) are not supported; write the value or load a text, JSON or YAML file`, at));
-    return ref;
+  if (SCRIPT_VAR.test(path)) {
+    // A promptfoo config runs the script when the prompt renders (it drops this diagnostic); a test bank cannot.
+    diags.push(diagnostic(loc.file, 'error', SCRIPT_VAR_CODE, `vars.${name}: variables generated by scripts (${path}) are not supported in test banks; write the value or load a text, JSON or YAML file`, at));
+    return `file://${isAbsolute(path) ? path : resolve(loc.baseDir, path)}`;
   }
   if (BINARY_VAR_FILE.test(path)) {
     diags.push(diagnostic(loc.file, 'error', 'unsupported', `vars.${name}: ${path} is not a text file; images, audio and PDF variables are not supported yet`, at));
@@ -155,7 +185,12 @@ function loadVarFile(name: string, ref: string, loc: CaseLocation, diags: BankDi
       diags.push(diagnostic(loc.file, loadSeverity(loaded.code), loadCode(loaded.code), `vars.${name}: ${loaded.error}`, at));
       return r;
     }
-    return typeof loaded.value === 'string' ? loaded.value : JSON.stringify(loaded.value);
+    // promptfoo's renderPrompt: a YAML file is its value as JSON (a plain string too, quoted); any other
+    // file is its text, trimmed (JSON as written).
+    if (/\.ya?ml$/i.test(r)) return JSON.stringify(loaded.value);
+    if (typeof loaded.value === 'string') return loaded.value.trim();
+    const text = readTextFile(resolve(loc.baseDir, r.slice('file://'.length)), loc.files);
+    return 'error' in text ? JSON.stringify(loaded.value) : text.text.trim();
   };
   if (!hasGlob(path)) return one(ref);
   // promptfoo expands a glob into one test per file: the list of texts expands the same way.
@@ -272,7 +307,7 @@ function normalizeAssertList(raw: unknown, loc: CaseLocation, diags: BankDiagnos
   }
   const specs: AssertionSpec[] = [];
   raw.forEach((a, i) => {
-    const spec = normalizeAssertion(a, loc, loc.assertRanges?.[i], diags);
+    const spec = normalizeAssertion(a, loc, loc.assertRanges?.[i], diags, loc.assertTypeRanges?.[i]);
     if (spec) specs.push(spec);
   });
   return specs;
@@ -292,7 +327,7 @@ export function normalizeCase(raw: unknown, loc: CaseLocation, diags: BankDiagno
     const at = loc.keyRanges?.[key] ?? loc.range;
     if (IGNORED_CASE_KEYS.has(key)) diags.push(diagnostic(loc.file, 'info', 'unsupported', `"${key}" on a test case is not supported by Assay and is ignored`, at));
     else if (UNSUPPORTED_CASE_KEYS.has(key)) diags.push(diagnostic(loc.file, 'error', 'unsupported', `"${key}" on a test case is not supported by Assay: remove it to run the test without it`, at));
-    else diags.push(diagnostic(loc.file, 'warning', 'unknown-key', `unknown test case key "${key}"`, at));
+    else diags.push(unknownCaseKey(loc, key, at));
   }
   const testCase: UnidentifiedCase = {
     vars: normalizeVars(raw.vars, loc, diags),
@@ -315,26 +350,27 @@ export function normalizeCase(raw: unknown, loc: CaseLocation, diags: BankDiagno
   if (prompts) testCase.prompts = prompts;
   const providers = optionalNames(raw, 'providers', loc, diags);
   if (providers) testCase.providers = providers;
-  const scoring = scoringFunctionRef(raw.assertScoringFunction, loc, diags);
+  const scoring = scoringFunction(raw.assertScoringFunction, loc, diags);
   if (scoring) testCase.assertScoringFunction = scoring;
   if (loc.range) testCase.range = loc.range;
   return testCase;
 }
 
-/** `assertScoringFunction: file://path.js[:name]` (or a TypeScript file) with the path made absolute. */
-function scoringFunctionRef(raw: unknown, loc: CaseLocation, diags: BankDiagnostic[]): string | undefined {
+/** `assertScoringFunction`: a `file://` JavaScript, TypeScript or Python function, made absolute. */
+function scoringFunction(raw: unknown, loc: CaseLocation, diags: BankDiagnostic[]): string | undefined {
   if (raw === undefined || raw === null) return undefined;
   const at = loc.keyRanges?.assertScoringFunction ?? loc.range;
-  const m = typeof raw === 'string' ? /^file:\/\/(.+?\.(?:[cm]?js|[cm]?ts|tsx|py))(?::([A-Za-z_$][\w$]*))?$/.exec(raw) : null;
+  const m = typeof raw === 'string' ? /^file:\/\/(.+?\.(?:[cm]?js|[cm]?ts|tsx|py))(?::([A-Za-z_$][\w$.]*))?$/i.exec(raw) : null;
   if (!m) {
-    diags.push(diagnostic(loc.file, 'error', 'invalid-case', 'assertScoringFunction must be file://path.js (or .ts), optionally :functionName', at));
+    diags.push(diagnostic(loc.file, 'error', 'invalid-case', 'assertScoringFunction must be file://scoring.js[:function] (or .ts) or file://scoring.py:function', at));
     return undefined;
   }
-  if (m[1].endsWith('.py')) {
-    diags.push(diagnostic(loc.file, 'error', 'unsupported', 'assertScoringFunction in Python is not supported by Assay: write it in JavaScript or TypeScript', at));
+  const abs = isAbsolute(m[1]!) ? m[1]! : resolve(loc.baseDir, m[1]!);
+  if (!loc.files.restricted && !existsSync(abs)) {
+    diags.push(diagnostic(loc.file, 'error', 'file-not-found', `assertScoringFunction: file not found: ${m[1]}`, at));
     return undefined;
   }
-  return `file://${isAbsolute(m[1]) ? m[1] : resolve(loc.baseDir, m[1])}${m[2] ? `:${m[2]}` : ''}`;
+  return `file://${abs}${m[2] ? `:${m[2]}` : ''}`;
 }
 
 /** Validates bank-level defaults (promptfoo's `defaultTest`): the same keys as a case, minus `description`. */
@@ -399,7 +435,7 @@ export function applyDefaults(testCase: TestCase, defaults: TestDefaults): TestC
   const repeat = testCase.repeat ?? defaults.repeat;
   if (repeat !== undefined) merged.repeat = repeat;
   const scoring = testCase.assertScoringFunction ?? defaults.assertScoringFunction;
-  if (scoring) merged.assertScoringFunction = scoring;
+  if (scoring !== undefined) merged.assertScoringFunction = scoring;
   if (defaults.options || testCase.options) merged.options = { ...defaults.options, ...testCase.options };
   if (defaults.metadata || testCase.metadata) merged.metadata = { ...defaults.metadata, ...testCase.metadata };
   return merged;

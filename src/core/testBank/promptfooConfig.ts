@@ -1,13 +1,16 @@
 // A promptfoo config (`promptfooconfig.yaml`) read as it is: prompts, providers, tests and defaultTest
 // normalised into Assay's model, so a team can switch without rewriting its suites.
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { isRecord } from '../assertions/valueUtils';
 import type { Range } from '../types';
 import { expandGlobConfined, readTextFile, type FileAccess } from '../files/safeFiles';
+import { yamlErrorSpan } from '../files/yamlErrors';
 import { parseYamlLimited, yamlValue } from '../files/yamlLimits';
+import { parseCsv } from './csvBank';
 import { mergeDefaults, resolveTests } from './loadTestBank';
-import { diagnostic, normalizeDefaults } from './normalizeCase';
+import { diagnostic, normalizeDefaults, SCRIPT_VAR_CODE } from './normalizeCase';
 import { positionsOf, rangeOf, type PositionAt } from './positions';
 import { compileMetricExpression } from '../stats/metricExpression';
 import { loadPromptfooProviders, type PromptfooProvider } from './promptfooProviders';
@@ -122,13 +125,9 @@ function promptsFromFile(abs: string, label: string | undefined, range: Range | 
   const rel = relative(ctx.baseDir, abs) || basename(abs);
   const ext = extname(abs).toLowerCase();
   if (ext === '.prompt' || ext === '.prompty') return [{ label: label ?? rel, kind: 'promptFile', file: abs, range }];
-  if (['.js', '.cjs', '.mjs'].includes(ext)) {
+  if (['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts', '.py'].includes(ext)) {
     const fnLabel = functionName ? `${rel}:${functionName}` : rel;
     return [{ label: label ?? fnLabel, kind: 'function', file: abs, ...(functionName ? { functionName } : {}), range }];
-  }
-  if (['.ts', '.py'].includes(ext)) {
-    ctx.diags.push(diagnostic(ctx.file, 'error', 'unsupported', `prompt functions in ${ext === '.py' ? 'Python' : 'TypeScript'} (${rel}) are not supported: use a JavaScript file, or a text, JSON, YAML or .prompt file`, range));
-    return [];
   }
   const read = readTextFile(abs, ctx.files, rel);
   if ('error' in read) {
@@ -137,6 +136,7 @@ function promptsFromFile(abs: string, label: string | undefined, range: Range | 
     return [];
   }
   const text = read.text;
+  if (ext === '.csv') return csvPrompts(text, abs, label, range, ctx);
   if (ext === '.json') {
     let v: unknown;
     try {
@@ -166,7 +166,64 @@ function promptsFromFile(abs: string, label: string | undefined, range: Range | 
   }));
 }
 
+const PROMPT_FILE_EXTENSIONS = ['.cjs', '.cts', '.j2', '.js', '.json', '.jsonl', '.md', '.mjs', '.mts', '.py', '.ts', '.txt', '.yml', '.yaml'];
+
+/** promptfoo's maybeFilePath: text promptfoo tries as a path before it takes it as a prompt. */
+function mayBePath(s: string): boolean {
+  if (s.includes('\n') || /portkey:\/\/|langfuse:\/\/|helicone:\/\//.test(s)) return false;
+  const tokens = s.split(':');
+  const [last, before] = [tokens[tokens.length - 1], tokens[tokens.length - 2]];
+  return PROMPT_FILE_EXTENSIONS.some((ext) => last?.endsWith(ext) || before?.endsWith(ext)) || s.charAt(s.length - 3) === '.' || s.charAt(s.length - 4) === '.' || /[*/\\]/.test(s);
+}
+
+/**
+ * A prompt written without `file://` that promptfoo reads as a path (`prompts: prompt.txt`, `ps/*.txt`):
+ * `file` when it names files; `text` when it is no path, or a pattern (a template's braces make one) that
+ * matches nothing, which promptfoo then takes as the prompt; `missing` for a plain path to no file, which
+ * promptfoo fails on.
+ */
+function bareReference(s: string, ctx: Ctx): 'file' | 'text' | 'missing' {
+  if (!mayBePath(s)) return 'text';
+  const path = /^(.*\.(?:m?js|cjs|py|ts)):[A-Za-z_$][\w$.]*$/.exec(s)?.[1] ?? s;
+  const pattern = /[*?[\]{}]|[+@!]\(/.test(path);
+  const expanded = expandGlobConfined(path, ctx.baseDir, ctx.files);
+  if ('files' in expanded && expanded.files.some((f) => existsSync(f) && statSync(f).isFile())) return 'file';
+  return pattern ? 'text' : 'missing';
+}
+
+/**
+ * promptfoo's CSV prompt file: one text prompt per row of a `prompt` column (labelled by its `label`
+ * column, else the config's label, else `Prompt N - TEXT`); a file without commas is one prompt per line
+ * (a first line `prompt` is a header).
+ */
+function csvPrompts(text: string, file: string, label: string | undefined, range: Range | undefined, ctx: Ctx): PromptfooPrompt[] {
+  const lines = (): PromptfooPrompt[] => {
+    const all = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+    const rows = all[0]?.trim().toLowerCase() === 'prompt' ? all.slice(1) : all;
+    return rows.map((raw, i) => ({ label: label ?? `Prompt ${i + 1} - ${raw}`, kind: 'text', template: raw, file, range }));
+  };
+  if (!text.includes(',')) return lines();
+  const parsed = parseCsv(text);
+  if (parsed.error) return lines();
+  const [header, ...records] = parsed.records.map((r) => r.fields.map((f) => f.trim()));
+  const at = (name: string): number => header?.indexOf(name) ?? -1;
+  const [promptAt, labelAt] = [at('prompt'), at('label')];
+  if (promptAt < 0) {
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'invalid-prompts', `${relative(ctx.baseDir, file)}: a CSV prompts file needs a prompt column`, range));
+    return [];
+  }
+  return records
+    .filter((r) => r[promptAt])
+    .map((r, i) => ({ label: (labelAt >= 0 && r[labelAt]) || label || `Prompt ${i + 1} - ${r[promptAt]}`, kind: 'text' as const, template: r[promptAt]!, file, range }));
+}
+
 function promptFromString(s: string, label: string | undefined, range: Range | undefined, ctx: Ctx): PromptfooPrompt[] {
+  const bare = s.startsWith('file://') ? 'text' : bareReference(s, ctx);
+  if (bare === 'file') return promptFromString(`file://${s}`, label, range, ctx);
+  if (bare === 'missing') {
+    ctx.diags.push(diagnostic(ctx.file, 'error', 'file-not-found', `prompt "${s}" reads as a file path, and promptfoo finds no such file: write file://PATH to an existing file, or put the prompt text in quotes with a space or a {{variable}}`, range));
+    return [];
+  }
   if (s.startsWith('file://')) {
     // `file://prompts.js:makePrompt` names a function in a script.
     const m = /^(.*\.(?:m?js|cjs|py|ts)):([A-Za-z_$][\w$.]*)$/.exec(s.slice('file://'.length));
@@ -331,7 +388,7 @@ function resolveRefs(v: unknown, root: Record<string, unknown>, ctx: Ctx, seen: 
 export function parsePromptfooConfig(text: string, file: string, files: FileAccess): PromptfooConfig {
   const ctx: Ctx = { file, baseDir: dirname(file), positionAt: positionsOf(text), diags: [], files };
   const doc = parseDocument(text, { prettyErrors: false });
-  for (const e of doc.errors) ctx.diags.push(diagnostic(file, 'error', 'yaml-syntax', e.message.split('\n')[0], rangeOf(ctx.positionAt, e.pos[0], e.pos[1])));
+  for (const e of doc.errors) ctx.diags.push(diagnostic(file, 'error', 'yaml-syntax', e.message.split('\n')[0], rangeOf(ctx.positionAt, ...yamlErrorSpan(text, e))));
   const empty: PromptfooConfig = { ...emptyConfig(file), diagnostics: ctx.diags };
   // A config that does not parse is not run at all: only its syntax errors are reported.
   if (doc.errors.length > 0) return empty;
@@ -381,6 +438,9 @@ export function parsePromptfooConfig(text: string, file: string, files: FileAcce
   tests.defaults = mergeDefaults(defaults, tests.defaults);
   const scenariosNode = childNode(root, 'scenarios');
   const scenarios = scenarioCases(data.scenarios, { file, baseDir: ctx.baseDir, files: ctx.files, node: scenariosNode, positionAt: ctx.positionAt }, ctx.diags);
+  // promptfoo runs script vars when the prompt renders (src/core/run/promptfooPrompt.ts): not a problem here.
+  tests.diagnostics = tests.diagnostics.filter((d) => d.code !== SCRIPT_VAR_CODE);
+  ctx.diags.splice(0, ctx.diags.length, ...ctx.diags.filter((d) => d.code !== SCRIPT_VAR_CODE));
   const config: PromptfooConfig = {
     file,
     prompts,

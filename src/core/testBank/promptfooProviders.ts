@@ -6,11 +6,11 @@ import { isRecord } from '../assertions/valueUtils';
 import { readTextFile } from '../files/safeFiles';
 import { parseYamlLimited } from '../files/yamlLimits';
 import { customProviderConfig } from '../providers/customProviderSpec';
-import type { ProviderConfig, ProviderKind } from '../providers/providerTypes';
+import type { OllamaSpec, ProviderConfig, ProviderKind } from '../providers/providerTypes';
 import type { ModelParams, ModelRef, OpenAiApi, Range } from '../types';
 import { diagnostic } from './normalizeCase';
 import { itemNodes, rangeOfNode, type Ctx } from './promptfooConfig';
-import { NOT_PROMPTFOO_IDS, PROMPTFOO_VENDORS, vendorOf, type PromptfooVendor } from './promptfooVendors';
+import { NOT_PROMPTFOO_IDS, PROMPTFOO_VENDORS, vendorOf, type ApiKindUse, type PromptfooVendor } from './promptfooVendors';
 
 /** Where a provider's calls go and which variables hold its key, before the environment is read. */
 export interface PromptfooEndpoint {
@@ -22,8 +22,8 @@ export interface PromptfooEndpoint {
   defaultBaseUrl?: string;
   /** Appended to a host name (`apiHost`, `OPENAI_API_HOST`): `https://HOST` + this. */
   hostSuffix: string;
-  /** Appended to whatever base URL is chosen. */
-  apiPath?: string;
+  /** For Ollama: which native API, and the config promptfoo sends from. */
+  ollama?: OllamaSpec;
   /** Variables that may hold the key, first set wins; empty for a keyless server. */
   keyEnv: string[];
   keyRequired: boolean;
@@ -73,7 +73,8 @@ const CUSTOM_PROVIDER = /^(file|exec|python|golang|ruby|http|https|ws|wss|script
 
 /** An id split into vendor, API kind and model, or why it cannot run. */
 export type ParsedProviderId =
-  | { vendor: PromptfooVendor; model: string; use: 'chat' | 'embedding'; api?: OpenAiApi }
+  /** `api`: chat completions, the Responses API (OpenAI), or a completion API (Ollama's /api/generate) for a model that still answers prompts. */
+  | { vendor: PromptfooVendor; model: string; use: 'chat' | 'embedding'; api: OpenAiApi | 'completion' }
   | { error: string; code: 'unknown-provider' | 'unsupported-provider' | 'invalid-provider' };
 
 function knownIds(): string {
@@ -101,20 +102,21 @@ export function parsePromptfooProviderId(id: string): ParsedProviderId {
   const first = next < 0 ? rest : rest.slice(0, next);
   const kind = vendor.apiKinds[first.toLowerCase()];
   let model = rest;
-  let use: 'chat' | 'embedding' = 'chat';
+  let api: ApiKindUse = vendor.bareKind ?? 'chat';
   if (kind !== undefined) {
     if (typeof kind === 'object') return { code: 'unsupported-provider', error: `${id}: ${kind.refuse}` };
-    use = kind === 'responses' ? 'chat' : kind;
+    api = kind;
     model = next < 0 ? '' : rest.slice(next + 1);
   }
+  const use = api === 'embedding' ? 'embedding' : 'chat';
   if (model === '') model = (kind !== undefined ? vendor.kindDefaultModels?.[kind] : undefined) ?? vendor.defaultModel ?? '';
   if (model === '') return { code: 'invalid-provider', error: `"${id}" names no model: expected e.g. ${vendor.ids[0]}:${vendor.ids[0] === 'azure' ? 'chat:DEPLOYMENT' : 'MODEL'}` };
-  const responses = kind === 'responses' || (kind === undefined && vendor.bareResponsesModels?.includes(model));
-  return responses ? { vendor, model, use, api: 'responses' } : { vendor, model, use };
+  if (api === 'responses' || (kind === undefined && vendor.bareResponsesModels?.includes(model))) return { vendor, model, use, api: 'responses' };
+  return { vendor, model, use, api: api === 'completion' ? 'completion' : 'chat' };
 }
 
 /** The config keys a vendor's provider sends (through the Responses API when `api` says so). */
-function allowedKeys(vendor: PromptfooVendor, api: OpenAiApi | undefined): Set<string> {
+function allowedKeys(vendor: PromptfooVendor, api: OpenAiApi | 'completion'): Set<string> {
   return new Set(api === 'responses' ? RESPONSES_CONFIG_KEYS : (vendor.configKeys ?? OPENAI_CONFIG_KEYS));
 }
 
@@ -205,7 +207,7 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
       ignored.push(k);
       continue;
     }
-    if (vendor.promptfooKeys && !vendor.promptfooKeys.includes(k)) ignored.push(k);
+    if ((vendor.promptfooKeys && !vendor.promptfooKeys.includes(k)) || vendor.unreadKeys?.includes(k)) ignored.push(k);
     else refused.push(k);
   }
   // Endpoint settings a vendor's promptfoo provider overrides: promptfoo ignores them, and so does Assay.
@@ -226,7 +228,6 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
   }
   const params: Record<string, unknown> = { ...vendor.defaultParams };
   for (const key of PARAM_KEYS) if (c[key] !== undefined) params[key] = key === 'stop' && typeof c.stop === 'string' ? [c.stop] : c[key];
-  for (const [from, to] of Object.entries(vendor.renamedKeys ?? {})) if (c[from] !== undefined) params[to] = c[from];
   // promptfoo's LocalAI provider sends `config.temperature || 0.7`: a temperature of 0 is sent as 0.7.
   if (vendor.ids[0] === 'localai' && !c.temperature) params.temperature = 0.7;
   const responsesProblem = api === 'responses' ? responsesParams(c, params, id) : undefined;
@@ -243,7 +244,7 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
     keyEnv: vendor.keyEnv,
     keyRequired: vendor.keyRequired,
   };
-  if (vendor.apiPath) endpoint.apiPath = vendor.apiPath;
+  if (vendor.kind === 'ollama') endpoint.ollama = { api: api === 'completion' ? 'generate' : 'chat', config: c };
   if (vendor.defaultBaseUrl) endpoint.defaultBaseUrl = vendor.defaultBaseUrl;
   for (const source of vendor.baseUrl) {
     if ('env' in source) endpoint.baseUrl.push(source.host ? { env: source.env, host: true } : { env: source.env });
@@ -397,6 +398,7 @@ export interface ResolvedEndpoint {
   headers?: Record<string, string>;
   /** The variable (or config key) the base URL came from, for `--list`. */
   baseUrlFrom: string;
+  ollama?: OllamaSpec;
 }
 
 /** Reads the environment for `endpoint` as promptfoo does: the first base URL candidate that is set wins. */
@@ -420,8 +422,9 @@ export function resolveEndpoint(endpoint: PromptfooEndpoint, env: Record<string,
     return { error: `no Azure endpoint: set config.apiHost (e.g. NAME.openai.azure.com) or ${endpoint.baseUrl.flatMap((s) => ('env' in s ? [s.env] : [])).join(', ')}` };
   }
   const out: ResolvedEndpoint = { kind: endpoint.kind, keyEnv: endpoint.keyEnv, keyRequired: endpoint.keyRequired, baseUrlFrom: from };
-  if (baseUrl !== undefined) out.baseUrl = baseUrl.replace(/\/+$/, '') + (endpoint.apiPath ?? '');
+  if (baseUrl !== undefined) out.baseUrl = baseUrl.replace(/\/+$/, '');
   if (endpoint.apiVersion !== undefined) out.apiVersion = endpoint.apiVersion;
+  if (endpoint.ollama !== undefined) out.ollama = endpoint.ollama;
   if (endpoint.headers !== undefined) out.headers = endpoint.headers;
   return out;
 }

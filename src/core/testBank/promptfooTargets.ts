@@ -56,7 +56,7 @@ export class PromptfooEndpoints {
     }
     if (p.endpoint.kind === 'echo') return target;
     if (this.isBuiltin(p, resolved)) return target;
-    const identity = JSON.stringify([p.endpoint.vendor, resolved.kind, resolved.baseUrl ?? null, resolved.keyEnv, p.apiKey ?? null, resolved.apiVersion ?? null, resolved.headers ?? null]);
+    const identity = JSON.stringify([p.endpoint.vendor, resolved.kind, resolved.baseUrl ?? null, resolved.keyEnv, p.apiKey ?? null, resolved.apiVersion ?? null, resolved.headers ?? null, resolved.ollama ?? null]);
     let config = this.byIdentity.get(identity);
     if (!config) {
       // promptfoo sends an OpenAI endpoint of the config's own `max_tokens` as written: the compatible kind does too.
@@ -68,6 +68,7 @@ export class PromptfooEndpoints {
       if (resolved.keyEnv.length > 1) config.apiKeySecretFallbacks = resolved.keyEnv.slice(1);
       if (resolved.apiVersion !== undefined) config.apiVersion = resolved.apiVersion;
       if (resolved.headers !== undefined) config.headers = resolved.headers;
+      if (resolved.ollama !== undefined) config.ollama = resolved.ollama;
       // Not enumerable, like on the promptfoo provider: serialising the config leaves the key out.
       if (p.apiKey !== undefined) Object.defineProperty(config, 'apiKey', { value: p.apiKey, enumerable: false });
       this.byIdentity.set(identity, config);

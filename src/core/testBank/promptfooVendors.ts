@@ -2,6 +2,7 @@
 // key variable, one row per vendor. The facts — default base URL, which variables hold the key and the
 // base URL, which config keys win over them — are promptfoo's own (src/providers/*.ts and
 // src/providers/registry.ts in promptfoo/promptfoo), so a config reaches the same server with the same key.
+import { OLLAMA_OPTION_KEYS } from '../providers/ollamaProvider';
 import type { ProviderKind } from '../providers/providerTypes';
 import type { ModelParams } from '../types';
 
@@ -12,7 +13,7 @@ export type BaseUrlSource =
   | { env: string; host?: boolean };
 
 /** What the API-kind segment of an id (`openai:chat:…`, `openai:responses:…`, `ollama:completion:…`) means for a vendor. */
-export type ApiKindUse = 'chat' | 'responses' | 'embedding' | { refuse: string };
+export type ApiKindUse = 'chat' | 'responses' | 'completion' | 'embedding' | { refuse: string };
 
 /** One vendor promptfoo knows. */
 export interface PromptfooVendor {
@@ -25,8 +26,6 @@ export interface PromptfooVendor {
   defaultBaseUrl?: string;
   /** With `host`, a host name becomes `https://HOST` + this (promptfoo: `/v1` for OpenAI and Mistral, nothing for Azure). */
   hostSuffix?: string;
-  /** Appended to the resolved base URL (Ollama's OpenAI-compatible API lives under `/v1`). */
-  apiPath?: string;
   /**
    * Variables holding the key, first set wins. `config.apiKey` always wins over them; `config.apiKeyEnvar`
    * replaces them when `honoursApiKeyEnvar` (promptfoo then reads only that variable).
@@ -35,12 +34,14 @@ export interface PromptfooVendor {
   honoursApiKeyEnvar: boolean;
   /** Whether a call without a key is an error before any request (promptfoo's "API key is not set"). */
   keyRequired: boolean;
-  /** What the segment after the vendor means; an id without one of these is a chat model. */
+  /** What the segment after the vendor means; an id without one of these is `bareKind` (a chat model by default). */
   apiKinds: Record<string, ApiKindUse>;
+  /** What an id without an API kind is (`ollama:llama3` is promptfoo's Ollama completion provider). */
+  bareKind?: 'completion';
   /** The model when the id names none (`deepseek` alone is `deepseek-chat`). */
   defaultModel?: string;
   /** The model when an id ends at its API kind (`openai:chat` is promptfoo's `gpt-4.1-2025-04-14`). */
-  kindDefaultModels?: Partial<Record<'chat' | 'responses' | 'embedding', string>>;
+  kindDefaultModels?: Partial<Record<'chat' | 'responses' | 'completion' | 'embedding', string>>;
   /** Config keys Assay honours for this vendor. Absent: the OpenAI set. */
   configKeys?: readonly string[];
   /**
@@ -49,10 +50,10 @@ export interface PromptfooVendor {
    * Absent: promptfoo sends any key (the OpenAI-compatible providers pass the config on).
    */
   promptfooKeys?: readonly string[];
+  /** Config keys promptfoo's provider accepts but does not send (OpenAI's `model`: the id names the model). */
+  unreadKeys?: readonly string[];
   /** Parameters promptfoo sends when the config sets none (LocalAI: temperature 0.7). */
   defaultParams?: ModelParams;
-  /** Config keys renamed to Assay's parameters (Ollama's `num_predict` is `max_tokens`). */
-  renamedKeys?: Record<string, keyof ModelParams>;
   /** Said when an id of this vendor cannot run: what to write instead. */
   note?: string;
   /** Models an id without an API kind (`openai:MODEL`) runs through the Responses API rather than chat completions. */
@@ -108,6 +109,8 @@ export const PROMPTFOO_VENDORS: readonly PromptfooVendor[] = [
     apiKinds: OPENAI_ONLY,
     kindDefaultModels: { chat: 'gpt-4.1-2025-04-14', responses: 'gpt-4.1-2025-04-14', embedding: 'text-embedding-3-large' },
     bareResponsesModels: OPENAI_BARE_RESPONSES,
+    // promptfoo reads config.model only for its Codex providers; a chat model is the one the id names.
+    unreadKeys: ['model'],
   },
   {
     ids: ['anthropic'],
@@ -277,31 +280,19 @@ export const PROMPTFOO_VENDORS: readonly PromptfooVendor[] = [
   },
   {
     ids: ['ollama'],
-    kind: 'openai-compatible',
-    // Called through Ollama's OpenAI-compatible API (OLLAMA_BASE_URL + /v1): the same model and messages.
+    kind: 'ollama',
+    // Ollama's native API at OLLAMA_BASE_URL, as promptfoo calls it (src/core/providers/ollamaProvider.ts).
     baseUrl: [{ env: 'OLLAMA_BASE_URL' }],
     defaultBaseUrl: 'http://localhost:11434',
-    apiPath: '/v1',
     keyEnv: ['OLLAMA_API_KEY'],
     honoursApiKeyEnvar: false,
     keyRequired: false,
-    apiKinds: {
-      chat: 'chat',
-      embedding: 'embedding',
-      embeddings: 'embedding',
-      completion: { refuse: "Ollama's raw generate API is not supported: use ollama:chat:MODEL" },
-    },
-    // The options promptfoo forwards to Ollama that mean the same on its OpenAI-compatible API.
-    configKeys: ['temperature', 'top_p', 'seed', 'stop', 'num_predict'],
-    // promptfoo's Ollama provider forwards these and drops every other key (max_tokens, apiKey…).
-    promptfooKeys: [
-      'num_predict', 'num_keep', 'seed', 'top_k', 'top_p', 'min_p', 'typical_p', 'repeat_last_n', 'temperature', 'repeat_penalty',
-      'presence_penalty', 'frequency_penalty', 'stop', 'num_ctx', 'num_batch', 'num_gpu', 'main_gpu', 'use_mmap', 'num_thread',
-      'draft_num_predict', 'tfs_z', 'num_gqa', 'f16_kv', 'logits_all', 'vocab_only', 'low_vram', 'use_mlock', 'embedding_only',
-      'rope_frequency_base', 'rope_frequency_scale', 'penalize_newline', 'mirostat', 'mirostat_tau', 'mirostat_eta', 'tools', 'think',
-      'keep_alive', 'truncate', 'dimensions', 'format', 'suffix', 'system', 'template', 'raw', 'passthrough',
-    ],
-    renamedKeys: { num_predict: 'max_tokens' },
+    apiKinds: { chat: 'chat', completion: 'completion', embedding: 'embedding', embeddings: 'embedding' },
+    bareKind: 'completion',
+    // promptfoo's Ollama providers forward exactly these keys (as Ollama `options`, `think`, `passthrough`,
+    // `tools`) and drop every other one; the provider sends them as written.
+    configKeys: OLLAMA_OPTION_KEYS,
+    promptfooKeys: OLLAMA_OPTION_KEYS,
   },
 ];
 

@@ -23,7 +23,10 @@ export interface TestCase {
   prompts?: string[];
   /** promptfoo's `providers`: run the case only on models of these labels or ids (`*` matches any text). */
   providers?: string[];
-  /** promptfoo's `assertScoringFunction`: `file:///abs/path.js[:name]` that computes the case verdict from the named scores. */
+  /**
+   * promptfoo's `assertScoringFunction`: `file://ABSOLUTE.js[:name]` (or `.ts`), or `.py:name` that turns the named
+   * scores into the case's verdict instead of the weighted mean.
+   */
   assertScoringFunction?: string;
   /** Where the case is written (for CodeLens and diagnostics); its start line is the case's first line. */
   range?: Range;
@@ -63,10 +66,15 @@ export interface TestBank {
   generators?: TestGenerator[];
 }
 
-/** A JavaScript file that generates test cases (promptfoo's `tests: file://generate.js`). */
+/**
+ * A JavaScript, TypeScript or Python file that generates test cases (promptfoo's `tests: file://generate.js`,
+ * `file://tests.py:fn`, `{ path, config }`).
+ */
 export interface TestGenerator {
   path: string;
   functionName?: string;
+  /** promptfoo's `config` of a `{ path, config }` entry: the generator function's argument. */
+  config?: unknown;
   /** The file referencing it and where. */
   file: string;
   range?: Range;

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { isRecord } from '../assertions/valueUtils';
 import type { FileAccess } from '../files/safeFiles';
+import { yamlErrorSpan } from '../files/yamlErrors';
 import { yamlValue } from '../files/yamlLimits';
 import type { Range } from '../types';
 import { assignIds, diagnostic, normalizeCase, normalizeDefaults, type CaseLocation, type UnidentifiedCase } from './normalizeCase';
@@ -20,11 +21,16 @@ function caseLocation(node: unknown, positionAt: PositionAt | undefined, base: {
   const loc: CaseLocation = { ...base, range: nodeRange(node, positionAt) };
   if (positionAt && isMap(node)) {
     loc.keyRanges = {};
+    loc.keyNameRanges = {};
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
       if (key === undefined) continue;
       loc.keyRanges[key] = nodeRange(pair.value, positionAt) ?? nodeRange(pair.key, positionAt);
-      if (key === 'assert' && isSeq(pair.value)) loc.assertRanges = pair.value.items.map((item) => nodeRange(item, positionAt));
+      loc.keyNameRanges[key] = nodeRange(pair.key, positionAt);
+      if (key === 'assert' && isSeq(pair.value)) {
+        loc.assertRanges = pair.value.items.map((item) => nodeRange(item, positionAt));
+        loc.assertTypeRanges = pair.value.items.map((item) => (isMap(item) ? nodeRange(item.get('type', true), positionAt) : undefined));
+      }
     }
   }
   return loc;
@@ -89,7 +95,7 @@ export function parseYamlBank(text: string, file: string, files: FileAccess, bas
   const diagnostics: BankDiagnostic[] = [];
   const positionAt = positionsOf(text);
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  for (const e of doc.errors) diagnostics.push(diagnostic(file, 'error', 'yaml-syntax', e.message.split('\n')[0], rangeOf(positionAt, e.pos[0], e.pos[1])));
+  for (const e of doc.errors) diagnostics.push(diagnostic(file, 'error', 'yaml-syntax', e.message.split('\n')[0], rangeOf(positionAt, ...yamlErrorSpan(text, e))));
   for (const w of doc.warnings) diagnostics.push(diagnostic(file, 'warning', 'yaml-syntax', w.message.split('\n')[0], rangeOf(positionAt, w.pos[0], w.pos[1])));
   let value: unknown;
   try {

@@ -1,11 +1,8 @@
 // Problems in promptfoo configs, shown where they are written: the same refusals `assay test` stops on
 // (an unknown provider, a key Assay cannot run…), so they are seen before a run, not after.
-import * as vscode from 'vscode';
-import type { Ctx } from '../context';
+import type * as vscode from 'vscode';
 import { hostFileAccess } from '../fileAccess';
-import { toDiagnostic } from './convert';
-import { DebouncedChecks } from './debouncedChecks';
-import { DIAGNOSTICS_DELAY_MS } from './diagnostics';
+import type { FileChecker } from './fileDiagnostics';
 import { loadCore } from './lazyCore';
 
 const BY_NAME = /(^|[\\/])([^\\/]*\.)?promptfooconfig\.ya?ml$/i;
@@ -19,53 +16,15 @@ export function isPromptfooConfigDocument(document: Pick<vscode.TextDocument, 'u
   return /^prompts\s*:/m.test(text) && /^(providers|targets)\s*:/m.test(text);
 }
 
-/** Live diagnostics for promptfoo configs, checked on open and after typing pauses, cleared on close. */
-export class PromptfooConfigDiagnostics implements vscode.Disposable {
-  private readonly collection = vscode.languages.createDiagnosticCollection('assay-promptfoo');
-  private readonly checks: DebouncedChecks;
-  private readonly subscriptions: vscode.Disposable[] = [];
-
-  constructor(ctx: Ctx) {
-    this.checks = new DebouncedChecks(ctx, (d) => this.check(d));
-    this.subscriptions.push(
-      this.collection,
-      this.checks,
-      vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
-      vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.contentChanges.length > 0) this.schedule(e.document, DIAGNOSTICS_DELAY_MS);
-      }),
-      vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
-    );
-    for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
-  }
-
-  private schedule(document: vscode.TextDocument, delayMs: number): void {
-    if (!isPromptfooConfigDocument(document)) {
-      this.checks.cancel(document.uri);
-      if (this.collection.has(document.uri)) this.collection.delete(document.uri);
-      return;
-    }
-    this.checks.schedule(document, delayMs);
-  }
-
-  private async check(document: vscode.TextDocument): Promise<void> {
-    if (document.isClosed) return;
-    const version = document.version;
+/** Promptfoo configs: the refusals `assay test` stops on, and the config's own problems. */
+export const promptfooChecker: FileChecker = {
+  name: 'assay-promptfoo',
+  applies: isPromptfooConfigDocument,
+  async problems(document) {
     const core = await loadCore();
-    if (document.isClosed || document.version !== version) return;
     const file = document.uri.fsPath;
     const config = core.parsePromptfooConfig(document.getText(), file, hostFileAccess());
     // Problems in the files it references (a CSV of tests…) belong to those files; here, the config's own.
-    const own = [...config.diagnostics, ...config.tests.diagnostics].filter((d) => d.file === file);
-    this.collection.set(document.uri, own.map(toDiagnostic));
-  }
-
-  private forget(uri: vscode.Uri): void {
-    this.checks.cancel(uri);
-    this.collection.delete(uri);
-  }
-
-  dispose(): void {
-    for (const d of this.subscriptions.splice(0)) d.dispose();
-  }
-}
+    return [...config.diagnostics, ...config.tests.diagnostics].filter((d) => d.file === file);
+  },
+};

@@ -4,11 +4,13 @@ import { PROMPT_LANGUAGE_ID } from '../commandIds';
 import type { Ctx } from '../context';
 import { COMPLETION_TRIGGERS, PromptCompletion } from './completion';
 import { PromptDiagnostics } from './diagnostics';
-import { PromptfooConfigDiagnostics } from './promptfooDiagnostics';
+import { FileDiagnostics } from './fileDiagnostics';
+import { promptfooChecker } from './promptfooDiagnostics';
 import { PromptFolding } from './folding';
 import { PromptHover } from './hover';
 import { isPromptDocument, PromptDocuments } from './promptDocuments';
 import { PREVIEW_SCHEME, PromptPreview } from './preview';
+import { QuickFixes } from './quickFixes';
 import { PromptSymbols } from './symbols';
 import { TokenStatusItem } from './tokenStatus';
 
@@ -16,6 +18,8 @@ import { TokenStatusItem } from './tokenStatus';
 export interface LanguageFeatures {
   readonly docs: PromptDocuments;
   readonly preview: PromptPreview;
+  /** Quick fixes of the diagnostics that carry one (banks, promptfoo configs). */
+  readonly fixes: QuickFixes;
   /** `assay.parseLargePromptFile [uri]`: parse a file over 1 MB (default: the active prompt file). */
   parseLarge(target?: unknown): Promise<vscode.Uri | undefined>;
 }
@@ -31,7 +35,8 @@ export function registerLanguageFeatures(ctx: Ctx): LanguageFeatures {
   const docs = ctx.push(new PromptDocuments());
   const preview = ctx.push(new PromptPreview(ctx, docs));
   ctx.push(new PromptDiagnostics(ctx, docs));
-  ctx.push(new PromptfooConfigDiagnostics(ctx));
+  const fixes = ctx.push(new QuickFixes());
+  ctx.push(new FileDiagnostics(ctx, promptfooChecker, fixes));
   // Models the endpoints list live (GET /models), offered in completion; listed only in a trusted workspace.
   const live = new LiveModels((provider) => ctx.services.engine().listModels(provider));
   ctx.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('assay') && live.clear()));
@@ -45,6 +50,7 @@ export function registerLanguageFeatures(ctx: Ctx): LanguageFeatures {
   const features: LanguageFeatures = {
     docs,
     preview,
+    fixes,
     async parseLarge(target) {
       const active = vscode.window.activeTextEditor?.document;
       const uri = target instanceof vscode.Uri ? target : active && isPromptDocument(active) ? active.uri : undefined;

@@ -8,6 +8,8 @@ import { RESULTS_VIEW_TYPE, type CellRef } from '../../shared/resultsProtocol';
 import { PROMPT_LANGUAGE_ID } from '../commandIds';
 import { readConfig } from '../config';
 import type { Ctx } from '../context';
+import { bankChecker } from '../language/bankDiagnostics';
+import { FileDiagnostics } from '../language/fileDiagnostics';
 import { languageFeatures } from '../language/registerLanguageFeatures';
 import { loadTestingCore } from './lazyTestingCore';
 import { ResultsPanels } from './resultsPanel';
@@ -87,6 +89,7 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
   const coordinator = ctx.push(new RunCoordinator(ctx));
   const tree = ctx.push(new TestTree(ctx, coordinator));
   coordinator.tree = tree;
+  ctx.push(tree.onDidReadPrompt((found) => coordinator.dropRemovedCases(found)));
 
   /** What a bank runs as: against the prompt beside it, else against a prompt whose tests: names it. */
   const bankTarget = async (path: string): Promise<SuiteTarget | undefined> => {
@@ -194,7 +197,10 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
     );
     return false;
   };
-  const lenses: TestCodeLensProvider = new TestCodeLensProvider(languageFeatures(ctx).docs, coordinator, hasPrompt);
+  const isKnownBank = (path: string): boolean => promptForBank(path) !== undefined || tree.promptsOfBank(path).length > 0;
+  const bankProblems = ctx.push(new FileDiagnostics(ctx, bankChecker(isKnownBank), languageFeatures(ctx).fixes));
+  ctx.push(tree.onDidChange(() => bankProblems.checkUnchecked()));
+  const lenses: TestCodeLensProvider = new TestCodeLensProvider(languageFeatures(ctx).docs, coordinator, hasPrompt, bankProblems);
   ctx.push(lenses);
   ctx.push(vscode.languages.registerCodeLensProvider([{ language: PROMPT_LANGUAGE_ID, scheme: 'file' }, ...(BANK_SELECTOR as vscode.DocumentFilter[])], lenses));
   ctx.push(tree.onDidChange(() => lenses.refresh()));
@@ -305,6 +311,7 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
 
   // Internal commands: not contributed (no palette entry); the integration tests call them.
   ctx.push(vscode.commands.registerCommand('assay.internal.lastRunSummary', () => coordinator.lastRunSummary()));
+  ctx.push(vscode.commands.registerCommand('assay.internal.lastRunRefusal', () => coordinator.lastRefusal));
   ctx.push(vscode.commands.registerCommand('assay.internal.testTree', () => tree.snapshot()));
   ctx.push(vscode.commands.registerCommand('assay.internal.resultsState', () => panels.current));
   // What a Test Explorer profile does with the items the user picked (ids from assay.internal.testTree).

@@ -4,6 +4,7 @@
 import type { AssertionResult } from '../../core/assertions/assertionTypes';
 import type { CaseExecution, RunReport } from '../../core/run/runReport';
 import type { TestSuite } from '../../core/run/testSuite';
+import { percentile } from '../../core/stats/percentiles';
 import { describeChange } from '../../core/stats/significance';
 import { wilsonInterval } from '../../core/stats/wilson';
 import type { TestCase } from '../../core/testBank/testBankTypes';
@@ -192,10 +193,7 @@ export class ResultsBuilder {
     }
     const cells = s.cells;
     s.totals = {
-      passed: cells.filter((c) => c.status === 'pass').length,
-      failed: cells.filter((c) => c.status === 'fail').length,
-      errors: cells.filter((c) => c.status === 'error').length,
-      flaky: cells.filter((c) => c.status === 'flaky').length,
+      ...countCells(cells),
       cost,
       costUnknown,
       durationMs: reports.reduce((max, r) => Math.max(max, r.durationMs), 0),
@@ -210,10 +208,113 @@ export class ResultsBuilder {
     return s;
   }
 
+  /**
+   * Merges a partial run (some cases or models re-run on their own) into this finished run: its cells
+   * replace the matching ones (same suite, case and model) and are marked newer, cases new since get rows,
+   * and the totals and per-model figures are counted again over the whole matrix.
+   */
+  mergePartial(partial: ResultsState): ResultsState {
+    const s = this.state;
+    for (const cell of partial.cells) {
+      const row = partial.rows[cell.row]!;
+      let at = s.rows.findIndex((r) => r.suite === row.suite && r.caseId === row.caseId);
+      if (at < 0) {
+        at = s.rows.length;
+        s.rows.push({ ...row, key: `${row.key}~${partial.runId}` });
+        this.rowIndex.set(s.rows[at]!.key, at);
+      }
+      if (!s.models.includes(cell.model)) s.models.push(cell.model);
+      const merged: ResultsCell = { ...cell, row: at, newer: true };
+      delete merged.change;
+      const key = `${at}\u0000${cell.model}`;
+      const old = this.cellIndex.get(key);
+      if (old) s.cells[s.cells.indexOf(old)] = merged;
+      else s.cells.push(merged);
+      this.cellIndex.set(key, merged);
+    }
+    s.cells.sort((a, b) => a.row - b.row || s.models.indexOf(a.model) - s.models.indexOf(b.model));
+    s.endedAt = partial.endedAt ?? s.endedAt;
+    s.status = partial.status === 'cancelled' ? 'cancelled' : s.status;
+    this.recount();
+    return s;
+  }
+
+  /**
+   * Drops the rows of cases that no longer exist (`exists` says which do), with their cells; figures are
+   * counted again. Returns whether a row went.
+   */
+  dropRows(exists: (row: ResultsRow) => boolean): boolean {
+    const s = this.state;
+    const kept = s.rows.map((row, i) => ({ row, i })).filter(({ row }) => exists(row));
+    if (kept.length === s.rows.length) return false;
+    const renumber = new Map(kept.map(({ i }, n) => [i, n]));
+    s.rows = kept.map(({ row }) => row);
+    s.cells = s.cells.filter((c) => renumber.has(c.row)).map((c) => Object.assign(c, { row: renumber.get(c.row)! }));
+    this.rowIndex.clear();
+    this.cellIndex.clear();
+    s.rows.forEach((row, i) => this.rowIndex.set(row.key, i));
+    for (const c of s.cells) this.cellIndex.set(`${c.row}\u0000${c.model}`, c);
+    this.recount();
+    return true;
+  }
+
+  /** Progress, totals and per-model figures from the cells (after a merge or a drop). */
+  private recount(): void {
+    const s = this.state;
+    s.done = s.cells.reduce((n, c) => n + c.executions.length, 0);
+    s.total = s.cells.reduce((n, c) => n + Math.max(c.total, c.executions.length), 0);
+    s.stats = s.models.map((m) => recountStats(m, s.cells.filter((c) => c.model === m), s.stats.find((x) => x.model === m)));
+    s.totals = {
+      ...countCells(s.cells),
+      cost: s.cells.reduce((n, c) => n + (c.cost ?? 0), 0),
+      costUnknown: s.cells.reduce((n, c) => n + c.executions.filter((e) => e.cost === null && e.status !== 'error').length, 0),
+      durationMs: s.totals.durationMs,
+    };
+  }
+
   private markChange(suiteIndex: number, caseId: string, model: string, change: 'regression' | 'fix'): void {
     const cell = this.cell(suiteIndex, caseId, model);
     if (cell) cell.change = change;
   }
+}
+
+/** Cells by status. */
+function countCells(cells: readonly ResultsCell[]): { passed: number; failed: number; errors: number; flaky: number } {
+  return {
+    passed: cells.filter((c) => c.status === 'pass').length,
+    failed: cells.filter((c) => c.status === 'fail').length,
+    errors: cells.filter((c) => c.status === 'error').length,
+    flaky: cells.filter((c) => c.status === 'flaky').length,
+  };
+}
+
+/** A model's figures counted from its cells (after a merge); the comparison with the previous run is kept. */
+function recountStats(model: string, cells: readonly ResultsCell[], before: ResultsModelStats | undefined): ResultsModelStats {
+  const executions = cells.flatMap((c) => c.executions);
+  const passes = executions.filter((e) => e.status === 'pass').length;
+  const fails = executions.filter((e) => e.status === 'fail').length;
+  const trials = passes + fails;
+  const interval = wilsonInterval(passes, trials);
+  const latencies = executions.filter((e) => e.status !== 'error').map((e) => e.latencyMs);
+  return {
+    model,
+    trials,
+    passes,
+    fails,
+    errors: executions.length - trials,
+    passRate: trials > 0 ? passes / trials : null,
+    low: interval.low,
+    high: interval.high,
+    flaky: cells.filter((c) => c.status === 'flaky').length,
+    cost: executions.reduce((n, e) => n + (e.cost ?? 0), 0),
+    costUnknown: executions.filter((e) => e.cost === null && e.status !== 'error').length,
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+    regressions: before?.regressions ?? null,
+    fixes: before?.fixes ?? null,
+    previousRunAt: before?.previousRunAt ?? null,
+    significance: before?.significance ?? null,
+  };
 }
 
 function caseTitle(c: TestCase): string {

@@ -4,20 +4,25 @@
 // notification and a status-bar item, turns every cancel (notification, Test Explorer, status bar, panel,
 // command) into one AbortSignal, streams cells to the results panel and keeps the last run for the
 // CodeLens summary and `assay.internal.lastRunSummary`.
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { GradingSettings } from '../../core/run/gradingContext';
 import type { CaseExecution, RunReport } from '../../core/run/runReport';
 import type { TestSuite } from '../../core/run/testSuite';
+import type { BankDiagnostic } from '../../core/testBank/testBankTypes';
 import type { ModelRef } from '../../core/types';
-import type { ResultsCell } from '../../shared/resultsProtocol';
+import { toRange } from '../language/convert';
+import type { ResultsCell, ResultsState } from '../../shared/resultsProtocol';
 import { readConfig } from '../config';
 import type { Ctx } from '../context';
+import { mergeRuns, runGroup } from '../traces/runsTreeModel';
 import { requireTrust } from '../trust';
 import { loadTestingCore, type TestingCore } from './lazyTestingCore';
 import { ResultsBuilder } from './resultsState';
 import type { ResultsPanels } from './resultsPanel';
 import type { SuiteTarget } from './runPlan';
 import { summaryText, type RunGist } from './summaryText';
+import type { DiscoveredPrompt } from './testDiscovery';
 import type { TestTree } from './testTree';
 import { currentText } from '../workspaceText';
 import { hostFileAccess } from '../fileAccess';
@@ -91,9 +96,46 @@ function gistOf(reports: readonly RunReport[]): RunGist {
   return { passed, total, errors, flaky, cost, costUnknown: unknown > 0, endedAt, cancelled: reports.some((r) => r.status === 'cancelled') };
 }
 
+/** The gist of a results matrix (a full run with partial reruns merged in). */
+function gistOfState(state: ResultsState): RunGist {
+  const executions = state.cells.flatMap((c) => c.executions);
+  return {
+    passed: executions.filter((e) => e.status === 'pass').length,
+    total: executions.length,
+    errors: executions.filter((e) => e.status === 'error').length,
+    flaky: state.totals.flaky,
+    cost: state.totals.cost,
+    costUnknown: state.totals.costUnknown > 0,
+    endedAt: state.endedAt ?? Date.now(),
+    cancelled: state.status === 'cancelled',
+  };
+}
+
+/** Whether a request runs only some cases or models of its targets. */
+function isPartial(request: RunRequest): boolean {
+  return request.targets.some((t) => t.caseRefs !== undefined || t.caseIds !== undefined || t.models !== undefined);
+}
+
 function parseRef(core: TestingCore, text: string): ModelRef | undefined {
   const ref = core.parseModelRef(text);
   return 'error' in ref ? undefined : ref;
+}
+
+/** Why the last run asked for did not start, as the user was told (`assay.internal.lastRunRefusal`). */
+export interface RunRefusal {
+  message: string;
+  /** The buttons the message offered. */
+  actions: string[];
+}
+
+const OPEN_FILE = 'Open File';
+
+/** `bank.tests.yaml:3:19: Missing closing "quote (and 1 more problem)`: the first error where it is. */
+function refusalText(errors: readonly BankDiagnostic[]): string {
+  const first = errors[0]!;
+  const where = `${vscode.workspace.asRelativePath(first.file, false)}:${first.range.start.line + 1}:${first.range.start.character + 1}`;
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''}: see Problems)` : '';
+  return `${where}: ${first.message}${more}`;
 }
 
 export class RunCoordinator implements vscode.Disposable {
@@ -117,6 +159,8 @@ export class RunCoordinator implements vscode.Disposable {
   readonly onDidChangeSummaries = this.gistsChanged.event;
   tree: TestTree | undefined;
   panels: ResultsPanels | undefined;
+  /** Why the last request did not run, if it did not. */
+  lastRefusal: RunRefusal | undefined;
 
   constructor(private readonly ctx: Ctx) {
     this.status = vscode.window.createStatusBarItem('assay.testRun', vscode.StatusBarAlignment.Left, 5);
@@ -140,6 +184,18 @@ export class RunCoordinator implements vscode.Disposable {
     this.shown = run;
     this.panels.showRun(run.builder.state, { preserveFocus: false });
     return true;
+  }
+
+  /**
+   * Drops from a prompt's latest results the rows of cases that no longer exist (`found`: its tests as
+   * read now). A bank that does not load is left alone: its cases may come back once it is fixed.
+   */
+  dropRemovedCases(found: DiscoveredPrompt): void {
+    const shown = this.shownByPrompt.get(found.promptPath);
+    if (!shown || shown.builder.state.status === 'running' || found.diagnostics.some((d) => d.severity === 'error')) return;
+    const ids = new Set([...found.cases, ...(found.pairedBank?.cases ?? [])].map((c) => c.id));
+    if (!shown.builder.dropRows((row) => ids.has(row.caseId))) return;
+    if (this.shown === shown) this.panels?.showRun(shown.builder.state, { preserveFocus: true, revealIfHidden: false });
   }
 
   /** The run the results panel shows (in progress or finished). */
@@ -178,9 +234,13 @@ export class RunCoordinator implements vscode.Disposable {
       const store = await this.ctx.services.store();
       if (!store || this.gists.has(promptPath)) return;
       const core = await loadTestingCore();
-      const page = await store.listRuns({ promptPath: core.projectPath(root, promptPath) }, { limit: 5 });
-      const run = page.items.find((r) => (r.kind === 'test' || r.kind === 'cli') && r.status !== 'running');
-      if (!run || this.gists.has(promptPath)) return;
+      const page = await store.listRuns({ promptPath: core.projectPath(root, promptPath) }, { limit: 20 });
+      // The latest full run: a rerun of some cases (marked partial) would read as the whole bank.
+      const found = page.items.find((r) => (r.kind === 'test' || r.kind === 'cli') && r.status !== 'running' && (r.config as { partial?: unknown } | null)?.partial !== true);
+      if (!found || this.gists.has(promptPath)) return;
+      // The runs of one click (inline cases and a paired bank) sum into one summary.
+      const group = runGroup(found);
+      const run = group ? mergeRuns(page.items.filter((r) => runGroup(r) === group)) : found;
       const summary = run.summary as { models?: { passes?: number; trials?: number; errors?: number; flaky?: unknown[]; cost?: { total?: number; unknown?: number } }[] } | null;
       const models = Array.isArray(summary?.models) ? summary.models : [];
       if (models.length === 0) return;
@@ -269,13 +329,25 @@ export class RunCoordinator implements vscode.Disposable {
    */
   async run(request: RunRequest): Promise<FinishedRun | undefined> {
     const tree = this.tree;
-    const refuse = (message: string, error = true): undefined => {
+    const refuse = (message: string, error = true, at?: BankDiagnostic): undefined => {
+      const location = at ? new vscode.Location(vscode.Uri.file(at.file), toRange(at.range)) : undefined;
       if (request.explorer && tree) {
         const run = tree.controller.createTestRun(request.explorer.request, 'Assay', false);
-        for (const item of request.explorer.request.include ?? tree.roots()) run.errored(item, new vscode.TestMessage(message));
+        const testMessage = new vscode.TestMessage(message);
+        if (location) testMessage.location = location;
+        for (const item of request.explorer.request.include ?? tree.roots()) run.errored(item, testMessage);
         run.end();
       }
-      if (error) void vscode.window.showErrorMessage(`Assay: ${message}`);
+      const actions = location ? [OPEN_FILE] : [];
+      this.lastRefusal = { message, actions };
+      if (error) {
+        void vscode.window.showErrorMessage(`Assay: ${message}`, ...actions).then(async (pick) => {
+          if (pick !== OPEN_FILE || !location) return;
+          const editor = await vscode.window.showTextDocument(location.uri);
+          editor.selection = new vscode.Selection(location.range.start, location.range.end);
+          editor.revealRange(location.range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+        });
+      }
       return undefined;
     };
     if (!(await requireTrust('Running a test bank'))) return refuse('Restricted Mode: trust the workspace to run tests.', false);
@@ -287,6 +359,7 @@ export class RunCoordinator implements vscode.Disposable {
     }
     const abort = new AbortController();
     this.active = { abort, title: request.title };
+    this.lastRefusal = undefined;
     const running = (on: boolean) => void vscode.commands.executeCommand('setContext', 'assay.testRunning', on);
     running(true);
     try {
@@ -298,7 +371,7 @@ export class RunCoordinator implements vscode.Disposable {
     }
   }
 
-  private async runNow(request: RunRequest, abort: AbortController, refuse: (message: string) => undefined): Promise<FinishedRun | undefined> {
+  private async runNow(request: RunRequest, abort: AbortController, refuse: (message: string, error?: boolean, at?: BankDiagnostic) => undefined): Promise<FinishedRun | undefined> {
     const tree = this.tree;
     await this.saveInputs(request.targets);
     const core = await loadTestingCore();
@@ -306,7 +379,10 @@ export class RunCoordinator implements vscode.Disposable {
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? (request.targets[0] ? request.targets[0].promptPath.replace(/[\\/][^\\/]*$/, '') : '.');
     const planned = request.targets.map((t) => core.planSuite(t, { root, defaultModels: config.defaultModels, files: hostFileAccess(), ...(request.allModels ? { allModels: true } : {}) }));
     const failedPlan = planned.find((p) => 'error' in p);
-    if (failedPlan && 'error' in failedPlan) return refuse(failedPlan.error);
+    if (failedPlan && 'error' in failedPlan) {
+      const first = failedPlan.diagnostics[0];
+      return first ? refuse(refusalText(failedPlan.diagnostics), true, first) : refuse(failedPlan.error);
+    }
     const suites = planned.map((p) => (p as { suite: TestSuite }).suite);
     const targets = planned.map((p) => p.target);
 
@@ -387,6 +463,8 @@ export class RunCoordinator implements vscode.Disposable {
       flushTimer ??= setTimeout(flush, 100);
     };
 
+    // The suites of one request (a prompt's inline cases and its paired bank) are one run in the Runs view.
+    const group = suites.length > 1 ? randomUUID() : undefined;
     const reports = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Assay: ${request.title}`, cancellable: true },
       async (progress, token) => {
@@ -413,7 +491,7 @@ export class RunCoordinator implements vscode.Disposable {
               ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),
               signal: abort.signal,
               kind: 'test',
-              runConfig: { source: request.explorer ? 'testExplorer' : 'editor', models: suite.models.map((m) => m.label), allModels: request.allModels === true },
+              runConfig: { source: request.explorer ? 'testExplorer' : 'editor', models: suite.models.map((m) => m.label), allModels: request.allModels === true, ...(group ? { group } : {}), ...(isPartial(request) ? { partial: true } : {}) },
               onCaseStarted: (started) => {
                 const item = leaf(s, started.caseId, started.model);
                 if (item && started.repeatIndex === 0) testRun?.started(item);
@@ -459,16 +537,23 @@ export class RunCoordinator implements vscode.Disposable {
 
     builder.state.runId = reports[0]?.runId ?? builder.state.runId;
     builder.finish(reports);
+    // A rerun of some cases or models joins the latest full picture of its prompt instead of replacing it.
+    const base = isPartial(request) && targets.length === 1 ? this.shownByPrompt.get(targets[0]!.promptPath) : undefined;
+    if (base && base.builder.state.status !== 'running') {
+      base.builder.mergePartial(builder.state);
+      this.shown = base;
+    }
+    const picture = this.shown!;
     const finished: FinishedRun = { request, suites, reports, builder };
     this.last = finished;
     const byPrompt = new Map<string, RunReport[]>();
     targets.forEach((t, i) => byPrompt.set(t.promptPath, [...(byPrompt.get(t.promptPath) ?? []), reports[i]!]));
     for (const [promptPath, list] of byPrompt) {
-      this.gists.set(promptPath, { gist: gistOf(list), runId: list[0]!.runId });
-      this.shownByPrompt.set(promptPath, this.shown!);
+      this.gists.set(promptPath, { gist: picture === base ? gistOfState(picture.builder.state) : gistOf(list), runId: list[0]!.runId });
+      this.shownByPrompt.set(promptPath, picture);
     }
     this.gistsChanged.fire();
-    panel?.showRun(builder.state, { preserveFocus: true, revealIfHidden: false });
+    panel?.showRun(picture.builder.state, { preserveFocus: true, revealIfHidden: false });
     this.finished.fire(finished);
     const gist = gistOf(reports);
     this.ctx.log.info(`testing: ${request.title}: ${summaryText(gist)}`);

@@ -14,6 +14,7 @@ import { pairedBankOf } from './pairing';
 import { scanInlineTests, scanJsonlBank, scanYamlBank, type CaseLine } from './lensScan';
 import type { RunCoordinator } from './runCoordinator';
 import { hostFileAccess } from '../fileAccess';
+import { toRange } from '../language/convert';
 
 /** Test bank files the lenses apply to (they also need a prompt file to run against). */
 export const BANK_SELECTOR: vscode.DocumentSelector = [
@@ -35,6 +36,22 @@ class CountLens extends vscode.CodeLens {
 }
 
 const RESTRICTED = '$(shield) Run test bank (Restricted Mode)';
+
+/** What the lenses need of the banks' live diagnostics. */
+export interface BankProblems {
+  /** Errors last found in the bank open as `uri`; undefined when it was not checked. */
+  errorsOf(uri: vscode.Uri): number | undefined;
+  readonly onDidChange: vscode.Event<vscode.Uri>;
+}
+
+/** Instead of counting cases that do not load: how many errors, and a click to the Problems view. */
+function problemsCommand(errors: number, where: string): vscode.Command {
+  return {
+    title: `$(error) ${where} has ${errors} error${errors === 1 ? '' : 's'}: fix ${errors === 1 ? 'it' : 'them'} to run`,
+    tooltip: 'Show the errors in the Problems view',
+    command: 'workbench.actions.view.problems',
+  };
+}
 
 function runCaseLenses(uri: vscode.Uri, cases: CaseLine[], restricted: boolean): vscode.CodeLens[] {
   const out: vscode.CodeLens[] = [];
@@ -60,9 +77,11 @@ export class TestCodeLensProvider implements vscode.CodeLensProvider {
     private readonly coordinator: RunCoordinator,
     /** Whether a bank file has a prompt to run against (beside it, or one whose tests: names it). */
     private readonly hasPrompt: (bankPath: string) => boolean,
+    private readonly problems: BankProblems,
   ) {
     const refresh = () => this.changed.fire();
     this.subscriptions.push(
+      problems.onDidChange(refresh),
       coordinator.onDidChangeSummaries(refresh),
       docs.onDidChange(refresh),
       vscode.workspace.onDidGrantWorkspaceTrust(refresh),
@@ -86,6 +105,11 @@ export class TestCodeLensProvider implements vscode.CodeLensProvider {
     if (!this.hasPrompt(document.uri.fsPath)) return [];
     const text = document.getText();
     const layout = /\.jsonl$/i.test(document.uri.fsPath) ? scanJsonlBank(text) : /\.csv$/i.test(document.uri.fsPath) ? { listLine: 0, cases: [] } : scanYamlBank(text);
+    const errors = this.problems.errorsOf(document.uri) ?? 0;
+    if (errors > 0) {
+      const line = layout?.listLine ?? 0;
+      return [new vscode.CodeLens(new vscode.Range(line, 0, line, 0), problemsCommand(errors, 'This test bank'))];
+    }
     if (!layout) return [];
     const top = new vscode.Range(layout.listLine, 0, layout.listLine, 0);
     const n = /\.csv$/i.test(document.uri.fsPath) ? Math.max(0, text.split(/\r\n|\n|\r/).filter((l) => l.trim() !== '').length - 1) : layout.cases.length;
@@ -128,10 +152,23 @@ export class TestCodeLensProvider implements vscode.CodeLensProvider {
     const path = document.uri.fsPath;
     const dir = dirname(path);
     const files = hostFileAccess();
-    let n = doc.tests ? core.resolveTests(doc.tests.value, dir, { file: path, range: doc.tests.range, files }).cases.length : 0;
+    const banks = doc.tests ? [core.resolveTests(doc.tests.value, dir, { file: path, range: doc.tests.range, files })] : [];
     const paired = pairedBankOf(path);
     const named = doc.tests && (typeof doc.tests.value === 'string' ? [doc.tests.value] : Array.isArray(doc.tests.value) ? doc.tests.value.filter((v): v is string => typeof v === 'string') : []);
-    if (paired && !(named ?? []).some((v) => basename(v.replace(/^file:\/\//, '')) === basename(paired))) n += core.resolveTests(basename(paired), dir, { file: path, files }).cases.length;
+    if (paired && !(named ?? []).some((v) => basename(v.replace(/^file:\/\//, '')) === basename(paired))) banks.push(core.resolveTests(basename(paired), dir, { file: path, files }));
+    const errors = banks.flatMap((b) => b.diagnostics.filter((d) => d.severity === 'error'));
+    if (errors.length > 0) {
+      // The bank may not be open (its problems are not listed yet): the click opens it at the first error.
+      const first = errors[0]!;
+      lens.command = {
+        ...problemsCommand(errors.length, 'The test bank'),
+        tooltip: `${first.message}: open ${basename(first.file)} there`,
+        command: 'vscode.open',
+        arguments: [vscode.Uri.file(first.file), { selection: toRange(first.range) }],
+      };
+      return lens;
+    }
+    const n = banks.reduce((k, b) => k + b.cases.length, 0);
     const models = doc.models.length > 0 ? [...new Set(doc.models.map((m) => `${m.ref.provider}:${m.ref.model}`))] : readConfig().defaultModels;
     const m = models.length;
     const counts = `${n} case${n === 1 ? '' : 's'} × ${m} model${m === 1 ? '' : 's'}`;

@@ -38,9 +38,23 @@ export interface TreeRunner {
 const PROMPT_GLOB = '**/*.{prompt,prompty}';
 const WATCH_GLOB = '**/*.{prompt,prompty,yaml,yml,json,jsonl,csv}';
 const REPEAT_KEY = 'assay.testing.repeat';
+/** Quiet time after an edit before the items of that file are read again. */
+const EDIT_DELAY_MS = 300;
 
 function toRange(r: { start: { line: number; character: number }; end: { line: number; character: number } } | undefined): vscode.Range | undefined {
   return r ? new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character) : undefined;
+}
+
+/** Case items under `root` (through a bank group) by id, with their lines. */
+function caseLines(root: vscode.TestItem): Map<string, number | undefined> {
+  const out = new Map<string, number | undefined>();
+  const walk = (items: vscode.TestItemCollection) =>
+    items.forEach((i) => {
+      out.set(i.id, i.range?.start.line);
+      walk(i.children);
+    });
+  walk(root.children);
+  return out;
 }
 
 export class TestTree implements vscode.Disposable {
@@ -53,16 +67,21 @@ export class TestTree implements vscode.Disposable {
   private readonly resolved = new Set<string>();
   private discovery: Promise<void> | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
+  /** Per edited file (fs path): the pending refresh. */
+  private readonly edits = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly changed = new vscode.EventEmitter<void>();
+  private readonly read = new vscode.EventEmitter<DiscoveredPrompt>();
   /** Fires when items were added, removed or re-resolved. */
   readonly onDidChange = this.changed.event;
+  /** Fires with what a prompt's tests are now, each time they were read (a file changed, or on first use). */
+  readonly onDidReadPrompt = this.read.event;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly runner: TreeRunner,
   ) {
     this.controller = vscode.tests.createTestController('assay', 'Assay');
-    this.disposables.push(this.controller, this.changed);
+    this.disposables.push(this.controller, this.changed, this.read);
     this.controller.resolveHandler = (item) => (item ? this.resolve(item) : this.discoverAll());
     this.controller.refreshHandler = () => this.rediscover();
 
@@ -79,6 +98,13 @@ export class TestTree implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((d) => {
         if (d.languageId === PROMPT_LANGUAGE_ID && d.uri.scheme === 'file') void this.ensurePrompt(d.uri.fsPath);
       }),
+      // Unsaved edits count (the loaders read what the editor shows): a case typed or deleted shows at once,
+      // and no item keeps a range past the end of a file that got shorter.
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length > 0) this.scheduleEdit(e.document.uri);
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.scheduleEdit(d.uri)),
+      { dispose: () => this.edits.forEach((t) => clearTimeout(t)) },
     );
     for (const d of vscode.workspace.textDocuments) if (d.languageId === PROMPT_LANGUAGE_ID && d.uri.scheme === 'file') void this.ensurePrompt(d.uri.fsPath);
   }
@@ -210,6 +236,7 @@ export class TestTree implements vscode.Disposable {
     const core = await loadTestingCore();
     const found = core.discoverPrompt(data.promptPath, text, readConfig().defaultModels, hostFileAccess());
     this.fill(item, found);
+    this.read.fire(found);
     this.resolved.add(data.promptPath);
     item.canResolveChildren = false;
     this.changed.fire();
@@ -237,7 +264,11 @@ export class TestTree implements vscode.Disposable {
       group.children.replace(found.pairedBank.cases.map((c) => this.caseItem(group.id, c, found.models, { kind: 'case', promptPath, bankPath: found.pairedBank!.bankPath, caseId: c.id })));
       children.push(group);
     }
+    const before = caseLines(root);
     root.children.replace(children);
+    const after = caseLines(root);
+    // Results (and their gutter marks) of cases that moved or went away are outdated, not shown as current.
+    if ([...before].some(([id, line]) => after.get(id) !== line)) this.controller.invalidateTestResults(root);
     const problem = found.diagnostics.find((d) => d.severity === 'error');
     root.error = problem ? `${vscode.workspace.asRelativePath(problem.file, false)}:${problem.range.start.line + 1}: ${problem.message}` : undefined;
   }
@@ -290,6 +321,21 @@ export class TestTree implements vscode.Disposable {
     const root = this.controller.items.get(vscode.Uri.file(target.promptPath).toString());
     if (!root || !target.bankPath) return root;
     return root.children.get(`${root.id}|${vscode.Uri.file(target.bankPath).toString()}`) ?? root;
+  }
+
+  /** Refreshes the items of an edited file once typing pauses (only files the tree lists something of). */
+  private scheduleEdit(uri: vscode.Uri): void {
+    if (uri.scheme !== 'file') return;
+    const path = uri.fsPath;
+    if (!this.banks.has(path) && !this.resolved.has(path) && promptForBank(path) === undefined) return;
+    clearTimeout(this.edits.get(path));
+    this.edits.set(
+      path,
+      setTimeout(() => {
+        this.edits.delete(path);
+        void this.fileChanged(uri);
+      }, EDIT_DELAY_MS),
+    );
   }
 
   /** Refreshes the items that come from `uri` (the watcher calls it; so does "Add to test bank" without waiting for it). */

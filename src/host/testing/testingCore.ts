@@ -8,6 +8,7 @@ import type { TestSuite } from '../../core/run/testSuite';
 import { runTests } from '../../core/run/testRun';
 import { projectPath } from '../../core/run/testSuite';
 import { planAddCase } from '../../core/testBank/addCase';
+import { parseTestBank } from '../../core/testBank/loadTestBank';
 import { planSuite, targetForBank } from './runPlan';
 import { discoverPrompt } from './testDiscovery';
 
@@ -19,6 +20,7 @@ export const testingCore = {
   modelsUsed,
   checkModels,
   planAddCase,
+  parseTestBank,
   parseModelRef,
   projectPath,
   comparisonHub: (suites: readonly TestSuite[], repeat?: number) => new ComparisonHub(suites, repeat),

@@ -41,7 +41,10 @@ export interface ExplorerStore {
 export interface RunNode {
   kind: 'run';
   key: string;
+  /** The run; for one click that ran several suites, all of them merged into one record. */
   run: RunRecord;
+  /** The runs of one click (the suites of a prompt: inline cases, a paired bank) when there are several. */
+  members?: RunRecord[];
 }
 
 export interface GroupNode {
@@ -220,6 +223,60 @@ export function describeTrace(t: TraceSummary): { label: string; description: st
   return { label: t.model, description: bits.filter((b) => b !== '').join(' · '), tooltip: tooltip.join('\n') };
 }
 
+/** The click a run belongs to: runs started together (one per suite) share it in their config. */
+export function runGroup(run: RunRecord): string | undefined {
+  const group = (run.config as { group?: unknown } | null)?.group;
+  return typeof group === 'string' && group !== '' ? group : undefined;
+}
+
+const SUMMED = ['traces', 'errors', 'inputTokens', 'outputTokens', 'cachedInputTokens', 'cost', 'unpriced', 'passed', 'failed'] as const;
+
+function sumTotals(runs: readonly RunRecord[]): RunRecord['totals'] {
+  const out = { ...runs[0]!.totals };
+  for (const k of SUMMED) out[k] = runs.reduce((n, r) => n + r.totals[k], 0);
+  // The mean latency of the calls of every run, weighted by their successful calls.
+  const answered = runs.map((r) => ({ n: r.totals.traces - r.totals.errors, mean: r.totals.meanLatencyMs })).filter((x) => x.mean !== null && x.n > 0);
+  const calls = answered.reduce((n, x) => n + x.n, 0);
+  out.meanLatencyMs = calls > 0 ? answered.reduce((n, x) => n + x.mean! * x.n, 0) / calls : null;
+  return out;
+}
+
+/** One record for the runs of one click: their models, totals and per-model test summaries together. */
+export function mergeRuns(runs: readonly RunRecord[]): RunRecord {
+  const lead = runs[0]!;
+  if (runs.length === 1) return lead;
+  const summaries = runs.map((r) => r.summary as { format?: unknown; models?: unknown[] } | null);
+  const format = summaries.find((x) => typeof x?.format === 'string')?.format;
+  const status = runs.some((r) => r.status === 'running') ? 'running' : (runs.find((r) => r.status !== 'done')?.status ?? 'done');
+  return {
+    ...lead,
+    bankPath: runs.map((r) => r.bankPath).find((b) => b !== null && b !== lead.promptPath) ?? lead.bankPath,
+    models: [...new Set(runs.flatMap((r) => r.models))],
+    status,
+    summary: format ? { format, models: summaries.flatMap((x) => (Array.isArray(x?.models) ? x.models : [])) } : lead.summary,
+    startedAt: Math.min(...runs.map((r) => r.startedAt)),
+    endedAt: status === 'running' ? null : Math.max(...runs.map((r) => r.endedAt ?? r.startedAt)),
+    totals: sumTotals(runs),
+  };
+}
+
+/** Runs newest first, those of one click together under the first of them. */
+function groupRuns(runs: readonly RunRecord[]): RunRecord[][] {
+  const out: RunRecord[][] = [];
+  const byGroup = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    const g = runGroup(r);
+    const list = g ? byGroup.get(g) : undefined;
+    if (list) list.push(r);
+    else {
+      const fresh = [r];
+      if (g) byGroup.set(g, fresh);
+      out.push(fresh);
+    }
+  }
+  return out;
+}
+
 interface ChildList {
   nodes: ExplorerNode[];
   cursor?: string;
@@ -301,8 +358,11 @@ export class RunsTreeModel {
     const node = this.runs.get(runId);
     if (!node) return undefined;
     const store = await this.store();
-    const summary = store ? await store.runSummary(runId) : null;
-    if (summary) node.run = summary.run;
+    if (store) {
+      const fresh = await Promise.all((node.members ?? [node.run]).map(async (r) => (await store.runSummary(r.id))?.run ?? r));
+      node.run = mergeRuns(fresh);
+      if (node.members) node.members = fresh;
+    }
     const list = this.lists.get(node.key);
     if (list && store) {
       const shown = list.nodes.filter((n) => n.kind === 'trace').length;
@@ -330,13 +390,14 @@ export class RunsTreeModel {
     const now = this.now();
     const filter = toTraceFilter(this.filter, now);
     const page: PageRequest = { limit, ...(cursor ? { cursor } : {}) };
+    if (parent?.kind === 'run' && parent.members) return this.memberTraces(store, filter, parent, page);
     if (parent?.kind === 'run') return this.traces(store, { ...filter, runId: parent.run.id }, page, parent.key);
     if (parent?.kind === 'group') return this.traces(store, { ...filter, ...parent.filter }, page, parent.key);
 
     if (this.grouping === 'run') {
       if (filter.runId) {
         const summary = await store.runSummary(filter.runId);
-        return { nodes: summary ? [this.runNodeOf(summary.run)] : [{ kind: 'message', key: 'msg:no-run', text: `Run ${filter.runId} is not in the history.` }] };
+        return { nodes: summary ? [this.runNodeOf([summary.run])] : [{ kind: 'message', key: 'msg:no-run', text: `Run ${filter.runId} is not in the history.` }] };
       }
       if (this.traceLevelFilter()) return this.traces(store, filter, page, ROOT_KEY);
       const runFilter: RunFilter = {};
@@ -344,21 +405,41 @@ export class RunsTreeModel {
       if (filter.from !== undefined) runFilter.from = filter.from;
       if (filter.to !== undefined) runFilter.to = filter.to;
       const runs = await store.listRuns(runFilter, page);
-      return { nodes: runs.items.map((r) => this.runNodeOf(r)), ...(runs.nextCursor ? { cursor: runs.nextCursor } : {}) };
+      return { nodes: groupRuns(runs.items).map((g) => this.runNodeOf(g)), ...(runs.nextCursor ? { cursor: runs.nextCursor } : {}) };
     }
     return { nodes: await this.groupNodes(store, filter) };
   }
 
-  private runNodeOf(run: RunRecord): RunNode {
-    const key = `run:${run.id}`;
-    const existing = this.runs.get(run.id);
-    if (existing) {
-      existing.run = run;
-      return existing;
-    }
-    const node: RunNode = { kind: 'run', key, run };
-    this.runs.set(run.id, node);
+  /** The node of a run, or of the runs of one click (`runs` newest first; the node is keyed by the first). */
+  private runNodeOf(runs: RunRecord[]): RunNode {
+    const lead = runs[runs.length - 1]!;
+    const ordered = [lead, ...runs.slice(0, -1).reverse()];
+    const run = mergeRuns(ordered);
+    const existing = this.runs.get(lead.id);
+    const node: RunNode = existing ?? { kind: 'run', key: `run:${lead.id}`, run };
+    node.run = run;
+    if (runs.length > 1) node.members = ordered;
+    else delete node.members;
+    for (const r of runs) this.runs.set(r.id, node);
     return node;
+  }
+
+  /** Traces of every run of one click, a run after the other; the cursor says which run and where in it. */
+  private async memberTraces(store: ExplorerStore, filter: TraceFilter, parent: RunNode, page: PageRequest): Promise<ChildList> {
+    const members = parent.members!;
+    const [at, inner] = page.cursor ? [Number(page.cursor.slice(0, page.cursor.indexOf('|'))), page.cursor.slice(page.cursor.indexOf('|') + 1)] : [0, ''];
+    const nodes: ExplorerNode[] = [];
+    let limit = page.limit ?? TRACE_PAGE;
+    for (let i = at; i < members.length && limit > 0; i++) {
+      const list = await this.traces(store, { ...filter, runId: members[i]!.id }, { limit, ...(i === at && inner ? { cursor: inner } : {}) }, parent.key);
+      const traces = list.nodes.filter((n) => n.kind === 'trace');
+      nodes.push(...traces);
+      limit -= traces.length;
+      if (list.cursor) return { nodes, cursor: `${i}|${list.cursor}` };
+      if (limit === 0 && i + 1 < members.length) return { nodes, cursor: `${i + 1}|` };
+    }
+    if (nodes.length === 0 && !page.cursor) nodes.push({ kind: 'message', key: `msg:${parent.key}:empty`, text: isFilterActive(this.filter) ? 'No traces match the filter.' : 'No traces.' });
+    return { nodes };
   }
 
   private async traces(store: ExplorerStore, filter: TraceFilter, page: PageRequest, parentKey: string): Promise<ChildList> {

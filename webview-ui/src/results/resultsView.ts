@@ -281,7 +281,7 @@ export class ResultsView {
     const td = h(
       'td',
       {
-        class: `cell ${cell.status}${cell.change ? ` ${cell.change}` : ''}${selected ? ' selected' : ''}`,
+        class: `cell ${cell.status}${cell.change ? ` ${cell.change}` : ''}${cell.newer ? ' newer' : ''}${selected ? ' selected' : ''}`,
         role: 'gridcell',
         'aria-selected': selected ? 'true' : 'false',
         'data-status': cell.status,
@@ -290,7 +290,7 @@ export class ResultsView {
         title: cell.reason || verdictText(cell),
         onclick: () => this.select(r, c),
       },
-      h('div', { class: 'verdict' }, verdictText(cell), cell.score !== null ? h('span', { class: 'score muted', title: 'score' }, cell.score.toFixed(2)) : null, cell.change === 'regression' ? h('span', { class: 'pill fail', title: 'Passed in the previous run' }, 'regression') : null, cell.change === 'fix' ? h('span', { class: 'pill pass', title: 'Failed in the previous run' }, 'fixed') : null),
+      h('div', { class: 'verdict' }, verdictText(cell), cell.score !== null ? h('span', { class: 'score muted', title: 'score' }, cell.score.toFixed(2)) : null, cell.change === 'regression' ? h('span', { class: 'pill fail', title: 'Passed in the previous run' }, 'regression') : null, cell.change === 'fix' ? h('span', { class: 'pill pass', title: 'Failed in the previous run' }, 'fixed') : null, cell.newer ? h('span', { class: 'pill newer', title: 'Re-run on its own after the rest of this matrix' }, 'newer') : null),
       h('div', { class: 'muted small' }, figures || ' '),
     );
     return td;

@@ -44,6 +44,7 @@ td.cell.flaky { border-left-color: var(--assay-warn); }
 td.cell.pending .verdict, td.cell.running .verdict { color: var(--assay-muted); }
 td.cell.regression { box-shadow: inset 0 0 0 1px var(--assay-fail); }
 td.cell.fix { box-shadow: inset 0 0 0 1px var(--assay-pass); }
+.pill.newer { background: var(--vscode-badge-background); color: var(--vscode-badge-foreground); }
 td.cell.selected { background: var(--vscode-list-activeSelectionBackground); color: var(--vscode-list-activeSelectionForeground); outline: 1px solid var(--vscode-focusBorder); outline-offset: -1px; }
 td.cell.selected .verdict, td.cell.selected .muted { color: inherit; }
 .verdict .pill, .verdict .score { margin-left: 6px; }
