@@ -120,7 +120,7 @@ async function run(io: CliIo): Promise<number> {
   }
   if (varsArg !== undefined) vars = { ...vars, ...(await readVars(varsArg, io.cwd)) };
 
-  const result = renderPrompt(doc, vars, { useDefaults });
+  const result = renderPrompt(doc, vars, { useDefaults, files: fileAccess({ roots: [io.cwd, dirname(path)], rootLabel: 'project', limitName: LIMIT }) });
   if ('error' in result) {
     const at = result.error.range ? `:${result.error.range.start.line + 1}:${result.error.range.start.character + 1}` : '';
     io.stderr.write(`${file}${at} error ${result.error.message}\n`);

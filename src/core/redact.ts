@@ -36,6 +36,16 @@ const BUILTIN_PATTERN = new RegExp(
 /** `user:password@` (or `token@`) in a URL: the credentials go, the scheme and host stay. */
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"<>]+@/gi;
 
+/** Strings shorter than this are always scanned. */
+const MIN_IMAGE_CHARS = 1024;
+const BASE64_IMAGE_URI = /^data:image\/[\w.+-]+;base64,[A-Za-z0-9+/=]*$/;
+const BASE64_BODY = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** A base64 image: a `data:image/…;base64,` URI, or bare base64 (Anthropic's image `data`). */
+function isBase64Image(s: string): boolean {
+  return s.startsWith('data:image/') ? BASE64_IMAGE_URI.test(s) : BASE64_BODY.test(s);
+}
+
 export interface Redactor {
   /** Redacts secrets in a string. */
   text(s: string): string;
@@ -63,6 +73,8 @@ export function createRedactor(options: { patterns?: string[]; secrets?: string[
   const text = (s: string): string => {
     let out = s;
     for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    // An image's base64 is no text: patterns would cost milliseconds per megabyte and could cut into it.
+    if (out.length >= MIN_IMAGE_CHARS && isBase64Image(out)) return out;
     builtin.lastIndex = 0;
     out = out.replace(builtin, replaceBuiltin);
     for (const re of patterns) {

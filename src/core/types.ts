@@ -42,9 +42,30 @@ export interface ToolCall {
   function: { name: string; arguments: string };
 }
 
+/** Where an image comes from: a URL the provider fetches, bytes carried in the request, or a file not read yet. */
+export type ImageSource =
+  | { kind: 'url'; url: string }
+  | { kind: 'base64'; mediaType: string; data: string }
+  /** A local path (relative to the prompt file) that was not read because the caller gave no file access (previews). Providers refuse it. */
+  | { kind: 'file'; path: string };
+
+/** One piece of a multimodal message. */
+export type ContentPart = { type: 'text'; text: string } | { type: 'image'; source: ImageSource; alt?: string; detail?: 'auto' | 'low' | 'high' };
+
+/** A prompt-cache breakpoint on a message (Anthropic's `cache_control: { type: ephemeral, ttl }`). */
+export interface CacheBreakpoint {
+  /** The cache's lifetime; the provider's default (5 minutes) when absent. */
+  ttl?: '5m' | '1h';
+}
+
 export interface ChatMessage {
   role: Role | 'tool';
+  /** The message's text (for a multimodal message, its text parts joined by a blank line). */
   content: string;
+  /** The message as sent when it holds more than text (images); `content` is then its text only. */
+  parts?: ContentPart[];
+  /** A prompt-cache breakpoint after this message (`user[cache]:` in a prompt file). */
+  cache?: CacheBreakpoint;
   /** For an assistant turn that called tools. */
   tool_calls?: ToolCall[];
   /** For a `tool` message: the call it answers. */
@@ -76,6 +97,12 @@ export interface ModelParams {
   max_completion_tokens?: number;
   reasoning_effort?: string;
   verbosity?: string;
+  /** Anthropic's `thinking` config as the API takes it: `{ type: adaptive }`, `{ type: enabled, budget_tokens }`, `{ type: disabled }`. */
+  thinking?: Record<string, unknown>;
+  /** Anthropic's `output_config.effort`: `low`, `medium`, `high`, `xhigh` or `max`. */
+  effort?: string;
+  /** Put the model's thinking into the output text that assertions see (promptfoo's `showThinking`); off by default. */
+  showThinking?: boolean;
   /** The Responses API's `reasoning.summary` (`auto`, `concise`, `detailed`): ask for reasoning summaries. */
   reasoning_summary?: string;
   /**
@@ -129,12 +156,27 @@ export interface Usage {
   cacheWriteTokens: number;
   /** Reasoning tokens (a subset of `outputTokens`) where the provider reports them. */
   reasoningTokens: number;
+  /** Of `cacheWriteTokens`, those written with a 1-hour lifetime (Anthropic bills them at another rate). */
+  cacheWrite1hTokens?: number;
+}
+
+/** A block of the model's thinking (Anthropic `thinking` / `redacted_thinking`), kept apart from the answer. */
+export interface ThinkingBlock {
+  /** The thinking text; empty for a redacted block. */
+  text: string;
+  /** Anthropic's signature, passed back unchanged in multi-turn conversations. */
+  signature?: string;
+  /** An encrypted (`redacted_thinking`) block: only `data` travels, nothing readable. */
+  redacted?: boolean;
 }
 
 /** The outcome of one model call, success or failure. */
 export interface CallResult {
   model: ModelRef;
+  /** The answer's text: what assertions check. Thinking is not part of it unless `showThinking` asked for it. */
   text: string;
+  /** The model's thinking, in order, when it returned any (Anthropic extended/adaptive thinking). */
+  thinking?: ThinkingBlock[];
   toolCalls: ToolCall[];
   /** Normalised: `stop`, `length`, `tool_calls`, `content_filter`, or the provider's own word. */
   finishReason: string | null;

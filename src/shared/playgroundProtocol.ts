@@ -145,6 +145,8 @@ export interface ColumnResult {
   model: string;
   status: 'ok' | 'error' | 'cancelled';
   text: string;
+  /** The model's thinking blocks (Anthropic), shown collapsed above the output; absent when none. */
+  thinking?: string[];
   finishReason: string | null;
   inputTokens: number | null;
   outputTokens: number | null;

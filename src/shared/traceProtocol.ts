@@ -5,10 +5,19 @@ import { command, notification, request } from './protocol';
 export const TRACE_DETAIL_VIEW_TYPE = 'assay.traceDetail';
 export const DASHBOARD_VIEW_TYPE = 'assay.dashboard';
 
-/** One part of a message as sent: text, or a tool call / tool answer shown as text. */
+/** One part of a message as sent: text, an image, or a tool call / tool answer shown as text. */
 export interface DetailPart {
-  kind: 'text' | 'tool_call' | 'tool_call_response' | 'other';
+  kind: 'text' | 'tool_call' | 'tool_call_response' | 'image' | 'other';
   text: string;
+  /** For an image: a `data:` URI the view shows as a thumbnail (remote URLs are shown as text, never fetched). */
+  imageUri?: string;
+}
+
+/** A block of the model's thinking, shown apart from the output (collapsed). */
+export interface DetailThinking {
+  text: string;
+  /** An encrypted block with nothing readable. */
+  redacted?: boolean;
 }
 
 export interface DetailMessage {
@@ -45,6 +54,8 @@ export interface TraceDetail {
   /** The raw response (assembled from the stream when streaming), redacted, pretty-printed. */
   responseJson: string;
   output: string;
+  /** The model's thinking (Anthropic thinking blocks in the response), in order; empty when none. */
+  thinking: DetailThinking[];
   /** The model's reasoning summary, read from the stored response; null when it has none. */
   reasoning: string | null;
   toolCalls: { name: string; arguments: string }[];

@@ -12,6 +12,10 @@ export interface MockReply {
   usage?: { input?: number; output?: number; cachedInput?: number; cacheWrite?: number; reasoning?: number };
   /** How to split `text` into stream chunks; default one chunk per word. */
   chunks?: string[];
+  /** Anthropic thinking blocks before the answer (`redacted` for a `redacted_thinking` block with that data). */
+  thinking?: { text?: string; signature?: string; redacted?: string }[];
+  /** Of `usage.cacheWrite`, tokens written to the 1-hour cache (Anthropic's `cache_creation` breakdown). */
+  cacheWrite1h?: number;
   /** Responses API only: a reasoning item with this summary text (empty: a reasoning item with no summary). */
   reasoning?: string;
 }
@@ -23,6 +27,8 @@ export interface ResolvedReply {
   toolCalls: { id: string; name: string; arguments: string }[];
   finishReason: string;
   usage: { input: number; output: number; cachedInput: number; cacheWrite: number; reasoning: number };
+  thinking: { text?: string; signature?: string; redacted?: string }[];
+  cacheWrite1h: number;
   reasoning?: string;
 }
 
@@ -53,6 +59,8 @@ export function resolveReply(reply: MockReply, promptWords: number): ResolvedRep
       cacheWrite: u.cacheWrite ?? 0,
       reasoning: u.reasoning ?? 0,
     },
+    thinking: reply.thinking ?? [],
+    cacheWrite1h: reply.cacheWrite1h ?? 0,
   };
 }
 
@@ -120,9 +128,14 @@ function anthropicUsage(r: ResolvedReply, outputTokens: number): Record<string, 
     input_tokens: r.usage.input - r.usage.cachedInput - r.usage.cacheWrite,
     cache_creation_input_tokens: r.usage.cacheWrite,
     cache_read_input_tokens: r.usage.cachedInput,
+    ...(r.cacheWrite1h > 0 ? { cache_creation: { ephemeral_1h_input_tokens: r.cacheWrite1h, ephemeral_5m_input_tokens: r.usage.cacheWrite - r.cacheWrite1h } } : {}),
     output_tokens: outputTokens,
     service_tier: 'standard',
   };
+}
+
+function thinkingBlock(t: ResolvedReply['thinking'][number]): Record<string, unknown> {
+  return t.redacted !== undefined ? { type: 'redacted_thinking', data: t.redacted } : { type: 'thinking', thinking: t.text ?? '', signature: t.signature ?? '' };
 }
 
 function parseArgs(s: string): unknown {
@@ -134,7 +147,7 @@ function parseArgs(s: string): unknown {
 }
 
 export function anthropicMessage(id: string, model: string, r: ResolvedReply): Record<string, unknown> {
-  const content: Record<string, unknown>[] = [];
+  const content: Record<string, unknown>[] = r.thinking.map(thinkingBlock);
   if (r.text !== '' || r.toolCalls.length === 0) content.push({ type: 'text', text: r.text });
   for (const c of r.toolCalls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: parseArgs(c.arguments) });
   return {
@@ -159,6 +172,17 @@ export function anthropicStreamFrames(id: string, model: string, r: ResolvedRepl
     }),
   ];
   let index = 0;
+  // Thinking as the streaming docs show it: an empty block, thinking_delta events, a signature_delta last.
+  for (const t of r.thinking) {
+    const start = t.redacted !== undefined ? thinkingBlock(t) : { type: 'thinking', thinking: '', signature: '' };
+    frames.push(ev('content_block_start', { type: 'content_block_start', index, content_block: start }));
+    if (t.redacted === undefined) {
+      for (const chunk of wordChunks(t.text ?? '')) frames.push(ev('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: chunk } }));
+      if (t.signature) frames.push(ev('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: t.signature } }));
+    }
+    frames.push(ev('content_block_stop', { type: 'content_block_stop', index }));
+    index++;
+  }
   if (r.text !== '' || r.toolCalls.length === 0) {
     frames.push(ev('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } }));
     frames.push(ev('ping', { type: 'ping' }));

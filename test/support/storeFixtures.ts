@@ -10,6 +10,21 @@ export function tempFolder(prefix = 'assay-store-'): { dir: string; cleanup: () 
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * A fresh history path (`.assay/history.sqlite` in a temp folder) for each test of a suite: call in
+ * `describe`; read `.file` inside tests.
+ */
+export function eachHistoryFile(): { readonly file: string } {
+  const current = { file: '' };
+  let folder: ReturnType<typeof tempFolder> | undefined;
+  beforeEach(() => {
+    folder = tempFolder();
+    current.file = join(folder.dir, '.assay', 'history.sqlite');
+  });
+  afterEach(() => folder?.cleanup());
+  return current;
+}
+
 /** A successful OpenAI-shaped trace; override any field. */
 export function makeTrace(overrides: Partial<TraceInput> = {}): TraceInput {
   const ticket = 'I was charged twice for my subscription this month';

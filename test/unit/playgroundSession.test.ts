@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { PriceBook } from '../../src/core/pricing/pricing';
 import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import { Engine } from '../../src/core/run/engine';
+import { fileAccess } from '../../src/core/files/safeFiles';
+import { blobRefs } from '../../src/core/store/blobs';
 import { TraceStore } from '../../src/core/store/traceStore';
 import { FRAME_MS } from '../../src/host/playground/runUpdateCoalescer';
 import { traceDetail } from '../../src/host/traces/traceDetailData';
@@ -33,6 +35,15 @@ params: { reasoning_effort: low, reasoning_summary: auto }
 ---
 user:
 {{ ticket }}
+`;
+
+const THINKING_IMAGE_PROMPT = `---
+params: { thinking: adaptive, max_tokens: 2000 }
+inputs:
+  photo: { type: image }
+---
+user:
+Which queue? ![the receipt]({{ photo }})
 `;
 
 const JSON_PROMPT = `---
@@ -297,6 +308,38 @@ describe('playground session (real engine, mock LLM server, real history store)'
     assert.strictEqual(detail.reasoning, 'A double charge is a billing matter.');
     assert.strictEqual(detail.output, 'billing it is');
     assert.deepStrictEqual(detail.messages.map((m) => [m.role, m.parts.map((p) => p.text).join('')]), [['user', 'charged twice']], 'the Responses input read back as messages');
+  });
+
+  it('runs an Anthropic thinking model on an image file: thinking apart from the text, the image stored once and shown in the trace detail', async () => {
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(2000, 7)]);
+    writeFileSync(join(folder.dir, 'receipt.png'), png);
+    const { session, rec } = await setup({ reply: () => ({ thinking: [{ text: 'A receipt with two charges.', signature: 'sig' }], text: 'billing' }) });
+    session.dispose();
+    const withFiles = new PlaygroundSession({
+      engine: () => new Engine({ registry: new ProviderRegistry({ providers: mockProviderConfigs(mock) }) }),
+      store: async () => store,
+      readPrompt: async () => ({ text: prompt, path: join(folder.dir, 'triage.prompt'), label: 'triage.prompt' }),
+      files: () => fileAccess({ roots: [folder.dir] }),
+      isTrusted: () => true,
+      restrictedReason: '',
+      send: rec.send,
+    });
+    sessions.push(withFiles);
+    prompt = THINKING_IMAGE_PROMPT;
+    await withFiles.run(run('r1', [['a', 'anthropic:claude-opus-4-7']], { photo: 'receipt.png' }));
+    await rec.done('r1');
+    const sent = (mock.requests[0]!.body!.messages as { content: Record<string, unknown>[] }[])[0]!.content;
+    assert.deepStrictEqual(sent[1], { type: 'image', source: { type: 'base64', media_type: 'image/png', data: png.toString('base64') } });
+    assert.deepStrictEqual(mock.requests[0]!.body!.thinking, { type: 'adaptive' });
+    const r = rec.finished('r1')[0]!;
+    assert.deepStrictEqual([r.status, r.text, r.thinking], ['ok', 'billing', ['A receipt with two charges.']]);
+    assert.strictEqual(rec.text('r1', 'a'), 'billing', 'only the answer streams as text');
+    const trace = (await store!.getTrace(r.traceId!))!;
+    const [hash] = [...blobRefs(trace.request)];
+    assert.ok(hash, 'the stored request refers to the image by hash');
+    const detail = traceDetail(trace, { promptVersion: 'same', blobs: new Map([[hash, (await store!.getBlob(hash))!]]) });
+    assert.deepStrictEqual(detail.thinking, [{ text: 'A receipt with two charges.' }]);
+    assert.strictEqual(detail.messages[0]!.parts[1]!.imageUri, `data:image/png;base64,${png.toString('base64')}`);
   });
 
   it('checks JSON outputs against the schema the file declares', async () => {

@@ -67,6 +67,7 @@ const cases: Case[] = [
   { why: 'a ${file:} that cannot be read', path: '/nonexistent-dir/x.prompty', text: file('sample:\n  q: ${file:missing.txt}'), code: 'file-ref', severity: 'error', covers: '${file:missing.txt}', line: 2 },
   { why: 'a role name of another tool', text: file('', 'user:\n{{ q }}\nhuman:\nhi'), code: 'unknown-role', severity: 'warning', covers: 'human:', line: 7 },
   { why: 'a misspelt role', text: file('', 'user:\n{{ q }}\n# asistant:\nhi'), code: 'unknown-role', severity: 'warning', covers: 'asistant:', line: 7 },
+  { why: 'a cache lifetime Anthropic does not take', text: file('', 'user[cache="2h"]:\n{{ q }}'), code: 'role-attribute', severity: 'error', covers: 'user[cache="2h"]:', line: 5 },
   { why: 'text after a messages placeholder', text: file('', 'messages: q\nhello there\nuser:\n{{ q }}'), code: 'messages-placeholder', severity: 'error', covers: 'hello there', line: 6 },
   { why: 'an empty section', text: file('', 'system:\n\nuser:\n{{ q }}'), code: 'empty-section', severity: 'warning', covers: 'system:', line: 5 },
   { why: 'an unclosed block points at its opening tag', text: file('', 'user:\n{% if q %}\n{{ q }}'), code: 'template-syntax', severity: 'error', covers: '{% if q %}', line: 6, says: '{% if %}' },

@@ -210,8 +210,21 @@ tests:
     );
   });
 
+  it("an Anthropic provider with thinking keeps promptfoo's showThinking default (true) unless the config says false", () => {
+    const config = parse(
+      'prompts: [hi]\nproviders:\n  - id: anthropic:messages:claude-sonnet-4-6\n    config: { thinking: { type: adaptive }, effort: low }\n  - id: anthropic:messages:claude-sonnet-4-6\n    label: quiet\n    config: { thinking: { type: adaptive }, showThinking: false }\n  - anthropic:messages:claude-haiku-4-5\n  - id: openai:gpt-4o\n    config: { thinking: { type: adaptive } }\n',
+    );
+    assert.deepStrictEqual(config.providers.slice(0, 3).map((p) => p.params), [
+      { thinking: { type: 'adaptive' }, effort: 'low', showThinking: true },
+      { thinking: { type: 'adaptive' }, showThinking: false },
+      {},
+    ]);
+    assert.match(errors(config.diagnostics).join('\n'), /openai:gpt-4o: config thinking is not supported/);
+  });
+
   const badVars: [string, string, RegExp][] = [
-    ['an image var', 'vars: { img: file://cat.png }', /unsupported: vars.img: cat.png is not a text file/],
+    ['a missing image var', 'vars: { img: file://cat.png }', /file-not-found: vars.img: file not found: cat.png/],
+    ['an audio var', 'vars: { a: file://talk.mp3 }', /unsupported: vars.a: talk.mp3 is not a text file; audio, video and PDF/],
     ['a glob matching nothing', 'vars: { d: file://none/*.txt }', /file-not-found: vars.d: no file matches/],
     ['a vars file that is no mapping', 'vars: file://list.json', /invalid-case: vars: list.json must hold a mapping/],
     ['providerOutput', 'providerOutput: canned', /unsupported: "providerOutput" on a test case/],
@@ -462,7 +475,8 @@ describe('promptfoo rendered prompts, read as its providers read them', () => {
     ['text that only starts with [ is text', '[INST] hi', false, [{ role: 'user', content: '[INST] hi' }]],
     ['JSON-looking text that does not parse is an error', '[{"role": }]', false, /did not render to a JSON list/],
     ['a JSON object is an error', '{"role":"user","content":"x"}', false, /must render to a list/],
-    ['multimodal content parts are an error, never flattened', '[{"role":"user","content":[{"type":"text","text":"x"}]}]', false, /multimodal content parts/],
+    ['text-only content parts are the text', '[{"role":"user","content":[{"type":"text","text":"x"}]}]', false, [{ role: 'user', content: 'x' }]],
+    ['an unknown content part is an error, never dropped', '[{"role":"user","content":[{"type":"input_audio"}]}]', false, /content part 1 must be/],
     ['an unknown role is an error', '[{"role":"robot","content":"x"}]', false, /role system, user, assistant or tool/],
     ['a chat prompt rendering to text is an error', 'Hello', true, /did not render to a JSON list of messages/],
   ];

@@ -38,6 +38,17 @@ describe('redact', () => {
     assert.equal(input.headers.Authorization, 'whatever', 'the input is not modified');
   });
 
+  it('leaves base64 images whole (patterns never cut into them), but still removes a known secret', () => {
+    const body = 'QUJD'.repeat(400) + '1234567890123456' + 'QUJD'.repeat(10);
+    const r = createRedactor({ patterns: ['[0-9]{16}'], secrets: ['zz-known-secret'] });
+    const value = { uri: `data:image/png;base64,${body}`, anthropic: { type: 'base64', media_type: 'image/png', data: body }, note: 'card 1234567890123456' };
+    const out = r.value(value);
+    assert.equal(out.uri, value.uri);
+    assert.equal(out.anthropic.data, body);
+    assert.equal(out.note, 'card [REDACTED]', 'text is still scanned');
+    assert.equal(r.text(`data:image/png;base64,${'QUJD'.repeat(300)}zz-known-secret`), `data:image/png;base64,${'QUJD'.repeat(300)}[REDACTED]`);
+  });
+
   it('ignores an invalid user pattern instead of throwing', () => {
     const bad = createRedactor({ patterns: ['(unclosed'] });
     assert.equal(bad.text('hello'), 'hello');

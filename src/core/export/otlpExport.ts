@@ -115,6 +115,7 @@ function semconvPart(p: MessagePart): Record<string, unknown> {
     }
     case 'tool_call_response':
       return { type: 'tool_call_response', id: p.id, response: p.response };
+    case 'image':
     case 'other':
       return { type: 'text', content: partText(p) };
   }

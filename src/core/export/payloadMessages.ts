@@ -7,6 +7,8 @@ export type MessagePart =
   | { type: 'text'; content: string }
   | { type: 'tool_call'; id: string; name: string; arguments: string }
   | { type: 'tool_call_response'; id: string; response: string }
+  /** An image: a URL, a data URI, or a stored `data:<type>;assay-blob,<hash>` reference (core/store/blobs.ts). */
+  | { type: 'image'; url: string }
   | { type: 'other'; content: string };
 
 /** A message as sent, in one shape for both wire formats. */
@@ -51,11 +53,32 @@ function contentParts(content: unknown): MessagePart[] {
       case 'tool_result':
         parts.push({ type: 'tool_call_response', id: str(block.tool_use_id), response: contentParts(block.content).map(partText).join('\n') });
         break;
+      case 'image_url':
+      case 'image': {
+        const url = imageUrlOf(block);
+        parts.push(url === undefined ? { type: 'other', content: JSON.stringify(block) } : { type: 'image', url });
+        break;
+      }
       default:
         parts.push({ type: 'other', content: JSON.stringify(block) });
     }
   }
   return parts;
+}
+
+/** An OpenAI `image_url` or Anthropic `image` block's image as one URL (a data URI for base64 data). */
+function imageUrlOf(block: Record<string, unknown>): string | undefined {
+  const iu = block.image_url;
+  if (typeof iu === 'string') return iu;
+  if (isRecord(iu) && typeof iu.url === 'string') return iu.url;
+  const src = block.source;
+  if (!isRecord(src)) return undefined;
+  if (src.type === 'url' && typeof src.url === 'string') return src.url;
+  if (src.type === 'base64' && typeof src.data === 'string' && typeof src.media_type === 'string') {
+    const ref = /^assay-blob:([0-9a-f]{64})$/.exec(src.data);
+    return ref ? `data:${src.media_type};assay-blob,${ref[1]}` : `data:${src.media_type};base64,${src.data}`;
+  }
+  return undefined;
 }
 
 /** A part as plain text (for display and for a tool result's body). */
@@ -64,6 +87,8 @@ export function partText(p: MessagePart): string {
     case 'text':
     case 'other':
       return p.content;
+    case 'image':
+      return p.url.startsWith('data:') ? `[image ${p.url.slice(5, p.url.search(/[;,]/))}]` : `[image ${p.url}]`;
     case 'tool_call':
       return `${p.name}(${p.arguments})`;
     case 'tool_call_response':

@@ -122,16 +122,27 @@ export function statRegular(path: string, access: FileAccess, shown = path): { r
   return { realPath: real, size: st.size };
 }
 
-/**
- * Reads a text file under the policy. The file is checked by path, then opened without blocking (a FIFO
- * swapped in meanwhile cannot hang the open) and checked again by descriptor; at most `maxBytes` + 1 bytes
- * are ever read, so a file that grows past the limit is refused, not read to the end.
- */
+/** Reads a text file under the policy (see `readFileBytes`). */
 export function readTextFile(path: string, access: FileAccess, shown = path): { text: string; realPath: string } | { error: FileRefusal } {
+  if (access.unsavedText) {
+    // An editor's unsaved text of the file wins over the disk (the policy still decides whether it may be read).
+    const checked = statRegular(path, access, shown);
+    if ('error' in checked) return checked;
+    const unsaved = access.unsavedText(path) ?? (checked.realPath !== path ? access.unsavedText(checked.realPath) : undefined);
+    if (unsaved !== undefined) return { text: unsaved, realPath: checked.realPath };
+  }
+  const read = readFileBytes(path, access, shown);
+  return 'error' in read ? read : { text: read.bytes.toString('utf8'), realPath: read.realPath };
+}
+
+/**
+ * Reads a file's bytes under the policy (images). The file is checked by path, then opened without blocking
+ * (a FIFO swapped in meanwhile cannot hang the open) and checked again by descriptor; at most `maxBytes` + 1
+ * bytes are ever read, so a file that grows past the limit is refused, not read to the end.
+ */
+export function readFileBytes(path: string, access: FileAccess, shown = path): { bytes: Buffer; realPath: string } | { error: FileRefusal } {
   const checked = statRegular(path, access, shown);
   if ('error' in checked) return checked;
-  const unsaved = access.unsavedText?.(path) ?? (checked.realPath !== path ? access.unsavedText?.(checked.realPath) : undefined);
-  if (unsaved !== undefined) return { text: unsaved, realPath: checked.realPath };
   let fd: number;
   try {
     fd = openSync(checked.realPath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
@@ -156,7 +167,7 @@ export function readTextFile(path: string, access: FileAccess, shown = path): { 
       length += n;
     }
     if (length > access.maxBytes) return { error: tooLarge(shown, length, access) };
-    return { text: buffer.toString('utf8', 0, length), realPath: checked.realPath };
+    return { bytes: buffer.subarray(0, length), realPath: checked.realPath };
   } catch (e) {
     return { error: { code: 'file-unreadable', message: `cannot read ${shown}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` } };
   } finally {

@@ -13,6 +13,11 @@ export interface ModelPrice {
   cachedInput?: number;
   /** Prompt tokens written to the cache (Anthropic, 5-minute TTL); defaults to `input` when absent. */
   cacheWrite?: number;
+  /**
+   * Prompt tokens written to the cache with a 1-hour TTL (Anthropic: 2× input per its pricing page). A call
+   * with such writes and no figure here is "cost unknown" rather than priced at the 5-minute rate.
+   */
+  cacheWrite1h?: number;
 }
 
 /** A row of the built-in table. */
@@ -38,6 +43,7 @@ export function priceTableOf(catalog: ModelCatalog): PriceEntry[] {
     const price: ModelPrice = { input: m.price.input, output: m.price.output };
     if (m.price.cachedInput !== undefined) price.cachedInput = m.price.cachedInput;
     if (m.price.cacheWrite !== undefined) price.cacheWrite = m.price.cacheWrite;
+    if (m.price.cacheWrite1h !== undefined) price.cacheWrite1h = m.price.cacheWrite1h;
     const entry: PriceEntry = { provider: m.provider, models: [m.id, ...(m.aliases ?? [])], price, source: source?.url ?? '', asOf: m.priceAsOf ?? source?.checked ?? '' };
     if (m.note !== undefined) entry.note = m.note;
     out.push(entry);

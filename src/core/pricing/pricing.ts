@@ -18,13 +18,22 @@ export type PricingOverrides = Record<string, ModelPrice>;
 
 const FREE: ResolvedPrice = { input: 0, output: 0, source: 'echo provider (no API call)' };
 
-/** USD for `usage` at `price`. Cached reads and cache writes are priced apart from the rest of the prompt. */
-export function costOf(price: ModelPrice, usage: Usage): number {
+/**
+ * USD for `usage` at `price`. Cached reads and cache writes are priced apart from the rest of the prompt;
+ * 1-hour cache writes at `cacheWrite1h`, and `null` (unknown) when they happened and the price has none.
+ */
+export function costOf(price: ModelPrice, usage: Usage): number | null {
   const cached = Math.min(usage.cachedInputTokens, usage.inputTokens);
   const writes = Math.min(usage.cacheWriteTokens, usage.inputTokens - cached);
+  const hourWrites = Math.min(usage.cacheWrite1hTokens ?? 0, writes);
+  if (hourWrites > 0 && price.cacheWrite1h === undefined) return null;
   const plain = usage.inputTokens - cached - writes;
   const micro =
-    plain * price.input + cached * (price.cachedInput ?? price.input) + writes * (price.cacheWrite ?? price.input) + usage.outputTokens * price.output;
+    plain * price.input +
+    cached * (price.cachedInput ?? price.input) +
+    (writes - hourWrites) * (price.cacheWrite ?? price.input) +
+    hourWrites * (price.cacheWrite1h ?? 0) +
+    usage.outputTokens * price.output;
   return micro / 1_000_000;
 }
 
@@ -65,7 +74,7 @@ export class PriceBook {
   }
 }
 
-const PRICE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWrite'] as const;
+const PRICE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h'] as const;
 
 /** Validates the raw value of `assay.pricing`; bad entries are reported and skipped. */
 export function parsePricingOverrides(raw: unknown): { overrides: PricingOverrides; problems: string[] } {
@@ -98,6 +107,7 @@ export function parsePricingOverrides(raw: unknown): { overrides: PricingOverrid
     const price: ModelPrice = { input: v.input, output: v.output };
     if (typeof v.cachedInput === 'number') price.cachedInput = v.cachedInput;
     if (typeof v.cacheWrite === 'number') price.cacheWrite = v.cacheWrite;
+    if (typeof v.cacheWrite1h === 'number') price.cacheWrite1h = v.cacheWrite1h;
     overrides[key] = price;
   }
   return { overrides, problems };

@@ -7,6 +7,7 @@ import { unclosedOpener } from '../files/yamlErrors';
 import { yamlValue } from '../files/yamlLimits';
 import type { Diagnostic, ModelParams, ModelRef, Range, Severity } from '../types';
 import { didYouMean } from './didYouMean';
+import { readEffort, readThinking } from './thinkingParams';
 import type { LineIndex } from './lineIndex';
 import type { PromptFileKind, PromptInput, PromptModel, PromptTests } from './promptDocument';
 
@@ -17,6 +18,7 @@ export const PROMPTY_KEYS = ['$schema', 'id', 'kind', 'displayName', 'authors', 
 /** Parameters Assay passes to providers (`ModelParams`). */
 export const PARAM_KEYS = [
   'temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice', 'reasoning_effort', 'verbosity', 'reasoning_summary',
+  'thinking', 'effort', 'showThinking',
 ] as const;
 /** The values each enumerated parameter takes (openai-node 6.30.1: ReasoningEffort, text.verbosity, Reasoning.summary). */
 export const PARAM_VALUES = {
@@ -36,13 +38,14 @@ const OPTION_ALIASES: Record<string, string> = {
   maxOutputTokens: 'max_tokens', max_output_tokens: 'max_tokens', maxTokens: 'max_tokens', topP: 'top_p',
   stopSequences: 'stop', stop_sequences: 'stop', responseFormat: 'response_format', toolChoice: 'tool_choice',
   topK: 'top_k', frequencyPenalty: 'frequency_penalty', presencePenalty: 'presence_penalty', allowMultipleToolCalls: 'allow_multiple_tool_calls',
+  show_thinking: 'showThinking',
 };
 /** `max_completion_tokens` (chat completions) and `max_output_tokens` (Responses API) are OpenAI's names for the same limit. */
-const PARAM_ALIASES: Record<string, string> = { max_completion_tokens: 'max_tokens', max_output_tokens: 'max_tokens' };
+const PARAM_ALIASES: Record<string, string> = { max_completion_tokens: 'max_tokens', max_output_tokens: 'max_tokens', show_thinking: 'showThinking' };
 /** Keys of an input's long form. */
 export const INPUT_SPEC_KEYS = ['type', 'kind', 'description', 'default', 'sample', 'example', 'required', 'enum', 'enumValues', 'items', 'properties'] as const;
 /** Input types (Prompty's `kind`s included; `messages`/`thread` hold a list of chat messages). */
-export const INPUT_TYPES = ['string', 'number', 'integer', 'boolean', 'object', 'array', 'list', 'messages', 'thread', 'any'] as const;
+export const INPUT_TYPES = ['string', 'number', 'integer', 'boolean', 'object', 'array', 'list', 'messages', 'thread', 'image', 'any'] as const;
 const MODEL_KEYS = ['api', 'configuration', 'parameters', 'id', 'provider', 'apiType', 'api_type', 'connection', 'options'];
 
 const MODEL_REF = /^([A-Za-z][\w.-]*):(\S+)$/;
@@ -500,6 +503,18 @@ class FrontMatterReader {
         case 'tools':
           this.readTools(value, v, at);
           break;
+        case 'thinking':
+        case 'effort': {
+          const read = name === 'thinking' ? readThinking(v) : readEffort(v);
+          if ('error' in read) this.report('error', 'wrong-type', `${read.error}.`, at);
+          else if (name === 'thinking') p.thinking = read.value as Record<string, unknown>;
+          else p.effort = read.value as string;
+          break;
+        }
+        case 'showThinking':
+          if (typeof v !== 'boolean') wrong('true or false');
+          else p.showThinking = v;
+          break;
         case 'reasoning_effort':
         case 'verbosity':
         case 'reasoning_summary':
@@ -582,7 +597,7 @@ class FrontMatterReader {
     const isMessages = (x: unknown): boolean =>
       Array.isArray(x) && x.every((m) => m && typeof m === 'object' && typeof (m as { role?: unknown }).role === 'string');
     const fits =
-      t === 'string' ? typeof v === 'string'
+      t === 'string' || t === 'image' ? typeof v === 'string'
       : t === 'number' ? typeof v === 'number'
       : t === 'integer' ? typeof v === 'number' && Number.isInteger(v)
       : t === 'boolean' ? typeof v === 'boolean'

@@ -108,6 +108,13 @@ export const PARAM_DOCS: Readonly<Record<string, KeyDoc>> = {
     summary: 'Responses API only: ask for a summary of the reasoning (auto, concise, detailed), shown in the trace and playground, never in the graded text.',
     snippet: ' ${1|auto,concise,detailed|}',
   },
+  thinking: {
+    summary: "Anthropic thinking: adaptive, disabled, a token budget (≥ 1024), or the API's { type, budget_tokens, display }.",
+    markdown: '```yaml\nthinking: adaptive        # Claude decides how much to think\nthinking: 4096            # { type: enabled, budget_tokens: 4096 }\n```\nThinking is shown apart from the answer and left out of what assertions check (see showThinking).',
+    snippet: ' ${1|adaptive,disabled|}',
+  },
+  effort: { summary: "Anthropic's output_config.effort: low, medium, high, xhigh or max.", snippet: ' ${1|low,medium,high,xhigh,max|}' },
+  showThinking: { summary: 'Put the thinking in front of the answer in the output that assertions check (promptfoo\'s showThinking). Off by default.', snippet: ' ${1|true,false|}' },
 };
 
 /** Keys of an input's long form (INPUT_SPEC_KEYS). */
@@ -136,5 +143,6 @@ export const INPUT_TYPE_DOCS: Readonly<Record<string, string>> = {
   list: 'A list (same as array).',
   messages: 'A list of chat messages { role, content } for a messages placeholder.',
   thread: "Prompty's name for messages.",
+  image: 'An image: a URL, a data URI or a file path (relative to the prompt file); {{ name }} sends it as an image part.',
   any: 'Any value.',
 };

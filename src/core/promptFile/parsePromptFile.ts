@@ -1,5 +1,6 @@
 import { compileJinja } from '../template/jinjaRenderer';
 import { analyzeTemplate } from '../template/templateAnalysis';
+import { cacheAttribute, roleAttributes } from './roleAttributes';
 import type { Diagnostic, Range, Role } from '../types';
 import { editDistance } from './didYouMean';
 import { readFrontMatter, type FrontMatterFields } from './frontMatter';
@@ -15,7 +16,7 @@ export interface ParseOptions {
 }
 
 /** A role marker: a line holding only `system:`, `user:` or `assistant:` (optional `#`, any case). */
-const ROLE_MARKER = /^\s*#?\s*(system|user|assistant)(?:\[[^\]\n]*\])?\s*:\s*$/i;
+const ROLE_MARKER = /^\s*#?\s*(system|user|assistant)(\[[^\]\n]*\])?\s*:\s*$/i;
 /** A messages placeholder: `messages:` or `messages: NAME` alone on a line. */
 const MESSAGES_MARKER = /^\s*#?\s*messages\s*:\s*([A-Za-z_][A-Za-z0-9_]*)?\s*$/i;
 /** A line that looks like a marker: one word and a colon. */
@@ -24,7 +25,7 @@ const MARKER_LIKE = /^\s*#?\s*([A-Za-z_][\w-]*)\s*:\s*$/;
 const FOREIGN_ROLES = new Set(['developer', 'tool', 'function', 'human', 'ai', 'bot', 'model', 'chatbot', 'assistent']);
 const ROLE_NAMES = ['system', 'user', 'assistant'];
 
-type Marker = { line: number; role: Role | 'messages'; variable?: string };
+type Marker = { line: number; role: Role | 'messages'; variable?: string; attrs?: string };
 
 /** Prompty's `template`: `mustache` (v1), `{ format: mustache }` or `{ format: { kind: mustache } }` (v2). */
 function templateFormatOf(data: Record<string, unknown> | undefined): string | undefined {
@@ -39,10 +40,10 @@ function dirname(path: string): string {
   return i <= 0 ? (i === 0 ? path.slice(0, 1) : '.') : path.slice(0, i);
 }
 
-function classifyLine(text: string): Marker['role'] | { variable: string | undefined } | 'unknown' | undefined {
+function classifyLine(text: string): { role: Role; attrs?: string } | { variable: string | undefined } | 'unknown' | undefined {
   if (!text.includes(':')) return undefined;
   const role = ROLE_MARKER.exec(text);
-  if (role) return role[1]!.toLowerCase() as Role;
+  if (role) return role[2] ? { role: role[1]!.toLowerCase() as Role, attrs: role[2] } : { role: role[1]!.toLowerCase() as Role };
   const msgs = MESSAGES_MARKER.exec(text);
   if (msgs) return { variable: msgs[1] };
   const like = MARKER_LIKE.exec(text);
@@ -70,7 +71,7 @@ function findMarkers(lines: LineIndex, fromLine: number, diagnostics: Diagnostic
         message: `'${word}:' is not a role marker, so this line stays text of the message above. Roles are system:, user: and assistant:${word.toLowerCase() === 'tool' || word.toLowerCase() === 'function' ? '; put tool turns in a messages placeholder' : ''}.`,
         range: lines.range(start, start + word.length + 1),
       });
-    } else if (typeof c === 'string') markers.push({ line, role: c });
+    } else if ('role' in c) markers.push({ line, ...c });
     else markers.push({ line, role: 'messages', variable: c.variable ?? 'messages' });
   }
   return markers;
@@ -129,6 +130,7 @@ function buildSections(text: string, lines: LineIndex, fence: Fence, markers: Ma
     const end = i + 1 < markers.length ? lines.lineStart(markers[i + 1]!.line) : text.length;
     const markerRange = lines.range(lines.lineStart(m.line) + (lines.lineText(m.line).length - lines.lineText(m.line).trimStart().length), lines.lineEnd(m.line));
     add(m.role, start, Math.max(start, end), markerRange, m.variable);
+    if (m.attrs) readCache(sections[sections.length - 1]!, m.attrs, markerRange, diagnostics);
     const body = text.slice(start, Math.max(start, end));
     if (m.role === 'messages') {
       const lead = body.length - body.trimStart().length;
@@ -145,6 +147,14 @@ function buildSections(text: string, lines: LineIndex, fence: Fence, markers: Ma
     }
   });
   return sections;
+}
+
+/** A role line's `[cache]` attribute onto its section. */
+function readCache(section: PromptSection, attrs: string, markerRange: Range, diagnostics: Diagnostic[]): void {
+  const cache = cacheAttribute(roleAttributes(attrs));
+  if (cache === undefined) return;
+  if ('error' in cache) diagnostics.push({ severity: 'error', code: 'role-attribute', message: `${cache.error}.`, range: markerRange });
+  else section.cache = cache;
 }
 
 /** Parses a `.prompt` or `.prompty` file. Never throws: every problem becomes a diagnostic. */

@@ -1,4 +1,4 @@
-import type { Diagnostic, ModelParams, ModelRef, Range, Role } from '../types';
+import type { CacheBreakpoint, Diagnostic, ModelParams, ModelRef, Range, Role } from '../types';
 import type { LineIndex } from './lineIndex';
 
 /** `.prompt` (Assay's own front matter) or `.prompty` (Prompty v1/v2 front matter, mapped onto the same model). */
@@ -59,6 +59,8 @@ export interface PromptSection {
   variables: VariableUse[];
   /** For a `messages` placeholder: the variable holding the list (default `messages`). */
   messagesVariable?: string;
+  /** A prompt-cache breakpoint after this message (`user[cache]:`, `system[cache="1h"]:`). */
+  cache?: CacheBreakpoint;
   /** The template's syntax error, if it has one (also in the document's diagnostics). */
   syntaxError?: { message: string; range: Range };
 }
@@ -127,6 +129,7 @@ export const PROMPT_DIAGNOSTIC_CODES = {
   'tests-shape': "'tests' is not a path, a list of paths or a list of cases.",
   'template-format': 'A Prompty template format other than Jinja2 or Mustache.',
   'unknown-role': 'A line that looks like a role marker but is not one.',
+  'role-attribute': 'A role-line attribute Assay reads (cache) with a value it does not take.',
   'messages-placeholder': 'Text after a messages placeholder.',
   'empty-section': 'A role marker with no text after it.',
   'template-syntax': 'A Nunjucks syntax error.',

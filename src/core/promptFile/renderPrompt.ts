@@ -1,15 +1,22 @@
 // Rendering executes template code (Nunjucks is not a sandbox): the host renders only in trusted
 // workspaces. Each section is rendered on its own from the source the parser split at role markers,
 // so no variable value can open a new message.
+import type { FileAccess } from '../files/safeFiles';
 import { renderTemplate } from '../template/templateRenderer';
+import { ImageMarkers, promptDir, type ImageFiles } from './imageMarkers';
 import { renderPromptyBody } from './renderPrompty';
-import type { ChatMessage, Range, ToolCall } from '../types';
+import type { CacheBreakpoint, ChatMessage, Range, ToolCall } from '../types';
 import type { PromptDocument, PromptSection } from './promptDocument';
 
 /** Options for `renderPrompt`. */
 export interface RenderOptions {
   /** Fill variables the caller did not pass from the inputs' defaults (default true). */
   useDefaults?: boolean;
+  /**
+   * What image files may be read (relative to the prompt file). Without it an image file stays a path in the
+   * message (a preview), which no provider sends.
+   */
+  files?: FileAccess;
 }
 
 /** Why a render failed; `range` points into the prompt file when the failure has a place. */
@@ -79,7 +86,9 @@ export function renderPrompt(doc: PromptDocument, vars: Record<string, unknown> 
   if (!isRecord(vars)) return { error: { message: 'Variables must be an object of name → value.' } };
   for (const s of doc.sections) if (s.syntaxError) return { error: { ...s.syntaxError } };
   const context = resolveVars(doc, vars, options);
-  if (doc.kind === 'prompty') return renderPrompty(doc, context);
+  const markers = new ImageMarkers();
+  const files: ImageFiles | undefined = options.files ? { baseDir: promptDir(doc.path, doc.dir), access: options.files } : undefined;
+  if (doc.kind === 'prompty') return renderPrompty(doc, context, markers, files);
 
   const missing = new Map<string, Range>();
   for (const s of doc.sections) {
@@ -116,24 +125,45 @@ export function renderPrompt(doc: PromptDocument, vars: Record<string, unknown> 
       }
       continue;
     }
-    const r = renderTemplate(s.source, context);
+    const r = renderTemplate(markers.markdown(s.source), imageInputs(doc, context, markers));
     if ('error' in r) {
       const range = r.error.offset !== undefined ? tagRange(doc, s, r.error.offset) : s.bodyRange;
       return { error: { message: `In the ${s.role} message: ${r.error.message}`, range } };
     }
     const content = r.text.trim();
-    if (content !== '') messages.push({ role: s.role, content });
+    if (content === '') continue;
+    const split = markers.has(content) ? markers.split(s.role, content, files) : [{ role: s.role, content }];
+    if ('error' in split) return { error: { message: `In the ${s.role} message: ${split.error}`, range: s.bodyRange } };
+    messages.push(...withCache(split, s.cache));
   }
   return { messages };
 }
 
+/** The variables with each image input's value as image markers (`type: image` / Prompty's `kind: image`). */
+export function imageInputs(doc: PromptDocument, context: Record<string, unknown>, markers: ImageMarkers): Record<string, unknown> {
+  let out = context;
+  for (const input of doc.inputs.values()) {
+    // No value (an empty playground field) is no image; the template prints nothing there.
+    if (input.type !== 'image' || !has(context, input.name) || [undefined, null, ''].includes(context[input.name] as never)) continue;
+    if (out === context) out = { ...context };
+    out[input.name] = markers.input(input.name, context[input.name]);
+  }
+  return out;
+}
+
+/** A section's cache breakpoint goes on the last message it rendered to. */
+function withCache(messages: ChatMessage[], cache: CacheBreakpoint | undefined): ChatMessage[] {
+  if (cache && messages.length > 0) messages[messages.length - 1]!.cache = cache;
+  return messages;
+}
+
 /** `.prompty`: Jinja2 over the whole body, as Prompty renders it; an undefined variable renders empty with a warning. */
-function renderPrompty(doc: PromptDocument, context: Record<string, unknown>): RenderResult {
+function renderPrompty(doc: PromptDocument, context: Record<string, unknown>, markers: ImageMarkers, files: ImageFiles | undefined): RenderResult {
   const syntax = doc.diagnostics.find((d) => d.code === 'template-syntax' && d.severity === 'error');
   if (syntax) return { error: { message: syntax.message, range: syntax.range } };
   const undefinedNames = new Set<string>();
   for (const s of doc.sections) for (const v of s.variables) if (!v.guarded && !has(context, v.name)) undefinedNames.add(v.name);
-  const r = renderPromptyBody(doc, context);
+  const r = renderPromptyBody(doc, context, { markers, files });
   if ('error' in r) return r;
   const warnings = [...r.warnings];
   if (undefinedNames.size > 0) {

@@ -8,13 +8,13 @@
 import { randomBytes } from 'node:crypto';
 import Mustache from 'mustache';
 import { renderJinja } from '../template/jinjaRenderer';
-import type { ChatMessage, Range, Role } from '../types';
+import type { CacheBreakpoint, ChatMessage, Range, Role } from '../types';
+import { ImageMarkers, type ImageFiles } from './imageMarkers';
 import type { PromptDocument } from './promptDocument';
+import { cacheAttribute, roleAttributes } from './roleAttributes';
 
 /** A role line as Prompty's parser reads it: `system:`, `# user:`, `system[name="seth"]:`. */
 const ROLE_LINE = /^\s*#?\s*(system|user|assistant|developer)(\[[^\]\n]*\])?\s*:\s*$/i;
-/** The attributes inside `[…]`: `name="seth", x=1`. */
-const ATTR = /(\w+)\s*=\s*"?([^",]*)"?/g;
 
 const THREAD_TYPES = new Set(['thread', 'messages']);
 
@@ -63,14 +63,16 @@ function threadMessage(item: Record<string, unknown>): ChatMessage | string {
  * Renders a `.prompty` body (`doc.body`) with `context` into messages, as Prompty does (see the file
  * comment). Never throws.
  */
-export function renderPromptyBody(doc: PromptDocument, context: Record<string, unknown>): PromptyRender {
+export function renderPromptyBody(doc: PromptDocument, context: Record<string, unknown>, images: { markers: ImageMarkers; files?: ImageFiles | undefined } = { markers: new ImageMarkers() }): PromptyRender {
   const body = doc.body ?? { source: '', offset: 0 };
   const guard = `\uE000${nonce()}\uE001`;
   const threads = new Map<string, string>();
   const vars: Record<string, unknown> = {};
+  const { markers, files } = images;
   for (const [k, v] of Object.entries(context)) {
     const type = doc.inputs.get(k)?.type;
-    if ((type !== undefined && THREAD_TYPES.has(type)) || (type === undefined && k === 'thread' && isMessageList(v))) {
+    if (type === 'image' && v !== undefined && v !== null && v !== '') vars[k] = markers.input(k, v);
+    else if ((type !== undefined && THREAD_TYPES.has(type)) || (type === undefined && k === 'thread' && isMessageList(v))) {
       const marker = `__ASSAY_THREAD_${nonce()}_${k}__`;
       threads.set(marker, k);
       vars[k] = marker;
@@ -83,6 +85,8 @@ export function renderPromptyBody(doc: PromptDocument, context: Record<string, u
     threads.set(marker, 'thread');
     source = source.replace(/^\s*!\[thread\]\s*$/gm, marker);
   }
+  // Prompty 0.1/1.0 turn markdown images into image parts; 2.0 keeps them as text.
+  if (doc.promptyVersion !== 2) source = markers.markdown(source);
   const r = doc.templateFormat === 'mustache' ? renderMustache(source, vars) : renderJinja(source, vars);
   if ('error' in r) return { error: { message: r.error.message, range: doc.lines.range(body.offset, body.offset + body.source.length) } };
 
@@ -90,9 +94,15 @@ export function renderPromptyBody(doc: PromptDocument, context: Record<string, u
   const messages: ChatMessage[] = [];
   let role: ChatMessage['role'] = 'system';
   let name: string | undefined;
+  let cache: CacheBreakpoint | undefined;
   let buffer: string[] = [];
   const unguard = (s: string): string => s.split(guard).join('');
   let failed: string | undefined;
+  const emit = (text: string): void => {
+    const split = markers.has(text) ? markers.split(role, text, files) : [{ role, content: text }];
+    if ('error' in split) failed ??= split.error;
+    else for (const m of split) messages.push(withName(m, m.role === role ? name : undefined));
+  };
   const flush = (): void => {
     if (buffer.length === 0) return;
     const text = unguard(buffer.join('\n')).trim();
@@ -113,7 +123,7 @@ export function renderPromptyBody(doc: PromptDocument, context: Record<string, u
       }
       if (!found) break;
       const before = rest.slice(0, at).trim();
-      if (before !== '') messages.push(withName({ role, content: before }, name));
+      if (before !== '') emit(before);
       const list = context[found[1]];
       if (list !== undefined && list !== null && !isMessageList(list)) failed ??= `The thread input '${found[1]}' must be a list of { role, content }.`;
       else for (const item of list ?? []) {
@@ -123,7 +133,8 @@ export function renderPromptyBody(doc: PromptDocument, context: Record<string, u
       }
       rest = rest.slice(at + found[0].length).trim();
     }
-    if (rest !== '') messages.push(withName({ role, content: rest }, name));
+    if (rest !== '') emit(rest);
+    if (cache && messages.length > 0) messages[messages.length - 1]!.cache = cache;
   };
   for (const line of r.text.split('\n')) {
     const m = ROLE_LINE.exec(line.replace(/\r$/, ''));
@@ -137,7 +148,11 @@ export function renderPromptyBody(doc: PromptDocument, context: Record<string, u
       failed ??= "The 'developer' role is not supported yet: write system: instead.";
       role = 'system';
     } else role = r1 as Role;
-    name = m[2] ? attributes(m[2])['name'] : undefined;
+    const attrs = m[2] ? roleAttributes(m[2]) : {};
+    name = attrs['name'];
+    const c = cacheAttribute(attrs);
+    if (c && 'error' in c) failed ??= `${c.error}.`;
+    cache = c && !('error' in c) ? c : undefined;
   }
   flush();
   if (failed) return { error: { message: failed, range: doc.lines.range(body.offset, body.offset + body.source.length) } };
@@ -147,12 +162,6 @@ export function renderPromptyBody(doc: PromptDocument, context: Record<string, u
 function withName(msg: ChatMessage, name: string | undefined): ChatMessage {
   if (name !== undefined) msg.name = name;
   return msg;
-}
-
-function attributes(raw: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of raw.slice(1, -1).matchAll(ATTR)) out[m[1]!] = m[2]!.trim();
-  return out;
 }
 
 /** chevron's HTML escaping: `&`, `<`, `>` and `"` (not `'`, unlike mustache.js). */

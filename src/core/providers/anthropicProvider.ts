@@ -1,10 +1,11 @@
-// Anthropic messages through `@anthropic-ai/sdk`: the system prompt lifted out of the messages, OpenAI-shaped
-// tools converted, a default `max_tokens`, and usage mapped so input tokens include cached ones.
+// Anthropic messages through `@anthropic-ai/sdk`: the request built by anthropicRequest.ts, a default
+// `max_tokens`, thinking blocks kept apart from the answer, and usage mapped so input tokens include cached ones.
 import type { Anthropic as AnthropicClient } from '@anthropic-ai/sdk';
-import type { CallError, CallResult, ChatMessage, ChatRequest, ToolCall, Usage } from '../types';
+import type { CallError, CallResult, ChatRequest, ThinkingBlock, ToolCall, Usage } from '../types';
+import { convertMessages, convertToolChoice, convertTools, reasoningFields } from './anthropicRequest';
 import { classifySdkError, type SdkErrorClasses } from './providerErrors';
 import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat } from './providerTypes';
-import { openAiTools, SdkProvider, sdkExports, since, type SdkRequestOptions, type SdkLogger } from './sdkProvider';
+import { SdkProvider, sdkExports, since, type SdkRequestOptions, type SdkLogger } from './sdkProvider';
 
 type AnthropicModule = typeof import('@anthropic-ai/sdk');
 
@@ -30,6 +31,7 @@ interface AnthropicUsageWire {
   cache_read_input_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
   output_tokens_details?: { thinking_tokens?: number | null } | null;
+  cache_creation?: { ephemeral_1h_input_tokens?: number | null; ephemeral_5m_input_tokens?: number | null } | null;
 }
 
 /**
@@ -40,13 +42,17 @@ export function anthropicUsage(u: AnthropicUsageWire | null | undefined): Usage 
   if (!u || typeof u !== 'object') return null;
   const read = u.cache_read_input_tokens ?? 0;
   const write = u.cache_creation_input_tokens ?? 0;
-  return {
+  const usage: Usage = {
     inputTokens: (u.input_tokens ?? 0) + read + write,
     outputTokens: u.output_tokens ?? 0,
     cachedInputTokens: read,
     cacheWriteTokens: write,
     reasoningTokens: u.output_tokens_details?.thinking_tokens ?? 0,
   };
+  // 1-hour cache writes cost more than 5-minute ones: kept apart so pricing can tell them apart.
+  const hour = u.cache_creation?.ephemeral_1h_input_tokens ?? 0;
+  if (hour > 0) usage.cacheWrite1hTokens = hour;
+  return usage;
 }
 
 const FINISH: Record<string, string> = {
@@ -61,60 +67,6 @@ const FINISH: Record<string, string> = {
 export function anthropicFinishReason(reason: string | null | undefined): string | null {
   if (!reason) return null;
   return FINISH[reason] ?? reason;
-}
-
-function convertTools(tools: Record<string, unknown>[]): Record<string, unknown>[] {
-  return openAiTools(tools).map((t) => {
-    const fn = t.function as { name?: unknown; description?: unknown; parameters?: unknown } | undefined;
-    if (!fn) return t; // already Anthropic-shaped (name + input_schema) or a server tool
-    const out: Record<string, unknown> = { name: fn.name, input_schema: fn.parameters ?? { type: 'object', properties: {} } };
-    if (fn.description !== undefined) out.description = fn.description;
-    return out;
-  });
-}
-
-function convertToolChoice(choice: unknown): unknown {
-  if (choice === 'auto') return { type: 'auto' };
-  if (choice === 'required') return { type: 'any' };
-  if (choice === 'none') return { type: 'none' };
-  if (choice && typeof choice === 'object') {
-    const c = choice as { type?: unknown; function?: { name?: unknown } };
-    if (c.type === 'function' && c.function) return { type: 'tool', name: c.function.name };
-  }
-  return choice;
-}
-
-type Block = Record<string, unknown>;
-
-function convertMessages(messages: ChatMessage[]): { system: string; messages: { role: 'user' | 'assistant'; content: string | Block[] }[] } | { error: CallError } {
-  const system: string[] = [];
-  const out: { role: 'user' | 'assistant'; content: string | Block[] }[] = [];
-  for (const m of messages) {
-    if (m.role === 'system') {
-      system.push(m.content);
-    } else if (m.role === 'tool') {
-      const block = { type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content: m.content };
-      const last = out[out.length - 1];
-      // Results of parallel tool calls go back in one user turn.
-      if (last && last.role === 'user' && Array.isArray(last.content) && last.content.every((b) => b.type === 'tool_result')) last.content.push(block);
-      else out.push({ role: 'user', content: [block] });
-    } else if (m.role === 'assistant' && m.tool_calls && m.tool_calls.length > 0) {
-      const blocks: Block[] = m.content ? [{ type: 'text', text: m.content }] : [];
-      for (const call of m.tool_calls) {
-        let input: unknown;
-        try {
-          input = call.function.arguments.trim() === '' ? {} : JSON.parse(call.function.arguments);
-        } catch {
-          return { error: { kind: 'bad_request', message: `Tool call ${call.id} (${call.function.name}) has arguments that are not JSON` } };
-        }
-        blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input });
-      }
-      out.push({ role: 'assistant', content: blocks });
-    } else {
-      out.push({ role: m.role, content: m.content });
-    }
-  }
-  return { system: system.join('\n\n'), messages: out };
 }
 
 function toolCallOf(block: { id?: unknown; name?: unknown; input?: unknown }, rawJson?: string): ToolCall {
@@ -153,13 +105,16 @@ export class AnthropicProvider extends SdkProvider<AnthropicClient> {
       model: request.model.model,
       max_tokens: p.max_tokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
     };
-    if (converted.system !== '') payload.system = converted.system;
+    if (converted.system.length > 0) payload.system = converted.system;
     payload.messages = converted.messages;
     if (p.temperature !== undefined) payload.temperature = p.temperature;
     if (p.top_p !== undefined) payload.top_p = p.top_p;
     if (p.stop && p.stop.length > 0) payload.stop_sequences = p.stop;
     if (p.tools && p.tools.length > 0) payload.tools = convertTools(p.tools);
     if (p.tool_choice !== undefined) payload.tool_choice = convertToolChoice(p.tool_choice);
+    const reasoning = reasoningFields(p);
+    if ('error' in reasoning) return reasoning as { error: CallError };
+    Object.assign(payload, reasoning);
     if (stream) payload.stream = true;
     return { request, payload, stream };
   }
@@ -188,28 +143,37 @@ export class AnthropicProvider extends SdkProvider<AnthropicClient> {
     let stopReason: string | null = null;
     let stopSequence: unknown = null;
     let stopped = false;
-    const blocks: { type: string; text: string; json: string; block: Record<string, unknown> }[] = [];
+    const blocks: StreamBlock[] = [];
+    const firstToken = (): void => {
+      if (result.ttftMs === null) result.ttftMs = since(start);
+    };
     try {
       const stream = await client.messages.create(payload as never, requestOptions);
       for await (const event of stream as unknown as AsyncIterable<Record<string, unknown>>) {
         switch (event.type) {
           case 'content_block_delta': {
-            const delta = event.delta as { type?: string; text?: string; partial_json?: string };
+            const delta = event.delta as BlockDelta;
             const slot = blocks[event.index as number];
             if (delta.type === 'text_delta' && delta.text) {
-              if (result.ttftMs === null) result.ttftMs = since(start);
+              firstToken();
               text += delta.text;
               if (slot) slot.text += delta.text;
               if (onDelta) onDelta(delta.text);
-            } else if (delta.type === 'input_json_delta' && slot) {
-              if (result.ttftMs === null) result.ttftMs = since(start);
-              slot.json += delta.partial_json ?? '';
+            } else if (slot) {
+              if (delta.type !== 'signature_delta') firstToken();
+              applyDelta(slot, delta);
             }
             break;
           }
           case 'content_block_start': {
             const block = (event.content_block ?? {}) as Record<string, unknown>;
-            blocks[event.index as number] = { type: String(block.type), text: typeof block.text === 'string' ? block.text : '', json: '', block };
+            blocks[event.index as number] = {
+              type: String(block.type),
+              text: typeof block.text === 'string' ? block.text : typeof block.thinking === 'string' ? block.thinking : '',
+              json: '',
+              signature: typeof block.signature === 'string' ? block.signature : '',
+              block,
+            };
             break;
           }
           case 'message_start':
@@ -239,20 +203,11 @@ export class AnthropicProvider extends SdkProvider<AnthropicClient> {
       result.text = text;
       result.finishReason = anthropicFinishReason(stopReason);
       result.usage = message ? anthropicUsage(usage) : null;
+      const content = blocks.filter(Boolean).map(finishedBlock);
       result.toolCalls = blocks.filter((b) => b && b.type === 'tool_use').map((b) => toolCallOf(b.block, b.json === '' ? '{}' : b.json));
-      if (message) {
-        result.response = {
-          ...message,
-          content: blocks.filter(Boolean).map((b) => {
-            if (b.type === 'text') return { ...b.block, text: b.text };
-            if (b.type === 'tool_use') return { ...b.block, input: safeJson(b.json) };
-            return b.block;
-          }),
-          stop_reason: stopReason,
-          stop_sequence: stopSequence,
-          usage,
-        };
-      }
+      const thinking = thinkingOf(content);
+      if (thinking.length > 0) result.thinking = thinking;
+      if (message) result.response = { ...message, content, stop_reason: stopReason, stop_sequence: stopSequence, usage };
     }
   }
 
@@ -290,6 +245,44 @@ export class AnthropicProvider extends SdkProvider<AnthropicClient> {
   }
 }
 
+/** A content block as its stream events build it up. */
+interface StreamBlock {
+  type: string;
+  text: string;
+  json: string;
+  signature: string;
+  block: Record<string, unknown>;
+}
+
+type BlockDelta = { type?: string; text?: string; partial_json?: string; thinking?: string; signature?: string };
+
+function applyDelta(slot: StreamBlock, delta: BlockDelta): void {
+  if (delta.type === 'input_json_delta') slot.json += delta.partial_json ?? '';
+  else if (delta.type === 'thinking_delta') slot.text += delta.thinking ?? '';
+  else if (delta.type === 'signature_delta') slot.signature += delta.signature ?? '';
+}
+
+/** A streamed block as the non-streamed message would hold it. */
+function finishedBlock(b: StreamBlock): Record<string, unknown> {
+  if (b.type === 'text') return { ...b.block, text: b.text };
+  if (b.type === 'tool_use') return { ...b.block, input: safeJson(b.json) };
+  if (b.type === 'thinking') return { ...b.block, thinking: b.text, signature: b.signature };
+  return b.block;
+}
+
+/** The thinking and redacted-thinking blocks of a message's content, in order. */
+function thinkingOf(content: Record<string, unknown>[]): ThinkingBlock[] {
+  const out: ThinkingBlock[] = [];
+  for (const b of content) {
+    if (b.type === 'thinking') {
+      const block: ThinkingBlock = { text: typeof b.thinking === 'string' ? b.thinking : '' };
+      if (typeof b.signature === 'string' && b.signature !== '') block.signature = b.signature;
+      out.push(block);
+    } else if (b.type === 'redacted_thinking') out.push({ text: '', redacted: true });
+  }
+  return out;
+}
+
 function safeJson(s: string): unknown {
   if (s === '') return {};
   try {
@@ -314,6 +307,8 @@ function fromMessage(message: Record<string, unknown>, result: CallResult): void
   }
   result.text = text;
   result.toolCalls = calls;
+  const thinking = thinkingOf(content as Record<string, unknown>[]);
+  if (thinking.length > 0) result.thinking = thinking;
   result.finishReason = anthropicFinishReason(message.stop_reason as string | null | undefined);
   result.usage = anthropicUsage(message.usage as AnthropicUsageWire | undefined);
 }

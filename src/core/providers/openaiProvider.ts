@@ -2,6 +2,7 @@
 // (Ollama, vLLM, LM Studio, OpenRouter, Groq…) and Azure OpenAI (deployment-style URLs, `api-key`).
 import type { OpenAI as OpenAIClient } from 'openai';
 import type { CallError, CallResult, ChatMessage, ChatRequest, ToolCall, Usage } from '../types';
+import { openAiContentParts } from './imageParts';
 import { classifySdkError, type SdkErrorClasses } from './providerErrors';
 import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, ModerationOutcome, PreparedChat, ProviderConfig } from './providerTypes';
 import { openAiTools, SdkProvider, sdkExports, since, type SdkRequestOptions, type ProviderEnv, type SdkLogger } from './sdkProvider';
@@ -24,8 +25,10 @@ function errorClasses(sdk: OpenAIModule): SdkErrorClasses {
   };
 }
 
-function toOpenAiMessage(m: ChatMessage): Record<string, unknown> {
-  const out: Record<string, unknown> = { role: m.role, content: m.content };
+function toOpenAiMessage(m: ChatMessage): Record<string, unknown> | { error: CallError } {
+  const parts = m.parts ? openAiContentParts(m.parts) : undefined;
+  if (parts && 'error' in parts) return parts;
+  const out: Record<string, unknown> = { role: m.role, content: parts ?? m.content };
   if (m.name !== undefined) out.name = m.name;
   if (m.role === 'assistant' && m.tool_calls && m.tool_calls.length > 0) {
     out.tool_calls = m.tool_calls;
@@ -68,6 +71,13 @@ function toToolCalls(calls: WireToolCall[] | null | undefined): ToolCall[] {
     .map((c) => ({ id: c.id ?? '', type: 'function' as const, function: { name: c.function!.name ?? '', arguments: c.function!.arguments ?? '' } }));
 }
 
+/** `thinking` and `effort` are Anthropic's: an OpenAI-style server would not think as the prompt asks. */
+function anthropicOnlyParams(p: ChatRequest['params']): CallError | undefined {
+  const names = (['thinking', 'effort'] as const).filter((k) => p[k] !== undefined);
+  if (names.length === 0) return undefined;
+  return { kind: 'bad_request', message: `${names.join(' and ')} ${names.length === 1 ? 'is an Anthropic parameter' : 'are Anthropic parameters'}: OpenAI and compatible servers take reasoning_effort instead` };
+}
+
 /** Provider for kinds `openai`, `openai-compatible` and `azure-openai`. */
 export class OpenAiProvider extends SdkProvider<OpenAIClient> {
   protected readonly keyRequired: boolean;
@@ -105,9 +115,17 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
 
   prepare(request: ChatRequest, stream: boolean): PreparedChat | { error: CallError } {
     if (request.messages.length === 0) return { error: { kind: 'bad_request', message: 'The prompt has no messages to send' } };
+    const foreign = anthropicOnlyParams(request.params);
+    if (foreign) return { error: foreign };
     const p = request.params;
     if (p.reasoning_summary !== undefined) return { error: { kind: 'bad_request', message: 'Reasoning summaries (reasoning_summary) come only from the Responses API: add api: responses' } };
-    const payload: Record<string, unknown> = { model: request.model.model, messages: request.messages.map(toOpenAiMessage) };
+    const messages: Record<string, unknown>[] = [];
+    for (const m of request.messages) {
+      const out = toOpenAiMessage(m);
+      if ('error' in out) return out as { error: CallError };
+      messages.push(out);
+    }
+    const payload: Record<string, unknown> = { model: request.model.model, messages };
     if (p.temperature !== undefined) payload.temperature = p.temperature;
     if (p.top_p !== undefined) payload.top_p = p.top_p;
     // OpenAI deprecated max_tokens (its reasoning models reject it); compatible servers know only max_tokens.

@@ -7,6 +7,7 @@
 import type { OpenAI as OpenAIClient } from 'openai';
 import type { CallError, CallResult, ChatMessage, ChatRequest, ModelParams, ToolCall, Usage } from '../types';
 import { openAiUsage, OpenAiProvider, type OpenAiUsageWire } from './openaiProvider';
+import { responsesContentParts } from './imageParts';
 import type { PreparedChat } from './providerTypes';
 import { openAiTools, since, type SdkRequestOptions } from './sdkProvider';
 
@@ -16,14 +17,16 @@ type Item = Record<string, unknown>;
 const NO_RESPONSES_FIELD: readonly (keyof ModelParams)[] = ['stop', 'seed', 'frequency_penalty', 'presence_penalty'];
 
 /** Messages → Responses input items: tool calls become `function_call` items, tool results `function_call_output`. */
-export function responsesInput(messages: ChatMessage[]): Item[] {
+export function responsesInput(messages: ChatMessage[]): Item[] | { error: CallError } {
   const items: Item[] = [];
   for (const m of messages) {
     if (m.role === 'tool') {
       items.push({ type: 'function_call_output', call_id: m.tool_call_id ?? '', output: m.content });
       continue;
     }
-    if (m.content !== '' || !(m.role === 'assistant' && m.tool_calls?.length)) items.push({ type: 'message', role: m.role, content: m.content });
+    const content = m.parts ? responsesContentParts(m.parts) : m.content;
+    if (typeof content === 'object' && 'error' in content) return content;
+    if (m.content !== '' || m.parts || !(m.role === 'assistant' && m.tool_calls?.length)) items.push({ type: 'message', role: m.role, content });
     if (m.role === 'assistant') for (const c of m.tool_calls ?? []) items.push({ type: 'function_call', call_id: c.id, name: c.function.name, arguments: c.function.arguments });
   }
   return items;
@@ -58,7 +61,9 @@ export function responsesPayload(request: ChatRequest, stream: boolean): { paylo
   }
   const named = request.messages.find((m) => m.name !== undefined);
   if (named) return { error: { kind: 'bad_request', message: `The Responses API has no message names (a ${named.role} message is named '${named.name}'): remove the name or use api: chat` } };
-  const payload: Record<string, unknown> = { model: request.model.model, input: responsesInput(request.messages) };
+  const input = responsesInput(request.messages);
+  if ('error' in input) return input;
+  const payload: Record<string, unknown> = { model: request.model.model, input };
   if (p.temperature !== undefined) payload.temperature = p.temperature;
   if (p.top_p !== undefined) payload.top_p = p.top_p;
   const max = p.max_completion_tokens ?? p.max_tokens;

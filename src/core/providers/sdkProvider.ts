@@ -2,7 +2,7 @@
 // the SDK logger, and building results.
 import { format } from 'node:util';
 import { createRedactor, urlSecrets, withoutCredentials, type Redactor } from '../redact';
-import type { CallError, CallResult, ChatRequest, ModelRef } from '../types';
+import type { CallError, CallResult, ChatRequest, ModelRef, ThinkingBlock } from '../types';
 import type { FetchLike } from './httpTransport';
 import { classifySdkError, type SdkErrorClasses } from './providerErrors';
 import type {
@@ -107,8 +107,18 @@ export function redactResult(result: CallResult, redactor: Redactor): CallResult
   result.text = redactor.text(result.text);
   if (result.reasoning !== undefined) result.reasoning = redactor.text(result.reasoning);
   if (result.toolCalls.length > 0) result.toolCalls = redactor.value(result.toolCalls);
+  if (result.thinking) result.thinking = redactor.value(result.thinking);
   if (result.error) result.error = { ...result.error, message: redactor.text(result.error.message) };
   return result;
+}
+
+/**
+ * The output text with the thinking in front, as promptfoo's `showThinking` writes it (`Thinking: …` and
+ * `Signature: …` per block, blocks and answer separated by a blank line). Only when the prompt asks for it.
+ */
+export function textWithThinking(thinking: readonly ThinkingBlock[], text: string): string {
+  const shown = thinking.filter((t) => t.text.trim() !== '').map((t) => `Thinking: ${t.text}${t.signature ? `\nSignature: ${t.signature}` : ''}`);
+  return [...shown, text].filter((s) => s !== '').join('\n\n');
 }
 
 /** One SDK client and the redactor that knows its key. */
@@ -187,6 +197,7 @@ export abstract class SdkProvider<C> implements Provider {
       if (result.response === null && body !== undefined) result.response = body;
     }
     if (!result.error && options.signal.aborted) result.error = { kind: 'cancelled', message: 'Cancelled' };
+    if (prepared.request.params.showThinking && result.thinking) result.text = textWithThinking(result.thinking, result.text);
     result.latencyMs = since(start);
     return { result: redactResult(result, session.redactor), retryAfterMs };
   }

@@ -173,7 +173,8 @@ export class Engine {
     if (!useCache) return this.finish(id, await this.run(id, resolved, prepared, signal, onDelta));
 
     if (signal?.aborted) return this.finish(id, this.failed(request.model, prepared.payload, { kind: 'cancelled', message: 'Cancelled' }));
-    const key = cacheKey(resolved.endpointId, prepared.payload);
+    // showThinking changes the result's text but not the payload: it keys the answer apart.
+    const key = cacheKey(resolved.endpointId, request.params.showThinking ? { ...prepared.payload, '(showThinking)': true } : prepared.payload);
     const cached = await this.cacheGet(key);
     if (cached && !cached.error) {
       if (stream && onDelta && cached.text !== '') onDelta(cached.text);

@@ -14,7 +14,8 @@ import type { RenderResult } from '../promptFile/renderPrompt';
 import { renderTemplate, type TemplateFilters } from '../template/templateRenderer';
 import { SCRIPT_VAR } from '../testBank/normalizeCase';
 import type { PromptfooPrompt } from '../testBank/promptfooConfig';
-import type { ChatMessage } from '../types';
+import { imageSourceOf, parseDataUri, partsText } from '../providers/imageParts';
+import type { ChatMessage, ContentPart } from '../types';
 
 /** Text around the prompt for one test (promptfoo's `options.prefix` / `options.suffix`). */
 export interface PromptAffix {
@@ -31,13 +32,56 @@ function messagesOf(list: unknown[], label: string): RenderResult {
     if (!isRecord(m) || typeof m.role !== 'string' || !ROLES.has(m.role)) {
       return { error: { message: `prompt "${label}" must render to a list of { role, content } messages (role system, user, assistant or tool)` } };
     }
+    const name = typeof m.name === 'string' ? { name: m.name } : {};
     if (Array.isArray(m.content)) {
-      return { error: { message: `prompt "${label}": multimodal content parts (a list of text/image parts) are not supported yet; write the content as text` } };
+      const parts = contentParts(m.content);
+      if (typeof parts === 'string') return { error: { message: `prompt "${label}": ${parts}` } };
+      const multimodal = parts.some((p) => p.type === 'image');
+      messages.push({ role: m.role as ChatMessage['role'], content: partsText(parts), ...(multimodal ? { parts } : {}), ...name });
+      continue;
     }
     if (typeof m.content !== 'string') return { error: { message: `prompt "${label}": each message needs text content` } };
-    messages.push({ role: m.role as ChatMessage['role'], content: m.content, ...(typeof m.name === 'string' ? { name: m.name } : {}) });
+    messages.push({ role: m.role as ChatMessage['role'], content: m.content, ...name });
   }
   return { messages };
+}
+
+/**
+ * A message's content parts as promptfoo's providers take them: `text`, OpenAI's `image_url` (a URL or a
+ * data URI) and Anthropic's `image` (a base64 or URL source; promptfoo accepts a data URI as the data).
+ */
+function contentParts(list: unknown[]): ContentPart[] | string {
+  const parts: ContentPart[] = [];
+  for (const [i, p] of list.entries()) {
+    const part = contentPart(p);
+    if (!part) return `content part ${i + 1} must be { type: text, text }, { type: image_url, image_url: { url } } or { type: image, source }`;
+    parts.push(part);
+  }
+  return parts;
+}
+
+function contentPart(p: unknown): ContentPart | undefined {
+  if (!isRecord(p)) return undefined;
+  if (p.type === 'text' && typeof p.text === 'string') return { type: 'text', text: p.text };
+  if (p.type === 'image_url') {
+    const iu = p.image_url;
+    const url = typeof iu === 'string' ? iu : isRecord(iu) && typeof iu.url === 'string' ? iu.url : undefined;
+    if (url === undefined) return undefined;
+    const d = isRecord(iu) ? iu.detail : undefined;
+    const part: ContentPart = { type: 'image', source: imageSourceOf(url) };
+    if (d === 'auto' || d === 'low' || d === 'high') part.detail = d;
+    return part;
+  }
+  if (p.type === 'image' && isRecord(p.source)) {
+    const s = p.source;
+    if (s.type === 'url' && typeof s.url === 'string') return { type: 'image', source: { kind: 'url', url: s.url } };
+    if (s.type === 'base64' && typeof s.data === 'string') {
+      const fromUri = parseDataUri(s.data);
+      if (fromUri) return { type: 'image', source: { kind: 'base64', ...fromUri } };
+      if (typeof s.media_type === 'string') return { type: 'image', source: { kind: 'base64', mediaType: s.media_type, data: s.data } };
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -114,14 +114,14 @@ function targetOf(ref: ModelRef): ModelTarget {
 }
 
 /** A `.prompt`/`.prompty` document as a suite prompt. */
-export function promptFilePrompt(doc: PromptDocument, label: string): SuitePrompt {
+export function promptFilePrompt(doc: PromptDocument, label: string, files?: FileAccess): SuitePrompt {
   return {
     label,
     ...(doc.path ? { file: doc.path } : {}),
     content: doc.text,
     params: doc.params,
     render: (vars, affix) =>
-      affix?.prefix || affix?.suffix ? { error: { message: `a test's prefix and suffix apply to promptfoo text prompts, not to ${label}` } } : renderPrompt(doc, vars),
+      affix?.prefix || affix?.suffix ? { error: { message: `a test's prefix and suffix apply to promptfoo text prompts, not to ${label}` } } : renderPrompt(doc, vars, files ? { files } : {}),
   };
 }
 
@@ -163,7 +163,7 @@ export function promptFileSuite(path: string, options: SuiteOptions): TestSuite 
     name,
     promptPath: name,
     bankPath: name,
-    prompt: promptFilePrompt(doc, name),
+    prompt: promptFilePrompt(doc, name, options.files),
     cases: bank.cases,
     models: (doc.models.length > 0 ? doc.models.map((m) => m.ref) : options.defaultModels).map(targetOf),
     endpoints: [],
@@ -224,7 +224,7 @@ export function bankFileSuite(bankPath: string, promptPath: string, options: Sui
     name,
     promptPath: promptName,
     bankPath: name,
-    prompt: promptFilePrompt(doc, promptName),
+    prompt: promptFilePrompt(doc, promptName, options.files),
     cases: bank.cases.map((c) => applyDefaults(c, bank.defaults)),
     models: (doc.models.length > 0 ? doc.models.map((m) => m.ref) : options.defaultModels).map(targetOf),
     endpoints: [],
@@ -247,7 +247,7 @@ export function promptfooPrompt(p: PromptfooPrompt, files: FileAccess, filters?:
     const doc = parsePromptFile(read.text, { path: p.file! });
     const problem = promptDiagnostics(doc, p.file!)[0];
     if (problem) return { error: problem };
-    return promptFilePrompt(doc, p.label);
+    return promptFilePrompt(doc, p.label, files);
   }
   return {
     label: p.label,

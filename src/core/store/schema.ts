@@ -108,13 +108,35 @@ CREATE INDEX traces_case ON traces (case_id, started_at, id);
 CREATE INDEX runs_prompt_path ON runs (prompt_path, started_at, id);
 `,
   },
+  {
+    version: 3,
+    description: 'images of requests and variables, once per content hash (traces refer to them)',
+    sql: `
+CREATE TABLE blobs (
+  hash TEXT PRIMARY KEY,
+  media_type TEXT NOT NULL,
+  data BLOB NOT NULL,
+  bytes INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL
+);
+-- Which trace refers to which image: an image goes when no trace refers to it any more.
+CREATE TABLE trace_blobs (
+  trace_id TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (trace_id, hash)
+) WITHOUT ROWID;
+CREATE INDEX trace_blobs_hash ON trace_blobs (hash);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 /** The tables every store database has, in copy order (referenced rows first). */
-export const TABLES = ['prompt_versions', 'runs', 'traces', 'trace_payloads', 'evaluations', 'feedback'] as const;
+export const TABLES = ['prompt_versions', 'runs', 'blobs', 'traces', 'trace_payloads', 'trace_blobs', 'evaluations', 'feedback'] as const;
 export type TableName = (typeof TABLES)[number];
+/** The tables every Assay history has had since version 1 (a file without them is not one of ours). */
+export const BASE_TABLES: readonly TableName[] = ['prompt_versions', 'runs', 'traces', 'trace_payloads', 'evaluations', 'feedback'];
 
 /** Settings that belong to the connection, not the file; set after every open. */
 export function configureConnection(db: Db): void {

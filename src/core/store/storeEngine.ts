@@ -22,7 +22,8 @@ import { createRedactor, type Redactor } from '../redact';
 import { acquireLock, pidAlive, sleepSync, type HeldLock } from './fileLock';
 import { classifyHeader, ensureHistoryDir } from './historyLocation';
 import { promptVersionId } from './ids';
-import { SCHEMA_VERSION, TABLES, configureConnection, migrate, type TableName } from './schema';
+import { BlobHasher, externalizeImages, type BlobRow } from './blobs';
+import { BASE_TABLES, SCHEMA_VERSION, TABLES, configureConnection, migrate, type TableName } from './schema';
 import { Db, type SqlJsStatic, type SqlValue } from './sqlite';
 import type { StoreCalls, StoreEvent, WriteOp } from './storeProtocol';
 import { deadJournals, encodeRecord, readJournal, safeHost, StoreJournal, type JournalRow } from './storeJournal';
@@ -57,14 +58,16 @@ const RUN_KINDS = new Set(['playground', 'test', 'replay', 'cli']);
 const RUN_END_STATUSES = new Set(['done', 'cancelled', 'failed']);
 const ERROR_KINDS = new Set(['auth', 'rate_limit', 'timeout', 'network', 'bad_request', 'not_found', 'server', 'cancelled', 'malformed']);
 
-/** Tables whose new rows wait for the next save (`traces` stands for its payload row too). */
-type PendingTable = Exclude<TableName, 'trace_payloads'>;
+/** Tables whose new rows wait for the next save (`traces` stands for its payload and image-link rows too). */
+type PendingTable = Exclude<TableName, 'trace_payloads' | 'trace_blobs'>;
 
 const PRIMARY_KEY: Record<TableName, string> = {
   prompt_versions: 'id',
   runs: 'id',
   traces: 'id',
   trace_payloads: 'trace_id',
+  trace_blobs: 'trace_id',
+  blobs: 'hash',
   evaluations: 'id',
   feedback: 'id',
 };
@@ -82,6 +85,8 @@ const JOURNAL_COLUMNS: Record<TableName, string> = {
     output, tool_calls, finish_reason, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost,
     latency_ms, ttft_ms, status, error_kind, error_message, error_status, cache_hit, attempts, started_at, ended_at, bytes`,
   trace_payloads: 'trace_id, payload',
+  blobs: 'hash, media_type, data, bytes, first_seen',
+  trace_blobs: 'trace_id, hash',
   evaluations: 'id, trace_id, case_id, assertion_type, pass, score, reason, metric, weight, created_at',
   feedback: 'id, trace_id, rating, note, created_at',
 };
@@ -216,7 +221,7 @@ function openBytes(SQL: SqlJsStatic, bytes: Uint8Array, fullCheck: boolean): Ope
       return { ok: false, reason: `it was written by a newer version of Assay (schema ${version}, this one knows ${SCHEMA_VERSION})`, newer: true };
     }
     const tables = new Set(db.values("SELECT name FROM sqlite_master WHERE type = 'table'").map((r) => r[0] as string));
-    if (version === 0 || !TABLES.every((t) => tables.has(t))) {
+    if (version === 0 || !BASE_TABLES.every((t) => tables.has(t))) {
       db.close();
       return { ok: false, reason: "it is a SQLite database without Assay's schema", newer: false, foreign: true };
     }
@@ -240,6 +245,7 @@ export class StoreEngine implements StoreCalls {
     ['prompt_versions', new Set()],
     ['runs', new Set()],
     ['traces', new Set()],
+    ['blobs', new Set()],
     ['evaluations', new Set()],
     ['feedback', new Set()],
   ]);
@@ -250,6 +256,7 @@ export class StoreEngine implements StoreCalls {
   private readOnlyReason: string | undefined;
   private lastRefreshCheck = Date.now();
   private redactor: Redactor;
+  private readonly hasher = new BlobHasher();
   private readonly lockPath: string;
   readonly report: OpenReport;
   /** Null when this store saves nothing (read-only) or the journal is turned off. */
@@ -454,7 +461,7 @@ export class StoreEngine implements StoreCalls {
       // A row from another schema version or a damaged line: skipped, the rest still count.
       return;
     }
-    if (table !== 'trace_payloads') this.markPending(table, values[0] as string);
+    if (table !== 'trace_payloads' && table !== 'trace_blobs') this.markPending(table, values[0] as string);
   }
 
   private dropAdoptedJournals(): void {
@@ -629,7 +636,7 @@ export class StoreEngine implements StoreCalls {
     this.journalRun(runId);
   }
 
-  private traceRow(input: TraceInput & { id: string }): { trace: SqlValue[]; payload: SqlValue[] } {
+  private traceRow(input: TraceInput & { id: string }): { trace: SqlValue[]; payload: SqlValue[]; blobs: BlobRow[] } {
     if (!input || typeof input !== 'object') throw new InputError('a trace must be an object');
     if (!isIdString(input.id)) throw new InputError('a trace needs an id');
     if (!input.model || typeof input.model.provider !== 'string' || typeof input.model.model !== 'string') throw new InputError(`trace ${input.id}: model must be {provider, model}`);
@@ -638,11 +645,13 @@ export class StoreEngine implements StoreCalls {
     if (startedAt === null) throw new InputError(`trace ${input.id}: startedAt (ms since the epoch) is required`);
     const latencyMs = finiteOrNull(input.latencyMs, 'latencyMs') ?? 0;
     if (input.error && !ERROR_KINDS.has(input.error.kind)) throw new InputError(`trace ${input.id}: unknown error kind '${String(input.error.kind)}'`);
+    // Images leave first: stored once by hash, and never scanned by the redactor (they are not text).
+    const found = new Map<string, BlobRow>();
     const t = this.redactor.value({
-      variables: input.variables,
+      variables: externalizeImages(input.variables, this.hasher, found),
       text: input.text,
       toolCalls: input.toolCalls,
-      request: input.request,
+      request: externalizeImages(input.request, this.hasher, found),
       response: input.response,
       errorMessage: input.error?.message,
       promptPath: input.promptPath,
@@ -686,7 +695,28 @@ export class StoreEngine implements StoreCalls {
         bytes,
       ],
       payload: [input.id, payload],
+      blobs: [...found.values()],
     };
+  }
+
+  /** Stores an image unless it is already there, and that `traceId` refers to it. */
+  private addBlob(traceId: string, row: BlobRow): void {
+    const values: SqlValue[] = [row.hash, row.mediaType, row.bytes, row.bytes.length, Date.now()];
+    this.db.run('INSERT OR IGNORE INTO blobs (hash, media_type, data, bytes, first_seen) VALUES (?, ?, ?, ?, ?)', values);
+    if (this.db.changes() > 0) {
+      this.markPending('blobs', row.hash);
+      this.journalRows.push(['blobs', 'IGNORE', values]);
+    }
+    const link: SqlValue[] = [traceId, row.hash];
+    this.db.run('INSERT OR IGNORE INTO trace_blobs (trace_id, hash) VALUES (?, ?)', link);
+    this.journalRows.push(['trace_blobs', 'IGNORE', link]);
+  }
+
+  /** An image by hash (the trace detail shows images the stored request refers to), or `null`. */
+  getBlob(hash: string): { mediaType: string; data: string } | null {
+    const row = this.db.values('SELECT media_type, data FROM blobs WHERE hash = ?', [hash])[0];
+    if (!row) return null;
+    return { mediaType: row[0] as string, data: Buffer.from(row[1] as Uint8Array).toString('base64') };
   }
 
   /**
@@ -713,12 +743,13 @@ export class StoreEngine implements StoreCalls {
     const added: (TraceInput & { id: string })[] = [];
     for (const chunk of chunks(rows)) {
       this.db.transaction(() => {
-        for (const { index, trace, payload } of chunk) {
+        for (const { index, trace, payload, blobs } of chunk) {
           this.db.run(
             INSERT_TRACE,
             trace,
           );
           if (this.db.changes() === 0) continue;
+          for (const b of blobs) this.addBlob(trace[0] as string, b);
           this.db.run('INSERT OR REPLACE INTO trace_payloads (trace_id, payload) VALUES (?, ?)', payload);
           this.markPending('traces', trace[0] as string);
           this.journalRows.push(['traces', 'IGNORE', trace], ['trace_payloads', 'REPLACE', payload]);
@@ -784,10 +815,13 @@ export class StoreEngine implements StoreCalls {
         db.run('DELETE FROM traces WHERE id IN (SELECT value FROM json_each(?))', [json]);
         n += db.changes();
         db.run('DELETE FROM trace_payloads WHERE trace_id IN (SELECT value FROM json_each(?))', [json]);
+        db.run('DELETE FROM trace_blobs WHERE trace_id IN (SELECT value FROM json_each(?))', [json]);
         db.run('DELETE FROM evaluations WHERE trace_id IN (SELECT value FROM json_each(?))', [json]);
         db.run('DELETE FROM feedback WHERE trace_id IN (SELECT value FROM json_each(?))', [json]);
       });
     }
+    // Images no trace refers to any more.
+    if (n > 0) db.run('DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM trace_blobs tb WHERE tb.hash = blobs.hash)');
     return n;
   }
 
@@ -856,8 +890,10 @@ export class StoreEngine implements StoreCalls {
     this.copyRows(src, dst, 'prompt_versions', versions, 'IGNORE');
     this.copyRows(src, dst, 'runs', runs, 'REPLACE');
     this.copyRows(src, dst, 'runs', referencedRuns, 'IGNORE');
+    this.copyRows(src, dst, 'blobs', this.pending.get('blobs')!, 'IGNORE');
     this.copyRows(src, dst, 'traces', traces, 'IGNORE');
     this.copyRows(src, dst, 'trace_payloads', traces, 'IGNORE');
+    this.copyRows(src, dst, 'trace_blobs', traces, 'IGNORE');
     this.copyRows(src, dst, 'evaluations', this.pending.get('evaluations')!, 'IGNORE');
     this.copyRows(src, dst, 'feedback', this.pending.get('feedback')!, 'IGNORE');
     this.deleteTracesIn(dst, [...this.pendingDeletes]);

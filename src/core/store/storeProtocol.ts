@@ -40,6 +40,8 @@ export type WriteOp = { [K in keyof WriteOps]: { op: K; args: WriteOps[K] } }[ke
 export interface StoreCalls {
   listTraces(filter: TraceFilter, page: PageRequest): Page<TraceSummary>;
   getTrace(id: string): TraceRecord | null;
+  /** An image a stored request refers to (`assay-blob` references; see blobs.ts), base64. */
+  getBlob(hash: string): { mediaType: string; data: string } | null;
   getPromptVersion(id: string): PromptVersionRecord | null;
   listRuns(filter: RunFilter, page: PageRequest): Page<RunRecord>;
   runSummary(runId: string): RunSummary | null;

@@ -232,6 +232,11 @@ export class TraceStore {
     return this.call('getTrace', id);
   }
 
+  /** An image by content hash, which stored requests and variables refer to instead of holding it, or null. */
+  getBlob(hash: string): Promise<{ mediaType: string; data: string } | null> {
+    return this.call('getBlob', hash);
+  }
+
   /** A prompt version's stored content (the trace detail diffs it against today's file), or null. */
   getPromptVersion(id: string): Promise<PromptVersionRecord | null> {
     return this.call('getPromptVersion', id);

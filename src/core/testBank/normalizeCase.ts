@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, extname, isAbsolute, relative, resolve } from 'node:path';
-import { expandGlobConfined, hasGlob, readTextFile, type FileAccess, type FileRefusalCode } from '../files/safeFiles';
+import { expandGlobConfined, hasGlob, readFileBytes, readTextFile, type FileAccess, type FileRefusalCode } from '../files/safeFiles';
+import { imageMediaType } from '../providers/imageParts';
 import { parseYamlLimited } from '../files/yamlLimits';
 import { checkAssertion, suggestAssertionType } from '../assertions/assertionRegistry';
 import type { AssertionSpec } from '../assertions/assertionTypes';
@@ -42,8 +43,30 @@ const CASE_KEYS = new Set(['description', 'vars', 'assert', 'threshold', 'repeat
 const IGNORED_CASE_KEYS = new Set(['provider']);
 /** promptfoo test keys that change what runs or how it is judged: running without them would be another test. */
 const UNSUPPORTED_CASE_KEYS = new Set(['providerOutput']);
-/** Var files that are not text: promptfoo sends them as images, audio or extracted PDF text. */
-const BINARY_VAR_FILE = /\.(png|jpe?g|gif|webp|bmp|tiff?|svg|pdf|mp3|wav|ogg|flac|m4a|mp4|webm|mov)$/i;
+/** Var files that are not text: promptfoo sends them as audio or extracted PDF text. */
+const BINARY_VAR_FILE = /\.(tiff?|pdf|mp3|wav|ogg|flac|m4a|mp4|webm|mov)$/i;
+/** Image var files: loaded as a data URI, as promptfoo loads them. */
+const IMAGE_VAR_FILE = /\.(png|jpe?g|gif|webp|bmp|svg)$/i;
+/** Images already read under a file policy, by absolute path: a bank of 1,000 cases holds one copy of each. */
+const imageCache = new WeakMap<FileAccess, Map<string, string>>();
+
+/** An image file as promptfoo passes it in a variable: `data:<type>;base64,<bytes>`. */
+function loadImageVar(ref: string, baseDir: string, files: FileAccess): { value: string } | { error: string; code: FileRefusalCode | 'file-syntax' } {
+  const rel = ref.slice('file://'.length);
+  const abs = isAbsolute(rel) ? rel : resolve(baseDir, rel);
+  if (files.restricted) return { error: `${ref} is not read in Restricted Mode: trust the workspace to load it`, code: 'restricted' };
+  let cache = imageCache.get(files);
+  if (!cache) imageCache.set(files, (cache = new Map()));
+  const hit = cache.get(abs);
+  if (hit !== undefined) return { value: hit };
+  const read = readFileBytes(abs, files, rel);
+  if ('error' in read) return { error: read.error.code === 'file-not-found' ? `file not found: ${rel}` : read.error.message, code: read.error.code };
+  const mediaType = imageMediaType(read.bytes, abs);
+  if (!mediaType) return { error: `${rel} is not an image Assay recognises (PNG, JPEG, GIF, WebP, BMP, SVG)`, code: 'file-syntax' };
+  const value = `data:${mediaType};base64,${read.bytes.toString('base64')}`;
+  cache.set(abs, value);
+  return { value };
+}
 /** `assert` holds an assert-set's members; `alpha`, `beta`, `gamma` are meteor's parameters. */
 const ASSERT_KEYS = new Set(['type', 'value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform', 'contextTransform', 'assert', 'alpha', 'beta', 'gamma']);
 const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -176,11 +199,11 @@ function loadVarFile(name: string, ref: string, loc: CaseLocation, diags: BankDi
     return `file://${isAbsolute(path) ? path : resolve(loc.baseDir, path)}`;
   }
   if (BINARY_VAR_FILE.test(path)) {
-    diags.push(diagnostic(loc.file, 'error', 'unsupported', `vars.${name}: ${path} is not a text file; images, audio and PDF variables are not supported yet`, at));
+    diags.push(diagnostic(loc.file, 'error', 'unsupported', `vars.${name}: ${path} is not a text file; audio, video and PDF variables are not supported yet`, at));
     return ref;
   }
   const one = (r: string): unknown => {
-    const loaded = loadFileValue(r, loc.baseDir, loc.files);
+    const loaded = IMAGE_VAR_FILE.test(r) ? loadImageVar(r, loc.baseDir, loc.files) : loadFileValue(r, loc.baseDir, loc.files);
     if ('error' in loaded) {
       diags.push(diagnostic(loc.file, loadSeverity(loaded.code), loadCode(loaded.code), `vars.${name}: ${loaded.error}`, at));
       return r;

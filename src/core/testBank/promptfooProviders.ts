@@ -60,10 +60,12 @@ export interface PromptfooProvider {
 
 const PARAM_KEYS = [
   'temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice',
-  'frequency_penalty', 'presence_penalty', 'max_completion_tokens', 'reasoning_effort', 'verbosity',
+  'frequency_penalty', 'presence_penalty', 'max_completion_tokens', 'reasoning_effort', 'verbosity', 'thinking', 'effort', 'showThinking',
 ] as const;
 /** What the OpenAI-compatible vendors' config may hold; anything else would change the request and is refused. */
-const OPENAI_CONFIG_KEYS = [...PARAM_KEYS, 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar', 'stream', 'headers'];
+/** Parameters only the Anthropic provider sends. */
+const ANTHROPIC_ONLY: readonly string[] = ['thinking', 'effort', 'showThinking'];
+const OPENAI_CONFIG_KEYS = [...PARAM_KEYS.filter((k) => !ANTHROPIC_ONLY.includes(k)), 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar', 'stream', 'headers'];
 /** Chat keys promptfoo's Responses provider (openai:responses:) does not send: ignored there, so ignored here. */
 const RESPONSES_IGNORED = new Set(['stop', 'seed', 'frequency_penalty', 'presence_penalty', 'max_tokens', 'max_completion_tokens']);
 /** What an openai:responses: config may hold: the chat keys it sends, plus `reasoning: { effort, summary }` and `max_output_tokens`. */
@@ -228,6 +230,8 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
   }
   const params: Record<string, unknown> = { ...vendor.defaultParams };
   for (const key of PARAM_KEYS) if (c[key] !== undefined) params[key] = key === 'stop' && typeof c.stop === 'string' ? [c.stop] : c[key];
+  // promptfoo's Anthropic provider puts the thinking into the output unless `showThinking: false`.
+  if (vendor.kind === 'anthropic' && params.thinking !== undefined && params.showThinking === undefined) params.showThinking = true;
   // promptfoo's LocalAI provider sends `config.temperature || 0.7`: a temperature of 0 is sent as 0.7.
   if (vendor.ids[0] === 'localai' && !c.temperature) params.temperature = 0.7;
   const responsesProblem = api === 'responses' ? responsesParams(c, params, id) : undefined;

@@ -127,7 +127,7 @@ export const PROMPTFOO_VENDORS: readonly PromptfooVendor[] = [
       'claude-agent-sdk': { refuse: 'the Claude Agent SDK is not supported' },
       'claude-code': { refuse: 'Claude Code is not supported' },
     },
-    configKeys: ['temperature', 'max_tokens', 'top_p', 'stop', 'tools', 'tool_choice', 'apiKey', 'apiBaseUrl', 'stream', 'headers'],
+    configKeys: ['temperature', 'max_tokens', 'top_p', 'stop', 'tools', 'tool_choice', 'apiKey', 'apiBaseUrl', 'stream', 'headers', 'thinking', 'effort', 'showThinking'],
   },
   {
     ids: ['azure', 'azureopenai'],

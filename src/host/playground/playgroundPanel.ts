@@ -74,6 +74,7 @@ export class PlaygroundPanel implements vscode.Disposable {
       engine: () => ctx.services.engine(),
       store: () => ctx.services.store(),
       readPrompt: () => this.readPrompt(),
+      files: hostFileAccess,
       isTrusted,
       restrictedReason: RESTRICTED_REASON,
       send: (updates) => this.notify(DidUpdateRunsNotification, { updates }),

@@ -2,6 +2,7 @@
 // model at once through the engine (streaming, uncached), coalesce the progress into at most one message
 // per frame, record the run in the history (run kind `playground`), and keep recent runs so a webview
 // that reloads can catch up. No `vscode` here: the unit tests and the benchmark run it as it ships.
+import type { FileAccess } from '../../core/files/safeFiles';
 import { schemaErrors } from '../../core/assertions/jsonSchema';
 import { wordDiff, type WordDiff } from '../../core/diff/wordDiff';
 import { parseModelRef } from '../../core/promptFile/frontMatter';
@@ -40,6 +41,8 @@ export interface PlaygroundSessionOptions {
   /** The history store; null runs without history. */
   store: () => Promise<TraceStore | null>;
   readPrompt: () => Promise<PromptSource | { error: string }>;
+  /** What image files a prompt may read (the workspace policy); without it image files are not sent. */
+  files?: () => FileAccess;
   isTrusted: () => boolean;
   /** Shown when a run is refused because the workspace is not trusted. */
   restrictedReason: string;
@@ -149,7 +152,7 @@ export class PlaygroundSession {
     const values = params.values && typeof params.values === 'object' ? params.values : {};
     const coerced = coerceValues(inputFields(doc), values);
     if ('error' in coerced) return fail({ message: coerced.error });
-    const rendered = renderPrompt(doc, coerced.vars);
+    const rendered = renderPrompt(doc, coerced.vars, this.options.files ? { files: this.options.files() } : {});
     if ('error' in rendered) return fail({ message: rendered.error.message, ...(rendered.error.range ? { range: rendered.error.range } : {}) });
 
     const fileHash = promptVersionId(source.text);
@@ -328,6 +331,7 @@ export class PlaygroundSession {
     };
     if (result.reasoning) out.reasoning = result.reasoning;
     if (result.error && status !== 'cancelled') out.error = errorAction(result.error, ref.provider);
+    if (result.thinking && result.thinking.length > 0) out.thinking = result.thinking.map((t) => (t.redacted ? '(redacted thinking: encrypted, nothing readable)' : t.text));
     if (status === 'ok' && result.text.trim() !== '') out.json = await checkJson(result.text, job.schema);
     return finish(out);
   }

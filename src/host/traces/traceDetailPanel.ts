@@ -1,6 +1,7 @@
 // The trace detail: one webview panel per trace (opening a trace again reveals its panel). The webview
 // asks, the host answers from the history: feedback, replay, copy as curl, add to test bank, version diff.
 import * as vscode from 'vscode';
+import { blobRefs } from '../../core/store/blobs';
 import { promptVersionId } from '../../core/store/ids';
 import {
   AddToTestBankRequest,
@@ -37,7 +38,12 @@ export async function loadTraceDetail(ctx: Ctx, traceId: string): Promise<TraceD
     promptVersion = !current ? 'missing' : promptVersionId(current.text) === trace.promptVersionId ? 'same' : 'changed';
   }
   const blocked = replayBlocked(trace);
-  return { trace: traceDetail(trace, { promptVersion, ...(blocked ? { replayBlocked: blocked } : {}) }) };
+  const blobs = new Map<string, { mediaType: string; data: string }>();
+  for (const hash of blobRefs(trace.request)) {
+    const blob = await store.getBlob(hash);
+    if (blob) blobs.set(hash, blob);
+  }
+  return { trace: traceDetail(trace, { promptVersion, blobs, ...(blocked ? { replayBlocked: blocked } : {}) }) };
 }
 
 export class TraceDetailPanel implements vscode.Disposable {

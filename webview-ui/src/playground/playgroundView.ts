@@ -499,7 +499,7 @@ export class PlaygroundView {
       oninput: (e: Event) => this.setValue(f.name, valueOf(e.target)),
     }, label);
     (control as HTMLInputElement).value = text;
-    return h('div', { class: 'field' }, control, f.description ? h('span', { class: 'muted desc' }, f.description) : null);
+    return h('div', { class: 'field' }, control, f.declaredType === 'image' ? imagePreview(text) : null, f.description ? h('span', { class: 'muted desc' }, f.description) : null);
   }
 
   private setValue(name: string, value: FormValue): void {
@@ -617,6 +617,7 @@ export class PlaygroundView {
     card.append(actions);
 
     if (result && !running) card.append(this.stats(result));
+    if (result && !running && result.thinking?.length) card.append(this.thinking(result.thinking, key));
     card.append(this.output(column.id, result, view));
     if (result && !running && 'reasoning' in result && result.reasoning) {
       card.append(h('details', { class: 'reasoning', 'data-reasoning': column.id }, h('summary', {}, 'Reasoning summary'), h('pre', { class: 'output-text' }, result.reasoning)));
@@ -673,6 +674,16 @@ export class PlaygroundView {
       { class: 'params', ...(overridden ? { open: true } : {}) },
       h('summary', { 'data-focus-key': key('params') }, `Parameters${overridden ? ' (overridden)' : ''}`),
       h('div', { class: 'params-grid' }, field('temperature', 'temperature'), field('max_tokens', 'max tokens'), field('top_p', 'top_p')),
+    );
+  }
+
+  /** The model's thinking, collapsed: shown apart from the output, which is what assertions check. */
+  private thinking(blocks: string[], key: (k: string) => string): El {
+    return h(
+      'details',
+      { class: 'thinking', 'data-thinking': 'true' },
+      h('summary', { 'data-focus-key': key('thinking') }, `Thinking (${blocks.length} ${blocks.length === 1 ? 'block' : 'blocks'})`),
+      ...blocks.map((b) => h('pre', { class: 'thinking-text' }, b)),
     );
   }
 
@@ -895,4 +906,15 @@ export class PlaygroundView {
   mergeLive(live: LiveRun[]): void {
     if (this.state) mergeLive(this.state, live);
   }
+}
+
+/**
+ * What an image input will send: a thumbnail of a data URI (the webview loads nothing else), otherwise what
+ * the value is taken as.
+ */
+function imagePreview(value: string): El {
+  const v = value.trim();
+  if (/^data:image\/[\w.+-]+;base64,/i.test(v)) return h('img', { class: 'input-thumb', src: v, alt: 'the image this input sends' });
+  const what = v === '' ? 'no image' : /^https?:\/\//i.test(v) ? 'an image URL the model fetches' : 'an image file, read when the prompt runs';
+  return h('span', { class: 'muted desc', 'data-image-input': 'true' }, `Image: ${what} (a URL, a data URI or a path relative to the prompt file).`);
 }

@@ -28,6 +28,10 @@ details > summary:focus-visible { outline: 1px solid var(--vscode-focusBorder); 
 .column-head { display: flex; gap: 4px; align-items: center; flex-wrap: wrap; }
 .column-head .model-picker { flex: 1 1 160px; min-width: 0; }
 .column-head .model-name { flex: 1 1 auto; font-weight: 600; overflow-wrap: anywhere; }
+.input-thumb { max-width: 120px; max-height: 120px; margin-top: 4px; border: 1px solid var(--vscode-panel-border, transparent); }
+.thinking { margin: 4px 8px; border-left: 2px solid var(--vscode-textBlockQuote-border, var(--vscode-panel-border)); padding-left: 6px; }
+.thinking summary { cursor: pointer; color: var(--vscode-descriptionForeground); }
+.thinking-text { white-space: pre-wrap; word-break: break-word; margin: 4px 0; color: var(--vscode-descriptionForeground); }
 .params-grid { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 6px; }
 .params-grid vscode-text-field { width: 100%; }
 .stats { font-size: 0.9em; gap: 4px 12px; }

@@ -35,6 +35,10 @@ section > h2 { border-bottom: 1px solid var(--assay-border); padding-bottom: 2px
 .msg .role { font-weight: 600; text-transform: uppercase; font-size: 0.8em; letter-spacing: 0.04em; color: var(--assay-muted); }
 .msg pre { margin-top: 2px; }
 .part-tool_call pre, .part-tool_call_response pre { border-left: 2px solid var(--vscode-charts-purple, #b180d7); }
+.part-image { display: flex; gap: 8px; align-items: flex-start; }
+.thumb { max-width: 160px; max-height: 160px; border: 1px solid var(--vscode-panel-border, transparent); border-radius: 2px; }
+details.thinking { border-left: 2px solid var(--vscode-textBlockQuote-border, var(--vscode-panel-border)); padding-left: 8px; margin: 8px 0; }
+details.thinking summary { cursor: pointer; color: var(--vscode-descriptionForeground); }
 .feedback { display: flex; gap: 8px; align-items: flex-start; flex-wrap: wrap; }
 .feedback vscode-text-area { flex: 1 1 280px; }
 .feedback vscode-button[aria-pressed="true"] { outline: 2px solid var(--vscode-focusBorder); outline-offset: 1px; }
@@ -103,11 +107,26 @@ function renderMessages(t: TraceDetail): HTMLElement {
   for (const m of t.messages) {
     const el = h('div', { class: 'msg' }, h('div', { class: 'role' }, m.name ? `${m.role} (${m.name})` : m.role));
     for (const p of m.parts) {
+      if (p.kind === 'image') {
+        el.appendChild(h('div', { class: 'part-image' }, p.imageUri ? h('img', { class: 'thumb', src: p.imageUri, alt: p.text, title: p.text }) : null, h('pre', {}, p.text)));
+        continue;
+      }
       el.appendChild(h('div', { class: `part-${p.kind}` }, p.kind === 'tool_call' ? h('span', { class: 'muted' }, 'tool call') : null, p.kind === 'tool_call_response' ? h('span', { class: 'muted' }, 'tool result') : null, h('pre', {}, p.text)));
     }
     list.appendChild(el);
   }
   return list;
+}
+
+/** The model's thinking, collapsed: it is not the output and assertions do not see it. */
+function renderThinking(t: TraceDetail): HTMLElement | null {
+  if (t.thinking.length === 0) return null;
+  return h(
+    'details',
+    { class: 'thinking', id: 'thinking' },
+    h('summary', {}, `Thinking (${t.thinking.length} ${t.thinking.length === 1 ? 'block' : 'blocks'}; not part of the output)`),
+    ...t.thinking.map((b) => (b.redacted ? h('p', { class: 'muted' }, 'Redacted thinking: encrypted by the provider, nothing readable.') : h('pre', {}, b.text))),
+  );
 }
 
 function renderFeedback(t: TraceDetail): HTMLElement {
@@ -200,6 +219,7 @@ function render(state: TraceDetailState): void {
       stat('tokens in', t.usage ? String(t.usage.input) : '—'),
       stat('out', t.usage ? String(t.usage.output) : '—'),
       stat('cached', t.usage ? String(t.usage.cached) : '—'),
+      t.usage && t.usage.cacheWrite > 0 ? stat('cache write', String(t.usage.cacheWrite)) : null,
       stat('cost', formatCostFigure(t.cost)),
       stat('finish', t.finishReason ?? '—'),
       t.cacheHit ? stat('cache', 'hit') : null,
@@ -224,7 +244,7 @@ function render(state: TraceDetailState): void {
     ),
     h('div', { id: 'status', role: 'status', 'aria-live': 'polite', class: lastStatus.kind === 'error' ? 'error' : 'muted' }, lastStatus.text),
     replay ? renderReplay(replay) : h('div', { id: 'replay-slot' }),
-    h('section', {}, h('h2', {}, 'Output'), t.output === '' && t.toolCalls.length === 0 ? h('p', { class: 'muted' }, '(empty output)') : h('pre', { id: 'output' }, t.output), ...t.toolCalls.map((c) => h('pre', { class: 'part-tool_call' }, `${c.name}(${c.arguments})`))),
+    h('section', {}, h('h2', {}, 'Output'), renderThinking(t), t.output === '' && t.toolCalls.length === 0 ? h('p', { class: 'muted' }, '(empty output)') : h('pre', { id: 'output' }, t.output), ...t.toolCalls.map((c) => h('pre', { class: 'part-tool_call' }, `${c.name}(${c.arguments})`))),
     t.reasoning !== null ? h('section', {}, h('h2', {}, 'Reasoning summary'), h('pre', { id: 'reasoning', class: 'muted' }, t.reasoning)) : null,
     h('section', {}, h('h2', {}, 'Messages sent'), renderMessages(t)),
     t.variables && Object.keys(t.variables).length
