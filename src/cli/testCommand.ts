@@ -9,6 +9,7 @@ import type { ProviderConfig } from '../core/providers/providerTypes';
 import { Engine } from '../core/run/engine';
 import { DEFAULT_GRADING, type GradingSettings } from '../core/run/gradingContext';
 import { testCaseName } from '../core/run/junit';
+import { ComparisonHub } from '../core/run/comparisonHub';
 import { checkModels, modelsUsed } from '../core/run/preflight';
 import { overallPassRate, sumTotals, type CaseExecution, type ReportTotals, type RunReport } from '../core/run/runReport';
 import { plannedExecutions, runTests } from '../core/run/testRun';
@@ -692,6 +693,8 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
     const progress = new Progress(io.stdout, io.stdout.isTTY === true);
     const total = suites.reduce((n, s) => n + plannedExecutions(s, args.repeat), 0);
     progress.start(total);
+    // The suites run together, so select-best and max-score compare every prompt of a promptfoo config.
+    const comparisons = new ComparisonHub(suites, args.repeat);
     const runReports = await Promise.all(
       suites.map((suite) =>
         runTests({
@@ -699,6 +702,7 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
           engine,
           store,
           grading,
+          comparisons,
           trusted: true,
           limits: config.limits,
           ...(args.repeat !== undefined ? { repeat: args.repeat } : {}),

@@ -18,6 +18,7 @@ import {
   anthropicModels,
   anthropicStreamFrames,
   embeddingsResponse,
+  moderationResponse,
   ollamaEmbedding,
   ollamaReply,
   ollamaStreamFrames,
@@ -40,6 +41,7 @@ export type MockApi =
   | 'openai.chat'
   | 'openai.responses'
   | 'openai.embeddings'
+  | 'openai.moderations'
   | 'openai.models'
   | 'anthropic.messages'
   | 'anthropic.models'
@@ -154,6 +156,7 @@ function apiOf(method: string, path: string, headers: http.IncomingHttpHeaders):
   if (method === 'POST' && path.endsWith('/api/embeddings')) return 'ollama.embeddings';
   if (method === 'GET' && path.endsWith('/api/tags')) return 'ollama.tags';
   if (method === 'POST' && path.endsWith('/embeddings')) return 'openai.embeddings';
+  if (method === 'POST' && path.endsWith('/moderations')) return 'openai.moderations';
   if (method === 'POST' && path.endsWith('/messages')) return 'anthropic.messages';
   if (method === 'GET' && path.endsWith('/models')) return headers['anthropic-version'] !== undefined ? 'anthropic.models' : 'openai.models';
   return null;
@@ -357,6 +360,8 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       case 'ollama.chat':
       case 'ollama.generate':
         return answerChat(req, res, fault);
+      case 'openai.moderations':
+        return sendJson(res, 200, moderationResponse(req.model, req.body?.input));
       case 'openai.embeddings': {
         const input = req.body?.input;
         const texts = Array.isArray(input) ? input.map(String) : [String(input ?? '')];

@@ -340,6 +340,23 @@ export function mockEmbedding(text: string): number[] {
   return v.map((x) => x / norm);
 }
 
+/** Words the mock moderation model flags, by category (a stand-in for OpenAI's classifier). */
+export const MOCK_MODERATION_WORDS: Readonly<Record<string, string>> = { kill: 'violence', idiot: 'harassment', hate: 'hate' };
+
+/** OpenAI's `/moderations` answer for one input (a text, or text parts): flagged where a listed word appears. */
+export function moderationResponse(model: string, input: unknown): Record<string, unknown> {
+  const text = typeof input === 'string' ? input : Array.isArray(input) ? input.map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : String(p))).join(' ') : '';
+  const words = new Set(text.toLowerCase().match(/[a-z]+/g) ?? []);
+  const categories: Record<string, boolean> = { violence: false, harassment: false, hate: false, sexual: false };
+  const scores: Record<string, number> = { violence: 0.01, harassment: 0.01, hate: 0.01, sexual: 0.01 };
+  for (const [word, category] of Object.entries(MOCK_MODERATION_WORDS)) {
+    if (!words.has(word)) continue;
+    categories[category] = true;
+    scores[category] = 0.9;
+  }
+  return { id: 'modr-mock', model, results: [{ flagged: Object.values(categories).some(Boolean), categories, category_scores: scores }] };
+}
+
 export function embeddingsResponse(model: string, inputs: string[], base64: boolean): Record<string, unknown> {
   return {
     object: 'list',

@@ -6,12 +6,13 @@ import { parse as parseYaml } from 'yaml';
 import { ASSERTION_REGISTRY, checkAssertion, resolveAssertionType } from '../../src/core/assertions/assertionRegistry';
 import type { AssertionSpec } from '../../src/core/assertions/assertionTypes';
 import { evaluateAssertion } from '../../src/core/assertions/evaluateCase';
-import { CLOSED_QA_PROMPT, FACTUALITY_PROMPT, LLM_RUBRIC_SYSTEM, LLM_RUBRIC_USER } from '../../src/core/assertions/modelGradedAssertions';
+import { CLOSED_QA_PROMPT, FACTUALITY_PROMPT, LLM_RUBRIC_PROMPT } from '../../src/core/assertions/graderPrompts';
 import { bleu, gleu, levenshteinDistance, rougeN } from '../../src/core/assertions/textMetrics';
 import { splitCommaList } from '../../src/core/assertions/valueUtils';
 import type { CallResult, ChatRequest } from '../../src/core/types';
 import { casesFromInline } from '../../src/core/testBank/yamlBank';
 import { callResult, testGrader } from './assertionsSupport';
+import { gradedCases } from '../support/gradedCases';
 import { TEST_FILES } from '../support/testFiles';
 
 /** One row: an assertion, an output (and call details), and the expected verdict. */
@@ -220,11 +221,11 @@ const ROWS: Row[] = [
   { why: 'grader answers Y', spec: { type: 'model-graded-closedqa', value: 'mentions refunds ANSWER=Y' }, output: 'refund', pass: true },
   { why: 'grader answers N', spec: { type: 'model-graded-closedqa', value: 'mentions refunds ANSWER=N' }, output: 'x', pass: false },
   { why: 'not-model-graded-closedqa', spec: { type: 'not-model-graded-closedqa', value: 'ANSWER=N' }, pass: true },
-  { why: 'no final Y/N', spec: { type: 'model-graded-closedqa', value: 'RUBRIC_GARBAGE' }, pass: false, error: true },
+  { why: 'no final Y/N fails, as in promptfoo', spec: { type: 'model-graded-closedqa', value: 'RUBRIC_GARBAGE' }, pass: false, score: 0 },
   // factuality
   { why: '(C) same details scores 1', spec: { type: 'factuality', value: 'Sacramento LETTER=C' }, output: 'Sacramento', pass: true },
   { why: '(D) disagreement scores 0', spec: { type: 'factuality', value: 'Sacramento LETTER=D' }, output: 'Los Angeles', pass: false },
-  { why: 'custom category score under a threshold', spec: { type: 'factuality', value: 'LETTER=A', threshold: 0.9, options: { factuality: { subset: 0.8 } } }, pass: false, score: 0.8 },
+  { why: 'a custom category score > 0 passes; threshold is not read, as in promptfoo', spec: { type: 'factuality', value: 'LETTER=A', threshold: 0.9, options: { factuality: { subset: 0.8 } } }, pass: true, score: 0.8 },
   { why: 'custom category score without threshold passes when > 0', spec: { type: 'factuality', value: 'LETTER=E', options: { factuality: { differButFactual: 0.5 } } }, pass: true, score: 0.5 },
   { why: 'not-factuality on a disagreement', spec: { type: 'not-factuality', value: 'LETTER=D' }, pass: true },
 ];
@@ -258,8 +259,11 @@ describe('assertions: table', () => {
     }).rows
       .filter((r) => r.kind === 'assert' && r.expected.pass !== undefined)
       .map((r) => ({ spec: { ...r.assertion!, type: resolveAssertionType(r.assertion!.type)?.negated ? `not-${resolveAssertionType(r.assertion!.type)!.definition.type}` : resolveAssertionType(r.assertion!.type)!.definition.type }, pass: r.expected.pass! }));
+    // Model-graded and script types without rows here are checked against promptfoo in assertionsGraded.test.ts.
+    const graded = new Set(gradedCases('http://127.0.0.1:1').flatMap((c) => c.assert.map((a) => a.type.replace(/^not-/, ''))));
     for (const type of ASSERTION_REGISTRY.keys()) {
       const rows = [...ROWS, ...referenceRows].filter((r) => r.spec.type.replace(/^not-/, '') === type);
+      if (rows.length === 0 && graded.has(type)) continue;
       assert.ok(rows.some((r) => !r.spec.type.startsWith('not-') && r.pass), `${type}: no passing row`);
       assert.ok(rows.some((r) => !r.spec.type.startsWith('not-') && !r.pass), `${type}: no failing row`);
       assert.ok(rows.some((r) => r.spec.type.startsWith('not-')), `${type}: no not- row`);
@@ -287,8 +291,8 @@ describe('assertions: registry and documentation', () => {
   }
 
   it('docs/assertions.md shows the exact grader prompts', () => {
-    for (const [name, prompt] of Object.entries({ LLM_RUBRIC_SYSTEM, LLM_RUBRIC_USER, CLOSED_QA_PROMPT, FACTUALITY_PROMPT })) {
-      assert.ok(docs.includes(prompt), `${name} appears verbatim in the docs`);
+    for (const [name, prompt] of Object.entries({ LLM_RUBRIC_PROMPT, CLOSED_QA_PROMPT, FACTUALITY_PROMPT })) {
+      for (const m of prompt) assert.ok(docs.includes(m.content), `the ${m.role} message of ${name} appears verbatim in the docs`);
     }
   });
 
@@ -373,7 +377,7 @@ describe('assertions: model-graded requests', () => {
     );
     const [first] = grader.requests;
     assert.strictEqual(first.messages[0].role, 'system');
-    assert.strictEqual(first.messages[0].content, LLM_RUBRIC_SYSTEM);
+    assert.strictEqual(first.messages[0].content, LLM_RUBRIC_PROMPT[0]!.content);
     assert.strictEqual(first.messages[1].content, '<Output>\nHello there\n</Output>\n<Rubric>\nRUBRIC_PASS is a greeting\n</Rubric>');
     assert.strictEqual(first.params.temperature, 0, 'graders run at temperature 0');
   });
@@ -393,9 +397,11 @@ describe('assertions: model-graded requests', () => {
     const base = { output: 'Sacramento', vars: {}, test: { vars: {} }, result, request, context: grader, trusted: true };
     await evaluateAssertion({ type: 'model-graded-closedqa', value: 'names a city ANSWER=Y' }, 0, base);
     await evaluateAssertion({ type: 'factuality', value: 'Sacramento is the capital LETTER=C' }, 0, base);
-    const [qa, fact] = grader.requests.map((r) => r.messages[0].content);
-    assert.match(qa, /\[Task\]: Capital of California\?\n\*\*\*\n\[Submission\]: Sacramento\n\*\*\*\n\[Criterion\]: names a city ANSWER=Y/);
-    assert.match(fact, /\[Question\]: Capital of California\?\n\*+\n\[Expert\]: Sacramento is the capital LETTER=C\n\*+\n\[Submission\]: Sacramento/);
+    const [qa, fact] = grader.requests;
+    assert.deepStrictEqual(qa!.messages.map((m) => m.role), ['system'], 'promptfoo sends closed QA as one system message');
+    assert.match(qa!.messages[0]!.content, /\[Task\]: Capital of California\?\n\*\*\*\n\[Submission\]: Sacramento\n\*\*\*\n\[Criterion\]: names a city ANSWER=Y/);
+    assert.deepStrictEqual(fact!.messages.map((m) => m.role), ['system', 'user']);
+    assert.match(fact!.messages[1]!.content, /<question>\nCapital of California\?\n<\/question>\n\n<expert_answer>\nSacramento is the capital LETTER=C\n<\/expert_answer>\n\n<submitted_answer>\nSacramento\n<\/submitted_answer>/);
   });
 
   it('rubricPrompt replaces the grader prompt', async () => {

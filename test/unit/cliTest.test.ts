@@ -297,7 +297,7 @@ describe('CLI: assay test', function () {
     const configured = await cli(['graded.prompt', '--no-history', '--filter', 'double']);
     assert.strictEqual(configured.code, 1, 'the grader from assay.config.yaml was asked');
     assert.deepStrictEqual(mock.requests.slice(before + 2).map((q) => q.model), ['gpt-4o-mini', 'nobody']);
-    assert.match(configured.out, /error \(assertion\): llm-rubric: the grader's reply holds no \{pass, score\} verdict/);
+    assert.match(configured.out, /error \(assertion\): llm-rubric: Could not extract JSON from llm-rubric response/);
   });
 
   it('runs a bank beside its prompt, a folder and a promptfoo config', async () => {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CLOSED_QA_PROMPT, FACTUALITY_PROMPT, LLM_RUBRIC_SYSTEM, LLM_RUBRIC_USER } from '../../src/core/assertions/modelGradedAssertions';
+import { CLOSED_QA_PROMPT, FACTUALITY_PROMPT, LLM_RUBRIC_PROMPT } from '../../src/core/assertions/graderPrompts';
 import { compatReplyText, graderKind } from '../../scripts/compat/compatReplies';
 import { readCorpus, renderReport, spliceReport } from '../../scripts/compat/promptfoo';
 import { blockerKey, classify, errorLines, promptfooVerdicts, type LoggedRequest, type ToolRun } from '../../scripts/compat/promptfooCompare';
@@ -264,7 +264,7 @@ describe('promptfoo compatibility: the mock model', () => {
 
   it('gives the same rubric verdict to promptfoo-shaped and Assay-shaped grader prompts for the same output', () => {
     for (const output of ['The sea is water', 'Sand everywhere', 'x', '']) {
-      const assay = { messages: [{ role: 'system', content: LLM_RUBRIC_SYSTEM }, { role: 'user', content: render(LLM_RUBRIC_USER, { output, rubric: 'r' }) }] };
+      const assay = { messages: LLM_RUBRIC_PROMPT.map((m) => ({ role: m.role, content: render(m.content, { output, rubric: 'r' }) })) };
       const promptfoo = {
         messages: [
           { role: 'system', content: 'You are grading output according to a user-specified rubric. {reason: string, pass: boolean, score: number}' },
@@ -285,9 +285,9 @@ describe('promptfoo compatibility: the mock model', () => {
   });
 
   it("answers Assay's closed-QA and factuality graders in the form they parse", () => {
-    const qa = compatReplyText({ messages: [{ role: 'user', content: render(CLOSED_QA_PROMPT, { input: 'q', completion: 'c', criteria: 'k' }) }] });
+    const qa = compatReplyText({ messages: [{ role: 'system', content: render(CLOSED_QA_PROMPT[0]!.content, { input: 'q', completion: 'c', criteria: 'k' }) }] });
     assert.equal(qa.split('\n').pop(), 'Y');
-    const fact = render(FACTUALITY_PROMPT, { input: 'q', ideal: 'i', completion: 'c' });
+    const fact = FACTUALITY_PROMPT.map((m) => render(m.content, { input: 'q', ideal: 'i', completion: 'c' })).join('\n');
     assert.equal(graderKind(fact), 'factuality');
     assert.match(compatReplyText({ messages: [{ role: 'user', content: fact }] }), /"category": "C"/);
   });

@@ -76,7 +76,7 @@ describe('test bank: YAML', () => {
     ['an assertion without a type', '- assert:\n    - value: x\n', ['invalid-assertion@1']],
     ['repeat must be a whole number', '- repeat: 1.5\n', ['invalid-case@0']],
     ['an unknown case key is a warning', '- vars: {}\n  expected: x\n', ['unknown-key@1']],
-    ['an unknown assertion key is a warning', '- assert:\n    - type: equals\n      value: x\n      contextTransform: output.trim()\n', ['unknown-key@1']],
+    ['an unknown assertion key is a warning', '- assert:\n    - type: equals\n      value: x\n      weighting: 2\n', ['unknown-key@1']],
     ['an assertion transform is read; one that does not compile is an error', '- assert:\n    - type: equals\n      value: x\n      transform: output.trim(\n', ['invalid-transform@1']],
     ['a promptfoo-only case key is an info note', '- vars: {}\n  provider: openai:gpt-4o\n', ['unsupported@1']],
     ['a missing file:// value', '- assert:\n    - type: equals\n      value: file://nope.json\n', ['file-not-found@1']],

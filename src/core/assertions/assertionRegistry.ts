@@ -4,11 +4,16 @@ import { ASSERT_SET_ASSERTION } from './assertSet';
 import { DETERMINISTIC_ASSERTIONS } from './deterministicAssertions';
 import { HTML_ASSERTIONS } from './htmlAssertions';
 import { JAVASCRIPT_ASSERTION } from './javascriptAssertion';
+import { COMPARISON_ASSERTIONS } from './comparisonAssertions';
 import { LOGPROB_ASSERTIONS } from './logprobAssertions';
 import { METEOR_ASSERTION } from './meteorAssertion';
 import { MODEL_GRADED_ASSERTIONS } from './modelGradedAssertions';
 import { PROMPTFOO_ASSERTION_TYPES, PROMPTFOO_SPECIAL_ASSERTION_TYPES } from './promptfooAssertionTypes';
+import { PYTHON_ASSERTION } from './pythonAssertion';
+import { RAG_ASSERTIONS } from './ragAssertions';
 import { REFUSAL_ASSERTION } from './refusalAssertion';
+import { REFUSED_ASSERTIONS } from './refusedAssertions';
+import { SERVICE_ASSERTIONS } from './serviceAssertions';
 import { SQL_ASSERTIONS } from './sqlAssertions';
 import { TOOL_CALL_ASSERTIONS } from './toolCallAssertion';
 import { TOOL_CALL_F1_ASSERTION } from './toolCallF1Assertion';
@@ -27,8 +32,12 @@ export const ASSERTION_REGISTRY: ReadonlyMap<string, AssertionDefinition> = new 
     ...TOOL_CALL_ASSERTIONS,
     TOOL_CALL_F1_ASSERTION,
     JAVASCRIPT_ASSERTION,
+    PYTHON_ASSERTION,
     ASSERT_SET_ASSERTION,
     ...MODEL_GRADED_ASSERTIONS,
+    ...RAG_ASSERTIONS,
+    ...COMPARISON_ASSERTIONS,
+    ...SERVICE_ASSERTIONS,
   ].map((d) => [d.type, d]),
 );
 
@@ -61,6 +70,8 @@ export function checkAssertion(spec: AssertionSpec): { code: 'unknown-assertion'
   const resolved = resolveAssertionType(spec.type);
   if (!resolved) {
     const base = spec.type.replace(/^not-/, '');
+    const refused = REFUSED_ASSERTIONS[base];
+    if (refused) return { code: 'invalid-assertion', message: `"${spec.type}" ${refused}` };
     const message = PROMPTFOO_TYPES.has(base)
       ? `assertion type "${spec.type}" is not supported by Assay (docs/assertions.md, "Every promptfoo type", says why)`
       : `unknown assertion type "${spec.type}"${suggest(spec.type)}`;

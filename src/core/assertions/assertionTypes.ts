@@ -24,6 +24,8 @@ export interface AssertionSpec {
   options?: Record<string, unknown>;
   /** promptfoo's assertion `transform`: JavaScript applied to the output for this assertion only (trusted only). */
   transform?: string;
+  /** promptfoo's `contextTransform` for the context-* types: JavaScript over the output that returns the context (trusted only). */
+  contextTransform?: string;
   /** `meteor` only: its α (precision/recall balance), β and γ (fragmentation penalty shape and weight). */
   alpha?: number;
   beta?: number;
@@ -54,6 +56,8 @@ export interface GradingContext {
   grade(request: ChatRequest, signal?: AbortSignal): Promise<CallResult>;
   /** Embeds texts with the given (or default) embeddings model, one vector per text, in order. */
   embed(texts: string[], model?: ModelRef, signal?: AbortSignal): Promise<number[][] | { error: string }>;
+  /** Classifies a text with a moderation model: the flagged categories with their scores. Absent where no engine can. */
+  moderate?(text: string, model: ModelRef, signal?: AbortSignal): Promise<{ category: string; score: number }[] | { error: string }>;
 }
 
 /** Time and memory limits for the assertions that run untrusted work: `javascript` code, `regex` patterns. */
@@ -158,9 +162,23 @@ export interface AssertionDefinition {
   example: string;
   /** Uses a grader or embeddings model. */
   modelGraded: boolean;
+  /** The models it calls, for the preflight check: default `['text']` (the grader) when `modelGraded`, else none. */
+  uses?: readonly ('text' | 'embedding' | 'moderation')[];
   /** Runs workspace code: only where `trusted` is true. */
   trustedOnly?: boolean;
   /** Problems with the assertion's own configuration, found without an output (loaders turn them into diagnostics). */
   check?(spec: AssertionSpec): string | undefined;
   evaluate(spec: AssertionSpec, input: AssertionInput): RawAssertionResult | Promise<RawAssertionResult>;
+  /**
+   * For types that compare the outputs of one case across models (`select-best`, `max-score`): one raw result
+   * per output, in order. The run calls it once every output of the case is evaluated; `evaluate` then only
+   * answers where there is a single output.
+   */
+  compare?(spec: AssertionSpec, outputs: ComparedOutput[]): Promise<RawAssertionResult[]>;
+}
+
+/** One output of a case, with its verdict over the case's other assertions (what a comparison sees). */
+export interface ComparedOutput {
+  input: AssertionInput;
+  verdict: CaseVerdict;
 }

@@ -4,7 +4,7 @@
 import nunjucks from 'nunjucks';
 import { runTransform } from '../run/userTransform';
 import type { CallResult, ChatRequest } from '../types';
-import { checkAssertion, resolveAssertionType } from './assertionRegistry';
+import { checkAssertion, resolveAssertionType, type ResolvedAssertionType } from './assertionRegistry';
 import { applyScoringFunction } from './scoringFunction';
 import type {
   AssertionInput,
@@ -29,6 +29,11 @@ export interface EvaluateOptions {
   baseDir?: string;
   /** Time and memory limits of `javascript` and `regex` assertions; the defaults where absent. */
   limits?: AssertionLimits;
+  /**
+   * Leave out the assertions that compare outputs across models (`select-best`, `max-score`): the caller runs
+   * them with `compareOutputs` once every output of the case is in. Without it they are evaluation errors.
+   */
+  deferComparisons?: boolean;
 }
 
 /** A test case as far as evaluation goes; `TestCase` from core/testBank (defaults applied) satisfies it. */
@@ -70,7 +75,6 @@ function withMembers(spec: AssertionSpec, input: AssertionInput): AssertionInput
 
 /** Runs one assertion. Never throws: configuration problems and failures of user code come back as `error`. */
 export async function evaluateAssertion(spec: AssertionSpec, index: number, input: AssertionInput): Promise<AssertionResult> {
-  const weight = typeof spec.weight === 'number' && Number.isFinite(spec.weight) && spec.weight >= 0 ? spec.weight : 1;
   const resolved = resolveAssertionType(spec.type);
   let raw: RawAssertionResult;
   if (!resolved) {
@@ -88,6 +92,12 @@ export async function evaluateAssertion(spec: AssertionSpec, index: number, inpu
       }
     }
   }
+  return finishAssertion(spec, index, raw, resolved, input.vars);
+}
+
+/** A raw result as the assertion's final result: `not-` applied, `weight: 0` turned into a pass, errors failing both ways. */
+export function finishAssertion(spec: AssertionSpec, index: number, raw: RawAssertionResult, resolved: ResolvedAssertionType | undefined, vars: Record<string, unknown>): AssertionResult {
+  const weight = typeof spec.weight === 'number' && Number.isFinite(spec.weight) && spec.weight >= 0 ? spec.weight : 1;
   let pass = raw.pass;
   let score = raw.score;
   if (!raw.error && resolved?.negated) {
@@ -106,10 +116,26 @@ export async function evaluateAssertion(spec: AssertionSpec, index: number, inpu
     modelGraded: resolved?.definition.modelGraded ?? false,
   };
   // promptfoo renders metric names with the case's vars (`metric: '{{ topic }}_accuracy'`).
-  if (spec.metric !== undefined) result.metric = String(renderValue(spec.metric, input.vars));
+  if (spec.metric !== undefined) result.metric = String(renderValue(spec.metric, vars));
   if (raw.error) result.error = raw.error;
   if (raw.grader) result.grader = raw.grader;
   return result;
+}
+
+/** What every assertion of `testCase` sees of the call's output. */
+export function assertionInput(testCase: EvaluableCase, result: CallResult, options: EvaluateOptions): AssertionInput {
+  return {
+    output: result.text,
+    vars: testCase.vars,
+    test: testCase,
+    result,
+    request: options.request,
+    context: options.context,
+    trusted: options.trusted,
+    signal: options.signal,
+    baseDir: options.baseDir,
+    ...(options.limits ? { limits: options.limits } : {}),
+  };
 }
 
 /** Applies every assertion of `testCase` to the call's output and returns the case verdict. Never throws. */
@@ -125,26 +151,18 @@ export async function evaluateCase(testCase: EvaluableCase, result: CallResult, 
       graderCost: 0,
     };
   }
-  const input: AssertionInput = {
-    output: result.text,
-    vars: testCase.vars,
-    test: testCase,
-    result,
-    request: options.request,
-    context: options.context,
-    trusted: options.trusted,
-    signal: options.signal,
-    baseDir: options.baseDir,
-    ...(options.limits ? { limits: options.limits } : {}),
-  };
-  const verdict = await evaluateAll(testCase.assert, testCase.threshold, input);
+  const input = assertionInput(testCase, result, options);
+  const own = testCase.assert.filter((spec) => !(options.deferComparisons && resolveAssertionType(spec.type)?.definition.compare));
+  // Only comparisons: promptfoo's aggregate over no weighted result scores 0 (and passes until a comparison fails).
+  if (own.length === 0 && testCase.assert.length > 0) return { pass: true, score: 0, reason: 'Only comparisons, still to run', results: [], namedScores: {}, graderCost: 0 };
+  const verdict = await evaluateAll(testCase.assert, testCase.threshold, input, own);
   if (!testCase.assertScoringFunction) return verdict;
   return applyScoringFunction(testCase.assertScoringFunction, verdict, testCase.threshold, { trusted: options.trusted, ...(options.limits ? { limits: options.limits } : {}), ...(options.signal ? { signal: options.signal } : {}) });
 }
 
-/** Runs assertions on one output and combines them (a case, or the members of an `assert-set`). */
-async function evaluateAll(specs: AssertionSpec[], threshold: number | undefined, input: AssertionInput): Promise<CaseVerdict> {
-  const results = await Promise.all(specs.map((spec, i) => evaluateAssertion(spec, i, input)));
+/** Runs assertions on one output and combines them (a case, or the members of an `assert-set`); `only` leaves the others out. */
+async function evaluateAll(specs: AssertionSpec[], threshold: number | undefined, input: AssertionInput, only: AssertionSpec[] = specs): Promise<CaseVerdict> {
+  const results = await Promise.all(specs.map((spec, i) => [spec, i] as const).filter(([spec]) => only.includes(spec)).map(([spec, i]) => evaluateAssertion(spec, i, input)));
   return combine(results, threshold);
 }
 

@@ -1,290 +1,245 @@
-// Assertions judged by another model: a grader chat model (`llm-rubric`, `model-graded-closedqa`,
-// `factuality`) or an embeddings model (`similar`). They only see the engine through `GradingContext`.
-import nunjucks from 'nunjucks';
-import { acceptsSamplingDefault } from '../models/modelChecks';
-import type { ChatMessage, ChatRequest, ModelParams, ModelRef, Role } from '../types';
-import type { AssertionDefinition, AssertionInput, AssertionSpec, GraderCall, RawAssertionResult } from './assertionTypes';
-import { extractJsonValues } from './jsonSchema';
-import { formatModelRef, providerOption } from './providerRef';
+// Assertions judged by another model, with promptfoo 0.121.20's prompts, roles and reply parsing: a grader
+// chat model (`llm-rubric`, `model-graded-closedqa`, `factuality`, `g-eval`) or an embeddings model
+// (`similar` and its metric variants). They only see the engine through `GradingContext`.
+import type { AssertionDefinition, AssertionInput, AssertionSpec, RawAssertionResult } from './assertionTypes';
+import { CLOSED_QA_PROMPT, FACTUALITY_PROMPT, GEVAL_EVALUATE_PROMPT, GEVAL_STEPS_PROMPT, LLM_RUBRIC_PROMPT } from './graderPrompts';
+import { atLeast, checkGraded, errorResult, extractJsonObjects, gradeWith, GraderTally, namedModel, promptText, rubricTemplate, textOf, tryParse } from './graderSupport';
 import { cosineSimilarity } from './textMetrics';
-import { isRecord, numberValue } from './valueUtils';
-
-/** System prompt of `llm-rubric`. The user message is `LLM_RUBRIC_USER`. Documented in docs/assertions.md. */
-export const LLM_RUBRIC_SYSTEM = `You grade an output against a rubric written by a user. The output passes when the rubric's statement is true of it.
-Reply with a single JSON object and nothing else: {"reason": string, "pass": boolean, "score": number from 0.0 to 1.0}.
-
-Examples:
-
-<Output>Hello world</Output>
-<Rubric>Contains a greeting</Rubric>
-{"reason": "'Hello' is a greeting", "pass": true, "score": 1.0}
-
-<Output>Avast ye swabs, repel the invaders!</Output>
-<Rubric>Does not talk like a pirate</Rubric>
-{"reason": "'Avast ye' is pirate talk", "pass": false, "score": 0.0}`;
-
-/** User message of `llm-rubric` (a Nunjucks template over `output` and `rubric`). */
-export const LLM_RUBRIC_USER = `<Output>
-{{ output }}
-</Output>
-<Rubric>
-{{ rubric }}
-</Rubric>`;
-
-/** The single user message of `model-graded-closedqa` (template over `input`, `completion`, `criteria`). */
-export const CLOSED_QA_PROMPT = `You are checking a submitted answer to a task against a criterion. Here is the data:
-[BEGIN DATA]
-***
-[Task]: {{ input }}
-***
-[Submission]: {{ completion }}
-***
-[Criterion]: {{ criteria }}
-***
-[END DATA]
-Does the submission meet the criterion? First reason step by step about the criterion, without stating your conclusion at the start. Then write a final line holding only the letter Y (it meets the criterion) or N (it does not).`;
-
-/** The single user message of `factuality` (template over `input`, `ideal`, `completion`). */
-export const FACTUALITY_PROMPT = `You are comparing the factual content of a submitted answer with an expert answer to the same question. Here is the data:
-[BEGIN DATA]
-************
-[Question]: {{ input }}
-************
-[Expert]: {{ ideal }}
-************
-[Submission]: {{ completion }}
-************
-[END DATA]
-Ignore differences of style, grammar and punctuation. The submission may be a subset or a superset of the expert answer, or it may conflict with it. Choose the one option that applies:
-(A) The submission is a subset of the expert answer and fully consistent with it.
-(B) The submission is a superset of the expert answer and fully consistent with it.
-(C) The submission contains the same details as the expert answer.
-(D) The submission and the expert answer disagree.
-(E) The answers differ, but the differences do not matter for factuality.
-Explain briefly, then write a final line holding only the letter of your choice.`;
+import { isRecord } from './valueUtils';
 
 /** Default score of each factuality category; `options.factuality` on the assertion or the test overrides them. */
 export const FACTUALITY_SCORES = { subset: 1, superset: 1, agree: 1, disagree: 0, differButFactual: 1 } as const;
-const FACTUALITY_CATEGORY: Record<string, keyof typeof FACTUALITY_SCORES> = {
-  A: 'subset',
-  B: 'superset',
-  C: 'agree',
-  D: 'disagree',
-  E: 'differButFactual',
-};
+const FACTUALITY_CATEGORY: Record<string, keyof typeof FACTUALITY_SCORES> = { A: 'subset', B: 'superset', C: 'agree', D: 'disagree', E: 'differButFactual' };
 
-const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
-
-function render(template: string, vars: Record<string, unknown>): string {
-  return env.renderString(template, vars);
+/**
+ * promptfoo's reading of a `{reason, pass, score}` verdict: the first JSON object of the reply; `pass`
+ * defaults to true (a non-boolean is read as yes/true/pass/y), `score` to `pass` as 1/0; with a threshold
+ * the score must also reach it. `undefined` when the reply holds no JSON object.
+ */
+export function readVerdict(text: string, threshold: number | undefined): { pass: boolean; score: number; reason: string } | undefined {
+  const parsed = extractJsonObjects(text)[0];
+  if (!parsed) return undefined;
+  let pass = parsed.pass ?? true;
+  if (typeof pass !== 'boolean') pass = /^(true|yes|pass|y)$/i.test(String(pass));
+  const n = Number(parsed.score);
+  const score = typeof parsed.score === 'number' ? parsed.score : Number.isFinite(n) ? n : Number(pass);
+  if (threshold !== undefined) pass = pass && score >= threshold;
+  const reason = typeof parsed.reason === 'string' && parsed.reason !== '' ? parsed.reason : pass ? 'Grading passed' : `Score ${score} below threshold ${threshold}`;
+  return { pass: pass as boolean, score, reason };
 }
 
-function errorResult(error: string, grader?: GraderCall): RawAssertionResult {
-  return { pass: false, score: 0, reason: error, error, ...(grader ? { grader } : {}) };
-}
-
-/** The grader model: the assertion's `provider`, else the test's `options.provider`, else the default grader. */
-function graderModel(spec: AssertionSpec, input: AssertionInput): ModelRef | { error: string } {
-  const own = providerOption(spec.provider);
-  if (own) return own;
-  // promptfoo's test option is a provider, or `{ text, embedding }` naming one of each.
-  const testProvider = input.test.options?.provider;
-  const chat = isRecord(testProvider) && !('id' in testProvider) ? testProvider.text : testProvider;
-  return providerOption(chat) ?? input.context.graderModel;
-}
-
-/** Parameters a grader's own `config` sets (a promptfoo config's `{ id, config }` grader, resolved to `{ id, params }`). */
-function graderParams(spec: AssertionSpec, input: AssertionInput): ModelParams {
-  const testProvider = input.test.options?.provider;
-  const chosen = spec.provider ?? (isRecord(testProvider) && !('id' in testProvider) ? testProvider.text : testProvider);
-  return isRecord(chosen) && isRecord(chosen.params) ? (chosen.params as ModelParams) : {};
-}
-
-/** The prompt that produced the output, as one text (for the grader's "task"/"question"). */
-function promptText(input: AssertionInput): string {
-  const messages = input.request?.messages;
-  if (!messages || messages.length === 0) return JSON.stringify(input.vars);
-  if (messages.length === 1) return messages[0].content;
-  return messages.map((m) => `${m.role}: ${m.content}`).join('\n\n');
-}
-
-/** Builds the grader messages, honouring a `rubricPrompt` override (a template string or a message list). */
-function graderMessages(spec: AssertionSpec, defaults: ChatMessage[], vars: Record<string, unknown>): ChatMessage[] {
-  const custom = spec.rubricPrompt;
-  if (typeof custom === 'string' && custom.trim() !== '') {
-    const trimmed = custom.trim();
-    if (trimmed.startsWith('[')) {
-      try {
-        const list: unknown = JSON.parse(trimmed);
-        if (Array.isArray(list)) return graderMessages({ ...spec, rubricPrompt: list as { role: string; content: string }[] }, defaults, vars);
-      } catch {
-        // a plain template that happens to start with '['
-      }
-    }
-    return [{ role: 'user', content: render(custom, vars) }];
+/** The factuality category letter: a JSON `category`, else promptfoo's legacy `(X)` pattern. */
+export function readFactualityChoice(text: string): { letter: string; reason: string } | { error: string } {
+  const json = extractJsonObjects(text)[0];
+  if (json && typeof json.category === 'string' && json.category !== '') {
+    const letter = json.category.trim().toUpperCase();
+    if (!/^[A-E]$/.test(letter)) return { error: `Invalid category value: ${letter}` };
+    return { letter, reason: typeof json.reason === 'string' && json.reason.trim() !== '' ? json.reason.trim() : `Category ${letter}` };
   }
-  if (Array.isArray(custom) && custom.length > 0) {
-    return custom.map((m) => ({ role: (['system', 'user', 'assistant'].includes(m.role) ? m.role : 'user') as Role, content: render(String(m.content), vars) }));
-  }
-  return defaults.map((m) => ({ ...m, content: render(m.content, vars) }));
+  const m = /\s*\(?([a-eA-E])\)/.exec(text);
+  if (!m) return { error: `the grader's reply names no category A–E: ${text.slice(0, 200)}` };
+  const after = /\)\s*(.*)/s.exec(text);
+  return { letter: m[1]!.toUpperCase(), reason: after?.[1] ? after[1].trim() : text };
 }
 
-async function callGrader(
-  spec: AssertionSpec,
-  input: AssertionInput,
-  defaults: ChatMessage[],
-  vars: Record<string, unknown>,
-): Promise<{ text: string; grader: GraderCall } | { error: string; grader?: GraderCall }> {
-  const model = graderModel(spec, input);
-  if ('error' in model) return { error: model.error as string };
-  const params = graderParams(spec, input);
-  // Graders run at temperature 0, except on models the catalog says would reject it (gpt-5.5 at its default effort).
-  const request: ChatRequest = { model, messages: graderMessages(spec, defaults, vars), params: { ...(acceptsSamplingDefault(model, params) ? { temperature: 0 } : {}), ...params } };
-  const result = await input.context.grade(request, input.signal);
-  const grader: GraderCall = { model, usage: result.usage, cost: result.cost, latencyMs: result.latencyMs };
-  if (result.error) return { error: `grader ${formatModelRef(model)} failed: ${result.error.message}`, grader };
-  return { text: result.text, grader };
+type SimilarityMetric = 'cosine' | 'dot' | 'euclidean';
+
+function similarity(a: number[], b: number[], metric: SimilarityMetric): number {
+  if (metric === 'cosine') return cosineSimilarity(a, b);
+  if (metric === 'dot') return a.reduce((s, x, i) => s + x * (b[i] ?? 0), 0);
+  return Math.sqrt(a.reduce((s, x, i) => s + (x - (b[i] ?? 0)) ** 2, 0));
 }
 
-function textOf(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+/** One expected text against the output: `pass` and promptfoo's score (a distance becomes 1 / (1 + d)). */
+function similarityVerdict(value: number, threshold: number, metric: SimilarityMetric): { pass: boolean; score: number } {
+  if (metric === 'euclidean') return { pass: value <= threshold + Number.EPSILON, score: 1 / (1 + value) };
+  return { pass: atLeast(value, threshold), score: value };
 }
 
-const checkText = (type: string) => (spec: AssertionSpec) => {
-  if (spec.value === undefined || spec.value === null || spec.value === '') return `"${type}" needs a value`;
-  if (spec.threshold !== undefined && !(typeof spec.threshold === 'number' && Number.isFinite(spec.threshold))) return `"${type}" threshold must be a number`;
-  const p = providerOption(spec.provider);
-  return p && 'error' in p ? (p.error as string) : undefined;
-};
-
-/** Reads a verdict JSON object from a grader reply; tolerant of prose or code fences around it. */
-export function parseRubricReply(text: string): { pass?: boolean; score?: number; reason: string } | undefined {
-  for (const v of extractJsonValues(text)) {
-    if (!isRecord(v) || !('pass' in v || 'score' in v)) continue;
-    const pass = typeof v.pass === 'boolean' ? v.pass : v.pass === 'true' ? true : v.pass === 'false' ? false : undefined;
-    const score = numberValue(v.score);
-    if (pass === undefined && score === undefined) continue;
-    return { pass, score, reason: typeof v.reason === 'string' ? v.reason : '' };
-  }
-  return undefined;
-}
-
-/** The last line that is only a letter from `letters` (optionally in parentheses), else the last such standalone letter. */
-export function parseChoice(text: string, letters: string): string | undefined {
-  const lines = text.split(/\r?\n/).map((l) => l.trim().replace(/[*_.`"']/g, '')).filter((l) => l !== '');
-  const only = new RegExp(`^\\(?([${letters}])\\)?$`, 'i');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const m = only.exec(lines[i]);
-    if (m) return m[1].toUpperCase();
-  }
-  const loose = [...text.matchAll(new RegExp(`\\(([${letters}])\\)|\\b([${letters}])\\b`, 'g'))];
-  const last = loose.at(-1);
-  return last ? (last[1] ?? last[2]).toUpperCase() : undefined;
-}
-
-export const MODEL_GRADED_ASSERTIONS: AssertionDefinition[] = [
-  {
-    type: 'similar',
-    description: 'The output is semantically similar to the value (embeddings, cosine similarity).',
+function similarDefinition(type: string, metric: SimilarityMetric): AssertionDefinition {
+  const measure = metric === 'euclidean' ? 'Euclidean distance' : metric === 'dot' ? 'dot product' : 'cosine similarity';
+  return {
+    type,
+    description: `The output is semantically similar to the value (embeddings, ${measure}).`,
     docs:
-      'Embeds the output and each expected text (`value`: a string or a list) with the embeddings model (`provider` on the assertion, the test\'s `options.provider.embedding`, ' +
-      'else setting `assay.grader.embeddingModel`) and takes the highest cosine similarity. Score = that similarity; passes when it is ≥ `threshold` (default 0.75). ' +
-      'Under `not-` the score is 1 − similarity and it passes when the similarity is below the threshold. An embeddings failure is an evaluation error.',
-    example: 'assert:\n  - type: similar\n    value: The charge will be refunded within five days\n    threshold: 0.8',
+      `Embeds the output and each expected text (\`value\`: a string or a list) with the embeddings model (\`provider\` on the assertion, the test's \`options.provider.embedding\`, ` +
+      `else setting \`assay.grader.embeddingModel\`) and compares them by ${measure}. ` +
+      (metric === 'euclidean'
+        ? 'Passes when the distance is ≤ `threshold` (default 0.75); score = 1 / (1 + distance). '
+        : `Score = the ${measure}; passes when it is ≥ \`threshold\` (default 0.75). `) +
+      'With a list, the first expected text that passes gives the score; when none passes, the best score and a failure. Under `not-` the score is 1 − score. An embeddings failure is an evaluation error.',
+    example: `assert:\n  - type: ${type}\n    value: The charge will be refunded within five days\n    threshold: 0.8`,
     modelGraded: true,
+    uses: ['embedding'],
     check(spec) {
       const v = spec.value;
       const ok = (typeof v === 'string' && v !== '') || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'));
-      if (!ok) return '"similar" needs an expected text or a list of texts as value';
-      return checkText('similar')(spec);
+      if (!ok) return `"${type}" needs an expected text or a list of texts as value`;
+      return checkGraded(type)(spec);
     },
     async evaluate(spec, input) {
       const expected = Array.isArray(spec.value) ? (spec.value as string[]) : [String(spec.value)];
       const threshold = spec.threshold ?? 0.75;
-      const testProvider = input.test.options?.provider;
-      const pick = providerOption(spec.provider) ?? providerOption(isRecord(testProvider) ? testProvider.embedding : undefined);
-      if (pick && 'error' in pick) return errorResult(pick.error as string);
+      const pick = namedModel(spec, input, 'embedding');
+      if (pick && 'error' in pick) return errorResult(pick.error);
       const vectors = await input.context.embed([input.output, ...expected], pick ?? input.context.embeddingModel, input.signal);
       if (!Array.isArray(vectors)) return errorResult(`embeddings failed: ${vectors.error}`);
       if (vectors.length !== expected.length + 1) return errorResult(`embeddings returned ${vectors.length} vectors for ${expected.length + 1} texts`);
-      let best = -1;
-      for (let i = 1; i < vectors.length; i++) best = Math.max(best, cosineSimilarity(vectors[0], vectors[i]));
-      const score = Math.max(0, Math.min(1, best));
-      const pass = best >= threshold;
-      return { pass, score, reason: `Similarity ${best.toFixed(4)} is ${pass ? '≥' : '<'} threshold ${threshold}` };
+      let best = Number.NEGATIVE_INFINITY;
+      for (let i = 1; i < vectors.length; i++) {
+        const value = similarity(vectors[i]!, vectors[0]!, metric);
+        const v = similarityVerdict(value, threshold, metric);
+        const shown = `${metric === 'euclidean' ? 'Distance' : 'Similarity'} ${value.toFixed(2)}`;
+        if (v.pass) return { pass: true, score: v.score, reason: `${shown} meets threshold ${threshold}` };
+        best = Math.max(best, v.score);
+        if (expected.length === 1) return { pass: false, score: v.score, reason: `${shown} does not meet threshold ${threshold}` };
+      }
+      return { pass: false, score: best, reason: 'None of the provided values met the similarity threshold' };
     },
-  },
+  };
+}
+
+/** `llm-rubric`: promptfoo's rubric prompt, its `{reason, pass, score}` reading. */
+async function llmRubric(spec: AssertionSpec, input: AssertionInput): Promise<RawAssertionResult> {
+  const rubric = spec.value === undefined || spec.value === null || spec.value === '' ? '' : spec.value;
+  const vars = { ...input.vars, output: tryParse(input.output), rubric };
+  const reply = await gradeWith(spec, input, rubricTemplate(spec, input, LLM_RUBRIC_PROMPT), vars);
+  if ('error' in reply) return errorResult(reply.error, reply.grader);
+  const verdict = readVerdict(reply.text, spec.threshold);
+  if (!verdict) return errorResult(`Could not extract JSON from llm-rubric response: ${reply.text.slice(0, 200)}`, reply.grader);
+  return { ...verdict, grader: reply.grader };
+}
+
+/** `model-graded-closedqa`: promptfoo's one system message; passes when the reply ends with `Y`. */
+async function closedQa(spec: AssertionSpec, input: AssertionInput): Promise<RawAssertionResult> {
+  const vars = { ...input.vars, input: promptText(input), criteria: textOf(spec.value), completion: tryParse(input.output) };
+  const reply = await gradeWith(spec, input, rubricTemplate(spec, input, CLOSED_QA_PROMPT), vars);
+  if ('error' in reply) return errorResult(reply.error, reply.grader);
+  const end = reply.text.trimEnd();
+  const pass = end.endsWith('Y');
+  // promptfoo fails (without an error) a reply that ends with neither letter; so does Assay, saying so.
+  const reason = pass ? 'The submission meets the criterion' : end.endsWith('N') ? 'The submission does not meet the criterion' : 'The grader produced a malformed response (no final Y or N)';
+  return { pass, score: pass ? 1 : 0, reason: `${reason}:\n${reply.text}`, grader: reply.grader };
+}
+
+/** `factuality`: promptfoo's JSON category prompt, with the legacy `(X)` reading as fallback. */
+async function factuality(spec: AssertionSpec, input: AssertionInput): Promise<RawAssertionResult> {
+  const vars = { ...input.vars, input: promptText(input), ideal: textOf(spec.value), completion: tryParse(input.output) };
+  const reply = await gradeWith(spec, input, rubricTemplate(spec, input, FACTUALITY_PROMPT), vars);
+  if ('error' in reply) return errorResult(reply.error, reply.grader);
+  const choice = readFactualityChoice(reply.text);
+  if ('error' in choice) return errorResult(choice.error, reply.grader);
+  const category = FACTUALITY_CATEGORY[choice.letter]!;
+  const overrides = (isRecord(spec.options?.factuality) ? spec.options.factuality : isRecord(input.test.options?.factuality) ? input.test.options.factuality : {}) as Record<string, unknown>;
+  const own = overrides[category];
+  const score = typeof own === 'number' && Number.isFinite(own) ? own : FACTUALITY_SCORES[category];
+  // promptfoo: a category passes when its score is > 0; `threshold` is not read.
+  return { pass: score > 0, score, reason: `(${choice.letter}) ${category}: ${choice.reason}`, grader: reply.grader };
+}
+
+/** One G-Eval criterion: the grader writes evaluation steps, then scores the reply 0–10 against them. */
+async function gEvalOne(spec: AssertionSpec, input: AssertionInput, criteria: string, tally: GraderTally): Promise<{ score: number; reason: string } | { error: string }> {
+  const own = isRecord(spec.rubricPrompt ?? input.test.options?.rubricPrompt) ? ((spec.rubricPrompt ?? input.test.options?.rubricPrompt) as unknown as Record<string, unknown>) : {};
+  const steps = await gradeWith(spec, input, rubricTemplate(spec, input, GEVAL_STEPS_PROMPT, own.steps ?? null), { criteria }, tally);
+  if ('error' in steps) return steps;
+  const m = /\{"steps".+\}/.exec(steps.text);
+  let list: unknown;
+  try {
+    list = m ? (JSON.parse(m[0]) as { steps?: unknown }).steps : undefined;
+  } catch {
+    list = undefined;
+  }
+  if (!Array.isArray(list) || list.length === 0 || !list.every((s) => typeof s === 'string' && s.trim() !== '')) {
+    return { error: `G-Eval: the grader's evaluation steps are not {"steps": [strings]}: ${steps.text.slice(0, 200)}` };
+  }
+  const vars = { criteria, steps: list.join('\n- '), maxScore: '10', input: tryParse(promptText(input)), output: tryParse(input.output) };
+  const evaluation = await gradeWith(spec, input, rubricTemplate(spec, input, GEVAL_EVALUATE_PROMPT, own.evaluate ?? null), vars, tally);
+  if ('error' in evaluation) return evaluation;
+  const r = /\{.+\}/.exec(evaluation.text);
+  let result: Record<string, unknown> | undefined;
+  try {
+    const v: unknown = r ? JSON.parse(r[0]) : undefined;
+    result = isRecord(v) ? v : undefined;
+  } catch {
+    result = undefined;
+  }
+  if (!result) return { error: `G-Eval: the grader's evaluation is not JSON: ${evaluation.text.slice(0, 200)}` };
+  const raw = typeof result.score === 'number' ? result.score : typeof result.score === 'string' && result.score.trim() !== '' ? Number(result.score) : NaN;
+  if (!Number.isFinite(raw) || raw < 0 || raw > 10) return { error: `G-Eval: the grader's score ${JSON.stringify(result.score)} is not a number from 0 to 10` };
+  if (typeof result.reason !== 'string' || result.reason.trim() === '') return { error: 'G-Eval: the grader gave no reason' };
+  return { score: raw / 10, reason: result.reason };
+}
+
+/** `g-eval`: one criterion or a list (the mean of their scores); passes at ≥ `threshold` (default 0.7). */
+async function gEval(spec: AssertionSpec, input: AssertionInput): Promise<RawAssertionResult> {
+  const criteria = Array.isArray(spec.value) ? (spec.value as string[]) : [String(spec.value)];
+  const threshold = spec.threshold ?? 0.7;
+  const tally = new GraderTally();
+  const scored: { score: number; reason: string }[] = [];
+  for (const [i, c] of criteria.entries()) {
+    const one = await gEvalOne(spec, input, c, tally);
+    if ('error' in one) return errorResult(criteria.length > 1 ? `G-Eval criterion ${i + 1}/${criteria.length} (${JSON.stringify(c)}) failed: ${one.error}` : one.error, tally.total);
+    scored.push(one);
+  }
+  const score = scored.reduce((s, r) => s + r.score, 0) / scored.length;
+  return { pass: score >= threshold, score, reason: scored.map((r) => r.reason).join('\n\n'), ...(tally.total ? { grader: tally.total } : {}) };
+}
+
+export const MODEL_GRADED_ASSERTIONS: AssertionDefinition[] = [
+  similarDefinition('similar', 'cosine'),
+  similarDefinition('similar:cosine', 'cosine'),
+  similarDefinition('similar:dot', 'dot'),
+  similarDefinition('similar:euclidean', 'euclidean'),
   {
     type: 'llm-rubric',
     description: 'A grader model judges the output against a rubric.',
     docs:
-      'Sends the output and the rubric (`value`) to the grader model (`provider` on the assertion, the test\'s `options.provider`, else setting `assay.grader.model`) with the prompt below; ' +
-      'the grader answers `{reason, pass, score}`. Score = the grader\'s score (1/0 from `pass` when it gives none). Without `threshold` it passes when the grader says `pass: true` ' +
-      '(a reply with only a score passes at ≥ 0.5); with `threshold` it must also score ≥ `threshold`. `rubricPrompt` replaces the prompt (variables `output`, `rubric`, and the test\'s variables); ' +
-      'with one, `value` may be left out (the rubric is then empty), as in promptfoo. ' +
-      'A failed grader call or an unreadable reply is an evaluation error.',
+      "Sends promptfoo's rubric prompt (a system message with instructions and examples, a user message with `<Output>` and `<Rubric>`) to the grader model (`provider` on the assertion, the test's `options.provider`, else setting `assay.grader.model`). " +
+      'The first JSON object of the reply is the verdict: `pass` (default true), `score` (default `pass` as 1/0) and `reason`; with `threshold` the score must also reach it. ' +
+      '`rubricPrompt` (on the assertion or the test\'s `options`) replaces the prompt: a template, a list of messages, or a `file://` file; variables `output`, `rubric` and the test\'s variables. ' +
+      'With one, `value` may be left out. A failed grader call or a reply without a JSON object is an evaluation error.',
     example: 'assert:\n  - type: llm-rubric\n    value: Answers with a single lowercase word and no punctuation',
     modelGraded: true,
-    // As in promptfoo, the rubric may be left out when a rubricPrompt (the assertion's or the test's `options`) says it all.
-    check: (spec) => checkText('llm-rubric')(spec.value === undefined ? { ...spec, value: '(none)' } : spec),
-    async evaluate(spec, input) {
-      const vars = { ...input.vars, output: input.output, rubric: spec.value === undefined ? '' : textOf(spec.value) };
-      const reply = await callGrader(spec, input, [
-        { role: 'system', content: LLM_RUBRIC_SYSTEM },
-        { role: 'user', content: LLM_RUBRIC_USER },
-      ], vars);
-      if ('error' in reply) return errorResult(reply.error, reply.grader);
-      const parsed = parseRubricReply(reply.text);
-      if (!parsed) return errorResult(`the grader's reply holds no {pass, score} verdict: ${reply.text.slice(0, 120)}`, reply.grader);
-      const threshold = spec.threshold;
-      const score = parsed.score ?? (parsed.pass ? 1 : 0);
-      let pass = parsed.pass ?? score >= (threshold ?? 0.5);
-      if (threshold !== undefined) pass = pass && score >= threshold;
-      const reason = parsed.reason || (pass ? 'The grader passed the output' : 'The grader failed the output');
-      return { pass, score: Math.max(0, Math.min(1, score)), reason: threshold !== undefined ? `${reason} (score ${score}, threshold ${threshold})` : reason, grader: reply.grader };
-    },
+    check: checkGraded('llm-rubric', true),
+    evaluate: llmRubric,
   },
   {
     type: 'model-graded-closedqa',
     description: 'A grader model decides whether the output meets a criterion (OpenAI evals closed-QA method).',
     docs:
-      'Sends the prompt that produced the output (the task), the output and the criterion (`value`) to the grader with the prompt below, which asks for step-by-step reasoning ' +
-      'and a final line `Y` or `N`. Passes on `Y`. Score 1 or 0; `threshold` is not used. A reply without a final Y/N is an evaluation error.',
+      "Sends promptfoo's closed-QA prompt as one system message, holding the prompt that produced the output (the task), the output and the criterion (`value`); it asks for step-by-step reasoning " +
+      'ending with a line `Y` or `N`. Passes when the reply ends with `Y`; score 1 or 0; `threshold` is not used. A reply that ends with neither fails, as in promptfoo (the reason says it was malformed).',
     example: 'assert:\n  - type: model-graded-closedqa\n    value: Mentions that the refund takes five business days',
     modelGraded: true,
-    check: checkText('model-graded-closedqa'),
-    async evaluate(spec, input) {
-      const vars = { ...input.vars, input: promptText(input), completion: input.output, criteria: textOf(spec.value) };
-      const reply = await callGrader(spec, input, [{ role: 'user', content: CLOSED_QA_PROMPT }], vars);
-      if ('error' in reply) return errorResult(reply.error, reply.grader);
-      const choice = parseChoice(reply.text, 'YN');
-      if (!choice) return errorResult(`the grader's reply does not end with Y or N: ${reply.text.slice(-120)}`, reply.grader);
-      const pass = choice === 'Y';
-      const reasoning = reply.text.trim().split(/\r?\n/).slice(0, -1).join(' ').trim();
-      return { pass, score: pass ? 1 : 0, reason: `${pass ? 'Meets' : 'Does not meet'} the criterion${reasoning ? `: ${reasoning.slice(0, 300)}` : ''}`, grader: reply.grader };
-    },
+    check: checkGraded('model-graded-closedqa'),
+    evaluate: closedQa,
   },
   {
     type: 'factuality',
     description: 'A grader model checks the output is factually consistent with a reference answer (OpenAI evals method).',
     docs:
-      'Sends the question (the prompt), the reference (`value`) and the output to the grader with the prompt below; it picks (A) subset, (B) superset, (C) same details, ' +
-      '(D) disagreement or (E) differs without mattering. Score per category: subset 1, superset 1, agree 1, disagree 0, differButFactual 1, each overridable with ' +
-      '`options.factuality` on the assertion or the test. Passes when the score is > 0, or ≥ `threshold` when one is set. A reply without a choice is an evaluation error.',
+      "Sends promptfoo's factuality prompt (system: the five categories and a JSON answer format; user: the question, i.e. the prompt, the reference `value` and the output). The reply's JSON `category` (else a legacy `(A)`…`(E)`) picks " +
+      '(A) subset, (B) superset, (C) same details, (D) disagreement or (E) differs without mattering. Score per category: subset 1, superset 1, agree 1, disagree 0, differButFactual 1, each overridable with ' +
+      '`options.factuality` on the assertion or the test. Passes when the score is > 0 (`threshold` is not read, as in promptfoo). A reply without a category is an evaluation error.',
     example: 'assert:\n  - type: factuality\n    value: Sacramento is the capital of California',
     modelGraded: true,
-    check: checkText('factuality'),
-    async evaluate(spec, input) {
-      const vars = { ...input.vars, input: promptText(input), ideal: textOf(spec.value), completion: input.output };
-      const reply = await callGrader(spec, input, [{ role: 'user', content: FACTUALITY_PROMPT }], vars);
-      if ('error' in reply) return errorResult(reply.error, reply.grader);
-      const letter = parseChoice(reply.text, 'ABCDE');
-      if (!letter) return errorResult(`the grader's reply names no option A–E: ${reply.text.slice(-120)}`, reply.grader);
-      const category = FACTUALITY_CATEGORY[letter];
-      const overrides = (isRecord(spec.options?.factuality) ? spec.options.factuality : isRecord(input.test.options?.factuality) ? input.test.options.factuality : {}) as Record<string, unknown>;
-      const score = numberValue(overrides[category]) ?? FACTUALITY_SCORES[category];
-      const pass = spec.threshold !== undefined ? score >= spec.threshold : score > 0;
-      return { pass, score, reason: `The grader chose (${letter}) ${category}, score ${score}`, grader: reply.grader };
+    check: checkGraded('factuality'),
+    evaluate: factuality,
+  },
+  {
+    type: 'g-eval',
+    description: 'G-Eval: a grader writes evaluation steps for a criterion, then scores the output 0–10 against them.',
+    docs:
+      "For each criterion (`value`: a string or a list), two grader calls with promptfoo's G-Eval prompts: the steps (`{\"steps\": […]}`), then the score (`{\"score\": 0–10, \"reason\"}`) of the output for the prompt. " +
+      'Score = the mean of score / 10 over the criteria; passes when it is ≥ `threshold` (default 0.7). `rubricPrompt: { steps, evaluate }` replaces either prompt. ' +
+      'A failed call, steps or a score that are not in that JSON shape, or a score outside 0–10 is an evaluation error.',
+    example: 'assert:\n  - type: g-eval\n    value: The answer is polite and names the refund delay\n    threshold: 0.8',
+    modelGraded: true,
+    check(spec) {
+      const v = spec.value;
+      const ok = (typeof v === 'string' && v !== '') || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x !== ''));
+      return ok ? checkGraded('g-eval')(spec) : '"g-eval" needs a criterion or a list of criteria as value';
     },
+    evaluate: gEval,
   },
 ];

@@ -3,7 +3,7 @@
 import type { ModelRef } from '../types';
 
 /** promptfoo's API-kind segment between the provider and the model, dropped when normalising. */
-const API_KINDS = new Set(['chat', 'messages', 'completion', 'completions', 'embedding', 'embeddings', 'responses']);
+const API_KINDS = new Set(['chat', 'messages', 'completion', 'completions', 'embedding', 'embeddings', 'responses', 'moderation']);
 
 /**
  * Parses `provider:model` or `provider:kind:model` into a `ModelRef`. The provider is lower-cased; the model

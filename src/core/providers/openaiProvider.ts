@@ -4,7 +4,7 @@ import type { OpenAI as OpenAIClient } from 'openai';
 import type { CallError, CallResult, ChatMessage, ChatRequest, ToolCall, Usage } from '../types';
 import { openAiContentParts } from './imageParts';
 import { classifySdkError, type SdkErrorClasses } from './providerErrors';
-import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, ProviderConfig } from './providerTypes';
+import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, ModerationOutcome, PreparedChat, ProviderConfig } from './providerTypes';
 import { openAiTools, SdkProvider, sdkExports, since, type SdkRequestOptions, type ProviderEnv, type SdkLogger } from './sdkProvider';
 
 type OpenAIModule = typeof import('openai');
@@ -219,13 +219,9 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
   }
 
   async embed(model: string, texts: string[], options: { signal: AbortSignal; timeoutMs: number }): Promise<EmbeddingOutcome> {
-    const ref = { provider: this.config.name, model };
-    const result: EmbeddingOutcome['result'] = { model: ref, vectors: [], usage: null, cost: null, latencyMs: 0 };
-    const session = await this.open();
-    if ('error' in session) return { result: { ...result, error: session.error }, retryAfterMs: null };
-    const start = performance.now();
-    try {
-      const res = (await session.client.embeddings.create(
+    const result: EmbeddingOutcome['result'] = { model: { provider: this.config.name, model }, vectors: [], usage: null, cost: null, latencyMs: 0 };
+    return this.direct(result, options.signal, async (client) => {
+      const res = (await client.embeddings.create(
         { model, input: texts, encoding_format: 'float' },
         { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 },
       )) as unknown as { data?: { index?: number; embedding?: unknown }[]; usage?: { prompt_tokens?: number } };
@@ -235,10 +231,39 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
         result.vectors = [...res.data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((d) => d.embedding as number[]);
         result.usage = { inputTokens: res.usage?.prompt_tokens ?? 0 };
       }
+    });
+  }
+
+  /** OpenAI's moderation endpoint; the text goes as one text part, as promptfoo sends it to multimodal models. */
+  async moderate(model: string, text: string, options: { signal: AbortSignal; timeoutMs: number }): Promise<ModerationOutcome> {
+    const result: ModerationOutcome['result'] = { model: { provider: this.config.name, model }, flags: [], latencyMs: 0 };
+    return this.direct(result, options.signal, async (client) => {
+      const input = model.startsWith('omni-') ? [{ type: 'text' as const, text }] : text;
+      const res = await client.moderations.create({ model, input }, { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 });
+      // Each flagged category once, with its highest score.
+      const best = new Map<string, number>();
+      for (const r of res.results ?? []) {
+        if (!r.flagged) continue;
+        for (const [category, flagged] of Object.entries(r.categories ?? {})) {
+          const score = (r.category_scores as unknown as Record<string, number>)?.[category] ?? 0;
+          if (flagged && !(score <= (best.get(category) ?? -Infinity))) best.set(category, score);
+        }
+      }
+      result.flags = [...best].map(([category, score]) => ({ category, score }));
+    });
+  }
+
+  /** One call besides chat (embeddings, moderation): opens the session, times the call, turns an SDK error into the result's `error`. */
+  private async direct<R extends { latencyMs: number; error?: CallError }>(result: R, signal: AbortSignal, call: (client: OpenAIClient) => Promise<void>): Promise<{ result: R; retryAfterMs: number | null }> {
+    const session = await this.open();
+    if ('error' in session) return { result: { ...result, error: session.error }, retryAfterMs: null };
+    const start = performance.now();
+    try {
+      await call(session.client);
       result.latencyMs = since(start);
       return { result, retryAfterMs: null };
     } catch (err) {
-      const classified = classifySdkError(err, errorClasses(this.sdk!), options.signal.aborted, this.where);
+      const classified = classifySdkError(err, errorClasses(this.sdk!), signal.aborted, this.where);
       const error = this.authHint(classified.error, session.hasKey);
       return { result: { ...result, latencyMs: since(start), error: { ...error, message: session.redactor.text(error.message) } }, retryAfterMs: classified.retryAfterMs };
     }

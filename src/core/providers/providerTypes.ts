@@ -117,6 +117,20 @@ export interface EmbeddingOutcome {
   retryAfterMs: number | null;
 }
 
+/** What a moderation endpoint flagged in one text: each flagged category with its score. */
+export interface ModerationResult {
+  model: ModelRef;
+  flags: { category: string; score: number }[];
+  latencyMs: number;
+  error?: CallError;
+}
+
+/** A provider's answer to one moderation attempt. */
+export interface ModerationOutcome {
+  result: ModerationResult;
+  retryAfterMs: number | null;
+}
+
 /** A model offered by an endpoint, for pickers and completion. */
 export interface ModelInfo {
   id: string;
@@ -146,6 +160,8 @@ export interface Provider {
   /** Sends one attempt. Never throws for expected failures. */
   chat(prepared: PreparedChat, options: ChatCallOptions): Promise<ProviderOutcome>;
   embed(model: string, texts: string[], options: { signal: AbortSignal; timeoutMs: number }): Promise<EmbeddingOutcome>;
+  /** Classifies a text with a moderation model (OpenAI's `/moderations`); absent where the API has none. */
+  moderate?(model: string, text: string, options: { signal: AbortSignal; timeoutMs: number }): Promise<ModerationOutcome>;
   listModels(options?: DirectCallOptions): Promise<ModelListResult>;
 }
 

@@ -11,23 +11,29 @@ import { blankResult, redactResult, since, type ProviderEnv } from './sdkProvide
 const MARK = '\u0000assay-python-result\u0000';
 
 const WRAPPER = `
-import sys, json, os, inspect, asyncio, traceback, importlib.util
+import sys, json, os, inspect, asyncio, traceback, types, importlib.util
 req = json.loads(sys.stdin.read())
 real_stdout = sys.stdout
 sys.stdout = sys.stderr
 try:
-    path = req["path"]
-    sys.path.insert(0, os.path.dirname(path))
-    name = os.path.splitext(os.path.basename(path))[0]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
+    if "code" in req:
+        module = types.ModuleType("assay_inline")
+        exec(compile(req["code"], "<inline>", "exec"), module.__dict__)
+        label = "the inline code"
+    else:
+        path = req["path"]
+        sys.path.insert(0, os.path.dirname(path))
+        name = os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        label = os.path.basename(path)
     fn = module
     for part in req["function"].split("."):
         fn = getattr(fn, part, None)
     if fn is None or not callable(fn):
-        raise AttributeError("%s has no function %s" % (os.path.basename(path), req["function"]))
+        raise AttributeError("%s has no function %s" % (label, req["function"]))
     value = fn(*req["args"])
     if inspect.isawaitable(value):
         async def wait(v):
@@ -62,12 +68,14 @@ export interface PythonRun {
 export type PythonAnswer = { value: unknown } | { error: CallError; exception?: string; stderr?: string };
 
 /**
- * Runs `function` of `script` (a dotted name reaches a class's method: `Prompt.prompt`) with `args` in the
- * user's Python, awaited when async: promptfoo's Python providers, test generators, prompt functions and
- * variables. Arguments and the value cross as JSON. Never throws.
+ * Runs `function` of `script` (a file's path, or inline code run as a module; a dotted name reaches a class's
+ * method: `Prompt.prompt`) with `args` in the user's Python, awaited when async: promptfoo's Python providers,
+ * test generators, prompt functions, variables and `python` assertions. Arguments and the value cross as
+ * JSON. Never throws.
  */
-export async function runPythonFunction(call: { script: string; function: string; args: unknown[] }, run: PythonRun): Promise<PythonAnswer> {
-  const input = JSON.stringify({ path: call.script, function: call.function, args: call.args });
+export async function runPythonFunction(call: { script: string | { code: string }; function: string; args: unknown[] }, run: PythonRun): Promise<PythonAnswer> {
+  const where = typeof call.script === 'string' ? { path: call.script } : call.script;
+  const input = JSON.stringify({ ...where, function: call.function, args: call.args });
   const ran = await runProcess({ command: run.python, args: ['-c', WRAPPER], cwd: run.cwd, input, signal: run.signal, timeoutMs: run.timeoutMs, what: run.what, env: run.env });
   if ('error' in ran) return { error: ran.error };
   const at = ran.stdout.lastIndexOf(MARK);

@@ -5,7 +5,7 @@
 import { setMaxListeners } from 'node:events';
 import { PriceBook } from '../pricing/pricing';
 import type { ProviderRegistry } from '../providers/providerRegistry';
-import type { EmbeddingResult, LogSink, ModelListResult, PreparedChat, Provider } from '../providers/providerTypes';
+import type { EmbeddingResult, LogSink, ModelListResult, ModerationResult, PreparedChat, Provider } from '../providers/providerTypes';
 import { blankResult } from '../providers/sdkProvider';
 import type { CallError, CallResult, ChatRequest, ModelRef } from '../types';
 import { cacheKey, MemoryResponseCache, type ResponseCache } from './cache';
@@ -63,7 +63,7 @@ export interface EngineEvents extends EventMap {
   /** An attempt failed and another follows after `delayMs`. */
   retrying: [jobId: number, attempt: number, delayMs: number, error: CallError];
   /** The job's final result: a `CallResult` for chat jobs, an `EmbeddingResult` for embed jobs. */
-  finished: [jobId: number, result: CallResult | EmbeddingResult];
+  finished: [jobId: number, result: CallResult | EmbeddingResult | ModerationResult];
 }
 
 /** Settings that may change while the engine lives. */
@@ -234,6 +234,23 @@ export class Engine {
     return this.finish(id, result);
   }
 
+  /** Classifies `text` with a moderation model (the `moderation` assertion). Scheduled and retried like chat calls; never cached. */
+  async moderate(ref: ModelRef, text: string, options: { signal?: AbortSignal; tag?: string } = {}): Promise<ModerationResult> {
+    const id = ++this.jobIds;
+    if (this.events.has('queued')) {
+      this.events.emit('queued', { id, kind: 'embed', model: ref, stream: false, useCache: false, ...(options.tag !== undefined ? { tag: options.tag } : {}) });
+    }
+    allowManyListeners(options.signal);
+    const fail = (error: CallError): ModerationResult => ({ model: ref, flags: [], latencyMs: 0, error });
+    const provider = this.registry.resolve(ref);
+    if ('error' in provider) return this.finish(id, fail(provider.error));
+    const moderate = provider.moderate?.bind(provider);
+    if (!moderate) return this.finish(id, fail({ kind: 'bad_request', message: `${ref.provider} has no moderation API: name an OpenAI moderation model, e.g. openai:moderation:omni-moderation-latest` }));
+    const outcome = await this.attempts(id, provider, options.signal, false, (signal, timeoutMs) => moderate(ref.model, text, { signal, timeoutMs }).then((o) => ({ ...o, error: o.result.error })));
+    if (outcome === ABORTED) return this.finish(id, fail({ kind: 'cancelled', message: 'Cancelled' }));
+    return this.finish(id, outcome.value.result);
+  }
+
   /** Lists the models an endpoint offers (for pickers and completion); not scheduled, not retried. */
   async listModels(providerName: string, options: { signal?: AbortSignal } = {}): Promise<ModelListResult> {
     const provider = this.registry.get(providerName);
@@ -268,7 +285,7 @@ export class Engine {
     };
   }
 
-  private finish<R extends CallResult | EmbeddingResult>(id: number, result: R): R {
+  private finish<R extends CallResult | EmbeddingResult | ModerationResult>(id: number, result: R): R {
     if (this.events.has('finished')) this.events.emit('finished', id, result);
     return result;
   }

@@ -2,7 +2,7 @@
 // same scheduler, retries and cache as the calls under test, and each one is reported so the run can
 // record it as a trace.
 import type { GradingContext } from '../assertions/assertionTypes';
-import type { EmbeddingResult } from '../providers/providerTypes';
+import type { EmbeddingResult, ModerationResult } from '../providers/providerTypes';
 import type { CallResult, ChatRequest, ModelRef } from '../types';
 import type { Engine } from './engine';
 
@@ -21,7 +21,8 @@ export const DEFAULT_GRADING: Readonly<Required<GradingSettings>> = {
 /** A grader call as it happened, for the history. */
 export type GraderCall =
   | { kind: 'chat'; request: ChatRequest; result: CallResult; startedAt: number }
-  | { kind: 'embed'; model: ModelRef; texts: string[]; result: EmbeddingResult; startedAt: number };
+  | { kind: 'embed'; model: ModelRef; texts: string[]; result: EmbeddingResult; startedAt: number }
+  | { kind: 'moderate'; model: ModelRef; text: string; result: ModerationResult; startedAt: number };
 
 /** Options of `createGradingContext`. */
 export interface GradingContextOptions {
@@ -58,6 +59,12 @@ export function createGradingContext(engine: Engine, settings: GradingSettings, 
       options.onCall?.({ kind: 'embed', model: ref, texts, result, startedAt });
       return result.error ? { error: result.error.message } : result.vectors;
     },
+  };
+  context.moderate = async (text, model, signal) => {
+    const startedAt = Date.now();
+    const result = await engine.moderate(model, text, { signal: signal ?? options.signal, ...(tag !== undefined ? { tag } : {}) });
+    options.onCall?.({ kind: 'moderate', model, text, result, startedAt });
+    return result.error ? { error: result.error.message } : result.flags;
   };
   if (settings.embeddingModel) context.embeddingModel = settings.embeddingModel;
   return context;

@@ -3,8 +3,9 @@
 // one. A run that would only produce a wall of auth errors stops here with one clear message.
 import { resolveAssertionType } from '../assertions/assertionRegistry';
 import type { AssertionSpec } from '../assertions/assertionTypes';
-import { formatModelRef, providerOption } from '../assertions/providerRef';
-import { isRecord } from '../assertions/valueUtils';
+import { providerFor } from '../assertions/graderSupport';
+import { formatModelRef } from '../assertions/providerRef';
+import { DEFAULT_MODERATION_MODEL } from '../assertions/serviceAssertions';
 import { runsWorkspaceCode } from '../providers/customProviderSpec';
 import { untrustedCodeError } from '../providers/customProviderSupport';
 import type { ProviderRegistry } from '../providers/providerRegistry';
@@ -20,7 +21,7 @@ export interface ModelUse {
   ref: ModelRef;
   /** As the user wrote it (a promptfoo label, or `provider:model`). */
   label: string;
-  purpose: 'model' | 'grader' | 'embeddings';
+  purpose: 'model' | 'grader' | 'embeddings' | 'moderation';
   /** The suite that needs it. */
   suite: string;
 }
@@ -34,14 +35,13 @@ export interface PreflightProblem {
   message: string;
 }
 
-/** The grader (or embeddings model) an assertion will use, as `evaluateCase` picks it. */
-function graderFor(spec: AssertionSpec, testCase: TestCase, grading: GradingSettings, embeddings: boolean): ModelRef | { error: string } | undefined {
-  const own = providerOption(spec.provider);
-  if (own) return own;
-  const testProvider = testCase.options?.provider;
-  if (embeddings) return providerOption(isRecord(testProvider) ? testProvider.embedding : undefined) ?? grading.embeddingModel;
-  const chat = isRecord(testProvider) && !('id' in testProvider) ? testProvider.text : testProvider;
-  return providerOption(chat) ?? grading.graderModel;
+const PURPOSE = { text: 'grader', embedding: 'embeddings', moderation: 'moderation' } as const;
+
+/** The model an assertion will call for `use`, as the assertion types pick it. */
+function modelFor(spec: AssertionSpec, testCase: TestCase, grading: GradingSettings, use: 'text' | 'embedding' | 'moderation'): ModelRef | { error: string } | undefined {
+  const named = providerFor(spec, testCase.options, use);
+  if (named) return named;
+  return use === 'embedding' ? grading.embeddingModel : use === 'moderation' ? DEFAULT_MODERATION_MODEL : grading.graderModel;
 }
 
 /** Every distinct model the suites will call: their models, then graders and embeddings models. */
@@ -57,18 +57,18 @@ export function modelsUsed(suites: readonly TestSuite[], grading: GradingSetting
     for (const m of suite.models) add({ ref: m.ref, label: m.label, purpose: 'model', suite: suite.name });
     for (const c of suite.cases) {
       for (const spec of c.assert) {
-        const resolved = resolveAssertionType(spec.type);
-        if (!resolved?.definition.modelGraded) continue;
-        const embeddings = resolved.definition.type === 'similar';
-        const ref = graderFor(spec, c, grading, embeddings);
-        if (ref === undefined) continue;
-        if ('error' in ref) {
-          const use: ModelUse = { ref: { provider: '', model: '' }, label: String(spec.provider), purpose: embeddings ? 'embeddings' : 'grader', suite: suite.name };
-          problems.push({ kind: 'bad-reference', use, message: `${suite.name}: ${spec.type}: ${ref.error as string}` });
-          continue;
+        const definition = resolveAssertionType(spec.type)?.definition;
+        for (const use of definition?.uses ?? (definition?.modelGraded ? ['text' as const] : [])) {
+          const purpose = PURPOSE[use];
+          const ref = modelFor(spec, c, grading, use);
+          if (ref === undefined) continue;
+          if ('error' in ref) {
+            const bad: ModelUse = { ref: { provider: '', model: '' }, label: String(spec.provider), purpose, suite: suite.name };
+            problems.push({ kind: 'bad-reference', use: bad, message: `${suite.name}: ${spec.type}: ${ref.error}` });
+            continue;
+          }
+          add({ ref, label: formatModelRef(ref), purpose, suite: suite.name });
         }
-        const r = ref as ModelRef;
-        add({ ref: r, label: formatModelRef(r), purpose: embeddings ? 'embeddings' : 'grader', suite: suite.name });
       }
     }
   }

@@ -2,8 +2,8 @@
 // written to history under one run id, then summed up per model and compared with the previous run of
 // the same bank. No UI: progress goes out through callbacks, the result is a `RunReport`. The CLI, the
 // CodeLens and the Test Explorer all call `runTests`.
-import type { AssertionLimits } from '../assertions/assertionTypes';
-import { evaluateCase } from '../assertions/evaluateCase';
+import type { AssertionInput, AssertionLimits, CaseVerdict } from '../assertions/assertionTypes';
+import { assertionInput, evaluateCase } from '../assertions/evaluateCase';
 import type { RenderResult } from '../promptFile/renderPrompt';
 import { compareCaseStatuses } from '../stats/compareRuns';
 import { passRateChange } from '../stats/significance';
@@ -12,6 +12,7 @@ import type { EvaluationInput, RunKind, TraceInput } from '../store/storeTypes';
 import type { TraceStore } from '../store/traceStore';
 import type { CallResult, ChatRequest } from '../types';
 import type { Engine } from './engine';
+import { ComparisonHub } from './comparisonHub';
 import { createGradingContext, type GraderCall, type GradingSettings } from './gradingContext';
 import { findPreviousRuns, RUN_SUMMARY_FORMAT, RunHistoryWriter, type StoredRunSummary } from './runHistory';
 import { modelStatsOf, runMetrics, totalsOf, type CaseExecution, type ModelComparison, type RunReport } from './runReport';
@@ -63,6 +64,12 @@ export interface TestRunOptions {
   repeat?: number;
   /** Serve identical calls from the engine's cache (default true). Never used for cases run more than once. */
   useCache?: boolean;
+  /**
+   * Shared by the runs of suites that run together (every prompt of a promptfoo config), so `select-best` and
+   * `max-score` compare all their outputs of a case. Absent: this suite's models only. Every suite the hub was
+   * made with must run, concurrently; a suite left out would keep the others waiting.
+   */
+  comparisons?: ComparisonHub;
   /** Cancels the run: jobs not started never start; calls in flight end as `cancelled` errors. */
   signal?: AbortSignal;
   /**
@@ -87,6 +94,17 @@ interface Job {
   target: ModelTarget;
   repeatIndex: number;
   repeats: number;
+}
+
+/** An execution evaluated but not yet recorded (it may wait for the other models' outputs of its case). */
+interface Outcome {
+  job: Job;
+  execution: CaseExecution;
+  /** The verdict over the case's own assertions, when the output was evaluated. */
+  verdict?: CaseVerdict;
+  /** What the assertions saw, for the comparison step. */
+  input?: AssertionInput;
+  trace?: TraceInput & { id: string };
 }
 
 function errorMessage(err: unknown): string {
@@ -120,6 +138,17 @@ async function transformOutput(c: TestCase, result: CallResult, suite: TestSuite
   if ('error' in r) return r;
   const text = typeof r.value === 'string' ? r.value : (JSON.stringify(r.value) ?? String(r.value));
   return { result: { ...result, text } };
+}
+
+/** A grader call as a trace: a chat call as it is; an embeddings or moderation call with what it sent and got. */
+function graderTrace(call: GraderCall): CallResult {
+  if (call.kind === 'chat') return call.result;
+  const base = { model: call.model, text: '', toolCalls: [], finishReason: null, latencyMs: call.result.latencyMs, ttftMs: null, cacheHit: false, ...(call.result.error ? { error: call.result.error } : {}) };
+  if (call.kind === 'moderate') {
+    return { ...base, usage: null, cost: null, request: { moderation: call.text }, response: call.result.error ? null : { flags: call.result.flags } };
+  }
+  const usage = call.result.usage ? { inputTokens: call.result.usage.inputTokens, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } : null;
+  return { ...base, usage, cost: call.result.cost, request: { embeddings: call.texts }, response: call.result.error ? null : { vectors: call.result.vectors.length } };
 }
 
 /** Runs every case of `options.suite` on every model, `repeat` times. Resolves when all are done (or cancelled). */
@@ -247,28 +276,64 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   const recordGrader = (job: Job, call: GraderCall): void => {
     if (!history) return;
     const c = suite.cases[job.caseIndex]!;
-    const result: CallResult =
-      call.kind === 'chat'
-        ? call.result
-        : {
-            model: call.model,
-            text: '',
-            toolCalls: [],
-            finishReason: null,
-            usage: call.result.usage ? { inputTokens: call.result.usage.inputTokens, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } : null,
-            cost: call.result.cost,
-            latencyMs: call.result.latencyMs,
-            ttftMs: null,
-            request: { embeddings: call.texts },
-            response: call.result.error ? null : { vectors: call.result.vectors.length },
-            ...(call.result.error ? { error: call.result.error } : {}),
-            cacheHit: false,
-          };
-    history.add({ ...result, id: newId(call.startedAt), runId, promptPath: GRADER_PROMPT_PATH, caseId: c.id, repeatIndex: job.repeatIndex, variables: null, startedAt: call.startedAt });
+    history.add({ ...graderTrace(call), id: newId(call.startedAt), runId, promptPath: GRADER_PROMPT_PATH, caseId: c.id, repeatIndex: job.repeatIndex, variables: null, startedAt: call.startedAt });
   };
 
-  const runJob = async (job: Job): Promise<void> => {
-    if (signal?.aborted) return finish(cancelledBeforeStart(job));
+  /** Writes an evaluated execution (its verdict, its trace) to history and reports it finished. */
+  const settle = (outcome: Outcome): void => {
+    const { execution, verdict, trace } = outcome;
+    const c = suite.cases[outcome.job.caseIndex]!;
+    let evaluations: EvaluationInput[] = [];
+    if (verdict) {
+      execution.assertions = verdict.results;
+      if (Object.keys(verdict.namedScores).length > 0) execution.namedScores = verdict.namedScores;
+      execution.score = verdict.score;
+      execution.reason = verdict.reason;
+      execution.graderCost = verdict.graderCost;
+      if (verdict.error) {
+        execution.error = { kind: 'assertion', message: verdict.error };
+        execution.cancelled = signal?.aborted === true;
+      } else execution.status = verdict.pass ? 'pass' : 'fail';
+      if (trace) {
+        evaluations = verdict.results.map((r) => ({
+          traceId: trace.id,
+          caseId: c.id,
+          assertionType: r.type,
+          pass: r.pass,
+          score: r.score,
+          reason: r.reason,
+          ...(r.metric !== undefined ? { metric: r.metric } : {}),
+          weight: r.weight,
+        }));
+      }
+    }
+    if (history && trace) history.add(trace, evaluations);
+    finish(execution);
+  };
+
+  // Cases with select-best or max-score: an execution waits in the hub until every execution of its case
+  // (every model; every prompt of a promptfoo config) is evaluated, then the comparison settles them all.
+  const hub = options.comparisons ?? new ComparisonHub([suite], options.repeat);
+  const comparing: Promise<void>[] = [];
+  let broken: unknown;
+  const done = (outcome: Outcome): void => {
+    const c = suite.cases[outcome.job.caseIndex]!;
+    const key = ComparisonHub.key(suite, c, outcome.job.repeatIndex);
+    if (!hub.has(key)) return settle(outcome);
+    const evaluated = outcome.verdict && outcome.input ? { input: outcome.input, verdict: outcome.verdict } : undefined;
+    const member = {
+      suite,
+      model: outcome.job.target.label,
+      testCase: c,
+      ...(evaluated ? { evaluated } : {}),
+      settle: (verdict: CaseVerdict | undefined) => settle(verdict ? { ...outcome, verdict } : outcome),
+    };
+    // Not awaited: the lane goes on with other jobs (the rest of the group may be queued behind it).
+    comparing.push(hub.arrive(key, member).catch((err: unknown) => void (broken ??= err)));
+  };
+
+  const evaluateJob = async (job: Job): Promise<Outcome> => {
+    if (signal?.aborted) return { job, execution: cancelledBeforeStart(job) };
     const c = suite.cases[job.caseIndex]!;
     options.onCaseStarted?.({ index: job.index, caseId: c.id, ...(c.description !== undefined ? { description: c.description } : {}), model: job.target.label, repeatIndex: job.repeatIndex });
     progress.running++;
@@ -276,14 +341,17 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       const rendered = await renderCase(job.caseIndex);
       const jobStarted = Date.now();
       if ('error' in rendered) {
-        return finish({
-          ...base(job),
-          status: 'error',
-          score: null,
-          reason: `The prompt did not render: ${rendered.error.message}`,
-          error: { kind: 'render', message: rendered.error.message },
-          startedAt: jobStarted,
-        });
+        return {
+          job,
+          execution: {
+            ...base(job),
+            status: 'error',
+            score: null,
+            reason: `The prompt did not render: ${rendered.error.message}`,
+            error: { kind: 'render', message: rendered.error.message },
+            startedAt: jobStarted,
+          },
+        };
       }
       const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params: { ...suite.prompt.params, ...job.target.params }, vars: c.vars };
       const cacheable = useCache && job.repeats === 1;
@@ -303,50 +371,9 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
         traceId,
         startedAt: jobStarted,
       };
-      let evaluations: EvaluationInput[] = [];
-      if (result.error) {
-        execution.cancelled = result.error.kind === 'cancelled';
-        execution.reason = `${result.error.kind}: ${result.error.message}`;
-        execution.error = { kind: result.error.kind, message: result.error.message };
-      } else {
-        const context = createGradingContext(engine, options.grading, {
-          ...(signal ? { signal } : {}),
-          useCache,
-          tag: c.id,
-          onCall: (call) => recordGrader(job, call),
-        });
-        const shown = await transformOutput(c, result, suite, options.trusted);
-        if ('error' in shown) {
-          execution.reason = `transform: ${shown.error}`;
-          execution.error = { kind: 'assertion', message: `transform: ${shown.error}` };
-        } else {
-          execution.output = shown.result.text;
-          const verdict = await evaluateCase(c, shown.result, { context, trusted: options.trusted, request, ...(signal ? { signal } : {}), baseDir: suite.baseDir, ...(options.limits ? { limits: options.limits } : {}) });
-          execution.assertions = verdict.results;
-          if (Object.keys(verdict.namedScores).length > 0) execution.namedScores = verdict.namedScores;
-          execution.score = verdict.score;
-          execution.reason = verdict.reason;
-          execution.graderCost = verdict.graderCost;
-          if (verdict.error) {
-            execution.error = { kind: 'assertion', message: verdict.error };
-            execution.cancelled = signal?.aborted === true;
-          } else execution.status = verdict.pass ? 'pass' : 'fail';
-          if (traceId) {
-            evaluations = verdict.results.map((r) => ({
-              traceId,
-              caseId: c.id,
-              assertionType: r.type,
-              pass: r.pass,
-              score: r.score,
-              reason: r.reason,
-              ...(r.metric !== undefined ? { metric: r.metric } : {}),
-              weight: r.weight,
-            }));
-          }
-        }
-      }
+      const outcome: Outcome = { job, execution };
       if (history && traceId) {
-        const trace: TraceInput & { id: string } = {
+        outcome.trace = {
           ...result,
           id: traceId,
           runId,
@@ -357,12 +384,44 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
           variables: c.vars,
           startedAt: jobStarted,
         };
-        history.add(trace, evaluations);
       }
-      finish(execution);
+      if (result.error) {
+        execution.cancelled = result.error.kind === 'cancelled';
+        execution.reason = `${result.error.kind}: ${result.error.message}`;
+        execution.error = { kind: result.error.kind, message: result.error.message };
+        return outcome;
+      }
+      const context = createGradingContext(engine, options.grading, {
+        ...(signal ? { signal } : {}),
+        useCache,
+        tag: c.id,
+        onCall: (call) => recordGrader(job, call),
+      });
+      const shown = await transformOutput(c, result, suite, options.trusted);
+      if ('error' in shown) {
+        execution.reason = `transform: ${shown.error}`;
+        execution.error = { kind: 'assertion', message: `transform: ${shown.error}` };
+        return outcome;
+      }
+      execution.output = shown.result.text;
+      const evaluate = { context, trusted: options.trusted, request, ...(signal ? { signal } : {}), baseDir: suite.baseDir, ...(options.limits ? { limits: options.limits } : {}), deferComparisons: true };
+      outcome.verdict = await evaluateCase(c, shown.result, evaluate);
+      outcome.input = assertionInput(c, shown.result, evaluate);
+      return outcome;
     } finally {
       progress.running--;
     }
+  };
+
+  const runJob = async (job: Job): Promise<void> => {
+    let outcome: Outcome;
+    try {
+      outcome = await evaluateJob(job);
+    } catch (err) {
+      // A bug in an assertion or the engine: that execution errors, the run goes on.
+      outcome = { job, execution: { ...base(job), status: 'error', score: null, reason: `internal error: ${errorMessage(err)}`, error: { kind: 'assertion', message: errorMessage(err) }, startedAt: Date.now() } };
+    }
+    done(outcome);
   };
 
   // Enough jobs in flight to keep the engine's slots busy while others render and evaluate; the rest
@@ -371,16 +430,13 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < jobs.length) {
-      const job = jobs[next++]!;
-      try {
-        await runJob(job);
-      } catch (err) {
-        // A bug in an assertion or the engine: that execution errors, the run goes on.
-        if (!executions[job.index]) finish({ ...base(job), status: 'error', score: null, reason: `internal error: ${errorMessage(err)}`, error: { kind: 'assertion', message: errorMessage(err) }, startedAt: Date.now() });
-      }
+      await runJob(jobs[next++]!);
     }
   };
   await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, lane));
+  // This run's executions that wait for other suites' outputs of their case (prompts of one promptfoo config).
+  await Promise.all(comparing);
+  if (broken !== undefined) throw broken;
 
   const cancelled = signal?.aborted === true;
   const models = modelStatsOf(executions, suite.models.map((m) => m.label));

@@ -82,6 +82,11 @@ export interface TestSuite {
   caseIndices?: number[];
   /** A shard's suite: which shard, and the whole suite's case count and fingerprint (see shard.ts). */
   shard?: ShardSpec & { cases: number; fingerprint: string };
+  /**
+   * Suites with the same scope compare their outputs of a case together (`select-best`, `max-score`): the
+   * prompts of one promptfoo config, as promptfoo compares every prompt × provider. Default: the suite's name.
+   */
+  comparisonScope?: string;
 }
 
 /** Options shared by the builders. */
@@ -349,7 +354,7 @@ export async function promptfooSuites(path: string, options: SuiteOptions): Prom
     const cases = allCases.filter((c) => isAllowedPrompt(p.label, c.prompts));
     // A prompt that no provider runs, or that no case runs with, pairs with nothing, as in promptfoo.
     if (built.cases.length > 0 && (suiteModels.length === 0 || cases.length === 0)) continue;
-    suites.push({ name: suiteName, promptPath, bankPath: name, prompt, cases, models: suiteModels, endpoints: endpoints.list(), baseDir: dirname(path), diagnostics: [], ...extras });
+    suites.push({ name: suiteName, promptPath, bankPath: name, prompt, cases, models: suiteModels, endpoints: endpoints.list(), baseDir: dirname(path), diagnostics: [], comparisonScope: name, ...extras });
   }
   // Config-level problems are reported once, with the first suite.
   if (suites.length === 0) suites.push(emptySuite(name, path, []));

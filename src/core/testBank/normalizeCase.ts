@@ -68,7 +68,7 @@ function loadImageVar(ref: string, baseDir: string, files: FileAccess): { value:
   return { value };
 }
 /** `assert` holds an assert-set's members; `alpha`, `beta`, `gamma` are meteor's parameters. */
-const ASSERT_KEYS = new Set(['type', 'value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform', 'assert', 'alpha', 'beta', 'gamma']);
+const ASSERT_KEYS = new Set(['type', 'value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform', 'contextTransform', 'assert', 'alpha', 'beta', 'gamma']);
 const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 export function diagnostic(file: string, severity: Severity, code: string, message: string, range: Range | undefined): BankDiagnostic {
@@ -112,7 +112,7 @@ function loadSeverity(code: FileRefusalCode | 'file-syntax'): Severity {
 
 const isFileRef = (v: unknown): v is string => typeof v === 'string' && v.startsWith('file://');
 
-/** Resolves `file://` in an assertion value (not for `javascript`, which loads its file when it runs). */
+/** Resolves `file://` in an assertion value (not for `javascript` and `python`, which load their file when they run). */
 function resolveAssertValue(spec: AssertionSpec, loc: CaseLocation, range: Range | undefined, diags: BankDiagnostic[]): void {
   const base = spec.type.replace(/^not-/, '');
   if (!isFileRef(spec.value)) return;
@@ -149,15 +149,17 @@ export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range
     }
   }
   const spec: AssertionSpec = { type: raw.type };
-  for (const key of ['value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform', 'alpha', 'beta', 'gamma'] as const) {
+  for (const key of ['value', 'threshold', 'weight', 'metric', 'provider', 'rubricPrompt', 'config', 'options', 'transform', 'contextTransform', 'alpha', 'beta', 'gamma'] as const) {
     if (raw[key] !== undefined && raw[key] !== null) (spec as unknown as Record<string, unknown>)[key] = raw[key];
   }
-  if (spec.transform !== undefined) {
-    const problem = checkTransform(spec.transform, 'output');
-    if (problem) diags.push(diagnostic(loc.file, 'error', 'invalid-transform', `transform: ${problem}`, at));
-    else if (spec.transform.startsWith('file://')) {
-      const rel = spec.transform.slice('file://'.length);
-      spec.transform = `file://${isAbsolute(rel) ? rel : resolve(loc.baseDir, rel)}`;
+  for (const key of ['transform', 'contextTransform'] as const) {
+    const code = spec[key];
+    if (code === undefined) continue;
+    const problem = checkTransform(code, 'output');
+    if (problem) diags.push(diagnostic(loc.file, 'error', 'invalid-transform', `${key}: ${problem}`, at));
+    else if (code.startsWith('file://')) {
+      const rel = code.slice('file://'.length);
+      spec[key] = `file://${isAbsolute(rel) ? rel : resolve(loc.baseDir, rel)}`;
     }
   }
   if (at) spec.range = at;

@@ -207,7 +207,9 @@ function resolveCaseGraders<T extends TestCase | TestDefaults>(c: T, ctx: Grader
       const resolved = resolveAssertionType(spec.type);
       if (!resolved?.definition.modelGraded) return spec;
       const next: AssertionSpec = { ...spec };
-      if (spec.provider !== undefined) next.provider = graderValue(spec.provider, resolved.definition.type === 'similar' ? 'embedding' : 'grader', ctx) as AssertionSpec['provider'];
+      const uses = resolved.definition.uses ?? ['text'];
+      const split = isRecord(spec.provider) && !('id' in spec.provider);
+      if (spec.provider !== undefined) next.provider = (split ? optionsProvider(spec.provider, ctx) : graderValue(spec.provider, uses.includes('text') ? 'grader' : 'embedding', ctx)) as AssertionSpec['provider'];
       if (rubric !== undefined && next.rubricPrompt === undefined) next.rubricPrompt = rubric;
       return next;
     });

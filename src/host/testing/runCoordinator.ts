@@ -476,6 +476,8 @@ export class RunCoordinator implements vscode.Disposable {
           reported = pct;
         };
         report();
+        // The suites run together, so select-best and max-score compare every prompt of a promptfoo config.
+        const comparisons = core.comparisonHub(suites, request.repeat);
         return Promise.all(
           suites.map((suite, s) =>
             core.runTests({
@@ -483,6 +485,7 @@ export class RunCoordinator implements vscode.Disposable {
               engine,
               store,
               grading,
+              comparisons,
               trusted: vscode.workspace.isTrusted,
               limits: readConfig().limits,
               ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),

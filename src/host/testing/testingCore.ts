@@ -2,7 +2,9 @@
 // assertion library, the test-bank loaders, the template engine and the statistics, none of which
 // activate() should compile. lazyTestingCore.ts requires it the first time a test feature needs it.
 import { parseModelRef } from '../../core/assertions/providerRef';
+import { ComparisonHub } from '../../core/run/comparisonHub';
 import { checkModels, modelsUsed } from '../../core/run/preflight';
+import type { TestSuite } from '../../core/run/testSuite';
 import { runTests } from '../../core/run/testRun';
 import { projectPath } from '../../core/run/testSuite';
 import { planAddCase } from '../../core/testBank/addCase';
@@ -21,4 +23,5 @@ export const testingCore = {
   parseTestBank,
   parseModelRef,
   projectPath,
+  comparisonHub: (suites: readonly TestSuite[], repeat?: number) => new ComparisonHub(suites, repeat),
 };
