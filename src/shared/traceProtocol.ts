@@ -155,6 +155,23 @@ export interface DashboardData {
   buildMs: number;
   /** Set when there is no history (no folder open). */
   empty?: string;
+  /** Days of the shown range with at least one call: trend charts need two. */
+  daysWithCalls: number;
+  /** The latest runs of the shown range, newest first; set only while there are too few days for trends. */
+  runs?: RunBar[];
+}
+
+/** One run as a bar of the "not enough history yet" view. */
+export interface RunBar {
+  runId: string;
+  promptPath: string | null;
+  kind: string;
+  startedAt: number;
+  traces: number;
+  errors: number;
+  /** Known costs, US dollars; `unpriced` calls had no price. */
+  cost: number;
+  unpriced: number;
 }
 
 export const DidLoadDashboardNotification = notification<DashboardData>('dashboard/load');

@@ -7,6 +7,7 @@ import { PriceBook } from '../pricing/pricing';
 import type { ProviderRegistry } from '../providers/providerRegistry';
 import type { EmbeddingResult, LogSink, ModelListResult, PreparedChat, Provider } from '../providers/providerTypes';
 import { blankResult } from '../providers/sdkProvider';
+import { estimateStoppedUsage } from './stoppedUsage';
 import type { CallError, CallResult, ChatRequest, ModelRef } from '../types';
 import { cacheKey, MemoryResponseCache, type ResponseCache } from './cache';
 import { Emitter, type EventMap } from './emitter';
@@ -295,6 +296,7 @@ export class Engine {
           onDelta(text);
         }
       : undefined;
+    const sentAt = performance.now();
     const outcome = await this.attempts(
       id,
       provider,
@@ -306,6 +308,10 @@ export class Engine {
     if (outcome === ABORTED) return this.failed(prepared.request.model, prepared.payload, { kind: 'cancelled', message: 'Cancelled' });
     const result = outcome.value.result;
     result.attempts = outcome.attempts;
+    // A failure after retries took all of that time (backoff included), not only its last attempt's.
+    if (result.error && outcome.attempts > 1) result.latencyMs = Math.round((performance.now() - sentAt) * 10) / 10;
+    // Stopped mid-stream: the server's usage never came (or only its opening count). Count what streamed.
+    if (result.error?.kind === 'cancelled' && result.latencyMs > 0) await estimateStoppedUsage(result, prepared.request.messages);
     // A provider that knows its own cost (a promptfoo script's `cost`) keeps it.
     if (result.cost !== null && !result.error) return result;
     if (result.usage) result.cost = this.pricing.cost(result.model, result.usage);

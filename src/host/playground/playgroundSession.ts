@@ -321,6 +321,7 @@ export class PlaygroundSession {
       finishReason: result.finishReason,
       inputTokens: result.usage?.inputTokens ?? null,
       outputTokens: result.usage?.outputTokens ?? null,
+      ...(result.usageEstimated ? { usageEstimated: true } : {}),
       cost: result.cost,
       latencyMs: result.latencyMs,
       ttftMs: result.ttftMs,

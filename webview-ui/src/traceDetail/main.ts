@@ -18,8 +18,8 @@ import {
   type TraceDetailState,
   type TraceDetailViewState,
 } from '../../../src/shared/traceProtocol';
-import { append, clear, h } from '../common/dom';
-import { formatCostFigure, formatMs } from '../../../src/shared/format';
+import { append, clear, h, textNode } from '../common/dom';
+import { formatCallLatency, formatCostFigure, formatMs } from '../../../src/shared/format';
 import { getState, onNotification, sendCommand, sendRequest, setState, signalReady } from '../common/ipc';
 import { registerComponents } from '../components/toolkit';
 
@@ -145,7 +145,7 @@ function renderSide(title: string, side: ReplaySideView | null, id: string, diff
   else if (diff && !diff.identical) {
     const pre = h('pre', { class: 'diff' });
     for (const p of diff.parts) {
-      if (p.kind === 'same') pre.appendChild(document.createTextNode(p.value));
+      if (p.kind === 'same') pre.appendChild(textNode(p.value));
       else if ((id === 'replay-old' && p.kind === 'removed') || (id === 'replay-new' && p.kind === 'added')) pre.appendChild(h('span', { class: p.kind }, p.value));
     }
     el.appendChild(pre);
@@ -195,7 +195,7 @@ function render(state: TraceDetailState): void {
     h(
       'div',
       { class: 'stats', id: 'trace-stats' },
-      stat('latency', formatMs(t.latencyMs)),
+      stat('latency', formatCallLatency(t.latencyMs, t.status !== 'ok')),
       stat('first token', formatMs(t.ttftMs)),
       stat('tokens in', t.usage ? String(t.usage.input) : '—'),
       stat('out', t.usage ? String(t.usage.output) : '—'),
@@ -224,7 +224,10 @@ function render(state: TraceDetailState): void {
     ),
     h('div', { id: 'status', role: 'status', 'aria-live': 'polite', class: lastStatus.kind === 'error' ? 'error' : 'muted' }, lastStatus.text),
     replay ? renderReplay(replay) : h('div', { id: 'replay-slot' }),
-    h('section', {}, h('h2', {}, 'Output'), t.output === '' && t.toolCalls.length === 0 ? h('p', { class: 'muted' }, '(empty output)') : h('pre', { id: 'output' }, t.output), ...t.toolCalls.map((c) => h('pre', { class: 'part-tool_call' }, `${c.name}(${c.arguments})`))),
+    // A failure with no output has its error above: no empty Output section under it.
+    t.error && t.output === '' && t.toolCalls.length === 0
+      ? null
+      : h('section', {}, h('h2', {}, 'Output'), t.output === '' && t.toolCalls.length === 0 ? h('p', { class: 'muted' }, '(empty output)') : h('pre', { id: 'output' }, t.output), ...t.toolCalls.map((c) => h('pre', { class: 'part-tool_call' }, `${c.name}(${c.arguments})`))),
     h('section', {}, h('h2', {}, 'Messages sent'), renderMessages(t)),
     t.variables && Object.keys(t.variables).length
       ? h('section', {}, h('h2', {}, 'Variables'), h('table', { class: 'grid', id: 'variables' }, ...Object.entries(t.variables).map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, h('pre', {}, typeof v === 'string' ? v : JSON.stringify(v, null, 2)))))))
