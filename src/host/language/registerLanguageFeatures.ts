@@ -31,7 +31,7 @@ export function registerLanguageFeatures(ctx: Ctx): LanguageFeatures {
   const preview = ctx.push(new PromptPreview(ctx, docs));
   ctx.push(new PromptDiagnostics(ctx, docs));
   ctx.push(new PromptfooConfigDiagnostics(ctx));
-  ctx.push(vscode.languages.registerCompletionItemProvider(selector, new PromptCompletion(docs), ...COMPLETION_TRIGGERS));
+  ctx.push(vscode.languages.registerCompletionItemProvider(selector, new PromptCompletion(docs, vscode.Uri.joinPath(ctx.extension.extensionUri, 'snippets', 'assay-prompt.code-snippets')), ...COMPLETION_TRIGGERS));
   ctx.push(vscode.languages.registerHoverProvider(selector, new PromptHover(docs)));
   ctx.push(vscode.languages.registerDocumentSymbolProvider(selector, new PromptSymbols(docs), { label: 'Assay Prompt' }));
   ctx.push(vscode.languages.registerFoldingRangeProvider(selector, new PromptFolding(docs)));
