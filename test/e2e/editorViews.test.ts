@@ -17,7 +17,7 @@ const SLOW_WORDS = 400;
 const OPENAI = 'openai:gpt-4o-mini';
 const ANTHROPIC = 'anthropic:claude-3-5-haiku-latest';
 
-function promptText(): string {
+function promptText(rule = 'Answer with one word.'): string {
   const cases = Array.from({ length: CASES }, (_, i) => `  - description: ticket number ${i + 1} about a charge\n    vars: { ticket: "ticket ${i + 1}" }\n    assert:\n      - type: equals\n        value: billing`).join('\n');
   return `---
 name: narrow
@@ -29,7 +29,7 @@ tests:
 ${cases}
 ---
 system:
-Route the ticket. Answer with one word.
+Route the ticket. ${rule}
 
 user:
 {{ ticket }}
@@ -52,6 +52,10 @@ function reply(req: MockRequest): string {
   if (req.prompt.includes('SLOW-STREAM')) return Array.from({ length: SLOW_WORDS }, (_, i) => `w${i}`).join(' ');
   if (req.prompt.includes('BIDI')) return 'invoice_\u202Etxt.exe';
   const n = Number(/ticket (\d+)/.exec(req.prompt)?.[1] ?? 1);
+  const messages = (req.body?.messages ?? []) as { role: string; content: string }[];
+  const system = typeof req.body?.system === 'string' ? req.body.system : (messages.find((m) => m.role === 'system')?.content ?? '');
+  // Once the prompt asks for a sentence, the first ticket's answer becomes one (and fails equals).
+  if (n === 1 && /sentence/.test(system)) return 'This ticket is about billing.';
   return n % 4 === 0 ? 'bug' : 'billing';
 }
 
@@ -101,6 +105,9 @@ describe('editor views in a narrow window (#18)', () => {
     await openFile(PROMPT);
     const lens = page().locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Run test bank' });
     await lens.waitFor({ state: 'visible', timeout: 60_000 });
+    // A breadcrumb's hover can sit over the lens line after a theme switch: away with it first.
+    await page().mouse.move(600, 600);
+    await page().keyboard.press('Escape');
     await lens.click();
     const results = await webviewContent(page());
     await results.locator('.run-status.done').waitFor({ state: 'visible', timeout: 60_000 });
@@ -124,7 +131,11 @@ describe('editor views in a narrow window (#18)', () => {
     const area = await box(scroller);
     const rows = w.locator('table.matrix tbody tr[role="row"]');
     let visible = 0;
-    for (let i = 0; i < (await rows.count()); i++) if (inside(await box(rows.nth(i)), area)) visible++;
+    // Rows are wider than a narrow matrix (it scrolls sideways): count those wholly inside it from top to bottom.
+    for (let i = 0; i < (await rows.count()); i++) {
+      const r = await box(rows.nth(i));
+      if (r.y >= area.y - 1 && r.y + r.height <= area.y + area.height + 1) visible++;
+    }
     assert.ok(visible >= 5, `at least five rows in view (${visible}; matrix ${Math.round(area.width)}×${Math.round(area.height)} px)`);
     const heads = w.locator('table.matrix thead th');
     const heights = await heads.evaluateAll((ths) => ths.map((th) => th.getBoundingClientRect().height));
@@ -136,7 +147,12 @@ describe('editor views in a narrow window (#18)', () => {
     await scroller.press('ArrowRight');
     const selected = w.locator('td.cell.selected');
     await selected.waitFor();
-    assert.ok(inside(await box(selected), await box(scroller)), 'the selected cell (last row, second model) is inside the matrix');
+    const where = await selected.evaluate((td) => {
+      const sc = td.closest('.matrix-scroll')!;
+      return `row ${td.parentElement?.getAttribute('aria-rowindex')} col ${td.getAttribute('data-col')}; cell ${JSON.stringify(td.getBoundingClientRect())}; matrix ${JSON.stringify(sc.getBoundingClientRect())} scrollTop ${sc.scrollTop}/${sc.scrollHeight}`;
+    });
+    assert.strictEqual(await selected.getAttribute('data-row'), String(CASES - 1), `the last row is selected (${where})`);
+    assert.ok(inside(await box(selected), await box(scroller)), `the selected cell (last row, second model) is inside the matrix (${where})`);
     const viewportHeight = await scroller.evaluate((el) => el.ownerDocument.documentElement.clientHeight);
     const sel = await box(selected);
     assert.ok(sel.y >= 0 && sel.y + sel.height <= viewportHeight + 1, 'and inside the panel');
@@ -151,9 +167,9 @@ describe('editor views in a narrow window (#18)', () => {
     assert.strictEqual((await w.locator('.side-pane .actions .btn:not(.secondary)').innerText()).trim(), 'Add to test bank', 'a passing output can become a case');
 
     await w.locator('.title-bar button', { hasText: 'Run again' }).click();
-    await w.locator('.run-status.running').waitFor({ state: 'detached', timeout: 60_000 });
+    // The new run's cells come from the cache, and say so instead of the first run's figures.
+    await w.locator('td.cell .small', { hasText: /^cached$/ }).first().waitFor({ timeout: 60_000 });
     await w.locator('.run-status.done').waitFor({ timeout: 60_000 });
-    assert.strictEqual((await w.locator('td.cell .small').first().innerText()).trim(), 'cached', 'a cell from the cache says so');
     const stats = w.locator(`.model-stats[data-model="${OPENAI}"]`);
     assert.match(await stats.innerText(), /p50 cached[\s\S]*p95 cached[\s\S]*cached 12 of 12/, 'no latency was measured: the percentiles say why');
     await w.locator('td.cell').first().click();
@@ -252,6 +268,24 @@ describe('editor views in a narrow window (#18)', () => {
     await message.waitFor({ state: 'detached' });
   });
 
+  it('the replay report is a view with case descriptions and a link to each trace', async () => {
+    await runCommand(page(), 'View: Close All Editors');
+    writeFileSync(join(s!.workspace, PROMPT), promptText('Answer in one sentence.'));
+    await runCommand(page(), 'Assay: Replay Run Against Current Prompt');
+    await page().locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: PROMPT }).filter({ hasText: 'test ·' }).first().click();
+    const w = await webviewContent(page());
+    await w.locator('#replay-totals').waitFor({ timeout: 60_000 });
+    assert.strictEqual(await page().locator('.tab', { hasText: 'Untitled' }).count(), 0, 'no unsaved Markdown document');
+    const regression = w.locator('.item[data-change="regressed"]');
+    assert.strictEqual(await regression.count(), 2, 'the first case regressed on both models');
+    assert.strictEqual((await regression.first().locator('h3').innerText()).trim(), 'ticket number 1 about a charge', 'named by its description, not a hash');
+    assert.match(await regression.first().innerText(), /This ticket is about billing\./);
+    await screenshot(page(), 'narrow-replay-report');
+    await regression.first().locator('a.trace-link', { hasText: 'open replayed trace' }).click();
+    await page().locator('.tab', { hasText: /^Trace/ }).first().waitFor();
+    writeFileSync(join(s!.workspace, PROMPT), promptText());
+  });
+
   describe('screenshots for the README', () => {
     async function setTheme(name: string): Promise<void> {
       await page().keyboard.press('F1');
@@ -264,6 +298,19 @@ describe('editor views in a narrow window (#18)', () => {
       await page().locator('.quick-input-widget').waitFor({ state: 'hidden' });
     }
 
+    /** Waits until one of the open webviews shows `selector` (the results panel stays open behind the trace). */
+    async function webviewHaving(selector: string): Promise<void> {
+      for (let attempt = 0; attempt < 60; attempt++) {
+        const count = await page().locator('iframe.webview.ready').count();
+        for (let i = 0; i < count; i++) {
+          const w = await webviewContent(page(), i);
+          if ((await w.locator(selector).count()) > 0) return;
+        }
+        await page().locator('iframe.webview.ready').nth(count).waitFor({ state: 'attached', timeout: 500 }).catch(() => undefined);
+      }
+      throw new Error(`no webview shows ${selector}`);
+    }
+
     async function shootAll(tag: string): Promise<void> {
       await runCommand(page(), 'View: Close All Editors');
       const results = await runBank();
@@ -272,7 +319,7 @@ describe('editor views in a narrow window (#18)', () => {
       await results.locator('.side-pane .actions .btn', { hasText: 'Open trace' }).click();
       const trace = page().locator('.tab', { hasText: /^Trace/ }).first();
       await trace.waitFor();
-      await page().locator('iframe.webview.ready').last().waitFor();
+      await webviewHaving('#trace-stats');
       await screenshot(page(), `trace-detail-${tag}`);
 
       await runCommand(page(), 'View: Close All Editors');

@@ -310,12 +310,22 @@ export class Engine {
     result.attempts = outcome.attempts;
     // A failure after retries took all of that time (backoff included), not only its last attempt's.
     if (result.error && outcome.attempts > 1) result.latencyMs = Math.round((performance.now() - sentAt) * 10) / 10;
-    // Stopped mid-stream: the server's usage never came (or only its opening count). Count what streamed.
-    if (result.error?.kind === 'cancelled' && result.latencyMs > 0) await estimateStoppedUsage(result, prepared.request.messages);
     // A provider that knows its own cost (a promptfoo script's `cost`) keeps it.
     if (result.cost !== null && !result.error) return result;
     if (result.usage) result.cost = this.pricing.cost(result.model, result.usage);
     else if (!result.error) result.cost = this.pricing.cost(result.model, null);
+    return result;
+  }
+
+  /**
+   * For a call stopped mid-stream, whose usage the server never sent (or only its opening count): usage
+   * counted from what streamed, marked `usageEstimated`, and its price. Not done inside `call`, so a
+   * cancel returns at once; the playground asks for it to show what a stopped column consumed.
+   */
+  async estimateStopped(result: CallResult, messages: ChatRequest['messages']): Promise<CallResult> {
+    if (result.error?.kind !== 'cancelled' || result.latencyMs === 0 || result.cacheHit) return result;
+    await estimateStoppedUsage(result, messages);
+    result.cost = this.pricing.cost(result.model, result.usage);
     return result;
   }
 

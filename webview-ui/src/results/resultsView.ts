@@ -243,6 +243,11 @@ export class ResultsView {
 
   private renderTable(): void {
     const run = this.run;
+    // Read before clearing: a layout of the emptied table would clamp the scroll position to 0 (which
+    // used to send the selected cell out of view).
+    const top = this.scroller.scrollTop;
+    const left = this.scroller.scrollLeft;
+    const viewport = this.scroller.clientHeight || 600;
     clear(this.table);
     if (!run) return;
     const head = h('tr', {}, this.sortHeader('case', 'Case', 'Sort by case', 'case-cell'), ...run.models.map((m) => this.sortHeader(`status:${m}`, m, `${m}\nSort by this model's ${this.sortKey}`)));
@@ -255,8 +260,7 @@ export class ResultsView {
       body.appendChild(h('tr', {}, h('td', { colspan: String(run.models.length + 1), class: 'muted' }, 'No case matches the filters.')));
       return;
     }
-    const viewport = this.scroller.clientHeight || 600;
-    const w = rowWindow(this.rows.length, this.scroller.scrollTop, viewport, ROW_HEIGHT);
+    const w = rowWindow(this.rows.length, top, viewport, ROW_HEIGHT);
     if (w.before > 0) body.appendChild(h('tr', { class: 'spacer-row', style: `height:${w.before}px` }));
     for (let r = w.start; r < w.end; r++) {
       const vr = this.rows[r]!;
@@ -273,6 +277,8 @@ export class ResultsView {
       body.appendChild(tr);
     }
     if (w.after > 0) body.appendChild(h('tr', { class: 'spacer-row', style: `height:${w.after}px` }));
+    this.scroller.scrollTop = top;
+    this.scroller.scrollLeft = left;
   }
 
   private cellElement(cell: ResultsCell | undefined, r: number, c: number): HTMLElement {
