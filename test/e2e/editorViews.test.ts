@@ -271,7 +271,13 @@ describe('editor views in a narrow window (#18)', () => {
   it('the replay report is a view with case descriptions and a link to each trace', async () => {
     await runCommand(page(), 'View: Close All Editors');
     writeFileSync(join(s!.workspace, PROMPT), promptText('Answer in one sentence.'));
-    await runCommand(page(), 'Assay: Replay Run Against Current Prompt');
+    // The command asks which run in a second quick pick (runCommand waits for the palette to close).
+    await page().keyboard.press('F1');
+    const input = page().locator('.quick-input-widget .quick-input-box input');
+    await input.fill('>Assay: Replay Run Against Current Prompt');
+    await page().locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Replay Run Against Current Prompt' }).first().waitFor();
+    await input.press('Enter');
+    await page().locator('.quick-input-widget', { hasText: 'Replay which run' }).waitFor();
     await page().locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: PROMPT }).filter({ hasText: 'test ·' }).first().click();
     const w = await webviewContent(page());
     await w.locator('#replay-totals').waitFor({ timeout: 60_000 });

@@ -13,8 +13,8 @@ details > summary:focus-visible { outline: 1px solid var(--vscode-focusBorder); 
 .field vscode-text-area, .field vscode-text-field { width: 100%; }
 .field .desc { font-size: 0.9em; }
 .case-row { display: flex; gap: 8px; align-items: center; margin: 6px 0; }
-/* Side by side while each column gets 280 px; a narrower panel wraps them into rows (nothing is clipped). */
-.columns { display: grid; gap: 12px; grid-template-columns: repeat(auto-fit, minmax(min(100%, 280px), 1fr)); padding-bottom: 4px; }
+/* Side by side while each column gets 240 px; a narrower panel wraps them into rows (nothing is clipped). */
+.columns { display: grid; gap: 12px; grid-template-columns: repeat(auto-fit, minmax(min(100%, 240px), 1fr)); padding-bottom: 4px; }
 .column {
   border: 1px solid var(--assay-border);
   border-radius: 4px;
