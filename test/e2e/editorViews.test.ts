@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { startMockLlm, type MockLlm, type MockRequest } from '../support/mockLlmServer';
 import { mockedSessionOptions, startSession, type E2eSession } from './support/session';
-import { runCommand, screenshot, screenshotIfFailed, webviewContent } from './support/workbench';
+import { quickOpen, runCommand, screenshot, screenshotIfFailed, webviewContent } from './support/workbench';
 
 const PROMPT = 'narrow.prompt';
 const ERRORS_PROMPT = 'errors.prompt';
@@ -90,15 +90,7 @@ describe('editor views in a narrow window (#18)', () => {
     await mock?.close();
   });
 
-  async function openFile(name: string): Promise<void> {
-    await page().keyboard.press('Control+P');
-    const input = page().locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(name);
-    await page().locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
-    await input.press('Enter');
-    await page().locator('.editor-group-container.active .tab.active', { hasText: name }).waitFor({ state: 'visible' });
-  }
+  const openFile = (name: string): Promise<void> => quickOpen(page(), name);
 
   /** Runs the bank from its lens; returns the results webview once the run is done. */
   async function runBank(): Promise<FrameLocator> {
@@ -278,10 +270,16 @@ describe('editor views in a narrow window (#18)', () => {
     await page().locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Replay Run Against Current Prompt' }).first().waitFor();
     await input.press('Enter');
     await page().locator('.quick-input-widget', { hasText: 'Replay which run' }).waitFor();
-    // The latest test run of the file (the list also holds its playground runs).
-    const testRun = page().locator(`.quick-input-widget .quick-input-list .monaco-list-row[aria-label*="${PROMPT}"][aria-label*="test ·"]`).first();
-    await testRun.waitFor();
-    await testRun.click();
+    // The latest test run of the file (the list also holds playground runs): moved to with the keyboard,
+    // which does not depend on where rows sit while the list settles.
+    const focused = page().locator('.quick-input-widget .quick-input-list .monaco-list-row.focused');
+    for (let i = 0; i < 10; i++) {
+      const label = (await focused.getAttribute('aria-label')) ?? '';
+      if (label.includes(PROMPT) && label.includes('test ·')) break;
+      await page().keyboard.press('ArrowDown');
+    }
+    assert.match((await focused.getAttribute('aria-label')) ?? '', /test ·/, 'a test run is picked');
+    await page().keyboard.press('Enter');
     const w = await webviewContent(page());
     await w.locator('#replay-totals').waitFor({ timeout: 60_000 });
     assert.strictEqual(await page().locator('.tab', { hasText: 'Untitled' }).count(), 0, 'no unsaved Markdown document');

@@ -464,7 +464,8 @@ export class ResultsView {
       }
       this.side.append(h('h3', {}, 'Assertions'), list);
     }
-    this.side.append(h('h3', {}, 'Output'), h('pre', { class: 'output' }, execution.output === '' ? '(empty)' : execution.output));
+    // An error without output has its message above: no empty Output box under it.
+    if (!(execution.status === 'error' && execution.output === '')) this.side.append(h('h3', {}, 'Output'), h('pre', { class: 'output' }, execution.output === '' ? '(empty)' : execution.output));
     const vars = Object.entries(row.row.vars);
     if (vars.length > 0) this.side.append(h('h3', {}, 'Variables'), h('pre', { class: 'vars' }, JSON.stringify(row.row.vars, null, 2)));
   }
