@@ -263,23 +263,20 @@ describe('editor views in a narrow window (#18)', () => {
   it('the replay report is a view with case descriptions and a link to each trace', async () => {
     await runCommand(page(), 'View: Close All Editors');
     writeFileSync(join(s!.workspace, PROMPT), promptText('Answer in one sentence.'));
-    // The command asks which run in a second quick pick (runCommand waits for the palette to close).
-    await page().keyboard.press('F1');
-    const input = page().locator('.quick-input-widget .quick-input-box input');
-    await input.fill('>Assay: Replay Run Against Current Prompt');
-    await page().locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Replay Run Against Current Prompt' }).first().waitFor();
-    await input.press('Enter');
-    await page().locator('.quick-input-widget', { hasText: 'Replay which run' }).waitFor();
-    // The latest test run of the file (the list also holds playground runs): moved to with the keyboard,
-    // which does not depend on where rows sit while the list settles.
-    const focused = page().locator('.quick-input-widget .quick-input-list .monaco-list-row.focused');
-    for (let i = 0; i < 10; i++) {
-      const label = (await focused.getAttribute('aria-label')) ?? '';
-      if (label.includes(PROMPT) && label.includes('test ·')) break;
-      await page().keyboard.press('ArrowDown');
+    try {
+      await replayFromRunsView();
+    } finally {
+      // The screenshots below run the bank as first written.
+      writeFileSync(join(s!.workspace, PROMPT), promptText());
     }
-    assert.match((await focused.getAttribute('aria-label')) ?? '', /test ·/, 'a test run is picked');
-    await page().keyboard.press('Enter');
+  });
+
+  async function replayFromRunsView(): Promise<void> {
+    // From the test run's context menu in the Runs view, as a user would.
+    await runCommand(page(), 'Assay: Focus on Runs View');
+    const testRun = page().locator('.part.sidebar .pane-body .monaco-list-row', { hasText: PROMPT }).filter({ hasText: 'test ·' }).first();
+    await testRun.click({ button: 'right' });
+    await page().locator('.context-view .action-label', { hasText: 'Replay Run Against Current Prompt' }).click();
     const w = await webviewContent(page());
     await w.locator('#replay-totals').waitFor({ timeout: 60_000 });
     assert.strictEqual(await page().locator('.tab', { hasText: 'Untitled' }).count(), 0, 'no unsaved Markdown document');
@@ -290,8 +287,7 @@ describe('editor views in a narrow window (#18)', () => {
     await screenshot(page(), 'narrow-replay-report');
     await regression.first().locator('a.trace-link', { hasText: 'open replayed trace' }).click();
     await page().locator('.tab', { hasText: /^Trace/ }).first().waitFor();
-    writeFileSync(join(s!.workspace, PROMPT), promptText());
-  });
+  }
 
   describe('screenshots for the README', () => {
     async function setTheme(name: string): Promise<void> {
