@@ -272,11 +272,11 @@ describe('editor views in a narrow window (#18)', () => {
   });
 
   async function replayFromRunsView(): Promise<void> {
-    // From the test run's context menu in the Runs view, as a user would.
+    // With the test run's own button in the Runs view (shown on hover), as a user would.
     await runCommand(page(), 'Assay: Focus on Runs View');
     const testRun = page().locator('.part.sidebar .pane-body .monaco-list-row', { hasText: PROMPT }).filter({ hasText: 'test ·' }).first();
-    await testRun.click({ button: 'right' });
-    await page().locator('.context-view .action-label', { hasText: 'Replay Run Against Current Prompt' }).click();
+    await testRun.hover();
+    await testRun.locator('.actions .action-label[aria-label^="Replay Run Against Current Prompt"]').click();
     const w = await webviewContent(page());
     await w.locator('#replay-totals').waitFor({ timeout: 60_000 });
     assert.strictEqual(await page().locator('.tab', { hasText: 'Untitled' }).count(), 0, 'no unsaved Markdown document');
@@ -315,6 +315,7 @@ describe('editor views in a narrow window (#18)', () => {
     }
 
     async function shootAll(tag: string): Promise<void> {
+      await page().keyboard.press('Escape');
       await runCommand(page(), 'View: Close All Editors');
       const results = await runBank();
       await results.locator('td.cell[data-status="fail"]').first().click();
