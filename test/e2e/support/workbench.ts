@@ -28,7 +28,9 @@ export async function quickOpen(page: Page, name: string): Promise<void> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible' });
   await input.fill(name);
-  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
+  // Enter takes the top row: wait until the search has put the file there (before, the list shows the
+  // recently opened files, where it may be lower down).
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().filter({ hasText: name }).waitFor({ state: 'visible' });
   await input.press('Enter');
   await page.locator('.editor-group-container.active .tab.active', { hasText: name }).waitFor({ state: 'visible' });
 }
