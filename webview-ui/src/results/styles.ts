@@ -53,15 +53,16 @@ td.cell.selected .verdict, td.cell.selected .muted { color: inherit; }
 .spacer-row td, .spacer-row { padding: 0; border: 0; }
 .side-pane { flex: 2 1 0; overflow: auto; min-width: 220px; padding: 0 4px 16px; }
 /*
- * A narrow or short panel scrolls as a whole page: the matrix keeps most of the height (at least five rows)
- * and the selected cell's details follow below it, instead of three panes squeezed into one screen.
+ * A narrow or short panel scrolls as a whole page: the matrix takes up to most of the height (at least five
+ * rows; less when the run has fewer) and the selected cell's details follow right below it, instead of
+ * three panes squeezed into one screen.
  */
 @media (max-width: 760px), (max-height: 560px) {
   html, body { height: auto; overflow: auto; }
   #app { height: auto; min-height: 100vh; }
   .results-stats { max-height: none; }
   .results-main { flex-direction: column; flex: none; }
-  .matrix-scroll { flex: none; height: max(264px, calc(100vh - 120px)); }
+  .matrix-scroll { flex: none; max-height: max(264px, 62vh); }
   .side-pane { flex: none; min-width: 0; overflow: visible; border-top: 1px solid var(--assay-border); padding-top: 4px; }
 }
 @media (max-width: 480px) {
