@@ -291,7 +291,7 @@ describe('editor views in a narrow window (#18)', () => {
 
   describe('screenshots for the README', () => {
     async function setTheme(name: string): Promise<void> {
-      await page().locator('.part.sidebar .composite.title').click();
+      await page().locator('.part.sidebar .composite.title .title-label').click();
       await page().keyboard.press('F1');
       const input = page().locator('.quick-input-widget .quick-input-box input');
       await input.fill('>Preferences: Color Theme');
@@ -317,7 +317,7 @@ describe('editor views in a narrow window (#18)', () => {
 
     async function shootAll(tag: string): Promise<void> {
       // Keys pressed while a webview has focus may not reach the workbench: focus its side bar first.
-      await page().locator('.part.sidebar .composite.title').click();
+      await page().locator('.part.sidebar .composite.title .title-label').click();
       await page().keyboard.press('Escape');
       await runCommand(page(), 'View: Close All Editors');
       const results = await runBank();
