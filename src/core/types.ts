@@ -199,4 +199,9 @@ export interface CallResult {
   cacheHit: boolean;
   /** Attempts the engine made (1 + retries); absent on results that never reached the engine. */
   attempts?: number;
+  /**
+   * `usage` was counted from the streamed text and the messages (o200k_base), not reported by the server:
+   * the call was stopped before the server's usage arrived.
+   */
+  usageEstimated?: boolean;
 }

@@ -24,3 +24,11 @@ export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
+
+/**
+ * A call's latency. A failed call with no elapsed time never left the machine (no key, a bad request,
+ * cancelled while queued): it is "not sent", not "0 ms".
+ */
+export function formatCallLatency(ms: number | null | undefined, failed: boolean): string {
+  return failed && ms === 0 ? 'not sent' : formatMs(ms);
+}

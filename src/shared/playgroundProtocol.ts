@@ -150,6 +150,8 @@ export interface ColumnResult {
   finishReason: string | null;
   inputTokens: number | null;
   outputTokens: number | null;
+  /** The tokens (and so the cost) were counted from what streamed before a stop, not reported by the server. */
+  usageEstimated?: boolean;
   /** US dollars; null is "cost unknown". */
   cost: number | null;
   latencyMs: number;

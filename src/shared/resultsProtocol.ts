@@ -36,6 +36,8 @@ export interface ResultsExecution {
   traceId: string | null;
   /** Why it errored (`auth`, `rate_limit`, `render`, `cancelled`…). */
   errorKind?: string;
+  /** Served from the response cache: its latency and cost are the original call's, nothing was spent now. */
+  cached?: boolean;
   assertions: ResultsAssertion[];
 }
 
@@ -60,6 +62,8 @@ export interface ResultsCell {
   change?: 'regression' | 'fix';
   /** Re-run on its own after the run the rest of the matrix comes from (a partial run merged in). */
   newer?: boolean;
+  /** Every execution came from the response cache. */
+  cached?: boolean;
   executions: ResultsExecution[];
 }
 
@@ -90,8 +94,11 @@ export interface ResultsModelStats {
   flaky: number;
   cost: number;
   costUnknown: number;
+  /** Latency percentiles of the calls made in this run (cache hits are not measurements). */
   p50Ms: number | null;
   p95Ms: number | null;
+  /** Executions served from the response cache. */
+  cached?: number;
   /** Against the previous run; null when there is none. */
   regressions: number | null;
   fixes: number | null;

@@ -132,6 +132,44 @@ export const OpenInPlaygroundCommand = command<Record<string, never>>('trace/ope
 /** Opens another trace (e.g. the replay's new trace) in a detail panel. */
 export const OpenTraceCommand = command<{ traceId: string }>('trace/open');
 
+// ---- replay report ---------------------------------------------------------------------------------
+
+/** The panel's view type. */
+export const REPLAY_REPORT_VIEW_TYPE = 'assay.replayReport';
+
+/** One side of a replayed trace: the call's trace (a link), its output or error, and its verdict. */
+export interface ReplayReportSide {
+  traceId: string;
+  /** The output, or the error's message. */
+  text: string;
+  error: boolean;
+  /** null: no verdict (no assertions, or the case left the bank). */
+  pass: boolean | null;
+}
+
+/** One replayed trace. */
+export interface ReplayReportItem {
+  /** The case's description, else its id, else the model. */
+  label: string;
+  model: string;
+  change: 'regressed' | 'fixed' | 'changed' | 'same' | 'skipped';
+  old: ReplayReportSide;
+  new: ReplayReportSide | null;
+  /** Assertions whose verdict changed, e.g. `equals: pass→fail`. */
+  assertions: string;
+  problem?: string;
+}
+
+export interface ReplayReportData {
+  title: string;
+  sourceRunId: string | null;
+  replayRunId: string;
+  totals: { traces: number; replayed: number; outputsChanged: number; regressions: number; fixes: number; errors: number; skipped: number };
+  items: ReplayReportItem[];
+}
+
+export const DidLoadReplayReportNotification = notification<ReplayReportData>('replayReport/load');
+
 // ---- dashboard ------------------------------------------------------------------------------------
 
 export type DashboardMetric = 'latencyP50' | 'latencyP95' | 'tokens' | 'cost' | 'errorRate';
@@ -168,6 +206,23 @@ export interface DashboardData {
   buildMs: number;
   /** Set when there is no history (no folder open). */
   empty?: string;
+  /** Days of the shown range with at least one call: trend charts need two. */
+  daysWithCalls: number;
+  /** The latest runs of the shown range, newest first; set only while there are too few days for trends. */
+  runs?: RunBar[];
+}
+
+/** One run as a bar of the "not enough history yet" view. */
+export interface RunBar {
+  runId: string;
+  promptPath: string | null;
+  kind: string;
+  startedAt: number;
+  traces: number;
+  errors: number;
+  /** Known costs, US dollars; `unpriced` calls had no price. */
+  cost: number;
+  unpriced: number;
 }
 
 export const DidLoadDashboardNotification = notification<DashboardData>('dashboard/load');

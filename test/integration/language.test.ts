@@ -299,6 +299,18 @@ describe('prompt language: completion, hover, outline, folding', () => {
     assert.ok(snippet, items.map((i) => `${label(i)}:${i.kind}`).join(', '));
   });
 
+  it('offers variables and filters inside {{ }}, and no snippet there', async () => {
+    const doc = await untitled('---\ninputs:\n  question: { type: string }\n---\nuser:\n{{ q');
+    const items = await complete(doc, endOf(doc));
+    assert.ok(items.some((i) => label(i) === 'question' && i.kind === vscode.CompletionItemKind.Variable), items.map(label).join(', '));
+    const snippets = items.filter((i) => i.kind === vscode.CompletionItemKind.Snippet).map(label);
+    assert.deepStrictEqual(snippets, [], 'snippets inside a template tag');
+    const afterPipe = await untitled('user:\n{{ question | ');
+    const filters = await complete(afterPipe, endOf(afterPipe));
+    assert.ok(filters.some((i) => label(i) === 'upper'), 'filters after a pipe');
+    assert.deepStrictEqual(filters.filter((i) => i.kind === vscode.CompletionItemKind.Snippet).map(label), [], 'no snippet after a pipe either');
+  });
+
   it('folds the front matter and each role section', async () => {
     const uri = workspaceUri('broken.prompt');
     await vscode.workspace.openTextDocument(uri);

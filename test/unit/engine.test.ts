@@ -295,6 +295,36 @@ describe('engine', function () {
     assert.deepEqual(logs, ['response cache read failed: disk gone', 'response cache write failed: disk gone']);
   });
 
+  it('a failure after retries reports the time it took in all, backoff included, not its last attempt', async () => {
+    // Status 500 four times: every attempt answers at once; the waits between them are 40, 80 and 160 ms.
+    const { engine } = await setup({ faults: [{ kind: 'status', status: 500, times: 4 }] }, { retry: { baseDelayMs: 40 }, random: () => 1 });
+    const r = await engine.call(ask('hi'));
+    assert.equal(r.error?.status, 500);
+    assert.equal(r.attempts, 4);
+    assert.ok(r.latencyMs >= 280, `latency ${r.latencyMs} ms covers the 280 ms of backoff`);
+  });
+
+  it('a stream stopped mid-way gets usage counted from what streamed, marked estimated, and priced', async () => {
+    const { engine } = await setup({ tokensPerSecond: 40, reply: () => Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ') });
+    for (const provider of ['openai', 'anthropic']) {
+      const controller = new AbortController();
+      let deltas = 0;
+      let enough!: () => void;
+      const streamed = new Promise<void>((resolve) => (enough = resolve));
+      const model = provider === 'openai' ? 'gpt-4o-mini' : 'claude-3-5-haiku-latest';
+      const pending = engine.call(ask('long', provider, model), { stream: true, signal: controller.signal, onDelta: () => ++deltas === 5 && enough() });
+      await streamed;
+      controller.abort();
+      const r = await engine.estimateStopped(await pending, ask('long').messages);
+      assert.equal(r.error?.kind, 'cancelled', provider);
+      assert.equal(r.usageEstimated, true, `${provider}: marked as estimated`);
+      const words = r.text.trim().split(/\s+/).length;
+      assert.ok(r.usage!.outputTokens >= words, `${provider}: ${r.usage!.outputTokens} tokens for ${words} streamed words`);
+      assert.ok(r.usage!.inputTokens > 0, `${provider}: input tokens counted`);
+      assert.ok(typeof r.cost === 'number' && r.cost > 0, `${provider}: priced (${r.cost})`);
+    }
+  });
+
   it('survives a listener that throws', async () => {
     const errors: unknown[] = [];
     const { engine } = await setup();

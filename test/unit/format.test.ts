@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { formatCost, formatCostFigure, formatMs, formatUsd } from '../../src/shared/format';
+import { revealBidiControls } from '../../src/shared/bidi';
+import { formatCallLatency, formatCost, formatCostFigure, formatMs, formatUsd } from '../../src/shared/format';
 
 describe('shared formatting', () => {
   const usd: [number, string][] = [
@@ -30,5 +31,17 @@ describe('shared formatting', () => {
 
   it('formatMs', () => {
     assert.deepStrictEqual([null, 182.4, 2345].map(formatMs), ['—', '182 ms', '2.35 s']);
+  });
+
+  it('formatCallLatency: a failed call with no elapsed time was "not sent", not "0 ms"', () => {
+    assert.strictEqual(formatCallLatency(0, true), 'not sent');
+    assert.strictEqual(formatCallLatency(2512.3, true), '2.51 s');
+    assert.strictEqual(formatCallLatency(0, false), '0 ms');
+  });
+
+  it('revealBidiControls shows overrides, embeddings, isolates and marks as ⟨U+XXXX⟩, and nothing else', () => {
+    assert.strictEqual(revealBidiControls('invoice_\u202Etxt.exe'), 'invoice_⟨U+202E⟩txt.exe');
+    assert.strictEqual(revealBidiControls('\u2066a\u2069 \u200F \u061C'), '⟨U+2066⟩a⟨U+2069⟩ ⟨U+200F⟩ ⟨U+061C⟩');
+    assert.strictEqual(revealBidiControls('שלום, مرحبا, plain'), 'שלום, مرحبا, plain', 'right-to-left text itself is untouched');
   });
 });

@@ -212,6 +212,9 @@ describe('playground session (real engine, mock LLM server, real history store)'
     assert.strictEqual(slow.status, 'cancelled');
     assert.ok(slow.text.startsWith('w0') && slow.text.length < 200 * 4, `partial text kept (${slow.text.length} chars)`);
     assert.strictEqual(slow.error, undefined, 'a cancellation is not shown as an error');
+    assert.strictEqual(slow.usageEstimated, true, 'the tokens of a stopped column are counted from what streamed');
+    assert.ok(slow.outputTokens! >= slow.text.trim().split(/\s+/).length && slow.inputTokens! > 0, `tokens ${slow.inputTokens}/${slow.outputTokens}`);
+    assert.ok(slow.cost !== null && slow.cost > 0, 'and priced from that count');
     assert.strictEqual(rec.updates('r1').at(-1)?.done?.status, 'cancelled');
     assert.strictEqual(session.running, false);
     const runs = await store!.listRuns({ kind: 'playground' });

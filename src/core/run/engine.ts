@@ -7,6 +7,7 @@ import { PriceBook } from '../pricing/pricing';
 import type { ProviderRegistry } from '../providers/providerRegistry';
 import type { EmbeddingResult, LogSink, ModelListResult, ModerationResult, PreparedChat, Provider } from '../providers/providerTypes';
 import { blankResult } from '../providers/sdkProvider';
+import { estimateStoppedUsage } from './stoppedUsage';
 import type { CallError, CallResult, ChatRequest, ModelRef } from '../types';
 import { cacheKey, MemoryResponseCache, type ResponseCache } from './cache';
 import { Emitter, type EventMap } from './emitter';
@@ -313,6 +314,7 @@ export class Engine {
           onDelta(text);
         }
       : undefined;
+    const sentAt = performance.now();
     const outcome = await this.attempts(
       id,
       provider,
@@ -324,10 +326,24 @@ export class Engine {
     if (outcome === ABORTED) return this.failed(prepared.request.model, prepared.payload, { kind: 'cancelled', message: 'Cancelled' });
     const result = outcome.value.result;
     result.attempts = outcome.attempts;
+    // A failure after retries took all of that time (backoff included), not only its last attempt's.
+    if (result.error && outcome.attempts > 1) result.latencyMs = Math.round((performance.now() - sentAt) * 10) / 10;
     // A provider that knows its own cost (a promptfoo script's `cost`) keeps it.
     if (result.cost !== null && !result.error) return result;
     if (result.usage) result.cost = this.pricing.cost(result.model, result.usage);
     else if (!result.error) result.cost = this.pricing.cost(result.model, null);
+    return result;
+  }
+
+  /**
+   * For a call stopped mid-stream, whose usage the server never sent (or only its opening count): usage
+   * counted from what streamed, marked `usageEstimated`, and its price. Not done inside `call`, so a
+   * cancel returns at once; the playground asks for it to show what a stopped column consumed.
+   */
+  async estimateStopped(result: CallResult, messages: ChatRequest['messages']): Promise<CallResult> {
+    if (result.error?.kind !== 'cancelled' || result.latencyMs === 0 || result.cacheHit) return result;
+    await estimateStoppedUsage(result, messages);
+    result.cost = this.pricing.cost(result.model, result.usage);
     return result;
   }
 

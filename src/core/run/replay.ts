@@ -112,6 +112,8 @@ export interface TraceReplay {
   model: string;
   promptPath: string | null;
   caseId: string | null;
+  /** The test case's description, when the case is still in the bank and has one. */
+  caseDescription?: string;
   variables: Record<string, unknown>;
   old: ReplaySide;
   /** Absent when the trace could not be replayed (see `problem`). */
@@ -414,6 +416,7 @@ export class Replayer {
       model: `${trace.model.provider}:${trace.model.model}`,
       promptPath: trace.promptPath,
       caseId: trace.caseId,
+      ...(testCase?.description ? { caseDescription: testCase.description } : {}),
       variables,
       old,
       new: next,

@@ -30,6 +30,11 @@ function usesO200k(ref: ModelRef): boolean {
   return ref.provider === 'openai' && /^(gpt-4o|gpt-4\.1|gpt-5|o\d|chatgpt-4o)/.test(ref.model);
 }
 
+/** Tokens of a plain text (o200k_base): an estimate for any model but OpenAI's own. */
+export async function countTextTokens(text: string): Promise<number> {
+  return text === '' ? 0 : (await loadEncoder()).countTokens(text);
+}
+
 /** Counts the prompt tokens of `messages` for `ref`. */
 export async function countPromptTokens(messages: readonly ChatMessage[], ref: ModelRef): Promise<TokenCount> {
   const enc = await loadEncoder();

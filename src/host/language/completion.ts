@@ -62,26 +62,65 @@ function md(text: string): vscode.MarkdownString {
   return new vscode.MarkdownString(text);
 }
 
-/** Completion in prompt files: variables and filters in templates; keys, params, input fields and models in the front matter. */
+/** A snippet as written in a `.code-snippets` file. */
+interface SnippetSpec {
+  prefix: string | string[];
+  body: string | string[];
+  description?: string;
+}
+
+/**
+ * Completion in prompt files: variables and filters in templates; keys, params, input fields and models in
+ * the front matter; the file's snippets anywhere but inside a template tag (`{{ }}`, `{% %}`, `{# #}`),
+ * where only variables and filters make sense. The snippets are offered here rather than contributed in
+ * package.json, because VS Code offers contributed snippets at every position.
+ */
 export class PromptCompletion implements vscode.CompletionItemProvider {
+  private snippetSpecs: Promise<Record<string, SnippetSpec>> | undefined;
+
   constructor(
     private readonly docs: PromptDocuments,
+    private readonly snippetsFile: vscode.Uri,
     /** Models endpoints list live; absent in tests that need no network. */
     private readonly live?: LiveModels,
   ) {}
 
-  async provideCompletionItems(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.CompletionItem[] | undefined> {
-    const state = await this.docs.get(document);
-    if (state.kind !== 'parsed' || token.isCancellationRequested || state.version !== document.version) return undefined;
-    const { doc, core } = state;
+  async provideCompletionItems(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    token: vscode.CancellationToken,
+    context: vscode.CompletionContext = { triggerKind: vscode.CompletionTriggerKind.Invoke, triggerCharacter: undefined },
+  ): Promise<vscode.CompletionItem[] | undefined> {
     const offset = document.offsetAt(position);
+    // Snippets on request (Ctrl+Space), not at every trigger character typed in prose.
+    const wantSnippets = context.triggerKind !== vscode.CompletionTriggerKind.TriggerCharacter && !insideTemplateTag(document.getText(), offset);
+    const snippets = wantSnippets ? await this.snippets() : [];
+    const state = await this.docs.get(document);
+    if (token.isCancellationRequested) return undefined;
+    if (state.kind !== 'parsed' || state.version !== document.version) return orNothing(snippets);
+    const { doc, core } = state;
     const site = completionSite(doc, offset);
-    if (site.kind === 'none') return undefined;
+    if (site.kind === 'none') return orNothing(snippets);
     const range = { inserting: new vscode.Range(document.positionAt(site.start), position), replacing: new vscode.Range(document.positionAt(site.start), document.positionAt(Math.max(site.end, offset))) };
     const flow = document.lineAt(position.line).text.slice(0, position.character).includes('{');
     const items = this.itemsFor(site, doc, core, flow);
     for (const item of items) item.range = range;
-    return items;
+    return [...items, ...snippets];
+  }
+
+  /** One item per prefix of each snippet in the shipped snippets file (read once). */
+  private async snippets(): Promise<vscode.CompletionItem[]> {
+    this.snippetSpecs ??= Promise.resolve(vscode.workspace.fs.readFile(this.snippetsFile)).then((bytes) => JSON.parse(new TextDecoder().decode(bytes)) as Record<string, SnippetSpec>);
+    const specs = await this.snippetSpecs.catch(() => ({}) as Record<string, SnippetSpec>);
+    return Object.entries(specs).flatMap(([name, s]) =>
+      (Array.isArray(s.prefix) ? s.prefix : [s.prefix]).map((prefix) => {
+        const item = new vscode.CompletionItem({ label: prefix, description: name }, vscode.CompletionItemKind.Snippet);
+        item.insertText = new vscode.SnippetString(Array.isArray(s.body) ? s.body.join('\n') : s.body);
+        item.documentation = s.description;
+        item.sortText = `9${prefix}`;
+        return item;
+      }),
+    );
   }
 
   private itemsFor(site: Exclude<CompletionSite, { kind: 'none' }>, doc: PromptDocument, core: Core, flow: boolean): vscode.CompletionItem[] {
@@ -179,6 +218,19 @@ export class PromptCompletion implements vscode.CompletionItemProvider {
     add('echo', 'echo', 3);
     return items;
   }
+}
+
+function orNothing(items: vscode.CompletionItem[]): vscode.CompletionItem[] | undefined {
+  return items.length > 0 ? items : undefined;
+}
+
+/** Whether `offset` is inside an unclosed `{{`, `{%` or `{#` (scanning back from the cursor). */
+export function insideTemplateTag(text: string, offset: number): boolean {
+  const before = text.slice(0, offset);
+  const open = Math.max(before.lastIndexOf('{{'), before.lastIndexOf('{%'), before.lastIndexOf('{#'));
+  if (open < 0) return false;
+  const close = Math.max(before.lastIndexOf('}}'), before.lastIndexOf('%}'), before.lastIndexOf('#}'));
+  return close < open;
 }
 
 function keyword(k: string): vscode.CompletionItem {

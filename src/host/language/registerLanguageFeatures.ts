@@ -40,7 +40,7 @@ export function registerLanguageFeatures(ctx: Ctx): LanguageFeatures {
   // Models the endpoints list live (GET /models), offered in completion; listed only in a trusted workspace.
   const live = new LiveModels((provider) => ctx.services.engine().listModels(provider));
   ctx.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('assay') && live.clear()));
-  ctx.push(vscode.languages.registerCompletionItemProvider(selector, new PromptCompletion(docs, live), ...COMPLETION_TRIGGERS));
+  ctx.push(vscode.languages.registerCompletionItemProvider(selector, new PromptCompletion(docs, vscode.Uri.joinPath(ctx.extension.extensionUri, 'snippets', 'assay-prompt.code-snippets'), live), ...COMPLETION_TRIGGERS));
   ctx.push(vscode.languages.registerHoverProvider(selector, new PromptHover(docs)));
   ctx.push(vscode.languages.registerDocumentSymbolProvider(selector, new PromptSymbols(docs), { label: 'Assay Prompt' }));
   ctx.push(vscode.languages.registerFoldingRangeProvider(selector, new PromptFolding(docs)));

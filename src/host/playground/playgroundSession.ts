@@ -300,7 +300,8 @@ export class PlaygroundSession {
     if (this.stops !== job.stopsAtStart) controller.abort();
     live.partial[column.id] = '';
     const startedAt = Date.now();
-    const result = await this.options.engine().call(
+    const engine = this.options.engine();
+    const called = await engine.call(
       { model: ref, messages: job.messages, params: mergeParams(job.doc.params, params.params) },
       {
         signal: controller.signal,
@@ -314,6 +315,8 @@ export class PlaygroundSession {
       },
     );
     if (this.controllers.get(column.id) === controller) this.controllers.delete(column.id);
+    // Stopped: every column counts what it streamed the same way, whatever its server had sent by then.
+    const result = await engine.estimateStopped(called, job.messages);
 
     const traceId = await this.recordTrace(job.history, result, job, startedAt);
     const status: ColumnResult['status'] = !result.error ? 'ok' : result.error.kind === 'cancelled' ? 'cancelled' : 'error';
@@ -324,6 +327,7 @@ export class PlaygroundSession {
       finishReason: result.finishReason,
       inputTokens: result.usage?.inputTokens ?? null,
       outputTokens: result.usage?.outputTokens ?? null,
+      ...(result.usageEstimated ? { usageEstimated: true } : {}),
       cost: result.cost,
       latencyMs: result.latencyMs,
       ttftMs: result.ttftMs,

@@ -131,6 +131,7 @@ export class ResultsBuilder {
       cost: e.cost,
       traceId: e.traceId,
       ...(e.error ? { errorKind: e.error.kind } : {}),
+      ...(e.cacheHit ? { cached: true } : {}),
       assertions,
     };
     cell.executions.push(execution);
@@ -185,6 +186,7 @@ export class ResultsBuilder {
       }
     });
     s.stats = s.models.map((m) => stats.get(m)).filter((x): x is ResultsModelStats => x !== undefined);
+    for (const m of s.stats) m.cached = s.cells.filter((c) => c.model === m.model).reduce((n, c) => n + c.executions.filter((x) => x.cached).length, 0);
     let cost = 0;
     let costUnknown = 0;
     for (const r of reports) {
@@ -341,6 +343,7 @@ export function summarizeCell(cell: ResultsCell): void {
   cell.score = scored.length > 0 ? scored.reduce((s, x) => s + x.score!, 0) / scored.length : null;
   const answered = list.filter((x) => x.status !== 'error');
   cell.latencyMs = answered.length > 0 ? answered.reduce((s, x) => s + x.latencyMs, 0) / answered.length : null;
+  cell.cached = list.length > 0 && list.every((x) => x.cached === true);
   const costs = list.filter((x) => x.cost !== null);
   cell.cost = costs.length > 0 ? costs.reduce((s, x) => s + x.cost!, 0) : null;
   const bad = list.find((x) => x.status === 'fail') ?? list.find((x) => x.status === 'error');

@@ -2,12 +2,16 @@
 // uPlot and totals for today / 7 / 30 days (one store query), then cost and usage by prompt file (a second
 // query, sent when ready, so the charts never wait for the table). Aggregation happens in the store's
 // worker; this side only pivots. No `vscode`, so the benchmarks measure it from plain Node.
-import type { TimeSeriesPoint, TimeSeriesQuery } from '../../core/store/storeTypes';
-import type { DashboardData, DashboardMetric, DashboardSeries, DashboardTotals, PromptUsage } from '../../shared/traceProtocol';
+import type { Page, PageRequest, RunFilter, RunRecord, TimeSeriesPoint, TimeSeriesQuery } from '../../core/store/storeTypes';
+import type { DashboardData, DashboardMetric, DashboardSeries, DashboardTotals, PromptUsage, RunBar } from '../../shared/traceProtocol';
 
 export interface DashboardStore {
   timeSeries(query: TimeSeriesQuery): Promise<TimeSeriesPoint[]>;
+  listRuns(filter?: RunFilter, page?: PageRequest): Promise<Page<RunRecord>>;
 }
+
+/** Runs drawn as bars while the history is too short for trends. */
+const RUN_BARS = 20;
 
 export interface DashboardOptions {
   /** Days the charts show (today included). */
@@ -81,7 +85,17 @@ export async function buildDashboard(store: DashboardStore, options: DashboardOp
     errorRate[k]!.values[i] = p.errorRate;
   }
 
-  return { days, x, metrics, totals, byPrompt: null, buildMs: performance.now() - t0 };
+  const daysWithCalls = new Set(byModel.filter((p) => p.start >= shownFrom && p.traces > 0).map((p) => p.start)).size;
+  // One day of history draws charts with a single dot at their edge: show the runs instead.
+  const runs = daysWithCalls < 2 ? await runBars(store, shownFrom) : undefined;
+  return { days, x, metrics, totals, byPrompt: null, buildMs: performance.now() - t0, daysWithCalls, ...(runs ? { runs } : {}) };
+}
+
+async function runBars(store: DashboardStore, from: number): Promise<RunBar[]> {
+  const page = await store.listRuns({ from }, { limit: RUN_BARS });
+  return page.items
+    .filter((r) => r.totals.traces > 0)
+    .map((r) => ({ runId: r.id, promptPath: r.promptPath, kind: r.kind, startedAt: r.startedAt, traces: r.totals.traces, errors: r.totals.errors, cost: r.totals.cost, unpriced: r.totals.unpriced }));
 }
 
 /** Calls, tokens and cost per prompt file over the shown days, most expensive first. */

@@ -95,6 +95,7 @@ export class DashboardPanel implements vscode.Disposable {
           totals: { today: zero(), last7: zero(), last30: zero() },
           byPrompt: [],
           buildMs: 0,
+          daysWithCalls: 0,
           empty: 'Open a folder: history is kept per workspace folder.',
         };
     if (this.isDisposed) return data;

@@ -214,7 +214,7 @@ export function firstWords(text: string, max = 60): string {
 export function describeTrace(t: TraceSummary): { label: string; description: string; tooltip: string } {
   const outcome = traceOutcome(t);
   const output = t.status === 'error' ? (t.errorKind ?? 'error') : t.outputPreview === '' ? '(empty output)' : `“${firstWords(t.outputPreview)}”`;
-  const bits = [formatLatency(t.latencyMs), t.cost === null ? '' : formatCost(t.cost), t.cacheHit ? 'cached' : '', output];
+  const bits = [t.status === 'error' && t.latencyMs === 0 ? 'not sent' : formatLatency(t.latencyMs), t.cost === null ? '' : formatCost(t.cost), t.cacheHit ? 'cached' : '', output];
   const tooltip = [
     `${t.provider}:${t.model} · ${outcome === 'error' ? `error (${t.errorKind ?? 'unknown'})` : outcome === 'fail' ? `${t.failed} assertion(s) failed` : outcome === 'pass' ? `${t.passed} assertion(s) passed` : 'ok'}`,
     t.caseId ? `Case: ${t.caseId}${t.repeatIndex ? ` (repeat ${t.repeatIndex + 1})` : ''}` : '',

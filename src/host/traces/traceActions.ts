@@ -9,7 +9,7 @@ import { parseEndpointSettings } from '../../core/providers/endpointSettings';
 import { BUILTIN_PROVIDERS } from '../../core/providers/providerRegistry';
 import type { ProviderConfig } from '../../core/providers/providerTypes';
 import { DEFAULT_GRADING, createGradingContext, type GradingSettings } from '../../core/run/gradingContext';
-import { formatReplayMarkdown, Replayer, type ReplayReport, type ReplaySide } from '../../core/run/replay';
+import { Replayer, type ReplayReport, type ReplaySide } from '../../core/run/replay';
 import type { TraceRecord } from '../../core/store/storeTypes';
 import type { TraceStore } from '../../core/store/traceStore';
 import type { NewCaseAssertion } from '../../core/testBank/addCase';
@@ -19,6 +19,7 @@ import type { Ctx } from '../context';
 import { isTrusted, RESTRICTED_REASON } from '../trust';
 import { VERSION_SCHEME } from './traceCommandIds';
 import { readStoredFile, resolveStoredPath } from './workspaceFiles';
+import { showReplayReport } from './replayReportPanel';
 import { hostFileAccess } from '../fileAccess';
 
 /** The history store, or a message saying why there is none. */
@@ -135,8 +136,7 @@ export async function replayRun(ctx: Ctx, runId: string, options: { openReport?:
   }
   ctx.log.info(`replay of run ${runId}: ${JSON.stringify(result.totals)}`);
   if (options.openReport !== false) {
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: formatReplayMarkdown(result) });
-    await vscode.window.showTextDocument(doc, { preview: false });
+    showReplayReport(ctx, result);
   }
   const t = result.totals;
   const words = [

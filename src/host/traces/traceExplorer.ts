@@ -86,12 +86,17 @@ export class TraceExplorer implements vscode.Disposable {
     return d;
   }
 
-  /** Sets the filter, shows it in the view's description and reads the tree again. */
+  /**
+   * Sets the filter, shows it and reads the tree again. The view is alone in its container, so VS Code
+   * folds its header (and the description in it) into the container's title: the filter is also the
+   * tree's message, on top of the rows, next to the title bar's "Clear Trace Filter" button.
+   */
   setFilter(filter: ExplorerFilter): void {
     this.model.filter = filter;
     const active = isFilterActive(filter);
-    this.view.description = active ? describeFilter(filter) : this.model.grouping === 'run' ? undefined : `by ${this.model.grouping}`;
-    if (active && this.model.grouping !== 'run') this.view.description = `${describeFilter(filter)} · by ${this.model.grouping}`;
+    const grouping = this.model.grouping === 'run' ? undefined : `by ${this.model.grouping}`;
+    this.view.description = [active ? describeFilter(filter) : undefined, grouping].filter(Boolean).join(' · ') || undefined;
+    this.view.message = active ? `Filtered: ${describeFilter(filter)}. Clear it with the ✕ in the title bar (Clear Trace Filter).` : undefined;
     void vscode.commands.executeCommand('setContext', FILTERED_CONTEXT_KEY, active);
     this.tree.refreshAll();
   }

@@ -19,6 +19,22 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 
+/**
+ * Opens a workspace file with Quick Open (Ctrl+P), which searches the disk, so it also finds files written
+ * after the workbench loaded; waits for its tab.
+ */
+export async function quickOpen(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(name);
+  // Enter takes the top row: wait until the search has put the file there (before, the list shows the
+  // recently opened files, where it may be lower down).
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().filter({ hasText: name }).waitFor({ state: 'visible' });
+  await input.press('Enter');
+  await page.locator('.editor-group-container.active .tab.active', { hasText: name }).waitFor({ state: 'visible' });
+}
+
 /** A status bar entry by its id, e.g. `status.editor.mode` (the language mode). */
 export function statusBarItem(page: Page, id: string): Locator {
   return page.locator(`.part.statusbar [id="${id}"]`);

@@ -1,4 +1,6 @@
-// Tiny DOM helpers. Model output is untrusted: text goes in through textContent only, never innerHTML.
+// Tiny DOM helpers. Model output is untrusted: text goes in through text nodes only, never innerHTML, and
+// with its bidi controls shown as marks (src/shared/bidi.ts).
+import { revealBidiControls } from '../../../src/shared/bidi';
 
 type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | undefined | null | EventListener>;
@@ -21,8 +23,13 @@ export function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLEle
 export function append(parent: Node, ...children: Child[]): void {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
-    parent.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    parent.appendChild(typeof c === 'string' ? textNode(c) : c);
   }
+}
+
+/** A text node for untrusted text: bidi controls become visible `⟨U+202E⟩` marks. */
+export function textNode(text: string): Text {
+  return document.createTextNode(revealBidiControls(text));
 }
 
 export function clear(el: Element): void {

@@ -2,7 +2,7 @@
 // totals for today / 7 / 30 days, cost and usage by prompt file. Colours come from the theme's CSS
 // variables and the charts are rebuilt when VS Code switches themes (the body's class changes).
 import uPlot from 'uplot';
-import { DidLoadDashboardNotification, SetRangeCommand, ShowTracesCommand, type DashboardData, type DashboardMetric, type DashboardTotals } from '../../../src/shared/traceProtocol';
+import { DidLoadDashboardNotification, SetRangeCommand, ShowTracesCommand, type DashboardData, type DashboardMetric, type DashboardTotals, type RunBar } from '../../../src/shared/traceProtocol';
 import { append, clear, h } from '../common/dom';
 import { formatCost } from '../../../src/shared/format';
 import { getState, onNotification, sendCommand, setState, signalReady } from '../common/ipc';
@@ -27,6 +27,13 @@ body { padding: 0 16px 24px; }
 .chip .swatch { display: inline-block; width: 8px; height: 8px; border-radius: 2px; margin-right: 4px; }
 table.grid tr.link { cursor: pointer; }
 footer { margin-top: 16px; font-size: 0.85em; }
+.run-bars { display: grid; grid-template-columns: minmax(0, max-content) minmax(80px, 1fr) max-content; gap: 4px 10px; align-items: center; margin: 8px 0 16px; }
+.run-bars .label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; cursor: pointer; }
+.run-bars .label:hover { text-decoration: underline; }
+.run-bars .track { height: 12px; display: flex; }
+.run-bars .ok { background: var(--vscode-charts-blue, #3794ff); }
+.run-bars .err { background: var(--vscode-charts-red, #f14c4c); }
+.run-bars .figures { white-space: nowrap; font-variant-numeric: tabular-nums; }
 `;
 
 const METRICS: { metric: DashboardMetric; title: string; format: (v: number) => string }[] = [
@@ -145,6 +152,10 @@ function render(): void {
     append(app, h('div', { class: 'banner' }, d.empty));
     return;
   }
+  if (d.runs) {
+    renderShortHistory(d, d.runs);
+    return;
+  }
   append(app, h('div', { class: 'cards' }, totalsCard('Today', d.totals.today, 'total-today'), totalsCard('Last 7 days', d.totals.last7, 'total-7'), totalsCard('Last 30 days', d.totals.last30, 'total-30')));
   const models = d.metrics.cost.map((s) => s.key);
   const palette = theme().palette;
@@ -188,6 +199,30 @@ function render(): void {
   }
   append(app, h('footer', { class: 'muted' }, `Built in ${d.buildMs.toFixed(0)} ms from the workspace history.`));
   buildCharts();
+}
+
+/** Fewer than two days of calls: trends would be single dots, so the totals and one bar per run instead. */
+function renderShortHistory(d: DashboardData, runs: RunBar[]): void {
+  const what = d.daysWithCalls === 0 ? `No model calls in the last ${d.days} days.` : 'Not enough history yet for trends: the charts need calls on at least two days. Here is what there is so far.';
+  append(app, h('div', { class: 'banner', id: 'not-enough-history' }, what), h('div', { class: 'cards' }, totalsCard('Today', d.totals.today, 'total-today')));
+  if (runs.length === 0) return;
+  const most = Math.max(...runs.map((r) => r.traces));
+  const bars = h('div', { class: 'run-bars', id: 'run-bars', role: 'list', 'aria-label': 'Calls per run' });
+  for (const r of runs) {
+    const width = (n: number): string => `width:${((n / most) * 100).toFixed(1)}%`;
+    const cost = r.unpriced > 0 && r.cost === 0 ? 'cost unknown' : formatCost(r.cost);
+    append(
+      bars,
+      h(
+        'span',
+        { class: 'label', role: 'listitem', title: `${r.promptPath ?? '(no prompt file)'} · ${r.kind} run · ${new Date(r.startedAt).toLocaleString()}`, onclick: r.promptPath ? () => sendCommand(ShowTracesCommand, { promptPath: r.promptPath! }) : undefined },
+        `${new Date(r.startedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} ${r.promptPath ?? r.kind}`,
+      ),
+      h('span', { class: 'track', 'aria-hidden': 'true' }, h('span', { class: 'ok', style: width(r.traces - r.errors) }), h('span', { class: 'err', style: width(r.errors) })),
+      h('span', { class: 'figures muted' }, `${r.traces} call${r.traces === 1 ? '' : 's'}${r.errors ? ` · ${r.errors} error${r.errors === 1 ? '' : 's'}` : ''} · ${cost}`),
+    );
+  }
+  append(app, h('h2', {}, 'Runs so far'), bars);
 }
 
 registerComponents();

@@ -1,8 +1,9 @@
 // Builds DOM nodes from a markdown tree: createElement for allow-listed tags, createTextNode for text.
+import { textNode } from '../common/dom';
 import { ALLOWED_TAGS, isSafeHref, markdownTree, type MdNode } from './markdownTree';
 
 function build(node: MdNode): Node {
-  if ('text' in node) return document.createTextNode(node.text);
+  if ('text' in node) return textNode(node.text);
   const el = document.createElement(ALLOWED_TAGS.has(node.tag) ? node.tag : 'span');
   for (const [k, v] of Object.entries(node.attrs)) {
     if (k === 'href' && !isSafeHref(v)) continue;

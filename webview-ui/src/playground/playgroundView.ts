@@ -28,8 +28,9 @@ import {
   type RunSnapshot,
   type RunUpdate,
 } from '../../../src/shared/playgroundProtocol';
-import { clear, h } from '../common/dom';
-import { formatCostFigure, formatMs } from '../../../src/shared/format';
+import { clear, h, textNode } from '../common/dom';
+import { revealBidiControls } from '../../../src/shared/bidi';
+import { formatCallLatency, formatCostFigure, formatMs } from '../../../src/shared/format';
 import { sendCommand, sendRequest, setState } from '../common/ipc';
 import { renderMarkdown } from './markdownDom';
 import {
@@ -81,6 +82,17 @@ function time(at: number): string {
 }
 
 const VIEW_LABELS: Record<OutputView, string> = { text: 'Text', markdown: 'Markdown', json: 'JSON' };
+
+const ESTIMATED_TITLE = 'Counted from the streamed text: the call was stopped before the server reported its usage';
+
+/** The status line at a run's end: what finished, what was stopped, what failed. */
+function runEndText(status: 'done' | 'cancelled' | 'failed', results: ColumnResult[]): string {
+  const count = (s: ColumnResult['status']): number => results.filter((r) => r.status === s).length;
+  const parts = [`${count('ok')} finished`];
+  if (count('cancelled') > 0) parts.push(`${count('cancelled')} stopped`);
+  if (count('error') > 0) parts.push(`${count('error')} failed`);
+  return `${status === 'cancelled' ? 'Stopped' : 'Done'}: ${parts.join(', ')}`;
+}
 
 /** The whole panel. Construct once, then feed it the host's messages. */
 export class PlaygroundView {
@@ -236,10 +248,7 @@ export class PlaygroundView {
     const snap = this.state?.history.find((s) => s.runId === runId);
     if (!snap) return;
     const results = Object.values(snap.results).filter((r): r is ColumnResult => !isRunning(r));
-    const ok = results.filter((r) => r.status === 'ok').length;
-    const errors = results.filter((r) => r.status === 'error').length;
-    const word = status === 'cancelled' ? 'Stopped' : 'Done';
-    this.setStatus(`${word}: ${ok} ok${errors ? `, ${errors} failed` : ''} (${time(Date.now())}).`);
+    this.setStatus(`${runEndText(status, results)} (${time(Date.now())}).`);
   }
 
   private async loadFeedback(): Promise<void> {
@@ -618,7 +627,8 @@ export class PlaygroundView {
 
     if (result && !running) card.append(this.stats(result));
     if (result && !running && result.thinking?.length) card.append(this.thinking(result.thinking, key));
-    card.append(this.output(column.id, result, view));
+    // A call that failed without a word of output shows its error alone, not an empty box above it.
+    if (!(result && !running && result.error && result.text === '')) card.append(this.output(column.id, result, view));
     if (result && !running && 'reasoning' in result && result.reasoning) {
       card.append(h('details', { class: 'reasoning', 'data-reasoning': column.id }, h('summary', {}, 'Reasoning summary'), h('pre', { class: 'output-text' }, result.reasoning)));
     }
@@ -688,14 +698,16 @@ export class PlaygroundView {
   }
 
   private stats(r: ColumnResult): El {
-    const stat = (name: string, label: string, value: string): El => h('span', { class: 'stat', 'data-stat': name }, `${label} `, h('b', {}, value));
+    const stat = (name: string, label: string, value: string, estimated = false): El =>
+      h('span', { class: 'stat', 'data-stat': name, ...(estimated ? { 'data-estimated': 'true', title: ESTIMATED_TITLE } : {}) }, `${label} `, h('b', {}, estimated ? `≈${value}` : value));
+    const estimated = r.usageEstimated === true;
     return h(
       'div',
       { class: 'stats', 'aria-label': 'Call figures' },
-      stat('tokens', 'tokens', r.inputTokens === null ? '—' : `${r.inputTokens} in / ${r.outputTokens ?? '—'} out`),
-      stat('latency', 'latency', formatMs(r.latencyMs)),
+      stat('tokens', 'tokens', r.inputTokens === null ? '—' : `${r.inputTokens} in / ${r.outputTokens ?? '—'} out`, estimated),
+      stat('latency', 'latency', formatCallLatency(r.latencyMs, r.status === 'error')),
       stat('ttft', 'TTFT', formatMs(r.ttftMs)),
-      stat('cost', 'cost', formatCostFigure(r.cost)),
+      stat('cost', 'cost', formatCostFigure(r.cost), estimated && r.cost !== null),
       stat('finish', 'finish', r.finishReason ?? (r.status === 'cancelled' ? 'cancelled' : '—')),
     );
   }
@@ -708,7 +720,7 @@ export class PlaygroundView {
     }
     if (isRunning(result) || view === 'text') {
       const pre = h('pre', { class: 'output-text' });
-      const node = document.createTextNode(result.text);
+      const node = textNode(result.text);
       pre.append(node);
       box.append(pre);
       if (isRunning(result)) this.streams.set(columnId, { node, box });
@@ -741,7 +753,7 @@ export class PlaygroundView {
     const s = this.streams.get(columnId);
     if (!s) return;
     const atBottom = s.box.scrollTop + s.box.clientHeight >= s.box.scrollHeight - 4;
-    s.node.appendData(text);
+    s.node.appendData(revealBidiControls(text));
     if (atBottom) s.box.scrollTop = s.box.scrollHeight;
   }
 

@@ -8,12 +8,13 @@ body { padding: 0 12px 24px; }
 section { margin: 8px 0 12px; }
 details > summary { cursor: pointer; font-weight: 600; padding: 4px 0; }
 details > summary:focus-visible { outline: 1px solid var(--vscode-focusBorder); }
-.inputs-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 8px 16px; align-items: start; }
+.inputs-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 280px), 1fr)); gap: 8px 16px; align-items: start; }
 .field { display: flex; flex-direction: column; gap: 2px; }
 .field vscode-text-area, .field vscode-text-field { width: 100%; }
 .field .desc { font-size: 0.9em; }
 .case-row { display: flex; gap: 8px; align-items: center; margin: 6px 0; }
-.columns { display: grid; gap: 12px; grid-auto-flow: column; grid-auto-columns: minmax(240px, 1fr); overflow-x: auto; padding-bottom: 4px; }
+/* Side by side while each column gets 240 px; a narrower panel wraps them into rows (nothing is clipped). */
+.columns { display: grid; gap: 12px; grid-template-columns: repeat(auto-fit, minmax(min(100%, 240px), 1fr)); padding-bottom: 4px; }
 .column {
   border: 1px solid var(--assay-border);
   border-radius: 4px;
@@ -32,10 +33,11 @@ details > summary:focus-visible { outline: 1px solid var(--vscode-focusBorder); 
 .thinking { margin: 4px 8px; border-left: 2px solid var(--vscode-textBlockQuote-border, var(--vscode-panel-border)); padding-left: 6px; }
 .thinking summary { cursor: pointer; color: var(--vscode-descriptionForeground); }
 .thinking-text { white-space: pre-wrap; word-break: break-word; margin: 4px 0; color: var(--vscode-descriptionForeground); }
-.params-grid { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 6px; }
-.params-grid vscode-text-field { width: 100%; }
+.params-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(96px, 1fr)); gap: 6px 8px; }
+.params-grid vscode-text-field { width: 100%; min-width: 0; }
 .stats { font-size: 0.9em; gap: 4px 12px; }
 .stats .stat { white-space: nowrap; }
+.stats .stat[data-estimated] b { font-style: italic; }
 .views { display: flex; gap: 4px; align-items: center; flex-wrap: wrap; }
 .segmented { display: inline-flex; gap: 2px; margin-left: auto; }
 .segmented vscode-button { border-radius: 3px; }

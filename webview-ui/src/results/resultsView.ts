@@ -11,11 +11,12 @@ import {
   type CellRef,
   type ResultsCell,
   type ResultsExecution,
+  type ResultsModelStats,
   type ResultsState,
   type ResultsViewState,
 } from '../../../src/shared/resultsProtocol';
 import { clear, h } from '../common/dom';
-import { formatMs, formatUsd } from '../../../src/shared/format';
+import { formatCallLatency, formatMs, formatUsd } from '../../../src/shared/format';
 import { sendCommand, setState } from '../common/ipc';
 import { cellGrid, DEFAULT_VIEW_STATE, mergeCells, percent, rowWindow, verdictText, visibleRows, type CellSortKey, type ViewRow } from './resultsModel';
 
@@ -34,6 +35,17 @@ function significanceBadge(s: NonNullable<ResultsState['stats'][number]['signifi
   const p = s.pValue === null ? '' : s.pValue < 0.0001 ? ' (p < 0.0001)' : ` (p = ${s.pValue.toFixed(3)})`;
   return h('span', { class: `significance ${cls}`, title: s.text }, `${label}${p}`);
 }
+
+/** A button of the selected cell's side pane. */
+interface CellAction {
+  label: string;
+  /** `data-action`, for tests. */
+  action: string;
+  run: () => void;
+  disabled?: boolean;
+}
+const MIN_CASE_WIDTH = 150;
+const MIN_MODEL_WIDTH = 130;
 
 export class ResultsView {
   private run: ResultsState | undefined;
@@ -212,21 +224,23 @@ export class ResultsView {
           item('95% CI', m.trials > 0 ? `${percent(m.low)}–${percent(m.high)}` : '—'),
           item('flaky', String(m.flaky), m.flaky > 0 ? 'warn' : ''),
           item('cost', m.costUnknown > 0 && m.cost === 0 ? 'unknown' : formatUsd(m.cost)),
-          item('p50', formatMs(m.p50Ms)),
-          item('p95', formatMs(m.p95Ms)),
+          item('p50', latencyFigure(m.p50Ms, m)),
+          item('p95', latencyFigure(m.p95Ms, m)),
+          m.cached ? item('cached', `${m.cached} of ${m.trials + m.errors}`) : null,
           m.regressions === null ? vs : item('vs previous', vs),
         ),
       );
     }
   }
 
-  private sortHeader(column: string, label: string, title: string): HTMLElement {
+  private sortHeader(column: string, label: string, title: string, cls = ''): HTMLElement {
     const active = this.view.sort.column === column || (column.includes(':') && this.view.sort.column.endsWith(column.slice(column.indexOf(':'))) && this.view.sort.column.includes(':'));
     const arrow = active ? (this.view.sort.descending ? ' ▼' : ' ▲') : '';
     return h(
       'th',
       {
         scope: 'col',
+        class: cls,
         title,
         'aria-sort': active ? (this.view.sort.descending ? 'descending' : 'ascending') : 'none',
         onclick: () => {
@@ -244,18 +258,24 @@ export class ResultsView {
 
   private renderTable(): void {
     const run = this.run;
+    // Read before clearing: a layout of the emptied table would clamp the scroll position to 0 (which
+    // used to send the selected cell out of view).
+    const top = this.scroller.scrollTop;
+    const left = this.scroller.scrollLeft;
+    const viewport = this.scroller.clientHeight || 600;
     clear(this.table);
     if (!run) return;
-    const head = h('tr', {}, this.sortHeader('case', 'Case', 'Sort by case'), ...run.models.map((m) => this.sortHeader(`status:${m}`, m, `Sort by this model's ${this.sortKey}`)));
+    const head = h('tr', {}, this.sortHeader('case', 'Case', 'Sort by case', 'case-cell'), ...run.models.map((m) => this.sortHeader(`status:${m}`, m, `${m}\nSort by this model's ${this.sortKey}`)));
     this.table.appendChild(h('thead', {}, head));
+    // Model columns keep a readable width: a narrow panel scrolls sideways (the case column stays put).
+    this.table.style.minWidth = `${MIN_CASE_WIDTH + run.models.length * MIN_MODEL_WIDTH}px`;
     const body = h('tbody');
     this.table.appendChild(body);
     if (this.rows.length === 0) {
       body.appendChild(h('tr', {}, h('td', { colspan: String(run.models.length + 1), class: 'muted' }, 'No case matches the filters.')));
       return;
     }
-    const viewport = this.scroller.clientHeight || 600;
-    const w = rowWindow(this.rows.length, this.scroller.scrollTop, viewport, ROW_HEIGHT);
+    const w = rowWindow(this.rows.length, top, viewport, ROW_HEIGHT);
     if (w.before > 0) body.appendChild(h('tr', { class: 'spacer-row', style: `height:${w.before}px` }));
     for (let r = w.start; r < w.end; r++) {
       const vr = this.rows[r]!;
@@ -272,12 +292,15 @@ export class ResultsView {
       body.appendChild(tr);
     }
     if (w.after > 0) body.appendChild(h('tr', { class: 'spacer-row', style: `height:${w.after}px` }));
+    this.scroller.scrollTop = top;
+    this.scroller.scrollLeft = left;
   }
 
   private cellElement(cell: ResultsCell | undefined, r: number, c: number): HTMLElement {
     const selected = this.sel?.r === r && this.sel.c === c;
     if (!cell) return h('td', { class: 'cell none', role: 'gridcell' }, h('span', { class: 'muted' }, '—'));
-    const figures = [cell.latencyMs !== null ? formatMs(cell.latencyMs) : null, cell.cost !== null ? formatUsd(cell.cost) : null].filter(Boolean).join(' · ');
+    // A cached cell's figures are the original call's: say so rather than pass them off as this run's.
+    const figures = cell.cached ? 'cached' : [cell.latencyMs !== null ? formatMs(cell.latencyMs) : null, cell.cost !== null ? formatUsd(cell.cost) : null].filter(Boolean).join(' · ');
     const td = h(
       'td',
       {
@@ -304,6 +327,7 @@ export class ResultsView {
     this.view.selected = { rowKey: vr.row.key, model: run.models[c]!, repeatIndex: 0 };
     this.scrollIntoView(r);
     this.renderTable();
+    this.scrollCellIntoView();
     this.renderSide();
     this.scroller.focus({ preventScroll: true });
     this.persistSoon();
@@ -314,6 +338,24 @@ export class ResultsView {
     const headH = (this.table.tHead?.offsetHeight ?? ROW_HEIGHT) + 2;
     if (top < this.scroller.scrollTop) this.scroller.scrollTop = top;
     else if (top + ROW_HEIGHT + headH > this.scroller.scrollTop + this.scroller.clientHeight) this.scroller.scrollTop = top + ROW_HEIGHT + headH - this.scroller.clientHeight;
+  }
+
+  /**
+   * Measures the drawn cell: below the sticky header row, right of the sticky case column, and inside the
+   * page too when a narrow panel scrolls as a whole.
+   */
+  private scrollCellIntoView(): void {
+    const td = this.table.querySelector<HTMLElement>('td.cell.selected');
+    if (!td) return;
+    const box = this.scroller.getBoundingClientRect();
+    const cell = td.getBoundingClientRect();
+    const headBottom = this.table.tHead?.getBoundingClientRect().bottom ?? box.top;
+    const caseRight = this.table.tHead?.querySelector('th')?.getBoundingClientRect().right ?? box.left;
+    if (cell.top < headBottom) this.scroller.scrollTop -= headBottom - cell.top;
+    else if (cell.bottom > box.bottom) this.scroller.scrollTop += cell.bottom - box.bottom;
+    if (cell.left < caseRight) this.scroller.scrollLeft -= caseRight - cell.left;
+    else if (cell.right > box.right) this.scroller.scrollLeft += cell.right - box.right;
+    td.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -413,20 +455,20 @@ export class ResultsView {
       });
       this.side.appendChild(tabs);
     }
-    const actions = h(
-      'div',
-      { class: 'actions' },
-      h('button', { class: 'btn', onclick: () => sendCommand(AddToTestBankCommand, ref), disabled: !execution || execution.status === 'error' }, 'Add to test bank'),
-      h('button', { class: 'btn secondary', onclick: () => sendCommand(OpenCaseCommand, ref) }, 'Open case'),
-      h('button', { class: 'btn secondary', onclick: () => sendCommand(OpenPlaygroundCommand, ref) }, 'Open in playground'),
-      run.canOpenTrace && execution?.traceId ? h('button', { class: 'btn secondary', onclick: () => sendCommand(OpenTraceCommand, ref) }, 'Open trace') : null,
-    );
-    this.side.appendChild(actions);
+    this.side.appendChild(this.actions(cell, execution, ref, run.canOpenTrace));
     if (!execution) {
       this.side.appendChild(h('p', { class: 'muted' }, cell.status === 'pending' || cell.status === 'running' ? 'Not finished yet.' : 'No result.'));
       return;
     }
-    const figures = [execution.score !== null ? `score ${execution.score.toFixed(2)}` : null, formatMs(execution.latencyMs), execution.cost === null ? 'cost unknown' : formatUsd(execution.cost), execution.errorKind ? `error: ${execution.errorKind}` : null].filter(Boolean).join(' · ');
+    const figures = [
+      execution.score !== null ? `score ${execution.score.toFixed(2)}` : null,
+      execution.cached ? 'cached (no call made)' : null,
+      execution.cached ? `originally ${formatMs(execution.latencyMs)}` : formatCallLatency(execution.latencyMs, execution.status === 'error'),
+      execution.cost === null ? 'cost unknown' : `${execution.cached ? 'originally ' : ''}${formatUsd(execution.cost)}`,
+      execution.errorKind ? `error: ${execution.errorKind}` : null,
+    ]
+      .filter(Boolean)
+      .join(' · ');
     this.side.appendChild(h('div', { class: 'muted small' }, figures));
     if (execution.assertions.length > 0) {
       const list = h('ul', { class: 'assertions' });
@@ -437,9 +479,27 @@ export class ResultsView {
       }
       this.side.append(h('h3', {}, 'Assertions'), list);
     }
-    this.side.append(h('h3', {}, 'Output'), h('pre', { class: 'output' }, execution.output === '' ? '(empty)' : execution.output));
+    // An error without output has its message above: no empty Output box under it.
+    if (!(execution.status === 'error' && execution.output === '')) this.side.append(h('h3', {}, 'Output'), h('pre', { class: 'output' }, execution.output === '' ? '(empty)' : execution.output));
     const vars = Object.entries(row.row.vars);
     if (vars.length > 0) this.side.append(h('h3', {}, 'Variables'), h('pre', { class: 'vars' }, JSON.stringify(row.row.vars, null, 2)));
+  }
+
+  /**
+   * The cell's actions, the sensible one first and primary: a passing output can become a new case; a
+   * failing one wants a look at what happened (its trace, else its case).
+   */
+  private actions(cell: ResultsCell, execution: ResultsExecution | undefined, ref: CellRef, canOpenTrace: boolean): HTMLElement {
+    const failing = cell.status === 'fail' || cell.status === 'error' || cell.status === 'flaky';
+    const trace: CellAction | null = canOpenTrace && execution?.traceId ? { label: 'Open trace', action: 'open-trace', run: () => sendCommand(OpenTraceCommand, ref) } : null;
+    const bank: CellAction = { label: 'Add to test bank', action: 'add-to-bank', run: () => sendCommand(AddToTestBankCommand, ref), disabled: !execution || execution.status === 'error' };
+    const openCase: CellAction = { label: 'Open case', action: 'open-case', run: () => sendCommand(OpenCaseCommand, ref) };
+    const playground: CellAction = { label: 'Open in playground', action: 'open-playground', run: () => sendCommand(OpenPlaygroundCommand, ref) };
+    const order = failing ? [trace ?? openCase, trace ? openCase : null, playground, bank] : [bank, openCase, playground, trace];
+    const buttons = order
+      .filter((a): a is CellAction => a !== null)
+      .map((a, i) => h('button', { class: i === 0 ? 'btn' : 'btn secondary', 'data-action': a.action, onclick: a.run, disabled: a.disabled === true }, a.label));
+    return h('div', { class: 'actions' }, ...buttons);
   }
 
   private schedule(): void {
@@ -457,4 +517,9 @@ export class ResultsView {
       setState<ResultsViewState>({ ...this.view, ...(this.run ? { run: this.run } : {}) });
     }, 300);
   }
+}
+
+/** A latency percentile; when every call came from the cache there is no measurement, and it says so. */
+function latencyFigure(ms: number | null, m: ResultsModelStats): string {
+  return ms === null && (m.cached ?? 0) > 0 ? 'cached' : formatMs(ms);
 }

@@ -27,9 +27,11 @@ input[type=checkbox] { accent-color: var(--vscode-checkbox-background, var(--vsc
 .matrix-scroll { flex: 3 1 0; overflow: auto; min-width: 0; border: 1px solid var(--assay-border); }
 .matrix-scroll:focus-visible { outline: 1px solid var(--vscode-focusBorder); }
 table.matrix { table-layout: fixed; }
-table.matrix thead th { z-index: 1; box-shadow: 0 1px 0 var(--assay-border); }
+/* Headers never break inside a model name: one line, ellipsis, the full name in the tooltip. */
+table.matrix thead th { z-index: 1; box-shadow: 0 1px 0 var(--assay-border); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+table.matrix thead th.case-cell { z-index: 2; }
 table.matrix th.case-cell { position: sticky; left: 0; background: var(--vscode-editor-background); font-weight: normal; cursor: default; }
-table.matrix thead th:first-child { width: 40%; }
+table.matrix thead th:first-child { width: 38%; }
 table.matrix tbody tr { height: 44px; }
 table.matrix td, table.matrix tbody th { height: 35px; overflow: hidden; padding: 4px 8px; }
 .case-label, .verdict { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
@@ -51,11 +53,24 @@ td.cell.selected .verdict, td.cell.selected .muted { color: inherit; }
 .verdict .score { font-size: 0.85em; }
 .spacer-row td, .spacer-row { padding: 0; border: 0; }
 .side-pane { flex: 2 1 0; overflow: auto; min-width: 220px; padding: 0 4px 16px; }
-/* A narrow panel stacks the matrix over the selected cell's details. */
-@media (max-width: 760px) {
-  .results-main { flex-direction: column; }
-  .matrix-scroll { flex: 3 1 0; min-height: 140px; }
-  .side-pane { flex: 2 1 0; min-width: 0; border-top: 1px solid var(--assay-border); padding-top: 4px; }
+/*
+ * A narrow or short panel scrolls as a whole page: the matrix takes up to most of the height (at least five
+ * rows; less when the run has fewer) and the selected cell's details follow right below it, instead of
+ * three panes squeezed into one screen.
+ */
+@media (max-width: 760px), (max-height: 560px) {
+  html, body { height: auto; overflow: auto; }
+  #app { height: auto; min-height: 100vh; }
+  .results-stats { max-height: none; }
+  .results-main { flex-direction: column; flex: none; }
+  .matrix-scroll { flex: none; max-height: max(264px, 62vh); }
+  .side-pane { flex: none; min-width: 0; overflow: visible; border-top: 1px solid var(--assay-border); padding-top: 4px; }
+}
+@media (max-width: 480px) {
+  body { padding: 0 6px; }
+  .results-filters { gap: 4px 10px; }
+  .results-filters .search { flex: 1 1 100%; }
+  .model-stats { padding: 2px 6px; gap: 0 10px; }
 }
 .side-title { margin-top: 4px; }
 .verdict.big { font-size: 1.1em; font-weight: 600; margin: 4px 0; }

@@ -18,8 +18,8 @@ import {
   type TraceDetailState,
   type TraceDetailViewState,
 } from '../../../src/shared/traceProtocol';
-import { append, clear, h } from '../common/dom';
-import { formatCostFigure, formatMs } from '../../../src/shared/format';
+import { append, clear, h, textNode } from '../common/dom';
+import { formatCallLatency, formatCostFigure, formatMs } from '../../../src/shared/format';
 import { getState, onNotification, sendCommand, sendRequest, setState, signalReady } from '../common/ipc';
 import { registerComponents } from '../components/toolkit';
 
@@ -164,7 +164,7 @@ function renderSide(title: string, side: ReplaySideView | null, id: string, diff
   else if (diff && !diff.identical) {
     const pre = h('pre', { class: 'diff' });
     for (const p of diff.parts) {
-      if (p.kind === 'same') pre.appendChild(document.createTextNode(p.value));
+      if (p.kind === 'same') pre.appendChild(textNode(p.value));
       else if ((id === 'replay-old' && p.kind === 'removed') || (id === 'replay-new' && p.kind === 'added')) pre.appendChild(h('span', { class: p.kind }, p.value));
     }
     el.appendChild(pre);
@@ -214,7 +214,7 @@ function render(state: TraceDetailState): void {
     h(
       'div',
       { class: 'stats', id: 'trace-stats' },
-      stat('latency', formatMs(t.latencyMs)),
+      stat('latency', formatCallLatency(t.latencyMs, t.status !== 'ok')),
       stat('first token', formatMs(t.ttftMs)),
       stat('tokens in', t.usage ? String(t.usage.input) : '—'),
       stat('out', t.usage ? String(t.usage.output) : '—'),
@@ -244,7 +244,10 @@ function render(state: TraceDetailState): void {
     ),
     h('div', { id: 'status', role: 'status', 'aria-live': 'polite', class: lastStatus.kind === 'error' ? 'error' : 'muted' }, lastStatus.text),
     replay ? renderReplay(replay) : h('div', { id: 'replay-slot' }),
-    h('section', {}, h('h2', {}, 'Output'), renderThinking(t), t.output === '' && t.toolCalls.length === 0 ? h('p', { class: 'muted' }, '(empty output)') : h('pre', { id: 'output' }, t.output), ...t.toolCalls.map((c) => h('pre', { class: 'part-tool_call' }, `${c.name}(${c.arguments})`))),
+    // A failure with no output has its error above: no empty Output section under it.
+    t.error && t.output === '' && t.toolCalls.length === 0 && !t.thinking?.length
+      ? null
+      : h('section', {}, h('h2', {}, 'Output'), renderThinking(t), t.output === '' && t.toolCalls.length === 0 ? h('p', { class: 'muted' }, '(empty output)') : h('pre', { id: 'output' }, t.output), ...t.toolCalls.map((c) => h('pre', { class: 'part-tool_call' }, `${c.name}(${c.arguments})`))),
     t.reasoning !== null ? h('section', {}, h('h2', {}, 'Reasoning summary'), h('pre', { id: 'reasoning', class: 'muted' }, t.reasoning)) : null,
     h('section', {}, h('h2', {}, 'Messages sent'), renderMessages(t)),
     t.variables && Object.keys(t.variables).length
