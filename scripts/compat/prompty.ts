@@ -4,7 +4,7 @@
 // `reference.json` holds Prompty's messages for it, produced by prompty-reference.py (run in the corpus
 // folder) with Prompty's Python runtimes 2.0, 1.0 and 0.1, each file's own version first.
 // Usage: npx tsx scripts/compat/prompty.ts [corpusDir] [--verbose]
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePromptFile } from '../../src/core/promptFile/parsePromptFile';
 import { renderPrompt } from '../../src/core/promptFile/renderPrompt';
@@ -16,6 +16,14 @@ const args = process.argv.slice(2);
 const verbose = args.includes('--verbose');
 const dir = args.find((a) => !a.startsWith('--')) ?? '/work/corpus/prompty';
 const refs = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as Ref[];
+
+// The same environment prompty-reference.py renders with: every `${env:NAME}` without a default that a
+// corpus file names (Prompty refuses a file whose connection names an unset variable) gets a dummy value.
+for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !/\.(prompty|json)$/.test(entry.name) || /^(sources|reference)\.json$/.test(entry.name)) continue;
+  const text = readFileSync(join(entry.parentPath, entry.name), 'utf8');
+  for (const m of text.matchAll(/\$\{env:(\w+)\}/g)) process.env[m[1]!] ??= `dummy-${m[1]!}`;
+}
 
 function refText(m: RefMessage): string {
   if (typeof m.content === 'string') return m.content.trim();
