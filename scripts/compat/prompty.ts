@@ -47,7 +47,9 @@ for (const ref of refs) {
     lines.push(`REFUSED ${ref.file} [${ref.runtime}]: ${r.error.message}`);
     continue;
   }
-  const want = ref.messages.map((m) => ({ role: m.role, content: refText(m) }));
+  // Prompty 1.0's `thread` pseudo-message is what its executor sends as a user message after the thread's
+  // messages (none here: no inputs are passed).
+  const want = ref.messages.map((m) => ({ role: m.role === 'thread' ? 'user' : m.role, content: refText(m) }));
   const got = r.messages.map((m) => ({ role: m.role, content: m.content }));
   const same = want.length === got.length && want.every((w, i) => w.role === got[i]!.role && w.content === got[i]!.content);
   if (same) counts.identical++;

@@ -81,19 +81,25 @@ export interface FrontMatterFields {
 
 /**
  * Prompty 2.0 files name a model by `id` (or a bare string), type inputs with `kind` (or list them) and
- * have no top-level `sample`; anything else is a 0.1/1.0 file. The two render differently (`sample`
- * and an input's `sample` are defaults only in 0.1/1.0; 2.0 keeps empty messages).
+ * have no top-level `sample`; a file that shows a 0.1/1.0 trait (`sample`, `model.api`/`configuration`/
+ * `parameters`, inputs typed with `type` or given as bare values) and none of 2.0 is a 0.1/1.0 file, and
+ * one that shows neither (no model, no inputs) is read as the current version, 2.0. The two render
+ * differently (`sample` and an input's `sample` are defaults only in 0.1/1.0; 2.0 keeps the template's
+ * trailing newline).
  */
 export function promptyVersionOf(data: Record<string, unknown> | undefined): 1 | 2 {
-  if (!data || 'sample' in data) return 1;
+  if (!data) return 2;
+  if ('sample' in data) return 1;
   const model = data['model'];
   if (typeof model === 'string') return 2;
-  if (model && typeof model === 'object' && !Array.isArray(model) && ('id' in model || 'provider' in model || 'options' in model)) return 2;
+  const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isMap(model) && ('id' in model || 'provider' in model || 'options' in model)) return 2;
   const inputs = data['inputs'];
   if (Array.isArray(inputs)) return 2;
-  if (inputs && typeof inputs === 'object' && Object.values(inputs).some((v) => v !== null && typeof v === 'object' && 'kind' in v)) return 2;
+  if (isMap(inputs) && Object.values(inputs).some((v) => isMap(v) && 'kind' in v)) return 2;
   if ('kind' in data || '$schema' in data || 'outputs' in data) return 2;
-  return 1;
+  if (isMap(model) || isMap(inputs)) return 1;
+  return 2;
 }
 
 function describe(v: unknown): string {
