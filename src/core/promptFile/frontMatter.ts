@@ -7,6 +7,7 @@ import { unclosedOpener } from '../files/yamlErrors';
 import { yamlValue } from '../files/yamlLimits';
 import type { Diagnostic, ModelParams, ModelRef, Range, Severity } from '../types';
 import { didYouMean } from './didYouMean';
+import { promptyOutputs, promptyTools } from './promptyTools';
 import { readEffort, readThinking } from './thinkingParams';
 import type { LineIndex } from './lineIndex';
 import type { PromptFileKind, PromptInput, PromptModel, PromptTests } from './promptDocument';
@@ -43,9 +44,12 @@ const OPTION_ALIASES: Record<string, string> = {
 /** `max_completion_tokens` (chat completions) and `max_output_tokens` (Responses API) are OpenAI's names for the same limit. */
 const PARAM_ALIASES: Record<string, string> = { max_completion_tokens: 'max_tokens', max_output_tokens: 'max_tokens', show_thinking: 'showThinking' };
 /** Keys of an input's long form. */
-export const INPUT_SPEC_KEYS = ['type', 'kind', 'description', 'default', 'sample', 'example', 'required', 'enum', 'enumValues', 'items', 'properties'] as const;
+export const INPUT_SPEC_KEYS = [
+  'type', 'kind', 'description', 'default', 'sample', 'example', 'required', 'enum', 'enumValues', 'items', 'properties',
+  'additionalProperties', 'nullable', 'anyOf', 'oneOf',
+] as const;
 /** Input types (Prompty's `kind`s included; `messages`/`thread` hold a list of chat messages). */
-export const INPUT_TYPES = ['string', 'number', 'integer', 'boolean', 'object', 'array', 'list', 'messages', 'thread', 'image', 'any'] as const;
+export const INPUT_TYPES = ['string', 'number', 'integer', 'float', 'boolean', 'object', 'array', 'list', 'messages', 'thread', 'image', 'audio', 'file', 'any'] as const;
 const MODEL_KEYS = ['api', 'configuration', 'parameters', 'id', 'provider', 'apiType', 'api_type', 'connection', 'options'];
 
 const MODEL_REF = /^([A-Za-z][\w.-]*):(\S+)$/;
@@ -97,7 +101,7 @@ export function promptyVersionOf(data: Record<string, unknown> | undefined): 1 |
   const inputs = data['inputs'];
   if (Array.isArray(inputs)) return 2;
   if (isMap(inputs) && Object.values(inputs).some((v) => isMap(v) && 'kind' in v)) return 2;
-  if ('kind' in data || '$schema' in data || 'outputs' in data) return 2;
+  if ('kind' in data || '$schema' in data || Array.isArray(data['outputs'])) return 2;
   if (isMap(model) || isMap(inputs)) return 1;
   return 2;
 }
@@ -250,6 +254,7 @@ class FrontMatterReader {
     if (this.kind === 'prompty') this.out.promptyVersion = promptyVersionOf(this.out.data);
     const allowed: readonly string[] = this.kind === 'prompty' ? [...PROMPT_KEYS, ...PROMPTY_KEYS] : PROMPT_KEYS;
     let sample: { keyNode: unknown; value: unknown } | undefined;
+    const promptyExtras: { key: string; keyNode: unknown; value: unknown }[] = [];
     let modelNode: unknown;
     let modelsNode: unknown;
     for (const { key, keyNode, value: raw } of this.entries(root)) {
@@ -293,13 +298,36 @@ class FrontMatterReader {
         case 'template':
           this.readTemplate(value);
           break;
+        case 'tools':
+        case 'outputs':
+          promptyExtras.push({ key, keyNode, value });
+          break;
       }
     }
+    for (const e of promptyExtras) this.readPromptyExtra(e.key, e.keyNode, e.value);
     if (modelNode !== undefined && modelsNode !== undefined) {
       this.report('warning', 'model-conflict', "Both 'model' and 'models' are set; the prompt runs on every model listed in both. Use one of them.", modelsNode);
     }
     if (sample) this.readSample(sample.value, sample.keyNode);
     return this.out;
+  }
+
+  /** Prompty's top-level `tools:` (function tools) and `outputs:` (structured output) go into the request. */
+  private readPromptyExtra(key: string, keyNode: unknown, value: unknown): void {
+    const v = this.js(value);
+    const version = this.out.promptyVersion ?? 2;
+    if (key === 'tools') {
+      const r = promptyTools(v, version);
+      if ('error' in r) {
+        const itemNode = r.index !== undefined && isSeq(value) ? value.items[r.index] : undefined;
+        this.report('error', r.error.includes('cannot run') ? 'unsupported-tool' : 'wrong-type', `${r.error}.`, itemNode ?? value ?? keyNode);
+      } else if (r.tools.length > 0) this.out.params.tools = [...(this.out.params.tools ?? []), ...r.tools];
+      return;
+    }
+    const r = promptyOutputs(v, version, this.out.name);
+    if ('error' in r) this.report('error', 'wrong-type', `${r.error}.`, value ?? keyNode);
+    else if (this.out.params.response_format) this.report('warning', 'output-conflict', "Both 'outputs' and a response_format are set; 'outputs' is sent, as Prompty does.", keyNode);
+    if (!('error' in r)) this.out.params.response_format = r.response_format;
   }
 
   private yamlProblems(): void {
@@ -604,7 +632,7 @@ class FrontMatterReader {
       Array.isArray(x) && x.every((m) => m && typeof m === 'object' && typeof (m as { role?: unknown }).role === 'string');
     const fits =
       t === 'string' || t === 'image' ? typeof v === 'string'
-      : t === 'number' ? typeof v === 'number'
+      : t === 'number' || t === 'float' ? typeof v === 'number'
       : t === 'integer' ? typeof v === 'number' && Number.isInteger(v)
       : t === 'boolean' ? typeof v === 'boolean'
       : t === 'object' ? typeof v === 'object' && !Array.isArray(v)

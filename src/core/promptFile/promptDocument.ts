@@ -128,6 +128,8 @@ export const PROMPT_DIAGNOSTIC_CODES = {
   'sample-file': "A Prompty sample given as a file, which is not loaded.",
   'tests-shape': "'tests' is not a path, a list of paths or a list of cases.",
   'template-format': 'A Prompty template format other than Jinja2 or Mustache.',
+  'unsupported-tool': "A Prompty tool of a kind other than function (web_search, mcp, openapi…), which Assay cannot run.",
+  'output-conflict': "Both Prompty 'outputs' and a response_format: 'outputs' is sent.",
   'unknown-role': 'A line that looks like a role marker but is not one.',
   'role-attribute': 'A role-line attribute Assay reads (cache) with a value it does not take.',
   'messages-placeholder': 'Text after a messages placeholder.',
