@@ -172,6 +172,34 @@ outputs:
   });
 });
 
+describe("Prompty 1.0's dynamic tools block", () => {
+  const v1 = (body: string) => parsePromptFile(`---\nname: t\nmodel:\n  api: chat\ninputs:\n  q: hi\n---\n${body}`, { path: '/p/x.prompty' });
+
+  it('a leading tools: block joins the tools and is no message', () => {
+    const doc = v1('tools:\n  - id: lookup\n    type: function\n    description: Look up.\n    parameters:\n      - name: id\n        type: string\n\nsystem:\nHelp.\nuser:\n{{ q }}\n\n');
+    assert.deepEqual(doc.diagnostics.filter((d) => d.severity === 'error'), []);
+    assert.deepEqual(doc.params.tools, [
+      { type: 'function', function: { name: 'lookup', description: 'Look up.', parameters: { type: 'object', properties: { id: { type: 'string' } }, required: [] } } },
+    ]);
+    const r = renderPrompt(doc, {});
+    assert.ok(!('error' in r));
+    assert.deepEqual(r.messages, [{ role: 'system', content: 'Help.' }, { role: 'user', content: 'hi' }]);
+  });
+
+  it('a block with template tags is an error, not a guess', () => {
+    const doc = v1('tools:\n  - id: {{ q }}\n    type: function\nuser:\nhi\n');
+    assert.match(errors(doc as ReturnType<typeof prompty>).join('\n'), /unsupported-tool: The dynamic tools block holds template tags/);
+  });
+
+  it('in a 2.0 file a tools: line is no role: the text stays in the system message', () => {
+    const doc = parsePromptFile('---\nname: t\nmodel: gpt-4o\n---\ntools:\n  - x\nuser:\nhi\n', { path: '/p/x.prompty' });
+    assert.equal(doc.params.tools, undefined);
+    const r = renderPrompt(doc, {});
+    assert.ok(!('error' in r));
+    assert.deepEqual(r.messages[0], { role: 'system', content: 'tools:\n  - x' });
+  });
+});
+
 describe('lint accepts valid Prompty 2.0 input keys and kinds', () => {
   it('additionalProperties, nullable, anyOf, and kinds image, audio, file, float', () => {
     const doc = prompty(`model: gpt-4o

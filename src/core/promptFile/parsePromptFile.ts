@@ -1,3 +1,4 @@
+import { dynamicTools, splitDynamicTools } from './dynamicTools';
 import { compileJinja } from '../template/jinjaRenderer';
 import { analyzeTemplate } from '../template/templateAnalysis';
 import { cacheAttribute, roleAttributes } from './roleAttributes';
@@ -228,5 +229,16 @@ export function parsePromptFile(text: string, options: ParseOptions = {}): Promp
   if (fields.tests) doc.tests = fields.tests;
   if (format === 'mustache') doc.templateFormat = 'mustache';
   if (fields.promptyVersion !== undefined) doc.promptyVersion = fields.promptyVersion;
+  if (kind === 'prompty' && doc.promptyVersion === 1) readDynamicTools(doc, diagnostics);
   return doc;
+}
+
+/** Prompty 0.1/1.0: tools from a leading `tools:` block of the body join the request's tools. */
+function readDynamicTools(doc: PromptDocument, diagnostics: Diagnostic[]): void {
+  const { block } = splitDynamicTools(doc.body!.source);
+  if (block === undefined) return;
+  const r = dynamicTools(block);
+  const at = doc.body!.offset + doc.body!.source.length - doc.body!.source.trimStart().length;
+  if ('error' in r) diagnostics.push({ severity: 'error', code: 'unsupported-tool', message: `${r.error}.`, range: doc.lines.range(at, at + block.length + 7) });
+  else if (r.tools.length > 0) doc.params = { ...doc.params, tools: [...(doc.params.tools ?? []), ...r.tools] };
 }

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import Mustache from 'mustache';
 import { renderJinja } from '../template/jinjaRenderer';
 import type { CacheBreakpoint, ChatMessage, Range, Role } from '../types';
+import { splitDynamicTools } from './dynamicTools';
 import { ImageMarkers, type ImageFiles } from './imageMarkers';
 import type { PromptDocument } from './promptDocument';
 import { cacheAttribute, roleAttributes } from './roleAttributes';
@@ -71,6 +72,8 @@ export function renderPromptyBody(doc: PromptDocument, context: Record<string, u
   const { markers, files } = images;
   // Prompty's loader drops the whitespace after the front matter; Jinja2 reads every newline as `\n`.
   let source = body.source.replace(/\r\n?/g, '\n').trimStart();
+  // Prompty 0.1/1.0: a leading `tools:` block holds tool definitions (read by parsePromptFile), not a message.
+  if (!v2) source = splitDynamicTools(source).rest;
   // Prompty 1.0: a line starting with `![thread]` opens the thread's place (see flushThread).
   const threadLine = `__ASSAY_THREAD_LINE_${nonce()}__`;
   if (!v2) source = source.replace(/^[ \t]*!\[thread\].*$/gm, threadLine);
