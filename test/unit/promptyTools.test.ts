@@ -152,10 +152,10 @@ outputs:
     });
   });
 
-  it('the tools and the schema reach the wire through the real OpenAI client', async () => {
+  it('the tools, the schema and a developer message reach the wire through the real OpenAI client', async () => {
     const mock = await startMockLlm({ apiKey: TEST_OPENAI_KEY, reply: () => '{"summary":"x"}' });
     try {
-      const doc = prompty('model: openai:gpt-4o\ntools:\n  - name: ping\n    kind: function\noutputs:\n  - name: summary\n    kind: string\n    required: true\n');
+      const doc = parsePromptFile('---\nname: t\nmodel: openai:gpt-4o\ntools:\n  - name: ping\n    kind: function\noutputs:\n  - name: summary\n    kind: string\n    required: true\n---\ndeveloper:\nBe brief.\nuser:\nhi\n', { path: '/p/x.prompty' });
       const r = renderPrompt(doc, {});
       assert.ok(!('error' in r));
       const provider = new ProviderRegistry({ providers: mockProviderConfigs(mock) }).get('openai')!;
@@ -166,6 +166,7 @@ outputs:
       const body = mock.requests[0]!.body!;
       assert.deepEqual(body['tools'], [{ type: 'function', function: { name: 'ping' } }]);
       assert.deepEqual((body['response_format'] as { json_schema: { name: string } }).json_schema.name, 'structured_output');
+      assert.deepEqual(body['messages'], [{ role: 'developer', content: 'Be brief.' }, { role: 'user', content: 'hi' }], "OpenAI's developer role as written");
     } finally {
       await mock.close();
     }

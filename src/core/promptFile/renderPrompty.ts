@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import Mustache from 'mustache';
 import { renderJinja } from '../template/jinjaRenderer';
-import type { CacheBreakpoint, ChatMessage, Range, Role } from '../types';
+import type { CacheBreakpoint, ChatMessage, Range } from '../types';
 import { splitDynamicTools } from './dynamicTools';
 import { ImageMarkers, type ImageFiles } from './imageMarkers';
 import type { PromptDocument } from './promptDocument';
@@ -127,14 +127,13 @@ export function renderPromptyBody(doc: PromptDocument, context: Record<string, u
       continue;
     }
     const m = ROLE_LINE.exec(line.replace(/\r$/, ''));
-    if (!m) {
+    // `developer:` is a role line from Prompty 2.0 on; 0.1/1.0 keep it as text.
+    if (!m || (!v2 && m[1]!.toLowerCase() === 'developer')) {
       buffer.push(line);
       continue;
     }
     flush();
-    const r1 = m[1]!.toLowerCase();
-    if (r1 === 'developer') fail("The 'developer' role is not supported yet: write system: instead.");
-    role = r1 === 'developer' ? 'system' : (r1 as Role);
+    role = m[1]!.toLowerCase() as ChatMessage['role'];
     const attrs = m[2] ? roleAttributes(m[2]) : {};
     name = attrs['name'];
     const c = cacheAttribute(attrs);
