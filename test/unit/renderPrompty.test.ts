@@ -157,6 +157,18 @@ describe('renderPrompty: role lines from the template, never from values', () =>
   });
 });
 
+describe("renderPrompty: an input's sample in 1.0", () => {
+  it("comes before its default when truthy, as Prompty 1.0's runs take it (get_sample)", () => {
+    const doc = prompty('---\nname: t\nmodel:\n  api: chat\ninputs:\n  who: { type: string, sample: Jane, default: User }\n  age: { type: number, sample: 0, default: 18 }\n---\nuser:\n{{ who }} {{ age }}\n\n');
+    assert.deepEqual(messages(renderPrompt(doc, {})), [{ role: 'user', content: 'Jane 18' }]);
+  });
+
+  it('in 2.0 an example is no value: the default is', () => {
+    const doc = prompty('---\nname: t\ninputs:\n  - { name: who, kind: string, example: Jane, default: User }\n---\nuser:\n{{ who }}\n');
+    assert.deepEqual(messages(renderPrompt(doc, {})), [{ role: 'user', content: 'User' }]);
+  });
+});
+
 describe('renderPrompty: the developer role', () => {
   it('is a role line in 2.0 files and text in 0.1/1.0 files (their parsers know no developer role)', () => {
     const v2 = prompty('---\nname: t\nmodel: gpt-4o\n---\ndeveloper:\nBe brief.\nuser:\nhi\n');

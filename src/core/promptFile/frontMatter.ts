@@ -106,6 +106,14 @@ export function promptyVersionOf(data: Record<string, unknown> | undefined): 1 |
   return 2;
 }
 
+/** Python's truth value of a YAML value: None, False, 0, '' and empty collections are false. */
+function pythonTruthy(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
+}
+
 function describe(v: unknown): string {
   if (v === null || v === undefined) return 'empty';
   if (Array.isArray(v)) return 'a list';
@@ -683,9 +691,11 @@ class FrontMatterReader {
           }
       }
     }
-    // A sample value is what an example run uses: a default when there is none (Prompty 2.0 keeps
-    // `example` as documentation only).
-    if (!input.hasDefault && sampleNode !== undefined && this.out.promptyVersion !== 2) {
+    // A sample value is what an example run uses (Prompty 2.0 keeps `example` as documentation only): in
+    // 1.0 it comes before the default, as its runs (merge_sample, `get_sample`) take an input's sample
+    // when it is truthy in Python's sense, else its default.
+    const v1Sample = sampleNode !== undefined && this.out.promptyVersion === 1 && pythonTruthy(this.js(sampleNode));
+    if (sampleNode !== undefined && this.out.promptyVersion !== 2 && (!input.hasDefault || v1Sample)) {
       input.default = this.js(sampleNode);
       input.hasDefault = true;
       defaultNode = sampleNode;
