@@ -64,6 +64,7 @@ const cases: Case[] = [
   { why: 'tests mixing paths and cases', text: file('tests: [a.yaml, { vars: {} }]'), code: 'tests-shape', severity: 'error', covers: '[a.yaml, { vars: {} }]', line: 1 },
   { why: 'a Prompty tool Assay cannot run', path: 'x.prompty', text: file('tools:\n  - { name: search, kind: web_search }'), code: 'unsupported-tool', severity: 'error', covers: '{ name: search, kind: web_search }', line: 2, says: "kind 'web_search'" },
   { why: 'Prompty outputs and a response_format', path: 'x.prompty', text: file('model: { id: gpt-4o, options: { responseFormat: { type: json_object } } }\noutputs:\n  - { name: a, kind: string }'), code: 'output-conflict', severity: 'warning', covers: 'outputs', line: 2 },
+  { why: 'a Prompty base file', path: 'x.prompty', text: file('base: evaluation.prompty'), code: 'prompty-base', severity: 'warning', covers: 'base', line: 1, says: 'not merged' },
   { why: 'a handlebars Prompty template', path: 'x.prompty', text: file('template: handlebars'), code: 'template-format', severity: 'warning', covers: 'handlebars', line: 1 },
   { why: 'an unset ${env:} without default', path: 'x.prompty', text: file('sample:\n  q: ${env:ASSAY_TEST_UNSET_VARIABLE}'), code: 'env-ref', severity: 'warning', covers: '${env:ASSAY_TEST_UNSET_VARIABLE}', line: 2 },
   { why: 'a ${file:} that cannot be read', path: '/nonexistent-dir/x.prompty', text: file('sample:\n  q: ${file:missing.txt}'), code: 'file-ref', severity: 'error', covers: '${file:missing.txt}', line: 2 },

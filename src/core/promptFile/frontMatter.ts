@@ -310,6 +310,9 @@ class FrontMatterReader {
         case 'outputs':
           promptyExtras.push({ key, keyNode, value });
           break;
+        case 'base':
+          this.report('warning', 'prompty-base', "The base file's template is what {% extends %} renders, but its model and parameters are not merged into this file (Prompty 0.1 merges them): write the ones this prompt needs here.", keyNode);
+          break;
       }
     }
     for (const e of promptyExtras) this.readPromptyExtra(e.key, e.keyNode, e.value);

@@ -71,7 +71,7 @@ export function renderPromptyBody(doc: PromptDocument, context: Record<string, u
   const { vars, threads } = renderVars(doc, context, guard, images.markers);
   const { markers, files } = images;
   // Prompty's loader drops the whitespace after the front matter; Jinja2 reads every newline as `\n`.
-  let source = body.source.replace(/\r\n?/g, '\n').trimStart();
+  let source = (body.template ?? body.source).replace(/\r\n?/g, '\n').trimStart();
   // Prompty 0.1/1.0: a leading `tools:` block holds tool definitions (read by parsePromptFile), not a message.
   if (!v2) source = splitDynamicTools(source).rest;
   // Prompty 1.0: a line starting with `![thread]` opens the thread's place (see flushThread).
