@@ -173,6 +173,7 @@ describe('renderPrompty: the developer role', () => {
   it('is a role line in 2.0 files and text in 0.1/1.0 files (their parsers know no developer role)', () => {
     const v2 = prompty('---\nname: t\nmodel: gpt-4o\n---\ndeveloper:\nBe brief.\nuser:\nhi\n');
     assert.deepEqual(messages(renderPrompt(v2, {})), [{ role: 'developer', content: 'Be brief.' }, { role: 'user', content: 'hi' }]);
+    assert.ok(!v2.diagnostics.some((d) => d.code === 'unknown-role'), 'developer: is a 2.0 role line, not a look-alike');
     const v1 = prompty('---\nname: t\nmodel:\n  api: chat\n---\nsystem:\nA\ndeveloper:\nB\nuser:\nhi\n');
     assert.deepEqual(messages(renderPrompt(v1, {})), [{ role: 'system', content: 'A\ndeveloper:\nB' }, { role: 'user', content: 'hi' }]);
   });

@@ -59,8 +59,8 @@ function classifyLine(text: string): { role: Role; attrs?: string } | { variable
   return undefined;
 }
 
-/** Finds the markers of the body starting at `fromLine`, reporting look-alikes. */
-function findMarkers(lines: LineIndex, fromLine: number, diagnostics: Diagnostic[]): Marker[] {
+/** Finds the markers of the body starting at `fromLine`, reporting look-alikes (other than the words in `roleWords`, roles of the file's own format). */
+function findMarkers(lines: LineIndex, fromLine: number, diagnostics: Diagnostic[], roleWords: ReadonlySet<string> = new Set()): Marker[] {
   const markers: Marker[] = [];
   for (let line = fromLine; line < lines.lineCount; line++) {
     const text = lines.lineText(line);
@@ -68,6 +68,7 @@ function findMarkers(lines: LineIndex, fromLine: number, diagnostics: Diagnostic
     if (c === undefined) continue;
     if (c === 'unknown') {
       const word = MARKER_LIKE.exec(text)![1]!;
+      if (roleWords.has(word.toLowerCase())) continue;
       const start = lines.lineStart(line) + text.indexOf(word);
       diagnostics.push({
         severity: 'warning',
@@ -179,7 +180,9 @@ export function parsePromptFile(text: string, options: ParseOptions = {}): Promp
     if (fields.data) frontMatter.data = fields.data;
   }
 
-  const markers = findMarkers(lines, fence.bodyLine, diagnostics);
+  // Prompty 2.0's developer role; 1.0's leading tools: block (see dynamicTools.ts).
+  const roleWords = new Set(kind !== 'prompty' ? [] : fields.promptyVersion === 1 ? ['tools'] : ['developer']);
+  const markers = findMarkers(lines, fence.bodyLine, diagnostics, roleWords);
   const sections = buildSections(src, lines, fence, markers, diagnostics);
   // A .prompty body is one Jinja2 template: its syntax is Jinja2's, checked on the whole body.
   const bodySource = src.slice(fence.bodyStart);
