@@ -53,7 +53,7 @@ signal.signal(signal.SIGALRM, alarm)
 out = []
 for s in src:
     f = '/work/corpus/prompty/' + s['file']
-    if 'messages' in prev.get(s['file'], {}) or order(open(f, encoding='utf8', errors='replace').read())[step] != mode:
+    if 'messages' in prev.get(s['file'], {}) or 'text' in prev.get(s['file'], {}) or order(open(f, encoding='utf8', errors='replace').read())[step] != mode:
         if s['file'] in prev: out.append(prev[s['file']])
         continue
     rec = {'file': s['file'], 'runtime': mode}
@@ -73,7 +73,9 @@ for s in src:
         else:
             p = prompty.load(f)
             msgs = prompty.prepare(p, {}, merge_sample=True)
-            rec['messages'] = [dict(m) for m in msgs]
+            # A completion or embedding prompt (model.api) prepares to its text, not to messages.
+            if isinstance(msgs, str): rec['text'] = msgs
+            else: rec['messages'] = [dict(m) for m in msgs]
     except TO:
         rec['error'] = 'timeout'
     except BaseException as e:
@@ -82,4 +84,4 @@ for s in src:
     signal.alarm(0)
     out.append(rec)
 json.dump(out, open(path, 'w'), indent=1, default=str)
-print(mode, sum(1 for r in out if 'messages' in r), 'rendered of', len(out))
+print(mode, sum(1 for r in out if 'messages' in r or 'text' in r), 'rendered of', len(out))
