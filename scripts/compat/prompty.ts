@@ -2,7 +2,8 @@
 // The corpus lives outside the repo (default /work/corpus/prompty): `sources.json` lists each file
 // (repo, path, commit, local file; prompty-sources.json here lists the same sources) and
 // `reference.json` holds Prompty's messages for it, produced by prompty-reference.py (run in the corpus
-// folder) with Prompty's Python runtimes 2.0, 1.0 and 0.1, each file's own version first.
+// folder) with Prompty's Python runtimes 2.0, 1.0 and 0.1, each file's own version first. The corpus and
+// the runtimes are rebuilt from a snapshot of microsoft/prompty by buildPromptyCorpus.mjs.
 // Usage: npx tsx scripts/compat/prompty.ts [corpusDir] [--verbose]
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
