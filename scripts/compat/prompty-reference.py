@@ -2,7 +2,9 @@
 # Renders every corpus file with Prompty's own Python runtimes: 2.0 (HEAD), 1.0 (commit 65a40718)
 # and 0.1 (commit 8fbc5760, before `sample` was deprecated), the file's own version first: a file
 # with `sample:` is 0.1, one with `![thread]` 1.0, others 2.0; the next runtime for files it rejects.
-# Run: for step in 0 1 2: for mode in v01 v1 v2: python3 reference.py MODE STEP
+# Run: for step in 0 1 2: for mode in v01 v1 v2: /usr/bin/python3 reference.py MODE STEP
+# (the corpus and runtimes come from buildPromptyCorpus.mjs --runtimes; Prompty 1.0's Mustache
+# dependency chevron is a stub in /work/corpus/stubs that raises, so 1.0 refuses Mustache files).
 import sys, json, os, signal
 mode = sys.argv[1]
 step = int(sys.argv[2])
@@ -29,6 +31,14 @@ if mode == 'v2':
     discovery._cache[('prompty.renderers', 'jinja2')] = Jinja2Renderer()
     discovery._cache[('prompty.renderers', 'mustache')] = MustacheRenderer()
 src = json.load(open('/work/corpus/prompty/sources.json'))
+# Prompty refuses a file whose connection names an unset variable (`${env:NAME}` without a default, in the
+# file or a JSON file it includes), though rendering never reads it: every such name in the corpus gets a
+# dummy value (prompty.ts sets the same).
+for root, _, names in os.walk('/work/corpus/prompty'):
+    for n in names:
+        if n.endswith(('.prompty', '.json')) and n not in ('sources.json', 'reference.json'):
+            for name in re.findall(r'\$\{env:(\w+)\}', open(os.path.join(root, n), encoding='utf8', errors='replace').read()):
+                os.environ.setdefault(name, 'dummy-' + name)
 path = '/work/corpus/prompty/reference.json'
 prev = {r['file']: r for r in json.load(open(path))} if os.path.exists(path) else {}
 def part(p):
@@ -43,7 +53,7 @@ signal.signal(signal.SIGALRM, alarm)
 out = []
 for s in src:
     f = '/work/corpus/prompty/' + s['file']
-    if 'messages' in prev.get(s['file'], {}) or order(open(f, encoding='utf8', errors='replace').read())[step] != mode:
+    if 'messages' in prev.get(s['file'], {}) or 'text' in prev.get(s['file'], {}) or order(open(f, encoding='utf8', errors='replace').read())[step] != mode:
         if s['file'] in prev: out.append(prev[s['file']])
         continue
     rec = {'file': s['file'], 'runtime': mode}
@@ -63,7 +73,9 @@ for s in src:
         else:
             p = prompty.load(f)
             msgs = prompty.prepare(p, {}, merge_sample=True)
-            rec['messages'] = [dict(m) for m in msgs]
+            # A completion or embedding prompt (model.api) prepares to its text, not to messages.
+            if isinstance(msgs, str): rec['text'] = msgs
+            else: rec['messages'] = [dict(m) for m in msgs]
     except TO:
         rec['error'] = 'timeout'
     except BaseException as e:
@@ -72,4 +84,4 @@ for s in src:
     signal.alarm(0)
     out.append(rec)
 json.dump(out, open(path, 'w'), indent=1, default=str)
-print(mode, sum(1 for r in out if 'messages' in r), 'rendered of', len(out))
+print(mode, sum(1 for r in out if 'messages' in r or 'text' in r), 'rendered of', len(out))

@@ -59,7 +59,8 @@ export interface CacheBreakpoint {
 }
 
 export interface ChatMessage {
-  role: Role | 'tool';
+  /** `developer` comes from Prompty 2.0 files: OpenAI's instructions role, sent as written; Anthropic and Ollama have none. */
+  role: Role | 'tool' | 'developer';
   /** The message's text (for a multimodal message, its text parts joined by a blank line). */
   content: string;
   /** The message as sent when it holds more than text (images); `content` is then its text only. */

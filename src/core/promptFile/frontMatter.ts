@@ -7,6 +7,7 @@ import { unclosedOpener } from '../files/yamlErrors';
 import { yamlValue } from '../files/yamlLimits';
 import type { Diagnostic, ModelParams, ModelRef, Range, Severity } from '../types';
 import { didYouMean } from './didYouMean';
+import { promptyOutputs, promptyTools } from './promptyTools';
 import { readEffort, readThinking } from './thinkingParams';
 import type { LineIndex } from './lineIndex';
 import type { PromptFileKind, PromptInput, PromptModel, PromptTests } from './promptDocument';
@@ -43,9 +44,12 @@ const OPTION_ALIASES: Record<string, string> = {
 /** `max_completion_tokens` (chat completions) and `max_output_tokens` (Responses API) are OpenAI's names for the same limit. */
 const PARAM_ALIASES: Record<string, string> = { max_completion_tokens: 'max_tokens', max_output_tokens: 'max_tokens', show_thinking: 'showThinking' };
 /** Keys of an input's long form. */
-export const INPUT_SPEC_KEYS = ['type', 'kind', 'description', 'default', 'sample', 'example', 'required', 'enum', 'enumValues', 'items', 'properties'] as const;
+export const INPUT_SPEC_KEYS = [
+  'type', 'kind', 'description', 'default', 'sample', 'example', 'required', 'enum', 'enumValues', 'items', 'properties',
+  'additionalProperties', 'nullable', 'anyOf', 'oneOf',
+] as const;
 /** Input types (Prompty's `kind`s included; `messages`/`thread` hold a list of chat messages). */
-export const INPUT_TYPES = ['string', 'number', 'integer', 'boolean', 'object', 'array', 'list', 'messages', 'thread', 'image', 'any'] as const;
+export const INPUT_TYPES = ['string', 'number', 'integer', 'float', 'boolean', 'object', 'array', 'list', 'messages', 'thread', 'image', 'audio', 'file', 'any'] as const;
 const MODEL_KEYS = ['api', 'configuration', 'parameters', 'id', 'provider', 'apiType', 'api_type', 'connection', 'options'];
 
 const MODEL_REF = /^([A-Za-z][\w.-]*):(\S+)$/;
@@ -81,19 +85,33 @@ export interface FrontMatterFields {
 
 /**
  * Prompty 2.0 files name a model by `id` (or a bare string), type inputs with `kind` (or list them) and
- * have no top-level `sample`; anything else is a 0.1/1.0 file. The two render differently (`sample`
- * and an input's `sample` are defaults only in 0.1/1.0; 2.0 keeps empty messages).
+ * have no top-level `sample`; a file that shows a 0.1/1.0 trait (`sample`, `model.api`/`configuration`/
+ * `parameters`, inputs typed with `type` or given as bare values) and none of 2.0 is a 0.1/1.0 file, and
+ * one that shows neither (no model, no inputs) is read as the current version, 2.0. The two render
+ * differently (`sample` and an input's `sample` are defaults only in 0.1/1.0; 2.0 keeps the template's
+ * trailing newline).
  */
 export function promptyVersionOf(data: Record<string, unknown> | undefined): 1 | 2 {
-  if (!data || 'sample' in data) return 1;
+  if (!data) return 2;
+  if ('sample' in data) return 1;
   const model = data['model'];
   if (typeof model === 'string') return 2;
-  if (model && typeof model === 'object' && !Array.isArray(model) && ('id' in model || 'provider' in model || 'options' in model)) return 2;
+  const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isMap(model) && ('id' in model || 'provider' in model || 'options' in model)) return 2;
   const inputs = data['inputs'];
   if (Array.isArray(inputs)) return 2;
-  if (inputs && typeof inputs === 'object' && Object.values(inputs).some((v) => v !== null && typeof v === 'object' && 'kind' in v)) return 2;
-  if ('kind' in data || '$schema' in data || 'outputs' in data) return 2;
-  return 1;
+  if (isMap(inputs) && Object.values(inputs).some((v) => isMap(v) && 'kind' in v)) return 2;
+  if ('kind' in data || '$schema' in data || Array.isArray(data['outputs'])) return 2;
+  if (isMap(model) || isMap(inputs)) return 1;
+  return 2;
+}
+
+/** Python's truth value of a YAML value: None, False, 0, '' and empty collections are false. */
+function pythonTruthy(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
 }
 
 function describe(v: unknown): string {
@@ -244,6 +262,7 @@ class FrontMatterReader {
     if (this.kind === 'prompty') this.out.promptyVersion = promptyVersionOf(this.out.data);
     const allowed: readonly string[] = this.kind === 'prompty' ? [...PROMPT_KEYS, ...PROMPTY_KEYS] : PROMPT_KEYS;
     let sample: { keyNode: unknown; value: unknown } | undefined;
+    const promptyExtras: { key: string; keyNode: unknown; value: unknown }[] = [];
     let modelNode: unknown;
     let modelsNode: unknown;
     for (const { key, keyNode, value: raw } of this.entries(root)) {
@@ -287,13 +306,39 @@ class FrontMatterReader {
         case 'template':
           this.readTemplate(value);
           break;
+        case 'tools':
+        case 'outputs':
+          promptyExtras.push({ key, keyNode, value });
+          break;
+        case 'base':
+          this.report('warning', 'prompty-base', "The base file's template is what {% extends %} renders, but its model and parameters are not merged into this file (Prompty 0.1 merges them): write the ones this prompt needs here.", keyNode);
+          break;
       }
     }
+    for (const e of promptyExtras) this.readPromptyExtra(e.key, e.keyNode, e.value);
     if (modelNode !== undefined && modelsNode !== undefined) {
       this.report('warning', 'model-conflict', "Both 'model' and 'models' are set; the prompt runs on every model listed in both. Use one of them.", modelsNode);
     }
     if (sample) this.readSample(sample.value, sample.keyNode);
     return this.out;
+  }
+
+  /** Prompty's top-level `tools:` (function tools) and `outputs:` (structured output) go into the request. */
+  private readPromptyExtra(key: string, keyNode: unknown, value: unknown): void {
+    const v = this.js(value);
+    const version = this.out.promptyVersion ?? 2;
+    if (key === 'tools') {
+      const r = promptyTools(v, version);
+      if ('error' in r) {
+        const itemNode = r.index !== undefined && isSeq(value) ? value.items[r.index] : undefined;
+        this.report('error', r.error.includes('cannot run') ? 'unsupported-tool' : 'wrong-type', `${r.error}.`, itemNode ?? value ?? keyNode);
+      } else if (r.tools.length > 0) this.out.params.tools = [...(this.out.params.tools ?? []), ...r.tools];
+      return;
+    }
+    const r = promptyOutputs(v, version, this.out.name);
+    if ('error' in r) this.report('error', 'wrong-type', `${r.error}.`, value ?? keyNode);
+    else if (this.out.params.response_format) this.report('warning', 'output-conflict', "Both 'outputs' and a response_format are set; 'outputs' is sent, as Prompty does.", keyNode);
+    if (!('error' in r)) this.out.params.response_format = r.response_format;
   }
 
   private yamlProblems(): void {
@@ -598,7 +643,7 @@ class FrontMatterReader {
       Array.isArray(x) && x.every((m) => m && typeof m === 'object' && typeof (m as { role?: unknown }).role === 'string');
     const fits =
       t === 'string' || t === 'image' ? typeof v === 'string'
-      : t === 'number' ? typeof v === 'number'
+      : t === 'number' || t === 'float' ? typeof v === 'number'
       : t === 'integer' ? typeof v === 'number' && Number.isInteger(v)
       : t === 'boolean' ? typeof v === 'boolean'
       : t === 'object' ? typeof v === 'object' && !Array.isArray(v)
@@ -649,9 +694,11 @@ class FrontMatterReader {
           }
       }
     }
-    // A sample value is what an example run uses: a default when there is none (Prompty 2.0 keeps
-    // `example` as documentation only).
-    if (!input.hasDefault && sampleNode !== undefined && this.out.promptyVersion !== 2) {
+    // A sample value is what an example run uses (Prompty 2.0 keeps `example` as documentation only): in
+    // 1.0 it comes before the default, as its runs (merge_sample, `get_sample`) take an input's sample
+    // when it is truthy in Python's sense, else its default.
+    const v1Sample = sampleNode !== undefined && this.out.promptyVersion === 1 && pythonTruthy(this.js(sampleNode));
+    if (sampleNode !== undefined && this.out.promptyVersion !== 2 && (!input.hasDefault || v1Sample)) {
       input.default = this.js(sampleNode);
       input.hasDefault = true;
       defaultNode = sampleNode;

@@ -130,12 +130,17 @@ export const INPUT_SPEC_KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
   enumValues: { summary: "Prompty's name for enum. Accepted, not checked.", snippet: ' [$1]' },
   items: { summary: 'The schema of a list\'s items. Accepted, not checked.' },
   properties: { summary: 'The schema of an object\'s fields. Accepted, not checked.' },
+  additionalProperties: { summary: 'Prompty 2.0: whether an object takes fields beyond its properties. Accepted, not checked.', snippet: ' ${1|true,false|}' },
+  nullable: { summary: 'Prompty 2.0: whether the value may be null. Accepted, not checked.', snippet: ' ${1|true,false|}' },
+  anyOf: { summary: 'Prompty 2.0: the value matches one of these schemas. Accepted, not checked.' },
+  oneOf: { summary: 'Prompty 2.0: the value matches exactly one of these schemas. Accepted, not checked.' },
 };
 
 /** Input types (INPUT_TYPES). */
 export const INPUT_TYPE_DOCS: Readonly<Record<string, string>> = {
   string: 'Text.',
   number: 'Any number.',
+  float: "Prompty 2.0's name for number.",
   integer: 'A whole number.',
   boolean: 'true or false.',
   object: 'A mapping of fields.',
@@ -144,5 +149,7 @@ export const INPUT_TYPE_DOCS: Readonly<Record<string, string>> = {
   messages: 'A list of chat messages { role, content } for a messages placeholder.',
   thread: "Prompty's name for messages.",
   image: 'An image: a URL, a data URI or a file path (relative to the prompt file); {{ name }} sends it as an image part.',
+  audio: 'Prompty 2.0: an audio clip. Accepted in the file; a render given a value for it is an error (audio parts are not supported yet).',
+  file: 'Prompty 2.0: a file. Accepted in the file; a render given a value for it is an error (file parts are not supported yet).',
   any: 'Any value.',
 };

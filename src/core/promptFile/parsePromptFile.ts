@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { dynamicTools, splitDynamicTools } from './dynamicTools';
+import { resolveInheritance } from '../template/jinjaInheritance';
 import { compileJinja } from '../template/jinjaRenderer';
 import { analyzeTemplate } from '../template/templateAnalysis';
 import { cacheAttribute, roleAttributes } from './roleAttributes';
@@ -55,8 +59,8 @@ function classifyLine(text: string): { role: Role; attrs?: string } | { variable
   return undefined;
 }
 
-/** Finds the markers of the body starting at `fromLine`, reporting look-alikes. */
-function findMarkers(lines: LineIndex, fromLine: number, diagnostics: Diagnostic[]): Marker[] {
+/** Finds the markers of the body starting at `fromLine`, reporting look-alikes (other than the words in `roleWords`, roles of the file's own format). */
+function findMarkers(lines: LineIndex, fromLine: number, diagnostics: Diagnostic[], roleWords: ReadonlySet<string> = new Set()): Marker[] {
   const markers: Marker[] = [];
   for (let line = fromLine; line < lines.lineCount; line++) {
     const text = lines.lineText(line);
@@ -64,6 +68,7 @@ function findMarkers(lines: LineIndex, fromLine: number, diagnostics: Diagnostic
     if (c === undefined) continue;
     if (c === 'unknown') {
       const word = MARKER_LIKE.exec(text)![1]!;
+      if (roleWords.has(word.toLowerCase())) continue;
       const start = lines.lineStart(line) + text.indexOf(word);
       diagnostics.push({
         severity: 'warning',
@@ -175,13 +180,19 @@ export function parsePromptFile(text: string, options: ParseOptions = {}): Promp
     if (fields.data) frontMatter.data = fields.data;
   }
 
-  const markers = findMarkers(lines, fence.bodyLine, diagnostics);
+  // Prompty 2.0's developer role; 1.0's leading tools: block (see dynamicTools.ts).
+  const roleWords = new Set(kind !== 'prompty' ? [] : fields.promptyVersion === 1 ? ['tools'] : ['developer']);
+  const markers = findMarkers(lines, fence.bodyLine, diagnostics, roleWords);
   const sections = buildSections(src, lines, fence, markers, diagnostics);
   // A .prompty body is one Jinja2 template: its syntax is Jinja2's, checked on the whole body.
   const bodySource = src.slice(fence.bodyStart);
   const format = kind === 'prompty' ? templateFormatOf(fields.data) : undefined;
-  const jinja = kind === 'prompty' && format !== 'mustache' ? compileJinja(bodySource) : undefined;
-  if (jinja && 'error' in jinja) {
+  const inherited = kind === 'prompty' && format !== 'mustache' ? resolveInheritance(bodySource, baseLoader(options.path)) : undefined;
+  const template = inherited && 'template' in inherited ? inherited.template : bodySource;
+  const jinja = kind === 'prompty' && format !== 'mustache' ? compileJinja(template) : undefined;
+  if (inherited && 'error' in inherited) {
+    diagnostics.push({ severity: 'error', code: 'template-syntax', message: `${inherited.error}.`, range: lines.range(fence.bodyStart, src.length) });
+  } else if (jinja && 'error' in jinja) {
     diagnostics.push({ severity: 'error', code: 'template-syntax', message: jinja.error.message, range: lines.range(fence.bodyStart, src.length) });
   }
   for (const s of sections) {
@@ -197,7 +208,9 @@ export function parsePromptFile(text: string, options: ParseOptions = {}): Promp
       s.syntaxError = { message: a.error.message, range: at(a.error.start, a.error.end) };
       diagnostics.push({ severity: 'error', code: 'template-syntax', ...s.syntaxError });
     }
-    for (const t of a.loaderTags) {
+    // `.prompty` bodies render with Jinja2's inheritance (jinjaInheritance.ts): only include and import have nothing to load.
+    const unsupported = kind === 'prompty' && jinja ? a.loaderTags.filter((t) => !/^\{%-?\s*extends\b/.test(s.source.slice(t.start, t.end))) : a.loaderTags;
+    for (const t of unsupported) {
       diagnostics.push({
         severity: 'warning',
         code: 'template-include',
@@ -215,7 +228,7 @@ export function parsePromptFile(text: string, options: ParseOptions = {}): Promp
     params: fields.params,
     inputs: fields.inputs,
     sections,
-    body: { source: bodySource, offset: fence.bodyStart },
+    body: template === bodySource ? { source: bodySource, offset: fence.bodyStart } : { source: bodySource, offset: fence.bodyStart, template },
     diagnostics,
   };
   if (options.path !== undefined) {
@@ -228,5 +241,33 @@ export function parsePromptFile(text: string, options: ParseOptions = {}): Promp
   if (fields.tests) doc.tests = fields.tests;
   if (format === 'mustache') doc.templateFormat = 'mustache';
   if (fields.promptyVersion !== undefined) doc.promptyVersion = fields.promptyVersion;
+  if (kind === 'prompty' && doc.promptyVersion === 1) readDynamicTools(doc, diagnostics);
   return doc;
+}
+
+/**
+ * Reads the base template `{% extends "NAME" %}` names, as Prompty's loader holds it: the body of the
+ * prompty file NAME beside this one (its front matter left out, as Prompty's loader splits it).
+ */
+function baseLoader(path: string | undefined): (name: string) => { text: string } | { error: string } {
+  return (name) => {
+    if (path === undefined) return { error: 'the prompt file has no folder (save it first)' };
+    try {
+      const text = readFileSync(isAbsolute(name) ? name : join(dirname(path), name), 'utf8');
+      const m = /^\s*(?:---|\+\+\+)(.*?)(?:---|\+\+\+)\s*(.+)$/s.exec(text);
+      return { text: m ? m[2]! : text };
+    } catch (err) {
+      return { error: err instanceof Error ? err.message : String(err) };
+    }
+  };
+}
+
+/** Prompty 0.1/1.0: tools from a leading `tools:` block of the body join the request's tools. */
+function readDynamicTools(doc: PromptDocument, diagnostics: Diagnostic[]): void {
+  const { block } = splitDynamicTools(doc.body!.source);
+  if (block === undefined) return;
+  const r = dynamicTools(block);
+  const at = doc.body!.offset + doc.body!.source.length - doc.body!.source.trimStart().length;
+  if ('error' in r) diagnostics.push({ severity: 'error', code: 'unsupported-tool', message: `${r.error}.`, range: doc.lines.range(at, at + block.length + 7) });
+  else if (r.tools.length > 0) doc.params = { ...doc.params, tools: [...(doc.params.tools ?? []), ...r.tools] };
 }

@@ -101,7 +101,8 @@ export interface PromptDocument {
   /** `.prompty` only: 1 for Prompty 0.1/1.0 front matter, 2 for Prompty 2.0 (see `promptyVersionOf`). */
   promptyVersion?: 1 | 2;
   /** Everything after the front matter, with its offset: a `.prompty` file renders it as one template. */
-  body?: { source: string; offset: number };
+  /** `template`: what renders when it differs from the source (a base template's body with this file's blocks). */
+  body?: { source: string; offset: number; template?: string };
   /** Problems found while parsing (YAML, structure, types); `validatePromptFile` adds cross-checks. */
   diagnostics: Diagnostic[];
 }
@@ -128,6 +129,9 @@ export const PROMPT_DIAGNOSTIC_CODES = {
   'sample-file': "A Prompty sample given as a file, which is not loaded.",
   'tests-shape': "'tests' is not a path, a list of paths or a list of cases.",
   'template-format': 'A Prompty template format other than Jinja2 or Mustache.',
+  'unsupported-tool': "A Prompty tool of a kind other than function (web_search, mcp, openapi…), which Assay cannot run.",
+  'prompty-base': "A Prompty 'base:' file, whose model and parameters are not merged.",
+  'output-conflict': "Both Prompty 'outputs' and a response_format: 'outputs' is sent.",
   'unknown-role': 'A line that looks like a role marker but is not one.',
   'role-attribute': 'A role-line attribute Assay reads (cache) with a value it does not take.',
   'messages-placeholder': 'Text after a messages placeholder.',

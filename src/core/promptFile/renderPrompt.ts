@@ -86,6 +86,8 @@ export function renderPrompt(doc: PromptDocument, vars: Record<string, unknown> 
   if (!isRecord(vars)) return { error: { message: 'Variables must be an object of name → value.' } };
   for (const s of doc.sections) if (s.syntaxError) return { error: { ...s.syntaxError } };
   const context = resolveVars(doc, vars, options);
+  const media = unsupportedMedia(doc, context);
+  if (media) return { error: media };
   const markers = new ImageMarkers();
   const files: ImageFiles | undefined = options.files ? { baseDir: promptDir(doc.path, doc.dir), access: options.files } : undefined;
   if (doc.kind === 'prompty') return renderPrompty(doc, context, markers, files);
@@ -149,6 +151,15 @@ export function imageInputs(doc: PromptDocument, context: Record<string, unknown
     out[input.name] = markers.input(input.name, context[input.name]);
   }
   return out;
+}
+
+/** An audio or file input (Prompty 2.0 kinds) given a value: Assay cannot send it as Prompty would. */
+function unsupportedMedia(doc: PromptDocument, context: Record<string, unknown>): RenderError | undefined {
+  for (const input of doc.inputs.values()) {
+    if ((input.type !== 'audio' && input.type !== 'file') || !has(context, input.name) || [undefined, null, ''].includes(context[input.name] as never)) continue;
+    return { message: `'${input.name}' is a ${input.type} input: ${input.type} content parts are not supported yet, and sending the value as text would not be the request the file describes.`, range: input.range };
+  }
+  return undefined;
 }
 
 /** A section's cache breakpoint goes on the last message it rendered to. */

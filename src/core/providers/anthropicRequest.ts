@@ -79,6 +79,9 @@ export function convertMessages(messages: ChatMessage[]): { system: string | Blo
   const system: ChatMessage[] = [];
   const out: AnthropicMessage[] = [];
   for (const m of messages) {
+    if (m.role === 'developer') {
+      return { error: { kind: 'bad_request', message: "Anthropic has no developer role (a Prompty 2.0 'developer:' message): write system: for Claude" } };
+    }
     if (m.role === 'system') {
       if (m.parts?.some((p) => p.type === 'image')) return { error: { kind: 'bad_request', message: 'Anthropic takes images in user messages only, not in the system prompt: move the image to a user: message' } };
       system.push(m);

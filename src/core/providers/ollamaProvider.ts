@@ -45,6 +45,7 @@ export function ollamaBody(spec: OllamaSpec, request: ChatRequest): Record<strin
   for (const key of Object.keys(c)) if (OLLAMA_OPTION_KEYS.includes(key) && !skipped.includes(key)) options[key] = c[key];
   const passthrough = c.passthrough !== null && typeof c.passthrough === 'object' ? (c.passthrough as Record<string, unknown>) : {};
   const think = c.think === undefined ? {} : { think: c.think };
+  if (request.messages.some((m) => m.role === 'developer')) return { error: "Ollama has no developer role (a Prompty 2.0 'developer:' message): write system: instead" };
   if (spec.api === 'generate') return { model: request.model.model, prompt: promptText(request.messages), stream: false, options, ...think, ...passthrough };
   const body: Record<string, unknown> = {
     model: request.model.model,
