@@ -288,10 +288,10 @@ describe('editor banks (#18)', function () {
 
   describe('the shipped examples', () => {
     const banks: [string, string[], string[]][] = [
-      ['support-triage.tests.yaml', ['support-triage.prompt'], ['openai:gpt-4o-mini', 'anthropic:claude-3-5-haiku-latest']],
-      ['rag-answer.tests.yaml', ['rag-answer.prompty'], ['openai:gpt-4o-mini']],
-      ['chat-followup.tests.yaml', ['chat-followup.prompt'], ['anthropic:claude-3-5-haiku-latest']],
-      ['invoice-extraction.csv', ['invoice-extraction.prompt'], ['openai:gpt-4o-mini']],
+      ['support-triage.tests.yaml', ['support-triage.prompt'], ['openai:gpt-5.5', 'anthropic:claude-haiku-4-5']],
+      ['rag-answer.tests.yaml', ['rag-answer.prompty'], ['openai:gpt-5.5']],
+      ['chat-followup.tests.yaml', ['chat-followup.prompt'], ['anthropic:claude-haiku-4-5']],
+      ['invoice-extraction.csv', ['invoice-extraction.prompt'], ['openai:gpt-5.5']],
     ];
     for (const [bankFile, prompts, models] of banks) {
       it(`${bankFile} passes on the models its prompt names`, async () => {
