@@ -47,8 +47,8 @@ describe('playground (compare models side by side)', () => {
   /** The playground webview's content. */
   const playground = (): Promise<FrameLocator> => webviewContent(page());
   const column = (w: FrameLocator, model: string): Locator => w.locator(`.column[data-model="${model}"]`);
-  const OPENAI = 'openai:gpt-4o-mini';
-  const ANTHROPIC = 'anthropic:claude-3-5-haiku-latest';
+  const OPENAI = 'openai:gpt-5.5';
+  const ANTHROPIC = 'anthropic:claude-haiku-4-5';
 
   /** The playground's own window (for reading globals a payload might have set). */
   async function playgroundFrame(): Promise<Frame> {
