@@ -213,7 +213,6 @@ export class ResultsView {
               m.regressions > 0 ? h('span', { class: 'fail' }, `↓ ${m.regressions} regression${m.regressions === 1 ? '' : 's'}`) : '0 regressions',
               ' · ',
               m.fixes && m.fixes > 0 ? h('span', { class: 'pass' }, `↑ ${m.fixes} fixed`) : '0 fixed',
-              ...(m.significance ? [' · ', significanceBadge(m.significance)] : []),
             );
       this.stats.appendChild(
         h(
@@ -228,6 +227,8 @@ export class ResultsView {
           item('p95', latencyFigure(m.p95Ms, m)),
           m.cached ? item('cached', `${m.cached} of ${m.trials + m.errors}`) : null,
           m.regressions === null ? vs : item('vs previous', vs),
+          // Its own item, so a narrow panel wraps it onto the next line instead of cutting it off.
+          ...(m.significance ? [h('span', { class: 'stat' }, significanceBadge(m.significance))] : []),
         ),
       );
     }
