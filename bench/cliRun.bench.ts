@@ -85,20 +85,16 @@ user:
 Ticket {{ n }}: {{ ticket }}
 `;
 
+/** Case `i` as a bank or promptfoo config writes it: a `contains` assertion, and a `regex` one when asked. */
+function caseLines(i: number, regex: boolean): string[] {
+  const lines = [`  - description: ticket ${i}`, `    vars: { n: ${i}, ticket: "I was charged twice this month (${i})" }`, '    assert:', '      - type: contains', `        value: "Ticket ${i}:"`];
+  return regex ? [...lines, '      - type: regex', '        value: "^Echo: "'] : lines;
+}
+
 /** A bank of `count` cases, three assertions each (one from the defaults). */
 function bank(count: number): string {
   const lines = ['defaults:', '  assert:', '    - type: not-icontains', '      value: error', 'tests:'];
-  for (let i = 0; i < count; i++) {
-    lines.push(
-      `  - description: ticket ${i}`,
-      `    vars: { n: ${i}, ticket: "I was charged twice this month (${i})" }`,
-      '    assert:',
-      '      - type: contains',
-      `        value: "Ticket ${i}:"`,
-      '      - type: regex',
-      '        value: "^Echo: "',
-    );
-  }
+  for (let i = 0; i < count; i++) lines.push(...caseLines(i, true));
   return lines.join('\n') + '\n';
 }
 
@@ -119,15 +115,7 @@ function promptfooConfig(count: number, stream: boolean): string {
     '      value: error',
     'tests:',
   ];
-  for (let i = 0; i < count; i++) {
-    lines.push(
-      `  - description: ticket ${i}`,
-      `    vars: { n: ${i}, ticket: "I was charged twice this month (${i})" }`,
-      '    assert:',
-      '      - type: contains',
-      `        value: "Ticket ${i}:"`,
-    );
-  }
+  for (let i = 0; i < count; i++) lines.push(...caseLines(i, false));
   return lines.join('\n') + '\n';
 }
 
