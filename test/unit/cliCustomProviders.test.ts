@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { runCli } from '../../src/cli/main';
 import { APP_KEY, startAppServer, type AppServer } from '../support/appServer';
 import { tempFolder } from '../support/storeFixtures';
+import { exited, waitForChild } from '../support/processes';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'customProviders');
 
@@ -141,34 +142,3 @@ tests:
     assert.equal(await exited(pid), true, 'the child is gone');
   });
 });
-
-/** Whether a process still runs: it exists and is not a zombie waiting to be reaped (Linux: /proc). */
-function isAlive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-/** Resolves when `pid` has exited (the kernel finishes a SIGKILL a moment after it is sent); a process never killed times the test out. */
-async function exited(pid: number): Promise<true> {
-  while (isAlive(pid)) await new Promise((r) => setImmediate(r));
-  return true;
-}
-
-/** The pid of a running process whose command line contains `needle` (Linux: /proc). */
-async function waitForChild(needle: string): Promise<number> {
-  const { readdirSync } = await import('node:fs');
-  for (;;) {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-      try {
-        if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').includes(needle)) return Number(entry);
-      } catch {
-        // Gone meanwhile.
-      }
-    }
-    await new Promise((r) => setImmediate(r));
-  }
-}

@@ -2,7 +2,6 @@
 // against a real local app server, exec: and Python against real child processes, JavaScript/TypeScript in
 // real worker threads, with the fixtures in test/fixtures/customProviders.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { customProviderConfig, describeCustomProvider, runsWorkspaceCode } from '../../src/core/providers/customProviderSpec';
 import { compileInlineJs, promptText } from '../../src/core/providers/customProviderSupport';
@@ -13,6 +12,7 @@ import type { Provider } from '../../src/core/providers/providerTypes';
 import { checkModels } from '../../src/core/run/preflight';
 import type { CallResult, ChatMessage } from '../../src/core/types';
 import { APP_KEY, startAppServer, type AppServer } from '../support/appServer';
+import { exited, waitForChild } from '../support/processes';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'customProviders');
 
@@ -305,37 +305,6 @@ describe('custom providers: exec:', function () {
     assert.match(result.error!.message, /exec: node execProvider\.js runs code from the workspace: it runs only in a trusted workspace or the CLI/);
   });
 });
-
-/** Whether a process still runs: it exists and is not a zombie waiting to be reaped (Linux: /proc). */
-function isAlive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-/** Resolves when `pid` has exited (the kernel finishes a SIGKILL a moment after it is sent); a process never killed times the test out. */
-async function exited(pid: number): Promise<true> {
-  while (isAlive(pid)) await new Promise((r) => setImmediate(r));
-  return true;
-}
-
-/** The pid of a running child process whose command line contains `needle` (Linux: /proc). */
-async function waitForChild(needle: string): Promise<number> {
-  const { readdirSync } = await import('node:fs');
-  for (;;) {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-      try {
-        if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').includes(needle)) return Number(entry);
-      } catch {
-        // Gone meanwhile.
-      }
-    }
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 describe('custom providers: Python', function () {
   this.timeout(60_000);
