@@ -9,9 +9,6 @@ import * as vm from 'node:vm';
 import { DEFAULT_ASSERTION_LIMITS, type AssertionLimits } from '../assertions/assertionTypes';
 import { runSandboxed, type SandboxTask } from '../sandbox/sandboxPool';
 
-/** Limit for one transform (as for `javascript` assertions). */
-export const TRANSFORM_TIMEOUT_MS = DEFAULT_ASSERTION_LIMITS.javascriptTimeoutMs;
-
 /** What the transform's first parameter is called in inline code. */
 export type TransformInput = 'output' | 'vars';
 

@@ -143,12 +143,7 @@ export function mcnemarExact(b: number, c: number): number {
   return Math.min(1, 2 * binomialCdf(Math.min(b, c), b + c, 0.5));
 }
 
-/** Paired t-test on differences: mean, 95% interval and two-sided p (scipy's ttest_rel on the pairs). */
-export function pairedT(diffs: readonly number[]): { mean: number; interval: Interval | null; pValue: number } {
-  return pairedTFromSums(diffs.length, diffs.reduce((s, d) => s + d, 0), diffs.reduce((s, d) => s + d * d, 0));
-}
-
-/** `pairedT` from n, Σd and Σd². */
+/** Paired t-test from n, Σd and Σd² of the differences: mean, 95% interval and two-sided p (scipy's ttest_rel on the pairs). */
 function pairedTFromSums(n: number, sum: number, sumSquares: number): { mean: number; interval: Interval | null; pValue: number } {
   const m = sum / n;
   if (n < 2) return { mean: m, interval: null, pValue: m === 0 ? 1 : Number.NaN };

@@ -52,9 +52,6 @@ const FILTERS: Record<string, Filter> = {
   attr: (v, a) => attr(v, arg(a, 0, 'name', '')),
 };
 
-/** The filter names added (for tests and docs). */
-export const JINJA_EXTRA_FILTERS: readonly string[] = Object.keys(FILTERS);
-
 /** A runtime value of the library, as its functions receive them. */
 interface RuntimeValue {
   type: string;
