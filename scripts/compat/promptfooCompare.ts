@@ -68,11 +68,19 @@ export function promptfooVerdicts(json: unknown): Map<string, Verdict[]> {
   const results = isObj(json) && isObj(json.results) && Array.isArray(json.results.results) ? (json.results.results as Json[]) : [];
   // promptfoo numbers prompt × provider columns; Assay has one suite per prompt. Number distinct prompts.
   const columns = isObj(json) && isObj(json.results) && Array.isArray(json.results.prompts) ? (json.results.prompts as Json[]) : [];
+  // The same prompt listed twice is two prompts (two Assay suites): the k-th column of a name for one provider is its k-th copy.
+  const copies = new Map<string, number>();
+  const copyOf = columns.map((c) => {
+    const id = `${String(isObj(c) ? (c.label ?? c.raw) : '')}|${String(isObj(c) ? c.provider : '')}`;
+    const k = copies.get(id) ?? 0;
+    copies.set(id, k + 1);
+    return k;
+  });
   const promptNames: string[] = [];
   const promptOf = (r: Json): number => {
     const col = columns[Number(r.promptIdx ?? 0)];
     const p = isObj(r.prompt) ? r.prompt : col;
-    const name = String((isObj(p) ? (p.label ?? p.raw) : undefined) ?? r.promptIdx ?? 0);
+    const name = `${String((isObj(p) ? (p.label ?? p.raw) : undefined) ?? r.promptIdx ?? 0)}#${copyOf[Number(r.promptIdx ?? 0)] ?? 0}`;
     let i = promptNames.indexOf(name);
     if (i < 0) i = promptNames.push(name) - 1;
     return i;

@@ -106,6 +106,10 @@ export interface ModelParams {
   showThinking?: boolean;
   /** The Responses API's `reasoning.summary` (`auto`, `concise`, `detailed`): ask for reasoning summaries. */
   reasoning_summary?: string;
+  /** The Responses API's `instructions` (promptfoo's `openai:responses:` config): a system text sent beside `input`, as written. */
+  instructions?: string;
+  /** The Responses API's `store` (promptfoo's `openai:responses:` config): whether OpenAI keeps the response. */
+  store?: boolean;
   /**
    * Which OpenAI API serves the call: `chat` (chat completions, the default) or `responses` (the Responses
    * API). Chooses the request's shape; never sent as a field.

@@ -509,6 +509,20 @@ describe('promptfoo rendered prompts, read as its providers read them', () => {
     assert.deepStrictEqual(render({ a: 'block\n\n' }), { messages: [{ role: 'user', content: '<block\n>' }] });
   });
 
+  it("text variables are templates too, as in promptfoo (expected values printed by promptfoo 0.121.20's echo provider)", () => {
+    const render = renderPromptfooTemplate({ label: 'p', kind: 'text', template: '<{{ a }}>' }, undefined);
+    const cases: [Record<string, unknown>, string][] = [
+      [{ a: '{{ b }} and {{ c }}', b: 'B', c: 'C' }, '<B and C>'],
+      [{ a: "{{ 'A ' * 3 }}" }, '<NaN>'],
+      [{ a: '{{ missing }} here' }, '<{{ missing }} here>'],
+      [{ a: 'code {{ not closed' }, '<code {{ not closed>'],
+      [{ n: 3, a: '{% for i in range(n) %}{{ i }}{% endfor %}' }, '<{% for i in range(n) %}{{ i }}{% endfor %}>'],
+      [{ a: '{{ b | upper }}!', b: 'x$&y' }, '<X$&Y!>'],
+      [{ a: '{{ a }}' }, '<{{ a }}>'],
+    ];
+    for (const [vars, expected] of cases) assert.deepStrictEqual(render(vars), { messages: [{ role: 'user', content: expected }] }, JSON.stringify(vars));
+  });
+
   it('prompt files keep their strict rendering: an undefined variable there is still an error', () => {
     assert.match(JSON.stringify(renderTemplate('{{ input }}', {})), /input \}\} is undefined or null/);
   });

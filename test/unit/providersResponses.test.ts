@@ -59,6 +59,8 @@ describe('providers: the OpenAI Responses API through the openai SDK', () => {
         reasoning_summary: 'auto',
         verbosity: 'low',
         response_format: { type: 'json_schema', json_schema: { name: 'route', schema, strict: true } },
+        instructions: 'Answer in French.',
+        store: false,
       }),
       false,
     );
@@ -68,6 +70,8 @@ describe('providers: the OpenAI Responses API through the openai SDK', () => {
     assert.deepEqual(mock.requests[0]!.body, r.request, 'result.request is what the server received');
     assert.deepEqual(r.request, {
       model: 'gpt-5.5',
+      instructions: 'Answer in French.',
+      store: false,
       input: [
         { type: 'message', role: 'system', content: 'You route tickets.' },
         { type: 'message', role: 'user', content: 'I was charged twice' },
@@ -164,6 +168,8 @@ describe('providers: the OpenAI Responses API through the openai SDK', () => {
     assert.ok('error' in refusedName && /no message names \(a user message is named 'ada'\)/.test(refusedName.error.message));
     const chat = registry.get('openai')!.prepare({ ...ask('x', { reasoning_summary: 'auto' }), params: { reasoning_summary: 'auto' } }, false);
     assert.ok('error' in chat && /only from the Responses API: add api: responses/.test(chat.error.message));
+    const chatInstructions = registry.get('openai')!.prepare(ask('x', { instructions: 'Be brief.', store: true }), false);
+    assert.ok('error' in chatInstructions && /instructions and store exist only in the Responses API: add api: responses/.test(chatInstructions.error.message));
     assert.equal(mock.requests.length, 0);
   });
 

@@ -119,6 +119,8 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
     if (foreign) return { error: foreign };
     const p = request.params;
     if (p.reasoning_summary !== undefined) return { error: { kind: 'bad_request', message: 'Reasoning summaries (reasoning_summary) come only from the Responses API: add api: responses' } };
+    const responsesOnly = (['instructions', 'store'] as const).filter((k) => p[k] !== undefined);
+    if (responsesOnly.length > 0) return { error: { kind: 'bad_request', message: `${responsesOnly.join(' and ')} exist only in the Responses API: add api: responses` } };
     const messages: Record<string, unknown>[] = [];
     for (const m of request.messages) {
       const out = toOpenAiMessage(m);

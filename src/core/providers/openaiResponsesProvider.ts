@@ -64,6 +64,7 @@ export function responsesPayload(request: ChatRequest, stream: boolean): { paylo
   const input = responsesInput(request.messages);
   if ('error' in input) return input;
   const payload: Record<string, unknown> = { model: request.model.model, input };
+  if (p.instructions !== undefined) payload.instructions = p.instructions;
   if (p.temperature !== undefined) payload.temperature = p.temperature;
   if (p.top_p !== undefined) payload.top_p = p.top_p;
   const max = p.max_completion_tokens ?? p.max_tokens;
@@ -76,6 +77,7 @@ export function responsesPayload(request: ChatRequest, stream: boolean): { paylo
   }
   if (p.tools && p.tools.length > 0) payload.tools = responsesTools(p.tools);
   if (p.tool_choice !== undefined) payload.tool_choice = responsesToolChoice(p.tool_choice);
+  if (p.store !== undefined) payload.store = p.store;
   if (stream) payload.stream = true;
   return { payload };
 }

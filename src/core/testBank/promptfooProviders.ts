@@ -68,8 +68,8 @@ const ANTHROPIC_ONLY: readonly string[] = ['thinking', 'effort', 'showThinking']
 const OPENAI_CONFIG_KEYS = [...PARAM_KEYS.filter((k) => !ANTHROPIC_ONLY.includes(k)), 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar', 'stream', 'headers'];
 /** Chat keys promptfoo's Responses provider (openai:responses:) does not send: ignored there, so ignored here. */
 const RESPONSES_IGNORED = new Set(['stop', 'seed', 'frequency_penalty', 'presence_penalty', 'max_tokens', 'max_completion_tokens']);
-/** What an openai:responses: config may hold: the chat keys it sends, plus `reasoning: { effort, summary }` and `max_output_tokens`. */
-const RESPONSES_CONFIG_KEYS = [...OPENAI_CONFIG_KEYS.filter((k) => !RESPONSES_IGNORED.has(k)), 'reasoning', 'max_output_tokens'];
+/** What an openai:responses: config may hold: the chat keys it sends, plus `reasoning: { effort, summary }`, `max_output_tokens`, `instructions` and `store`. */
+const RESPONSES_CONFIG_KEYS = [...OPENAI_CONFIG_KEYS.filter((k) => !RESPONSES_IGNORED.has(k)), 'reasoning', 'max_output_tokens', 'instructions', 'store'];
 /** Provider kinds customProviderConfig did not take (golang:, ruby:, ws:…): none of them can run. */
 const CUSTOM_PROVIDER = /^(file|exec|python|golang|ruby|http|https|ws|wss|script|package):|\.(m?js|cjs|ts|py|rb|go)$/i;
 
@@ -133,6 +133,12 @@ function responsesParams(c: Record<string, unknown>, params: Record<string, unkn
     if (reasoning.summary !== undefined) params.reasoning_summary = reasoning.summary;
   }
   if (c.max_output_tokens !== undefined) params.max_tokens = c.max_output_tokens;
+  // promptfoo sends `instructions` as written (no template rendering) and `store` as a boolean whenever the key is there.
+  if (c.instructions !== undefined) {
+    if (typeof c.instructions !== 'string') return `${id}: config.instructions must be text`;
+    if (c.instructions !== '') params.instructions = c.instructions;
+  }
+  if ('store' in c) params.store = Boolean(c.store);
   params.api = 'responses';
   return undefined;
 }
