@@ -16,6 +16,8 @@ import { plannedExecutions, runTests } from '../core/run/testRun';
 import { bankFileSuite, pairedPromptFiles, projectPath, promptfooSuites, promptFileSuite, type ModelTarget, type TestSuite } from '../core/run/testSuite';
 import { foreignHistoryFile, resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
+import { liveOtlpConfig } from '../core/export/otlpConfig';
+import type { LiveOtlpOptions } from '../core/export/otlpLive';
 import { expandGlobConfined, fileAccess, hasGlob, readTextFile, type FileAccess } from '../core/files/safeFiles';
 import type { ModelRef } from '../core/types';
 import { describeChange } from '../core/stats/significance';
@@ -481,10 +483,11 @@ function emptyShard(io: CliIo, args: TestArgs, shard: ShardSpec, suites: TestSui
   return written.length > 0 ? 2 : 0;
 }
 
-async function openHistory(path: string, config: ProjectConfig): Promise<TraceStore | string> {
+async function openHistory(path: string, config: ProjectConfig, otlp: LiveOtlpOptions | undefined): Promise<TraceStore | string> {
   try {
     return await TraceStore.open({
       path,
+      ...(otlp ? { otlp } : {}),
       redactPatterns: config.history.redact,
       ...(config.history.maxTraces !== undefined ? { maxTraces: config.history.maxTraces } : {}),
       ...(config.history.maxSizeMB !== undefined ? { maxSizeMB: config.history.maxSizeMB } : {}),
@@ -523,7 +526,15 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
   let historyFailure: string | undefined;
   // The history's worker (sql.js, the file, the crash journal) starts now, on its own thread, while the
   // suites load: answers wait in memory until it is ready, and only its journal keeps them through a crash.
-  const storePromise: Promise<TraceStore | string | null> = historyPath ? openHistory(historyPath, config) : Promise.resolve(null);
+  const otlp = liveOtlpConfig(io.env, historyPath ?? '');
+  if (otlp && 'error' in otlp) {
+    err(`error: ${otlp.error}. Nothing was run.`);
+    return 2;
+  }
+  if (otlp) {
+    if (!historyPath) err('warning: OpenTelemetry export goes through the history, which this run does not keep (--no-history or history disabled): no spans are sent');
+  }
+  const storePromise: Promise<TraceStore | string | null> = historyPath ? openHistory(historyPath, config, otlp?.options) : Promise.resolve(null);
   let closing: Promise<unknown> | undefined;
 
   try {
@@ -641,7 +652,8 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
     });
     // One redactor for all this command writes or prints (the history gets the same secrets): every key,
     // header value and URL credential in use, so even a key a server echoes back in odd places is caught.
-    const secrets = await registry.secretsInUse();
+    // The collector's header values (an API key, most often) are secrets too.
+    const secrets = [...(await registry.secretsInUse()), ...Object.values(otlp && 'options' in otlp ? (otlp.options.headers ?? {}) : {})];
     redactor = createRedactor({ patterns: config.history.redact, secrets });
     const used = modelsUsed(suites, grading);
     const preflight = [...used.problems, ...(await checkModels(used.uses, registry, keys))];
@@ -683,6 +695,8 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
       }
       // Problems during the run are warnings: a later save may succeed. The final save decides (below).
       opened.onProblem((message) => err(`warning: history: ${message}`));
+      // A collector outage is news, never a failed run: the spans wait in the export queue.
+      opened.onExportNotice((n) => err(`${n.level === 'warning' ? 'warning: ' : ''}${n.message}`));
       // The store opened before the keys were known: it gets them before the run's first write.
       return opened.addSecrets(secrets).then(() => opened);
     });

@@ -25,6 +25,7 @@ import type {
   TraceRecord,
   TraceSummary,
 } from './storeTypes';
+import type { LiveOtlpStats } from '../export/otlpLive';
 
 /** Write operations and their arguments; ids are assigned by the caller's side before sending. */
 export interface WriteOps {
@@ -71,7 +72,9 @@ export type StoreEvent =
   | { event: 'changed'; reason: 'merged' | 'retention' | 'deleted' | 'cleared' }
   | { event: 'saved'; result: SaveResult }
   | { event: 'problem'; message: string }
-  | { event: 'savePaused' };
+  | { event: 'savePaused' }
+  /** The live OpenTelemetry export's news: a failure (once per kind), recovery, and at close its counts. */
+  | { event: 'exportNotice'; level: 'warning' | 'info'; message: string; stats?: LiveOtlpStats };
 
 export type FromWorker =
   | { kind: 'ready'; report: OpenReport }

@@ -1,6 +1,7 @@
 // The history store's public data shapes: what callers write, what queries return, and the options.
 // Plain data only, so every value crosses the worker boundary by structured clone.
 import type { CallResult, ErrorKind } from '../types';
+import type { LiveOtlpOptions } from '../export/otlpLive';
 
 /** Where a run came from. */
 export type RunKind = 'playground' | 'test' | 'replay' | 'cli';
@@ -371,6 +372,8 @@ export interface StoreOptions extends RetentionOptions {
   journal?: boolean;
   /** Force journaled rows to the disk (fdatasync) at most this long after they were written; 200 ms by default. */
   journalSyncMs?: number;
+  /** Also send every stored call to an OpenTelemetry collector as it happens (see core/export/otlpLive.ts). */
+  otlp?: LiveOtlpOptions;
 }
 
 /** Shards' runs of one suite that an import files as one run (`assay merge`), with the merged run's facts. */

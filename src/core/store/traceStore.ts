@@ -105,6 +105,7 @@ export class TraceStore {
   private readonly savedEmitter = new Emitter<SaveResult>();
   private readonly problemEmitter = new Emitter<string>();
   private readonly pausedEmitter = new Emitter<void>();
+  private readonly exportEmitter = new Emitter<Extract<StoreEvent, { event: 'exportNotice' }>>();
 
   /** Traces were added (by this store). */
   readonly onDidAddTraces = this.addedEmitter.event;
@@ -116,6 +117,8 @@ export class TraceStore {
   readonly onProblem = this.problemEmitter.event;
   /** Crash tests only: the worker stopped inside a save (see `StoreOptions.faultInjection`). */
   readonly onSavePaused = this.pausedEmitter.event;
+  /** The live OpenTelemetry export's news (`StoreOptions.otlp`): never a history problem, so apart from `onProblem`. */
+  readonly onExportNotice = this.exportEmitter.event;
 
   private constructor(
     private readonly worker: Worker,
@@ -397,6 +400,9 @@ export class TraceStore {
         break;
       case 'savePaused':
         this.pausedEmitter.fire();
+        break;
+      case 'exportNotice':
+        this.exportEmitter.fire(e);
         break;
     }
   }
