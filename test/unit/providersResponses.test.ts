@@ -138,7 +138,7 @@ describe('providers: the OpenAI Responses API through the openai SDK', () => {
     const reasoning = seen.filter((s) => s.startsWith('reasoning:')).map((s) => s.slice('reasoning:'.length));
     assert.ok(reasoning.length > 1, 'the summary came in several deltas (one per word on the mock wire)');
     assert.equal(reasoning.join(''), result.reasoning, 'the deltas add up to the finished summary');
-    assert.ok(seen.findIndex((s) => s.startsWith('text:')) > seen.findLastIndex((s) => s.startsWith('reasoning:')), 'in wire order: the summary before the answer');
+    assert.ok(seen.findIndex((s) => s.startsWith('text:')) > seen.map((s) => s.startsWith('reasoning:')).lastIndexOf(true), 'in wire order: the summary before the answer');
     assert.deepEqual(seen.filter((s) => s.startsWith('text:')), ['text:billing'], 'no reasoning in the text deltas');
   });
 
