@@ -108,7 +108,7 @@ export function applyBase(fields: FrontMatterFields, path: string | undefined, d
   }
   const merged = withBase(data, path, readText);
   if ('error' in merged) {
-    diagnostics.push({ severity: 'error', code: 'prompty-base', message: `The base is not merged: ${merged.error}.`, range: at });
+    diagnostics.push({ severity: 'error', code: 'base-file', message: `The base is not merged: ${merged.error}.`, range: at });
     return fields;
   }
   const rest = { ...merged.data };
