@@ -11,15 +11,9 @@ const DIR = '/prompts';
 const BASE = `---
 name: Base Evaluation Template
 model:
+  parameters: { temperature: 0.0, max_tokens: 200, top_p: 1.0 }
   api: chat
-  configuration:
-    type: azure_openai
-    azure_deployment: gpt-35-turbo
-    azure_endpoint: https://example.openai.azure.com
-  parameters:
-    temperature: 0.0
-    max_tokens: 200
-    top_p: 1.0
+  configuration: { type: azure_openai, azure_deployment: gpt-35-turbo, azure_endpoint: https://example.openai.azure.com }
 sample:
   name: Base metric
   input: base input
