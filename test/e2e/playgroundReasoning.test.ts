@@ -62,12 +62,12 @@ describe('playground: a reasoning model streams its summary live', () => {
     const live = w.locator('.column.running [data-reasoning][data-live]');
     await live.locator('.thinking-text', { hasText: 'The customer was charged' }).waitFor({ timeout: 20_000 });
     assert.strictEqual(await live.getAttribute('open'), '', 'open while it streams');
-    assert.ok(!(await column.locator('.output-text').innerText()).includes('customer'), 'the summary is not in the output');
+    assert.ok(!(await column.locator('.output .output-text').innerText()).includes('customer'), 'the summary is not in the output');
     await screenshot(page(), 'playground-reasoning-live');
 
     await w.locator('.column.running').waitFor({ state: 'detached', timeout: 30_000 });
     assert.strictEqual(await w.locator('[data-live]').count(), 0, 'the live box gave way to the result');
-    assert.strictEqual((await column.locator('.output-text').innerText()).trim(), 'billing');
+    assert.strictEqual((await column.locator('.output .output-text').innerText()).trim(), 'billing');
     const kept = column.locator('details.reasoning[data-reasoning]');
     assert.strictEqual((await kept.locator('pre').textContent())?.trim(), SUMMARY, 'the finished result keeps the whole summary');
     await kept.locator('summary').click();

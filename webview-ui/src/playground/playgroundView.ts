@@ -637,13 +637,16 @@ export class PlaygroundView {
     card.append(actions);
 
     if (result && !running) card.append(this.stats(result));
+    // Reasoning sits above the output, where it streamed in: thinking blocks, or a reasoning summary.
     if (result && !running && result.thinking?.length) card.append(this.thinking(result.thinking, key));
     if (isRunning(result) && result.reasoning) card.append(this.liveReasoning(column.id, result.reasoning));
+    if (result && !running && 'reasoning' in result && result.reasoning) {
+      card.append(
+        h('details', { class: 'thinking reasoning', 'data-reasoning': column.id }, h('summary', { 'data-focus-key': key('reasoning') }, 'Reasoning summary'), h('pre', { class: 'thinking-text' }, result.reasoning)),
+      );
+    }
     // A call that failed without a word of output shows its error alone, not an empty box above it.
     if (!(result && !running && result.error && result.text === '')) card.append(this.output(column.id, result, view));
-    if (result && !running && 'reasoning' in result && result.reasoning) {
-      card.append(h('details', { class: 'reasoning', 'data-reasoning': column.id }, h('summary', {}, 'Reasoning summary'), h('pre', { class: 'output-text' }, result.reasoning)));
-    }
     if (result && !running && result.error) card.append(this.errorBox(column, result));
     if (result && !running && result.status !== 'error' && result.text !== '') card.append(this.footer(result, key));
     return card;
