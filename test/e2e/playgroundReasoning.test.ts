@@ -4,10 +4,10 @@
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator } from 'playwright-core';
 import { startMockLlm, type MockLlm } from '../support/mockLlmServer';
-import { mockedSessionOptions, startSession, type E2eSession } from './support/session';
-import { runCommand, screenshot, screenshotIfFailed, webviewContent } from './support/workbench';
+import { mockedSessionOptions, startSession } from './support/session';
+import { quickOpen, runCommand, screenshot, sessionPerSuite, webviewContent } from './support/workbench';
 
 const SUMMARY = 'The customer was charged twice for one order, so the ticket belongs to the billing queue.';
 const PROMPT = `---
@@ -21,37 +21,21 @@ Which queue takes a double charge?
 `;
 
 describe('playground: a reasoning model streams its summary live', () => {
-  let mock: MockLlm;
-  let s: E2eSession | undefined;
-  const page = (): Page => {
-    assert.ok(s, 'no code-server session: before() failed');
-    return s.page;
-  };
-
-  before(async () => {
-    // Slow enough (8 words/s) that the summary is on screen for a while before the answer starts.
-    mock = await startMockLlm({ tokensPerSecond: 8, reply: () => ({ reasoning: SUMMARY, text: 'billing' }) });
-    s = await startSession({
-      ...mockedSessionOptions(mock, { viewport: { width: 1400, height: 900 } }),
-      prepare: (workspace) => writeFileSync(join(workspace, 'reasoning.prompt'), PROMPT),
-    });
-  });
-  afterEach(async function () {
-    await screenshotIfFailed(this.currentTest, s?.page);
-  });
-  after(async () => {
-    await s?.stop();
-    await mock?.close();
-  });
+  let mock: MockLlm | undefined;
+  const page = sessionPerSuite(
+    async () => {
+      // Slow enough (8 words/s) that the summary is on screen for a while before the answer starts.
+      mock = await startMockLlm({ tokensPerSecond: 8, reply: () => ({ reasoning: SUMMARY, text: 'billing' }) });
+      return startSession({
+        ...mockedSessionOptions(mock, { viewport: { width: 1400, height: 900 } }),
+        prepare: (workspace) => writeFileSync(join(workspace, 'reasoning.prompt'), PROMPT),
+      });
+    },
+    async () => mock?.close(),
+  );
 
   it('shows the summary above the output while the column runs, then with the result', async () => {
-    await page().keyboard.press('Control+P');
-    const input = page().locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill('reasoning.prompt');
-    await page().locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'reasoning.prompt' }).first().waitFor();
-    await input.press('Enter');
-    await page().locator('.editor-group-container.active .tab.active', { hasText: 'reasoning.prompt' }).waitFor({ state: 'visible' });
+    await quickOpen(page(), 'reasoning.prompt');
     await runCommand(page(), 'Assay: Open Playground');
     const w: FrameLocator = await webviewContent(page());
     const column = w.locator('.column[data-model="openai:gpt-5.5"]');
