@@ -132,6 +132,20 @@ describe('providers: the OpenAI Responses API through the openai SDK', () => {
     assert.ok(r.ttftMs !== null, 'time to first token measured');
   });
 
+  it('streams the reasoning summary through onReasoning as it arrives, before the text and apart from it', async () => {
+    const seen: string[] = [];
+    const provider = responsesOf(registry, 'openai');
+    const prepared = provider.prepare(ask('think first', { reasoning_summary: 'auto' }), true);
+    if ('error' in prepared) throw new Error(prepared.error.message);
+    const { result } = await provider.chat(prepared, { signal: new AbortController().signal, timeoutMs: 10_000, onDelta: (t) => seen.push(`text:${t}`), onReasoning: (t) => seen.push(`reasoning:${t}`) });
+    assert.equal(result.error, undefined, result.error?.message);
+    const reasoning = seen.filter((s) => s.startsWith('reasoning:')).map((s) => s.slice('reasoning:'.length));
+    assert.ok(reasoning.length > 1, 'the summary came in several deltas (one per word on the mock wire)');
+    assert.equal(reasoning.join(''), result.reasoning, 'the deltas add up to the finished summary');
+    assert.ok(seen.findIndex((s) => s.startsWith('text:')) > seen.map((s) => s.startsWith('reasoning:')).lastIndexOf(true), 'in wire order: the summary before the answer');
+    assert.deepEqual(seen.filter((s) => s.startsWith('text:')), ['text:billing'], 'no reasoning in the text deltas');
+  });
+
   it('streams function-call arguments into tool calls', async () => {
     const r = await send(responsesOf(registry, 'openai'), ask('use a tool'), true);
     assert.deepEqual(r.toolCalls, [{ id: 'call_a', type: 'function', function: { name: 'route', arguments: '{"queue":"billing"}' } }]);

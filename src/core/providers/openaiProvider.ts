@@ -4,7 +4,7 @@ import type { OpenAI as OpenAIClient } from 'openai';
 import type { CallError, CallResult, ChatMessage, ChatRequest, ToolCall, Usage } from '../types';
 import { openAiContentParts } from './imageParts';
 import { classifySdkError, type SdkErrorClasses } from './providerErrors';
-import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, ModerationOutcome, PreparedChat, ProviderConfig } from './providerTypes';
+import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, ModerationOutcome, PreparedChat, ProviderConfig, StreamSinks } from './providerTypes';
 import { openAiTools, SdkProvider, sdkExports, since, type SdkRequestOptions, type ProviderEnv, type SdkLogger } from './sdkProvider';
 
 type OpenAIModule = typeof import('openai');
@@ -159,7 +159,7 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
     client: OpenAIClient,
     payload: Record<string, unknown>,
     requestOptions: SdkRequestOptions,
-    onDelta: ((text: string) => void) | undefined,
+    sinks: StreamSinks,
     result: CallResult,
     start: number,
   ): Promise<void> {
@@ -181,7 +181,7 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
           if (content) {
             if (result.ttftMs === null) result.ttftMs = since(start);
             text += content;
-            if (onDelta) onDelta(content);
+            sinks.text?.(content);
           }
           if (delta.tool_calls) {
             if (result.ttftMs === null) result.ttftMs = since(start);
