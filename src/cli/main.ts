@@ -5,6 +5,7 @@ import { mergeCommand } from './mergeCommand';
 import { renderCommand } from './renderCommand';
 import { evalCommand, testCommand } from './testCommand';
 import { replayCommand } from './replayCommand';
+import { reviewCommand } from './reviewCommand';
 
 /** Subcommands, by name. Each lives in its own module under src/cli/. */
 const COMMANDS: Record<string, CliCommand> = {
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, CliCommand> = {
   test: testCommand,
   eval: evalCommand,
   merge: mergeCommand,
+  review: reviewCommand,
 };
 
 const VERSION = '0.1.0';

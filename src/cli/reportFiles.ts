@@ -1,4 +1,4 @@
-// The report files `assay test` and `assay merge` write (--json, -o/--output, --junit), from run reports:
+// The report files `assay test` and `assay merge` write (--json, -o/--output, --junit, --html), from run reports:
 // one place, so a merged report is written by exactly the code that writes an unsharded run's.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -6,6 +6,9 @@ import { writeJsonFile } from '../core/run/jsonFile';
 import { junitPieces } from '../core/run/junit';
 import { promptfooOutput, type PromptfooSuiteFacts } from '../core/run/promptfooOutput';
 import { jsonReport, type RunReport } from '../core/run/runReport';
+import { reviewReportData } from '../core/report/reviewData';
+import { reviewReportHtml } from '../core/report/reviewHtml';
+import { reviewPageScript } from '../core/report/reviewScript';
 import { UsageError } from './cliTypes';
 import type { ShardSection } from '../core/run/shard';
 
@@ -14,6 +17,7 @@ export interface ReportTargets {
   json?: string;
   output?: string;
   junit?: string;
+  html?: string;
 }
 
 /** Takes a report option (--json, --junit, -o/--output) into `targets`; false for any other option. */
@@ -24,6 +28,9 @@ export function reportOption(name: string, value: () => string, targets: ReportT
       return true;
     case '--junit':
       targets.junit = value();
+      return true;
+    case '--html':
+      targets.html = value();
       return true;
     case '-o':
     case '--output': {
@@ -83,5 +90,6 @@ export function writeReportFiles(cwd: string, targets: ReportTargets, reports: r
   );
   write(targets.output, (path) => writeJsonFile(path, promptfooOutput(reports, { suites: meta.suites, tool: meta.tool, startedAt: meta.startedAt, durationMs: meta.durationMs() })));
   write(targets.junit, (path) => writePieces(path, junitPieces(reports, { startedAt: meta.startedAt, durationMs: meta.durationMs() })));
+  write(targets.html, (path) => writePieces(path, [reviewReportHtml(reviewReportData(reports, { tool: meta.tool, generatedAt: Date.now() }), reviewPageScript())]));
   return problems;
 }

@@ -49,6 +49,10 @@ in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
   --json FILE           Write every result as JSON (Assay's format)
   -o, --output FILE     Write every result as JSON in promptfoo's --output shape (results.json)
   --junit FILE          Write JUnit XML for CI
+  --html FILE           Write a self-contained HTML report for reviewers: results, outputs,
+                        assertions, the comparison with the previous run; filters and search; a
+                        reviewer marks results good or bad and saves a labels file for
+                        'assay review import'
   --promptfoo-exit-codes  Exit 100 (not 1) when a test fails or errors, as promptfoo eval does
   --fail-under RATE     Exit 0 when passed ÷ executions ≥ RATE (0–1, or a percentage like 90%)
   --fail-on-regression significant|any
@@ -84,6 +88,7 @@ interface TestArgs {
   filter?: string;
   json?: string;
   junit?: string;
+  html?: string;
   failUnder?: number;
   failOnRegression?: 'significant' | 'any';
   history?: string;
