@@ -16,6 +16,8 @@ export const COMMAND_IDS = [
   'assay.showTestResults',
   'assay.cancelTestRun',
   'assay.addToTestBank',
+  'assay.exportReport',
+  'assay.importReviewLabels',
   ...TRACE_COMMAND_IDS,
 ] as const;
 
