@@ -1,4 +1,5 @@
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
+import { calibrateCommand } from './calibrateCommand';
 import { historyCommand } from './historyCommand';
 import { lintCommand } from './lintCommand';
 import { mergeCommand } from './mergeCommand';
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, CliCommand> = {
   eval: evalCommand,
   merge: mergeCommand,
   review: reviewCommand,
+  calibrate: calibrateCommand,
 };
 
 const VERSION = '0.1.0';

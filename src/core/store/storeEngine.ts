@@ -50,6 +50,7 @@ import type {
   StoreOptions,
   StoreStats,
   TimeSeriesPoint,
+  LabeledVerdict,
   TimeSeriesQuery,
   TraceFilter,
   TraceInput,
@@ -1202,6 +1203,11 @@ export class StoreEngine implements StoreCalls {
 
   runSummary(runId: string): RunSummary | null {
     return queries.runSummary(this.db, runId);
+  }
+
+  labeledVerdicts(filter: TraceFilter = {}): LabeledVerdict[] {
+    this.refreshIfDue();
+    return queries.labeledVerdicts(this.db, filter);
   }
 
   timeSeries(query: TimeSeriesQuery): TimeSeriesPoint[] {

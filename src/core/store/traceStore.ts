@@ -12,6 +12,7 @@ import type {
   FeedbackInput,
   ImportOptions,
   ImportResult,
+  LabeledVerdict,
   OpenReport,
   Page,
   PageRequest,
@@ -253,6 +254,11 @@ export class TraceStore {
 
   runSummary(runId: string): Promise<RunSummary | null> {
     return this.call('runSummary', runId);
+  }
+
+  /** Assertion verdicts on outputs people rated 👍/👎 (judge calibration, src/core/stats/calibration.ts). */
+  labeledVerdicts(filter: TraceFilter = {}): Promise<LabeledVerdict[]> {
+    return this.call('labeledVerdicts', filter);
   }
 
   timeSeries(query: TimeSeriesQuery): Promise<TimeSeriesPoint[]> {
