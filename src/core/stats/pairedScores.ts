@@ -53,7 +53,9 @@ export function scoreChange(previous: readonly CaseScores[], current: readonly C
   const diffs = pairs.map(([a, b]) => b - a);
   const t = pairedTFromSums(n, diffs.reduce((s, d) => s + d, 0), diffs.reduce((s, d) => s + d * d, 0));
   const w = wilcoxonSignedRank(diffs);
-  const verdict: SignificanceVerdict = !w ? 'no-change' : w.pValue < SIGNIFICANCE_ALPHA ? (t.mean < 0 ? 'significant-regression' : 'significant-improvement') : 'within-noise';
+  // As for pass rates: no net change and nothing significant is "no change".
+  const verdict: SignificanceVerdict =
+    !w || (t.mean === 0 && w.pValue >= SIGNIFICANCE_ALPHA) ? 'no-change' : w.pValue < SIGNIFICANCE_ALPHA ? (t.mean < 0 ? 'significant-regression' : 'significant-improvement') : 'within-noise';
   return {
     cases: n,
     previousMean: mean(pairs.map(([a]) => a)),
@@ -121,4 +123,25 @@ export function wilcoxonSignedRank(d: readonly number[]): WilcoxonResult | null 
   const variance = (n * (n + 1) * (2 * n + 1) - 0.5 * ties.reduce((s, t) => s + t * (t * t - 1), 0)) / 24;
   const z = (statistic - mn) / Math.sqrt(variance);
   return { statistic, pValue: erfc(Math.abs(z) / Math.SQRT2), method: 'normal' };
+}
+
+const VERDICT_WORDS: Record<SignificanceVerdict, string> = {
+  'significant-regression': 'a significant regression',
+  'significant-improvement': 'a significant improvement',
+  'within-noise': 'within noise',
+  'no-change': 'no change',
+};
+
+/**
+ * The change in words: "mean score 0.720 → 0.650 (−0.070, 95% CI −0.120 to −0.020) on 40 shared cases;
+ * Wilcoxon signed-rank p = 0.0123, paired t p = 0.0101: a significant regression".
+ */
+export function describeScoreChange(s: ScoreChange): string {
+  if (s.cases === 0 || s.difference === null) return 'no case has a score in both runs: nothing to test';
+  const num = (x: number | null): string => (x === null ? '—' : x.toFixed(3));
+  const signed = (x: number): string => `${x < 0 ? '−' : x > 0 ? '+' : '±'}${Math.abs(x).toFixed(3)}`;
+  const p = (x: number | null): string => (x === null ? '—' : x < 0.0001 ? '< 0.0001' : `= ${x.toFixed(4)}`);
+  const ci = s.interval ? `, 95% CI ${signed(s.interval.low)} to ${signed(s.interval.high)}` : '';
+  const tests = s.wilcoxon ? `Wilcoxon signed-rank p ${p(s.wilcoxon.pValue)}, paired t p ${p(s.tPValue)}` : 'every score is unchanged';
+  return `mean score ${num(s.previousMean)} → ${num(s.currentMean)} (${signed(s.difference)}${ci}) on ${s.cases} shared case${s.cases === 1 ? '' : 's'}; ${tests}: ${VERDICT_WORDS[s.verdict]}`;
 }
