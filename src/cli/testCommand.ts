@@ -19,6 +19,7 @@ import { TraceStore } from '../core/store/traceStore';
 import { expandGlobConfined, fileAccess, hasGlob, readTextFile, type FileAccess } from '../core/files/safeFiles';
 import type { ModelRef } from '../core/types';
 import { describeChange } from '../core/stats/significance';
+import { describeScoreChange } from '../core/stats/pairedScores';
 import { interruptedExitCode, UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { formatDiagnostic } from './lintCommand';
 import { eachArg, positiveInt } from './cliArgs';
@@ -371,6 +372,7 @@ export function printReport(stdout: NodeJS.WritableStream, r: RunReport): void {
     if (k.removedCases.length > 0) parts.push(`${k.removedCases.length} removed`);
     out.write(`\n  ${c.model} vs the previous run (${new Date(c.previousStartedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC): ${parts.join(', ')}\n`);
     if (c.significance) out.write(`    ${describeChange(c.significance)}\n`);
+    if (c.scoreChange && c.scoreChange.cases > 0) out.write(`    ${describeScoreChange(c.scoreChange)}\n`);
     for (const x of k.regressions.slice(0, MAX_LISTED)) out.write(`    regression: ${names.get(x.caseId) ?? x.caseId}\n`);
     for (const x of k.fixes.slice(0, MAX_LISTED)) out.write(`    fixed: ${names.get(x.caseId) ?? x.caseId}\n`);
   }

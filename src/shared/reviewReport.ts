@@ -51,6 +51,8 @@ export interface ReviewComparison {
   fixes: string[];
   /** The significance of the change in words (src/core/stats/significance.ts `describeChange`). */
   significance: string | null;
+  /** The paired test on per-case scores in words (`describeScoreChange`); `null` without scores on both sides. */
+  scoreSignificance: string | null;
   verdict: 'significant-regression' | 'significant-improvement' | 'within-noise' | 'no-change' | null;
 }
 

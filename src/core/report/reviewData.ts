@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { RunReport } from '../run/runReport';
 import { describeChange } from '../stats/significance';
+import { describeScoreChange } from '../stats/pairedScores';
 import { REVIEW_FORMAT_VERSION, REVIEW_REPORT_FORMAT, type ReviewCell, type ReviewReportData, type ReviewSuite } from '../../shared/reviewReport';
 
 /** The report's id: a hash of its runs' ids, so two exports of the same runs share unsaved marks. */
@@ -56,6 +57,7 @@ function suiteOf(r: RunReport): ReviewSuite {
       regressions: named(c.comparison?.regressions),
       fixes: named(c.comparison?.fixes),
       significance: c.significance ? describeChange(c.significance) : null,
+      scoreSignificance: c.scoreChange && c.scoreChange.cases > 0 ? describeScoreChange(c.scoreChange) : null,
       verdict: c.significance?.verdict ?? null,
     })),
     cases,

@@ -36,6 +36,14 @@ export interface ScoreChange {
   /** `null` without paired cases, or when every difference is zero (scipy refuses those). */
   wilcoxon: WilcoxonResult | null;
   verdict: SignificanceVerdict;
+  /** Each paired case's mean score before and after, in the current run's case order: shards of one run concatenate theirs (`assay merge`). */
+  pairs: ScorePair[];
+}
+
+export interface ScorePair {
+  caseId: string;
+  previous: number;
+  current: number;
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -43,14 +51,19 @@ const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / 
 /** Pairs two runs' per-case scores by case id (cases scored in one run only are left out) and tests the change. */
 export function scoreChange(previous: readonly CaseScores[], current: readonly CaseScores[]): ScoreChange {
   const before = new Map(previous.filter((c) => c.scores.length > 0).map((c) => [c.caseId, mean(c.scores)]));
-  const pairs: [number, number][] = [];
+  const pairs: ScorePair[] = [];
   for (const c of current) {
     const p = before.get(c.caseId);
-    if (p !== undefined && c.scores.length > 0) pairs.push([p, mean(c.scores)]);
+    if (p !== undefined && c.scores.length > 0) pairs.push({ caseId: c.caseId, previous: p, current: mean(c.scores) });
   }
+  return scoreChangeFromPairs(pairs);
+}
+
+/** The change and its tests from the paired per-case means. */
+export function scoreChangeFromPairs(pairs: ScorePair[]): ScoreChange {
   const n = pairs.length;
-  if (n === 0) return { cases: 0, previousMean: null, currentMean: null, difference: null, interval: null, tPValue: null, wilcoxon: null, verdict: 'no-change' };
-  const diffs = pairs.map(([a, b]) => b - a);
+  if (n === 0) return { cases: 0, previousMean: null, currentMean: null, difference: null, interval: null, tPValue: null, wilcoxon: null, verdict: 'no-change', pairs };
+  const diffs = pairs.map((p) => p.current - p.previous);
   const t = pairedTFromSums(n, diffs.reduce((s, d) => s + d, 0), diffs.reduce((s, d) => s + d * d, 0));
   const w = wilcoxonSignedRank(diffs);
   // As for pass rates: no net change and nothing significant is "no change".
@@ -58,13 +71,14 @@ export function scoreChange(previous: readonly CaseScores[], current: readonly C
     !w || (t.mean === 0 && w.pValue >= SIGNIFICANCE_ALPHA) ? 'no-change' : w.pValue < SIGNIFICANCE_ALPHA ? (t.mean < 0 ? 'significant-regression' : 'significant-improvement') : 'within-noise';
   return {
     cases: n,
-    previousMean: mean(pairs.map(([a]) => a)),
-    currentMean: mean(pairs.map(([, b]) => b)),
+    previousMean: mean(pairs.map((p) => p.previous)),
+    currentMean: mean(pairs.map((p) => p.current)),
     difference: t.mean,
     interval: t.interval,
     tPValue: Number.isNaN(t.pValue) ? null : t.pValue,
     wilcoxon: w,
     verdict,
+    pairs,
   };
 }
 

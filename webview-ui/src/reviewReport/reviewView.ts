@@ -86,6 +86,7 @@ export class ReviewPage {
             { class: `comparison ${c.verdict ?? ''}`, 'data-testid': 'comparison' },
             h('div', {}, `${c.model} vs the run of ${c.previousStartedAt.replace('T', ' ').slice(0, 16)} UTC: ${c.regressions.length} regressions, ${c.fixes.length} fixes`),
             c.significance ? h('div', {}, c.significance) : null,
+            c.scoreSignificance ? h('div', {}, c.scoreSignificance) : null,
             c.regressions.length > 0 ? h('div', { class: 'muted' }, `Regressions: ${c.regressions.join('; ')}`) : null,
           ),
     );
