@@ -9,7 +9,7 @@ import type { TraceFilter } from '../core/store/storeTypes';
 import { TraceStore } from '../core/store/traceStore';
 import { eachArg, positiveInt } from './cliArgs';
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
-import { parseTime } from './historyCommand';
+import { traceFilterOption } from './historyCommand';
 import { terminalSafe } from './terminalText';
 
 const USAGE = `Usage: assay calibrate [--history PATH] [--threshold K] [--min-labels N] [filters] [--json FILE]
@@ -51,12 +51,7 @@ function parseArgs(argv: string[]): CalibrateArgs {
   eachArg(
     argv,
     (name, value, arg) => {
-      const time = (): number => {
-        const v = value();
-        const t = parseTime(v);
-        if (t === null) throw new UsageError(`${name}: '${v}' is neither a date nor an age like 24h or 7d`);
-        return t;
-      };
+      if (traceFilterOption(name, value, a.filter)) return;
       switch (name) {
         case '--history': a.history = value(); break;
         case '--threshold': a.threshold = parseKappa('--threshold', value()); break;
@@ -64,11 +59,6 @@ function parseArgs(argv: string[]): CalibrateArgs {
         case '--examples': a.examples = positiveInt('--examples', value(), 10_000); break;
         case '--json': a.json = value(); break;
         case '--prompt': a.filter.promptPath = value(); break;
-        case '--model': a.filter.model = value(); break;
-        case '--provider': a.filter.provider = value(); break;
-        case '--run': a.filter.runId = value(); break;
-        case '--since': a.filter.from = time(); break;
-        case '--until': a.filter.to = time(); break;
         default:
           throw new UsageError(`unknown ${arg.startsWith('-') ? 'option' : 'argument'} '${arg}'\n${USAGE}`);
       }

@@ -5,11 +5,10 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { runCli } from '../../src/cli/main';
 import { agreement, calibrateJudges, cohenKappa, type Confusion } from '../../src/core/stats/calibration';
 import type { LabeledVerdict } from '../../src/core/store/storeTypes';
 import { TraceStore } from '../../src/core/store/traceStore';
+import { runCliIn } from '../support/cliCapture';
 import { startMockLlm, type MockLlm } from '../support/mockLlmServer';
 import { makeTrace, tempFolder } from '../support/storeFixtures';
 
@@ -26,14 +25,6 @@ const reference = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'cal
 
 function verdict(pass: boolean, good: boolean, overrides: Partial<LabeledVerdict> = {}): LabeledVerdict {
   return { traceId: 'T', caseId: 'c', promptPath: null, model: 'openai:m', assertionType: 'llm-rubric', metric: null, pass, score: pass ? 1 : 0, reason: 'r', rating: good ? 1 : -1, note: null, output: 'o', ...overrides };
-}
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
 }
 
 describe('judge calibration', () => {
@@ -142,13 +133,7 @@ describe('judge calibration', () => {
       folder.cleanup();
     });
 
-    async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-      const stdout = new Capture();
-      const stderr = new Capture();
-      const env = { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: mock.openaiBaseUrl, ASSAY_GRADER_MODEL: 'openai:judge' };
-      const code = await runCli(argv, { cwd: folder.dir, env, stdout, stderr, signal: new AbortController().signal });
-      return { code, out: stdout.text, err: stderr.text };
-    }
+    const cli = (argv: string[]) => runCliIn(folder.dir, argv, { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: mock.openaiBaseUrl, ASSAY_GRADER_MODEL: 'openai:judge' });
 
     /** Rates the first run's outputs: every one 👍, or as the judge would (odd answers 👎). */
     async function rate(how: 'all-good' | 'as-judge'): Promise<void> {

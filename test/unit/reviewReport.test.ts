@@ -5,30 +5,16 @@ import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../../scripts/codeServer.mjs';
-import { runCli } from '../../src/cli/main';
 import { reviewReportHtml, scriptSafeJson } from '../../src/core/report/reviewHtml';
 import { TraceStore } from '../../src/core/store/traceStore';
 import { REVIEW_FORMAT_VERSION, REVIEW_REPORT_FORMAT, type ReviewLabelsFile } from '../../src/shared/reviewReport';
+import { runCliIn } from '../support/cliCapture';
 import { tempFolder } from '../support/storeFixtures';
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function cli(cwd: string, argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await runCli(argv, { cwd, env: {}, stdout, stderr, signal: new AbortController().signal });
-  return { code, out: stdout.text, err: stderr.text };
-}
+const cli = (cwd: string, argv: string[]) => runCliIn(cwd, argv);
 
 /** Outputs that would run script if any of them reached the page as markup. */
 const PAYLOADS = [

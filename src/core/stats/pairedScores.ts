@@ -7,7 +7,7 @@
 // (scripts/stats/significanceReference.py, "scores").
 import erfc from '@stdlib/math-base-special-erfc';
 import type { Interval } from './wilson';
-import { pairedTFromSums, SIGNIFICANCE_ALPHA, type SignificanceVerdict } from './significance';
+import { pairedTFromSums, SIGNIFICANCE_ALPHA, VERDICT_WORDS, type SignificanceVerdict } from './significance';
 
 /** One case's scored executions in one run. */
 export interface CaseScores {
@@ -138,13 +138,6 @@ export function wilcoxonSignedRank(d: readonly number[]): WilcoxonResult | null 
   const z = (statistic - mn) / Math.sqrt(variance);
   return { statistic, pValue: erfc(Math.abs(z) / Math.SQRT2), method: 'normal' };
 }
-
-const VERDICT_WORDS: Record<SignificanceVerdict, string> = {
-  'significant-regression': 'a significant regression',
-  'significant-improvement': 'a significant improvement',
-  'within-noise': 'within noise',
-  'no-change': 'no change',
-};
 
 /**
  * The change in words: "mean score 0.720 → 0.650 (−0.070, 95% CI −0.120 to −0.020) on 40 shared cases;

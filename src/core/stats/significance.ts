@@ -115,7 +115,8 @@ export function passRateChangeFromSums(sums: PairedSums): PassRateChange {
   };
 }
 
-const VERDICT_WORDS: Record<SignificanceVerdict, string> = {
+/** Each verdict in words, as the reports end their sentence. */
+export const VERDICT_WORDS: Record<SignificanceVerdict, string> = {
   'significant-regression': 'a significant regression',
   'significant-improvement': 'a significant improvement',
   'within-noise': 'within noise',
