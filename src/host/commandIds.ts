@@ -18,6 +18,7 @@ export const COMMAND_IDS = [
   'assay.addToTestBank',
   'assay.exportReport',
   'assay.importReviewLabels',
+  'assay.calibrateJudges',
   ...TRACE_COMMAND_IDS,
 ] as const;
 

@@ -1,10 +1,12 @@
-// "Assay: Export Report" (the last run as the reviewer's HTML page, as `assay test --html` writes it) and
+// "Assay: Export Report" (the last run as the reviewer's HTML page, as `assay test --html` writes it),
 // "Assay: Import Review Labels" (a labels file saved from such a page into the history, as
-// `assay review import` does).
+// `assay review import` does) and "Assay: Calibrate Judges" (`assay calibrate` as pickers: each judge's
+// standing, then the outputs it disagrees with people on, each opening its trace).
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import { loadTestingCore } from './lazyTestingCore';
 import type { RunCoordinator } from './runCoordinator';
+import type { JudgeCalibration } from '../../core/stats/calibration';
 
 const TOOL = 'Assay for VS Code';
 
@@ -54,4 +56,43 @@ export async function importReviewLabels(ctx: Ctx, target?: unknown): Promise<nu
   }
   void vscode.window.showInformationMessage(`Assay: imported ${labels.length} review label${labels.length === 1 ? '' : 's'} (${result.good} good, ${result.bad} bad) as feedback on their traces.`);
   return labels.length;
+}
+
+const STANDING: Record<JudgeCalibration['status'], string> = { calibrated: '$(pass) calibrated', uncalibrated: '$(warning) uncalibrated', 'too-few-labels': '$(question) too few labels' };
+
+/** Picks a judge, then one of its disagreements, and opens that trace; the judges shown, or undefined without history. */
+export async function calibrateJudgesCommand(ctx: Ctx): Promise<JudgeCalibration[] | undefined> {
+  const store = await ctx.services.store();
+  if (!store) {
+    void vscode.window.showInformationMessage('Assay: there is no history in this window; judges are calibrated against the 👍/👎 ratings recorded there.');
+    return undefined;
+  }
+  const core = await loadTestingCore();
+  const judges = core.calibrateJudges(await store.labeledVerdicts());
+  if (judges.length === 0) {
+    void vscode.window.showInformationMessage('Assay: no rated output was judged by a model-graded assertion yet. Rate outputs 👍/👎 in a trace, or import reviewers\' labels.');
+    return judges;
+  }
+  const pct = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(0)}%`);
+  const judge = await vscode.window.showQuickPick(
+    judges.map((j) => ({
+      label: j.judge,
+      description: `${STANDING[j.status]} — kappa ${j.kappa === null ? 'undefined' : j.kappa.toFixed(2)}, agreement ${pct(j.agreement)} on ${j.labels}`,
+      detail: `judge pass/person 👍 ${j.confusion.bothPass} · pass/👎 ${j.confusion.judgePassHumanFail} · fail/👍 ${j.confusion.judgeFailHumanPass} · fail/👎 ${j.confusion.bothFail} — ${j.disagreements.length} disagreement${j.disagreements.length === 1 ? '' : 's'}`,
+      j,
+    })),
+    { title: 'Assay: judges against people\'s ratings (kappa threshold 0.6)', placeHolder: 'Pick a judge to see the outputs it disagrees with people on' },
+  );
+  if (!judge || judge.j.disagreements.length === 0) return judges;
+  const example = await vscode.window.showQuickPick(
+    judge.j.disagreements.map((d) => ({
+      label: `${d.caseId ?? '(no case)'} — ${d.model}`,
+      description: `judge ${d.pass ? 'passed' : 'failed'}, person ${d.rating === 1 ? '👍' : '👎'}`,
+      detail: [d.reason && `judge: ${d.reason}`, d.note && `note: ${d.note}`, `output: ${d.output}`].filter(Boolean).join(' · ').slice(0, 300),
+      traceId: d.traceId,
+    })),
+    { title: `Assay: ${judge.j.judge} disagrees with people on these outputs`, placeHolder: 'Pick one to open its trace', matchOnDetail: true },
+  );
+  if (example) await vscode.commands.executeCommand('assay.traces.openTrace', example.traceId);
+  return judges;
 }

@@ -11,6 +11,7 @@ import { reviewReportData } from '../../core/report/reviewData';
 import { reviewReportHtml } from '../../core/report/reviewHtml';
 import { importReviewLabels, parseLabelsFile } from '../../core/report/reviewLabels';
 import { reviewPageScript } from '../../core/report/reviewScript';
+import { calibrateJudges } from '../../core/stats/calibration';
 import type { RunReport } from '../../core/run/runReport';
 import { planAddCase } from '../../core/testBank/addCase';
 import { parseTestBank } from '../../core/testBank/loadTestBank';
@@ -32,5 +33,6 @@ export const testingCore = {
   reviewReportHtml: (reports: readonly RunReport[], tool: string) => reviewReportHtml(reviewReportData(reports, { tool, generatedAt: Date.now() }), reviewPageScript()),
   parseLabelsFile,
   importReviewLabels,
+  calibrateJudges,
   comparisonHub: (suites: readonly TestSuite[], repeat?: number) => new ComparisonHub(suites, repeat),
 };
