@@ -11,6 +11,7 @@ import { reviewReportHtml } from '../core/report/reviewHtml';
 import { reviewPageScript } from '../core/report/reviewScript';
 import { UsageError } from './cliTypes';
 import type { ShardSection } from '../core/run/shard';
+import type { JudgeCalibration } from '../core/stats/calibration';
 
 /** Which files to write (paths relative to `cwd`). */
 export interface ReportTargets {
@@ -54,6 +55,8 @@ export interface ReportMeta {
   suites: readonly PromptfooSuiteFacts[];
   /** A shard's run: the JSON report's `shard` section. */
   shard?: ShardSection;
+  /** The judges' standing against people's ratings (`--judge-threshold`): the HTML report marks each judge's verdicts with it. */
+  judges?: ReadonlyMap<string, JudgeCalibration>;
 }
 
 /** Writes a report file (in pieces: a report can be larger than one string may be); the problem, if any. */
@@ -90,6 +93,6 @@ export function writeReportFiles(cwd: string, targets: ReportTargets, reports: r
   );
   write(targets.output, (path) => writeJsonFile(path, promptfooOutput(reports, { suites: meta.suites, tool: meta.tool, startedAt: meta.startedAt, durationMs: meta.durationMs() })));
   write(targets.junit, (path) => writePieces(path, junitPieces(reports, { startedAt: meta.startedAt, durationMs: meta.durationMs() })));
-  write(targets.html, (path) => writePieces(path, [reviewReportHtml(reviewReportData(reports, { tool: meta.tool, generatedAt: Date.now() }), reviewPageScript())]));
+  write(targets.html, (path) => writePieces(path, [reviewReportHtml(reviewReportData(reports, { tool: meta.tool, generatedAt: Date.now(), ...(meta.judges ? { judges: meta.judges } : {}) }), reviewPageScript())]));
   return problems;
 }

@@ -754,6 +754,7 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
       durationMs: () => performance.now() - t0,
       suites,
       ...(shard ? { shard: shardSection(shard, shardedSuites) } : {}),
+      ...(standing ? { judges: standing } : {}),
     });
     for (const p of written) err(`error: ${p}`);
     const writeFailed = written.length > 0;

@@ -75,7 +75,15 @@ export interface ReviewCell {
   reason: string;
   error: string | null;
   output: string;
-  assertions: { type: string; pass: boolean; score: number; reason: string; modelGraded: boolean }[];
+  assertions: {
+    type: string;
+    pass: boolean;
+    score: number;
+    reason: string;
+    modelGraded: boolean;
+    /** A judge's standing against people's ratings, when the run measured it (`--judge-threshold`). */
+    judgeStanding: string | null;
+  }[];
   /** The call's trace in history: what a label is tied to on import; `null` without history. */
   traceId: string | null;
   latencyMs: number;

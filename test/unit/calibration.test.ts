@@ -165,9 +165,13 @@ describe('judge calibration', () => {
       const json = JSON.parse(readFileSync(join(folder.dir, 'calibration.json'), 'utf8')) as { judges: { judge: string; kappa: number; disagreements: unknown[] }[] };
       assert.deepStrictEqual(json.judges.map((j) => [j.judge, j.kappa, j.disagreements.length]), [['llm-rubric', 0, 7]]);
 
-      const marked = await cli(['test', 'graded.prompt', '--history', history, '--judge-threshold', '0.6', '--filter', 'case']);
+      const marked = await cli(['test', 'graded.prompt', '--history', history, '--judge-threshold', '0.6', '--filter', 'case', '--html', 'report.html']);
       assert.strictEqual(marked.code, 1, 'marking alone changes no exit code');
       assert.match(marked.out, /judge llm-rubric: UNCALIBRATED \(kappa 0\.00 on 13 rated outputs, threshold 0\.6\)\n/);
+      // The reviewer's report marks the judge's verdicts with its standing.
+      const page = readFileSync(join(folder.dir, 'report.html'), 'utf8');
+      const data = JSON.parse(/id="assay-data">([^<]*)</.exec(page)![1]!) as { suites: { cells: { assertions: { type: string; judgeStanding: string | null }[] }[] }[] };
+      assert.deepStrictEqual([...new Set(data.suites[0]!.cells.flatMap((c) => c.assertions.map((a) => `${a.type}: ${a.judgeStanding}`)))], ['llm-rubric: uncalibrated: kappa 0.00 on 13 rated outputs']);
 
       const gated = await cli(['test', 'graded.prompt', '--history', history, '--uncalibrated-cannot-fail', '--filter', 'case']);
       assert.strictEqual(gated.code, 0, gated.out);

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { RunReport } from '../run/runReport';
 import { describeChange } from '../stats/significance';
 import { describeScoreChange } from '../stats/pairedScores';
+import { judgeName, type JudgeCalibration } from '../stats/calibration';
 import { REVIEW_FORMAT_VERSION, REVIEW_REPORT_FORMAT, type ReviewCell, type ReviewReportData, type ReviewSuite } from '../../shared/reviewReport';
 
 /** The report's id: a hash of its runs' ids, so two exports of the same runs share unsaved marks. */
@@ -11,7 +12,14 @@ export function reviewReportId(reports: readonly RunReport[]): string {
   return createHash('sha256').update(reports.map((r) => r.runId).join('\n')).digest('hex').slice(0, 16);
 }
 
-function suiteOf(r: RunReport): ReviewSuite {
+/** What the report says of a judge's standing, e.g. "uncalibrated: kappa 0.21 on 40 rated outputs". */
+function standingText(j: JudgeCalibration | undefined): string | null {
+  if (!j) return null;
+  const kappa = j.kappa === null ? 'undefined' : j.kappa.toFixed(2);
+  return `${j.status === 'too-few-labels' ? 'too few labels to tell' : j.status}: kappa ${kappa} on ${j.labels} rated output${j.labels === 1 ? '' : 's'}`;
+}
+
+function suiteOf(r: RunReport, judges: ReadonlyMap<string, JudgeCalibration> | undefined): ReviewSuite {
   const cases: ReviewSuite['cases'] = [];
   const caseAt = new Map<number, number>();
   const cells: ReviewCell[] = r.executions.map((e) => {
@@ -31,7 +39,14 @@ function suiteOf(r: RunReport): ReviewSuite {
       reason: e.reason,
       error: e.error?.message ?? null,
       output: e.output,
-      assertions: e.assertions.map((a) => ({ type: a.type, pass: a.pass, score: a.score, reason: a.reason, modelGraded: a.modelGraded })),
+      assertions: e.assertions.map((a) => ({
+        type: a.type,
+        pass: a.pass,
+        score: a.score,
+        reason: a.reason,
+        modelGraded: a.modelGraded,
+        judgeStanding: a.modelGraded && judges ? standingText(judges.get(judgeName(a.type, a.metric))) : null,
+      })),
       traceId: e.traceId,
       latencyMs: Math.round(e.latencyMs),
     };
@@ -66,13 +81,13 @@ function suiteOf(r: RunReport): ReviewSuite {
 }
 
 /** The data a report page embeds. */
-export function reviewReportData(reports: readonly RunReport[], meta: { tool: string; generatedAt: number }): ReviewReportData {
+export function reviewReportData(reports: readonly RunReport[], meta: { tool: string; generatedAt: number; judges?: ReadonlyMap<string, JudgeCalibration> }): ReviewReportData {
   return {
     format: REVIEW_REPORT_FORMAT,
     version: REVIEW_FORMAT_VERSION,
     reportId: reviewReportId(reports),
     tool: meta.tool,
     generatedAt: new Date(meta.generatedAt).toISOString(),
-    suites: reports.map(suiteOf),
+    suites: reports.map((r) => suiteOf(r, meta.judges)),
   };
 }

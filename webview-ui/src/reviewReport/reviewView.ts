@@ -181,7 +181,7 @@ export class ReviewPage {
       h('h3', {}, 'Assertions'),
       cell.assertions.length === 0 ? h('p', { class: 'muted' }, 'None ran.') : null,
       ...cell.assertions.map((a) =>
-        h('div', { class: 'assertion', 'data-testid': 'assertion' }, h('span', { class: a.pass ? 'pass' : 'fail' }, a.pass ? '✓ ' : '✗ '), h('span', { class: 'type' }, a.type), a.modelGraded ? h('span', { class: 'muted' }, ' (judge)') : null, ` ${a.score.toFixed(2)} — ${a.reason}`),
+        h('div', { class: 'assertion', 'data-testid': 'assertion' }, h('span', { class: a.pass ? 'pass' : 'fail' }, a.pass ? '✓ ' : '✗ '), h('span', { class: 'type' }, a.type), a.modelGraded ? h('span', { class: 'muted', 'data-testid': 'judge' }, a.judgeStanding ? ` (judge, ${a.judgeStanding})` : ' (judge)') : null, ` ${a.score.toFixed(2)} — ${a.reason}`),
       ),
       Object.keys(c.vars).length > 0 ? h('h3', {}, 'Variables') : null,
       Object.keys(c.vars).length > 0 ? h('pre', {}, JSON.stringify(c.vars, null, 2)) : null,
