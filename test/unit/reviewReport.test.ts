@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../../scripts/codeServer.mjs';
+import { reviewReportData } from '../../src/core/report/reviewData';
 import { reviewReportHtml, scriptSafeJson } from '../../src/core/report/reviewHtml';
+import { reviewPageScript } from '../../src/core/report/reviewScript';
+import { modelStatsOf, totalsOf } from '../../src/core/run/runReport';
 import { TraceStore } from '../../src/core/store/traceStore';
 import { REVIEW_FORMAT_VERSION, REVIEW_REPORT_FORMAT, type ReviewLabelsFile } from '../../src/shared/reviewReport';
 import { runCliIn } from '../support/cliCapture';
@@ -244,6 +247,37 @@ describe('HTML report for reviewers (assay test --html)', function () {
       } finally {
         await store.close();
       }
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('draws 200 cases at first and 200 more per "Show more", filters applying to all of them', async () => {
+    // A run written by the CLI at this size would take a while; the page is built from reports of the same shape.
+    const cases = 450;
+    const executions = Array.from({ length: cases }, (_, i) => ({
+      index: i, caseId: `bank#${i}`, description: `case ${i}`, caseIndex: i, model: 'echo:echo', modelRef: { provider: 'echo', model: 'echo' },
+      repeatIndex: 0, repeats: 1, status: (i % 3 === 0 ? 'fail' : 'pass') as 'fail' | 'pass', cancelled: false, score: i % 3 === 0 ? 0 : 1, reason: 'r',
+      assertions: [], output: `output ${i}`, vars: {}, usage: null, cost: null, graderCost: null, latencyMs: 1, ttftMs: null, cacheHit: false, traceId: null, startedAt: 0,
+    }));
+    const report = { runId: 'R', suite: { name: 'big', promptPath: null, bankPath: null }, status: 'done' as const, executions, models: modelStatsOf(executions, ['echo:echo']), comparisons: [], totals: totalsOf(executions), startedAt: 0, endedAt: 1, durationMs: 1, recorded: false, warnings: [] };
+    const file = join(folder.dir, 'big.html');
+    writeFileSync(file, reviewReportHtml(reviewReportData([report], { tool: 'test', generatedAt: 0 }), reviewPageScript()));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(pathToFileURL(file).href);
+      const rows = page.getByTestId('row');
+      await rows.first().waitFor();
+      assert.strictEqual(await rows.count(), 200);
+      await page.getByTestId('show-more').click();
+      assert.strictEqual(await rows.count(), 400);
+      await page.getByTestId('show-more').click();
+      assert.strictEqual(await rows.count(), 450);
+      assert.strictEqual(await page.getByTestId('show-more').count(), 0);
+      await page.getByTestId('filter-status').selectOption('fail');
+      assert.strictEqual(await rows.count(), 150, 'every third case fails; under 200, so all are drawn');
+      assert.strictEqual(await page.getByTestId('shown-count').textContent(), '150 of 450 cases');
     } finally {
       await context.close();
     }
