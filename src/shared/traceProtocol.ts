@@ -165,6 +165,8 @@ export interface ReplayReportData {
   sourceRunId: string | null;
   replayRunId: string;
   totals: { traces: number; replayed: number; outputsChanged: number; regressions: number; fixes: number; errors: number; skipped: number };
+  /** Per model, the pass-rate and score changes and their significance, in words. */
+  significance: string[];
   items: ReplayReportItem[];
 }
 

@@ -51,6 +51,7 @@ import type {
   StoreOptions,
   StoreStats,
   TimeSeriesPoint,
+  LabeledVerdict,
   TimeSeriesQuery,
   TraceFilter,
   TraceInput,
@@ -1267,6 +1268,11 @@ export class StoreEngine implements StoreCalls {
 
   runSummary(runId: string): RunSummary | null {
     return queries.runSummary(this.db, runId);
+  }
+
+  labeledVerdicts(filter: TraceFilter = {}): LabeledVerdict[] {
+    this.refreshIfDue();
+    return queries.labeledVerdicts(this.db, filter);
   }
 
   timeSeries(query: TimeSeriesQuery): TimeSeriesPoint[] {

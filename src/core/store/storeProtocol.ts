@@ -6,6 +6,7 @@ import type {
   FeedbackInput,
   ImportOptions,
   ImportResult,
+  LabeledVerdict,
   OpenReport,
   Page,
   PageRequest,
@@ -49,6 +50,7 @@ export interface StoreCalls {
   listRuns(filter: RunFilter, page: PageRequest): Page<RunRecord>;
   runSummary(runId: string): RunSummary | null;
   timeSeries(query: TimeSeriesQuery): TimeSeriesPoint[];
+  labeledVerdicts(filter: TraceFilter): LabeledVerdict[];
   stats(): StoreStats;
   addSecrets(secrets: string[]): void;
   exportJsonl(filter: TraceFilter, outPath: string): ExportResult;

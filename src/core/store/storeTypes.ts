@@ -253,6 +253,28 @@ export interface RunSummary {
   byModel: ModelTotals[];
 }
 
+/**
+ * An assertion's verdict on an output a person rated (the latest 👍/👎 on its trace): what judge
+ * calibration sets side by side. Traces whose latest rating is 0 (taken back) have none.
+ */
+export interface LabeledVerdict {
+  traceId: string;
+  caseId: string | null;
+  promptPath: string | null;
+  /** `provider:model` of the call whose output was judged. */
+  model: string;
+  assertionType: string;
+  metric: string | null;
+  pass: boolean;
+  score: number | null;
+  reason: string | null;
+  /** The person's rating: 1 good, -1 bad. */
+  rating: 1 | -1;
+  note: string | null;
+  /** The output's first 500 characters. */
+  output: string;
+}
+
 export interface TimeSeriesQuery {
   bucket: 'hour' | 'day';
   from?: number;

@@ -12,6 +12,7 @@ import type {
   FeedbackInput,
   ImportOptions,
   ImportResult,
+  LabeledVerdict,
   OpenReport,
   Page,
   PageRequest,
@@ -212,9 +213,12 @@ export class TraceStore {
     return withIds.map((e) => e.id);
   }
 
-  /** Rates a trace (the latest rating wins, also across windows). */
-  async setFeedback(traceId: string, feedback: FeedbackInput): Promise<void> {
-    await this.write({ op: 'setFeedback', args: [newId(), traceId, feedback] });
+  /**
+   * Rates a trace (the latest rating wins, also across windows). `id` defaults to a new one; an imported
+   * label passes one derived from its content, so importing it again adds nothing.
+   */
+  async setFeedback(traceId: string, feedback: FeedbackInput, id: string = newId()): Promise<void> {
+    await this.write({ op: 'setFeedback', args: [id, traceId, feedback] });
   }
 
   /** Deletes traces (and their evaluations and feedback); resolves to how many existed. */
@@ -253,6 +257,11 @@ export class TraceStore {
 
   runSummary(runId: string): Promise<RunSummary | null> {
     return this.call('runSummary', runId);
+  }
+
+  /** Assertion verdicts on outputs people rated 👍/👎 (judge calibration, src/core/stats/calibration.ts). */
+  labeledVerdicts(filter: TraceFilter = {}): Promise<LabeledVerdict[]> {
+    return this.call('labeledVerdicts', filter);
   }
 
   timeSeries(query: TimeSeriesQuery): Promise<TimeSeriesPoint[]> {
