@@ -146,10 +146,15 @@ function defaultGrader(id: string, ctx: GraderContext): unknown {
   return isRecord(v) && /gpt-5|\bo[134]/.test(String(v.id)) ? { ...v, params: { ...(isRecord(v.params) ? v.params : {}), temperature: undefined } } : v;
 }
 
-/** `options.provider`: a grader, or `{ text, embedding }` naming one of each. */
+/** The keys of promptfoo's `options.provider` map, one provider per use. */
+const PROVIDER_USES = ['text', 'embedding', 'moderation', 'classification'];
+const isProviderMap = (value: unknown): value is Record<string, unknown> => isRecord(value) && !('id' in value) && PROVIDER_USES.some((k) => k in value);
+
+/** `options.provider`: a grader, or `{ text, embedding, moderation, classification }` naming one per use. */
 function optionsProvider(value: unknown, ctx: GraderContext): unknown {
-  if (isRecord(value) && !('id' in value) && ('text' in value || 'embedding' in value)) {
-    const out: Record<string, unknown> = {};
+  if (isProviderMap(value)) {
+    // Moderation and classification models are read as written, by the assertions that call them.
+    const out: Record<string, unknown> = { ...value };
     if (value.text !== undefined) out.text = graderValue(value.text, 'grader', ctx);
     if (value.embedding !== undefined) out.embedding = graderValue(value.embedding, 'embedding', ctx);
     return out;
@@ -190,11 +195,11 @@ function resolveCaseGraders<T extends TestCase | TestDefaults>(c: T, ctx: Grader
   if (ctx.defaults && graded) {
     // What promptfoo grades with when the test names no grader (or names only one of the two).
     const given = c.options?.provider;
-    const split = isRecord(given) && !('id' in given) && ('text' in given || 'embedding' in given);
+    const split = isProviderMap(given);
     const resolved = out.options?.provider;
     const text = given === undefined ? undefined : split ? (resolved as Record<string, unknown>).text : resolved;
     const embedding = split ? (resolved as Record<string, unknown>).embedding : undefined;
-    const provider: Record<string, unknown> = {};
+    const provider: Record<string, unknown> = split ? { ...(resolved as Record<string, unknown>) } : {};
     const t = text ?? (ctx.defaults.text !== undefined ? defaultGrader(ctx.defaults.text, ctx) : undefined);
     const e = embedding ?? (ctx.defaults.embedding !== undefined ? graderValue(ctx.defaults.embedding, 'embedding', ctx) : undefined);
     if (t !== undefined) provider.text = t;
