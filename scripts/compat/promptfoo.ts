@@ -105,8 +105,8 @@ function takeRequests(mocks: Mocks): LoggedRequest[] {
   return out;
 }
 
-/** The environment both tools run in: the mocks, dummy keys, no telemetry, no cache, no way out. */
-function toolEnv(mocks: Mocks, home: string, promptfooBin: string): NodeJS.ProcessEnv {
+/** The environment both tools run in: the mocks' endpoints and dummy keys (`mockEnv`), no telemetry, no cache, no way out. */
+export function toolEnv(mockEnv: Record<string, string>, home: string, promptfooBin: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   // Keep what programs need to start (PATH, HOME for pyenv…), drop every real key and endpoint.
   for (const [k, v] of Object.entries(process.env)) {
@@ -115,7 +115,7 @@ function toolEnv(mocks: Mocks, home: string, promptfooBin: string): NodeJS.Proce
   }
   return {
     ...env,
-    ...mocks.env,
+    ...mockEnv,
     PROMPTFOO_DISABLE_TELEMETRY: '1',
     PROMPTFOO_DISABLE_UPDATE: '1',
     PROMPTFOO_DISABLE_SHARING: '1',
@@ -134,7 +134,7 @@ function toolEnv(mocks: Mocks, home: string, promptfooBin: string): NodeJS.Proce
   };
 }
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ exitCode: number | null; timedOut: boolean; stdout: string; stderr: string }> {
+export function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ exitCode: number | null; timedOut: boolean; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -161,7 +161,7 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, t
   });
 }
 
-function readJson(file: string): unknown {
+export function readJson(file: string): unknown {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch {
@@ -180,7 +180,7 @@ interface Options {
 async function runEntry(entry: Entry, mocks: Mocks, opts: Options): Promise<Outcome & { name: string }> {
   const out = path.join(opts.out, entry.name);
   fs.mkdirSync(out, { recursive: true });
-  const env = toolEnv(mocks, path.join(opts.out, '.promptfoo-home'), opts.promptfooBin);
+  const env = toolEnv(mocks.env, path.join(opts.out, '.promptfoo-home'), opts.promptfooBin);
   const cwd = path.dirname(entry.config);
   const savedPf = path.join(out, 'promptfoo.run.json');
 
