@@ -616,6 +616,22 @@ describe('promptfoo derivedMetrics', () => {
     ]);
   });
 
+  it('totals a metric as promptfoo 0.121.20 does: each execution adds Σ score × weight over the metric’s assertions', () => {
+    // One execution: rouge 1 (weight 1), contains 0 (weight 1), bleu 0.2 (weight 2) under `overlap`: mean 0.35, weight 4.
+    // promptfoo's accumulateNamedMetric adds 0.35 × 4 = 1.4; a metric of weight-0 assertions adds its plain mean.
+    const assertions = [
+      { metric: 'overlap', weight: 1 },
+      { metric: 'overlap', weight: 1 },
+      { metric: 'overlap', weight: 2 },
+      { metric: 'recorded', weight: 0 },
+      { weight: 1 },
+    ];
+    const [m] = computeModelMetrics(['a'], [{ model: 'a', namedScores: { overlap: 0.35, recorded: 0.5 }, assertions }], [{ name: 'per_case', value: 'overlap / __count' }]);
+    assert.ok(Math.abs(m!.namedScores.overlap! - 1.4) < 1e-12, String(m!.namedScores.overlap));
+    assert.strictEqual(m!.namedScores.recorded, 0.5);
+    assert.ok(Math.abs(m!.derived[0]!.value! - 1.4) < 1e-12);
+  });
+
   it('a config’s derived metric that does not compile is an error where it is written', () => {
     const config = parsePromptfooConfig('prompts: [hi]\nproviders: [echo]\nderivedMetrics:\n  - name: f1\n    value: 2 * p * r / (p + r\n  - { name: ok, value: p }\n', '/x/promptfooconfig.yaml', TEST_FILES);
     assert.deepStrictEqual(config.diagnostics.map((d) => [d.code, d.range.start.line, d.message]), [['invalid-metrics', 3, 'derived metric f1: a ( is not closed']]);
