@@ -77,13 +77,18 @@ async function main(): Promise<void> {
     const pf = await run(process.execPath, [promptfooBin, 'eval', '-c', variant, '-o', pfOut, '--no-cache', '--no-table', '--no-progress-bar', '--no-write', '--no-share'], CONFORMANCE_DIR, env, 600_000);
     const pfJson = readJson(pfOut);
     if (pfJson === null) throw new Error(`promptfoo wrote no results (exit ${pf.exitCode}):\n${pf.stderr.slice(-2000)}`);
-    const assay = await run(process.execPath, [assayCli, 'test', CONFORMANCE_CONFIG, '--json', assayOut, '--no-history', '--no-cache'], CONFORMANCE_DIR, env, 600_000);
+    const assayPfOut = path.join(out, 'assay-promptfoo-format.json');
+    const assay = await run(process.execPath, [assayCli, 'test', CONFORMANCE_CONFIG, '--json', assayOut, '-o', assayPfOut, '--no-history', '--no-cache'], CONFORMANCE_DIR, env, 600_000);
     const assayJson = readJson(assayOut);
     if (assayJson === null) throw new Error(`Assay wrote no results (exit ${assay.exitCode}):\n${assay.stderr.slice(-2000)}`);
 
     const rows = compareAssertions(pfJson, assayJson);
     fs.writeFileSync(path.join(out, 'comparison.json'), JSON.stringify(rows, null, 1));
     process.stdout.write(renderAgreement(rows, CONFORMANCE_DIFFERENCES));
+    // The same run as `assay test -o` writes it in promptfoo's format, for scripts written against promptfoo's.
+    const asPromptfoo = compareAssertions(pfJson, readJson(assayPfOut));
+    const same = asPromptfoo.filter((r) => r.agree).length === rows.filter((r) => r.agree).length && asPromptfoo.length === rows.length;
+    process.stdout.write(same ? "\nassay test -o (promptfoo's format) agrees as --json does\n" : `\nassay test -o (promptfoo's format):\n${renderAgreement(asPromptfoo, CONFORMANCE_DIFFERENCES)}`);
     if (process.argv.includes('--update-fixture')) {
       const version = (readJson(path.join(pfDir, 'node_modules', 'promptfoo', 'package.json')) as { version?: string } | null)?.version ?? '?';
       fs.writeFileSync(CONFORMANCE_FIXTURE, `${JSON.stringify({ promptfoo: version, generatedBy: 'scripts/compat/conformance.ts', ...trimPromptfooResults(pfJson) }, null, 1)}\n`);

@@ -441,8 +441,10 @@ export function sameJudgement(a: Judgement | null, b: Judgement | null): boolean
  * provider's named metric totals. Tests pair by description, so descriptions must be unique.
  */
 export function compareAssertions(pfJson: unknown, assayJson: unknown): ConformanceRow[] {
+  // Assay's results come as its own JSON (`--json`) or in promptfoo's format (`-o results.json`).
+  const native = isObj(assayJson) && assayJson.format === 'assay-test-results';
   const pf = promptfooExecutions(pfJson);
-  const assay = assayExecutions(assayJson);
+  const assay = native ? assayExecutions(assayJson) : promptfooExecutions(assayJson);
   const rows: ConformanceRow[] = [];
   const row = (kind: ConformanceRow['kind'], test: string, provider: string, what: string, p: Judgement | null, a: Judgement | null): void =>
     void rows.push({ kind, test, provider, what, promptfoo: p, assay: a, agree: sameJudgement(p, a) });
@@ -463,7 +465,7 @@ export function compareAssertions(pfJson: unknown, assayJson: unknown): Conforma
     }
   }
   const pfM = promptfooMetrics(pfJson);
-  const assayM = assayMetrics(assayJson);
+  const assayM = native ? assayMetrics(assayJson) : promptfooMetrics(assayJson);
   for (const provider of new Set([...pfM.keys(), ...assayM.keys()])) {
     const p = pfM.get(provider) ?? {};
     const a = assayM.get(provider) ?? {};

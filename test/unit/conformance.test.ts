@@ -26,6 +26,7 @@ describe('assertion conformance with promptfoo (the suite through Assay, against
   this.timeout(60_000);
   let mock: MockLlm;
   let rows: ConformanceRow[];
+  let asPromptfoo: ConformanceRow[];
   let stderr: Capture;
   const folder = tempFolder('assay-conformance-');
   const fixture = JSON.parse(readFileSync(CONFORMANCE_FIXTURE, 'utf8')) as { promptfoo: string; results: { results: { testCase: { description: string } }[] } };
@@ -33,9 +34,10 @@ describe('assertion conformance with promptfoo (the suite through Assay, against
   before(async () => {
     mock = await startMockLlm({ reply: conformanceReply });
     const out = join(folder.dir, 'assay.json');
+    const pfOut = join(folder.dir, 'assay-promptfoo-format.json');
     stderr = new Capture();
     const env = { OPENAI_API_KEY: 'sk-conformance-mock', OPENAI_BASE_URL: mock.openaiBaseUrl, PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
-    const code = await runCli(['test', CONFORMANCE_CONFIG, '--json', out, '--no-history', '--no-cache'], {
+    const code = await runCli(['test', CONFORMANCE_CONFIG, '--json', out, '-o', pfOut, '--no-history', '--no-cache'], {
       cwd: CONFORMANCE_DIR,
       env,
       stdout: new Capture(),
@@ -44,6 +46,7 @@ describe('assertion conformance with promptfoo (the suite through Assay, against
     });
     assert.ok(code === 0 || code === 1, `assay test exited ${code}: ${stderr.text}`);
     rows = compareAssertions(fixture, JSON.parse(readFileSync(out, 'utf8')));
+    asPromptfoo = compareAssertions(fixture, JSON.parse(readFileSync(pfOut, 'utf8')));
   });
 
   after(async () => {
@@ -76,6 +79,11 @@ describe('assertion conformance with promptfoo (the suite through Assay, against
         `${k.test} / ${k.what} no longer differs: remove it from CONFORMANCE_DIFFERENCES and docs/assertions.md`,
       );
     }
+  });
+
+  it("the same run written in promptfoo's format (assay test -o) carries the same verdicts, scores and metric totals", () => {
+    const brief = (list: ConformanceRow[]) => list.map((r) => [r.kind, r.test, r.provider, r.what, r.agree]);
+    assert.deepEqual(brief(asPromptfoo), brief(rows));
   });
 
   it('perplexity asks the models for logprobs only where a case needs them', () => {
