@@ -71,6 +71,10 @@ function graderText(all: string, h: number): string {
     const picked = sentences(section(all, 'context:', 'candidate sentences:')).filter((s) => stableHash(`${h}${s}`) % 2 === 0);
     return picked.length > 0 ? picked.join('\n') : 'Insufficient Information';
   }
+  if (all.includes('whether the LAST `assistant` message is relevant')) {
+    return h % 2 === 0 ? JSON.stringify({ verdict: 'no', reason: 'mock grader: off topic' }) : JSON.stringify({ verdict: 'yes' });
+  }
+  if (all.includes('CONCISELY summarize the irrelevancies')) return JSON.stringify({ reason: 'mock grader: the irrelevancies' });
   if (all.includes('Generate question for the given answer.')) {
     const words = section(all, 'Answer:', 'Question:').split(/\s+/).slice(0, 3 + (h % 4));
     return `What is ${words.join(' ')}?`;
