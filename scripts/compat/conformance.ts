@@ -17,7 +17,7 @@ import { dump, load } from 'js-yaml';
 import { startMockLlm } from '../../test/support/mockLlmServer';
 import { conformanceReply } from './conformanceReplies';
 import { compareAssertions, renderAgreement, trimPromptfooResults, type ExplainedDifference } from './promptfooCompare';
-import { readJson, run, toolEnv } from './promptfoo';
+import { arg, locateTools, readJson, run, toolEnv } from './promptfoo';
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 /** The suite, and promptfoo's saved results for it. */
@@ -34,11 +34,6 @@ export const CONFORMANCE_DIFFERENCES: readonly ExplainedDifference[] = [
   },
 ];
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
 /**
  * The suite as promptfoo runs it: each provider's config gains `passthrough: { logprobs: true }`, since
  * promptfoo never asks for logprobs itself (its `perplexity` would only error), and test files are named
@@ -52,17 +47,7 @@ export function promptfooVariant(configText: string, dir: string): string {
 }
 
 async function main(): Promise<void> {
-  const pfDir = arg('--promptfoo') ?? path.join(os.homedir(), '.cache', 'assay-promptfoo');
-  const promptfooBin = path.join(pfDir, 'node_modules', 'promptfoo', 'dist', 'src', 'entrypoint.js');
-  if (!fs.existsSync(promptfooBin)) {
-    process.stderr.write(`promptfoo is not installed in ${pfDir}: npm install --prefix ${pfDir} promptfoo@0.121.20\n`);
-    process.exit(2);
-  }
-  const assayCli = path.resolve(arg('--assay') ?? path.join(repoRoot, 'dist', 'cli.js'));
-  if (!fs.existsSync(assayCli)) {
-    process.stderr.write(`${assayCli} is missing: run npm run build first\n`);
-    process.exit(2);
-  }
+  const { pfDir, promptfooBin, assayCli } = locateTools();
   const out = path.resolve(arg('--out') ?? path.join(os.tmpdir(), 'assay-conformance'));
   fs.mkdirSync(out, { recursive: true });
   const mock = await startMockLlm({ reply: conformanceReply });

@@ -23,11 +23,27 @@ import { classify, type Category, type LoggedRequest, type Outcome, type ToolRun
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
-function arg(name: string): string | undefined {
+export function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const flag = (name: string): boolean => process.argv.includes(name);
+
+/** promptfoo's install (`--promptfoo`, default ~/.cache/assay-promptfoo) and the built CLI (`--assay`); exits 2 when either is missing. */
+export function locateTools(): { pfDir: string; promptfooBin: string; assayCli: string } {
+  const pfDir = arg('--promptfoo') ?? path.join(os.homedir(), '.cache', 'assay-promptfoo');
+  const promptfooBin = path.join(pfDir, 'node_modules', 'promptfoo', 'dist', 'src', 'entrypoint.js');
+  if (!fs.existsSync(promptfooBin)) {
+    process.stderr.write(`promptfoo is not installed in ${pfDir}: npm install --prefix ${pfDir} promptfoo@0.121.20\n`);
+    process.exit(2);
+  }
+  const assayCli = path.resolve(arg('--assay') ?? path.join(repoRoot, 'dist', 'cli.js'));
+  if (!fs.existsSync(assayCli)) {
+    process.stderr.write(`${assayCli} is missing: run node esbuild.mjs first\n`);
+    process.exit(2);
+  }
+  return { pfDir, promptfooBin, assayCli };
+}
 
 interface Entry {
   name: string;
@@ -294,17 +310,7 @@ async function main(): Promise<void> {
     process.stderr.write('usage: node --import tsx scripts/compat/promptfoo.ts --corpus DIR [--promptfoo DIR] [--out DIR] [--jobs N] [--only a,b] [--reuse-promptfoo] [--report FILE]\n');
     process.exit(2);
   }
-  const pfDir = arg('--promptfoo') ?? path.join(os.homedir(), '.cache', 'assay-promptfoo');
-  const promptfooBin = path.join(pfDir, 'node_modules', 'promptfoo', 'dist', 'src', 'entrypoint.js');
-  if (!fs.existsSync(promptfooBin)) {
-    process.stderr.write(`promptfoo is not installed in ${pfDir}: npm install --prefix ${pfDir} promptfoo@0.121.20\n`);
-    process.exit(2);
-  }
-  const assayCli = path.resolve(arg('--assay') ?? path.join(repoRoot, 'dist', 'cli.js'));
-  if (!fs.existsSync(assayCli)) {
-    process.stderr.write(`${assayCli} is missing: run node esbuild.mjs first\n`);
-    process.exit(2);
-  }
+  const { pfDir, promptfooBin, assayCli } = locateTools();
   const opts: Options = {
     promptfooBin,
     assayCli,
