@@ -197,22 +197,6 @@ describe('model-graded and script assertions: configuration and refusals', funct
     assert.match(problems[0]!.message, /moderation openai:omni-moderation-latest.*no API key for openai; set OPENAI_API_KEY/);
   });
 
-  it('an options.provider map names the model per use; one without the use a type needs stops at preflight', () => {
-    const suite = (provider: Record<string, unknown>) =>
-      ({
-        name: 'bank',
-        models: [],
-        cases: [{ id: 'c', vars: {}, options: { provider }, assert: [{ type: 'moderation' }, { type: 'similar', value: 'x' }, { type: 'llm-rubric', value: 'y' }] }],
-      }) as unknown as Parameters<typeof modelsUsed>[0][number];
-    const grading = { graderModel: { provider: 'openai', model: 'g' } };
-    const full = modelsUsed([suite({ text: 'openai:t', embedding: 'openai:e', moderation: 'openai:m' })], grading);
-    assert.deepStrictEqual(full.problems, []);
-    assert.deepStrictEqual(full.uses.map((u) => [u.purpose, `${u.ref.provider}:${u.ref.model}`]), [['moderation', 'openai:m'], ['embeddings', 'openai:e'], ['grader', 'openai:t']]);
-    // promptfoo's getGradingProvider throws "Invalid provider definition for output type 'moderation'" here.
-    const partial = modelsUsed([suite({ text: 'openai:t', embedding: 'openai:e' })], grading);
-    assert.deepStrictEqual(partial.problems.map((p) => [p.kind, p.message]), [['bad-reference', 'bank: moderation: options.provider names a provider for text, embedding but none for "moderation": add moderation: <provider id> to it']]);
-  });
-
   it('every type registered here has a case against promptfoo or a configuration row', () => {
     const covered = new Set(gradedCases('http://x').flatMap((c) => c.assert.map((a) => a.type.replace(/^not-/, ''))));
     for (const type of ['llm-rubric', 'model-graded-closedqa', 'factuality', 'similar', 'similar:dot', 'similar:euclidean', 'g-eval', 'answer-relevance', 'context-recall', 'context-relevance', 'context-faithfulness', 'conversation-relevance', 'moderation', 'classifier', 'webhook', 'python', 'select-best', 'max-score']) {

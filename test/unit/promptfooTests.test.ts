@@ -306,6 +306,31 @@ tests:
     assert.deepStrictEqual(bad.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.range.start.line]), [['invalid-ref', 3]]);
   });
 
+  it('an options.provider map names a model per use: moderation kept; a use it lacks is an error, as promptfoo throws', async () => {
+    const file = join(folder.dir, 'promptfooconfig.yaml');
+    const config = (provider: string) => `prompts: [hi]
+providers: [echo]
+defaultTest:
+  options:
+    provider: ${provider}
+tests:
+  - assert: [{ type: moderation }, { type: similar, value: x }]
+  - assert: [{ type: llm-rubric, value: y, provider: { embedding: openai:embedding:e } }]
+`;
+    writeFileSync(file, config('{ text: openai:chat:t, embedding: openai:embedding:e, moderation: openai:moderation:m }'));
+    const full = await promptfooSuites(file, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted: true });
+    assert.deepStrictEqual(errors(full.flatMap((x) => x.diagnostics)), [
+      `invalid-provider: llm-rubric needs a "text" provider, but its provider names one only for embedding: add text: <provider id> (promptfoo stops there too, with "Invalid provider definition for output type 'text'")`,
+    ]);
+    assert.strictEqual((full[0]!.cases[0]!.options?.provider as Record<string, unknown>).moderation, 'openai:moderation:m');
+
+    writeFileSync(file, config('{ text: openai:chat:t, embedding: openai:embedding:e }'));
+    const partial = await promptfooSuites(file, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted: true });
+    const partialErrors = errors(partial.flatMap((x) => x.diagnostics));
+    assert.strictEqual(partialErrors.length, 2, partialErrors.join('\n'));
+    assert.ok(partialErrors.some((e) => e.startsWith('invalid-provider: moderation needs a "moderation" provider, but options.provider names one only for text, embedding')), partialErrors.join('\n'));
+  });
+
   it('pairs prompts with the cases whose prompts list allows them; nunjucksFilters render', async () => {
     writeFileSync(join(folder.dir, 'shout.js'), 'module.exports = (s) => String(s).toUpperCase() + "!";\n');
     const file = join(folder.dir, 'promptfooconfig.yaml');

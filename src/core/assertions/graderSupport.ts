@@ -32,17 +32,8 @@ function chosenProvider(spec: AssertionSpec, testOptions: Record<string, unknown
   return spec.provider === undefined && use !== 'text' ? undefined : chosen;
 }
 
-/**
- * The model an assertion names for `use` (its `provider`, else the test's), or `undefined` (the default applies).
- * A `{ text, embedding, … }` map without `use` is an error, as in promptfoo (its getGradingProvider throws
- * "Invalid provider definition for output type …"): the map says which models to call, and no other is.
- */
+/** The model an assertion names for `use` (its `provider`, else the test's), or `undefined` (the default applies). */
 export function providerFor(spec: AssertionSpec, testOptions: Record<string, unknown> | undefined, use: GraderUse): ModelRef | { error: string } | undefined {
-  const chosen = spec.provider ?? testOptions?.provider;
-  if (isRecord(chosen) && !('id' in chosen) && (chosen[use] === undefined || chosen[use] === null)) {
-    const where = spec.provider !== undefined ? 'the assertion\'s provider' : 'options.provider';
-    return { error: `${where} names a provider for ${Object.keys(chosen).join(', ') || 'nothing'} but none for "${use}": add ${use}: <provider id> to it` };
-  }
   const p = providerOption(chosenProvider(spec, testOptions, use));
   return p && 'error' in p ? { error: p.error as string } : p;
 }

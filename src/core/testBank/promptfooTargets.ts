@@ -187,6 +187,30 @@ function readRubric(value: unknown, ctx: GraderContext): AssertionSpec['rubricPr
   return undefined;
 }
 
+/**
+ * A `{ text, embedding, … }` map must name a provider for every use of the assertions it grades: promptfoo's
+ * getGradingProvider throws "Invalid provider definition for output type …" rather than fall back to a
+ * default, so a map without the use is an error here (reported once per map and type).
+ */
+function checkProviderMap(spec: AssertionSpec, uses: readonly string[], provider: unknown, ctx: GraderContext): void {
+  if (!isProviderMap(provider)) return;
+  const missing = uses.find((u) => provider[u] === undefined || provider[u] === null);
+  if (missing === undefined) return;
+  const key = `map ${spec.type} ${JSON.stringify(provider)}`;
+  if (ctx.seen.has(key)) return;
+  ctx.seen.set(key, true);
+  const where = spec.provider === undefined ? 'options.provider' : 'its provider';
+  ctx.diags.push(
+    diagnostic(
+      ctx.file,
+      'error',
+      'invalid-provider',
+      `${spec.type} needs a "${missing}" provider, but ${where} names one only for ${Object.keys(provider).join(', ')}: add ${missing}: <provider id> (promptfoo stops there too, with "Invalid provider definition for output type '${missing}'")`,
+      ctx.range,
+    ),
+  );
+}
+
 /** A case's (or the defaults') graders resolved; model-graded assertions get `options.rubricPrompt` unless they set their own. */
 function resolveCaseGraders<T extends TestCase | TestDefaults>(c: T, ctx: GraderContext): T {
   const out = { ...c };
@@ -210,9 +234,10 @@ function resolveCaseGraders<T extends TestCase | TestDefaults>(c: T, ctx: Grader
   if (c.assert) {
     out.assert = c.assert.map((spec) => {
       const resolved = resolveAssertionType(spec.type);
+      const uses = resolved?.definition.uses ?? (resolved?.definition.modelGraded ? ['text'] : []);
+      checkProviderMap(spec, uses, spec.provider === undefined ? c.options?.provider : spec.provider, ctx);
       if (!resolved?.definition.modelGraded) return spec;
       const next: AssertionSpec = { ...spec };
-      const uses = resolved.definition.uses ?? ['text'];
       const split = isRecord(spec.provider) && !('id' in spec.provider);
       if (spec.provider !== undefined) next.provider = (split ? optionsProvider(spec.provider, ctx) : graderValue(spec.provider, uses.includes('text') ? 'grader' : 'embedding', ctx)) as AssertionSpec['provider'];
       if (rubric !== undefined && next.rubricPrompt === undefined) next.rubricPrompt = rubric;
