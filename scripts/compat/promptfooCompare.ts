@@ -364,6 +364,8 @@ export interface ConformanceRow {
 interface Execution {
   verdict: Judgement;
   assertions: (Judgement & { type: string })[];
+  /** Each metric's weighted mean in this execution, where the format carries it (promptfoo's). */
+  namedScores?: Record<string, number>;
 }
 
 const executionKey = (test: string, provider: string): string => `${test}\u0000${provider}`;
@@ -389,7 +391,7 @@ export function promptfooExecutions(json: unknown): Map<string, Execution> {
       i += members;
     }
     const verdict: Judgement = { pass: r.success === true, score: typeof r.score === 'number' ? r.score : null, ...(error ? { error } : {}) };
-    out.set(executionKey(test, provider), { verdict, assertions });
+    out.set(executionKey(test, provider), { verdict, assertions, ...(isObj(r.namedScores) ? { namedScores: r.namedScores as Record<string, number> } : {}) });
   }
   return out;
 }
@@ -427,6 +429,9 @@ function assayMetrics(json: unknown): Map<string, Record<string, number>> {
   return new Map(models.map((m) => [String(m.model ?? ''), (isObj(m.namedScores) ? m.namedScores : {}) as Record<string, number>]));
 }
 
+/** A metric's value as a judgement (always "pass": only the score is compared). */
+const metricJudgement = (v: number | undefined): Judgement | null => (v === undefined ? null : { pass: true, score: v });
+
 /** Same verdict, and the same score to 4 decimals (Assay's JSON rounds to 4; a missing score matches only another). */
 export function sameJudgement(a: Judgement | null, b: Judgement | null): boolean {
   if (!a || !b) return false;
@@ -437,8 +442,9 @@ export function sameJudgement(a: Judgement | null, b: Judgement | null): boolean
 }
 
 /**
- * Every (test, provider) both tools ran, compared: the case verdict, each assertion in order, and each
- * provider's named metric totals. Tests pair by description, so descriptions must be unique.
+ * Every (test, provider) both tools ran, compared: the case verdict, each assertion in order, each metric's
+ * score in the case (where both results carry it: promptfoo's format), and each provider's named metric
+ * totals. Tests pair by description, so descriptions must be unique.
  */
 export function compareAssertions(pfJson: unknown, assayJson: unknown): ConformanceRow[] {
   // Assay's results come as its own JSON (`--json`) or in promptfoo's format (`-o results.json`).
@@ -463,16 +469,18 @@ export function compareAssertions(pfJson: unknown, assayJson: unknown): Conforma
       const aj = aa ?? (a?.verdict.error ? { ...a.verdict, score: null } : null);
       row('assertion', test, provider, what, pj, aj);
     }
+    if (p?.namedScores && a?.namedScores) {
+      for (const name of new Set([...Object.keys(p.namedScores), ...Object.keys(a.namedScores)])) {
+        row('metric', test, provider, name, metricJudgement(p.namedScores[name]), metricJudgement(a.namedScores[name]));
+      }
+    }
   }
   const pfM = promptfooMetrics(pfJson);
   const assayM = native ? assayMetrics(assayJson) : promptfooMetrics(assayJson);
   for (const provider of new Set([...pfM.keys(), ...assayM.keys()])) {
     const p = pfM.get(provider) ?? {};
     const a = assayM.get(provider) ?? {};
-    for (const name of new Set([...Object.keys(p), ...Object.keys(a)])) {
-      const j = (v: number | undefined): Judgement | null => (v === undefined ? null : { pass: true, score: v });
-      row('metric', '(named metrics)', provider, name, j(p[name]), j(a[name]));
-    }
+    for (const name of new Set([...Object.keys(p), ...Object.keys(a)])) row('metric', '(named metrics)', provider, name, metricJudgement(p[name]), metricJudgement(a[name]));
   }
   return rows;
 }

@@ -81,9 +81,13 @@ describe('assertion conformance with promptfoo (the suite through Assay, against
     }
   });
 
-  it("the same run written in promptfoo's format (assay test -o) carries the same verdicts, scores and metric totals", () => {
+  it("the same run written in promptfoo's format (assay test -o) carries the same verdicts, scores and metrics, per case too", () => {
     const brief = (list: ConformanceRow[]) => list.map((r) => [r.kind, r.test, r.provider, r.what, r.agree]);
-    assert.deepEqual(brief(asPromptfoo), brief(rows));
+    const perCase = (r: ConformanceRow) => r.kind === 'metric' && r.test !== '(named metrics)';
+    assert.deepEqual(brief(asPromptfoo.filter((r) => !perCase(r))), brief(rows));
+    const caseMetrics = asPromptfoo.filter(perCase);
+    assert.ok(caseMetrics.length >= 20, `${caseMetrics.length} per-case metric scores`);
+    assert.deepEqual(caseMetrics.filter((r) => !r.agree), [], renderAgreement(asPromptfoo));
   });
 
   it('perplexity asks the models for logprobs only where a case needs them', () => {
