@@ -13,7 +13,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { dump, load } from 'js-yaml';
 import { startMockLlm } from '../../test/support/mockLlmServer';
 import { conformanceReply } from './conformanceReplies';
 import { compareAssertions, renderAgreement, trimPromptfooResults, type ExplainedDifference } from './promptfooCompare';
@@ -34,18 +33,6 @@ export const CONFORMANCE_DIFFERENCES: readonly ExplainedDifference[] = [
   },
 ];
 
-/**
- * The suite as promptfoo runs it: each provider's config gains `passthrough: { logprobs: true }`, since
- * promptfoo never asks for logprobs itself (its `perplexity` would only error), and test files are named
- * by absolute path so the copy can live elsewhere. Assay runs the file as written.
- */
-export function promptfooVariant(configText: string, dir: string): string {
-  const config = load(configText) as { providers: { config?: Record<string, unknown> }[]; tests: unknown[] };
-  config.providers = config.providers.map((p) => ({ ...p, config: { ...p.config, passthrough: { logprobs: true } } }));
-  config.tests = config.tests.map((t) => (typeof t === 'string' && t.startsWith('file://') ? `file://${path.resolve(dir, t.slice(7))}` : t));
-  return dump(config, { lineWidth: -1, noRefs: true });
-}
-
 async function main(): Promise<void> {
   const { pfDir, promptfooBin, assayCli } = locateTools();
   const out = path.resolve(arg('--out') ?? path.join(os.tmpdir(), 'assay-conformance'));
@@ -57,9 +44,7 @@ async function main(): Promise<void> {
     const assayOut = path.join(out, 'assay.json');
     fs.rmSync(pfOut, { force: true });
     fs.rmSync(assayOut, { force: true });
-    const variant = path.join(out, 'promptfooconfig.yaml');
-    fs.writeFileSync(variant, promptfooVariant(fs.readFileSync(CONFORMANCE_CONFIG, 'utf8'), CONFORMANCE_DIR));
-    const pf = await run(process.execPath, [promptfooBin, 'eval', '-c', variant, '-o', pfOut, '--no-cache', '--no-table', '--no-progress-bar', '--no-write', '--no-share'], CONFORMANCE_DIR, env, 600_000);
+    const pf = await run(process.execPath, [promptfooBin, 'eval', '-c', CONFORMANCE_CONFIG, '-o', pfOut, '--no-cache', '--no-table', '--no-progress-bar', '--no-write', '--no-share'], CONFORMANCE_DIR, env, 600_000);
     const pfJson = readJson(pfOut);
     if (pfJson === null) throw new Error(`promptfoo wrote no results (exit ${pf.exitCode}):\n${pf.stderr.slice(-2000)}`);
     const assayPfOut = path.join(out, 'assay-promptfoo-format.json');

@@ -107,16 +107,25 @@ describe('CLI: perplexity asks for token logprobs', function () {
     assert.match(result.assertions[0]!.error ?? '', /no token logprobs/);
   });
 
+  it("promptfoo's passthrough: { logprobs: true } asks for logprobs on every call of that model; other passthrough keys are refused", async () => {
+    const r = await run('{ id: "openai:chat:gpt-4o-mini", config: { passthrough: { logprobs: true } } }');
+    assert.equal(r.code, 1, r.err);
+    assert.deepEqual(mock.requests.map((q) => q.body?.logprobs), [true, true, true]);
+    const other = await run('{ id: "openai:chat:gpt-4o-mini", config: { passthrough: { logprobs: true, top_logprobs: 2 } } }');
+    assert.equal(other.code, 2);
+    assert.match(other.err, /config passthrough is not supported/);
+  });
+
   const refused: [string, string, RegExp][] = [
     ['an Anthropic model', 'anthropic:messages:claude-3-5-haiku-latest', /this anthropic provider cannot return them/],
-    ['the Responses API', 'openai:responses:gpt-4.1', /not the Responses API/],
-    ['a streamed call', '{ id: "openai:chat:gpt-4o-mini", config: { stream: true } }', /without streaming: turn streaming off/],
+    ['the Responses API', 'openai:responses:gpt-4.1', /call this model through chat completions, not the Responses API/],
+    ['a streamed call', '{ id: "openai:chat:gpt-4o-mini", config: { stream: true } }', /turn streaming off for this model/],
   ];
   for (const [name, provider, message] of refused) {
     it(`${name} cannot return logprobs: refused before any call`, async () => {
       const r = await run(provider);
       assert.equal(r.code, 2, r.err);
-      assert.match(r.err, /`perplexity` and `perplexity-score` need token logprobs/);
+      assert.match(r.err, /token logprobs \(for `perplexity` and `perplexity-score`, or a config's `passthrough: \{ logprobs: true \}`\) come only from OpenAI-compatible chat completions without streaming/);
       assert.match(r.err, message);
       assert.equal(mock.requests.length, 0);
     });

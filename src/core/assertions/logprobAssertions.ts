@@ -37,7 +37,7 @@ export const LOGPROB_ASSERTIONS: AssertionDefinition[] = [
     description: 'The perplexity of the output is at most the threshold.',
     docs:
       'Perplexity = exp(−mean token logprob) over the response\'s tokens. Passes when it is ≤ `threshold`; without a threshold it only records that logprobs exist and passes. ' +
-      'A case with this assertion asks its model for token logprobs (`logprobs: true`), which only OpenAI-compatible chat completions without streaming return: other models are refused before any call, and an answer without logprobs is an evaluation error. Score 1 or 0.',
+      'A case with this assertion asks its model for token logprobs (`logprobs: true`; promptfoo\'s `passthrough: { logprobs: true }` asks on every call), which only OpenAI-compatible chat completions without streaming return: other models are refused before any call, and an answer without logprobs is an evaluation error. Score 1 or 0.',
     example: 'assert:\n  - type: perplexity\n    threshold: 1.5',
     modelGraded: false,
     check: negationNeedsThreshold,

@@ -27,9 +27,9 @@ export interface LogprobCall {
 
 /** Why a model cannot return token logprobs for `perplexity`, or undefined when it can. */
 export function logprobRefusal(config: ProviderConfig, call: LogprobCall): string | undefined {
-  const need = '`perplexity` and `perplexity-score` need token logprobs, which Assay requests only from OpenAI-compatible chat completions';
+  const need = 'token logprobs (for `perplexity` and `perplexity-score`, or a config\'s `passthrough: { logprobs: true }`) come only from OpenAI-compatible chat completions without streaming';
   if (!CHAT_KINDS.has(config.kind)) return `${need}; this ${config.kind} provider cannot return them`;
-  if (call.api === 'responses') return `${need}, not the Responses API: call this model through chat completions`;
-  if (call.stream) return `${need} without streaming: turn streaming off for this model`;
+  if (call.api === 'responses') return `${need}: call this model through chat completions, not the Responses API`;
+  if (call.stream) return `${need}: turn streaming off for this model`;
   return undefined;
 }

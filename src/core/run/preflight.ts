@@ -61,7 +61,8 @@ export function modelsUsed(suites: readonly TestSuite[], grading: GradingSetting
     if (suite.cases.length === 0) continue;
     const logprobs = suite.cases.some(caseNeedsLogprobs);
     for (const m of suite.models) {
-      const call = logprobs ? { logprobs: { api: m.params?.api ?? suite.prompt.params.api, stream: m.stream === true } } : {};
+      // Logprobs are asked for by the cases' perplexity assertions, or by the model's own config (promptfoo's passthrough).
+      const call = logprobs || m.params?.logprobs ? { logprobs: { api: m.params?.api ?? suite.prompt.params.api, stream: m.stream === true } } : {};
       add({ ref: m.ref, label: m.label, purpose: 'model', suite: suite.name, ...call });
     }
     for (const c of suite.cases) {
