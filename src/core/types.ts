@@ -104,6 +104,11 @@ export interface ModelParams {
   effort?: string;
   /** Put the model's thinking into the output text that assertions see (promptfoo's `showThinking`); off by default. */
   showThinking?: boolean;
+  /**
+   * Ask for the answer's token logprobs (OpenAI's `logprobs: true`, chat completions only). The runner sets it
+   * for cases with `perplexity` assertions; it is not a parameter users write.
+   */
+  logprobs?: boolean;
   /** The Responses API's `reasoning.summary` (`auto`, `concise`, `detailed`): ask for reasoning summaries. */
   reasoning_summary?: string;
   /** The Responses API's `instructions` (promptfoo's `openai:responses:` config): a system text sent beside `input`, as written. */

@@ -138,6 +138,11 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
     if (p.tools && p.tools.length > 0) payload.tools = openAiTools(p.tools);
     if (p.tool_choice !== undefined) payload.tool_choice = p.tool_choice;
     for (const key of ['frequency_penalty', 'presence_penalty', 'max_completion_tokens', 'reasoning_effort', 'verbosity'] as const) if (p[key] !== undefined) payload[key] = p[key];
+    if (p.logprobs) {
+      // Streamed chunks carry logprobs piecemeal and the assembled response does not keep them (the preflight refuses it first).
+      if (stream) return { error: { kind: 'bad_request', message: 'Token logprobs (for perplexity) need a call without streaming' } };
+      payload.logprobs = true;
+    }
     if (stream) {
       payload.stream = true;
       payload.stream_options = { include_usage: true };

@@ -160,6 +160,7 @@ export class OpenAiResponsesProvider extends OpenAiProvider {
     if (this.config.kind === 'azure-openai') {
       return { error: { kind: 'bad_request', message: `${this.config.name} is an Azure OpenAI endpoint: the Azure Responses API is not supported yet; use api: chat` } };
     }
+    if (request.params.logprobs) return { error: { kind: 'bad_request', message: 'Token logprobs (for perplexity) come only from chat completions: use api: chat' } };
     const built = responsesPayload(request, stream);
     if ('error' in built) return built;
     return { request, payload: built.payload, stream };

@@ -21,6 +21,7 @@ import { modelStatsOf, runMetrics, totalsOf, type CaseExecution, type ModelCompa
 import type { ModelTarget, TestSuite } from './testSuite';
 import type { PromptAffix } from './promptfooPrompt';
 import { runTransform } from './userTransform';
+import { caseNeedsLogprobs } from './logprobRequests';
 import { isAllowedProvider } from '../testBank/promptfooTests';
 import type { TestCase } from '../testBank/testBankTypes';
 
@@ -360,7 +361,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
           },
         };
       }
-      const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params: { ...suite.prompt.params, ...job.target.params }, vars: c.vars };
+      const params = { ...suite.prompt.params, ...job.target.params, ...(caseNeedsLogprobs(c) ? { logprobs: true } : {}) };
+      const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params, vars: c.vars };
       const cacheable = useCache && job.repeats === 1;
       const result = await engine.call(request, { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id });
       const traceId = history ? newId(jobStarted) : null;

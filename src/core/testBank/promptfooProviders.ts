@@ -122,6 +122,14 @@ function allowedKeys(vendor: PromptfooVendor, api: OpenAiApi | 'completion'): Se
   return new Set(api === 'responses' ? RESPONSES_CONFIG_KEYS : (vendor.configKeys ?? OPENAI_CONFIG_KEYS));
 }
 
+/**
+ * `passthrough: { logprobs: true }`, how a promptfoo user gets token logprobs for `perplexity` (promptfoo
+ * never asks for them itself): the one passthrough Assay sends, on OpenAI-compatible chat completions.
+ */
+function isLogprobsPassthrough(value: unknown): boolean {
+  return isRecord(value) && Object.keys(value).length === 1 && value.logprobs === true;
+}
+
 /** openai:responses: `reasoning: { effort, summary }` and `max_output_tokens` as Assay's parameters, or why not. */
 function responsesParams(c: Record<string, unknown>, params: Record<string, unknown>, id: string): string | undefined {
   const reasoning = c.reasoning;
@@ -209,8 +217,9 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
   const allowed = allowedKeys(vendor, api);
   const ignored: string[] = [];
   const refused: string[] = [];
+  const logprobs = api === 'chat' && vendor.configKeys === undefined && isLogprobsPassthrough(c.passthrough);
   for (const k of Object.keys(c)) {
-    if (allowed.has(k)) continue;
+    if (allowed.has(k) || (k === 'passthrough' && logprobs)) continue;
     if (api === 'responses' && RESPONSES_IGNORED.has(k)) {
       ignored.push(k);
       continue;
@@ -236,6 +245,7 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
   }
   const params: Record<string, unknown> = { ...vendor.defaultParams };
   for (const key of PARAM_KEYS) if (c[key] !== undefined) params[key] = key === 'stop' && typeof c.stop === 'string' ? [c.stop] : c[key];
+  if (logprobs) params.logprobs = true;
   // promptfoo's Anthropic provider puts the thinking into the output unless `showThinking: false`.
   if (vendor.kind === 'anthropic' && params.thinking !== undefined && params.showThinking === undefined) params.showThinking = true;
   // promptfoo's LocalAI provider sends `config.temperature || 0.7`: a temperature of 0 is sent as 0.7.
