@@ -3,12 +3,16 @@
 // the Test Explorer's tree, and "Add to test bank" keeping the bank's comments. Waits are on promises and
 // events only.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { startMockLlm, type MockLlm } from '../support/mockLlmServer';
 import type { LastRunSummary } from '../../src/host/testing/runCoordinator';
 import type { TreeNode } from '../../src/host/testing/testTree';
 import type { ResultsState } from '../../src/shared/resultsProtocol';
+import { REVIEW_FORMAT_VERSION, REVIEW_LABELS_FORMAT, type ReviewLabel, type ReviewReportData } from '../../src/shared/reviewReport';
+import type { TraceExplorer } from '../../src/host/traces/traceExplorer';
 import { assayExtension, closeAllEditors, workspaceUri } from './support/vscodeHelpers';
 
 /** The order lenses read in on a line (VS Code returns resolved lenses in no fixed order). */
@@ -141,6 +145,37 @@ describe('test banks in the editor', function () {
       lenses.some((l) => /^✗ 4\/6 · \$0 · just now$|^✗ 4\/6 · cost unknown · just now$/.test(l.title)),
       `the summary lens appears after the run (lenses: ${lenses.map((l) => l.title).join(' | ')})`,
     );
+  });
+
+  it("Export Report writes the last run as the reviewer's page; the labels saved from it import as feedback on its traces", async () => {
+    const summary = await vscode.commands.executeCommand<LastRunSummary | undefined>('assay.runTestBank', workspaceUri('triage.prompt'));
+    assert.ok(summary, 'the run finished');
+    const dir = mkdtempSync(join(tmpdir(), 'assay-report-'));
+    const target = vscode.Uri.file(join(dir, 'report.html'));
+    const written = await vscode.commands.executeCommand<vscode.Uri | undefined>('assay.exportReport', target);
+    assert.strictEqual(written?.fsPath, target.fsPath);
+    const html = readFileSync(target.fsPath, 'utf8');
+    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'/, 'a page that runs no script from its data');
+    const json = /<script type="application\/json" id="assay-data">([\s\S]*?)<\/script>/.exec(html);
+    assert.ok(json, 'the data is embedded as JSON');
+    const data = JSON.parse(json[1]!) as ReviewReportData;
+    const suite = data.suites[0]!;
+    assert.strictEqual(suite.runId, summary.runId, 'the report is of the last run');
+    const failing = suite.cells.find((c) => c.status === 'fail' && c.model === 'mock:alpha')!;
+    assert.ok(failing.traceId, 'each result carries its trace id');
+    assert.strictEqual(suite.cases[failing.caseIndex]!.description, 'a crash report is a bug');
+
+    const label: ReviewLabel = { traceId: failing.traceId, runId: suite.runId, caseId: suite.cases[failing.caseIndex]!.id, model: failing.model, repeatIndex: 0, label: 'good', note: 'bug is right; the expected answer is too strict', labeledAt: new Date().toISOString() };
+    const labels = vscode.Uri.file(join(dir, 'labels.json'));
+    writeFileSync(labels.fsPath, JSON.stringify({ format: REVIEW_LABELS_FORMAT, version: REVIEW_FORMAT_VERSION, reportId: data.reportId, labels: [label] }));
+    assert.strictEqual(await vscode.commands.executeCommand<number | undefined>('assay.importReviewLabels', labels), 1, 'one label imported');
+    const explorer = (await vscode.commands.executeCommand<TraceExplorer>('assay.internal.traceExplorer'))!;
+    const store = (await explorer.ctx.services.store())!;
+    const trace = await store.getTrace(failing.traceId!);
+    assert.deepStrictEqual([trace?.feedback?.rating, trace?.feedback?.note], [1, label.note], 'the mark is the trace’s feedback');
+    // No model-graded assertion in this bank: nothing to calibrate, and the command says so (it returns the empty list).
+    assert.deepStrictEqual(await vscode.commands.executeCommand('assay.calibrateJudges'), []);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('Run case runs one case of a bank; the run is filed under the prompt', async () => {

@@ -26,8 +26,10 @@ export async function exportReport(coordinator: RunCoordinator, target?: unknown
   if (!uri) return undefined;
   const core = await loadTestingCore();
   await vscode.workspace.fs.writeFile(uri, Buffer.from(core.reviewReportHtml(last.reports, TOOL), 'utf8'));
-  const pick = await vscode.window.showInformationMessage(`Assay: report written to ${vscode.workspace.asRelativePath(uri, false)}. Reviewers open it in any browser and save their labels for "Import Review Labels".`, 'Open in Browser');
-  if (pick) await vscode.env.openExternal(uri);
+  // Not awaited: the command is done once the file is written, whether or not the notification is clicked.
+  void vscode.window
+    .showInformationMessage(`Assay: report written to ${vscode.workspace.asRelativePath(uri, false)}. Reviewers open it in any browser and save their labels for "Import Review Labels".`, 'Open in Browser')
+    .then((pick) => pick && vscode.env.openExternal(uri));
   return uri;
 }
 
