@@ -297,7 +297,7 @@ describe('assertions: registry and documentation', () => {
   });
 
   it('a promptfoo type Assay does not run is an error that says so; any other name is unknown', () => {
-    for (const type of ['ruby', 'not-trajectory:tool-used', 'human']) {
+    for (const type of ['ruby', 'not-skill-used', 'human']) {
       assert.match(checkAssertion({ type })?.message ?? '', new RegExp(`"${type}" is not supported by Assay`), type);
     }
     assert.match(checkAssertion({ type: 'is-yaml' })?.message ?? '', /unknown assertion type "is-yaml"/);
