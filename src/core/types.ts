@@ -69,6 +69,11 @@ export interface ChatMessage {
   cache?: CacheBreakpoint;
   /** For an assistant turn that called tools. */
   tool_calls?: ToolCall[];
+  /**
+   * The thinking that came with an assistant turn that called tools (a tool loop's earlier step): Anthropic
+   * requires it back, signed, before the tool calls. Other providers do not send it.
+   */
+  thinking?: ThinkingBlock[];
   /** For a `tool` message: the call it answers. */
   tool_call_id?: string;
   name?: string;
@@ -169,6 +174,8 @@ export interface ThinkingBlock {
   signature?: string;
   /** An encrypted (`redacted_thinking`) block: only `data` travels, nothing readable. */
   redacted?: boolean;
+  /** A redacted block's encrypted content, passed back unchanged in a tool loop. */
+  data?: string;
 }
 
 /** The outcome of one model call, success or failure. */

@@ -10,8 +10,11 @@ import type { ShardSection } from './shard';
 /** `error`: no verdict — the prompt did not render, the call failed or was cancelled, or an assertion could not be evaluated. */
 export type ExecutionStatus = 'pass' | 'fail' | 'error';
 
-/** Why an execution errored: a call error kind, `render`, or `assertion` (an assertion could not be evaluated). */
-export type ExecutionErrorKind = ErrorKind | 'render' | 'assertion';
+/**
+ * Why an execution errored: a call error kind, `render`, `assertion` (an assertion could not be evaluated), or
+ * `tool-loop` (the step limit was reached, or the model called a tool the case's mocks do not answer).
+ */
+export type ExecutionErrorKind = ErrorKind | 'render' | 'assertion' | 'tool-loop';
 
 /** One (case × model × repeat) of a run. */
 export interface CaseExecution {

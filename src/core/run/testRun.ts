@@ -11,14 +11,16 @@ import { newId, promptVersionId } from '../store/ids';
 import type { EvaluationInput, RunKind, TraceInput } from '../store/storeTypes';
 import type { TraceStore } from '../store/traceStore';
 import type { CallResult, ChatRequest } from '../types';
-import type { Engine } from './engine';
+import type { CallOptions, Engine } from './engine';
 import { ComparisonHub } from './comparisonHub';
 import { createGradingContext, type GraderCall, type GradingSettings } from './gradingContext';
 import { findPreviousRuns, RUN_SUMMARY_FORMAT, RunHistoryWriter, type StoredRunSummary } from './runHistory';
 import { modelStatsOf, runMetrics, totalsOf, type CaseExecution, type ModelComparison, type RunReport } from './runReport';
 import type { ModelTarget, TestSuite } from './testSuite';
 import type { PromptAffix } from './promptfooPrompt';
+import { loopTotals, runToolLoop, type ToolLoopOutcome } from './toolLoop';
 import { runTransform } from './userTransform';
+import { maxToolSteps } from '../testBank/mockTools';
 import { isAllowedProvider } from '../testBank/promptfooTests';
 import type { TestCase } from '../testBank/testBankTypes';
 
@@ -105,6 +107,8 @@ interface Outcome {
   /** What the assertions saw, for the comparison step. */
   input?: AssertionInput;
   trace?: TraceInput & { id: string };
+  /** A tool loop's earlier steps, each its own trace under `trace`. */
+  steps?: (TraceInput & { id: string })[];
 }
 
 function errorMessage(err: unknown): string {
@@ -149,6 +153,23 @@ function graderTrace(call: GraderCall): CallResult {
   }
   const usage = call.result.usage ? { inputTokens: call.result.usage.inputTokens, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } : null;
   return { ...base, usage, cost: call.result.cost, request: { embeddings: call.texts }, response: call.result.error ? null : { vectors: call.result.vectors.length } };
+}
+
+/** The model calls of one execution: one call, or a tool loop's steps when the case mocks tools; when each started. */
+interface CaseCalls {
+  steps: CallResult[];
+  /** ms since the epoch, per step. */
+  startedAt: number[];
+  /** Why a tool loop stopped before an answer (a failed step's error is also on that step). */
+  error?: ToolLoopOutcome['error'];
+}
+
+async function callCase(engine: Engine, c: TestCase, request: ChatRequest, call: CallOptions): Promise<CaseCalls> {
+  const sentAt = Date.now();
+  if (!c.mockTools) return { steps: [await engine.call(request, call)], startedAt: [sentAt] };
+  const startedAt: number[] = [];
+  const loop = await runToolLoop({ engine, request, mocks: c.mockTools, maxSteps: maxToolSteps(c.options), call, onStep: (step) => startedAt.push(Date.now() - step.latencyMs) });
+  return { steps: loop.steps, startedAt, ...(loop.error ? { error: loop.error } : {}) };
 }
 
 /** Runs every case of `options.suite` on every model, `repeat` times. Resolves when all are done (or cancelled). */
@@ -307,7 +328,10 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
         }));
       }
     }
-    if (history && trace) history.add(trace, evaluations);
+    if (history && trace) {
+      for (const step of outcome.steps ?? []) history.add(step);
+      history.add(trace, evaluations);
+    }
     finish(execution);
   };
 
@@ -355,7 +379,9 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       }
       const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params: { ...suite.prompt.params, ...job.target.params }, vars: c.vars };
       const cacheable = useCache && job.repeats === 1;
-      const result = await engine.call(request, { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id });
+      const called = await callCase(engine, c, request, { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id });
+      const result = called.steps[called.steps.length - 1]!;
+      const totals = loopTotals(called.steps);
       const traceId = history ? newId(jobStarted) : null;
       const execution: CaseExecution = {
         ...base(job),
@@ -363,32 +389,27 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
         score: null,
         reason: '',
         output: result.text,
-        usage: result.usage,
-        cost: result.cost,
-        latencyMs: result.latencyMs,
-        ttftMs: result.ttftMs,
-        cacheHit: result.cacheHit,
+        usage: totals.usage,
+        cost: totals.cost,
+        latencyMs: totals.latencyMs,
+        ttftMs: called.steps[0]!.ttftMs,
+        cacheHit: totals.cacheHit,
         traceId,
         startedAt: jobStarted,
       };
       const outcome: Outcome = { job, execution };
       if (history && traceId) {
-        outcome.trace = {
-          ...result,
-          id: traceId,
-          runId,
-          promptVersionId: suite.promptPath !== null ? versionId : null,
-          promptPath: suite.promptPath,
-          caseId: c.id,
-          repeatIndex: job.repeatIndex,
-          variables: c.vars,
-          startedAt: jobStarted,
-        };
+        const where = { runId, promptVersionId: suite.promptPath !== null ? versionId : null, promptPath: suite.promptPath, caseId: c.id, repeatIndex: job.repeatIndex, variables: c.vars };
+        const loop = c.mockTools !== undefined;
+        outcome.trace = { ...result, ...where, id: traceId, startedAt: called.startedAt[called.steps.length - 1]!, ...(loop ? { step: called.steps.length - 1 } : {}) };
+        // Earlier steps of a tool loop: their own traces, under the case's (which holds the verdict).
+        outcome.steps = called.steps.slice(0, -1).map((step, i) => ({ ...step, ...where, id: newId(called.startedAt[i]!), startedAt: called.startedAt[i]!, parentId: traceId, step: i }));
       }
-      if (result.error) {
-        execution.cancelled = result.error.kind === 'cancelled';
-        execution.reason = `${result.error.kind}: ${result.error.message}`;
-        execution.error = { kind: result.error.kind, message: result.error.message };
+      const failure = called.error ?? result.error;
+      if (failure) {
+        execution.cancelled = failure.kind === 'cancelled';
+        execution.reason = `${failure.kind}: ${failure.message}`;
+        execution.error = { kind: failure.kind, message: failure.message };
         return outcome;
       }
       const context = createGradingContext(engine, options.grading, {
@@ -404,7 +425,16 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
         return outcome;
       }
       execution.output = shown.result.text;
-      const evaluate = { context, trusted: options.trusted, request, ...(signal ? { signal } : {}), baseDir: suite.baseDir, ...(options.limits ? { limits: options.limits } : {}), deferComparisons: true };
+      const evaluate = {
+        context,
+        trusted: options.trusted,
+        request,
+        ...(signal ? { signal } : {}),
+        baseDir: suite.baseDir,
+        ...(options.limits ? { limits: options.limits } : {}),
+        deferComparisons: true,
+        ...(called.steps.length > 1 ? { steps: called.steps } : {}),
+      };
       outcome.verdict = await evaluateCase(c, shown.result, evaluate);
       outcome.input = assertionInput(c, shown.result, evaluate);
       return outcome;

@@ -11,6 +11,7 @@ import { isRecord } from '../assertions/valueUtils';
 import type { Range, Severity } from '../types';
 import { closest } from '../promptFile/didYouMean';
 import { checkTransform } from '../run/userTransform';
+import { checkMaxToolSteps, normalizeMockTools } from './mockTools';
 import type { BankDiagnostic, TestCase, TestDefaults } from './testBankTypes';
 
 /** Where a raw case sits, so its problems get ranges and its `file://` values resolve. */
@@ -38,7 +39,7 @@ export const SCRIPT_VAR = /\.(m?js|cjs|ts|py)$/i;
 /** The diagnostic of a script var where none can run; promptfoo configs run them and drop it. */
 export const SCRIPT_VAR_CODE = 'script-var';
 
-const CASE_KEYS = new Set(['description', 'vars', 'assert', 'threshold', 'repeat', 'options', 'metadata', 'prompts', 'providers', 'assertScoringFunction']);
+const CASE_KEYS = new Set(['description', 'vars', 'assert', 'threshold', 'repeat', 'options', 'metadata', 'prompts', 'providers', 'assertScoringFunction', 'mockTools']);
 /** promptfoo test keys Assay reads elsewhere: accepted with an info note. */
 const IGNORED_CASE_KEYS = new Set(['provider']);
 /** promptfoo test keys that change what runs or how it is judged: running without them would be another test. */
@@ -367,6 +368,13 @@ export function normalizeCase(raw: unknown, loc: CaseLocation, diags: BankDiagno
   if (repeat !== undefined) testCase.repeat = repeat;
   const options = optionalRecord(raw, 'options', loc, diags);
   if (options) testCase.options = options;
+  const steps = checkMaxToolSteps(options);
+  if (steps) diags.push(diagnostic(loc.file, 'error', 'invalid-case', steps, loc.keyRanges?.options ?? loc.range));
+  if (raw.mockTools !== undefined && raw.mockTools !== null) {
+    const mocks = normalizeMockTools(raw.mockTools);
+    if ('error' in mocks) diags.push(diagnostic(loc.file, 'error', 'invalid-case', mocks.error, loc.keyRanges?.mockTools ?? loc.range));
+    else testCase.mockTools = mocks.tools;
+  }
   const metadata = optionalRecord(raw, 'metadata', loc, diags);
   if (metadata) testCase.metadata = metadata;
   const prompts = optionalNames(raw, 'prompts', loc, diags);
@@ -411,6 +419,7 @@ export function normalizeDefaults(raw: unknown, loc: CaseLocation, diags: BankDi
   if (c.prompts) defaults.prompts = c.prompts;
   if (c.providers) defaults.providers = c.providers;
   if (c.assertScoringFunction) defaults.assertScoringFunction = c.assertScoringFunction;
+  if (c.mockTools) defaults.mockTools = c.mockTools;
   return defaults;
 }
 
@@ -461,5 +470,6 @@ export function applyDefaults(testCase: TestCase, defaults: TestDefaults): TestC
   if (scoring !== undefined) merged.assertScoringFunction = scoring;
   if (defaults.options || testCase.options) merged.options = { ...defaults.options, ...testCase.options };
   if (defaults.metadata || testCase.metadata) merged.metadata = { ...defaults.metadata, ...testCase.metadata };
+  if (defaults.mockTools || testCase.mockTools) merged.mockTools = { ...defaults.mockTools, ...testCase.mockTools };
   return merged;
 }
