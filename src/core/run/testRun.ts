@@ -18,6 +18,7 @@ import { findPreviousRuns, RUN_SUMMARY_FORMAT, RunHistoryWriter, type StoredRunS
 import { modelStatsOf, runMetrics, totalsOf, type CaseExecution, type ModelComparison, type RunReport } from './runReport';
 import type { ModelTarget, TestSuite } from './testSuite';
 import type { PromptAffix } from './promptfooPrompt';
+import { type ChainTurn, CONVERSATION_VAR, ConversationChains, needsChains, promptUsesConversation } from './conversationChains';
 import { loopTotals, runToolLoop, type ToolLoopOutcome } from './toolLoop';
 import { runTransform } from './userTransform';
 import { maxToolSteps } from '../testBank/mockTools';
@@ -356,13 +357,30 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     comparing.push(hub.arrive(key, member).catch((err: unknown) => void (broken ??= err)));
   };
 
+  // Cases that read earlier outputs (`_conversation`, `storeOutputAs`): each model's executions take turns in test order.
+  const chains = needsChains(suite.prompt.content, suite.cases) ? new ConversationChains(promptUsesConversation(suite.prompt.content)) : null;
+  /** The case's messages: rendered once for all its jobs, or, in a chain, for this turn's variables once the turns before it are in. */
+  const renderJob = async (job: Job, turn: ChainTurn | undefined): Promise<{ rendered: RenderResult; vars: Record<string, unknown> }> => {
+    const c = suite.cases[job.caseIndex]!;
+    if (!turn) return { rendered: await renderCase(job.caseIndex), vars: c.vars };
+    await turn.ready;
+    const vars = turn.vars();
+    try {
+      return { rendered: await suite.prompt.render(vars, affixOf(c)), vars };
+    } catch (err) {
+      return { rendered: { error: { message: errorMessage(err) } }, vars };
+    }
+  };
+
   const evaluateJob = async (job: Job): Promise<Outcome> => {
     if (signal?.aborted) return { job, execution: cancelledBeforeStart(job) };
     const c = suite.cases[job.caseIndex]!;
+    // Taken before the first await, so turns follow the jobs' order.
+    const turn = chains?.enter(job.target.label, c);
     options.onCaseStarted?.({ index: job.index, caseId: c.id, ...(c.description !== undefined ? { description: c.description } : {}), model: job.target.label, repeatIndex: job.repeatIndex });
     progress.running++;
     try {
-      const rendered = await renderCase(job.caseIndex);
+      const { rendered, vars } = await renderJob(job, turn);
       const jobStarted = Date.now();
       if ('error' in rendered) {
         return {
@@ -377,7 +395,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
           },
         };
       }
-      const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params: { ...suite.prompt.params, ...job.target.params }, vars: c.vars };
+      const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params: { ...suite.prompt.params, ...job.target.params }, vars };
       const cacheable = useCache && job.repeats === 1;
       const called = await callCase(engine, c, request, { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id });
       const result = called.steps[called.steps.length - 1]!;
@@ -399,12 +417,15 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       };
       const outcome: Outcome = { job, execution };
       if (history && traceId) {
-        const where = { runId, promptVersionId: suite.promptPath !== null ? versionId : null, promptPath: suite.promptPath, caseId: c.id, repeatIndex: job.repeatIndex, variables: c.vars };
+        const where = { runId, promptVersionId: suite.promptPath !== null ? versionId : null, promptPath: suite.promptPath, caseId: c.id, repeatIndex: job.repeatIndex, variables: vars };
         const loop = c.mockTools !== undefined;
         outcome.trace = { ...result, ...where, id: traceId, startedAt: called.startedAt[called.steps.length - 1]!, ...(loop ? { step: called.steps.length - 1 } : {}) };
         // Earlier steps of a tool loop: their own traces, under the case's (which holds the verdict).
         outcome.steps = called.steps.slice(0, -1).map((step, i) => ({ ...step, ...where, id: newId(called.startedAt[i]!), startedAt: called.startedAt[i]!, parentId: traceId, step: i }));
       }
+      // What the assertions see: in a conversation, the turns up to and with this one (promptfoo's `_conversation` at grading time).
+      const turns = turn?.addTurn(rendered.messages, result.text);
+      const judged: TestCase = turn ? { ...c, vars: turns && CONVERSATION_VAR in vars ? { ...vars, [CONVERSATION_VAR]: turns } : vars } : c;
       const failure = called.error ?? result.error;
       if (failure) {
         execution.cancelled = failure.kind === 'cancelled';
@@ -418,7 +439,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
         tag: c.id,
         onCall: (call) => recordGrader(job, call),
       });
-      const shown = await transformOutput(c, result, suite, options.trusted);
+      const shown = await transformOutput(judged, result, suite, options.trusted);
+      turn?.finish('error' in shown ? undefined : shown.result.text);
       if ('error' in shown) {
         execution.reason = `transform: ${shown.error}`;
         execution.error = { kind: 'assertion', message: `transform: ${shown.error}` };
@@ -435,11 +457,12 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
         deferComparisons: true,
         ...(called.steps.length > 1 ? { steps: called.steps } : {}),
       };
-      outcome.verdict = await evaluateCase(c, shown.result, evaluate);
-      outcome.input = assertionInput(c, shown.result, evaluate);
+      outcome.verdict = await evaluateCase(judged, shown.result, evaluate);
+      outcome.input = assertionInput(judged, shown.result, evaluate);
       return outcome;
     } finally {
       progress.running--;
+      turn?.release();
     }
   };
 
