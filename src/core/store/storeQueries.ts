@@ -58,6 +58,8 @@ export function traceWhere(filter: TraceFilter): { sql: string[]; params: SqlVal
   eq('status', filter.status);
   eq('error_kind', filter.errorKind);
   if (filter.cacheHit !== undefined) eq('cache_hit', filter.cacheHit ? 1 : 0);
+  eq('parent_id', filter.parentId);
+  if (filter.topLevel) sql.push('t.parent_id IS NULL');
   if (typeof filter.from === 'number') {
     sql.push('t.started_at >= ?');
     params.push(Math.floor(filter.from));

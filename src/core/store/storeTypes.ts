@@ -188,6 +188,10 @@ export interface TraceFilter {
   text?: string;
   rating?: 1 | -1;
   cacheHit?: boolean;
+  /** The earlier tool-loop steps of this case trace. */
+  parentId?: string;
+  /** Only traces that are no earlier step of a tool loop (one per case execution). */
+  topLevel?: boolean;
 }
 
 /** Newest first. Pass back `nextCursor` for the next page; `offset` is for jumping. */
