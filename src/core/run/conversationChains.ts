@@ -6,7 +6,7 @@
 // each model of the suite is one chain whose executions start in test order, each after the one before it
 // has its output, while other models' chains and other suites run concurrently. promptfoo shares one set of
 // stored outputs across providers (a later test reads whichever provider ran last); each chain keeps its own
-// model's outputs (docs/test-banks.md says so).
+// model's outputs (docs/prompt-format.md says so).
 import { CONVERSATION_VAR } from '../promptFile/conversationVar';
 import { analyzeTemplate } from '../template/templateAnalysis';
 import type { TestCase } from '../testBank/testBankTypes';
