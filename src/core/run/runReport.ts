@@ -161,7 +161,8 @@ export function totalsOf(executions: readonly CaseExecution[]): ReportTotals {
     else if (e.status === 'fail') t.failed++;
     else t.errors++;
     if (e.cancelled) t.cancelled++;
-    const answered = e.error === undefined || e.error.kind === 'assertion';
+    // Calls that answered: an assertion error, or a tool loop stopped after its calls.
+    const answered = e.error === undefined || e.error.kind === 'assertion' || e.error.kind === 'tool-loop';
     if (typeof e.cost === 'number') t.cost += e.cost;
     else if (answered) t.costUnknown++;
     if (typeof e.graderCost === 'number') t.graderCost += e.graderCost;
