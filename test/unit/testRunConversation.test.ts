@@ -128,4 +128,29 @@ user:
     const b = mock.requests.filter((r) => r.model === 'claude-b').map((r) => r.prompt);
     assert.deepStrictEqual(b, ['hello', 'again (you first said: claude-b says hello)', 'last (you first said: claude-b says hello)'], "each model's chain reads its own stored output");
   });
+
+  it("promptfoo's runSerially: those cases run first, each alone, then the rest concurrently", async () => {
+    writeFileSync(
+      join(folder.dir, 'chat.prompt'),
+      `---
+models: [openai:gpt-a, openai:gpt-b]
+inputs:
+  question: { type: string }
+tests:
+  - vars: { question: one }
+  - vars: { question: two }
+    options: { runSerially: true }
+  - vars: { question: three }
+---
+user:
+{{ question }}
+`,
+    );
+    const suite = promptFileSuite(join(folder.dir, 'chat.prompt'), { root: folder.dir, defaultModels: [], files: TEST_FILES });
+    const report = await run(suite);
+    assert.deepStrictEqual(report.executions.map((e) => `${e.model} ${e.output}`), ['openai:gpt-a gpt-a says one', 'openai:gpt-b gpt-b says one', 'openai:gpt-a gpt-a says two', 'openai:gpt-b gpt-b says two', 'openai:gpt-a gpt-a says three', 'openai:gpt-b gpt-b says three'], 'reported in test order');
+    assert.deepStrictEqual(mock.requests.slice(0, 2).map((r) => `${r.model} ${r.prompt}`), ['gpt-a two', 'gpt-b two'], 'the serial case first, model by model');
+    assert.ok(mock.answered[0]!.at <= mock.requests[1]!.at, 'the second serial call was sent after the first was answered');
+    assert.ok(mock.answered[1]!.at <= mock.requests[2]!.at, 'the rest after the serial ones');
+  });
 });

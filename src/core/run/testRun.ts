@@ -477,16 +477,20 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     done(outcome);
   };
 
+  // promptfoo's `options.runSerially`: those cases first, one at a time with nothing else running, then the rest.
+  const serially = (job: Job) => suite.cases[job.caseIndex]!.options?.runSerially === true;
+  for (const job of jobs.filter(serially)) await runJob(job);
   // Enough jobs in flight to keep the engine's slots busy while others render and evaluate; the rest
   // wait here, so a cancelled run never starts them.
+  const rest = jobs.filter((j) => !serially(j));
   const width = Math.max(8, engine.stats().limit * 2);
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < jobs.length) {
-      await runJob(jobs[next++]!);
+    while (next < rest.length) {
+      await runJob(rest[next++]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(width, rest.length) }, lane));
   // This run's executions that wait for other suites' outputs of their case (prompts of one promptfoo config).
   await Promise.all(comparing);
   if (broken !== undefined) throw broken;
