@@ -153,4 +153,29 @@ user:
     assert.ok(mock.answered[0]!.at <= mock.requests[1]!.at, 'the second serial call was sent after the first was answered');
     assert.ok(mock.answered[1]!.at <= mock.requests[2]!.at, 'the rest after the serial ones');
   });
+
+  it("a case's own _conversation stays as written when the prompt does not read it (conversation-relevance data)", async () => {
+    writeFileSync(
+      join(folder.dir, 'chat.prompt'),
+      `---
+model: openai:gpt-a
+inputs:
+  question: { type: string }
+tests:
+  - vars:
+      question: first
+      _conversation: [{ input: written, output: by hand }]
+    options: { storeOutputAs: before }
+    assert:
+      - type: javascript
+        value: context.vars._conversation.length === 1 && context.vars._conversation[0].input === 'written'
+---
+user:
+{{ question }}
+`,
+    );
+    const suite = promptFileSuite(join(folder.dir, 'chat.prompt'), { root: folder.dir, defaultModels: [], files: TEST_FILES });
+    const report = await run(suite);
+    assert.equal(report.executions[0]!.status, 'pass', report.executions[0]!.reason);
+  });
 });

@@ -96,11 +96,15 @@ export class ChainTurn {
     return { ...this.testCase.vars, ...(this.attach ? { [CONVERSATION_VAR]: [...this.turns] } : {}), ...this.chain.registers };
   }
 
-  /** Adds this execution's turn (whatever the call's outcome, as promptfoo does); returns the turns with it, for the assertions. */
-  addTurn(messages: ChatMessage[], output: string): ConversationTurn[] {
+  /**
+   * Adds this execution's turn (whatever the call's outcome, as promptfoo does). Returns the turns with it,
+   * which the assertions see as `_conversation`; `undefined` where the case gets no turns (its own
+   * `_conversation` variable, if any, stays as written).
+   */
+  addTurn(messages: ChatMessage[], output: string): ConversationTurn[] | undefined {
     const turns = this.turns;
     turns.push({ ...turnPrompt(messages), output });
-    return [...turns];
+    return this.attach ? [...turns] : undefined;
   }
 
   /** Stores the judged output under the case's `storeOutputAs` (an empty output stores nothing, as in promptfoo), then lets the next turn go. */

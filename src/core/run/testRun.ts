@@ -173,6 +173,18 @@ async function callCase(engine: Engine, c: TestCase, request: ChatRequest, call:
   return { steps: loop.steps, startedAt, ...(loop.error ? { error: loop.error } : {}) };
 }
 
+/**
+ * The traces of an execution's calls: the case's (its last call), and a tool loop's earlier steps, each its
+ * own trace under the case's (which holds the verdict), numbered from 0.
+ */
+function tracesOf(called: CaseCalls, where: Omit<TraceInput, keyof CallResult | 'startedAt'>, traceId: string, loop: boolean): Pick<Outcome, 'trace' | 'steps'> {
+  const last = called.steps.length - 1;
+  return {
+    trace: { ...called.steps[last]!, ...where, id: traceId, startedAt: called.startedAt[last]!, ...(loop ? { step: last } : {}) },
+    steps: called.steps.slice(0, -1).map((step, i) => ({ ...step, ...where, id: newId(called.startedAt[i]!), startedAt: called.startedAt[i]!, parentId: traceId, step: i })),
+  };
+}
+
 /** Runs every case of `options.suite` on every model, `repeat` times. Resolves when all are done (or cancelled). */
 export async function runTests(options: TestRunOptions): Promise<RunReport> {
   const { suite, engine, signal } = options;
@@ -418,14 +430,11 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       const outcome: Outcome = { job, execution };
       if (history && traceId) {
         const where = { runId, promptVersionId: suite.promptPath !== null ? versionId : null, promptPath: suite.promptPath, caseId: c.id, repeatIndex: job.repeatIndex, variables: vars };
-        const loop = c.mockTools !== undefined;
-        outcome.trace = { ...result, ...where, id: traceId, startedAt: called.startedAt[called.steps.length - 1]!, ...(loop ? { step: called.steps.length - 1 } : {}) };
-        // Earlier steps of a tool loop: their own traces, under the case's (which holds the verdict).
-        outcome.steps = called.steps.slice(0, -1).map((step, i) => ({ ...step, ...where, id: newId(called.startedAt[i]!), startedAt: called.startedAt[i]!, parentId: traceId, step: i }));
+        Object.assign(outcome, tracesOf(called, where, traceId, c.mockTools !== undefined));
       }
       // What the assertions see: in a conversation, the turns up to and with this one (promptfoo's `_conversation` at grading time).
       const turns = turn?.addTurn(rendered.messages, result.text);
-      const judged: TestCase = turn ? { ...c, vars: turns && CONVERSATION_VAR in vars ? { ...vars, [CONVERSATION_VAR]: turns } : vars } : c;
+      const judged: TestCase = turn ? { ...c, vars: turns ? { ...vars, [CONVERSATION_VAR]: turns } : vars } : c;
       const failure = called.error ?? result.error;
       if (failure) {
         execution.cancelled = failure.kind === 'cancelled';
