@@ -34,6 +34,12 @@ describe('conversations across cases', function () {
   const run = (suite: TestSuite) =>
     runTests({ suite, engine: new Engine({ registry: new ProviderRegistry({ providers: mockProviderConfigs(mock) }), concurrency: 8, retry: { maxAttempts: 1 } }), grading: GRADING, trusted: true, useCache: false });
 
+  /** Writes chat.prompt and loads it as a suite. */
+  const promptSuite = (text: string): TestSuite => {
+    writeFileSync(join(folder.dir, 'chat.prompt'), text);
+    return promptFileSuite(join(folder.dir, 'chat.prompt'), { root: folder.dir, defaultModels: [], files: TEST_FILES });
+  };
+
   const messagesTo = (model: string) => mock.requests.filter((r) => r.model === model).map((r) => r.body!.messages as { role: string; content: string }[]);
 
   it("promptfoo's _conversation: each turn's request holds the earlier turns of its own model, in test order", async () => {
@@ -84,7 +90,18 @@ tests:
 
   it("storeOutputAs and `messages: _conversation` in Assay's own prompt file and bank", async () => {
     writeFileSync(
-      join(folder.dir, 'chat.prompt'),
+      join(folder.dir, 'chat.tests.yaml'),
+      `- vars: { question: hello }
+  options: { storeOutputAs: first }
+- vars: { question: again }
+  assert:
+    - type: contains
+      value: you first said
+- vars: { question: last }
+  options: { disableConversationVar: true }
+`,
+    );
+    const suite = promptSuite(
       `---
 models: [openai:gpt-a, anthropic:claude-b]
 inputs:
@@ -101,19 +118,6 @@ user:
 {{ question }}{% if first %} (you first said: {{ first }}){% endif %}
 `,
     );
-    writeFileSync(
-      join(folder.dir, 'chat.tests.yaml'),
-      `- vars: { question: hello }
-  options: { storeOutputAs: first }
-- vars: { question: again }
-  assert:
-    - type: contains
-      value: you first said
-- vars: { question: last }
-  options: { disableConversationVar: true }
-`,
-    );
-    const suite = promptFileSuite(join(folder.dir, 'chat.prompt'), { root: folder.dir, defaultModels: [], files: TEST_FILES });
     assert.deepStrictEqual(suite.diagnostics, []);
     const report = await run(suite);
     assert.ok(report.executions.every((e) => e.status === 'pass'), report.executions.map((e) => e.reason).join('\n'));
@@ -130,8 +134,7 @@ user:
   });
 
   it("promptfoo's runSerially: those cases run first, each alone, then the rest concurrently", async () => {
-    writeFileSync(
-      join(folder.dir, 'chat.prompt'),
+    const suite = promptSuite(
       `---
 models: [openai:gpt-a, openai:gpt-b]
 inputs:
@@ -146,7 +149,6 @@ user:
 {{ question }}
 `,
     );
-    const suite = promptFileSuite(join(folder.dir, 'chat.prompt'), { root: folder.dir, defaultModels: [], files: TEST_FILES });
     const report = await run(suite);
     assert.deepStrictEqual(report.executions.map((e) => `${e.model} ${e.output}`), ['openai:gpt-a gpt-a says one', 'openai:gpt-b gpt-b says one', 'openai:gpt-a gpt-a says two', 'openai:gpt-b gpt-b says two', 'openai:gpt-a gpt-a says three', 'openai:gpt-b gpt-b says three'], 'reported in test order');
     assert.deepStrictEqual(mock.requests.slice(0, 2).map((r) => `${r.model} ${r.prompt}`), ['gpt-a two', 'gpt-b two'], 'the serial case first, model by model');
@@ -155,8 +157,7 @@ user:
   });
 
   it("a case's own _conversation stays as written when the prompt does not read it (conversation-relevance data)", async () => {
-    writeFileSync(
-      join(folder.dir, 'chat.prompt'),
+    const suite = promptSuite(
       `---
 model: openai:gpt-a
 inputs:
@@ -174,7 +175,6 @@ user:
 {{ question }}
 `,
     );
-    const suite = promptFileSuite(join(folder.dir, 'chat.prompt'), { root: folder.dir, defaultModels: [], files: TEST_FILES });
     const report = await run(suite);
     assert.equal(report.executions[0]!.status, 'pass', report.executions[0]!.reason);
   });

@@ -1,10 +1,10 @@
 // `trajectory:goal-success` (promptfoo 0.121.20, src/assertions/trajectory.ts and matchesTrajectoryGoalSuccess):
 // a grader model judges from the goal, the summarized steps and the final output whether the agent got there.
-import type { AssertionDefinition, AssertionSpec, AssertionInput, RawAssertionResult } from './assertionTypes';
+import type { AssertionSpec, AssertionInput, RawAssertionResult } from './assertionTypes';
 import { TRAJECTORY_GOAL_SUCCESS_PROMPT } from './graderPrompts';
 import { checkGraded, errorResult, gradeWith, rubricTemplate, tryParse } from './graderSupport';
 import { readVerdict } from './modelGradedAssertions';
-import { inputTrajectory, summarizeTrajectory } from './trajectorySteps';
+import { inputTrajectory, summarizeTrajectory, trajectoryDefinition } from './trajectorySteps';
 import { isRecord } from './valueUtils';
 
 const TYPE = 'trajectory:goal-success';
@@ -15,9 +15,8 @@ function goalOf(value: unknown): string | { error: string } {
   return { error: `${TYPE} assertion must have a string value or an object with a goal property` };
 }
 
-async function goalSuccess(spec: AssertionSpec, input: AssertionInput): Promise<RawAssertionResult> {
-  const goal = goalOf(spec.value);
-  if (typeof goal !== 'string') return errorResult(goal.error);
+/** The grader's verdict on the goal, with the assertion's grader, rubric prompt and threshold. */
+async function goalSuccess(goal: string, spec: AssertionSpec, input: AssertionInput): Promise<RawAssertionResult> {
   const vars = { ...input.vars, goal, output: tryParse(input.output), trajectory: summarizeTrajectory(inputTrajectory(input)) };
   const reply = await gradeWith(spec, input, rubricTemplate(spec, input, TRAJECTORY_GOAL_SUCCESS_PROMPT), vars);
   if ('error' in reply) return errorResult(reply.error, reply.grader);
@@ -27,7 +26,7 @@ async function goalSuccess(spec: AssertionSpec, input: AssertionInput): Promise<
   return { ...verdict, grader: reply.grader, inverse: { pass: !verdict.pass, score: verdict.pass ? 0 : 1, reason: inverseReason } };
 }
 
-export const TRAJECTORY_GOAL_SUCCESS_ASSERTION: AssertionDefinition = {
+export const TRAJECTORY_GOAL_SUCCESS_ASSERTION = trajectoryDefinition<string>({
   type: TYPE,
   description: 'A grader model judges whether the agent achieved the goal, from its steps and final output.',
   docs:
@@ -37,9 +36,7 @@ export const TRAJECTORY_GOAL_SUCCESS_ASSERTION: AssertionDefinition = {
     'Under `not-` the score is 0 or 1. A failed grader call or a reply without a JSON object is an evaluation error either way.',
   example: 'assert:\n  - type: trajectory:goal-success\n    value: Tell the user the weather in Paris using the weather tool',
   modelGraded: true,
-  check: (spec: AssertionSpec) => {
-    const goal = goalOf(spec.value);
-    return typeof goal === 'string' ? checkGraded(TYPE)(spec) : goal.error;
-  },
-  evaluate: goalSuccess,
-};
+  parse: goalOf,
+  alsoCheck: checkGraded(TYPE),
+  judge: (goal, input, spec) => goalSuccess(goal, spec, input),
+});

@@ -1,12 +1,17 @@
 // `trajectory:step-count` (promptfoo 0.121.20, src/assertions/trajectory.ts): the number of steps (of a
 // type, matching a pattern) is within `min`…`max`.
-import type { AssertionDefinition, AssertionSpec, RawAssertionResult } from './assertionTypes';
-import { inputTrajectory, matchesStep, normalizeMatcher, stepLabel, type StepMatcher } from './trajectorySteps';
+import { binaryVerdict, inputTrajectory, matchesStep, normalizeMatcher, stepLabel, trajectoryDefinition, type StepMatcher } from './trajectorySteps';
 import { isRecord } from './valueUtils';
 
 const TYPE = 'trajectory:step-count';
 
-function boundsOf(value: unknown): { matcher: StepMatcher; min?: number; max?: number } | { error: string } {
+interface Bounds {
+  matcher: StepMatcher;
+  min?: number;
+  max?: number;
+}
+
+function boundsOf(value: unknown): Bounds | { error: string } {
   if (!isRecord(value)) return { error: `${TYPE} assertion must have an object value` };
   const min = typeof value.min === 'number' ? value.min : undefined;
   const max = typeof value.max === 'number' ? value.max : undefined;
@@ -19,7 +24,7 @@ function expectation(min: number | undefined, max: number | undefined): string {
   return min !== undefined ? ` (expected at least ${min})` : ` (expected at most ${max})`;
 }
 
-export const TRAJECTORY_STEP_COUNT_ASSERTION: AssertionDefinition = {
+export const TRAJECTORY_STEP_COUNT_ASSERTION = trajectoryDefinition<Bounds>({
   type: TYPE,
   description: 'The number of steps of the case (model answers, tool calls) is within a range.',
   docs:
@@ -28,13 +33,8 @@ export const TRAJECTORY_STEP_COUNT_ASSERTION: AssertionDefinition = {
     '(at least one of them is required). Score 1 or 0. Under `not-` it passes when the count is outside the range.',
   example: 'assert:\n  - type: trajectory:step-count\n    value: { type: tool, max: 3 }\n  - type: trajectory:step-count\n    value: { type: message, min: 2, max: 2 }',
   modelGraded: false,
-  check: (spec: AssertionSpec) => {
-    const b = boundsOf(spec.value);
-    return 'error' in b ? b.error : undefined;
-  },
-  evaluate(spec, input): RawAssertionResult {
-    const b = boundsOf(spec.value);
-    if ('error' in b) return { pass: false, score: 0, reason: b.error, error: b.error };
+  parse: boundsOf,
+  judge(b, input) {
     const matching = inputTrajectory(input).filter((s) => matchesStep(s, b.matcher));
     const count = matching.length;
     const pass = (b.min === undefined || count >= b.min) && (b.max === undefined || count <= b.max);
@@ -44,7 +44,6 @@ export const TRAJECTORY_STEP_COUNT_ASSERTION: AssertionDefinition = {
     if (pattern) filters.push(`pattern=${pattern}`);
     let reason = `Matched ${count} trajectory step(s)${filters.length > 0 ? ` for ${filters.join(', ')}` : ''}${expectation(b.min, b.max)}`;
     if (matching.length > 0) reason += `. Matches: ${matching.map(stepLabel).join(', ')}`;
-    const inverseReason = pass ? 'Trajectory step count satisfied the forbidden range' : 'Trajectory step count did not satisfy the forbidden range';
-    return { pass, score: pass ? 1 : 0, reason, inverse: { pass: !pass, score: pass ? 0 : 1, reason: inverseReason } };
+    return binaryVerdict(pass, reason, pass ? 'Trajectory step count satisfied the forbidden range' : 'Trajectory step count did not satisfy the forbidden range');
   },
-};
+});

@@ -4,7 +4,7 @@
 // `message` step named `agent response`, followed by one `tool` step per tool call it made, with the call's
 // arguments. Matching, labels and the judge's summary follow promptfoo's rules.
 import type { CallResult } from '../types';
-import type { AssertionInput } from './assertionTypes';
+import type { AssertionDefinition, AssertionInput, AssertionSpec, RawAssertionResult } from './assertionTypes';
 
 /** One step of a trajectory. */
 export interface TrajectoryStep {
@@ -120,4 +120,36 @@ export function summarizeTrajectory(steps: TrajectoryStep[]): string {
   }
   const shown: unknown[] = compacted.length <= MAX_SUMMARY_STEPS ? compacted : [...compacted.slice(0, SUMMARY_HEAD), { omittedCount: compacted.length - MAX_SUMMARY_STEPS }, ...compacted.slice(-SUMMARY_TAIL)];
   return JSON.stringify({ stepCount: raw.length, compactedStepCount: compacted.length, steps: shown }, null, 2);
+}
+
+/** A 1-or-0 verdict with its own reason and verdict under `not-` (the opposite pass, as promptfoo scores it). */
+export function binaryVerdict(pass: boolean, reason: string, inverseReason: string, inversePass = !pass): RawAssertionResult {
+  return { pass, score: pass ? 1 : 0, reason, inverse: { pass: inversePass, score: inversePass ? 1 : 0, reason: inverseReason } };
+}
+
+/** What a `trajectory:*` type is made of: its docs, how it reads its value, and how it judges. */
+export interface TrajectoryType<V> extends Omit<AssertionDefinition, 'check' | 'evaluate'> {
+  /** The value as the type reads it, or promptfoo's error for a value of the wrong shape. */
+  parse(value: unknown): V | { error: string };
+  judge(value: V, input: AssertionInput, spec: AssertionSpec): RawAssertionResult | Promise<RawAssertionResult>;
+  /** Further configuration checks (a grader type's provider). */
+  alsoCheck?(spec: AssertionSpec): string | undefined;
+}
+
+const parseError = (v: unknown): v is { error: string } => typeof v === 'object' && v !== null && 'error' in v;
+
+/** A registered type from its parts: the value checked before any call, and the same check again when it runs (its value rendered). */
+export function trajectoryDefinition<V>(t: TrajectoryType<V>): AssertionDefinition {
+  const { parse, judge, alsoCheck, ...docs } = t;
+  return {
+    ...docs,
+    check(spec) {
+      const v = parse(spec.value);
+      return parseError(v) ? v.error : alsoCheck?.(spec);
+    },
+    evaluate(spec, input) {
+      const v = parse(spec.value);
+      return parseError(v) ? { pass: false, score: 0, reason: v.error, error: v.error } : judge(v, input, spec);
+    },
+  };
 }

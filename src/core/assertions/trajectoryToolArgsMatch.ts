@@ -2,8 +2,7 @@
 // the expected arguments (`partial`: the expected keys with equal values; `exact`: deep equality), after
 // leaving out `ignore`d keys and arguments equal to their `defaults`.
 import { isDeepStrictEqual } from 'node:util';
-import type { AssertionDefinition, AssertionSpec, RawAssertionResult } from './assertionTypes';
-import { argsLabel, inputTrajectory, matcherLabel, matchesPattern, matchesStep, normalizeMatcher, requireNamed, stepLabel, stepList, type StepMatcher } from './trajectorySteps';
+import { argsLabel, binaryVerdict, inputTrajectory, matcherLabel, matchesPattern, matchesStep, normalizeMatcher, requireNamed, stepLabel, stepList, trajectoryDefinition, type StepMatcher } from './trajectorySteps';
 import { isRecord } from './valueUtils';
 
 const TYPE = 'trajectory:tool-args-match';
@@ -67,7 +66,7 @@ function argsMatch(actual: unknown, e: ArgsExpectation): boolean {
   return e.mode === 'exact' ? isDeepStrictEqual(a, expected) : partialMatch(a, expected);
 }
 
-export const TRAJECTORY_TOOL_ARGS_MATCH_ASSERTION: AssertionDefinition = {
+export const TRAJECTORY_TOOL_ARGS_MATCH_ASSERTION = trajectoryDefinition<ArgsExpectation>({
   type: TYPE,
   description: 'Some call of a tool during the case had the expected arguments.',
   docs:
@@ -76,13 +75,8 @@ export const TRAJECTORY_TOOL_ARGS_MATCH_ASSERTION: AssertionDefinition = {
     'top-level argument keys out of both sides; `defaults` leaves out actual arguments equal to their default. Score 1 or 0. Under `not-` it passes when no call matched.',
   example: 'assert:\n  - type: trajectory:tool-args-match\n    value:\n      name: get_weather\n      args: { city: Paris }',
   modelGraded: false,
-  check: (spec: AssertionSpec) => {
-    const e = expectationOf(spec.value);
-    return 'error' in e ? e.error : undefined;
-  },
-  evaluate(spec, input): RawAssertionResult {
-    const e = expectationOf(spec.value);
-    if ('error' in e) return { pass: false, score: 0, reason: e.error, error: e.error };
+  parse: expectationOf,
+  judge(e, input) {
     const tools = inputTrajectory(input).filter((s) => s.type === 'tool');
     const label = matcherLabel(e.matcher);
     const actual = stepList(tools.map(stepLabel));
@@ -107,7 +101,6 @@ export const TRAJECTORY_TOOL_ARGS_MATCH_ASSERTION: AssertionDefinition = {
           : `No call to tool "${label}" matched expected arguments (${e.mode}): ${argsLabel(e.args)}. Observed args: ${observed}`;
       inverseReason = `Forbidden argument match for tool "${label}" was not observed. Observed args: ${observed}`;
     }
-    const pass = hit !== undefined;
-    return { pass, score: pass ? 1 : 0, reason, inverse: { pass: !pass, score: pass ? 0 : 1, reason: inverseReason } };
+    return binaryVerdict(hit !== undefined, reason, inverseReason);
   },
-};
+});

@@ -1,12 +1,16 @@
 // `trajectory:tool-sequence` (promptfoo 0.121.20, src/assertions/trajectory.ts): the tools were called in
 // this order (`in_order`: others may come between; `exact`: these and no others).
-import type { AssertionDefinition, AssertionSpec, RawAssertionResult } from './assertionTypes';
-import { inputTrajectory, matcherLabel, matchesStep, normalizeMatcher, requireNamed, stepLabel, stepList, type StepMatcher, type TrajectoryStep } from './trajectorySteps';
+import { binaryVerdict, inputTrajectory, matcherLabel, matchesStep, normalizeMatcher, requireNamed, stepLabel, stepList, trajectoryDefinition, type StepMatcher, type TrajectoryStep } from './trajectorySteps';
 import { isRecord } from './valueUtils';
 
 const TYPE = 'trajectory:tool-sequence';
 
-function sequenceOf(value: unknown): { mode: string; matchers: StepMatcher[] } | { error: string } {
+interface Sequence {
+  mode: string;
+  matchers: StepMatcher[];
+}
+
+function sequenceOf(value: unknown): Sequence | { error: string } {
   let mode = 'in_order';
   let steps: unknown[];
   if (Array.isArray(value)) steps = value;
@@ -48,7 +52,7 @@ function inOrder(matchers: StepMatcher[], tools: TrajectoryStep[], actual: strin
     : { pass: false, reason: `Expected tool "${matcherLabel(matchers[next]!)}" was not observed in order. Actual tools: ${actual}` };
 }
 
-export const TRAJECTORY_TOOL_SEQUENCE_ASSERTION: AssertionDefinition = {
+export const TRAJECTORY_TOOL_SEQUENCE_ASSERTION = trajectoryDefinition<Sequence>({
   type: TYPE,
   description: 'The model called tools in the given order during the case.',
   docs:
@@ -57,17 +61,11 @@ export const TRAJECTORY_TOOL_SEQUENCE_ASSERTION: AssertionDefinition = {
     'Under `not-` it passes when the sequence was not observed.',
   example: 'assert:\n  - type: trajectory:tool-sequence\n    value: [search_orders, get_order]\n  - type: trajectory:tool-sequence\n    value: { mode: exact, steps: [search_orders, get_order] }',
   modelGraded: false,
-  check: (spec: AssertionSpec) => {
-    const s = sequenceOf(spec.value);
-    return 'error' in s ? s.error : undefined;
-  },
-  evaluate(spec, input): RawAssertionResult {
-    const s = sequenceOf(spec.value);
-    if ('error' in s) return { pass: false, score: 0, reason: s.error, error: s.error };
+  parse: sequenceOf,
+  judge(s, input) {
     const tools = inputTrajectory(input).filter((step) => step.type === 'tool');
     const actual = stepList(tools.map(stepLabel));
     const { pass, reason } = s.mode === 'exact' ? exactly(s.matchers, tools, actual) : inOrder(s.matchers, tools, actual);
-    const inverseReason = pass ? `Forbidden tool sequence was observed. Actual tools: ${actual}` : 'Forbidden tool sequence was not observed';
-    return { pass, score: pass ? 1 : 0, reason, inverse: { pass: !pass, score: pass ? 0 : 1, reason: inverseReason } };
+    return binaryVerdict(pass, reason, pass ? `Forbidden tool sequence was observed. Actual tools: ${actual}` : 'Forbidden tool sequence was not observed');
   },
-};
+});

@@ -1,7 +1,7 @@
 // `trajectory:tool-used` (promptfoo 0.121.20, src/assertions/trajectory.ts): the named tools were called, or
 // one tool was called between `min` and `max` times.
-import type { AssertionDefinition, AssertionSpec, RawAssertionResult } from './assertionTypes';
-import { inputTrajectory, matcherLabel, matchesStep, normalizeMatcher, stepLabel, stepList, type StepMatcher, type TrajectoryStep } from './trajectorySteps';
+import type { RawAssertionResult } from './assertionTypes';
+import { binaryVerdict, inputTrajectory, matcherLabel, matchesStep, normalizeMatcher, stepLabel, stepList, trajectoryDefinition, type StepMatcher, type TrajectoryStep } from './trajectorySteps';
 import { isRecord } from './valueUtils';
 
 const TYPE = 'trajectory:tool-used';
@@ -22,10 +22,6 @@ function expectedOf(value: unknown): Expected | { error: string } {
   return { error: `${TYPE} assertion must have a string, string array, or object value` };
 }
 
-function verdict(pass: boolean, reason: string, inverseReason: string, inversePass = !pass): RawAssertionResult {
-  return { pass, score: pass ? 1 : 0, reason, inverse: { pass: inversePass, score: inversePass ? 1 : 0, reason: inverseReason } };
-}
-
 /** Every listed tool used; under `not-`, none of them. */
 function listVerdict(matchers: StepMatcher[], tools: TrajectoryStep[]): RawAssertionResult {
   const used = (m: StepMatcher) => tools.some((s) => matchesStep(s, m));
@@ -37,7 +33,7 @@ function listVerdict(matchers: StepMatcher[], tools: TrajectoryStep[]): RawAsser
   const reason = pass ? `Observed required tool(s): ${names(matchers)}. ${actual}` : `Missing required tool(s): ${names(missing)}. ${actual}`;
   const none = matched.length === 0;
   const inverseReason = none ? `Forbidden tool(s) were not used: ${names(matchers)}` : `Forbidden tool(s) were used: ${names(matched)}. ${actual}`;
-  return verdict(pass, reason, inverseReason, none);
+  return binaryVerdict(pass, reason, inverseReason, none);
 }
 
 function countVerdict(e: Extract<Expected, { kind: 'count' }>, tools: TrajectoryStep[]): RawAssertionResult {
@@ -48,10 +44,10 @@ function countVerdict(e: Extract<Expected, { kind: 'count' }>, tools: Trajectory
   let reason = `Matched tool "${label}" ${count} time(s) (expected ${e.max === undefined ? `at least ${e.min}` : `${e.min}-${e.max}`})`;
   if (matching.length > 0) reason += `. Matches: ${matching.map(stepLabel).join(', ')}`;
   const inverseReason = pass ? `Tool "${label}" matched ${count} time(s), which violates the inverse assertion` : `Tool "${label}" did not satisfy the forbidden match condition`;
-  return verdict(pass, reason, inverseReason);
+  return binaryVerdict(pass, reason, inverseReason);
 }
 
-export const TRAJECTORY_TOOL_USED_ASSERTION: AssertionDefinition = {
+export const TRAJECTORY_TOOL_USED_ASSERTION = trajectoryDefinition<Expected>({
   type: TYPE,
   description: 'The model called the named tools (or one tool between min and max times) during the case.',
   docs:
@@ -59,14 +55,9 @@ export const TRAJECTORY_TOOL_USED_ASSERTION: AssertionDefinition = {
     'or `{ name | pattern, min, max }` (the tool called at least `min` times, default 1, and at most `max`). Score 1 or 0. Under `not-`, a list means none of the tools was called, and an object means the count is outside the range.',
   example: 'assert:\n  - type: trajectory:tool-used\n    value: [get_weather, get_time]\n  - type: trajectory:tool-used\n    value: { name: search_*, max: 2 }',
   modelGraded: false,
-  check: (spec: AssertionSpec) => {
-    const e = expectedOf(spec.value);
-    return 'error' in e ? e.error : undefined;
-  },
-  evaluate(spec, input) {
-    const e = expectedOf(spec.value);
-    if ('error' in e) return { pass: false, score: 0, reason: e.error, error: e.error };
+  parse: expectedOf,
+  judge(e, input) {
     const tools = inputTrajectory(input).filter((s) => s.type === 'tool');
     return e.kind === 'list' ? listVerdict(e.matchers, tools) : countVerdict(e, tools);
   },
-};
+});
