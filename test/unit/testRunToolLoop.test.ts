@@ -168,14 +168,19 @@ describe('tool loops', function () {
     assert.match(report.executions[0]!.reason, /no answer of mockTools\.get_order matches the call's arguments \{"id":"A1"\}/);
   });
 
-  it('a bad mockTools value is a diagnostic of the bank', () => {
-    writeFileSync(join(folder.dir, 'agent.tests.yaml'), '- vars: { question: q }\n  mockTools:\n    get_order: { status: shipped }\n  options: { maxToolSteps: 0 }\n');
+  it('a bad mockTools value or run option is a diagnostic of the bank', () => {
+    writeFileSync(
+      join(folder.dir, 'agent.tests.yaml'),
+      '- vars: { question: q }\n  mockTools:\n    get_order: { status: shipped }\n  options: { maxToolSteps: 0, storeOutputAs: 3, runSerially: "yes" }\n',
+    );
     writeFileSync(join(folder.dir, 'agent.prompt'), '---\nmodel: openai:gpt-5-mini\ntests: agent.tests.yaml\n---\nuser:\n{{ question }}\n');
     const suite = promptFileSuite(join(folder.dir, 'agent.prompt'), { root: folder.dir, defaultModels: [], files: TEST_FILES });
     assert.deepStrictEqual(
       suite.diagnostics.map((d) => d.message),
       [
         'options.maxToolSteps must be a whole number ≥ 1 (model calls a tool loop may make)',
+        'options.storeOutputAs must be the name of the variable later cases read the output as',
+        'options.runSerially must be true or false',
         "mockTools.get_order must be the tool's output, or { output, args }: write output: for what the tool returns",
       ],
     );

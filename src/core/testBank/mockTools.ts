@@ -56,13 +56,6 @@ export function normalizeMockTools(raw: unknown): { tools: MockTools } | { error
   return { tools };
 }
 
-/** Checks `options.maxToolSteps`: a whole number ≥ 1 when set. */
-export function checkMaxToolSteps(options: Record<string, unknown> | undefined): string | undefined {
-  const v = options?.maxToolSteps;
-  if (v === undefined || (typeof v === 'number' && Number.isInteger(v) && v >= 1)) return undefined;
-  return 'options.maxToolSteps must be a whole number ≥ 1 (model calls a tool loop may make)';
-}
-
 /** The step limit of a case's tool loop. */
 export function maxToolSteps(options: Record<string, unknown> | undefined): number {
   const v = options?.maxToolSteps;

@@ -11,7 +11,8 @@ import { isRecord } from '../assertions/valueUtils';
 import type { Range, Severity } from '../types';
 import { closest } from '../promptFile/didYouMean';
 import { checkTransform } from '../run/userTransform';
-import { checkMaxToolSteps, normalizeMockTools } from './mockTools';
+import { normalizeMockTools } from './mockTools';
+import { checkRunOptions } from './runOptions';
 import type { BankDiagnostic, TestCase, TestDefaults } from './testBankTypes';
 
 /** Where a raw case sits, so its problems get ranges and its `file://` values resolve. */
@@ -368,8 +369,7 @@ export function normalizeCase(raw: unknown, loc: CaseLocation, diags: BankDiagno
   if (repeat !== undefined) testCase.repeat = repeat;
   const options = optionalRecord(raw, 'options', loc, diags);
   if (options) testCase.options = options;
-  const steps = checkMaxToolSteps(options);
-  if (steps) diags.push(diagnostic(loc.file, 'error', 'invalid-case', steps, loc.keyRanges?.options ?? loc.range));
+  for (const problem of checkRunOptions(options)) diags.push(diagnostic(loc.file, 'error', 'invalid-case', problem, loc.keyRanges?.options ?? loc.range));
   if (raw.mockTools !== undefined && raw.mockTools !== null) {
     const mocks = normalizeMockTools(raw.mockTools);
     if ('error' in mocks) diags.push(diagnostic(loc.file, 'error', 'invalid-case', mocks.error, loc.keyRanges?.mockTools ?? loc.range));
