@@ -144,6 +144,20 @@ describe('tool loops', function () {
     ]);
   });
 
+  it("the Responses API: the step's reasoning items go back just before its function calls", async () => {
+    await mock.close();
+    mock = await startMockLlm({ record: true, reply: (req) => (req.toolResults.length === 0 ? { ...agent(req), reasoning: 'Look the order up first.' } : agent(req)) });
+    const { report } = await run(suiteFor('openai:gpt-5-mini', 'api: responses\n', BANK));
+    assert.equal(report.executions[0]!.status, 'pass', report.executions[0]!.reason);
+    const input = mock.requests[1]!.body!.input as { type?: string; role?: string }[];
+    assert.deepStrictEqual(
+      input.map((i) => i.type ?? i.role),
+      ['message', 'reasoning', 'function_call', 'function_call_output'],
+      'the question, then the reasoning and the call it led to, then the result',
+    );
+    assert.deepStrictEqual((input[1] as { summary?: unknown }).summary, [{ type: 'summary_text', text: 'Look the order up first.' }]);
+  });
+
   it('hitting the step limit is an error, not a verdict', async () => {
     const bank = BANK.replace('  mockTools:', '  options: { maxToolSteps: 2 }\n  mockTools:');
     const { report } = await run(suiteFor('openai:gpt-5-mini', '', bank));

@@ -30,7 +30,10 @@ export interface ToolLoopOutcome {
 
 /** The assistant turn that asked for tools, then one `tool` message answering each call; or why the mocks cannot answer. */
 function nextTurns(step: CallResult, mocks: MockTools): ChatMessage[] | { error: string } {
-  const turns: ChatMessage[] = [{ role: 'assistant', content: step.text, tool_calls: step.toolCalls, ...(step.thinking?.length ? { thinking: step.thinking } : {}) }];
+  // What the API needs back with the calls: Anthropic's signed thinking, the Responses API's reasoning items.
+  const turns: ChatMessage[] = [
+    { role: 'assistant', content: step.text, tool_calls: step.toolCalls, ...(step.thinking?.length ? { thinking: step.thinking } : {}), ...(step.reasoningItems?.length ? { reasoningItems: step.reasoningItems } : {}) },
+  ];
   for (const call of step.toolCalls) {
     const answer = answerCall(mocks, call);
     if ('error' in answer) return answer;
