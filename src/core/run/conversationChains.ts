@@ -32,8 +32,8 @@ export function promptUsesConversation(template: string): boolean {
   if (!template.includes(CONVERSATION_VAR)) return false;
   if (CONVERSATION_PLACEHOLDER.test(template)) return true;
   const analysis = analyzeTemplate(template);
-  // A template that does not parse is read as text, as promptfoo's analysis falls back to.
-  return analysis.error ? new RegExp(`\\b${CONVERSATION_VAR}\\b`).test(template) : analysis.variables.some((v) => v.name === CONVERSATION_VAR);
+  // A template that does not parse but names it counts as reading it (promptfoo's analyzeTemplateReference).
+  return analysis.error !== undefined || analysis.variables.some((v) => v.name === CONVERSATION_VAR);
 }
 
 /** Whether a suite's executions depend on earlier ones: its prompt reads `_conversation`, or a case stores its output. */
