@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import { Engine } from '../../src/core/run/engine';
+import { promptUsesConversation } from '../../src/core/run/conversationChains';
 import { runTests } from '../../src/core/run/testRun';
 import { promptFileSuite, promptfooSuites, type TestSuite } from '../../src/core/run/testSuite';
 import { mockProviderConfigs } from '../support/mockLlmProviders';
@@ -178,4 +179,14 @@ user:
     const report = await run(suite);
     assert.equal(report.executions[0]!.status, 'pass', report.executions[0]!.reason);
   });
+
+  const uses: [string, string, boolean][] = [
+    ['a loop over it', '{% for t in _conversation %}{{ t.output }}{% endfor %}{{ question }}', true],
+    ['a placeholder line in a prompt file', 'system:\nBe brief.\n\nmessages: _conversation\n\nuser:\n{{ q }}', true],
+    ['only in text, not as a variable', 'Ignore the word _conversation here: {{ q }}', false],
+    ['a longer name', '{{ my_conversation }}', false],
+    ['a template that does not parse but names it (promptfoo counts it)', '{% for t in _conversation %}', true],
+    ['not at all', '{{ q }}', false],
+  ];
+  for (const [why, template, expected] of uses) it(`reads _conversation: ${why}`, () => assert.equal(promptUsesConversation(template), expected));
 });
