@@ -6,6 +6,7 @@ import type {
   FeedbackInput,
   ImportOptions,
   ImportResult,
+  LabeledVerdict,
   OpenReport,
   Page,
   PageRequest,
@@ -25,6 +26,7 @@ import type {
   TraceRecord,
   TraceSummary,
 } from './storeTypes';
+import type { LiveOtlpStats } from '../export/otlpLive';
 
 /** Write operations and their arguments; ids are assigned by the caller's side before sending. */
 export interface WriteOps {
@@ -48,6 +50,7 @@ export interface StoreCalls {
   listRuns(filter: RunFilter, page: PageRequest): Page<RunRecord>;
   runSummary(runId: string): RunSummary | null;
   timeSeries(query: TimeSeriesQuery): TimeSeriesPoint[];
+  labeledVerdicts(filter: TraceFilter): LabeledVerdict[];
   stats(): StoreStats;
   addSecrets(secrets: string[]): void;
   exportJsonl(filter: TraceFilter, outPath: string): ExportResult;
@@ -71,7 +74,9 @@ export type StoreEvent =
   | { event: 'changed'; reason: 'merged' | 'retention' | 'deleted' | 'cleared' }
   | { event: 'saved'; result: SaveResult }
   | { event: 'problem'; message: string }
-  | { event: 'savePaused' };
+  | { event: 'savePaused' }
+  /** The live OpenTelemetry export's news: a failure (once per kind), recovery, and at close its counts. */
+  | { event: 'exportNotice'; level: 'warning' | 'info'; message: string; stats?: LiveOtlpStats };
 
 export type FromWorker =
   | { kind: 'ready'; report: OpenReport }
