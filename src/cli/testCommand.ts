@@ -26,7 +26,7 @@ import { interruptedExitCode, UsageError, type CliCommand, type CliIo } from './
 import { formatDiagnostic } from './lintCommand';
 import { eachArg, positiveInt } from './cliArgs';
 import { printPlan } from './testPlan';
-import { parseShard, shardSection, shardSuite, type ShardSpec } from '../core/run/shard';
+import { parseShard, shardSection, shardSuites, type ShardSpec } from '../core/run/shard';
 import { reportOption, writeReportFiles } from './reportFiles';
 import { excusedFailures, judgeLines, judgeOption, loadCalibration, wantsCalibration, type JudgeGateArgs } from './judgeGate';
 import { terminalSafe } from './terminalText';
@@ -628,7 +628,7 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
     for (const s of empty) err(`warning: ${s.name} has no test cases`);
     // Sharded after --filter: the hash of a case decides, so the order of the steps changes nothing.
     const shard = args.shard;
-    const shardedSuites = shard ? suites.map((s) => shardSuite(s, shard)) : suites;
+    const shardedSuites = shard ? shardSuites(suites, shard) : suites;
     if (shard) {
       suites = shardedSuites.filter((s) => s.cases.length > 0);
       const whole = shardedSuites.reduce((n, s) => n + (s.shard?.cases ?? 0), 0);

@@ -1,5 +1,6 @@
 // `assay test --list`: what a run would do — prompts × providers × tests, where each model's calls go and
 // which variable holds its key — printed without calling anything.
+import { maxToolSteps } from '../core/testBank/mockTools';
 import { describeCustomProvider } from '../core/providers/customProviderSpec';
 import type { ProviderRegistry } from '../core/providers/providerRegistry';
 import type { KeyLookup } from '../core/providers/providerTypes';
@@ -51,6 +52,8 @@ export async function printPlan(
   repeat: number | undefined,
 ): Promise<void> {
   let calls = 0;
+  // Model calls tool loops may add after their first (each case with mockTools, up to its step limit).
+  let loopCalls = 0;
   // Suites of one promptfoo config (one per prompt) are shown together.
   const groups = new Map<string, TestSuite[]>();
   for (const s of suites) {
@@ -62,6 +65,7 @@ export async function printPlan(
     const cases = group[0]!.cases;
     const executions = group.reduce((n, s) => n + s.cases.reduce((k, c) => k + s.models.length * Math.max(1, repeat ?? c.repeat ?? 1), 0), 0);
     calls += executions;
+    loopCalls += group.reduce((n, s) => n + s.cases.reduce((k, c) => k + (c.mockTools ? s.models.length * Math.max(1, repeat ?? c.repeat ?? 1) * (maxToolSteps(c.options) - 1) : 0), 0), 0);
     out.write(`${name}: ${group.length} prompt${group.length === 1 ? '' : 's'} × ${models.size} provider${models.size === 1 ? '' : 's'} × ${cases.length} test${cases.length === 1 ? '' : 's'} = ${executions} call${executions === 1 ? '' : 's'}\n`);
     out.write('  prompts:\n');
     for (const s of group) {
@@ -75,7 +79,7 @@ export async function printPlan(
       out.write(`    ${shown} → ${m.ref.model} at ${await endpointLine(m, registry, keys)}\n`);
     }
     out.write('  tests:\n');
-    for (const c of cases.slice(0, 50)) out.write(`    ${clip(c.description ?? c.id)}${c.repeat && c.repeat > 1 ? ` ×${c.repeat}` : ''}\n`);
+    for (const c of cases.slice(0, 50)) out.write(`    ${clip(c.description ?? c.id)}${c.repeat && c.repeat > 1 ? ` ×${c.repeat}` : ''}${c.mockTools ? `  (tool loop: up to ${maxToolSteps(c.options)} calls)` : ''}\n`);
     if (cases.length > 50) out.write(`    … and ${cases.length - 50} more\n`);
   }
   const graders = uses.filter((u) => u.purpose !== 'model');
@@ -83,6 +87,7 @@ export async function printPlan(
     out.write('graders:\n');
     for (const g of graders) out.write(`  ${g.purpose} ${formatModelRef(g.ref).replace(/~\d+:/, ':')} at ${await endpointLine(g, registry, keys)}\n`);
   }
-  out.write(`${calls} model call${calls === 1 ? '' : 's'} planned (graders not counted); nothing was called\n`);
+  const upTo = loopCalls > 0 ? `, up to ${calls + loopCalls} with the tool loops` : '';
+  out.write(`${calls} model call${calls === 1 ? '' : 's'} planned${upTo} (graders not counted); nothing was called\n`);
   for (const p of problems) out.write(`problem: ${p.message}\n`);
 }

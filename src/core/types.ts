@@ -69,6 +69,16 @@ export interface ChatMessage {
   cache?: CacheBreakpoint;
   /** For an assistant turn that called tools. */
   tool_calls?: ToolCall[];
+  /**
+   * The thinking that came with an assistant turn that called tools (a tool loop's earlier step): Anthropic
+   * requires it back, signed, before the tool calls. Other providers do not send it.
+   */
+  thinking?: ThinkingBlock[];
+  /**
+   * The Responses API's reasoning items that came with an assistant turn that called tools, as returned: sent
+   * back before its function calls (OpenAI's way to keep the reasoning across a tool loop). Other APIs ignore them.
+   */
+  reasoningItems?: Record<string, unknown>[];
   /** For a `tool` message: the call it answers. */
   tool_call_id?: string;
   name?: string;
@@ -178,6 +188,8 @@ export interface ThinkingBlock {
   signature?: string;
   /** An encrypted (`redacted_thinking`) block: only `data` travels, nothing readable. */
   redacted?: boolean;
+  /** A redacted block's encrypted content, passed back unchanged in a tool loop. */
+  data?: string;
 }
 
 /** The outcome of one model call, success or failure. */
@@ -205,6 +217,8 @@ export interface CallResult {
    * of `text`, so assertions do not see it.
    */
   reasoning?: string;
+  /** The Responses API's reasoning items of this call, as returned (a tool loop sends them back). */
+  reasoningItems?: Record<string, unknown>[];
   error?: CallError;
   cacheHit: boolean;
   /** Attempts the engine made (1 + retries); absent on results that never reached the engine. */

@@ -42,6 +42,8 @@ export interface TraceDetail {
   promptVersionId: string | null;
   caseId: string | null;
   repeatIndex: number;
+  /** The tool-loop step (0-based) and whether it is the loop's last (the case's trace); null for a call that was no loop. */
+  step: { index: number; last: boolean } | null;
   /** `provider:model`. */
   model: string;
   status: 'ok' | 'error';

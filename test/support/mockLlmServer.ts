@@ -63,8 +63,20 @@ export interface MockRequest {
   stream: boolean;
   /** The text of the last user message, for replies that depend on the prompt. */
   prompt: string;
+  /**
+   * The tool results the request carries, in order, whatever the API's shape (chat completions `tool`
+   * messages, Responses `function_call_output` items, Anthropic `tool_result` blocks): a tool loop's replies
+   * can depend on them deterministically.
+   */
+  toolResults: MockToolResult[];
   /** When the request arrived (`performance.now()` of the mock's process). */
   at: number;
+}
+
+/** One tool result in a request: the call it answers and its content as text. */
+export interface MockToolResult {
+  callId: string;
+  output: string;
 }
 
 /**
@@ -176,6 +188,21 @@ function lastUserText(body: Record<string, unknown> | null): string {
     if (Array.isArray(m.content)) return m.content.map((b: { text?: unknown }) => (typeof b.text === 'string' ? b.text : '')).join('');
   }
   return '';
+}
+
+/** Tool results in any of the three chat APIs' shapes, in order. */
+function toolResultsOf(body: Record<string, unknown> | null): MockToolResult[] {
+  const list = (Array.isArray(body?.messages) ? body!.messages : Array.isArray(body?.input) ? body!.input : []) as Record<string, unknown>[];
+  const out: MockToolResult[] = [];
+  const text = (c: unknown): string => (typeof c === 'string' ? c : Array.isArray(c) ? c.map((b: { text?: unknown }) => (typeof b.text === 'string' ? b.text : '')).join('') : '');
+  for (const m of list) {
+    if (m.role === 'tool') out.push({ callId: String(m.tool_call_id ?? ''), output: text(m.content) });
+    else if (m.type === 'function_call_output') out.push({ callId: String(m.call_id ?? ''), output: text(m.output) });
+    else if (m.role === 'user' && Array.isArray(m.content)) {
+      for (const b of m.content as Record<string, unknown>[]) if (b.type === 'tool_result') out.push({ callId: String(b.tool_use_id ?? ''), output: text(b.content) });
+    }
+  }
+  return out;
 }
 
 function countWords(body: Record<string, unknown> | null): number {
@@ -421,6 +448,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
         // Ollama streams unless asked not to; the others only when asked to.
         stream: api === 'ollama.chat' || api === 'ollama.generate' ? body?.stream !== false : body?.stream === true,
         prompt: lastUserText(body),
+        toolResults: toolResultsOf(body),
         at: performance.now(),
       };
       if (record) requests.push(req);

@@ -159,6 +159,22 @@ const ROWS: Row[] = [
   { why: 'under the minimum', spec: { type: 'word-count', value: { min: 4 } }, output: 'one two three', pass: false },
   { why: 'min greater than max is a configuration error', spec: { type: 'word-count', value: { min: 5, max: 2 } }, output: 'x', pass: false, error: true },
   { why: 'not-word-count', spec: { type: 'not-word-count', value: { max: 2 } }, output: 'one two three', pass: true },
+  // trajectory:* over a single call's tool calls (the loop cases are in assertionsTrajectory.test.ts)
+  { why: 'the tool was called', spec: { type: 'trajectory:tool-used', value: 'get_weather' }, result: { toolCalls: [call('get_weather', '{"city":"Paris"}')] }, pass: true },
+  { why: 'the tool was not called', spec: { type: 'trajectory:tool-used', value: 'book_flight' }, result: { toolCalls: [call('get_weather', '{}')] }, pass: false },
+  { why: 'a forbidden tool was not called', spec: { type: 'not-trajectory:tool-used', value: ['book_flight'] }, result: { toolCalls: [call('get_weather', '{}')] }, pass: true },
+  { why: 'in order', spec: { type: 'trajectory:tool-sequence', value: ['get_weather', 'get_time'] }, result: { toolCalls: [call('get_weather', '{}'), call('get_time', '{}')] }, pass: true },
+  { why: 'out of order', spec: { type: 'trajectory:tool-sequence', value: ['get_time', 'get_weather'] }, result: { toolCalls: [call('get_weather', '{}'), call('get_time', '{}')] }, pass: false },
+  { why: 'a forbidden order not seen', spec: { type: 'not-trajectory:tool-sequence', value: ['get_time', 'get_weather'] }, result: { toolCalls: [call('get_weather', '{}'), call('get_time', '{}')] }, pass: true },
+  { why: 'arguments match', spec: { type: 'trajectory:tool-args-match', value: { name: 'get_weather', args: { city: 'Paris' } } }, result: { toolCalls: [call('get_weather', '{"city":"Paris"}')] }, pass: true },
+  { why: 'arguments differ', spec: { type: 'trajectory:tool-args-match', value: { name: 'get_weather', args: { city: 'Oslo' } } }, result: { toolCalls: [call('get_weather', '{"city":"Paris"}')] }, pass: false },
+  { why: 'forbidden arguments not seen', spec: { type: 'not-trajectory:tool-args-match', value: { name: 'get_weather', args: { city: 'Oslo' } } }, result: { toolCalls: [call('get_weather', '{"city":"Paris"}')] }, pass: true },
+  { why: 'one answer, one tool call', spec: { type: 'trajectory:step-count', value: { min: 2, max: 2 } }, result: { toolCalls: [call('get_weather', '{}')] }, pass: true },
+  { why: 'more tool calls than allowed', spec: { type: 'trajectory:step-count', value: { type: 'tool', max: 1 } }, result: { toolCalls: [call('get_weather', '{}'), call('get_time', '{}')] }, pass: false },
+  { why: 'outside a forbidden range', spec: { type: 'not-trajectory:step-count', value: { type: 'tool', min: 3 } }, result: { toolCalls: [call('get_weather', '{}')] }, pass: true },
+  { why: 'the grader says the goal was reached', spec: { type: 'trajectory:goal-success', value: 'Weather in Paris RUBRIC_PASS' }, output: 'Sunny', pass: true, score: 0.9 },
+  { why: 'the grader says it was not', spec: { type: 'trajectory:goal-success', value: 'Weather in Paris RUBRIC_FAIL' }, output: 'No idea', pass: false, score: 0.2 },
+  { why: 'a forbidden goal not reached', spec: { type: 'not-trajectory:goal-success', value: 'Book a flight RUBRIC_FAIL' }, output: 'No idea', pass: true, score: 1 },
   // is-valid-openai-tools-call
   { why: 'valid call', spec: { type: 'is-valid-openai-tools-call' }, request: toolRequest, result: { toolCalls: [call('get_weather', '{"city":"Paris"}')] }, pass: true },
   { why: 'missing required argument', spec: { type: 'is-valid-openai-tools-call' }, request: toolRequest, result: { toolCalls: [call('get_weather', '{}')] }, pass: false },
@@ -297,7 +313,7 @@ describe('assertions: registry and documentation', () => {
   });
 
   it('a promptfoo type Assay does not run is an error that says so; any other name is unknown', () => {
-    for (const type of ['ruby', 'not-trajectory:tool-used', 'human']) {
+    for (const type of ['ruby', 'not-skill-used', 'human']) {
       assert.match(checkAssertion({ type })?.message ?? '', new RegExp(`"${type}" is not supported by Assay`), type);
     }
     assert.match(checkAssertion({ type: 'is-yaml' })?.message ?? '', /unknown assertion type "is-yaml"/);

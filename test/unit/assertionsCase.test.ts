@@ -161,7 +161,7 @@ describe('assertion shorthand (CSV __expected)', () => {
     ['file://checks/tone.ts:grade', { type: 'equals', value: 'file://checks/tone.ts:grade' }, 'a named export does not end in a script extension'],
     ['file://checks/tone.py', { type: 'python', value: 'checks/tone.py' }, 'a python file'],
     ['python:output == "x"', { type: 'python', value: 'output == "x"' }, 'python: code'],
-    ['trajectory:tool-used:search', { type: 'trajectory:tool-used', value: 'search' }, 'a type Assay lacks stays as written (reported as unknown)'],
+    ['trajectory:tool-used:search', { type: 'trajectory:tool-used', value: 'search' }, 'a type with a colon in its name takes the text after it'],
     ['bleu', { type: 'bleu' }, 'every promptfoo type name is recognised'],
   ];
   for (const [text, expected, why] of cases) {

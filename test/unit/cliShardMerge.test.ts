@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runCli } from '../../src/cli/main';
-import { shardKey, shardOf, shardSuite, parseShard } from '../../src/core/run/shard';
+import { shardKey, shardOf, shardSuite, shardSuites, parseShard } from '../../src/core/run/shard';
 import type { TestSuite } from '../../src/core/run/testSuite';
 import { assignIds } from '../../src/core/testBank/normalizeCase';
 import { Db, loadSqlJs } from '../../src/core/store/sqlite';
@@ -353,6 +353,16 @@ describe('shard selection', () => {
       assert.ok(Math.min(...sizes) > 200 / n / 2, `shards are roughly even: ${sizes.join(', ')}`);
     });
   }
+
+  it('a bank whose cases read earlier outputs lands whole in one shard', () => {
+    const suite = suiteOf(30);
+    suite.cases[3] = { ...suite.cases[3]!, options: { storeOutputAs: 'first' } };
+    const other = { ...suiteOf(30), name: 'c', bankPath: 'c.yaml' };
+    const parts = [1, 2, 3].map((i) => shardSuites([suite, other], { index: i, count: 3 }));
+    assert.deepStrictEqual(parts.map((p) => p[0]!.cases.length).sort(), [0, 0, 30], 'the chained bank in one shard');
+    assert.strictEqual(parts.reduce((n, p) => n + p[1]!.cases.length, 0), 30);
+    assert.ok(parts.every((p) => p[1]!.cases.length < 30), 'the other bank is still spread');
+  });
 
   it('records each case’s position in the whole suite', () => {
     const suite = suiteOf(30);

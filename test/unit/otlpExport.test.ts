@@ -22,6 +22,8 @@ function record(overrides: Partial<TraceRecord> = {}): TraceRecord {
     promptPath: 'prompts/triage.prompt',
     caseId: 'triage.tests.yaml#abcd1234',
     repeatIndex: 0,
+    parentId: null,
+    step: null,
     variables: input.variables ?? null,
     status: 'ok',
     startedAt: T,

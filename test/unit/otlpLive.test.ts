@@ -168,6 +168,8 @@ describe('live OpenTelemetry export', () => {
       promptPath: null,
       caseId: null,
       repeatIndex: 0,
+      parentId: null,
+      step: null,
       variables: null,
       status: 'ok',
       startedAt: Date.now(),

@@ -81,7 +81,7 @@ describe('providers: thinking, structured outputs, caching and images on the wir
   it('keeps thinking apart from the answer (non-streamed), with 1-hour cache writes counted apart', async () => {
     const r = await send(anthropic(), ask('anthropic:claude-opus-4-7', [{ role: 'user', content: 'think' }], { thinking: { type: 'adaptive' } }), false);
     assert.equal(r.text, '{"queue":"billing"}', 'assertions see the answer only');
-    assert.deepEqual(r.thinking, [{ text: 'The customer was billed twice, so billing.', signature: 'sig-abc' }, { text: '', redacted: true }]);
+    assert.deepEqual(r.thinking, [{ text: 'The customer was billed twice, so billing.', signature: 'sig-abc' }, { text: '', redacted: true, data: 'ENCRYPTED' }]);
     assert.deepEqual(r.usage, { inputTokens: 300, outputTokens: 40, cachedInputTokens: 0, cacheWriteTokens: 200, reasoningTokens: 0, cacheWrite1hTokens: 150 });
   });
 
@@ -91,7 +91,7 @@ describe('providers: thinking, structured outputs, caching and images on the wir
     assert.equal(r.error, undefined, r.error?.message);
     assert.equal(deltas.join(''), '{"queue":"billing"}');
     assert.equal(r.text, '{"queue":"billing"}');
-    assert.deepEqual(r.thinking, [{ text: 'The customer was billed twice, so billing.', signature: 'sig-abc' }, { text: '', redacted: true }]);
+    assert.deepEqual(r.thinking, [{ text: 'The customer was billed twice, so billing.', signature: 'sig-abc' }, { text: '', redacted: true, data: 'ENCRYPTED' }]);
     const content = (r.response as { content: Record<string, unknown>[] }).content;
     assert.deepEqual(content[0], { type: 'thinking', thinking: 'The customer was billed twice, so billing.', signature: 'sig-abc' }, 'the assembled response holds the block as the JSON answer would');
     assert.deepEqual(content[1], { type: 'redacted_thinking', data: 'ENCRYPTED' });

@@ -211,6 +211,21 @@ describe('replay against the current prompt', function () {
     assert.match(render.items[0]!.problem ?? '', /does not render with this trace's variables: Missing variable 'customer'/);
   });
 
+  it("a tool loop's case is one item, not replayed (a replay is one call); its earlier steps are left out", async () => {
+    const { runId, traceIds } = await recordRun();
+    const { id: _id, evaluations: _e, feedback: _f, status: _s, ...recorded } = (await store.getTrace(traceIds[0]!))!;
+    // A two-step loop of the same case: its last step is the case's trace, the first hangs under it.
+    const [loopCase] = await store.addTraces([{ ...recorded, step: 1, startedAt: recorded.startedAt + 10 }]);
+    await store.addTraces([{ ...recorded, parentId: loopCase!, step: 0, startedAt: recorded.startedAt + 5 }]);
+    const before = mock.requests.length;
+    const report = await replayer().replayRun(runId);
+    assert.ok(!('error' in report));
+    assert.deepStrictEqual(report.items.map((i) => i.sourceTraceId).sort(), [...traceIds, loopCase!].sort(), 'one item per case execution');
+    const loop = report.items.find((i) => i.sourceTraceId === loopCase)!;
+    assert.match(loop.problem ?? '', /a step of a tool loop \(mockTools\): a replay makes one call, so run the case again instead/);
+    assert.strictEqual(mock.requests.length, before + 2, 'the two plain cases were replayed, the loop was not');
+  });
+
   it('compares outputs without verdicts when the case left the test bank', async () => {
     const { runId } = await recordRun();
     writeFileSync(promptFile(), promptText('VERSION-2').replace('description: crash', 'description: crash on start'));

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { TraceStore } from '../../src/core/store/traceStore';
-import { describeRun, RunsTreeModel, type RunNode } from '../../src/host/traces/runsTreeModel';
+import { describeRun, describeTrace, RunsTreeModel, type RunNode, type TraceNode } from '../../src/host/traces/runsTreeModel';
 import { makeTrace, tempFolder } from '../support/storeFixtures';
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
@@ -43,5 +43,25 @@ describe('Runs view: the runs of one click', () => {
     assert.strictEqual(traces.filter((n) => n.kind === 'trace').length, 4, 'two models × two suites');
     assert.strictEqual(model.runNode(click.members![1]!.id), click, 'either run finds the row (for refreshes)');
     assert.strictEqual(top[1]!.members, undefined, 'a run on its own stays as it was');
+  });
+
+  it("a tool loop's case is one row; its earlier steps open under it, first step first", async () => {
+    const id = await store.startRun({ kind: 'test', promptPath: 'agent.prompt', promptVersionId: null, bankPath: 'agent.tests.yaml', models: ['openai:a'], config: {}, startedAt: T0 + 20_000 });
+    const at = T0 + 20_001;
+    await store.addTraces([
+      makeTrace({ id: 'loop-step-0', runId: id, caseId: 'c1', parentId: 'loop-case', step: 0, text: '', startedAt: at }),
+      makeTrace({ id: 'loop-step-1', runId: id, caseId: 'c1', parentId: 'loop-case', step: 1, text: 'Checking', startedAt: at + 1 }),
+      makeTrace({ id: 'loop-case', runId: id, caseId: 'c1', step: 2, text: 'Done', startedAt: at + 2 }),
+    ]);
+    await store.finishRun(id, { status: 'done', endedAt: at + 500 });
+    const model = new RunsTreeModel(async () => store, () => T0 + 60_000);
+    const row = (await model.children()).find((n): n is RunNode => n.kind === 'run' && n.run.id === id)!;
+    const traces = (await model.children(row)) as TraceNode[];
+    assert.deepStrictEqual(traces.map((n) => n.trace.id), ['loop-case'], 'one row per case execution');
+    assert.match(describeTrace(traces[0]!.trace).description, /^3 steps · /);
+    const steps = (await model.children(traces[0])) as TraceNode[];
+    assert.deepStrictEqual(steps.map((n) => n.trace.id), ['loop-step-0', 'loop-step-1']);
+    assert.match(describeTrace(steps[1]!.trace).description, /^step 2 · /);
+    assert.deepStrictEqual(await model.children(steps[0]), [], 'a step has no children');
   });
 });

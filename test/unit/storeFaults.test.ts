@@ -177,4 +177,23 @@ describe('TraceStore under file-system faults', function () {
       folder.cleanup();
     }
   });
+
+  it('a trace journaled before schema 5 (no parent_id, step) is replayed into the leading columns', async () => {
+    const folder = tempFolder();
+    try {
+      const file = join(folder.dir, 'history.sqlite');
+      const journal = `${file}.journal-${hostname().replace(/[^A-Za-z0-9]/g, '')}-4194305-1-old`;
+      const store = await openStore(file, { journal: false });
+      await store.close();
+      // The 29 values of a version-4 trace row, in its column order.
+      const old = ['01OLDTRACE0000000000000000', null, null, null, 'case-1', 0, 'openai', 'gpt-4o-mini', null, 'billing', null, 'stop', 10, 2, 0, 0, 0, 0.001, 120, null, 'ok', null, null, null, 0, 1, 1_700_000_000_000, 1_700_000_000_120, 400];
+      writeFileSync(journal, encodeRecord({ t: 'rows', rows: [['traces', 'IGNORE', old]] }));
+      const again = await openStore(file);
+      assert.strictEqual(again.openReport.replayed?.rows, 1);
+      const trace = await again.getTrace('01OLDTRACE0000000000000000');
+      assert.deepStrictEqual([trace?.text, trace?.caseId, trace?.parentId, trace?.step], ['billing', 'case-1', null, null]);
+    } finally {
+      folder.cleanup();
+    }
+  });
 });

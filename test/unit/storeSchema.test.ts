@@ -135,6 +135,8 @@ describe('history schema and migrations', () => {
     ['prompt version', { promptVersionId: 'v' }, /traces_prompt_version/],
     ['run', { runId: 'r' }, /traces_run/],
     ['case', { caseId: 'c' }, /traces_case/],
+    ['a tool loop case\'s steps', { parentId: 'x' }, /traces_parent/],
+    ['one row per case in a run', { runId: 'r', topLevel: true }, /traces_run/],
     ['status', { status: 'error' }, /traces_status/],
     ['error kind (through status order)', { errorKind: 'timeout' }, /traces_started|traces_status/],
     ['time range', { from: 1, to: 2 }, /traces_started/],

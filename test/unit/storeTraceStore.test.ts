@@ -57,7 +57,7 @@ describe('TraceStore', function () {
     const minimal: TraceInput = makeTrace({ usage: null, cost: null, ttftMs: null, finishReason: null, variables: null, startedAt: T0 + 5000 });
 
     function expected(input: TraceInput, id: string): TraceRecord {
-      const { id: _id, runId, promptVersionId, promptPath, caseId, repeatIndex, variables, startedAt, endedAt, ...call } = input;
+      const { id: _id, runId, promptVersionId, promptPath, caseId, repeatIndex, parentId, step, variables, startedAt, endedAt, ...call } = input;
       return {
         ...call,
         id,
@@ -66,6 +66,8 @@ describe('TraceStore', function () {
         promptPath: promptPath ?? null,
         caseId: caseId ?? null,
         repeatIndex: repeatIndex ?? 0,
+        parentId: parentId ?? null,
+        step: step ?? null,
         variables: variables ?? null,
         status: input.error ? 'error' : 'ok',
         startedAt,

@@ -21,6 +21,7 @@ describe('loadBankForRun', () => {
     'examples/support-triage.tests.yaml',
     'examples/rag-answer.tests.yaml',
     'examples/chat-followup.tests.yaml',
+    'examples/order-agent.tests.yaml',
     'test/fixtures/banks/list.json',
     'test/fixtures/banks/triage.tests.yaml',
     'test/fixtures/banks/promptfoo/tests/a.yaml',

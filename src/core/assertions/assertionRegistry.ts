@@ -17,6 +17,11 @@ import { SERVICE_ASSERTIONS } from './serviceAssertions';
 import { SQL_ASSERTIONS } from './sqlAssertions';
 import { TOOL_CALL_ASSERTIONS } from './toolCallAssertion';
 import { TOOL_CALL_F1_ASSERTION } from './toolCallF1Assertion';
+import { TRAJECTORY_GOAL_SUCCESS_ASSERTION } from './trajectoryGoalSuccess';
+import { TRAJECTORY_STEP_COUNT_ASSERTION } from './trajectoryStepCount';
+import { TRAJECTORY_TOOL_ARGS_MATCH_ASSERTION } from './trajectoryToolArgsMatch';
+import { TRAJECTORY_TOOL_SEQUENCE_ASSERTION } from './trajectoryToolSequence';
+import { TRAJECTORY_TOOL_USED_ASSERTION } from './trajectoryToolUsed';
 import { XML_ASSERTIONS } from './xmlAssertions';
 
 /** Every registered assertion type, keyed by name, in documentation order. */
@@ -31,11 +36,16 @@ export const ASSERTION_REGISTRY: ReadonlyMap<string, AssertionDefinition> = new 
     ...LOGPROB_ASSERTIONS,
     ...TOOL_CALL_ASSERTIONS,
     TOOL_CALL_F1_ASSERTION,
+    TRAJECTORY_TOOL_USED_ASSERTION,
+    TRAJECTORY_TOOL_SEQUENCE_ASSERTION,
+    TRAJECTORY_TOOL_ARGS_MATCH_ASSERTION,
+    TRAJECTORY_STEP_COUNT_ASSERTION,
     JAVASCRIPT_ASSERTION,
     PYTHON_ASSERTION,
     ASSERT_SET_ASSERTION,
     ...MODEL_GRADED_ASSERTIONS,
     ...RAG_ASSERTIONS,
+    TRAJECTORY_GOAL_SUCCESS_ASSERTION,
     ...COMPARISON_ASSERTIONS,
     ...SERVICE_ASSERTIONS,
   ].map((d) => [d.type, d]),

@@ -81,6 +81,8 @@ export interface AssertionInput {
   test: AssertionTestContext;
   /** The call that produced the output: latency, cost, finish reason, tool calls. */
   result: CallResult;
+  /** Every model call of the case in order when it ran a tool loop (the last is `result`); absent: `result` alone. */
+  steps?: CallResult[];
   /** The request that produced the output: the prompt for graders, the declared tools. */
   request?: ChatRequest;
   context: GradingContext;
@@ -115,6 +117,11 @@ export interface RawAssertionResult {
   grader?: GraderCall;
   /** The score under `not-` where promptfoo does not use 1 − score (e.g. `is-refusal` on an empty output scores 0 either way). */
   negatedScore?: number;
+  /**
+   * The whole verdict under `not-` where it is not the opposite of this one (the `trajectory:*` types: `not-`
+   * of a list of tools means none of them was used, with its own reason).
+   */
+  inverse?: { pass: boolean; score: number; reason: string };
 }
 
 /** The final result of one assertion on one output. */

@@ -34,6 +34,8 @@ export interface EvaluateOptions {
    * them with `compareOutputs` once every output of the case is in. Without it they are evaluation errors.
    */
   deferComparisons?: boolean;
+  /** Every model call of the case in order when it ran a tool loop (the `trajectory:*` types read them). */
+  steps?: CallResult[];
 }
 
 /** A test case as far as evaluation goes; `TestCase` from core/testBank (defaults applied) satisfies it. */
@@ -100,9 +102,13 @@ export function finishAssertion(spec: AssertionSpec, index: number, raw: RawAsse
   const weight = typeof spec.weight === 'number' && Number.isFinite(spec.weight) && spec.weight >= 0 ? spec.weight : 1;
   let pass = raw.pass;
   let score = raw.score;
+  let reason = raw.reason;
   if (!raw.error && resolved?.negated) {
-    pass = !pass;
-    score = raw.negatedScore ?? 1 - score;
+    if (raw.inverse) ({ pass, score, reason } = raw.inverse);
+    else {
+      pass = !pass;
+      score = raw.negatedScore ?? 1 - score;
+    }
   }
   if (raw.error) [pass, score] = [false, 0];
   const result: AssertionResult = {
@@ -111,7 +117,7 @@ export function finishAssertion(spec: AssertionSpec, index: number, raw: RawAsse
     pass: weight === 0 ? true : pass,
     rawPass: pass,
     score,
-    reason: raw.reason,
+    reason,
     weight,
     modelGraded: resolved?.definition.modelGraded ?? false,
   };
@@ -135,6 +141,7 @@ export function assertionInput(testCase: EvaluableCase, result: CallResult, opti
     signal: options.signal,
     baseDir: options.baseDir,
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.steps ? { steps: options.steps } : {}),
   };
 }
 

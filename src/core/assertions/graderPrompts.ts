@@ -302,3 +302,30 @@ ${JSON.stringify(irrelevancies, null, 2)}
 
 JSON:`;
 }
+
+/** The prompt of `trajectory:goal-success`: the goal, the summarized trajectory and the final output. */
+export const TRAJECTORY_GOAL_SUCCESS_PROMPT: GraderMessage[] = [{ role: 'system', content: `You are grading whether an AI agent successfully completed a goal based on its final output and a summarized execution trajectory. You respond with a JSON object with this structure: {reason: string, pass: boolean, score: number}
+
+Judge end-to-end success, not stylistic perfection.
+Use the trajectory as evidence for what the agent actually did.
+Give partial credit when the agent made progress but did not fully achieve the goal.
+
+Examples:
+
+<Goal>Find the order status and tell the user whether it has shipped</Goal>
+<Trajectory>{"stepCount":2,"steps":[{"index":1,"type":"tool","name":"search_orders"},{"index":2,"type":"message","name":"agent response"}]}</Trajectory>
+<Output>Your order shipped yesterday and should arrive on Tuesday.</Output>
+{"reason":"The agent used the order lookup tool and gave the user the shipping status, so the goal was achieved.","pass":true,"score":1.0}
+
+<Goal>Find the order status and tell the user whether it has shipped</Goal>
+<Trajectory>{"stepCount":1,"steps":[{"index":1,"type":"message","name":"agent response"}]}</Trajectory>
+<Output>I cannot check your order right now.</Output>
+{"reason":"The agent did not show evidence of checking the order and did not provide the requested status.","pass":false,"score":0.0}` }, { role: 'user', content: `<Goal>
+{{ goal }}
+</Goal>
+<Trajectory>
+{{ trajectory }}
+</Trajectory>
+<Output>
+{{ output }}
+</Output>` }];

@@ -73,13 +73,15 @@ export const TOOL_CALL_F1_ASSERTION: AssertionDefinition = {
   docs:
     'Compares the set of tool names the model called with `value` (a list or a comma-separated string), ignoring order and repeats: precision = correct / called, recall = correct / expected, ' +
     'score = their harmonic mean (0 when nothing matches). Passes when the score is ≥ `threshold` (default 1: exactly the expected tools). The calls are the response\'s tool calls, ' +
-    'else tool calls written in the output as JSON (OpenAI `tool_calls`, Anthropic `tool_use` blocks, Google `functionCall`). Under `not-` the score stays the F1, as in promptfoo.',
+    'else tool calls written in the output as JSON (OpenAI `tool_calls`, Anthropic `tool_use` blocks, Google `functionCall`); in a tool loop (`mockTools`), the calls of every step. Under `not-` the score stays the F1, as in promptfoo.',
   example: 'assert:\n  - type: tool-call-f1\n    value: [get_weather, get_time]\n    threshold: 0.8',
   modelGraded: false,
   check,
-  evaluate(spec, { output, result }) {
+  evaluate(spec, { output, result, steps }) {
     const expected = new Set(expectedTools(spec.value));
-    const actual = result.toolCalls.length > 0 ? new Set(result.toolCalls.map((c) => c.function.name)) : namesInText(output);
+    // A tool loop's final answer calls nothing: the tools called are those of all its steps.
+    const calls = steps ? steps.flatMap((s) => s.toolCalls) : result.toolCalls;
+    const actual = calls.length > 0 ? new Set(calls.map((c) => c.function.name)) : namesInText(output);
     const correct = [...expected].filter((t) => actual.has(t)).length;
     const precision = actual.size > 0 ? correct / actual.size : 0;
     const recall = correct / expected.size;

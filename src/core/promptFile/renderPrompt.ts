@@ -4,6 +4,7 @@
 import type { FileAccess } from '../files/safeFiles';
 import { renderTemplate } from '../template/templateRenderer';
 import { ImageMarkers, promptDir, type ImageFiles } from './imageMarkers';
+import { CONVERSATION_VAR } from './conversationVar';
 import { renderPromptyBody } from './renderPrompty';
 import type { CacheBreakpoint, ChatMessage, Range, ToolCall } from '../types';
 import type { PromptDocument, PromptSection } from './promptDocument';
@@ -48,6 +49,23 @@ export function resolveVars(doc: PromptDocument, vars: Record<string, unknown> =
 const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 /** Checks one item of a messages placeholder's list and copies its known fields. */
+/**
+ * `messages: _conversation` splices the earlier turns as chat: each `{ input, output }` turn a user message
+ * (its input; a value that is not text as JSON) and an assistant message. Anything else is left for the
+ * usual checks.
+ */
+function conversationMessages(value: unknown): unknown {
+  if (!Array.isArray(value)) return value;
+  return value.flatMap((turn: unknown) => {
+    if (!isRecord(turn) || !('input' in turn) || !('output' in turn) || 'role' in turn) return [turn];
+    const input = typeof turn.input === 'string' ? turn.input : JSON.stringify(turn.input);
+    return [
+      { role: 'user', content: input },
+      { role: 'assistant', content: typeof turn.output === 'string' ? turn.output : JSON.stringify(turn.output) },
+    ];
+  });
+}
+
 function toMessage(item: unknown, index: number, variable: string): ChatMessage | string {
   const where = `'${variable}' item ${index + 1}`;
   if (!isRecord(item)) return `${where} must be an object { role, content }.`;
@@ -96,7 +114,8 @@ export function renderPrompt(doc: PromptDocument, vars: Record<string, unknown> 
   for (const s of doc.sections) {
     if (s.role === 'messages') {
       const name = s.messagesVariable ?? 'messages';
-      if (!has(context, name) && !missing.has(name)) missing.set(name, s.markerRange ?? s.bodyRange);
+      // Outside a test run (the playground, a case with disableConversationVar) there are no earlier turns.
+      if (!has(context, name) && !missing.has(name) && name !== CONVERSATION_VAR) missing.set(name, s.markerRange ?? s.bodyRange);
       continue;
     }
     for (const v of s.variables) if (!v.guarded && !has(context, v.name) && !missing.has(v.name)) missing.set(v.name, v.range);
@@ -116,7 +135,7 @@ export function renderPrompt(doc: PromptDocument, vars: Record<string, unknown> 
   for (const s of doc.sections) {
     if (s.role === 'messages') {
       const name = s.messagesVariable ?? 'messages';
-      const list = context[name];
+      const list = name === CONVERSATION_VAR ? conversationMessages(context[name] ?? []) : context[name];
       if (!Array.isArray(list)) {
         return { error: { message: `The messages placeholder needs '${name}' to be a list of { role, content }, not ${list === null ? 'null' : typeof list}.`, range: s.markerRange ?? s.bodyRange } };
       }

@@ -2,6 +2,7 @@ import { checkModelUse, isoDay } from '../models/modelChecks';
 import type { Diagnostic } from '../types';
 import { didYouMean } from './didYouMean';
 import type { PromptDocument } from './promptDocument';
+import { CONVERSATION_VAR } from './conversationVar';
 
 /** Options for `validatePromptFile`. */
 export interface ValidateOptions {
@@ -33,7 +34,8 @@ export function validatePromptFile(doc: PromptDocument, options: ValidateOptions
     if (section.role === 'messages') {
       const name = section.messagesVariable ?? 'messages';
       used.add(name);
-      if (!declared.has(name) && section.markerRange) {
+      // `_conversation` is filled by test runs (the earlier turns), never declared.
+      if (!declared.has(name) && name !== CONVERSATION_VAR && section.markerRange) {
         out.push({
           severity: 'warning',
           code: 'undeclared-variable',
@@ -45,7 +47,7 @@ export function validatePromptFile(doc: PromptDocument, options: ValidateOptions
     }
     for (const v of section.variables) {
       used.add(v.name);
-      if (declared.has(v.name)) continue;
+      if (declared.has(v.name) || v.name === CONVERSATION_VAR) continue;
       out.push({
         severity: 'warning',
         code: 'undeclared-variable',

@@ -289,7 +289,7 @@ function thinkingOf(content: Record<string, unknown>[]): ThinkingBlock[] {
       const block: ThinkingBlock = { text: typeof b.thinking === 'string' ? b.thinking : '' };
       if (typeof b.signature === 'string' && b.signature !== '') block.signature = b.signature;
       out.push(block);
-    } else if (b.type === 'redacted_thinking') out.push({ text: '', redacted: true });
+    } else if (b.type === 'redacted_thinking') out.push({ text: '', redacted: true, ...(typeof b.data === 'string' ? { data: b.data } : {}) });
   }
   return out;
 }

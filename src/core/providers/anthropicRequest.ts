@@ -49,8 +49,13 @@ function contentOf(m: ChatMessage): string | Block[] | { error: CallError } {
   return blocks;
 }
 
+/** Thinking blocks as the API returned them: signed text, or a redacted block's data. */
+function thinkingBlocks(m: ChatMessage): Block[] {
+  return (m.thinking ?? []).map((t) => (t.redacted ? { type: 'redacted_thinking', data: t.data ?? '' } : { type: 'thinking', thinking: t.text, signature: t.signature ?? '' }));
+}
+
 function toolUseBlocks(m: ChatMessage): Block[] | { error: CallError } {
-  const blocks: Block[] = m.content ? [{ type: 'text', text: m.content }] : [];
+  const blocks: Block[] = [...thinkingBlocks(m), ...(m.content ? [{ type: 'text', text: m.content }] : [])];
   for (const call of m.tool_calls ?? []) {
     let input: unknown;
     try {

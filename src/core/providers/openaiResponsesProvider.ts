@@ -27,6 +27,8 @@ export function responsesInput(messages: ChatMessage[]): Item[] | { error: CallE
     const content = m.parts ? responsesContentParts(m.parts) : m.content;
     if (typeof content === 'object' && 'error' in content) return content;
     if (m.content !== '' || m.parts || !(m.role === 'assistant' && m.tool_calls?.length)) items.push({ type: 'message', role: m.role, content });
+    // The reasoning that led to the calls goes back just before them, as the API returned it.
+    if (m.role === 'assistant' && m.tool_calls?.length) items.push(...(m.reasoningItems ?? []));
     if (m.role === 'assistant') for (const c of m.tool_calls ?? []) items.push({ type: 'function_call', call_id: c.id, name: c.function.name, arguments: c.function.arguments });
   }
   return items;
@@ -132,6 +134,8 @@ export function fromResponse(response: Item, result: CallResult): void {
   result.finishReason = finishOf(response, toolCalls.length > 0);
   result.usage = responsesUsage(response.usage as ResponsesUsageWire | undefined);
   if (reasoning.length > 0) result.reasoning = reasoning.join('\n\n');
+  const reasoningItems = Array.isArray(response.output) ? (response.output as Item[]).filter((item) => item.type === 'reasoning') : [];
+  if (reasoningItems.length > 0) result.reasoningItems = reasoningItems;
   const failure = response.error as { message?: unknown; code?: unknown } | null | undefined;
   if (response.status === 'failed' || failure) {
     result.error = { kind: 'server', message: `The response failed: ${String(failure?.message ?? failure?.code ?? response.status)}` };

@@ -82,7 +82,7 @@ export function promptfooOutput(reports: readonly RunReport[], meta: PromptfooOu
       }
       const usage: TokenUsage = e.usage
         ? { total: e.usage.inputTokens + e.usage.outputTokens, prompt: e.usage.inputTokens, completion: e.usage.outputTokens, cached: e.cacheHit ? e.usage.inputTokens + e.usage.outputTokens : 0, numRequests: e.cacheHit ? 0 : 1 }
-        : { ...emptyUsage(), numRequests: e.error && e.error.kind !== 'assertion' ? 0 : 1 };
+        : { ...emptyUsage(), numRequests: e.error && e.error.kind !== 'assertion' && e.error.kind !== 'tool-loop' ? 0 : 1 };
       const failureReason = e.status === 'pass' ? FAILURE_REASON.none : e.status === 'fail' ? FAILURE_REASON.assert : FAILURE_REASON.error;
       // Per result, each metric's weighted mean (promptfoo's normalised namedScores); per prompt and provider,
       // the run's totals (Σ score × weight) and how many assertions fed each.
@@ -111,7 +111,7 @@ export function promptfooOutput(reports: readonly RunReport[], meta: PromptfooOu
         provider: { id: ids.get(e.model) ?? e.model, label: e.model },
         prompt: { raw: promptRaw, label: promptLabel },
         vars: e.vars,
-        response: e.error && e.error.kind !== 'assertion' ? null : { output: e.output, tokenUsage: usage, cached: e.cacheHit, ...(e.cost !== null ? { cost: e.cost } : {}) },
+        response: e.error && e.error.kind !== 'assertion' && e.error.kind !== 'tool-loop' ? null : { output: e.output, tokenUsage: usage, cached: e.cacheHit, ...(e.cost !== null ? { cost: e.cost } : {}) },
         error: e.status === 'error' ? (e.error?.message ?? e.reason) : null,
         failureReason,
         success: e.status === 'pass',

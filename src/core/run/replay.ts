@@ -287,7 +287,8 @@ export class Replayer {
     const ids: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.deps.store.listTraces({ runId }, { limit: 1000, ...(cursor ? { cursor } : {}) });
+      // One trace per case execution: a tool loop's earlier steps are part of its case's.
+      const page = await this.deps.store.listTraces({ runId, topLevel: true }, { limit: 1000, ...(cursor ? { cursor } : {}) });
       ids.push(...page.items.filter((t) => t.promptPath !== GRADER_PROMPT_PATH).map((t) => t.id));
       cursor = page.nextCursor;
     } while (cursor);
@@ -402,6 +403,8 @@ export class Replayer {
   private async replayOne(trace: TraceRecord, prepared: PreparedPrompt | { problem: string } | undefined, replayRunId: string): Promise<TraceReplay> {
     if (!trace.promptPath || !prepared) return this.skipped(trace, 'This call was not made from a prompt file, so there is no current prompt to replay it with.');
     if ('problem' in prepared) return this.skipped(trace, prepared.problem);
+    // A replay is one call; the case's tool loop answered its calls from mockTools over several.
+    if (trace.step !== null) return this.skipped(trace, 'This call is a step of a tool loop (mockTools): a replay makes one call, so run the case again instead.');
     const variables = trace.variables ?? {};
     const rendered = renderPrompt(prepared.doc, variables);
     if ('error' in rendered) return this.skipped(trace, `The current prompt does not render with this trace's variables: ${rendered.error.message}`);

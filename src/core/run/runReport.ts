@@ -11,8 +11,11 @@ import type { ShardSection } from './shard';
 /** `error`: no verdict — the prompt did not render, the call failed or was cancelled, or an assertion could not be evaluated. */
 export type ExecutionStatus = 'pass' | 'fail' | 'error';
 
-/** Why an execution errored: a call error kind, `render`, or `assertion` (an assertion could not be evaluated). */
-export type ExecutionErrorKind = ErrorKind | 'render' | 'assertion';
+/**
+ * Why an execution errored: a call error kind, `render`, `assertion` (an assertion could not be evaluated), or
+ * `tool-loop` (the step limit was reached, or the model called a tool the case's mocks do not answer).
+ */
+export type ExecutionErrorKind = ErrorKind | 'render' | 'assertion' | 'tool-loop';
 
 /** One (case × model × repeat) of a run. */
 export interface CaseExecution {
@@ -162,7 +165,8 @@ export function totalsOf(executions: readonly CaseExecution[]): ReportTotals {
     else if (e.status === 'fail') t.failed++;
     else t.errors++;
     if (e.cancelled) t.cancelled++;
-    const answered = e.error === undefined || e.error.kind === 'assertion';
+    // Calls that answered: an assertion error, or a tool loop stopped after its calls.
+    const answered = e.error === undefined || e.error.kind === 'assertion' || e.error.kind === 'tool-loop';
     if (typeof e.cost === 'number') t.cost += e.cost;
     else if (answered) t.costUnknown++;
     if (typeof e.graderCost === 'number') t.graderCost += e.graderCost;

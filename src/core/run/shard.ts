@@ -2,9 +2,11 @@
 // is the bank and the case's id, and a case's id is made from its description (or, without one, its
 // vars) — never from its position — so adding or removing cases moves no other case to another shard.
 // Every execution of a case (all models, all repeats, every prompt of a promptfoo config) lands in the
-// case's shard, which keeps per-case statistics (flaky, comparisons) whole within one shard.
+// case's shard, which keeps per-case statistics (flaky, comparisons) whole within one shard. A bank whose
+// cases read earlier outputs lands whole in one shard.
 import { createHash } from 'node:crypto';
 import type { TestCase } from '../testBank/testBankTypes';
+import { needsChains } from './conversationChains';
 import type { ModelRef } from '../types';
 import type { TestSuite } from './testSuite';
 
@@ -46,16 +48,33 @@ export function casesFingerprint(cases: readonly Pick<TestCase, 'id'>[]): string
   return h.digest('hex').slice(0, 16);
 }
 
-/** A suite cut down to one shard's cases; each case keeps its position in the whole suite (`caseIndices`). */
-export function shardSuite(suite: TestSuite, shard: ShardSpec): TestSuite {
+/**
+ * A suite cut down to one shard's cases; each case keeps its position in the whole suite (`caseIndices`).
+ * `whole`: every case goes to the shard of that key (a bank whose cases read earlier outputs).
+ */
+export function shardSuite(suite: TestSuite, shard: ShardSpec, whole?: string): TestSuite {
   const cases: TestCase[] = [];
   const caseIndices: number[] = [];
   suite.cases.forEach((c, i) => {
-    if (shardOf(shardKey(suite, c), shard.count) !== shard.index) return;
+    if (shardOf(whole ?? shardKey(suite, c), shard.count) !== shard.index) return;
     cases.push(c);
     caseIndices.push(i);
   });
   return { ...suite, cases, caseIndices, shard: { ...shard, cases: suite.cases.length, fingerprint: casesFingerprint(suite.cases) } };
+}
+
+/**
+ * The suites of a run cut down to one shard. A bank whose cases read earlier outputs (`_conversation`,
+ * `storeOutputAs`) in any of its suites stays whole, in the shard of its first case: split across machines,
+ * a later case would miss the turns before it.
+ */
+export function shardSuites(suites: readonly TestSuite[], shard: ShardSpec): TestSuite[] {
+  const whole = new Map<string, string>();
+  for (const s of suites) {
+    const bank = s.bankPath ?? s.name;
+    if (!whole.has(bank) && s.cases.length > 0 && needsChains(s.prompt.content, s.cases)) whole.set(bank, shardKey(s, s.cases[0]!));
+  }
+  return suites.map((s) => shardSuite(s, shard, whole.get(s.bankPath ?? s.name)));
 }
 
 /** A model as a shard's report records it: enough for the merged report's order, stats and promptfoo ids. */

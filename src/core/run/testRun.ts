@@ -13,15 +13,18 @@ import { newId, promptVersionId } from '../store/ids';
 import type { EvaluationInput, RunKind, TraceInput } from '../store/storeTypes';
 import type { TraceStore } from '../store/traceStore';
 import type { CallResult, ChatRequest } from '../types';
-import type { Engine } from './engine';
+import type { CallOptions, Engine } from './engine';
 import { ComparisonHub } from './comparisonHub';
 import { createGradingContext, type GraderCall, type GradingSettings } from './gradingContext';
 import { findPreviousRuns, RUN_SUMMARY_FORMAT, RunHistoryWriter, type StoredRunSummary } from './runHistory';
 import { modelStatsOf, runMetrics, totalsOf, type CaseExecution, type ModelComparison, type RunReport } from './runReport';
 import type { ModelTarget, TestSuite } from './testSuite';
 import type { PromptAffix } from './promptfooPrompt';
+import { type ChainTurn, CONVERSATION_VAR, ConversationChains, needsChains, promptUsesConversation } from './conversationChains';
+import { loopTotals, runToolLoop, type ToolLoopOutcome } from './toolLoop';
 import { runTransform } from './userTransform';
 import { caseNeedsLogprobs } from './logprobRequests';
+import { maxToolSteps } from '../testBank/mockTools';
 import { isAllowedProvider } from '../testBank/promptfooTests';
 import type { TestCase } from '../testBank/testBankTypes';
 
@@ -113,6 +116,8 @@ interface Outcome {
   /** What the assertions saw, for the comparison step. */
   input?: AssertionInput;
   trace?: TraceInput & { id: string };
+  /** A tool loop's earlier steps, each its own trace under `trace`. */
+  steps?: (TraceInput & { id: string })[];
 }
 
 function errorMessage(err: unknown): string {
@@ -157,6 +162,35 @@ function graderTrace(call: GraderCall): CallResult {
   }
   const usage = call.result.usage ? { inputTokens: call.result.usage.inputTokens, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } : null;
   return { ...base, usage, cost: call.result.cost, request: { embeddings: call.texts }, response: call.result.error ? null : { vectors: call.result.vectors.length } };
+}
+
+/** The model calls of one execution: one call, or a tool loop's steps when the case mocks tools; when each started. */
+interface CaseCalls {
+  steps: CallResult[];
+  /** ms since the epoch, per step. */
+  startedAt: number[];
+  /** Why a tool loop stopped before an answer (a failed step's error is also on that step). */
+  error?: ToolLoopOutcome['error'];
+}
+
+async function callCase(engine: Engine, c: TestCase, request: ChatRequest, call: CallOptions): Promise<CaseCalls> {
+  const sentAt = Date.now();
+  if (!c.mockTools) return { steps: [await engine.call(request, call)], startedAt: [sentAt] };
+  const startedAt: number[] = [];
+  const loop = await runToolLoop({ engine, request, mocks: c.mockTools, maxSteps: maxToolSteps(c.options), call, onStep: (step) => startedAt.push(Date.now() - step.latencyMs) });
+  return { steps: loop.steps, startedAt, ...(loop.error ? { error: loop.error } : {}) };
+}
+
+/**
+ * The traces of an execution's calls: the case's (its last call), and a tool loop's earlier steps, each its
+ * own trace under the case's (which holds the verdict), numbered from 0.
+ */
+function tracesOf(called: CaseCalls, where: Omit<TraceInput, keyof CallResult | 'startedAt'>, traceId: string, loop: boolean): Pick<Outcome, 'trace' | 'steps'> {
+  const last = called.steps.length - 1;
+  return {
+    trace: { ...called.steps[last]!, ...where, id: traceId, startedAt: called.startedAt[last]!, ...(loop ? { step: last } : {}) },
+    steps: called.steps.slice(0, -1).map((step, i) => ({ ...step, ...where, id: newId(called.startedAt[i]!), startedAt: called.startedAt[i]!, parentId: traceId, step: i })),
+  };
 }
 
 /** Runs every case of `options.suite` on every model, `repeat` times. Resolves when all are done (or cancelled). */
@@ -315,7 +349,10 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
         }));
       }
     }
-    if (history && trace) history.add(trace, evaluations);
+    if (history && trace) {
+      for (const step of outcome.steps ?? []) history.add(step);
+      history.add(trace, evaluations);
+    }
     finish(execution);
   };
 
@@ -340,13 +377,30 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     comparing.push(hub.arrive(key, member).catch((err: unknown) => void (broken ??= err)));
   };
 
+  // Cases that read earlier outputs (`_conversation`, `storeOutputAs`): each model's executions take turns in test order.
+  const chains = needsChains(suite.prompt.content, suite.cases) ? new ConversationChains(promptUsesConversation(suite.prompt.content)) : null;
+  /** The case's messages: rendered once for all its jobs, or, in a chain, for this turn's variables once the turns before it are in. */
+  const renderJob = async (job: Job, turn: ChainTurn | undefined): Promise<{ rendered: RenderResult; vars: Record<string, unknown> }> => {
+    const c = suite.cases[job.caseIndex]!;
+    if (!turn) return { rendered: await renderCase(job.caseIndex), vars: c.vars };
+    await turn.ready;
+    const vars = turn.vars();
+    try {
+      return { rendered: await suite.prompt.render(vars, affixOf(c)), vars };
+    } catch (err) {
+      return { rendered: { error: { message: errorMessage(err) } }, vars };
+    }
+  };
+
   const evaluateJob = async (job: Job): Promise<Outcome> => {
     if (signal?.aborted) return { job, execution: cancelledBeforeStart(job) };
     const c = suite.cases[job.caseIndex]!;
+    // Taken before the first await, so turns follow the jobs' order.
+    const turn = chains?.enter(job.target.label, c);
     options.onCaseStarted?.({ index: job.index, caseId: c.id, ...(c.description !== undefined ? { description: c.description } : {}), model: job.target.label, repeatIndex: job.repeatIndex });
     progress.running++;
     try {
-      const rendered = await renderCase(job.caseIndex);
+      const { rendered, vars } = await renderJob(job, turn);
       const jobStarted = Date.now();
       if ('error' in rendered) {
         return {
@@ -362,9 +416,11 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
         };
       }
       const params = { ...suite.prompt.params, ...job.target.params, ...(caseNeedsLogprobs(c) ? { logprobs: true } : {}) };
-      const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params, vars: c.vars };
+      const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params, vars };
       const cacheable = useCache && job.repeats === 1;
-      const result = await engine.call(request, { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id });
+      const called = await callCase(engine, c, request, { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id });
+      const result = called.steps[called.steps.length - 1]!;
+      const totals = loopTotals(called.steps);
       const traceId = history ? newId(jobStarted) : null;
       const execution: CaseExecution = {
         ...base(job),
@@ -372,32 +428,27 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
         score: null,
         reason: '',
         output: result.text,
-        usage: result.usage,
-        cost: result.cost,
-        latencyMs: result.latencyMs,
-        ttftMs: result.ttftMs,
-        cacheHit: result.cacheHit,
+        usage: totals.usage,
+        cost: totals.cost,
+        latencyMs: totals.latencyMs,
+        ttftMs: called.steps[0]!.ttftMs,
+        cacheHit: totals.cacheHit,
         traceId,
         startedAt: jobStarted,
       };
       const outcome: Outcome = { job, execution };
       if (history && traceId) {
-        outcome.trace = {
-          ...result,
-          id: traceId,
-          runId,
-          promptVersionId: suite.promptPath !== null ? versionId : null,
-          promptPath: suite.promptPath,
-          caseId: c.id,
-          repeatIndex: job.repeatIndex,
-          variables: c.vars,
-          startedAt: jobStarted,
-        };
+        const where = { runId, promptVersionId: suite.promptPath !== null ? versionId : null, promptPath: suite.promptPath, caseId: c.id, repeatIndex: job.repeatIndex, variables: vars };
+        Object.assign(outcome, tracesOf(called, where, traceId, c.mockTools !== undefined));
       }
-      if (result.error) {
-        execution.cancelled = result.error.kind === 'cancelled';
-        execution.reason = `${result.error.kind}: ${result.error.message}`;
-        execution.error = { kind: result.error.kind, message: result.error.message };
+      // What the assertions see: in a conversation, the turns up to and with this one (promptfoo's `_conversation` at grading time).
+      const turns = turn?.addTurn(rendered.messages, result.text);
+      const judged: TestCase = turn ? { ...c, vars: turns ? { ...vars, [CONVERSATION_VAR]: turns } : vars } : c;
+      const failure = called.error ?? result.error;
+      if (failure) {
+        execution.cancelled = failure.kind === 'cancelled';
+        execution.reason = `${failure.kind}: ${failure.message}`;
+        execution.error = { kind: failure.kind, message: failure.message };
         return outcome;
       }
       const context = createGradingContext(engine, options.grading, {
@@ -406,19 +457,30 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
         tag: c.id,
         onCall: (call) => recordGrader(job, call),
       });
-      const shown = await transformOutput(c, result, suite, options.trusted);
+      const shown = await transformOutput(judged, result, suite, options.trusted);
+      turn?.finish('error' in shown ? undefined : shown.result.text);
       if ('error' in shown) {
         execution.reason = `transform: ${shown.error}`;
         execution.error = { kind: 'assertion', message: `transform: ${shown.error}` };
         return outcome;
       }
       execution.output = shown.result.text;
-      const evaluate = { context, trusted: options.trusted, request, ...(signal ? { signal } : {}), baseDir: suite.baseDir, ...(options.limits ? { limits: options.limits } : {}), deferComparisons: true };
-      outcome.verdict = await evaluateCase(c, shown.result, evaluate);
-      outcome.input = assertionInput(c, shown.result, evaluate);
+      const evaluate = {
+        context,
+        trusted: options.trusted,
+        request,
+        ...(signal ? { signal } : {}),
+        baseDir: suite.baseDir,
+        ...(options.limits ? { limits: options.limits } : {}),
+        deferComparisons: true,
+        ...(called.steps.length > 1 ? { steps: called.steps } : {}),
+      };
+      outcome.verdict = await evaluateCase(judged, shown.result, evaluate);
+      outcome.input = assertionInput(judged, shown.result, evaluate);
       return outcome;
     } finally {
       progress.running--;
+      turn?.release();
     }
   };
 
@@ -433,16 +495,20 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     done(outcome);
   };
 
+  // promptfoo's `options.runSerially`: those cases first, one at a time with nothing else running, then the rest.
+  const serially = (job: Job) => suite.cases[job.caseIndex]!.options?.runSerially === true;
+  for (const job of jobs.filter(serially)) await runJob(job);
   // Enough jobs in flight to keep the engine's slots busy while others render and evaluate; the rest
   // wait here, so a cancelled run never starts them.
+  const rest = jobs.filter((j) => !serially(j));
   const width = Math.max(8, engine.stats().limit * 2);
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < jobs.length) {
-      await runJob(jobs[next++]!);
+    while (next < rest.length) {
+      await runJob(rest[next++]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(width, rest.length) }, lane));
   // This run's executions that wait for other suites' outputs of their case (prompts of one promptfoo config).
   await Promise.all(comparing);
   if (broken !== undefined) throw broken;

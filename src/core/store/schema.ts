@@ -135,6 +135,15 @@ CREATE INDEX trace_blobs_hash ON trace_blobs (hash);
 ALTER TABLE runs ADD COLUMN origin TEXT;
 `,
   },
+  {
+    version: 5,
+    description: "a tool loop's steps: each step a trace under the case's trace (parent_id), numbered from 0 (step)",
+    sql: `
+ALTER TABLE traces ADD COLUMN parent_id TEXT;
+ALTER TABLE traces ADD COLUMN step INTEGER;
+CREATE INDEX traces_parent ON traces (parent_id);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -95,6 +95,8 @@ function storedRecord(input: TraceInput & { id: string }, t: RedactedTrace, row:
     promptPath: t.promptPath ?? null,
     caseId: t.caseId ?? null,
     repeatIndex: row[5] as number,
+    parentId: row[29] as string | null,
+    step: row[30] as number | null,
     variables: (t.variables ?? null) as Record<string, unknown> | null,
     status: input.error ? 'error' : 'ok',
     startedAt: row[26] as number,
@@ -139,8 +141,8 @@ const PRIMARY_KEY: Record<TableName, string> = {
 
 const INSERT_TRACE = `INSERT OR IGNORE INTO traces (id, run_id, prompt_version_id, prompt_path, case_id, repeat_index, provider, model, variables,
               output, tool_calls, finish_reason, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost,
-              latency_ms, ttft_ms, status, error_kind, error_message, error_status, cache_hit, attempts, started_at, ended_at, bytes)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+              latency_ms, ttft_ms, status, error_kind, error_message, error_status, cache_hit, attempts, started_at, ended_at, bytes, parent_id, step)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** Columns of journaled rows, in the order the write methods insert them. */
 const JOURNAL_COLUMNS: Record<TableName, string> = {
@@ -148,7 +150,7 @@ const JOURNAL_COLUMNS: Record<TableName, string> = {
   runs: 'id, kind, prompt_path, prompt_version_id, bank_path, models, config, status, summary, started_at, ended_at',
   traces: `id, run_id, prompt_version_id, prompt_path, case_id, repeat_index, provider, model, variables,
     output, tool_calls, finish_reason, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost,
-    latency_ms, ttft_ms, status, error_kind, error_message, error_status, cache_hit, attempts, started_at, ended_at, bytes`,
+    latency_ms, ttft_ms, status, error_kind, error_message, error_status, cache_hit, attempts, started_at, ended_at, bytes, parent_id, step`,
   trace_payloads: 'trace_id, payload',
   blobs: 'hash, media_type, data, bytes, first_seen',
   trace_blobs: 'trace_id, hash',
@@ -522,8 +524,10 @@ export class StoreEngine implements StoreCalls {
   private applyRow([table, mode, values]: JournalRow): void {
     if (!(TABLES as readonly string[]).includes(table) || (mode !== 'IGNORE' && mode !== 'REPLACE') || !Array.isArray(values)) return;
     const marks = values.map(() => '?').join(', ');
+    // Columns only ever get appended: a row journaled by an older schema fills the leading ones.
+    const columns = JOURNAL_COLUMNS[table].split(',').slice(0, values.length).join(',');
     try {
-      this.db.run(`INSERT OR ${mode} INTO ${table} (${JOURNAL_COLUMNS[table]}) VALUES (${marks})`, values);
+      this.db.run(`INSERT OR ${mode} INTO ${table} (${columns}) VALUES (${marks})`, values);
     } catch {
       // A row from another schema version or a damaged line: skipped, the rest still count.
       return;
@@ -760,6 +764,8 @@ export class StoreEngine implements StoreCalls {
         Math.round(startedAt),
         Math.round(finiteOrNull(input.endedAt, 'endedAt') ?? startedAt + latencyMs),
         bytes,
+        optionalString(input.parentId, 'parentId'),
+        input.step === undefined || input.step === null ? null : Math.max(0, Math.floor(finiteOrNull(input.step, 'step') ?? 0)),
       ],
       payload: [input.id, payload],
       blobs: [...found.values()],

@@ -59,6 +59,8 @@ export function traceWhere(filter: TraceFilter): { sql: string[]; params: SqlVal
   eq('status', filter.status);
   eq('error_kind', filter.errorKind);
   if (filter.cacheHit !== undefined) eq('cache_hit', filter.cacheHit ? 1 : 0);
+  eq('parent_id', filter.parentId);
+  if (filter.topLevel) sql.push('t.parent_id IS NULL');
   if (typeof filter.from === 'number') {
     sql.push('t.started_at >= ?');
     params.push(Math.floor(filter.from));
@@ -92,7 +94,7 @@ function clampLimit(limit: number | undefined): number {
   return Math.min(Math.max(1, Math.floor(limit ?? 100)), MAX_LIMIT);
 }
 
-const SUMMARY_COLUMNS = `t.id, t.run_id, t.prompt_version_id, t.prompt_path, t.case_id, t.repeat_index, t.provider, t.model,
+const SUMMARY_COLUMNS = `t.id, t.run_id, t.prompt_version_id, t.prompt_path, t.case_id, t.repeat_index, t.parent_id, t.step, t.provider, t.model,
   t.status, t.error_kind, substr(t.output, 1, ${PREVIEW_CHARS}) AS preview, t.input_tokens, t.output_tokens, t.cached_tokens,
   t.cost, t.latency_ms, t.ttft_ms, t.cache_hit, t.started_at,
   (SELECT f.rating FROM feedback f WHERE f.trace_id = t.id ORDER BY f.created_at DESC, f.id DESC LIMIT 1) AS rating,
@@ -108,6 +110,8 @@ function toSummary(r: Row): TraceSummary {
     promptPath: str(r.prompt_path),
     caseId: str(r.case_id),
     repeatIndex: num(r.repeat_index) ?? 0,
+    parentId: str(r.parent_id),
+    step: num(r.step),
     provider: r.provider as string,
     model: r.model as string,
     status: r.status as TraceStatus,
@@ -230,6 +234,8 @@ export function getTrace(db: Db, id: string): TraceRecord | null {
     promptPath: str(r.prompt_path),
     caseId: str(r.case_id),
     repeatIndex: num(r.repeat_index) ?? 0,
+    parentId: str(r.parent_id),
+    step: num(r.step),
     variables: (parseJson(r.variables) as Record<string, unknown> | undefined) ?? null,
     status: r.status as TraceStatus,
     startedAt: num(r.started_at) ?? 0,

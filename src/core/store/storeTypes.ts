@@ -64,6 +64,10 @@ export interface TraceInput extends CallResult {
   caseId?: string | null;
   /** 0-based repeat index when a case runs K times. */
   repeatIndex?: number;
+  /** For an earlier step of a tool loop: the case's trace (its last step, which holds the verdict). */
+  parentId?: string | null;
+  /** The step of a tool loop (0-based), on every step's trace; null for a call that was no loop. */
+  step?: number | null;
   variables?: Record<string, unknown> | null;
   /** ms since the epoch when the request was sent. */
   startedAt: number;
@@ -79,6 +83,10 @@ export interface TraceSummary {
   promptPath: string | null;
   caseId: string | null;
   repeatIndex: number;
+  /** The case's trace this one is an earlier tool-loop step of; null otherwise. */
+  parentId: string | null;
+  /** The tool-loop step (0-based); null for a call that was no loop. */
+  step: number | null;
   provider: string;
   model: string;
   status: TraceStatus;
@@ -108,6 +116,10 @@ export interface TraceRecord extends CallResult {
   promptPath: string | null;
   caseId: string | null;
   repeatIndex: number;
+  /** The case's trace this one is an earlier tool-loop step of; null otherwise. */
+  parentId: string | null;
+  /** The tool-loop step (0-based); null for a call that was no loop. */
+  step: number | null;
   variables: Record<string, unknown> | null;
   status: TraceStatus;
   startedAt: number;
@@ -177,6 +189,10 @@ export interface TraceFilter {
   text?: string;
   rating?: 1 | -1;
   cacheHit?: boolean;
+  /** The earlier tool-loop steps of this case trace. */
+  parentId?: string;
+  /** Only traces that are no earlier step of a tool loop (one per case execution). */
+  topLevel?: boolean;
 }
 
 /** Newest first. Pass back `nextCursor` for the next page; `offset` is for jumping. */

@@ -12,6 +12,8 @@ import { isRecord } from '../assertions/valueUtils';
 import type { Range, Severity } from '../types';
 import { closest } from '../promptFile/didYouMean';
 import { checkTransform } from '../run/userTransform';
+import { normalizeMockTools } from './mockTools';
+import { checkRunOptions } from './runOptions';
 import type { BankDiagnostic, TestCase, TestDefaults } from './testBankTypes';
 
 /** Where a raw case sits, so its problems get ranges and its `file://` values resolve. */
@@ -39,7 +41,7 @@ export const SCRIPT_VAR = /\.(m?js|cjs|ts|py)$/i;
 /** The diagnostic of a script var where none can run; promptfoo configs run them and drop it. */
 export const SCRIPT_VAR_CODE = 'script-var';
 
-const CASE_KEYS = new Set(['description', 'vars', 'assert', 'threshold', 'repeat', 'options', 'metadata', 'prompts', 'providers', 'assertScoringFunction']);
+const CASE_KEYS = new Set(['description', 'vars', 'assert', 'threshold', 'repeat', 'options', 'metadata', 'prompts', 'providers', 'assertScoringFunction', 'mockTools']);
 /** promptfoo test keys Assay reads elsewhere: accepted with an info note. */
 const IGNORED_CASE_KEYS = new Set(['provider']);
 /** promptfoo test keys that change what runs or how it is judged: running without them would be another test. */
@@ -381,6 +383,12 @@ export function normalizeCase(raw: unknown, loc: CaseLocation, diags: BankDiagno
   if (repeat !== undefined) testCase.repeat = repeat;
   const options = optionalRecord(raw, 'options', loc, diags);
   if (options) testCase.options = options;
+  for (const problem of checkRunOptions(options)) diags.push(diagnostic(loc.file, 'error', 'invalid-case', problem, loc.keyRanges?.options ?? loc.range));
+  if (raw.mockTools !== undefined && raw.mockTools !== null) {
+    const mocks = normalizeMockTools(raw.mockTools);
+    if ('error' in mocks) diags.push(diagnostic(loc.file, 'error', 'invalid-case', mocks.error, loc.keyRanges?.mockTools ?? loc.range));
+    else testCase.mockTools = mocks.tools;
+  }
   const metadata = optionalRecord(raw, 'metadata', loc, diags);
   if (metadata) testCase.metadata = metadata;
   const prompts = optionalNames(raw, 'prompts', loc, diags);
@@ -425,6 +433,7 @@ export function normalizeDefaults(raw: unknown, loc: CaseLocation, diags: BankDi
   if (c.prompts) defaults.prompts = c.prompts;
   if (c.providers) defaults.providers = c.providers;
   if (c.assertScoringFunction) defaults.assertScoringFunction = c.assertScoringFunction;
+  if (c.mockTools) defaults.mockTools = c.mockTools;
   return defaults;
 }
 
@@ -475,5 +484,6 @@ export function applyDefaults(testCase: TestCase, defaults: TestDefaults): TestC
   if (scoring !== undefined) merged.assertScoringFunction = scoring;
   if (defaults.options || testCase.options) merged.options = { ...defaults.options, ...testCase.options };
   if (defaults.metadata || testCase.metadata) merged.metadata = { ...defaults.metadata, ...testCase.metadata };
+  if (defaults.mockTools || testCase.mockTools) merged.mockTools = { ...defaults.mockTools, ...testCase.mockTools };
   return merged;
 }

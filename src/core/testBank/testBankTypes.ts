@@ -1,5 +1,6 @@
 // The test-bank model: cases in promptfoo's shape, from inline `tests:`, YAML, CSV, JSONL or a promptfoo config.
 import type { AssertionSpec } from '../assertions/assertionTypes';
+import type { MockTools } from './mockTools';
 import type { Diagnostic, Range } from '../types';
 
 /** One test case. */
@@ -28,6 +29,11 @@ export interface TestCase {
    * scores into the case's verdict instead of the weighted mean.
    */
   assertScoringFunction?: string;
+  /**
+   * Assay's mocked tools: with them the case runs a tool loop (model → tool calls → these answers → model…)
+   * up to `options.maxToolSteps` model calls.
+   */
+  mockTools?: MockTools;
   /** Where the case is written (for CodeLens and diagnostics); its start line is the case's first line. */
   range?: Range;
   source: { file: string; index: number };
@@ -44,6 +50,7 @@ export interface TestDefaults {
   prompts?: string[];
   providers?: string[];
   assertScoringFunction?: string;
+  mockTools?: MockTools;
 }
 
 /** A problem in a file the loader read; `file` says which one (a bank may pull in several). */

@@ -210,11 +210,22 @@ export function firstWords(text: string, max = 60): string {
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
+/** A case trace that ends a tool loop of more than one step (its earlier steps open under it). */
+export function hasSteps(t: Pick<TraceSummary, 'step' | 'parentId'>): boolean {
+  return t.parentId === null && t.step !== null && t.step > 0;
+}
+
+/** Where a trace sits in a tool loop: "step 2" under its case, "3 steps" on the case's trace. */
+function stepBit(t: TraceSummary): string {
+  if (t.step === null) return '';
+  return t.parentId !== null ? `step ${t.step + 1}` : `${t.step + 1} steps`;
+}
+
 /** The words of a trace node. */
 export function describeTrace(t: TraceSummary): { label: string; description: string; tooltip: string } {
   const outcome = traceOutcome(t);
   const output = t.status === 'error' ? (t.errorKind ?? 'error') : t.outputPreview === '' ? '(empty output)' : `“${firstWords(t.outputPreview)}”`;
-  const bits = [t.status === 'error' && t.latencyMs === 0 ? 'not sent' : formatLatency(t.latencyMs), t.cost === null ? '' : formatCost(t.cost), t.cacheHit ? 'cached' : '', output];
+  const bits = [stepBit(t), t.status === 'error' && t.latencyMs === 0 ? 'not sent' : formatLatency(t.latencyMs), t.cost === null ? '' : formatCost(t.cost), t.cacheHit ? 'cached' : '', output];
   const tooltip = [
     `${t.provider}:${t.model} · ${outcome === 'error' ? `error (${t.errorKind ?? 'unknown'})` : outcome === 'fail' ? `${t.failed} assertion(s) failed` : outcome === 'pass' ? `${t.passed} assertion(s) passed` : 'ok'}`,
     t.caseId ? `Case: ${t.caseId}${t.repeatIndex ? ` (repeat ${t.repeatIndex + 1})` : ''}` : '',
@@ -329,7 +340,7 @@ export class RunsTreeModel {
   /** Children of `parent` (the top level when undefined): cached, else the first page. */
   async children(parent?: ExplorerNode): Promise<ExplorerNode[]> {
     const key = parent ? parent.key : ROOT_KEY;
-    if (parent && parent.kind !== 'run' && parent.kind !== 'group') return [];
+    if (parent && parent.kind !== 'run' && parent.kind !== 'group' && !(parent.kind === 'trace' && hasSteps(parent.trace))) return [];
     const cached = this.lists.get(key);
     if (cached) return withMore(cached, key);
     const store = await this.store();
@@ -393,8 +404,10 @@ export class RunsTreeModel {
     const now = this.now();
     const filter = toTraceFilter(this.filter, now);
     const page: PageRequest = { limit, ...(cursor ? { cursor } : {}) };
-    if (parent?.kind === 'run' && parent.members) return this.memberTraces(store, filter, parent, page);
-    if (parent?.kind === 'run') return this.traces(store, { ...filter, runId: parent.run.id }, page, parent.key);
+    // A run lists one trace per case execution; a tool loop's earlier steps open under it.
+    if (parent?.kind === 'trace') return this.steps(store, parent);
+    if (parent?.kind === 'run' && parent.members) return this.memberTraces(store, { ...filter, topLevel: true }, parent, page);
+    if (parent?.kind === 'run') return this.traces(store, { ...filter, runId: parent.run.id, topLevel: true }, page, parent.key);
     if (parent?.kind === 'group') return this.traces(store, { ...filter, ...parent.filter }, page, parent.key);
 
     if (this.grouping === 'run') {
@@ -450,6 +463,13 @@ export class RunsTreeModel {
     const nodes: ExplorerNode[] = result.items.map((trace) => ({ kind: 'trace', key: `trace:${parentKey}:${trace.id}`, parentKey, trace }));
     if (nodes.length === 0 && !page.cursor) nodes.push({ kind: 'message', key: `msg:${parentKey}:empty`, text: isFilterActive(this.filter) ? 'No traces match the filter.' : 'No traces.' });
     return { nodes, ...(result.nextCursor ? { cursor: result.nextCursor } : {}) };
+  }
+
+  /** A tool loop's earlier steps, first step first (the case's trace itself is the last). */
+  private async steps(store: ExplorerStore, parent: TraceNode): Promise<ChildList> {
+    const result = await store.listTraces({ parentId: parent.trace.id }, { limit: 1000 });
+    const ordered = [...result.items].sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
+    return { nodes: ordered.map((trace) => ({ kind: 'trace', key: `trace:${parent.key}:${trace.id}`, parentKey: parent.key, trace })) };
   }
 
   private async groupNodes(store: ExplorerStore, filter: TraceFilter): Promise<GroupNode[]> {

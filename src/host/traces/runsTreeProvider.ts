@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import { formatCost } from '../../shared/format';
-import { describeRun, describeTrace, RunsTreeModel, traceOutcome, type ExplorerNode } from './runsTreeModel';
+import { describeRun, describeTrace, hasSteps, RunsTreeModel, traceOutcome, type ExplorerNode } from './runsTreeModel';
 
 const REFRESH_DEBOUNCE_MS = 300;
 
@@ -58,7 +58,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode>, 
       }
       case 'trace': {
         const d = describeTrace(node.trace);
-        const item = new vscode.TreeItem(d.label, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(d.label, hasSteps(node.trace) ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = node.key;
         item.description = d.description;
         item.tooltip = d.tooltip;

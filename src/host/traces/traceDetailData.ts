@@ -61,6 +61,7 @@ export function traceDetail(trace: TraceRecord, context: DetailContext): TraceDe
     promptVersionId: trace.promptVersionId,
     caseId: trace.caseId,
     repeatIndex: trace.repeatIndex,
+    step: trace.step === null ? null : { index: trace.step, last: trace.parentId === null },
     model: `${trace.model.provider}:${trace.model.model}`,
     status: trace.status,
     startedAt: trace.startedAt,

@@ -209,7 +209,7 @@ function render(state: TraceDetailState): void {
       {},
       h('h1', {}, t.model),
       h('span', { class: `pill ${t.status === 'ok' ? 'pass' : 'fail'}`, id: 'trace-status' }, t.status === 'ok' ? 'ok' : `error: ${t.error?.kind ?? 'unknown'}`),
-      h('span', { class: 'meta muted' }, [time, t.promptPath, t.caseId ? `case ${t.caseId}${t.repeatIndex ? ` #${t.repeatIndex + 1}` : ''}` : null, t.runId ? `run ${t.runId}` : null].filter(Boolean).join(' · ')),
+      h('span', { class: 'meta muted' }, [time, t.promptPath, t.caseId ? `case ${t.caseId}${t.repeatIndex ? ` #${t.repeatIndex + 1}` : ''}` : null, t.step ? `tool loop step ${t.step.index + 1}${t.step.last ? ' (the answer)' : ''}` : null, t.runId ? `run ${t.runId}` : null].filter(Boolean).join(' · ')),
     ),
     h(
       'div',
