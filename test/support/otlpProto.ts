@@ -87,6 +87,9 @@ function span(buf: Buffer): Record<string, unknown> {
       case 2:
         s.spanId = bytes(f).toString('hex');
         break;
+      case 4:
+        if (bytes(f).length > 0) s.parentSpanId = bytes(f).toString('hex');
+        break;
       case 5:
         s.name = str(f);
         break;

@@ -12,6 +12,7 @@ import { decodeProtobufTraceRequest } from './otlpProto';
 export interface ReceivedSpan {
   traceId: string;
   spanId: string;
+  parentSpanId?: string;
   name: string;
   kind: number;
   startTimeUnixNano: string;
@@ -56,6 +57,7 @@ export function decodeTraceRequest(body: unknown): ReceivedSpan[] {
         out.push({
           traceId: String(s.traceId),
           spanId: String(s.spanId),
+          ...(typeof s.parentSpanId === 'string' && s.parentSpanId !== '' ? { parentSpanId: s.parentSpanId } : {}),
           name: String(s.name),
           kind: Number(s.kind),
           startTimeUnixNano: String(s.startTimeUnixNano),

@@ -106,6 +106,21 @@ describe('live OpenTelemetry export', () => {
     assert.deepEqual(comparable(a), comparable(b));
   });
 
+  it("sends a tool loop's earlier steps as children of the case's span, each with its step", async () => {
+    const store = await open(otlpOptions());
+    const runId = await store.startRun({ kind: 'cli', models: ['openai:gpt-4o-mini'], startedAt: Date.now() });
+    const [last] = await store.addTraces([makeTrace({ runId, caseId: 'loop', step: 1 })]);
+    const [first] = await store.addTraces([makeTrace({ runId, caseId: 'loop', step: 0, parentId: last! })]);
+    const spans = await receiver.waitForSpans(2);
+    const caseSpan = traceToSpan((await store.getTrace(last!))!);
+    const stepSpan = spans.find((x) => x.attributes['assay.trace.id'] === first)!;
+    assert.equal(stepSpan.parentSpanId, caseSpan.spanId, 'the step is a child of the case');
+    assert.equal(stepSpan.attributes['assay.tool_loop.step'], 0);
+    const top = spans.find((x) => x.attributes['assay.trace.id'] === last)!;
+    assert.equal(top.parentSpanId, undefined, 'the case span is a root');
+    assert.equal(top.attributes['assay.tool_loop.step'], 1);
+  });
+
   it('sends prompts and outputs only when asked, redacted as the history keeps them, with the collector headers', async () => {
     const store = await open(otlpOptions({ includeMessages: true, headers: { authorization: 'Bearer collector-key' } }), { redactSecrets: ['sk-live-12345678901234567890'] });
     await store.addTraces([makeTrace({ text: 'your key sk-live-12345678901234567890 is billing' })]);

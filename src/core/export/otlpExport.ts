@@ -47,6 +47,8 @@ export interface OtlpSpan {
   events: OtlpEvent[];
   /** Set on failed calls only (2 = STATUS_CODE_ERROR); unset means success, as the conventions advise. */
   status?: { code: 2; message: string };
+  /** An earlier tool-loop step's span is a child of its case's span (the last step, which holds the verdict). */
+  parentSpanId?: string;
 }
 
 /** `ExportTraceServiceRequest` in its JSON encoding. */
@@ -179,6 +181,7 @@ export function traceToSpan(trace: TraceRecord, options: OtlpOptions = {}): Otlp
   if (trace.promptVersionId) add('assay.prompt.version', s(trace.promptVersionId));
   if (trace.caseId) add('assay.case.id', s(trace.caseId));
   if (trace.repeatIndex > 0) add('assay.repeat.index', i(trace.repeatIndex));
+  if (trace.step !== null && trace.step !== undefined) add('assay.tool_loop.step', i(trace.step));
   if (trace.cost !== null) add('assay.cost.usd', d(trace.cost));
   add('assay.cache_hit', { boolValue: trace.cacheHit });
   if (trace.ttftMs !== null) add('assay.ttft_ms', d(trace.ttftMs));
@@ -207,6 +210,7 @@ export function traceToSpan(trace: TraceRecord, options: OtlpOptions = {}): Otlp
     }),
   };
   if (trace.error) span.status = { code: 2, message: trace.error.message };
+  if (trace.parentId) span.parentSpanId = otlpIds({ id: trace.parentId, runId: trace.runId }).spanId;
   return span;
 }
 

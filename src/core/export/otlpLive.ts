@@ -94,6 +94,7 @@ export function readableSpan(span: OtlpSpan, resource: ReadableSpan['resource'])
     // The API's SpanKind.CLIENT (2); OTLP numbers it 3.
     kind: 2,
     spanContext: () => context,
+    ...(span.parentSpanId ? { parentSpanContext: { traceId: span.traceId, spanId: span.parentSpanId, traceFlags: 1 } } : {}),
     startTime,
     endTime,
     // SpanStatusCode: 0 unset, 2 error.
