@@ -19,6 +19,7 @@ export const COMMAND_IDS = [
   'assay.exportReport',
   'assay.importReviewLabels',
   'assay.calibrateJudges',
+  'assay.runPromptfooConfig',
   ...TRACE_COMMAND_IDS,
 ] as const;
 

@@ -8,6 +8,7 @@ import { languageFeatures } from './language/registerLanguageFeatures';
 import { openPlayground } from './playground/registerPlayground';
 import { testingFeatures } from './testing/registerTesting';
 import { calibrateJudgesCommand, exportReport, importReviewLabels } from './testing/reviewCommands';
+import { runPromptfooConfig } from './testing/promptfooRun';
 import { TRACE_COMMANDS } from './traces/traceExplorer';
 
 type Handler = (...args: unknown[]) => unknown;
@@ -35,6 +36,7 @@ const COMMANDS: Record<CommandId, (ctx: Ctx) => Handler> = {
   'assay.exportReport': (ctx) => (target?: unknown) => exportReport(testingFeatures(ctx).coordinator, target),
   'assay.importReviewLabels': (ctx) => (target?: unknown) => importReviewLabels(ctx, target),
   'assay.calibrateJudges': (ctx) => () => calibrateJudgesCommand(ctx),
+  'assay.runPromptfooConfig': (ctx) => (target?: unknown) => runPromptfooConfig(ctx, target),
   ...TRACE_COMMANDS,
 };
 

@@ -178,6 +178,31 @@ describe('test banks in the editor', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('a promptfoo config runs from its CodeLens as `assay eval` runs it: the same exit code, the run in the history', async () => {
+    const uri = workspaceUri('echo.promptfooconfig.yaml');
+    writeFileSync(
+      uri.fsPath,
+      'prompts: ["Route: {{ticket}}"]\nproviders: [echo]\ntests:\n  - vars: { ticket: a }\n    assert: [{ type: contains, value: a }]\n  - vars: { ticket: b }\n    assert: [{ type: equals, value: nope }]\n',
+    );
+    try {
+      await vscode.workspace.openTextDocument(uri);
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+      const lens = lenses.find((l) => l.command?.command === 'assay.runPromptfooConfig');
+      assert.strictEqual(lens?.command?.title, '▶ Run with assay eval', 'the lens on the config');
+      const explorer = (await vscode.commands.executeCommand<TraceExplorer>('assay.internal.traceExplorer'))!;
+      const store = (await explorer.ctx.services.store())!;
+      const before = (await store.listRuns({ kind: 'cli' }, { limit: 100 })).items.length;
+      const code = await vscode.commands.executeCommand<number | undefined>('assay.runPromptfooConfig', uri);
+      assert.strictEqual(code, 100, "one test fails: promptfoo's exit code for failures, as assay eval gives it");
+      await store.refresh();
+      const runs = (await store.listRuns({ kind: 'cli' }, { limit: 100 })).items;
+      assert.strictEqual(runs.length, before + 1, 'the run is in this window’s history');
+      assert.deepStrictEqual([runs[0]!.totals.traces, runs[0]!.totals.passed, runs[0]!.totals.failed], [2, 1, 1]);
+    } finally {
+      rmSync(uri.fsPath, { force: true });
+    }
+  });
+
   it('Run case runs one case of a bank; the run is filed under the prompt', async () => {
     const summary = await vscode.commands.executeCommand<LastRunSummary | undefined>('assay.runTestCase', workspaceUri('triage.tests.yaml'), 2, false);
     assert.ok(summary, 'the case ran');

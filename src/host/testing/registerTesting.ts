@@ -18,6 +18,7 @@ import type { SuiteTarget } from './runPlan';
 import { promptForBank } from './pairing';
 import { BANK_SELECTOR, TestCodeLensProvider } from './testCodeLens';
 import { TestTree } from './testTree';
+import { PromptfooConfigLenses } from './promptfooRun';
 import { currentTextSync } from '../workspaceText';
 import { hostFileAccess } from '../fileAccess';
 
@@ -216,6 +217,9 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
   ctx.push(lenses);
   ctx.push(vscode.languages.registerCodeLensProvider([{ language: PROMPT_LANGUAGE_ID, scheme: 'file' }, ...(BANK_SELECTOR as vscode.DocumentFilter[])], lenses));
   ctx.push(tree.onDidChange(() => lenses.refresh()));
+  // promptfoo configs run as `assay eval` runs them (see promptfooRun.ts).
+  const promptfooLenses = ctx.push(new PromptfooConfigLenses());
+  ctx.push(vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], promptfooLenses));
 
   const features: TestingFeatures = {
     coordinator,

@@ -1,0 +1,75 @@
+// A promptfoo config runs in the editor exactly as `assay eval -c CONFIG` runs it in CI: the extension's
+// own CLI (dist/cli.js) as a VS Code task, in the terminal panel, recording into this window's history (so
+// the run appears in the trace explorer). One code path for both, so the verdicts, refusals and exit codes
+// are the CLI's. Trusted workspaces only: a config can name scripts, commands and prompt functions.
+import { dirname } from 'node:path';
+import * as vscode from 'vscode';
+import type { Ctx } from '../context';
+import { isPromptfooConfigDocument } from '../language/promptfooDiagnostics';
+import { requireTrust } from '../trust';
+
+/** The task type (declared in package.json's taskDefinitions). */
+const TASK_TYPE = 'assay';
+
+/** Keys the user stored in Assay for the built-in providers, for the CLI's standard variables (when unset). */
+const STORED_KEYS: [provider: string, variable: string][] = [
+  ['openai', 'OPENAI_API_KEY'],
+  ['anthropic', 'ANTHROPIC_API_KEY'],
+];
+
+/** "▶ Run with assay eval" on the first line of a promptfoo config. */
+export class PromptfooConfigLenses implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  // The title says whether the workspace must be trusted first.
+  private readonly trust = vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire());
+
+  dispose(): void {
+    this.trust.dispose();
+    this.changed.dispose();
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    if (document.uri.scheme !== 'file' || !isPromptfooConfigDocument(document)) return [];
+    const title = vscode.workspace.isTrusted ? '▶ Run with assay eval' : '▶ Run with assay eval (trust the workspace first)';
+    return [new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title, command: 'assay.runPromptfooConfig', arguments: [document.uri], tooltip: 'Runs this config as `assay eval -c` does, in a terminal; the run is recorded in the history' })];
+  }
+}
+
+/**
+ * Runs `assay eval -c CONFIG` as a task and resolves with its exit code (0 all passed, 100 failures, 2
+ * refused before any call, as the CLI documents), or undefined when it did not start.
+ */
+export async function runPromptfooConfig(ctx: Ctx, target?: unknown): Promise<number | undefined> {
+  const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
+  if (!uri || uri.scheme !== 'file') {
+    void vscode.window.showInformationMessage('Assay: open a promptfoo config (promptfooconfig.yaml) to run it.');
+    return undefined;
+  }
+  if (!(await requireTrust('Running a promptfoo config'))) return undefined;
+  const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (document?.isDirty) await document.save();
+  const cli = vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'cli.js').fsPath;
+  // VS Code's executable runs scripts as Node with this variable (code-server's is Node already).
+  const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1' };
+  for (const [provider, variable] of STORED_KEYS) {
+    if (process.env[variable]) continue;
+    const key = await ctx.keys.get(provider);
+    if (key) env[variable] = key;
+  }
+  const history = ctx.services.historyPath();
+  const args = [cli, 'eval', '-c', uri.fsPath, ...(history ? ['--history', history] : [])];
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  const name = vscode.workspace.asRelativePath(uri, false);
+  const task = new vscode.Task({ type: TASK_TYPE, config: name }, folder ?? vscode.TaskScope.Workspace, `eval ${name}`, 'assay', new vscode.ProcessExecution(process.execPath, args, { cwd: dirname(uri.fsPath), env }));
+  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+  const execution = await vscode.tasks.executeTask(task);
+  return new Promise((resolve) => {
+    const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+      if (e.execution !== execution) return;
+      sub.dispose();
+      ctx.log.info(`assay eval ${name}: exit ${String(e.exitCode)}`);
+      resolve(e.exitCode);
+    });
+  });
+}
