@@ -1,6 +1,7 @@
 // `assay test` as a real process against the mock LLM server, stopped at chosen moments: SIGKILL loses no
-// call answered a second before, SIGTERM/SIGHUP stop like Ctrl+C, Ctrl+C stops a spinning assertion, a second signal exits at once; and the
-// history path's faults (a file that is no history, a damaged history, a full disk) as the user sees them.
+// call answered a second before, SIGTERM/SIGHUP stop like Ctrl+C, Ctrl+C stops a spinning assertion, a
+// second signal exits at once; and the history path's faults (a file that is no history, a damaged
+// history, a full disk) as the user sees them.
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
