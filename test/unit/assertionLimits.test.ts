@@ -116,6 +116,12 @@ const attacks: Attack[] = [
     error: /^javascript was stopped: it used more than 64 MB of memory$/,
   },
   {
+    why: 'python: an endless loop is stopped at its time limit',
+    spec: { type: 'python', value: 'while True:\n    pass', config: { timeoutMs: 300 } },
+    output: 'x',
+    error: /Python code execution failed: python assertion did not finish within .+ and was stopped/,
+  },
+  {
     why: 'javascript: a file:// module that ends its thread',
     spec: { type: 'javascript', value: `file://${exits}` },
     output: 'x',
