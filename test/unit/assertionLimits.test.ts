@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AssertionLimits, AssertionSpec } from '../../src/core/assertions/assertionTypes';
 import { evaluateCase } from '../../src/core/assertions/evaluateCase';
-import { extractJsonValues } from '../../src/core/assertions/jsonSchema';
+import Ajv from 'ajv';
+import { extractJsonValues, schemaErrors } from '../../src/core/assertions/jsonSchema';
 import { regexEngine, testRegex, toRe2 } from '../../src/core/assertions/safeRegex';
 import { callResult, testGrader } from './assertionsSupport';
 
@@ -79,6 +80,18 @@ const attacks: Attack[] = [
     reason: /does not match the schema: output\/u must match pattern/,
   },
   {
+    why: 'a JSON Schema pattern RE2 cannot express (lookahead) is not run inline: it hits the regex time limit in the sandbox',
+    spec: { type: 'is-json', value: { type: 'object', properties: { u: { type: 'string', pattern: `(?=u)${CATASTROPHIC}` } } } },
+    output: JSON.stringify({ u: SIXTY, x: 1 }),
+    error: /JSON Schema pattern \/\(\?=u\)\^user.*\/u timed out after 300 ms: the pattern backtracks catastrophically on this output\. .*rewrite it without them/,
+  },
+  {
+    why: 'the same schema pattern as a patternProperties key, in contains-json, ends the same way',
+    spec: { type: 'contains-json', value: { type: 'object', patternProperties: { '^(?=a)(a+)+$': { type: 'number' } } } },
+    output: JSON.stringify({ [`${'a'.repeat(40)}!`]: 'x' }),
+    error: /JSON Schema pattern \/\^\(\?=a\)\(a\+\)\+\$\/u timed out after 300 ms/,
+  },
+  {
     why: 'javascript: a synchronous endless loop',
     spec: { type: 'javascript', value: 'while (true) {}' },
     output: 'x',
@@ -101,6 +114,12 @@ const attacks: Attack[] = [
     spec: { type: 'javascript', value: 'const a = [];\nfor (;;) a.push(new Array(1e6));', config: { timeoutMs: 20_000 } },
     output: 'x',
     error: /^javascript was stopped: it used more than 64 MB of memory$/,
+  },
+  {
+    why: 'python: an endless loop is stopped at its time limit',
+    spec: { type: 'python', value: 'while True:\n    pass', config: { timeoutMs: 300 } },
+    output: 'x',
+    error: /Python code execution failed: python assertion did not finish within .+ and was stopped/,
   },
   {
     why: 'javascript: a file:// module that ends its thread',
@@ -204,6 +223,45 @@ describe('regex engines keep JavaScript semantics', () => {
     assert.equal(regexEngine('^.{2}$'), 're2');
     assert.deepEqual(await testRegex('^.{2}$', '😀', { timeoutMs: 5000, memoryMb: 64 }), { match: true });
     assert.deepEqual(await testRegex('^.$', '😀', { timeoutMs: 5000, memoryMb: 64 }), { match: false });
+  });
+});
+
+describe('JSON Schema patterns keep JavaScript semantics on every engine', () => {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const rows: { why: string; schema: object; data: unknown[] }[] = [
+    {
+      why: 'a lookahead password rule (sandbox)',
+      schema: { type: 'string', pattern: '^(?=.*\\d)(?=.*[A-Z]).{8,}$' },
+      data: ['Passw0rdX', 'password', 'SHORT1', '😀😀😀😀A1bcd'],
+    },
+    {
+      why: 'a back-reference in patternProperties whose subschema has another sandboxed pattern (two passes)',
+      schema: {
+        type: 'object',
+        patternProperties: { '^(\\w)\\1+$': { type: 'string', pattern: '^(?!no).+$' } },
+        additionalProperties: { type: 'number' },
+      },
+      data: [{ aa: 'yes' }, { aa: 'nope' }, { ab: 'x' }, { ab: 1, bbb: 'ok', cc: 'no!' }],
+    },
+    { why: 'a pattern without quantifiers (inline)', schema: { type: 'string', pattern: '^(?!x)' }, data: ['ab', 'xa'] },
+    { why: 'a pattern RE2 takes', schema: { type: 'string', pattern: '^(\\w+\\s?)*$' }, data: ['ab cd', 'ab!'] },
+  ];
+  for (const row of rows) {
+    it(row.why, async () => {
+      const reference = ajv.compile(row.schema);
+      for (const value of row.data) {
+        const errors = await schemaErrors(row.schema, value);
+        assert.ok(typeof errors !== 'object', JSON.stringify(errors));
+        assert.equal(errors === undefined, reference(value), `${JSON.stringify(value)}: ${errors}`);
+      }
+    });
+  }
+
+  it('a cancelled run stops a sandboxed schema pattern with "cancelled"', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const errors = await schemaErrors({ type: 'string', pattern: '^(?=a)(a+)+$' }, 'a', { timeoutMs: 600_000, memoryMb: 64, signal: controller.signal });
+    assert.deepEqual(errors, { error: 'cancelled' });
   });
 });
 

@@ -1,9 +1,10 @@
 // `assay test` as a real process against the mock LLM server, stopped at chosen moments: SIGKILL loses no
-// call answered a second before, SIGTERM/SIGHUP stop like Ctrl+C, a second signal exits at once; and the
-// history path's faults (a file that is no history, a damaged history, a full disk) as the user sees them.
+// call answered a second before, SIGTERM/SIGHUP stop like Ctrl+C, Ctrl+C stops a spinning assertion, a
+// second signal exits at once; and the history path's faults (a file that is no history, a damaged
+// history, a full disk) as the user sees them.
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { acquireLock } from '../../src/core/store/fileLock';
@@ -163,41 +164,70 @@ describe('CLI: assay test stopped and faulted as a process', function () {
     });
   }
 
-  it('a second SIGTERM exits at once, and what the journal holds is added back at the next open', async () => {
-    // Another live process holds the history's lock, so the stopped run's last save waits for it.
-    mkdirSync(join(dir, '.assay'));
-    const lock = acquireLock(`${history()}.lock`, { staleMs: 600_000, timeoutMs: 1_000 });
-    assert.ok(lock);
-    try {
-      const cli = start(['load.tests.yaml', '--concurrency', '8']);
-      await answeringFor(cli, 500);
-      cli.child.kill('SIGTERM');
-      await cli.line(/executions: /);
-      cli.child.kill('SIGTERM');
-      assert.strictEqual(await cli.exit, 143);
-      assert.match(cli.err(), /SIGTERM again; exiting without waiting/);
-      assert.strictEqual(existsSync(history()), false, 'the save never ran');
-      assert.strictEqual(readdirSync(join(dir, '.assay')).filter((n) => n.includes('.journal-')).length, 1);
-    } finally {
-      lock.release();
-    }
-    const { answeredTickets, store } = await storedTickets();
-    try {
-      // How many rows reached the journal before the second signal depends on the worker's pace; the run
-      // itself was journaled at its start, and nothing that was not answered appears.
-      assert.ok(store.openReport.replayed, 'the journal was replayed');
-      // Whether the first stop's finish (cancelled) reached the journal before the second signal is a race;
-      // either way the run is closed, never left running.
-      const statuses = (await store.listRuns()).items.map((r) => r.status);
-      assert.ok(statuses.length === 1 && ['interrupted', 'cancelled'].includes(statuses[0]!), `the run is closed: ${statuses.join(', ')}`);
-      const answered = new Set(mock.answered.map((a) => /Ticket (\d+)/.exec(a.prompt)![1]!));
-      const requested = new Set(mock.requests.map((r) => /Ticket (\d+)/.exec(r.prompt)![1]!));
-      // Calls cancelled before they were sent are recorded as cancelled; every answer recorded was made.
-      assert.deepStrictEqual([...answeredTickets].filter((t) => !requested.has(t)), [], 'only calls that were made');
-      assert.ok(answered.size > 0);
-    } finally {
-      await store.close();
-    }
+  // Ctrl+C in a terminal is SIGINT; CI cancellation SIGTERM.
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`a second ${signal} exits at once, and what the journal holds is added back at the next open`, async () => {
+      // Another live process holds the history's lock, so the stopped run's last save waits for it.
+      mkdirSync(join(dir, '.assay'));
+      const lock = acquireLock(`${history()}.lock`, { staleMs: 600_000, timeoutMs: 1_000 });
+      assert.ok(lock);
+      try {
+        const cli = start(['load.tests.yaml', '--concurrency', '8']);
+        await answeringFor(cli, 500);
+        cli.child.kill(signal);
+        await cli.line(/executions: /);
+        cli.child.kill(signal);
+        assert.strictEqual(await cli.exit, code);
+        assert.match(cli.err(), new RegExp(`${signal} again; exiting without waiting`));
+        assert.strictEqual(existsSync(history()), false, 'the save never ran');
+        assert.strictEqual(readdirSync(join(dir, '.assay')).filter((n) => n.includes('.journal-')).length, 1);
+      } finally {
+        lock.release();
+      }
+      const { answeredTickets, store } = await storedTickets();
+      try {
+        // How many rows reached the journal before the second signal depends on the worker's pace; the run
+        // itself was journaled at its start, and nothing that was not answered appears.
+        assert.ok(store.openReport.replayed, 'the journal was replayed');
+        // Whether the first stop's finish (cancelled) reached the journal before the second signal is a race;
+        // either way the run is closed, never left running.
+        const statuses = (await store.listRuns()).items.map((r) => r.status);
+        assert.ok(statuses.length === 1 && ['interrupted', 'cancelled'].includes(statuses[0]!), `the run is closed: ${statuses.join(', ')}`);
+        const answered = new Set(mock.answered.map((a) => /Ticket (\d+)/.exec(a.prompt)![1]!));
+        const requested = new Set(mock.requests.map((r) => /Ticket (\d+)/.exec(r.prompt)![1]!));
+        // Calls cancelled before they were sent are recorded as cancelled; every answer recorded was made.
+        assert.deepStrictEqual([...answeredTickets].filter((t) => !requested.has(t)), [], 'only calls that were made');
+        assert.ok(answered.size > 0);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  it('Ctrl+C stops a javascript assertion spinning in an endless loop: exit 130, reports written', async () => {
+    // The time limit is an hour: only the signal can end this run within the test's timeout.
+    writeFileSync(join(dir, 'assay.config.yaml'), 'limits: { javascriptTimeoutSeconds: 3600 }\n');
+    writeFileSync(join(dir, 'spin.mjs'), `import { writeFileSync } from 'node:fs';\nexport default () => { writeFileSync(${JSON.stringify(join(dir, 'spinning'))}, ''); for (;;) {} };\n`);
+    writeFileSync(join(dir, 'spin.prompt'), '---\nmodel: openai:gpt-4o-mini\ntests:\n  - description: spins\n    vars: { ticket: one }\n    assert: [{ type: javascript, value: file://spin.mjs }]\n---\nuser:\n{{ ticket }}\n');
+    const spinning = new Promise<void>((resolve) => {
+      const watcher = watch(dir, (_event, name) => {
+        if (name === 'spinning') {
+          watcher.close();
+          resolve();
+        }
+      });
+    });
+    const cli = start(['spin.prompt', '--json', 'report.json']);
+    await spinning;
+    cli.child.kill('SIGINT');
+    assert.strictEqual(await cli.exit, 130, cli.err());
+    assert.match(cli.err(), /interrupted \(SIGINT\)/);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { suites: { results: { status: string; error: { message: string } | null }[] }[] };
+    const [result] = report.suites.flatMap((x) => x.results);
+    assert.deepStrictEqual([result?.status, result?.error?.message], ['error', 'javascript: cancelled'], 'the assertion was stopped, not finished');
   });
 
   it('refuses a --history file that is not an Assay history before any call, leaving it untouched', async () => {

@@ -154,6 +154,32 @@ describe('CLI: assay test against hostile servers', function () {
     assert.match(stdout.text, /error \(malformed\): openai \(http:\/\/127\.0\.0\.1:\d+\/v1\): the server's reply is larger than the 1 MB limit/);
   });
 
+  it('a template that would make too much is that case’s error, before any call; the other cases run and the reports are written', async () => {
+    const dir = folder.dir;
+    const loop = '{% if ticket == "loop" %}{% for x in range(1000000000000) %}{{ ticket }}{% endfor %}{% endif %}';
+    const huge = '{% if ticket == "huge" %}{% set s = ticket %}{% for i in range(40) %}{% set s = s + s %}{% endfor %}{{ s }}{% endif %}';
+    const cases = ['fine', 'loop', 'huge'].map((t) => `  - description: ${t}\n    vars: { ticket: ${t} }\n    assert: [{ type: icontains, value: fine }]`).join('\n');
+    writeFileSync(join(dir, 'loops.prompt'), `---\nmodel: openai:gpt-4o-mini\ntests:\n${cases}\n---\nuser:\n${loop}${huge}{{ ticket }}\n`);
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const calls = mock.requests.length;
+    const code = await runCli(['test', 'loops.prompt', '--no-cache', '--json', 'out/r.json', '--junit', 'out/r.xml', '--no-history'], {
+      cwd: dir,
+      env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: mock.openaiBaseUrl },
+      stdout,
+      stderr,
+      signal: new AbortController().signal,
+    });
+    assert.equal(code, 1, stderr.text);
+    assert.match(stdout.text, /range\(0, 1000000000000, 1\) would make 1,000,000,000,000 numbers; one render may make at most 1,000,000: check the loop's bounds/);
+    assert.match(stdout.text, /the template made more text than a JavaScript string can hold; one render may make at most 33,554,432 characters: check its loops/);
+    const json = JSON.parse(readFileSync(join(dir, 'out', 'r.json'), 'utf8')) as { suites: { results: { description: string; status: string }[] }[] };
+    const status = Object.fromEntries(json.suites.flatMap((s) => s.results).map((r) => [r.description, r.status]));
+    assert.deepEqual(status, { fine: 'pass', loop: 'error', huge: 'error' });
+    assert.ok(existsSync(join(dir, 'out', 'r.xml')));
+    assert.deepEqual(mock.requests.slice(calls).map((r) => r.prompt), ['fine'], 'only the case that rendered was sent');
+  });
+
   it('a bug that escapes into an event handler exits 70 (internal error), not 1 (failed tests)', async () => {
     const script = "require('./src/cli/main').main(); setImmediate(() => { throw new Error('boom in a handler'); });";
     const child = spawn(process.execPath, ['--import', 'tsx', '-e', script, 'version'], { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] });

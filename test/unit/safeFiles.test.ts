@@ -247,6 +247,18 @@ describe('hostile files', () => {
       assert.match(r.err, /1 error in the test files; nothing was run/);
     });
 
+    it('a YAML alias bomb in assay.config.yaml is a config error with its line: exit 2 before any call, not 70', async () => {
+      mkdirSync(at('bombcfg'), { recursive: true });
+      writeFileSync(at('bombcfg', 'assay.config.yaml'), `pricing:\n${bomb('  ')}\n`);
+      writeFileSync(at('bombcfg', 'one.prompt'), '---\nmodel: echo:a\ntests:\n  - vars: {}\n---\nhi\n');
+      const stdout = new Capture();
+      const stderr = new Capture();
+      const code = await runCli(['test', 'one.prompt', '--no-history'], { cwd: at('bombcfg'), env: {}, stdout, stderr, signal: new AbortController().signal });
+      assert.strictEqual(code, 2, stderr.text);
+      assert.match(stderr.text, /assay\.config\.yaml: line 3: YAML aliases expand this file to more than 10 MB/);
+      assert.doesNotMatch(stdout.text, /execution/, 'nothing ran');
+    });
+
     it('--max-file-size-mb is the limit; a config glob may not leave the project', async () => {
       writeFileSync(at('two.prompt'), '---\nmodel: echo:a\ntests: two.csv\n---\nhi {{ q }}\n');
       const r = await cli(['two.prompt', '--max-file-size-mb', '1']);

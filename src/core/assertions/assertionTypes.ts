@@ -64,7 +64,7 @@ export interface GradingContext {
 export interface AssertionLimits {
   /** Per `javascript` assertion; its own `config.timeoutMs` overrides it. */
   javascriptTimeoutMs: number;
-  /** Per `regex` assertion whose pattern needs the backtracking engine (see docs/assertions.md). */
+  /** Per `regex` assertion, or JSON Schema pattern, that needs the backtracking engine (see docs/assertions.md). */
   regexTimeoutMs: number;
   /** Heap limit of the worker threads that run them. */
   memoryMb: number;
@@ -72,6 +72,12 @@ export interface AssertionLimits {
 
 /** The limits used where a run sets none. */
 export const DEFAULT_ASSERTION_LIMITS: Readonly<AssertionLimits> = { javascriptTimeoutMs: 5000, regexTimeoutMs: 1000, memoryMb: 256 };
+
+/** The sandbox limits of a pattern that runs on JavaScript's engine (a `regex` assertion, a JSON Schema pattern). */
+export function regexLimits(input: Pick<AssertionInput, 'limits' | 'signal'>): { timeoutMs: number; memoryMb: number; signal?: AbortSignal } {
+  const limits = input.limits ?? DEFAULT_ASSERTION_LIMITS;
+  return { timeoutMs: limits.regexTimeoutMs, memoryMb: limits.memoryMb, signal: input.signal };
+}
 
 /** Everything one assertion sees. */
 export interface AssertionInput {

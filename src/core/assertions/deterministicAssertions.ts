@@ -1,7 +1,7 @@
 // Assertions computed from the output and the call alone: string checks, JSON, text metrics, call metadata.
 import { parseYamlLimited } from '../files/yamlLimits';
 import { isDeepStrictEqual } from 'node:util';
-import { DEFAULT_ASSERTION_LIMITS, type AssertionDefinition, type AssertionSpec, type RawAssertionResult } from './assertionTypes';
+import { regexLimits, type AssertionDefinition, type AssertionSpec, type RawAssertionResult } from './assertionTypes';
 import { schemaErrors } from './jsonSchema';
 import { promptfooJsonObjects } from './promptfooJson';
 import { testRegex, type RegexOutcome } from './safeRegex';
@@ -217,11 +217,11 @@ export const DETERMINISTIC_ASSERTIONS: AssertionDefinition[] = [
         return `invalid regular expression: ${(e as Error).message}`;
       }
     },
-    evaluate(spec, { output, limits = DEFAULT_ASSERTION_LIMITS, signal }) {
+    evaluate(spec, input) {
       const source = String(spec.value);
       const judge = (r: RegexOutcome): RawAssertionResult =>
         'error' in r ? failure(r.error) : r.match ? verdict(true, `Output matches /${source}/`) : verdict(false, `Output does not match /${source}/`);
-      const outcome = testRegex(source, output, { timeoutMs: limits.regexTimeoutMs, memoryMb: limits.memoryMb, signal });
+      const outcome = testRegex(source, input.output, regexLimits(input));
       return outcome instanceof Promise ? outcome.then(judge) : judge(outcome);
     },
   },
@@ -234,7 +234,8 @@ export const DETERMINISTIC_ASSERTIONS: AssertionDefinition[] = [
     example: 'assert:\n  - type: is-json\n    value:\n      type: object\n      required: [route]\n      properties:\n        route: { enum: [billing, bug, other] }',
     modelGraded: false,
     check: checkSchema,
-    async evaluate(spec, { output }) {
+    async evaluate(spec, input) {
+      const { output } = input;
       let parsed: unknown;
       try {
         parsed = JSON.parse(output);
@@ -244,7 +245,7 @@ export const DETERMINISTIC_ASSERTIONS: AssertionDefinition[] = [
       const schema = schemaOf(spec);
       if (!schema) return verdict(true, 'Output is valid JSON');
       if ('error' in schema) return failure(schema.error as string);
-      const errors = await schemaErrors(schema, parsed);
+      const errors = await schemaErrors(schema, parsed, regexLimits(input));
       if (errors && typeof errors === 'object') return failure(errors.error);
       return errors ? verdict(false, `Output JSON does not match the schema: ${errors}`) : verdict(true, 'Output is JSON matching the schema');
     },
@@ -260,8 +261,8 @@ export const DETERMINISTIC_ASSERTIONS: AssertionDefinition[] = [
     example: 'assert:\n  - type: contains-json\n    value:\n      type: object\n      required: [latitude, longitude]',
     modelGraded: false,
     check: checkSchema,
-    async evaluate(spec, { output }) {
-      const values = promptfooJsonObjects(output);
+    async evaluate(spec, input) {
+      const values = promptfooJsonObjects(input.output);
       if ('error' in values) return failure(values.error);
       if (values.length === 0) return verdict(false, 'Output contains no JSON');
       const schema = schemaOf(spec);
@@ -269,7 +270,7 @@ export const DETERMINISTIC_ASSERTIONS: AssertionDefinition[] = [
       if ('error' in schema) return failure(schema.error as string);
       let lastErrors = '';
       for (const v of values) {
-        const errors = await schemaErrors(schema, v);
+        const errors = await schemaErrors(schema, v, regexLimits(input));
         if (errors && typeof errors === 'object') return failure(errors.error);
         if (!errors) return verdict(true, 'Output contains JSON matching the schema');
         lastErrors = errors;

@@ -2,6 +2,7 @@
 // weighted mean score; without a case threshold every weighted assertion must pass, with one the score
 // must reach it; `weight: 0` records a result that never fails the case).
 import nunjucks from 'nunjucks';
+import { nunjucksRange, withRenderLimits } from '../template/templateLimits';
 import { runTransform } from '../run/userTransform';
 import type { CallResult, ChatRequest } from '../types';
 import { checkAssertion, resolveAssertionType, type ResolvedAssertionType } from './assertionRegistry';
@@ -48,10 +49,11 @@ export interface EvaluableCase extends AssertionTestContext {
 }
 
 const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
+env.addGlobal('range', nunjucksRange);
 
 /** Renders `{{ var }}` templates in a string value, or in the strings of a list value, with the case's vars. */
 function renderValue(value: unknown, vars: Record<string, unknown>): unknown {
-  const one = (v: unknown) => (typeof v === 'string' && (v.includes('{{') || v.includes('{%')) ? env.renderString(v, vars) : v);
+  const one = (v: unknown) => (typeof v === 'string' && (v.includes('{{') || v.includes('{%')) ? withRenderLimits(() => env.renderString(v, vars)) : v);
   return Array.isArray(value) ? value.map(one) : one(value);
 }
 

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import nunjucks from 'nunjucks';
+import { nunjucksRange, withRenderLimits } from '../template/templateLimits';
 import { acceptsSamplingDefault } from '../models/modelChecks';
 import type { ChatMessage, ChatRequest, ModelParams, ModelRef, Role, Usage } from '../types';
 import type { AssertionInput, AssertionSpec, GraderCall, RawAssertionResult } from './assertionTypes';
@@ -104,6 +105,7 @@ export function rubricTemplate(spec: AssertionSpec, input: AssertionInput, defau
 
 const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
 env.addFilter('load', (s: string) => JSON.parse(s) as unknown);
+env.addGlobal('range', nunjucksRange);
 
 /** Variables as promptfoo hands them to a grader template: objects as their JSON, lists of objects item by item. */
 function templateVars(vars: Record<string, unknown>): Record<string, unknown> {
@@ -119,9 +121,9 @@ function templateVars(vars: Record<string, unknown>): Record<string, unknown> {
 export function renderGraderPrompt(template: string, vars: Record<string, unknown>): string {
   const context = templateVars(vars);
   try {
-    return JSON.stringify(JSON.parse(template, (_k, v: unknown) => (typeof v === 'string' ? env.renderString(v, context) : v)));
+    return JSON.stringify(JSON.parse(template, (_k, v: unknown) => (typeof v === 'string' ? withRenderLimits(() => env.renderString(v, context)) : v)));
   } catch {
-    return env.renderString(template, context);
+    return withRenderLimits(() => env.renderString(template, context));
   }
 }
 

@@ -1,7 +1,8 @@
 // JSON extraction from model output and JSON Schema validation (ajv, loaded on first use so the extension
 // host pays nothing for it until a schema is actually checked).
 import type { ValidateFunction } from 'ajv';
-import { schemaRegExp } from './safeRegex';
+import { regexLimits } from './assertionTypes';
+import { SchemaPatternAnswers, schemaRegExp } from './safeRegex';
 
 type AjvInstance = { compile(schema: object): ValidateFunction; errorsText(errors?: unknown, options?: { dataVar?: string }): string };
 
@@ -22,7 +23,7 @@ async function getAjv(): Promise<AjvInstance> {
 }
 
 /** A compiled validator for `schema`, cached by the schema's JSON; `{ error }` when the schema itself is invalid. */
-export async function compileSchema(schema: object): Promise<ValidateFunction | { error: string }> {
+async function compileSchema(schema: object): Promise<ValidateFunction | { error: string }> {
   const key = JSON.stringify(schema);
   const hit = compiled.get(key);
   if (hit) return hit;
@@ -38,13 +39,31 @@ export async function compileSchema(schema: object): Promise<ValidateFunction | 
   return entry;
 }
 
-/** Validates `data`; returns `undefined` when it conforms, else a readable list of violations. */
-export async function schemaErrors(schema: object, data: unknown): Promise<string | undefined | { error: string }> {
+/** Validation passes a schema's sandboxed patterns may take (each pass answers the patterns the last one reached). */
+const PATTERN_PASSES = 16;
+
+/**
+ * Validates `data`; returns `undefined` when it conforms, else a readable list of violations; `{ error }`
+ * when the schema is invalid or a pattern that needs JavaScript's engine hit its limit (`limits`: the
+ * regex time limit, the sandbox's memory, the run's signal).
+ */
+export async function schemaErrors(
+  schema: object,
+  data: unknown,
+  limits = regexLimits({}),
+): Promise<string | undefined | { error: string }> {
   const validate = await compileSchema(schema);
   if (!(typeof validate === 'function')) return validate;
-  if (validate(data)) return undefined;
-  const ajv = await getAjv();
-  return ajv.errorsText(validate.errors, { dataVar: "output" });
+  const answers = new SchemaPatternAnswers();
+  for (let pass = 1; ; pass++) {
+    const valid = answers.during(() => validate(data));
+    // Read before any await: another validation with the same function overwrites `validate.errors`.
+    const errors = validate.errors;
+    if (!answers.hasPending) return valid ? undefined : (await getAjv()).errorsText(errors, { dataVar: 'output' });
+    if (pass === PATTERN_PASSES) return { error: `JSON Schema patterns still undecided after ${PATTERN_PASSES} validation passes: simplify the schema's nested patternProperties` };
+    const failed = await answers.answerPending(limits);
+    if (failed) return failed;
+  }
 }
 
 /** At most this many candidates (fences and `{…}`) are parsed per text: each parse is linear, so the scan stays linear. */

@@ -9,7 +9,7 @@
 //   3. otherwise (lookaround, back-references, `\cX`…) JavaScript's RegExp in a sandbox worker under a
 //      time limit.
 import { RE2JS } from 're2js';
-import { runSandboxed } from '../sandbox/sandboxPool';
+import { runSandboxed, type SandboxOutcome, type SandboxRunOptions } from '../sandbox/sandboxPool';
 
 /** How a pattern is matched. */
 type RegexPlan = { engine: 'native'; re: RegExp } | { engine: 're2'; re: RE2JS } | { engine: 'sandbox' };
@@ -61,19 +61,23 @@ export function testRegex(source: string, text: string, options: { timeoutMs: nu
   const plan = planFor(source);
   if (plan.engine === 'native') return { match: plan.re.test(text) };
   if (plan.engine === 're2' && !SURROGATE.test(text)) return { match: plan.re.test(text) };
-  return runSandboxed({ kind: 'regex', source, text }, options).then((outcome): RegexOutcome => {
-    if (outcome.ok) return { match: outcome.value === true };
-    switch (outcome.kind) {
-      case 'timeout':
-        return { error: `regex timed out after ${seconds(options.timeoutMs)}: the pattern backtracks catastrophically on this output` };
-      case 'memory':
-        return { error: `regex stopped: ${outcome.message}` };
-      case 'aborted':
-        return { error: 'cancelled' };
-      default:
-        return { error: `regex could not be evaluated: ${outcome.message}` };
-    }
-  });
+  return runSandboxed({ kind: 'regex', source, text }, options).then((outcome): RegexOutcome =>
+    outcome.ok ? { match: outcome.value === true } : { error: sandboxRegexError(outcome, 'regex', options.timeoutMs) },
+  );
+}
+
+/** Why a sandboxed match gave no answer, for the error verdict of `what` (`regex`, or a schema pattern). */
+function sandboxRegexError(outcome: Extract<SandboxOutcome, { ok: false }>, what: string, timeoutMs: number): string {
+  switch (outcome.kind) {
+    case 'timeout':
+      return `${what} timed out after ${seconds(timeoutMs)}: the pattern backtracks catastrophically on this output`;
+    case 'memory':
+      return `${what} stopped: ${outcome.message}`;
+    case 'aborted':
+      return 'cancelled';
+    default:
+      return `${what} could not be evaluated: ${outcome.message}`;
+  }
 }
 
 function seconds(ms: number): string {
@@ -202,24 +206,100 @@ interface SchemaRegExp {
 }
 
 /**
- * The regex engine of JSON Schema `pattern`/`patternProperties` (ajv, `u` flag): RE2 where the pattern
- * translates (in `u` mode both engines match code points), else JavaScript's engine inline — ajv
- * validates synchronously, so such a pattern is not time-limited.
+ * The regex engine of JSON Schema `pattern`/`patternProperties` (ajv, `u` flag). ajv validates
+ * synchronously, where nothing could stop a backtracking pattern, so each pattern runs on the engine that
+ * is safe for it: RE2 where the pattern translates (in `u` mode both engines match code points);
+ * JavaScript inline where it has no quantifier or alternation (linear); anything else (lookaround or
+ * back-references with a quantifier) is not run inline at all but answered in the sandbox under the regex
+ * time limit (`SchemaPatternAnswers`). Refusing such patterns was the alternative, but password-style
+ * rules like `^(?=.*\d).{8,}$` are common in schemas and promptfoo runs them, so they keep working.
  */
 export const schemaRegExp = Object.assign(
   (source: string, flags: string): SchemaRegExp => {
+    const jsRe = new RegExp(source, flags); // a syntax error is the schema's error, at compile time
+    const name = () => `/${source}/${flags}`;
+    if (!/[*+?{|]/.test(source.replace(/\\./g, ''))) return jsRe;
     const translated = flags === 'u' || flags === '' ? toRe2(source) : undefined;
-    if (translated !== undefined && /[*+?{|]/.test(source.replace(/\\./g, ''))) {
+    if (translated !== undefined) {
       try {
         const re = RE2JS.compile(translated);
-        if (flags === 'u') return { test: (text) => re.test(text), toString: () => `/${source}/${flags}` };
-        return { test: (text) => (SURROGATE.test(text) ? new RegExp(source, flags).test(text) : re.test(text)), toString: () => `/${source}/${flags}` };
+        if (flags === 'u') return { test: (text) => re.test(text), toString: name };
+        return { test: (text) => (SURROGATE.test(text) ? deferredTest(source, flags, text) : re.test(text)), toString: name };
       } catch {
-        // beyond RE2: JavaScript's engine
+        // beyond RE2: answered in the sandbox
       }
     }
-    return new RegExp(source, flags);
+    return { test: (text) => deferredTest(source, flags, text), toString: name };
   },
   // ajv names the engine in the code it generates; it is only called through the reference.
   { code: 'assaySchemaRegExp' },
 );
+
+/** The answers of the validation running now (validation is synchronous, so one at a time). */
+let activeAnswers: SchemaPatternAnswers | undefined;
+
+function withAnswers<T>(answers: SchemaPatternAnswers, validate: () => T): T {
+  activeAnswers = answers;
+  try {
+    return validate();
+  } finally {
+    activeAnswers = undefined;
+  }
+}
+
+function deferredTest(source: string, flags: string, text: string): boolean {
+  if (!activeAnswers) throw new Error('a JSON Schema pattern was tested outside SchemaPatternAnswers.during');
+  return activeAnswers.ask(source, flags, text);
+}
+
+/**
+ * Answers, for one validation, of the schema patterns that run in the sandbox. A validation pass asks;
+ * an answer not known yet reads as "no match" for that pass and is noted; `answerPending` gets the noted
+ * ones from the sandbox (one task per pattern, under the regex time limit); the caller validates again
+ * until a pass needs nothing new. The last pass saw only real answers, so its verdict is exact.
+ */
+export class SchemaPatternAnswers {
+  private readonly known = new Map<string, Map<string, boolean>>();
+  private pending = new Map<string, { source: string; flags: string; texts: Set<string> }>();
+
+  /** Runs a synchronous validation that may ask for patterns. */
+  during<T>(validate: () => T): T {
+    return withAnswers(this, validate);
+  }
+
+  ask(source: string, flags: string, text: string): boolean {
+    const key = `/${source}/${flags}`;
+    const answer = this.known.get(key)?.get(text);
+    if (answer !== undefined) return answer;
+    let wanted = this.pending.get(key);
+    if (!wanted) this.pending.set(key, (wanted = { source, flags, texts: new Set() }));
+    wanted.texts.add(text);
+    return false;
+  }
+
+  /** Whether the last pass asked for something not known yet. */
+  get hasPending(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** Answers what the last pass asked for; an error (naming the pattern) when the sandbox gave no answer. */
+  async answerPending(options: SandboxRunOptions): Promise<{ error: string } | undefined> {
+    const wanted = [...this.pending.entries()];
+    this.pending = new Map();
+    for (const [key, { source, flags, texts }] of wanted) {
+      const list = [...texts];
+      const outcome = await runSandboxed({ kind: 'regex-each', source, flags, texts: list }, options);
+      if (!outcome.ok) {
+        const why = sandboxRegexError(outcome, `JSON Schema pattern ${key}`, options.timeoutMs);
+        return { error: outcome.kind === 'aborted' ? why : `${why}. ${SCHEMA_PATTERN_NEXT_STEP}` };
+      }
+      const answers = this.known.get(key) ?? new Map<string, boolean>();
+      list.forEach((text, i) => answers.set(text, (outcome.value as boolean[])[i] === true));
+      this.known.set(key, answers);
+    }
+    return undefined;
+  }
+}
+
+const SCHEMA_PATTERN_NEXT_STEP =
+  'It needs JavaScript\'s backtracking engine (lookaround or a back-reference with a quantifier): rewrite it without them so it runs in linear time, or raise limits.regexTimeoutSeconds';

@@ -2,7 +2,7 @@
 // that validate against that tool's JSON Schema. `is-valid-function-call` (alias `is-valid-openai-function-call`):
 // the same for the legacy single `function_call` against the request's `functions` (promptfoo's OpenAI rule).
 import type { ToolCall } from '../types';
-import type { AssertionDefinition, AssertionInput, RawAssertionResult } from './assertionTypes';
+import { regexLimits, type AssertionDefinition, type AssertionInput, type RawAssertionResult } from './assertionTypes';
 import { schemaErrors } from './jsonSchema';
 import { isRecord } from './valueUtils';
 
@@ -41,7 +41,7 @@ function callsOf(input: AssertionInput): ToolCall[] {
 }
 
 /** Why a call's arguments do not fit the declared tool, or `undefined` when they do. */
-async function callProblem(call: { name: string; arguments: string }, tools: DeclaredTool[]): Promise<RawAssertionResult | undefined> {
+async function callProblem(call: { name: string; arguments: string }, tools: DeclaredTool[], input: AssertionInput): Promise<RawAssertionResult | undefined> {
   const tool = tools.find((t) => t.name === call.name);
   if (!tool) return { pass: false, score: 0, reason: `Called "${call.name}", but there is no declared function with that name` };
   let args: unknown;
@@ -51,7 +51,7 @@ async function callProblem(call: { name: string; arguments: string }, tools: Dec
     return { pass: false, score: 0, reason: `Arguments of "${call.name}" are not valid JSON` };
   }
   if (!tool.parameters) return undefined;
-  const errors = await schemaErrors(tool.parameters, args);
+  const errors = await schemaErrors(tool.parameters, args, regexLimits(input));
   if (errors && typeof errors === 'object') return { pass: false, score: 0, reason: errors.error, error: errors.error };
   return errors ? { pass: false, score: 0, reason: `Arguments of "${call.name}" do not match its schema: ${errors}` } : undefined;
 }
@@ -90,7 +90,7 @@ const FUNCTION_CALL_ASSERTION: AssertionDefinition = {
     }
     const call = functionCallOf(input);
     if (!call) return { pass: false, score: 0, reason: 'The model made no function call' };
-    return (await callProblem(call, functions)) ?? { pass: true, score: 1, reason: `Function call "${call.name}" is valid` };
+    return (await callProblem(call, functions, input)) ?? { pass: true, score: 1, reason: `Function call "${call.name}" is valid` };
   },
 };
 
@@ -114,7 +114,7 @@ const TOOLS_CALL_ASSERTION: AssertionDefinition = {
     const calls = callsOf(input);
     if (calls.length === 0) return { pass: false, score: 0, reason: 'The model made no tool call' };
     for (const call of calls) {
-      const problem = await callProblem(call.function, tools);
+      const problem = await callProblem(call.function, tools, input);
       if (problem) return problem;
     }
     const names = calls.map((c) => c.function.name).join(', ');

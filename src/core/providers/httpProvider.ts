@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import * as nunjucks from 'nunjucks';
+import { nunjucksRange, withRenderLimits } from '../template/templateLimits';
 import type { CallError, ChatRequest } from '../types';
 import { applyProviderResponse, callContext, compileInlineJs, customRedactor, formatWait, MAX_OUTPUT_BYTES, noEmbeddings, outputText, promptText, singleModel, tail, untrustedCodeError } from './customProviderSupport';
 import { HTTP_CODE_KEYS as CODE_KEYS } from './customProviderSpec';
@@ -26,12 +27,13 @@ function environment(): nunjucks.Environment {
   if (!templates) {
     templates = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: false });
     templates.addFilter('tojson', (value: unknown) => JSON.stringify(value) ?? 'null');
+    templates.addGlobal('range', nunjucksRange);
   }
   return templates;
 }
 
 function render(source: string, vars: Record<string, unknown>): string {
-  return environment().renderString(source, vars);
+  return withRenderLimits(() => environment().renderString(source, vars));
 }
 
 /** Renders every string in `value` (keys stay as written). */

@@ -11,7 +11,9 @@ import { SANDBOX_WORKER_SOURCE } from './sandboxWorkerSource';
 export type SandboxTask =
   | { kind: 'javascript'; code: string; output: unknown; context: unknown }
   | { kind: 'javascript-file'; url: string; path: string; exportName?: string; output: unknown; context: unknown; sources?: Record<string, string> }
-  | { kind: 'regex'; source: string; text: string };
+  | { kind: 'regex'; source: string; text: string }
+  /** One pattern (with flags) against each text: the list of whether each matches. */
+  | { kind: 'regex-each'; source: string; flags: string; texts: string[] };
 
 /** How a sandboxed task ended. */
 export type SandboxOutcome =

@@ -86,6 +86,7 @@ parentPort.on('message', async (task) => {
   let value;
   try {
     if (task.kind === 'regex') value = new RegExp(task.source).test(task.text);
+    else if (task.kind === 'regex-each') value = task.texts.map((text) => new RegExp(task.source, task.flags).test(text));
     else if (task.kind === 'javascript-file') value = await runFile(task);
     else value = await runInline(task);
   } catch (e) {

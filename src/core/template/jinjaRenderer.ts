@@ -4,23 +4,16 @@
 // configs stay on Nunjucks (templateRenderer.ts) for promptfoo compatibility.
 import { Environment, Interpreter, parse, tokenize } from '@huggingface/jinja';
 import { addJinjaExtras, declareJinjaExtras } from './jinjaExtras';
+import { limitedRange, withRenderLimits } from './templateLimits';
 import type { TemplateFailure } from './templateRenderer';
 
 const CACHE_LIMIT = 256;
 type Program = ReturnType<typeof parse>;
 const compiled = new Map<string, Program>();
 
-function range(start: number, stop?: number, step = 1): number[] {
-  if (stop === undefined) [start, stop] = [0, start];
-  const out: number[] = [];
-  if (step > 0) for (let i = start; i < stop; i += step) out.push(i);
-  else if (step < 0) for (let i = start; i > stop; i += step) out.push(i);
-  return out;
-}
-
 /** Jinja2's globals. */
 const GLOBALS: Record<string, unknown> = {
-  true: true, false: false, none: null, True: true, False: false, None: null, range,
+  true: true, false: false, none: null, True: true, False: false, None: null, range: limitedRange,
   raise_exception: (message: string) => {
     throw new Error(message);
   },
@@ -56,7 +49,7 @@ export function renderJinja(source: string, vars: Record<string, unknown>): { te
     for (const [k, v] of Object.entries(GLOBALS)) env.set(k, v);
     declareJinjaExtras(env);
     for (const [k, v] of Object.entries(vars)) env.set(k, v);
-    return { text: String(new Interpreter(env).run(c.template).value) };
+    return { text: withRenderLimits(() => String(new Interpreter(env).run(c.template).value)) };
   } catch (err) {
     return { error: failure(err) };
   }

@@ -1,6 +1,7 @@
 // Rendering runs template code: Nunjucks templates can reach JavaScript objects through their context
 // and are not a sandbox. Callers (the host) must only render files from trusted workspaces.
 import * as nunjucks from 'nunjucks';
+import { nunjucksRange, withRenderLimits } from './templateLimits';
 
 /** A render failure; `offset` (into the template source) when Nunjucks said where. */
 export interface TemplateFailure {
@@ -40,6 +41,7 @@ function newEnvironment(undefinedValues: UndefinedValues): nunjucks.Environment 
   const e = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: undefinedValues === 'error', trimBlocks: false, lstripBlocks: false });
   // Jinja2's name for `dump`, used by Prompty and promptfoo templates.
   e.addFilter('tojson', (value: unknown, indent?: number) => JSON.stringify(value, null, indent) ?? 'null');
+  e.addGlobal('range', nunjucksRange);
   return e;
 }
 
@@ -86,7 +88,8 @@ export function renderTemplate(source: string, vars: Record<string, unknown>, fi
       compiled.set(source, template);
       if (compiled.size > CACHE_LIMIT) compiled.delete(compiled.keys().next().value!);
     }
-    return { text: template.render(vars) };
+    const compiledTemplate = template;
+    return { text: withRenderLimits(() => compiledTemplate.render(vars)) };
   } catch (err) {
     return { error: failure(err, source) };
   }
