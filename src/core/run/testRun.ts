@@ -12,6 +12,7 @@ import type { EvaluationInput, RunKind, TraceInput } from '../store/storeTypes';
 import type { TraceStore } from '../store/traceStore';
 import type { CallResult, ChatRequest } from '../types';
 import type { Engine } from './engine';
+import type { ExecutionKey, ModelCaller } from './modelCaller';
 import { ComparisonHub } from './comparisonHub';
 import { createGradingContext, type GraderCall, type GradingSettings } from './gradingContext';
 import { findPreviousRuns, RUN_SUMMARY_FORMAT, RunHistoryWriter, type StoredRunSummary } from './runHistory';
@@ -86,6 +87,11 @@ export interface TestRunOptions {
   onCaseFinished?: (execution: CaseExecution, progress: RunProgress) => void;
   /** A history problem (the run goes on). */
   onWarning?: (message: string) => void;
+  /** Answers the model calls instead of the engine (a batch run); grader calls still go to the engine. */
+  caller?: ModelCaller;
+  /** The run's id and start (a resumed batch run keeps its own); new ones by default. */
+  runId?: string;
+  startedAt?: number;
 }
 
 interface Job {
@@ -94,6 +100,8 @@ interface Job {
   target: ModelTarget;
   repeatIndex: number;
   repeats: number;
+  /** Whether the job asked `caller` for its call (a job that never does is reported as skipped). */
+  called?: boolean;
 }
 
 /** An execution evaluated but not yet recorded (it may wait for the other models' outputs of its case). */
@@ -154,9 +162,9 @@ function graderTrace(call: GraderCall): CallResult {
 /** Runs every case of `options.suite` on every model, `repeat` times. Resolves when all are done (or cancelled). */
 export async function runTests(options: TestRunOptions): Promise<RunReport> {
   const { suite, engine, signal } = options;
-  const startedAt = Date.now();
+  const startedAt = options.startedAt ?? Date.now();
   const t0 = performance.now();
-  const runId = newId(startedAt);
+  const runId = options.runId ?? newId(startedAt);
   const useCache = options.useCache !== false;
   const warnings: string[] = [];
   const warn = (message: string): void => {
@@ -355,7 +363,9 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       }
       const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params: { ...suite.prompt.params, ...job.target.params }, vars: c.vars };
       const cacheable = useCache && job.repeats === 1;
-      const result = await engine.call(request, { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id });
+      const callOptions = { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id };
+      job.called = true;
+      const result = await (options.caller ? options.caller.call(request, callOptions, keyOf(job)) : engine.call(request, callOptions));
       const traceId = history ? newId(jobStarted) : null;
       const execution: CaseExecution = {
         ...base(job),
@@ -413,6 +423,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     }
   };
 
+  const keyOf = (job: Job): ExecutionKey => ({ caseIndex: job.caseIndex, caseId: suite.cases[job.caseIndex]!.id, model: job.target.label, repeatIndex: job.repeatIndex });
+
   const runJob = async (job: Job): Promise<void> => {
     let outcome: Outcome;
     try {
@@ -420,13 +432,15 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     } catch (err) {
       // A bug in an assertion or the engine: that execution errors, the run goes on.
       outcome = { job, execution: { ...base(job), status: 'error', score: null, reason: `internal error: ${errorMessage(err)}`, error: { kind: 'assertion', message: errorMessage(err) }, startedAt: Date.now() } };
+    } finally {
+      if (!job.called) options.caller?.skip(keyOf(job));
     }
     done(outcome);
   };
 
   // Enough jobs in flight to keep the engine's slots busy while others render and evaluate; the rest
-  // wait here, so a cancelled run never starts them.
-  const width = Math.max(8, engine.stats().limit * 2);
+  // wait here, so a cancelled run never starts them. A batch caller holds every call until it has them all.
+  const width = options.caller?.lanes ?? Math.max(8, engine.stats().limit * 2);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < jobs.length) {

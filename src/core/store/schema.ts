@@ -135,6 +135,13 @@ CREATE INDEX trace_blobs_hash ON trace_blobs (hash);
 ALTER TABLE runs ADD COLUMN origin TEXT;
 `,
   },
+  {
+    version: 5,
+    description: "a batch run's provider batches (JSON), so a run killed while it waits can be resumed",
+    sql: `
+ALTER TABLE runs ADD COLUMN batch_state TEXT;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

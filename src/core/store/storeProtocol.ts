@@ -34,6 +34,7 @@ export interface WriteOps {
   addTraces: [traces: (TraceInput & { id: string })[]];
   addEvaluations: [evaluations: (EvaluationInput & { id: string })[]];
   setFeedback: [feedbackId: string, traceId: string, feedback: FeedbackInput];
+  setRunBatch: [runId: string, state: unknown];
 }
 
 export type WriteOp = { [K in keyof WriteOps]: { op: K; args: WriteOps[K] } }[keyof WriteOps];
@@ -47,6 +48,8 @@ export interface StoreCalls {
   getPromptVersion(id: string): PromptVersionRecord | null;
   listRuns(filter: RunFilter, page: PageRequest): Page<RunRecord>;
   runSummary(runId: string): RunSummary | null;
+  /** A batch run's stored batch state, or null. */
+  runBatch(runId: string): unknown;
   timeSeries(query: TimeSeriesQuery): TimeSeriesPoint[];
   stats(): StoreStats;
   addSecrets(secrets: string[]): void;
