@@ -1,0 +1,174 @@
+// `assay test --batch` as a real process (the built CLI) against the local batch servers: killed with
+// SIGKILL while it polls, then `--resume RUN_ID` finishes the run from the batches it had submitted; stopped
+// with Ctrl+C it leaves the batches running, and `--resume RUN_ID --cancel` cancels them.
+import * as assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { TraceStore } from '../../src/core/store/traceStore';
+import { startMockBatchServer, type MockBatchServer } from '../support/mockBatchServer';
+import { tempFolder } from '../support/storeFixtures';
+
+const ROOT = join(__dirname, '..', '..');
+const CASES = 30;
+
+const PROMPT = `---
+models: [openai:gpt-5.4-nano, anthropic:claude-sonnet-5]
+inputs:
+  n: { type: number }
+tests: tickets.tests.yaml
+---
+user:
+Ticket {{ n }}
+`;
+
+function bank(count: number): string {
+  const lines = ['tests:'];
+  for (let i = 0; i < count; i++) lines.push(`  - description: ticket ${i}`, `    vars: { n: ${i} }`, '    assert: [{ type: contains, value: "Ticket" }]');
+  return lines.join('\n') + '\n';
+}
+
+interface CliProcess {
+  child: ChildProcess;
+  exit: Promise<number | null>;
+  out: () => string;
+  err: () => string;
+  /** Resolves with the stdout lines matching `want` once `count` have been seen; fails if the process exits first. */
+  lines(want: RegExp, count: number): Promise<string[]>;
+}
+
+describe('CLI: assay test --batch as a process (kill, resume, cancel)', function () {
+  this.timeout(180_000);
+  let folder: ReturnType<typeof tempFolder>;
+  let server: MockBatchServer;
+  const built = tempFolder('assay-cli-batch-dist-');
+  const cliJs = join(built.dir, 'cli.js');
+  before(function () {
+    this.timeout(300_000);
+    const build = spawnSync(process.execPath, [join(ROOT, 'esbuild.mjs'), '--outdir', built.dir], { cwd: ROOT, encoding: 'utf8' });
+    assert.strictEqual(build.status, 0, build.stderr);
+  });
+  after(() => built.cleanup());
+
+  beforeEach(async () => {
+    folder = tempFolder('assay-cli-batch-');
+    mkdirSync(join(folder.dir, '.git'));
+    writeFileSync(join(folder.dir, 'tickets.prompt'), PROMPT);
+    writeFileSync(join(folder.dir, 'tickets.tests.yaml'), bank(CASES));
+    server = await startMockBatchServer({ reply: (body) => ({ text: `Echo: ${JSON.stringify(body.messages)}` }) });
+  });
+  afterEach(async () => {
+    await server.close();
+    folder.cleanup();
+  });
+
+  function start(args: string[]): CliProcess {
+    const child = spawn(process.execPath, [cliJs, 'test', ...args], {
+      cwd: folder.dir,
+      env: {
+        PATH: process.env.PATH,
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_BASE_URL: server.openaiBaseUrl,
+        ANTHROPIC_API_KEY: 'sk-ant-test',
+        ANTHROPIC_BASE_URL: server.anthropicBaseUrl,
+        ASSAY_NO_COMPILE_CACHE: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    const seen: string[] = [];
+    const waiters: { want: RegExp; count: number; resolve: (l: string[]) => void }[] = [];
+    const check = (): void => {
+      for (const w of [...waiters]) {
+        const hits = seen.filter((l) => w.want.test(l));
+        if (hits.length >= w.count) waiters.splice(waiters.indexOf(w), 1)[0]!.resolve(hits);
+      }
+    };
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      out += l + '\n';
+      seen.push(l);
+      check();
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+    return {
+      child,
+      exit,
+      out: () => out,
+      err: () => err,
+      lines: (want, count) =>
+        Promise.race([
+          new Promise<string[]>((resolve) => {
+            waiters.push({ want, count, resolve });
+            check();
+          }),
+          exit.then((code) => assert.fail(`exited ${code} before ${count} lines matching ${want}:\n${out}\n${err}`)),
+        ]),
+    };
+  }
+
+  async function tracesOf(runId: string) {
+    const store = await TraceStore.open({ path: join(folder.dir, '.assay', 'history.sqlite') });
+    try {
+      const traces = await store.listTraces({ runId }, { limit: 1000 });
+      const runs = await store.listRuns({}, { limit: 10 });
+      return { traces: traces.items, run: runs.items.find((r) => r.id === runId) };
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('resumes a run killed with SIGKILL mid-poll from its stored batches and records every result once', async () => {
+    server.hold();
+    const first = start(['tickets.prompt', '--batch', '--batch-poll-max', '0.05']);
+    const created = await first.lines(/^batch: \w+ batch \S+ created/, 2);
+    const runId = /--resume (\S+)\)/.exec(created[0]!)?.[1];
+    assert.ok(runId, `the created line names the resume command: ${created[0]}`);
+    // Both batches are stored once their lines are printed; the process is polling (held batches never move).
+    await first.lines(/^batch \w+ \S+: (validating|in_progress)/, 2);
+    first.child.kill('SIGKILL');
+    assert.strictEqual(await first.exit, -1);
+    assert.deepStrictEqual([...server.batches.values()].map((b) => b.results), [null, null], 'nothing was read before the kill');
+
+    server.release();
+    const second = start(['--resume', runId, '--batch-poll-max', '0.05']);
+    const code = await second.exit;
+    assert.strictEqual(code, 0, `${second.out()}\n${second.err()}`);
+    assert.match(second.out(), /batch: openai batch \S+ resumed with 30 requests/);
+    assert.match(second.out(), /batch: anthropic batch \S+ resumed with 30 requests/);
+    assert.strictEqual(server.batches.size, 2, 'no batch was submitted again');
+    assert.ok(!server.log.includes('POST /v1/chat/completions') && !server.log.includes('POST /v1/messages'), 'nothing ran live');
+    assert.match(second.out(), /60 executions: 60 passed, 0 failed, 0 errors/);
+
+    const { traces, run } = await tracesOf(runId);
+    assert.strictEqual(traces.length, 2 * CASES, 'every execution recorded');
+    assert.strictEqual(new Set(traces.map((t) => `${t.caseId} ${t.provider}:${t.model} ${t.repeatIndex}`)).size, 2 * CASES, 'each exactly once');
+    assert.strictEqual(run?.status, 'done');
+  });
+
+  it('leaves the batches running on Ctrl+C and prints the resume command; --resume --cancel cancels them', async () => {
+    server.hold();
+    const first = start(['tickets.prompt', '--batch', '--batch-poll-max', '0.05']);
+    const created = await first.lines(/^batch: \w+ batch \S+ created/, 2);
+    const runId = /--resume (\S+)\)/.exec(created[0]!)![1]!;
+    await first.lines(/^batch \w+ \S+: (validating|in_progress)/, 2);
+    first.child.kill('SIGINT');
+    assert.strictEqual(await first.exit, 130, first.err());
+    assert.match(first.out(), new RegExp(`keep running at the provider\\. Resume with: assay test --resume ${runId}`));
+    assert.ok([...server.batches.values()].every((b) => !b.cancelled && b.results === null), 'the batches were left running');
+
+    server.release();
+    const second = start(['--resume', runId, '--cancel', '--batch-poll-max', '0.05']);
+    const code = await second.exit;
+    assert.strictEqual(code, 1, 'cancelled executions are errors');
+    assert.strictEqual((second.out().match(/^batch: cancelling /gm) ?? []).length, 2);
+    assert.ok([...server.batches.values()].every((b) => b.cancelled), 'both batches were cancelled at the provider');
+    assert.ok(!server.log.includes('POST /v1/chat/completions'), 'a cancelled item is not retried');
+    const { traces, run } = await tracesOf(runId);
+    assert.strictEqual(traces.length, 2 * CASES, 'each execution recorded once, as cancelled');
+    assert.ok(traces.every((t) => t.status === 'error'));
+    assert.strictEqual(run?.status, 'done');
+  });
+});
