@@ -8,7 +8,7 @@
 // (a batch that waits for hours), `release()` lets them move again. Per request, `reply` answers with a
 // body or an error (partial failures); per batch, `ending` makes it expire part-way or fail validation.
 //
-// Standalone (benchmarks): `node --import tsx test/support/mockBatchServer.ts` prints its URL and runs until killed.
+// Standalone (benchmarks): `node --import tsx test/support/mockBatchServer.ts [--echo]` prints its URL and runs until killed.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { anthropicError, anthropicMessage, openAiCompletion, openAiError, resolveReply, type MockReply } from './mockLlmWire';
@@ -161,8 +161,9 @@ export async function startMockBatchServer(options: MockBatchOptions = {}): Prom
     b.endedAt = Math.floor(Date.now() / 1000);
     b.results = new Map(b.requests.map((r, i) => [r.customId, b.api === 'openai' ? openAiLine(options, b, r, i) : anthropicLine(options, b, r, i)]));
     if (b.api === 'openai') {
-      const ok = [...b.results.values()].filter((l) => (l.response as { status_code?: number } | null)?.status_code === 200);
-      const bad = [...b.results.values()].filter((l) => !ok.includes(l));
+      const ok: Record<string, unknown>[] = [];
+      const bad: Record<string, unknown>[] = [];
+      for (const l of b.results.values()) ((l.response as { status_code?: number } | null)?.status_code === 200 ? ok : bad).push(l);
       const write = (lines: Record<string, unknown>[]): string | null => {
         if (lines.length === 0) return null;
         const id = `file-out-${++seq}`;
@@ -416,5 +417,7 @@ export async function startMockBatchServer(options: MockBatchOptions = {}): Prom
 }
 
 if (process.argv[1] && /mockBatchServer\.[cm]?[jt]s$/.test(process.argv[1])) {
-  void startMockBatchServer().then((s) => process.stdout.write(`${s.url}\n`));
+  // --echo: every answer is `Echo: ` and the request's messages (the ticket bank's assertions look for "Ticket").
+  const echo = process.argv.includes('--echo');
+  void startMockBatchServer(echo ? { reply: (body) => ({ text: `Echo: ${JSON.stringify(body.messages)}` }) } : {}).then((s) => process.stdout.write(`${s.url}\n`));
 }

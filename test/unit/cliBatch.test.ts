@@ -2,15 +2,13 @@
 // SIGKILL while it polls, then `--resume RUN_ID` finishes the run from the batches it had submitted; stopped
 // with Ctrl+C it leaves the batches running, and `--resume RUN_ID --cancel` cancels them.
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { TraceStore } from '../../src/core/store/traceStore';
 import { startMockBatchServer, type MockBatchServer } from '../support/mockBatchServer';
+import { builtCli, startCli, type CliProcess } from '../support/builtCli';
 import { tempFolder } from '../support/storeFixtures';
 
-const ROOT = join(__dirname, '..', '..');
 const CASES = 30;
 
 const PROMPT = `---
@@ -29,27 +27,12 @@ function bank(count: number): string {
   return lines.join('\n') + '\n';
 }
 
-interface CliProcess {
-  child: ChildProcess;
-  exit: Promise<number | null>;
-  out: () => string;
-  err: () => string;
-  /** Resolves with the stdout lines matching `want` once `count` have been seen; fails if the process exits first. */
-  lines(want: RegExp, count: number): Promise<string[]>;
-}
-
 describe('CLI: assay test --batch as a process (kill, resume, cancel)', function () {
   this.timeout(180_000);
   let folder: ReturnType<typeof tempFolder>;
   let server: MockBatchServer;
-  const built = tempFolder('assay-cli-batch-dist-');
-  const cliJs = join(built.dir, 'cli.js');
-  before(function () {
-    this.timeout(300_000);
-    const build = spawnSync(process.execPath, [join(ROOT, 'esbuild.mjs'), '--outdir', built.dir], { cwd: ROOT, encoding: 'utf8' });
-    assert.strictEqual(build.status, 0, build.stderr);
-  });
-  after(() => built.cleanup());
+  // The CLI as it ships.
+  const cliJs = builtCli('assay-cli-batch-dist-');
 
   beforeEach(async () => {
     folder = tempFolder('assay-cli-batch-');
@@ -64,49 +47,13 @@ describe('CLI: assay test --batch as a process (kill, resume, cancel)', function
   });
 
   function start(args: string[]): CliProcess {
-    const child = spawn(process.execPath, [cliJs, 'test', ...args], {
-      cwd: folder.dir,
-      env: {
-        PATH: process.env.PATH,
-        OPENAI_API_KEY: 'sk-test',
-        OPENAI_BASE_URL: server.openaiBaseUrl,
-        ANTHROPIC_API_KEY: 'sk-ant-test',
-        ANTHROPIC_BASE_URL: server.anthropicBaseUrl,
-        ASSAY_NO_COMPILE_CACHE: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    return startCli(cliJs, ['test', ...args], folder.dir, {
+      PATH: process.env.PATH,
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_BASE_URL: server.openaiBaseUrl,
+      ANTHROPIC_API_KEY: 'sk-ant-test',
+      ANTHROPIC_BASE_URL: server.anthropicBaseUrl,
     });
-    let out = '';
-    let err = '';
-    const seen: string[] = [];
-    const waiters: { want: RegExp; count: number; resolve: (l: string[]) => void }[] = [];
-    const check = (): void => {
-      for (const w of [...waiters]) {
-        const hits = seen.filter((l) => w.want.test(l));
-        if (hits.length >= w.count) waiters.splice(waiters.indexOf(w), 1)[0]!.resolve(hits);
-      }
-    };
-    createInterface({ input: child.stdout! }).on('line', (l) => {
-      out += l + '\n';
-      seen.push(l);
-      check();
-    });
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
-    return {
-      child,
-      exit,
-      out: () => out,
-      err: () => err,
-      lines: (want, count) =>
-        Promise.race([
-          new Promise<string[]>((resolve) => {
-            waiters.push({ want, count, resolve });
-            check();
-          }),
-          exit.then((code) => assert.fail(`exited ${code} before ${count} lines matching ${want}:\n${out}\n${err}`)),
-        ]),
-    };
   }
 
   async function tracesOf(runId: string) {
