@@ -509,7 +509,7 @@ async function openHistory(path: string, config: ProjectConfig): Promise<TraceSt
  * `--resume RUN_ID`: the run's batch state from history, then the run again as it was started (its
  * command line, in its folder), attached to the batches it submitted.
  */
-async function resumeRun(io: CliIo, args: TestArgs, verb: 'test' | 'eval'): Promise<number> {
+async function resumeRun(io: CliIo, args: TestArgs): Promise<number> {
   const runId = args.resume!;
   const err = (line: string): void => void io.stderr.write(terminalSafe(line) + '\n');
   const loaded = loadProjectConfig(io.cwd, args.config, args.maxFileSizeMB);
@@ -532,14 +532,15 @@ async function resumeRun(io: CliIo, args: TestArgs, verb: 'test' | 'eval'): Prom
     err(`error: --resume ${runId}: the run in ${projectPath(io.cwd, historyPath)} cannot be resumed: ${raw === null ? 'no batch run with that id (the id is printed when its batches are created; give --history if the run used another history file)' : state.error}. Nothing was run.`);
     return 2;
   }
-  return run({ ...io, argv: state.argv, cwd: state.cwd }, verb, { state, cancel: args.cancel, resumed: true });
+  // An `assay eval` run resumes as one, whichever verb --resume came with.
+  return run({ ...io, argv: state.argv, cwd: state.cwd }, state.command, { state, cancel: args.cancel, resumed: true });
 }
 
 async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: BatchSetup): Promise<number> {
   const t0 = performance.now();
   const startedAt = batchSetup?.state.startedAt ?? Date.now();
   const args = parseArgs(io.argv, verb);
-  if (args.resume !== undefined) return resumeRun(io, args, verb);
+  if (args.resume !== undefined) return resumeRun(io, args);
   // Until the keys are known, the patterns alone; then every secret in use (see below).
   let redactor = createRedactor();
   const err = (line: string): void => void io.stderr.write(terminalSafe(redactor.text(line)) + '\n');
@@ -736,7 +737,7 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
     const total = suites.reduce((n, s) => n + plannedExecutions(s, args.repeat), 0);
     let batch: { dispatcher: BatchDispatcher; runIds: string[]; startedAt: number } | undefined;
     if (args.batch) {
-      const setup = batchSetup ?? { state: { format: BATCH_STATE_FORMAT, argv: [...io.argv], cwd: io.cwd, runIds: suites.map(() => newId(startedAt)), startedAt, batches: [] }, cancel: false, resumed: false };
+      const setup = batchSetup ?? { state: { format: BATCH_STATE_FORMAT, command: verb, argv: [...io.argv], cwd: io.cwd, runIds: suites.map(() => newId(startedAt)), startedAt, batches: [] }, cancel: false, resumed: false };
       if (setup.state.runIds.length !== suites.length) {
         err(`error: --resume: the run had ${setup.state.runIds.length} suite${setup.state.runIds.length === 1 ? '' : 's'}; its files now load ${suites.length}. They changed since the run started, so its batches cannot be matched to cases. Nothing was run.`);
         return 2;

@@ -8,7 +8,8 @@ export const BATCH_STATE_FORMAT = 1;
 /** A batch run's resumable state. */
 export interface BatchRunState {
   format: typeof BATCH_STATE_FORMAT;
-  /** The `assay test` arguments of the run, and the folder it ran in. */
+  /** The command (`test`, or `eval` with promptfoo's conventions), its arguments, and the folder it ran in. */
+  command: 'test' | 'eval';
   argv: string[];
   cwd: string;
   /** One run id per suite, in the order the command line loads them. */
@@ -29,8 +30,8 @@ export function parseBatchState(raw: unknown): BatchRunState | { error: string }
   const s = raw as Partial<BatchRunState> | null;
   if (!s || typeof s !== 'object') return { error: 'it has no batch state (it was not run with --batch)' };
   if (s.format !== BATCH_STATE_FORMAT) return { error: `its batch state has format ${String(s.format)}, which this Assay does not know` };
-  if (!Array.isArray(s.argv) || !s.argv.every(isString) || !isString(s.cwd) || !Array.isArray(s.runIds) || !s.runIds.every(isString) || typeof s.startedAt !== 'number') {
-    return { error: 'its batch state is damaged (argv, cwd, runIds or startedAt)' };
+  if ((s.command !== 'test' && s.command !== 'eval') || !Array.isArray(s.argv) || !s.argv.every(isString) || !isString(s.cwd) || !Array.isArray(s.runIds) || !s.runIds.every(isString) || typeof s.startedAt !== 'number') {
+    return { error: 'its batch state is damaged (command, argv, cwd, runIds or startedAt)' };
   }
   if (!Array.isArray(s.batches) || !s.batches.every(isRef)) return { error: 'its batch state is damaged (batches)' };
   return s as BatchRunState;
