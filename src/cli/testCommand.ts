@@ -781,7 +781,7 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
           runConfig: { models: suite.models.map((m) => m.label), concurrency: args.concurrency ?? config.concurrency ?? 4, filter: args.filter ?? null },
           onCaseFinished: (e) => progress.update(e.status),
           onWarning: (message) => err(`warning: ${message}`),
-          ...(batch ? { caller: batch.dispatcher.callerFor(i), runId: batch.runIds[i]!, startedAt: batch.startedAt } : {}),
+          ...(batch ? { caller: batch.dispatcher.callerFor(i), runId: batch.runIds[i]!, startedAt: batch.startedAt, stableIds: true } : {}),
         }),
       ),
     );

@@ -90,6 +90,7 @@ describe('batch runs (local OpenAI Batch and Anthropic Message Batches servers)'
 
   interface BatchRunOptions {
     store?: TraceStore;
+    stableIds?: boolean;
     signal?: AbortSignal;
     resumed?: BatchRef[];
     cancel?: boolean;
@@ -114,7 +115,7 @@ describe('batch runs (local OpenAI Batch and Anthropic Message Batches servers)'
       persist: async (batches) => void persisted.push([...batches]),
       onEvent: (e) => events.push(e),
     });
-    const running = runTests({ suite, engine, grading: GRADING, trusted: true, caller: dispatcher.callerFor(0), store: o.store ?? null, ...(o.runId ? { runId: o.runId } : {}) });
+    const running = runTests({ suite, engine, grading: GRADING, trusted: true, caller: dispatcher.callerFor(0), store: o.store ?? null, ...(o.runId ? { runId: o.runId, startedAt: 1_700_000_000_000 } : {}), ...(o.stableIds ? { stableIds: true } : {}) });
     const report: RunReport | 'detached' = await Promise.race([running, dispatcher.whenDetached.then(() => 'detached' as const)]);
     return { report, events, persisted, dispatcher };
   }
@@ -209,6 +210,22 @@ describe('batch runs (local OpenAI Batch and Anthropic Message Batches servers)'
     );
     assert.strictEqual(s.log.filter((l) => l === 'POST /v1/chat/completions').length, 4, 'the local model’s 4 calls went live');
     assert.strictEqual(s.batches.size, 1, 'only OpenAI got a batch');
+  });
+
+  it('records an execution once when a resumed run reads results its killed predecessor had recorded (stable ids)', async () => {
+    const s = await server();
+    const store = await openStore();
+    const suite = suiteOf([OPENAI, ANTHROPIC]);
+    const first = await batchRun(s, suite, { store, runId: 'run-stable-1', stableIds: true });
+    // As if the first process died after recording: the resumed run reads the same ended batches again.
+    const again = await batchRun(s, suite, { store, runId: 'run-stable-1', stableIds: true, resumed: first.persisted[first.persisted.length - 1] });
+    assert.strictEqual((again.report as RunReport).totals.passed, 8);
+    assert.strictEqual(s.batches.size, 2, 'nothing submitted again');
+    await store.flush();
+    const traces = await store.listTraces({ runId: 'run-stable-1' }, { limit: 100 });
+    assert.strictEqual(traces.items.length, 8, 'each execution once');
+    const full = await store.getTrace(traces.items[0]!.id);
+    assert.strictEqual(full!.evaluations.length, 1, 'its evaluation once');
   });
 
   it('detaches on the signal leaving the batches running; a resumed run finds them, and cancel keeps what finished', async () => {

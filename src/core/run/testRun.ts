@@ -7,7 +7,7 @@ import { assertionInput, evaluateCase } from '../assertions/evaluateCase';
 import type { RenderResult } from '../promptFile/renderPrompt';
 import { compareCaseStatuses } from '../stats/compareRuns';
 import { passRateChange } from '../stats/significance';
-import { newId, promptVersionId } from '../store/ids';
+import { derivedId, newId, promptVersionId } from '../store/ids';
 import type { EvaluationInput, RunKind, TraceInput } from '../store/storeTypes';
 import type { TraceStore } from '../store/traceStore';
 import type { CallResult, ChatRequest } from '../types';
@@ -92,6 +92,11 @@ export interface TestRunOptions {
   /** The run's id and start (a resumed batch run keeps its own); new ones by default. */
   runId?: string;
   startedAt?: number;
+  /**
+   * Trace and evaluation ids derived from the run and the execution, not random: a resumed batch run that
+   * records an execution its killed predecessor had already recorded writes the same rows, kept once.
+   */
+  stableIds?: boolean;
 }
 
 interface Job {
@@ -303,7 +308,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
         execution.cancelled = signal?.aborted === true;
       } else execution.status = verdict.pass ? 'pass' : 'fail';
       if (trace) {
-        evaluations = verdict.results.map((r) => ({
+        evaluations = verdict.results.map((r, i) => ({
+          ...(options.stableIds ? { id: derivedId(startedAt, `${trace.id} ${i}`) } : {}),
           traceId: trace.id,
           caseId: c.id,
           assertionType: r.type,
@@ -366,7 +372,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       const callOptions = { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id };
       job.called = true;
       const result = await (options.caller ? options.caller.call(request, callOptions, keyOf(job)) : engine.call(request, callOptions));
-      const traceId = history ? newId(jobStarted) : null;
+      const traceId = !history ? null : options.stableIds ? derivedId(startedAt, `${runId} ${job.caseIndex} ${job.target.label} ${job.repeatIndex}`) : newId(jobStarted);
       const execution: CaseExecution = {
         ...base(job),
         status: 'error',
