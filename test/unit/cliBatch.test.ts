@@ -4,9 +4,11 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runCli } from '../../src/cli/main';
 import { TraceStore } from '../../src/core/store/traceStore';
 import { startMockBatchServer, type MockBatchServer } from '../support/mockBatchServer';
 import { builtCli, startCli, type CliProcess } from '../support/builtCli';
+import { Capture } from '../support/capture';
 import { tempFolder } from '../support/storeFixtures';
 
 const CASES = 30;
@@ -117,5 +119,44 @@ describe('CLI: assay test --batch as a process (kill, resume, cancel)', function
     assert.strictEqual(traces.length, 2 * CASES, 'each execution recorded once, as cancelled');
     assert.ok(traces.every((t) => t.status === 'error'));
     assert.strictEqual(run?.status, 'done');
+  });
+});
+
+describe('CLI: assay test --batch options', () => {
+  let folder: ReturnType<typeof tempFolder>;
+  beforeEach(() => {
+    folder = tempFolder('assay-cli-batch-args-');
+    mkdirSync(join(folder.dir, '.git'));
+    writeFileSync(join(folder.dir, 'tickets.prompt'), PROMPT);
+    writeFileSync(join(folder.dir, 'tickets.tests.yaml'), bank(2));
+  });
+  afterEach(() => folder.cleanup());
+
+  async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const code = await runCli(['test', ...argv], { cwd: folder.dir, env: { OPENAI_API_KEY: 'k', ANTHROPIC_API_KEY: 'k' }, stdout, stderr, signal: new AbortController().signal });
+    return { code, out: stdout.text, err: stderr.text };
+  }
+
+  const usage: [string, string[], RegExp][] = [
+    ['--cancel without --resume', ['tickets.prompt', '--batch', '--cancel'], /--cancel cancels the batches of a run: give it with --resume RUN_ID/],
+    ['--resume with files', ['--resume', 'X', 'tickets.prompt'], /--resume RUN_ID runs what that run ran: give no files and no --batch/],
+    ['--resume with --no-history', ['--resume', 'X', '--no-history'], /cannot be used with --no-history/],
+    ['a poll wait of 0', ['tickets.prompt', '--batch', '--batch-poll-max', '0'], /--batch-poll-max must be a number of seconds above 0/],
+  ];
+  for (const [why, argv, message] of usage) {
+    it(`refuses ${why} (exit 2, nothing run)`, async () => {
+      const r = await cli(argv);
+      assert.strictEqual(r.code, 2);
+      assert.match(r.err, message);
+    });
+  }
+
+  it('says why an unknown run cannot be resumed, and runs nothing', async () => {
+    const r = await cli(['--resume', '01NOSUCHRUN']);
+    assert.strictEqual(r.code, 2, r.err);
+    assert.match(r.err, /--resume 01NOSUCHRUN: the run in \.assay\/history\.sqlite cannot be resumed: no batch run with that id/);
+    assert.strictEqual(r.out, '');
   });
 });
