@@ -168,7 +168,7 @@ export class BatchDispatcher {
   private async runGroup(group: Group): Promise<void> {
     const seen = new Map<string, number>();
     for (const item of group.items) {
-      // Two executions with one key (a model listed twice): numbered in a stable order.
+      // Two executions with one key (a model listed twice in a suite): told apart by a number, in the order they called.
       const n = seen.get(item.customId) ?? 0;
       seen.set(item.customId, n + 1);
       if (n > 0) item.customId = `${item.customId}-${n}`;
@@ -184,8 +184,8 @@ export class BatchDispatcher {
     const name = group.provider.config.name;
     let ref = this.options.resumed?.find((b) => b.provider === name && b.chunk === chunk);
     const resumed = ref !== undefined;
-    if (!ref && this.options.signal.aborted) {
-      // Stopped before the batch went out: nothing to resume, nothing submitted.
+    if (!ref && (this.options.signal.aborted || this.options.cancel)) {
+      // Stopped before this batch went out, or a cancel of a run that never submitted it: nothing is submitted.
       for (const item of items) item.resolve(await backend.toResult(item.prepared, { customId: item.customId, error: { kind: 'cancelled', message: 'Cancelled before the batch was submitted' } }));
       return;
     }
