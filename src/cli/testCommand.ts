@@ -689,7 +689,7 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
     const used = modelsUsed(suites, grading);
     const preflight = [...used.problems, ...(await checkModels(used.uses, registry, keys))];
     if (args.list) {
-      await printPlan(io.stdout, suites, used.uses, preflight, registry, keys, args.repeat);
+      await printPlan(io.stdout, suites, used.uses, preflight, registry, keys, args.repeat, args.batch);
       return preflight.length > 0 ? 2 : 0;
     }
     for (const p of preflight) err(`error: ${p.message}`);

@@ -153,6 +153,14 @@ describe('CLI: assay test --batch options', () => {
     });
   }
 
+  it('--list --batch says which models go through a batch API and which run live', async () => {
+    const r = await cli(['tickets.prompt', '--batch', '--list', '--models', 'openai:gpt-5.4-nano,anthropic:claude-sonnet-5,echo']);
+    assert.strictEqual(r.code, 0, r.err);
+    assert.match(r.out, /openai:gpt-5\.4-nano → gpt-5\.4-nano at .*; batch API\n/);
+    assert.match(r.out, /anthropic:claude-sonnet-5 → claude-sonnet-5 at .*; batch API\n/);
+    assert.match(r.out, /echo:echo → echo at .*; live, no batch API \(the echo provider makes no API call\)\n/);
+  });
+
   it('says why an unknown run cannot be resumed, and runs nothing', async () => {
     const r = await cli(['--resume', '01NOSUCHRUN']);
     assert.strictEqual(r.code, 2, r.err);
