@@ -5,9 +5,12 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
 
-/** Starts the mock with `args` (e.g. `--latency 100`) and resolves with its URL, once it prints it. */
-export async function startMockProcess(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/support/mockLlmServer.ts'), '--port', '0', ...args], {
+/**
+ * Starts the mock with `args` (e.g. `--latency 100`) and resolves with its URL, once it prints it. Another
+ * server of test/support that prints its URL first (the OTLP receiver) runs the same way with `script`.
+ */
+export async function startMockProcess(args: string[], script = 'test/support/mockLlmServer.ts'): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), '--port', '0', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

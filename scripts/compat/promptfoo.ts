@@ -23,11 +23,27 @@ import { classify, type Category, type LoggedRequest, type Outcome, type ToolRun
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
-function arg(name: string): string | undefined {
+export function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const flag = (name: string): boolean => process.argv.includes(name);
+
+/** promptfoo's install (`--promptfoo`, default ~/.cache/assay-promptfoo) and the built CLI (`--assay`); exits 2 when either is missing. */
+export function locateTools(): { pfDir: string; promptfooBin: string; assayCli: string } {
+  const pfDir = arg('--promptfoo') ?? path.join(os.homedir(), '.cache', 'assay-promptfoo');
+  const promptfooBin = path.join(pfDir, 'node_modules', 'promptfoo', 'dist', 'src', 'entrypoint.js');
+  if (!fs.existsSync(promptfooBin)) {
+    process.stderr.write(`promptfoo is not installed in ${pfDir}: npm install --prefix ${pfDir} promptfoo@0.121.20\n`);
+    process.exit(2);
+  }
+  const assayCli = path.resolve(arg('--assay') ?? path.join(repoRoot, 'dist', 'cli.js'));
+  if (!fs.existsSync(assayCli)) {
+    process.stderr.write(`${assayCli} is missing: run node esbuild.mjs first\n`);
+    process.exit(2);
+  }
+  return { pfDir, promptfooBin, assayCli };
+}
 
 interface Entry {
   name: string;
@@ -105,8 +121,8 @@ function takeRequests(mocks: Mocks): LoggedRequest[] {
   return out;
 }
 
-/** The environment both tools run in: the mocks, dummy keys, no telemetry, no cache, no way out. */
-function toolEnv(mocks: Mocks, home: string, promptfooBin: string): NodeJS.ProcessEnv {
+/** The environment both tools run in: the mocks' endpoints and dummy keys (`mockEnv`), no telemetry, no cache, no way out. */
+export function toolEnv(mockEnv: Record<string, string>, home: string, promptfooBin: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   // Keep what programs need to start (PATH, HOME for pyenv…), drop every real key and endpoint.
   for (const [k, v] of Object.entries(process.env)) {
@@ -115,7 +131,7 @@ function toolEnv(mocks: Mocks, home: string, promptfooBin: string): NodeJS.Proce
   }
   return {
     ...env,
-    ...mocks.env,
+    ...mockEnv,
     PROMPTFOO_DISABLE_TELEMETRY: '1',
     PROMPTFOO_DISABLE_UPDATE: '1',
     PROMPTFOO_DISABLE_SHARING: '1',
@@ -134,7 +150,7 @@ function toolEnv(mocks: Mocks, home: string, promptfooBin: string): NodeJS.Proce
   };
 }
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ exitCode: number | null; timedOut: boolean; stdout: string; stderr: string }> {
+export function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ exitCode: number | null; timedOut: boolean; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -161,7 +177,7 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, t
   });
 }
 
-function readJson(file: string): unknown {
+export function readJson(file: string): unknown {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch {
@@ -180,7 +196,7 @@ interface Options {
 async function runEntry(entry: Entry, mocks: Mocks, opts: Options): Promise<Outcome & { name: string }> {
   const out = path.join(opts.out, entry.name);
   fs.mkdirSync(out, { recursive: true });
-  const env = toolEnv(mocks, path.join(opts.out, '.promptfoo-home'), opts.promptfooBin);
+  const env = toolEnv(mocks.env, path.join(opts.out, '.promptfoo-home'), opts.promptfooBin);
   const cwd = path.dirname(entry.config);
   const savedPf = path.join(out, 'promptfoo.run.json');
 
@@ -294,17 +310,7 @@ async function main(): Promise<void> {
     process.stderr.write('usage: node --import tsx scripts/compat/promptfoo.ts --corpus DIR [--promptfoo DIR] [--out DIR] [--jobs N] [--only a,b] [--reuse-promptfoo] [--report FILE]\n');
     process.exit(2);
   }
-  const pfDir = arg('--promptfoo') ?? path.join(os.homedir(), '.cache', 'assay-promptfoo');
-  const promptfooBin = path.join(pfDir, 'node_modules', 'promptfoo', 'dist', 'src', 'entrypoint.js');
-  if (!fs.existsSync(promptfooBin)) {
-    process.stderr.write(`promptfoo is not installed in ${pfDir}: npm install --prefix ${pfDir} promptfoo@0.121.20\n`);
-    process.exit(2);
-  }
-  const assayCli = path.resolve(arg('--assay') ?? path.join(repoRoot, 'dist', 'cli.js'));
-  if (!fs.existsSync(assayCli)) {
-    process.stderr.write(`${assayCli} is missing: run node esbuild.mjs first\n`);
-    process.exit(2);
-  }
+  const { pfDir, promptfooBin, assayCli } = locateTools();
   const opts: Options = {
     promptfooBin,
     assayCli,

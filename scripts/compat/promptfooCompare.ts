@@ -68,11 +68,19 @@ export function promptfooVerdicts(json: unknown): Map<string, Verdict[]> {
   const results = isObj(json) && isObj(json.results) && Array.isArray(json.results.results) ? (json.results.results as Json[]) : [];
   // promptfoo numbers prompt × provider columns; Assay has one suite per prompt. Number distinct prompts.
   const columns = isObj(json) && isObj(json.results) && Array.isArray(json.results.prompts) ? (json.results.prompts as Json[]) : [];
+  // The same prompt listed twice is two prompts (two Assay suites): the k-th column of a name for one provider is its k-th copy.
+  const copies = new Map<string, number>();
+  const copyOf = columns.map((c) => {
+    const id = `${String(isObj(c) ? (c.label ?? c.raw) : '')}|${String(isObj(c) ? c.provider : '')}`;
+    const k = copies.get(id) ?? 0;
+    copies.set(id, k + 1);
+    return k;
+  });
   const promptNames: string[] = [];
   const promptOf = (r: Json): number => {
     const col = columns[Number(r.promptIdx ?? 0)];
     const p = isObj(r.prompt) ? r.prompt : col;
-    const name = String((isObj(p) ? (p.label ?? p.raw) : undefined) ?? r.promptIdx ?? 0);
+    const name = `${String((isObj(p) ? (p.label ?? p.raw) : undefined) ?? r.promptIdx ?? 0)}#${copyOf[Number(r.promptIdx ?? 0)] ?? 0}`;
     let i = promptNames.indexOf(name);
     if (i < 0) i = promptNames.push(name) - 1;
     return i;
@@ -329,4 +337,218 @@ export function classify(pf: ToolRun, assay: ToolRun, configText: string): Outco
   executions.agreeing = agreeing;
   if (first) return { category: 'differ', reason: first.reason, blockers: [{ key: first.blocker, message: first.reason }], executions };
   return { category: 'agree', reason: `${pfCount} executions agree`, blockers: [], executions };
+}
+
+// ---------------------------------------------------------------- assertion by assertion (the conformance suite)
+
+/** One verdict of one tool: an assertion's, a case's, or a named metric's total. */
+export interface Judgement {
+  pass: boolean;
+  /** `null` when the tool gave none (a case that errored, a metric it did not report). */
+  score: number | null;
+  error?: string;
+}
+
+/** One thing both tools judged: a case on a provider, one of its assertions, or a provider's named metric. */
+export interface ConformanceRow {
+  kind: 'assertion' | 'case' | 'metric';
+  test: string;
+  provider: string;
+  /** The assertion's type (its position in the case's list when the types differ), the metric's name, or `case`. */
+  what: string;
+  promptfoo: Judgement | null;
+  assay: Judgement | null;
+  agree: boolean;
+}
+
+interface Execution {
+  verdict: Judgement;
+  assertions: (Judgement & { type: string })[];
+  /** Each metric's weighted mean in this execution, where the format carries it (promptfoo's). */
+  namedScores?: Record<string, number>;
+}
+
+const executionKey = (test: string, provider: string): string => `${test}\u0000${provider}`;
+
+/** promptfoo's `-o x.json` results by (test description, provider), assertion by assertion (an `assert-set` as one). */
+export function promptfooExecutions(json: unknown): Map<string, Execution> {
+  const out = new Map<string, Execution>();
+  const results = isObj(json) && isObj(json.results) && Array.isArray(json.results.results) ? (json.results.results as Json[]) : [];
+  for (const r of results) {
+    const provider = isObj(r.provider) ? String(r.provider.id ?? '') : String(r.provider ?? '');
+    const test = String((isObj(r.testCase) ? r.testCase.description : undefined) ?? r.description ?? '');
+    const grading = isObj(r.gradingResult) ? r.gradingResult : null;
+    const components = grading && Array.isArray(grading.componentResults) ? (grading.componentResults as Json[]) : [];
+    const declared = isObj(r.testCase) && Array.isArray(r.testCase.assert) ? (r.testCase.assert as Json[]) : [];
+    const error = r.failureReason === 2 && typeof r.error === 'string' ? r.error : undefined;
+    const assertions: Execution['assertions'] = [];
+    // promptfoo lists an assert-set's members right after the set's own result: keep the set, skip them.
+    for (let i = 0; i < components.length; i++) {
+      const c = components[i]!;
+      const members = Array.isArray(c.componentResults) ? c.componentResults.length : 0;
+      const type = isObj(c.assertion) ? String(c.assertion.type ?? '?') : members > 0 ? 'assert-set' : String(declared[assertions.length]?.type ?? '?');
+      assertions.push({ type, pass: c.pass === true, score: typeof c.score === 'number' ? c.score : null });
+      i += members;
+    }
+    const verdict: Judgement = { pass: r.success === true, score: typeof r.score === 'number' ? r.score : null, ...(error ? { error } : {}) };
+    out.set(executionKey(test, provider), { verdict, assertions, ...(isObj(r.namedScores) ? { namedScores: r.namedScores as Record<string, number> } : {}) });
+  }
+  return out;
+}
+
+/** Assay's `--json` results by (test description, model), first repeat only. */
+export function assayExecutions(json: unknown): Map<string, Execution> {
+  const out = new Map<string, Execution>();
+  const suites = isObj(json) && Array.isArray(json.suites) ? (json.suites as Json[]) : [];
+  for (const suite of suites) {
+    for (const r of Array.isArray(suite.results) ? (suite.results as Json[]) : []) {
+      if (Number(r.repeatIndex ?? 0) !== 0) continue;
+      const error = r.status === 'error' && typeof r.error === 'string' ? r.error : undefined;
+      const assertions = (Array.isArray(r.assertions) ? (r.assertions as Json[]) : []).map((a) => ({
+        type: String(a.type ?? '?'),
+        pass: a.pass === true,
+        score: typeof a.score === 'number' ? a.score : null,
+        ...(typeof a.error === 'string' ? { error: a.error } : {}),
+      }));
+      const verdict: Judgement = { pass: r.status === 'pass', score: typeof r.score === 'number' ? r.score : null, ...(error ? { error } : {}) };
+      out.set(executionKey(String(r.description ?? ''), String(r.model ?? '')), { verdict, assertions });
+    }
+  }
+  return out;
+}
+
+/** Each provider's named metric totals: promptfoo's per prompt column, Assay's per model. */
+function promptfooMetrics(json: unknown): Map<string, Record<string, number>> {
+  const columns = isObj(json) && isObj(json.results) && Array.isArray(json.results.prompts) ? (json.results.prompts as Json[]) : [];
+  return new Map(columns.map((c) => [String(c.provider ?? ''), (isObj(c.metrics) && isObj(c.metrics.namedScores) ? c.metrics.namedScores : {}) as Record<string, number>]));
+}
+
+function assayMetrics(json: unknown): Map<string, Record<string, number>> {
+  const suites = isObj(json) && Array.isArray(json.suites) ? (json.suites as Json[]) : [];
+  const models = suites.flatMap((s) => (Array.isArray(s.models) ? (s.models as Json[]) : []));
+  return new Map(models.map((m) => [String(m.model ?? ''), (isObj(m.namedScores) ? m.namedScores : {}) as Record<string, number>]));
+}
+
+/** A metric's value as a judgement (always "pass": only the score is compared). */
+const metricJudgement = (v: number | undefined): Judgement | null => (v === undefined ? null : { pass: true, score: v });
+
+/** Same verdict, and the same score to 4 decimals (Assay's JSON rounds to 4; a missing score matches only another). */
+export function sameJudgement(a: Judgement | null, b: Judgement | null): boolean {
+  if (!a || !b) return false;
+  if (Boolean(a.error) !== Boolean(b.error)) return false;
+  if (a.pass !== b.pass) return false;
+  if (a.score === null || b.score === null) return a.score === b.score || Boolean(a.error);
+  return Math.abs(a.score - b.score) <= 0.00005 + 1e-9;
+}
+
+/**
+ * Every (test, provider) both tools ran, compared: the case verdict, each assertion in order, each metric's
+ * score in the case (where both results carry it: promptfoo's format), and each provider's named metric
+ * totals. Tests pair by description, so descriptions must be unique.
+ */
+export function compareAssertions(pfJson: unknown, assayJson: unknown): ConformanceRow[] {
+  // Assay's results come as its own JSON (`--json`) or in promptfoo's format (`-o results.json`).
+  const native = isObj(assayJson) && assayJson.format === 'assay-test-results';
+  const pf = promptfooExecutions(pfJson);
+  const assay = native ? assayExecutions(assayJson) : promptfooExecutions(assayJson);
+  const rows: ConformanceRow[] = [];
+  const row = (kind: ConformanceRow['kind'], test: string, provider: string, what: string, p: Judgement | null, a: Judgement | null): void =>
+    void rows.push({ kind, test, provider, what, promptfoo: p, assay: a, agree: sameJudgement(p, a) });
+  for (const key of new Set([...pf.keys(), ...assay.keys()])) {
+    const [test, provider] = key.split('\u0000') as [string, string];
+    const p = pf.get(key);
+    const a = assay.get(key);
+    row('case', test, provider, 'case', p?.verdict ?? null, a?.verdict ?? null);
+    const n = Math.max(p?.assertions.length ?? 0, a?.assertions.length ?? 0);
+    for (let i = 0; i < n; i++) {
+      const pa = p?.assertions[i];
+      const aa = a?.assertions[i];
+      const what = pa && aa && pa.type !== aa.type ? `#${i + 1} ${pa.type} / ${aa.type}` : (pa?.type ?? aa?.type ?? '?');
+      // An assertion of a case that errored has no verdict of its own in promptfoo: it takes the case's error.
+      const pj = pa ?? (p?.verdict.error ? { ...p.verdict, score: null } : null);
+      const aj = aa ?? (a?.verdict.error ? { ...a.verdict, score: null } : null);
+      row('assertion', test, provider, what, pj, aj);
+    }
+    if (p?.namedScores && a?.namedScores) {
+      for (const name of new Set([...Object.keys(p.namedScores), ...Object.keys(a.namedScores)])) {
+        row('metric', test, provider, name, metricJudgement(p.namedScores[name]), metricJudgement(a.namedScores[name]));
+      }
+    }
+  }
+  const pfM = promptfooMetrics(pfJson);
+  const assayM = native ? assayMetrics(assayJson) : promptfooMetrics(assayJson);
+  for (const provider of new Set([...pfM.keys(), ...assayM.keys()])) {
+    const p = pfM.get(provider) ?? {};
+    const a = assayM.get(provider) ?? {};
+    for (const name of new Set([...Object.keys(p), ...Object.keys(a)])) row('metric', '(named metrics)', provider, name, metricJudgement(p[name]), metricJudgement(a[name]));
+  }
+  return rows;
+}
+
+const fmt = (j: Judgement | null): string => (j === null ? 'missing' : j.error ? `error (${j.error.split('\n')[0]!.slice(0, 100)})` : `${j.pass ? 'pass' : 'fail'} ${j.score === null ? '-' : j.score.toFixed(4)}`);
+
+/** A difference the suite expects, and why (docs/assertions.md, "Differences from promptfoo", says so too). */
+export interface ExplainedDifference {
+  test: string;
+  /** The assertion type that differs; the case rows of that test differ with it. */
+  what: string;
+  why: string;
+}
+
+/** The explanation of a differing row, if it is an expected difference. */
+export function explain(row: ConformanceRow, known: readonly ExplainedDifference[]): ExplainedDifference | undefined {
+  return known.find((k) => k.test === row.test && (k.what === row.what || (row.kind === 'case' && !row.agree)));
+}
+
+/** The agreement, by kind, and every difference with its explanation (or UNEXPLAINED), as text. */
+export function renderAgreement(rows: ConformanceRow[], known: readonly ExplainedDifference[] = []): string {
+  const lines: string[] = [];
+  for (const kind of ['assertion', 'case', 'metric'] as const) {
+    const of = rows.filter((r) => r.kind === kind);
+    const agree = of.filter((r) => r.agree).length;
+    lines.push(`${kind} verdicts: ${agree} / ${of.length} agree (${of.length ? ((100 * agree) / of.length).toFixed(1) : '0.0'}%)`);
+  }
+  const differ = rows.filter((r) => !r.agree);
+  if (differ.length > 0) lines.push('', 'differences (promptfoo → Assay):');
+  for (const r of differ) {
+    const why = explain(r, known)?.why ?? 'UNEXPLAINED';
+    lines.push(`  ${r.kind} | ${r.test} | ${r.provider} | ${r.what}: ${fmt(r.promptfoo)} → ${fmt(r.assay)} — ${why}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** What the comparison reads of promptfoo's results: the fixture test/unit/conformance.test.ts checks against. */
+export function trimPromptfooResults(json: unknown): { results: { prompts: Json[]; results: Json[] } } {
+  const res = isObj(json) && isObj(json.results) ? json.results : {};
+  const prompts = (Array.isArray(res.prompts) ? (res.prompts as Json[]) : []).map((c) => ({
+    provider: c.provider,
+    metrics: { namedScores: isObj(c.metrics) ? c.metrics.namedScores : {} },
+  }));
+  const results = (Array.isArray(res.results) ? (res.results as Json[]) : [])
+    .map((r) => {
+      const grading = isObj(r.gradingResult) ? r.gradingResult : null;
+      const components = grading && Array.isArray(grading.componentResults) ? (grading.componentResults as Json[]) : [];
+      return {
+        testIdx: r.testIdx,
+        provider: { id: isObj(r.provider) ? r.provider.id : r.provider },
+        testCase: { description: isObj(r.testCase) ? r.testCase.description : undefined, assert: isObj(r.testCase) && Array.isArray(r.testCase.assert) ? (r.testCase.assert as Json[]).map((a) => ({ type: a.type })) : [] },
+        success: r.success,
+        score: r.score,
+        failureReason: r.failureReason,
+        ...(typeof r.error === 'string' ? { error: r.error.slice(0, 300) } : {}),
+        namedScores: r.namedScores,
+        response: { output: isObj(r.response) ? r.response.output : undefined },
+        gradingResult: grading && {
+          componentResults: components.map((c) => ({
+            ...(isObj(c.assertion) ? { assertion: { type: c.assertion.type } } : {}),
+            pass: c.pass,
+            score: c.score,
+            reason: typeof c.reason === 'string' ? c.reason.slice(0, 300) : c.reason,
+            ...(Array.isArray(c.componentResults) ? { componentResults: c.componentResults.map(() => ({})) } : {}),
+          })),
+        },
+      };
+    })
+    .sort((a, b) => Number(a.testIdx) - Number(b.testIdx) || String(a.provider.id).localeCompare(String(b.provider.id)));
+  return { results: { prompts, results } };
 }

@@ -51,6 +51,28 @@ export function parseTime(text: string, now = Date.now()): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
+/**
+ * Takes a trace filter option every history reader shares (`--model`, `--provider`, `--run`, `--since`,
+ * `--until`) into `filter`; false for any other option.
+ */
+export function traceFilterOption(name: string, value: () => string, filter: TraceFilter): boolean {
+  const time = (): number => {
+    const v = value();
+    const t = parseTime(v);
+    if (t === null) throw new UsageError(`${name}: '${v}' is neither a date nor an age like 24h or 7d`);
+    return t;
+  };
+  switch (name) {
+    case '--model': filter.model = value(); break;
+    case '--provider': filter.provider = value(); break;
+    case '--run': filter.runId = value(); break;
+    case '--since': filter.from = time(); break;
+    case '--until': filter.to = time(); break;
+    default: return false;
+  }
+  return true;
+}
+
 interface Parsed {
   sub: 'stats' | 'export' | 'import';
   file?: string;
@@ -68,12 +90,7 @@ function parse(argv: string[]): Parsed {
   if (sub !== 'stats' && sub !== 'export' && sub !== 'import') throw new UsageError(sub ? `unknown subcommand '${sub}'\n${USAGE}` : `missing subcommand\n${USAGE}`);
   const p: Parsed = { sub, json: false, format: 'jsonl', messages: false, filter: {} };
   eachArg(rest, (name, value, arg) => {
-    const time = (): number => {
-      const v = value();
-      const t = parseTime(v);
-      if (t === null) throw new UsageError(`${name}: '${v}' is neither a date nor an age like 24h or 7d`);
-      return t;
-    };
+    if (traceFilterOption(name, value, p.filter)) return;
     switch (name) {
       case '--path': p.path = value(); break;
       case '--json': p.json = true; break;
@@ -81,14 +98,9 @@ function parse(argv: string[]): Parsed {
       case '--format': p.format = value(); break;
       case '--messages': p.messages = true; break;
       case '--origin': p.origin = value(); break;
-      case '--model': p.filter.model = value(); break;
-      case '--provider': p.filter.provider = value(); break;
       case '--prompt': p.filter.promptPath = value(); break;
-      case '--run': p.filter.runId = value(); break;
       case '--case': p.filter.caseId = value(); break;
       case '--text': p.filter.text = value(); break;
-      case '--since': p.filter.from = time(); break;
-      case '--until': p.filter.to = time(); break;
       case '--status': {
         const s = value();
         if (s !== 'ok' && s !== 'error') throw new UsageError(`--status must be ok or error, not '${s}'`);

@@ -1,10 +1,12 @@
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
+import { calibrateCommand } from './calibrateCommand';
 import { historyCommand } from './historyCommand';
 import { lintCommand } from './lintCommand';
 import { mergeCommand } from './mergeCommand';
 import { renderCommand } from './renderCommand';
 import { evalCommand, testCommand } from './testCommand';
 import { replayCommand } from './replayCommand';
+import { reviewCommand } from './reviewCommand';
 
 /** Subcommands, by name. Each lives in its own module under src/cli/. */
 const COMMANDS: Record<string, CliCommand> = {
@@ -15,6 +17,8 @@ const COMMANDS: Record<string, CliCommand> = {
   test: testCommand,
   eval: evalCommand,
   merge: mergeCommand,
+  review: reviewCommand,
+  calibrate: calibrateCommand,
 };
 
 const VERSION = '0.1.0';

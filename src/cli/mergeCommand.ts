@@ -15,7 +15,7 @@ import { printReport, totalsLine } from './testCommand';
 
 const TOOL = 'assay 0.1.0';
 
-const USAGE = `Usage: assay merge FILES... [--json FILE] [--junit FILE] [-o FILE] [--history PATH]
+const USAGE = `Usage: assay merge FILES... [--json FILE] [--junit FILE] [-o FILE] [--html FILE] [--history PATH]
 
 Combines the shards of a sharded run ('assay test --shard I/N --json shard-I.json --history shard-I.sqlite')
 into one report and history, the same as one unsharded run's apart from ids and timings. FILES are every
@@ -25,6 +25,7 @@ shard runs become one run in the history, compared with later runs like any othe
   --json FILE        Write the merged results as JSON (Assay's format)
   -o, --output FILE  Write them in promptfoo's --output shape (results.json)
   --junit FILE       Write JUnit XML
+  --html FILE        Write the HTML report for reviewers (as 'assay test --html')
   --history PATH     The history the shards' histories go into (default .assay/history.sqlite); running
                      the merge again adds nothing
 

@@ -1,4 +1,4 @@
-// The report files `assay test` and `assay merge` write (--json, -o/--output, --junit), from run reports:
+// The report files `assay test` and `assay merge` write (--json, -o/--output, --junit, --html), from run reports:
 // one place, so a merged report is written by exactly the code that writes an unsharded run's.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -6,14 +6,19 @@ import { writeJsonFile } from '../core/run/jsonFile';
 import { junitPieces } from '../core/run/junit';
 import { promptfooOutput, type PromptfooSuiteFacts } from '../core/run/promptfooOutput';
 import { jsonReport, type RunReport } from '../core/run/runReport';
+import { reviewReportData } from '../core/report/reviewData';
+import { reviewReportHtml } from '../core/report/reviewHtml';
+import { reviewPageScript } from '../core/report/reviewScript';
 import { UsageError } from './cliTypes';
 import type { ShardSection } from '../core/run/shard';
+import type { JudgeCalibration } from '../core/stats/calibration';
 
 /** Which files to write (paths relative to `cwd`). */
 export interface ReportTargets {
   json?: string;
   output?: string;
   junit?: string;
+  html?: string;
 }
 
 /** Takes a report option (--json, --junit, -o/--output) into `targets`; false for any other option. */
@@ -24,6 +29,9 @@ export function reportOption(name: string, value: () => string, targets: ReportT
       return true;
     case '--junit':
       targets.junit = value();
+      return true;
+    case '--html':
+      targets.html = value();
       return true;
     case '-o':
     case '--output': {
@@ -47,6 +55,8 @@ export interface ReportMeta {
   suites: readonly PromptfooSuiteFacts[];
   /** A shard's run: the JSON report's `shard` section. */
   shard?: ShardSection;
+  /** The judges' standing against people's ratings (`--judge-threshold`): the HTML report marks each judge's verdicts with it. */
+  judges?: ReadonlyMap<string, JudgeCalibration>;
 }
 
 /** Writes a report file (in pieces: a report can be larger than one string may be); the problem, if any. */
@@ -83,5 +93,6 @@ export function writeReportFiles(cwd: string, targets: ReportTargets, reports: r
   );
   write(targets.output, (path) => writeJsonFile(path, promptfooOutput(reports, { suites: meta.suites, tool: meta.tool, startedAt: meta.startedAt, durationMs: meta.durationMs() })));
   write(targets.junit, (path) => writePieces(path, junitPieces(reports, { startedAt: meta.startedAt, durationMs: meta.durationMs() })));
+  write(targets.html, (path) => writePieces(path, [reviewReportHtml(reviewReportData(reports, { tool: meta.tool, generatedAt: Date.now(), ...(meta.judges ? { judges: meta.judges } : {}) }), reviewPageScript())]));
   return problems;
 }

@@ -16,15 +16,19 @@ import { plannedExecutions, runTests } from '../core/run/testRun';
 import { bankFileSuite, pairedPromptFiles, projectPath, promptfooSuites, promptFileSuite, type ModelTarget, type TestSuite } from '../core/run/testSuite';
 import { foreignHistoryFile, resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
+import { liveOtlpConfig } from '../core/export/otlpConfig';
+import type { LiveOtlpOptions } from '../core/export/otlpLive';
 import { expandGlobConfined, fileAccess, hasGlob, readTextFile, type FileAccess } from '../core/files/safeFiles';
 import type { ModelRef } from '../core/types';
 import { describeChange } from '../core/stats/significance';
+import { describeScoreChange } from '../core/stats/pairedScores';
 import { interruptedExitCode, UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { formatDiagnostic } from './lintCommand';
 import { eachArg, positiveInt } from './cliArgs';
 import { printPlan } from './testPlan';
 import { parseShard, shardSection, shardSuite, type ShardSpec } from '../core/run/shard';
 import { reportOption, writeReportFiles } from './reportFiles';
+import { excusedFailures, judgeLines, judgeOption, loadCalibration, wantsCalibration, type JudgeGateArgs } from './judgeGate';
 import { terminalSafe } from './terminalText';
 import { batchDispatcher, batchOption, checkBatchArgs, type BatchArgs, type BatchSetup } from './batchMode';
 import { BATCH_STATE_FORMAT, parseBatchState } from '../core/batch/batchState';
@@ -59,12 +63,21 @@ in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
   --json FILE           Write every result as JSON (Assay's format)
   -o, --output FILE     Write every result as JSON in promptfoo's --output shape (results.json)
   --junit FILE          Write JUnit XML for CI
+  --html FILE           Write a self-contained HTML report for reviewers: results, outputs,
+                        assertions, the comparison with the previous run; filters and search; a
+                        reviewer marks results good or bad and saves a labels file for
+                        'assay review import'
   --promptfoo-exit-codes  Exit 100 (not 1) when a test fails or errors, as promptfoo eval does
   --fail-under RATE     Exit 0 when passed ÷ executions ≥ RATE (0–1, or a percentage like 90%)
   --fail-on-regression significant|any
                         Exit 1 when a model's pass rate dropped significantly against the previous
                         run of the bank (McNemar's exact test, or a paired t-test with repeats, at
                         p < 0.05), or with 'any' when any case that passed before fails now
+  --judge-threshold K   Measure each LLM judge (model-graded assertion) the run uses against the
+                        people's 👍/👎 in history ('assay calibrate'); one whose Cohen's kappa is
+                        below K (default 0.6) is reported uncalibrated
+  --uncalibrated-cannot-fail
+                        A failure that rests only on uncalibrated judges does not fail the run
   --history PATH        History file (default: the config's, else .assay/history.sqlite)
   --no-history          Record nothing, compare with nothing
   --config FILE         Project config (default: assay.config.yaml here or in a parent folder)
@@ -85,7 +98,7 @@ names the promptfoo config (default ./promptfooconfig.yaml), -o/--output writes 
 failing or erroring test exits 100. Every other option of 'assay test' works too (the project config is
 then --assay-config FILE). See docs/cli.md.`;
 
-interface TestArgs extends BatchArgs {
+interface TestArgs extends JudgeGateArgs, BatchArgs {
   files: string[];
   models?: string[];
   repeat?: number;
@@ -94,6 +107,7 @@ interface TestArgs extends BatchArgs {
   filter?: string;
   json?: string;
   junit?: string;
+  html?: string;
   failUnder?: number;
   failOnRegression?: 'significant' | 'any';
   history?: string;
@@ -122,7 +136,7 @@ function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
       a.files.push(value());
       return;
     }
-    if (reportOption(name, value, a) || batchOption(name, value, a)) return;
+    if (reportOption(name, value, a) || judgeOption(name, value, a) || batchOption(name, value, a)) return;
     switch (name) {
       case '--models':
         a.models = value().split(',').map((s) => s.trim()).filter(Boolean);
@@ -179,6 +193,7 @@ function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
     }
   }, usage);
   if (a.history !== undefined && a.noHistory) throw new UsageError('--history and --no-history cannot be used together');
+  if (wantsCalibration(a) && a.noHistory) throw new UsageError("--judge-threshold and --uncalibrated-cannot-fail read people's ratings from the history: they cannot be used with --no-history");
   if (a.models && a.models.length === 0) throw new UsageError('--models needs at least one model, e.g. openai:gpt-5.5');
   checkBatchArgs(a);
   return a;
@@ -370,6 +385,7 @@ export function printReport(stdout: NodeJS.WritableStream, r: RunReport): void {
     if (k.removedCases.length > 0) parts.push(`${k.removedCases.length} removed`);
     out.write(`\n  ${c.model} vs the previous run (${new Date(c.previousStartedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC): ${parts.join(', ')}\n`);
     if (c.significance) out.write(`    ${describeChange(c.significance)}\n`);
+    if (c.scoreChange && c.scoreChange.cases > 0) out.write(`    ${describeScoreChange(c.scoreChange)}\n`);
     for (const x of k.regressions.slice(0, MAX_LISTED)) out.write(`    regression: ${names.get(x.caseId) ?? x.caseId}\n`);
     for (const x of k.fixes.slice(0, MAX_LISTED)) out.write(`    fixed: ${names.get(x.caseId) ?? x.caseId}\n`);
   }
@@ -492,10 +508,11 @@ function emptyShard(io: CliIo, args: TestArgs, shard: ShardSpec, suites: TestSui
   return written.length > 0 ? 2 : 0;
 }
 
-async function openHistory(path: string, config: ProjectConfig): Promise<TraceStore | string> {
+async function openHistory(path: string, config: ProjectConfig, otlp: LiveOtlpOptions | undefined): Promise<TraceStore | string> {
   try {
     return await TraceStore.open({
       path,
+      ...(otlp ? { otlp } : {}),
       redactPatterns: config.history.redact,
       ...(config.history.maxTraces !== undefined ? { maxTraces: config.history.maxTraces } : {}),
       ...(config.history.maxSizeMB !== undefined ? { maxSizeMB: config.history.maxSizeMB } : {}),
@@ -516,7 +533,7 @@ async function resumeRun(io: CliIo, args: TestArgs): Promise<number> {
   for (const p of loaded.problems) err(`${p.severity}: ${p.message}`);
   if (loaded.problems.some((p) => p.severity === 'error')) return 2;
   const historyPath = args.history !== undefined ? resolve(io.cwd, args.history) : (loaded.config.history.path ?? resolveHistoryPath(loaded.config.root));
-  const opened = await openHistory(historyPath, loaded.config);
+  const opened = await openHistory(historyPath, loaded.config, undefined);
   if (typeof opened === 'string') {
     err(`error: --resume: cannot open the history ${projectPath(io.cwd, historyPath)}: ${opened}`);
     return 2;
@@ -566,7 +583,15 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
   let historyFailure: string | undefined;
   // The history's worker (sql.js, the file, the crash journal) starts now, on its own thread, while the
   // suites load: answers wait in memory until it is ready, and only its journal keeps them through a crash.
-  const storePromise: Promise<TraceStore | string | null> = historyPath ? openHistory(historyPath, config) : Promise.resolve(null);
+  const otlp = liveOtlpConfig(io.env, historyPath ?? '');
+  if (otlp && 'error' in otlp) {
+    err(`error: ${otlp.error}. Nothing was run.`);
+    return 2;
+  }
+  if (otlp) {
+    if (!historyPath) err('warning: OpenTelemetry export goes through the history, which this run does not keep (--no-history or history disabled): no spans are sent');
+  }
+  const storePromise: Promise<TraceStore | string | null> = historyPath ? openHistory(historyPath, config, otlp?.options) : Promise.resolve(null);
   let closing: Promise<unknown> | undefined;
 
   try {
@@ -684,7 +709,8 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
     });
     // One redactor for all this command writes or prints (the history gets the same secrets): every key,
     // header value and URL credential in use, so even a key a server echoes back in odd places is caught.
-    const secrets = await registry.secretsInUse();
+    // The collector's header values (an API key, most often) are secrets too.
+    const secrets = [...(await registry.secretsInUse()), ...Object.values(otlp && 'options' in otlp ? (otlp.options.headers ?? {}) : {})];
     redactor = createRedactor({ patterns: config.history.redact, secrets });
     const used = modelsUsed(suites, grading);
     const preflight = [...used.problems, ...(await checkModels(used.uses, registry, keys))];
@@ -727,13 +753,18 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
       }
       // Problems during the run are warnings: a later save may succeed. The final save decides (below).
       opened.onProblem((message) => err(`warning: history: ${message}`));
+      // A collector outage is news, never a failed run: the spans wait in the export queue.
+      opened.onExportNotice((n) => err(`${n.level === 'warning' ? 'warning: ' : ''}${n.message}`));
       // The store opened before the keys were known: it gets them before the run's first write.
       return opened.addSecrets(secrets).then(() => opened);
     });
 
     // No call before the history records: from the first answer on, its crash journal keeps every call
     // through a kill. The worker started with the command, so this waits only when loading was quicker.
-    await store;
+    const beforeRun = await store;
+    // Judges are measured on the ratings recorded before this run (its own outputs have none yet).
+    const standing = beforeRun && wantsCalibration(args) ? await loadCalibration(beforeRun, args) : undefined;
+    const progress = new Progress(io.stdout, io.stdout.isTTY === true);
     const total = suites.reduce((n, s) => n + plannedExecutions(s, args.repeat), 0);
     let batch: { dispatcher: BatchDispatcher; runIds: string[]; startedAt: number } | undefined;
     if (args.batch) {
@@ -758,7 +789,6 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
       });
       batch = { dispatcher, runIds: setup.state.runIds, startedAt: setup.state.startedAt };
     }
-    const progress = new Progress(io.stdout, io.stdout.isTTY === true);
     progress.start(total);
     // The suites run together, so select-best and max-score compare every prompt of a promptfoo config.
     const comparisons = new ComparisonHub(suites, args.repeat);
@@ -803,6 +833,8 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
     const reports = runReports.map((r) => redactor.value(r));
     for (const r of reports) printReport(io.stdout, r);
     const totals = sumTotals(reports.map((r) => r.totals));
+    if (standing) for (const line of judgeLines(reports, standing, args)) io.stdout.write(terminalSafe(line) + '\n');
+    const excused = standing && args.uncalibratedCannotFail ? excusedFailures(reports, standing) : 0;
     const elapsed = performance.now() - t0;
     io.stdout.write(`\n${totalsLine(totals, elapsed)}\n`);
 
@@ -812,6 +844,7 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
       durationMs: () => performance.now() - t0,
       suites,
       ...(shard ? { shard: shardSection(shard, shardedSuites) } : {}),
+      ...(standing ? { judges: standing } : {}),
     });
     for (const p of written) err(`error: ${p}`);
     const writeFailed = written.length > 0;
@@ -831,7 +864,7 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
     }
     if (writeFailed) return 2;
     const rate = overallPassRate(totals);
-    const passed = (totals.failed === 0 && totals.errors === 0) || (args.failUnder !== undefined && rate !== null && rate >= args.failUnder);
+    const passed = (totals.failed - excused === 0 && totals.errors === 0) || (args.failUnder !== undefined && rate !== null && rate >= args.failUnder);
     if (!passed) return args.promptfooExitCodes ? 100 : 1;
     if (args.failOnRegression) {
       const regressed = regressedModels(reports, args.failOnRegression);
@@ -840,7 +873,8 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
         return args.promptfooExitCodes ? 100 : 1;
       }
     }
-    if (totals.failed > 0 || totals.errors > 0) io.stdout.write(`pass rate ${pct(rate)} ≥ --fail-under ${pct(args.failUnder ?? 0)}\n`);
+    if (totals.failed - excused > 0 || totals.errors > 0) io.stdout.write(`pass rate ${pct(rate)} ≥ --fail-under ${pct(args.failUnder ?? 0)}\n`);
+    else if (excused > 0) io.stdout.write(`${excused} failure${excused === 1 ? ' rests' : 's rest'} on uncalibrated judges alone: not counted (--uncalibrated-cannot-fail)\n`);
     return historyFailure !== undefined ? 3 : 0;
   } finally {
     const s = await storePromise;

@@ -104,8 +104,17 @@ export interface ModelParams {
   effort?: string;
   /** Put the model's thinking into the output text that assertions see (promptfoo's `showThinking`); off by default. */
   showThinking?: boolean;
+  /**
+   * Ask for the answer's token logprobs (OpenAI's `logprobs: true`, chat completions only). The runner sets it
+   * for cases with `perplexity` assertions; it is not a parameter users write.
+   */
+  logprobs?: boolean;
   /** The Responses API's `reasoning.summary` (`auto`, `concise`, `detailed`): ask for reasoning summaries. */
   reasoning_summary?: string;
+  /** The Responses API's `instructions` (promptfoo's `openai:responses:` config): a system text sent beside `input`, as written. */
+  instructions?: string;
+  /** The Responses API's `store` (promptfoo's `openai:responses:` config): whether OpenAI keeps the response. */
+  store?: boolean;
   /**
    * Which OpenAI API serves the call: `chat` (chat completions, the default) or `responses` (the Responses
    * API). Chooses the request's shape; never sent as a field.

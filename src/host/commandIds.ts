@@ -16,6 +16,9 @@ export const COMMAND_IDS = [
   'assay.showTestResults',
   'assay.cancelTestRun',
   'assay.addToTestBank',
+  'assay.exportReport',
+  'assay.importReviewLabels',
+  'assay.calibrateJudges',
   ...TRACE_COMMAND_IDS,
 ] as const;
 

@@ -7,6 +7,7 @@ import type { Ctx } from './context';
 import { languageFeatures } from './language/registerLanguageFeatures';
 import { openPlayground } from './playground/registerPlayground';
 import { testingFeatures } from './testing/registerTesting';
+import { calibrateJudgesCommand, exportReport, importReviewLabels } from './testing/reviewCommands';
 import { TRACE_COMMANDS } from './traces/traceExplorer';
 
 type Handler = (...args: unknown[]) => unknown;
@@ -31,6 +32,9 @@ const COMMANDS: Record<CommandId, (ctx: Ctx) => Handler> = {
   'assay.showTestResults': (ctx) => (target?: unknown) => testingFeatures(ctx).showTestResults(target),
   'assay.cancelTestRun': (ctx) => () => testingFeatures(ctx).cancelTestRun(),
   'assay.addToTestBank': (ctx) => (args?: unknown) => testingFeatures(ctx).addToTestBank(args),
+  'assay.exportReport': (ctx) => (target?: unknown) => exportReport(testingFeatures(ctx).coordinator, target),
+  'assay.importReviewLabels': (ctx) => (target?: unknown) => importReviewLabels(ctx, target),
+  'assay.calibrateJudges': (ctx) => () => calibrateJudgesCommand(ctx),
   ...TRACE_COMMANDS,
 };
 

@@ -33,6 +33,8 @@ export interface AssayConfig {
   historyRedact: string[];
   historyMaxTraces: number;
   historyMaxSizeMB: number;
+  /** `assay.otlp.*`: the live OpenTelemetry export (machine settings; headers only from the environment). */
+  otlp: { endpoint: string; captureMessageContent: boolean | undefined };
   alertLatencyMs: number;
   alertErrorRate: number;
   /** `assay.limits.*`: time and memory limits of `javascript` and `regex` assertions. */
@@ -54,6 +56,11 @@ export function readConfig(): AssayConfig {
     historyRedact: c.get<string[]>('history.redact', []),
     historyMaxTraces: c.get<number>('history.maxTraces', 50_000),
     historyMaxSizeMB: c.get<number>('history.maxSizeMB', 200),
+    otlp: {
+      endpoint: c.get<string>('otlp.endpoint', ''),
+      // Only an explicit true/false overrides the environment's opt-in.
+      captureMessageContent: c.inspect<boolean>('otlp.captureMessageContent')?.globalValue,
+    },
     alertLatencyMs: c.get<number>('alerts.latencyMs', 0),
     alertErrorRate: c.get<number>('alerts.errorRate', 0),
     limits: {

@@ -5,6 +5,8 @@ import { ProviderRegistry } from '../core/providers/providerRegistry';
 import { Engine } from '../core/run/engine';
 import { resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
+import { liveOtlpConfig } from '../core/export/otlpConfig';
+import type { LiveOtlpOptions } from '../core/export/otlpLive';
 import { onConfigChange, readConfig } from './config';
 import type { Ctx } from './context';
 
@@ -103,9 +105,11 @@ export class Services implements vscode.Disposable {
       return null;
     }
     const config = readConfig();
+    const otlp = this.liveOtlp(path, config);
     try {
       const store = await TraceStore.open({
         path,
+        ...(otlp ? { otlp } : {}),
         redactPatterns: config.historyRedact,
         // The keys, header values and URL credentials in use now: caught even where no pattern would.
         redactSecrets: await this.registry().secretsInUse(),
@@ -119,6 +123,13 @@ export class Services implements vscode.Disposable {
         if (told.has(message)) return;
         told.add(message);
         this.warnHistory(`Assay history: ${message} Free space or fix the folder's permissions, or choose another location in the assay.history.path setting.`);
+      });
+      store.onExportNotice((n) => {
+        this.ctx.log.info(n.message);
+        if (n.level === 'warning' && !told.has(n.message)) {
+          told.add(n.message);
+          void vscode.window.showWarningMessage(`Assay: ${n.message}.`, 'Show Log').then((pick) => pick && this.ctx.log.show());
+        }
       });
       const { recovered, readOnlyReason, replayed } = store.openReport;
       if (recovered) this.warnHistory(`Assay: ${recovered.message}`);
@@ -139,6 +150,27 @@ export class Services implements vscode.Disposable {
       });
       return null;
     }
+  }
+
+  /**
+   * The live OpenTelemetry export's options from `assay.otlp.*` and the editor's environment, or undefined
+   * when it is off; a configuration it cannot run is an error message with the setting to fix.
+   */
+  private liveOtlp(historyPath: string, config: ReturnType<typeof readConfig>): LiveOtlpOptions | undefined {
+    const resolved = liveOtlpConfig(process.env, historyPath, {
+      endpoint: config.otlp.endpoint,
+      ...(config.otlp.captureMessageContent !== undefined ? { captureMessageContent: config.otlp.captureMessageContent } : {}),
+    });
+    if (!resolved) return undefined;
+    if ('error' in resolved) {
+      this.ctx.log.error(`OpenTelemetry export: ${resolved.error}`);
+      void vscode.window.showErrorMessage(`Assay: OpenTelemetry export is off: ${resolved.error}.`, 'Open Settings').then((pick) => {
+        if (pick) void vscode.commands.executeCommand('workbench.action.openSettings', 'assay.otlp');
+      });
+      return undefined;
+    }
+    this.ctx.log.info(`OpenTelemetry export: to ${resolved.options.url}${resolved.options.includeMessages ? ', with prompts and outputs' : ''}`);
+    return resolved.options;
   }
 
   /** A history warning with its next steps: the setting that moves the history, and the log. */
@@ -169,11 +201,18 @@ export class Services implements vscode.Disposable {
     }
     const open = this.storePromise;
     if (open) {
+      // The export lives in the store's worker: a changed endpoint or opt-in takes effect by reopening.
+      const otlp = JSON.stringify(readConfig().otlp);
+      const otlpChanged = otlp !== this.otlpSeen;
+      this.otlpSeen = otlp;
       void open.then((store) => {
-        if (store && store.path !== this.historyPath()) void this.reopenStore();
+        if (store && (store.path !== this.historyPath() || otlpChanged)) void this.reopenStore();
       });
     }
   }
+
+  /** The `assay.otlp.*` settings the open store was started with. */
+  private otlpSeen = JSON.stringify(readConfig().otlp);
 
   /** Saves and closes the history (deactivation waits for this). */
   async close(): Promise<void> {

@@ -181,6 +181,11 @@ export interface RunUpdate {
   started?: { columnIds: string[]; fileHash: string };
   /** Text that arrived per column, in order. */
   deltas?: Record<string, string>;
+  /**
+   * Reasoning that arrived per column, in order (a reasoning summary, or thinking): shown apart from the
+   * output while the column runs; its finished result then holds it as `reasoning` / `thinking`.
+   */
+  reasoningDeltas?: Record<string, string>;
   finished?: ColumnResult[];
   failure?: RunFailure;
   /** The run is over. */
@@ -197,6 +202,8 @@ export interface LiveRun {
   columnIds: string[];
   /** Text so far of columns still running. */
   partial: Record<string, string>;
+  /** Reasoning so far of columns still running (those with none are absent). */
+  partialReasoning?: Record<string, string>;
   finished: ColumnResult[];
   failure?: RunFailure;
   status: 'running' | 'done' | 'cancelled' | 'failed';
@@ -265,4 +272,6 @@ export interface RunningColumn {
   model: string;
   status: 'running';
   text: string;
+  /** Reasoning streamed so far (see `RunUpdate.reasoningDeltas`). */
+  reasoning?: string;
 }

@@ -150,6 +150,8 @@ export const OpenTraceCommand = command<CellRef>('results/openTrace');
 export const OpenPlaygroundCommand = command<CellRef>('results/openPlayground');
 /** Webview → host: make the cell's output a new test case. */
 export const AddToTestBankCommand = command<CellRef>('results/addToTestBank');
+/** Webview → host: rate the cell's output 👍 (1) or 👎 (-1) in history; the host asks for an optional note. */
+export const RateCellCommand = command<CellRef & { rating: 1 | -1 }>('results/rate');
 /** Webview → host: stop the run. */
 export const CancelRunCommand = command<{ runId: string }>('results/cancelRun');
 /** Webview → host: run the same suites again. */

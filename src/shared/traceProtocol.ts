@@ -165,6 +165,8 @@ export interface ReplayReportData {
   sourceRunId: string | null;
   replayRunId: string;
   totals: { traces: number; replayed: number; outputsChanged: number; regressions: number; fixes: number; errors: number; skipped: number };
+  /** Per model, the pass-rate and score changes and their significance, in words. */
+  significance: string[];
   items: ReplayReportItem[];
 }
 
@@ -193,6 +195,29 @@ export interface PromptUsage extends DashboardTotals {
   promptPath: string;
 }
 
+/**
+ * One prompt version's pass rate for one model in one suite (a bank, or a promptfoo config's prompt): all
+ * finished test runs of that version in the shown days pooled, with a 95% Wilson interval, and the change
+ * from the version before it (its newest run against this version's newest, paired by case).
+ */
+export interface PassRateRow {
+  /** The suite: the prompt file, else the bank or config. */
+  suite: string;
+  model: string;
+  /** The prompt version's id (a content hash), or null for runs without a prompt file. */
+  versionId: string | null;
+  runs: number;
+  firstAt: number;
+  lastAt: number;
+  passes: number;
+  /** Executions with a verdict. */
+  trials: number;
+  passRate: number | null;
+  interval: { low: number; high: number };
+  /** Against the previous version of the same suite and model; absent for the first. */
+  change?: { text: string; verdict: 'significant-regression' | 'significant-improvement' | 'within-noise' | 'no-change' };
+}
+
 export interface DashboardData {
   /** Days shown. */
   days: number;
@@ -202,6 +227,8 @@ export interface DashboardData {
   totals: { today: DashboardTotals; last7: DashboardTotals; last30: DashboardTotals };
   /** Over the shown days, most expensive first; null while it is still being counted (it follows the charts). */
   byPrompt: PromptUsage[] | null;
+  /** Test runs' pass rates per prompt version (suite, model, then oldest version first); null while counted. */
+  passRates?: PassRateRow[] | null;
   /** ms the host spent building this (shown in the footer). */
   buildMs: number;
   /** Set when there is no history (no folder open). */

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { ensureHistoryDir } from '../../src/core/store/historyLocation';
 import { TraceStore } from '../../src/core/store/traceStore';
+import { RUN_SUMMARY_FORMAT } from '../../src/core/run/runHistory';
+import { summarizeRun } from '../../src/core/stats/runStats';
 import { startMockLlm, type MockLlm, type MockRequest } from '../support/mockLlmServer';
 import { makeTrace } from '../support/storeFixtures';
 import { mockedSessionOptions, startSession, type E2eSession } from './support/session';
@@ -67,7 +69,16 @@ async function seedHistory(path: string): Promise<void> {
   for (let d = 14; d >= 1; d--) {
     const startedAt = Date.now() - d * day;
     for (const promptPath of ['support-triage.prompt', 'summarize.prompt']) {
-      const runId = await store.startRun({ kind: 'test', promptPath, models: models.map((m) => `${m.provider}:${m.model}`), startedAt });
+      // support-triage.prompt was edited a week ago, and the edit broke two cases in three.
+      const edited = promptPath === 'support-triage.prompt' && d < 7;
+      const promptVersionId = `${promptPath === 'summarize.prompt' ? '5a5a5a5a' : edited ? 'e2e2e2e2' : '7a7a7a7a'}00000000`;
+      const runId = await store.startRun({ kind: 'test', promptPath, promptVersionId, models: models.map((m) => `${m.provider}:${m.model}`), startedAt });
+      const executions = models.flatMap((m, k) =>
+        Array.from({ length: 12 }, (_, i) => {
+          const failed = (d + i + k) % 17 === 0;
+          return { caseId: `case-${i}`, model: `${m.provider}:${m.model}`, pass: !failed && !(edited && i % 3 !== 2), error: failed, cost: null, latencyMs: m.base };
+        }),
+      );
       const traces = models.flatMap((m, k) =>
         Array.from({ length: 12 }, (_, i) => {
           const failed = (d + i + k) % 17 === 0;
@@ -87,7 +98,7 @@ async function seedHistory(path: string): Promise<void> {
         }),
       );
       await store.addTraces(traces);
-      await store.finishRun(runId, { status: 'done', endedAt: startedAt + 30_000 });
+      await store.finishRun(runId, { status: 'done', endedAt: startedAt + 30_000, summary: { format: RUN_SUMMARY_FORMAT, suite: promptPath, models: summarizeRun(executions) } });
     }
   }
   const saved = await store.close();
@@ -198,6 +209,9 @@ describe('trace explorer in code-server', () => {
     assert.strictEqual(await w.locator('.uplot').count(), 5, 'latency p50 and p95, tokens, cost and error rate');
     assert.match(await w.locator('#total-today').innerText(), /\d+ calls/, 'today’s totals');
     assert.match(await w.locator('#by-prompt').innerText(), new RegExp(PROMPT.replace('.', '\\.')), 'cost by prompt file');
+    const versions = w.locator('#pass-rates tr', { hasText: 'support-triage.prompt' });
+    assert.strictEqual(await versions.count(), 4, 'two versions of support-triage.prompt on each of two models');
+    assert.match(await versions.nth(1).innerText(), /e2e2e2e2[\s\S]*95% CI[\s\S]*significant regression/, 'the edit that broke two cases in three is a significant regression');
     await screenshot(page(), 'trace-dashboard');
   });
 });

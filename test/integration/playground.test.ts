@@ -1,10 +1,13 @@
 // The playground panel inside VS Code: the command (with a URI, from the active editor, revealing an open
 // panel), the real webview's ready handshake, runs against the mock LLM server through the extension's own
-// engine and history, unsaved edits and the stale notice, and prefilled inputs. The webview's DOM is the
+// engine and history, unsaved edits and the stale notice, prefilled inputs, and a reasoning model's summary
+// streaming in live. The webview's DOM is the
 // e2e tier's; here the host side is driven through the panel the command returns.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { responseReasoning } from '../../src/core/export/payloadMessages';
 import type { PlaygroundPanel, PostedMessage } from '../../src/host/playground/playgroundPanel';
+import type { TraceExplorer } from '../../src/host/traces/traceExplorer';
 import type { ColumnResult, PlaygroundInit, PromptFileInfo, RunUpdate } from '../../src/shared/playgroundProtocol';
 import { startMockLlm, type MockLlm } from '../support/mockLlmServer';
 import { assayExtension, closeAllEditors, nextEvent, workspaceUri } from './support/vscodeHelpers';
@@ -31,6 +34,19 @@ class Posts {
   }
 }
 
+/** What the mock reasoning model (`api: responses`) thinks before it answers. */
+const SUMMARY = 'The customer was charged twice for one order, so this belongs to billing.';
+const REASONING_PROMPT = `---
+name: reasoning-fixture
+description: A reasoning model through the Responses API with a reasoning summary (written by the playground integration test)
+models: [mockpg:thinker]
+api: responses
+params: { reasoning_effort: low, reasoning_summary: auto, max_tokens: 400 }
+---
+user:
+Which queue takes a double charge?
+`;
+
 describe('playground panel', function () {
   this.timeout(60_000);
   let mock: MockLlm;
@@ -38,7 +54,10 @@ describe('playground panel', function () {
 
   before(async () => {
     await assayExtension().activate();
-    mock = await startMockLlm({ tokensPerSecond: 200, reply: (req) => `${req.model} heard: ${req.prompt}` });
+    mock = await startMockLlm({
+      tokensPerSecond: 200,
+      reply: (req) => (req.api === 'openai.responses' ? { reasoning: SUMMARY, text: 'billing', usage: { reasoning: 24 } } : `${req.model} heard: ${req.prompt}`),
+    });
     const config = vscode.workspace.getConfiguration('assay');
     await config.update('endpoints', [{ name: 'mockpg', baseUrl: mock.openaiBaseUrl }], vscode.ConfigurationTarget.Global);
     await config.update('pricing', { 'mockpg:*': { input: 1, output: 2 } }, vscode.ConfigurationTarget.Global);
@@ -121,6 +140,48 @@ describe('playground panel', function () {
     assert.ok(left.traceId, 'recorded in the history');
     assert.deepStrictEqual(await panel.session.setFeedback(left.traceId, { rating: 1, note: 'crisp' }), { ok: true });
     assert.deepStrictEqual(await panel.session.getFeedback([left.traceId]), { [left.traceId]: { rating: 1, note: 'crisp' } }, 'the rating reads back from the history');
+  });
+
+  it("streams a reasoning model's summary to the webview while it runs, apart from the output, and records it in the trace", async () => {
+    const file = workspaceUri('reasoning.prompt');
+    await vscode.workspace.fs.writeFile(file, Buffer.from(REASONING_PROMPT));
+    try {
+      const { panel, posts } = await open(file);
+      await posts.next<PlaygroundInit>('playground/init', (i) => i.file.label === 'reasoning.prompt', 'the reasoning panel to load');
+      const before = mock.requests.length;
+      const run = await panel.session.run({ runId: 'it-reasoning', columns: [{ id: 'R', model: 'mockpg:thinker', params: {} }], values: {} });
+      assert.deepStrictEqual([run.failure, run.finished.map((r) => r.error)], [undefined, [undefined]], 'the run went through');
+      await posts.next<{ updates: RunUpdate[] }>('playground/runsUpdated', (p) => p.updates.some((u) => u.runId === 'it-reasoning' && u.done), 'the end of the reasoning run');
+      // The panel also lists the endpoint's models (GET /models) when it opens.
+      const sent = mock.requests.slice(before).filter((r) => r.api !== 'openai.models');
+      assert.deepStrictEqual(
+        sent.map((r) => [r.api, r.stream, r.body?.reasoning]),
+        [['openai.responses', true, { effort: 'low', summary: 'auto' }]],
+        'one streamed Responses API call asking for a summary',
+      );
+
+      const updates = posts.updates('it-reasoning');
+      const finishedAt = updates.findIndex((u) => u.finished?.some((r) => r.columnId === 'R'));
+      const live = updates.slice(0, finishedAt).filter((u) => u.reasoningDeltas?.R);
+      assert.ok(live.length > 1, `the summary arrived in several messages before the column finished (${live.length})`);
+      assert.strictEqual(live.map((u) => u.reasoningDeltas!.R).join(''), SUMMARY, 'the whole summary streamed, in order');
+      const firstText = updates.findIndex((u) => u.deltas?.R);
+      assert.ok(firstText > updates.indexOf(live[0]!), 'the summary showed before the answer began');
+      assert.strictEqual(updates.map((u) => u.deltas?.R ?? '').join(''), 'billing', 'the output stream holds the answer only');
+
+      const result = updates[finishedAt]!.finished!.find((r) => r.columnId === 'R')!;
+      assert.deepStrictEqual([result.status, result.text, result.reasoning], ['ok', 'billing', SUMMARY], 'the finished column holds the summary apart from its text');
+      assert.ok(result.traceId, 'recorded in the history');
+      const explorer = await vscode.commands.executeCommand<TraceExplorer>('assay.internal.traceExplorer');
+      const store = await explorer!.ctx.services.store();
+      const trace = await store!.getTrace(result.traceId);
+      assert.strictEqual(trace?.text, 'billing', 'the trace output is the answer');
+      assert.strictEqual(responseReasoning(trace?.response), SUMMARY, 'the trace detail reads the summary from the stored response');
+      assert.strictEqual(trace?.usage?.reasoningTokens, 24);
+      panel.panel.dispose();
+    } finally {
+      await vscode.workspace.fs.delete(file);
+    }
   });
 
   it('runs the unsaved text and tells the webview the file changed', async () => {

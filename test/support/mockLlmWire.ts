@@ -18,6 +18,8 @@ export interface MockReply {
   cacheWrite1h?: number;
   /** Responses API only: a reasoning item with this summary text (empty: a reasoning item with no summary). */
   reasoning?: string;
+  /** Chat completions only: one token logprob per chunk, sent as `choices[0].logprobs.content` (OpenAI's `logprobs: true`). */
+  logprobs?: number[];
 }
 
 /** A reply with every default filled in. */
@@ -30,6 +32,7 @@ export interface ResolvedReply {
   thinking: { text?: string; signature?: string; redacted?: string }[];
   cacheWrite1h: number;
   reasoning?: string;
+  logprobs?: number[];
 }
 
 /** Splits text into word-sized chunks (each keeps its trailing space), like tokens on the wire. */
@@ -48,6 +51,7 @@ export function resolveReply(reply: MockReply, promptWords: number): ResolvedRep
   const u = reply.usage ?? {};
   return {
     ...(reply.reasoning !== undefined ? { reasoning: reply.reasoning } : {}),
+    ...(reply.logprobs !== undefined ? { logprobs: reply.logprobs } : {}),
     text,
     chunks,
     toolCalls,
@@ -76,6 +80,13 @@ export function openAiUsageWire(r: ResolvedReply): Record<string, unknown> {
   };
 }
 
+/** `choices[0].logprobs` of a completion: null unless the reply has logprobs, one entry per chunk. */
+function openAiLogprobs(r: ResolvedReply): Record<string, unknown> | null {
+  if (!r.logprobs) return null;
+  const content = r.chunks.map((token, i) => ({ token, logprob: r.logprobs![i] ?? 0, bytes: [...Buffer.from(token)], top_logprobs: [] }));
+  return { content, refusal: null };
+}
+
 export function openAiCompletion(id: string, model: string, r: ResolvedReply): Record<string, unknown> {
   const message: Record<string, unknown> = { role: 'assistant', content: r.toolCalls.length > 0 && r.text === '' ? null : r.text, refusal: null, annotations: [] };
   if (r.toolCalls.length > 0) message.tool_calls = r.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
@@ -84,7 +95,7 @@ export function openAiCompletion(id: string, model: string, r: ResolvedReply): R
     object: 'chat.completion',
     created: 1_700_000_000,
     model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: r.finishReason }],
+    choices: [{ index: 0, message, logprobs: openAiLogprobs(r), finish_reason: r.finishReason }],
     usage: openAiUsageWire(r),
     service_tier: 'default',
     system_fingerprint: 'fp_mock',

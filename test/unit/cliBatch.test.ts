@@ -4,11 +4,10 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/main';
 import { TraceStore } from '../../src/core/store/traceStore';
 import { startMockBatchServer, type MockBatchServer } from '../support/mockBatchServer';
 import { builtCli, startCli, type CliProcess } from '../support/builtCli';
-import { Capture } from '../support/capture';
+import { runCliIn } from '../support/cliCapture';
 import { tempFolder } from '../support/storeFixtures';
 
 const CASES = 30;
@@ -132,12 +131,7 @@ describe('CLI: assay test --batch options', () => {
   });
   afterEach(() => folder.cleanup());
 
-  async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    const stdout = new Capture();
-    const stderr = new Capture();
-    const code = await runCli(['test', ...argv], { cwd: folder.dir, env: { OPENAI_API_KEY: 'k', ANTHROPIC_API_KEY: 'k' }, stdout, stderr, signal: new AbortController().signal });
-    return { code, out: stdout.text, err: stderr.text };
-  }
+  const cli = (argv: string[]) => runCliIn(folder.dir, ['test', ...argv], { OPENAI_API_KEY: 'k', ANTHROPIC_API_KEY: 'k' });
 
   const usage: [string, string[], RegExp][] = [
     ['--cancel without --resume', ['tickets.prompt', '--batch', '--cancel'], /--cancel cancels the batches of a run: give it with --resume RUN_ID/],

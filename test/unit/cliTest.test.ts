@@ -8,7 +8,7 @@ import { runCli } from '../../src/cli/main';
 import { testCommand } from '../../src/cli/testCommand';
 import { FILES_KEYS, GRADER_KEYS, HISTORY_KEYS, PROJECT_CONFIG_KEYS } from '../../src/core/config/projectConfig';
 import { startMockLlm, type MockLlm } from '../support/mockLlmServer';
-import { Capture } from '../support/capture';
+import { Capture } from '../support/cliCapture';
 import { tempFolder } from '../support/storeFixtures';
 
 const ROOT = join(__dirname, '..', '..');
@@ -221,7 +221,7 @@ describe('CLI: assay test', function () {
     const second = await cli(['triage.prompt']);
     assert.match(
       second.out,
-      /openai:gpt-4o-mini vs the previous run \([\d-]+ [\d:]+ UTC\): 1 regression, 0 fixes, 1 still failing, 0 new\n {4}pass rate 66\.7% → 33\.3% \(−33\.3 pts, 95% CI −100\.0 to \+100\.0\) on 3 shared cases; McNemar's exact test p = 1\.0000: within noise\n {4}regression: crash\n/,
+      /openai:gpt-4o-mini vs the previous run \([\d-]+ [\d:]+ UTC\): 1 regression, 0 fixes, 1 still failing, 0 new\n {4}pass rate 66\.7% → 33\.3% \(−33\.3 pts, 95% CI −100\.0 to \+100\.0\) on 3 shared cases; McNemar's exact test p = 1\.0000: within noise\n {4}mean score 0\.667 → 0\.333 \(−0\.333, 95% CI −1\.768 to \+1\.101\) on 3 shared cases; Wilcoxon signed-rank p = 0\.3173, paired t p = 0\.4226: within noise\n {4}regression: crash\n/,
     );
     const third = await cli(['triage.prompt', '--fail-on-regression', 'significant']);
     assert.strictEqual(third.code, 1, 'the failures alone fail the run');
@@ -240,6 +240,10 @@ describe('CLI: assay test', function () {
     const sig = report.suites[0]!.comparisons[0]!.significance;
     assert.deepStrictEqual([sig.verdict, sig.discordant], ['significant-regression', { regressed: 12, fixed: 0 }]);
     assert.ok(Math.abs(sig.pValue - 2 / 4096) < 1e-12);
+    // The paired test on scores agrees: every case's score fell by 1 (exact Wilcoxon, all ranks tied).
+    const scores = (report.suites[0]!.comparisons[0] as unknown as { scoreChange: { verdict: string; difference: number; wilcoxon: { pValue: number; method: string } } }).scoreChange;
+    assert.deepStrictEqual([scores.verdict, scores.difference, scores.wilcoxon.method], ['significant-regression', -1, 'exact']);
+    assert.ok(Math.abs(scores.wilcoxon.pValue - 2 / 4096) < 1e-12);
 
     // One regressed case out of twelve is noise: 'significant' lets it pass, 'any' does not.
     crashAnswer = 'bug';

@@ -105,6 +105,25 @@ describe('engine', function () {
     assert.equal(mock.requests.length, 1);
   });
 
+  it('streams reasoning through onReasoning apart from the text; a stream that breaks after it is not retried', async () => {
+    const summary = 'The customer was billed twice for one order.';
+    const { mock, engine } = await setup({ reply: () => ({ reasoning: summary, text: 'billing' }) });
+    const request = { ...ask('which queue?'), params: { api: 'responses' as const, reasoning_summary: 'auto' as const } };
+    const text: string[] = [];
+    const reasoning: string[] = [];
+    const ok = await engine.call(request, { stream: true, onDelta: (t) => text.push(t), onReasoning: (t) => reasoning.push(t) });
+    assert.equal(ok.error, undefined, ok.error?.message);
+    assert.deepEqual([reasoning.join(''), text.join(''), ok.reasoning], [summary, 'billing', summary]);
+
+    mock.fault({ kind: 'disconnect', afterChunks: 4 });
+    const before = mock.requests.length;
+    const shown: string[] = [];
+    const broken = await engine.call(request, { stream: true, onReasoning: (t) => shown.push(t) });
+    assert.ok(broken.error, 'the broken stream is an error');
+    assert.ok(shown.length > 0 && summary.startsWith(shown.join('')), `part of the summary was shown: ${JSON.stringify(shown)}`);
+    assert.equal(mock.requests.length - before, 1, 'not retried: the summary shown would repeat');
+  });
+
   it('cancels mid-stream within 100 ms, as cancelled with the partial text', async () => {
     const { engine } = await setup({ tokensPerSecond: 20, reply: () => 'one two three four five six seven eight nine ten eleven twelve' });
     const controller = new AbortController();

@@ -63,7 +63,7 @@ describe('Jinja2 inheritance for .prompty bodies', () => {
         { role: 'system', content: 'Head Ann\nchild A Anndefault B' },
         { role: 'user', content: 'Q: x\nsystem:\nevil' },
       ]);
-      assert.ok(doc.diagnostics.some((d) => d.code === 'prompty-base'), "base: warns that the base's model is not merged");
+      assert.ok(!doc.diagnostics.some((d) => d.code === 'prompty-base' || d.code === 'base-file'), 'a 0.1/1.0 base is merged, no warning');
       assert.ok(!doc.diagnostics.some((d) => d.code === 'template-include'), 'extends is supported in .prompty');
     });
   });

@@ -62,6 +62,15 @@ describe('playground run-update coalescer', () => {
     assert.deepStrictEqual(batches[0]!.updates, [{ runId: 'r1', started: { columnIds: ['a', 'b'], fileHash: 'hash' }, deltas: { a: 'Hello world', b: 'Bonjour' } }]);
   });
 
+  it('keeps reasoning deltas apart from the text, per column and in order, in the same message', () => {
+    const { clock, batches, c } = setup();
+    for (const t of ['The user ', 'wants ', 'tea.']) c.reasoning('r1', 'a', t);
+    c.delta('r1', 'a', 'Tea');
+    c.reasoning('r1', 'a', '');
+    clock.advance(0);
+    assert.deepStrictEqual(batches.map((b) => b.updates), [[{ runId: 'r1', deltas: { a: 'Tea' }, reasoningDeltas: { a: 'The user wants tea.' } }]]);
+  });
+
   it('never sends two messages less than a frame apart, however fast deltas come', () => {
     const { clock, batches, c } = setup();
     // 4 columns × 100 tokens/s for one second: a delta every 2.5 ms.

@@ -71,8 +71,9 @@ class Recorder {
       this.waiters.push({ test, resolve: () => (clearTimeout(timer), resolve()) });
     });
   }
-  text(runId: string, columnId: string): string {
-    return this.batches.flatMap((b) => b.updates.filter((u) => u.runId === runId).map((u) => u.deltas?.[columnId] ?? '')).join('');
+  /** What streamed to a column as text (or, with `reasoningDeltas`, as reasoning). */
+  text(runId: string, columnId: string, stream: 'deltas' | 'reasoningDeltas' = 'deltas'): string {
+    return this.batches.flatMap((b) => b.updates.filter((u) => u.runId === runId).map((u) => u[stream]?.[columnId] ?? '')).join('');
   }
   finished(runId: string): ColumnResult[] {
     return this.batches.flatMap((b) => b.updates.filter((u) => u.runId === runId).flatMap((u) => u.finished ?? []));
@@ -305,6 +306,7 @@ describe('playground session (real engine, mock LLM server, real history store)'
     assert.strictEqual(mock.requests[0]!.api, 'openai.responses');
     assert.deepStrictEqual(mock.requests[0]!.body!.reasoning, { effort: 'low', summary: 'auto' });
     assert.strictEqual(rec.text('r1', 'a'), 'billing it is', 'only the answer streams as text');
+    assert.strictEqual(rec.text('r1', 'a', 'reasoningDeltas'), 'A double charge is a billing matter.', 'the summary streams apart, as it arrives');
     const r = rec.finished('r1')[0]!;
     assert.deepStrictEqual([r.status, r.text, r.reasoning], ['ok', 'billing it is', 'A double charge is a billing matter.']);
     const trace = await store!.getTrace(r.traceId!);
@@ -338,6 +340,7 @@ describe('playground session (real engine, mock LLM server, real history store)'
     const r = rec.finished('r1')[0]!;
     assert.deepStrictEqual([r.status, r.text, r.thinking], ['ok', 'billing', ['A receipt with two charges.']]);
     assert.strictEqual(rec.text('r1', 'a'), 'billing', 'only the answer streams as text');
+    assert.strictEqual(rec.text('r1', 'a', 'reasoningDeltas'), 'A receipt with two charges.', 'the thinking streams apart, as it arrives');
     const trace = (await store!.getTrace(r.traceId!))!;
     const [hash] = [...blobRefs(trace.request)];
     assert.ok(hash, 'the stored request refers to the image by hash');

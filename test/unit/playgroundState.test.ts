@@ -68,6 +68,21 @@ describe('playground view state', () => {
     assert.strictEqual(latest(s)!.results[b]!.text, 'Billing high');
   });
 
+  it('streams reasoning apart from the text while a column runs; the result then holds it', () => {
+    const s = initialState(FILE);
+    const [a] = s.columns.map((c) => c.id) as [string];
+    startRun(s, 'r1');
+    applyUpdate(s, { runId: 'r1', started: { columnIds: [a], fileHash: 'h1' }, reasoningDeltas: { [a]: 'The user ' } });
+    const e = applyUpdate(s, { runId: 'r1', reasoningDeltas: { [a]: 'wants tea.' }, deltas: { [a]: 'Tea' } });
+    const running = latest(s)!.results[a]!;
+    assert.deepStrictEqual([running.status, running.text, 'reasoning' in running ? running.reasoning : undefined], ['running', 'Tea', 'The user wants tea.']);
+    assert.deepStrictEqual([...(e.reasoning ?? [])], [[a, 'wants tea.']], 'the view appends only the new reasoning');
+    assert.deepStrictEqual([...e.appended], [[a, 'Tea']], 'and the text on its own');
+    const finished = applyUpdate(s, { runId: 'r1', finished: [{ ...done(a, 'Tea'), reasoning: 'The user wants tea.' }], reasoningDeltas: { [a]: 'late' } });
+    assert.deepStrictEqual([...(finished.reasoning ?? [])], [], 'a finished column shows its result, not the stream');
+    assert.strictEqual((latest(s)!.results[a] as ColumnResult).reasoning, 'The user wants tea.');
+  });
+
   it('a single-column run carries the other columns over', () => {
     const s = initialState(FILE);
     const [a, b] = s.columns.map((c) => c.id) as [string, string];
@@ -117,8 +132,9 @@ describe('playground view state', () => {
     const [a, b] = s.columns.map((c) => c.id) as [string, string];
     startRun(s, 'lost');
     startRun(s, 'live');
-    mergeLive(s, [{ runId: 'live', fileHash: 'h1', columnIds: [a, b], partial: { [b]: 'still stre' }, finished: [done(a, 'finished meanwhile')], status: 'running' }]);
+    mergeLive(s, [{ runId: 'live', fileHash: 'h1', columnIds: [a, b], partial: { [b]: 'still stre' }, partialReasoning: { [b]: 'thinking so f' }, finished: [done(a, 'finished meanwhile')], status: 'running' }]);
     const live = latest(s)!;
+    assert.strictEqual((live.results[b] as { reasoning?: string }).reasoning, 'thinking so f', 'the reasoning streamed so far too');
     assert.strictEqual(live.results[a]!.text, 'finished meanwhile');
     assert.deepStrictEqual([live.results[b]!.status, live.results[b]!.text], ['running', 'still stre']);
     const lost = s.history[0]!.results[a] as ColumnResult;

@@ -306,6 +306,31 @@ tests:
     assert.deepStrictEqual(bad.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.range.start.line]), [['invalid-ref', 3]]);
   });
 
+  it('an options.provider map names a model per use: moderation kept; a use it lacks is an error, as promptfoo throws', async () => {
+    const file = join(folder.dir, 'promptfooconfig.yaml');
+    const config = (provider: string) => `prompts: [hi]
+providers: [echo]
+defaultTest:
+  options:
+    provider: ${provider}
+tests:
+  - assert: [{ type: moderation }, { type: similar, value: x }]
+  - assert: [{ type: llm-rubric, value: y, provider: { embedding: openai:embedding:e } }]
+`;
+    writeFileSync(file, config('{ text: openai:chat:t, embedding: openai:embedding:e, moderation: openai:moderation:m }'));
+    const full = await promptfooSuites(file, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted: true });
+    assert.deepStrictEqual(errors(full.flatMap((x) => x.diagnostics)), [
+      `invalid-provider: llm-rubric needs a "text" provider, but its provider names one only for embedding: add text: <provider id> (promptfoo stops there too, with "Invalid provider definition for output type 'text'")`,
+    ]);
+    assert.strictEqual((full[0]!.cases[0]!.options?.provider as Record<string, unknown>).moderation, 'openai:moderation:m');
+
+    writeFileSync(file, config('{ text: openai:chat:t, embedding: openai:embedding:e }'));
+    const partial = await promptfooSuites(file, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted: true });
+    const partialErrors = errors(partial.flatMap((x) => x.diagnostics));
+    assert.strictEqual(partialErrors.length, 2, partialErrors.join('\n'));
+    assert.ok(partialErrors.some((e) => e.startsWith('invalid-provider: moderation needs a "moderation" provider, but options.provider names one only for text, embedding')), partialErrors.join('\n'));
+  });
+
   it('pairs prompts with the cases whose prompts list allows them; nunjucksFilters render', async () => {
     writeFileSync(join(folder.dir, 'shout.js'), 'module.exports = (s) => String(s).toUpperCase() + "!";\n');
     const file = join(folder.dir, 'promptfooconfig.yaml');
@@ -509,6 +534,20 @@ describe('promptfoo rendered prompts, read as its providers read them', () => {
     assert.deepStrictEqual(render({ a: 'block\n\n' }), { messages: [{ role: 'user', content: '<block\n>' }] });
   });
 
+  it("text variables are templates too, as in promptfoo (expected values printed by promptfoo 0.121.20's echo provider)", () => {
+    const render = renderPromptfooTemplate({ label: 'p', kind: 'text', template: '<{{ a }}>' }, undefined);
+    const cases: [Record<string, unknown>, string][] = [
+      [{ a: '{{ b }} and {{ c }}', b: 'B', c: 'C' }, '<B and C>'],
+      [{ a: "{{ 'A ' * 3 }}" }, '<NaN>'],
+      [{ a: '{{ missing }} here' }, '<{{ missing }} here>'],
+      [{ a: 'code {{ not closed' }, '<code {{ not closed>'],
+      [{ n: 3, a: '{% for i in range(n) %}{{ i }}{% endfor %}' }, '<{% for i in range(n) %}{{ i }}{% endfor %}>'],
+      [{ a: '{{ b | upper }}!', b: 'x$&y' }, '<X$&Y!>'],
+      [{ a: '{{ a }}' }, '<{{ a }}>'],
+    ];
+    for (const [vars, expected] of cases) assert.deepStrictEqual(render(vars), { messages: [{ role: 'user', content: expected }] }, JSON.stringify(vars));
+  });
+
   it('prompt files keep their strict rendering: an undefined variable there is still an error', () => {
     assert.match(JSON.stringify(renderTemplate('{{ input }}', {})), /input \}\} is undefined or null/);
   });
@@ -600,6 +639,22 @@ describe('promptfoo derivedMetrics', () => {
       { model: 'a', namedScores: { hit: 1, len: 0.5 }, derived: [{ name: 'rate', value: 1 / 3 }, { name: 'pct', value: (1 / 3) * 100 }] },
       { model: 'b', namedScores: { hit: 1 }, derived: [{ name: 'rate', value: 1 }, { name: 'pct', value: 100 }] },
     ]);
+  });
+
+  it('totals a metric as promptfoo 0.121.20 does: each execution adds Σ score × weight over the metric’s assertions', () => {
+    // One execution: rouge 1 (weight 1), contains 0 (weight 1), bleu 0.2 (weight 2) under `overlap`: mean 0.35, weight 4.
+    // promptfoo's accumulateNamedMetric adds 0.35 × 4 = 1.4; a metric of weight-0 assertions adds its plain mean.
+    const assertions = [
+      { metric: 'overlap', weight: 1 },
+      { metric: 'overlap', weight: 1 },
+      { metric: 'overlap', weight: 2 },
+      { metric: 'recorded', weight: 0 },
+      { weight: 1 },
+    ];
+    const [m] = computeModelMetrics(['a'], [{ model: 'a', namedScores: { overlap: 0.35, recorded: 0.5 }, assertions }], [{ name: 'per_case', value: 'overlap / __count' }]);
+    assert.ok(Math.abs(m!.namedScores.overlap! - 1.4) < 1e-12, String(m!.namedScores.overlap));
+    assert.strictEqual(m!.namedScores.recorded, 0.5);
+    assert.ok(Math.abs(m!.derived[0]!.value! - 1.4) < 1e-12);
   });
 
   it('a config’s derived metric that does not compile is an error where it is written', () => {

@@ -59,6 +59,8 @@ describe('providers: the OpenAI Responses API through the openai SDK', () => {
         reasoning_summary: 'auto',
         verbosity: 'low',
         response_format: { type: 'json_schema', json_schema: { name: 'route', schema, strict: true } },
+        instructions: 'Answer in French.',
+        store: false,
       }),
       false,
     );
@@ -68,6 +70,8 @@ describe('providers: the OpenAI Responses API through the openai SDK', () => {
     assert.deepEqual(mock.requests[0]!.body, r.request, 'result.request is what the server received');
     assert.deepEqual(r.request, {
       model: 'gpt-5.5',
+      instructions: 'Answer in French.',
+      store: false,
       input: [
         { type: 'message', role: 'system', content: 'You route tickets.' },
         { type: 'message', role: 'user', content: 'I was charged twice' },
@@ -128,6 +132,20 @@ describe('providers: the OpenAI Responses API through the openai SDK', () => {
     assert.ok(r.ttftMs !== null, 'time to first token measured');
   });
 
+  it('streams the reasoning summary through onReasoning as it arrives, before the text and apart from it', async () => {
+    const seen: string[] = [];
+    const provider = responsesOf(registry, 'openai');
+    const prepared = provider.prepare(ask('think first', { reasoning_summary: 'auto' }), true);
+    if ('error' in prepared) throw new Error(prepared.error.message);
+    const { result } = await provider.chat(prepared, { signal: new AbortController().signal, timeoutMs: 10_000, onDelta: (t) => seen.push(`text:${t}`), onReasoning: (t) => seen.push(`reasoning:${t}`) });
+    assert.equal(result.error, undefined, result.error?.message);
+    const reasoning = seen.filter((s) => s.startsWith('reasoning:')).map((s) => s.slice('reasoning:'.length));
+    assert.ok(reasoning.length > 1, 'the summary came in several deltas (one per word on the mock wire)');
+    assert.equal(reasoning.join(''), result.reasoning, 'the deltas add up to the finished summary');
+    assert.ok(seen.findIndex((s) => s.startsWith('text:')) > seen.map((s) => s.startsWith('reasoning:')).lastIndexOf(true), 'in wire order: the summary before the answer');
+    assert.deepEqual(seen.filter((s) => s.startsWith('text:')), ['text:billing'], 'no reasoning in the text deltas');
+  });
+
   it('streams function-call arguments into tool calls', async () => {
     const r = await send(responsesOf(registry, 'openai'), ask('use a tool'), true);
     assert.deepEqual(r.toolCalls, [{ id: 'call_a', type: 'function', function: { name: 'route', arguments: '{"queue":"billing"}' } }]);
@@ -164,6 +182,8 @@ describe('providers: the OpenAI Responses API through the openai SDK', () => {
     assert.ok('error' in refusedName && /no message names \(a user message is named 'ada'\)/.test(refusedName.error.message));
     const chat = registry.get('openai')!.prepare({ ...ask('x', { reasoning_summary: 'auto' }), params: { reasoning_summary: 'auto' } }, false);
     assert.ok('error' in chat && /only from the Responses API: add api: responses/.test(chat.error.message));
+    const chatInstructions = registry.get('openai')!.prepare(ask('x', { instructions: 'Be brief.', store: true }), false);
+    assert.ok('error' in chatInstructions && /instructions and store exist only in the Responses API: add api: responses/.test(chatInstructions.error.message));
     assert.equal(mock.requests.length, 0);
   });
 

@@ -99,6 +99,19 @@ describe('providers: thinking, structured outputs, caching and images on the wir
     assert.ok(r.ttftMs !== null);
   });
 
+  it('streams thinking deltas through onReasoning, never through the text deltas', async () => {
+    const reasoning: string[] = [];
+    const text: string[] = [];
+    const provider = anthropic();
+    const prepared = provider.prepare(ask('anthropic:claude-opus-4-7', [{ role: 'user', content: 'think' }], { thinking: { type: 'enabled', budget_tokens: 2048 } }), true);
+    if ('error' in prepared) throw new Error(prepared.error.message);
+    const { result } = await provider.chat(prepared, { signal: new AbortController().signal, timeoutMs: 10_000, onDelta: (t) => text.push(t), onReasoning: (t) => reasoning.push(t) });
+    assert.equal(result.error, undefined, result.error?.message);
+    assert.ok(reasoning.length > 1, 'word by word, as the thinking_delta events came');
+    assert.equal(reasoning.join(''), 'The customer was billed twice, so billing.', 'the readable block; the redacted one has no text to show');
+    assert.equal(text.join(''), '{"queue":"billing"}');
+  });
+
   it('showThinking puts the thinking in front of the answer, as promptfoo writes it', async () => {
     for (const stream of [false, true]) {
       const r = await send(anthropic(), ask('anthropic:claude-opus-4-7', [{ role: 'user', content: 'think' }], { showThinking: true }), stream);

@@ -10,7 +10,7 @@ import { renderPrompt } from '../../src/core/promptFile/renderPrompt';
 import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import { Engine } from '../../src/core/run/engine';
 import { createGradingContext } from '../../src/core/run/gradingContext';
-import { findCase, formatReplayMarkdown, Replayer, type ReplayReport, type TraceReplay } from '../../src/core/run/replay';
+import { findCase, formatReplayMarkdown, Replayer, replaySignificance, type ReplayReport, type TraceReplay } from '../../src/core/run/replay';
 import { TraceStore } from '../../src/core/store/traceStore';
 import { loadTestBankFile, resolveTests } from '../../src/core/testBank/loadTestBank';
 import { applyDefaults } from '../../src/core/testBank/normalizeCase';
@@ -163,6 +163,13 @@ describe('replay against the current prompt', function () {
     assert.match(md, /## Regressions \(1\)/);
     assert.match(md, /## Fixes \(1\)/);
     assert.match(md, /pass → fail \(equals: pass→fail\)/);
+
+    // One regression and one fix on two cases: no net change, for pass rates and scores alike.
+    assert.deepStrictEqual(
+      report.significance.map((s) => [s.model, s.passRate.test, s.passRate.cases, s.passRate.pValue, s.passRate.verdict, s.scores.cases, s.scores.wilcoxon?.pValue, s.scores.verdict]),
+      [[charge.model, 'mcnemar-exact', 2, 1, 'no-change', 2, 1, 'no-change']],
+    );
+    assert.match(md, /## Significance\n\n- \S+: pass rate 50\.0% → 50\.0% \(±0\.0 pts, 95% CI .*\) on 2 shared cases; McNemar's exact test p = 1\.0000: no change\n- \S+: mean score 0\.500 → 0\.500 .*Wilcoxon signed-rank p = 1\.0000, paired t p = 1\.0000: no change/);
   });
 
   it('reports no change when the prompt did not change', async () => {
@@ -171,6 +178,8 @@ describe('replay against the current prompt', function () {
     assert.ok(!('error' in report));
     assert.deepStrictEqual(report.totals, { traces: 2, replayed: 2, skipped: 0, outputsChanged: 0, verdictsChanged: 0, regressions: 0, fixes: 0, errors: 0 });
     assert.match(formatReplayMarkdown(report), /\*\*No regressions\*\*/);
+    assert.deepStrictEqual(report.significance.map((s) => [s.passRate.verdict, s.scores.verdict, s.scores.wilcoxon]), [['no-change', 'no-change', null]]);
+    assert.match(formatReplayMarkdown(report), /mean score 0\.500 → 0\.500 \(±0\.000, 95% CI ±0\.000 to ±0\.000\) on 2 shared cases; every score is unchanged: no change/);
   });
 
   it('replays one trace', async () => {
@@ -236,6 +245,26 @@ describe('replay against the current prompt', function () {
     assert.strictEqual(report.items.length, 1, 'the grader call is not replayed');
     assert.strictEqual(report.items[0]!.verdictChange, 'regressed', 'judged by the bank file case');
     assert.ok(findCase(cases, report.items[0]!.caseId), 'the case id is the bank file case');
+  });
+
+  it('pairs repeats of a case for significance (paired t) and leaves out items without a verdict on both sides', () => {
+    const side = (pass: boolean, score: number) => ({ traceId: 't', text: '', error: null, finishReason: null, latencyMs: 1, cost: null, verdict: { pass, score, reason: '', assertions: [], source: 'stored' as const } });
+    let n = 0;
+    const item = (caseId: string, before: boolean, after: boolean | null): TraceReplay => ({
+      sourceTraceId: `${caseId}-${++n}`,
+      model: 'm',
+      promptPath: 'p',
+      caseId,
+      variables: {},
+      old: side(before, before ? 1 : 0),
+      new: after === null ? null : side(after, after ? 1 : 0),
+      outputChanged: false,
+      verdictChange: 'none',
+      changedAssertions: [],
+    });
+    const [change] = replaySignificance([item('a', true, false), item('a', true, true), item('b', false, true), item('b', false, true), item('c', true, null)]);
+    assert.deepStrictEqual([change!.passRate.test, change!.passRate.cases, change!.passRate.previousPassRate, change!.passRate.currentPassRate], ['paired-t', 2, 0.5, 0.75]);
+    assert.deepStrictEqual([change!.scores.cases, change!.scores.previousMean, change!.scores.currentMean], [2, 0.5, 0.75]);
   });
 
   it('finds cases by id, description or position', () => {

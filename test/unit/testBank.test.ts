@@ -142,6 +142,18 @@ describe('test bank: inline tests of a prompt file', () => {
     assert.match(bank.cases[0].id, /^triage\.prompt#/);
   });
 
+  it("is-valid-function-call: a value that is not a list of functions is ignored with a warning, as promptfoo ignores it", () => {
+    const schema = { type: 'object', properties: { name: { type: 'string' } } };
+    const functions = [{ name: 'get_weather', parameters: { type: 'object' } }];
+    const bank = casesFromInline(
+      [{ assert: [{ type: 'is-valid-function-call', value: schema }, { type: 'not-is-valid-openai-function-call', value: 'x' }, { type: 'is-valid-function-call', value: functions }] }],
+      { file: '/w/p.prompt', files: TEST_FILES },
+    );
+    assert.deepStrictEqual(bank.diagnostics.map((d) => [d.code, d.severity]), [['ignored-value', 'warning'], ['ignored-value', 'warning']]);
+    assert.match(bank.diagnostics[0]!.message, /is ignored, as promptfoo ignores it; the call is checked against the functions the request declares/);
+    assert.deepStrictEqual(bank.cases[0]!.assert.map((a) => a.value), [undefined, undefined, functions], 'a list of functions is kept: it declares them');
+  });
+
   it('works without a node (no ranges) and rejects a non-list', () => {
     const plain = casesFromInline([{ vars: { a: 1 } }], { file: '/w/p.prompt', files: TEST_FILES });
     assert.deepStrictEqual(startLines(plain), [undefined]);

@@ -1,12 +1,13 @@
 // `perplexity` and `perplexity-score`: how sure the model was of its own tokens, from the per-token log
 // probabilities of the response (promptfoo 0.121.20, src/assertions/perplexity.ts). They need logprobs in
-// the provider's answer; without them the assertion is an error, never a pass.
+// the provider's answer: a case with one asks its model for them (src/core/run/logprobRequests.ts);
+// without them the assertion is an error, never a pass.
 import type { CallResult } from '../types';
 import type { AssertionDefinition, AssertionSpec, RawAssertionResult } from './assertionTypes';
 import { isRecord } from './valueUtils';
 
 const NO_LOGPROBS =
-  'the response has no token logprobs: set `logprobs: true` in the prompt\'s params and use a provider that returns them (OpenAI-compatible chat completions, without streaming)';
+  'the response has no token logprobs: Assay asked the model for them (`logprobs: true`), but the server returned none; use a model or server whose chat completions return logprobs';
 
 /** Per-token log probabilities of the first choice of an OpenAI-style chat completion (`choices[0].logprobs.content[].logprob`). */
 export function responseLogprobs(result: CallResult): number[] | undefined {
@@ -36,7 +37,7 @@ export const LOGPROB_ASSERTIONS: AssertionDefinition[] = [
     description: 'The perplexity of the output is at most the threshold.',
     docs:
       'Perplexity = exp(−mean token logprob) over the response\'s tokens. Passes when it is ≤ `threshold`; without a threshold it only records that logprobs exist and passes. ' +
-      'Needs token logprobs (`logprobs: true` in params, a non-streaming OpenAI-compatible provider): without them it is an evaluation error. Score 1 or 0.',
+      'A case with this assertion asks its model for token logprobs (`logprobs: true`; promptfoo\'s `passthrough: { logprobs: true }` asks on every call), which only OpenAI-compatible chat completions without streaming return: other models are refused before any call, and an answer without logprobs is an evaluation error. Score 1 or 0.',
     example: 'assert:\n  - type: perplexity\n    threshold: 1.5',
     modelGraded: false,
     check: negationNeedsThreshold,

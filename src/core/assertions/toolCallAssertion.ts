@@ -23,6 +23,11 @@ function declaredTools(list: unknown): DeclaredTool[] | undefined {
   return tools;
 }
 
+/** Whether an assertion's `value` declares functions (a list of them), as `is-valid-function-call` takes it. */
+export function isFunctionList(value: unknown): boolean {
+  return declaredTools(value) !== undefined;
+}
+
 /** The calls to check: the provider's tool calls, else an output that is a JSON list of OpenAI tool calls. */
 function callsOf(input: AssertionInput): ToolCall[] {
   if (input.result.toolCalls.length > 0) return input.result.toolCalls;

@@ -80,12 +80,16 @@ function hexId(seed: string, hexDigits: number): string {
   return createHash('sha256').update(seed).digest('hex').slice(0, hexDigits);
 }
 
+/** The last run's trace id: a run's spans come together, and each id is a hash. */
+let lastRun: { runId: string; traceId: string } | undefined;
+
 /** OTLP ids, stable across exports (so re-importing a file deduplicates): a run's traces share a trace id. */
 export function otlpIds(trace: Pick<TraceRecord, 'id' | 'runId'>): { traceId: string; spanId: string } {
-  return {
-    traceId: hexId(trace.runId ? `assay-run:${trace.runId}` : `assay-trace:${trace.id}`, 32),
-    spanId: hexId(`assay-span:${trace.id}`, 16),
-  };
+  let traceId: string;
+  if (!trace.runId) traceId = hexId(`assay-trace:${trace.id}`, 32);
+  else if (lastRun?.runId === trace.runId) traceId = lastRun.traceId;
+  else lastRun = { runId: trace.runId, traceId: (traceId = hexId(`assay-run:${trace.runId}`, 32)) };
+  return { traceId, spanId: hexId(`assay-span:${trace.id}`, 16) };
 }
 
 function nanos(ms: number): string {

@@ -311,7 +311,10 @@ class FrontMatterReader {
           promptyExtras.push({ key, keyNode, value });
           break;
         case 'base':
-          this.report('warning', 'prompty-base', "The base file's template is what {% extends %} renders, but its model and parameters are not merged into this file (Prompty 0.1 merges them): write the ones this prompt needs here.", keyNode);
+          // 0.1/1.0 files merge their base (promptyBase.ts); Prompty 2.0 has no base.
+          if (this.out.promptyVersion === 2) {
+            this.report('warning', 'prompty-base', "Prompty 2.0 has no 'base': the base file's model and sample are not merged (only 0.1 files merge them); write the ones this prompt needs here.", keyNode);
+          }
           break;
       }
     }

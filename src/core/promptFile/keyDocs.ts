@@ -75,7 +75,7 @@ export const PROMPTY_KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
   outputs: { summary: 'Prompty: declared outputs. Kept, not interpreted.' },
   template: { summary: 'Prompty: the template format; only jinja2 (rendered with Nunjucks) is supported.', snippet: ' jinja2' },
   tools: { summary: 'Prompty: tool declarations. Kept, not interpreted; put function tools under params.tools.' },
-  base: { summary: 'Prompty: a base file. Not loaded.' },
+  base: { summary: "Prompty 0.1/1.0: a base file beside this one whose model (api, configuration, parameters, response) and sample this file inherits, its own keys winning. Not merged in 2.0 files." },
 };
 
 /** Generation parameters under `params` (PARAM_KEYS). */

@@ -8,6 +8,7 @@ import { cacheAttribute, roleAttributes } from './roleAttributes';
 import type { Diagnostic, Range, Role } from '../types';
 import { editDistance } from './didYouMean';
 import { readFrontMatter, type FrontMatterFields } from './frontMatter';
+import { applyBase } from './promptyBase';
 import { LineIndex } from './lineIndex';
 import type { FrontMatter, PromptDocument, PromptFileKind, PromptSection } from './promptDocument';
 
@@ -176,6 +177,7 @@ export function parsePromptFile(text: string, options: ParseOptions = {}): Promp
     const f = fence.frontMatter;
     const range = lines.range(f.start, f.end);
     fields = readFrontMatter(src.slice(f.contentStart, f.contentEnd), f.contentStart, lines, kind, diagnostics, range, options.path !== undefined ? dirname(options.path) : undefined);
+    if (kind === 'prompty') fields = applyBase(fields, options.path, diagnostics);
     frontMatter = { range, contentRange: lines.range(f.contentStart, f.contentEnd), closed: f.closed, keyRanges: fields.keyRanges };
     if (fields.data) frontMatter.data = fields.data;
   }

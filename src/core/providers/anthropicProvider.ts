@@ -4,7 +4,7 @@ import type { Anthropic as AnthropicClient } from '@anthropic-ai/sdk';
 import type { CallError, CallResult, ChatRequest, ThinkingBlock, ToolCall, Usage } from '../types';
 import { convertMessages, convertToolChoice, convertTools, reasoningFields } from './anthropicRequest';
 import { classifySdkError, type SdkErrorClasses } from './providerErrors';
-import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat } from './providerTypes';
+import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, StreamSinks } from './providerTypes';
 import { SdkProvider, sdkExports, since, type SdkRequestOptions, type SdkLogger } from './sdkProvider';
 
 type AnthropicModule = typeof import('@anthropic-ai/sdk');
@@ -137,7 +137,7 @@ export class AnthropicProvider extends SdkProvider<AnthropicClient> {
     client: AnthropicClient,
     payload: Record<string, unknown>,
     requestOptions: SdkRequestOptions,
-    onDelta: ((text: string) => void) | undefined,
+    sinks: StreamSinks,
     result: CallResult,
     start: number,
   ): Promise<void> {
@@ -148,6 +148,16 @@ export class AnthropicProvider extends SdkProvider<AnthropicClient> {
     let stopSequence: unknown = null;
     let stopped = false;
     const blocks: StreamBlock[] = [];
+    // Thinking is shown as it streams, a blank line between blocks (the result keeps them apart).
+    let thinkingShown = false;
+    let thinkingBlock = -1;
+    const showThinking = (index: number, text: string): void => {
+      if (!sinks.reasoning) return;
+      if (thinkingShown && index !== thinkingBlock) sinks.reasoning('\n\n');
+      thinkingShown = true;
+      thinkingBlock = index;
+      sinks.reasoning(text);
+    };
     const firstToken = (): void => {
       if (result.ttftMs === null) result.ttftMs = since(start);
     };
@@ -162,10 +172,11 @@ export class AnthropicProvider extends SdkProvider<AnthropicClient> {
               firstToken();
               text += delta.text;
               if (slot) slot.text += delta.text;
-              if (onDelta) onDelta(delta.text);
+              sinks.text?.(delta.text);
             } else if (slot) {
               if (delta.type !== 'signature_delta') firstToken();
               applyDelta(slot, delta);
+              if (delta.type === 'thinking_delta' && delta.thinking) showThinking(event.index as number, delta.thinking);
             }
             break;
           }

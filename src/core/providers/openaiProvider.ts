@@ -4,7 +4,7 @@ import type { OpenAI as OpenAIClient } from 'openai';
 import type { CallError, CallResult, ChatMessage, ChatRequest, ToolCall, Usage } from '../types';
 import { openAiContentParts } from './imageParts';
 import { classifySdkError, type SdkErrorClasses } from './providerErrors';
-import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, ModerationOutcome, PreparedChat, ProviderConfig } from './providerTypes';
+import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, ModerationOutcome, PreparedChat, ProviderConfig, StreamSinks } from './providerTypes';
 import { openAiTools, SdkProvider, sdkExports, since, type SdkRequestOptions, type ProviderEnv, type SdkLogger } from './sdkProvider';
 
 type OpenAIModule = typeof import('openai');
@@ -119,6 +119,8 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
     if (foreign) return { error: foreign };
     const p = request.params;
     if (p.reasoning_summary !== undefined) return { error: { kind: 'bad_request', message: 'Reasoning summaries (reasoning_summary) come only from the Responses API: add api: responses' } };
+    const responsesOnly = (['instructions', 'store'] as const).filter((k) => p[k] !== undefined);
+    if (responsesOnly.length > 0) return { error: { kind: 'bad_request', message: `${responsesOnly.join(' and ')} exist only in the Responses API: add api: responses` } };
     const messages: Record<string, unknown>[] = [];
     for (const m of request.messages) {
       const out = toOpenAiMessage(m);
@@ -136,6 +138,11 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
     if (p.tools && p.tools.length > 0) payload.tools = openAiTools(p.tools);
     if (p.tool_choice !== undefined) payload.tool_choice = p.tool_choice;
     for (const key of ['frequency_penalty', 'presence_penalty', 'max_completion_tokens', 'reasoning_effort', 'verbosity'] as const) if (p[key] !== undefined) payload[key] = p[key];
+    if (p.logprobs) {
+      // Streamed chunks carry logprobs piecemeal and the assembled response does not keep them (the preflight refuses it first).
+      if (stream) return { error: { kind: 'bad_request', message: 'Token logprobs (for perplexity) need a call without streaming' } };
+      payload.logprobs = true;
+    }
     if (stream) {
       payload.stream = true;
       payload.stream_options = { include_usage: true };
@@ -166,7 +173,7 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
     client: OpenAIClient,
     payload: Record<string, unknown>,
     requestOptions: SdkRequestOptions,
-    onDelta: ((text: string) => void) | undefined,
+    sinks: StreamSinks,
     result: CallResult,
     start: number,
   ): Promise<void> {
@@ -188,7 +195,7 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
           if (content) {
             if (result.ttftMs === null) result.ttftMs = since(start);
             text += content;
-            if (onDelta) onDelta(content);
+            sinks.text?.(content);
           }
           if (delta.tool_calls) {
             if (result.ttftMs === null) result.ttftMs = since(start);

@@ -8,7 +8,7 @@ import type { OpenAI as OpenAIClient } from 'openai';
 import type { CallError, CallResult, ChatMessage, ChatRequest, ModelParams, ToolCall, Usage } from '../types';
 import { openAiUsage, OpenAiProvider, type OpenAiUsageWire } from './openaiProvider';
 import { responsesContentParts } from './imageParts';
-import type { PreparedChat } from './providerTypes';
+import type { PreparedChat, StreamSinks } from './providerTypes';
 import { openAiTools, since, type SdkRequestOptions } from './sdkProvider';
 
 type Item = Record<string, unknown>;
@@ -64,6 +64,7 @@ export function responsesPayload(request: ChatRequest, stream: boolean): { paylo
   const input = responsesInput(request.messages);
   if ('error' in input) return input;
   const payload: Record<string, unknown> = { model: request.model.model, input };
+  if (p.instructions !== undefined) payload.instructions = p.instructions;
   if (p.temperature !== undefined) payload.temperature = p.temperature;
   if (p.top_p !== undefined) payload.top_p = p.top_p;
   const max = p.max_completion_tokens ?? p.max_tokens;
@@ -76,6 +77,7 @@ export function responsesPayload(request: ChatRequest, stream: boolean): { paylo
   }
   if (p.tools && p.tools.length > 0) payload.tools = responsesTools(p.tools);
   if (p.tool_choice !== undefined) payload.tool_choice = responsesToolChoice(p.tool_choice);
+  if (p.store !== undefined) payload.store = p.store;
   if (stream) payload.stream = true;
   return { payload };
 }
@@ -142,6 +144,8 @@ export function fromResponse(response: Item, result: CallResult): void {
 interface StreamState {
   text: string;
   reasoning: string;
+  /** The summary part the last reasoning delta belonged to (item id and summary index). */
+  reasoningPart: string;
   final: Item | null;
   failure: string | null;
 }
@@ -156,6 +160,7 @@ export class OpenAiResponsesProvider extends OpenAiProvider {
     if (this.config.kind === 'azure-openai') {
       return { error: { kind: 'bad_request', message: `${this.config.name} is an Azure OpenAI endpoint: the Azure Responses API is not supported yet; use api: chat` } };
     }
+    if (request.params.logprobs) return { error: { kind: 'bad_request', message: 'Token logprobs (for perplexity) come only from chat completions: use api: chat' } };
     const built = responsesPayload(request, stream);
     if ('error' in built) return built;
     return { request, payload: built.payload, stream };
@@ -179,16 +184,16 @@ export class OpenAiResponsesProvider extends OpenAiProvider {
     client: OpenAIClient,
     payload: Record<string, unknown>,
     requestOptions: SdkRequestOptions,
-    onDelta: ((text: string) => void) | undefined,
+    sinks: StreamSinks,
     result: CallResult,
     start: number,
   ): Promise<void> {
-    const state: StreamState = { text: '', reasoning: '', final: null, failure: null };
+    const state: StreamState = { text: '', reasoning: '', reasoningPart: '', final: null, failure: null };
     try {
       const stream = await client.responses.create(payload as never, requestOptions);
       for await (const event of stream as unknown as AsyncIterable<Item>) {
         if (result.ttftMs === null && (event.type === 'response.output_text.delta' || event.type === 'response.function_call_arguments.delta')) result.ttftMs = since(start);
-        onEvent(event, state, onDelta);
+        onEvent(event, state, sinks);
       }
     } finally {
       if (state.final) fromResponse(state.final, result);
@@ -203,17 +208,24 @@ export class OpenAiResponsesProvider extends OpenAiProvider {
 }
 
 /** Applies one stream event. The finished Response comes whole in the last event; deltas only show progress. */
-function onEvent(event: Item, state: StreamState, onDelta: ((text: string) => void) | undefined): void {
+function onEvent(event: Item, state: StreamState, sinks: StreamSinks): void {
   switch (event.type) {
     case 'response.output_text.delta':
     case 'response.refusal.delta': {
       const delta = typeof event.delta === 'string' ? event.delta : '';
       state.text += delta;
-      if (delta !== '' && onDelta) onDelta(delta);
+      if (delta !== '') sinks.text?.(delta);
       return;
     }
     case 'response.reasoning_summary_text.delta':
-      if (typeof event.delta === 'string') state.reasoning += event.delta;
+      if (typeof event.delta === 'string' && event.delta !== '') {
+        // A new summary part (another summary_index or item) is a new paragraph, as the finished result joins them.
+        const part = `${String(event.item_id ?? '')}#${String(event.summary_index ?? 0)}`;
+        const text = state.reasoning !== '' && part !== state.reasoningPart ? `\n\n${event.delta}` : event.delta;
+        state.reasoningPart = part;
+        state.reasoning += text;
+        sinks.reasoning?.(text);
+      }
       return;
     case 'response.completed':
     case 'response.incomplete':

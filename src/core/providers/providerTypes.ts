@@ -89,6 +89,17 @@ export interface ChatCallOptions {
   timeoutMs: number;
   /** Receives each text delta as it arrives (streaming only). Called on the hot path: keep it cheap. */
   onDelta?: (text: string) => void;
+  /**
+   * Receives reasoning as it streams, apart from the answer: OpenAI Responses reasoning-summary deltas and
+   * Anthropic thinking deltas (a blank line between two thinking blocks). Never part of `onDelta`'s text.
+   */
+  onReasoning?: (text: string) => void;
+}
+
+/** Where a streaming provider sends what arrives: the answer's text and, apart from it, the reasoning. */
+export interface StreamSinks {
+  text?: (text: string) => void;
+  reasoning?: (text: string) => void;
 }
 
 /** A provider's answer to one attempt. */

@@ -16,6 +16,7 @@ import type {
   Provider,
   ProviderConfig,
   ProviderOutcome,
+  StreamSinks,
 } from './providerTypes';
 
 /** What every provider gets from the registry. */
@@ -162,7 +163,7 @@ export abstract class SdkProvider<C> implements Provider {
     client: C,
     payload: Record<string, unknown>,
     requestOptions: SdkRequestOptions,
-    onDelta: ((text: string) => void) | undefined,
+    sinks: StreamSinks,
     result: CallResult,
     start: number,
   ): Promise<void>;
@@ -185,9 +186,14 @@ export abstract class SdkProvider<C> implements Provider {
     const requestOptions: SdkRequestOptions = { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 };
     try {
       // Deltas are shown live: each is redacted on its own (the finished text is redacted whole below).
-      const onDelta = options.onDelta;
-      const redactedDelta = onDelta ? (text: string): void => onDelta(session.redactor.text(text)) : undefined;
-      if (prepared.stream) await this.streamInto(session.client, prepared.payload, requestOptions, redactedDelta, result, start);
+      const redacted = (sink: ((text: string) => void) | undefined): ((text: string) => void) | undefined =>
+        sink ? (text: string): void => sink(session.redactor.text(text)) : undefined;
+      const sinks: StreamSinks = {};
+      const text = redacted(options.onDelta);
+      const reasoning = redacted(options.onReasoning);
+      if (text) sinks.text = text;
+      if (reasoning) sinks.reasoning = reasoning;
+      if (prepared.stream) await this.streamInto(session.client, prepared.payload, requestOptions, sinks, result, start);
       else await this.completeInto(session.client, prepared.payload, requestOptions, result);
     } catch (err) {
       const classified = classifySdkError(err, this.errorClasses(), options.signal.aborted, this.where);

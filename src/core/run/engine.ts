@@ -41,6 +41,11 @@ export interface CallOptions {
   useCache?: boolean;
   /** Receives text deltas as they arrive. */
   onDelta?: (text: string) => void;
+  /**
+   * Receives reasoning (summary or thinking) deltas as they arrive, apart from the text. Only calls that
+   * reach the provider stream it: a cached or collapsed answer brings its reasoning in the result.
+   */
+  onReasoning?: (text: string) => void;
   /** Free text echoed in the `queued` event, so subscribers can tell jobs apart (e.g. a test case id). */
   tag?: string;
 }
@@ -171,7 +176,7 @@ export class Engine {
     const signal = options.signal;
     allowManyListeners(signal);
     const onDelta = this.deltaSink(id, options.onDelta);
-    if (!useCache) return this.finish(id, await this.run(id, resolved, prepared, signal, onDelta));
+    if (!useCache) return this.finish(id, await this.run(id, resolved, prepared, signal, onDelta, stream ? options.onReasoning : undefined));
 
     if (signal?.aborted) return this.finish(id, this.failed(request.model, prepared.payload, { kind: 'cancelled', message: 'Cancelled' }));
     // showThinking changes the result's text but not the payload: it keys the answer apart.
@@ -191,7 +196,7 @@ export class Engine {
         call.partial += text;
         if (onDelta && !signal?.aborted) onDelta(text);
       };
-      call.promise = this.run(id, resolved, prepared, controller.signal, stream ? sharedDelta : undefined)
+      call.promise = this.run(id, resolved, prepared, controller.signal, stream ? sharedDelta : undefined, stream ? options.onReasoning : undefined)
         .then(async (result) => {
           if (!result.error) await this.cacheSet(key, result);
           return result;
@@ -306,14 +311,19 @@ export class Engine {
     prepared: PreparedChat,
     signal: AbortSignal | undefined,
     onDelta: ((text: string) => void) | undefined,
+    onReasoning: ((text: string) => void) | undefined,
   ): Promise<CallResult> {
+    // Once anything was shown, a retry would show it twice: such a failure is final.
     let streamed = false;
-    const sink = onDelta
-      ? (text: string): void => {
-          streamed = true;
-          onDelta(text);
-        }
-      : undefined;
+    const shown = (to: ((text: string) => void) | undefined): ((text: string) => void) | undefined =>
+      to
+        ? (text: string): void => {
+            streamed = true;
+            to(text);
+          }
+        : undefined;
+    const sink = shown(onDelta);
+    const reasoningSink = shown(onReasoning);
     const sentAt = performance.now();
     const outcome = await this.attempts(
       id,
@@ -321,7 +331,9 @@ export class Engine {
       signal,
       () => streamed,
       (attemptSignal, timeoutMs) =>
-        provider.chat(prepared, { signal: attemptSignal, timeoutMs, ...(sink ? { onDelta: sink } : {}) }).then((o) => ({ ...o, error: o.result.error })),
+        provider
+          .chat(prepared, { signal: attemptSignal, timeoutMs, ...(sink ? { onDelta: sink } : {}), ...(reasoningSink ? { onReasoning: reasoningSink } : {}) })
+          .then((o) => ({ ...o, error: o.result.error })),
     );
     if (outcome === ABORTED) return this.failed(prepared.request.model, prepared.payload, { kind: 'cancelled', message: 'Cancelled' });
     const result = outcome.value.result;

@@ -9,6 +9,7 @@ import { RUN_SUMMARY_FORMAT } from './runHistory';
 import { JSON_REPORT_FORMAT, JSON_REPORT_VERSION, modelStatsOf, runMetrics, totalsOf, type CaseExecution, type ModelComparison, type RunReport } from './runReport';
 import { shardKey, shardOf, type ShardSection, type ShardSuiteInfo } from './shard';
 import { addPairedSums, passRateChangeFromSums, type PairedSums } from '../stats/significance';
+import { scoreChangeFromPairs, type ScorePair } from '../stats/pairedScores';
 
 /** A problem that stops the merge; its message names the file and what to do. */
 export class MergeError extends Error {}
@@ -164,7 +165,7 @@ function assertion(a: Json, score: number): AssertionResult {
   return out;
 }
 
-type ComparisonJson = { model: string; previousRunId: string | null; previousStartedAt: string | null; significance?: { sums?: PairedSums } | null } & Record<'regressions' | 'fixes' | 'stillFailing' | 'newCases' | 'removedCases', { caseId: string }[]>;
+type ComparisonJson = { model: string; previousRunId: string | null; previousStartedAt: string | null; significance?: { sums?: PairedSums } | null; scoreChange?: { pairs?: ScorePair[] } | null } & Record<'regressions' | 'fixes' | 'stillFailing' | 'newCases' | 'removedCases', { caseId: string }[]>;
 
 /**
  * Each shard compared its cases with the same previous run: regressions, fixes, still failing and new cases
@@ -177,7 +178,7 @@ function mergeComparisons(models: readonly string[], caseOrder: readonly string[
   return models.map((model) => {
     const mine = parts.map((p) => p.find((c) => c.model === model)).filter((c) => c !== undefined);
     const previous = mine[0]?.previousRunId ?? null;
-    if (mine.length === 0 || previous === null || mine.some((c) => c.previousRunId !== previous)) return { model, previousRunId: null, previousStartedAt: null, comparison: null, significance: null };
+    if (mine.length === 0 || previous === null || mine.some((c) => c.previousRunId !== previous)) return { model, previousRunId: null, previousStartedAt: null, comparison: null, significance: null, scoreChange: null };
     const union = (key: 'regressions' | 'fixes' | 'stillFailing' | 'newCases') => ordered(new Set(mine.flatMap((c) => c[key].map((x) => x.caseId))));
     const removed = mine.slice(1).reduce((kept, c) => kept.filter((x) => c.removedCases.some((y) => y.caseId === x.caseId)), mine[0]!.removedCases);
     const comparison: RunComparison = {
@@ -192,7 +193,10 @@ function mergeComparisons(models: readonly string[], caseOrder: readonly string[
     // The shards' paired sums add up to the whole run's (a shard without them, an older report, gives none).
     const sums = mine.map((c) => c.significance?.sums);
     const significance = sums.every((x) => x !== undefined) ? passRateChangeFromSums(addPairedSums(sums)) : null;
-    return { model, previousRunId: previous, previousStartedAt: mine[0]!.previousStartedAt === null ? null : Date.parse(mine[0]!.previousStartedAt), comparison, significance };
+    // The shards' score pairs, in the whole run's case order, are the unsharded run's.
+    const pairs = mine.map((c) => c.scoreChange?.pairs);
+    const scoreChange = pairs.every((x) => x !== undefined) ? scoreChangeFromPairs(pairs.flat().sort((a, b) => (position.get(a.caseId) ?? 0) - (position.get(b.caseId) ?? 0))) : null;
+    return { model, previousRunId: previous, previousStartedAt: mine[0]!.previousStartedAt === null ? null : Date.parse(mine[0]!.previousStartedAt), comparison, significance, scoreChange };
   });
 }
 

@@ -14,6 +14,7 @@ import { keyEnvNames } from '../providers/sdkProvider';
 import type { TestCase } from '../testBank/testBankTypes';
 import type { ModelRef } from '../types';
 import type { GradingSettings } from './gradingContext';
+import { caseNeedsLogprobs, logprobRefusal, type LogprobCall } from './logprobRequests';
 import type { TestSuite } from './testSuite';
 
 /** A model a run will call, and why. */
@@ -24,11 +25,13 @@ export interface ModelUse {
   purpose: 'model' | 'grader' | 'embeddings' | 'moderation';
   /** The suite that needs it. */
   suite: string;
+  /** A model under test some of whose cases need token logprobs (`perplexity`), and how it is called. */
+  logprobs?: LogprobCall;
 }
 
 /** Why a model cannot be called. */
 export interface PreflightProblem {
-  kind: 'unknown-provider' | 'missing-key' | 'bad-reference' | 'untrusted-code';
+  kind: 'unknown-provider' | 'missing-key' | 'bad-reference' | 'untrusted-code' | 'no-logprobs';
   use: ModelUse;
   /** The environment variable that would hold the missing key. */
   envVar?: string;
@@ -50,11 +53,18 @@ export function modelsUsed(suites: readonly TestSuite[], grading: GradingSetting
   const problems: PreflightProblem[] = [];
   const add = (use: ModelUse): void => {
     const key = `${use.purpose} ${formatModelRef(use.ref)}`;
-    if (!uses.has(key)) uses.set(key, use);
+    const known = uses.get(key);
+    if (!known) uses.set(key, use);
+    else if (use.logprobs && !known.logprobs) uses.set(key, { ...known, suite: use.suite, logprobs: use.logprobs });
   };
   for (const suite of suites) {
     if (suite.cases.length === 0) continue;
-    for (const m of suite.models) add({ ref: m.ref, label: m.label, purpose: 'model', suite: suite.name });
+    const logprobs = suite.cases.some(caseNeedsLogprobs);
+    for (const m of suite.models) {
+      // Logprobs are asked for by the cases' perplexity assertions, or by the model's own config (promptfoo's passthrough).
+      const call = logprobs || m.params?.logprobs ? { logprobs: { api: m.params?.api ?? suite.prompt.params.api, stream: m.stream === true } } : {};
+      add({ ref: m.ref, label: m.label, purpose: 'model', suite: suite.name, ...call });
+    }
     for (const c of suite.cases) {
       for (const spec of c.assert) {
         const definition = resolveAssertionType(spec.type)?.definition;
@@ -89,6 +99,8 @@ export async function checkModels(uses: readonly ModelUse[], registry: ProviderR
       continue;
     }
     const config = provider.config;
+    const noLogprobs = use.logprobs ? logprobRefusal(config, use.logprobs) : undefined;
+    if (noLogprobs) problems.push({ kind: 'no-logprobs', use, message: `${what} (in ${use.suite}): ${noLogprobs}` });
     if (!registry.trustedCode && runsWorkspaceCode(config)) {
       problems.push({ kind: 'untrusted-code', use, message: `${what} (in ${use.suite}): ${untrustedCodeError(config).message}` });
       continue;

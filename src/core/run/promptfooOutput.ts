@@ -42,6 +42,15 @@ export interface PromptfooOutputMeta {
   tool: string;
 }
 
+/** A model's metric totals as promptfoo's per-prompt `namedScores`: each metric, then each derived metric with a value. */
+function namedTotals(report: RunReport, model: string): Record<string, number> {
+  const m = report.metrics?.find((x) => x.model === model);
+  if (!m) return {};
+  const out: Record<string, number> = { ...m.namedScores };
+  for (const d of m.derived) if (d.value !== null) out[d.name] = d.value;
+  return out;
+}
+
 /** The JSON document `assay test -o results.json` writes. */
 export function promptfooOutput(reports: readonly RunReport[], meta: PromptfooOutputMeta): Record<string, unknown> {
   const results: Record<string, unknown>[] = [];
@@ -66,7 +75,7 @@ export function promptfooOutput(reports: readonly RunReport[], meta: PromptfooOu
     for (const e of report.executions) {
       let entry = perProvider.get(e.model);
       if (!entry) {
-        const metrics = { score: 0, testPassCount: 0, testFailCount: 0, testErrorCount: 0, assertPassCount: 0, assertFailCount: 0, totalLatencyMs: 0, tokenUsage: emptyUsage(), namedScores: {}, namedScoresCount: {}, cost: 0 };
+        const metrics = { score: 0, testPassCount: 0, testFailCount: 0, testErrorCount: 0, assertPassCount: 0, assertFailCount: 0, totalLatencyMs: 0, tokenUsage: emptyUsage(), namedScores: namedTotals(report, e.model), namedScoresCount: {}, cost: 0 };
         entry = { index: prompts.length, metrics };
         perProvider.set(e.model, entry);
         prompts.push({ raw: promptRaw, label: promptLabel, provider: ids.get(e.model) ?? e.model, metrics });
@@ -75,9 +84,11 @@ export function promptfooOutput(reports: readonly RunReport[], meta: PromptfooOu
         ? { total: e.usage.inputTokens + e.usage.outputTokens, prompt: e.usage.inputTokens, completion: e.usage.outputTokens, cached: e.cacheHit ? e.usage.inputTokens + e.usage.outputTokens : 0, numRequests: e.cacheHit ? 0 : 1 }
         : { ...emptyUsage(), numRequests: e.error && e.error.kind !== 'assertion' ? 0 : 1 };
       const failureReason = e.status === 'pass' ? FAILURE_REASON.none : e.status === 'fail' ? FAILURE_REASON.assert : FAILURE_REASON.error;
-      const namedScores: Record<string, number> = {};
-      for (const a of e.assertions) if (a.metric) namedScores[a.metric] = a.score;
-      const m = entry.metrics as Record<string, number> & { tokenUsage: TokenUsage };
+      // Per result, each metric's weighted mean (promptfoo's normalised namedScores); per prompt and provider,
+      // the run's totals (Σ score × weight) and how many assertions fed each.
+      const namedScores = e.namedScores ?? {};
+      const m = entry.metrics as Record<string, number> & { tokenUsage: TokenUsage; namedScoresCount: Record<string, number> };
+      for (const a of e.assertions) if (a.metric !== undefined) m.namedScoresCount[a.metric] = (m.namedScoresCount[a.metric] ?? 0) + 1;
       m.score += e.score ?? 0;
       if (e.status === 'pass') m.testPassCount++;
       else if (e.status === 'fail') m.testFailCount++;

@@ -9,6 +9,7 @@ import { callScriptExport } from '../providers/javascriptProvider';
 import { pythonExecutable, runPythonFunction } from '../providers/pythonProvider';
 import { runSandboxed } from '../sandbox/sandboxPool';
 import { fileTask } from './userTransform';
+import { rawIfPartialTemplate, renderVarValues, resolveVarReferences } from './promptfooVars';
 import { isRecord } from '../assertions/valueUtils';
 import type { RenderResult } from '../promptFile/renderPrompt';
 import { renderTemplate, type TemplateFilters } from '../template/templateRenderer';
@@ -119,8 +120,8 @@ export function renderPromptfooTemplate(p: PromptfooPrompt, filters: TemplateFil
   const render = (given: Record<string, unknown>, affix?: PromptAffix): RenderResult => {
     const source = affix && (affix.prefix || affix.suffix) ? `${affix.prefix ?? ''}${template}${affix.suffix ?? ''}` : template;
     // promptfoo drops one trailing newline of each text variable before rendering (a YAML `|` block's).
-    const vars = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/\n$/, '') : v]));
-    const r = renderJsonTemplate(source, vars, filters) ?? renderTemplate(source, vars, filters, 'empty');
+    const vars = resolveVarReferences(Object.fromEntries(Object.entries(given).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/\n$/, '') : v])));
+    const r = renderJsonTemplate(source, vars, filters) ?? renderTextTemplate(source, vars, filters);
     if ('error' in r) return { error: { message: `prompt "${p.label}": ${r.error.message}` } };
     return readRenderedPrompt(r.text, p.label, p.kind === 'chat' && !(affix?.prefix || affix?.suffix));
   };
@@ -184,6 +185,13 @@ function renderJsonTemplate(source: string, vars: Record<string, unknown>, filte
   };
   const out = render(parsed);
   return failure ? { error: failure } : { text: JSON.stringify(out, null, 2) };
+}
+
+/** A prompt that is not JSON: its text variables rendered as templates first, then the prompt (an unclosed tag kept as written), as promptfoo does. */
+function renderTextTemplate(source: string, vars: Record<string, unknown>, filters: TemplateFilters | undefined): { text: string } | { error: { message: string } } {
+  const rendered = renderVarValues(vars, filters);
+  if ('error' in rendered) return rendered;
+  return renderTemplate(rawIfPartialTemplate(source), rendered.vars, filters, 'empty');
 }
 
 /** How long a TypeScript or Python prompt function may take (a fresh worker or interpreter per render). */

@@ -29,6 +29,8 @@ import { applyDefaults } from '../testBank/normalizeCase';
 import type { TestCase } from '../testBank/testBankTypes';
 import type { CallError, CallResult, ChatRequest } from '../types';
 import { GRADER_PROMPT_PATH } from './testRun';
+import { describeScoreChange, scoreChange, type ScoreChange } from '../stats/pairedScores';
+import { describeChange, passRateChange, type PairedCounts, type PassRateChange } from '../stats/significance';
 import type { FileAccess } from '../files/safeFiles';
 
 /** A workspace file (prompt or test bank) as it is today. */
@@ -139,6 +141,47 @@ export interface ReplayTotals {
   errors: number;
 }
 
+/** Per model: is the change between the recorded verdicts and the replay's real or noise? */
+export interface ReplayModelChange {
+  model: string;
+  /** Pass rates, paired by case (repeats together): McNemar's exact test, or a paired t-test with repeats. */
+  passRate: PassRateChange;
+  /** Mean scores, paired by case: Wilcoxon signed-rank and paired t. */
+  scores: ScoreChange;
+}
+
+/** The significance of each model's change over the items with a verdict on both sides (cases keyed by id, else by trace). */
+export function replaySignificance(items: readonly TraceReplay[]): ReplayModelChange[] {
+  const byModel = new Map<string, Map<string, { old: PairedCounts; new: PairedCounts; oldScores: number[]; newScores: number[] }>>();
+  for (const it of items) {
+    const before = it.old.verdict;
+    const after = it.new?.verdict;
+    if (!before || !after) continue;
+    const key = it.caseId ?? it.sourceTraceId;
+    let cases = byModel.get(it.model);
+    if (!cases) byModel.set(it.model, (cases = new Map()));
+    let c = cases.get(key);
+    if (!c) cases.set(key, (c = { old: { caseId: key, passes: 0, fails: 0 }, new: { caseId: key, passes: 0, fails: 0 }, oldScores: [], newScores: [] }));
+    c.old[before.pass ? 'passes' : 'fails']++;
+    c.new[after.pass ? 'passes' : 'fails']++;
+    c.oldScores.push(before.score);
+    c.newScores.push(after.score);
+  }
+  return [...byModel].map(([model, cases]) => {
+    const list = [...cases.values()];
+    return {
+      model,
+      passRate: passRateChange(list.map((c) => c.old), list.map((c) => c.new)),
+      scores: scoreChange(list.map((c) => ({ caseId: c.old.caseId, scores: c.oldScores })), list.map((c) => ({ caseId: c.new.caseId, scores: c.newScores }))),
+    };
+  });
+}
+
+/** Each model's change in words (pass rate, then scores), as the replay reports show it. */
+export function describeReplaySignificance(changes: readonly ReplayModelChange[]): string[] {
+  return changes.flatMap((c) => [`${c.model}: ${describeChange(c.passRate)}`, `${c.model}: ${describeScoreChange(c.scores)}`]);
+}
+
 /** Marks run summaries written by a replay. */
 export const REPLAY_SUMMARY_FORMAT = 'assay-replay/1';
 
@@ -150,6 +193,8 @@ export interface ReplayReport {
   replayRunId: string;
   items: TraceReplay[];
   totals: ReplayTotals;
+  /** Per model, the recorded verdicts against the replay's (items with a verdict on both sides). */
+  significance: ReplayModelChange[];
   startedAt: number;
   endedAt: number;
 }
@@ -299,7 +344,7 @@ export class Replayer {
     const endedAt = Date.now();
     const cancelled = this.deps.signal?.aborted === true;
     await this.deps.store.finishRun(replayRunId, { status: cancelled ? 'cancelled' : 'done', summary: { format: REPLAY_SUMMARY_FORMAT, replayOf: sourceRunId, ...totals }, endedAt });
-    return { sourceRunId, replayRunId, items, totals, startedAt, endedAt };
+    return { sourceRunId, replayRunId, items, totals, significance: replaySignificance(items), startedAt, endedAt };
   }
 
   private prepare(promptPath: string, bankPath: string | null): Promise<PreparedPrompt | { problem: string }> {
@@ -449,6 +494,8 @@ export function formatReplayMarkdown(report: ReplayReport, title = 'Replay again
       ? '**No regressions**: every verdict that passed before still passes.'
       : `**${t.regressions} regression${t.regressions === 1 ? '' : 's'}**, ${t.errors} failed call${t.errors === 1 ? '' : 's'}, ${t.skipped} not replayed.`,
   ];
+  const significance = describeReplaySignificance(report.significance ?? []);
+  if (significance.length > 0) md.push('', '## Significance', '', ...significance.map((line) => `- ${line}`));
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   const section = (heading: string, items: TraceReplay[]) => {
     if (items.length === 0) return;

@@ -3,6 +3,7 @@ import type { AssertionResult } from '../assertions/assertionTypes';
 import type { RunComparison } from '../stats/compareRuns';
 import { computeModelMetrics } from '../stats/derivedMetrics';
 import type { PassRateChange } from '../stats/significance';
+import type { ScoreChange } from '../stats/pairedScores';
 import { summarizeRun, type ModelStats } from '../stats/runStats';
 import type { ErrorKind, ModelRef, Usage } from '../types';
 import type { ShardSection } from './shard';
@@ -84,6 +85,8 @@ export interface ModelComparison {
   comparison: RunComparison | null;
   /** Whether the pass-rate change on the cases both runs share is significant; `null` without a previous run. */
   significance: PassRateChange | null;
+  /** The paired test on per-case mean scores (Wilcoxon signed-rank, paired t); `null` without a previous run. */
+  scoreChange?: ScoreChange | null;
 }
 
 /** The outcome of `runTests`. */
@@ -138,6 +141,7 @@ export function modelStatsOf(executions: readonly CaseExecution[], models: reado
         cost: e.cost,
         latencyMs: e.latencyMs,
         cacheHit: e.cacheHit,
+        score: e.score,
       })),
     ).map((m) => [m.model, m]),
   );
@@ -263,6 +267,7 @@ export function jsonReport(reports: readonly RunReport[], meta: JsonReportMeta):
           newCases: c.comparison ? caseList(c.comparison.newCases) : [],
           removedCases: c.comparison ? c.comparison.removedCases.map((x) => ({ caseId: x.caseId, description: null })) : [],
           significance: c.significance,
+          scoreChange: c.scoreChange ?? null,
         })),
         results: r.executions.map((e) => ({
           caseId: e.caseId,

@@ -7,6 +7,8 @@ import { assertionInput, evaluateCase } from '../assertions/evaluateCase';
 import type { RenderResult } from '../promptFile/renderPrompt';
 import { compareCaseStatuses } from '../stats/compareRuns';
 import { passRateChange } from '../stats/significance';
+import { scoreChange, type CaseScores } from '../stats/pairedScores';
+import type { CaseStatus } from '../stats/runStats';
 import { derivedId, newId, promptVersionId } from '../store/ids';
 import type { EvaluationInput, RunKind, TraceInput } from '../store/storeTypes';
 import type { TraceStore } from '../store/traceStore';
@@ -20,8 +22,14 @@ import { modelStatsOf, runMetrics, totalsOf, type CaseExecution, type ModelCompa
 import type { ModelTarget, TestSuite } from './testSuite';
 import type { PromptAffix } from './promptfooPrompt';
 import { runTransform } from './userTransform';
+import { caseNeedsLogprobs } from './logprobRequests';
 import { isAllowedProvider } from '../testBank/promptfooTests';
 import type { TestCase } from '../testBank/testBankTypes';
+
+/** Each case's mean score as the paired test on scores takes it (runs recorded before scores were kept have none). */
+function caseScores(cases: readonly CaseStatus[]): CaseScores[] {
+  return cases.filter((c) => c.meanScore !== undefined).map((c) => ({ caseId: c.caseId, scores: [c.meanScore!] }));
+}
 
 /** Where grader calls are filed in history (`promptPath` of their traces), apart from the prompt under test. */
 export const GRADER_PROMPT_PATH = '(grader)';
@@ -367,7 +375,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
           },
         };
       }
-      const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params: { ...suite.prompt.params, ...job.target.params }, vars: c.vars };
+      const params = { ...suite.prompt.params, ...job.target.params, ...(caseNeedsLogprobs(c) ? { logprobs: true } : {}) };
+      const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params, vars: c.vars };
       const cacheable = useCache && job.repeats === 1;
       const callOptions = { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id };
       job.called = true;
@@ -475,7 +484,14 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       comparisons = models.map((m) => {
         const p = previous.get(m.model);
         return p
-          ? { model: m.model, previousRunId: p.run.id, previousStartedAt: p.run.startedAt, comparison: compareCaseStatuses(p.cases, m.cases), significance: passRateChange(p.cases, m.cases) }
+          ? {
+              model: m.model,
+              previousRunId: p.run.id,
+              previousStartedAt: p.run.startedAt,
+              comparison: compareCaseStatuses(p.cases, m.cases),
+              significance: passRateChange(p.cases, m.cases),
+              scoreChange: scoreChange(caseScores(p.cases), caseScores(m.cases)),
+            }
           : { model: m.model, previousRunId: null, previousStartedAt: null, comparison: null, significance: null };
       });
     }

@@ -16,6 +16,8 @@ export interface Execution {
   latencyMs: number;
   /** Served from the cache: its latency is not a measurement. */
   cacheHit?: boolean;
+  /** The weighted assertion score of a verdict; `null`/absent without one. */
+  score?: number | null;
 }
 
 /** `pass`: every verdict passed; `fail`: none did; `flaky`: both happened; `error`: only errors. */
@@ -28,6 +30,8 @@ export interface CaseStatus {
   fails: number;
   errors: number;
   status: CaseStatusKind;
+  /** Mean score of its verdicts (all repeats), for the paired test on scores; absent when none was scored. */
+  meanScore?: number;
 }
 
 /** Statistics of one model in one run. */
@@ -79,6 +83,7 @@ function modelStats(model: string, list: Execution[]): ModelStats {
   let total = 0;
   let unknown = 0;
   const latencies: number[] = [];
+  const scores = new Map<string, number[]>();
   for (const e of list) {
     let c = cases.get(e.caseId);
     if (!c) {
@@ -95,11 +100,16 @@ function modelStats(model: string, list: Execution[]): ModelStats {
       fails++;
       c.fails++;
     }
+    if (!e.error && typeof e.score === 'number' && Number.isFinite(e.score)) scores.set(e.caseId, [...(scores.get(e.caseId) ?? []), e.score]);
     if (typeof e.cost === 'number' && Number.isFinite(e.cost)) total += e.cost;
     else if (!e.error) unknown++;
     if (!e.error && !e.cacheHit && Number.isFinite(e.latencyMs)) latencies.push(e.latencyMs);
   }
-  for (const c of cases.values()) c.status = caseStatusKind(c.passes, c.fails, c.errors);
+  for (const c of cases.values()) {
+    c.status = caseStatusKind(c.passes, c.fails, c.errors);
+    const scored = scores.get(c.caseId);
+    if (scored) c.meanScore = scored.reduce((a, b) => a + b, 0) / scored.length;
+  }
   const trials = passes + fails;
   return {
     model,

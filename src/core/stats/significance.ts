@@ -115,7 +115,8 @@ export function passRateChangeFromSums(sums: PairedSums): PassRateChange {
   };
 }
 
-const VERDICT_WORDS: Record<SignificanceVerdict, string> = {
+/** Each verdict in words, as the reports end their sentence. */
+export const VERDICT_WORDS: Record<SignificanceVerdict, string> = {
   'significant-regression': 'a significant regression',
   'significant-improvement': 'a significant improvement',
   'within-noise': 'within noise',
@@ -144,7 +145,7 @@ export function mcnemarExact(b: number, c: number): number {
 }
 
 /** Paired t-test from n, Σd and Σd² of the differences: mean, 95% interval and two-sided p (scipy's ttest_rel on the pairs). */
-function pairedTFromSums(n: number, sum: number, sumSquares: number): { mean: number; interval: Interval | null; pValue: number } {
+export function pairedTFromSums(n: number, sum: number, sumSquares: number): { mean: number; interval: Interval | null; pValue: number } {
   const m = sum / n;
   if (n < 2) return { mean: m, interval: null, pValue: m === 0 ? 1 : Number.NaN };
   // Σ(d − m)² = Σd² − n·m², never below 0 (rounding).

@@ -32,6 +32,7 @@ import { importRows } from './storeImport';
 import * as queries from './storeQueries';
 import type {
   EvaluationInput,
+  EvaluationRecord,
   ExportResult,
   FeedbackInput,
   ImportOptions,
@@ -50,6 +51,7 @@ import type {
   StoreOptions,
   StoreStats,
   TimeSeriesPoint,
+  LabeledVerdict,
   TimeSeriesQuery,
   TraceFilter,
   TraceInput,
@@ -58,6 +60,65 @@ import type {
 } from './storeTypes';
 
 const ROWS_PER_TX = 500;
+
+/** A trace's fields as the redactor left them (what the history keeps). */
+interface RedactedTrace {
+  variables: unknown;
+  text: string;
+  toolCalls: TraceInput['toolCalls'];
+  request: unknown;
+  response: unknown;
+  errorMessage: string | undefined;
+  promptPath: string | null | undefined;
+  caseId: string | null | undefined;
+}
+
+/** The record of a trace as stored (redacted; images as blob references), for the live export. */
+function storedRecord(input: TraceInput & { id: string }, t: RedactedTrace, row: SqlValue[]): TraceRecord {
+  return {
+    id: input.id,
+    model: input.model,
+    text: t.text,
+    toolCalls: Array.isArray(t.toolCalls) ? t.toolCalls : [],
+    finishReason: input.finishReason ?? null,
+    usage: input.usage ?? null,
+    cost: input.cost ?? null,
+    latencyMs: input.latencyMs ?? 0,
+    ttftMs: input.ttftMs ?? null,
+    request: t.request,
+    response: t.response,
+    ...(input.error ? { error: { ...input.error, message: t.errorMessage ?? '' } } : {}),
+    cacheHit: input.cacheHit === true,
+    ...(input.attempts !== undefined ? { attempts: input.attempts } : {}),
+    runId: input.runId ?? null,
+    promptVersionId: input.promptVersionId ?? null,
+    promptPath: t.promptPath ?? null,
+    caseId: t.caseId ?? null,
+    repeatIndex: row[5] as number,
+    variables: (t.variables ?? null) as Record<string, unknown> | null,
+    status: input.error ? 'error' : 'ok',
+    startedAt: row[26] as number,
+    endedAt: row[27] as number,
+    evaluations: [],
+    feedback: null,
+  };
+}
+
+/** An evaluation row (see addEvaluations) as a record. */
+function evaluationRecord(row: SqlValue[]): EvaluationRecord {
+  return {
+    id: row[0] as string,
+    traceId: row[1] as string,
+    caseId: row[2] as string | null,
+    assertionType: row[3] as string,
+    pass: row[4] === 1,
+    score: row[5] as number | null,
+    reason: row[6] as string | null,
+    metric: row[7] as string | null,
+    weight: row[8] as number,
+    createdAt: row[9] as number,
+  };
+}
 const RUN_KINDS = new Set(['playground', 'test', 'replay', 'cli']);
 const RUN_END_STATUSES = new Set(['done', 'cancelled', 'failed']);
 const ERROR_KINDS = new Set(['auth', 'rate_limit', 'timeout', 'network', 'bad_request', 'not_found', 'server', 'cancelled', 'malformed']);
@@ -260,6 +321,8 @@ export class StoreEngine implements StoreCalls {
   private readOnlyReason: string | undefined;
   private lastRefreshCheck = Date.now();
   private redactor: Redactor;
+  /** Live export (OpenTelemetry): hears every trace and evaluation as stored, redacted, in this thread. */
+  exportSink: { add(trace: TraceRecord): void; addEvaluations(evaluations: EvaluationRecord[]): void } | undefined;
   private readonly hasher = new BlobHasher();
   private readonly lockPath: string;
   readonly report: OpenReport;
@@ -663,7 +726,7 @@ export class StoreEngine implements StoreCalls {
     return typeof text === 'string' ? (JSON.parse(text) as unknown) : null;
   }
 
-  private traceRow(input: TraceInput & { id: string }): { trace: SqlValue[]; payload: SqlValue[]; blobs: BlobRow[] } {
+  private traceRow(input: TraceInput & { id: string }): { trace: SqlValue[]; payload: SqlValue[]; blobs: BlobRow[]; redacted: RedactedTrace } {
     if (!input || typeof input !== 'object') throw new InputError('a trace must be an object');
     if (!isIdString(input.id)) throw new InputError('a trace needs an id');
     if (!input.model || typeof input.model.provider !== 'string' || typeof input.model.model !== 'string') throw new InputError(`trace ${input.id}: model must be {provider, model}`);
@@ -723,6 +786,7 @@ export class StoreEngine implements StoreCalls {
       ],
       payload: [input.id, payload],
       blobs: [...found.values()],
+      redacted: t,
     };
   }
 
@@ -770,7 +834,7 @@ export class StoreEngine implements StoreCalls {
     const added: (TraceInput & { id: string })[] = [];
     for (const chunk of chunks(rows)) {
       this.db.transaction(() => {
-        for (const { index, trace, payload, blobs } of chunk) {
+        for (const { index, trace, payload, blobs, redacted } of chunk) {
           this.db.run(
             INSERT_TRACE,
             trace,
@@ -781,6 +845,7 @@ export class StoreEngine implements StoreCalls {
           this.markPending('traces', trace[0] as string);
           this.journalRows.push(['traces', 'IGNORE', trace], ['trace_payloads', 'REPLACE', payload]);
           added.push(traces[index]!);
+          if (this.exportSink) this.exportSink.add(storedRecord(traces[index]!, redacted, trace));
         }
       });
     }
@@ -816,6 +881,7 @@ export class StoreEngine implements StoreCalls {
           if (this.db.changes() > 0) {
             this.markPending('evaluations', row[0] as string);
             this.journalRows.push(['evaluations', 'IGNORE', row]);
+            if (this.exportSink) this.exportSink.addEvaluations([evaluationRecord(row)]);
           }
         }
       });
@@ -1225,6 +1291,11 @@ export class StoreEngine implements StoreCalls {
 
   runSummary(runId: string): RunSummary | null {
     return queries.runSummary(this.db, runId);
+  }
+
+  labeledVerdicts(filter: TraceFilter = {}): LabeledVerdict[] {
+    this.refreshIfDue();
+    return queries.labeledVerdicts(this.db, filter);
   }
 
   timeSeries(query: TimeSeriesQuery): TimeSeriesPoint[] {

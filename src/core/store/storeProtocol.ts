@@ -6,6 +6,7 @@ import type {
   FeedbackInput,
   ImportOptions,
   ImportResult,
+  LabeledVerdict,
   OpenReport,
   Page,
   PageRequest,
@@ -25,6 +26,7 @@ import type {
   TraceRecord,
   TraceSummary,
 } from './storeTypes';
+import type { LiveOtlpStats } from '../export/otlpLive';
 
 /** Write operations and their arguments; ids are assigned by the caller's side before sending. */
 export interface WriteOps {
@@ -51,6 +53,7 @@ export interface StoreCalls {
   /** A batch run's stored batch state, or null. */
   runBatch(runId: string): unknown;
   timeSeries(query: TimeSeriesQuery): TimeSeriesPoint[];
+  labeledVerdicts(filter: TraceFilter): LabeledVerdict[];
   stats(): StoreStats;
   addSecrets(secrets: string[]): void;
   exportJsonl(filter: TraceFilter, outPath: string): ExportResult;
@@ -74,7 +77,9 @@ export type StoreEvent =
   | { event: 'changed'; reason: 'merged' | 'retention' | 'deleted' | 'cleared' }
   | { event: 'saved'; result: SaveResult }
   | { event: 'problem'; message: string }
-  | { event: 'savePaused' };
+  | { event: 'savePaused' }
+  /** The live OpenTelemetry export's news: a failure (once per kind), recovery, and at close its counts. */
+  | { event: 'exportNotice'; level: 'warning' | 'info'; message: string; stats?: LiveOtlpStats };
 
 export type FromWorker =
   | { kind: 'ready'; report: OpenReport }

@@ -6,6 +6,7 @@ import type { Db, Row, SqlValue } from './sqlite';
 import type {
   EvaluationRecord,
   FeedbackRecord,
+  LabeledVerdict,
   ModelTotals,
   Page,
   PageRequest,
@@ -394,6 +395,37 @@ export function runSummary(db: Db, runId: string): RunSummary | null {
       };
     });
   return { run, byModel };
+}
+
+/** Every evaluation of a trace whose latest feedback is 👍 or 👎, filtered like the explorer (see `LabeledVerdict`). */
+export function labeledVerdicts(db: Db, filter: TraceFilter): LabeledVerdict[] {
+  const where = traceWhere(filter);
+  const rows = db.all(
+    `WITH latest AS (
+       SELECT f.trace_id, f.rating, f.note FROM feedback f
+       WHERE f.id = (SELECT f2.id FROM feedback f2 WHERE f2.trace_id = f.trace_id ORDER BY f2.created_at DESC, f2.id DESC LIMIT 1)
+     )
+     SELECT t.id AS trace_id, coalesce(t.case_id, e.case_id) AS case_id, t.prompt_path, t.provider || ':' || t.model AS model, substr(t.output, 1, 500) AS output,
+            e.assertion_type, e.metric, e.pass, e.score, e.reason, l.rating, l.note
+     FROM latest l JOIN traces t ON t.id = l.trace_id JOIN evaluations e ON e.trace_id = t.id
+     WHERE l.rating != 0 ${where.sql.length ? `AND ${where.sql.join(' AND ')}` : ''}
+     ORDER BY t.started_at, t.id, e.id`,
+    where.params,
+  );
+  return rows.map((r) => ({
+    traceId: r.trace_id as string,
+    caseId: (r.case_id as string | null) ?? null,
+    promptPath: (r.prompt_path as string | null) ?? null,
+    model: r.model as string,
+    assertionType: r.assertion_type as string,
+    metric: (r.metric as string | null) ?? null,
+    pass: r.pass === 1,
+    score: (r.score as number | null) ?? null,
+    reason: (r.reason as string | null) ?? null,
+    rating: r.rating === 1 ? 1 : -1,
+    note: (r.note as string | null) ?? null,
+    output: r.output as string,
+  }));
 }
 
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;

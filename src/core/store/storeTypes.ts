@@ -1,6 +1,7 @@
 // The history store's public data shapes: what callers write, what queries return, and the options.
 // Plain data only, so every value crosses the worker boundary by structured clone.
 import type { CallResult, ErrorKind } from '../types';
+import type { LiveOtlpOptions } from '../export/otlpLive';
 
 /** Where a run came from. */
 export type RunKind = 'playground' | 'test' | 'replay' | 'cli';
@@ -252,6 +253,28 @@ export interface RunSummary {
   byModel: ModelTotals[];
 }
 
+/**
+ * An assertion's verdict on an output a person rated (the latest 👍/👎 on its trace): what judge
+ * calibration sets side by side. Traces whose latest rating is 0 (taken back) have none.
+ */
+export interface LabeledVerdict {
+  traceId: string;
+  caseId: string | null;
+  promptPath: string | null;
+  /** `provider:model` of the call whose output was judged. */
+  model: string;
+  assertionType: string;
+  metric: string | null;
+  pass: boolean;
+  score: number | null;
+  reason: string | null;
+  /** The person's rating: 1 good, -1 bad. */
+  rating: 1 | -1;
+  note: string | null;
+  /** The output's first 500 characters. */
+  output: string;
+}
+
 export interface TimeSeriesQuery {
   bucket: 'hour' | 'day';
   from?: number;
@@ -371,6 +394,8 @@ export interface StoreOptions extends RetentionOptions {
   journal?: boolean;
   /** Force journaled rows to the disk (fdatasync) at most this long after they were written; 200 ms by default. */
   journalSyncMs?: number;
+  /** Also send every stored call to an OpenTelemetry collector as it happens (see core/export/otlpLive.ts). */
+  otlp?: LiveOtlpOptions;
 }
 
 /** Shards' runs of one suite that an import files as one run (`assay merge`), with the merged run's facts. */

@@ -1,6 +1,7 @@
 // The store's worker thread (bundled to dist/storeWorker.js): owns sql.js and every file operation,
 // and saves on a debounce — soon after writes stop, and at least every few seconds while they go on.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { LiveOtlpExport, LiveOtlpStats } from '../export/otlpLive';
 import { loadSqlJs } from './sqlite';
 import { NotHistoryError, StoreEngine } from './storeEngine';
 import type { FromWorker, StoreEvent, ToWorker } from './storeProtocol';
@@ -117,6 +118,13 @@ class JournalSyncer {
   }
 }
 
+function exportSummary(stats: LiveOtlpStats, queueDir: string): string {
+  const parts = [`${stats.sent} spans sent`];
+  if (stats.queued > 0) parts.push(`${stats.queued} queued in ${queueDir} for the next run`);
+  if (stats.dropped > 0) parts.push(`${stats.dropped} dropped (queue full)`);
+  return `OpenTelemetry export: ${parts.join(', ')}`;
+}
+
 async function main(): Promise<void> {
   const options = (workerData as { options: StoreOptions }).options;
   let engine: StoreEngine;
@@ -128,6 +136,15 @@ async function main(): Promise<void> {
     post({ kind: 'fatal', message: err instanceof Error ? err.message : String(err), notHistory: err instanceof NotHistoryError });
     return;
   }
+  // Loaded only when asked for: the OpenTelemetry exporter costs a few hundred ms of start-up.
+  let live: LiveOtlpExport | undefined;
+  if (options.otlp) {
+    // `require`, not `import()`: it stays lazy in the bundle and also runs from sources (tsx's CommonJS hook).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { LiveOtlpExport } = require('../export/otlpLive') as typeof import('../export/otlpLive');
+    live = new LiveOtlpExport(options.otlp, (n) => emit({ event: 'exportNotice', ...n }));
+  }
+  engine.exportSink = live;
   const scheduler = new SaveScheduler(engine, options.saveDebounceMs ?? 1_000, options.maxSaveDelayMs ?? 5_000);
   const syncer = new JournalSyncer(engine, options.journalSyncMs ?? 200);
   let closed = false;
@@ -158,6 +175,15 @@ async function main(): Promise<void> {
           result = scheduler.saveNow(() => engine.close());
           scheduler.stop();
           closed = true;
+          if (live) {
+            // The history is saved; the spans still to send get a bounded moment, the rest wait on disk.
+            const saved = result;
+            void live.close().then((stats) => {
+              emit({ event: 'exportNotice', level: 'info', message: exportSummary(stats, options.otlp!.queueDir), stats });
+              post({ kind: 'result', id: msg.id, ok: true, result: saved });
+            });
+            return;
+          }
           break;
         case 'deleteTraces':
           result = engine.deleteTraces(...msg.args);

@@ -12,6 +12,7 @@ import type {
   FeedbackInput,
   ImportOptions,
   ImportResult,
+  LabeledVerdict,
   OpenReport,
   Page,
   PageRequest,
@@ -105,6 +106,7 @@ export class TraceStore {
   private readonly savedEmitter = new Emitter<SaveResult>();
   private readonly problemEmitter = new Emitter<string>();
   private readonly pausedEmitter = new Emitter<void>();
+  private readonly exportEmitter = new Emitter<Extract<StoreEvent, { event: 'exportNotice' }>>();
 
   /** Traces were added (by this store). */
   readonly onDidAddTraces = this.addedEmitter.event;
@@ -116,6 +118,8 @@ export class TraceStore {
   readonly onProblem = this.problemEmitter.event;
   /** Crash tests only: the worker stopped inside a save (see `StoreOptions.faultInjection`). */
   readonly onSavePaused = this.pausedEmitter.event;
+  /** The live OpenTelemetry export's news (`StoreOptions.otlp`): never a history problem, so apart from `onProblem`. */
+  readonly onExportNotice = this.exportEmitter.event;
 
   private constructor(
     private readonly worker: Worker,
@@ -209,9 +213,12 @@ export class TraceStore {
     return withIds.map((e) => e.id);
   }
 
-  /** Rates a trace (the latest rating wins, also across windows). */
-  async setFeedback(traceId: string, feedback: FeedbackInput): Promise<void> {
-    await this.write({ op: 'setFeedback', args: [newId(), traceId, feedback] });
+  /**
+   * Rates a trace (the latest rating wins, also across windows). `id` defaults to a new one; an imported
+   * label passes one derived from its content, so importing it again adds nothing.
+   */
+  async setFeedback(traceId: string, feedback: FeedbackInput, id: string = newId()): Promise<void> {
+    await this.write({ op: 'setFeedback', args: [id, traceId, feedback] });
   }
 
   /** Stores a batch run's provider batches on its run (started before), so `--resume` finds them. */
@@ -260,6 +267,11 @@ export class TraceStore {
 
   runSummary(runId: string): Promise<RunSummary | null> {
     return this.call('runSummary', runId);
+  }
+
+  /** Assertion verdicts on outputs people rated 👍/👎 (judge calibration, src/core/stats/calibration.ts). */
+  labeledVerdicts(filter: TraceFilter = {}): Promise<LabeledVerdict[]> {
+    return this.call('labeledVerdicts', filter);
   }
 
   timeSeries(query: TimeSeriesQuery): Promise<TimeSeriesPoint[]> {
@@ -407,6 +419,9 @@ export class TraceStore {
         break;
       case 'savePaused':
         this.pausedEmitter.fire();
+        break;
+      case 'exportNotice':
+        this.exportEmitter.fire(e);
         break;
     }
   }

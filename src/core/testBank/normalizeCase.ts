@@ -6,6 +6,7 @@ import { expandGlobConfined, hasGlob, readFileBytes, readTextFile, type FileAcce
 import { imageMediaType } from '../providers/imageParts';
 import { parseYamlLimited } from '../files/yamlLimits';
 import { checkAssertion, suggestAssertionType } from '../assertions/assertionRegistry';
+import { isFunctionList } from '../assertions/toolCallAssertion';
 import type { AssertionSpec } from '../assertions/assertionTypes';
 import { isRecord } from '../assertions/valueUtils';
 import type { Range, Severity } from '../types';
@@ -166,10 +167,23 @@ export function normalizeAssertion(raw: unknown, loc: CaseLocation, range: Range
   // `assert-set` members: normalised like the case's own assertions (their diagnostics point at the set).
   if (Array.isArray(raw.assert)) spec.assert = raw.assert.flatMap((member) => normalizeAssertion(member, loc, at, diags) ?? []);
   resolveAssertValue(spec, loc, at, diags);
+  ignoreFunctionCallValue(spec, loc, at, diags);
   const problem = checkAssertion(spec);
   if (problem?.code === 'unknown-assertion') diags.push(unknownType(loc.file, spec.type, problem.message, typeRange ?? at));
   else if (problem) diags.push(diagnostic(loc.file, 'error', problem.code, problem.message, at));
   return spec;
+}
+
+/**
+ * promptfoo's `is-valid-function-call` never reads its value: the call is checked against the functions the
+ * request declares. A value that is not a list of functions (Assay's own way to declare them) is therefore
+ * ignored as promptfoo ignores it, and said so.
+ */
+function ignoreFunctionCallValue(spec: AssertionSpec, loc: CaseLocation, at: Range | undefined, diags: BankDiagnostic[]): void {
+  const base = spec.type.replace(/^not-/, '');
+  if ((base !== 'is-valid-function-call' && base !== 'is-valid-openai-function-call') || spec.value === undefined || isFunctionList(spec.value)) return;
+  diags.push(diagnostic(loc.file, 'warning', 'ignored-value', `${spec.type}: a value that is not a list of functions is ignored, as promptfoo ignores it; the call is checked against the functions the request declares (params.functions)`, at));
+  delete spec.value;
 }
 
 /** An unknown case key, with the case key it is a typo of (and a fix renaming it) when there is one. */

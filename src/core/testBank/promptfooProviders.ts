@@ -68,8 +68,8 @@ const ANTHROPIC_ONLY: readonly string[] = ['thinking', 'effort', 'showThinking']
 const OPENAI_CONFIG_KEYS = [...PARAM_KEYS.filter((k) => !ANTHROPIC_ONLY.includes(k)), 'apiBaseUrl', 'apiHost', 'apiKey', 'apiKeyEnvar', 'stream', 'headers'];
 /** Chat keys promptfoo's Responses provider (openai:responses:) does not send: ignored there, so ignored here. */
 const RESPONSES_IGNORED = new Set(['stop', 'seed', 'frequency_penalty', 'presence_penalty', 'max_tokens', 'max_completion_tokens']);
-/** What an openai:responses: config may hold: the chat keys it sends, plus `reasoning: { effort, summary }` and `max_output_tokens`. */
-const RESPONSES_CONFIG_KEYS = [...OPENAI_CONFIG_KEYS.filter((k) => !RESPONSES_IGNORED.has(k)), 'reasoning', 'max_output_tokens'];
+/** What an openai:responses: config may hold: the chat keys it sends, plus `reasoning: { effort, summary }`, `max_output_tokens`, `instructions` and `store`. */
+const RESPONSES_CONFIG_KEYS = [...OPENAI_CONFIG_KEYS.filter((k) => !RESPONSES_IGNORED.has(k)), 'reasoning', 'max_output_tokens', 'instructions', 'store'];
 /** Provider kinds customProviderConfig did not take (golang:, ruby:, ws:…): none of them can run. */
 const CUSTOM_PROVIDER = /^(file|exec|python|golang|ruby|http|https|ws|wss|script|package):|\.(m?js|cjs|ts|py|rb|go)$/i;
 
@@ -122,6 +122,14 @@ function allowedKeys(vendor: PromptfooVendor, api: OpenAiApi | 'completion'): Se
   return new Set(api === 'responses' ? RESPONSES_CONFIG_KEYS : (vendor.configKeys ?? OPENAI_CONFIG_KEYS));
 }
 
+/**
+ * `passthrough: { logprobs: true }`, how a promptfoo user gets token logprobs for `perplexity` (promptfoo
+ * never asks for them itself): the one passthrough Assay sends, on OpenAI-compatible chat completions.
+ */
+function isLogprobsPassthrough(value: unknown): boolean {
+  return isRecord(value) && Object.keys(value).length === 1 && value.logprobs === true;
+}
+
 /** openai:responses: `reasoning: { effort, summary }` and `max_output_tokens` as Assay's parameters, or why not. */
 function responsesParams(c: Record<string, unknown>, params: Record<string, unknown>, id: string): string | undefined {
   const reasoning = c.reasoning;
@@ -133,6 +141,12 @@ function responsesParams(c: Record<string, unknown>, params: Record<string, unkn
     if (reasoning.summary !== undefined) params.reasoning_summary = reasoning.summary;
   }
   if (c.max_output_tokens !== undefined) params.max_tokens = c.max_output_tokens;
+  // promptfoo sends `instructions` as written (no template rendering) and `store` as a boolean whenever the key is there.
+  if (c.instructions !== undefined) {
+    if (typeof c.instructions !== 'string') return `${id}: config.instructions must be text`;
+    if (c.instructions !== '') params.instructions = c.instructions;
+  }
+  if ('store' in c) params.store = Boolean(c.store);
   params.api = 'responses';
   return undefined;
 }
@@ -203,8 +217,9 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
   const allowed = allowedKeys(vendor, api);
   const ignored: string[] = [];
   const refused: string[] = [];
+  const logprobs = api === 'chat' && vendor.configKeys === undefined && isLogprobsPassthrough(c.passthrough);
   for (const k of Object.keys(c)) {
-    if (allowed.has(k)) continue;
+    if (allowed.has(k) || (k === 'passthrough' && logprobs)) continue;
     if (api === 'responses' && RESPONSES_IGNORED.has(k)) {
       ignored.push(k);
       continue;
@@ -230,6 +245,7 @@ export function promptfooProviderFrom(id: string, label: string | undefined, con
   }
   const params: Record<string, unknown> = { ...vendor.defaultParams };
   for (const key of PARAM_KEYS) if (c[key] !== undefined) params[key] = key === 'stop' && typeof c.stop === 'string' ? [c.stop] : c[key];
+  if (logprobs) params.logprobs = true;
   // promptfoo's Anthropic provider puts the thinking into the output unless `showThinking: false`.
   if (vendor.kind === 'anthropic' && params.thinking !== undefined && params.showThinking === undefined) params.showThinking = true;
   // promptfoo's LocalAI provider sends `config.temperature || 0.7`: a temperature of 0 is sent as 0.7.

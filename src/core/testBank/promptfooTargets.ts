@@ -146,10 +146,15 @@ function defaultGrader(id: string, ctx: GraderContext): unknown {
   return isRecord(v) && /gpt-5|\bo[134]/.test(String(v.id)) ? { ...v, params: { ...(isRecord(v.params) ? v.params : {}), temperature: undefined } } : v;
 }
 
-/** `options.provider`: a grader, or `{ text, embedding }` naming one of each. */
+/** The keys of promptfoo's `options.provider` map, one provider per use. */
+const PROVIDER_USES = ['text', 'embedding', 'moderation', 'classification'];
+const isProviderMap = (value: unknown): value is Record<string, unknown> => isRecord(value) && !('id' in value) && PROVIDER_USES.some((k) => k in value);
+
+/** `options.provider`: a grader, or `{ text, embedding, moderation, classification }` naming one per use. */
 function optionsProvider(value: unknown, ctx: GraderContext): unknown {
-  if (isRecord(value) && !('id' in value) && ('text' in value || 'embedding' in value)) {
-    const out: Record<string, unknown> = {};
+  if (isProviderMap(value)) {
+    // Moderation and classification models are read as written, by the assertions that call them.
+    const out: Record<string, unknown> = { ...value };
     if (value.text !== undefined) out.text = graderValue(value.text, 'grader', ctx);
     if (value.embedding !== undefined) out.embedding = graderValue(value.embedding, 'embedding', ctx);
     return out;
@@ -182,6 +187,30 @@ function readRubric(value: unknown, ctx: GraderContext): AssertionSpec['rubricPr
   return undefined;
 }
 
+/**
+ * A `{ text, embedding, … }` map must name a provider for every use of the assertions it grades: promptfoo's
+ * getGradingProvider throws "Invalid provider definition for output type …" rather than fall back to a
+ * default, so a map without the use is an error here (reported once per map and type).
+ */
+function checkProviderMap(spec: AssertionSpec, uses: readonly string[], provider: unknown, ctx: GraderContext): void {
+  if (!isProviderMap(provider)) return;
+  const missing = uses.find((u) => provider[u] === undefined || provider[u] === null);
+  if (missing === undefined) return;
+  const key = `map ${spec.type} ${JSON.stringify(provider)}`;
+  if (ctx.seen.has(key)) return;
+  ctx.seen.set(key, true);
+  const where = spec.provider === undefined ? 'options.provider' : 'its provider';
+  ctx.diags.push(
+    diagnostic(
+      ctx.file,
+      'error',
+      'invalid-provider',
+      `${spec.type} needs a "${missing}" provider, but ${where} names one only for ${Object.keys(provider).join(', ')}: add ${missing}: <provider id> (promptfoo stops there too, with "Invalid provider definition for output type '${missing}'")`,
+      ctx.range,
+    ),
+  );
+}
+
 /** A case's (or the defaults') graders resolved; model-graded assertions get `options.rubricPrompt` unless they set their own. */
 function resolveCaseGraders<T extends TestCase | TestDefaults>(c: T, ctx: GraderContext): T {
   const out = { ...c };
@@ -190,11 +219,11 @@ function resolveCaseGraders<T extends TestCase | TestDefaults>(c: T, ctx: Grader
   if (ctx.defaults && graded) {
     // What promptfoo grades with when the test names no grader (or names only one of the two).
     const given = c.options?.provider;
-    const split = isRecord(given) && !('id' in given) && ('text' in given || 'embedding' in given);
+    const split = isProviderMap(given);
     const resolved = out.options?.provider;
     const text = given === undefined ? undefined : split ? (resolved as Record<string, unknown>).text : resolved;
     const embedding = split ? (resolved as Record<string, unknown>).embedding : undefined;
-    const provider: Record<string, unknown> = {};
+    const provider: Record<string, unknown> = split ? { ...(resolved as Record<string, unknown>) } : {};
     const t = text ?? (ctx.defaults.text !== undefined ? defaultGrader(ctx.defaults.text, ctx) : undefined);
     const e = embedding ?? (ctx.defaults.embedding !== undefined ? graderValue(ctx.defaults.embedding, 'embedding', ctx) : undefined);
     if (t !== undefined) provider.text = t;
@@ -205,9 +234,10 @@ function resolveCaseGraders<T extends TestCase | TestDefaults>(c: T, ctx: Grader
   if (c.assert) {
     out.assert = c.assert.map((spec) => {
       const resolved = resolveAssertionType(spec.type);
+      const uses = resolved?.definition.uses ?? (resolved?.definition.modelGraded ? ['text'] : []);
+      checkProviderMap(spec, uses, spec.provider === undefined ? c.options?.provider : spec.provider, ctx);
       if (!resolved?.definition.modelGraded) return spec;
       const next: AssertionSpec = { ...spec };
-      const uses = resolved.definition.uses ?? ['text'];
       const split = isRecord(spec.provider) && !('id' in spec.provider);
       if (spec.provider !== undefined) next.provider = (split ? optionsProvider(spec.provider, ctx) : graderValue(spec.provider, uses.includes('text') ? 'grader' : 'embedding', ctx)) as AssertionSpec['provider'];
       if (rubric !== undefined && next.rubricPrompt === undefined) next.rubricPrompt = rubric;

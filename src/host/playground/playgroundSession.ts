@@ -219,7 +219,13 @@ export class PlaygroundSession {
 
   /** Recent runs, for a webview that reloaded while they went on. */
   liveRuns(): LiveRun[] {
-    return this.live.map((r) => ({ ...r, columnIds: [...r.columnIds], partial: { ...r.partial }, finished: [...r.finished] }));
+    return this.live.map((r) => ({
+      ...r,
+      columnIds: [...r.columnIds],
+      partial: { ...r.partial },
+      ...(r.partialReasoning ? { partialReasoning: { ...r.partialReasoning } } : {}),
+      finished: [...r.finished],
+    }));
   }
 
   /** Sends what is pending at once. */
@@ -283,6 +289,7 @@ export class PlaygroundSession {
     const base = { columnId: column.id, model: column.model, fileHash };
     const finish = (result: ColumnResult): ColumnResult => {
       delete live.partial[column.id];
+      if (live.partialReasoning) delete live.partialReasoning[column.id];
       live.finished.push(result);
       this.coalescer.finished(live.runId, result);
       return result;
@@ -311,6 +318,11 @@ export class PlaygroundSession {
         onDelta: (text) => {
           live.partial[column.id] += text;
           this.coalescer.delta(live.runId, column.id, text);
+        },
+        onReasoning: (text) => {
+          const reasoning = (live.partialReasoning ??= {});
+          reasoning[column.id] = (reasoning[column.id] ?? '') + text;
+          this.coalescer.reasoning(live.runId, column.id, text);
         },
       },
     );

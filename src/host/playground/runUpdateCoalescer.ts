@@ -22,6 +22,7 @@ const systemClock: CoalescerClock = {
 interface Pending {
   started?: RunUpdate['started'];
   deltas: Map<string, string[]>;
+  reasoning: Map<string, string[]>;
   finished: ColumnResult[];
   failure?: RunFailure;
   done?: RunUpdate['done'];
@@ -51,12 +52,12 @@ export class RunUpdateCoalescer {
   }
 
   delta(runId: string, columnId: string, text: string): void {
-    if (text === '') return;
-    const deltas = this.entry(runId).deltas;
-    const list = deltas.get(columnId);
-    if (list) list.push(text);
-    else deltas.set(columnId, [text]);
-    this.schedule();
+    this.append(this.entry(runId).deltas, columnId, text);
+  }
+
+  /** Reasoning that streamed, kept apart from the text. */
+  reasoning(runId: string, columnId: string, text: string): void {
+    this.append(this.entry(runId).reasoning, columnId, text);
   }
 
   finished(runId: string, result: ColumnResult): void {
@@ -85,7 +86,8 @@ export class RunUpdateCoalescer {
     for (const [runId, p] of this.pending) {
       const u: RunUpdate = { runId };
       if (p.started) u.started = p.started;
-      if (p.deltas.size > 0) u.deltas = Object.fromEntries([...p.deltas].map(([id, parts]) => [id, parts.join('')]));
+      if (p.deltas.size > 0) u.deltas = joined(p.deltas);
+      if (p.reasoning.size > 0) u.reasoningDeltas = joined(p.reasoning);
       if (p.finished.length > 0) u.finished = p.finished;
       if (p.failure) u.failure = p.failure;
       if (p.done) u.done = p.done;
@@ -104,10 +106,18 @@ export class RunUpdateCoalescer {
     this.disposed = true;
   }
 
+  private append(to: Map<string, string[]>, columnId: string, text: string): void {
+    if (text === '') return;
+    const list = to.get(columnId);
+    if (list) list.push(text);
+    else to.set(columnId, [text]);
+    this.schedule();
+  }
+
   private entry(runId: string): Pending {
     let p = this.pending.get(runId);
     if (!p) {
-      p = { deltas: new Map(), finished: [] };
+      p = { deltas: new Map(), reasoning: new Map(), finished: [] };
       this.pending.set(runId, p);
     }
     return p;
@@ -124,4 +134,8 @@ export class RunUpdateCoalescer {
       else this.flush();
     }, Math.ceil(wait));
   }
+}
+
+function joined(parts: Map<string, string[]>): Record<string, string> {
+  return Object.fromEntries([...parts].map(([id, list]) => [id, list.join('')]));
 }

@@ -176,6 +176,18 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
         };
         await vscode.commands.executeCommand('assay.addToTestBank', args);
       },
+      rate: async (ref, rating) => {
+        const c = cellContext(ref);
+        const store = await ctx.services.store();
+        if (!c?.execution?.traceId || !store) return void vscode.window.showInformationMessage('Assay: this result has no trace in history to rate.');
+        const note = await vscode.window.showInputBox({
+          title: `Assay: ${rating === 1 ? '👍 good' : '👎 bad'} — ${c.row.label} (${ref.model})`,
+          prompt: 'A note on why (optional; Enter to save, Escape to cancel). Judge calibration sets ratings against the LLM judges.',
+        });
+        if (note === undefined) return;
+        await store.setFeedback(c.execution.traceId, { rating, note: note.trim() === '' ? null : note.trim() });
+        void vscode.window.setStatusBarMessage(`Assay: rated ${rating === 1 ? '👍' : '👎'}`, 3000);
+      },
       cancel: () => coordinator.cancel(),
       rerun: async () => {
         const shown = coordinator.shownRun;

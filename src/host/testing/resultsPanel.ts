@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import {
   AddToTestBankCommand,
+  RateCellCommand,
   CancelRunCommand,
   DidChangeRunNotification,
   DidUpdateCellsNotification,
@@ -25,6 +26,8 @@ export interface ResultsActions {
   openTrace(ref: CellRef): unknown;
   openPlayground(ref: CellRef): unknown;
   addToTestBank(ref: CellRef): unknown;
+  /** 👍 / 👎 on the cell's trace, with a note (judge calibration reads it). */
+  rate(ref: CellRef, rating: 1 | -1): unknown;
   cancel(): unknown;
   rerun(): unknown;
 }
@@ -104,7 +107,7 @@ export class ResultsPanels implements vscode.Disposable {
     panel.webview.options = { enableScripts: true, localResourceRoots: WebviewHost.localResourceRoots(this.ctx.extension.extensionUri) };
     const host = new WebviewHost(panel.webview, this.ctx.log);
     this.host = host;
-    const guard = (what: string, fn: (ref: CellRef) => unknown) => async (ref: CellRef) => {
+    const guard = <T extends CellRef>(what: string, fn: (ref: T) => unknown) => async (ref: T) => {
       if (!ref || typeof ref.rowKey !== 'string' || typeof ref.model !== 'string') return;
       try {
         await fn(ref);
@@ -117,6 +120,7 @@ export class ResultsPanels implements vscode.Disposable {
     host.onCommand(OpenTraceCommand, guard('opening the trace', (r) => this.actions.openTrace(r)));
     host.onCommand(OpenPlaygroundCommand, guard('opening the playground', (r) => this.actions.openPlayground(r)));
     host.onCommand(AddToTestBankCommand, guard('adding to the test bank', (r) => this.actions.addToTestBank(r)));
+    host.onCommand(RateCellCommand, guard('rating the output', (r) => (r.rating === 1 || r.rating === -1) && this.actions.rate(r, r.rating)));
     host.onCommand(CancelRunCommand, () => this.actions.cancel());
     host.onCommand(RerunCommand, () => this.actions.rerun());
     host.setHtml(this.ctx.extension.extensionUri, 'results', 'Test Results');

@@ -2,10 +2,11 @@
 // cell per case × model filled as executions finish, statistics and the comparison with the previous run
 // once it ends. Pure (no `vscode`), so the matrix's data is tested in Node.
 import type { AssertionResult } from '../../core/assertions/assertionTypes';
-import type { CaseExecution, RunReport } from '../../core/run/runReport';
+import type { CaseExecution, ModelComparison, RunReport } from '../../core/run/runReport';
 import type { TestSuite } from '../../core/run/testSuite';
 import { percentile } from '../../core/stats/percentiles';
 import { describeChange } from '../../core/stats/significance';
+import { describeScoreChange } from '../../core/stats/pairedScores';
 import { wilsonInterval } from '../../core/stats/wilson';
 import type { TestCase } from '../../core/testBank/testBankTypes';
 import type { ResultsAssertion, ResultsCell, ResultsExecution, ResultsModelStats, ResultsRow, ResultsState } from '../../shared/resultsProtocol';
@@ -26,6 +27,12 @@ export function expectedText(testCase: TestCase | undefined, result: Pick<Assert
 type Significance = ResultsModelStats['significance'];
 
 /** Of two suites' verdicts for one model, the one to show: a significant regression first, then the smaller p. */
+/** The badge's tooltip: the pass-rate change, then the paired test on scores when both runs have scores. */
+function changeText(cmp: ModelComparison): string {
+  const rate = describeChange(cmp.significance!);
+  return cmp.scoreChange && cmp.scoreChange.cases > 0 ? `${rate}\n${describeScoreChange(cmp.scoreChange)}` : rate;
+}
+
 function telling(a: Significance, b: Significance): Significance {
   if (!a || !b) return a ?? b;
   const regression = (s: NonNullable<Significance>) => s.verdict === 'significant-regression';
@@ -169,7 +176,7 @@ export class ResultsBuilder {
           regressions: cmp?.comparison ? cmp.comparison.regressions.length + (prev?.regressions ?? 0) : (prev?.regressions ?? null),
           fixes: cmp?.comparison ? cmp.comparison.fixes.length + (prev?.fixes ?? 0) : (prev?.fixes ?? null),
           previousRunAt: cmp?.previousStartedAt ?? prev?.previousRunAt ?? null,
-          significance: telling(prev?.significance ?? null, cmp?.significance ? { verdict: cmp.significance.verdict, pValue: cmp.significance.pValue, text: describeChange(cmp.significance) } : null),
+          significance: telling(prev?.significance ?? null, cmp?.significance ? { verdict: cmp.significance.verdict, pValue: cmp.significance.pValue, text: changeText(cmp) } : null),
         };
         next.passRate = next.trials > 0 ? next.passes / next.trials : null;
         if (prev) {

@@ -7,6 +7,12 @@ import { checkModels, modelsUsed } from '../../core/run/preflight';
 import type { TestSuite } from '../../core/run/testSuite';
 import { runTests } from '../../core/run/testRun';
 import { projectPath } from '../../core/run/testSuite';
+import { reviewReportData } from '../../core/report/reviewData';
+import { reviewReportHtml } from '../../core/report/reviewHtml';
+import { importReviewLabels, parseLabelsFile } from '../../core/report/reviewLabels';
+import { reviewPageScript } from '../../core/report/reviewScript';
+import { calibrateJudges } from '../../core/stats/calibration';
+import type { RunReport } from '../../core/run/runReport';
 import { planAddCase } from '../../core/testBank/addCase';
 import { parseTestBank } from '../../core/testBank/loadTestBank';
 import { planSuite, targetForBank } from './runPlan';
@@ -23,5 +29,10 @@ export const testingCore = {
   parseTestBank,
   parseModelRef,
   projectPath,
+  /** The reviewer's HTML report of a run ("Assay: Export Report"), the page `assay test --html` writes. */
+  reviewReportHtml: (reports: readonly RunReport[], tool: string) => reviewReportHtml(reviewReportData(reports, { tool, generatedAt: Date.now() }), reviewPageScript()),
+  parseLabelsFile,
+  importReviewLabels,
+  calibrateJudges,
   comparisonHub: (suites: readonly TestSuite[], repeat?: number) => new ComparisonHub(suites, repeat),
 };

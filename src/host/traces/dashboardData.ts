@@ -3,7 +3,11 @@
 // query, sent when ready, so the charts never wait for the table). Aggregation happens in the store's
 // worker; this side only pivots. No `vscode`, so the benchmarks measure it from plain Node.
 import type { Page, PageRequest, RunFilter, RunRecord, TimeSeriesPoint, TimeSeriesQuery } from '../../core/store/storeTypes';
-import type { DashboardData, DashboardMetric, DashboardSeries, DashboardTotals, PromptUsage, RunBar } from '../../shared/traceProtocol';
+import type { DashboardData, DashboardMetric, DashboardSeries, DashboardTotals, PassRateRow, PromptUsage, RunBar } from '../../shared/traceProtocol';
+import { RUN_SUMMARY_FORMAT, type StoredRunSummary } from '../../core/run/runHistory';
+import { passRateChange, describeChange } from '../../core/stats/significance';
+import { wilsonInterval } from '../../core/stats/wilson';
+import type { CaseStatus } from '../../core/stats/runStats';
 
 export interface DashboardStore {
   timeSeries(query: TimeSeriesQuery): Promise<TimeSeriesPoint[]>;
@@ -111,4 +115,83 @@ export async function buildPromptUsage(store: DashboardStore, options: Dashboard
   return [...prompts.entries()]
     .map(([promptPath, t]) => ({ promptPath: promptPath === '' ? '(no prompt file)' : promptPath, ...t }))
     .sort((a, b) => b.cost - a.cost || b.traces - a.traces);
+}
+
+/** Finished test runs read for the pass-rate table (newest first, pages of 100). */
+const PASS_RATE_RUNS = 500;
+
+interface VersionAcc {
+  row: PassRateRow;
+  /** The newest run's per-case verdicts, for the change to the next version. */
+  newestCases: CaseStatus[];
+  newestAt: number;
+}
+
+function storedSummary(summary: unknown): StoredRunSummary | undefined {
+  const s = summary as Partial<StoredRunSummary> | null;
+  return s && s.format === RUN_SUMMARY_FORMAT && Array.isArray(s.models) ? (s as StoredRunSummary) : undefined;
+}
+
+/**
+ * Pass rate per prompt version of each suite and model over the shown days: every finished test run of a
+ * version pooled (all repeats count) with its 95% Wilson interval, versions in the order they first ran,
+ * each compared with the version before it (newest run against newest run, the cases both have).
+ */
+export async function buildPassRates(store: DashboardStore, options: DashboardOptions): Promise<PassRateRow[]> {
+  const { shownFrom } = range(options);
+  const groups = new Map<string, Map<string, VersionAcc>>();
+  let cursor: string | undefined;
+  for (let read = 0; read < PASS_RATE_RUNS; ) {
+    const page = await store.listRuns({ from: shownFrom, status: 'done' }, { limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const run of page.items) {
+      const summary = run.kind === 'test' || run.kind === 'cli' ? storedSummary(run.summary) : undefined;
+      if (!summary) continue;
+      const suite = run.promptPath ?? run.bankPath ?? summary.suite;
+      for (const m of summary.models) {
+        if (!m || typeof m.trials !== 'number') continue;
+        const key = `${suite}\u0000${m.model}`;
+        let versions = groups.get(key);
+        if (!versions) groups.set(key, (versions = new Map()));
+        const version = run.promptVersionId ?? '';
+        let acc = versions.get(version);
+        if (!acc) {
+          acc = {
+            row: { suite, model: m.model, versionId: run.promptVersionId, runs: 0, firstAt: run.startedAt, lastAt: run.startedAt, passes: 0, trials: 0, passRate: null, interval: { low: 0, high: 1 } },
+            newestCases: [],
+            newestAt: -Infinity,
+          };
+          versions.set(version, acc);
+        }
+        const r = acc.row;
+        r.runs++;
+        r.passes += m.passes;
+        r.trials += m.trials;
+        r.firstAt = Math.min(r.firstAt, run.startedAt);
+        r.lastAt = Math.max(r.lastAt, run.startedAt);
+        if (run.startedAt > acc.newestAt && Array.isArray(m.cases)) {
+          acc.newestAt = run.startedAt;
+          acc.newestCases = m.cases;
+        }
+      }
+    }
+    read += page.items.length;
+    if (!page.nextCursor || page.items.length === 0) break;
+    cursor = page.nextCursor;
+  }
+  const rows: PassRateRow[] = [];
+  for (const versions of groups.values()) {
+    const ordered = [...versions.values()].sort((a, b) => a.row.firstAt - b.row.firstAt);
+    ordered.forEach((acc, i) => {
+      const r = acc.row;
+      r.passRate = r.trials > 0 ? r.passes / r.trials : null;
+      r.interval = wilsonInterval(r.passes, r.trials);
+      const before = ordered[i - 1];
+      if (before) {
+        const change = passRateChange(before.newestCases, acc.newestCases);
+        r.change = { text: describeChange(change), verdict: change.verdict };
+      }
+      rows.push(r);
+    });
+  }
+  return rows.sort((a, b) => (a.suite < b.suite ? -1 : a.suite > b.suite ? 1 : 0) || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0) || a.firstAt - b.firstAt);
 }

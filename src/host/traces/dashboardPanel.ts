@@ -5,7 +5,7 @@ import { DASHBOARD_VIEW_TYPE, DidLoadDashboardNotification, SetRangeCommand, Sho
 import type { NotificationType } from '../../shared/protocol';
 import type { Ctx } from '../context';
 import { WebviewHost } from '../webview/webviewHost';
-import { buildDashboard, buildPromptUsage } from './dashboardData';
+import { buildDashboard, buildPassRates, buildPromptUsage } from './dashboardData';
 import { RUNS_VIEW_ID } from './traceCommandIds';
 
 const RANGES = [7, 30, 90];
@@ -103,9 +103,9 @@ export class DashboardPanel implements vscode.Disposable {
     this.notify(DidLoadDashboardNotification, data);
     if (store && data.byPrompt === null) {
       // The table follows the charts.
-      const byPrompt = await buildPromptUsage(store, { days });
+      const [byPrompt, passRates] = await Promise.all([buildPromptUsage(store, { days }), buildPassRates(store, { days })]);
       if (this.isDisposed || this.data !== data) return data;
-      this.data = { ...data, byPrompt };
+      this.data = { ...data, byPrompt, passRates };
       this.notify(DidLoadDashboardNotification, this.data);
     }
     return this.data;

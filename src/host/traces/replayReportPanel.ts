@@ -2,7 +2,7 @@
 // each changed trace under its case's description with both outputs and a link to each trace. It replaced
 // an unsaved Markdown document that named cases by hash and asked to be saved on close.
 import * as vscode from 'vscode';
-import type { ReplayReport, ReplaySide, TraceReplay } from '../../core/run/replay';
+import { describeReplaySignificance, type ReplayReport, type ReplaySide, type TraceReplay } from '../../core/run/replay';
 import { DidLoadReplayReportNotification, OpenTraceCommand, REPLAY_REPORT_VIEW_TYPE, type ReplayReportData, type ReplayReportItem, type ReplayReportSide } from '../../shared/traceProtocol';
 import type { Ctx } from '../context';
 import { WebviewHost } from '../webview/webviewHost';
@@ -17,6 +17,7 @@ export function replayReportData(report: ReplayReport, title = 'Replay against t
     sourceRunId: report.sourceRunId,
     replayRunId: report.replayRunId,
     totals: { traces: t.traces, replayed: t.replayed, outputsChanged: t.outputsChanged, regressions: t.regressions, fixes: t.fixes, errors: t.errors, skipped: t.skipped },
+    significance: describeReplaySignificance(report.significance),
     items,
   };
 }

@@ -248,10 +248,18 @@ export const TRACE_COMMANDS: Record<TraceCommandId, (ctx: Ctx) => Handler> = {
 async function pickRun(ctx: Ctx): Promise<string | undefined> {
   const store = await ctx.services.store();
   if (!store) return undefined;
-  const runs = await store.listRuns({}, { limit: 50 });
+  const runs = (await store.listRuns({}, { limit: 50 })).items.filter((r) => r.kind !== 'replay');
+  if (runs.length === 0) {
+    void vscode.window.showInformationMessage('Assay: there is no run to replay yet. Run a test bank or the playground first; its calls can then be replayed against the current prompt.');
+    return undefined;
+  }
   const pick = await vscode.window.showQuickPick(
-    runs.items.filter((r) => r.kind !== 'replay').map((r) => ({ label: r.promptPath ?? r.kind, description: `${r.kind} · ${r.models.join(', ')} · ${new Date(r.startedAt).toLocaleString()}`, value: r.id })),
-    { title: 'Replay which run against the current prompt?' },
+    runs.map((r) => ({
+      label: r.promptPath ? vscode.workspace.asRelativePath(r.promptPath) : r.kind,
+      description: `${r.kind} · ${r.models.join(', ')} · ${new Date(r.startedAt).toLocaleString()}`,
+      value: r.id,
+    })),
+    { title: 'Replay which run against the current prompt?', placeHolder: 'The 50 newest runs; type to filter by prompt file or model', matchOnDescription: true },
   );
   return pick?.value;
 }

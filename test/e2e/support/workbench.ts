@@ -1,8 +1,9 @@
 // Driving the VS Code workbench like a user. Every helper waits on a selector, never on a fixed delay.
+import * as assert from 'node:assert/strict';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from './session';
+import { REPO_ROOT, type E2eSession } from './session';
 
 /** Screenshots land here; CI keeps the folder as an artifact (it is git-ignored). */
 export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts', 'e2e');
@@ -105,4 +106,26 @@ export async function screenshotIfFailed(test: Mocha.Test | undefined, page: Pag
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * One session for the calling `describe`: `start` runs in `before` (start the mock servers there too),
+ * a failed test leaves a screenshot, and `after` stops the session, then runs `stop`. Returns the page.
+ */
+export function sessionPerSuite(start: () => Promise<E2eSession>, stop: () => Promise<void> = async () => {}): () => Page {
+  let s: E2eSession | undefined;
+  before(async () => {
+    s = await start();
+  });
+  afterEach(async function () {
+    await screenshotIfFailed(this.currentTest, s?.page);
+  });
+  after(async () => {
+    await s?.stop();
+    await stop();
+  });
+  return () => {
+    assert.ok(s, 'no code-server session: before() failed');
+    return s.page;
+  };
 }

@@ -2,7 +2,7 @@
 // totals for today / 7 / 30 days, cost and usage by prompt file. Colours come from the theme's CSS
 // variables and the charts are rebuilt when VS Code switches themes (the body's class changes).
 import uPlot from 'uplot';
-import { DidLoadDashboardNotification, SetRangeCommand, ShowTracesCommand, type DashboardData, type DashboardMetric, type DashboardTotals, type RunBar } from '../../../src/shared/traceProtocol';
+import { DidLoadDashboardNotification, SetRangeCommand, ShowTracesCommand, type DashboardData, type DashboardMetric, type DashboardTotals, type PassRateRow, type RunBar } from '../../../src/shared/traceProtocol';
 import { append, clear, h } from '../common/dom';
 import { formatCost } from '../../../src/shared/format';
 import { getState, onNotification, sendCommand, setState, signalReady } from '../common/ipc';
@@ -34,6 +34,13 @@ footer { margin-top: 16px; font-size: 0.85em; }
 .run-bars .ok { background: var(--vscode-charts-blue, #3794ff); }
 .run-bars .err { background: var(--vscode-charts-red, #f14c4c); }
 .run-bars .figures { white-space: nowrap; font-variant-numeric: tabular-nums; }
+#pass-rates td { font-variant-numeric: tabular-nums; vertical-align: middle; }
+#pass-rates .rate { display: flex; align-items: center; gap: 8px; white-space: nowrap; }
+#pass-rates .ci-track { position: relative; width: 120px; height: 10px; border: 1px solid var(--assay-border); border-radius: 2px; flex: none; }
+#pass-rates .ci-range { position: absolute; top: 2px; height: 4px; background: var(--vscode-charts-blue, #3794ff); opacity: 0.45; }
+#pass-rates .ci-point { position: absolute; top: -1px; width: 2px; height: 10px; background: var(--vscode-charts-blue, #3794ff); }
+#pass-rates .regression { color: var(--vscode-errorForeground); }
+#pass-rates .improvement { color: var(--vscode-testing-iconPassed, var(--vscode-charts-green)); }
 `;
 
 const METRICS: { metric: DashboardMetric; title: string; format: (v: number) => string }[] = [
@@ -197,15 +204,71 @@ function render(): void {
       ),
     );
   }
+  renderPassRates(d);
   append(app, h('footer', { class: 'muted' }, `Built in ${d.buildMs.toFixed(0)} ms from the workspace history.`));
   buildCharts();
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+const CHANGE_WORDS: Record<NonNullable<PassRateRow['change']>['verdict'], { text: string; cls: string }> = {
+  'significant-regression': { text: '▼ significant regression', cls: 'regression' },
+  'significant-improvement': { text: '▲ significant improvement', cls: 'improvement' },
+  'within-noise': { text: 'within noise', cls: 'muted' },
+  'no-change': { text: 'no change', cls: 'muted' },
+};
+
+/** Test runs' pass rate per prompt version, with its 95% interval drawn and the change from the version before. */
+function renderPassRates(d: DashboardData): void {
+  if (d.passRates === undefined || d.passRates === null || d.passRates.length === 0) return;
+  const cell = (r: PassRateRow) => {
+    if (r.passRate === null) return h('td', {}, 'no verdicts');
+    const at = (x: number): string => `${(x * 100).toFixed(1)}%`;
+    return h(
+      'td',
+      { class: 'rate' },
+      h(
+        'span',
+        { class: 'ci-track', 'aria-hidden': 'true' },
+        h('span', { class: 'ci-range', style: `left:${at(r.interval.low)};width:${at(r.interval.high - r.interval.low)}` }),
+        h('span', { class: 'ci-point', style: `left:calc(${at(r.passRate)} - 1px)` }),
+      ),
+      `${pct(r.passRate)} (95% CI ${pct(r.interval.low)}–${pct(r.interval.high)})`,
+    );
+  };
+  append(
+    app,
+    h('h2', {}, `Pass rate by prompt version (test runs, last ${d.days} days)`),
+    h(
+      'table',
+      { class: 'grid', id: 'pass-rates' },
+      h('tr', {}, h('th', {}, 'prompt'), h('th', {}, 'model'), h('th', {}, 'version'), h('th', {}, 'runs'), h('th', {}, 'first run'), h('th', {}, 'pass rate'), h('th', {}, 'vs previous version')),
+      ...d.passRates.map((r) => {
+        const change = r.change ? CHANGE_WORDS[r.change.verdict] : undefined;
+        return h(
+          'tr',
+          {},
+          h('td', {}, r.suite),
+          h('td', {}, r.model),
+          h('td', { title: r.versionId ?? 'runs without a prompt file' }, r.versionId ? r.versionId.slice(0, 8) : '—'),
+          h('td', {}, String(r.runs)),
+          h('td', {}, new Date(r.firstAt).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })),
+          cell(r),
+          h('td', change ? { class: change.cls, title: r.change!.text } : { class: 'muted' }, change ? change.text : 'first version'),
+        );
+      }),
+    ),
+  );
 }
 
 /** Fewer than two days of calls: trends would be single dots, so the totals and one bar per run instead. */
 function renderShortHistory(d: DashboardData, runs: RunBar[]): void {
   const what = d.daysWithCalls === 0 ? `No model calls in the last ${d.days} days.` : 'Not enough history yet for trends: the charts need calls on at least two days. Here is what there is so far.';
   append(app, h('div', { class: 'banner', id: 'not-enough-history' }, what), h('div', { class: 'cards' }, totalsCard('Today', d.totals.today, 'total-today')));
-  if (runs.length === 0) return;
+  if (runs.length === 0) {
+    renderPassRates(d);
+    return;
+  }
   const most = Math.max(...runs.map((r) => r.traces));
   const bars = h('div', { class: 'run-bars', id: 'run-bars', role: 'list', 'aria-label': 'Calls per run' });
   for (const r of runs) {
@@ -223,6 +286,7 @@ function renderShortHistory(d: DashboardData, runs: RunBar[]): void {
     );
   }
   append(app, h('h2', {}, 'Runs so far'), bars);
+  renderPassRates(d);
 }
 
 registerComponents();

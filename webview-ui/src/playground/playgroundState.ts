@@ -130,6 +130,8 @@ function interrupted(r: RunningColumn, why: string): ColumnResult {
 export interface UpdateEffect {
   /** Columns whose text grew: column id → the new text. */
   appended: Map<string, string>;
+  /** Columns whose streamed reasoning grew: column id → the new reasoning (absent when the effect was made without it). */
+  reasoning?: Map<string, string>;
   /** Columns whose result changed otherwise (finished, cancelled). */
   changed: Set<string>;
   /** A run was refused or failed before any call: show this. */
@@ -150,11 +152,13 @@ export function applyUpdate(state: PlaygroundViewState, update: RunUpdate, effec
       effect.appended.set(id, (effect.appended.get(id) ?? '') + text);
     }
   }
+  if (update.reasoningDeltas) applyReasoning(snap, update.reasoningDeltas, (effect.reasoning ??= new Map()));
   for (const result of update.finished ?? []) {
     if (!(result.columnId in snap.results)) continue;
     snap.results[result.columnId] = { ...result, text: clip(result.text) };
     effect.changed.add(result.columnId);
     effect.appended.delete(result.columnId);
+    effect.reasoning?.delete(result.columnId);
   }
   if (update.failure) {
     effect.failure = { runId: update.runId, message: update.failure.message, ...(update.failure.range ? { range: update.failure.range } : {}) };
@@ -181,6 +185,16 @@ export function applyUpdate(state: PlaygroundViewState, update: RunUpdate, effec
   return effect;
 }
 
+/** Streamed reasoning onto running columns (finished ones hold theirs in the result). */
+function applyReasoning(snap: RunSnapshot, deltas: Record<string, string>, grown: Map<string, string>): void {
+  for (const [id, text] of Object.entries(deltas)) {
+    const r = snap.results[id];
+    if (!isRunning(r)) continue;
+    r.reasoning = clip((r.reasoning ?? '') + text);
+    grown.set(id, (grown.get(id) ?? '') + text);
+  }
+}
+
 /**
  * Catches up with runs the host went on with while the webview was gone (hidden panels reload). Columns
  * still marked running that the host no longer knows of were interrupted (e.g. by a window reload).
@@ -193,6 +207,10 @@ export function mergeLive(state: PlaygroundViewState, live: LiveRun[]): void {
     for (const [id, text] of Object.entries(run.partial)) {
       const r = snap.results[id];
       if (isRunning(r)) r.text = clip(text);
+    }
+    for (const [id, text] of Object.entries(run.partialReasoning ?? {})) {
+      const r = snap.results[id];
+      if (isRunning(r)) r.reasoning = clip(text);
     }
     for (const result of run.finished) if (result.columnId in snap.results) snap.results[result.columnId] = { ...result, text: clip(result.text) };
     if (run.status !== 'running') applyUpdate(state, { runId: run.runId, done: { status: run.status } });

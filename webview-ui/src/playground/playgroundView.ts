@@ -94,6 +94,11 @@ function runEndText(status: 'done' | 'cancelled' | 'failed', results: ColumnResu
   return `${status === 'cancelled' ? 'Stopped' : 'Done'}: ${parts.join(', ')}`;
 }
 
+/** The key of a column's live reasoning in `PlaygroundView.streams`. */
+function reasoningStream(columnId: string): string {
+  return `${columnId}\u0000reasoning`;
+}
+
 /** The whole panel. Construct once, then feed it the host's messages. */
 export class PlaygroundView {
   private state: PlaygroundViewState | undefined;
@@ -195,6 +200,11 @@ export class PlaygroundView {
     const effect: UpdateEffect = { appended: new Map(), changed: new Set() };
     for (const u of updates) applyUpdate(this.state, u, effect);
     for (const [id, text] of effect.appended) this.appendStream(id, text);
+    // After the text: a column redrawn here shows all of its text from the state.
+    for (const [id, text] of effect.reasoning ?? []) {
+      if (this.streams.has(reasoningStream(id))) this.appendStream(reasoningStream(id), text);
+      else this.renderColumn(id);
+    }
     if (effect.failure) {
       this.failure = effect.failure;
       this.setStatus(`Not run: ${effect.failure.message}`);
@@ -541,6 +551,7 @@ export class PlaygroundView {
     if (i < 0 || !old) return;
     this.keepFocus(() => {
       this.streams.delete(id);
+      this.streams.delete(reasoningStream(id));
       old.replaceWith(this.renderColumnCard(columns[i]!, i, columns.length, snap?.results[id]));
     });
   }
@@ -626,12 +637,16 @@ export class PlaygroundView {
     card.append(actions);
 
     if (result && !running) card.append(this.stats(result));
+    // Reasoning sits above the output, where it streamed in: thinking blocks, or a reasoning summary.
     if (result && !running && result.thinking?.length) card.append(this.thinking(result.thinking, key));
+    if (isRunning(result) && result.reasoning) card.append(this.liveReasoning(column.id, result.reasoning));
+    if (result && !running && 'reasoning' in result && result.reasoning) {
+      card.append(
+        h('details', { class: 'thinking reasoning', 'data-reasoning': column.id }, h('summary', { 'data-focus-key': key('reasoning') }, 'Reasoning summary'), h('pre', { class: 'thinking-text' }, result.reasoning)),
+      );
+    }
     // A call that failed without a word of output shows its error alone, not an empty box above it.
     if (!(result && !running && result.error && result.text === '')) card.append(this.output(column.id, result, view));
-    if (result && !running && 'reasoning' in result && result.reasoning) {
-      card.append(h('details', { class: 'reasoning', 'data-reasoning': column.id }, h('summary', {}, 'Reasoning summary'), h('pre', { class: 'output-text' }, result.reasoning)));
-    }
     if (result && !running && result.error) card.append(this.errorBox(column, result));
     if (result && !running && result.status !== 'error' && result.text !== '') card.append(this.footer(result, key));
     return card;
@@ -685,6 +700,15 @@ export class PlaygroundView {
       h('summary', { 'data-focus-key': key('params') }, `Parameters${overridden ? ' (overridden)' : ''}`),
       h('div', { class: 'params-grid' }, field('temperature', 'temperature'), field('max_tokens', 'max tokens'), field('top_p', 'top_p')),
     );
+  }
+
+  /** Reasoning (a summary or thinking) as it streams, open above the output; the finished result replaces it. */
+  private liveReasoning(columnId: string, text: string): El {
+    const node = textNode(text);
+    const box = h('details', { class: 'thinking', open: true, 'data-reasoning': columnId, 'data-live': 'true' }, h('summary', {}, 'Reasoning…'));
+    box.append(h('pre', { class: 'thinking-text' }, node));
+    this.streams.set(reasoningStream(columnId), { node, box });
+    return box;
   }
 
   /** The model's thinking, collapsed: shown apart from the output, which is what assertions check. */

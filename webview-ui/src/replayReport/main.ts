@@ -71,6 +71,7 @@ function render(r: ReplayReportData): void {
       t.regressions === 0 && t.errors === 0 && t.skipped === 0 ? 'No regressions: every verdict that passed before still passes.' : `${t.regressions} regression${t.regressions === 1 ? '' : 's'}, ${t.errors} failed call${t.errors === 1 ? '' : 's'}, ${t.skipped} not replayed.`,
     ),
   );
+  if (r.significance.length > 0) append(app, h('ul', { class: 'significance', id: 'replay-significance' }, ...r.significance.map((line) => h('li', {}, line))));
   const shown = r.items.filter((i) => i.change !== 'same');
   if (shown.length === 0) append(app, h('p', { class: 'muted' }, 'Every output is the same as before.'));
   for (const it of shown) append(app, item(it));

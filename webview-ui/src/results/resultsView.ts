@@ -7,6 +7,7 @@ import {
   OpenCaseCommand,
   OpenPlaygroundCommand,
   OpenTraceCommand,
+  RateCellCommand,
   RerunCommand,
   type CellRef,
   type ResultsCell,
@@ -500,7 +501,10 @@ export class ResultsView {
     const buttons = order
       .filter((a): a is CellAction => a !== null)
       .map((a, i) => h('button', { class: i === 0 ? 'btn' : 'btn secondary', 'data-action': a.action, onclick: a.run, disabled: a.disabled === true }, a.label));
-    return h('div', { class: 'actions' }, ...buttons);
+    const rate = (rating: 1 | -1, label: string, title: string): HTMLElement =>
+      h('button', { class: 'btn secondary', 'data-action': rating === 1 ? 'rate-good' : 'rate-bad', title, onclick: () => sendCommand(RateCellCommand, { ...ref, rating }) }, label);
+    const rating = canOpenTrace && execution?.traceId && execution.status !== 'error' ? [rate(1, '👍', 'Rate this output good (with a note)'), rate(-1, '👎', 'Rate this output bad (with a note)')] : [];
+    return h('div', { class: 'actions' }, ...buttons, ...rating);
   }
 
   private schedule(): void {
