@@ -30,6 +30,10 @@ import { parseShard, shardSection, shardSuites, type ShardSpec } from '../core/r
 import { reportOption, writeReportFiles } from './reportFiles';
 import { excusedFailures, judgeLines, judgeOption, loadCalibration, wantsCalibration, type JudgeGateArgs } from './judgeGate';
 import { terminalSafe } from './terminalText';
+import { batchDispatcher, batchOption, checkBatchArgs, type BatchArgs, type BatchSetup } from './batchMode';
+import { BATCH_STATE_FORMAT, parseBatchState } from '../core/batch/batchState';
+import type { BatchDispatcher } from '../core/batch/batchDispatcher';
+import { newId } from '../core/store/ids';
 
 const TOOL = 'assay 0.1.0';
 
@@ -48,6 +52,12 @@ in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
   --shard I/N           Only shard I of N (1 ≤ I ≤ N): the cases whose case id hashes there, with
                         all their models and repeats; a case stays in its shard when others are added
                         or removed. An empty shard exits 0. Combine the shards with 'assay merge'
+  --batch               Send the calls through the providers' batch APIs (OpenAI Batch, Anthropic
+                        Message Batches: half the price, results within 24 h); other providers run
+                        live, with a note. Ctrl+C stops waiting and leaves the batches running
+  --resume RUN_ID       Pick up a batch run stopped or killed while it waited (prints its RUN_ID)
+  --cancel              With --resume: cancel the run's batches, keep what they finished
+  --batch-poll-max S    Longest wait between batch status checks, in seconds (default 60)
   --list                Print the plan (prompts × providers × tests, endpoints, key variables) and
                         call nothing; exit 2 when something would stop the run
   --json FILE           Write every result as JSON (Assay's format)
@@ -88,7 +98,7 @@ names the promptfoo config (default ./promptfooconfig.yaml), -o/--output writes 
 failing or erroring test exits 100. Every other option of 'assay test' works too (the project config is
 then --assay-config FILE). See docs/cli.md.`;
 
-interface TestArgs extends JudgeGateArgs {
+interface TestArgs extends JudgeGateArgs, BatchArgs {
   files: string[];
   models?: string[];
   repeat?: number;
@@ -119,14 +129,14 @@ function parseRate(v: string): number {
 }
 
 function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
-  const a: TestArgs = { files: [], cache: true, noHistory: false, list: false, promptfooExitCodes: verb === 'eval' };
+  const a: TestArgs = { files: [], cache: true, noHistory: false, list: false, promptfooExitCodes: verb === 'eval', batch: false, cancel: false };
   const usage = verb === 'eval' ? `${EVAL_USAGE}\n\n${USAGE}` : USAGE;
   eachArg(argv, (name, value, arg) => {
     if (verb === 'eval' && (name === '-c' || name === '--config')) {
       a.files.push(value());
       return;
     }
-    if (reportOption(name, value, a) || judgeOption(name, value, a)) return;
+    if (reportOption(name, value, a) || judgeOption(name, value, a) || batchOption(name, value, a)) return;
     switch (name) {
       case '--models':
         a.models = value().split(',').map((s) => s.trim()).filter(Boolean);
@@ -185,6 +195,7 @@ function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
   if (a.history !== undefined && a.noHistory) throw new UsageError('--history and --no-history cannot be used together');
   if (wantsCalibration(a) && a.noHistory) throw new UsageError("--judge-threshold and --uncalibrated-cannot-fail read people's ratings from the history: they cannot be used with --no-history");
   if (a.models && a.models.length === 0) throw new UsageError('--models needs at least one model, e.g. openai:gpt-5.5');
+  checkBatchArgs(a);
   return a;
 }
 
@@ -511,10 +522,42 @@ async function openHistory(path: string, config: ProjectConfig, otlp: LiveOtlpOp
   }
 }
 
-async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
+/**
+ * `--resume RUN_ID`: the run's batch state from history, then the run again as it was started (its
+ * command line, in its folder), attached to the batches it submitted.
+ */
+async function resumeRun(io: CliIo, args: TestArgs): Promise<number> {
+  const runId = args.resume!;
+  const err = (line: string): void => void io.stderr.write(terminalSafe(line) + '\n');
+  const loaded = loadProjectConfig(io.cwd, args.config, args.maxFileSizeMB);
+  for (const p of loaded.problems) err(`${p.severity}: ${p.message}`);
+  if (loaded.problems.some((p) => p.severity === 'error')) return 2;
+  const historyPath = args.history !== undefined ? resolve(io.cwd, args.history) : (loaded.config.history.path ?? resolveHistoryPath(loaded.config.root));
+  const opened = await openHistory(historyPath, loaded.config, undefined);
+  if (typeof opened === 'string') {
+    err(`error: --resume: cannot open the history ${projectPath(io.cwd, historyPath)}: ${opened}`);
+    return 2;
+  }
+  let raw: unknown;
+  try {
+    raw = await opened.runBatch(runId);
+  } finally {
+    await opened.close();
+  }
+  const state = parseBatchState(raw);
+  if ('error' in state) {
+    err(`error: --resume ${runId}: the run in ${projectPath(io.cwd, historyPath)} cannot be resumed: ${raw === null ? 'no batch run with that id (the id is printed when its batches are created; give --history if the run used another history file)' : state.error}. Nothing was run.`);
+    return 2;
+  }
+  // An `assay eval` run resumes as one, whichever verb --resume came with.
+  return run({ ...io, argv: state.argv, cwd: state.cwd }, state.command, { state, cancel: args.cancel, resumed: true });
+}
+
+async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: BatchSetup): Promise<number> {
   const t0 = performance.now();
-  const startedAt = Date.now();
+  const startedAt = batchSetup?.state.startedAt ?? Date.now();
   const args = parseArgs(io.argv, verb);
+  if (args.resume !== undefined) return resumeRun(io, args);
   // Until the keys are known, the patterns alone; then every secret in use (see below).
   let redactor = createRedactor();
   const err = (line: string): void => void io.stderr.write(terminalSafe(redactor.text(line)) + '\n');
@@ -672,7 +715,7 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
     const used = modelsUsed(suites, grading);
     const preflight = [...used.problems, ...(await checkModels(used.uses, registry, keys))];
     if (args.list) {
-      await printPlan(io.stdout, suites, used.uses, preflight, registry, keys, args.repeat);
+      await printPlan(io.stdout, suites, used.uses, preflight, registry, keys, args.repeat, args.batch);
       return preflight.length > 0 ? 2 : 0;
     }
     for (const p of preflight) err(`error: ${p.message}`);
@@ -681,11 +724,12 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
       return 2;
     }
 
+    const pricing = new PriceBook({ ...config.pricing, ...priceAliases(suites, config.pricing) });
     const engine = new Engine({
       registry,
       concurrency: args.concurrency ?? config.concurrency ?? 4,
       requestTimeoutMs: (config.requestTimeoutSeconds ?? 120) * 1000,
-      pricing: new PriceBook({ ...config.pricing, ...priceAliases(suites, config.pricing) }),
+      pricing,
       log: (level, message) => {
         if (level === 'warn' || level === 'error') err(`${level}: ${message}`);
       },
@@ -722,11 +766,34 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
     const standing = beforeRun && wantsCalibration(args) ? await loadCalibration(beforeRun, args) : undefined;
     const progress = new Progress(io.stdout, io.stdout.isTTY === true);
     const total = suites.reduce((n, s) => n + plannedExecutions(s, args.repeat), 0);
+    let batch: { dispatcher: BatchDispatcher; runIds: string[]; startedAt: number } | undefined;
+    if (args.batch) {
+      const setup = batchSetup ?? { state: { format: BATCH_STATE_FORMAT, command: verb, argv: [...io.argv], cwd: io.cwd, runIds: suites.map(() => newId(startedAt)), startedAt, batches: [] }, cancel: false, resumed: false };
+      if (setup.state.runIds.length !== suites.length) {
+        err(`error: --resume: the run had ${setup.state.runIds.length} suite${setup.state.runIds.length === 1 ? '' : 's'}; its files now load ${suites.length}. They changed since the run started, so its batches cannot be matched to cases. Nothing was run.`);
+        return 2;
+      }
+      const out = (line: string): void => void io.stdout.write(terminalSafe(redactor.text(line)) + '\n');
+      const dispatcher = await batchDispatcher({
+        engine,
+        registry,
+        pricing,
+        expected: total,
+        signal: io.signal,
+        store,
+        setup,
+        ...(args.pollMaxSeconds !== undefined ? { pollMaxSeconds: args.pollMaxSeconds } : {}),
+        ...(args.history !== undefined ? { history: args.history } : {}),
+        out,
+        warn: err,
+      });
+      batch = { dispatcher, runIds: setup.state.runIds, startedAt: setup.state.startedAt };
+    }
     progress.start(total);
     // The suites run together, so select-best and max-score compare every prompt of a promptfoo config.
     const comparisons = new ComparisonHub(suites, args.repeat);
-    const runReports = await Promise.all(
-      suites.map((suite) =>
+    const running = Promise.all(
+      suites.map((suite, i) =>
         runTests({
           suite,
           engine,
@@ -744,10 +811,19 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test'): Promise<number> {
           runConfig: { models: suite.models.map((m) => m.label), concurrency: args.concurrency ?? config.concurrency ?? 4, filter: args.filter ?? null },
           onCaseFinished: (e) => progress.update(e.status),
           onWarning: (message) => err(`warning: ${message}`),
+          ...(batch ? { caller: batch.dispatcher.callerFor(i), runId: batch.runIds[i]!, startedAt: batch.startedAt, stableIds: true } : {}),
         }),
       ),
     );
+    // A batch run stopped by Ctrl+C leaves its batches running: nothing is reported, --resume finishes it.
+    const runReports = batch ? await Promise.race([running, batch.dispatcher.whenDetached.then(() => null)]) : await running;
     progress.end();
+    if (runReports === null) {
+      const opened = await store;
+      closing = opened?.close();
+      err(`interrupted (${String(io.signal.reason ?? 'SIGINT')})`);
+      return interruptedExitCode(io.signal);
+    }
     // The final save runs in the store's worker while the reports are printed and written.
     const opened = await store;
     closing = opened?.close();

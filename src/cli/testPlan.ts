@@ -8,6 +8,8 @@ import { keyEnvNames } from '../core/providers/sdkProvider';
 import type { ModelUse, PreflightProblem } from '../core/run/preflight';
 import type { TestSuite } from '../core/run/testSuite';
 import { formatModelRef } from '../core/assertions/providerRef';
+import { batchBackendFor } from '../core/batch/batchBackends';
+import type { ModelTarget } from '../core/run/testSuite';
 
 const clip = (s: string, n = 70): string => {
   const flat = s.replace(/\s+/g, ' ').trim();
@@ -41,6 +43,14 @@ async function endpointLine(use: Pick<ModelUse, 'ref'>, registry: ProviderRegist
   return `${where}, key ${vars.join(' or ')} NOT SET`;
 }
 
+/** With `--batch`: whether a model's calls go through its endpoint's batch API, or live and why. */
+function batchNote(m: ModelTarget, api: Parameters<ProviderRegistry['resolve']>[1], registry: ProviderRegistry): string {
+  const provider = registry.resolve(m.ref, m.params?.api ?? api);
+  if ('error' in provider) return '';
+  const how = batchBackendFor(provider);
+  return 'backend' in how ? '; batch API' : `; live, no batch API (${how.live})`;
+}
+
 /** Prints the plan of `suites`; returns nothing (the caller decides the exit code from `problems`). */
 export async function printPlan(
   out: NodeJS.WritableStream,
@@ -50,6 +60,7 @@ export async function printPlan(
   registry: ProviderRegistry,
   keys: KeyLookup,
   repeat: number | undefined,
+  batch = false,
 ): Promise<void> {
   let calls = 0;
   // Model calls tool loops may add after their first (each case with mockTools, up to its step limit).
@@ -76,7 +87,7 @@ export async function printPlan(
     for (const m of models.values()) {
       const id = (m as { id?: string }).id ?? formatModelRef(m.ref);
       const shown = id === m.label ? id : `${m.label} (${id})`;
-      out.write(`    ${shown} → ${m.ref.model} at ${await endpointLine(m, registry, keys)}\n`);
+      out.write(`    ${shown} → ${m.ref.model} at ${await endpointLine(m, registry, keys)}${batch ? batchNote(m, group[0]!.prompt.params.api, registry) : ''}\n`);
     }
     out.write('  tests:\n');
     for (const c of cases.slice(0, 50)) out.write(`    ${clip(c.description ?? c.id)}${c.repeat && c.repeat > 1 ? ` ×${c.repeat}` : ''}${c.mockTools ? `  (tool loop: up to ${maxToolSteps(c.options)} calls)` : ''}\n`);

@@ -5,6 +5,10 @@ import { runCli } from '../../src/cli/main';
 /** A stream that keeps what is written to it. */
 export class Capture extends Writable {
   text = '';
+  /** `isTTY`: stands for a terminal (the CLI then redraws its progress line in place). */
+  constructor(readonly isTTY = false) {
+    super();
+  }
   override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
     this.text += chunk.toString();
     done();

@@ -3,43 +3,23 @@
 // second signal exits at once; and the history path's faults (a file that is no history, a damaged
 // history, a full disk) as the user sees them.
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { acquireLock } from '../../src/core/store/fileLock';
 import { TraceStore } from '../../src/core/store/traceStore';
 import { startMockLlm, type MockLlm } from '../support/mockLlmServer';
 import { mountSmallFs } from '../support/smallFileSystem';
+import { builtCli, startCli, type CliProcess } from '../support/builtCli';
 import { makeTrace, tempFolder } from '../support/storeFixtures';
 import { TICKET_PROMPT, ticketBank } from '../support/ticketBank';
-
-const ROOT = join(__dirname, '..', '..');
-
-
-interface CliProcess {
-  child: ChildProcess;
-  exit: Promise<number | null>;
-  out: () => string;
-  err: () => string;
-  /** Resolves with the first stdout line matching `want`. */
-  line(want: RegExp): Promise<string>;
-}
 
 describe('CLI: assay test stopped and faulted as a process', function () {
   this.timeout(120_000);
   let folder: ReturnType<typeof tempFolder>;
   let dir: string;
   let mock: MockLlm;
-  // The CLI as it ships: the real build (esbuild.mjs) into a folder of the suite's own.
-  const built = tempFolder('assay-cli-crash-dist-');
-  const cliJs = join(built.dir, 'cli.js');
-  before(function () {
-    this.timeout(300_000);
-    const build = spawnSync(process.execPath, [join(ROOT, 'esbuild.mjs'), '--outdir', built.dir], { cwd: ROOT, encoding: 'utf8' });
-    assert.strictEqual(build.status, 0, build.stderr);
-  });
-  after(() => built.cleanup());
+  // The CLI as it ships.
+  const cliJs = builtCli('assay-cli-crash-dist-');
 
   beforeEach(async () => {
     folder = tempFolder('assay-cli-crash-');
@@ -55,27 +35,7 @@ describe('CLI: assay test stopped and faulted as a process', function () {
   });
 
   function start(args: string[], cwd = dir): CliProcess {
-    const child = spawn(process.execPath, [cliJs, 'test', ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: mock.openaiBaseUrl, ASSAY_NO_COMPILE_CACHE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    const waiters: { want: RegExp; resolve: (l: string) => void }[] = [];
-    createInterface({ input: child.stdout! }).on('line', (l) => {
-      out += l + '\n';
-      for (const w of [...waiters]) if (w.want.test(l)) waiters.splice(waiters.indexOf(w), 1)[0]!.resolve(l);
-    });
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
-    return {
-      child,
-      exit,
-      out: () => out,
-      err: () => err,
-      line: (want) => new Promise((resolve) => waiters.push({ want, resolve })),
-    };
+    return startCli(cliJs, ['test', ...args], cwd, { PATH: process.env.PATH, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: mock.openaiBaseUrl });
   }
 
   /** Waits, answer by answer, until the mock has been answering for `ms` since the first answer (fails if the CLI exits first). */

@@ -4,26 +4,15 @@ import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { runCli } from '../../src/cli/main';
 import { testCommand } from '../../src/cli/testCommand';
 import { FILES_KEYS, GRADER_KEYS, HISTORY_KEYS, PROJECT_CONFIG_KEYS } from '../../src/core/config/projectConfig';
 import { startMockLlm, type MockLlm } from '../support/mockLlmServer';
+import { Capture } from '../support/cliCapture';
 import { tempFolder } from '../support/storeFixtures';
 
 const ROOT = join(__dirname, '..', '..');
 const KEY = 'sk-cli-TESTKEY-0123456789abcdef';
-
-class Capture extends Writable {
-  text = '';
-  constructor(readonly isTTY = false) {
-    super();
-  }
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 interface CliResult {
   code: number;

@@ -83,6 +83,27 @@ describe('pricing', () => {
     });
   });
 
+  describe('batch prices', () => {
+    it('takes the catalog’s batch discount off the standard cost', () => {
+      const u = usage(1_000_000, 1_000_000);
+      assert.equal(usd(book.batchCost({ provider: 'openai', model: 'gpt-5.4-nano' }, u)), usd((0.2 + 1.25) / 2));
+      assert.equal(usd(book.batchCost({ provider: 'anthropic', model: 'claude-sonnet-5' }, u)), usd((2 + 10) / 2));
+    });
+
+    it('is unknown, never the standard price, when the discount is not known', () => {
+      assert.equal(book.batchCost({ provider: 'openai', model: 'gpt-4o-mini' }, usage(10, 10)), null, 'a priced model without a known batch discount');
+      assert.equal(book.batchCost({ provider: 'openai', model: 'gpt-99' }, usage(10, 10)), null);
+      assert.equal(book.batchCost({ provider: 'openai', model: 'gpt-5.4-nano' }, null), null, 'no usage');
+    });
+
+    it('takes an assay.pricing batchDiscount', () => {
+      const { overrides, problems } = parsePricingOverrides({ 'openai:gpt-4o-mini': { input: 1, output: 4, batchDiscount: 0.5 } });
+      assert.deepEqual(problems, []);
+      assert.equal(usd(new PriceBook(overrides).batchCost({ provider: 'openai', model: 'gpt-4o-mini' }, usage(1_000_000, 1_000_000))), 2.5);
+      assert.match(parsePricingOverrides({ m: { input: 1, output: 1, batchDiscount: 2 } }).problems[0]!, /batchDiscount must be .*from 0 to 1/);
+    });
+  });
+
   describe('assay.pricing validation', () => {
     it('accepts well-formed prices', () => {
       const { overrides, problems } = parsePricingOverrides({ 'ollama:*': { input: 0, output: 0 }, 'openai:gpt-4o': { input: 2.5, output: 10, cachedInput: 1.25 } });

@@ -136,6 +136,26 @@ describe('TraceStore', function () {
     });
   });
 
+  describe('batch state', () => {
+    it('keeps a batch run’s state on its run, through a restart of the run and a reopen', async () => {
+      const store = await TraceStore.open({ path: file });
+      const runId = await store.startRun({ id: 'batch-run-1', kind: 'cli', models: ['openai:gpt-5.4-nano'], startedAt: T0 });
+      const state = { format: 1, batches: [{ provider: 'openai', chunk: 0, id: 'batch_1', items: 3, submittedAt: T0 }] };
+      await store.setRunBatch(runId, state);
+      // A resumed run starts again under its id: the state stays, the status is running again.
+      await store.finishRun(runId, { status: 'cancelled' });
+      await store.startRun({ id: runId, kind: 'cli', models: ['openai:gpt-5.4-nano'], startedAt: T0 });
+      assert.deepStrictEqual(await store.runBatch(runId), state);
+      assert.strictEqual(await store.runBatch('no-such-run'), null);
+      await assert.rejects(store.setRunBatch('no-such-run', state), /no run 'no-such-run'/);
+      await store.close();
+      const reopened = await TraceStore.open({ path: file });
+      assert.deepStrictEqual(await reopened.runBatch(runId), state);
+      assert.strictEqual((await reopened.listRuns()).items[0]!.status, 'interrupted', 'closed while running: interrupted, until resumed');
+      await reopened.close();
+    });
+  });
+
   describe('queries', () => {
     let store: TraceStore;
     const inputs: (TraceInput & { id: string })[] = [];

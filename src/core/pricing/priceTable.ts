@@ -18,6 +18,8 @@ export interface ModelPrice {
    * with such writes and no figure here is "cost unknown" rather than priced at the 5-minute rate.
    */
   cacheWrite1h?: number;
+  /** The Batch API's discount on every token, as a fraction (0.5 = half price); unknown when absent. */
+  batchDiscount?: number;
 }
 
 /** A row of the built-in table. */
@@ -44,6 +46,7 @@ export function priceTableOf(catalog: ModelCatalog): PriceEntry[] {
     if (m.price.cachedInput !== undefined) price.cachedInput = m.price.cachedInput;
     if (m.price.cacheWrite !== undefined) price.cacheWrite = m.price.cacheWrite;
     if (m.price.cacheWrite1h !== undefined) price.cacheWrite1h = m.price.cacheWrite1h;
+    if (m.price.batchDiscount !== undefined) price.batchDiscount = m.price.batchDiscount;
     const entry: PriceEntry = { provider: m.provider, models: [m.id, ...(m.aliases ?? [])], price, source: source?.url ?? '', asOf: m.priceAsOf ?? source?.checked ?? '' };
     if (m.note !== undefined) entry.note = m.note;
     out.push(entry);

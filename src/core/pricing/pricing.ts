@@ -65,6 +65,17 @@ export class PriceBook {
     return price ? costOf(price, usage) : null;
   }
 
+  /**
+   * USD for a call made through a provider's batch API: the standard cost less the model's batch discount,
+   * or `null` when the discount is not known (never assumed).
+   */
+  batchCost(ref: ModelRef, usage: Usage | null): number | null {
+    const price = this.priceOf(ref);
+    if (!usage || !price || price.batchDiscount === undefined) return null;
+    const standard = costOf(price, usage);
+    return standard === null ? null : standard * (1 - price.batchDiscount);
+  }
+
   /** USD for an embeddings call of `inputTokens`, or `null` when unknown. */
   embeddingCost(ref: ModelRef, inputTokens: number | null): number | null {
     const price = this.priceOf(ref);
@@ -74,7 +85,7 @@ export class PriceBook {
   }
 }
 
-const PRICE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h'] as const;
+const PRICE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h', 'batchDiscount'] as const;
 
 /** Validates the raw value of `assay.pricing`; bad entries are reported and skipped. */
 export function parsePricingOverrides(raw: unknown): { overrides: PricingOverrides; problems: string[] } {
@@ -99,8 +110,9 @@ export function parsePricingOverrides(raw: unknown): { overrides: PricingOverrid
       problems.push(`${at} needs both input and output (USD per 1M tokens)`);
       continue;
     }
+    if (typeof v.batchDiscount === 'number' && v.batchDiscount > 1) bad.push('batchDiscount');
     if (bad.length > 0) {
-      problems.push(`${at}: ${bad.join(', ')} must be numbers of at least 0`);
+      problems.push(`${at}: ${bad.join(', ')} must be numbers of at least 0${bad.includes('batchDiscount') ? ' (batchDiscount a fraction from 0 to 1)' : ''}`);
       continue;
     }
     if (unknown.length > 0) problems.push(`${at}: unknown field ${unknown.join(', ')} was ignored (expected ${PRICE_FIELDS.join(', ')})`);
@@ -108,6 +120,7 @@ export function parsePricingOverrides(raw: unknown): { overrides: PricingOverrid
     if (typeof v.cachedInput === 'number') price.cachedInput = v.cachedInput;
     if (typeof v.cacheWrite === 'number') price.cacheWrite = v.cacheWrite;
     if (typeof v.cacheWrite1h === 'number') price.cacheWrite1h = v.cacheWrite1h;
+    if (typeof v.batchDiscount === 'number') price.batchDiscount = v.batchDiscount;
     overrides[key] = price;
   }
   return { overrides, problems };

@@ -123,6 +123,10 @@ export class AnthropicProvider extends SdkProvider<AnthropicClient> {
     return errorClasses(this.sdk!);
   }
 
+  protected fromBody(body: Record<string, unknown>, result: CallResult): void {
+    fromMessage(body, result);
+  }
+
   protected async completeInto(client: AnthropicClient, payload: Record<string, unknown>, requestOptions: SdkRequestOptions, result: CallResult): Promise<void> {
     const message = await client.messages.create(payload as never, requestOptions);
     fromMessage(message as unknown as Record<string, unknown>, result);

@@ -154,6 +154,15 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
     return errorClasses(this.sdk!);
   }
 
+  protected fromBody(body: Record<string, unknown>, result: CallResult): void {
+    fromCompletion(body, result);
+  }
+
+  /** The Batch API endpoint this provider's payloads go to. */
+  get batchEndpoint(): '/v1/chat/completions' | '/v1/responses' {
+    return '/v1/chat/completions';
+  }
+
   protected async completeInto(client: OpenAIClient, payload: Record<string, unknown>, requestOptions: SdkRequestOptions, result: CallResult): Promise<void> {
     const completion = await client.chat.completions.create(payload as never, requestOptions);
     fromCompletion(completion as unknown as Record<string, unknown>, result);

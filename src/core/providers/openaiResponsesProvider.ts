@@ -175,6 +175,14 @@ export class OpenAiResponsesProvider extends OpenAiProvider {
     fromResponse(response as unknown as Item, result);
   }
 
+  protected override fromBody(body: Record<string, unknown>, result: CallResult): void {
+    fromResponse(body as unknown as Item, result);
+  }
+
+  override get batchEndpoint(): '/v1/responses' {
+    return '/v1/responses';
+  }
+
   /** Streams one response into `result`, keeping the partial text (and reasoning) when the stream breaks off. */
   protected override async streamInto(
     client: OpenAIClient,

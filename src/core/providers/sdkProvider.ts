@@ -208,6 +208,32 @@ export abstract class SdkProvider<C> implements Provider {
     return { result: redactResult(result, session.redactor), retryAfterMs };
   }
 
+  /** Maps a response body, as a non-streamed call gets it, into `result` (batch results come as such bodies). */
+  protected abstract fromBody(body: Record<string, unknown>, result: CallResult): void;
+
+  /** The SDK client and redactor a batch API is driven with, or why there is none (a missing key). */
+  batchSession(): Promise<Session<C> | { error: CallError; redactor: Redactor }> {
+    return this.open();
+  }
+
+  /**
+   * One batch item's outcome as a call result: its response body mapped as a live call's would be, or its
+   * error; redacted. `latencyMs` and `cost` are the caller's to set.
+   */
+  batchResult(prepared: PreparedChat, outcome: { body: unknown } | { error: CallError }, redactor: Redactor): CallResult {
+    const result = blankResult(prepared.request.model, prepared.payload);
+    if ('error' in outcome) result.error = outcome.error;
+    else if (outcome.body === null || typeof outcome.body !== 'object') result.error = { kind: 'malformed', message: 'The batch result has no response body' };
+    else this.fromBody(outcome.body as Record<string, unknown>, result);
+    if (prepared.request.params.showThinking && result.thinking) result.text = textWithThinking(result.thinking, result.text);
+    return redactResult(result, redactor);
+  }
+
+  /** An error an SDK call threw, as a call error (redact its message with the session's redactor). */
+  classify(err: unknown, aborted: boolean): CallError {
+    return classifySdkError(err, this.errorClasses(), aborted, this.where).error;
+  }
+
   /** The client for the current key, or an `auth` error when a required key is missing. */
   protected async open(): Promise<Session<C> | { error: CallError; redactor: Redactor }> {
     const apiKey = await findKey(this.config, this.env.keys);

@@ -9,11 +9,12 @@ import { compareCaseStatuses } from '../stats/compareRuns';
 import { passRateChange } from '../stats/significance';
 import { scoreChange, type CaseScores } from '../stats/pairedScores';
 import type { CaseStatus } from '../stats/runStats';
-import { newId, promptVersionId } from '../store/ids';
+import { derivedId, newId, promptVersionId } from '../store/ids';
 import type { EvaluationInput, RunKind, TraceInput } from '../store/storeTypes';
 import type { TraceStore } from '../store/traceStore';
 import type { CallResult, ChatRequest } from '../types';
 import type { CallOptions, Engine } from './engine';
+import type { ExecutionKey, ModelCaller } from './modelCaller';
 import { ComparisonHub } from './comparisonHub';
 import { createGradingContext, type GraderCall, type GradingSettings } from './gradingContext';
 import { findPreviousRuns, RUN_SUMMARY_FORMAT, RunHistoryWriter, type StoredRunSummary } from './runHistory';
@@ -97,6 +98,16 @@ export interface TestRunOptions {
   onCaseFinished?: (execution: CaseExecution, progress: RunProgress) => void;
   /** A history problem (the run goes on). */
   onWarning?: (message: string) => void;
+  /** Answers the model calls instead of the engine (a batch run); grader calls still go to the engine. */
+  caller?: ModelCaller;
+  /** The run's id and start (a resumed batch run keeps its own); new ones by default. */
+  runId?: string;
+  startedAt?: number;
+  /**
+   * Trace and evaluation ids derived from the run and the execution, not random: a resumed batch run that
+   * records an execution its killed predecessor had already recorded writes the same rows, kept once.
+   */
+  stableIds?: boolean;
 }
 
 interface Job {
@@ -105,6 +116,8 @@ interface Job {
   target: ModelTarget;
   repeatIndex: number;
   repeats: number;
+  /** Whether the job asked `caller` for its call (a job that never does is reported as skipped). */
+  called?: boolean;
 }
 
 /** An execution evaluated but not yet recorded (it may wait for the other models' outputs of its case). */
@@ -173,9 +186,9 @@ interface CaseCalls {
   error?: ToolLoopOutcome['error'];
 }
 
-async function callCase(engine: Engine, c: TestCase, request: ChatRequest, call: CallOptions): Promise<CaseCalls> {
+async function callCase(engine: Engine, c: TestCase, request: ChatRequest, call: CallOptions, single?: () => Promise<CallResult>): Promise<CaseCalls> {
   const sentAt = Date.now();
-  if (!c.mockTools) return { steps: [await engine.call(request, call)], startedAt: [sentAt] };
+  if (!c.mockTools) return { steps: [await (single ? single() : engine.call(request, call))], startedAt: [sentAt] };
   const startedAt: number[] = [];
   const loop = await runToolLoop({ engine, request, mocks: c.mockTools, maxSteps: maxToolSteps(c.options), call, onStep: (step) => startedAt.push(Date.now() - step.latencyMs) });
   return { steps: loop.steps, startedAt, ...(loop.error ? { error: loop.error } : {}) };
@@ -196,9 +209,9 @@ function tracesOf(called: CaseCalls, where: Omit<TraceInput, keyof CallResult | 
 /** Runs every case of `options.suite` on every model, `repeat` times. Resolves when all are done (or cancelled). */
 export async function runTests(options: TestRunOptions): Promise<RunReport> {
   const { suite, engine, signal } = options;
-  const startedAt = Date.now();
+  const startedAt = options.startedAt ?? Date.now();
   const t0 = performance.now();
-  const runId = newId(startedAt);
+  const runId = options.runId ?? newId(startedAt);
   const useCache = options.useCache !== false;
   const warnings: string[] = [];
   const warn = (message: string): void => {
@@ -337,7 +350,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
         execution.cancelled = signal?.aborted === true;
       } else execution.status = verdict.pass ? 'pass' : 'fail';
       if (trace) {
-        evaluations = verdict.results.map((r) => ({
+        evaluations = verdict.results.map((r, i) => ({
+          ...(options.stableIds ? { id: derivedId(startedAt, `${trace.id} ${i}`) } : {}),
           traceId: trace.id,
           caseId: c.id,
           assertionType: r.type,
@@ -418,10 +432,14 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       const params = { ...suite.prompt.params, ...job.target.params, ...(caseNeedsLogprobs(c) ? { logprobs: true } : {}) };
       const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params, vars };
       const cacheable = useCache && job.repeats === 1;
-      const called = await callCase(engine, c, request, { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id });
+      const callOptions = { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id };
+      job.called = true;
+      // A batch caller (assay test --batch) takes single calls; a tool loop's steps are made live, one after the other.
+      const caller = options.caller;
+      const called = await callCase(engine, c, request, callOptions, caller ? () => caller.call(request, callOptions, keyOf(job)) : undefined);
       const result = called.steps[called.steps.length - 1]!;
       const totals = loopTotals(called.steps);
-      const traceId = history ? newId(jobStarted) : null;
+      const traceId = !history ? null : options.stableIds ? derivedId(startedAt, `${runId} ${job.caseIndex} ${job.target.label} ${job.repeatIndex}`) : newId(jobStarted);
       const execution: CaseExecution = {
         ...base(job),
         status: 'error',
@@ -484,6 +502,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     }
   };
 
+  const keyOf = (job: Job): ExecutionKey => ({ caseIndex: job.caseIndex, caseId: suite.cases[job.caseIndex]!.id, model: job.target.label, repeatIndex: job.repeatIndex });
+
   const runJob = async (job: Job): Promise<void> => {
     let outcome: Outcome;
     try {
@@ -491,6 +511,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     } catch (err) {
       // A bug in an assertion or the engine: that execution errors, the run goes on.
       outcome = { job, execution: { ...base(job), status: 'error', score: null, reason: `internal error: ${errorMessage(err)}`, error: { kind: 'assertion', message: errorMessage(err) }, startedAt: Date.now() } };
+    } finally {
+      if (!job.called) options.caller?.skip(keyOf(job));
     }
     done(outcome);
   };
@@ -499,9 +521,9 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   const serially = (job: Job) => suite.cases[job.caseIndex]!.options?.runSerially === true;
   for (const job of jobs.filter(serially)) await runJob(job);
   // Enough jobs in flight to keep the engine's slots busy while others render and evaluate; the rest
-  // wait here, so a cancelled run never starts them.
+  // wait here, so a cancelled run never starts them. A batch caller holds every call until it has them all.
   const rest = jobs.filter((j) => !serially(j));
-  const width = Math.max(8, engine.stats().limit * 2);
+  const width = options.caller?.lanes ?? Math.max(8, engine.stats().limit * 2);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < rest.length) {

@@ -144,6 +144,13 @@ ALTER TABLE traces ADD COLUMN step INTEGER;
 CREATE INDEX traces_parent ON traces (parent_id);
 `,
   },
+  {
+    version: 6,
+    description: "a batch run's provider batches (JSON), so a run killed while it waits can be resumed",
+    sql: `
+ALTER TABLE runs ADD COLUMN batch_state TEXT;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -147,7 +147,7 @@ const INSERT_TRACE = `INSERT OR IGNORE INTO traces (id, run_id, prompt_version_i
 /** Columns of journaled rows, in the order the write methods insert them. */
 const JOURNAL_COLUMNS: Record<TableName, string> = {
   prompt_versions: 'id, path, content, first_seen',
-  runs: 'id, kind, prompt_path, prompt_version_id, bank_path, models, config, status, summary, started_at, ended_at',
+  runs: 'id, kind, prompt_path, prompt_version_id, bank_path, models, config, status, summary, started_at, ended_at, batch_state',
   traces: `id, run_id, prompt_version_id, prompt_path, case_id, repeat_index, provider, model, variables,
     output, tool_calls, finish_reason, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost,
     latency_ms, ttft_ms, status, error_kind, error_message, error_status, cache_hit, attempts, started_at, ended_at, bytes, parent_id, step`,
@@ -625,6 +625,9 @@ export class StoreEngine implements StoreCalls {
           case 'setFeedback':
             this.setFeedback(...op.args);
             break;
+          case 'setRunBatch':
+            this.setRunBatch(...op.args);
+            break;
           default:
             throw new InputError(`unknown write op '${(op as { op: string }).op}'`);
         }
@@ -669,8 +672,12 @@ export class StoreEngine implements StoreCalls {
     if (!Array.isArray(run.models) || !run.models.every((m) => typeof m === 'string')) throw new InputError('run models must be an array of provider:model strings');
     const r = this.redactor.value({ config: run.config, promptPath: run.promptPath, bankPath: run.bankPath });
     this.db.run(
-      `INSERT OR REPLACE INTO runs (id, kind, prompt_path, prompt_version_id, bank_path, models, config, status, summary, started_at, ended_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'running', NULL, ?, NULL)`,
+      // A run started again under its id (a resumed batch run) keeps its batch state and origin.
+      `INSERT INTO runs (id, kind, prompt_path, prompt_version_id, bank_path, models, config, status, summary, started_at, ended_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'running', NULL, ?, NULL)
+       ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, prompt_path = excluded.prompt_path, prompt_version_id = excluded.prompt_version_id,
+         bank_path = excluded.bank_path, models = excluded.models, config = excluded.config, status = 'running', summary = NULL,
+         started_at = excluded.started_at, ended_at = NULL`,
       [
         run.id,
         run.kind,
@@ -705,6 +712,20 @@ export class StoreEngine implements StoreCalls {
     this.markPending('runs', runId);
     this.openRuns.delete(runId);
     this.journalRun(runId);
+  }
+
+  /** Stores a batch run's provider batches (see src/core/batch/batchState.ts) on its run. */
+  setRunBatch(runId: string, state: unknown): void {
+    this.db.run('UPDATE runs SET batch_state = ? WHERE id = ?', [jsonText(this.redactor.value(state), 'batch state'), runId]);
+    if (this.db.changes() === 0) throw new InputError(`no run '${runId}'`);
+    this.markPending('runs', runId);
+    this.journalRun(runId);
+  }
+
+  /** A run's batch state as `setRunBatch` stored it, or null (no such run, or not a batch run). */
+  runBatch(runId: string): unknown {
+    const text = this.db.scalar('SELECT batch_state FROM runs WHERE id = ?', [runId]);
+    return typeof text === 'string' ? (JSON.parse(text) as unknown) : null;
   }
 
   private traceRow(input: TraceInput & { id: string }): { trace: SqlValue[]; payload: SqlValue[]; blobs: BlobRow[]; redacted: RedactedTrace } {

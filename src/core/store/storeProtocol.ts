@@ -36,6 +36,7 @@ export interface WriteOps {
   addTraces: [traces: (TraceInput & { id: string })[]];
   addEvaluations: [evaluations: (EvaluationInput & { id: string })[]];
   setFeedback: [feedbackId: string, traceId: string, feedback: FeedbackInput];
+  setRunBatch: [runId: string, state: unknown];
 }
 
 export type WriteOp = { [K in keyof WriteOps]: { op: K; args: WriteOps[K] } }[keyof WriteOps];
@@ -49,6 +50,8 @@ export interface StoreCalls {
   getPromptVersion(id: string): PromptVersionRecord | null;
   listRuns(filter: RunFilter, page: PageRequest): Page<RunRecord>;
   runSummary(runId: string): RunSummary | null;
+  /** A batch run's stored batch state, or null. */
+  runBatch(runId: string): unknown;
   timeSeries(query: TimeSeriesQuery): TimeSeriesPoint[];
   labeledVerdicts(filter: TraceFilter): LabeledVerdict[];
   stats(): StoreStats;

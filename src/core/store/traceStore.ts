@@ -221,6 +221,16 @@ export class TraceStore {
     await this.write({ op: 'setFeedback', args: [id, traceId, feedback] });
   }
 
+  /** Stores a batch run's provider batches on its run (started before), so `--resume` finds them. */
+  async setRunBatch(runId: string, state: unknown): Promise<void> {
+    await this.write({ op: 'setRunBatch', args: [runId, state] });
+  }
+
+  /** A batch run's stored state (what `setRunBatch` stored), or null. */
+  runBatch(runId: string): Promise<unknown> {
+    return this.call('runBatch', runId);
+  }
+
   /** Deletes traces (and their evaluations and feedback); resolves to how many existed. */
   deleteTraces(ids: string[]): Promise<number> {
     return this.call('deleteTraces', ids);
