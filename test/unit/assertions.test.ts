@@ -159,6 +159,18 @@ const ROWS: Row[] = [
   { why: 'under the minimum', spec: { type: 'word-count', value: { min: 4 } }, output: 'one two three', pass: false },
   { why: 'min greater than max is a configuration error', spec: { type: 'word-count', value: { min: 5, max: 2 } }, output: 'x', pass: false, error: true },
   { why: 'not-word-count', spec: { type: 'not-word-count', value: { max: 2 } }, output: 'one two three', pass: true },
+  // trace-span-* over the case's spans: one `chat MODEL` span per model call (tool-loop steps in assertionsTrajectory.test.ts)
+  { why: 'one chat span, within 1-1', spec: { type: 'trace-span-count', value: { pattern: 'chat *', min: 1, max: 1 } }, output: 'x', pass: true },
+  { why: 'fewer spans than the minimum', spec: { type: 'trace-span-count', value: { pattern: 'CHAT GPT-4O-*', min: 2 } }, output: 'x', pass: false },
+  { why: 'not-: outside the forbidden range', spec: { type: 'not-trace-span-count', value: { pattern: 'chat *', min: 2 } }, output: 'x', pass: true },
+  { why: 'no span matches the pattern: a count of 0', spec: { type: 'trace-span-count', value: { pattern: 'tool *', max: 0 } }, output: 'x', pass: true },
+  { why: 'the call took 320 ms ≤ 500', spec: { type: 'trace-span-duration', value: { max: 500 } }, output: 'x', result: { latencyMs: 320 }, pass: true },
+  { why: 'the call took 320 ms > 100', spec: { type: 'trace-span-duration', value: { pattern: 'chat gpt-4o-mini', max: 100, percentile: 95 } }, output: 'x', result: { latencyMs: 320 }, pass: false },
+  { why: 'not-: slower than a forbidden bound', spec: { type: 'not-trace-span-duration', value: { max: 100 } }, output: 'x', result: { latencyMs: 320 }, pass: true },
+  { why: 'no error span (value omitted: none allowed)', spec: { type: 'trace-error-spans' }, output: 'x', pass: true },
+  { why: 'a failed call is an error span', spec: { type: 'trace-error-spans', value: { max_count: 0 } }, result: { error: { kind: 'server', message: 'upstream 502' } }, pass: false },
+  { why: 'not-: an error span was expected', spec: { type: 'not-trace-error-spans', value: 0 }, result: { error: { kind: 'server', message: 'upstream 502' } }, pass: true },
+  { why: 'a bad value is an error, never a verdict', spec: { type: 'trace-span-count', value: { min: 1 } }, output: 'x', pass: false, error: true },
   // trajectory:* over a single call's tool calls (the loop cases are in assertionsTrajectory.test.ts)
   { why: 'the tool was called', spec: { type: 'trajectory:tool-used', value: 'get_weather' }, result: { toolCalls: [call('get_weather', '{"city":"Paris"}')] }, pass: true },
   { why: 'the tool was not called', spec: { type: 'trajectory:tool-used', value: 'book_flight' }, result: { toolCalls: [call('get_weather', '{}')] }, pass: false },
@@ -312,9 +324,12 @@ describe('assertions: registry and documentation', () => {
     }
   });
 
-  it('a promptfoo type Assay does not run is an error that says so; any other name is unknown', () => {
-    for (const type of ['ruby', 'not-skill-used', 'human']) {
-      assert.match(checkAssertion({ type })?.message ?? '', new RegExp(`"${type}" is not supported by Assay`), type);
+  it('a promptfoo type Assay does not run is an error that says so and what to use instead; any other name is unknown', () => {
+    for (const [type, instead] of [['ruby', /javascript or python/], ['not-skill-used', /trajectory:tool-used/], ['human', /👍\/👎/], ['pi', /llm-rubric/]] as const) {
+      const problem = checkAssertion({ type });
+      assert.strictEqual(problem?.code, 'invalid-assertion', type);
+      assert.match(problem!.message, new RegExp(`"${type}" is not supported`), type);
+      assert.match(problem!.message, instead, type);
     }
     assert.match(checkAssertion({ type: 'is-yaml' })?.message ?? '', /unknown assertion type "is-yaml"/);
   });

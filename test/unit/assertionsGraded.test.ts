@@ -119,8 +119,9 @@ describe('model-graded and script assertions: configuration and refusals', funct
       [{ type: 'context-recall' }, /needs a value/],
       [{ type: 'similar:dot', value: [] }, /expected text/],
       [{ type: 'llm-rubric', value: 'x', provider: 'gpt4' }, /not a model reference/],
-      [{ type: 'trace-span-count', value: { max: 3 } }, /no spans/],
-      [{ type: 'not-trace-error-spans' }, /no spans/],
+      [{ type: 'trace-span-count', value: { max: 3 } }, /must have a value object with pattern property/],
+      [{ type: 'trace-span-duration', value: { pattern: '*' } }, /must have a value object with max property/],
+      [{ type: 'not-trace-error-spans', value: 'many' }, /a number ≥ 0 or \{ max_count, max_percentage, pattern \}/],
     ];
     for (const [spec, message] of rows) {
       const problem = checkAssertion(spec);

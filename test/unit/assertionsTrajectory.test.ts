@@ -168,4 +168,21 @@ describe('trajectory assertions', () => {
       });
     }
   });
+
+  describe('trace-span-* over a tool loop: one span per model call', () => {
+    const timed = LOOP.map((c, i) => ({ ...c, latencyMs: [120, 480, 900][i]! }));
+    const table: [string, AssertionSpec, boolean, RegExp][] = [
+      ['three chat spans', { type: 'trace-span-count', value: { pattern: 'chat *', min: 3, max: 3 } }, true, /^Found 3 spans matching pattern "chat \*" \(expected 3-3\)\. Matched spans: chat gpt-4o-mini$/],
+      ['the slowest step is over the bound', { type: 'trace-span-duration', value: { max: 800 } }, false, /^1 span\(s\) exceed duration threshold 800ms\. Slowest: chat gpt-4o-mini \(900ms\)$/],
+      ['the median step is within it (rank ⌈p·n⌉)', { type: 'trace-span-duration', value: { max: 500, percentile: 50 } }, true, /^50th percentile duration \(480ms\) is within threshold 500ms$/],
+      ['no step failed', { type: 'trace-error-spans', value: { max_percentage: 0 } }, true, /^No errors found in 3 spans matching pattern "\*"$/],
+    ];
+    for (const [why, spec, pass, reason] of table) {
+      it(why, async () => {
+        const r = await judge(spec, timed);
+        assert.equal(r.pass, pass, r.reason);
+        assert.match(r.reason, reason);
+      });
+    }
+  });
 });

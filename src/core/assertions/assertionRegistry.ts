@@ -16,6 +16,7 @@ import { REFUSED_ASSERTIONS } from './refusedAssertions';
 import { SERVICE_ASSERTIONS } from './serviceAssertions';
 import { SQL_ASSERTIONS } from './sqlAssertions';
 import { TOOL_CALL_ASSERTIONS } from './toolCallAssertion';
+import { TRACE_SPAN_ASSERTIONS } from './traceSpanAssertions';
 import { TOOL_CALL_F1_ASSERTION } from './toolCallF1Assertion';
 import { TRAJECTORY_GOAL_SUCCESS_ASSERTION } from './trajectoryGoalSuccess';
 import { TRAJECTORY_STEP_COUNT_ASSERTION } from './trajectoryStepCount';
@@ -35,6 +36,7 @@ export const ASSERTION_REGISTRY: ReadonlyMap<string, AssertionDefinition> = new 
     REFUSAL_ASSERTION,
     ...LOGPROB_ASSERTIONS,
     ...TOOL_CALL_ASSERTIONS,
+    ...TRACE_SPAN_ASSERTIONS,
     TOOL_CALL_F1_ASSERTION,
     TRAJECTORY_TOOL_USED_ASSERTION,
     TRAJECTORY_TOOL_SEQUENCE_ASSERTION,

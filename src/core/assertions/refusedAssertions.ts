@@ -3,10 +3,11 @@
 
 /** Refused type → why Assay cannot run it exactly as promptfoo does. */
 export const REFUSED_ASSERTIONS: Readonly<Record<string, string>> = {
-  'trace-span-count':
-    "is not supported: it counts OpenTelemetry spans of the traced application, and Assay's history records one trace per model call, with no spans (use latency, cost or a javascript assertion over the call instead)",
-  'trace-span-duration':
-    "is not supported: it reads OpenTelemetry span durations of the traced application, and Assay's history has no spans (use the latency assertion for the model call's duration)",
-  'trace-error-spans':
-    "is not supported: it looks for error spans in the traced application's OpenTelemetry trace, and Assay's history has no spans (a failed call is already an error of the case)",
+  'agent-rubric': "is not supported: it grades an agent run recorded by promptfoo's agent providers, which Assay does not have (use llm-rubric or the trajectory:* types over a tool loop)",
+  guardrails: "is not supported: it reads the guardrail verdicts promptfoo's cloud providers attach to a response, and Assay's providers report none (use moderation or is-refusal)",
+  pi: 'is not supported: it scores with the Pi Labs hosted scorer, a commercial API with its own key (use llm-rubric or g-eval with your grader)',
+  ruby: 'is not supported: Assay runs no Ruby code (use a javascript or python assertion)',
+  'skill-used': 'is not supported: it reads which agent skills a promptfoo agent provider used, and Assay has no such provider (use trajectory:tool-used over a tool loop)',
+  'search-rubric': "is not supported: it needs a grader with web search (promptfoo's search providers); use llm-rubric with facts in the rubric",
+  human: "is not supported: a person grades in promptfoo's web view; in Assay rate outputs 👍/👎 in the trace explorer, the results panel or the HTML report",
 };
