@@ -122,6 +122,35 @@ describe('CLI: promptfoo configs', function () {
       assert.deepStrictEqual([req.body!.reasoning, req.body!.max_output_tokens, req.prompt], [{ effort: 'low' }, 40, 'Say hello']);
     });
 
+    it('a prompt function sees the provider it renders for, and its returned config sets that call’s parameters (as promptfoo merges it)', async () => {
+      writeFileSync(
+        join(folder.dir, 'prompt.js'),
+        'module.exports = ({ vars, provider }) => ({ prompt: `Say ${vars.word} to ${provider.label || provider.id}`, config: { temperature: provider.id.includes("mini") ? 0.2 : 0.9, max_tokens: 12 } });\n',
+      );
+      writeFileSync(
+        join(folder.dir, 'promptfooconfig.yaml'),
+        'prompts: [file://prompt.js]\nproviders:\n  - id: openai:gpt-4o-mini\n    config: { temperature: 0.5, top_p: 0.3 }\n  - id: openai:gpt-4o\n    label: big\ntests:\n  - vars: { word: hello }\n    assert: [{ type: contains, value: hello }]\n',
+      );
+      const r = await cli('test', [], { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: mock.openaiBaseUrl });
+      assert.strictEqual(r.code, 0, r.out + r.err);
+      const byModel = Object.fromEntries(mock.requests.map((q) => [q.body!.model, q]));
+      assert.deepStrictEqual(
+        [byModel['gpt-4o-mini']!.prompt, byModel['gpt-4o-mini']!.body!.temperature, byModel['gpt-4o-mini']!.body!.max_completion_tokens, byModel['gpt-4o-mini']!.body!.top_p],
+        ['Say hello to openai:gpt-4o-mini', 0.2, 12, 0.3],
+        "rendered for that provider; the function's config over the provider's, the rest of the provider's kept",
+      );
+      assert.deepStrictEqual([byModel['gpt-4o']!.prompt, byModel['gpt-4o']!.body!.temperature], ['Say hello to big', 0.9]);
+    });
+
+    it('a prompt function returning a config key Assay cannot apply is an error for that call, never dropped', async () => {
+      writeFileSync(join(folder.dir, 'prompt.js'), 'module.exports = () => ({ prompt: "x", config: { temperature: 0, logit_bias: { "1": 2 } } });\n');
+      writeFileSync(join(folder.dir, 'promptfooconfig.yaml'), 'prompts: [file://prompt.js]\nproviders: [openai:gpt-4o-mini]\ntests: [{}]\n');
+      const r = await cli('test', [], { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: mock.openaiBaseUrl });
+      assert.notStrictEqual(r.code, 0);
+      assert.match(r.out + r.err, /returned config logit_bias, which Assay cannot apply to the call/);
+      assert.strictEqual(mock.requests.length, 0, 'no call was made');
+    });
+
     it("cerebras: config.apiBaseUrl with CEREBRAS_API_KEY, and localai's temperature 0.7", async () => {
       config(`  - id: cerebras:llama3.1-8b\n    config: { apiBaseUrl: ${mock.openaiBaseUrl} }\n  - localai:phi`);
       const r = await cli('test', [], { CEREBRAS_API_KEY: 'sk-cb', LOCALAI_BASE_URL: mock.openaiBaseUrl });

@@ -485,10 +485,11 @@ tests:
     ]);
   });
 
-  it('a function prompt that returns a provider config is an error when it renders, never ignored', async () => {
+  it('a function prompt that returns a provider config renders with those parameters, per model', async () => {
     writeFileSync(file, `prompts: ['file://prompts.js:configured']\nproviders: [echo]\ntests: [{}]\n`);
     const [suite] = await promptfooSuites(file, { root: folder.dir, defaultModels: [], files: TEST_FILES, trusted: true });
-    assert.match(JSON.stringify(await suite!.prompt.render({})), /returned a config; per-prompt provider settings are not supported/);
+    assert.strictEqual(suite!.prompt.perTarget, true, 'a prompt function renders per model');
+    assert.deepStrictEqual(await suite!.prompt.render({}, undefined, { id: 'echo', label: 'echo' }), { messages: [{ role: 'user', content: 'x' }], params: { temperature: 1 } });
   });
 });
 

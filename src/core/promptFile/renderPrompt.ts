@@ -6,7 +6,7 @@ import { renderTemplate } from '../template/templateRenderer';
 import { ImageMarkers, promptDir, type ImageFiles } from './imageMarkers';
 import { CONVERSATION_VAR } from './conversationVar';
 import { renderPromptyBody } from './renderPrompty';
-import type { CacheBreakpoint, ChatMessage, Range, ToolCall } from '../types';
+import type { CacheBreakpoint, ChatMessage, ModelParams, Range, ToolCall } from '../types';
 import type { PromptDocument, PromptSection } from './promptDocument';
 
 /** Options for `renderPrompt`. */
@@ -27,7 +27,11 @@ export interface RenderError {
 }
 
 /** Rendered messages, or the reason there are none. */
-export type RenderResult = { messages: ChatMessage[]; warnings?: string[] } | { error: RenderError };
+/**
+ * The messages a prompt renders to, or why it did not render. `params`: settings the prompt itself chose for
+ * this call (a promptfoo prompt function's returned `config`), over the model's.
+ */
+export type RenderResult = { messages: ChatMessage[]; warnings?: string[]; params?: ModelParams } | { error: RenderError };
 
 const MESSAGE_ROLES = new Set(['system', 'user', 'assistant', 'tool']);
 

@@ -16,7 +16,8 @@ import { renderTemplate, type TemplateFilters } from '../template/templateRender
 import { SCRIPT_VAR } from '../testBank/normalizeCase';
 import type { PromptfooPrompt } from '../testBank/promptfooConfig';
 import { imageSourceOf, parseDataUri, partsText } from '../providers/imageParts';
-import type { ChatMessage, ContentPart } from '../types';
+import type { ChatMessage, ContentPart, ModelParams } from '../types';
+import type { RenderTarget } from './testSuite';
 
 /** Text around the prompt for one test (promptfoo's `options.prefix` / `options.suffix`). */
 export interface PromptAffix {
@@ -202,14 +203,14 @@ const SCRIPT_PROMPT_TIMEOUT_MS = 30_000;
  * function with promptfoo's context (`{ vars, config }`), or a whole Python script run with that context
  * as JSON in argv[1], its output the prompt (promptfoo's legacy form).
  */
-async function promptFunctionValue(p: PromptfooPrompt, vars: Record<string, unknown>): Promise<{ value: unknown } | { error: string }> {
+async function promptFunctionValue(p: PromptfooPrompt, vars: Record<string, unknown>, provider: RenderTarget | undefined): Promise<{ value: unknown } | { error: string }> {
   const file = p.file!;
   const what = `prompt function ${p.label}`;
   const run = { signal: new AbortController().signal, timeoutMs: SCRIPT_PROMPT_TIMEOUT_MS, what };
   if (/\.py$/i.test(file)) {
     const env = process.env;
     const python = { python: pythonExecutable({}, env), cwd: dirname(file), env, ...run };
-    const context = { vars, config: {} };
+    const context = { vars, config: {}, ...(provider ? { provider } : {}) };
     if (p.functionName) {
       const r = await runPythonFunction({ script: file, function: p.functionName, args: [context] }, python);
       return 'error' in r ? { error: r.error.message } : r;
@@ -219,9 +220,11 @@ async function promptFunctionValue(p: PromptfooPrompt, vars: Record<string, unkn
     if (ran.exitCode !== 0) return { error: `${what} exited with code ${ran.exitCode}: ${tail(ran.stderr)}` };
     return { value: ran.stdout.replace(/\r?\n$/, '') };
   }
-  if (/\.[cm]?ts$/i.test(file)) return callScriptExport(file, p.functionName, [{ vars }], run);
+  // promptfoo passes its provider object; the function sees its id and label (the id as text, not id()).
+  const argument = { vars, ...(provider ? { provider } : {}) };
+  if (/\.[cm]?ts$/i.test(file)) return callScriptExport(file, p.functionName, [argument], run);
   // The sandbox calls the export as (output, context): promptfoo's single argument is the first.
-  const task = fileTask(`file://${file}${p.functionName ? `:${p.functionName}` : ''}`, dirname(file), { vars }, undefined);
+  const task = fileTask(`file://${file}${p.functionName ? `:${p.functionName}` : ''}`, dirname(file), argument, undefined);
   if ('error' in task) return task;
   const limits = DEFAULT_ASSERTION_LIMITS;
   const outcome = await runSandboxed(task, { timeoutMs: limits.javascriptTimeoutMs, memoryMb: limits.memoryMb });
@@ -229,21 +232,44 @@ async function promptFunctionValue(p: PromptfooPrompt, vars: Record<string, unkn
   return { value: outcome.value };
 }
 
+/** Settings a prompt function's returned `config` may set for its call: the request parameters Assay sends. */
+const FUNCTION_CONFIG_KEYS: readonly (keyof ModelParams)[] = [
+  'temperature', 'max_tokens', 'top_p', 'stop', 'seed', 'response_format', 'tools', 'tool_choice',
+  'frequency_penalty', 'presence_penalty', 'max_completion_tokens', 'reasoning_effort', 'verbosity',
+];
+
+/** A returned `config` as the call's parameters, or why it cannot be applied exactly (never dropped). */
+function functionConfig(config: unknown, label: string): { params: ModelParams } | { error: { message: string } } {
+  if (!isRecord(config)) return { error: { message: `prompt function ${label} returned a config that is not a mapping` } };
+  const unknown = Object.keys(config).filter((k) => !(FUNCTION_CONFIG_KEYS as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    return { error: { message: `prompt function ${label} returned config ${unknown.join(', ')}, which Assay cannot apply to the call (it applies ${FUNCTION_CONFIG_KEYS.join(', ')})` } };
+  }
+  const params = { ...config } as ModelParams;
+  if (typeof config.stop === 'string') params.stop = [config.stop];
+  return { params };
+}
+
 /**
- * A `function` prompt's renderer: promptfoo calls the file's function with `{ vars }` and reads a text
- * result as it reads a rendered template, a list as the messages, `{ prompt }` as that prompt. A returned
- * `config` would change the provider's settings, which Assay cannot do per prompt: an error, not ignored.
+ * A `function` prompt's renderer: promptfoo calls the file's function with `{ vars, provider }` and reads a
+ * text result as it reads a rendered template, a list as the messages, `{ prompt }` as that prompt; a
+ * returned `config` sets that call's parameters over the provider's, as promptfoo merges it.
  */
-export function renderPromptfooFunction(p: PromptfooPrompt): (vars: Record<string, unknown>, affix?: PromptAffix) => Promise<RenderResult> {
-  return async (vars, affix) => {
+export function renderPromptfooFunction(p: PromptfooPrompt): (vars: Record<string, unknown>, affix?: PromptAffix, target?: RenderTarget) => Promise<RenderResult> {
+  return async (vars, affix, target) => {
     if (affix?.prefix || affix?.suffix) return { error: { message: `a test's prefix and suffix apply to text prompts, not to the prompt function ${p.label}` } };
-    const got = await promptFunctionValue(p, vars);
+    const got = await promptFunctionValue(p, vars, target);
     if ('error' in got) return { error: { message: got.error } };
     let value = got.value;
-    if (isRecord(value) && 'config' in value) return { error: { message: `prompt function ${p.label} returned a config; per-prompt provider settings are not supported` } };
+    let params: ModelParams | undefined;
+    if (isRecord(value) && 'config' in value && value.config !== undefined && value.config !== null) {
+      const config = functionConfig(value.config, p.label);
+      if ('error' in config) return config;
+      params = config.params;
+    }
     if (isRecord(value) && 'prompt' in value) value = value.prompt;
-    if (typeof value === 'string') return readRenderedPrompt(value, p.label, false);
-    if (Array.isArray(value)) return messagesOf(value, p.label);
-    return { error: { message: `prompt function ${p.label} must return text or a list of messages` } };
+    const rendered = typeof value === 'string' ? readRenderedPrompt(value, p.label, false) : Array.isArray(value) ? messagesOf(value, p.label) : undefined;
+    if (!rendered) return { error: { message: `prompt function ${p.label} must return text or a list of messages` } };
+    return params && !('error' in rendered) ? { ...rendered, params } : rendered;
   };
 }

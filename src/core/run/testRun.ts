@@ -262,25 +262,29 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   const executions = new Array<CaseExecution>(jobs.length);
   const progress: RunProgress = { total: jobs.length, done: 0, passed: 0, failed: 0, errors: 0, running: 0 };
 
-  // A case renders once for all its models and repeats; the count frees the result after its last job.
-  const renders = new Map<number, { result: Promise<RenderResult>; left: number }>();
-  const jobsPerCase = new Map<number, number>();
-  for (const j of jobs) jobsPerCase.set(j.caseIndex, (jobsPerCase.get(j.caseIndex) ?? 0) + 1);
-  const renderCase = (caseIndex: number): Promise<RenderResult> => {
-    let entry = renders.get(caseIndex);
+  // A case renders once for all its models and repeats (once per model when the prompt reads which model it
+  // is for); the count frees the result after its last job.
+  const renders = new Map<string, { result: Promise<RenderResult>; left: number }>();
+  const renderKey = (job: Job): string => (suite.prompt.perTarget ? `${job.caseIndex}\u0000${job.target.label}` : String(job.caseIndex));
+  const jobsPerRender = new Map<string, number>();
+  for (const j of jobs) jobsPerRender.set(renderKey(j), (jobsPerRender.get(renderKey(j)) ?? 0) + 1);
+  const renderCase = (job: Job): Promise<RenderResult> => {
+    const key = renderKey(job);
+    let entry = renders.get(key);
     if (!entry) {
-      const c = suite.cases[caseIndex]!;
+      const c = suite.cases[job.caseIndex]!;
       const affix = affixOf(c);
+      const target = suite.prompt.perTarget ? { id: job.target.id ?? job.target.label, label: job.target.label } : undefined;
       let result: Promise<RenderResult>;
       try {
-        result = Promise.resolve(suite.prompt.render(c.vars, affix)).catch((err: unknown) => ({ error: { message: errorMessage(err) } }));
+        result = Promise.resolve(suite.prompt.render(c.vars, affix, target)).catch((err: unknown) => ({ error: { message: errorMessage(err) } }));
       } catch (err) {
         result = Promise.resolve({ error: { message: errorMessage(err) } });
       }
-      entry = { result, left: jobsPerCase.get(caseIndex) ?? 1 };
-      renders.set(caseIndex, entry);
+      entry = { result, left: jobsPerRender.get(key) ?? 1 };
+      renders.set(key, entry);
     }
-    if (--entry.left === 0) renders.delete(caseIndex);
+    if (--entry.left === 0) renders.delete(key);
     return entry.result;
   };
 
@@ -396,11 +400,11 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   /** The case's messages: rendered once for all its jobs, or, in a chain, for this turn's variables once the turns before it are in. */
   const renderJob = async (job: Job, turn: ChainTurn | undefined): Promise<{ rendered: RenderResult; vars: Record<string, unknown> }> => {
     const c = suite.cases[job.caseIndex]!;
-    if (!turn) return { rendered: await renderCase(job.caseIndex), vars: c.vars };
+    if (!turn) return { rendered: await renderCase(job), vars: c.vars };
     await turn.ready;
     const vars = turn.vars();
     try {
-      return { rendered: await suite.prompt.render(vars, affixOf(c)), vars };
+      return { rendered: await suite.prompt.render(vars, affixOf(c), suite.prompt.perTarget ? { id: job.target.id ?? job.target.label, label: job.target.label } : undefined), vars };
     } catch (err) {
       return { rendered: { error: { message: errorMessage(err) } }, vars };
     }
@@ -429,7 +433,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
           },
         };
       }
-      const params = { ...suite.prompt.params, ...job.target.params, ...(caseNeedsLogprobs(c) ? { logprobs: true } : {}) };
+      const params = { ...suite.prompt.params, ...job.target.params, ...rendered.params, ...(caseNeedsLogprobs(c) ? { logprobs: true } : {}) };
       const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params, vars };
       const cacheable = useCache && job.repeats === 1;
       const callOptions = { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id };

@@ -39,7 +39,15 @@ export interface SuitePrompt {
    * Chat messages for one case's variables (with the case's promptfoo `prefix`/`suffix` around the
    * template), or why there are none. Runs template code: trusted input only.
    */
-  render(vars: Record<string, unknown>, affix?: PromptAffix): RenderResult | Promise<RenderResult>;
+  render(vars: Record<string, unknown>, affix?: PromptAffix, target?: RenderTarget): RenderResult | Promise<RenderResult>;
+  /** The rendering depends on the model it is for (a promptfoo prompt function reads `provider`): rendered per case and model. */
+  perTarget?: boolean;
+}
+
+/** The model a prompt renders for, as promptfoo hands it to a prompt function (`provider.id`, `provider.label`). */
+export interface RenderTarget {
+  id: string;
+  label: string;
 }
 
 /** One model a suite runs on. */
@@ -244,7 +252,7 @@ export function promptfooPrompt(p: PromptfooPrompt, files: FileAccess, filters?:
     if (!trusted) return { error: diagnostic(configFile, 'error', 'untrusted-code', `the prompt function ${p.label} runs ${/\.py$/i.test(p.file!) ? 'Python' : 'JavaScript'}: only in a trusted workspace (or the CLI)`, p.range) };
     const read = readText(p.file!, files);
     if ('error' in read) return read;
-    return { label: p.label, file: p.file!, content: read.text, params: {}, render: renderPromptfooFunction(p) };
+    return { label: p.label, file: p.file!, content: read.text, params: {}, render: renderPromptfooFunction(p), perTarget: true };
   }
   if (p.kind === 'promptFile') {
     const read = readText(p.file!, files);
