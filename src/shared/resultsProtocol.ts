@@ -135,6 +135,11 @@ export interface CellRef {
   model: string;
   /** Which execution (repeats); default the first. */
   repeatIndex?: number;
+  /**
+   * The execution's trace, as the panel shows it: a panel restored after a window reload holds a run the
+   * host no longer has in memory, so opening or rating its trace goes by this id.
+   */
+  traceId?: string;
 }
 
 /** Host → webview: a run to show (sent at its start, its end, and when the panel is revived). */

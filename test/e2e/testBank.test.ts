@@ -114,6 +114,30 @@ describe('test bank run from the editor', () => {
     await results.locator('.run-status.done').waitFor({ state: 'visible', timeout: 60_000 });
     assert.strictEqual(await results.locator('td.cell.fail').count(), 1, 'the restored matrix still has its failing cell');
     await results.locator('td.cell.selected.fail').waitFor({ state: 'visible' });
+
+    // A domain expert rates the failing output 👎 with a note, from the results panel; the trace keeps it.
+    await results.locator('.side-pane [data-action="rate-bad"]').click();
+    const note = page().locator('.quick-input-widget .quick-input-box input');
+    await note.waitFor({ state: 'visible' });
+    await note.fill('enterprise outages are urgent, the model said normal');
+    await note.press('Enter');
+    await page().locator('.part.statusbar', { hasText: 'Assay: rated 👎' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await results.locator('.side-pane [data-action="open-trace"]').click();
+    const detail = page().locator('iframe.webview.ready');
+    await detail.nth(1).waitFor({ state: 'attached', timeout: 30_000 });
+    let rated = false;
+    for (let i = 0; i < (await detail.count()) && !rated; i++) {
+      const w = await webviewContent(page(), i);
+      if ((await w.locator('#thumbs-down').count()) === 0) continue;
+      await w.locator('#thumbs-down[aria-pressed="true"]').waitFor({ state: 'attached', timeout: 30_000 });
+      assert.strictEqual(await w.locator('#feedback-note').evaluate((el) => (el as unknown as { value: string }).value), 'enterprise outages are urgent, the model said normal');
+      rated = true;
+    }
+    assert.ok(rated, 'the trace detail shows the rating and its note');
+    await screenshot(page(), 'results-rated-trace');
+    // The trace opened as a tab over the prompt: close it, back to the prompt file.
+    await page().locator('.tabs-container .tab', { hasText: 'Trace:' }).locator('.codicon-close').click();
+    await page().locator('.editor-group-container .monaco-editor .view-lines').first().waitFor({ state: 'visible' });
   });
 
   it("after the reload the summary lens, read back from the history, opens that run's traces", async () => {

@@ -156,9 +156,9 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
         }
       },
       openTrace: async (ref) => {
-        const c = cellContext(ref);
-        if (!c?.execution?.traceId) return void vscode.window.showInformationMessage('Assay: this result has no trace in history.');
-        await vscode.commands.executeCommand('assay.traces.openTrace', c.execution.traceId);
+        const traceId = cellContext(ref)?.execution?.traceId ?? ref.traceId;
+        if (!traceId) return void vscode.window.showInformationMessage('Assay: this result has no trace in history.');
+        await vscode.commands.executeCommand('assay.traces.openTrace', traceId);
       },
       openPlayground: async (ref) => {
         const c = cellContext(ref);
@@ -179,14 +179,16 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
       },
       rate: async (ref, rating) => {
         const c = cellContext(ref);
+        // A panel restored after a reload: the run is not in memory, the trace id came with the click.
+        const traceId = c?.execution?.traceId ?? ref.traceId;
         const store = await ctx.services.store();
-        if (!c?.execution?.traceId || !store) return void vscode.window.showInformationMessage('Assay: this result has no trace in history to rate.');
+        if (!traceId || !store || !(await store.getTrace(traceId))) return void vscode.window.showInformationMessage('Assay: this result has no trace in history to rate.');
         const note = await vscode.window.showInputBox({
-          title: `Assay: ${rating === 1 ? '👍 good' : '👎 bad'} — ${c.row.label} (${ref.model})`,
+          title: `Assay: ${rating === 1 ? '👍 good' : '👎 bad'} — ${c ? `${c.row.label} (${ref.model})` : ref.model}`,
           prompt: 'A note on why (optional; Enter to save, Escape to cancel). Judge calibration sets ratings against the LLM judges.',
         });
         if (note === undefined) return;
-        await store.setFeedback(c.execution.traceId, { rating, note: note.trim() === '' ? null : note.trim() });
+        await store.setFeedback(traceId, { rating, note: note.trim() === '' ? null : note.trim() });
         void vscode.window.setStatusBarMessage(`Assay: rated ${rating === 1 ? '👍' : '👎'}`, 3000);
       },
       cancel: () => coordinator.cancel(),

@@ -491,7 +491,8 @@ export class ResultsView {
    * The cell's actions, the sensible one first and primary: a passing output can become a new case; a
    * failing one wants a look at what happened (its trace, else its case).
    */
-  private actions(cell: ResultsCell, execution: ResultsExecution | undefined, ref: CellRef, canOpenTrace: boolean): HTMLElement {
+  private actions(cell: ResultsCell, execution: ResultsExecution | undefined, cellRef: CellRef, canOpenTrace: boolean): HTMLElement {
+    const ref: CellRef = execution?.traceId ? { ...cellRef, traceId: execution.traceId } : cellRef;
     const failing = cell.status === 'fail' || cell.status === 'error' || cell.status === 'flaky';
     const trace: CellAction | null = canOpenTrace && execution?.traceId ? { label: 'Open trace', action: 'open-trace', run: () => sendCommand(OpenTraceCommand, ref) } : null;
     const bank: CellAction = { label: 'Add to test bank', action: 'add-to-bank', run: () => sendCommand(AddToTestBankCommand, ref), disabled: !execution || execution.status === 'error' };
@@ -503,7 +504,7 @@ export class ResultsView {
       .map((a, i) => h('button', { class: i === 0 ? 'btn' : 'btn secondary', 'data-action': a.action, onclick: a.run, disabled: a.disabled === true }, a.label));
     const rate = (rating: 1 | -1, label: string, title: string): HTMLElement =>
       h('button', { class: 'btn secondary', 'data-action': rating === 1 ? 'rate-good' : 'rate-bad', title, onclick: () => sendCommand(RateCellCommand, { ...ref, rating }) }, label);
-    const rating = canOpenTrace && execution?.traceId && execution.status !== 'error' ? [rate(1, '👍', 'Rate this output good (with a note)'), rate(-1, '👎', 'Rate this output bad (with a note)')] : [];
+    const rating = canOpenTrace && execution?.traceId && execution.status !== 'error' ? [rate(1, '👍 Good', 'Rate this output good (with a note)'), rate(-1, '👎 Bad', 'Rate this output bad (with a note)')] : [];
     return h('div', { class: 'actions' }, ...buttons, ...rating);
   }
 
