@@ -20,6 +20,7 @@ export const COMMAND_IDS = [
   'assay.importReviewLabels',
   'assay.calibrateJudges',
   'assay.runPromptfooConfig',
+  'assay.resumeBatchRun',
   ...TRACE_COMMAND_IDS,
 ] as const;
 

@@ -9,6 +9,7 @@ import { openPlayground } from './playground/registerPlayground';
 import { testingFeatures } from './testing/registerTesting';
 import { calibrateJudgesCommand, exportReport, importReviewLabels } from './testing/reviewCommands';
 import { runPromptfooConfig } from './testing/promptfooRun';
+import { resumeBatchRun } from './testing/batchResume';
 import { TRACE_COMMANDS } from './traces/traceExplorer';
 
 type Handler = (...args: unknown[]) => unknown;
@@ -37,6 +38,7 @@ const COMMANDS: Record<CommandId, (ctx: Ctx) => Handler> = {
   'assay.importReviewLabels': (ctx) => (target?: unknown) => importReviewLabels(ctx, target),
   'assay.calibrateJudges': (ctx) => () => calibrateJudgesCommand(ctx),
   'assay.runPromptfooConfig': (ctx) => (target?: unknown) => runPromptfooConfig(ctx, target),
+  'assay.resumeBatchRun': (ctx) => (runId?: unknown, options?: unknown) => resumeBatchRun(ctx, runId, options),
   ...TRACE_COMMANDS,
 };
 

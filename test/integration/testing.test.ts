@@ -203,6 +203,27 @@ describe('test banks in the editor', function () {
     }
   });
 
+  it('Resume Batch Run runs `assay test --resume RUN_ID` on this window’s history, and gives its exit code', async () => {
+    const config = workspaceUri('resume.promptfooconfig.yaml');
+    writeFileSync(config.fsPath, 'prompts: ["Route: {{ticket}}"]\nproviders: [echo]\ntests:\n  - vars: { ticket: a }\n    assert: [{ type: contains, value: a }]\n  - vars: { ticket: b }\n    assert: [{ type: equals, value: nope }]\n');
+    try {
+      const explorer = (await vscode.commands.executeCommand<TraceExplorer>('assay.internal.traceExplorer'))!;
+      const store = (await explorer.ctx.services.store())!;
+      const runId = await store.startRun({ kind: 'cli', models: ['echo'], startedAt: Date.now() });
+      // A batch run of `assay eval` stopped before anything was submitted: echo has no batch API, so the
+      // resumed run calls it live, under the stored run id, and exits as assay eval does (100: a failure).
+      await store.setRunBatch(runId, { format: 1, command: 'eval', argv: ['-c', 'resume.promptfooconfig.yaml', '--batch'], cwd: workspaceUri('.').fsPath, runIds: [runId], startedAt: Date.now(), batches: [] });
+      await store.flush();
+      assert.strictEqual(await vscode.commands.executeCommand<number | undefined>('assay.resumeBatchRun', runId), 100, 'the stored command line ran again: one test fails');
+      await store.refresh();
+      const run = (await store.listRuns({ kind: 'cli' }, { limit: 100 })).items.find((r) => r.id === runId);
+      assert.deepStrictEqual([run?.status, run?.totals.traces], ['done', 2], 'recorded under the stored run, now finished');
+      assert.strictEqual(await vscode.commands.executeCommand<number | undefined>('assay.resumeBatchRun', 'no-such-run'), 2, 'an unknown run is refused');
+    } finally {
+      rmSync(config.fsPath, { force: true });
+    }
+  });
+
   it('Run case runs one case of a bank; the run is filed under the prompt', async () => {
     const summary = await vscode.commands.executeCommand<LastRunSummary | undefined>('assay.runTestCase', workspaceUri('triage.tests.yaml'), 2, false);
     assert.ok(summary, 'the case ran');

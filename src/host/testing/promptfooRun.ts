@@ -49,6 +49,16 @@ export async function runPromptfooConfig(ctx: Ctx, target?: unknown): Promise<nu
   if (!(await requireTrust('Running a promptfoo config'))) return undefined;
   const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (document?.isDirty) await document.save();
+  const name = vscode.workspace.asRelativePath(uri, false);
+  return runCliTask(ctx, ['eval', '-c', uri.fsPath], { cwd: dirname(uri.fsPath), name: `eval ${name}`, scope: vscode.workspace.getWorkspaceFolder(uri) });
+}
+
+/**
+ * Runs the extension's own CLI (`assay ARGS --history <this window's history>`) as a task in the terminal
+ * panel and resolves with its exit code. Keys stored in Assay for the built-in providers go in as their
+ * standard variables when those are unset.
+ */
+export async function runCliTask(ctx: Ctx, args: string[], options: { cwd: string; name: string; scope?: vscode.WorkspaceFolder }): Promise<number | undefined> {
   const cli = vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'cli.js').fsPath;
   // VS Code's executable runs scripts as Node with this variable (code-server's is Node already).
   const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1' };
@@ -58,17 +68,15 @@ export async function runPromptfooConfig(ctx: Ctx, target?: unknown): Promise<nu
     if (key) env[variable] = key;
   }
   const history = ctx.services.historyPath();
-  const args = [cli, 'eval', '-c', uri.fsPath, ...(history ? ['--history', history] : [])];
-  const folder = vscode.workspace.getWorkspaceFolder(uri);
-  const name = vscode.workspace.asRelativePath(uri, false);
-  const task = new vscode.Task({ type: TASK_TYPE, config: name }, folder ?? vscode.TaskScope.Workspace, `eval ${name}`, 'assay', new vscode.ProcessExecution(process.execPath, args, { cwd: dirname(uri.fsPath), env }));
+  const argv = [cli, ...args, ...(history ? ['--history', history] : [])];
+  const task = new vscode.Task({ type: TASK_TYPE, config: options.name }, options.scope ?? vscode.TaskScope.Workspace, options.name, 'assay', new vscode.ProcessExecution(process.execPath, argv, { cwd: options.cwd, env }));
   task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
   const execution = await vscode.tasks.executeTask(task);
   return new Promise((resolve) => {
     const sub = vscode.tasks.onDidEndTaskProcess((e) => {
       if (e.execution !== execution) return;
       sub.dispose();
-      ctx.log.info(`assay eval ${name}: exit ${String(e.exitCode)}`);
+      ctx.log.info(`assay ${options.name}: exit ${String(e.exitCode)}`);
       resolve(e.exitCode);
     });
   });

@@ -19,6 +19,7 @@ import { promptForBank } from './pairing';
 import { BANK_SELECTOR, TestCodeLensProvider } from './testCodeLens';
 import { TestTree } from './testTree';
 import { PromptfooConfigLenses } from './promptfooRun';
+import { offerBatchResume } from './batchResume';
 import { currentTextSync } from '../workspaceText';
 import { hostFileAccess } from '../fileAccess';
 
@@ -219,6 +220,9 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
   ctx.push(lenses);
   ctx.push(vscode.languages.registerCodeLensProvider([{ language: PROMPT_LANGUAGE_ID, scheme: 'file' }, ...(BANK_SELECTOR as vscode.DocumentFilter[])], lenses));
   ctx.push(tree.onDidChange(() => lenses.refresh()));
+  // Batch runs the CLI left waiting are offered for resuming when the history opens (see batchResume.ts).
+  const offered = new Set<string>();
+  ctx.push(ctx.services.onDidOpenStore((store) => void offerBatchResume(ctx, store, offered)));
   // promptfoo configs run as `assay eval` runs them (see promptfooRun.ts).
   const promptfooLenses = ctx.push(new PromptfooConfigLenses());
   ctx.push(vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], promptfooLenses));
