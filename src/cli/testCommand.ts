@@ -710,7 +710,7 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
     // One redactor for all this command writes or prints (the history gets the same secrets): every key,
     // header value and URL credential in use, so even a key a server echoes back in odd places is caught.
     // The collector's header values (an API key, most often) are secrets too.
-    const secrets = [...(await registry.secretsInUse()), ...Object.values(otlp && 'options' in otlp ? (otlp.options.headers ?? {}) : {})];
+    const secrets = [...(await registry.secretsInUse()), ...Object.values(otlp?.options.headers ?? {})];
     redactor = createRedactor({ patterns: config.history.redact, secrets });
     const used = modelsUsed(suites, grading);
     const preflight = [...used.problems, ...(await checkModels(used.uses, registry, keys))];

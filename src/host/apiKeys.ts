@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { readConfig } from './config';
 import { keyTargets as keyTargetList } from '../core/providers/endpointSettings';
 
-const ENV_FALLBACK: Record<string, string> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' };
+/** The built-in providers' standard key variables: the environment's fallback here, and what the CLI reads. */
+export const ENV_FALLBACK: Readonly<Record<string, string>> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' };
 
 /**
  * API keys live in SecretStorage (per provider name), with the environment as fallback for the

@@ -33,24 +33,18 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isF
 const SPANS_DOC =
   'The spans are the case\'s model calls as Assay\'s OpenTelemetry export sends them: one `chat MODEL` span per call (the case\'s call, or each step of a tool loop), lasting its latency, an error span when the call failed. Patterns are whole-name, case-insensitive globs (`*`, `?`).';
 
-function readValue<T>(spec: { value?: unknown }, read: (v: unknown) => T | string): T | { error: string } {
-  const r = read(spec.value);
-  return typeof r === 'string' ? { error: r } : r;
-}
-
-/** A definition whose value is read once for `check` and again for `evaluate`. */
+/** A definition whose value is read (or refused, with promptfoo's message) for `check` and again for `evaluate`. */
 function spanType<T>(t: Omit<AssertionDefinition, 'check' | 'evaluate'> & { read(v: unknown): T | string; judge(v: T, spans: CaseSpan[]): RawAssertionResult }): AssertionDefinition {
   const { read, judge, ...docs } = t;
   return {
     ...docs,
     check: (spec) => {
-      const v = readValue(spec, read);
-      return isRecord(v) && 'error' in v && typeof v.error === 'string' ? v.error : undefined;
+      const v = read(spec.value);
+      return typeof v === 'string' ? v : undefined;
     },
     evaluate: async (spec, input) => {
-      const v = readValue(spec, read);
-      if (isRecord(v) && 'error' in v && typeof v.error === 'string') return { pass: false, score: 0, reason: v.error, error: v.error };
-      return judge(v as T, caseSpans(input));
+      const v = read(spec.value);
+      return typeof v === 'string' ? { pass: false, score: 0, reason: v, error: v } : judge(v, caseSpans(input));
     },
   };
 }

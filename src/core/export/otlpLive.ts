@@ -118,6 +118,12 @@ export function readableSpan(span: OtlpSpan, resource: ReadableSpan['resource'])
  */
 class SpanQueue {
   private seq = 0;
+  /**
+   * False once a listing found the folder empty, until this process queues again: sending while nothing
+   * waits reads no directory per batch. (Another process's queued spans are its own to send, or the next
+   * opener's.)
+   */
+  private mayHaveFiles = true;
 
   constructor(
     private readonly dir: string,
@@ -125,13 +131,17 @@ class SpanQueue {
   ) {}
 
   private files(): string[] {
+    if (!this.mayHaveFiles) return [];
+    let list: string[];
     try {
-      return readdirSync(this.dir)
+      list = readdirSync(this.dir)
         .filter((f) => f.endsWith('.json'))
         .sort();
     } catch {
-      return [];
+      list = [];
     }
+    this.mayHaveFiles = list.length > 0;
+    return list;
   }
 
   get empty(): boolean {
@@ -148,6 +158,7 @@ class SpanQueue {
     } finally {
       closeSync(fd);
     }
+    this.mayHaveFiles = true;
     return this.trim();
   }
 

@@ -19,7 +19,7 @@ import { ComparisonHub } from './comparisonHub';
 import { createGradingContext, type GraderCall, type GradingSettings } from './gradingContext';
 import { findPreviousRuns, RUN_SUMMARY_FORMAT, RunHistoryWriter, type StoredRunSummary } from './runHistory';
 import { modelStatsOf, runMetrics, totalsOf, type CaseExecution, type ModelComparison, type RunReport } from './runReport';
-import type { ModelTarget, TestSuite } from './testSuite';
+import type { ModelTarget, RenderTarget, TestSuite } from './testSuite';
 import type { PromptAffix } from './promptfooPrompt';
 import { type ChainTurn, CONVERSATION_VAR, ConversationChains, needsChains, promptUsesConversation } from './conversationChains';
 import { loopTotals, runToolLoop, type ToolLoopOutcome } from './toolLoop';
@@ -265,6 +265,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   // A case renders once for all its models and repeats (once per model when the prompt reads which model it
   // is for); the count frees the result after its last job.
   const renders = new Map<string, { result: Promise<RenderResult>; left: number }>();
+  /** The model a prompt that reads it renders for (promptfoo's `provider`); undefined for every other prompt. */
+  const renderTargetOf = (job: Job): RenderTarget | undefined => (suite.prompt.perTarget ? { id: job.target.id ?? job.target.label, label: job.target.label } : undefined);
   const renderKey = (job: Job): string => (suite.prompt.perTarget ? `${job.caseIndex}\u0000${job.target.label}` : String(job.caseIndex));
   const jobsPerRender = new Map<string, number>();
   for (const j of jobs) jobsPerRender.set(renderKey(j), (jobsPerRender.get(renderKey(j)) ?? 0) + 1);
@@ -274,7 +276,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     if (!entry) {
       const c = suite.cases[job.caseIndex]!;
       const affix = affixOf(c);
-      const target = suite.prompt.perTarget ? { id: job.target.id ?? job.target.label, label: job.target.label } : undefined;
+      const target = renderTargetOf(job);
       let result: Promise<RenderResult>;
       try {
         result = Promise.resolve(suite.prompt.render(c.vars, affix, target)).catch((err: unknown) => ({ error: { message: errorMessage(err) } }));
@@ -404,7 +406,7 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     await turn.ready;
     const vars = turn.vars();
     try {
-      return { rendered: await suite.prompt.render(vars, affixOf(c), suite.prompt.perTarget ? { id: job.target.id ?? job.target.label, label: job.target.label } : undefined), vars };
+      return { rendered: await suite.prompt.render(vars, affixOf(c), renderTargetOf(job)), vars };
     } catch (err) {
       return { rendered: { error: { message: errorMessage(err) } }, vars };
     }

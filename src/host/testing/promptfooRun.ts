@@ -4,18 +4,13 @@
 // are the CLI's. Trusted workspaces only: a config can name scripts, commands and prompt functions.
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
+import { ENV_FALLBACK } from '../apiKeys';
 import type { Ctx } from '../context';
 import { isPromptfooConfigDocument } from '../language/promptfooDiagnostics';
 import { requireTrust } from '../trust';
 
 /** The task type (declared in package.json's taskDefinitions). */
 const TASK_TYPE = 'assay';
-
-/** Keys the user stored in Assay for the built-in providers, for the CLI's standard variables (when unset). */
-const STORED_KEYS: [provider: string, variable: string][] = [
-  ['openai', 'OPENAI_API_KEY'],
-  ['anthropic', 'ANTHROPIC_API_KEY'],
-];
 
 /** "▶ Run with assay eval" on the first line of a promptfoo config. */
 export class PromptfooConfigLenses implements vscode.CodeLensProvider, vscode.Disposable {
@@ -62,7 +57,7 @@ export async function runCliTask(ctx: Ctx, args: string[], options: { cwd: strin
   const cli = vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'cli.js').fsPath;
   // VS Code's executable runs scripts as Node with this variable (code-server's is Node already).
   const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1' };
-  for (const [provider, variable] of STORED_KEYS) {
+  for (const [provider, variable] of Object.entries(ENV_FALLBACK)) {
     if (process.env[variable]) continue;
     const key = await ctx.keys.get(provider);
     if (key) env[variable] = key;
