@@ -123,6 +123,9 @@ describe('test bank run from the editor', () => {
     await note.press('Enter');
     await page().locator('.part.statusbar', { hasText: 'Assay: rated 👎' }).waitFor({ state: 'visible', timeout: 30_000 });
     await results.locator('.side-pane [data-action="open-trace"]').click();
+    // The trace opens in the other group, over the prompt: the matrix stays in view beside it.
+    await page().locator('.tabs-container .tab', { hasText: 'Trace:' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await results.locator('td.cell.selected.fail').waitFor({ state: 'visible' });
     const detail = page().locator('iframe.webview.ready');
     await detail.nth(1).waitFor({ state: 'attached', timeout: 30_000 });
     let rated = false;

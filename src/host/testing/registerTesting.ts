@@ -138,7 +138,7 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
 
   const panels = ctx.push(
     new ResultsPanels(ctx, {
-      openCase: async (ref) => {
+      openCase: async (ref, beside) => {
         const c = cellContext(ref);
         if (!c?.row.uri) return;
         const uri = vscode.Uri.parse(c.row.uri, true);
@@ -149,17 +149,17 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
           const found = text === undefined ? undefined : core.discoverPrompt(c.target.promptPath, text, readConfig().defaultModels, hostFileAccess());
           line = [...(found?.cases ?? []), ...(found?.pairedBank?.cases ?? [])].find((x) => x.id === c.row.caseId)?.range?.start.line;
         }
-        const editor = await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One });
+        const editor = await vscode.window.showTextDocument(uri, { viewColumn: beside });
         if (line !== undefined) {
           const pos = new vscode.Position(line, 0);
           editor.selection = new vscode.Selection(pos, pos);
           editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
         }
       },
-      openTrace: async (ref) => {
+      openTrace: async (ref, beside) => {
         const traceId = cellContext(ref)?.execution?.traceId ?? ref.traceId;
         if (!traceId) return void vscode.window.showInformationMessage('Assay: this result has no trace in history.');
-        await vscode.commands.executeCommand('assay.traces.openTrace', traceId);
+        await vscode.commands.executeCommand('assay.traces.openTrace', traceId, { viewColumn: beside });
       },
       openPlayground: async (ref) => {
         const c = cellContext(ref);

@@ -22,8 +22,9 @@ import { WebviewHost } from '../webview/webviewHost';
 
 /** What the panel's buttons do (the testing feature wires them to the coordinator and commands). */
 export interface ResultsActions {
-  openCase(ref: CellRef): unknown;
-  openTrace(ref: CellRef): unknown;
+  /** `beside` is a group other than the panel's, so what opens leaves the matrix in view. */
+  openCase(ref: CellRef, beside: vscode.ViewColumn): unknown;
+  openTrace(ref: CellRef, beside: vscode.ViewColumn): unknown;
   openPlayground(ref: CellRef): unknown;
   addToTestBank(ref: CellRef): unknown;
   /** 👍 / 👎 on the cell's trace, with a note (judge calibration reads it). */
@@ -91,6 +92,12 @@ export class ResultsPanels implements vscode.Disposable {
     if (this.state) this.host?.notify(DidChangeRunNotification, this.state);
   }
 
+  /** The first group when the panel sits elsewhere (the prompt's, as a run opens it), else one beside it. */
+  private besideColumn(): vscode.ViewColumn {
+    const own = this.panel?.viewColumn;
+    return own === undefined || own === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
+  }
+
   private create(preserveFocus: boolean): void {
     const panel = vscode.window.createWebviewPanel(
       RESULTS_VIEW_TYPE,
@@ -116,8 +123,8 @@ export class ResultsPanels implements vscode.Disposable {
         void vscode.window.showErrorMessage(`Assay: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     };
-    host.onCommand(OpenCaseCommand, guard('opening the case', (r) => this.actions.openCase(r)));
-    host.onCommand(OpenTraceCommand, guard('opening the trace', (r) => this.actions.openTrace(r)));
+    host.onCommand(OpenCaseCommand, guard('opening the case', (r) => this.actions.openCase(r, this.besideColumn())));
+    host.onCommand(OpenTraceCommand, guard('opening the trace', (r) => this.actions.openTrace(r, this.besideColumn())));
     host.onCommand(OpenPlaygroundCommand, guard('opening the playground', (r) => this.actions.openPlayground(r)));
     host.onCommand(AddToTestBankCommand, guard('adding to the test bank', (r) => this.actions.addToTestBank(r)));
     host.onCommand(RateCellCommand, guard('rating the output', (r) => (r.rating === 1 || r.rating === -1) && this.actions.rate(r, r.rating)));

@@ -157,14 +157,14 @@ export class TraceDetailPanels implements vscode.Disposable {
     return this.panels.get(traceId);
   }
 
-  /** Opens (or reveals) the detail of a trace. */
-  open(traceId: string): TraceDetailPanel {
+  /** Opens (or reveals) the detail of a trace, in the active group unless told which. */
+  open(traceId: string, viewColumn: vscode.ViewColumn = vscode.ViewColumn.Active): TraceDetailPanel {
     const existing = this.panels.get(traceId);
     if (existing) {
       existing.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(TRACE_DETAIL_VIEW_TYPE, 'Trace', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
+    const panel = vscode.window.createWebviewPanel(TRACE_DETAIL_VIEW_TYPE, 'Trace', { viewColumn, preserveFocus: false }, {
       enableScripts: true,
       localResourceRoots: WebviewHost.localResourceRoots(this.ctx.extension.extensionUri),
     });

@@ -159,9 +159,9 @@ function traceHost(): Promise<typeof import('./traceHost')> {
 
 const actions = traceHost;
 
-/** Opens a trace's detail panel. */
-export async function openTrace(ctx: Ctx, traceId: string): Promise<TraceDetailPanel> {
-  return (await explorerOf(ctx).panels()).open(traceId);
+/** Opens a trace's detail panel (in the active group unless `viewColumn` says which). */
+export async function openTrace(ctx: Ctx, traceId: string, viewColumn?: vscode.ViewColumn): Promise<TraceDetailPanel> {
+  return (await explorerOf(ctx).panels()).open(traceId, viewColumn);
 }
 
 /** The explorer's commands, for the command table (commands.ts). */
@@ -189,9 +189,10 @@ export const TRACE_COMMANDS: Record<TraceCommandId, (ctx: Ctx) => Handler> = {
     return e.model.grouping;
   },
   'assay.traces.loadMore': (ctx) => (node?: unknown) => explorerOf(ctx).tree.loadMore(node as ExplorerNode),
-  'assay.traces.openTrace': (ctx) => async (arg?: unknown) => {
+  'assay.traces.openTrace': (ctx) => async (arg?: unknown, options?: unknown) => {
     const id = targetTrace(ctx, arg);
-    return id ? openTrace(ctx, id) : undefined;
+    const column = (options as { viewColumn?: unknown } | undefined)?.viewColumn;
+    return id ? openTrace(ctx, id, typeof column === 'number' ? column : undefined) : undefined;
   },
   'assay.traces.replayTrace': (ctx) => async (arg?: unknown) => {
     const id = targetTrace(ctx, arg);
