@@ -117,14 +117,18 @@ describe('test banks in the editor', function () {
     const config = vscode.workspace.getConfiguration('assay');
     await config.update('concurrency', 1, vscode.ConfigurationTarget.Global);
     try {
+      // A prompt of its own: the other tests' calls are in the response cache.
+      const cases = ['one', 'two', 'three', 'four', 'five', 'six'].map((w) => `  - vars: { word: ${w} }\n    assert: [{ type: contains, value: ${w} }]`).join('\n');
+      writeFileSync(workspaceUri('keepalive.prompt').fsPath, `---\nmodels: [mock:alpha]\ntests:\n${cases}\n---\nuser:\nSay {{ word }}\n`);
       const calls = mock.requests.length;
       const connections = mock.connections;
-      const summary = await vscode.commands.executeCommand<LastRunSummary | undefined>('assay.runTestBank', workspaceUri('triage.prompt'));
+      const summary = await vscode.commands.executeCommand<LastRunSummary | undefined>('assay.runTestBank', workspaceUri('keepalive.prompt'));
       assert.ok(summary, 'the run finished');
-      assert.strictEqual(mock.requests.length - calls, 6, '3 cases × 2 models, one after another');
+      assert.strictEqual(mock.requests.length - calls, 6, 'six cases, one after another');
       assert.ok(mock.connections - connections <= 1, `6 calls in turn over at most one new connection (opened ${mock.connections - connections})`);
     } finally {
       await config.update('concurrency', undefined, vscode.ConfigurationTarget.Global);
+      rmSync(workspaceUri('keepalive.prompt').fsPath, { force: true });
     }
   });
 

@@ -476,6 +476,17 @@ export class RunCoordinator implements vscode.Disposable {
           reported = pct;
         };
         report();
+        // The notification and the status bar are each a message to the workbench: at most ten a second, not
+        // one per case (a 2,000-case run against a local server would send thousands a second).
+        let progressTimer: ReturnType<typeof setTimeout> | undefined;
+        const showProgress = () => {
+          progressTimer = undefined;
+          this.status.text = statusText();
+          report();
+        };
+        const queueProgress = () => {
+          progressTimer ??= setTimeout(showProgress, 100);
+        };
         // The suites run together, so select-best and max-score compare every prompt of a promptfoo config.
         const comparisons = core.comparisonHub(suites, request.repeat);
         return Promise.all(
@@ -508,13 +519,15 @@ export class RunCoordinator implements vscode.Disposable {
                 list.push(e);
                 groups.set(key, list);
                 if (list.length >= e.repeats && testRun) this.report(testRun, leaf(s, e.caseId, e.model), suite, list);
-                this.status.text = statusText();
-                report();
+                queueProgress();
               },
               onWarning: (message) => this.ctx.log.warn(`testing: ${message}`),
             }),
           ),
-        );
+        ).finally(() => {
+          if (progressTimer) clearTimeout(progressTimer);
+          showProgress();
+        });
       },
     );
     for (const d of cancelSubs) d.dispose();
