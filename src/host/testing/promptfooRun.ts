@@ -53,7 +53,11 @@ export async function runPromptfooConfig(ctx: Ctx, target?: unknown): Promise<nu
  * panel and resolves with its exit code. Keys stored in Assay for the built-in providers go in as their
  * standard variables when those are unset.
  */
-export async function runCliTask(ctx: Ctx, args: string[], options: { cwd: string; name: string; scope?: vscode.WorkspaceFolder }): Promise<number | undefined> {
+export async function runCliTask(
+  ctx: Ctx,
+  args: string[],
+  options: { cwd: string; name: string; scope?: vscode.WorkspaceFolder; onStarted?: (execution: vscode.TaskExecution) => void },
+): Promise<number | undefined> {
   const cli = vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'cli.js').fsPath;
   // VS Code's executable runs scripts as Node with this variable (code-server's is Node already).
   const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1' };
@@ -67,6 +71,7 @@ export async function runCliTask(ctx: Ctx, args: string[], options: { cwd: strin
   const task = new vscode.Task({ type: TASK_TYPE, config: options.name }, options.scope ?? vscode.TaskScope.Workspace, options.name, 'assay', new vscode.ProcessExecution(process.execPath, argv, { cwd: options.cwd, env }));
   task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
   const execution = await vscode.tasks.executeTask(task);
+  options.onStarted?.(execution);
   return new Promise((resolve) => {
     const sub = vscode.tasks.onDidEndTaskProcess((e) => {
       if (e.execution !== execution) return;
