@@ -182,14 +182,22 @@ export class BatchRuns implements vscode.Disposable {
   ): Promise<BatchRunSummary> {
     let choice: BatchCancelChoice | undefined;
     let asking = false;
-    let execution: vscode.TaskExecution | undefined;
+    let cli: { pid: number } | undefined;
+    // SIGINT, the CLI's Ctrl+C: it stops waiting, stores the run as waiting and exits (130).
+    const stop = (p: { pid: number }) => {
+      try {
+        process.kill(p.pid, 'SIGINT');
+      } catch {
+        // It ended meanwhile.
+      }
+    };
     const subs: vscode.Disposable[] = [];
     const onCancel = async (): Promise<void> => {
       if (choice || asking) return;
       asking = true;
       choice = w.options.onCancel ?? (await askCancel());
       asking = false;
-      if (choice) void execution?.terminate();
+      if (choice && cli) stop(cli);
     };
     const exitCode = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Assay: batch run — ${w.title}`, cancellable: true },
@@ -201,9 +209,9 @@ export class BatchRuns implements vscode.Disposable {
           cwd: w.command.cwd,
           name: `batch ${w.title}`,
           ...(folder ? { scope: folder } : {}),
-          onStarted: (e) => {
-            execution = e;
-            if (choice) void e.terminate();
+          onStarted: (p) => {
+            cli = p;
+            if (choice) stop(p);
           },
         });
       },

@@ -56,7 +56,7 @@ export async function runPromptfooConfig(ctx: Ctx, target?: unknown): Promise<nu
 export async function runCliTask(
   ctx: Ctx,
   args: string[],
-  options: { cwd: string; name: string; scope?: vscode.WorkspaceFolder; onStarted?: (execution: vscode.TaskExecution) => void },
+  options: { cwd: string; name: string; scope?: vscode.WorkspaceFolder; onStarted?: (process: { pid: number }) => void },
 ): Promise<number | undefined> {
   const cli = vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'cli.js').fsPath;
   // VS Code's executable runs scripts as Node with this variable (code-server's is Node already).
@@ -70,12 +70,25 @@ export async function runCliTask(
   const argv = [cli, ...args, ...(history ? ['--history', history] : [])];
   const task = new vscode.Task({ type: TASK_TYPE, config: options.name }, options.scope ?? vscode.TaskScope.Workspace, options.name, 'assay', new vscode.ProcessExecution(process.execPath, argv, { cwd: options.cwd, env }));
   task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+  // The CLI's own process (a ProcessExecution runs it without a shell), for a caller that signals it.
+  // Its start may be reported before executeTask resolves: starts are kept until the execution is known.
+  const starts: vscode.TaskProcessStartEvent[] = [];
+  const ours: { execution?: vscode.TaskExecution } = {};
+  const onStart = (e: vscode.TaskProcessStartEvent): void => {
+    if (!ours.execution) return void starts.push(e);
+    if (e.execution !== ours.execution) return;
+    started.dispose();
+    options.onStarted?.({ pid: e.processId });
+  };
+  const started = vscode.tasks.onDidStartTaskProcess(onStart);
   const execution = await vscode.tasks.executeTask(task);
-  options.onStarted?.(execution);
+  ours.execution = execution;
+  for (const e of starts.splice(0)) onStart(e);
   return new Promise((resolve) => {
     const sub = vscode.tasks.onDidEndTaskProcess((e) => {
       if (e.execution !== execution) return;
       sub.dispose();
+      started.dispose();
       ctx.log.info(`assay ${options.name}: exit ${String(e.exitCode)}`);
       resolve(e.exitCode);
     });
