@@ -17,7 +17,7 @@
 // resumable later at the batch price — or cancel them at the provider, keeping and reporting what they
 // had finished (`assay test --resume RUN_ID --cancel`).
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { parseBatchState } from '../../core/batch/batchState';
@@ -217,23 +217,31 @@ export class BatchRuns implements vscode.Disposable {
       },
     );
     for (const s of subs) s.dispose();
+    return this.settle(run, w.planned, w.reportPath, choice, exitCode);
+  }
+
+  /** What the CLI's exit means: a report to show, a refusal, or a stopped run to cancel or leave waiting. */
+  private async settle(run: vscode.TestRun, planned: Planned[], reportPath: string, choice: BatchCancelChoice | undefined, exitCode: number | undefined): Promise<BatchRunSummary> {
     // Exit 0, 1, 100 (failures, as `assay eval` exits) and 3 (history not saved): the report is written.
-    if (!choice && exitCode !== undefined && [0, 1, 3, 100].includes(exitCode)) return this.finish(run, w.planned, w.reportPath, 'done', exitCode);
-    if (!choice && exitCode === 2) return this.failAll(run, w.planned, 'refused', 'assay test refused the run before any call (exit 2): the reason is in its terminal.', exitCode);
+    if (!choice && exitCode !== undefined && [0, 1, 3, 100].includes(exitCode)) return this.finish(run, planned, reportPath, 'done', exitCode);
+    if (!choice && exitCode === 2) return this.failAll(run, planned, 'refused', 'assay test refused the run before any call (exit 2): the reason is in its terminal.', exitCode);
     // Stopped: by a cancel here, or its terminal was closed. Its batches keep running at the provider.
-    const runId = await this.waitingRun(w.reportPath);
-    if (!runId) return this.failAll(run, w.planned, 'cancelled', 'the run stopped before its batches were stored: nothing is left running.', exitCode, true);
+    const runId = await this.waitingRun(reportPath);
+    if (!runId) {
+      // The stop came after the answers: the run is complete.
+      if (existsSync(reportPath)) return this.finish(run, planned, reportPath, 'done', exitCode);
+      return this.failAll(run, planned, 'cancelled', 'the run stopped before its batches were stored: nothing is left running.', exitCode, true);
+    }
     if (choice === 'cancel') {
       run.appendOutput(`Cancelling the batches of run ${runId} (what they finished is kept)\u2026\r\n`);
       const code = await resumeBatchRun(this.ctx, runId, { cancel: true });
-      return this.finish(run, w.planned, w.reportPath, 'cancelled', code);
+      return this.finish(run, planned, reportPath, 'cancelled', code);
     }
     const message = `its batches keep running at the provider. Resume with "Assay: Resume Batch Run" (run ${runId}); it is also offered when this workspace's history next opens.`;
     void vscode.window.showInformationMessage(`Assay: batch run stopped waiting — ${message}`, 'Resume Now').then((pick) => {
       if (pick) void vscode.commands.executeCommand('assay.resumeBatchRun', runId);
     });
-    const summary = this.failAll(run, w.planned, 'left-running', message, exitCode, true);
-    return { ...summary, runId };
+    return { ...this.failAll(run, planned, 'left-running', message, exitCode, true), runId };
   }
 
   /** The stopped run (its first suite's id) that wrote to `reportPath`, if its batches were stored. */
@@ -251,6 +259,8 @@ export class BatchRuns implements vscode.Disposable {
   /** Reports the CLI's JSON report on the Test Explorer's items. */
   private async finish(run: vscode.TestRun, planned: Planned[], reportPath: string, outcome: BatchRunSummary['outcome'], exitCode: number | undefined): Promise<BatchRunSummary> {
     const report = readReport(reportPath);
+    // Read once: the history keeps the run (a later resume of a run left waiting writes it again, unread).
+    rmSync(reportPath, { force: true });
     if (typeof report === 'string' || report.length !== planned.length) {
       const why = typeof report === 'string' ? report : `its report has ${report.length} suites where ${planned.length} were picked`;
       return this.failAll(run, planned, outcome, `the batch run ended (exit ${String(exitCode)}) but ${why}; see its terminal.`, exitCode);
