@@ -84,6 +84,10 @@ describe('batch runs from the Test Explorer', function () {
     assert.strictEqual(summary.outcome, 'done', summary.message);
     assert.strictEqual(summary.exitCode, 1, 'one case fails: the CLI exits 1');
     assert.deepStrictEqual(verdicts(node, summary), { 'goes to billing': 'passed', 'goes to bugs': 'failed' });
+    const progress = summary.progress ?? [];
+    assert.ok(progress.some((m) => /^openai batch \S+ created with 2 requests/.test(m)), progress.join('\n'));
+    assert.ok(progress.some((m) => /: in_progress, \d\/2 done/.test(m)), `the batch's progress in the notification: ${progress.join('\n')}`);
+    assert.ok(progress.some((m) => /done, about \d+ s left$/.test(m)), `with the time left: ${progress.join('\n')}`);
     assert.strictEqual(server.batches.size, before + 1, 'one batch for the endpoint');
     const batch = [...server.batches.values()].at(-1)!;
     assert.deepStrictEqual([batch.api, batch.requests.length, batch.status], ['openai', 2, 'completed']);

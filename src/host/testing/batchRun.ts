@@ -1,21 +1,22 @@
 // The Test Explorer's "Run in Batch (half price)" profile: the picked prompts, banks, cases and models go
-// through the providers' batch APIs by running `assay test --batch` — the extension's own CLI — as a task,
-// on this window's history; when it ends, its JSON report fills the Test Explorer.
+// through the providers' batch APIs by running `assay test --batch` — the extension's own CLI — in a
+// terminal, on this window's history. The editor reads the CLI's lines as they come: the batches' progress
+// and time left show in the notification, every line in the Test Explorer's output; when the run ends, its
+// JSON report gives each picked item its verdict.
 //
-// Why the CLI task and not the core batch code in the extension host: a batch run outlives the window
-// (answers can take up to 24 h), and what resumes it is `assay test --resume RUN_ID` — the CLI, whether the
-// user runs it or the editor offers it when the history next opens (batchResume.ts). Resuming rebuilds the
-// run from the command line stored with its batches and matches the answers back by suite, case and model;
-// an in-process run would load its suites with the editor's settings (endpoints, default models, keys) and
-// could be resumed into different suites, whose answers would then match nothing. Started as the CLI,
-// the run and its resume are one code path (as promptfoo configs run in promptfooRun.ts): the same plan,
-// the same live fallback and its note, the same progress lines with an ETA in the terminal, the same
-// exit codes. What it costs: progress is in the terminal rather than in the Test Explorer, and the
-// results arrive when the run ends (from the report), not case by case.
+// Why the CLI and not the core batch code in the extension host: a batch run outlives the window (answers
+// can take up to 24 h), and what resumes it is `assay test --resume RUN_ID` — the CLI, whether the user
+// runs it or the editor offers it when the history next opens (batchResume.ts). Resuming rebuilds the run
+// from the command line stored with its batches and matches the answers back by suite, case and model; an
+// in-process run would load its suites with the editor's settings (endpoints, default models, keys) and
+// could be resumed into different suites, whose answers would then match nothing. Started as the CLI, the
+// run and its resume are one code path (as promptfoo configs run in promptfooRun.ts): the same plan, the
+// same live fallback and its note, the same exit codes. What it costs: the verdicts arrive when the run
+// ends (from the report), not case by case.
 //
-// Cancelling asks (tests pass the answer): leave the batches running — the run is stored as waiting,
-// resumable later at the batch price — or cancel them at the provider, keeping and reporting what they
-// had finished (`assay test --resume RUN_ID --cancel`).
+// Cancelling asks (tests pass the answer): leave the batches running — the CLI's Ctrl+C: the run is stored
+// as waiting, resumable later at the batch price — or cancel them at the provider, keeping and reporting
+// what they had finished (`assay test --resume RUN_ID --cancel`). Closing the window leaves them running.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -31,7 +32,7 @@ import { hostFileAccess } from '../fileAccess';
 import { batchCommand } from './batchArgs';
 import { resumeBatchRun } from './batchResume';
 import { loadTestingCore } from './lazyTestingCore';
-import { runCliTask } from './promptfooRun';
+import { CliTerminal, cliCommand } from './cliProcess';
 import { explorerTitle, type RunCoordinator } from './runCoordinator';
 import type { SuiteTarget } from './runPlan';
 import type { TestTree } from './testTree';
@@ -57,6 +58,8 @@ export interface BatchRunSummary {
   message: string;
   /** Per Test Explorer item reported: its id and verdict. */
   items: { id: string; verdict: ItemVerdict }[];
+  /** The progress messages the notification showed (the CLI's batch lines). */
+  progress?: string[];
 }
 
 interface Planned {
@@ -93,6 +96,8 @@ function readReport(path: string): { runId: string; results: ReportResult[] }[] 
 
 export class BatchRuns implements vscode.Disposable {
   private active: vscode.CancellationTokenSource | undefined;
+  /** The CLI of the run in progress. */
+  private terminal: CliTerminal | undefined;
 
   constructor(
     private readonly ctx: Ctx,
@@ -107,8 +112,9 @@ export class BatchRuns implements vscode.Disposable {
     return true;
   }
 
+  /** The window is closing: the CLI stops waiting (its Ctrl+C), so the run is stored as waiting, offered for resuming on the next open. */
   dispose(): void {
-    this.active?.cancel();
+    this.terminal?.signal('SIGINT');
   }
 
   /** Runs the Test Explorer's request through the batch APIs (the profile's handler). */
@@ -182,42 +188,44 @@ export class BatchRuns implements vscode.Disposable {
   ): Promise<BatchRunSummary> {
     let choice: BatchCancelChoice | undefined;
     let asking = false;
-    let cli: { pid: number } | undefined;
-    // SIGINT, the CLI's Ctrl+C: it stops waiting, stores the run as waiting and exits (130).
-    const stop = (p: { pid: number }) => {
-      try {
-        process.kill(p.pid, 'SIGINT');
-      } catch {
-        // It ended meanwhile.
-      }
-    };
     const subs: vscode.Disposable[] = [];
-    const onCancel = async (): Promise<void> => {
-      if (choice || asking) return;
-      asking = true;
-      choice = w.options.onCancel ?? (await askCancel());
-      asking = false;
-      if (choice && cli) stop(cli);
-    };
+    const shown: string[] = [];
     const exitCode = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Assay: batch run — ${w.title}`, cancellable: true },
       async (progress, token) => {
-        progress.report({ message: 'at the batch price; progress and time left in the terminal' });
-        for (const t of [w.token, token, run.token, w.source.token]) subs.push(t.onCancellationRequested(() => void onCancel()));
-        const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(w.command.cwd));
-        return runCliTask(this.ctx, w.command.argv, {
+        progress.report({ message: 'planning the batches' });
+        // SIGINT, the CLI's Ctrl+C: it stops waiting, stores the run as waiting in history and exits (130).
+        const onCancel = async (): Promise<void> => {
+          if (choice || asking) return;
+          asking = true;
+          choice = w.options.onCancel ?? (await askCancel());
+          asking = false;
+          if (choice) this.terminal?.signal('SIGINT');
+        };
+        const terminal = new CliTerminal(await cliCommand(this.ctx, w.command.argv), {
           cwd: w.command.cwd,
-          name: `batch ${w.title}`,
-          ...(folder ? { scope: folder } : {}),
-          onStarted: (p) => {
-            cli = p;
-            if (choice) stop(p);
+          name: `Assay: batch ${w.title}`,
+          onLine: (line) => {
+            run.appendOutput(`${line}\r\n`);
+            // The batch lines: created (or resumed), status with the time left, live fallbacks, retries.
+            if (!/^batch[: ]/.test(line)) return;
+            shown.push(line.replace(/^batch:? ?/, ''));
+            progress.report({ message: shown.at(-1)! });
           },
+          onInterrupt: () => void onCancel(),
         });
+        this.terminal = terminal;
+        for (const t of [w.token, token, run.token, w.source.token]) subs.push(t.onCancellationRequested(() => void onCancel()));
+        try {
+          return await terminal.exit;
+        } finally {
+          this.terminal = undefined;
+          terminal.dispose();
+        }
       },
     );
     for (const s of subs) s.dispose();
-    return this.settle(run, w.planned, w.reportPath, choice, exitCode);
+    return { ...(await this.settle(run, w.planned, w.reportPath, choice, exitCode)), progress: shown };
   }
 
   /** What the CLI's exit means: a report to show, a refusal, or a stopped run to cancel or leave waiting. */
