@@ -2,10 +2,10 @@
 // span with the GenAI semantic conventions (the attributes, ids and times of the file export's
 // `otlpExport.traceToSpan`), sent by the OpenTelemetry JS exporter (protobuf by default, as the
 // specification's default; JSON when asked). It runs in the history's worker thread, so a slow or absent
-// collector never slows a run. Spans wait a moment for their assertion outcomes, go out in batches, and what the collector
-// does not take (down, refusing, too slow) is kept in an on-disk queue beside the history and sent again
-// with backoff, also by the next process that opens the history: an outage loses nothing unless the queue
-// outgrows its bound, and then the oldest spans are dropped and counted.
+// collector never slows a run. Spans wait a moment for their assertion outcomes, go out in batches, and
+// what the collector does not take (down, refusing, too slow) is kept in an on-disk queue beside the
+// history and sent again with backoff, also by the next process that opens the history: an outage loses
+// nothing unless the queue outgrows its bound, and then the oldest spans are dropped and counted.
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Attributes, HrTime, Link, SpanContext, SpanKind, SpanStatus } from '@opentelemetry/api';
@@ -13,9 +13,10 @@ import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-type InstrumentationScope = ReadableSpan['instrumentationScope'];
 import type { EvaluationRecord, TraceRecord } from '../store/storeTypes';
 import { callAttributes, EVALUATION_EVENT, evaluationAttributes, hrTimeOf, OTLP_SCOPE, otlpIds, spanTimes } from './otlpExport';
+
+type InstrumentationScope = ReadableSpan['instrumentationScope'];
 
 export interface LiveOtlpOptions {
   /** The collector's traces URL (`…/v1/traces`); when absent the exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT. */
