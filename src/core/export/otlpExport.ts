@@ -81,8 +81,8 @@ const s = (value: string): OtlpAnyValue => ({ stringValue: value });
  * SHA-256 in hex: the one-shot `crypto.hash` (Node 20.12+; a third of createHash's cost, which the live
  * export pays two or three times per call), else createHash. The same digest either way.
  */
-const sha256Hex: (text: string) => string =
-  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+const sha256Hex: (text: string) => string = oneShot ? (text) => oneShot('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
 
 function hexId(seed: string, hexDigits: number): string {
   return sha256Hex(seed).slice(0, hexDigits);
