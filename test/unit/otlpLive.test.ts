@@ -1,14 +1,14 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runCli } from '../../src/cli/main';
 import { liveOtlpConfig, otlpHeaders } from '../../src/core/export/otlpConfig';
-import { traceToSpan } from '../../src/core/export/otlpExport';
+import { otlpRequest, traceToSpan } from '../../src/core/export/otlpExport';
 import { LiveOtlpExport, type LiveOtlpNotice, type LiveOtlpOptions } from '../../src/core/export/otlpLive';
 import type { StoreOptions, TraceRecord } from '../../src/core/store/storeTypes';
 import { TraceStore } from '../../src/core/store/traceStore';
-import { OtlpReceiver } from '../support/otlpReceiver';
+import { decodeTraceRequest, OtlpReceiver, type ReceivedSpan } from '../support/otlpReceiver';
 import { eachHistoryFile, makeTrace, tempFolder } from '../support/storeFixtures';
 
 class Capture extends Writable {
@@ -30,6 +30,17 @@ function nextNotice(store: TraceStore, pattern: RegExp): Promise<Notice> {
       resolve(n);
     });
   });
+}
+
+/** What a span says, as the file export writes it for `trace` and a collector decodes it. */
+function asFileExportWrites(trace: TraceRecord): Omit<ReceivedSpan, 'status' | 'resource' | 'scope'> {
+  const { status: _status, resource: _resource, scope: _scope, ...span } = decodeTraceRequest(otlpRequest([traceToSpan(trace)]))[0]!;
+  return span;
+}
+
+function withoutEnvelope(span: ReceivedSpan): Omit<ReceivedSpan, 'status' | 'resource' | 'scope'> {
+  const { status: _status, resource: _resource, scope: _scope, ...rest } = span;
+  return rest;
 }
 
 function queued(dir: string): number {
@@ -89,7 +100,7 @@ describe('live OpenTelemetry export', () => {
     assert.equal(span!.resource['service.name'], 'assay');
     assert.equal(span!.scope.name, 'assay');
     assert.equal(span!.attributes['gen_ai.input.messages'], undefined, 'prompts stay out unless asked for');
-    assert.equal(span!.attributes['gen_ai.output.messages'], undefined);
+    assert.equal(span!.attributes['gen_ai.output.messages'], undefined);    assert.deepEqual(withoutEnvelope(span!), asFileExportWrites(stored), 'every attribute and event as the file export writes them');
   });
 
   it('speaks both OTLP/HTTP encodings: protobuf by default, JSON when asked, decoded to the same span', async () => {
@@ -157,7 +168,8 @@ describe('live OpenTelemetry export', () => {
     await receiver.down();
     const queueDir = `${history.file}.otlp-queue`;
     const first = await open(otlpOptions());
-    await first.addTraces([makeTrace(), makeTrace()]);
+    const ids = await first.addTraces([makeTrace(), makeTrace()]);
+    await first.addEvaluations(ids.map((traceId) => ({ traceId, assertionType: 'contains', pass: false, score: 0, reason: 'not found' })));
     const summary = nextNotice(first, /spans sent/);
     await first.close();
     stores.splice(stores.indexOf(first), 1);
@@ -165,9 +177,35 @@ describe('live OpenTelemetry export', () => {
     assert.ok(queued(queueDir) > 0);
 
     await receiver.up();
-    await open(otlpOptions());
+    const second = await open(otlpOptions());
     const spans = await receiver.waitForSpans(2);
     assert.equal(spans.length, 2);
+    for (const span of spans) {
+      const stored = (await second.getTrace(String(span.attributes['assay.trace.id'])))!;
+      assert.deepEqual(withoutEnvelope(span), asFileExportWrites(stored), 'a queued span arrives whole, with its assertion outcomes');
+    }
+  });
+
+  it('drops a queue file it cannot read (damaged, or not spans of this version) and sends the rest', async () => {
+    const queueDir = `${history.file}.otlp-queue`;
+    await receiver.down();
+    const first = await open(otlpOptions());
+    await first.addTraces([makeTrace()]);
+    await first.close();
+    stores.splice(stores.indexOf(first), 1);
+    mkdirSync(queueDir, { recursive: true });
+    writeFileSync(join(queueDir, '000000000000000-1-000000.json'), JSON.stringify([{ traceId: 'ab', spanId: 'cd', name: 'x', attributes: [] }]));
+    writeFileSync(join(queueDir, '000000000000000-1-000001.json'), '[{"name": ');
+    assert.equal(queued(queueDir), 3);
+
+    await receiver.up();
+    const second = await open(otlpOptions());
+    const [span] = await receiver.waitForSpans(1);
+    assert.equal(span!.name, 'chat gpt-4o-mini');
+    await second.close();
+    stores.pop();
+    assert.equal(receiver.spans.length, 1, 'nothing of the unreadable files went out');
+    assert.equal(queued(queueDir), 0, 'the unreadable files are gone, the sent one too');
   });
 
   it('bounds the queue: the oldest spans are dropped and counted, with a warning', async () => {

@@ -1,19 +1,22 @@
 // Live OpenTelemetry export: every call the history stores also goes out, as it happens, as an OTLP/HTTP
-// span with the GenAI semantic conventions (the spans of `otlpExport.traceToSpan`), sent by the
-// OpenTelemetry JS exporter (protobuf by default, as the specification's default; JSON when asked). It runs in the history's worker thread, so a slow or absent collector never
-// slows a run. Spans wait a moment for their assertion outcomes, go out in batches, and what the collector
-// does not take (down, refusing, too slow) is kept in an on-disk queue beside the history and sent again
-// with backoff, also by the next process that opens the history: an outage loses nothing unless the queue
-// outgrows its bound, and then the oldest spans are dropped and counted.
+// span with the GenAI semantic conventions (the attributes, ids and times of the file export's
+// `otlpExport.traceToSpan`), sent by the OpenTelemetry JS exporter (protobuf by default, as the
+// specification's default; JSON when asked). It runs in the history's worker thread, so a slow or absent
+// collector never slows a run. Spans wait a moment for their assertion outcomes, go out in batches, and
+// what the collector does not take (down, refusing, too slow) is kept in an on-disk queue beside the
+// history and sent again with backoff, also by the next process that opens the history: an outage loses
+// nothing unless the queue outgrows its bound, and then the oldest spans are dropped and counted.
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
+import type { Attributes, HrTime, Link, SpanContext, SpanKind, SpanStatus } from '@opentelemetry/api';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { EvaluationRecord, TraceRecord } from '../store/storeTypes';
-import { OTLP_SCOPE, traceToSpan, type OtlpAnyValue, type OtlpKeyValue, type OtlpSpan } from './otlpExport';
+import { callAttributes, EVALUATION_EVENT, evaluationAttributes, hrTimeOf, OTLP_SCOPE, otlpIds, spanTimes } from './otlpExport';
+
+type InstrumentationScope = ReadableSpan['instrumentationScope'];
 
 export interface LiveOtlpOptions {
   /** The collector's traces URL (`…/v1/traces`); when absent the exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT. */
@@ -53,67 +56,132 @@ const DEFAULT_QUEUE_BYTES = 64 * 1024 * 1024;
 const TICK_MS = 250;
 const MAX_BACKOFF_MS = 60_000;
 
-/** OTLP's JSON attribute value → the API's attribute value (the exporter encodes it back). */
-function attributeValue(v: OtlpAnyValue): AttributeValue {
-  if ('stringValue' in v) return v.stringValue;
-  if ('intValue' in v) return Number(v.intValue);
-  if ('doubleValue' in v) return v.doubleValue;
-  if ('boolValue' in v) return v.boolValue;
-  return v.arrayValue.values.map((x) => attributeValue(x)) as AttributeValue;
+/** A call's span as the on-disk queue keeps it (JSON): the span's own data, without resource and scope. */
+interface QueuedSpan {
+  name: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  startTime: HrTime;
+  endTime: HrTime;
+  status: SpanStatus;
+  attributes: Attributes;
+  events: TimedEvent[];
 }
 
-function attributes(kvs: OtlpKeyValue[]): Attributes {
-  const out: Attributes = {};
-  for (const kv of kvs) out[kv.key] = attributeValue(kv.value);
-  return out;
-}
+/** SpanStatusCode.UNSET: a successful call, as the conventions advise. */
+const OK: SpanStatus = { code: 0 };
+const NO_LINKS: Link[] = [];
 
-/** A decimal nanosecond string → [seconds, nanoseconds]. */
-function hrTime(nanos: string): HrTime {
-  const digits = nanos.padStart(10, '0');
-  return [Number(digits.slice(0, -9)), Number(digits.slice(-9))];
-}
+/**
+ * One call as the SDK's ReadableSpan, the form the OpenTelemetry exporter sends. Built straight from the
+ * stored trace (no intermediate OTLP/JSON span), and every span of an exporter shares one resource and one
+ * scope object: the exporter groups spans by those objects' identity, so a batch is one ScopeSpans.
+ */
+class CallSpan implements ReadableSpan {
+  readonly name: string;
+  readonly startTime: HrTime;
+  readonly endTime: HrTime;
+  readonly status: SpanStatus;
+  readonly attributes: Attributes;
+  /** Assertion outcomes, added while the span waits for them. */
+  readonly events: TimedEvent[];
+  readonly parentSpanContext: SpanContext | undefined;
+  private readonly context: SpanContext;
 
-function hrDuration(start: HrTime, end: HrTime): HrTime {
-  let s = end[0] - start[0];
-  let n = end[1] - start[1];
-  if (n < 0) {
-    s -= 1;
-    n += 1e9;
+  constructor(
+    data: QueuedSpan,
+    readonly resource: ReadableSpan['resource'],
+    readonly instrumentationScope: InstrumentationScope,
+  ) {
+    this.name = data.name;
+    this.startTime = data.startTime;
+    this.endTime = data.endTime;
+    this.status = data.status;
+    this.attributes = data.attributes;
+    this.events = data.events;
+    this.context = { traceId: data.traceId, spanId: data.spanId, traceFlags: 1 };
+    this.parentSpanContext = data.parentSpanId ? { traceId: data.traceId, spanId: data.parentSpanId, traceFlags: 1 } : undefined;
   }
-  return s < 0 ? [0, 0] : [s, n];
+
+  spanContext(): SpanContext {
+    return this.context;
+  }
+
+  // The API's SpanKind.CLIENT (2); OTLP numbers it 3.
+  get kind(): SpanKind {
+    return 2;
+  }
+  get links(): Link[] {
+    return NO_LINKS;
+  }
+  get ended(): boolean {
+    return true;
+  }
+  get droppedAttributesCount(): number {
+    return 0;
+  }
+  get droppedEventsCount(): number {
+    return 0;
+  }
+  get droppedLinksCount(): number {
+    return 0;
+  }
+  get duration(): HrTime {
+    const nanos = Math.max(0, (this.endTime[0] - this.startTime[0]) * 1e9 + (this.endTime[1] - this.startTime[1]));
+    return [Math.floor(nanos / 1e9), nanos % 1e9];
+  }
+
+  addEvaluation(e: EvaluationRecord): void {
+    this.events.push({ name: EVALUATION_EVENT, time: e.createdAt ? hrTimeOf(e.createdAt) : this.endTime, attributes: evaluationAttributes(e), droppedAttributesCount: 0 });
+  }
+
+  toJSON(): QueuedSpan {
+    const { traceId, spanId } = this.context;
+    const parentSpanId = this.parentSpanContext?.spanId;
+    return { name: this.name, traceId, spanId, ...(parentSpanId ? { parentSpanId } : {}), startTime: this.startTime, endTime: this.endTime, status: this.status, attributes: this.attributes, events: this.events };
+  }
 }
 
-/** One of Assay's OTLP/JSON spans as the SDK's ReadableSpan, the form the OpenTelemetry exporter sends. */
-export function readableSpan(span: OtlpSpan, resource: ReadableSpan['resource']): ReadableSpan {
-  const startTime = hrTime(span.startTimeUnixNano);
-  const endTime = hrTime(span.endTimeUnixNano);
-  const context = { traceId: span.traceId, spanId: span.spanId, traceFlags: 1 };
+/** A stored trace's span (the attributes, ids and times of the OTLP file export's `traceToSpan`). */
+function callSpanData(trace: TraceRecord, options: Pick<LiveOtlpOptions, 'includeMessages'>): QueuedSpan {
+  const ids = otlpIds(trace);
+  const { start, end } = spanTimes(trace);
   return {
-    name: span.name,
-    // The API's SpanKind.CLIENT (2); OTLP numbers it 3.
-    kind: 2,
-    spanContext: () => context,
-    ...(span.parentSpanId ? { parentSpanContext: { traceId: span.traceId, spanId: span.parentSpanId, traceFlags: 1 } } : {}),
-    startTime,
-    endTime,
-    // SpanStatusCode: 0 unset, 2 error.
-    status: span.status ? { code: 2, message: span.status.message } : { code: 0 },
-    attributes: attributes(span.attributes),
-    links: [],
-    events: span.events.map((e) => ({ name: e.name, time: hrTime(e.timeUnixNano), attributes: attributes(e.attributes) })),
-    duration: hrDuration(startTime, endTime),
-    ended: true,
-    resource,
-    instrumentationScope: { ...OTLP_SCOPE },
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
+    name: `chat ${trace.model.model}`,
+    traceId: ids.traceId,
+    spanId: ids.spanId,
+    ...(trace.parentId ? { parentSpanId: otlpIds({ id: trace.parentId, runId: trace.runId }).spanId } : {}),
+    startTime: start,
+    endTime: end,
+    // SpanStatusCode.ERROR (2) on failed calls.
+    status: trace.error ? { code: 2, message: trace.error.message } : OK,
+    attributes: callAttributes(trace, { includeMessages: options.includeMessages }),
+    events: [],
   };
 }
 
+const isHrTime = (v: unknown): v is HrTime => Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number';
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Whether a queue file's entry is a span this version wrote (anything else makes the file damaged). */
+function isQueuedSpan(v: unknown): v is QueuedSpan {
+  return (
+    isObject(v) &&
+    typeof v.name === 'string' &&
+    typeof v.traceId === 'string' &&
+    typeof v.spanId === 'string' &&
+    isHrTime(v.startTime) &&
+    isHrTime(v.endTime) &&
+    isObject(v.status) &&
+    isObject(v.attributes) &&
+    Array.isArray(v.events) &&
+    v.events.every((e) => isObject(e) && typeof e.name === 'string' && isHrTime(e.time))
+  );
+}
+
 /**
- * The on-disk queue: one file per batch the collector did not take (a JSON array of OTLP/JSON spans),
+ * The on-disk queue: one file per batch the collector did not take (a JSON array of `QueuedSpan`s),
  * named by time so the oldest goes first; files readable by the user only.
  */
 class SpanQueue {
@@ -149,7 +217,7 @@ class SpanQueue {
   }
 
   /** Keeps `spans`; returns how many older spans were dropped to stay within the bound. */
-  push(spans: OtlpSpan[]): number {
+  push(spans: CallSpan[]): number {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const name = `${Date.now().toString().padStart(15, '0')}-${process.pid}-${String(this.seq++).padStart(6, '0')}.json`;
     const fd = openSync(join(this.dir, name), 'w', 0o600);
@@ -183,7 +251,7 @@ class SpanQueue {
   }
 
   /** The oldest batch, or undefined; a damaged file is dropped. */
-  oldest(): { file: string; spans: OtlpSpan[] } | undefined {
+  oldest(): { file: string; spans: QueuedSpan[] } | undefined {
     for (const file of this.files()) {
       const spans = this.read(file);
       if (spans) return { file, spans };
@@ -192,10 +260,10 @@ class SpanQueue {
     return undefined;
   }
 
-  private read(file: string): OtlpSpan[] | undefined {
+  private read(file: string): QueuedSpan[] | undefined {
     try {
       const v: unknown = JSON.parse(readFileSync(join(this.dir, file), 'utf8'));
-      return Array.isArray(v) ? (v as OtlpSpan[]) : undefined;
+      return Array.isArray(v) && v.every(isQueuedSpan) ? v : undefined;
     } catch {
       return undefined;
     }
@@ -234,10 +302,12 @@ function exporterSend(options: LiveOtlpOptions): { send: Send; shutdown: () => P
  * record; sending happens on a timer and never throws.
  */
 export class LiveOtlpExport {
-  private readonly waiting = new Map<string, { trace: TraceRecord; at: number }>();
-  private ready: OtlpSpan[] = [];
+  /** Spans waiting for their assertion outcomes, oldest first. */
+  private readonly waiting = new Map<string, { span: CallSpan; at: number }>();
+  private ready: CallSpan[] = [];
   private readonly queue: SpanQueue;
   private readonly resource: ReadableSpan['resource'];
+  private readonly scope: InstrumentationScope = { ...OTLP_SCOPE };
   private readonly exporter: { send: Send; shutdown: () => Promise<void> };
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
@@ -246,7 +316,7 @@ export class LiveOtlpExport {
   private backoffMs = 0;
   private lastProblem: string | undefined;
   /** A batch on its way that is in no queue: close() keeps it if the collector has not answered in time. */
-  private sending: OtlpSpan[] | undefined;
+  private sending: CallSpan[] | undefined;
   private closed = false;
   readonly stats: LiveOtlpStats = { sent: 0, queued: 0, dropped: 0, failures: 0 };
 
@@ -262,16 +332,21 @@ export class LiveOtlpExport {
     if (!this.queue.empty) this.schedule();
   }
 
-  /** A stored trace (already redacted), sent once its evaluations had a moment to arrive. */
+  /**
+   * A stored trace (already redacted), sent once its evaluations had a moment to arrive. Its span is built
+   * now, so the trace (its request and response) is not kept while the span waits.
+   */
   add(trace: TraceRecord): void {
     if (this.closed) return;
-    this.waiting.set(trace.id, { trace, at: Date.now() });
+    const span = new CallSpan(callSpanData(trace, this.options), this.resource, this.scope);
+    for (const e of trace.evaluations) span.addEvaluation(e);
+    this.waiting.set(trace.id, { span, at: Date.now() });
     this.schedule();
   }
 
   /** Stored evaluations: attached to their trace's span while it waits (later ones are not re-sent). */
   addEvaluations(evaluations: EvaluationRecord[]): void {
-    for (const e of evaluations) this.waiting.get(e.traceId)?.trace.evaluations.push(e);
+    for (const e of evaluations) this.waiting.get(e.traceId)?.span.addEvaluation(e);
   }
 
   private schedule(): void {
@@ -285,9 +360,10 @@ export class LiveOtlpExport {
 
   private settle(all: boolean): void {
     const before = Date.now() - (this.options.settleMs ?? 300);
+    // Oldest first (the map keeps insertion order): the first span still waiting ends the pass.
     for (const [id, w] of this.waiting) {
-      if (!all && w.at > before) continue;
-      this.ready.push(traceToSpan(w.trace, { includeMessages: this.options.includeMessages, serviceName: this.options.serviceName }));
+      if (!all && w.at > before) break;
+      this.ready.push(w.span);
       this.waiting.delete(id);
     }
   }
@@ -307,10 +383,10 @@ export class LiveOtlpExport {
         return;
       }
       const queued = this.queue.oldest();
-      const batch = queued ? queued.spans : this.ready.splice(0, batchSize);
+      const batch = queued ? queued.spans.map((s) => new CallSpan(s, this.resource, this.scope)) : this.ready.splice(0, batchSize);
       if (batch.length === 0) return;
       if (!queued) this.sending = batch;
-      const error = await this.exporter.send(batch.map((s) => readableSpan(s, this.resource)));
+      const error = await this.exporter.send(batch);
       if (!queued) {
         if (this.sending !== batch) return; // close() gave up on it and queued it already.
         this.sending = undefined;
@@ -335,7 +411,7 @@ export class LiveOtlpExport {
     while (this.ready.length > 0) this.keep(this.ready.splice(0, this.options.batchSize ?? 512));
   }
 
-  private keep(spans: OtlpSpan[]): void {
+  private keep(spans: CallSpan[]): void {
     try {
       const dropped = this.queue.push(spans);
       this.stats.queued += spans.length;

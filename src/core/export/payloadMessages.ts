@@ -165,19 +165,21 @@ export interface PayloadParams {
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
+/** Sets a parameter that is there (a module function, not a closure per call: the live export calls this per span). */
+function set<K extends keyof PayloadParams>(p: PayloadParams, k: K, v: PayloadParams[K] | undefined): void {
+  if (v !== undefined) p[k] = v;
+}
+
 export function payloadParams(request: unknown): PayloadParams {
   if (!isRecord(request)) return {};
   const p: PayloadParams = {};
-  const set = <K extends keyof PayloadParams>(k: K, v: PayloadParams[K] | undefined) => {
-    if (v !== undefined) p[k] = v;
-  };
-  set('temperature', num(request.temperature));
-  set('maxTokens', num(request.max_tokens) ?? num(request.max_completion_tokens) ?? num(request.max_output_tokens));
-  set('topP', num(request.top_p));
-  set('topK', num(request.top_k));
-  set('seed', num(request.seed));
-  set('frequencyPenalty', num(request.frequency_penalty));
-  set('presencePenalty', num(request.presence_penalty));
+  set(p, 'temperature', num(request.temperature));
+  set(p, 'maxTokens', num(request.max_tokens) ?? num(request.max_completion_tokens) ?? num(request.max_output_tokens));
+  set(p, 'topP', num(request.top_p));
+  set(p, 'topK', num(request.top_k));
+  set(p, 'seed', num(request.seed));
+  set(p, 'frequencyPenalty', num(request.frequency_penalty));
+  set(p, 'presencePenalty', num(request.presence_penalty));
   const stop = request.stop ?? request.stop_sequences;
   if (typeof stop === 'string') p.stop = [stop];
   else if (Array.isArray(stop)) p.stop = stop.filter((s): s is string => typeof s === 'string');
