@@ -189,11 +189,16 @@ interface CaseCalls {
   error?: ToolLoopOutcome['error'];
 }
 
-async function callCase(engine: Engine, c: TestCase, request: ChatRequest, call: CallOptions, single?: () => Promise<CallResult>): Promise<CaseCalls> {
+function callCase(engine: Engine, c: TestCase, request: ChatRequest, call: CallOptions, single?: () => Promise<CallResult>): Promise<CaseCalls> {
   const sentAt = Date.now();
-  if (!c.mockTools) return { steps: [await (single ? single() : engine.call(request, call))], startedAt: [sentAt] };
+  // Not an async frame of its own: a batch run holds 20,000 of these waiting at once.
+  if (!c.mockTools) return (single ? single() : engine.call(request, call)).then((result) => ({ steps: [result], startedAt: [sentAt] }));
+  return toolLoopCalls(engine, c, c.mockTools, request, call);
+}
+
+async function toolLoopCalls(engine: Engine, c: TestCase, mocks: NonNullable<TestCase['mockTools']>, request: ChatRequest, call: CallOptions): Promise<CaseCalls> {
   const startedAt: number[] = [];
-  const loop = await runToolLoop({ engine, request, mocks: c.mockTools, maxSteps: maxToolSteps(c.options), call, onStep: (step) => startedAt.push(Date.now() - step.latencyMs) });
+  const loop = await runToolLoop({ engine, request, mocks, maxSteps: maxToolSteps(c.options), call, onStep: (step) => startedAt.push(Date.now() - step.latencyMs) });
   return { steps: loop.steps, startedAt, ...(loop.error ? { error: loop.error } : {}) };
 }
 
@@ -554,7 +559,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       await runJob(rest[next++]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(width, rest.length) }, lane));
+  // Every job at once (a batch caller) needs no lanes: one suspended frame less per waiting execution.
+  await (width >= rest.length ? Promise.all(rest.map(runJob)) : Promise.all(Array.from({ length: width }, lane)));
   // This run's executions that wait for other suites' outputs of their case (prompts of one promptfoo config).
   await Promise.all(comparing);
   if (broken !== undefined) throw broken;
