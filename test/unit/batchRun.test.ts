@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchDispatcher, type BatchEvent, type BatchRef } from '../../src/core/batch/batchDispatcher';
+import { ExecutionSlot, WorkGate } from '../../src/core/batch/executionSlot';
 import { PriceBook } from '../../src/core/pricing/pricing';
 import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import type { ProviderConfig } from '../../src/core/providers/providerTypes';
@@ -97,6 +98,7 @@ describe('batch runs (local OpenAI Batch and Anthropic Message Batches servers)'
     runId?: string;
     grading?: typeof GRADING;
     graders?: 'batch' | 'live';
+    maxWorking?: number;
     onEvent?: (e: BatchEvent) => void;
   }
 
@@ -116,6 +118,7 @@ describe('batch runs (local OpenAI Batch and Anthropic Message Batches servers)'
       ...(o.resumed ? { resumed: o.resumed } : {}),
       ...(o.cancel ? { cancel: true } : {}),
       ...(o.graders ? { graders: o.graders } : {}),
+      ...(o.maxWorking ? { maxWorking: o.maxWorking } : {}),
       persist: async (batches) => void persisted.push([...batches]),
       onEvent: (e) => {
         events.push(e);
@@ -365,6 +368,14 @@ user:
       assert.strictEqual(graders.length, 8, 'each grader call once');
     });
 
+    it('reaches the same verdicts when one answered execution at a time may work (the memory gate never blocks a grader round)', async () => {
+      const s = await server({ reply });
+      const suite = gradedSuite();
+      const { report } = await batchRun(s, suite, { grading: GRADER, maxWorking: 1 });
+      assert.deepStrictEqual([...s.batches.values()].map((b) => b.requests.length), [4, 6, 2]);
+      assert.deepStrictEqual(verdicts(report as RunReport), verdicts(await liveRun(s, suite)));
+    });
+
     it('asks graders without a batch API live, and says so', async () => {
       const s = await server({ reply });
       const { report, events } = await batchRun(s, gradedSuite(), { grading: { ...GRADER, graderModel: { provider: 'local', model: 'judge' } } });
@@ -380,6 +391,40 @@ user:
       assert.strictEqual(s.batches.size, 1);
       assert.strictEqual(s.log.filter((l) => l === 'POST /v1/chat/completions').length, 7);
       assert.deepStrictEqual((report as RunReport).executions.map((e) => e.status), ['pass', 'fail', 'pass', 'fail']);
+    });
+  });
+
+  describe('the work gate', () => {
+    it('lets answers through while fewer than its limit of executions work, and one more each time one stops', async () => {
+      const gate = new WorkGate(2);
+      const slots = [0, 1, 2].map((i) => Object.assign(new ExecutionSlot(0, { caseIndex: i, caseId: `c${i}`, model: 'm', repeatIndex: 0 }), { inBatch: 1 }));
+      await gate.room();
+      gate.answered(slots[0]!);
+      await gate.room();
+      gate.answered(slots[1]!);
+      let through = false;
+      const third = gate.room().then(() => (through = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.strictEqual(through, false, 'two work: the third answer waits');
+      gate.idle(slots[0]!);
+      await third;
+      assert.strictEqual(through, true, 'one stopped working: the next answer goes through');
+      gate.idle(slots[0]!);
+      gate.answered(slots[2]!);
+      let fourth = false;
+      void gate.room().then(() => (fourth = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.strictEqual(fourth, false, 'an execution that stops twice frees one place');
+    });
+
+    it('does not count an execution with another request still in the batch as working', async () => {
+      const gate = new WorkGate(1);
+      const slot = Object.assign(new ExecutionSlot(0, { caseIndex: 0, caseId: 'c0', model: 'm', repeatIndex: 0 }), { inBatch: 2 });
+      gate.answered(slot);
+      assert.strictEqual(slot.working, false, 'it still waits for its other answer');
+      await gate.room();
+      gate.answered(slot);
+      assert.strictEqual(slot.working, true);
     });
   });
 });

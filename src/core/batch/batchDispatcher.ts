@@ -17,8 +17,6 @@ import { BatchRound, type Group, type RoundHost } from './batchRound';
 import type { BatchStatus } from './batchTypes';
 import { DEFAULT_MAX_WORKING, ExecutionSlot, WorkGate } from './executionSlot';
 
-export { sliceItems } from './batchRound';
-
 /** A submitted batch, as stored with the run so that a resumed run finds it again. */
 export interface BatchRef {
   /** The provider's name (`openai`, `anthropic`, an endpoint's name). */
