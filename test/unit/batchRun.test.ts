@@ -376,6 +376,18 @@ user:
       assert.deepStrictEqual(verdicts(report as RunReport), verdicts(await liveRun(s, suite)));
     });
 
+    it('judges select-best across the models of a case with the verdicts of a live run', async () => {
+      const s = await server({ reply: (body) => (JSON.stringify(body.messages).includes('comparing multiple pieces of text') ? { text: '1', usage: USAGE } : reply(body)) });
+      const path = join(folder.dir, 'best.prompt');
+      writeFileSync(path, GRADED.replace(`models: [${OPENAI}]`, `models: [${OPENAI}, ${ANTHROPIC}]`).replace(/assert: \[/g, 'assert: [{ type: select-best, value: the most helpful }, '));
+      const suite = promptFileSuite(path, { root: folder.dir, defaultModels: [], files: TEST_FILES });
+      const { report } = await batchRun(s, suite, { grading: GRADER });
+      const r = report as RunReport;
+      assert.deepStrictEqual(r.executions.map((e) => e.assertions[0]!.pass), [false, true, false, true, false, true, false, true], 'the second model is best in every case');
+      assert.deepStrictEqual([...s.batches.values()].map((b) => b.requests.length), [4, 4, 12, 4], 'the answers per provider, then both models’ grader rounds together; the comparisons were asked live');
+      assert.deepStrictEqual(verdicts(r), verdicts(await liveRun(s, suite)));
+    });
+
     it('asks graders without a batch API live, and says so', async () => {
       const s = await server({ reply });
       const { report, events } = await batchRun(s, gradedSuite(), { grading: { ...GRADER, graderModel: { provider: 'local', model: 'judge' } } });

@@ -171,6 +171,8 @@ export class BatchDispatcher implements RoundHost {
     if (slot.finished) return;
     slot.finished = true;
     this.finishedSlots++;
+    // A request it made on its way out (a comparison across the case's models) waits in the round, but the execution counts as over.
+    if (slot.queued > 0) this.waitingSlots--;
     this.gate.idle(slot);
     if (!slot.called) this.arrive();
     this.checkRound();
