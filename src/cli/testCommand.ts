@@ -49,6 +49,8 @@ in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
   --concurrency N       Model calls in flight at once (default: the config's, else 4)
   --no-cache            Make every call, even identical ones
   --filter TEXT         Only cases whose description or id contains TEXT (case-insensitive)
+  --case ID             Only the case with this exact case id (repeat for more; the editor's
+                        batch profile passes the cases picked in the Test Explorer)
   --shard I/N           Only shard I of N (1 ≤ I ≤ N): the cases whose case id hashes there, with
                         all their models and repeats; a case stays in its shard when others are added
                         or removed. An empty shard exits 0. Combine the shards with 'assay merge'
@@ -107,6 +109,8 @@ interface TestArgs extends JudgeGateArgs, BatchArgs {
   concurrency?: number;
   cache: boolean;
   filter?: string;
+  /** `--case ID`: only these cases, by exact id. */
+  cases?: string[];
   json?: string;
   junit?: string;
   html?: string;
@@ -154,6 +158,9 @@ function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
         break;
       case '--filter':
         a.filter = value();
+        break;
+      case '--case':
+        (a.cases ??= []).push(value());
         break;
       case '--shard': {
         const shard = parseShard(value());
@@ -664,9 +671,14 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
       const needle = args.filter.toLowerCase();
       suites = suites.map((s) => ({ ...s, cases: s.cases.filter((c) => (c.description ?? '').toLowerCase().includes(needle) || c.id.toLowerCase().includes(needle)) }));
     }
+    if (args.cases) {
+      const ids = new Set(args.cases);
+      suites = suites.map((s) => ({ ...s, cases: s.cases.filter((c) => ids.has(c.id)) }));
+    }
     suites = suites.filter((s) => s.cases.length > 0);
     if (suites.length === 0) {
-      if (args.filter !== undefined && withCases > 0) err(`error: --filter '${args.filter}' matches no test case`);
+      if (args.cases && withCases > 0) err(`error: --case matches no test case (${args.cases.join(', ')})`);
+      else if (args.filter !== undefined && withCases > 0) err(`error: --filter '${args.filter}' matches no test case`);
       else err(`error: ${empty.map((s) => s.name).join(', ')}: no test cases to run`);
       return 2;
     }

@@ -152,4 +152,40 @@ describe('test bank run from the editor', () => {
     await page().locator('.part.sidebar .composite.title', { hasText: /Assay: Runs/i }).waitFor({ state: 'visible', timeout: 30_000 });
     await page().locator('.part.sidebar .monaco-list-row', { hasText: 'support-triage.prompt' }).first().waitFor({ state: 'visible', timeout: 30_000 });
   });
+
+  it('deleting the failing case takes its ✗ out of the gutter; no stale mark stays on the lines that moved up', async () => {
+    const group = page().locator('.editor-group-container', { has: page().locator('.tab.active', { hasText: 'support-triage.prompt' }) }).first();
+    const editor = group.locator('.monaco-editor').first();
+    await editor.locator('.view-lines').click();
+    // A fresh run, so the gutter shows this window's results: a ✗ beside the failing case.
+    await group.locator('.codelens-decoration a', { hasText: 'Run test bank' }).first().click();
+    // The run is over when the results compare it with the one before.
+    const results = await webviewContent(page());
+    await results.locator('.run-status.done').waitFor({ state: 'visible', timeout: 60_000 });
+    await results.getByText('vs previous').first().waitFor({ state: 'visible', timeout: 60_000 });
+    const failedMark = editor.locator('.testing-run-glyph.codicon-testing-failed-icon:not(.retired)');
+    await failedMark.first().waitFor({ state: 'attached', timeout: 30_000 });
+    // Lines 29–35 are the case "enterprise outages are urgent"; delete them without saving.
+    await editor.locator('.view-lines').click();
+    await page().keyboard.press('Control+G');
+    const line = page().locator('.quick-input-widget .quick-input-box input');
+    await line.waitFor({ state: 'visible' });
+    await line.fill(':29');
+    await line.press('Enter');
+    await editor.locator('.view-lines', { hasText: 'enterprise outages are urgent' }).waitFor({ state: 'visible' });
+    for (let i = 0; i < 7; i++) await page().keyboard.press('Control+Shift+K');
+    await editor.locator('.view-lines', { hasText: 'enterprise outages are urgent' }).waitFor({ state: 'detached' });
+    // The Test Explorer follows the unsaved edit: the case goes, and the results of the cases that moved are outdated.
+    await failedMark.first().waitFor({ state: 'detached', timeout: 30_000 });
+    // The gutter is drawn again from the test items when the editor comes back (here from a new, empty tab):
+    // no item may keep the removed case's range.
+    await page().keyboard.press('Control+N');
+    await page().locator('.tab.active', { hasText: 'Untitled' }).waitFor({ state: 'visible' });
+    await page().keyboard.press('Control+W');
+    await group.locator('.tab.active', { hasText: 'support-triage.prompt' }).waitFor({ state: 'visible' });
+    await editor.locator('.testing-run-glyph').first().waitFor({ state: 'attached' });
+    assert.strictEqual(await failedMark.count(), 0, 'no current ✗ is left in the gutter');
+    await screenshot(page(), 'test-bank-case-deleted');
+    await page().keyboard.press('Control+Z');
+  });
 });

@@ -113,6 +113,25 @@ describe('test banks in the editor', function () {
     );
   });
 
+  it('calls to a server on this machine reuse their connection (keep-alive past VS Code\'s proxy wrapper)', async () => {
+    const config = vscode.workspace.getConfiguration('assay');
+    await config.update('concurrency', 1, vscode.ConfigurationTarget.Global);
+    try {
+      // A prompt of its own: the other tests' calls are in the response cache.
+      const cases = ['one', 'two', 'three', 'four', 'five', 'six'].map((w) => `  - vars: { word: ${w} }\n    assert: [{ type: contains, value: ${w} }]`).join('\n');
+      writeFileSync(workspaceUri('keepalive.prompt').fsPath, `---\nmodels: [mock:alpha]\ntests:\n${cases}\n---\nuser:\nSay {{ word }}\n`);
+      const calls = mock.requests.length;
+      const connections = mock.connections;
+      const summary = await vscode.commands.executeCommand<LastRunSummary | undefined>('assay.runTestBank', workspaceUri('keepalive.prompt'));
+      assert.ok(summary, 'the run finished');
+      assert.strictEqual(mock.requests.length - calls, 6, 'six cases, one after another');
+      assert.ok(mock.connections - connections <= 1, `6 calls in turn over at most one new connection (opened ${mock.connections - connections})`);
+    } finally {
+      await config.update('concurrency', undefined, vscode.ConfigurationTarget.Global);
+      rmSync(workspaceUri('keepalive.prompt').fsPath, { force: true });
+    }
+  });
+
   it('Run test bank runs every case on every model against the mock and reports pass/fail per case', async () => {
     const before = mock.requests.length;
     const summary = await vscode.commands.executeCommand<LastRunSummary | undefined>('assay.runTestBank', workspaceUri('triage.prompt'));

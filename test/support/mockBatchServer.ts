@@ -67,6 +67,8 @@ export interface MockBatchServer {
   release(): void;
   /** Resolves when a batch has been created (the first, or the next after those already counted). */
   whenCreated(count: number): Promise<MockBatch>;
+  /** Resolves when the server has got a request `METHOD path` (at once if it already has). */
+  whenRequested(line: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -142,6 +144,7 @@ export async function startMockBatchServer(options: MockBatchOptions = {}): Prom
   const log: string[] = [];
   const created: MockBatch[] = [];
   const waiters: { count: number; resolve: (b: MockBatch) => void }[] = [];
+  const requestWaiters: { line: string; resolve: () => void }[] = [];
   let held = false;
   let seq = 0;
   let url = '';
@@ -382,7 +385,12 @@ export async function startMockBatchServer(options: MockBatchOptions = {}): Prom
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
-      log.push(`${req.method} ${path}`);
+      const line = `${req.method} ${path}`;
+      log.push(line);
+      for (const w of requestWaiters.splice(0)) {
+        if (w.line === line) w.resolve();
+        else requestWaiters.push(w);
+      }
       const api: BatchApi = path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
       if (!authorized(req, api)) return send(res, 401, api === 'openai' ? openAiError(401, 'Incorrect API key provided') : anthropicError(401, 'invalid x-api-key'));
       try {
@@ -407,6 +415,11 @@ export async function startMockBatchServer(options: MockBatchOptions = {}): Prom
       new Promise((resolve) => {
         if (created.length >= count) resolve(created[count - 1]!);
         else waiters.push({ count, resolve });
+      }),
+    whenRequested: (line) =>
+      new Promise((resolve) => {
+        if (log.includes(line)) resolve();
+        else requestWaiters.push({ line, resolve });
       }),
     close: () =>
       new Promise<void>((resolve) => {

@@ -155,6 +155,8 @@ export interface MockLlm {
   /** Requests being answered right now, and the most there ever were at once. */
   readonly inFlight: number;
   readonly maxInFlight: number;
+  /** TCP connections accepted since the server started (keep-alive reuses one). */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -476,7 +478,9 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     });
   });
   server.keepAliveTimeout = 30_000;
+  let connections = 0;
   server.on('connection', (s) => {
+    connections++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -502,6 +506,9 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     },
     get maxInFlight() {
       return maxInFlight;
+    },
+    get connections() {
+      return connections;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -156,6 +156,20 @@ describe('CLI: assay test', function () {
     }
   });
 
+  it('--case runs only the cases with those exact ids (the ids --json reports); an id matching none is refused', async () => {
+    const all = await cli(['triage.prompt', '--no-history', '--json', 'out/ids.json']);
+    const ids = JSON.parse(readFileSync(join(dir, 'out/ids.json'), 'utf8')).suites[0].results.map((x: { caseId: string }) => x.caseId);
+    assert.strictEqual(ids.length, 3, all.out + all.err);
+    const before = mock.requests.length;
+    const r = await cli(['triage.prompt', '--no-history', '--case', ids[2], '--case', ids[0], '--json', 'out/two.json']);
+    const results = JSON.parse(readFileSync(join(dir, 'out/two.json'), 'utf8')).suites[0].results;
+    assert.deepStrictEqual(results.map((x: { description: string }) => x.description), ['double charge', 'question'], 'in the file’s order');
+    assert.strictEqual(mock.requests.length - before, 2, r.out + r.err);
+    const none = await cli(['triage.prompt', '--no-history', '--case', ids[0].slice(0, -1)]);
+    assert.strictEqual(none.code, 2, 'a prefix of an id is no match');
+    assert.match(none.err, /--case matches no test case/);
+  });
+
   it('--json writes every case × model × repeat with its assertions, tokens, cost and latency', async () => {
     const r = await cli(['triage.prompt', '--no-history', '--repeat', '2', '--json', 'out/results.json']);
     assert.strictEqual(r.code, 1);

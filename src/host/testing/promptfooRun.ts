@@ -4,10 +4,10 @@
 // are the CLI's. Trusted workspaces only: a config can name scripts, commands and prompt functions.
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { ENV_FALLBACK } from '../apiKeys';
 import type { Ctx } from '../context';
 import { isPromptfooConfigDocument } from '../language/promptfooDiagnostics';
 import { requireTrust } from '../trust';
+import { cliCommand } from './cliProcess';
 
 /** The task type (declared in package.json's taskDefinitions). */
 const TASK_TYPE = 'assay';
@@ -54,17 +54,8 @@ export async function runPromptfooConfig(ctx: Ctx, target?: unknown): Promise<nu
  * standard variables when those are unset.
  */
 export async function runCliTask(ctx: Ctx, args: string[], options: { cwd: string; name: string; scope?: vscode.WorkspaceFolder }): Promise<number | undefined> {
-  const cli = vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'cli.js').fsPath;
-  // VS Code's executable runs scripts as Node with this variable (code-server's is Node already).
-  const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1' };
-  for (const [provider, variable] of Object.entries(ENV_FALLBACK)) {
-    if (process.env[variable]) continue;
-    const key = await ctx.keys.get(provider);
-    if (key) env[variable] = key;
-  }
-  const history = ctx.services.historyPath();
-  const argv = [cli, ...args, ...(history ? ['--history', history] : [])];
-  const task = new vscode.Task({ type: TASK_TYPE, config: options.name }, options.scope ?? vscode.TaskScope.Workspace, options.name, 'assay', new vscode.ProcessExecution(process.execPath, argv, { cwd: options.cwd, env }));
+  const { command, argv, env } = await cliCommand(ctx, args);
+  const task = new vscode.Task({ type: TASK_TYPE, config: options.name }, options.scope ?? vscode.TaskScope.Workspace, options.name, 'assay', new vscode.ProcessExecution(command, argv, { cwd: options.cwd, env }));
   task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
   const execution = await vscode.tasks.executeTask(task);
   return new Promise((resolve) => {

@@ -20,6 +20,7 @@ import { BANK_SELECTOR, TestCodeLensProvider } from './testCodeLens';
 import { TestTree } from './testTree';
 import { PromptfooConfigLenses } from './promptfooRun';
 import { offerBatchResume } from './batchResume';
+import { BatchRuns, type BatchRunOptions } from './batchRun';
 import { currentTextSync } from '../workspaceText';
 import { hostFileAccess } from '../fileAccess';
 
@@ -220,7 +221,10 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
   ctx.push(lenses);
   ctx.push(vscode.languages.registerCodeLensProvider([{ language: PROMPT_LANGUAGE_ID, scheme: 'file' }, ...(BANK_SELECTOR as vscode.DocumentFilter[])], lenses));
   ctx.push(tree.onDidChange(() => lenses.refresh()));
-  // Batch runs the CLI left waiting are offered for resuming when the history opens (see batchResume.ts).
+  // Batch runs: started from the Test Explorer as `assay test --batch` (batchRun.ts); runs left waiting are
+  // offered for resuming when the history opens (batchResume.ts).
+  const batchRuns = ctx.push(new BatchRuns(ctx, coordinator, tree));
+  tree.addRunProfile('Run in Batch (half price)', (request, token) => batchRuns.runFromExplorer(request, token));
   const offered = new Set<string>();
   ctx.push(ctx.services.onDidOpenStore((store) => void offerBatchResume(ctx, store, offered)));
   // promptfoo configs run as `assay eval` runs them (see promptfooRun.ts).
@@ -282,7 +286,8 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
       return false;
     },
     cancelTestRun() {
-      return coordinator.cancel();
+      // A batch run asks whether to leave its batches running or cancel them.
+      return coordinator.cancel() || batchRuns.cancel();
     },
     async addToTestBank(raw) {
       const args = (raw ?? {}) as Partial<AddToTestBankArgs>;
@@ -348,6 +353,19 @@ export function registerTesting(ctx: Ctx): TestingFeatures {
         source.dispose();
       }
       return coordinator.lastRunSummary();
+    }),
+  );
+  // The batch profile's handler on items picked by id; `options` answers its cancel question (tests).
+  ctx.push(
+    vscode.commands.registerCommand('assay.internal.runTestItemsInBatch', async (ids: unknown, options?: BatchRunOptions) => {
+      await tree.snapshot();
+      const items = (Array.isArray(ids) ? ids : []).map((id) => tree.findItem(String(id))).filter((i): i is vscode.TestItem => i !== undefined);
+      const source = new vscode.CancellationTokenSource();
+      try {
+        return await batchRuns.runFromExplorer(new vscode.TestRunRequest(items), source.token, options ?? {});
+      } finally {
+        source.dispose();
+      }
     }),
   );
   registered.set(ctx, features);

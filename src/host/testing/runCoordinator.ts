@@ -22,6 +22,7 @@ import { ResultsBuilder } from './resultsState';
 import type { ResultsPanels } from './resultsPanel';
 import type { SuiteTarget } from './runPlan';
 import { summaryText, type RunGist } from './summaryText';
+import { reportExecutions } from './testRunReport';
 import type { DiscoveredPrompt } from './testDiscovery';
 import type { TestTree } from './testTree';
 import { currentText } from '../workspaceText';
@@ -119,6 +120,11 @@ function isPartial(request: RunRequest): boolean {
 function parseRef(core: TestingCore, text: string): ModelRef | undefined {
   const ref = core.parseModelRef(text);
   return 'error' in ref ? undefined : ref;
+}
+
+/** A run's title: the files of its suites. */
+export function explorerTitle(targets: readonly SuiteTarget[]): string {
+  return targets.map((t) => vscode.workspace.asRelativePath(t.bankPath ?? t.promptPath, false)).join(', ');
 }
 
 /** Why the last run asked for did not start, as the user was told (`assay.internal.lastRunRefusal`). */
@@ -266,6 +272,20 @@ export class RunCoordinator implements vscode.Disposable {
   async runFromExplorer(request: vscode.TestRunRequest, token: vscode.CancellationToken, options: { allModels?: boolean; repeat?: number }): Promise<void> {
     const tree = this.tree;
     if (!tree) return;
+    const targets = await this.explorerTargets(request);
+    if (targets.length === 0) {
+      const run = tree.controller.createTestRun(request, 'Assay', false);
+      run.end();
+      return;
+    }
+    const title = explorerTitle(targets);
+    await this.run({ targets, title, ...options, explorer: { request, token } });
+  }
+
+  /** The suites a Test Explorer request picks: whole prompts and banks, or some cases and models of them. */
+  async explorerTargets(request: vscode.TestRunRequest): Promise<SuiteTarget[]> {
+    const tree = this.tree;
+    if (!tree) return [];
     const include: readonly vscode.TestItem[] = request.include ?? (await tree.discoverAll().then(() => tree.roots()));
     const excluded = new Set((request.exclude ?? []).map((i) => i.id));
     const targets = new Map<string, SuiteTarget>();
@@ -299,17 +319,11 @@ export class RunCoordinator implements vscode.Disposable {
         });
       }
     }
-    if (targets.size === 0) {
-      const run = tree.controller.createTestRun(request, 'Assay', false);
-      run.end();
-      return;
-    }
-    const title = [...targets.values()].map((t) => vscode.workspace.asRelativePath(t.bankPath ?? t.promptPath, false)).join(', ');
-    await this.run({ targets: [...targets.values()], title, ...options, explorer: { request, token } });
+    return [...targets.values()];
   }
 
   /** Saves the prompt and bank files a run reads, so it runs what the editor shows. */
-  private async saveInputs(targets: readonly SuiteTarget[]): Promise<void> {
+  async saveInputs(targets: readonly SuiteTarget[]): Promise<void> {
     const paths = new Set<string>();
     for (const t of targets) {
       paths.add(t.promptPath);
@@ -476,6 +490,17 @@ export class RunCoordinator implements vscode.Disposable {
           reported = pct;
         };
         report();
+        // The notification and the status bar are each a message to the workbench: at most ten a second, not
+        // one per case (a 2,000-case run against a local server would send thousands a second).
+        let progressTimer: ReturnType<typeof setTimeout> | undefined;
+        const showProgress = () => {
+          progressTimer = undefined;
+          this.status.text = statusText();
+          report();
+        };
+        const queueProgress = () => {
+          progressTimer ??= setTimeout(showProgress, 100);
+        };
         // The suites run together, so select-best and max-score compare every prompt of a promptfoo config.
         const comparisons = core.comparisonHub(suites, request.repeat);
         return Promise.all(
@@ -507,14 +532,16 @@ export class RunCoordinator implements vscode.Disposable {
                 const list = groups.get(key) ?? [];
                 list.push(e);
                 groups.set(key, list);
-                if (list.length >= e.repeats && testRun) this.report(testRun, leaf(s, e.caseId, e.model), suite, list);
-                this.status.text = statusText();
-                report();
+                if (list.length >= e.repeats && testRun) reportExecutions(testRun, leaf(s, e.caseId, e.model), suite.cases[e.caseIndex], list);
+                queueProgress();
               },
               onWarning: (message) => this.ctx.log.warn(`testing: ${message}`),
             }),
           ),
-        );
+        ).finally(() => {
+          if (progressTimer) clearTimeout(progressTimer);
+          showProgress();
+        });
       },
     );
     for (const d of cancelSubs) d.dispose();
@@ -579,36 +606,6 @@ export class RunCoordinator implements vscode.Disposable {
       }
     });
     run.end();
-  }
-
-  /** Reports one (case, model) — all its repeats — to the Test Explorer. */
-  private report(run: vscode.TestRun, item: vscode.TestItem | undefined, suite: TestSuite, list: CaseExecution[]): void {
-    if (!item) return;
-    const duration = list.reduce((s, e) => s + e.latencyMs, 0);
-    const passes = list.filter((e) => e.status === 'pass').length;
-    const fails = list.filter((e) => e.status === 'fail').length;
-    const errors = list.filter((e) => e.status === 'error');
-    if (errors.length === list.length) {
-      if (errors.every((e) => e.cancelled)) return run.skipped(item);
-      const e = errors[0]!;
-      const message = new vscode.TestMessage(`${e.error?.kind ?? 'error'}: ${e.error?.message ?? e.reason}`);
-      if (item.uri && item.range) message.location = new vscode.Location(item.uri, item.range);
-      return run.errored(item, message, duration);
-    }
-    if (fails === 0) return run.passed(item, duration);
-    const messages: vscode.TestMessage[] = [];
-    const failed = list.find((e) => e.status === 'fail')!;
-    const testCase = suite.cases[failed.caseIndex];
-    const prefix = list.length > 1 ? `${passes}/${list.length} passed${passes > 0 ? ' (flaky)' : ''} — ` : '';
-    for (const a of failed.assertions.filter((x) => !x.pass)) {
-      const spec = testCase?.assert[a.index];
-      const expected = ['equals', 'starts-with', 'levenshtein'].includes(a.type) && typeof spec?.value === 'string' ? spec.value : undefined;
-      const message = expected !== undefined ? vscode.TestMessage.diff(`${prefix}${a.type}: ${a.reason}`, expected, failed.output) : new vscode.TestMessage(`${prefix}${a.type}: ${a.reason}\n\nOutput:\n${failed.output}`);
-      if (item.uri && item.range) message.location = new vscode.Location(item.uri, item.range);
-      messages.push(message);
-    }
-    if (messages.length === 0) messages.push(new vscode.TestMessage(`${prefix}${failed.reason}`));
-    run.failed(item, messages, duration);
   }
 
   /** The last run in plain data (`assay.internal.lastRunSummary`). */

@@ -121,6 +121,21 @@ export class TestTree implements vscode.Disposable {
     return walk(this.controller.items);
   }
 
+  /** Adds a Run profile (not the default) that Restricted Mode refuses as it does the others. */
+  addRunProfile(label: string, run: (request: vscode.TestRunRequest, token: vscode.CancellationToken) => Promise<unknown>): vscode.TestRunProfile {
+    const profile = this.controller.createRunProfile(
+      label,
+      vscode.TestRunProfileKind.Run,
+      async (request, token) => {
+        if (!isTrusted()) return this.refuseUntrusted(request);
+        await run(request, token);
+      },
+      false,
+    );
+    this.disposables.push(profile);
+    return profile;
+  }
+
   /** Prompt files whose items list cases of `bankPath` (their tests: names it, or it pairs with them). */
   promptsOfBank(bankPath: string): string[] {
     return [...(this.banks.get(bankPath) ?? [])];
