@@ -1,7 +1,8 @@
 // `assay test --batch` and `--resume RUN_ID`: the options, the dispatcher wired to history, and the lines
 // a batch run prints (batches created, progress with an ETA, live fallbacks, the resume command).
 import { BatchDispatcher, type BatchEvent } from '../core/batch/batchDispatcher';
-import { BATCH_STATE_FORMAT, type BatchRunState } from '../core/batch/batchState';
+import { allBatches, withBatches } from '../core/batch/batchState';
+import type { BatchRunState } from '../core/batch/batchState';
 import type { PriceBook } from '../core/pricing/pricing';
 import type { ProviderRegistry } from '../core/providers/providerRegistry';
 import type { Engine } from '../core/run/engine';
@@ -15,6 +16,8 @@ export interface BatchArgs {
   cancel: boolean;
   /** The longest wait between status reads, in seconds. */
   pollMaxSeconds?: number;
+  /** Grader calls run live instead of in batches of their own. */
+  liveGraders: boolean;
 }
 
 /** Takes a batch option into `a`; false for any other option. */
@@ -28,6 +31,9 @@ export function batchOption(name: string, value: () => string, a: BatchArgs): bo
       return true;
     case '--cancel':
       a.cancel = true;
+      return true;
+    case '--live-graders':
+      a.liveGraders = true;
       return true;
     case '--batch-poll-max': {
       const v = value();
@@ -46,6 +52,7 @@ export function checkBatchArgs(a: BatchArgs & { files: string[]; noHistory: bool
   if (a.cancel && a.resume === undefined) throw new UsageError('--cancel cancels the batches of a run: give it with --resume RUN_ID');
   if (a.resume !== undefined && (a.files.length > 0 || a.batch)) throw new UsageError('--resume RUN_ID runs what that run ran: give no files and no --batch with it (only --history, if the run used one)');
   if (a.resume !== undefined && a.noHistory) throw new UsageError('--resume reads the run from history: it cannot be used with --no-history');
+  if (a.liveGraders && !a.batch) throw new UsageError('--live-graders says how a batch run grades: give it with --batch (a resumed run keeps what it was started with)');
 }
 
 /** How a resumed or new batch run is set up. */
@@ -73,12 +80,13 @@ function printer(out: (line: string) => void, warn: (line: string) => void, resu
   return (e) => {
     switch (e.type) {
       case 'live':
-        out(`batch: ${e.provider} has no batch API here (${e.reason}); its calls run live at the standard price`);
+        out(`batch: ${e.provider} has no batch API here (${e.reason}); its ${e.grader ? 'grader calls' : 'calls'} run live at the standard price`);
         break;
       case 'submitted': {
         const { batch: b } = e;
         const how = e.resumed ? 'resumed' : 'created';
-        out(`batch: ${b.provider} batch ${b.id} ${how} with ${b.items} request${b.items === 1 ? '' : 's'}${resume && !e.resumed ? ` (Ctrl+C leaves it running; resume with: ${resume})` : ''}`);
+        const what = b.round ? `grader batch (round ${b.round})` : 'batch';
+        out(`batch: ${b.provider} ${what} ${b.id} ${how} with ${b.items} request${b.items === 1 ? '' : 's'}${resume && !e.resumed ? ` (Ctrl+C leaves it running; resume with: ${resume})` : ''}`);
         break;
       }
       case 'status': {
@@ -114,6 +122,7 @@ export interface DispatcherDeps {
   store: Promise<TraceStore | null>;
   setup: BatchSetup;
   pollMaxSeconds?: number;
+  liveGraders: boolean;
   /** The `--history` the user gave, for the resume command. */
   history?: string;
   out: (line: string) => void;
@@ -133,10 +142,11 @@ export async function batchDispatcher(d: DispatcherDeps): Promise<BatchDispatche
     expected: d.expected,
     signal: d.signal,
     poll: { firstDelayMs: Math.min(1_000, (d.pollMaxSeconds ?? 60) * 1000), maxDelayMs: (d.pollMaxSeconds ?? 60) * 1000 },
-    ...(d.setup.resumed ? { resumed: d.setup.state.batches } : {}),
+    ...(d.setup.resumed ? { resumed: allBatches(d.setup.state) } : {}),
     cancel: d.setup.cancel,
+    graders: d.liveGraders ? 'live' : 'batch',
     persist: async (batches) => {
-      if (store) await store.setRunBatch(leadRun, { ...d.setup.state, format: BATCH_STATE_FORMAT, batches: [...batches] } satisfies BatchRunState);
+      if (store) await store.setRunBatch(leadRun, withBatches(d.setup.state, batches));
     },
     onEvent: printer(d.out, d.warn, resume),
   });

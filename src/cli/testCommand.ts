@@ -59,6 +59,8 @@ in assay.config.yaml, else ./promptfooconfig.yaml. See docs/cli.md.
                         live, with a note. Ctrl+C stops waiting and leaves the batches running
   --resume RUN_ID       Pick up a batch run stopped or killed while it waited (prints its RUN_ID)
   --cancel              With --resume: cancel the run's batches, keep what they finished
+  --live-graders        With --batch: ask model-graded assertions' graders live (by default their
+                        calls go out as batches of their own once the answers are in)
   --batch-poll-max S    Longest wait between batch status checks, in seconds (default 60)
   --list                Print the plan (prompts × providers × tests, endpoints, key variables) and
                         call nothing; exit 2 when something would stop the run
@@ -133,7 +135,7 @@ function parseRate(v: string): number {
 }
 
 function parseArgs(argv: string[], verb: 'test' | 'eval'): TestArgs {
-  const a: TestArgs = { files: [], cache: true, noHistory: false, list: false, promptfooExitCodes: verb === 'eval', batch: false, cancel: false };
+  const a: TestArgs = { files: [], cache: true, noHistory: false, list: false, promptfooExitCodes: verb === 'eval', batch: false, cancel: false, liveGraders: false };
   const usage = verb === 'eval' ? `${EVAL_USAGE}\n\n${USAGE}` : USAGE;
   eachArg(argv, (name, value, arg) => {
     if (verb === 'eval' && (name === '-c' || name === '--config')) {
@@ -795,6 +797,7 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
         store,
         setup,
         ...(args.pollMaxSeconds !== undefined ? { pollMaxSeconds: args.pollMaxSeconds } : {}),
+        liveGraders: args.liveGraders,
         ...(args.history !== undefined ? { history: args.history } : {}),
         out,
         warn: err,

@@ -5,12 +5,13 @@ import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchDispatcher, type BatchEvent, type BatchRef } from '../../src/core/batch/batchDispatcher';
+import { ExecutionSlot, WorkGate } from '../../src/core/batch/executionSlot';
 import { PriceBook } from '../../src/core/pricing/pricing';
 import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import type { ProviderConfig } from '../../src/core/providers/providerTypes';
 import { Engine } from '../../src/core/run/engine';
 import type { RunReport } from '../../src/core/run/runReport';
-import { plannedExecutions, runTests } from '../../src/core/run/testRun';
+import { GRADER_PROMPT_PATH, plannedExecutions, runTests } from '../../src/core/run/testRun';
 import { promptFileSuite, type TestSuite } from '../../src/core/run/testSuite';
 import { TraceStore } from '../../src/core/store/traceStore';
 import { startMockBatchServer, type MockBatchOptions, type MockBatchServer } from '../support/mockBatchServer';
@@ -95,6 +96,10 @@ describe('batch runs (local OpenAI Batch and Anthropic Message Batches servers)'
     resumed?: BatchRef[];
     cancel?: boolean;
     runId?: string;
+    grading?: typeof GRADING;
+    graders?: 'batch' | 'live';
+    maxWorking?: number;
+    onEvent?: (e: BatchEvent) => void;
   }
 
   /** One suite through a dispatcher; resolves with the report, or `detached` when the run let go of its batches. */
@@ -112,10 +117,15 @@ describe('batch runs (local OpenAI Batch and Anthropic Message Batches servers)'
       poll: { firstDelayMs: 1, maxDelayMs: 5 },
       ...(o.resumed ? { resumed: o.resumed } : {}),
       ...(o.cancel ? { cancel: true } : {}),
+      ...(o.graders ? { graders: o.graders } : {}),
+      ...(o.maxWorking ? { maxWorking: o.maxWorking } : {}),
       persist: async (batches) => void persisted.push([...batches]),
-      onEvent: (e) => events.push(e),
+      onEvent: (e) => {
+        events.push(e);
+        o.onEvent?.(e);
+      },
     });
-    const running = runTests({ suite, engine, grading: GRADING, trusted: true, caller: dispatcher.callerFor(0), store: o.store ?? null, ...(o.runId ? { runId: o.runId, startedAt: 1_700_000_000_000 } : {}), ...(o.stableIds ? { stableIds: true } : {}) });
+    const running = runTests({ suite, engine, grading: o.grading ?? GRADING, trusted: true, caller: dispatcher.callerFor(0), store: o.store ?? null, ...(o.runId ? { runId: o.runId, startedAt: 1_700_000_000_000 } : {}), ...(o.stableIds ? { stableIds: true } : {}) });
     const report: RunReport | 'detached' = await Promise.race([running, dispatcher.whenDetached.then(() => 'detached' as const)]);
     return { report, events, persisted, dispatcher };
   }
@@ -258,5 +268,175 @@ describe('batch runs (local OpenAI Batch and Anthropic Message Batches servers)'
     await store.flush();
     const traces = await store.listTraces({ runId: 'run-detach-1' }, { limit: 100 });
     assert.strictEqual(traces.items.length, 8, 'each execution recorded once, by the resumed run only');
+  });
+  describe('grader calls in batches', () => {
+    const GRADER = { graderModel: { provider: 'openai', model: 'gpt-5.4-nano' }, embeddingModel: { provider: 'echo', model: 'embed' } };
+    const USAGE = { input: 1000, output: 100 };
+
+    /** Each case's ticket, the answer it gets, and its model-graded assertions (g-eval asks twice: two grader rounds). */
+    const GRADED = `---
+models: [${OPENAI}]
+inputs:
+  ticket: { type: string }
+tests:
+  - { description: a, vars: { ticket: one }, assert: [{ type: llm-rubric, value: names a team }, { type: factuality, value: billing }] }
+  - { description: b, vars: { ticket: two }, assert: [{ type: llm-rubric, value: names a team }, { type: g-eval, value: The reply is polite }] }
+  - { description: c, vars: { ticket: three }, assert: [{ type: g-eval, value: The reply is polite }, { type: contains, value: bill }] }
+  - { description: d, vars: { ticket: four }, assert: [{ type: factuality, value: billing }] }
+---
+user:
+{{ ticket }}
+`;
+
+    /** The answers: "billing" for tickets one and three, "bug" for the others; each grader judges what it is shown. */
+    function reply(body: Record<string, unknown>) {
+      const text = JSON.stringify(body.messages);
+      const answer = (t: string) => ({ text: t, usage: USAGE });
+      if (text.includes('user-specified rubric')) return answer(JSON.stringify({ reason: 'judged', pass: !text.includes('bug'), score: text.includes('bug') ? 0 : 1 }));
+      if (text.includes('factuality evaluator')) return answer(JSON.stringify({ category: text.includes('bug') ? 'D' : 'C', reason: 'compared' }));
+      if (text.includes('{\\"steps\\"')) return answer('{"steps":["Read the reply","Check its tone"]}');
+      if (text.includes('rate the Reply on one metric')) return answer(JSON.stringify({ score: text.includes('bug') ? 3 : 8, reason: 'rated' }));
+      return answer(/one|three/.test(ticketOf(body)) ? 'billing' : 'bug');
+    }
+
+    function gradedSuite(): TestSuite {
+      const path = join(folder.dir, 'graded.prompt');
+      writeFileSync(path, GRADED);
+      const suite = promptFileSuite(path, { root: folder.dir, defaultModels: [], files: TEST_FILES });
+      assert.deepStrictEqual(suite.diagnostics, [], 'the fixture loads cleanly');
+      return suite;
+    }
+
+    /** What a verdict is made of, per execution, in case order. */
+    const verdicts = (r: RunReport) => r.executions.map((e) => ({ case: e.description, status: e.status, score: e.score, assertions: e.assertions.map((a) => [a.type, a.pass, a.score, a.reason]) }));
+
+    async function liveRun(s: MockBatchServer, suite: TestSuite): Promise<RunReport> {
+      const registry = new ProviderRegistry({ providers: configs(s) });
+      return runTests({ suite, engine: new Engine({ registry, retry: { maxAttempts: 1 } }), grading: GRADER, trusted: true, store: null });
+    }
+
+    it('sends the grader calls as batches of their own once the answers are in, at the batch price, with the verdicts of a live run', async () => {
+      const s = await server({ reply });
+      const suite = gradedSuite();
+      const { report, events, persisted } = await batchRun(s, suite, { grading: GRADER });
+      const r = report as RunReport;
+      assert.ok(!s.log.includes('POST /v1/chat/completions'), 'nothing was asked live');
+      assert.deepStrictEqual(
+        [...s.batches.values()].map((b) => b.requests.length),
+        [4, 6, 2],
+        'the 4 answers; then their 6 first grader calls (2 rubrics, 2 factualities, 2 g-eval steps); then the 2 g-eval ratings',
+      );
+      assert.deepStrictEqual(persisted[persisted.length - 1]!.map((b) => b.round ?? 0), [0, 1, 2], 'each round stored with the run');
+      assert.deepStrictEqual(events.filter((e) => e.type === 'submitted').map((e) => (e.type === 'submitted' ? (e.batch.round ?? 0) : -1)), [0, 1, 2]);
+
+      const live = await liveRun(s, suite);
+      assert.strictEqual(s.log.filter((l) => l === 'POST /v1/chat/completions').length, 4 + 7, 'the live run asked the same grader questions (the two identical g-eval steps questions once: its cache collapses them)');
+      assert.deepStrictEqual(verdicts(r), verdicts(live), 'the same verdicts as a live run');
+      assert.deepStrictEqual(verdicts(r).map((v) => v.status), ['pass', 'fail', 'pass', 'fail']);
+      for (const [i, e] of r.executions.entries()) {
+        const standard = live.executions[i]!.graderCost!;
+        assert.ok(standard > 0 && Math.abs(e.graderCost! - standard / 2) < 1e-12, `${e.description}: graders at half the live price (${e.graderCost} vs ${standard})`);
+      }
+    });
+
+    it('resumes a run detached in a grader round without submitting anything again, and records every grader call once', async () => {
+      const s = await server({ reply });
+      const store = await openStore();
+      const suite = gradedSuite();
+      const stop = new AbortController();
+      const onEvent = (e: BatchEvent) => {
+        // Detached while the first grader round waits at the provider.
+        if (e.type === 'submitted' && e.batch.round === 1) {
+          s.hold();
+          stop.abort('SIGINT');
+        }
+      };
+      const first = await batchRun(s, suite, { grading: GRADER, store, stableIds: true, runId: 'run-graders-1', signal: stop.signal, onEvent });
+      assert.strictEqual(first.report, 'detached');
+      s.release();
+      const second = await batchRun(s, suite, { grading: GRADER, store, stableIds: true, runId: 'run-graders-1', resumed: first.persisted[first.persisted.length - 1] });
+      assert.deepStrictEqual([...s.batches.values()].map((b) => b.requests.length), [4, 6, 2], 'rounds 0 and 1 resumed, round 2 submitted once');
+      assert.deepStrictEqual(second.events.filter((e) => e.type === 'submitted').map((e) => (e.type === 'submitted' ? e.resumed : null)), [true, true, false]);
+      const live = await liveRun(s, suite);
+      assert.deepStrictEqual(verdicts(second.report as RunReport), verdicts(live));
+      // As if the resumed run had been killed after recording: a third process reads every round again.
+      await batchRun(s, suite, { grading: GRADER, store, stableIds: true, runId: 'run-graders-1', resumed: second.persisted[second.persisted.length - 1] });
+      await store.flush();
+      const traces = await store.listTraces({ runId: 'run-graders-1' }, { limit: 100 });
+      const graders = traces.items.filter((t) => t.promptPath === GRADER_PROMPT_PATH);
+      assert.strictEqual(traces.items.length - graders.length, 4, 'each execution once');
+      assert.strictEqual(graders.length, 8, 'each grader call once');
+    });
+
+    it('reaches the same verdicts when one answered execution at a time may work (the memory gate never blocks a grader round)', async () => {
+      const s = await server({ reply });
+      const suite = gradedSuite();
+      const { report } = await batchRun(s, suite, { grading: GRADER, maxWorking: 1 });
+      assert.deepStrictEqual([...s.batches.values()].map((b) => b.requests.length), [4, 6, 2]);
+      assert.deepStrictEqual(verdicts(report as RunReport), verdicts(await liveRun(s, suite)));
+    });
+
+    it('judges select-best across the models of a case with the verdicts of a live run', async () => {
+      const s = await server({ reply: (body) => (JSON.stringify(body.messages).includes('comparing multiple pieces of text') ? { text: '1', usage: USAGE } : reply(body)) });
+      const path = join(folder.dir, 'best.prompt');
+      writeFileSync(path, GRADED.replace(`models: [${OPENAI}]`, `models: [${OPENAI}, ${ANTHROPIC}]`).replace(/assert: \[/g, 'assert: [{ type: select-best, value: the most helpful }, '));
+      const suite = promptFileSuite(path, { root: folder.dir, defaultModels: [], files: TEST_FILES });
+      const { report } = await batchRun(s, suite, { grading: GRADER });
+      const r = report as RunReport;
+      assert.deepStrictEqual(r.executions.map((e) => e.assertions[0]!.pass), [false, true, false, true, false, true, false, true], 'the second model is best in every case');
+      assert.deepStrictEqual([...s.batches.values()].map((b) => b.requests.length), [4, 4, 12, 4], 'the answers per provider, then both models’ grader rounds together; the comparisons were asked live');
+      assert.deepStrictEqual(verdicts(r), verdicts(await liveRun(s, suite)));
+    });
+
+    it('asks graders without a batch API live, and says so', async () => {
+      const s = await server({ reply });
+      const { report, events } = await batchRun(s, gradedSuite(), { grading: { ...GRADER, graderModel: { provider: 'local', model: 'judge' } } });
+      assert.deepStrictEqual(events.filter((e) => e.type === 'live'), [{ type: 'live', provider: 'local', reason: 'an OpenAI-compatible server, which need not have a batch API', grader: true }]);
+      assert.strictEqual(s.batches.size, 1, 'only the answers went in a batch');
+      assert.strictEqual(s.log.filter((l) => l === 'POST /v1/chat/completions').length, 7, 'the grader calls went live (identical ones once, through the cache)');
+      assert.deepStrictEqual((report as RunReport).executions.map((e) => e.status), ['pass', 'fail', 'pass', 'fail']);
+    });
+
+    it('asks every grader live when told to (--live-graders)', async () => {
+      const s = await server({ reply });
+      const { report } = await batchRun(s, gradedSuite(), { grading: GRADER, graders: 'live' });
+      assert.strictEqual(s.batches.size, 1);
+      assert.strictEqual(s.log.filter((l) => l === 'POST /v1/chat/completions').length, 7);
+      assert.deepStrictEqual((report as RunReport).executions.map((e) => e.status), ['pass', 'fail', 'pass', 'fail']);
+    });
+  });
+
+  describe('the work gate', () => {
+    it('lets answers through while fewer than its limit of executions work, and one more each time one stops', async () => {
+      const gate = new WorkGate(2);
+      const slots = [0, 1, 2].map((i) => Object.assign(new ExecutionSlot(0, { caseIndex: i, caseId: `c${i}`, model: 'm', repeatIndex: 0 }), { inBatch: 1 }));
+      await gate.room();
+      gate.answered(slots[0]!);
+      await gate.room();
+      gate.answered(slots[1]!);
+      let through = false;
+      const third = gate.room().then(() => (through = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.strictEqual(through, false, 'two work: the third answer waits');
+      gate.idle(slots[0]!);
+      await third;
+      assert.strictEqual(through, true, 'one stopped working: the next answer goes through');
+      gate.idle(slots[0]!);
+      gate.answered(slots[2]!);
+      let fourth = false;
+      void gate.room().then(() => (fourth = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.strictEqual(fourth, false, 'an execution that stops twice frees one place');
+    });
+
+    it('does not count an execution with another request still in the batch as working', async () => {
+      const gate = new WorkGate(1);
+      const slot = Object.assign(new ExecutionSlot(0, { caseIndex: 0, caseId: 'c0', model: 'm', repeatIndex: 0 }), { inBatch: 2 });
+      gate.answered(slot);
+      assert.strictEqual(slot.working, false, 'it still waits for its other answer');
+      await gate.room();
+      gate.answered(slot);
+      assert.strictEqual(slot.working, true);
+    });
   });
 });

@@ -1,7 +1,7 @@
 // The batch runs the editor offers to resume: interrupted runs of the history that kept their provider
 // batches (runs.batch_state), found in a real history after the writing process closed without finishing.
 import * as assert from 'node:assert/strict';
-import { BATCH_STATE_FORMAT, type BatchRunState } from '../../src/core/batch/batchState';
+import { allBatches, BATCH_STATE_FORMAT, parseBatchState, withBatches, type BatchRunState } from '../../src/core/batch/batchState';
 import { waitingBatchRuns } from '../../src/core/batch/waitingRuns';
 import { TraceStore } from '../../src/core/store/traceStore';
 import { eachHistoryFile } from '../support/storeFixtures';
@@ -27,8 +27,9 @@ describe('batch runs waiting to be resumed', () => {
     const writer = await TraceStore.open({ path: history.file });
     const first = await writer.startRun({ kind: 'cli', models: ['openai:gpt-5.5'], startedAt: T });
     const second = await writer.startRun({ kind: 'cli', models: ['openai:gpt-5.5'], startedAt: T });
-    await writer.setRunBatch(first, state([first, second]));
-    await writer.setRunBatch(second, state([first, second]));
+    const graded = withBatches(state([first, second]), [...state([]).batches, { provider: 'openai', id: 'batch_grader', chunk: 0, items: 40, submittedAt: T + 2000, round: 1 }]);
+    await writer.setRunBatch(first, graded);
+    await writer.setRunBatch(second, graded);
     const finished = await writer.startRun({ kind: 'cli', models: ['openai:gpt-5.5'], startedAt: T });
     await writer.setRunBatch(finished, state([finished]));
     await writer.finishRun(finished, { status: 'done' });
@@ -38,9 +39,19 @@ describe('batch runs waiting to be resumed', () => {
 
     const store = await TraceStore.open({ path: history.file });
     try {
-      assert.deepStrictEqual(await waitingBatchRuns(store), [{ runId: first, startedAt: T, batches: 1, command: 'assay test triage.prompt --batch' }]);
+      assert.deepStrictEqual(await waitingBatchRuns(store), [{ runId: first, startedAt: T, batches: 2, command: 'assay test triage.prompt --batch' }]);
     } finally {
       await store.close();
     }
+  });
+
+  it('keeps grader rounds apart from the outputs’ batches, so an older reader of the state still resumes the outputs', () => {
+    const grader = { provider: 'anthropic', id: 'msgbatch_g', chunk: 0, items: 40, submittedAt: T + 2000, round: 1 };
+    const stored = withBatches(state(['r1']), [...state([]).batches, grader]);
+    assert.deepStrictEqual(stored.batches.map((b) => b.id), ['batch_abc'], 'round 0 where it always was');
+    assert.deepStrictEqual(stored.graderBatches, [grader]);
+    assert.deepStrictEqual(allBatches(parseBatchState(JSON.parse(JSON.stringify(stored))) as BatchRunState).map((b) => b.id), ['batch_abc', 'msgbatch_g']);
+    assert.deepStrictEqual(parseBatchState({ ...stored, graderBatches: [{ ...grader, round: 0 }] }), { error: 'its batch state is damaged (graderBatches)' }, 'a grader batch has a round');
+    assert.ok(!('graderBatches' in withBatches(stored, state([]).batches)), 'no grader rounds, no field');
   });
 });

@@ -40,15 +40,23 @@ describe('CLI: assay test --batch as a process (kill, resume, cancel)', function
     mkdirSync(join(folder.dir, '.git'));
     writeFileSync(join(folder.dir, 'tickets.prompt'), PROMPT);
     writeFileSync(join(folder.dir, 'tickets.tests.yaml'), bank(CASES));
-    server = await startMockBatchServer({ reply: (body) => ({ text: `Echo: ${JSON.stringify(body.messages)}` }) });
+    server = await startMockBatchServer({
+      reply: (body) => {
+        const asked = JSON.stringify(body.messages);
+        // The grader of the llm-rubric cases: the answer repeats its ticket.
+        if (asked.includes('user-specified rubric')) return { text: JSON.stringify({ reason: 'it does', pass: asked.includes('Echo:'), score: 1 }) };
+        return { text: `Echo: ${asked}` };
+      },
+    });
   });
   afterEach(async () => {
     await server.close();
     folder.cleanup();
   });
 
-  function start(args: string[]): CliProcess {
+  function start(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
     return startCli(cliJs, ['test', ...args], folder.dir, {
+      ...env,
       PATH: process.env.PATH,
       OPENAI_API_KEY: 'sk-test',
       OPENAI_BASE_URL: server.openaiBaseUrl,
@@ -96,6 +104,34 @@ describe('CLI: assay test --batch as a process (kill, resume, cancel)', function
     assert.strictEqual(run?.status, 'done');
   });
 
+  it('resumes a run killed with SIGKILL while its grader batch ran: nothing is submitted again, every grader call is recorded once', async () => {
+    writeFileSync(join(folder.dir, 'graded.prompt'), PROMPT.replace(', anthropic:claude-sonnet-5', '').replace('tickets.tests.yaml', 'graded.tests.yaml'));
+    writeFileSync(join(folder.dir, 'graded.tests.yaml'), bank(CASES).replace(/\{ type: contains, value: "Ticket" \}/g, '{ type: llm-rubric, value: repeats the ticket }'));
+    // The grader batch (the second one) waits at the provider, so the kill comes while the run polls it.
+    void server.whenCreated(2).then(() => server.hold());
+    const env = { ASSAY_GRADER_MODEL: 'openai:gpt-5.4-nano' };
+    const first = start(['graded.prompt', '--batch', '--batch-poll-max', '0.05'], env);
+    const created = await first.lines(/^batch: openai grader batch \(round 1\) \S+ created with 30 requests/, 1);
+    const runId = /--resume (\S+)\)/.exec(created[0]!)![1]!;
+    first.child.kill('SIGKILL');
+    assert.strictEqual(await first.exit, -1);
+
+    server.release();
+    const second = start(['--resume', runId, '--batch-poll-max', '0.05'], env);
+    assert.strictEqual(await second.exit, 0, `${second.out()}\n${second.err()}`);
+    assert.match(second.out(), /batch: openai batch \S+ resumed with 30 requests/);
+    assert.match(second.out(), /batch: openai grader batch \(round 1\) \S+ resumed with 30 requests/);
+    assert.strictEqual(server.batches.size, 2, 'no batch was submitted again');
+    assert.ok(!server.log.includes('POST /v1/chat/completions'), 'nothing ran live');
+    assert.match(second.out(), /30 executions: 30 passed, 0 failed, 0 errors/);
+    const { traces, run } = await tracesOf(runId);
+    const graders = traces.filter((t) => t.promptPath === '(grader)');
+    assert.strictEqual(traces.length - graders.length, CASES, 'every execution recorded');
+    assert.strictEqual(graders.length, CASES, 'every grader call recorded');
+    assert.strictEqual(new Set(graders.map((t) => t.caseId)).size, CASES, 'each exactly once');
+    assert.strictEqual(run?.status, 'done');
+  });
+
   it('leaves the batches running on Ctrl+C and prints the resume command; --resume --cancel cancels them', async () => {
     server.hold();
     const first = start(['tickets.prompt', '--batch', '--batch-poll-max', '0.05']);
@@ -138,6 +174,7 @@ describe('CLI: assay test --batch options', () => {
     ['--resume with files', ['--resume', 'X', 'tickets.prompt'], /--resume RUN_ID runs what that run ran: give no files and no --batch/],
     ['--resume with --no-history', ['--resume', 'X', '--no-history'], /cannot be used with --no-history/],
     ['a poll wait of 0', ['tickets.prompt', '--batch', '--batch-poll-max', '0'], /--batch-poll-max must be a number of seconds above 0/],
+    ['--live-graders without --batch', ['tickets.prompt', '--live-graders'], /--live-graders says how a batch run grades: give it with --batch/],
   ];
   for (const [why, argv, message] of usage) {
     it(`refuses ${why} (exit 2, nothing run)`, async () => {

@@ -30,7 +30,7 @@ describe('providers: the node:http transport', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString();
-        switch (req.url) {
+        switch (req.url?.replace(/\?.*/, '')) {
           case '/echo':
             res.writeHead(201, { 'content-type': 'application/json', 'x-seen-auth': String(req.headers.authorization) });
             res.end(JSON.stringify({ method: req.method, body, length: req.headers['content-length'] }));
@@ -47,6 +47,13 @@ describe('providers: the node:http transport', () => {
             res.writeHead(200, { 'content-type': 'text/event-stream' });
             res.write('data: one\n\n');
             setTimeout(() => res.end('data: two\n\n'), 10);
+            return;
+          case '/file':
+            // A batch results file over the small transport's 1 KB limit, written in pieces; `?endless` never ends its line.
+            res.writeHead(200, { 'content-type': 'application/binary' });
+            for (let i = 0; i < 100; i++) res.write(`{"custom_id":"c${i}"}\n`);
+            if (req.url.endsWith('?endless')) res.write('x'.repeat(4096));
+            res.end('\n');
             return;
           case '/slow-sse':
             res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -95,6 +102,17 @@ describe('providers: the node:http transport', () => {
     let text = '';
     for (let r = await reader.read(); !r.done; r = await reader.read()) text += decoder.decode(r.value);
     assert.equal(text, 'data: one\n\ndata: two\n\n');
+  });
+
+  it('streams a file download (Accept: application/binary) past the reply limit; only a line over it stops the stream', async () => {
+    const small = createNodeFetch({ maxResponseBytes: 1024 });
+    const whole = await small(`${server.url}/file`, { headers: { accept: 'application/binary' } });
+    assert.ok(!('buffered' in whole), 'the body was not read whole');
+    const lines = (await whole.text()).split('\n').filter((l) => l !== '');
+    assert.strictEqual(lines.length, 100, 'every line of a 2.3 KB file through a 1 KB limit');
+    const endless = await small(`${server.url}/file?endless`, { headers: { accept: 'application/binary' } });
+    await assert.rejects(endless.text(), /a line longer than the 1024 bytes limit/);
+    await assert.rejects(small(`${server.url}/file`), /larger than the 1024 bytes limit/, 'anything else is still read whole, within the limit');
   });
 
   it('aborts a stream in progress with an AbortError', async () => {

@@ -2,7 +2,7 @@
 // their provider batches go on running and the history keeps them (`runs.batch_state`), so the editor can
 // offer what `assay test --resume RUN_ID` does.
 import type { TraceStore } from '../store/traceStore';
-import { parseBatchState } from './batchState';
+import { allBatches, parseBatchState } from './batchState';
 
 /** One batch run that can be resumed. */
 export interface WaitingBatchRun {
@@ -23,7 +23,7 @@ export async function waitingBatchRuns(store: Pick<TraceStore, 'listRuns' | 'run
     if (raw === null || raw === undefined) continue;
     const state = parseBatchState(raw);
     if ('error' in state || state.runIds[0] !== run.id) continue;
-    out.push({ runId: run.id, startedAt: state.startedAt, batches: state.batches.length, command: ['assay', state.command, ...state.argv].join(' ') });
+    out.push({ runId: run.id, startedAt: state.startedAt, batches: allBatches(state).length, command: ['assay', state.command, ...state.argv].join(' ') });
   }
   return out;
 }

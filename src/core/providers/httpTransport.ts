@@ -159,12 +159,14 @@ export class ResponseTooLargeError extends Error {
 
   constructor(
     readonly limit: number,
-    readonly how: 'declared' | 'body' | 'inflated',
+    readonly how: 'declared' | 'body' | 'inflated' | 'line',
   ) {
     super(
       how === 'declared'
         ? `the server announced a reply larger than the ${sizeText(limit)} limit; Assay did not read it`
-        : how === 'inflated'
+        : how === 'line'
+          ? `the server sent a file with a line longer than the ${sizeText(limit)} limit; Assay stopped reading it`
+          : how === 'inflated'
           ? `the server's compressed reply inflates to more than the ${sizeText(limit)} limit; Assay stopped reading it`
           : `the server's reply is larger than the ${sizeText(limit)} limit; Assay stopped reading it`,
     );
@@ -208,6 +210,19 @@ class EventBound {
   }
 }
 
+/** Counts the bytes since the last line break of a downloaded file (batch results are JSON lines). */
+class LineBound {
+  private since = 0;
+
+  constructor(private readonly limit: number) {}
+
+  add(chunk: Buffer): ResponseTooLargeError | null {
+    const end = chunk.lastIndexOf(10);
+    this.since = end >= 0 ? chunk.byteLength - end - 1 : this.since + chunk.byteLength;
+    return this.since > this.limit ? new ResponseTooLargeError(this.limit, 'line') : null;
+  }
+}
+
 /** Options for `createNodeFetch`. */
 export interface NodeFetchOptions {
   /** Falls back to this for requests the transport does not handle; defaults to `globalThis.fetch`. */
@@ -217,8 +232,10 @@ export interface NodeFetchOptions {
 }
 
 /**
- * Returns a fetch that speaks HTTP/1.1 through keep-alive agents (one pair per transport). Non-SSE bodies
- * are read whole before the promise resolves; `text/event-stream` bodies are streamed.
+ * Returns a fetch that speaks HTTP/1.1 through keep-alive agents (one pair per transport). Bodies are
+ * read whole before the promise resolves, except `text/event-stream` replies and file downloads (the SDKs
+ * ask for batch result files with `Accept: application/binary`): those are streamed. A download may be as
+ * large as the provider's files are (hundreds of MB): no total limit, only one on the length of a line.
  */
 export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
   const agents = {
@@ -242,6 +259,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
         return;
       }
       const headers = plainHeaders(init.headers);
+      const download = headers.accept === 'application/binary';
       const payload = body === undefined || body === null ? undefined : body instanceof ArrayBuffer ? new Uint8Array(body) : body;
       // Credentials in the URL (`https://user:pass@host/v1`) are sent as HTTP basic auth, as curl and
       // browsers do, unless the SDK sends its own Authorization header; they never go in the request line.
@@ -289,7 +307,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
           return;
         }
         const declared = Number(res.headers['content-length']);
-        if (Number.isFinite(declared) && declared > maxBytes) {
+        if (Number.isFinite(declared) && declared > maxBytes && !download) {
           res.destroy();
           fail(new ResponseTooLargeError(maxBytes, 'declared'));
           return;
@@ -308,7 +326,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
           res.destroy();
           decoder?.destroy();
         };
-        if (decoder) {
+        if (decoder && !download) {
           res.on('data', (c: Buffer) => {
             wireBytes += c.byteLength;
             if (wireBytes > maxBytes) decoder.destroy(new ResponseTooLargeError(maxBytes, 'body'));
@@ -319,7 +337,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
           return bodyBytes > maxBytes ? new ResponseTooLargeError(maxBytes, decoder ? 'inflated' : 'body') : null;
         };
 
-        if (!sse || NULL_BODY_STATUS.has(status)) {
+        if ((!sse && !download) || NULL_BODY_STATUS.has(status)) {
           const chunks: Buffer[] = [];
           source.on('data', (c: Buffer) => {
             if (settled) return;
@@ -352,7 +370,8 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
         // The consumer (the SDK's SSE parser) may cancel at any point, e.g. on a chunk that is not JSON,
         // while node:http still delivers what was already buffered: after `ended`, nothing reaches the
         // controller again (enqueue/close/error after cancel throw, and would do so in an event handler).
-        const events = new EventBound(Math.min(maxBytes, MAX_SSE_EVENT_BYTES));
+        const bound = download ? new LineBound(maxBytes) : new EventBound(Math.min(maxBytes, MAX_SSE_EVENT_BYTES));
+        const tooLargeAfter = (c: Buffer): Error | null => (download ? bound.add(c) : (overLimit(c) ?? bound.add(c)));
         let ended = false;
         let controllerRef: ReadableStreamDefaultController<Uint8Array> | undefined;
         const finish = (how: (controller: ReadableStreamDefaultController<Uint8Array>) => void): void => {
@@ -371,7 +390,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
             controllerRef = controller;
             source.on('data', (c: Buffer) => {
               if (ended) return;
-              const tooLarge = overLimit(c) ?? events.add(c);
+              const tooLarge = tooLargeAfter(c);
               if (tooLarge) {
                 finish((ctl) => ctl.error(tooLarge));
                 stop();

@@ -4,7 +4,7 @@
 import type { GradingContext } from '../assertions/assertionTypes';
 import type { EmbeddingResult, ModerationResult } from '../providers/providerTypes';
 import type { CallResult, ChatRequest, ModelRef } from '../types';
-import type { Engine } from './engine';
+import type { CallOptions, Engine } from './engine';
 
 /** Which models grade (`assay.grader.model`, `assay.grader.embeddingModel`, or the project config's `grader`). */
 export interface GradingSettings {
@@ -34,16 +34,19 @@ export interface GradingContextOptions {
   tag?: string;
   /** Receives every grader call once it finished. */
   onCall?: (call: GraderCall) => void;
+  /** Answers grader chat calls in place of `engine.call` (a batch run's grader rounds). */
+  call?: (request: ChatRequest, options: CallOptions) => Promise<CallResult>;
 }
 
 /** A `GradingContext` that calls graders through `engine`. */
 export function createGradingContext(engine: Engine, settings: GradingSettings, options: GradingContextOptions = {}): GradingContext {
   const tag = options.tag;
+  const call = options.call ?? ((request: ChatRequest, callOptions: CallOptions) => engine.call(request, callOptions));
   const context: GradingContext = {
     graderModel: settings.graderModel,
     async grade(request, signal) {
       const startedAt = Date.now();
-      const result = await engine.call(request, {
+      const result = await call(request, {
         signal: signal ?? options.signal,
         useCache: options.useCache === true,
         ...(tag !== undefined ? { tag } : {}),

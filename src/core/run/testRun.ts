@@ -2,6 +2,7 @@
 // written to history under one run id, then summed up per model and compared with the previous run of
 // the same bank. No UI: progress goes out through callbacks, the result is a `RunReport`. The CLI, the
 // CodeLens and the Test Explorer all call `runTests`.
+import { createHash } from 'node:crypto';
 import type { AssertionInput, AssertionLimits, CaseVerdict } from '../assertions/assertionTypes';
 import { assertionInput, evaluateCase } from '../assertions/evaluateCase';
 import type { RenderResult } from '../promptFile/renderPrompt';
@@ -14,7 +15,7 @@ import type { EvaluationInput, RunKind, TraceInput } from '../store/storeTypes';
 import type { TraceStore } from '../store/traceStore';
 import type { CallResult, ChatRequest } from '../types';
 import type { CallOptions, Engine } from './engine';
-import type { ExecutionKey, ModelCaller } from './modelCaller';
+import type { ExecutionCalls, ExecutionKey, ModelCaller } from './modelCaller';
 import { ComparisonHub } from './comparisonHub';
 import { createGradingContext, type GraderCall, type GradingSettings } from './gradingContext';
 import { findPreviousRuns, RUN_SUMMARY_FORMAT, RunHistoryWriter, type StoredRunSummary } from './runHistory';
@@ -98,7 +99,7 @@ export interface TestRunOptions {
   onCaseFinished?: (execution: CaseExecution, progress: RunProgress) => void;
   /** A history problem (the run goes on). */
   onWarning?: (message: string) => void;
-  /** Answers the model calls instead of the engine (a batch run); grader calls still go to the engine. */
+  /** Answers the model calls, and the grader calls it takes, instead of the engine (a batch run). */
   caller?: ModelCaller;
   /** The run's id and start (a resumed batch run keeps its own); new ones by default. */
   runId?: string;
@@ -116,8 +117,10 @@ interface Job {
   target: ModelTarget;
   repeatIndex: number;
   repeats: number;
-  /** Whether the job asked `caller` for its call (a job that never does is reported as skipped). */
-  called?: boolean;
+  /** Its calls through `caller`, from its start to its end. */
+  calls?: ExecutionCalls;
+  /** Grader calls recorded so far, per request: a resumed batch run's grader traces get the ids its predecessor's had. */
+  graderSeen?: Map<string, number>;
 }
 
 /** An execution evaluated but not yet recorded (it may wait for the other models' outputs of its case). */
@@ -186,11 +189,16 @@ interface CaseCalls {
   error?: ToolLoopOutcome['error'];
 }
 
-async function callCase(engine: Engine, c: TestCase, request: ChatRequest, call: CallOptions, single?: () => Promise<CallResult>): Promise<CaseCalls> {
+function callCase(engine: Engine, c: TestCase, request: ChatRequest, call: CallOptions, single?: () => Promise<CallResult>): Promise<CaseCalls> {
   const sentAt = Date.now();
-  if (!c.mockTools) return { steps: [await (single ? single() : engine.call(request, call))], startedAt: [sentAt] };
+  // Not an async frame of its own: a batch run holds 20,000 of these waiting at once.
+  if (!c.mockTools) return (single ? single() : engine.call(request, call)).then((result) => ({ steps: [result], startedAt: [sentAt] }));
+  return toolLoopCalls(engine, c, c.mockTools, request, call);
+}
+
+async function toolLoopCalls(engine: Engine, c: TestCase, mocks: NonNullable<TestCase['mockTools']>, request: ChatRequest, call: CallOptions): Promise<CaseCalls> {
   const startedAt: number[] = [];
-  const loop = await runToolLoop({ engine, request, mocks: c.mockTools, maxSteps: maxToolSteps(c.options), call, onStep: (step) => startedAt.push(Date.now() - step.latencyMs) });
+  const loop = await runToolLoop({ engine, request, mocks, maxSteps: maxToolSteps(c.options), call, onStep: (step) => startedAt.push(Date.now() - step.latencyMs) });
   return { steps: loop.steps, startedAt, ...(loop.error ? { error: loop.error } : {}) };
 }
 
@@ -334,10 +342,20 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
     startedAt: Date.now(),
   });
 
+  /** A grader trace's id: new, or with stable ids derived from the execution and what was asked (the n-th same request). */
+  const graderTraceId = (job: Job, call: GraderCall): string => {
+    if (!options.stableIds) return newId(call.startedAt);
+    const asked = createHash('sha256').update(JSON.stringify(call.kind === 'chat' ? call.request : call.kind === 'embed' ? [call.model, call.texts] : [call.model, call.text])).digest('hex');
+    const seen = (job.graderSeen ??= new Map<string, number>());
+    const n = seen.get(asked) ?? 0;
+    seen.set(asked, n + 1);
+    return derivedId(startedAt, `${runId} ${job.caseIndex} ${job.target.label} ${job.repeatIndex} grader ${call.kind} ${asked} ${n}`);
+  };
+
   const recordGrader = (job: Job, call: GraderCall): void => {
     if (!history) return;
     const c = suite.cases[job.caseIndex]!;
-    history.add({ ...graderTrace(call), id: newId(call.startedAt), runId, promptPath: GRADER_PROMPT_PATH, caseId: c.id, repeatIndex: job.repeatIndex, variables: null, startedAt: call.startedAt });
+    history.add({ ...graderTrace(call), id: graderTraceId(job, call), runId, promptPath: GRADER_PROMPT_PATH, caseId: c.id, repeatIndex: job.repeatIndex, variables: null, startedAt: call.startedAt });
   };
 
   /** Writes an evaluated execution (its verdict, its trace) to history and reports it finished. */
@@ -439,10 +457,9 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       const request: ChatRequest = { model: job.target.ref, messages: rendered.messages, params, vars };
       const cacheable = useCache && job.repeats === 1;
       const callOptions = { ...(signal ? { signal } : {}), useCache: cacheable, stream: job.target.stream === true, tag: c.id };
-      job.called = true;
       // A batch caller (assay test --batch) takes single calls; a tool loop's steps are made live, one after the other.
-      const caller = options.caller;
-      const called = await callCase(engine, c, request, callOptions, caller ? () => caller.call(request, callOptions, keyOf(job)) : undefined);
+      const calls = job.calls;
+      const called = await callCase(engine, c, request, callOptions, calls ? () => calls.call(request, callOptions) : undefined);
       const result = called.steps[called.steps.length - 1]!;
       const totals = loopTotals(called.steps);
       const traceId = !history ? null : options.stableIds ? derivedId(startedAt, `${runId} ${job.caseIndex} ${job.target.label} ${job.repeatIndex}`) : newId(jobStarted);
@@ -475,11 +492,13 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
         execution.error = { kind: failure.kind, message: failure.message };
         return outcome;
       }
+      const grade = calls?.grade?.bind(calls);
       const context = createGradingContext(engine, options.grading, {
         ...(signal ? { signal } : {}),
         useCache,
         tag: c.id,
         onCall: (call) => recordGrader(job, call),
+        ...(grade ? { call: grade } : {}),
       });
       const shown = await transformOutput(judged, result, suite, options.trusted);
       turn?.finish('error' in shown ? undefined : shown.result.text);
@@ -512,15 +531,19 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
 
   const runJob = async (job: Job): Promise<void> => {
     let outcome: Outcome;
+    job.calls = options.caller?.execution(keyOf(job));
     try {
       outcome = await evaluateJob(job);
     } catch (err) {
       // A bug in an assertion or the engine: that execution errors, the run goes on.
       outcome = { job, execution: { ...base(job), status: 'error', score: null, reason: `internal error: ${errorMessage(err)}`, error: { kind: 'assertion', message: errorMessage(err) }, startedAt: Date.now() } };
-    } finally {
-      if (!job.called) options.caller?.skip(keyOf(job));
     }
-    done(outcome);
+    try {
+      done(outcome);
+    } finally {
+      job.calls?.finish();
+      job.calls = undefined;
+    }
   };
 
   // promptfoo's `options.runSerially`: those cases first, one at a time with nothing else running, then the rest.
@@ -536,7 +559,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       await runJob(rest[next++]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(width, rest.length) }, lane));
+  // Every job at once (a batch caller) needs no lanes: one suspended frame less per waiting execution.
+  await (width >= rest.length ? Promise.all(rest.map(runJob)) : Promise.all(Array.from({ length: width }, lane)));
   // This run's executions that wait for other suites' outputs of their case (prompts of one promptfoo config).
   await Promise.all(comparing);
   if (broken !== undefined) throw broken;
