@@ -5,7 +5,9 @@ import { allBatches, withBatches } from '../core/batch/batchState';
 import type { BatchRunState } from '../core/batch/batchState';
 import type { PriceBook } from '../core/pricing/pricing';
 import type { ProviderRegistry } from '../core/providers/providerRegistry';
+import { needsChains, promptUsesConversation } from '../core/run/conversationChains';
 import type { Engine } from '../core/run/engine';
+import type { TestSuite } from '../core/run/testSuite';
 import type { TraceStore } from '../core/store/traceStore';
 import { UsageError } from './cliTypes';
 
@@ -53,6 +55,29 @@ export function checkBatchArgs(a: BatchArgs & { files: string[]; noHistory: bool
   if (a.resume !== undefined && (a.files.length > 0 || a.batch)) throw new UsageError('--resume RUN_ID runs what that run ran: give no files and no --batch with it (only --history, if the run used one)');
   if (a.resume !== undefined && a.noHistory) throw new UsageError('--resume reads the run from history: it cannot be used with --no-history');
   if (a.liveGraders && !a.batch) throw new UsageError('--live-graders says how a batch run grades: give it with --batch (a resumed run keeps what it was started with)');
+}
+
+/**
+ * Cases a batch run cannot send, one line each with where they are written. A batch round holds the requests
+ * of every case at once, and these cases wait on another case's answer (a prompt that reads `_conversation`,
+ * a case with `storeOutputAs`) or must run alone (`runSerially`): batched, they would wait forever. They are
+ * refused before any call, never run live in their place.
+ */
+export function batchRefusals(suites: readonly TestSuite[], where: (file: string) => string): string[] {
+  const at = (c: TestSuite['cases'][number]): string => `${where(c.source.file)}${c.range ? `:${c.range.start.line + 1}` : ''}`;
+  const out: string[] = [];
+  for (const s of suites) {
+    if (s.cases.length === 0) continue;
+    const next = 'run this suite without --batch';
+    if (needsChains(s.prompt.content, s.cases)) {
+      const stored = s.cases.find((c) => typeof c.options?.storeOutputAs === 'string');
+      const why = stored && !promptUsesConversation(s.prompt.content) ? 'a case stores its output (storeOutputAs) for the cases after it' : 'its prompt reads _conversation, so each case waits for the answer before it';
+      out.push(`${at(stored ?? s.cases[0]!)}: ${s.name}: ${why}, and a batch sends every case at once; ${next}`);
+    }
+    const serial = s.cases.find((c) => c.options?.runSerially === true);
+    if (serial) out.push(`${at(serial)}: ${s.name}: runSerially cases run one at a time, and a batch sends every case at once; ${next}`);
+  }
+  return out;
 }
 
 /** How a resumed or new batch run is set up. */

@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseModelRef } from '../core/assertions/providerRef';
 import { loadProjectConfig, type ProjectConfig } from '../core/config/projectConfig';
 import { createRedactor } from '../core/redact';
@@ -30,7 +30,7 @@ import { parseShard, shardSection, shardSuites, type ShardSpec } from '../core/r
 import { reportOption, writeReportFiles } from './reportFiles';
 import { excusedFailures, judgeLines, judgeOption, loadCalibration, wantsCalibration, type JudgeGateArgs } from './judgeGate';
 import { terminalSafe } from './terminalText';
-import { batchDispatcher, batchOption, checkBatchArgs, type BatchArgs, type BatchSetup } from './batchMode';
+import { batchDispatcher, batchOption, batchRefusals, checkBatchArgs, type BatchArgs, type BatchSetup } from './batchMode';
 import { BATCH_STATE_FORMAT, parseBatchState } from '../core/batch/batchState';
 import type { BatchDispatcher } from '../core/batch/batchDispatcher';
 import { newId } from '../core/store/ids';
@@ -733,7 +733,9 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
       return preflight.length > 0 ? 2 : 0;
     }
     for (const p of preflight) err(`error: ${p.message}`);
-    if (preflight.length > 0) {
+    const unbatchable = args.batch ? batchRefusals(suites, (file) => relative(io.cwd, file) || file) : [];
+    for (const line of unbatchable) err(`error: ${line}`);
+    if (preflight.length > 0 || unbatchable.length > 0) {
       err('nothing was run');
       return 2;
     }

@@ -192,6 +192,21 @@ describe('CLI: assay test --batch options', () => {
     assert.match(r.out, /echo:echo → echo at .*; live, no batch API \(the echo provider makes no API call\)\n/);
   });
 
+  it('refuses cases that wait on each other (storeOutputAs) or run alone (runSerially), with file:line, before any call', async () => {
+    writeFileSync(
+      join(folder.dir, 'tickets.tests.yaml'),
+      ['tests:', '  - description: first', '    vars: { n: 1 }', '    options: { storeOutputAs: first }', '  - description: alone', '    vars: { n: 2 }', '    options: { runSerially: true }', ''].join('\n'),
+    );
+    const r = await cli(['tickets.prompt', '--batch']);
+    assert.strictEqual(r.code, 2, r.err);
+    assert.match(r.err, /error: tickets\.tests\.yaml:2: .*a case stores its output \(storeOutputAs\).*run this suite without --batch/);
+    assert.match(r.err, /error: tickets\.tests\.yaml:5: .*runSerially cases run one at a time.*run this suite without --batch/);
+    assert.match(r.err, /nothing was run/);
+    // Without --batch the same files run (here to the plan: the cases themselves are fine).
+    const plan = await cli(['tickets.prompt', '--list']);
+    assert.strictEqual(plan.code, 0, plan.err);
+  });
+
   it('says why an unknown run cannot be resumed, and runs nothing', async () => {
     const r = await cli(['--resume', '01NOSUCHRUN']);
     assert.strictEqual(r.code, 2, r.err);
