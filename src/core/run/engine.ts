@@ -333,7 +333,7 @@ export class Engine {
       (attemptSignal, timeoutMs) =>
         provider
           .chat(prepared, { signal: attemptSignal, timeoutMs, ...(sink ? { onDelta: sink } : {}), ...(reasoningSink ? { onReasoning: reasoningSink } : {}) })
-          .then((o) => ({ ...o, error: o.result.error })),
+          .then((o) => ({ result: o.result, retryAfterMs: o.retryAfterMs, error: o.result.error })),
     );
     if (outcome === ABORTED) return this.failed(prepared.request.model, prepared.payload, { kind: 'cancelled', message: 'Cancelled' });
     const result = outcome.value.result;
