@@ -49,7 +49,10 @@ function isBase64Image(s: string): boolean {
 export interface Redactor {
   /** Redacts secrets in a string. */
   text(s: string): string;
-  /** Returns a deep copy of `value` with secret fields and secret-looking strings redacted. */
+  /**
+   * `value` with secret fields and secret-looking strings redacted: plain objects and arrays that needed
+   * no change are shared with `value`, not copied (treat both as read-only).
+   */
   value<T>(value: T): T;
 }
 
@@ -93,10 +96,12 @@ const TREE_DEPTH = 32;
 const TOO_DEEP = new Error('deeper than a plain tree');
 
 /**
- * A deep copy of `root` with `text` applied to every string and secret-named fields replaced. Results
- * are small plain trees, copied by a quick recursion (an object referenced twice becomes two equal
- * copies); one that nests deeper than TREE_DEPTH, or holds a cycle (which nests without end), is copied
- * by `redactGraph` instead.
+ * `root` with `text` applied to every string and secret-named fields replaced. Results are small plain
+ * trees, redacted by a quick recursion that copies only what changes (copy on write): a plain object or
+ * array none of whose contents needed redaction is returned as it was, so a run's results (redacted by
+ * their provider, then again by the CLI before its reports) cost neither a second copy in memory nor its
+ * garbage. Other objects (class instances, buffers) are copied into plain objects as before. A tree that
+ * nests deeper than TREE_DEPTH, or holds a cycle (which nests without end), is copied by `redactGraph`.
  */
 function redactValue(root: unknown, text: (s: string) => string): unknown {
   try {
@@ -112,16 +117,38 @@ function redactTree(v: unknown, text: (s: string) => string, depth: number): unk
   if (v === null || typeof v !== 'object') return v;
   if (depth > TREE_DEPTH) throw TOO_DEEP;
   if (Array.isArray(v)) {
-    const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = redactTree(v[i], text, depth + 1);
-    return out;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const r = redactTree(x, text, depth + 1);
+      if (out) out[i] = r;
+      else if (r !== x) {
+        out = v.slice(0, i) as unknown[];
+        out[i] = r;
+      }
+    }
+    return out ?? v;
   }
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) {
-    const x = (v as Record<string, unknown>)[k];
-    out[k] = SECRET_KEYS.has(k.toLowerCase()) && x !== null && x !== undefined && x !== '' ? REDACTED : redactTree(x, text, depth + 1);
+  const source = v as Record<string, unknown>;
+  const proto: unknown = Object.getPrototypeOf(v);
+  let out: Record<string, unknown> | undefined = proto === Object.prototype || proto === null ? undefined : {};
+  const keys = Object.keys(source);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = source[k];
+    const r = isSecretKey(k) && x !== null && x !== undefined && x !== '' ? REDACTED : redactTree(x, text, depth + 1);
+    if (out) out[k] = r;
+    else if (r !== x) {
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]!] = source[keys[j]!];
+      out[k] = r;
+    }
   }
-  return out;
+  return out ?? v;
+}
+
+function isSecretKey(k: string): boolean {
+  return SECRET_KEYS.has(k) || SECRET_KEYS.has(k.toLowerCase());
 }
 
 /**
@@ -153,7 +180,7 @@ function redactGraph(root: unknown, text: (s: string) => string): unknown {
     }
     const out = copy as Record<string, unknown>;
     for (const [k, x] of Object.entries(source as Record<string, unknown>)) {
-      out[k] = SECRET_KEYS.has(k.toLowerCase()) && x !== null && x !== undefined && x !== '' ? REDACTED : child(x);
+      out[k] = isSecretKey(k) && x !== null && x !== undefined && x !== '' ? REDACTED : child(x);
     }
   }
   return top;

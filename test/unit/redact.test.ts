@@ -38,6 +38,23 @@ describe('redact', () => {
     assert.equal(input.headers.Authorization, 'whatever', 'the input is not modified');
   });
 
+  it('copies only what it changes: clean subtrees are shared, the input stays as it was', () => {
+    const clean = { role: 'system', content: 'route tickets', tags: ['a', 'b'] };
+    const dirty = { role: 'user', content: 'key sk-abcdefghijklmnopqrstuvwx', n: 1 };
+    const input = { messages: [clean, dirty], params: { temperature: 0 }, headers: { 'x-api-key': 'k' } };
+    const out = r.value(input);
+    assert.deepEqual(out, { messages: [clean, { role: 'user', content: `key ${REDACTED}`, n: 1 }], params: { temperature: 0 }, headers: { 'x-api-key': REDACTED } });
+    assert.equal(out.messages[0], clean, 'a clean object is not copied');
+    assert.equal(out.params, input.params);
+    assert.notEqual(out.messages, input.messages, 'an array holding a change is copied');
+    assert.equal(dirty.content, 'key sk-abcdefghijklmnopqrstuvwx', 'the input is not modified');
+    assert.equal(input.headers['x-api-key'], 'k');
+    const untouched = { a: [1, 'two', { three: null }], b: 'plain' };
+    assert.equal(r.value(untouched), untouched, 'a tree with nothing to redact comes back as it was');
+    const dated = { when: new Date(0) };
+    assert.deepEqual(r.value(dated), { when: {} }, 'class instances are still copied as plain objects');
+  });
+
   it('leaves base64 images whole (patterns never cut into them), but still removes a known secret', () => {
     const body = 'QUJD'.repeat(400) + '1234567890123456' + 'QUJD'.repeat(10);
     const r = createRedactor({ patterns: ['[0-9]{16}'], secrets: ['zz-known-secret'] });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as sax from 'sax';
 import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import { Engine } from '../../src/core/run/engine';
-import { jsonPieces, writeJsonFile } from '../../src/core/run/jsonFile';
+import { jsonPieces, LazyArray, writeJsonFile } from '../../src/core/run/jsonFile';
 import { JUNIT_MAX_OUTPUT_CHARS, junitXml, xmlAttr, xmlText } from '../../src/core/run/junit';
 import { jsonReport } from '../../src/core/run/runReport';
 import { runTests } from '../../src/core/run/testRun';
@@ -119,7 +119,8 @@ describe('test run reports', () => {
 
   it('the JSON report has one result per execution, in order, with the totals', async () => {
     const report = await echoRun();
-    const json = jsonReport([report], { tool: 'assay test', startedAt: report.startedAt, durationMs: 12.34 }) as {
+    // As written: the results are made one by one as the file is written.
+    const json = JSON.parse(JSON.stringify(jsonReport([report], { tool: 'assay test', startedAt: report.startedAt, durationMs: 12.34 }))) as {
       totals: Record<string, number>;
       durationMs: number;
       suites: { results: { description: string; repeatIndex: number; status: string; error: unknown; score: number | null }[] }[];
@@ -203,6 +204,12 @@ describe('test run reports', () => {
       assert.ok(pieces.length > 700, 'a large tree is written in many pieces');
       assert.equal(pieces.join(''), JSON.stringify(value, null, indent));
     }
+    // A lazy array's elements are made one at a time as they are written; the text is the same.
+    let made = 0;
+    const lazy = { tool: 'assay', suites: [{ name: 's', results: LazyArray.mapped(Array.from({ length: 700 }, (_, i) => i), (i) => (made++, execution(i))) }], empty: new LazyArray(0, () => 1) };
+    assert.equal([...jsonPieces(lazy)].join(''), JSON.stringify(value, null, 2));
+    assert.equal(made, 700, 'each element is made once');
+    assert.equal(JSON.stringify(lazy, null, 2), JSON.stringify(value, null, 2), 'JSON.stringify sees the array through toJSON');
   });
 
   it('the JSON writer refuses a cycle as JSON.stringify does, small or large', () => {

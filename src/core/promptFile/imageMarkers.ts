@@ -4,11 +4,11 @@
 // src, so a variable's value that contains `![x](y)` stays text and can never make Assay read a file.
 // After rendering, the markers split a message's text into parts; as in Prompty's runtime, images outside
 // a user message go into a user message of their own (models take images only from the user).
-import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { readFileBytes, type FileAccess } from '../files/safeFiles';
 import { imageMediaType, imageSourceOf, partsText } from '../providers/imageParts';
 import type { ChatMessage, ContentPart } from '../types';
+import { nonceDigits } from './nonce';
 
 /** `![alt](src)`; src may hold one level of parentheses (`{{ x | default("a.png") }}`). */
 const MARKDOWN_IMAGE = /!\[([^\]\n]*)\]\(((?:[^()\n]|\([^()\n]*\))*)\)/g;
@@ -28,11 +28,11 @@ export class ImageMarkers {
   private readonly inOpen: string;
   private readonly inMid: string;
   private readonly inClose: string;
-  /** Built on first use: most renders hold no image, and compiling two patterns per render is most of its cost. */
-  private patterns: { image: RegExp; input: RegExp } | undefined;
+  /** Compiled on first use: most renders hold no image, and two regular expressions per render add up. */
+  private patterns: { all: RegExp; input: RegExp } | undefined;
 
   constructor() {
-    const n = randomBytes(8).readBigUInt64LE().toString().padStart(20, '0');
+    const n = nonceDigits();
     this.open = `\uE010${n}\uE011`;
     this.mid = `\uE012${n}\uE013`;
     this.close = `\uE014${n}\uE015`;
@@ -41,10 +41,10 @@ export class ImageMarkers {
     this.inClose = `\uE01A${n}\uE01B`;
   }
 
-  private get compiled(): { image: RegExp; input: RegExp } {
+  private compiled(): { all: RegExp; input: RegExp } {
     if (!this.patterns) {
       const input = `${this.inOpen}([\\s\\S]*?)${this.inMid}([\\s\\S]*?)${this.inClose}`;
-      this.patterns = { input: new RegExp(input, 'g'), image: new RegExp(`${this.open}([\\s\\S]*?)${this.mid}([\\s\\S]*?)${this.close}|${input}`, 'g') };
+      this.patterns = { input: new RegExp(input, 'g'), all: new RegExp(`${this.open}([\\s\\S]*?)${this.mid}([\\s\\S]*?)${this.close}|${input}`, 'g') };
     }
     return this.patterns;
   }
@@ -72,7 +72,7 @@ export class ImageMarkers {
   split(role: ChatMessage['role'], text: string, files: ImageFiles | undefined): ChatMessage[] | { error: string } {
     const parts: ContentPart[] = [];
     let last = 0;
-    for (const m of text.matchAll(this.compiled.image)) {
+    for (const m of text.matchAll(this.compiled().all)) {
       pushText(parts, text.slice(last, m.index));
       last = m.index! + m[0].length;
       // A markdown image's alt and src may print an image input: its value, not a second image.
@@ -88,7 +88,7 @@ export class ImageMarkers {
   }
 
   private unwrap(text: string): string {
-    return text.includes(this.inOpen) ? text.replace(this.compiled.input, (_m, _name: string, value: string) => value) : text;
+    return text.includes(this.inOpen) ? text.replace(this.compiled().input, (_m, _name: string, value: string) => value) : text;
   }
 }
 

@@ -5,12 +5,12 @@
 // (a per-render nonce) in front, which the splitter does not accept as a role line and removes afterwards.
 // Rich inputs (`kind: thread`) render as a nonce marker that is replaced by the list's messages, as
 // Prompty's runtime does.
-import { randomBytes } from 'node:crypto';
 import Mustache from 'mustache';
 import { renderJinja } from '../template/jinjaRenderer';
 import type { CacheBreakpoint, ChatMessage, Range } from '../types';
 import { splitDynamicTools } from './dynamicTools';
 import { ImageMarkers, type ImageFiles } from './imageMarkers';
+import { nonceDigits } from './nonce';
 import type { PromptDocument } from './promptDocument';
 import { cacheAttribute, roleAttributes } from './roleAttributes';
 
@@ -21,11 +21,6 @@ const THREAD_TYPES = new Set(['thread', 'messages']);
 
 /** What rendering a `.prompty` body gives: messages and warnings, or an error. */
 export type PromptyRender = { messages: ChatMessage[]; warnings: string[] } | { error: { message: string; range?: Range } };
-
-function nonce(): string {
-  // Digits only: filters such as `upper`, `title` or `trim` leave them unchanged.
-  return [...randomBytes(8)].map((b) => String(b % 10)).join('');
-}
 
 /** Deep copy of `value` where each line of each string that reads as a role line starts with `guard`. */
 function guardValue(value: unknown, guard: string, depth = 0): unknown {
@@ -66,7 +61,7 @@ function threadMessage(item: Record<string, unknown>): ChatMessage | string {
  */
 export function renderPromptyBody(doc: PromptDocument, context: Record<string, unknown>, images: { markers: ImageMarkers; files?: ImageFiles | undefined } = { markers: new ImageMarkers() }): PromptyRender {
   const body = doc.body ?? { source: '', offset: 0 };
-  const guard = `\uE000${nonce()}\uE001`;
+  const guard = `\uE000${nonceDigits()}\uE001`;
   const v2 = doc.promptyVersion === 2;
   const { vars, threads } = renderVars(doc, context, guard, images.markers);
   const { markers, files } = images;
@@ -75,7 +70,7 @@ export function renderPromptyBody(doc: PromptDocument, context: Record<string, u
   // Prompty 0.1/1.0: a leading `tools:` block holds tool definitions (read by parsePromptFile), not a message.
   if (!v2) source = splitDynamicTools(source).rest;
   // Prompty 1.0: a line starting with `![thread]` opens the thread's place (see flushThread).
-  const threadLine = `__ASSAY_THREAD_LINE_${nonce()}__`;
+  const threadLine = `__ASSAY_THREAD_LINE_${nonceDigits()}__`;
   if (!v2) source = source.replace(/^[ \t]*!\[thread\].*$/gm, threadLine);
   // Prompty 0.1/1.0 turn markdown images into image parts; 2.0 keeps them as text.
   if (!v2) source = markers.markdown(source);
@@ -159,7 +154,7 @@ function renderVars(doc: PromptDocument, context: Record<string, unknown>, guard
   const threads = new Map<string, string>();
   const vars: Record<string, unknown> = {};
   const threadMarker = (k: string): void => {
-    const marker = `__ASSAY_THREAD_${nonce()}_${k}__`;
+    const marker = `__ASSAY_THREAD_${nonceDigits()}_${k}__`;
     threads.set(marker, k);
     vars[k] = marker;
   };

@@ -10,6 +10,7 @@ import { blankResult } from '../providers/sdkProvider';
 import { estimateStoppedUsage } from './stoppedUsage';
 import type { CallError, CallResult, ChatRequest, ModelRef } from '../types';
 import { cacheKey, MemoryResponseCache, type ResponseCache } from './cache';
+import { onAbort } from './abortListeners';
 import { Emitter, type EventMap } from './emitter';
 import { DEFAULT_RETRY_POLICY, isRetryable, retryDelayMs, sleep, type RetryPolicy } from './retry';
 import { Scheduler } from './scheduler';
@@ -94,15 +95,14 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
   if (!signal) return promise;
   if (signal.aborted) return Promise.resolve(ABORTED);
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => resolve(ABORTED);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const stop = onAbort(signal, () => resolve(ABORTED));
     promise.then(
       (v) => {
-        signal.removeEventListener('abort', onAbort);
+        stop();
         resolve(v);
       },
       (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        stop();
         reject(err);
       },
     );
@@ -333,7 +333,7 @@ export class Engine {
       (attemptSignal, timeoutMs) =>
         provider
           .chat(prepared, { signal: attemptSignal, timeoutMs, ...(sink ? { onDelta: sink } : {}), ...(reasoningSink ? { onReasoning: reasoningSink } : {}) })
-          .then((o) => ({ ...o, error: o.result.error })),
+          .then((o) => ({ result: o.result, retryAfterMs: o.retryAfterMs, error: o.result.error })),
     );
     if (outcome === ABORTED) return this.failed(prepared.request.model, prepared.payload, { kind: 'cancelled', message: 'Cancelled' });
     const result = outcome.value.result;
@@ -382,8 +382,7 @@ export class Engine {
       const timeoutMs = this.timeoutMs;
       const controller = new AbortController();
       let timedOut = false;
-      const onAbort = (): void => controller.abort();
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const stopListening = signal ? onAbort(signal, () => controller.abort()) : undefined;
       const timer = setTimeout(() => {
         timedOut = true;
         controller.abort();
@@ -397,7 +396,7 @@ export class Engine {
         throw err;
       } finally {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        stopListening?.();
       }
       let error = value.error;
       if (error && timedOut && !signal?.aborted && (error.kind === 'cancelled' || error.kind === 'timeout')) {

@@ -5,9 +5,35 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
+/**
+ * An array whose elements are made as they are written: `jsonPieces` makes, writes and drops one element
+ * at a time, so a report of 40,000 results never holds a second copy of them all. `JSON.stringify` (and
+ * anything else that serialises it) sees the whole array, through `toJSON`.
+ */
+export class LazyArray<T = unknown> {
+  constructor(
+    readonly length: number,
+    private readonly at: (index: number) => T,
+  ) {}
+
+  /** The array `source` mapped by `map`, element by element when written. */
+  static mapped<S, T>(source: readonly S[], map: (item: S) => T): LazyArray<T> {
+    return new LazyArray(source.length, (i) => map(source[i]!));
+  }
+
+  item(index: number): T {
+    return this.at(index);
+  }
+
+  toJSON(): T[] {
+    return Array.from({ length: this.length }, (_, i) => this.at(i));
+  }
+}
+
 /** What JSON.stringify writes for a value in an object or array, or `undefined` when it leaves it out. */
 function prepared(value: unknown, key: string): unknown {
   let v = value;
+  if (v instanceof LazyArray) return v;
   if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON(k: string): unknown }).toJSON(key);
   if (v === undefined || typeof v === 'function' || typeof v === 'symbol') return undefined;
   if (typeof v === 'bigint') throw new TypeError('Do not know how to serialize a BigInt');
@@ -65,13 +91,14 @@ export function* jsonPieces(value: unknown, indent = 2): Generator<string> {
     stack.add(v);
     const inner = '\n' + pad.repeat(depth + 1);
     const close = '\n' + pad.repeat(depth);
-    if (Array.isArray(v)) {
+    if (Array.isArray(v) || v instanceof LazyArray) {
+      const item = Array.isArray(v) ? (i: number): unknown => v[i] : (i: number): unknown => v.item(i);
       if (v.length === 0) yield '[]';
       else {
         yield '[';
         for (let i = 0; i < v.length; i++) {
           yield (i > 0 ? ',' : '') + inner;
-          const x = prepared(v[i], String(i));
+          const x = prepared(item(i), String(i));
           yield* emit(x === undefined ? null : x, depth + 1);
         }
         yield close + ']';

@@ -1,6 +1,7 @@
 // The one retry layer (the SDKs run with `maxRetries: 0`): which failures are worth another attempt, and
 // how long to wait before it.
 import type { CallError } from '../types';
+import { onAbort } from './abortListeners';
 
 /** How the engine retries. */
 export interface RetryPolicy {
@@ -43,14 +44,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
       resolve(false);
       return;
     }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
+    const stop = signal
+      ? onAbort(signal, () => {
+          clearTimeout(timer);
+          resolve(false);
+        })
+      : undefined;
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      stop?.();
       resolve(true);
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

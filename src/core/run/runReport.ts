@@ -7,6 +7,7 @@ import type { ScoreChange } from '../stats/pairedScores';
 import { summarizeRun, type ModelStats } from '../stats/runStats';
 import type { ErrorKind, ModelRef, Usage } from '../types';
 import type { ShardSection } from './shard';
+import { LazyArray } from './jsonFile';
 
 /** `error`: no verdict — the prompt did not render, the call failed or was cancelled, or an assertion could not be evaluated. */
 export type ExecutionStatus = 'pass' | 'fail' | 'error';
@@ -273,7 +274,8 @@ export function jsonReport(reports: readonly RunReport[], meta: JsonReportMeta):
           significance: c.significance,
           scoreChange: c.scoreChange ?? null,
         })),
-        results: r.executions.map((e) => ({
+        // Made one by one as the file is written (a second copy of every result is the report's largest cost).
+        results: LazyArray.mapped(r.executions, (e) => ({
           caseId: e.caseId,
           caseIndex: e.caseIndex,
           description: e.description ?? null,

@@ -1,6 +1,7 @@
 // Admission control for calls: a global concurrency limit, per-endpoint limits, and per-endpoint adaptive
 // limits that halve on HTTP 429 and grow back one step per round of successes (AIMD). Waiters are served
 // oldest first across endpoints; retries go ahead of new work on their endpoint.
+import { onAbort } from './abortListeners';
 
 /** A granted place to run one attempt. Give it back with `release`. */
 export interface Slot {
@@ -23,8 +24,8 @@ export interface SchedulerStats {
 interface Waiter {
   seq: number;
   resolve: (slot: Slot | null) => void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  /** Removes the waiter's abort listener. */
+  stopListening: (() => void) | undefined;
   done: boolean;
 }
 
@@ -85,15 +86,14 @@ export class Scheduler {
     if (options.signal?.aborted) return Promise.resolve(null);
     if (this.running < this.limit && ep.running < ep.limit && ep.queued === 0) return Promise.resolve(this.grant(ep));
     return new Promise<Slot | null>((resolve) => {
-      const waiter: Waiter = { seq: options.seq ?? this.nextSeq(), resolve, signal: options.signal, onAbort: undefined, done: false };
+      const waiter: Waiter = { seq: options.seq ?? this.nextSeq(), resolve, stopListening: undefined, done: false };
       if (options.signal) {
-        waiter.onAbort = () => {
+        waiter.stopListening = onAbort(options.signal, () => {
           if (waiter.done) return;
           waiter.done = true;
           ep.queued--;
           resolve(null);
-        };
-        options.signal.addEventListener('abort', waiter.onAbort, { once: true });
+        });
       }
       if (options.retry) ep.retries.push(waiter);
       else ep.fresh.push(waiter);
@@ -184,7 +184,7 @@ export class Scheduler {
       const waiter = this.take(best);
       waiter.done = true;
       best.queued--;
-      if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
+      waiter.stopListening?.();
       waiter.resolve(this.grant(best));
     }
   }

@@ -10,48 +10,57 @@ const ID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 let pool: Buffer = Buffer.alloc(0);
 let poolAt = 0;
 
-/** 10 random bytes, from a pool (one `randomBytes` call per 400 ids, not per id). */
-function randomPool(): Buffer {
-  if (poolAt + 10 > pool.length) {
+let lastTime = -1;
+let lastTimeText = '';
+/** The random part of the last id, as two 40-bit numbers (each < 2^40, so exact in a double). */
+let randomHigh = 0;
+let randomLow = 0;
+const FORTY_BITS = 2 ** 40;
+
+/** 40 random bits from a pool (one `randomBytes` call per 400 ids, not per id). */
+function random40(): number {
+  if (poolAt + 5 > pool.length) {
     pool = randomBytes(4000);
     poolAt = 0;
   }
-  poolAt += 10;
-  return Buffer.from(pool.subarray(poolAt - 10, poolAt));
+  const n = pool[poolAt]! * 2 ** 32 + pool.readUInt32BE(poolAt + 1);
+  poolAt += 5;
+  return n;
 }
 
-let lastTime = -1;
-let lastRandom: Buffer = Buffer.alloc(10);
-
 /** The random part: fresh for a new ms, else the previous one plus 1, so ids made in one ms keep their order. */
-function randomPart(time: number): Buffer {
+function nextRandom(time: number): void {
   if (time === lastTime) {
-    const next = Buffer.from(lastRandom);
-    for (let i = next.length - 1; i >= 0; i--) {
-      next[i] = (next[i]! + 1) & 0xff;
-      if (next[i] !== 0) break;
+    randomLow++;
+    if (randomLow === FORTY_BITS) {
+      randomLow = 0;
+      randomHigh++;
     }
-    lastRandom = next;
-  } else {
-    lastTime = time;
-    lastRandom = randomPool();
-    // Leave headroom so increments within one ms never wrap.
-    lastRandom[0] = lastRandom[0]! & 0x7f;
+    return;
   }
-  return lastRandom;
+  lastTime = time;
+  lastTimeText = timePart(time);
+  // Leave headroom (the top bit clear) so increments within one ms never wrap.
+  randomHigh = random40() % 2 ** 39;
+  randomLow = random40();
 }
 
 const clampTime = (time: number): number => Math.min(Math.max(0, Math.floor(time)), 2 ** 48 - 1);
 
-/** The 10 characters that encode a time (ms), most significant first. */
-function timePart(ms: number): string {
-  let t = ms;
+/** `n` (< 2^(5·chars)) in `chars` base32 characters, most significant first. */
+function base32(n: number, chars: number): string {
+  let t = n;
   let out = '';
-  for (let i = 0; i < TIME_CHARS; i++) {
+  for (let i = 0; i < chars; i++) {
     out = ALPHABET[t % 32] + out;
     t = Math.floor(t / 32);
   }
   return out;
+}
+
+/** The 10 characters that encode a time (ms), most significant first. */
+function timePart(ms: number): string {
+  return base32(ms, TIME_CHARS);
 }
 
 /**
@@ -59,22 +68,9 @@ function timePart(ms: number): string {
  * process for the same ms sort in creation order.
  */
 export function newId(time: number = Date.now()): string {
-  const ms = clampTime(time);
-  let out = timePart(ms);
-  const bytes = randomPart(ms);
-  // 80 bits → 16 base32 characters, 5 bits at a time.
-  let acc = 0;
-  let bits = 0;
-  for (const b of bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += ALPHABET[(acc >> bits) & 31];
-    }
-    acc &= (1 << bits) - 1;
-  }
-  return out.length === TIME_CHARS + RANDOM_CHARS ? out : out.padEnd(TIME_CHARS + RANDOM_CHARS, '0');
+  nextRandom(clampTime(time));
+  // 80 random bits → 16 base32 characters: 8 for each 40-bit half.
+  return lastTimeText + base32(randomHigh, RANDOM_CHARS / 2) + base32(randomLow, RANDOM_CHARS / 2);
 }
 
 /** Whether `s` has the layout of `newId()`. */
