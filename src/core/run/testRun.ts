@@ -14,6 +14,7 @@ import type { EvaluationInput, RunKind, TraceInput } from '../store/storeTypes';
 import type { TraceStore } from '../store/traceStore';
 import type { CallResult, ChatRequest } from '../types';
 import type { CallOptions, Engine } from './engine';
+import type { LoopBudget } from './loopBudget';
 import type { ExecutionKey, ModelCaller } from './modelCaller';
 import { ComparisonHub } from './comparisonHub';
 import { createGradingContext, type GraderCall, type GradingSettings } from './gradingContext';
@@ -108,6 +109,8 @@ export interface TestRunOptions {
    * records an execution its killed predecessor had already recorded writes the same rows, kept once.
    */
   stableIds?: boolean;
+  /** Spreads the run's jobs over turns of the event loop (the editor's extension host must stay responsive). */
+  loopBudget?: LoopBudget;
 }
 
 interface Job {
@@ -443,6 +446,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       // A batch caller (assay test --batch) takes single calls; a tool loop's steps are made live, one after the other.
       const caller = options.caller;
       const called = await callCase(engine, c, request, callOptions, caller ? () => caller.call(request, callOptions, keyOf(job)) : undefined);
+      const deferred = options.loopBudget?.pass();
+      if (deferred) await deferred;
       const result = called.steps[called.steps.length - 1]!;
       const totals = loopTotals(called.steps);
       const traceId = !history ? null : options.stableIds ? derivedId(startedAt, `${runId} ${job.caseIndex} ${job.target.label} ${job.repeatIndex}`) : newId(jobStarted);
@@ -533,7 +538,9 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < rest.length) {
-      await runJob(rest[next++]!);
+      const deferred = options.loopBudget?.pass();
+      if (deferred) await deferred;
+      if (next < rest.length) await runJob(rest[next++]!);
     }
   };
   await Promise.all(Array.from({ length: Math.min(width, rest.length) }, lane));
