@@ -438,8 +438,11 @@ export class RunCoordinator implements vscode.Disposable {
     });
     this.active!.builder = builder;
     this.shown = { request, targets, suites, builder };
+    // For a large bank, building the matrix and sending it to the panel are each a turn's work.
+    await budget.pass();
     const panel = this.panels;
     panel?.showRun(builder.state, { preserveFocus: true });
+    await budget.pass();
 
     const total = builder.state.total;
     const counts = { done: 0, passed: 0, failed: 0, errors: 0 };
