@@ -1,14 +1,28 @@
 import * as vscode from 'vscode';
 import { PriceBook, parsePricingOverrides } from '../core/pricing/pricing';
 import { parseEndpointSettings } from '../core/providers/endpointSettings';
+import { createNodeFetch, type FetchLike } from '../core/providers/httpTransport';
 import { ProviderRegistry } from '../core/providers/providerRegistry';
 import { Engine } from '../core/run/engine';
+import { LoopBudget } from '../core/run/loopBudget';
 import { resolveHistoryPath } from '../core/store/historyLocation';
 import { TraceStore } from '../core/store/traceStore';
 import { liveOtlpConfig } from '../core/export/otlpConfig';
 import type { LiveOtlpOptions } from '../core/export/otlpLive';
 import { onConfigChange, readConfig } from './config';
 import type { Ctx } from './context';
+
+/**
+ * A fetch whose answers reach the SDKs within the loop budget: answers that arrive together are parsed,
+ * checked and recorded over several turns of the loop instead of all in the turn they arrived in.
+ */
+function budgetedFetch(fetch: FetchLike, budget: LoopBudget): FetchLike {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    await budget.pass();
+    return response;
+  };
+}
 
 /**
  * The core services the editor features share — one engine, one history store — built on first use
@@ -19,10 +33,18 @@ export class Services implements vscode.Disposable {
   private engineFingerprint: string | undefined;
   private storePromise: Promise<TraceStore | null> | undefined;
   private pricing: PriceBook | undefined;
+  /** The SDKs' transport (one pool of keep-alive connections), rebuilt when the size limit changes. */
+  private transport: { maxBytes: number; fetch: FetchLike } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly storeOpened = new vscode.EventEmitter<TraceStore>();
   /** Fires when the history store opens (after a first use, or after the history path changed). */
   readonly onDidOpenStore = this.storeOpened.event;
+  /**
+   * The extension host's loop is the editor's: model calls and test runs take at most this much of each
+   * turn of it, so a burst of answers from a fast server does not stall the editor (issue #19: event-loop
+   * p99 ≤ 20 ms during a run; a turn is the budget, plus one job, plus the turn's I/O).
+   */
+  readonly loopBudget = new LoopBudget(8);
 
   constructor(private readonly ctx: Ctx) {
     this.disposables.push(
@@ -57,9 +79,14 @@ export class Services implements vscode.Disposable {
       redactPatterns: config.historyRedact,
       // Providers that run workspace code (a promptfoo config's exec:, file:// scripts) only in a trusted workspace.
       trustedCode: vscode.workspace.isTrusted,
-      maxResponseBytes: config.maxResponseMB * 1024 * 1024,
+      fetch: this.fetchFor(config.maxResponseMB * 1024 * 1024),
       log: (level, message) => this.ctx.log[level](message),
     });
+  }
+
+  private fetchFor(maxBytes: number): FetchLike {
+    if (this.transport?.maxBytes !== maxBytes) this.transport = { maxBytes, fetch: budgetedFetch(createNodeFetch({ maxResponseBytes: maxBytes }), this.loopBudget) };
+    return this.transport.fetch;
   }
 
   engine(): Engine {
@@ -76,6 +103,7 @@ export class Services implements vscode.Disposable {
         requestTimeoutMs: config.requestTimeoutSeconds * 1000,
         pricing: this.priceBook(),
         log: (level, message) => this.ctx.log[level](message),
+        loopBudget: this.loopBudget,
       });
     }
     return this.engineInstance;

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProviderRegistry } from '../../src/core/providers/providerRegistry';
 import { Engine } from '../../src/core/run/engine';
+import { LoopBudget } from '../../src/core/run/loopBudget';
 import { runTests } from '../../src/core/run/testRun';
 import { bankFileSuite } from '../../src/core/run/testSuite';
 import { mockProviderConfigs } from '../support/mockLlmProviders';
@@ -55,12 +56,13 @@ describe('results at high concurrency equal results at concurrency 1', function 
     folder.cleanup();
   });
 
-  async function run(concurrency: number) {
+  /** `loopBudget`: as in the editor, the run's jobs and calls pass through one (of 0 ms: a job per turn of the loop). */
+  async function run(concurrency: number, loopBudget?: LoopBudget) {
     writeFileSync(join(folder.dir, 'route.prompt'), PROMPT);
     writeFileSync(join(folder.dir, 'route.tests.yaml'), bank());
     const suite = bankFileSuite(join(folder.dir, 'route.tests.yaml'), join(folder.dir, 'route.prompt'), { root: folder.dir, defaultModels: [], files: TEST_FILES });
     assert.deepStrictEqual(suite.diagnostics, []);
-    const engine = new Engine({ registry: new ProviderRegistry({ providers: mockProviderConfigs(mock) }), concurrency });
+    const engine = new Engine({ registry: new ProviderRegistry({ providers: mockProviderConfigs(mock) }), concurrency, ...(loopBudget ? { loopBudget } : {}) });
     const order: string[] = [];
     const report = await runTests({
       suite,
@@ -68,6 +70,7 @@ describe('results at high concurrency equal results at concurrency 1', function 
       grading: { graderModel: { provider: 'echo', model: 'g' } },
       trusted: true,
       repeat: 2,
+      ...(loopBudget ? { loopBudget } : {}),
       onCaseFinished: (e) => order.push(`${e.caseId} ${e.model} ${e.repeatIndex}`),
     });
     // What a run means: everything but timings, ids and the order events arrived in.
@@ -95,5 +98,12 @@ describe('results at high concurrency equal results at concurrency 1', function 
     assert.ok(one.results.some((r) => r.status === 'fail') && one.results.some((r) => r.status === 'pass'), 'the bank has both verdicts');
     // The calls did overlap and finish out of order at 32: otherwise this test would prove nothing.
     assert.notDeepStrictEqual(many.order, one.order, 'at concurrency 32 cases finish in another order than at 1');
+  });
+
+  it('the same when the jobs and calls are spread over turns of the event loop (the editor\'s loop budget)', async () => {
+    const one = await run(1);
+    const spread = await run(32, new LoopBudget(0));
+    assert.deepStrictEqual(spread.results, one.results);
+    assert.deepStrictEqual(spread.totals, one.totals);
   });
 });

@@ -14,6 +14,7 @@ import { onAbort } from './abortListeners';
 import { Emitter, type EventMap } from './emitter';
 import { DEFAULT_RETRY_POLICY, isRetryable, retryDelayMs, sleep, type RetryPolicy } from './retry';
 import { Scheduler } from './scheduler';
+import type { LoopBudget } from './loopBudget';
 
 /** What the engine is built from; everything but the registry has a default. */
 export interface EngineOptions {
@@ -30,6 +31,8 @@ export interface EngineOptions {
   /** Jitter source, for reproducible tests. */
   random?: () => number;
   log?: LogSink;
+  /** Spreads the starts of calls over turns of the event loop (the editor's extension host must stay responsive). */
+  loopBudget?: LoopBudget;
 }
 
 /** Per-call options. */
@@ -133,6 +136,7 @@ export class Engine {
   private readonly retry: RetryPolicy;
   private readonly random: () => number;
   private readonly log: LogSink | undefined;
+  private readonly loopBudget: LoopBudget | undefined;
   private readonly inflight = new Map<string, SharedCall>();
   private readonly configured = new WeakSet<Provider>();
   private jobIds = 0;
@@ -146,6 +150,7 @@ export class Engine {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.random = options.random ?? Math.random;
     this.log = options.log;
+    this.loopBudget = options.loopBudget;
   }
 
   /** Applies changed settings; calls already in flight keep what they started with. */
@@ -378,6 +383,13 @@ export class Engine {
     for (let n = 1; ; n++) {
       const slot = await this.scheduler.acquire(provider.endpointId, { ...(signal ? { signal } : {}), retry: n > 1, seq });
       if (!slot) return ABORTED;
+      // A slot freed by an answer is granted in that answer's turn of the loop; the next call may start in a later one.
+      const deferred = this.loopBudget?.pass();
+      if (deferred) await deferred;
+      if (signal?.aborted) {
+        this.scheduler.release(slot, 'failed');
+        return ABORTED;
+      }
       if (this.events.has('started')) this.events.emit('started', id, n);
       const timeoutMs = this.timeoutMs;
       const controller = new AbortController();

@@ -15,6 +15,7 @@ import type { EvaluationInput, RunKind, TraceInput } from '../store/storeTypes';
 import type { TraceStore } from '../store/traceStore';
 import type { CallResult, ChatRequest } from '../types';
 import type { CallOptions, Engine } from './engine';
+import type { LoopBudget } from './loopBudget';
 import type { ExecutionCalls, ExecutionKey, ModelCaller } from './modelCaller';
 import { ComparisonHub } from './comparisonHub';
 import { createGradingContext, type GraderCall, type GradingSettings } from './gradingContext';
@@ -109,6 +110,8 @@ export interface TestRunOptions {
    * records an execution its killed predecessor had already recorded writes the same rows, kept once.
    */
   stableIds?: boolean;
+  /** Spreads the run's jobs over turns of the event loop (the editor's extension host must stay responsive). */
+  loopBudget?: LoopBudget;
 }
 
 interface Job {
@@ -467,6 +470,8 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
       // A batch caller (assay test --batch) takes single calls; a tool loop's steps are made live, one after the other.
       const calls = job.calls;
       const called = await callCase(engine, c, request, callOptions, calls ? () => calls.call(request, callOptions) : undefined);
+      const deferred = options.loopBudget?.pass();
+      if (deferred) await deferred;
       const result = called.steps[called.steps.length - 1]!;
       const totals = loopTotals(called.steps);
       const traceId = !history ? null : options.stableIds ? derivedId(startedAt, `${runId} ${job.caseIndex} ${job.target.label} ${job.repeatIndex}`) : newId(jobStarted);
@@ -562,7 +567,9 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < rest.length) {
-      await runJob(rest[next++]!);
+      const deferred = options.loopBudget?.pass();
+      if (deferred) await deferred;
+      if (next < rest.length) await runJob(rest[next++]!);
     }
   };
   // Every job at once (a batch caller) needs no lanes: one suspended frame less per waiting execution.

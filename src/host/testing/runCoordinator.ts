@@ -136,6 +136,12 @@ export interface RunRefusal {
 
 const OPEN_FILE = 'Open File';
 
+/**
+ * Resolves in the next turn of the event loop, after its timers: the big steps of a run's start (reading
+ * a large bank, building the results matrix, sending it to the panel) each take a turn of their own.
+ */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
 /** `bank.tests.yaml:3:19: Missing closing "quote (and 1 more problem)`: the first error where it is. */
 function refusalText(errors: readonly BankDiagnostic[]): string {
   const first = errors[0]!;
@@ -391,7 +397,10 @@ export class RunCoordinator implements vscode.Disposable {
     const core = await loadTestingCore();
     const config = readConfig();
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? (request.targets[0] ? request.targets[0].promptPath.replace(/[\\/][^\\/]*$/, '') : '.');
+    // Reading the banks (the command that asked may have just read them too) takes a turn of the loop of its own.
+    await nextTurn();
     const planned = request.targets.map((t) => core.planSuite(t, { root, defaultModels: config.defaultModels, files: hostFileAccess(), ...(request.allModels ? { allModels: true } : {}) }));
+    await nextTurn();
     const failedPlan = planned.find((p) => 'error' in p);
     if (failedPlan && 'error' in failedPlan) {
       const first = failedPlan.diagnostics[0];
@@ -433,8 +442,11 @@ export class RunCoordinator implements vscode.Disposable {
     });
     this.active!.builder = builder;
     this.shown = { request, targets, suites, builder };
+    // For a large bank, building the matrix and sending it to the panel are each a turn's work.
+    await nextTurn();
     const panel = this.panels;
     panel?.showRun(builder.state, { preserveFocus: true });
+    await nextTurn();
 
     const total = builder.state.total;
     const counts = { done: 0, passed: 0, failed: 0, errors: 0 };
@@ -445,9 +457,12 @@ export class RunCoordinator implements vscode.Disposable {
       return leafCache.get(key);
     };
     const groups = new Map<string, CaseExecution[]>();
+    // Each item is a message to the workbench: thousands of them are spread over turns of the loop.
+    const budget = this.ctx.services.loopBudget;
     if (testRun) for (let s = 0; s < suites.length; s++) for (const c of suites[s]!.cases) for (const m of suites[s]!.models) {
       const item = leaf(s, c.id, m.label);
       if (item) testRun.enqueued(item);
+      await budget.pass();
     }
 
     const statusText = () => `$(sync~spin) Assay ${counts.done}/${total}${counts.failed > 0 ? ` · ${counts.failed} failed` : ''}`;
@@ -515,6 +530,7 @@ export class RunCoordinator implements vscode.Disposable {
               limits: readConfig().limits,
               ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),
               signal: abort.signal,
+              loopBudget: budget,
               kind: 'test',
               runConfig: { source: request.explorer ? 'testExplorer' : 'editor', models: suite.models.map((m) => m.label), allModels: request.allModels === true, ...(group ? { group } : {}), ...(isPartial(request) ? { partial: true } : {}) },
               onCaseStarted: (started) => {
