@@ -100,6 +100,7 @@ describe('editor banks (#18)', function () {
     return 'Hi! How can I help you today?';
   };
 
+  let keysBefore: { openai: string | undefined; anthropic: string | undefined } = { openai: undefined, anthropic: undefined };
   before(async () => {
     await assayExtension().activate();
     mock = await startMockLlm({ reply: (req) => (req.model === 'alpha' || req.model === 'beta' ? `Echo: ${req.prompt}` : exampleModel(req)) });
@@ -113,12 +114,16 @@ describe('editor banks (#18)', function () {
       ],
       vscode.ConfigurationTarget.Global,
     );
+    keysBefore = { openai: process.env.OPENAI_API_KEY, anthropic: process.env.ANTHROPIC_API_KEY };
     process.env.OPENAI_API_KEY ??= 'zz-integration-openai';
     process.env.ANTHROPIC_API_KEY ??= 'zz-integration-anthropic';
     writeFileSync(prompt().fsPath, PROMPT);
     writeFileSync(bank().fsPath, BANK);
   });
   after(async () => {
+    // The extension host outlives this suite: its environment goes back as it was.
+    if (keysBefore.openai === undefined) delete process.env.OPENAI_API_KEY;
+    if (keysBefore.anthropic === undefined) delete process.env.ANTHROPIC_API_KEY;
     await closeAllEditors();
     await vscode.workspace.getConfiguration('assay').update('endpoints', undefined, vscode.ConfigurationTarget.Global);
     for (const f of ['ebank.prompt', 'ebank.tests.yaml']) rmSync(workspaceUri(f).fsPath, { force: true });

@@ -19,8 +19,10 @@ export interface CliCommand {
 export async function cliCommand(ctx: Ctx, args: readonly string[]): Promise<CliCommand> {
   const cli = vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'cli.js').fsPath;
   const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1' };
+  // The key the editor's own calls use (stored in Assay, else the variable as the extension host has it), set
+  // explicitly: a task's terminal does not inherit the extension host's environment, and a key stored in Assay
+  // wins over the variable here as it does in the editor.
   for (const [provider, variable] of Object.entries(ENV_FALLBACK)) {
-    if (process.env[variable]) continue;
     const key = await ctx.keys.get(provider);
     if (key) env[variable] = key;
   }
