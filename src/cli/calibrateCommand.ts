@@ -58,7 +58,6 @@ function parseArgs(argv: string[]): CalibrateArgs {
         case '--min-labels': a.minLabels = positiveInt('--min-labels', value(), 1_000_000); break;
         case '--examples': a.examples = positiveInt('--examples', value(), 10_000); break;
         case '--json': a.json = value(); break;
-        case '--prompt': a.filter.promptPath = value(); break;
         default:
           throw new UsageError(`unknown ${arg.startsWith('-') ? 'option' : 'argument'} '${arg}'\n${USAGE}`);
       }

@@ -52,8 +52,8 @@ export function parseTime(text: string, now = Date.now()): number | null {
 }
 
 /**
- * Takes a trace filter option every history reader shares (`--model`, `--provider`, `--run`, `--since`,
- * `--until`) into `filter`; false for any other option.
+ * Takes a trace filter option every history reader shares (`--prompt`, `--model`, `--provider`, `--run`,
+ * `--since`, `--until`) into `filter`; false for any other option.
  */
 export function traceFilterOption(name: string, value: () => string, filter: TraceFilter): boolean {
   const time = (): number => {
@@ -63,6 +63,7 @@ export function traceFilterOption(name: string, value: () => string, filter: Tra
     return t;
   };
   switch (name) {
+    case '--prompt': filter.promptPath = value(); break;
     case '--model': filter.model = value(); break;
     case '--provider': filter.provider = value(); break;
     case '--run': filter.runId = value(); break;
@@ -98,7 +99,6 @@ function parse(argv: string[]): Parsed {
       case '--format': p.format = value(); break;
       case '--messages': p.messages = true; break;
       case '--origin': p.origin = value(); break;
-      case '--prompt': p.filter.promptPath = value(); break;
       case '--case': p.filter.caseId = value(); break;
       case '--text': p.filter.text = value(); break;
       case '--status': {
