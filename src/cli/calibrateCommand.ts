@@ -82,7 +82,7 @@ const STATUS_WORDS: Record<JudgeCalibration['status'], string> = {
 };
 
 /** One judge as the terminal shows it. */
-export function formatJudge(j: JudgeCalibration, threshold: number, examples: number): string {
+function formatJudge(j: JudgeCalibration, threshold: number, examples: number): string {
   const c = j.confusion;
   const w = Math.max(4, ...[c.bothPass, c.judgePassHumanFail, c.judgeFailHumanPass, c.bothFail].map((n) => String(n).length));
   const lines = [
@@ -130,8 +130,8 @@ async function run(io: CliIo): Promise<number> {
       return 0;
     }
     for (const j of judges) io.stdout.write(formatJudge(j, a.threshold, a.examples) + '\n');
-    const bad = judges.filter((j) => j.status === 'uncalibrated');
-    io.stdout.write(`${judges.length} judge${judges.length === 1 ? '' : 's'}: ${judges.length - bad.length - judges.filter((j) => j.status === 'too-few-labels').length} calibrated, ${bad.length} uncalibrated\n`);
+    const count = (status: JudgeCalibration['status']): number => judges.filter((j) => j.status === status).length;
+    io.stdout.write(`${judges.length} judge${judges.length === 1 ? '' : 's'}: ${count('calibrated')} calibrated, ${count('uncalibrated')} uncalibrated\n`);
     return 0;
   } finally {
     await store.close();
