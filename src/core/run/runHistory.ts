@@ -97,11 +97,17 @@ export interface StoredRunSummary {
 
 const STATUS_KINDS = new Set<CaseStatusKind>(['pass', 'fail', 'flaky', 'error']);
 
-/** The per-case statuses of `model` in a stored run summary, or undefined when it has none. */
-export function storedCaseStatuses(summary: unknown, model: string): CaseStatus[] | undefined {
+/** A run's stored summary when `runTests` wrote it, else undefined (another kind of run's, or none). */
+export function storedRunSummary(summary: unknown): StoredRunSummary | undefined {
   if (typeof summary !== 'object' || summary === null) return undefined;
   const s = summary as Partial<StoredRunSummary>;
-  if (s.format !== RUN_SUMMARY_FORMAT || !Array.isArray(s.models)) return undefined;
+  return s.format === RUN_SUMMARY_FORMAT && Array.isArray(s.models) ? (s as StoredRunSummary) : undefined;
+}
+
+/** The per-case statuses of `model` in a stored run summary, or undefined when it has none. */
+export function storedCaseStatuses(summary: unknown, model: string): CaseStatus[] | undefined {
+  const s = storedRunSummary(summary);
+  if (!s) return undefined;
   const m = s.models.find((x) => x && x.model === model);
   if (!m || !Array.isArray(m.cases)) return undefined;
   return m.cases.filter((c) => c && typeof c.caseId === 'string' && STATUS_KINDS.has(c.status));

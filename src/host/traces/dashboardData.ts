@@ -4,7 +4,7 @@
 // worker; this side only pivots. No `vscode`, so the benchmarks measure it from plain Node.
 import type { Page, PageRequest, RunFilter, RunRecord, TimeSeriesPoint, TimeSeriesQuery } from '../../core/store/storeTypes';
 import type { DashboardData, DashboardMetric, DashboardSeries, DashboardTotals, PassRateRow, PromptUsage, RunBar } from '../../shared/traceProtocol';
-import { RUN_SUMMARY_FORMAT, type StoredRunSummary } from '../../core/run/runHistory';
+import { storedRunSummary } from '../../core/run/runHistory';
 import { passRateChange, describeChange } from '../../core/stats/significance';
 import { wilsonInterval } from '../../core/stats/wilson';
 import type { CaseStatus } from '../../core/stats/runStats';
@@ -127,11 +127,6 @@ interface VersionAcc {
   newestAt: number;
 }
 
-function storedSummary(summary: unknown): StoredRunSummary | undefined {
-  const s = summary as Partial<StoredRunSummary> | null;
-  return s && s.format === RUN_SUMMARY_FORMAT && Array.isArray(s.models) ? (s as StoredRunSummary) : undefined;
-}
-
 /**
  * Pass rate per prompt version of each suite and model over the shown days: every finished test run of a
  * version pooled (all repeats count) with its 95% Wilson interval, versions in the order they first ran,
@@ -144,7 +139,7 @@ export async function buildPassRates(store: DashboardStore, options: DashboardOp
   for (let read = 0; read < PASS_RATE_RUNS; ) {
     const page = await store.listRuns({ from: shownFrom, status: 'done' }, { limit: 100, ...(cursor ? { cursor } : {}) });
     for (const run of page.items) {
-      const summary = run.kind === 'test' || run.kind === 'cli' ? storedSummary(run.summary) : undefined;
+      const summary = run.kind === 'test' || run.kind === 'cli' ? storedRunSummary(run.summary) : undefined;
       if (!summary) continue;
       const suite = run.promptPath ?? run.bankPath ?? summary.suite;
       for (const m of summary.models) {
