@@ -7,7 +7,7 @@ import { calibrateJudges, DEFAULT_KAPPA_THRESHOLD, DEFAULT_MIN_LABELS, type Judg
 import { foreignHistoryFile, resolveHistoryPath } from '../core/store/historyLocation';
 import type { TraceFilter } from '../core/store/storeTypes';
 import { TraceStore } from '../core/store/traceStore';
-import { eachArg, positiveInt } from './cliArgs';
+import { eachArg, parseKappa, positiveInt } from './cliArgs';
 import { UsageError, type CliCommand, type CliIo } from './cliTypes';
 import { traceFilterOption } from './historyCommand';
 import { terminalSafe } from './terminalText';
@@ -37,13 +37,6 @@ interface CalibrateArgs {
   examples: number;
   json?: string;
   filter: TraceFilter;
-}
-
-/** A kappa threshold from −1 to 1. */
-export function parseKappa(name: string, v: string): number {
-  const k = Number(v);
-  if (v.trim() === '' || !Number.isFinite(k) || k < -1 || k > 1) throw new UsageError(`${name} must be a kappa from -1 to 1 (got '${v}')`);
-  return k;
 }
 
 function parseArgs(argv: string[]): CalibrateArgs {

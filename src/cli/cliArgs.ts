@@ -31,3 +31,10 @@ export function positiveInt(name: string, v: string, max: number): number {
   if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${name} must be a whole number from 1 to ${max} (got '${v}')`);
   return n;
 }
+
+/** A kappa threshold from −1 to 1. */
+export function parseKappa(name: string, v: string): number {
+  const k = Number(v);
+  if (v.trim() === '' || !Number.isFinite(k) || k < -1 || k > 1) throw new UsageError(`${name} must be a kappa from -1 to 1 (got '${v}')`);
+  return k;
+}

@@ -5,7 +5,7 @@
 import type { RunReport } from '../core/run/runReport';
 import { calibrateJudges, DEFAULT_KAPPA_THRESHOLD, judgeName, type JudgeCalibration } from '../core/stats/calibration';
 import type { TraceStore } from '../core/store/traceStore';
-import { parseKappa } from './calibrateCommand';
+import { parseKappa } from './cliArgs';
 
 export interface JudgeGateArgs {
   judgeThreshold?: number;
