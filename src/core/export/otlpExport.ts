@@ -260,7 +260,7 @@ function otlpValue(key: string, v: AttributeValue): OtlpAnyValue {
 }
 
 /** Plain attributes → OTLP/JSON key-values (numbers as doubles or integers by `DOUBLE_ATTRIBUTES`). */
-export function otlpAttributes(a: Attributes): OtlpKeyValue[] {
+function otlpAttributes(a: Attributes): OtlpKeyValue[] {
   const out: OtlpKeyValue[] = [];
   for (const key of Object.keys(a)) {
     const v = a[key];

@@ -115,8 +115,9 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
 const sharedSignals = new WeakSet<AbortSignal>();
 
 /**
- * One run's signal is shared by all its jobs, each listening in a few places (queue, attempt, retry wait):
- * that is by design, so Node's "possible leak" warning past 10 listeners is turned off for it.
+ * One run's signal is shared by all its jobs. The engine's own waits (queue, attempt, retry wait) share one
+ * listener through `onAbort`, but other code given the signal (sandboxed assertions, script providers)
+ * listens once per job: that is by design, so Node's "possible leak" warning past 10 listeners is off for it.
  */
 function allowManyListeners(signal: AbortSignal | undefined): void {
   if (signal && !sharedSignals.has(signal)) {

@@ -281,7 +281,10 @@ export async function runTests(options: TestRunOptions): Promise<RunReport> {
   const renderTargetOf = (job: Job): RenderTarget | undefined => (suite.prompt.perTarget ? { id: job.target.id ?? job.target.label, label: job.target.label } : undefined);
   const renderKey = (job: Job): string => (suite.prompt.perTarget ? `${job.caseIndex}\u0000${job.target.label}` : String(job.caseIndex));
   const jobsPerRender = new Map<string, number>();
-  for (const j of jobs) jobsPerRender.set(renderKey(j), (jobsPerRender.get(renderKey(j)) ?? 0) + 1);
+  for (const j of jobs) {
+    const key = renderKey(j);
+    jobsPerRender.set(key, (jobsPerRender.get(key) ?? 0) + 1);
+  }
   const renderCase = (job: Job): Promise<RenderResult> => {
     const key = renderKey(job);
     let entry = renders.get(key);
