@@ -75,6 +75,7 @@ function graderIdOf(slot: ExecutionSlot, payload: unknown): string {
 
 /** Runs the model and grader calls of a batch run; `callerFor(i)` is suite i's `ModelCaller`. */
 export class BatchDispatcher implements RoundHost {
+  /** The batches submitted or resumed so far. */
   readonly batches: BatchRef[] = [];
   readonly gate: WorkGate;
   private outstanding: number;
@@ -99,11 +100,6 @@ export class BatchDispatcher implements RoundHost {
     this.outstanding = options.expected;
     this.gate = new WorkGate(options.maxWorking ?? DEFAULT_MAX_WORKING);
     this.whenDetached = new Promise((resolve) => (this.onDetached = resolve));
-  }
-
-  /** The batches submitted or resumed so far. */
-  get submitted(): readonly BatchRef[] {
-    return this.batches;
   }
 
   callerFor(suite: number): ModelCaller {
