@@ -278,7 +278,12 @@ export class BatchRuns implements vscode.Disposable {
     report.forEach((suite, s) => {
       const p = planned[s]!;
       const groups = new Map<string, ReportResult[]>();
-      for (const r of suite.results) groups.set(`${r.caseId}\u0000${r.model}`, [...(groups.get(`${r.caseId}\u0000${r.model}`) ?? []), r]);
+      for (const r of suite.results) {
+        const key = `${r.caseId}\u0000${r.model}`;
+        const list = groups.get(key);
+        if (list) list.push(r);
+        else groups.set(key, [r]);
+      }
       for (const list of groups.values()) {
         const { caseId, model } = list[0]!;
         const leaf = this.leafOf(p, caseId, model);
