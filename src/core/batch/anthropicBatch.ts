@@ -11,7 +11,7 @@ import { SdkBatch, timeOf } from './sdkBatch';
 type MessageBatch = Awaited<ReturnType<AnthropicClient['messages']['batches']['retrieve']>>;
 
 /** A message batch as Assay reads it. */
-export function anthropicBatchStatus(b: MessageBatch): BatchStatus {
+function anthropicBatchStatus(b: MessageBatch): BatchStatus {
   const c = b.request_counts;
   const failed = c.errored + c.canceled + c.expired;
   const total = c.processing + c.succeeded + failed;
@@ -39,7 +39,7 @@ const ERROR_TYPES: Record<string, ErrorKind> = {
 };
 
 /** One entry of the results file as an outcome; null when it is not one. */
-export function anthropicOutcome(entry: unknown): BatchItemOutcome | null {
+function anthropicOutcome(entry: unknown): BatchItemOutcome | null {
   if (!entry || typeof entry !== 'object') return null;
   const e = entry as { custom_id?: unknown; result?: { type?: string; message?: unknown; error?: { error?: { type?: string; message?: string } } } };
   if (typeof e.custom_id !== 'string' || !e.result) return null;

@@ -63,7 +63,7 @@ export interface BatchDispatcherOptions {
 }
 
 /** A stable custom id for an execution: suite, case position, model and repeat (64 characters at most, [A-Za-z0-9_-]). */
-export function customIdOf(suite: number, key: ExecutionKey): string {
+function customIdOf(suite: number, key: ExecutionKey): string {
   const model = createHash('sha256').update(key.model).digest('hex').slice(0, 10);
   return `s${suite}-c${key.caseIndex}-m${model}-r${key.repeatIndex}`;
 }

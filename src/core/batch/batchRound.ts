@@ -39,7 +39,7 @@ export interface RoundHost {
 }
 
 /** Splits items (in order) into slices within `limits`. */
-export function sliceItems<T extends BatchItem>(items: readonly T[], limits: BatchBackend['limits'], bytesOf: (item: T) => number): T[][] {
+function sliceItems<T extends BatchItem>(items: readonly T[], limits: BatchBackend['limits'], bytesOf: (item: T) => number): T[][] {
   const out: T[][] = [];
   let current: T[] = [];
   let bytes = 0;
