@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { PriceBook } from '../pricing/pricing';
 import type { ProviderRegistry } from '../providers/providerRegistry';
+import type { PreparedChat } from '../providers/providerTypes';
 import type { CallOptions, Engine } from '../run/engine';
 import type { ExecutionCalls, ExecutionKey, ModelCaller } from '../run/modelCaller';
 import type { CallResult, ChatRequest } from '../types';
@@ -119,7 +120,7 @@ export class BatchDispatcher implements RoundHost {
   }
 
   /** The batch group a request joins, or why it runs live (undefined: it fails in the engine as it would live). */
-  private groupFor(groups: Map<string, Group>, request: ChatRequest): { group: Group; prepared: Exclude<ReturnType<Group['provider']['prepare']>, { error: unknown }> } | { live?: { provider: string; reason: string } } {
+  private groupFor(groups: Map<string, Group>, request: ChatRequest): { group: Group; prepared: PreparedChat } | { live?: { provider: string; reason: string } } {
     const provider = this.options.registry.resolve(request.model, request.params.api);
     if ('error' in provider) return {};
     const backend = batchBackendFor(provider);
