@@ -89,7 +89,7 @@ export interface BatchSetup {
 }
 
 /** `assay test --resume ID` as the user types it (with `--history` when the run used one). */
-export function resumeCommand(runId: string, history: string | undefined): string {
+function resumeCommand(runId: string, history: string | undefined): string {
   return `assay test --resume ${runId}${history !== undefined ? ` --history ${history}` : ''}`;
 }
 

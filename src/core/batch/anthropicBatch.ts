@@ -4,14 +4,15 @@
 // (resources/messages/batches.ts).
 import type { Anthropic as AnthropicClient } from '@anthropic-ai/sdk';
 import type { AnthropicProvider } from '../providers/anthropicProvider';
-import type { CallError, ErrorKind } from '../types';
+import { kindForErrorType } from '../providers/providerErrors';
+import type { CallError } from '../types';
 import type { BatchItem, BatchItemOutcome, BatchStatus } from './batchTypes';
 import { SdkBatch, timeOf } from './sdkBatch';
 
 type MessageBatch = Awaited<ReturnType<AnthropicClient['messages']['batches']['retrieve']>>;
 
 /** A message batch as Assay reads it. */
-export function anthropicBatchStatus(b: MessageBatch): BatchStatus {
+function anthropicBatchStatus(b: MessageBatch): BatchStatus {
   const c = b.request_counts;
   const failed = c.errored + c.canceled + c.expired;
   const total = c.processing + c.succeeded + failed;
@@ -26,20 +27,8 @@ export function anthropicBatchStatus(b: MessageBatch): BatchStatus {
   };
 }
 
-/** Anthropic's error types (https://docs.anthropic.com/en/api/errors) in Assay's kinds. */
-const ERROR_TYPES: Record<string, ErrorKind> = {
-  invalid_request_error: 'bad_request',
-  authentication_error: 'auth',
-  permission_error: 'auth',
-  not_found_error: 'not_found',
-  request_too_large: 'bad_request',
-  rate_limit_error: 'rate_limit',
-  api_error: 'server',
-  overloaded_error: 'server',
-};
-
 /** One entry of the results file as an outcome; null when it is not one. */
-export function anthropicOutcome(entry: unknown): BatchItemOutcome | null {
+function anthropicOutcome(entry: unknown): BatchItemOutcome | null {
   if (!entry || typeof entry !== 'object') return null;
   const e = entry as { custom_id?: unknown; result?: { type?: string; message?: unknown; error?: { error?: { type?: string; message?: string } } } };
   if (typeof e.custom_id !== 'string' || !e.result) return null;
@@ -51,7 +40,7 @@ export function anthropicOutcome(entry: unknown): BatchItemOutcome | null {
       return { customId, body: r.message };
     case 'errored': {
       const inner = r.error?.error;
-      error = { kind: ERROR_TYPES[inner?.type ?? ''] ?? 'server', message: `${inner?.type ?? 'error'}: ${inner?.message ?? 'the request failed in the batch'}` };
+      error = { kind: kindForErrorType(inner?.type), message: `${inner?.type ?? 'error'}: ${inner?.message ?? 'the request failed in the batch'}` };
       break;
     }
     case 'canceled':

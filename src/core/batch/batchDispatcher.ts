@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { PriceBook } from '../pricing/pricing';
 import type { ProviderRegistry } from '../providers/providerRegistry';
+import type { PreparedChat } from '../providers/providerTypes';
 import type { CallOptions, Engine } from '../run/engine';
 import type { ExecutionCalls, ExecutionKey, ModelCaller } from '../run/modelCaller';
 import type { CallResult, ChatRequest } from '../types';
@@ -63,7 +64,7 @@ export interface BatchDispatcherOptions {
 }
 
 /** A stable custom id for an execution: suite, case position, model and repeat (64 characters at most, [A-Za-z0-9_-]). */
-export function customIdOf(suite: number, key: ExecutionKey): string {
+function customIdOf(suite: number, key: ExecutionKey): string {
   const model = createHash('sha256').update(key.model).digest('hex').slice(0, 10);
   return `s${suite}-c${key.caseIndex}-m${model}-r${key.repeatIndex}`;
 }
@@ -75,6 +76,7 @@ function graderIdOf(slot: ExecutionSlot, payload: unknown): string {
 
 /** Runs the model and grader calls of a batch run; `callerFor(i)` is suite i's `ModelCaller`. */
 export class BatchDispatcher implements RoundHost {
+  /** The batches submitted or resumed so far. */
   readonly batches: BatchRef[] = [];
   readonly gate: WorkGate;
   private outstanding: number;
@@ -101,11 +103,6 @@ export class BatchDispatcher implements RoundHost {
     this.whenDetached = new Promise((resolve) => (this.onDetached = resolve));
   }
 
-  /** The batches submitted or resumed so far. */
-  get submitted(): readonly BatchRef[] {
-    return this.batches;
-  }
-
   callerFor(suite: number): ModelCaller {
     return { lanes: Number.POSITIVE_INFINITY, execution: (key) => this.execution(new ExecutionSlot(suite, key)) };
   }
@@ -123,7 +120,7 @@ export class BatchDispatcher implements RoundHost {
   }
 
   /** The batch group a request joins, or why it runs live (undefined: it fails in the engine as it would live). */
-  private groupFor(groups: Map<string, Group>, request: ChatRequest): { group: Group; prepared: Exclude<ReturnType<Group['provider']['prepare']>, { error: unknown }> } | { live?: { provider: string; reason: string } } {
+  private groupFor(groups: Map<string, Group>, request: ChatRequest): { group: Group; prepared: PreparedChat } | { live?: { provider: string; reason: string } } {
     const provider = this.options.registry.resolve(request.model, request.params.api);
     if ('error' in provider) return {};
     const backend = batchBackendFor(provider);

@@ -39,7 +39,7 @@ export interface RoundHost {
 }
 
 /** Splits items (in order) into slices within `limits`. */
-export function sliceItems<T extends BatchItem>(items: readonly T[], limits: BatchBackend['limits'], bytesOf: (item: T) => number): T[][] {
+function sliceItems<T extends BatchItem>(items: readonly T[], limits: BatchBackend['limits'], bytesOf: (item: T) => number): T[][] {
   const out: T[][] = [];
   let current: T[] = [];
   let bytes = 0;
@@ -171,7 +171,7 @@ export class BatchRound {
         const item = open.get(outcome.customId);
         if (!item) continue;
         open.delete(outcome.customId);
-        if ('error' in outcome && worthRetrying(outcome.error) && !this.options.cancel) retries++;
+        if (this.retriesLive(outcome)) retries++;
         await this.host.gate.room();
         if (++read % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
         track(this.settle(backend, item, outcome, ref, status));
@@ -190,6 +190,11 @@ export class BatchRound {
     await Promise.all(settling);
   }
 
+  /** A failure worth another try is asked again live, unless the run cancels its batches. */
+  private retriesLive(outcome: BatchItemOutcome): boolean {
+    return 'error' in outcome && worthRetrying(outcome.error) && !this.options.cancel;
+  }
+
   private async answerLive(item: Pending): Promise<void> {
     this.host.gate.answered(item.slot);
     item.resolve(await this.options.engine.call(item.request, item.options));
@@ -197,7 +202,7 @@ export class BatchRound {
 
   /** Answers one request: the batch's outcome priced at the batch rate, or a live retry of a failure worth one. */
   private async settle(backend: BatchBackend, item: Pending, outcome: BatchItemOutcome, ref: BatchRef | null, status: BatchStatus | null, retry = true): Promise<void> {
-    if (retry && 'error' in outcome && worthRetrying(outcome.error) && !this.options.cancel) return this.answerLive(item);
+    if (retry && this.retriesLive(outcome)) return this.answerLive(item);
     this.host.gate.answered(item.slot);
     const result = await backend.toResult(item.prepared, outcome);
     result.attempts = 1;

@@ -13,7 +13,7 @@ type Batch = Awaited<ReturnType<OpenAIClient['batches']['retrieve']>>;
 const RUNNING = new Set(['validating', 'in_progress', 'finalizing', 'cancelling']);
 
 /** A batch as Assay reads it. */
-export function openAiBatchStatus(b: Batch): BatchStatus {
+function openAiBatchStatus(b: Batch): BatchStatus {
   const counts = b.request_counts ?? { total: 0, completed: 0, failed: 0 };
   const errors = (b.errors?.data ?? []).map((e) => `${e.line !== undefined && e.line !== null ? `line ${e.line}: ` : ''}${e.message ?? e.code ?? 'error'}`);
   return {
@@ -36,7 +36,7 @@ const LINE_ERRORS: Record<string, Pick<CallError, 'kind'> & { why: string }> = {
 };
 
 /** One line of an output or error file as an outcome; null when it is not one (no custom_id). */
-export function openAiOutcome(line: unknown): BatchItemOutcome | null {
+function openAiOutcome(line: unknown): BatchItemOutcome | null {
   if (!line || typeof line !== 'object') return null;
   const l = line as { custom_id?: unknown; response?: { status_code?: number; body?: unknown } | null; error?: { code?: string; message?: string } | null };
   if (typeof l.custom_id !== 'string') return null;

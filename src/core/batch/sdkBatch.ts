@@ -7,7 +7,7 @@ import type { CallError, CallResult } from '../types';
 import type { BatchBackend, BatchItem, BatchItemOutcome, BatchStatus } from './batchTypes';
 
 /** A batch API call that could not be made (no key): thrown, so the dispatcher fails the batch's items with it. */
-export class BatchSetupError extends Error {
+class BatchSetupError extends Error {
   constructor(readonly error: CallError) {
     super(error.message);
   }

@@ -22,7 +22,7 @@ export function kindForStatus(status: number): ErrorKind {
   return 'bad_request';
 }
 
-/** Error kinds of provider-side error events that arrive without an HTTP status (inside a stream). */
+/** Error kinds of provider error types that arrive without an HTTP status (inside a stream, in a batch's results). */
 const EVENT_KINDS: Record<string, ErrorKind> = {
   overloaded_error: 'server',
   api_error: 'server',
@@ -34,6 +34,11 @@ const EVENT_KINDS: Record<string, ErrorKind> = {
   request_too_large: 'bad_request',
   timeout_error: 'timeout',
 };
+
+/** The error kind for a provider's error type (`overloaded_error`…); `server` for one it does not know. */
+export function kindForErrorType(type: string | undefined): ErrorKind {
+  return (type !== undefined ? EVENT_KINDS[type] : undefined) ?? 'server';
+}
 
 /**
  * Milliseconds the server asked us to wait: `retry-after-ms` (OpenAI, Azure), else `Retry-After` as
@@ -93,7 +98,7 @@ export function classifySdkError(err: unknown, sdk: SdkErrorClasses, aborted: bo
       return { error: { kind: kindForStatus(e.status), message: e.message, status: e.status }, retryAfterMs: parseRetryAfter(e.headers) };
     }
     const type = errorType(e.error);
-    return { error: { kind: (type !== undefined ? EVENT_KINDS[type] : undefined) ?? 'server', message: e.message }, retryAfterMs: null };
+    return { error: { kind: kindForErrorType(type), message: e.message }, retryAfterMs: null };
   }
   if (err instanceof SyntaxError) {
     return { error: { kind: 'malformed', message: `${where} sent data that is not valid JSON: ${err.message}` }, retryAfterMs: null };

@@ -21,8 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import { parseBatchState } from '../../core/batch/batchState';
-import { waitingBatchRuns } from '../../core/batch/waitingRuns';
+import { waitingBatchStates } from '../../core/batch/waitingRuns';
 import type { TestSuite } from '../../core/run/testSuite';
 import { readConfig } from '../config';
 import type { Ctx } from '../context';
@@ -257,11 +256,7 @@ export class BatchRuns implements vscode.Disposable {
     const store = await this.ctx.services.store();
     if (!store) return undefined;
     await store.refresh();
-    for (const w of await waitingBatchRuns(store)) {
-      const state = parseBatchState(await store.runBatch(w.runId));
-      if (!('error' in state) && state.argv.includes(reportPath)) return w.runId;
-    }
-    return undefined;
+    return (await waitingBatchStates(store)).find((w) => w.state.argv.includes(reportPath))?.runId;
   }
 
   /** Reports the CLI's JSON report on the Test Explorer's items. */
@@ -278,7 +273,12 @@ export class BatchRuns implements vscode.Disposable {
     report.forEach((suite, s) => {
       const p = planned[s]!;
       const groups = new Map<string, ReportResult[]>();
-      for (const r of suite.results) groups.set(`${r.caseId}\u0000${r.model}`, [...(groups.get(`${r.caseId}\u0000${r.model}`) ?? []), r]);
+      for (const r of suite.results) {
+        const key = `${r.caseId}\u0000${r.model}`;
+        const list = groups.get(key);
+        if (list) list.push(r);
+        else groups.set(key, [r]);
+      }
       for (const list of groups.values()) {
         const { caseId, model } = list[0]!;
         const leaf = this.leafOf(p, caseId, model);

@@ -50,14 +50,12 @@ export class CliTerminal implements vscode.Disposable {
   private child: ChildProcess | undefined;
   private readonly terminal: vscode.Terminal;
   private readonly write = new vscode.EventEmitter<string>();
-  private readonly close = new vscode.EventEmitter<number>();
 
   constructor(command: CliCommand, private readonly options: CliTerminalOptions) {
     let settle!: (code: number | undefined) => void;
     this.exit = new Promise((resolve) => (settle = resolve));
     const pty: vscode.Pseudoterminal = {
       onDidWrite: this.write.event,
-      onDidClose: this.close.event,
       open: () => this.start(command, settle),
       close: () => this.signal('SIGHUP'),
       handleInput: (data) => {
@@ -102,6 +100,5 @@ export class CliTerminal implements vscode.Disposable {
 
   dispose(): void {
     this.write.dispose();
-    this.close.dispose();
   }
 }
