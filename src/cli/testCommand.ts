@@ -776,8 +776,9 @@ async function run(io: CliIo, verb: 'test' | 'eval' = 'test', batchSetup?: Batch
     });
 
     // No call before the history records: from the first answer on, its crash journal keeps every call
-    // through a kill. The worker started with the command, so this waits only when loading was quicker.
-    const beforeRun = await store;
+    // through a kill. The worker started with the command, so this waits only when loading was quicker;
+    // meanwhile the providers load their SDKs, which the first call would otherwise wait for.
+    const [beforeRun] = await Promise.all([store, registry.warmUp(suites.flatMap((s) => s.models.map((m) => m.ref)))]);
     // Judges are measured on the ratings recorded before this run (its own outputs have none yet).
     const standing = beforeRun && wantsCalibration(args) ? await loadCalibration(beforeRun, args) : undefined;
     const progress = new Progress(io.stdout, io.stdout.isTTY === true);

@@ -168,6 +168,31 @@ describe('providers: OpenAI through the openai SDK', () => {
     assert.equal(mock.requests.length, 0, 'no request without a key');
   });
 
+  it('warms each provider of a run once, ahead of its first call, without calling any server or failing', async () => {
+    const looked: string[] = [];
+    const reg = new ProviderRegistry({
+      providers: [
+        { name: 'openai', kind: 'openai', baseUrl: mock.openaiBaseUrl },
+        { name: 'anthropic', kind: 'anthropic', baseUrl: mock.url },
+      ],
+      keys: (name) => {
+        looked.push(name);
+        return name === 'openai' ? TEST_OPENAI_KEY : undefined;
+      },
+    });
+    await reg.warmUp([
+      { provider: 'openai', model: 'gpt-4o-mini' },
+      { provider: 'openai', model: 'gpt-4.1-mini' },
+      { provider: 'anthropic', model: 'claude-haiku-4-5' },
+      { provider: 'groq', model: 'llama' },
+      { provider: 'echo', model: 'x' },
+    ]);
+    assert.deepEqual(looked, ['openai', 'anthropic'], 'one key lookup per SDK provider; the unknown one and echo are skipped');
+    assert.equal(mock.requests.length, 0, 'warming sends nothing');
+    const r = await send(provider(reg, 'openai'), chat('openai', 'gpt-4o-mini'), false);
+    assert.equal(r.error, undefined, r.error?.message);
+  });
+
   it('takes keys from the lookup on each call (a key set later is used at once)', async () => {
     let key: string | undefined = undefined;
     const reg = new ProviderRegistry({ providers: [{ name: 'openai', kind: 'openai', baseUrl: mock.openaiBaseUrl }], keys: (name) => (name === 'openai' ? key : undefined) });

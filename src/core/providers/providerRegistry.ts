@@ -149,6 +149,17 @@ export class ProviderRegistry {
     };
   }
 
+  /** Warms the providers of `refs` (see `Provider.warmUp`), one after another, each once. */
+  async warmUp(refs: readonly ModelRef[]): Promise<void> {
+    const seen = new Set<Provider>();
+    for (const ref of refs) {
+      const provider = this.resolve(ref);
+      if ('error' in provider || seen.has(provider)) continue;
+      seen.add(provider);
+      await provider.warmUp?.();
+    }
+  }
+
   get(name: string): Provider | undefined {
     return this.byName.get(name.toLowerCase());
   }

@@ -174,6 +174,11 @@ export interface Provider {
   /** Classifies a text with a moderation model (OpenAI's `/moderations`); absent where the API has none. */
   moderate?(model: string, text: string, options: { signal: AbortSignal; timeoutMs: number }): Promise<ModerationOutcome>;
   listModels(options?: DirectCallOptions): Promise<ModelListResult>;
+  /**
+   * Loads what the first call needs (an SDK, its client for the current key) ahead of it, e.g. while the
+   * history opens. Never fails: a problem shows on the first call, as it would without this.
+   */
+  warmUp?(): Promise<void>;
 }
 
 /**

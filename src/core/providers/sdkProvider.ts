@@ -172,6 +172,16 @@ export abstract class SdkProvider<C> implements Provider {
   abstract embed(model: string, texts: string[], options: { signal: AbortSignal; timeoutMs: number }): Promise<EmbeddingOutcome>;
   abstract listModels(options?: DirectCallOptions): Promise<ModelListResult>;
 
+  async warmUp(): Promise<void> {
+    try {
+      await this.open();
+    } catch {
+      // The first call meets the same problem and reports it.
+    }
+    // The SDKs' first request loads Node's fetch classes (undici, tens of ms): \`Response\` is one of them.
+    void globalThis.Response;
+  }
+
   /** One attempt: errors (auth, rate limits, timeouts, cancellation…) come back on the result, redacted. */
   async chat(prepared: PreparedChat, options: ChatCallOptions): Promise<ProviderOutcome> {
     const result = blankResult(prepared.request.model, prepared.payload);
