@@ -58,8 +58,16 @@ export class OpenAiBatch extends SdkBatch<OpenAIClient, OpenAiProvider> {
   // Documented limits of one input file: 50,000 requests, 200 MB.
   readonly limits = { items: 50_000, bytes: 200 * 1024 * 1024 };
 
+  /** Each item's request line, made once: sizing the batch and sending it both need it. */
+  private readonly lines = new WeakMap<BatchItem, string>();
+
   private line(item: BatchItem): string {
-    return JSON.stringify({ custom_id: item.customId, method: 'POST', url: this.provider.batchEndpoint, body: item.payload });
+    let line = this.lines.get(item);
+    if (line === undefined) {
+      line = JSON.stringify({ custom_id: item.customId, method: 'POST', url: this.provider.batchEndpoint, body: item.payload });
+      this.lines.set(item, line);
+    }
+    return line;
   }
 
   itemBytes(item: BatchItem): number {
