@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { loadSqlJs } from '../../src/core/store/sqlite';
-import { TraceStore } from '../../src/core/store/traceStore';
+import { STORE_WORKER_YOUNG_MB, TraceStore } from '../../src/core/store/traceStore';
 import type { TraceFilter, TraceInput, TraceRecord } from '../../src/core/store/storeTypes';
 import { makeTrace, tempFolder } from '../support/storeFixtures';
 
@@ -30,6 +30,19 @@ describe('TraceStore', function () {
     file = join(folder.dir, '.assay', 'history.sqlite');
   });
   afterEach(() => folder.cleanup());
+
+  it('runs its worker with a small young generation (its live heap is small; the history is outside it)', async () => {
+    const store = await TraceStore.open({ path: file });
+    try {
+      assert.equal(store.workerResourceLimits?.maxYoungGenerationSizeMb, STORE_WORKER_YOUNG_MB);
+      assert.ok(STORE_WORKER_YOUNG_MB <= 8, 'a young generation as large as V8 default (32 MB) is what this limit removes');
+      // Still a working store under the limit.
+      await store.addTraces(Array.from({ length: 600 }, (_, i) => makeTrace({ caseId: `case ${i}`, text: 'x'.repeat(2_000) })));
+      assert.equal((await store.flush()).saved, true);
+    } finally {
+      await store.close();
+    }
+  });
 
   describe('round trip', () => {
     const full: TraceInput = makeTrace({

@@ -79,15 +79,25 @@ function rowsOf(op: WriteOp): number {
   return op.op === 'addTraces' || op.op === 'addEvaluations' || op.op === 'addPromptVersions' ? op.args[0].length : 1;
 }
 
+/**
+ * The store worker's young generation, in MB. Its live heap is small (a write batch, a query's rows: ~10 MB
+ * at most); the history itself is sql.js memory outside the heap. V8's default young generation (32 MB of
+ * semi-spaces, all touched in a long run) cost more than the worker's whole old generation: a 40,000-call
+ * CLI run peaked ~25-50 MB lower with this one (docs/benchmarks.md, #19), the scavenges it adds running on
+ * the worker's thread, never the caller's.
+ */
+export const STORE_WORKER_YOUNG_MB = 6;
+
 function startWorker(options: TraceStoreOptions): Worker {
   const { workerPath, ...storeOptions } = options;
   const file = workerPath ?? [join(__dirname, 'storeWorker.js'), join(__dirname, 'storeWorker.ts')].find((f) => existsSync(f));
   if (!file) throw new Error(`storeWorker not found next to ${__dirname}; run the build`);
   const workerData = { options: storeOptions };
-  if (!file.endsWith('.ts')) return new Worker(file, { workerData });
+  const resourceLimits = { maxYoungGenerationSizeMb: STORE_WORKER_YOUNG_MB };
+  if (!file.endsWith('.ts')) return new Worker(file, { workerData, resourceLimits });
   // From sources (unit tests, benchmarks): register tsx inside the worker, then load the TypeScript entry.
   const tsx = createRequire(file).resolve('tsx/cjs');
-  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(file)});`, { eval: true, workerData });
+  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(file)});`, { eval: true, workerData, resourceLimits });
 }
 
 /**
@@ -174,6 +184,11 @@ export class TraceStore {
 
   get path(): string {
     return this.openReport.path;
+  }
+
+  /** The V8 limits the worker runs under (empty once it stopped). */
+  get workerResourceLimits(): Worker['resourceLimits'] {
+    return this.worker.resourceLimits;
   }
 
   // ---- writes -------------------------------------------------------------------------------------
