@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { loadSqlJs } from '../../src/core/store/sqlite';
+import { deflateOptionsFor } from '../../src/core/store/storeEngine';
 import { STORE_WORKER_YOUNG_MB, TraceStore } from '../../src/core/store/traceStore';
 import type { TraceFilter, TraceInput, TraceRecord } from '../../src/core/store/storeTypes';
 import { makeTrace, tempFolder } from '../support/storeFixtures';
@@ -89,6 +90,36 @@ describe('TraceStore', function () {
         feedback: null,
       };
     }
+
+    it('keeps request and response payloads of every size exactly (zlib window sized to each)', async () => {
+      // Text that compresses poorly, so matches far back in a long payload matter.
+      let seed = 7;
+      const noise = (n: number): string => Array.from({ length: n }, () => String.fromCharCode(33 + ((seed = (seed * 1103515245 + 12345) % 2147483648) % 90))).join('');
+      const sizes = [0, 200, 250, 262, 300, 1_000, 16_000, 32_000, 33_000, 100_000];
+      const store = await TraceStore.open({ path: file });
+      const inputs = sizes.map((n) => makeTrace({ request: { model: 'm', messages: [{ role: 'user', content: noise(n) + noise(64).repeat(3) }] }, response: { body: noise(n / 2) } }));
+      const ids = await store.addTraces(inputs);
+      await store.close();
+      const reopened = await TraceStore.open({ path: file });
+      for (const [i, id] of ids.entries()) {
+        const got = await reopened.getTrace(id!);
+        assert.deepStrictEqual(got?.request, inputs[i]!.request, `request of ${sizes[i]} characters`);
+        assert.deepStrictEqual(got?.response, inputs[i]!.response, `response of ${sizes[i]} characters`);
+      }
+      await reopened.close();
+    });
+
+    it('sizes zlib to a payload without losing compression', () => {
+      const text = JSON.stringify({ request: { messages: [{ role: 'user', content: 'Ticket 12: I was charged twice this month. '.repeat(3) }] }, response: { choices: [{ message: { content: 'billing' } }] } });
+      for (const n of [1, 4, 40, 400]) {
+        const bytes = Buffer.from(text.repeat(n));
+        const options = deflateOptionsFor(bytes.length);
+        const sized = deflateRawSync(bytes, options);
+        assert.ok(sized.length <= deflateRawSync(bytes).length * 1.01, `${bytes.length} bytes: ${sized.length} vs ${deflateRawSync(bytes).length} with zlib's defaults`);
+        assert.ok(inflateRawSync(sized).equals(bytes));
+        assert.ok(options.windowBits >= 9 && options.windowBits <= 15 && (1 << options.windowBits) >= Math.min(bytes.length, 1 << 15));
+      }
+    });
 
     it('returns every field as written, before and after the file is saved and reopened', async () => {
       const store = await TraceStore.open({ path: file });

@@ -199,7 +199,18 @@ function jsonText(v: unknown, what: string): string | null {
 /** Request and response in one raw-deflated JSON blob (one zlib call per trace, not two). */
 function compressPayload(request: unknown, response: unknown): Uint8Array {
   const text = jsonText({ request, response }, 'request/response');
-  return deflateRawSync(Buffer.from(text ?? '{}', 'utf8'));
+  const bytes = Buffer.from(text ?? '{}', 'utf8');
+  return deflateRawSync(bytes, deflateOptionsFor(bytes.byteLength));
+}
+
+/**
+ * zlib's window and hash table sized to the input: zlib's defaults (a 32 KB window, memLevel 8) allocate and
+ * clear ~260 KB for every call, most of a small payload's cost. A window at least as long as the input (plus
+ * zlib's 262-byte lookahead) finds the same matches; inflating with the default window reads every size.
+ */
+export function deflateOptionsFor(length: number): { windowBits: number; memLevel: number } {
+  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(length + 262))));
+  return { windowBits, memLevel: Math.min(8, windowBits - 6) };
 }
 
 /** Identity of the file at `path` (a save renames a new file in, so the inode changes), or null. */
