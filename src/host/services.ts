@@ -43,7 +43,7 @@ export class Services implements vscode.Disposable {
    * The extension host's loop is the editor's: model calls and test runs take at most this much of each
    * turn of it, so a burst of answers from a fast server does not stall the editor (issue #19: event-loop
    * p99 ≤ 20 ms during a run; a turn is the budget, plus one job, plus the turn's I/O). 4 ms rather than 8:
-   * p99 ~26 instead of ~35 ms in hostLoop.bench.ts, for a run against a local server 10–20% longer
+   * p99 ~26 instead of ~35 ms in hostLoop.bench.ts, for a run against a local server ~15% longer
    * (docs/benchmarks.md, note ⁹); against a remote API the answers trickle in and the budget rarely binds.
    */
   readonly loopBudget = new LoopBudget(4);
