@@ -4,6 +4,7 @@ import type { OpenAI as OpenAIClient } from 'openai';
 import type { CallError, CallResult, ChatMessage, ChatRequest, ToolCall, Usage } from '../types';
 import { openAiContentParts } from './imageParts';
 import { classifySdkError, type SdkErrorClasses } from './providerErrors';
+import { sseEventBatches } from './sseEvents';
 import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, ModerationOutcome, PreparedChat, ProviderConfig, StreamSinks } from './providerTypes';
 import { openAiTools, SdkProvider, sdkExports, since, type SdkRequestOptions, type ProviderEnv, type SdkLogger } from './sdkProvider';
 
@@ -169,6 +170,36 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
   }
 
   /** Streams one completion into `result`, keeping the partial text when the stream breaks off. */
+  /**
+   * The chunks of a streamed chat completion. The SDK sends the request (headers, retries off, errors of the
+   * status line) and hands over the raw response; its events are read here, a network chunk at a time
+   * (sseEvents.ts), with the SDK stream's rules: `[DONE]` ends it, a chunk with `error` is the SDK's `APIError`,
+   * data that is not JSON throws, an abort ends it quietly.
+   */
+  private async *chunks(client: OpenAIClient, payload: Record<string, unknown>, requestOptions: SdkRequestOptions): AsyncGenerator<Record<string, unknown>> {
+    const sdk = this.sdk!;
+    const response = await client.chat.completions.create(payload as never, requestOptions).asResponse();
+    if (!response.body) throw new sdk.OpenAIError('Attempted to iterate over a response with no body');
+    // After [DONE] the rest is read and ignored: stopping early would close the keep-alive connection.
+    let done = false;
+    for await (const events of sseEventBatches(response.body)) {
+      for (const sse of events) {
+        if (done) continue;
+        if (sse.data.startsWith('[DONE]')) {
+          done = true;
+          continue;
+        }
+        const data = JSON.parse(sse.data) as Record<string, unknown> | null;
+        if (sse.event !== null && sse.event.startsWith('thread.')) {
+          if (sse.event === 'error') throw new sdk.APIError(undefined, (data as { error?: object } | null)?.error, (data as { message?: string } | null)?.message, undefined);
+          continue;
+        }
+        if (data && data.error) throw new sdk.APIError(undefined, data.error as object, undefined, response.headers);
+        if (data) yield data;
+      }
+    }
+  }
+
   protected async streamInto(
     client: OpenAIClient,
     payload: Record<string, unknown>,
@@ -183,8 +214,7 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
     let head: Record<string, unknown> | null = null;
     const calls: { id: string; name: string; args: string }[] = [];
     try {
-      const stream = await client.chat.completions.create(payload as never, requestOptions);
-      for await (const chunk of stream as unknown as AsyncIterable<Record<string, unknown>>) {
+      for await (const chunk of this.chunks(client, payload, requestOptions)) {
         if (head === null) head = chunk;
         if (chunk.usage) usage = chunk.usage as OpenAiUsageWire;
         const choice = (chunk.choices as Record<string, unknown>[] | undefined)?.[0];
