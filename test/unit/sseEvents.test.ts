@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { _iterSSEMessages as anthropicSse } from '@anthropic-ai/sdk/core/streaming';
 import { _iterSSEMessages } from 'openai/core/streaming';
 import { SseParser, sseEventBatches, type SseEvent } from '../../src/core/providers/sseEvents';
 
@@ -27,6 +28,13 @@ async function sdks(chunks: Uint8Array[]): Promise<SseEvent[]> {
   return out;
 }
 
+/** The same from the Anthropic SDK's reader. */
+async function anthropics(chunks: Uint8Array[]): Promise<SseEvent[]> {
+  const out: SseEvent[] = [];
+  for await (const sse of anthropicSse(new Response(body(chunks)), new AbortController())) out.push({ event: sse.event, data: sse.data });
+  return out;
+}
+
 /** `bytes` cut at the given offsets. */
 function cut(bytes: Uint8Array, at: number[]): Uint8Array[] {
   const points = [0, ...at.filter((n) => n > 0 && n < bytes.length).sort((a, b) => a - b), bytes.length];
@@ -45,10 +53,11 @@ const STREAMS: [string, string][] = [
 
 describe('server-sent events read a chunk at a time (sseEvents.ts)', () => {
   for (const [name, text] of STREAMS) {
-    it(`reads ${name} as the openai SDK does, however the network cuts it`, async () => {
+    it(`reads ${name} as the SDKs do, however the network cuts it`, async () => {
       const bytes = new TextEncoder().encode(text);
       const whole = await sdks([bytes]);
       assert.ok(whole.length > 0, 'the SDK finds events');
+      assert.deepEqual(await anthropics([bytes]), whole, 'both SDKs read it alike');
       assert.deepEqual(await ours([bytes]), whole, 'one chunk');
       // Every single cut (inside a CRLF, inside a UTF-8 sequence, between the two newlines of a blank line)…
       for (let i = 1; i < bytes.length; i++) assert.deepEqual(await ours(cut(bytes, [i])), whole, `cut at byte ${i}`);

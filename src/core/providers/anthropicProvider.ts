@@ -4,6 +4,7 @@ import type { Anthropic as AnthropicClient } from '@anthropic-ai/sdk';
 import type { CallError, CallResult, ChatRequest, ThinkingBlock, ToolCall, Usage } from '../types';
 import { convertMessages, convertToolChoice, convertTools, reasoningFields } from './anthropicRequest';
 import { classifySdkError, type SdkErrorClasses } from './providerErrors';
+import { sseEventBatches } from './sseEvents';
 import type { DirectCallOptions, EmbeddingOutcome, ModelListResult, PreparedChat, StreamSinks } from './providerTypes';
 import { SdkProvider, sdkExports, since, type SdkRequestOptions, type SdkLogger } from './sdkProvider';
 
@@ -133,6 +134,29 @@ export class AnthropicProvider extends SdkProvider<AnthropicClient> {
   }
 
   /** Streams one message into `result` from the SSE event sequence, keeping partial text on failure. */
+  /**
+   * The events of a streamed message. The SDK sends the request and hands over the raw response; its events are
+   * read here a network chunk at a time (sseEvents.ts), with the SDK stream's rules: `ping` and unnamed events
+   * are skipped, an `error` event is the SDK's `APIError` with the error's type, data that is not JSON throws.
+   */
+  private async *events(client: AnthropicClient, payload: Record<string, unknown>, requestOptions: SdkRequestOptions): AsyncGenerator<Record<string, unknown>> {
+    const sdk = this.sdk!;
+    const response = await client.messages.create(payload as never, requestOptions).asResponse();
+    if (!response.body) throw new sdk.AnthropicError('Attempted to iterate over a response with no body');
+    for await (const events of sseEventBatches(response.body)) {
+      for (const sse of events) {
+        if (sse.event === 'ping' || sse.event === null) continue;
+        if (sse.event === 'error') {
+          const body = jsonOrText(sse.data);
+          const type = (body as { error?: { type?: unknown } } | null)?.error?.type;
+          throw new sdk.APIError(undefined, body as object, undefined, response.headers, typeof type === 'string' ? (type as never) : undefined);
+        }
+        if (!sse.data) continue;
+        yield JSON.parse(sse.data) as Record<string, unknown>;
+      }
+    }
+  }
+
   protected async streamInto(
     client: AnthropicClient,
     payload: Record<string, unknown>,
@@ -162,8 +186,7 @@ export class AnthropicProvider extends SdkProvider<AnthropicClient> {
       if (result.ttftMs === null) result.ttftMs = since(start);
     };
     try {
-      const stream = await client.messages.create(payload as never, requestOptions);
-      for await (const event of stream as unknown as AsyncIterable<Record<string, unknown>>) {
+      for await (const event of this.events(client, payload, requestOptions)) {
         switch (event.type) {
           case 'content_block_delta': {
             const delta = event.delta as BlockDelta;
@@ -326,4 +349,13 @@ function fromMessage(message: Record<string, unknown>, result: CallResult): void
   if (thinking.length > 0) result.thinking = thinking;
   result.finishReason = anthropicFinishReason(message.stop_reason as string | null | undefined);
   result.usage = anthropicUsage(message.usage as AnthropicUsageWire | undefined);
+}
+
+/** `text` parsed as JSON, or the text itself when it is not JSON or is `null` (an error event's body, as the SDK reads it). */
+function jsonOrText(text: string): unknown {
+  try {
+    return (JSON.parse(text) as unknown) ?? text;
+  } catch {
+    return text;
+  }
 }

@@ -82,7 +82,7 @@ function anthropicOnlyParams(p: ChatRequest['params']): CallError | undefined {
 /** Provider for kinds `openai`, `openai-compatible` and `azure-openai`. */
 export class OpenAiProvider extends SdkProvider<OpenAIClient> {
   protected readonly keyRequired: boolean;
-  private sdk: OpenAIModule | undefined;
+  protected sdk: OpenAIModule | undefined;
 
   constructor(config: ProviderConfig, env: ProviderEnv) {
     super(config, env);
@@ -171,14 +171,14 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
 
   /** Streams one completion into `result`, keeping the partial text when the stream breaks off. */
   /**
-   * The chunks of a streamed chat completion. The SDK sends the request (headers, retries off, errors of the
-   * status line) and hands over the raw response; its events are read here, a network chunk at a time
+   * The events of a streamed chat completion or response. The SDK sends the request (headers, retries off, errors
+   * of the status line) and hands over the raw response; its events are read here, a network chunk at a time
    * (sseEvents.ts), with the SDK stream's rules: `[DONE]` ends it, a chunk with `error` is the SDK's `APIError`,
    * data that is not JSON throws, an abort ends it quietly.
    */
-  private async *chunks(client: OpenAIClient, payload: Record<string, unknown>, requestOptions: SdkRequestOptions): AsyncGenerator<Record<string, unknown>> {
+  protected async *streamed(call: { asResponse(): Promise<Response> }): AsyncGenerator<Record<string, unknown>> {
     const sdk = this.sdk!;
-    const response = await client.chat.completions.create(payload as never, requestOptions).asResponse();
+    const response = await call.asResponse();
     if (!response.body) throw new sdk.OpenAIError('Attempted to iterate over a response with no body');
     // After [DONE] the rest is read and ignored: stopping early would close the keep-alive connection.
     let done = false;
@@ -214,7 +214,7 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
     let head: Record<string, unknown> | null = null;
     const calls: { id: string; name: string; args: string }[] = [];
     try {
-      for await (const chunk of this.chunks(client, payload, requestOptions)) {
+      for await (const chunk of this.streamed(client.chat.completions.create(payload as never, requestOptions))) {
         if (head === null) head = chunk;
         if (chunk.usage) usage = chunk.usage as OpenAiUsageWire;
         const choice = (chunk.choices as Record<string, unknown>[] | undefined)?.[0];

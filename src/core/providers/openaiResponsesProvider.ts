@@ -194,8 +194,7 @@ export class OpenAiResponsesProvider extends OpenAiProvider {
   ): Promise<void> {
     const state: StreamState = { text: '', reasoning: '', reasoningPart: '', final: null, failure: null };
     try {
-      const stream = await client.responses.create(payload as never, requestOptions);
-      for await (const event of stream as unknown as AsyncIterable<Item>) {
+      for await (const event of this.streamed(client.responses.create(payload as never, requestOptions)) as AsyncIterable<Item>) {
         if (result.ttftMs === null && (event.type === 'response.output_text.delta' || event.type === 'response.function_call_arguments.delta')) result.ttftMs = since(start);
         onEvent(event, state, sinks);
       }
