@@ -214,6 +214,16 @@ describe('HTML report for reviewers (assay test --html)', function () {
       assert.strictEqual(await page.getByTestId('label-count').textContent(), '2 labeled');
       assert.strictEqual(await page.getByTestId('cell-mark').count(), 2);
 
+      // A tab's localStorage writes reach the browser a moment after setItem: a reload at once can start from the
+      // copy before them. A second tab of the report sees them once they have arrived, and the reload goes after.
+      const witness = await context.newPage();
+      await witness.goto(page.url());
+      await witness.waitForFunction(() => {
+        const storage = (globalThis as unknown as { localStorage: { getItem(key: string): string | null } }).localStorage;
+        const key = Object.keys(storage).find((k) => k.startsWith('assay-review:'));
+        return key !== undefined && Object.keys(JSON.parse(storage.getItem(key) ?? '{}') as object).length === 2;
+      });
+      await witness.close();
       await page.reload();
       await page.getByTestId('matrix').waitFor();
       assert.strictEqual(await page.getByTestId('label-count').textContent(), '2 labeled', 'marks survive a reload');

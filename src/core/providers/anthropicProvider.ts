@@ -133,7 +133,6 @@ export class AnthropicProvider extends SdkProvider<AnthropicClient> {
     fromMessage(message as unknown as Record<string, unknown>, result);
   }
 
-  /** Streams one message into `result` from the SSE event sequence, keeping partial text on failure. */
   /**
    * The events of a streamed message. The SDK sends the request and hands over the raw response; its events are
    * read here a network chunk at a time (sseEvents.ts), with the SDK stream's rules: `ping` and unnamed events
@@ -157,6 +156,7 @@ export class AnthropicProvider extends SdkProvider<AnthropicClient> {
     }
   }
 
+  /** Streams one message into `result` from the SSE event sequence, keeping partial text on failure. */
   protected async streamInto(
     client: AnthropicClient,
     payload: Record<string, unknown>,

@@ -169,7 +169,6 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
     fromCompletion(completion as unknown as Record<string, unknown>, result);
   }
 
-  /** Streams one completion into `result`, keeping the partial text when the stream breaks off. */
   /**
    * The events of a streamed chat completion or response. The SDK sends the request (headers, retries off, errors
    * of the status line) and hands over the raw response; its events are read here, a network chunk at a time
@@ -190,16 +189,15 @@ export class OpenAiProvider extends SdkProvider<OpenAIClient> {
           continue;
         }
         const data = JSON.parse(sse.data) as Record<string, unknown> | null;
-        if (sse.event !== null && sse.event.startsWith('thread.')) {
-          if (sse.event === 'error') throw new sdk.APIError(undefined, (data as { error?: object } | null)?.error, (data as { message?: string } | null)?.message, undefined);
-          continue;
-        }
+        // The Assistants API's `thread.*` events never come from these endpoints; the SDK passes them on untouched.
+        if (sse.event !== null && sse.event.startsWith('thread.')) continue;
         if (data && data.error) throw new sdk.APIError(undefined, data.error as object, undefined, response.headers);
         if (data) yield data;
       }
     }
   }
 
+  /** Streams one completion into `result`, keeping the partial text when the stream breaks off. */
   protected async streamInto(
     client: OpenAIClient,
     payload: Record<string, unknown>,

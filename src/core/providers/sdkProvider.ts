@@ -178,7 +178,7 @@ export abstract class SdkProvider<C> implements Provider {
     } catch {
       // The first call meets the same problem and reports it.
     }
-    // The SDKs' first request loads Node's fetch classes (undici, tens of ms): \`Response\` is one of them.
+    // The SDKs' first request loads Node's fetch classes (undici, tens of ms): `Response` is one of them.
     void globalThis.Response;
   }
 
