@@ -73,9 +73,19 @@ describe('server-sent events read a chunk at a time (sseEvents.ts)', () => {
   it('keeps what a chunk leaves unfinished for the next one', () => {
     const parser = new SseParser();
     assert.deepEqual(parser.push('data: {"a"'), []);
-    assert.deepEqual(parser.push(':1}\n'), []);
-    assert.deepEqual(parser.push('\r'), [], 'a \\r at the end may be half of \\r\\n');
-    assert.deepEqual(parser.push('\n\n'), [{ event: null, data: '{"a":1}' }]);
+    assert.deepEqual(parser.push(':1}\r'), []);
+    assert.deepEqual(parser.push('\n'), [], 'the \\n of a \\r\\n split between chunks ends no second line');
+    assert.deepEqual(parser.push('\r\n'), [{ event: null, data: '{"a":1}' }]);
+  });
+
+  it('reads a long line that arrives a character at a time in linear time', () => {
+    const parser = new SseParser();
+    const line = `data: ${'x'.repeat(1_000_000)}`;
+    // A parser that rescanned or rejoined its buffer per chunk would not finish within the test's timeout.
+    for (const ch of line) parser.push(ch);
+    const events = parser.push('\n\n');
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.data.length, 1_000_000);
   });
 
   it('ends quietly when the request is aborted, and throws any other failure', async () => {

@@ -11,41 +11,38 @@ export interface SseEvent {
   data: string;
 }
 
-/** Parses a stream of text into events, keeping what a chunk leaves unfinished for the next one. */
+/**
+ * Parses a stream of text into events, keeping what a chunk leaves unfinished for the next one. Each character
+ * is looked at once and a partial line is joined once, when it ends, so a long line arriving in many small
+ * chunks costs time linear in its length.
+ */
 export class SseParser {
-  private pending = '';
+  private readonly partial: string[] = [];
+  /** The last chunk ended with \r: a \n that starts the next one is the rest of that line end. */
+  private afterCr = false;
   private event: string | null = null;
   private data: string[] = [];
 
   /** The events that `text` completes, in order. */
   push(text: string): SseEvent[] {
     const out: SseEvent[] = [];
-    let s = this.pending + text;
+    if (text === '') return out;
     let from = 0;
-    for (;;) {
-      let end = -1;
-      let next = -1;
-      for (let i = from; i < s.length; i++) {
-        const c = s.charCodeAt(i);
-        if (c === 10) {
-          end = i;
-          next = i + 1;
-          break;
-        }
-        if (c === 13) {
-          // A \r at the very end may be the first half of \r\n: wait for the next chunk.
-          if (i + 1 === s.length) break;
-          end = i;
-          next = s.charCodeAt(i + 1) === 10 ? i + 2 : i + 1;
-          break;
-        }
+    if (this.afterCr && text.charCodeAt(0) === 10) from = 1;
+    this.afterCr = false;
+    for (let i = from; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      const piece = text.slice(from, i);
+      this.line(this.partial.length > 0 ? this.partial.join('') + piece : piece, out);
+      this.partial.length = 0;
+      if (c === 13) {
+        if (i + 1 === text.length) this.afterCr = true;
+        else if (text.charCodeAt(i + 1) === 10) i++;
       }
-      if (end < 0) break;
-      this.line(s.slice(from, end), out);
-      from = next;
+      from = i + 1;
     }
-    s = s.slice(from);
-    this.pending = s;
+    if (from < text.length) this.partial.push(text.slice(from));
     return out;
   }
 
