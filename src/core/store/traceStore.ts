@@ -83,8 +83,8 @@ function rowsOf(op: WriteOp): number {
  * The store worker's young generation, in MB. Its live heap is small (a write batch, a query's rows: ~10 MB
  * at most); the history itself is sql.js memory outside the heap. V8's default young generation (32 MB of
  * semi-spaces, all touched in a long run) cost more than the worker's whole old generation: a 40,000-call
- * CLI run peaked ~25-50 MB lower with this one (docs/benchmarks.md, #19), the scavenges it adds running on
- * the worker's thread, never the caller's.
+ * CLI run peaked at 455 instead of 523 MB with this one (medians of 3; docs/benchmarks.md, note ⁹, #19), the
+ * scavenges it adds running on the worker's thread, never the caller's.
  */
 export const STORE_WORKER_YOUNG_MB = 6;
 
